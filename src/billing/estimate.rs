@@ -1,0 +1,239 @@
+//! Billing estimates: what a customer will be charged now and on the next invoice.
+//!
+//! Zenskar and Flowglad compute these themselves; for Kelviq and KuvarPay the console
+//! computes them here and labels the result [`EstimateSource::Local`], so nobody mistakes
+//! an approximation for a provider's quote.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::money::{Money, MoneyError};
+use super::period::ChargePeriod;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EstimateSource {
+    /// Returned by the provider's own preview or estimate endpoint.
+    Provider,
+    /// Computed by till from catalog prices; the provider may round or prorate differently.
+    Local,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EstimateLine {
+    pub description: String,
+    pub quantity: Decimal,
+    pub amount: Money,
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Invoice {
+    pub date: Option<NaiveDate>,
+    pub lines: Vec<EstimateLine>,
+    pub total: Money,
+}
+
+impl Invoice {
+    /// Builds an invoice whose total is the sum of its lines, each rounded to the currency
+    /// (providers round per line, so summing rounded lines matches what they bill).
+    pub fn from_lines(date: Option<NaiveDate>, lines: Vec<EstimateLine>, currency: super::Currency) -> Result<Invoice, MoneyError> {
+        let mut total = Money::zero(currency);
+        for line in &lines {
+            total = total.checked_add(&line.amount.rounded())?;
+        }
+        Ok(Invoice { date, lines, total })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Estimate {
+    pub source: EstimateSource,
+    pub current_invoice: Invoice,
+    pub next_invoice: Option<Invoice>,
+    /// When the change or purchase takes effect.
+    pub effective_date: Option<NaiveDate>,
+}
+
+/// A price being bought: amount per period, times a quantity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PricedItem {
+    pub description: String,
+    pub unit_amount: Money,
+    pub quantity: u32,
+    pub period: ChargePeriod,
+}
+
+impl PricedItem {
+    fn total(&self) -> Result<Money, MoneyError> {
+        self.unit_amount.times(Decimal::from(self.quantity))
+    }
+}
+
+/// Local estimate of a new purchase starting on `start`: the first period is charged now,
+/// the next invoice repeats it at the period end (none for one-time charges).
+pub fn estimate_purchase(items: &[PricedItem], start: NaiveDate) -> Result<Estimate, MoneyError> {
+    let currency = items.first().map(|i| i.unit_amount.currency()).ok_or_else(|| MoneyError::Overflow("no items to estimate".into()))?;
+    let mut now_lines = Vec::new();
+    let mut next_lines = Vec::new();
+    let mut next_date: Option<NaiveDate> = None;
+    for item in items {
+        let end = item.period.advance(start);
+        now_lines.push(EstimateLine {
+            description: item.description.clone(),
+            quantity: Decimal::from(item.quantity),
+            amount: item.total()?,
+            period_start: Some(start),
+            period_end: end,
+        });
+        if let Some(end) = end {
+            next_date = Some(next_date.map_or(end, |d| d.min(end)));
+            next_lines.push(EstimateLine {
+                description: item.description.clone(),
+                quantity: Decimal::from(item.quantity),
+                amount: item.total()?,
+                period_start: Some(end),
+                period_end: item.period.advance(end),
+            });
+        }
+    }
+    let next_invoice = if next_lines.is_empty() {
+        None
+    } else {
+        Some(Invoice::from_lines(next_date, next_lines, currency)?)
+    };
+    Ok(Estimate {
+        source: EstimateSource::Local,
+        current_invoice: Invoice::from_lines(Some(start), now_lines, currency)?,
+        next_invoice,
+        effective_date: Some(start),
+    })
+}
+
+/// The subscription being changed, as far as proration needs it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CurrentTerm {
+    pub description: String,
+    pub amount: Money,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+}
+
+/// Local estimate of an immediate plan change on `today`, prorated by calendar day:
+/// a credit for the unused part of the current period and, when the new price has the same
+/// period, a charge for the rest of the current period at the new price (the anchor stays).
+/// A different period restarts the billing anchor today and charges the full new price,
+/// as Stripe-style engines do.
+pub fn estimate_change(current: &CurrentTerm, new: &PricedItem, today: NaiveDate, same_period: bool) -> Result<Estimate, MoneyError> {
+    let currency = current.amount.currency();
+    let total_days = (current.period_end - current.period_start).num_days().max(1);
+    let remaining_days = (current.period_end - today).num_days().clamp(0, total_days);
+    let fraction = Decimal::from(remaining_days) / Decimal::from(total_days);
+    let credit = current.amount.times(fraction)?.negated();
+    let new_total = new.total()?;
+    let mut lines = vec![EstimateLine {
+        description: format!("Unused time on {} ({remaining_days} of {total_days} days)", current.description),
+        quantity: Decimal::ONE,
+        amount: credit,
+        period_start: Some(today),
+        period_end: Some(current.period_end),
+    }];
+    let (charge, next_start) = if same_period {
+        (new_total.times(fraction)?, current.period_end)
+    } else {
+        (new_total, new.period.advance(today).unwrap_or(today))
+    };
+    let label = if same_period {
+        format!("Remaining time on {} ({remaining_days} of {total_days} days)", new.description)
+    } else {
+        new.description.clone()
+    };
+    lines.push(EstimateLine {
+        description: label,
+        quantity: Decimal::from(new.quantity),
+        amount: charge,
+        period_start: Some(today),
+        period_end: Some(if same_period { current.period_end } else { next_start }),
+    });
+    let next_lines = vec![EstimateLine {
+        description: new.description.clone(),
+        quantity: Decimal::from(new.quantity),
+        amount: new_total,
+        period_start: Some(next_start),
+        period_end: new.period.advance(next_start),
+    }];
+    Ok(Estimate {
+        source: EstimateSource::Local,
+        current_invoice: Invoice::from_lines(Some(today), lines, currency)?,
+        next_invoice: Some(Invoice::from_lines(Some(next_start), next_lines, currency)?),
+        effective_date: Some(today),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::billing::Currency;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn usd(s: &str) -> Money {
+        Money::parse(s, Currency::USD).unwrap()
+    }
+
+    #[test]
+    fn purchase_charges_first_period_and_repeats_next() {
+        let items = [PricedItem { description: "Pro monthly".into(), unit_amount: usd("49.00"), quantity: 2, period: ChargePeriod::Monthly }];
+        let e = estimate_purchase(&items, d(2026, 1, 31)).unwrap();
+        assert_eq!(e.source, EstimateSource::Local);
+        assert_eq!(e.current_invoice.total, usd("98.00"));
+        let next = e.next_invoice.unwrap();
+        assert_eq!(next.date, Some(d(2026, 2, 28)));
+        assert_eq!(next.total, usd("98.00"));
+    }
+
+    #[test]
+    fn one_time_purchase_has_no_next_invoice() {
+        let items = [PricedItem { description: "Lifetime".into(), unit_amount: usd("299"), quantity: 1, period: ChargePeriod::OneTime }];
+        assert!(estimate_purchase(&items, d(2026, 3, 1)).unwrap().next_invoice.is_none());
+    }
+
+    #[test]
+    fn mid_period_upgrade_prorates_by_day() {
+        // 30-day period, 15 days left: credit half of $30, charge half of $60.
+        let current = CurrentTerm { description: "Starter".into(), amount: usd("30"), period_start: d(2026, 4, 1), period_end: d(2026, 5, 1) };
+        let new = PricedItem { description: "Pro".into(), unit_amount: usd("60"), quantity: 1, period: ChargePeriod::Monthly };
+        let e = estimate_change(&current, &new, d(2026, 4, 16), true).unwrap();
+        assert_eq!(e.current_invoice.lines[0].amount.rounded(), usd("-15.00"));
+        assert_eq!(e.current_invoice.total, usd("15.00"));
+        let next = e.next_invoice.unwrap();
+        assert_eq!(next.date, Some(d(2026, 5, 1)));
+        assert_eq!(next.total, usd("60.00"));
+    }
+
+    #[test]
+    fn downgrade_yields_a_credit_and_period_switch_restarts_anchor() {
+        let current = CurrentTerm { description: "Pro".into(), amount: usd("60"), period_start: d(2026, 4, 1), period_end: d(2026, 5, 1) };
+        let cheaper = PricedItem { description: "Starter".into(), unit_amount: usd("30"), quantity: 1, period: ChargePeriod::Monthly };
+        let e = estimate_change(&current, &cheaper, d(2026, 4, 16), true).unwrap();
+        assert!(e.current_invoice.total.is_negative());
+        let yearly = PricedItem { description: "Pro yearly".into(), unit_amount: usd("600"), quantity: 1, period: ChargePeriod::Yearly };
+        let e = estimate_change(&current, &yearly, d(2026, 4, 16), false).unwrap();
+        assert_eq!(e.current_invoice.total, usd("570.00"));
+        assert_eq!(e.next_invoice.unwrap().date, Some(d(2027, 4, 16)));
+    }
+
+    #[test]
+    fn zero_decimal_currency_rounds_each_line() {
+        let yen = |n| Money::from_minor(n, Currency::JPY);
+        let current = CurrentTerm { description: "Basic".into(), amount: yen(1000), period_start: d(2026, 4, 1), period_end: d(2026, 5, 1) };
+        let new = PricedItem { description: "Plus".into(), unit_amount: yen(2000), quantity: 1, period: ChargePeriod::Monthly };
+        let e = estimate_change(&current, &new, d(2026, 4, 21), true).unwrap();
+        // 10 of 30 days left: -333.33 -> -333, +666.67 -> 667.
+        assert_eq!(e.current_invoice.total, yen(334));
+    }
+}

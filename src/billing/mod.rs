@@ -1,0 +1,15 @@
+//! Provider-neutral billing model. No I/O and no UI imports: everything here is plain data
+//! and pure functions, so every provider client, the sandbox and the console share one
+//! vocabulary and it can be tested without a network.
+
+pub mod currency;
+pub mod estimate;
+pub mod model;
+pub mod money;
+pub mod period;
+
+pub use currency::Currency;
+pub use estimate::{Estimate, EstimateLine, EstimateSource, Invoice};
+pub use model::*;
+pub use money::{Money, MoneyError};
+pub use period::{ChargePeriod, IntervalUnit};

@@ -1,0 +1,366 @@
+//! The provider-neutral records the console shows. Each provider maps its wire types onto
+//! these; the raw provider value is kept where normalising loses information (statuses).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::money::Money;
+use super::period::ChargePeriod;
+use super::Estimate;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    Kelviq,
+    Flowglad,
+    KuvarPay,
+    Zenskar,
+}
+
+impl ProviderKind {
+    pub const ALL: [ProviderKind; 4] = [
+        ProviderKind::Kelviq,
+        ProviderKind::Flowglad,
+        ProviderKind::KuvarPay,
+        ProviderKind::Zenskar,
+    ];
+
+    /// Lower-case slug used in paths, flags and environment variable names.
+    pub fn slug(&self) -> &'static str {
+        match self {
+            ProviderKind::Kelviq => "kelviq",
+            ProviderKind::Flowglad => "flowglad",
+            ProviderKind::KuvarPay => "kuvarpay",
+            ProviderKind::Zenskar => "zenskar",
+        }
+    }
+
+    pub fn display_name(&self) -> &'static str {
+        match self {
+            ProviderKind::Kelviq => "Kelviq",
+            ProviderKind::Flowglad => "Flowglad",
+            ProviderKind::KuvarPay => "KuvarPay",
+            ProviderKind::Zenskar => "Zenskar",
+        }
+    }
+}
+
+impl fmt::Display for ProviderKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.display_name())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown provider {0:?} (expected one of kelviq, flowglad, kuvarpay, zenskar)")]
+pub struct UnknownProvider(pub String);
+
+impl FromStr for ProviderKind {
+    type Err = UnknownProvider;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim().to_ascii_lowercase();
+        ProviderKind::ALL
+            .into_iter()
+            .find(|p| p.slug() == wanted)
+            .ok_or_else(|| UnknownProvider(s.to_string()))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Customer {
+    pub provider: ProviderKind,
+    /// The id the provider's API addresses the customer by (Kelviq `customerId`,
+    /// Flowglad `externalId`, Zenskar UUID, KuvarPay email).
+    pub id: String,
+    /// A second, provider-internal id where one exists (Kelviq's UUID, Zenskar's external id).
+    pub alt_id: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl Customer {
+    /// Name, else email, else id: what a list row shows first.
+    pub fn display_name(&self) -> &str {
+        self.name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .or(self.email.as_deref())
+            .unwrap_or(&self.id)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewCustomer {
+    pub id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PriceKind {
+    Free,
+    Paid,
+    Custom,
+    Usage,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Price {
+    pub id: Option<String>,
+    pub kind: PriceKind,
+    pub period: ChargePeriod,
+    pub amount: Money,
+    pub trial_days: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Plan {
+    pub provider: ProviderKind,
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub product: Option<String>,
+    pub prices: Vec<Price>,
+    /// What the plan grants, where the provider exposes it in the catalog.
+    pub features: Vec<PlanFeature>,
+}
+
+impl Plan {
+    pub fn price_for(&self, period: ChargePeriod, currency: Option<&str>) -> Option<&Price> {
+        self.prices.iter().find(|p| {
+            p.period == period
+                && currency.is_none_or(|c| p.amount.currency().code().eq_ignore_ascii_case(c))
+        })
+    }
+
+    /// The distinct periods this plan has prices for, in picker order.
+    pub fn periods(&self) -> Vec<ChargePeriod> {
+        let mut periods: Vec<ChargePeriod> = Vec::new();
+        for p in &self.prices {
+            if !periods.contains(&p.period) {
+                periods.push(p.period);
+            }
+        }
+        periods
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlanFeature {
+    pub feature_id: String,
+    pub name: Option<String>,
+    pub kind: EntitlementKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionStatus {
+    Active,
+    Trialing,
+    PastDue,
+    Incomplete,
+    Paused,
+    Canceled,
+    Expired,
+    Superseded,
+    Draft,
+    Unknown,
+}
+
+impl SubscriptionStatus {
+    /// Whether the customer currently has access through this subscription.
+    pub fn is_live(&self) -> bool {
+        matches!(
+            self,
+            SubscriptionStatus::Active | SubscriptionStatus::Trialing | SubscriptionStatus::PastDue
+        )
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            SubscriptionStatus::Active => "active",
+            SubscriptionStatus::Trialing => "trialing",
+            SubscriptionStatus::PastDue => "past due",
+            SubscriptionStatus::Incomplete => "incomplete",
+            SubscriptionStatus::Paused => "paused",
+            SubscriptionStatus::Canceled => "canceled",
+            SubscriptionStatus::Expired => "expired",
+            SubscriptionStatus::Superseded => "superseded",
+            SubscriptionStatus::Draft => "draft",
+            SubscriptionStatus::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Subscription {
+    pub provider: ProviderKind,
+    pub id: String,
+    pub customer_id: String,
+    pub plan_id: Option<String>,
+    pub plan_name: Option<String>,
+    pub status: SubscriptionStatus,
+    /// The provider's own status string, shown beside the normalised one.
+    pub raw_status: String,
+    pub amount: Option<Money>,
+    pub period: ChargePeriod,
+    pub started_on: Option<NaiveDate>,
+    pub current_period_start: Option<DateTime<Utc>>,
+    pub current_period_end: Option<DateTime<Utc>>,
+    /// When access ends: a scheduled cancellation or the actual end.
+    pub ends_on: Option<NaiveDate>,
+    pub canceled_at: Option<DateTime<Utc>>,
+    pub trial_days_remaining: Option<u32>,
+}
+
+impl Subscription {
+    /// Active now but set to end: the state an operator can still undo where the provider allows.
+    pub fn cancel_scheduled(&self) -> bool {
+        self.status.is_live() && self.ends_on.is_some()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EntitlementKind {
+    Boolean,
+    Meter {
+        limit: Option<i64>,
+        used: i64,
+        remaining: Option<i64>,
+        hard_limit: bool,
+    },
+    Customizable {
+        value: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Entitlement {
+    pub feature_id: String,
+    pub name: Option<String>,
+    pub has_access: bool,
+    pub kind: EntitlementKind,
+    pub resets_at: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureQuantity {
+    pub feature_id: String,
+    pub quantity: u32,
+}
+
+/// What a developer asks a provider to sell. Providers read the fields they understand;
+/// the checkout form only offers the fields a provider defines.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CheckoutRequest {
+    pub plan_id: String,
+    pub period: Option<ChargePeriod>,
+    pub price_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub customer_email: Option<String>,
+    pub currency: Option<String>,
+    pub quantity: Option<u32>,
+    #[serde(default)]
+    pub features: Vec<FeatureQuantity>,
+    pub success_url: String,
+    pub cancel_url: Option<String>,
+    pub ip_address: Option<String>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckoutStatus {
+    Open,
+    Processing,
+    Complete,
+    Expired,
+    Canceled,
+    Unknown,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CheckoutSession {
+    pub provider: ProviderKind,
+    pub id: String,
+    pub url: Option<String>,
+    pub status: CheckoutStatus,
+    pub raw_status: String,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub customer_id: Option<String>,
+    pub subscription_id: Option<String>,
+    pub estimate: Option<Estimate>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeTiming {
+    Immediately,
+    AtPeriodEnd,
+    Auto,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanChange {
+    pub plan_id: String,
+    pub period: ChargePeriod,
+    pub price_id: Option<String>,
+    pub timing: ChangeTiming,
+    #[serde(default)]
+    pub features: Vec<FeatureQuantity>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "timing", content = "date", rename_all = "snake_case")]
+pub enum CancelTiming {
+    Immediately,
+    AtPeriodEnd,
+    OnDate(NaiveDate),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cancellation {
+    pub timing: CancelTiming,
+    pub comment: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_parses_case_insensitively_and_rejects_unknown() {
+        assert_eq!("KuvarPay".parse::<ProviderKind>().unwrap(), ProviderKind::KuvarPay);
+        let err = "stripe".parse::<ProviderKind>().unwrap_err();
+        assert!(err.to_string().contains("stripe"));
+    }
+
+    #[test]
+    fn display_name_falls_back_to_email_then_id() {
+        let mut c = Customer {
+            provider: ProviderKind::Kelviq,
+            id: "c1".into(),
+            alt_id: None,
+            name: Some(String::new()),
+            email: Some("a@b.c".into()),
+            created_at: None,
+            metadata: BTreeMap::new(),
+        };
+        assert_eq!(c.display_name(), "a@b.c");
+        c.email = None;
+        assert_eq!(c.display_name(), "c1");
+    }
+}

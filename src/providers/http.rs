@@ -1,0 +1,488 @@
+//! The one HTTP client every provider uses: pooled keep-alive connections over rustls,
+//! timeouts, a bounded retry policy, idempotency keys and the request log.
+//!
+//! Providers describe a request with [`ApiRequest`]; they never touch reqwest directly,
+//! so retries, redaction and logging behave the same for all four.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use reqwest::Method;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::error::{ErrorKind, ProviderError};
+use super::log::{Exchange, LoggedHeader, RequestLog};
+use crate::billing::ProviderKind;
+use crate::util::SplitMix64;
+
+/// A secret value (API key). Its `Debug` never shows the value, so it cannot leak through
+/// `{:?}` in a log line or a panic message.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The only way to read the value; call sites are easy to audit.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// Retry schedule: exponential backoff with full jitter, bounded in attempts and delay.
+#[derive(Clone, Debug)]
+pub struct RetryPolicy {
+    /// Total attempts including the first; 1 disables retries.
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// A `Retry-After` longer than this is not waited for; the error goes to the user.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Full jitter (AWS architecture blog): uniform in `[0, min(max, base·2^(attempt-1))]`.
+    fn backoff(&self, attempt: u32, rng: &mut SplitMix64) -> Duration {
+        let exp = self.base_delay.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let cap = exp.min(self.max_delay).as_millis() as u64;
+        Duration::from_millis(rng.below(cap + 1))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct HttpConfig {
+    pub connect_timeout: Duration,
+    /// Limit for one attempt, from sending the request to the last byte of the body.
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// Whether a request may be sent twice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Idempotency {
+    /// Reads: retried freely.
+    Safe,
+    /// A write carrying this key in the `Idempotency-Key` header; the provider deduplicates,
+    /// so it is retried with the same key.
+    Keyed(String),
+    /// A write the provider cannot deduplicate: sent exactly once.
+    Unsafe,
+}
+
+impl Idempotency {
+    pub fn new_key() -> Idempotency {
+        Idempotency::Keyed(uuid::Uuid::new_v4().to_string())
+    }
+}
+
+/// Everything needed to send one request; providers build these.
+#[derive(Clone)]
+pub struct ApiRequest {
+    pub provider: ProviderKind,
+    pub method: Method,
+    pub url: Url,
+    headers: Vec<(HeaderName, String)>,
+    /// Substrings that must never reach the log (the key inside `Bearer <key>`).
+    secrets: Vec<Secret>,
+    body: Option<Bytes>,
+    pub idempotency: Idempotency,
+}
+
+impl ApiRequest {
+    pub fn new(provider: ProviderKind, method: Method, url: Url) -> ApiRequest {
+        let idempotency = if method == Method::GET || method == Method::HEAD {
+            Idempotency::Safe
+        } else {
+            Idempotency::Unsafe
+        };
+        ApiRequest { provider, method, url, headers: Vec::new(), secrets: Vec::new(), body: None, idempotency }
+    }
+
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> ApiRequest {
+        self.headers.push((HeaderName::from_static(name), value.into()));
+        self
+    }
+
+    /// A header whose value contains `secret`; the log shows the value with the secret
+    /// replaced by `[redacted]` (so `Bearer [redacted]` stays readable).
+    pub fn secret_header(mut self, name: &'static str, value: String, secret: &Secret) -> ApiRequest {
+        self.headers.push((HeaderName::from_static(name), value));
+        if !secret.expose().is_empty() {
+            self.secrets.push(secret.clone());
+        }
+        self
+    }
+
+    pub fn query(mut self, pairs: &[(&str, String)]) -> ApiRequest {
+        {
+            let mut q = self.url.query_pairs_mut();
+            for (k, v) in pairs {
+                q.append_pair(k, v);
+            }
+        }
+        if self.url.query() == Some("") {
+            self.url.set_query(None);
+        }
+        self
+    }
+
+    pub fn json<T: serde::Serialize>(mut self, body: &T) -> Result<ApiRequest, ProviderError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| ProviderError::invalid(self.provider, format!("could not encode request body: {e}")))?;
+        self.body = Some(Bytes::from(bytes));
+        self.headers.push((reqwest::header::CONTENT_TYPE, "application/json".into()));
+        Ok(self)
+    }
+
+    pub fn idempotency(mut self, idempotency: Idempotency) -> ApiRequest {
+        self.idempotency = idempotency;
+        self
+    }
+
+    pub fn body(&self) -> Option<&Bytes> {
+        self.body.as_ref()
+    }
+
+    fn retryable(&self) -> bool {
+        !matches!(self.idempotency, Idempotency::Unsafe)
+    }
+
+    fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for s in &self.secrets {
+            out = out.replace(s.expose(), "[redacted]");
+        }
+        out
+    }
+}
+
+impl std::fmt::Debug for ApiRequest {
+    /// Shows headers with secrets redacted: a request may end up in a panic message.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<String> = self.headers.iter().map(|(n, v)| format!("{n}: {}", self.redact(v))).collect();
+        f.debug_struct("ApiRequest")
+            .field("provider", &self.provider)
+            .field("method", &self.method)
+            .field("url", &self.redact(self.url.as_str()))
+            .field("headers", &headers)
+            .field("body_len", &self.body.as_ref().map(|b| b.len()))
+            .field("idempotency", &self.idempotency)
+            .finish()
+    }
+}
+
+/// A successful (2xx) response.
+#[derive(Clone, Debug)]
+pub struct ApiResponse {
+    pub provider: ProviderKind,
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub request_id: Option<String>,
+}
+
+impl ApiResponse {
+    /// Decodes the body; a mismatch becomes a Decode error naming the JSON path that failed.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ProviderError> {
+        let de = &mut serde_json::Deserializer::from_slice(&self.body);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let mut err = ProviderError::new(
+                self.provider,
+                ErrorKind::Decode,
+                format!("unexpected response body at {}: {}", e.path(), e.inner()),
+            );
+            err.status = Some(self.status);
+            err.request_id = self.request_id.clone();
+            err
+        })
+    }
+}
+
+const REQUEST_ID_HEADERS: [&str; 5] = ["x-request-id", "request-id", "x-amzn-requestid", "x-correlation-id", "x-trace-id"];
+
+/// Response headers worth keeping in the log; the rest is noise for a billing console.
+const LOGGED_RESPONSE_HEADERS: [&str; 8] = [
+    "content-type",
+    "content-length",
+    "retry-after",
+    "x-request-id",
+    "request-id",
+    "x-amzn-requestid",
+    "location",
+    "idempotency-replayed",
+];
+
+/// The shared client. Cheap to clone: reqwest's pool and the log are reference-counted.
+#[derive(Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    config: HttpConfig,
+    log: RequestLog,
+}
+
+impl Http {
+    pub fn new(config: HttpConfig) -> Result<Http, String> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(16)
+            .tcp_nodelay(true)
+            .user_agent(concat!("till/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("could not build the HTTP client: {e}"))?;
+        Ok(Http { client, config, log: RequestLog::new(500) })
+    }
+
+    pub fn log(&self) -> &RequestLog {
+        &self.log
+    }
+
+    pub fn config(&self) -> &HttpConfig {
+        &self.config
+    }
+
+    /// Sends with retries. Non-2xx answers become [`ProviderError`]s decoded from the body.
+    pub async fn send(&self, request: ApiRequest) -> Result<ApiResponse, ProviderError> {
+        let policy = &self.config.retry;
+        let mut rng = SplitMix64::from_entropy();
+        let mut attempt = 1;
+        loop {
+            let outcome = self.attempt(&request, attempt).await;
+            let can_retry = request.retryable() && attempt < policy.max_attempts;
+            let wait = match &outcome {
+                Ok(resp) => return Ok(resp.clone()),
+                Err(failure) if can_retry => failure.retry_delay(attempt, policy, &mut rng),
+                Err(_) => None,
+            };
+            match (outcome, wait) {
+                (Err(_), Some(delay)) => {
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                (Err(failure), None) => return Err(failure.error),
+                (Ok(resp), _) => return Ok(resp),
+            }
+        }
+    }
+
+    async fn attempt(&self, request: &ApiRequest, attempt: u32) -> Result<ApiResponse, Failure> {
+        let started_at = chrono::Utc::now();
+        let start = Instant::now();
+        let mut headers = HeaderMap::new();
+        for (name, value) in &request.headers {
+            let value = HeaderValue::from_str(value).map_err(|_| Failure::fatal(ProviderError::invalid(request.provider, format!("header {name} has characters HTTP does not allow"))))?;
+            headers.append(name.clone(), value);
+        }
+        if let Idempotency::Keyed(key) = &request.idempotency {
+            if let Ok(v) = HeaderValue::from_str(key) {
+                headers.insert(HeaderName::from_static("idempotency-key"), v);
+            }
+        }
+        let mut builder = self.client.request(request.method.clone(), request.url.clone()).headers(headers.clone());
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        let result = async {
+            let resp = builder.send().await?;
+            let status = resp.status().as_u16();
+            let resp_headers = resp.headers().clone();
+            let body = resp.bytes().await?;
+            Ok::<_, reqwest::Error>((status, resp_headers, body))
+        }
+        .await;
+        let duration = start.elapsed();
+        let mut exchange = Exchange {
+            id: 0,
+            provider: request.provider,
+            started_at,
+            method: request.method.to_string(),
+            url: request.redact(request.url.as_str()),
+            status: None,
+            duration,
+            request_id: None,
+            request_headers: log_headers(request, &headers),
+            response_headers: Vec::new(),
+            request_body: request.body.as_ref().map(|b| request.redact(&String::from_utf8_lossy(&b[..b.len().min(super::log::BODY_PREVIEW_LIMIT)]))),
+            request_body_size: request.body.as_ref().map_or(0, |b| b.len()),
+            response_body: None,
+            response_body_size: 0,
+            attempt,
+            error: None,
+        };
+        match result {
+            Ok((status, resp_headers, body)) => {
+                let request_id = REQUEST_ID_HEADERS.iter().find_map(|h| resp_headers.get(*h).and_then(|v| v.to_str().ok()).map(str::to_string));
+                exchange.status = Some(status);
+                exchange.request_id = request_id.clone();
+                exchange.response_headers = resp_headers
+                    .iter()
+                    .filter(|(n, _)| LOGGED_RESPONSE_HEADERS.contains(&n.as_str()))
+                    .map(|(n, v)| LoggedHeader { name: n.to_string(), value: request.redact(&String::from_utf8_lossy(v.as_bytes())) })
+                    .collect();
+                exchange.response_body_size = body.len();
+                exchange.response_body = Some(request.redact(&String::from_utf8_lossy(&body[..body.len().min(super::log::BODY_PREVIEW_LIMIT)])));
+                let response = ApiResponse { provider: request.provider, status, headers: resp_headers, body, request_id };
+                if (200..300).contains(&status) {
+                    self.log.push(exchange);
+                    Ok(response)
+                } else {
+                    let error = ProviderError::from_response(request.provider, status, &response.body, response.request_id.clone());
+                    exchange.error = Some(error.message.clone());
+                    self.log.push(exchange);
+                    let retry_after = retry_after(&response.headers);
+                    Err(Failure { retryable: matches!(status, 429 | 502 | 503 | 504), retry_after, error })
+                }
+            }
+            Err(e) => {
+                let (kind, retryable) = if e.is_timeout() { (ErrorKind::Timeout, true) } else { (ErrorKind::Transport, e.is_connect() || e.is_request() || e.is_body()) };
+                let message = describe_transport_error(&e, &self.config);
+                exchange.error = Some(message.clone());
+                self.log.push(exchange);
+                Err(Failure { retryable, retry_after: None, error: ProviderError::new(request.provider, kind, message) })
+            }
+        }
+    }
+}
+
+/// One failed attempt and whether another may follow.
+struct Failure {
+    retryable: bool,
+    retry_after: Option<Duration>,
+    error: ProviderError,
+}
+
+impl Failure {
+    fn fatal(error: ProviderError) -> Failure {
+        Failure { retryable: false, retry_after: None, error }
+    }
+
+    /// The wait before the next attempt, or `None` to give up now.
+    fn retry_delay(&self, attempt: u32, policy: &RetryPolicy, rng: &mut SplitMix64) -> Option<Duration> {
+        if !self.retryable {
+            return None;
+        }
+        match self.retry_after {
+            Some(wait) if wait > policy.max_retry_after => None,
+            Some(wait) => Some(wait),
+            None => Some(policy.backoff(attempt, rng)),
+        }
+    }
+}
+
+/// `Retry-After` as delta-seconds or an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let raw = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = raw.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(raw).ok()?;
+    Some(when.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+fn log_headers(request: &ApiRequest, sent: &HeaderMap) -> Vec<LoggedHeader> {
+    sent.iter()
+        .map(|(name, value)| {
+            let text = String::from_utf8_lossy(value.as_bytes());
+            LoggedHeader { name: name.to_string(), value: request.redact(&text) }
+        })
+        .collect()
+}
+
+fn describe_transport_error(e: &reqwest::Error, config: &HttpConfig) -> String {
+    let target = e.url().map(|u| format!("{}://{}", u.scheme(), u.authority())).unwrap_or_default();
+    if e.is_timeout() {
+        format!("no answer from {target} within {:?}", config.request_timeout)
+    } else if e.is_connect() {
+        format!("could not connect to {target} (is the base URL right and the server up?)")
+    } else {
+        let mut msg = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            msg.push_str(": ");
+            msg.push_str(&s.to_string());
+            source = s.source();
+        }
+        msg
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_stays_within_the_cap() {
+        let policy = RetryPolicy { max_attempts: 10, base_delay: Duration::from_millis(100), max_delay: Duration::from_millis(800), max_retry_after: Duration::from_secs(1) };
+        let mut rng = SplitMix64::new(1);
+        for attempt in 1..10 {
+            for _ in 0..50 {
+                let d = policy.backoff(attempt, &mut rng);
+                let cap = (100u64 << (attempt - 1)).min(800);
+                assert!(d <= Duration::from_millis(cap), "attempt {attempt}: {d:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn retry_after_parses_seconds_and_dates() {
+        let mut h = HeaderMap::new();
+        h.insert(reqwest::header::RETRY_AFTER, HeaderValue::from_static("3"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+        h.insert(reqwest::header::RETRY_AFTER, HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        h.insert(reqwest::header::RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn long_retry_after_is_not_waited_for() {
+        let policy = RetryPolicy::default();
+        let mut rng = SplitMix64::new(1);
+        let err = ProviderError::new(ProviderKind::Kelviq, ErrorKind::Http, "rate limited");
+        let long = Failure { retryable: true, retry_after: Some(Duration::from_secs(3600)), error: err.clone() };
+        assert_eq!(long.retry_delay(1, &policy, &mut rng), None);
+        let short = Failure { retryable: true, retry_after: Some(Duration::from_secs(1)), error: err };
+        assert_eq!(short.retry_delay(1, &policy, &mut rng), Some(Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn secrets_are_redacted_and_debug_hides_them() {
+        let key = Secret::new("sk_live_abc123");
+        let url = Url::parse("https://x.test/a?k=sk_live_abc123").unwrap();
+        let req = ApiRequest::new(ProviderKind::Flowglad, Method::GET, url).secret_header("authorization", key.expose().to_string(), &key);
+        assert_eq!(req.redact("Bearer sk_live_abc123"), "Bearer [redacted]");
+        assert!(!format!("{req:?}").contains("sk_live_abc123"));
+        assert_eq!(req.idempotency, Idempotency::Safe);
+    }
+}

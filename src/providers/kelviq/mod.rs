@@ -1,0 +1,300 @@
+//! Kelviq client. Core API for customers, catalog, checkout and subscriptions; the edge host
+//! for entitlements. Reference: shared/providers/kelviq-zenskar.md, part 1.
+
+pub mod map;
+pub mod wire;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use futures::future::try_join_all;
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::http::{ApiRequest, Http};
+use super::{join_url, BillingProvider, Capabilities, Endpoint, ErrorKind, Page, PageRequest, ProviderError, Result};
+use crate::billing::estimate::{estimate_change, CurrentTerm, PricedItem};
+use crate::billing::{
+    CancelTiming, Cancellation, ChargePeriod, CheckoutRequest, CheckoutSession, CheckoutStatus, Customer, Entitlement, Estimate,
+    NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
+};
+
+const KELVIQ: ProviderKind = ProviderKind::Kelviq;
+/// Kelviq caps page_size at 100.
+const MAX_PAGE: u32 = 100;
+
+pub struct KelviqClient {
+    endpoint: Endpoint,
+    http: Http,
+}
+
+impl KelviqClient {
+    pub fn new(endpoint: Endpoint, http: Http) -> KelviqClient {
+        KelviqClient { endpoint, http }
+    }
+
+    fn request(&self, method: Method, base: &Url, path: &str, use_client_key: bool) -> ApiRequest {
+        let key = if use_client_key { self.endpoint.client_key.as_ref().unwrap_or(&self.endpoint.key) } else { &self.endpoint.key };
+        ApiRequest::new(KELVIQ, method, join_url(base, path)).secret_header("authorization", format!("Bearer {}", key.expose()), key)
+    }
+
+    fn core(&self, method: Method, path: &str) -> ApiRequest {
+        self.request(method, &self.endpoint.base_url, path, false)
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T> {
+        self.http.send(self.core(Method::GET, path).query(query)).await?.json()
+    }
+
+    async fn post<B: serde::Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T> {
+        self.http.send(self.core(Method::POST, path).json(body)?).await?.json()
+    }
+
+    /// Follows `next` through every page. `next` is read for its `page` number only and the
+    /// URL rebuilt on our base: older Kelviq versions returned `http://` links over HTTPS.
+    async fn get_all<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        let mut page = 1u64;
+        loop {
+            let mut q = query.to_vec();
+            q.push(("page", page.to_string()));
+            q.push(("page_size", MAX_PAGE.to_string()));
+            let body: wire::Paginated<T> = self.get(path, &q).await?;
+            out.extend(body.results);
+            match body.next.as_deref().and_then(next_page_number) {
+                Some(n) if n > page => page = n,
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    async fn plan_catalog(&self) -> Result<Vec<Plan>> {
+        let plans: Vec<wire::CatalogPlan> = self.get_all("catalog/plans/", &[]).await?;
+        let loads = plans.into_iter().map(|p| async move {
+            let prices_path = format!("catalog/plans/{}/prices/", encode(&p.identifier));
+            let features_path = format!("catalog/plans/{}/features/", encode(&p.identifier));
+            let (prices, features) = futures::try_join!(
+                self.get_all::<wire::PlanPrice>(&prices_path, &[]),
+                self.get_all::<wire::PlanFeatureEntitlement>(&features_path, &[]),
+            )?;
+            let prices = map::prices(&prices)?;
+            let features = features.iter().map(map::plan_feature).collect();
+            Ok::<_, ProviderError>(map::plan(p, prices, features))
+        });
+        try_join_all(loads).await
+    }
+
+    fn feature_inputs(features: &[crate::billing::FeatureQuantity]) -> Option<Vec<wire::FeatureInput>> {
+        (!features.is_empty()).then(|| features.iter().map(|f| wire::FeatureInput { identifier: f.feature_id.clone(), quantity: i64::from(f.quantity) }).collect())
+    }
+}
+
+/// `…?page=3&page_size=10` → 3.
+pub fn next_page_number(next: &str) -> Option<u64> {
+    let url = Url::parse(next).ok()?;
+    url.query_pairs().find(|(k, _)| k == "page").and_then(|(_, v)| v.parse().ok())
+}
+
+/// Percent-encodes one path segment (customer ids are user-chosen strings).
+fn encode(segment: &str) -> String {
+    url::form_urlencoded::byte_serialize(segment.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+fn period_name(period: ChargePeriod) -> Result<&'static str> {
+    period.kelviq_name().ok_or_else(|| ProviderError::invalid(KELVIQ, format!("Kelviq has no charge period for {}", period.label())))
+}
+
+#[async_trait]
+impl BillingProvider for KelviqClient {
+    fn kind(&self) -> ProviderKind {
+        KELVIQ
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            list_customers: true,
+            search_customers: true,
+            get_customer: true, // emulated: search, then exact match
+            create_customer: true,
+            derived_customers: false,
+            plans: true,
+            subscriptions: true,
+            change_plan: true,
+            native_change_preview: false,
+            cancel: true,
+            cancel_at_period_end: true,
+            cancel_on_date: true,
+            uncancel: false,
+            entitlements: true,
+            checkout_create: true,
+            checkout_get: true,
+            native_checkout_estimate: false,
+            invoices: false,
+            idempotency_keys: false,
+        }
+    }
+
+    async fn list_customers(&self, page: &PageRequest) -> Result<Page<Customer>> {
+        let number: u64 = page.cursor.as_deref().and_then(|c| c.parse().ok()).unwrap_or(1);
+        let mut q = vec![("page", number.to_string()), ("page_size", page.limit.clamp(1, MAX_PAGE).to_string())];
+        if let Some(s) = page.search.as_deref().filter(|s| !s.is_empty()) {
+            q.push(("search", s.to_string()));
+        }
+        let body: wire::Paginated<wire::CustomerResponse> = self.get("customers/", &q).await?;
+        Ok(Page {
+            next_cursor: body.next.as_deref().and_then(next_page_number).filter(|n| *n > number).map(|n| n.to_string()),
+            total: Some(body.count),
+            items: body.results.into_iter().map(map::customer).collect(),
+        })
+    }
+
+    async fn get_customer(&self, id: &str) -> Result<Customer> {
+        // No GET-one endpoint: search, then require an exact customerId match.
+        let found: Vec<wire::CustomerResponse> = self.get_all("customers/", &[("search", id.to_string())]).await?;
+        found
+            .into_iter()
+            .find(|c| c.customer_id == id)
+            .map(map::customer)
+            .ok_or_else(|| {
+                let mut e = ProviderError::new(KELVIQ, ErrorKind::Http, format!("no customer with customerId {id:?}"));
+                e.status = Some(404);
+                e
+            })
+    }
+
+    async fn create_customer(&self, customer: &NewCustomer) -> Result<Customer> {
+        let body = wire::CustomerCreateRequest {
+            customer_id: customer.id.clone(),
+            email: customer.email.clone(),
+            name: customer.name.clone(),
+            metadata: (!customer.metadata.is_empty()).then(|| customer.metadata.clone()),
+            billing_address: None,
+        };
+        let created: wire::CustomerResponse = self.post("customers/", &body).await?;
+        Ok(map::customer(created))
+    }
+
+    async fn list_plans(&self) -> Result<Vec<Plan>> {
+        self.plan_catalog().await
+    }
+
+    async fn list_subscriptions(&self, customer_id: &str) -> Result<Vec<Subscription>> {
+        let raw: Vec<wire::Subscription> = self.get_all("subscriptions/", &[("customer_id", customer_id.to_string())]).await?;
+        raw.into_iter().map(map::subscription).collect()
+    }
+
+    async fn get_subscription(&self, id: &str) -> Result<Subscription> {
+        let raw: wire::Subscription = self.get(&format!("subscriptions/{}/", encode(id)), &[]).await?;
+        map::subscription(raw)
+    }
+
+    async fn change_plan(&self, id: &str, change: &PlanChange) -> Result<Subscription> {
+        let body = wire::UpdateSubscriptionRequest {
+            plan_identifier: change.plan_id.clone(),
+            charge_period: period_name(change.period)?.to_string(),
+            features: Self::feature_inputs(&change.features),
+            ..Default::default()
+        };
+        let updated: wire::UpdateSubscriptionResponse = self.post(&format!("subscriptions/{}/update/", encode(id)), &body).await?;
+        // The id can change (the old row becomes `superseded`): follow the returned one.
+        self.get_subscription(&updated.subscription_id).await
+    }
+
+    async fn preview_change(&self, id: &str, change: &PlanChange) -> Result<Estimate> {
+        let (current, plans) = futures::try_join!(self.get_subscription(id), self.list_plans())?;
+        local_change_estimate(&current, &plans, change)
+    }
+
+    async fn cancel_subscription(&self, id: &str, cancellation: &Cancellation) -> Result<Subscription> {
+        let (kind, date) = match cancellation.timing {
+            CancelTiming::Immediately => ("IMMEDIATE", None),
+            CancelTiming::AtPeriodEnd => ("CURRENT_PERIOD_ENDS", None),
+            CancelTiming::OnDate(d) => ("SPECIFIC_DATE", Some(d.format("%Y-%m-%d").to_string())),
+        };
+        let body = wire::CancelSubscriptionRequest {
+            cancellation_type: kind.to_string(),
+            cancellation_date: date,
+            cancellation_comment: cancellation.comment.clone(),
+            ..Default::default()
+        };
+        let _: wire::MessageResponse = self.post(&format!("subscriptions/{}/cancel/", encode(id)), &body).await?;
+        self.get_subscription(id).await
+    }
+
+    async fn entitlements(&self, customer_id: &str) -> Result<Vec<Entitlement>> {
+        let edge = self.endpoint.edge_url.clone().unwrap_or_else(|| self.endpoint.base_url.clone());
+        let use_client_key = self.endpoint.client_key.is_some();
+        let req = self.request(Method::GET, &edge, "entitlements/", use_client_key).query(&[("customer_id", customer_id.to_string())]);
+        let body: wire::CheckEntitlementsResponse = self.http.send(req).await?.json()?;
+        Ok(map::entitlements(body.entitlements, &BTreeMap::new()))
+    }
+
+    async fn create_checkout(&self, request: &CheckoutRequest) -> Result<CheckoutSession> {
+        let period = request.period.ok_or_else(|| ProviderError::invalid(KELVIQ, "Kelviq checkout needs a charge period"))?;
+        let body = wire::CreateCheckoutSessionRequest {
+            plan_identifier: request.plan_id.clone(),
+            success_url: request.success_url.clone(),
+            charge_period: period_name(period)?.to_string(),
+            customer_id: request.customer_id.clone(),
+            features: Self::feature_inputs(&request.features),
+            ip_address: request.ip_address.clone(),
+            cancel_url: request.cancel_url.clone(),
+            currency_code: request.currency.clone(),
+            metadata: (!request.metadata.is_empty()).then(|| request.metadata.clone()),
+            ..Default::default()
+        };
+        let created: wire::CreateCheckoutSessionResponse = self.post("checkout/", &body).await?;
+        Ok(CheckoutSession {
+            provider: KELVIQ,
+            id: created.checkout_session_id,
+            url: Some(created.checkout_url),
+            status: CheckoutStatus::Open,
+            raw_status: "open".into(),
+            expires_at: None,
+            customer_id: request.customer_id.clone(),
+            subscription_id: None,
+            estimate: None,
+        })
+    }
+
+    async fn get_checkout(&self, id: &str) -> Result<CheckoutSession> {
+        let raw: wire::CheckoutSessionDetail = self.get(&format!("checkout/sessions/{}/", encode(id)), &[]).await?;
+        let status = match raw.status.as_str() {
+            "open" => CheckoutStatus::Open,
+            "processing" => CheckoutStatus::Processing,
+            "success" | "complete" | "completed" => CheckoutStatus::Complete,
+            "expired" => CheckoutStatus::Expired,
+            _ => CheckoutStatus::Unknown,
+        };
+        Ok(CheckoutSession {
+            provider: KELVIQ,
+            id: raw.id,
+            url: None,
+            status,
+            raw_status: raw.status,
+            expires_at: None,
+            customer_id: raw.customer.map(|c| c.customer_id),
+            subscription_id: raw.subscription.map(|s| s.id),
+            estimate: None,
+        })
+    }
+}
+
+/// Local proration for providers without a preview endpoint (Kelviq, KuvarPay).
+pub fn local_change_estimate(current: &Subscription, plans: &[Plan], change: &PlanChange) -> Result<Estimate> {
+    let provider = current.provider;
+    let amount = current.amount.ok_or_else(|| ProviderError::invalid(provider, format!("subscription {} has no amount to prorate", current.id)))?;
+    let currency = amount.currency();
+    let plan = plans.iter().find(|p| p.id == change.plan_id).ok_or_else(|| ProviderError::invalid(provider, format!("no plan {:?} in the catalog", change.plan_id)))?;
+    let price = plan.price_for(change.period, Some(currency.code())).ok_or_else(|| {
+        ProviderError::invalid(provider, format!("plan {} has no {} price in {currency}", plan.id, change.period.label()))
+    })?;
+    let today = Utc::now().date_naive();
+    let start = current.current_period_start.map(|d| d.date_naive()).or(current.started_on).unwrap_or(today);
+    let end = current.current_period_end.map(|d| d.date_naive()).or_else(|| current.period.advance(start)).unwrap_or(today);
+    let term = CurrentTerm { description: current.plan_name.clone().unwrap_or_else(|| "current plan".into()), amount, period_start: start, period_end: end };
+    let item = PricedItem { description: format!("{} ({})", plan.name, change.period.label()), unit_amount: price.amount, quantity: 1, period: change.period };
+    estimate_change(&term, &item, today, current.period == change.period).map_err(|e| ProviderError::invalid(provider, e.to_string()))
+}

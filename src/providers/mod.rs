@@ -1,0 +1,149 @@
+//! Provider clients behind one trait. The console and the headless commands only ever see
+//! [`BillingProvider`]; URLs, JSON shapes and auth headers stay inside each provider module.
+
+pub mod error;
+pub mod http;
+pub mod kelviq;
+pub mod log;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::Serialize;
+use url::Url;
+
+pub use error::{ErrorKind, FieldError, ProviderError};
+pub use http::{Http, HttpConfig, Secret};
+
+use crate::billing::{
+    Cancellation, CheckoutRequest, CheckoutSession, Customer, Entitlement, Estimate, NewCustomer, Plan, PlanChange,
+    ProviderKind, Subscription,
+};
+
+pub type Result<T> = std::result::Result<T, ProviderError>;
+
+/// Which operations a provider offers, so the UI can say "not offered by X" instead of failing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Capabilities {
+    pub list_customers: bool,
+    /// The provider filters customers server-side by free text.
+    pub search_customers: bool,
+    pub get_customer: bool,
+    pub create_customer: bool,
+    /// No customer API: the list is derived from subscriptions and checkouts.
+    pub derived_customers: bool,
+    pub plans: bool,
+    pub subscriptions: bool,
+    pub change_plan: bool,
+    /// The provider previews a change itself; otherwise till estimates locally.
+    pub native_change_preview: bool,
+    pub cancel: bool,
+    pub cancel_at_period_end: bool,
+    pub cancel_on_date: bool,
+    pub uncancel: bool,
+    pub entitlements: bool,
+    pub checkout_create: bool,
+    pub checkout_get: bool,
+    /// Checkout responses include the provider's own billing estimate.
+    pub native_checkout_estimate: bool,
+    pub invoices: bool,
+    /// Writes carry an `Idempotency-Key` the provider honours.
+    pub idempotency_keys: bool,
+}
+
+/// A page request. `cursor` is opaque to callers: whatever the previous page returned.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageRequest {
+    pub cursor: Option<String>,
+    pub limit: u32,
+    pub search: Option<String>,
+}
+
+impl PageRequest {
+    pub fn first(limit: u32) -> PageRequest {
+        PageRequest { cursor: None, limit, search: None }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+    pub total: Option<u64>,
+}
+
+/// Everything a provider client needs to reach its API.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    pub base_url: Url,
+    /// A second host where the provider splits its API (Kelviq's edge host for entitlements).
+    pub edge_url: Option<Url>,
+    pub key: Secret,
+    /// Kelviq's optional client key for the edge host.
+    pub client_key: Option<Secret>,
+    /// KuvarPay's business id, Zenskar's organisation.
+    pub account: Option<String>,
+}
+
+#[async_trait]
+pub trait BillingProvider: Send + Sync {
+    fn kind(&self) -> ProviderKind;
+
+    fn capabilities(&self) -> Capabilities;
+
+    async fn list_customers(&self, page: &PageRequest) -> Result<Page<Customer>>;
+    async fn get_customer(&self, id: &str) -> Result<Customer>;
+    async fn create_customer(&self, customer: &NewCustomer) -> Result<Customer>;
+
+    async fn list_plans(&self) -> Result<Vec<Plan>>;
+
+    async fn list_subscriptions(&self, customer_id: &str) -> Result<Vec<Subscription>>;
+    async fn get_subscription(&self, id: &str) -> Result<Subscription>;
+    /// Applies a plan change and returns the subscription as it now is. The id may differ
+    /// from `id` (Kelviq supersedes the old subscription); callers follow the returned one.
+    async fn change_plan(&self, id: &str, change: &PlanChange) -> Result<Subscription>;
+    /// What `change_plan` would charge: the provider's preview where it has one, otherwise
+    /// a local estimate labelled as such.
+    async fn preview_change(&self, id: &str, change: &PlanChange) -> Result<Estimate>;
+    async fn cancel_subscription(&self, id: &str, cancellation: &Cancellation) -> Result<Subscription>;
+    async fn uncancel_subscription(&self, id: &str) -> Result<Subscription> {
+        let _ = id;
+        Err(ProviderError::unsupported(self.kind(), "undoing a scheduled cancellation"))
+    }
+
+    async fn entitlements(&self, customer_id: &str) -> Result<Vec<Entitlement>>;
+
+    async fn create_checkout(&self, request: &CheckoutRequest) -> Result<CheckoutSession>;
+    async fn get_checkout(&self, id: &str) -> Result<CheckoutSession>;
+}
+
+/// Builds the client for `kind`. One [`Http`] is shared so all providers share the
+/// connection pool and the request log.
+pub fn connect(kind: ProviderKind, endpoint: Endpoint, http: Http) -> Result<Arc<dyn BillingProvider>> {
+    match kind {
+        ProviderKind::Kelviq => Ok(Arc::new(kelviq::KelviqClient::new(endpoint, http))),
+        other => Err(ProviderError::unsupported(other, "this provider's client (not built yet)")),
+    }
+}
+
+/// Joins a relative API path onto a base URL, keeping the base's own path
+/// (`http://h/kelviq/api/v1` + `customers/` → `http://h/kelviq/api/v1/customers/`).
+pub fn join_url(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let joined = format!("{}/{}", base.path().trim_end_matches('/'), path.trim_start_matches('/'));
+    url.set_path(&joined);
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_keeps_prefix_and_trailing_slash() {
+        let base = Url::parse("http://127.0.0.1:1/kelviq/api/v1").unwrap();
+        assert_eq!(join_url(&base, "/customers/").as_str(), "http://127.0.0.1:1/kelviq/api/v1/customers/");
+        let base = Url::parse("https://api.kelviq.com/api/v1/").unwrap();
+        assert_eq!(join_url(&base, "subscriptions/x/cancel/").as_str(), "https://api.kelviq.com/api/v1/subscriptions/x/cancel/");
+    }
+}

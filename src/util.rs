@@ -1,0 +1,97 @@
+//! Small shared helpers with no better home.
+
+/// SplitMix64: a tiny, well-known PRNG. Used for retry jitter and for the sandbox's
+/// deterministic data generator, where the same `--seed` must give the same customers on
+/// every machine and every version (a library RNG does not promise stable streams).
+#[derive(Clone, Debug)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    pub fn new(seed: u64) -> SplitMix64 {
+        SplitMix64(seed)
+    }
+
+    /// Seeded from the clock and a counter; for jitter, where only spread matters.
+    pub fn from_entropy() -> SplitMix64 {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+        SplitMix64(nanos ^ COUNTER.fetch_add(0x9E37_79B9, Ordering::Relaxed).rotate_left(17))
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..bound` (bound > 0); the modulo bias is irrelevant at these sizes.
+    pub fn below(&mut self, bound: u64) -> u64 {
+        if bound == 0 { 0 } else { self.next_u64() % bound }
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+/// Lower-cases and strips diacritics from Latin letters so "Müller" matches "muller" and
+/// "Łukasz" matches "lukasz". Non-Latin scripts pass through unchanged.
+pub fn fold_accents(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        let folded = match ch {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'Ā' | 'Ă' | 'Ą' => "a",
+            'æ' | 'Æ' => "ae",
+            'ç' | 'ć' | 'č' | 'Ç' | 'Ć' | 'Č' => "c",
+            'ď' | 'đ' | 'Ď' | 'Đ' => "d",
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' | 'È' | 'É' | 'Ê' | 'Ë' | 'Ē' | 'Ė' | 'Ę' | 'Ě' => "e",
+            'ğ' | 'Ğ' => "g",
+            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' | 'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' | 'Į' | 'İ' => "i",
+            'ł' | 'ľ' | 'ĺ' | 'Ł' | 'Ľ' | 'Ĺ' => "l",
+            'ñ' | 'ń' | 'ň' | 'Ñ' | 'Ń' | 'Ň' => "n",
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō' | 'Ő' => "o",
+            'œ' | 'Œ' => "oe",
+            'ř' | 'ŕ' | 'Ř' | 'Ŕ' => "r",
+            'ś' | 'š' | 'ş' | 'ș' | 'Ś' | 'Š' | 'Ş' | 'Ș' => "s",
+            'ß' => "ss",
+            'ť' | 'ţ' | 'ț' | 'Ť' | 'Ţ' | 'Ț' => "t",
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' | 'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ū' | 'Ů' | 'Ű' | 'Ų' => "u",
+            'ý' | 'ÿ' | 'Ý' | 'Ÿ' => "y",
+            'ź' | 'ż' | 'ž' | 'Ź' | 'Ż' | 'Ž' => "z",
+            'þ' | 'Þ' => "th",
+            _ => {
+                out.extend(ch.to_lowercase());
+                continue;
+            }
+        };
+        out.push_str(folded);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splitmix_is_deterministic() {
+        let a: Vec<u64> = (0..3).scan(SplitMix64::new(7), |r, _| Some(r.next_u64())).collect();
+        let b: Vec<u64> = (0..3).scan(SplitMix64::new(7), |r, _| Some(r.next_u64())).collect();
+        assert_eq!(a, b);
+        assert_ne!(a[0], a[1]);
+    }
+
+    #[test]
+    fn folds_accents_for_search() {
+        assert_eq!(fold_accents("Jürgen MÜLLER"), "jurgen muller");
+        assert_eq!(fold_accents("Łukasz Wróbel"), "lukasz wrobel");
+        assert_eq!(fold_accents("Straße"), "strasse");
+        assert_eq!(fold_accents("山田 太郎"), "山田 太郎");
+    }
+}

@@ -2,5 +2,8 @@
 //! Flowglad, KuvarPay and Zenskar. See DESIGN.md in the shared folder for the layout.
 
 pub mod billing;
+pub mod cli;
+pub mod config;
 pub mod providers;
+pub mod sandbox;
 pub mod util;

@@ -1,3 +1,25 @@
-fn main() {
-    println!("Hello, world!");
+//! Thin entry point: parse the command line and run the console, the sandbox or a headless
+//! command. Usage errors exit with 2 (clap's convention, documented in the README).
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = match till::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are "errors" to clap but successes to the user.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return std::process::ExitCode::from(code);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("till: cannot start the async runtime: {e}");
+            return std::process::ExitCode::from(1);
+        }
+    };
+    let code = runtime.block_on(till::cli::run(cli));
+    std::process::ExitCode::from(code as u8)
 }

@@ -1,0 +1,214 @@
+//! Command-line definitions (clap). Every headless command calls the same provider code as
+//! the console; stdout carries only data, everything else goes to stderr.
+
+mod run;
+mod table;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use run::{run, ExitCode};
+
+use crate::billing::{ChargePeriod, ProviderKind};
+
+#[derive(Debug, Parser)]
+#[command(name = "till", version, about = "A keyboard-driven billing console for Kelviq, Flowglad, KuvarPay and Zenskar.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Provider for headless commands.
+    #[arg(long, short = 'p', global = true, default_value = "kelviq", value_parser = parse_provider)]
+    pub provider: ProviderKind,
+    /// Print JSON instead of a table.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Base URL of the provider's API (else TILL_<PROVIDER>_BASE_URL, else the embedded sandbox).
+    #[arg(long, global = true)]
+    pub base_url: Option<String>,
+    /// Kelviq's edge host for entitlements (else TILL_KELVIQ_EDGE_URL).
+    #[arg(long, global = true)]
+    pub edge_url: Option<String>,
+    /// Connect timeout, e.g. 5s or 500ms.
+    #[arg(long, global = true, value_parser = parse_duration)]
+    pub connect_timeout: Option<Duration>,
+    /// Per-request timeout, e.g. 30s.
+    #[arg(long, global = true, value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Customers: list, get, create.
+    #[command(subcommand)]
+    Customers(CustomersCmd),
+    /// The plan catalog with prices.
+    #[command(subcommand)]
+    Plans(PlansCmd),
+    /// A customer's subscriptions.
+    #[command(subcommand)]
+    Subscriptions(SubscriptionsCmd),
+    /// A customer's entitlements (feature access, meters, values).
+    Entitlements {
+        #[arg(long)]
+        customer: String,
+    },
+    /// Checkout sessions: create one and get its URL, or look one up.
+    #[command(subcommand)]
+    Checkout(CheckoutCmd),
+    /// Run the sandbox on its own, for pointing other tools at it.
+    #[command(subcommand)]
+    Sandbox(SandboxCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CustomersCmd {
+    List {
+        /// Provider-side search (name, email or id).
+        #[arg(long)]
+        search: Option<String>,
+        /// Stop after this many customers.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+        limit: u32,
+        /// Fetch every page.
+        #[arg(long, conflicts_with = "limit")]
+        all: bool,
+    },
+    Get {
+        id: String,
+    },
+    Create {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlansCmd {
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubscriptionsCmd {
+    List {
+        #[arg(long)]
+        customer: String,
+    },
+    Get {
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CheckoutCmd {
+    Create(CheckoutArgs),
+    Get { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct CheckoutArgs {
+    #[arg(long)]
+    pub plan: String,
+    /// ONE_TIME, MONTHLY, THREE_MONTHS, SIX_MONTHS, YEARLY (DAILY, WEEKLY, TWENTY_EIGHT_DAYS where enabled).
+    #[arg(long, value_parser = parse_period)]
+    pub period: Option<ChargePeriod>,
+    #[arg(long)]
+    pub customer: Option<String>,
+    #[arg(long, default_value = "https://example.com/thanks")]
+    pub success_url: String,
+    #[arg(long)]
+    pub cancel_url: Option<String>,
+    /// Feature quantity as identifier=quantity, e.g. --feature seats=5 (repeatable).
+    #[arg(long = "feature", value_parser = parse_feature)]
+    pub features: Vec<(String, u32)>,
+    #[arg(long)]
+    pub currency: Option<String>,
+    #[arg(long)]
+    pub ip: Option<std::net::IpAddr>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCmd {
+    /// Serve the emulated providers until interrupted.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[arg(long, default_value_t = 4010)]
+    pub port: u16,
+    /// Generate this many extra customers (deterministic for a given --seed).
+    #[arg(long, default_value_t = 0)]
+    pub customers: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Delay every response, e.g. 200 (milliseconds) or 2s.
+    #[arg(long, value_parser = parse_duration, default_value = "0ms")]
+    pub latency: Duration,
+    /// Directory with <provider>.json seed files to use instead of the built-in data.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+}
+
+fn parse_provider(s: &str) -> Result<ProviderKind, String> {
+    s.parse().map_err(|e: crate::billing::model::UnknownProvider| e.to_string())
+}
+
+fn parse_period(s: &str) -> Result<ChargePeriod, String> {
+    ChargePeriod::parse(s).map_err(|e| e.to_string())
+}
+
+/// `5s`, `500ms`, `2m`, or a bare number of milliseconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let (number, unit) = t.find(|c: char| !c.is_ascii_digit()).map_or((t, "ms"), |i| (&t[..i], &t[i..]));
+    let n: u64 = number.parse().map_err(|_| format!("{s:?} is not a duration (try 500ms, 5s or 2m)"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        _ => Err(format!("{s:?} has an unknown unit {unit:?} (use ms, s or m)")),
+    }
+}
+
+fn parse_feature(s: &str) -> Result<(String, u32), String> {
+    let (id, qty) = s.split_once('=').ok_or_else(|| format!("{s:?} should look like identifier=quantity, e.g. seats=5"))?;
+    let qty: u32 = qty.trim().parse().ok().filter(|q| *q >= 1).ok_or_else(|| format!("quantity in {s:?} must be a positive whole number"))?;
+    if id.trim().is_empty() {
+        return Err(format!("{s:?} has no feature identifier"));
+    }
+    Ok((id.trim().to_string(), qty))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_features_parse_or_explain() {
+        assert_eq!(parse_duration("250").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
+        assert!(parse_duration("2h").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("fast").unwrap_err().contains("not a duration"));
+        assert_eq!(parse_feature("seats=5").unwrap(), ("seats".into(), 5));
+        assert!(parse_feature("seats=0").unwrap_err().contains("positive"));
+        assert!(parse_feature("seats").unwrap_err().contains("identifier=quantity"));
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,313 @@
+//! Executes headless commands: resolve where the provider lives (a configured server or the
+//! embedded sandbox), call it through `BillingProvider`, print a table or JSON.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use chrono::Utc;
+
+use super::{table, CheckoutCmd, Cli, Command, CustomersCmd, PlansCmd, SandboxCmd, ServeArgs, SubscriptionsCmd};
+use crate::billing::{
+    estimate::{estimate_purchase, PricedItem},
+    CheckoutRequest, Entitlement, EntitlementKind, FeatureQuantity, NewCustomer, Plan, ProviderKind, Subscription,
+};
+use crate::config::{self, Overrides};
+use crate::providers::{self, BillingProvider, ErrorKind, Http, PageRequest, ProviderError};
+use crate::sandbox::{self, SandboxHandle, SandboxOptions};
+
+/// Documented exit codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitCode {
+    Ok = 0,
+    Failure = 1,
+    Usage = 2,
+    Provider = 3,
+    Auth = 4,
+    Validation = 5,
+}
+
+impl ExitCode {
+    pub fn for_error(e: &ProviderError) -> ExitCode {
+        if e.is_auth() {
+            ExitCode::Auth
+        } else if e.kind == ErrorKind::Invalid || matches!(e.status, Some(400 | 409 | 422)) {
+            ExitCode::Validation
+        } else {
+            ExitCode::Provider
+        }
+    }
+}
+
+/// A failure to report on stderr as one line, with its exit code.
+pub struct Failure {
+    pub message: String,
+    pub code: ExitCode,
+}
+
+impl From<ProviderError> for Failure {
+    fn from(e: ProviderError) -> Failure {
+        Failure { code: ExitCode::for_error(&e), message: e.to_string() }
+    }
+}
+
+fn failure(code: ExitCode, message: impl Into<String>) -> Failure {
+    Failure { message: message.into(), code }
+}
+
+pub async fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        None => {
+            eprintln!("{}", NO_COMMAND_HELP);
+            Ok(())
+        }
+        Some(Command::Sandbox(SandboxCmd::Serve(args))) => serve(args).await,
+        Some(command) => headless(&cli.global, command).await,
+    };
+    match result {
+        Ok(()) => ExitCode::Ok,
+        Err(f) => {
+            eprintln!("till: {}", f.message);
+            f.code
+        }
+    }
+}
+
+const NO_COMMAND_HELP: &str = "till: the interactive console is not built yet; use the headless commands:\n  till customers list [--search TEXT] [--all]\n  till plans list\n  till subscriptions list --customer ID\n  till entitlements --customer ID\n  till checkout create --plan PLAN --period MONTHLY [--customer ID]\n  till sandbox serve --port 4010\nAdd --provider NAME and --json as needed; `till --help` lists everything.";
+
+/// The provider to talk to, plus the embedded sandbox when one had to be started
+/// (kept alive for the duration of the command).
+struct Connection {
+    provider: Arc<dyn BillingProvider>,
+    _sandbox: Option<SandboxHandle>,
+}
+
+async fn connect(global: &super::Global) -> Result<Connection, Failure> {
+    let kind = global.provider;
+    let http = Http::new(config::http_config(global.connect_timeout, global.timeout)).map_err(|m| failure(ExitCode::Failure, m))?;
+    let overrides = Overrides { base_url: global.base_url.clone(), edge_url: global.edge_url.clone() };
+    let lookup = |k: &str| std::env::var(k).ok();
+    match config::external_endpoint(kind, &overrides, &lookup).map_err(|e| failure(ExitCode::Usage, e.to_string()))? {
+        Some(endpoint) => Ok(Connection { provider: providers::connect(kind, endpoint, http)?, _sandbox: None }),
+        None => {
+            let handle = sandbox::start(SandboxOptions::default()).await.map_err(|e| failure(ExitCode::Failure, e.to_string()))?;
+            eprintln!("till: no profile configured; using the embedded sandbox at {}", handle.base_url());
+            let provider = providers::connect(kind, handle.endpoint(kind), http)?;
+            Ok(Connection { provider, _sandbox: Some(handle) })
+        }
+    }
+}
+
+async fn headless(global: &super::Global, command: Command) -> Result<(), Failure> {
+    let conn = connect(global).await?;
+    let p = conn.provider.as_ref();
+    let json = global.json;
+    match command {
+        Command::Customers(CustomersCmd::List { search, limit, all }) => list_customers(p, search, if all { None } else { Some(limit) }, json).await,
+        Command::Customers(CustomersCmd::Get { id }) => {
+            let c = p.get_customer(&id).await?;
+            emit(json, &c, || customer_table(std::slice::from_ref(&c)))
+        }
+        Command::Customers(CustomersCmd::Create { id, name, email }) => {
+            let c = p.create_customer(&NewCustomer { id, name, email, metadata: Default::default() }).await?;
+            emit(json, &c, || customer_table(std::slice::from_ref(&c)))
+        }
+        Command::Plans(PlansCmd::List) => {
+            let plans = p.list_plans().await?;
+            emit(json, &plans, || plan_table(&plans))
+        }
+        Command::Subscriptions(SubscriptionsCmd::List { customer }) => {
+            let subs = p.list_subscriptions(&customer).await?;
+            emit(json, &subs, || subscription_table(&subs))
+        }
+        Command::Subscriptions(SubscriptionsCmd::Get { id }) => {
+            let s = p.get_subscription(&id).await?;
+            emit(json, &s, || subscription_table(std::slice::from_ref(&s)))
+        }
+        Command::Entitlements { customer } => {
+            let e = p.entitlements(&customer).await?;
+            emit(json, &e, || entitlement_table(&e))
+        }
+        Command::Checkout(CheckoutCmd::Create(args)) => create_checkout(p, args, json).await,
+        Command::Checkout(CheckoutCmd::Get { id }) => {
+            let s = p.get_checkout(&id).await?;
+            emit(json, &s, || format!("id      {}\nstatus  {}\ncustomer {}\nsubscription {}\n", s.id, s.raw_status, s.customer_id.as_deref().unwrap_or("-"), s.subscription_id.as_deref().unwrap_or("-")))
+        }
+        Command::Sandbox(_) => Ok(()),
+    }
+}
+
+/// Writes JSON or a table to stdout. A closed pipe (`| head`) is not an error worth a message.
+fn emit<T: serde::Serialize>(json: bool, value: &T, table: impl FnOnce() -> String) -> Result<(), Failure> {
+    let text = if json {
+        let mut s = serde_json::to_string_pretty(value).map_err(|e| failure(ExitCode::Failure, format!("could not encode JSON: {e}")))?;
+        s.push('\n');
+        s
+    } else {
+        table()
+    };
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(failure(ExitCode::Failure, format!("could not write output: {e}"))),
+        _ => Ok(()),
+    }
+}
+
+async fn list_customers(p: &dyn BillingProvider, search: Option<String>, limit: Option<u32>, json: bool) -> Result<(), Failure> {
+    let mut customers = Vec::new();
+    let mut request = PageRequest { cursor: None, limit: limit.unwrap_or(100).min(100), search };
+    loop {
+        let page = p.list_customers(&request).await?;
+        customers.extend(page.items);
+        if let Some(max) = limit {
+            if customers.len() >= max as usize {
+                customers.truncate(max as usize);
+                break;
+            }
+            request.limit = (max as usize - customers.len()).min(100) as u32;
+        }
+        match page.next_cursor {
+            Some(next) => request.cursor = Some(next),
+            None => break,
+        }
+    }
+    emit(json, &customers, || customer_table(&customers))
+}
+
+fn customer_table(customers: &[crate::billing::Customer]) -> String {
+    let rows: Vec<Vec<String>> = customers
+        .iter()
+        .map(|c| vec![c.name.clone().unwrap_or_default(), c.email.clone().unwrap_or_default(), c.id.clone(), c.created_at.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()])
+        .collect();
+    table::render(&["NAME", "EMAIL", "ID", "CREATED"], &rows)
+}
+
+fn plan_table(plans: &[Plan]) -> String {
+    let rows: Vec<Vec<String>> = plans
+        .iter()
+        .flat_map(|plan| plan.prices.iter().map(move |price| vec![plan.id.clone(), plan.name.clone(), price.period.label(), price.amount.currency().to_string(), price.amount.to_string()]))
+        .collect();
+    table::render(&["PLAN", "NAME", "PERIOD", "CURRENCY", "PRICE"], &rows)
+}
+
+fn subscription_table(subs: &[Subscription]) -> String {
+    let rows: Vec<Vec<String>> = subs
+        .iter()
+        .map(|s| {
+            let end = match (s.ends_on, s.current_period_end) {
+                (Some(d), _) => format!("ends {d}"),
+                (None, Some(renews)) => format!("renews {}", renews.format("%Y-%m-%d")),
+                _ => String::new(),
+            };
+            vec![s.id.clone(), s.plan_name.clone().or(s.plan_id.clone()).unwrap_or_default(), s.status.label().to_string(), s.amount.map(|a| a.to_string()).unwrap_or_default(), s.period.label(), end]
+        })
+        .collect();
+    table::render(&["ID", "PLAN", "STATUS", "AMOUNT", "PERIOD", "DATES"], &rows)
+}
+
+fn entitlement_table(ents: &[Entitlement]) -> String {
+    let rows: Vec<Vec<String>> = ents
+        .iter()
+        .map(|e| {
+            let (kind, detail) = match &e.kind {
+                EntitlementKind::Boolean => ("boolean", String::new()),
+                EntitlementKind::Meter { limit, used, remaining, .. } => (
+                    "meter",
+                    format!("{used} used of {}, {} left", limit.map_or("unlimited".into(), |l| l.to_string()), remaining.map_or("unlimited".into(), |r| r.to_string())),
+                ),
+                EntitlementKind::Customizable { value } => ("value", value.clone()),
+            };
+            vec![e.feature_id.clone(), kind.to_string(), if e.has_access { "✓" } else { "✗" }.to_string(), detail]
+        })
+        .collect();
+    table::render(&["FEATURE", "TYPE", "ACCESS", "DETAIL"], &rows)
+}
+
+async fn create_checkout(p: &dyn BillingProvider, args: super::CheckoutArgs, json: bool) -> Result<(), Failure> {
+    let request = CheckoutRequest {
+        plan_id: args.plan,
+        period: args.period,
+        customer_id: args.customer,
+        currency: args.currency,
+        features: args.features.into_iter().map(|(feature_id, quantity)| FeatureQuantity { feature_id, quantity }).collect(),
+        success_url: args.success_url,
+        cancel_url: args.cancel_url,
+        ip_address: args.ip.map(|ip| ip.to_string()),
+        ..Default::default()
+    };
+    let mut session = p.create_checkout(&request).await?;
+    if session.estimate.is_none() {
+        session.estimate = local_purchase_estimate(p, &request).await;
+    }
+    emit(json, &session, || {
+        let mut s = format!("{}\n", session.url.as_deref().unwrap_or("(no checkout URL returned)"));
+        s.push_str(&format!("session {}  status {}\n", session.id, session.raw_status));
+        if let Some(e) = &session.estimate {
+            s.push_str(&format!("due now {}", e.current_invoice.total));
+            if let Some(next) = &e.next_invoice {
+                s.push_str(&format!(", next invoice {} on {}", next.total, next.date.map(|d| d.to_string()).unwrap_or_default()));
+            }
+            s.push_str(if e.source == crate::billing::EstimateSource::Local { " (estimated locally by till)\n" } else { " (provider estimate)\n" });
+        }
+        s
+    })
+}
+
+/// A purchase estimate from catalog prices, for providers without a native one.
+async fn local_purchase_estimate(p: &dyn BillingProvider, request: &CheckoutRequest) -> Option<crate::billing::Estimate> {
+    let period = request.period?;
+    let plans = p.list_plans().await.ok()?;
+    let plan = plans.iter().find(|pl| pl.id == request.plan_id)?;
+    let price = plan.price_for(period, request.currency.as_deref()).or_else(|| plan.price_for(period, None))?;
+    let item = PricedItem { description: format!("{} ({})", plan.name, period.label()), unit_amount: price.amount, quantity: 1, period };
+    estimate_purchase(&[item], Utc::now().date_naive()).ok()
+}
+
+async fn serve(args: ServeArgs) -> Result<(), Failure> {
+    let options = SandboxOptions { port: args.port, extra_customers: args.customers, seed: args.seed, latency: args.latency, data_dir: args.data, capture: false };
+    let handle = sandbox::start(options).await.map_err(|e| failure(ExitCode::Failure, e.to_string()))?;
+    let mut out = String::new();
+    out.push_str(&format!("till sandbox listening on {}\n", handle.base_url()));
+    for kind in handle.providers() {
+        let e = handle.endpoint(kind);
+        out.push_str(&format!("{:<9} base {}  key {}", kind.display_name(), e.base_url, e.key.expose()));
+        if let Some(edge) = &e.edge_url {
+            out.push_str(&format!("  edge {edge}"));
+        }
+        out.push('\n');
+    }
+    out.push_str(&format!("hosted checkout pages: {}pay/<session>\n", handle.base_url()));
+    print!("{out}");
+    let _ = std::io::stdout().flush();
+    wait_for_shutdown().await;
+    eprintln!("till: sandbox stopped");
+    handle.shutdown().await;
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn wait_for_shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[allow(dead_code)]
+fn provider_names() -> Vec<&'static str> {
+    ProviderKind::ALL.iter().map(|p| p.slug()).collect()
+}

@@ -1,0 +1,76 @@
+//! Aligned plain-text tables for people; display width aware, so 山田 lines up with Müller.
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// Cells wider than this are cut with an ellipsis.
+const MAX_CELL: usize = 48;
+
+pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let cells: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| truncate(c, MAX_CELL)).collect()).collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
+    for row in &cells {
+        for (i, c) in row.iter().enumerate() {
+            if i < widths.len() {
+                widths[i] = widths[i].max(c.width());
+            }
+        }
+    }
+    let mut out = String::new();
+    let header_cells: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+    push_row(&mut out, &header_cells, &widths);
+    for row in &cells {
+        push_row(&mut out, row, &widths);
+    }
+    out
+}
+
+fn push_row(out: &mut String, row: &[String], widths: &[usize]) {
+    let last = row.len().saturating_sub(1);
+    for (i, cell) in row.iter().enumerate() {
+        out.push_str(cell);
+        if i < last {
+            let pad = widths.get(i).copied().unwrap_or(0).saturating_sub(cell.width()) + 2;
+            out.extend(std::iter::repeat_n(' ', pad));
+        }
+    }
+    out.push('\n');
+}
+
+/// Cuts to `max` display columns, ending in "…" when anything was cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.width() <= max {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in text.chars() {
+        let w = ch.width().unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        out.push(ch);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligns_by_display_width() {
+        let t = render(&["NAME", "ID"], &[vec!["山田 太郎".into(), "a".into()], vec!["Jürgen".into(), "b".into()]]);
+        let lines: Vec<&str> = t.lines().collect();
+        let id_col = |l: &str| l[..l.rfind(' ').unwrap()].width();
+        assert_eq!(id_col(lines[1]), id_col(lines[2]));
+    }
+
+    #[test]
+    fn truncates_with_ellipsis_on_char_boundaries() {
+        assert_eq!(truncate("Łukasz Wiśniewski", 8), "Łukasz …");
+        assert_eq!(truncate("山田太郎", 5), "山田…");
+        assert_eq!(truncate("short", 10), "short");
+    }
+}

@@ -1,0 +1,302 @@
+//! Kelviq's state changes: checkout and payment, plan change, cancellation, entitlements.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+use super::state::{current_period, start_of_day, token, ApiError, Checkout, Order, State, Subscription};
+use crate::billing::estimate::{estimate_change, CurrentTerm, PricedItem};
+use crate::billing::{ChargePeriod, Currency, Money};
+use crate::providers::kelviq::wire;
+use crate::sandbox::pay::{HostedCheckout, OrderSummary, PayError, CARD_DECLINED};
+use crate::sandbox::seed::SeedFeatureType;
+
+/// Kelviq enables these periods by default; the others need support to switch them on.
+const DEFAULT_PERIODS: [ChargePeriod; 5] = [ChargePeriod::OneTime, ChargePeriod::Monthly, ChargePeriod::ThreeMonths, ChargePeriod::SixMonths, ChargePeriod::Yearly];
+
+pub fn valid_url(text: &str) -> bool {
+    url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+}
+
+/// Checks features against the plan: each must be granted by it and have a positive quantity.
+fn quantities(state: &State, plan_id: &str, features: Option<&Vec<wire::FeatureInput>>) -> Result<BTreeMap<String, i64>, ApiError> {
+    let mut out = BTreeMap::new();
+    let Some(plan) = state.plan(plan_id) else { return Ok(out) };
+    for f in features.into_iter().flatten() {
+        if !plan.grants.iter().any(|g| g.feature == f.identifier) {
+            return Err(ApiError::field("features", &format!("Feature '{}' is not part of plan '{}'.", f.identifier, plan_id)));
+        }
+        if f.quantity < 1 {
+            return Err(ApiError::field("features", &format!("Quantity for '{}' must be at least 1.", f.identifier)));
+        }
+        out.insert(f.identifier.clone(), f.quantity);
+    }
+    Ok(out)
+}
+
+fn parse_period(text: &str, field: &str) -> Result<ChargePeriod, ApiError> {
+    // The checkout enum has no QUARTERLY; only the catalog does.
+    match ChargePeriod::parse(text) {
+        Ok(p) if text != "QUARTERLY" => Ok(p),
+        _ => Err(ApiError::field(field, &format!("\"{text}\" is not a valid choice."))),
+    }
+}
+
+impl State {
+    pub fn create_checkout(&mut self, req: wire::CreateCheckoutSessionRequest) -> Result<wire::CreateCheckoutSessionResponse, ApiError> {
+        let mut errors = Vec::new();
+        if req.plan_identifier.trim().is_empty() {
+            errors.push(("planIdentifier".to_string(), "This field may not be blank.".to_string()));
+        } else if self.plan(&req.plan_identifier).is_none() {
+            errors.push(("planIdentifier".to_string(), format!("Plan '{}' does not exist.", req.plan_identifier)));
+        }
+        if !valid_url(&req.success_url) {
+            errors.push(("successUrl".to_string(), "Enter a valid URL.".to_string()));
+        }
+        if req.cancel_url.as_deref().is_some_and(|u| !valid_url(u)) {
+            errors.push(("cancelUrl".to_string(), "Enter a valid URL.".to_string()));
+        }
+        let period = parse_period(&req.charge_period, "chargePeriod");
+        if let Err(ApiError::Fields(_, f)) = &period {
+            errors.extend(f.clone());
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Fields(400, errors));
+        }
+        let period = period?;
+        if !DEFAULT_PERIODS.contains(&period) {
+            return Err(ApiError::field("chargePeriod", &format!("{period} is not enabled for this organization. Contact Kelviq support.")));
+        }
+        let plan = self.plan(&req.plan_identifier).ok_or_else(|| ApiError::field("planIdentifier", "Plan does not exist."))?;
+        let currency = match req.currency_code.as_deref() {
+            Some(code) => Currency::from_code(code).map_err(|_| ApiError::field("currencyCode", &format!("Unknown currency '{code}'.")))?,
+            None => plan.prices.iter().find(|p| p.period == period).map(|p| p.currency).ok_or_else(|| ApiError::field("chargePeriod", &format!("Plan '{}' has no {period} price.", plan.identifier)))?,
+        };
+        let amount = plan.price(period, currency).map(|p| p.amount).ok_or_else(|| ApiError::field("chargePeriod", &format!("Plan '{}' has no {period} price in {currency}.", plan.identifier)))?;
+        let quantities = quantities(self, &req.plan_identifier, req.features.as_ref())?;
+        let id = format!("cs_{}", token(&mut self.rng, 47));
+        let url = format!("{}/pay/{id}/", self.public_base);
+        let checkout = Checkout {
+            id: id.clone(),
+            plan_id: req.plan_identifier,
+            period,
+            currency,
+            amount,
+            customer_id: req.customer_id.filter(|c| !c.is_empty()),
+            quantities,
+            success_url: req.success_url,
+            cancel_url: req.cancel_url,
+            metadata: req.metadata.unwrap_or_default(),
+            status: "open".into(),
+            created: Utc::now(),
+            order: None,
+            subscription_id: None,
+        };
+        self.checkouts.insert(id.clone(), checkout);
+        Ok(wire::CreateCheckoutSessionResponse { checkout_url: url, checkout_session_id: id })
+    }
+
+    fn new_order(&mut self, amount: Decimal, currency: Currency, billing_type: &'static str) -> Order {
+        let now = Utc::now();
+        let stamp = now.format("%Y%m%d%H%M%S");
+        Order {
+            id: format!("ORD-{stamp}-{}", token(&mut self.rng, 5).to_uppercase()),
+            status: "COMPLETE".into(),
+            paid_at: Some(now),
+            created: now,
+            amount_total: amount,
+            currency,
+            invoice_id: format!("INV-{stamp}-{}", token(&mut self.rng, 5).to_uppercase()),
+            billing_type,
+        }
+    }
+
+    /// Payment on the hosted page: creates the customer if needed, activates a subscription.
+    fn complete_checkout(&mut self, id: &str) -> Result<(), PayError> {
+        let checkout = self.checkouts.get(id).cloned().ok_or_else(|| PayError::Unavailable("no such session".into()))?;
+        if checkout.status != "open" {
+            return Err(PayError::AlreadyPaid);
+        }
+        let now = Utc::now();
+        let customer_id = match checkout.customer_id.clone() {
+            Some(c) => c,
+            None => format!("cus_{}", token(&mut self.rng, 14)),
+        };
+        if self.customer(&customer_id).is_none() {
+            self.insert_customer(customer_id.clone(), None, None, BTreeMap::new(), None, now);
+        }
+        let trial_days = self.plan(&checkout.plan_id).and_then(|p| p.trial_days);
+        let (period_start, period_end) = current_period(now, checkout.period, now);
+        let mut sub = self.new_subscription(&customer_id, &checkout.plan_id, checkout.period, checkout.currency, checkout.amount, now, period_start, period_end);
+        sub.quantities = checkout.quantities.clone();
+        if let Some(days) = trial_days {
+            sub.status = "trialing".into();
+            sub.trial_end = Some(now + chrono::Duration::days(i64::from(days)));
+        }
+        let billing_type = if checkout.period == ChargePeriod::OneTime { "ONE_TIME" } else { "SUBSCRIPTION" };
+        let order = self.new_order(checkout.amount, checkout.currency, billing_type);
+        let sub_id = sub.uuid.clone();
+        self.subscriptions.push(sub);
+        if let Some(c) = self.checkouts.get_mut(id) {
+            c.status = "success".into();
+            c.customer_id = Some(customer_id);
+            c.order = Some(order);
+            c.subscription_id = Some(sub_id);
+        }
+        Ok(())
+    }
+
+    /// `POST /subscriptions/{id}/update/`: the old row becomes `superseded`, a new one takes
+    /// over with the new plan, period and amount. The prorated difference is charged as an
+    /// order, computed by the same engine the console's local preview uses.
+    pub fn update_subscription(&mut self, id: &str, req: wire::UpdateSubscriptionRequest) -> Result<String, ApiError> {
+        let today = Utc::now().date_naive();
+        let current = self.subscription(id).cloned().ok_or_else(|| ApiError::not_found("Subscription not found."))?;
+        if !current.is_live(today) {
+            return Err(ApiError::Detail(400, format!("Subscription is {} and cannot be updated.", current.effective_status(today))));
+        }
+        if current.period == ChargePeriod::OneTime {
+            return Err(ApiError::Detail(400, "Free plans are one-time charges and cannot be upgraded; use checkout.".into()));
+        }
+        let period = parse_period(&req.charge_period, "chargePeriod")?;
+        let plan = self.plan(&req.plan_identifier).ok_or_else(|| ApiError::field("planIdentifier", &format!("Plan '{}' does not exist.", req.plan_identifier)))?;
+        let price = plan.price(period, current.currency).ok_or_else(|| ApiError::field("chargePeriod", &format!("Plan '{}' has no {period} price in {}.", plan.identifier, current.currency)))?;
+        let new_amount = price.amount;
+        let mut quantities = quantities(self, &req.plan_identifier, req.features.as_ref())?;
+        if quantities.is_empty() {
+            // Keep purchased quantities the new plan still grants.
+            quantities = current.quantities.iter().filter(|(f, _)| plan.grants.iter().any(|g| &g.feature == *f)).map(|(f, q)| (f.clone(), *q)).collect();
+        }
+        let prorated = prorated_charge(&current, period, new_amount, today).map_err(|e| ApiError::Detail(400, e))?;
+        let now = Utc::now();
+        let (start, end) = if period == current.period { (current.period_start, current.period_end) } else { current_period(now, period, now) };
+        let mut next = self.new_subscription(&current.customer_id, &req.plan_identifier, period, current.currency, new_amount, start_of_day(current.start_date), start, end);
+        next.start_date = current.start_date;
+        next.quantities = quantities;
+        next.usage = current.usage.clone();
+        let new_id = next.uuid.clone();
+        if let Some(old) = self.subscriptions.iter_mut().find(|s| s.uuid == id) {
+            old.status = "superseded".into();
+        }
+        self.subscriptions.push(next);
+        if prorated > Decimal::ZERO {
+            let _charge = self.new_order(prorated, current.currency, "SUBSCRIPTION");
+        }
+        Ok(new_id)
+    }
+
+    pub fn cancel_subscription(&mut self, id: &str, req: wire::CancelSubscriptionRequest) -> Result<(), ApiError> {
+        let today = Utc::now().date_naive();
+        let sub = self.subscription(id).ok_or_else(|| ApiError::not_found("Subscription not found."))?;
+        if !sub.is_live(today) && sub.status != "incomplete" {
+            return Err(ApiError::Detail(400, "Subscription is already cancelled.".into()));
+        }
+        let end = match req.cancellation_type.as_str() {
+            "IMMEDIATE" => today,
+            "CURRENT_PERIOD_ENDS" => sub.period_end.date_naive(),
+            "SPECIFIC_DATE" => {
+                let raw = req.cancellation_date.as_deref().ok_or_else(|| ApiError::field("cancellationDate", "This field is required when cancellationType is SPECIFIC_DATE."))?;
+                let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| ApiError::field("cancellationDate", "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."))?;
+                if date < today {
+                    return Err(ApiError::field("cancellationDate", "Cancellation date must be today or in the future."));
+                }
+                date
+            }
+            other => return Err(ApiError::field("cancellationType", &format!("\"{other}\" is not a valid choice."))),
+        };
+        let now = Utc::now();
+        if let Some(s) = self.subscriptions.iter_mut().find(|s| s.uuid == id) {
+            s.end_date = Some(end);
+            s.canceled_at = Some(now);
+            s.cancellation_feedback = req.cancellation_feedback;
+            s.cancellation_comment = req.cancellation_comment;
+            if end <= today {
+                s.status = "canceled".into();
+            }
+        }
+        Ok(())
+    }
+
+    /// One row per (live subscription, granted feature), duplicates included, as Kelviq
+    /// returns them; clients aggregate.
+    pub fn entitlements(&self, customer_id: &str, feature_id: Option<&str>) -> Vec<wire::EntitlementDetail> {
+        let today = Utc::now().date_naive();
+        let mut rows = Vec::new();
+        for sub in self.subscriptions.iter().filter(|s| s.customer_id == customer_id && s.is_live(today)) {
+            let Some(plan) = self.plan(&sub.plan_id) else { continue };
+            for (feature, value, hard_limit) in self.granted(plan, &sub.quantities) {
+                if feature_id.is_some_and(|f| f != feature.identifier) {
+                    continue;
+                }
+                rows.push(entitlement_row(sub, feature, &value, hard_limit));
+            }
+        }
+        rows
+    }
+}
+
+fn entitlement_row(sub: &Subscription, feature: &super::state::Feature, value: &serde_json::Value, hard_limit: bool) -> wire::EntitlementDetail {
+    let number = value.as_i64();
+    let mut row = wire::EntitlementDetail {
+        feature_id: feature.identifier.clone(),
+        has_access: true,
+        feature_type: feature.type_name().to_string(),
+        reset_at: None,
+        hard_limit: None,
+        usage_limit: None,
+        current_usage: None,
+        remaining: None,
+    };
+    match feature.kind {
+        SeedFeatureType::Boolean => row.has_access = value.as_bool().unwrap_or(false),
+        SeedFeatureType::Customizable => row.usage_limit = number,
+        SeedFeatureType::Meter => {
+            let used = sub.usage.get(&feature.identifier).copied().unwrap_or(0);
+            let remaining = number.map(|l| l - used);
+            row.usage_limit = number;
+            row.current_usage = Some(used);
+            row.remaining = remaining;
+            row.hard_limit = Some(hard_limit);
+            row.has_access = !hard_limit || remaining.is_none_or(|r| r > 0);
+            row.reset_at = Some(super::state::reset_at(sub.period_end));
+        }
+    }
+    row
+}
+
+/// What Kelviq charges now for a change, by the same proration rule the console previews with.
+pub fn prorated_charge(current: &Subscription, period: ChargePeriod, new_amount: Decimal, today: NaiveDate) -> Result<Decimal, String> {
+    let term = CurrentTerm {
+        description: current.plan_id.clone(),
+        amount: Money::new(current.amount, current.currency),
+        period_start: current.period_start.date_naive(),
+        period_end: current.period_end.date_naive(),
+    };
+    let item = PricedItem { description: String::new(), unit_amount: Money::new(new_amount, current.currency), quantity: 1, period };
+    let estimate = estimate_change(&term, &item, today, period == current.period).map_err(|e| e.to_string())?;
+    Ok(estimate.current_invoice.total.amount())
+}
+
+impl HostedCheckout for State {
+    fn summary(&self, session_id: &str) -> Option<OrderSummary> {
+        let c = self.checkouts.get(session_id)?;
+        let plan = self.plan(&c.plan_id)?;
+        let money = Money::new(c.amount, c.currency);
+        let mut lines = vec![(format!("{} ({})", plan.name, c.period.label()), money.to_string())];
+        for (feature, qty) in &c.quantities {
+            lines.push((format!("{feature} × {qty}"), "included".into()));
+        }
+        let customer = c.customer_id.as_deref().and_then(|id| self.customer(id)).map(|cu| cu.name.clone().or(cu.email.clone()).unwrap_or(cu.customer_id.clone())).or(c.customer_id.clone()).unwrap_or_else(|| "a new customer".into());
+        Some(OrderSummary { provider: "Kelviq", session_id: c.id.clone(), paid: c.status != "open", customer, lines, total: money.to_string(), success_url: Some(c.success_url.clone()) })
+    }
+
+    fn pay(&mut self, session_id: &str, card: &str) -> Result<OrderSummary, PayError> {
+        let digits: String = card.chars().filter(char::is_ascii_digit).collect();
+        if digits == CARD_DECLINED.replace(' ', "") {
+            return Err(PayError::Declined);
+        }
+        self.complete_checkout(session_id)?;
+        self.summary(session_id).ok_or_else(|| PayError::Unavailable("session vanished".into()))
+    }
+}

@@ -1,0 +1,103 @@
+//! The sandbox's hosted checkout page, shared by every provider: `GET /pay/{session}` shows
+//! the order, submitting the form pays it. Stripe's test cards decide the outcome.
+
+use axum::extract::{Form, Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+use super::AppState;
+
+/// What the page shows for one session.
+#[derive(Clone, Debug)]
+pub struct OrderSummary {
+    pub provider: &'static str,
+    pub session_id: String,
+    pub paid: bool,
+    pub customer: String,
+    pub lines: Vec<(String, String)>,
+    pub total: String,
+    pub success_url: Option<String>,
+}
+
+/// The card the form submits; Stripe's test numbers as Kelviq's sandbox documents them.
+pub const CARD_OK: &str = "4242 4242 4242 4242";
+pub const CARD_DECLINED: &str = "4000 0000 0000 0002";
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum PayError {
+    Declined,
+    AlreadyPaid,
+    Unavailable(String),
+}
+
+/// Implemented by each provider's sandbox state.
+pub trait HostedCheckout {
+    fn summary(&self, session_id: &str) -> Option<OrderSummary>;
+    /// Completes the payment: the provider activates whatever the session sold.
+    fn pay(&mut self, session_id: &str, card: &str) -> Result<OrderSummary, PayError>;
+}
+
+#[derive(serde::Deserialize)]
+pub struct PayForm {
+    #[serde(default)]
+    card: String,
+}
+
+pub async fn show(State(app): State<AppState>, Path(session): Path<String>) -> Response {
+    match app.with_checkout(&session, |c| c.summary(&session)).flatten() {
+        Some(summary) => Html(render(&summary, None)).into_response(),
+        None => not_found(&session),
+    }
+}
+
+pub async fn submit(State(app): State<AppState>, Path(session): Path<String>, Form(form): Form<PayForm>) -> Response {
+    let card = if form.card.trim().is_empty() { CARD_OK.to_string() } else { form.card };
+    let outcome = app.with_checkout_mut(&session, |c| c.pay(&session, &card));
+    match outcome {
+        None => not_found(&session),
+        Some(Ok(summary)) => match &summary.success_url {
+            Some(url) => (StatusCode::SEE_OTHER, [(header::LOCATION, url.clone())], Html(render(&summary, None))).into_response(),
+            None => Html(render(&summary, None)).into_response(),
+        },
+        Some(Err(err)) => {
+            let message = match err {
+                PayError::Declined => "Your card was declined. Try 4242 4242 4242 4242.".to_string(),
+                PayError::AlreadyPaid => "This checkout has already been paid.".to_string(),
+                PayError::Unavailable(m) => m,
+            };
+            let summary = app.with_checkout(&session, |c| c.summary(&session)).flatten();
+            match summary {
+                Some(s) => (StatusCode::PAYMENT_REQUIRED, Html(render(&s, Some(&message)))).into_response(),
+                None => not_found(&session),
+            }
+        }
+    }
+}
+
+fn not_found(session: &str) -> Response {
+    (StatusCode::NOT_FOUND, Html(format!("<!doctype html><title>Not found</title><p>No checkout session {}.</p>", escape(session)))).into_response()
+}
+
+fn render(s: &OrderSummary, error: Option<&str>) -> String {
+    let rows: String = s.lines.iter().map(|(k, v)| format!("<tr><td>{}</td><td class=n>{}</td></tr>", escape(k), escape(v))).collect();
+    let action = if s.paid {
+        "<p class=ok>Paid. Thank you!</p>".to_string()
+    } else {
+        format!(
+            "<form method=post><label>Card number <input name=card value=\"{CARD_OK}\" size=24></label> <button type=submit>Pay {}</button></form><p class=hint>Test cards: {CARD_OK} succeeds, {CARD_DECLINED} is declined.</p>",
+            escape(&s.total)
+        )
+    };
+    let error = error.map(|e| format!("<p class=err>{}</p>", escape(e))).unwrap_or_default();
+    format!(
+        "<!doctype html><html><head><meta charset=utf-8><title>Checkout {id}</title><style>body{{font-family:sans-serif;max-width:36em;margin:2em auto}}td.n{{text-align:right}}.err{{color:#b00}}.ok{{color:#070}}.hint{{color:#666;font-size:small}}</style></head><body><h1>{provider} sandbox checkout</h1><p>Session <code>{id}</code> for {customer}</p><table>{rows}<tr><th>Total</th><th class=n>{total}</th></tr></table>{error}{action}</body></html>",
+        id = escape(&s.session_id),
+        provider = s.provider,
+        customer = escape(&s.customer),
+        total = escape(&s.total),
+    )
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

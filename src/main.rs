@@ -8,9 +8,15 @@ fn main() -> std::process::ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             // --help and --version are "errors" to clap but successes to the user.
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return std::process::ExitCode::from(code);
+            if !e.use_stderr() {
+                let _ = e.print();
+                return std::process::ExitCode::from(0);
+            }
+            // One line: clap's first line names the bad value and why.
+            let rendered = e.to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            eprintln!("till: {first} (see `till --help`)");
+            return std::process::ExitCode::from(2);
         }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

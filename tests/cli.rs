@@ -1,0 +1,105 @@
+//! The real binary: data on stdout, one-line errors on stderr, documented exit codes.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+
+fn till(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_till")).args(args).env_remove("TILL_KELVIQ_BASE_URL").output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// A usage or setup error: non-zero exit, exactly one line on stderr, no panic.
+fn assert_one_line_error(o: &Output, code: i32, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line expected: {err:?}");
+    assert!(err.contains(needle), "{err:?} should mention {needle:?}");
+    assert!(!err.contains("panicked"));
+    assert!(o.stdout.is_empty(), "nothing on stdout");
+}
+
+#[test]
+fn unknown_provider_is_a_usage_error() {
+    assert_one_line_error(&till(&["--provider", "stripe", "plans", "list"]), 2, "unknown provider \"stripe\"");
+}
+
+#[test]
+fn malformed_flag_values_are_usage_errors() {
+    assert_one_line_error(&till(&["sandbox", "serve", "--latency", "fast"]), 2, "not a duration");
+    assert_one_line_error(&till(&["checkout", "create", "--plan", "growth", "--feature", "seats=0"]), 2, "positive whole number");
+    assert_one_line_error(&till(&["checkout", "create", "--plan", "growth", "--period", "FORTNIGHTLY"]), 2, "unknown charge period");
+    assert_one_line_error(&till(&["customers", "list", "--timeout", "2h"]), 2, "unknown unit");
+    assert_one_line_error(&till(&["checkout", "create", "--plan", "growth", "--ip", "999.1.1.1"]), 2, "--ip");
+}
+
+#[test]
+fn bad_base_url_and_missing_key_are_clear() {
+    assert_one_line_error(&till(&["--base-url", "ftp://x", "plans", "list"]), 2, "--base-url is not a valid URL");
+    let o = Command::new(env!("CARGO_BIN_EXE_till")).args(["plans", "list"]).env("TILL_KELVIQ_BASE_URL", "http://127.0.0.1:9/api/v1").env_remove("TILL_KELVIQ_KEY").output().unwrap();
+    assert_one_line_error(&o, 2, "export TILL_KELVIQ_KEY");
+}
+
+#[test]
+fn port_in_use_is_reported() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    assert_one_line_error(&till(&["sandbox", "serve", "--port", &port]), 1, &format!("port {port} is already in use"));
+}
+
+#[test]
+fn corrupt_seed_file_names_file_and_position() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("kelviq.json"), "{\"products\": [ {\"id\": 1 ").unwrap();
+    let o = till(&["sandbox", "serve", "--port", "0", "--data", dir.path().to_str().unwrap()]);
+    assert_one_line_error(&o, 1, "kelviq.json is not valid");
+    assert!(stderr(&o).contains("line 1"));
+}
+
+#[test]
+fn json_output_is_pure_data_and_the_sandbox_is_announced_on_stderr() {
+    let o = till(&["customers", "list", "--limit", "3", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).expect("stdout is JSON");
+    assert_eq!(rows.as_array().unwrap().len(), 3);
+    assert!(rows[0]["id"].is_string() && rows[0]["provider"] == "kelviq");
+    assert!(stderr(&o).contains("embedded sandbox"));
+}
+
+#[test]
+fn provider_errors_exit_3_validation_5() {
+    let o = till(&["subscriptions", "get", "00000000-0000-4000-8000-000000000000"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Kelviq 404: Subscription not found."));
+    let o = till(&["checkout", "create", "--plan", "nope", "--period", "MONTHLY"]);
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
+    assert!(stderr(&o).contains("planIdentifier"));
+}
+
+#[test]
+fn sandbox_serve_prints_urls_and_keys_and_serves() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_till")).args(["sandbox", "serve", "--port", "0", "--customers", "25"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let kelviq = lines.next().unwrap().unwrap();
+    let addr = first.trim_start_matches("till sandbox listening on http://").trim_end_matches('/').to_string();
+    let response = raw_get(&addr, "/kelviq/api/v1/customers/?page_size=1", "kq_sandbox_server_till");
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(first.starts_with("till sandbox listening on http://127.0.0.1:"), "{first}");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"count\":91"), "66 seeded + 25 generated: {response}");
+    assert!(kelviq.contains("/kelviq/api/v1") && kelviq.contains("kq_sandbox_server_till") && kelviq.contains("/kelviq-edge/api/v1"), "{kelviq}");
+}
+
+/// A bare HTTP/1.1 GET, so this test needs no HTTP client of its own.
+fn raw_get(addr: &str, path: &str, key: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).unwrap();
+    out
+}

@@ -43,7 +43,11 @@ fn env_name(kind: ProviderKind, suffix: &str) -> String {
 }
 
 fn parse_url(source_name: &str, value: &str) -> Result<Url, ConfigError> {
-    let bad = |reason: &str| ConfigError::BadUrl { source_name: source_name.to_string(), value: value.to_string(), reason: reason.to_string() };
+    let bad = |reason: &str| ConfigError::BadUrl {
+        source_name: source_name.to_string(),
+        value: value.to_string(),
+        reason: reason.to_string(),
+    };
     let url = Url::parse(value).map_err(|e| bad(&e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(bad("only http and https are supported"));
@@ -52,7 +56,12 @@ fn parse_url(source_name: &str, value: &str) -> Result<Url, ConfigError> {
 }
 
 /// A flag wins over the environment; `lookup` reads the environment (injectable for tests).
-fn pick(flag: Option<&str>, flag_name: &str, var: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Option<Url>, ConfigError> {
+fn pick(
+    flag: Option<&str>,
+    flag_name: &str,
+    var: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Url>, ConfigError> {
     if let Some(v) = flag {
         return parse_url(flag_name, v).map(Some);
     }
@@ -64,12 +73,20 @@ fn pick(flag: Option<&str>, flag_name: &str, var: &str, lookup: &dyn Fn(&str) ->
 
 /// The endpoint for a real (non-sandbox) server, or `None` when nothing points away from the
 /// embedded sandbox.
-pub fn external_endpoint(kind: ProviderKind, overrides: &Overrides, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Option<Endpoint>, ConfigError> {
+pub fn external_endpoint(
+    kind: ProviderKind,
+    overrides: &Overrides,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Endpoint>, ConfigError> {
     let base = pick(overrides.base_url.as_deref(), "--base-url", &env_name(kind, "BASE_URL"), lookup)?;
     let Some(base_url) = base else { return Ok(None) };
     let edge_url = pick(overrides.edge_url.as_deref(), "--edge-url", &env_name(kind, "EDGE_URL"), lookup)?;
     let key_var = env_name(kind, "KEY");
-    let key = lookup(&key_var).filter(|k| !k.is_empty()).ok_or_else(|| ConfigError::MissingKey { provider: kind, url: base_url.to_string(), var: key_var.clone() })?;
+    let key = lookup(&key_var).filter(|k| !k.is_empty()).ok_or_else(|| ConfigError::MissingKey {
+        provider: kind,
+        url: base_url.to_string(),
+        var: key_var.clone(),
+    })?;
     Ok(Some(Endpoint {
         edge_url: edge_url.or_else(|| (kind == ProviderKind::Kelviq).then(|| base_url.clone())),
         base_url,
@@ -103,25 +120,49 @@ mod tests {
 
     #[test]
     fn nothing_set_means_sandbox() {
-        assert_eq!(external_endpoint(ProviderKind::Kelviq, &Overrides::default(), &env(&[])).unwrap().map(|e| e.base_url), None);
+        assert_eq!(
+            external_endpoint(ProviderKind::Kelviq, &Overrides::default(), &env(&[])).unwrap().map(|e| e.base_url),
+            None
+        );
     }
 
     #[test]
     fn flag_beats_environment_and_key_is_required() {
         let lookup = env(&[("TILL_KELVIQ_BASE_URL", "http://env.test/api/v1"), ("TILL_KELVIQ_KEY", "k")]);
-        let e = external_endpoint(ProviderKind::Kelviq, &Overrides { base_url: Some("http://flag.test/api/v1".into()), edge_url: None }, &lookup).unwrap().unwrap();
+        let e = external_endpoint(
+            ProviderKind::Kelviq,
+            &Overrides { base_url: Some("http://flag.test/api/v1".into()), edge_url: None },
+            &lookup,
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(e.base_url.as_str(), "http://flag.test/api/v1");
         let e = external_endpoint(ProviderKind::Kelviq, &Overrides::default(), &lookup).unwrap().unwrap();
         assert_eq!(e.base_url.as_str(), "http://env.test/api/v1");
-        let err = external_endpoint(ProviderKind::Kelviq, &Overrides::default(), &env(&[("TILL_KELVIQ_BASE_URL", "http://env.test")])).unwrap_err();
+        let err = external_endpoint(
+            ProviderKind::Kelviq,
+            &Overrides::default(),
+            &env(&[("TILL_KELVIQ_BASE_URL", "http://env.test")]),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("TILL_KELVIQ_KEY"));
     }
 
     #[test]
     fn bad_url_names_its_source() {
-        let err = external_endpoint(ProviderKind::Kelviq, &Overrides { base_url: Some("ftp://x".into()), edge_url: None }, &env(&[])).unwrap_err();
+        let err = external_endpoint(
+            ProviderKind::Kelviq,
+            &Overrides { base_url: Some("ftp://x".into()), edge_url: None },
+            &env(&[]),
+        )
+        .unwrap_err();
         assert!(err.to_string().starts_with("--base-url is not a valid URL"), "{err}");
-        let err = external_endpoint(ProviderKind::Kelviq, &Overrides::default(), &env(&[("TILL_KELVIQ_BASE_URL", "not a url")])).unwrap_err();
+        let err = external_endpoint(
+            ProviderKind::Kelviq,
+            &Overrides::default(),
+            &env(&[("TILL_KELVIQ_BASE_URL", "not a url")]),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("TILL_KELVIQ_BASE_URL"));
     }
 }

@@ -29,8 +29,16 @@ fn unknown_provider_is_a_usage_error() {
 #[test]
 fn malformed_flag_values_are_usage_errors() {
     assert_one_line_error(&till(&["sandbox", "serve", "--latency", "fast"]), 2, "not a duration");
-    assert_one_line_error(&till(&["checkout", "create", "--plan", "growth", "--feature", "seats=0"]), 2, "positive whole number");
-    assert_one_line_error(&till(&["checkout", "create", "--plan", "growth", "--period", "FORTNIGHTLY"]), 2, "unknown charge period");
+    assert_one_line_error(
+        &till(&["checkout", "create", "--plan", "growth", "--feature", "seats=0"]),
+        2,
+        "positive whole number",
+    );
+    assert_one_line_error(
+        &till(&["checkout", "create", "--plan", "growth", "--period", "FORTNIGHTLY"]),
+        2,
+        "unknown charge period",
+    );
     assert_one_line_error(&till(&["customers", "list", "--timeout", "2h"]), 2, "unknown unit");
     assert_one_line_error(&till(&["checkout", "create", "--plan", "growth", "--ip", "999.1.1.1"]), 2, "--ip");
 }
@@ -38,7 +46,12 @@ fn malformed_flag_values_are_usage_errors() {
 #[test]
 fn bad_base_url_and_missing_key_are_clear() {
     assert_one_line_error(&till(&["--base-url", "ftp://x", "plans", "list"]), 2, "--base-url is not a valid URL");
-    let o = Command::new(env!("CARGO_BIN_EXE_till")).args(["plans", "list"]).env("TILL_KELVIQ_BASE_URL", "http://127.0.0.1:9/api/v1").env_remove("TILL_KELVIQ_KEY").output().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_till"))
+        .args(["plans", "list"])
+        .env("TILL_KELVIQ_BASE_URL", "http://127.0.0.1:9/api/v1")
+        .env_remove("TILL_KELVIQ_KEY")
+        .output()
+        .unwrap();
     assert_one_line_error(&o, 2, "export TILL_KELVIQ_KEY");
 }
 
@@ -80,7 +93,12 @@ fn provider_errors_exit_3_validation_5() {
 
 #[test]
 fn sandbox_serve_prints_urls_and_keys_and_serves() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_till")).args(["sandbox", "serve", "--port", "0", "--customers", "25"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_till"))
+        .args(["sandbox", "serve", "--port", "0", "--customers", "25"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let kelviq = lines.next().unwrap().unwrap();
@@ -91,14 +109,20 @@ fn sandbox_serve_prints_urls_and_keys_and_serves() {
     assert!(first.starts_with("till sandbox listening on http://127.0.0.1:"), "{first}");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("\"count\":91"), "66 seeded + 25 generated: {response}");
-    assert!(kelviq.contains("/kelviq/api/v1") && kelviq.contains("kq_sandbox_server_till") && kelviq.contains("/kelviq-edge/api/v1"), "{kelviq}");
+    assert!(
+        kelviq.contains("/kelviq/api/v1")
+            && kelviq.contains("kq_sandbox_server_till")
+            && kelviq.contains("/kelviq-edge/api/v1"),
+        "{kelviq}"
+    );
 }
 
 /// A bare HTTP/1.1 GET, so this test needs no HTTP client of its own.
 fn raw_get(addr: &str, path: &str, key: &str) -> String {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nConnection: close\r\n\r\n")
+        .unwrap();
     let mut out = String::new();
     stream.read_to_string(&mut out).unwrap();
     out

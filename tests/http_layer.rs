@@ -6,11 +6,11 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use axum::Router;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use axum::Router;
 use reqwest::Method;
 use till::billing::ProviderKind;
 use till::providers::http::{ApiRequest, Idempotency, RetryPolicy};
@@ -30,7 +30,11 @@ async fn flaky(State(s): State<Script>, headers: HeaderMap) -> impl IntoResponse
     }
     let mut hits = s.hits.lock().unwrap();
     *hits += 1;
-    if *hits <= 2 { (StatusCode::SERVICE_UNAVAILABLE, "try later").into_response() } else { (StatusCode::OK, [("x-request-id", "req_ok")], "{}").into_response() }
+    if *hits <= 2 {
+        (StatusCode::SERVICE_UNAVAILABLE, "try later").into_response()
+    } else {
+        (StatusCode::OK, [("x-request-id", "req_ok")], "{}").into_response()
+    }
 }
 
 async fn start() -> (Url, Script) {
@@ -38,26 +42,52 @@ async fn start() -> (Url, Script) {
     let app = Router::new()
         .route("/flaky", get(flaky).post(flaky))
         .route("/limited", get(|| async { (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "3600")], "slow down") }))
-        .route("/limited-briefly", get(|s: State<Script>| async move {
-            let mut hits = s.hits.lock().unwrap();
-            *hits += 1;
-            if *hits == 1 { (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], "").into_response() } else { "{}".into_response() }
-        }))
-        .route("/slow", get(|| async { tokio::time::sleep(Duration::from_secs(3)).await; "{}" }))
-        .route("/plain-error", post(|| async { (StatusCode::UNAUTHORIZED, [("request-id", "req_401")], "Unauthorized") }))
-        .route("/peer", get(|State(s): State<Script>, ConnectInfo(peer): ConnectInfo<SocketAddr>| async move {
-            s.peers.lock().unwrap().insert(peer);
-            "{}"
-        }))
+        .route(
+            "/limited-briefly",
+            get(|s: State<Script>| async move {
+                let mut hits = s.hits.lock().unwrap();
+                *hits += 1;
+                if *hits == 1 {
+                    (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], "").into_response()
+                } else {
+                    "{}".into_response()
+                }
+            }),
+        )
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(3)).await;
+                "{}"
+            }),
+        )
+        .route(
+            "/plain-error",
+            post(|| async { (StatusCode::UNAUTHORIZED, [("request-id", "req_401")], "Unauthorized") }),
+        )
+        .route(
+            "/peer",
+            get(|State(s): State<Script>, ConnectInfo(peer): ConnectInfo<SocketAddr>| async move {
+                s.peers.lock().unwrap().insert(peer);
+                "{}"
+            }),
+        )
         .with_state(script.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap() });
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap()
+    });
     (Url::parse(&format!("http://{addr}/")).unwrap(), script)
 }
 
 fn http(timeout: Duration) -> Http {
-    let retry = RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(10), max_delay: Duration::from_millis(50), max_retry_after: Duration::from_secs(5) };
+    let retry = RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(50),
+        max_retry_after: Duration::from_secs(5),
+    };
     Http::new(HttpConfig { connect_timeout: Duration::from_secs(1), request_timeout: timeout, retry }).unwrap()
 }
 
@@ -73,7 +103,10 @@ async fn reads_retry_on_503_and_log_each_attempt() {
     assert_eq!(resp.request_id.as_deref(), Some("req_ok"));
     assert_eq!(*script.hits.lock().unwrap(), 3);
     let log = http.log().snapshot();
-    assert_eq!(log.iter().map(|e| (e.attempt, e.status)).collect::<Vec<_>>(), [(1, Some(503)), (2, Some(503)), (3, Some(200))]);
+    assert_eq!(
+        log.iter().map(|e| (e.attempt, e.status)).collect::<Vec<_>>(),
+        [(1, Some(503)), (2, Some(503)), (3, Some(200))]
+    );
 }
 
 #[tokio::test]
@@ -88,7 +121,10 @@ async fn unkeyed_writes_are_sent_once() {
 #[tokio::test]
 async fn keyed_writes_retry_with_the_same_key() {
     let (base, script) = start().await;
-    http(Duration::from_secs(5)).send(req(Method::POST, &base, "flaky").idempotency(Idempotency::new_key())).await.unwrap();
+    http(Duration::from_secs(5))
+        .send(req(Method::POST, &base, "flaky").idempotency(Idempotency::new_key()))
+        .await
+        .unwrap();
     let keys = script.keys.lock().unwrap().clone();
     assert_eq!(keys.len(), 3);
     assert!(keys.iter().all(|k| k == &keys[0]));
@@ -124,10 +160,14 @@ async fn timeouts_and_refused_connections_are_reported() {
 async fn plain_text_errors_keep_message_and_request_id() {
     let (base, _) = start().await;
     let key = Secret::new("sk_test_canary_123");
-    let request = req(Method::POST, &base, "plain-error").secret_header("authorization", key.expose().to_string(), &key);
+    let request =
+        req(Method::POST, &base, "plain-error").secret_header("authorization", key.expose().to_string(), &key);
     let http = http(Duration::from_secs(5));
     let err = http.send(request).await.unwrap_err();
-    assert_eq!((err.status, err.message.as_str(), err.request_id.as_deref()), (Some(401), "Unauthorized", Some("req_401")));
+    assert_eq!(
+        (err.status, err.message.as_str(), err.request_id.as_deref()),
+        (Some(401), "Unauthorized", Some("req_401"))
+    );
     let log = serde_json::to_string(&http.log().snapshot()).unwrap();
     assert!(!log.contains("sk_test_canary_123"));
     assert!(!err.to_string().contains("sk_test_canary_123"));

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use till::billing::{
-    CancelTiming, Cancellation, ChargePeriod, CheckoutRequest, CheckoutStatus, EntitlementKind, EstimateSource, FeatureQuantity, NewCustomer,
-    PlanChange, ChangeTiming, ProviderKind, SubscriptionStatus,
+    CancelTiming, Cancellation, ChangeTiming, ChargePeriod, CheckoutRequest, CheckoutStatus, EntitlementKind,
+    EstimateSource, FeatureQuantity, NewCustomer, PlanChange, ProviderKind, SubscriptionStatus,
 };
 use till::providers::{self, BillingProvider, Endpoint, ErrorKind, Http, HttpConfig, PageRequest, Secret};
 use till::sandbox::{self, SandboxHandle, SandboxOptions};
@@ -14,7 +14,8 @@ use till::sandbox::{self, SandboxHandle, SandboxOptions};
 async fn setup() -> (SandboxHandle, Arc<dyn BillingProvider>, Http) {
     let sandbox = sandbox::start(SandboxOptions::default()).await.unwrap();
     let http = Http::new(HttpConfig::default()).unwrap();
-    let client = providers::connect(ProviderKind::Kelviq, sandbox.endpoint(ProviderKind::Kelviq), http.clone()).unwrap();
+    let client =
+        providers::connect(ProviderKind::Kelviq, sandbox.endpoint(ProviderKind::Kelviq), http.clone()).unwrap();
     (sandbox, client, http)
 }
 
@@ -30,7 +31,7 @@ async fn customers_page_through_every_page_without_gaps() {
     let mut seen = Vec::new();
     let mut request = PageRequest::first(10);
     let mut pages = 0;
-    let mut total = None;
+    let mut total: Option<u64>;
     loop {
         let page = kelviq.list_customers(&request).await.unwrap();
         pages += 1;
@@ -50,16 +51,23 @@ async fn customers_page_through_every_page_without_gaps() {
 #[tokio::test]
 async fn provider_side_search_finds_non_ascii_names() {
     let (_sb, kelviq, _) = setup().await;
-    let page = kelviq.list_customers(&PageRequest { cursor: None, limit: 10, search: Some("müller".into()) }).await.unwrap();
+    let page =
+        kelviq.list_customers(&PageRequest { cursor: None, limit: 10, search: Some("müller".into()) }).await.unwrap();
     assert!(page.items.iter().any(|c| c.name.as_deref() == Some("Jürgen Müller")), "{:?}", page.items);
-    let page = kelviq.list_customers(&PageRequest { cursor: None, limit: 10, search: Some("山田".into()) }).await.unwrap();
+    let page =
+        kelviq.list_customers(&PageRequest { cursor: None, limit: 10, search: Some("山田".into()) }).await.unwrap();
     assert_eq!(page.items.len(), 1);
 }
 
 #[tokio::test]
 async fn created_customer_is_listed_and_found() {
     let (_sb, kelviq, _) = setup().await;
-    let new = NewCustomer { id: "cus_test_łódź".into(), name: Some("Zofia Łódź".into()), email: Some("zofia@example.pl".into()), metadata: Default::default() };
+    let new = NewCustomer {
+        id: "cus_test_łódź".into(),
+        name: Some("Zofia Łódź".into()),
+        email: Some("zofia@example.pl".into()),
+        metadata: Default::default(),
+    };
     let created = kelviq.create_customer(&new).await.unwrap();
     assert_eq!(created.id, "cus_test_łódź");
     assert!(created.alt_id.is_some(), "server-generated UUID is kept");
@@ -75,11 +83,19 @@ async fn created_customer_is_listed_and_found() {
 #[tokio::test]
 async fn bad_fields_come_back_as_field_errors() {
     let (_sb, kelviq, _) = setup().await;
-    let err = kelviq.create_customer(&NewCustomer { id: "x1".into(), email: Some("not-an-email".into()), ..Default::default() }).await.unwrap_err();
+    let err = kelviq
+        .create_customer(&NewCustomer { id: "x1".into(), email: Some("not-an-email".into()), ..Default::default() })
+        .await
+        .unwrap_err();
     assert_eq!(err.status, Some(400));
     assert_eq!(err.field_errors[0].field, "email");
     let err = kelviq
-        .create_checkout(&CheckoutRequest { plan_id: "nope".into(), period: Some(ChargePeriod::Monthly), success_url: "not a url".into(), ..Default::default() })
+        .create_checkout(&CheckoutRequest {
+            plan_id: "nope".into(),
+            period: Some(ChargePeriod::Monthly),
+            success_url: "not a url".into(),
+            ..Default::default()
+        })
         .await
         .unwrap_err();
     let fields: Vec<_> = err.field_errors.iter().map(|f| f.field.as_str()).collect();
@@ -112,7 +128,8 @@ async fn catalog_has_plans_with_monthly_and_yearly_prices_in_several_currencies(
     assert!(growth.price_for(ChargePeriod::Monthly, Some("USD")).is_some());
     assert!(growth.price_for(ChargePeriod::Yearly, Some("EUR")).is_some());
     assert_eq!(growth.price_for(ChargePeriod::ThreeMonths, Some("USD")).unwrap().amount.to_string(), "$225.00");
-    let currencies: HashSet<_> = plans.iter().flat_map(|p| p.prices.iter().map(|pr| pr.amount.currency().code().to_string())).collect();
+    let currencies: HashSet<_> =
+        plans.iter().flat_map(|p| p.prices.iter().map(|pr| pr.amount.currency().code().to_string())).collect();
     assert!(currencies.len() >= 3, "{currencies:?}");
     assert!(growth.features.iter().any(|f| f.feature_id == "audit-log"));
 }
@@ -141,7 +158,10 @@ async fn subscriptions_and_entitlements_of_a_seeded_customer() {
 #[tokio::test]
 async fn checkout_pay_activates_subscription_and_entitlements() {
     let (_sb, kelviq, _) = setup().await;
-    kelviq.create_customer(&NewCustomer { id: "cus_flow".into(), name: Some("Flow Test".into()), ..Default::default() }).await.unwrap();
+    kelviq
+        .create_customer(&NewCustomer { id: "cus_flow".into(), name: Some("Flow Test".into()), ..Default::default() })
+        .await
+        .unwrap();
     let request = CheckoutRequest {
         plan_id: "growth".into(),
         period: Some(ChargePeriod::Yearly),
@@ -189,7 +209,13 @@ async fn plan_change_follows_the_new_id_and_changes_entitlements() {
     let (_sb, kelviq, _) = setup().await;
     let subs = kelviq.list_subscriptions("cus_mueller_maschinenbau").await.unwrap();
     let starter = subs.iter().find(|s| s.plan_id.as_deref() == Some("starter")).unwrap();
-    let change = PlanChange { plan_id: "business".into(), period: ChargePeriod::Monthly, price_id: None, timing: ChangeTiming::Immediately, features: vec![] };
+    let change = PlanChange {
+        plan_id: "business".into(),
+        period: ChargePeriod::Monthly,
+        price_id: None,
+        timing: ChangeTiming::Immediately,
+        features: vec![],
+    };
     let preview = kelviq.preview_change(&starter.id, &change).await.unwrap();
     assert_eq!(preview.source, EstimateSource::Local);
     assert_eq!(preview.next_invoice.as_ref().unwrap().total.to_string(), "€239.00");
@@ -216,31 +242,67 @@ async fn cancellations_set_status_and_end_dates() {
     let (_sb, kelviq, _) = setup().await;
     let live: Vec<_> = {
         let mut all = Vec::new();
-        for id in ["cus_wisniewski", "cus_yamada_shoji", "cus_hernandez_studio", "cus_atelier_lumiere", "cus_nordljus", "cus_raghunathan", "cus_accrafresh"] {
-            all.extend(kelviq.list_subscriptions(id).await.unwrap().into_iter().filter(|s| s.status.is_live() && s.ends_on.is_none() && s.period != ChargePeriod::OneTime));
+        for id in [
+            "cus_wisniewski",
+            "cus_yamada_shoji",
+            "cus_hernandez_studio",
+            "cus_atelier_lumiere",
+            "cus_nordljus",
+            "cus_raghunathan",
+            "cus_accrafresh",
+        ] {
+            all.extend(
+                kelviq
+                    .list_subscriptions(id)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|s| s.status.is_live() && s.ends_on.is_none() && s.period != ChargePeriod::OneTime),
+            );
         }
         all
     };
     assert!(live.len() >= 3, "need three live subscriptions, found {}", live.len());
     let today = Utc::now().date_naive();
 
-    let at_end = kelviq.cancel_subscription(&live[0].id, &Cancellation { timing: CancelTiming::AtPeriodEnd, comment: None }).await.unwrap();
+    let at_end = kelviq
+        .cancel_subscription(&live[0].id, &Cancellation { timing: CancelTiming::AtPeriodEnd, comment: None })
+        .await
+        .unwrap();
     assert!(at_end.status.is_live(), "still active until the period ends");
     assert_eq!(at_end.ends_on, at_end.current_period_end.map(|d| d.date_naive()));
     assert!(at_end.cancel_scheduled());
 
     let date = today + Duration::days(10);
-    let on_date = kelviq.cancel_subscription(&live[1].id, &Cancellation { timing: CancelTiming::OnDate(date), comment: Some("moving".into()) }).await.unwrap();
+    let on_date = kelviq
+        .cancel_subscription(
+            &live[1].id,
+            &Cancellation { timing: CancelTiming::OnDate(date), comment: Some("moving".into()) },
+        )
+        .await
+        .unwrap();
     assert_eq!(on_date.ends_on, Some(date));
 
-    let now = kelviq.cancel_subscription(&live[2].id, &Cancellation { timing: CancelTiming::Immediately, comment: None }).await.unwrap();
+    let now = kelviq
+        .cancel_subscription(&live[2].id, &Cancellation { timing: CancelTiming::Immediately, comment: None })
+        .await
+        .unwrap();
     assert_eq!(now.status, SubscriptionStatus::Canceled);
     assert_eq!(now.ends_on, Some(today));
     assert!(now.canceled_at.is_some());
 
-    let again = kelviq.cancel_subscription(&live[2].id, &Cancellation { timing: CancelTiming::Immediately, comment: None }).await.unwrap_err();
+    let again = kelviq
+        .cancel_subscription(&live[2].id, &Cancellation { timing: CancelTiming::Immediately, comment: None })
+        .await
+        .unwrap_err();
     assert_eq!(again.status, Some(400));
-    let past = kelviq.cancel_subscription(&live[0].id, &Cancellation { timing: CancelTiming::OnDate(today - Duration::days(3)), comment: None }).await.unwrap_err();
+    let past = kelviq
+        .cancel_subscription(
+            &live[0].id,
+            &Cancellation { timing: CancelTiming::OnDate(today - Duration::days(3)), comment: None },
+        )
+        .await
+        .unwrap_err();
     assert_eq!(past.field_errors[0].field, "cancellationDate");
     let gone = kelviq.get_subscription("00000000-0000-4000-8000-000000000000").await.unwrap_err();
     assert_eq!(gone.message, "Subscription not found.");
@@ -248,7 +310,14 @@ async fn cancellations_set_status_and_end_dates() {
 
 #[tokio::test]
 async fn generated_customers_and_latency() {
-    let sb = sandbox::start(SandboxOptions { extra_customers: 1_000, seed: 9, latency: std::time::Duration::from_millis(150), ..Default::default() }).await.unwrap();
+    let sb = sandbox::start(SandboxOptions {
+        extra_customers: 1_000,
+        seed: 9,
+        latency: std::time::Duration::from_millis(150),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let http = Http::new(HttpConfig::default()).unwrap();
     let kelviq = providers::connect(ProviderKind::Kelviq, sb.endpoint(ProviderKind::Kelviq), http).unwrap();
     let started = std::time::Instant::now();
@@ -266,6 +335,7 @@ async fn unknown_page_is_the_providers_404_and_the_client_reports_it() {
     let resp = reqwest::Client::new().get(url).bearer_auth(till::sandbox::keys::KELVIQ_SERVER).send().await.unwrap();
     assert_eq!(resp.status(), 404);
     assert_eq!(resp.text().await.unwrap(), r#"{"detail":"Invalid page."}"#);
-    let err = kelviq.list_customers(&PageRequest { cursor: Some("999".into()), limit: 10, search: None }).await.unwrap_err();
+    let err =
+        kelviq.list_customers(&PageRequest { cursor: Some("999".into()), limit: 10, search: None }).await.unwrap_err();
     assert_eq!((err.kind, err.status, err.message.as_str()), (ErrorKind::Http, Some(404), "Invalid page."));
 }

@@ -128,10 +128,7 @@ impl Currency {
     }
 
     pub fn symbol(&self) -> Option<&'static str> {
-        TABLE
-            .iter()
-            .find(|(c, _, _)| c.as_bytes() == self.code)
-            .and_then(|(_, _, s)| *s)
+        TABLE.iter().find(|(c, _, _)| c.as_bytes() == self.code).and_then(|(_, _, s)| *s)
     }
 
     /// Every code in the table, for pickers and validation messages.

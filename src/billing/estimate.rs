@@ -39,7 +39,11 @@ pub struct Invoice {
 impl Invoice {
     /// Builds an invoice whose total is the sum of its lines, each rounded to the currency
     /// (providers round per line, so summing rounded lines matches what they bill).
-    pub fn from_lines(date: Option<NaiveDate>, lines: Vec<EstimateLine>, currency: super::Currency) -> Result<Invoice, MoneyError> {
+    pub fn from_lines(
+        date: Option<NaiveDate>,
+        lines: Vec<EstimateLine>,
+        currency: super::Currency,
+    ) -> Result<Invoice, MoneyError> {
         let mut total = Money::zero(currency);
         for line in &lines {
             total = total.checked_add(&line.amount.rounded())?;
@@ -75,7 +79,10 @@ impl PricedItem {
 /// Local estimate of a new purchase starting on `start`: the first period is charged now,
 /// the next invoice repeats it at the period end (none for one-time charges).
 pub fn estimate_purchase(items: &[PricedItem], start: NaiveDate) -> Result<Estimate, MoneyError> {
-    let currency = items.first().map(|i| i.unit_amount.currency()).ok_or_else(|| MoneyError::Overflow("no items to estimate".into()))?;
+    let currency = items
+        .first()
+        .map(|i| i.unit_amount.currency())
+        .ok_or_else(|| MoneyError::Overflow("no items to estimate".into()))?;
     let mut now_lines = Vec::new();
     let mut next_lines = Vec::new();
     let mut next_date: Option<NaiveDate> = None;
@@ -99,11 +106,8 @@ pub fn estimate_purchase(items: &[PricedItem], start: NaiveDate) -> Result<Estim
             });
         }
     }
-    let next_invoice = if next_lines.is_empty() {
-        None
-    } else {
-        Some(Invoice::from_lines(next_date, next_lines, currency)?)
-    };
+    let next_invoice =
+        if next_lines.is_empty() { None } else { Some(Invoice::from_lines(next_date, next_lines, currency)?) };
     Ok(Estimate {
         source: EstimateSource::Local,
         current_invoice: Invoice::from_lines(Some(start), now_lines, currency)?,
@@ -126,7 +130,12 @@ pub struct CurrentTerm {
 /// period, a charge for the rest of the current period at the new price (the anchor stays).
 /// A different period restarts the billing anchor today and charges the full new price,
 /// as Stripe-style engines do.
-pub fn estimate_change(current: &CurrentTerm, new: &PricedItem, today: NaiveDate, same_period: bool) -> Result<Estimate, MoneyError> {
+pub fn estimate_change(
+    current: &CurrentTerm,
+    new: &PricedItem,
+    today: NaiveDate,
+    same_period: bool,
+) -> Result<Estimate, MoneyError> {
     let currency = current.amount.currency();
     let total_days = (current.period_end - current.period_start).num_days().max(1);
     let remaining_days = (current.period_end - today).num_days().clamp(0, total_days);
@@ -187,7 +196,12 @@ mod tests {
 
     #[test]
     fn purchase_charges_first_period_and_repeats_next() {
-        let items = [PricedItem { description: "Pro monthly".into(), unit_amount: usd("49.00"), quantity: 2, period: ChargePeriod::Monthly }];
+        let items = [PricedItem {
+            description: "Pro monthly".into(),
+            unit_amount: usd("49.00"),
+            quantity: 2,
+            period: ChargePeriod::Monthly,
+        }];
         let e = estimate_purchase(&items, d(2026, 1, 31)).unwrap();
         assert_eq!(e.source, EstimateSource::Local);
         assert_eq!(e.current_invoice.total, usd("98.00"));
@@ -198,15 +212,30 @@ mod tests {
 
     #[test]
     fn one_time_purchase_has_no_next_invoice() {
-        let items = [PricedItem { description: "Lifetime".into(), unit_amount: usd("299"), quantity: 1, period: ChargePeriod::OneTime }];
+        let items = [PricedItem {
+            description: "Lifetime".into(),
+            unit_amount: usd("299"),
+            quantity: 1,
+            period: ChargePeriod::OneTime,
+        }];
         assert!(estimate_purchase(&items, d(2026, 3, 1)).unwrap().next_invoice.is_none());
     }
 
     #[test]
     fn mid_period_upgrade_prorates_by_day() {
         // 30-day period, 15 days left: credit half of $30, charge half of $60.
-        let current = CurrentTerm { description: "Starter".into(), amount: usd("30"), period_start: d(2026, 4, 1), period_end: d(2026, 5, 1) };
-        let new = PricedItem { description: "Pro".into(), unit_amount: usd("60"), quantity: 1, period: ChargePeriod::Monthly };
+        let current = CurrentTerm {
+            description: "Starter".into(),
+            amount: usd("30"),
+            period_start: d(2026, 4, 1),
+            period_end: d(2026, 5, 1),
+        };
+        let new = PricedItem {
+            description: "Pro".into(),
+            unit_amount: usd("60"),
+            quantity: 1,
+            period: ChargePeriod::Monthly,
+        };
         let e = estimate_change(&current, &new, d(2026, 4, 16), true).unwrap();
         assert_eq!(e.current_invoice.lines[0].amount.rounded(), usd("-15.00"));
         assert_eq!(e.current_invoice.total, usd("15.00"));
@@ -217,11 +246,26 @@ mod tests {
 
     #[test]
     fn downgrade_yields_a_credit_and_period_switch_restarts_anchor() {
-        let current = CurrentTerm { description: "Pro".into(), amount: usd("60"), period_start: d(2026, 4, 1), period_end: d(2026, 5, 1) };
-        let cheaper = PricedItem { description: "Starter".into(), unit_amount: usd("30"), quantity: 1, period: ChargePeriod::Monthly };
+        let current = CurrentTerm {
+            description: "Pro".into(),
+            amount: usd("60"),
+            period_start: d(2026, 4, 1),
+            period_end: d(2026, 5, 1),
+        };
+        let cheaper = PricedItem {
+            description: "Starter".into(),
+            unit_amount: usd("30"),
+            quantity: 1,
+            period: ChargePeriod::Monthly,
+        };
         let e = estimate_change(&current, &cheaper, d(2026, 4, 16), true).unwrap();
         assert!(e.current_invoice.total.is_negative());
-        let yearly = PricedItem { description: "Pro yearly".into(), unit_amount: usd("600"), quantity: 1, period: ChargePeriod::Yearly };
+        let yearly = PricedItem {
+            description: "Pro yearly".into(),
+            unit_amount: usd("600"),
+            quantity: 1,
+            period: ChargePeriod::Yearly,
+        };
         let e = estimate_change(&current, &yearly, d(2026, 4, 16), false).unwrap();
         assert_eq!(e.current_invoice.total, usd("570.00"));
         assert_eq!(e.next_invoice.unwrap().date, Some(d(2027, 4, 16)));
@@ -230,8 +274,18 @@ mod tests {
     #[test]
     fn zero_decimal_currency_rounds_each_line() {
         let yen = |n| Money::from_minor(n, Currency::JPY);
-        let current = CurrentTerm { description: "Basic".into(), amount: yen(1000), period_start: d(2026, 4, 1), period_end: d(2026, 5, 1) };
-        let new = PricedItem { description: "Plus".into(), unit_amount: yen(2000), quantity: 1, period: ChargePeriod::Monthly };
+        let current = CurrentTerm {
+            description: "Basic".into(),
+            amount: yen(1000),
+            period_start: d(2026, 4, 1),
+            period_end: d(2026, 5, 1),
+        };
+        let new = PricedItem {
+            description: "Plus".into(),
+            unit_amount: yen(2000),
+            quantity: 1,
+            period: ChargePeriod::Monthly,
+        };
         let e = estimate_change(&current, &new, d(2026, 4, 21), true).unwrap();
         // 10 of 30 days left: -333.33 -> -333, +666.67 -> 667.
         assert_eq!(e.current_invoice.total, yen(334));

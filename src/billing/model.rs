@@ -8,9 +8,9 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::Estimate;
 use super::money::Money;
 use super::period::ChargePeriod;
-use super::Estimate;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -22,12 +22,8 @@ pub enum ProviderKind {
 }
 
 impl ProviderKind {
-    pub const ALL: [ProviderKind; 4] = [
-        ProviderKind::Kelviq,
-        ProviderKind::Flowglad,
-        ProviderKind::KuvarPay,
-        ProviderKind::Zenskar,
-    ];
+    pub const ALL: [ProviderKind; 4] =
+        [ProviderKind::Kelviq, ProviderKind::Flowglad, ProviderKind::KuvarPay, ProviderKind::Zenskar];
 
     /// Lower-case slug used in paths, flags and environment variable names.
     pub fn slug(&self) -> &'static str {
@@ -63,10 +59,7 @@ impl FromStr for ProviderKind {
     type Err = UnknownProvider;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let wanted = s.trim().to_ascii_lowercase();
-        ProviderKind::ALL
-            .into_iter()
-            .find(|p| p.slug() == wanted)
-            .ok_or_else(|| UnknownProvider(s.to_string()))
+        ProviderKind::ALL.into_iter().find(|p| p.slug() == wanted).ok_or_else(|| UnknownProvider(s.to_string()))
     }
 }
 
@@ -87,11 +80,7 @@ pub struct Customer {
 impl Customer {
     /// Name, else email, else id: what a list row shows first.
     pub fn display_name(&self) -> &str {
-        self.name
-            .as_deref()
-            .filter(|n| !n.is_empty())
-            .or(self.email.as_deref())
-            .unwrap_or(&self.id)
+        self.name.as_deref().filter(|n| !n.is_empty()).or(self.email.as_deref()).unwrap_or(&self.id)
     }
 }
 
@@ -136,10 +125,9 @@ pub struct Plan {
 
 impl Plan {
     pub fn price_for(&self, period: ChargePeriod, currency: Option<&str>) -> Option<&Price> {
-        self.prices.iter().find(|p| {
-            p.period == period
-                && currency.is_none_or(|c| p.amount.currency().code().eq_ignore_ascii_case(c))
-        })
+        self.prices
+            .iter()
+            .find(|p| p.period == period && currency.is_none_or(|c| p.amount.currency().code().eq_ignore_ascii_case(c)))
     }
 
     /// The distinct periods this plan has prices for, in picker order.
@@ -179,10 +167,7 @@ pub enum SubscriptionStatus {
 impl SubscriptionStatus {
     /// Whether the customer currently has access through this subscription.
     pub fn is_live(&self) -> bool {
-        matches!(
-            self,
-            SubscriptionStatus::Active | SubscriptionStatus::Trialing | SubscriptionStatus::PastDue
-        )
+        matches!(self, SubscriptionStatus::Active | SubscriptionStatus::Trialing | SubscriptionStatus::PastDue)
     }
 
     pub fn label(&self) -> &'static str {
@@ -233,15 +218,8 @@ impl Subscription {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EntitlementKind {
     Boolean,
-    Meter {
-        limit: Option<i64>,
-        used: i64,
-        remaining: Option<i64>,
-        hard_limit: bool,
-    },
-    Customizable {
-        value: String,
-    },
+    Meter { limit: Option<i64>, used: i64, remaining: Option<i64>, hard_limit: bool },
+    Customizable { value: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

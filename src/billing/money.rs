@@ -20,11 +20,7 @@ pub enum MoneyError {
     #[error("{input:?} is not a decimal amount (expected something like 49.00)")]
     NotADecimal { input: String },
     #[error("{amount} has more decimals than {currency} allows ({exponent})")]
-    TooPrecise {
-        amount: String,
-        currency: String,
-        exponent: u32,
-    },
+    TooPrecise { amount: String, currency: String, exponent: u32 },
     #[error("cannot combine {left} with {right}: currencies differ")]
     CurrencyMismatch { left: String, right: String },
     #[error("amount {0} is out of range")]
@@ -45,16 +41,12 @@ impl Money {
     /// Parses a decimal string such as `"49.00"` or `"-5"` exactly as written.
     pub fn parse(amount: &str, currency: Currency) -> Result<Money, MoneyError> {
         let trimmed = amount.trim();
-        let valid_chars = !trimmed.is_empty()
-            && trimmed
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+');
+        let valid_chars =
+            !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+');
         let parsed = valid_chars
             .then(|| trimmed.parse::<Decimal>().ok())
             .flatten()
-            .ok_or_else(|| MoneyError::NotADecimal {
-                input: amount.to_string(),
-            })?;
+            .ok_or_else(|| MoneyError::NotADecimal { input: amount.to_string() })?;
         Ok(Money::new(parsed, currency))
     }
 
@@ -95,9 +87,8 @@ impl Money {
 
     /// Rounds half away from zero to the currency's exponent (Kill Bill's HALF_UP).
     pub fn rounded(&self) -> Money {
-        let amount = self
-            .amount
-            .round_dp_with_strategy(self.currency.exponent(), RoundingStrategy::MidpointAwayFromZero);
+        let amount =
+            self.amount.round_dp_with_strategy(self.currency.exponent(), RoundingStrategy::MidpointAwayFromZero);
         Money::new(amount, self.currency)
     }
 
@@ -146,10 +137,7 @@ impl Money {
         if self.currency == other.currency {
             Ok(())
         } else {
-            Err(MoneyError::CurrencyMismatch {
-                left: self.currency.to_string(),
-                right: other.currency.to_string(),
-            })
+            Err(MoneyError::CurrencyMismatch { left: self.currency.to_string(), right: other.currency.to_string() })
         }
     }
 }
@@ -170,7 +158,7 @@ impl serde::Serialize for Money {
 fn group_thousands(digits: &str) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);

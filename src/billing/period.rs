@@ -28,11 +28,16 @@ pub enum ChargePeriod {
     SixMonths,
     Yearly,
     /// An interval none of the named periods covers (e.g. every 2 weeks).
-    Every { unit: IntervalUnit, count: u32 },
+    Every {
+        unit: IntervalUnit,
+        count: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown charge period {0:?} (expected one of ONE_TIME, DAILY, WEEKLY, TWENTY_EIGHT_DAYS, MONTHLY, THREE_MONTHS, SIX_MONTHS, YEARLY)")]
+#[error(
+    "unknown charge period {0:?} (expected one of ONE_TIME, DAILY, WEEKLY, TWENTY_EIGHT_DAYS, MONTHLY, THREE_MONTHS, SIX_MONTHS, YEARLY)"
+)]
 pub struct UnknownPeriod(pub String);
 
 impl ChargePeriod {
@@ -120,7 +125,7 @@ impl ChargePeriod {
             IntervalUnit::Week => Decimal::from(7),
             // 365.2425 / 12 and 365.2425: the Gregorian averages.
             IntervalUnit::Month => Decimal::new(30_436_875, 6),
-            IntervalUnit::Year => Decimal::new(365_242_5, 4),
+            IntervalUnit::Year => Decimal::new(3_652_425, 4),
         };
         Some(per_unit * Decimal::from(count))
     }

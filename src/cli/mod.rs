@@ -9,12 +9,16 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-pub use run::{run, ExitCode};
+pub use run::{ExitCode, run};
 
 use crate::billing::{ChargePeriod, ProviderKind};
 
 #[derive(Debug, Parser)]
-#[command(name = "till", version, about = "A keyboard-driven billing console for Kelviq, Flowglad, KuvarPay and Zenskar.")]
+#[command(
+    name = "till",
+    version,
+    about = "A keyboard-driven billing console for Kelviq, Flowglad, KuvarPay and Zenskar."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -183,8 +187,14 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 fn parse_feature(s: &str) -> Result<(String, u32), String> {
-    let (id, qty) = s.split_once('=').ok_or_else(|| format!("{s:?} should look like identifier=quantity, e.g. seats=5"))?;
-    let qty: u32 = qty.trim().parse().ok().filter(|q| *q >= 1).ok_or_else(|| format!("quantity in {s:?} must be a positive whole number"))?;
+    let (id, qty) =
+        s.split_once('=').ok_or_else(|| format!("{s:?} should look like identifier=quantity, e.g. seats=5"))?;
+    let qty: u32 = qty
+        .trim()
+        .parse()
+        .ok()
+        .filter(|q| *q >= 1)
+        .ok_or_else(|| format!("quantity in {s:?} must be a positive whole number"))?;
     if id.trim().is_empty() {
         return Err(format!("{s:?} has no feature identifier"));
     }

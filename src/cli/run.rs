@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use super::{table, CheckoutCmd, Cli, Command, CustomersCmd, PlansCmd, SandboxCmd, ServeArgs, SubscriptionsCmd};
+use super::{CheckoutCmd, Cli, Command, CustomersCmd, PlansCmd, SandboxCmd, ServeArgs, SubscriptionsCmd, table};
 use crate::billing::{
-    estimate::{estimate_purchase, PricedItem},
     CheckoutRequest, Entitlement, EntitlementKind, FeatureQuantity, NewCustomer, Plan, ProviderKind, Subscription,
+    estimate::{PricedItem, estimate_purchase},
 };
 use crate::config::{self, Overrides};
 use crate::providers::{self, BillingProvider, ErrorKind, Http, PageRequest, ProviderError};
@@ -83,13 +83,16 @@ struct Connection {
 
 async fn connect(global: &super::Global) -> Result<Connection, Failure> {
     let kind = global.provider;
-    let http = Http::new(config::http_config(global.connect_timeout, global.timeout)).map_err(|m| failure(ExitCode::Failure, m))?;
+    let http = Http::new(config::http_config(global.connect_timeout, global.timeout))
+        .map_err(|m| failure(ExitCode::Failure, m))?;
     let overrides = Overrides { base_url: global.base_url.clone(), edge_url: global.edge_url.clone() };
     let lookup = |k: &str| std::env::var(k).ok();
     match config::external_endpoint(kind, &overrides, &lookup).map_err(|e| failure(ExitCode::Usage, e.to_string()))? {
         Some(endpoint) => Ok(Connection { provider: providers::connect(kind, endpoint, http)?, _sandbox: None }),
         None => {
-            let handle = sandbox::start(SandboxOptions::default()).await.map_err(|e| failure(ExitCode::Failure, e.to_string()))?;
+            let handle = sandbox::start(SandboxOptions::default())
+                .await
+                .map_err(|e| failure(ExitCode::Failure, e.to_string()))?;
             eprintln!("till: no profile configured; using the embedded sandbox at {}", handle.base_url());
             let provider = providers::connect(kind, handle.endpoint(kind), http)?;
             Ok(Connection { provider, _sandbox: Some(handle) })
@@ -102,7 +105,9 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
     let p = conn.provider.as_ref();
     let json = global.json;
     match command {
-        Command::Customers(CustomersCmd::List { search, limit, all }) => list_customers(p, search, if all { None } else { Some(limit) }, json).await,
+        Command::Customers(CustomersCmd::List { search, limit, all }) => {
+            list_customers(p, search, if all { None } else { Some(limit) }, json).await
+        }
         Command::Customers(CustomersCmd::Get { id }) => {
             let c = p.get_customer(&id).await?;
             emit(json, &c, || customer_table(std::slice::from_ref(&c)))
@@ -130,7 +135,15 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
         Command::Checkout(CheckoutCmd::Create(args)) => create_checkout(p, args, json).await,
         Command::Checkout(CheckoutCmd::Get { id }) => {
             let s = p.get_checkout(&id).await?;
-            emit(json, &s, || format!("id      {}\nstatus  {}\ncustomer {}\nsubscription {}\n", s.id, s.raw_status, s.customer_id.as_deref().unwrap_or("-"), s.subscription_id.as_deref().unwrap_or("-")))
+            emit(json, &s, || {
+                format!(
+                    "id      {}\nstatus  {}\ncustomer {}\nsubscription {}\n",
+                    s.id,
+                    s.raw_status,
+                    s.customer_id.as_deref().unwrap_or("-"),
+                    s.subscription_id.as_deref().unwrap_or("-")
+                )
+            })
         }
         Command::Sandbox(_) => Ok(()),
     }
@@ -139,7 +152,8 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
 /// Writes JSON or a table to stdout. A closed pipe (`| head`) is not an error worth a message.
 fn emit<T: serde::Serialize>(json: bool, value: &T, table: impl FnOnce() -> String) -> Result<(), Failure> {
     let text = if json {
-        let mut s = serde_json::to_string_pretty(value).map_err(|e| failure(ExitCode::Failure, format!("could not encode JSON: {e}")))?;
+        let mut s = serde_json::to_string_pretty(value)
+            .map_err(|e| failure(ExitCode::Failure, format!("could not encode JSON: {e}")))?;
         s.push('\n');
         s
     } else {
@@ -147,12 +161,19 @@ fn emit<T: serde::Serialize>(json: bool, value: &T, table: impl FnOnce() -> Stri
     };
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(failure(ExitCode::Failure, format!("could not write output: {e}"))),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(failure(ExitCode::Failure, format!("could not write output: {e}")))
+        }
         _ => Ok(()),
     }
 }
 
-async fn list_customers(p: &dyn BillingProvider, search: Option<String>, limit: Option<u32>, json: bool) -> Result<(), Failure> {
+async fn list_customers(
+    p: &dyn BillingProvider,
+    search: Option<String>,
+    limit: Option<u32>,
+    json: bool,
+) -> Result<(), Failure> {
     let mut customers = Vec::new();
     let mut request = PageRequest { cursor: None, limit: limit.unwrap_or(100).min(100), search };
     loop {
@@ -176,7 +197,14 @@ async fn list_customers(p: &dyn BillingProvider, search: Option<String>, limit: 
 fn customer_table(customers: &[crate::billing::Customer]) -> String {
     let rows: Vec<Vec<String>> = customers
         .iter()
-        .map(|c| vec![c.name.clone().unwrap_or_default(), c.email.clone().unwrap_or_default(), c.id.clone(), c.created_at.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()])
+        .map(|c| {
+            vec![
+                c.name.clone().unwrap_or_default(),
+                c.email.clone().unwrap_or_default(),
+                c.id.clone(),
+                c.created_at.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+            ]
+        })
         .collect();
     table::render(&["NAME", "EMAIL", "ID", "CREATED"], &rows)
 }
@@ -184,7 +212,17 @@ fn customer_table(customers: &[crate::billing::Customer]) -> String {
 fn plan_table(plans: &[Plan]) -> String {
     let rows: Vec<Vec<String>> = plans
         .iter()
-        .flat_map(|plan| plan.prices.iter().map(move |price| vec![plan.id.clone(), plan.name.clone(), price.period.label(), price.amount.currency().to_string(), price.amount.to_string()]))
+        .flat_map(|plan| {
+            plan.prices.iter().map(move |price| {
+                vec![
+                    plan.id.clone(),
+                    plan.name.clone(),
+                    price.period.label(),
+                    price.amount.currency().to_string(),
+                    price.amount.to_string(),
+                ]
+            })
+        })
         .collect();
     table::render(&["PLAN", "NAME", "PERIOD", "CURRENCY", "PRICE"], &rows)
 }
@@ -198,7 +236,14 @@ fn subscription_table(subs: &[Subscription]) -> String {
                 (None, Some(renews)) => format!("renews {}", renews.format("%Y-%m-%d")),
                 _ => String::new(),
             };
-            vec![s.id.clone(), s.plan_name.clone().or(s.plan_id.clone()).unwrap_or_default(), s.status.label().to_string(), s.amount.map(|a| a.to_string()).unwrap_or_default(), s.period.label(), end]
+            vec![
+                s.id.clone(),
+                s.plan_name.clone().or(s.plan_id.clone()).unwrap_or_default(),
+                s.status.label().to_string(),
+                s.amount.map(|a| a.to_string()).unwrap_or_default(),
+                s.period.label(),
+                end,
+            ]
         })
         .collect();
     table::render(&["ID", "PLAN", "STATUS", "AMOUNT", "PERIOD", "DATES"], &rows)
@@ -212,7 +257,11 @@ fn entitlement_table(ents: &[Entitlement]) -> String {
                 EntitlementKind::Boolean => ("boolean", String::new()),
                 EntitlementKind::Meter { limit, used, remaining, .. } => (
                     "meter",
-                    format!("{used} used of {}, {} left", limit.map_or("unlimited".into(), |l| l.to_string()), remaining.map_or("unlimited".into(), |r| r.to_string())),
+                    format!(
+                        "{used} used of {}, {} left",
+                        limit.map_or("unlimited".into(), |l| l.to_string()),
+                        remaining.map_or("unlimited".into(), |r| r.to_string())
+                    ),
                 ),
                 EntitlementKind::Customizable { value } => ("value", value.clone()),
             };
@@ -228,7 +277,11 @@ async fn create_checkout(p: &dyn BillingProvider, args: super::CheckoutArgs, jso
         period: args.period,
         customer_id: args.customer,
         currency: args.currency,
-        features: args.features.into_iter().map(|(feature_id, quantity)| FeatureQuantity { feature_id, quantity }).collect(),
+        features: args
+            .features
+            .into_iter()
+            .map(|(feature_id, quantity)| FeatureQuantity { feature_id, quantity })
+            .collect(),
         success_url: args.success_url,
         cancel_url: args.cancel_url,
         ip_address: args.ip.map(|ip| ip.to_string()),
@@ -244,26 +297,49 @@ async fn create_checkout(p: &dyn BillingProvider, args: super::CheckoutArgs, jso
         if let Some(e) = &session.estimate {
             s.push_str(&format!("due now {}", e.current_invoice.total));
             if let Some(next) = &e.next_invoice {
-                s.push_str(&format!(", next invoice {} on {}", next.total, next.date.map(|d| d.to_string()).unwrap_or_default()));
+                s.push_str(&format!(
+                    ", next invoice {} on {}",
+                    next.total,
+                    next.date.map(|d| d.to_string()).unwrap_or_default()
+                ));
             }
-            s.push_str(if e.source == crate::billing::EstimateSource::Local { " (estimated locally by till)\n" } else { " (provider estimate)\n" });
+            s.push_str(if e.source == crate::billing::EstimateSource::Local {
+                " (estimated locally by till)\n"
+            } else {
+                " (provider estimate)\n"
+            });
         }
         s
     })
 }
 
 /// A purchase estimate from catalog prices, for providers without a native one.
-async fn local_purchase_estimate(p: &dyn BillingProvider, request: &CheckoutRequest) -> Option<crate::billing::Estimate> {
+async fn local_purchase_estimate(
+    p: &dyn BillingProvider,
+    request: &CheckoutRequest,
+) -> Option<crate::billing::Estimate> {
     let period = request.period?;
     let plans = p.list_plans().await.ok()?;
     let plan = plans.iter().find(|pl| pl.id == request.plan_id)?;
     let price = plan.price_for(period, request.currency.as_deref()).or_else(|| plan.price_for(period, None))?;
-    let item = PricedItem { description: format!("{} ({})", plan.name, period.label()), unit_amount: price.amount, quantity: 1, period };
+    let item = PricedItem {
+        description: format!("{} ({})", plan.name, period.label()),
+        unit_amount: price.amount,
+        quantity: 1,
+        period,
+    };
     estimate_purchase(&[item], Utc::now().date_naive()).ok()
 }
 
 async fn serve(args: ServeArgs) -> Result<(), Failure> {
-    let options = SandboxOptions { port: args.port, extra_customers: args.customers, seed: args.seed, latency: args.latency, data_dir: args.data, capture: false };
+    let options = SandboxOptions {
+        port: args.port,
+        extra_customers: args.customers,
+        seed: args.seed,
+        latency: args.latency,
+        data_dir: args.data,
+        capture: false,
+    };
     let handle = sandbox::start(options).await.map_err(|e| failure(ExitCode::Failure, e.to_string()))?;
     let mut out = String::new();
     out.push_str(&format!("till sandbox listening on {}\n", handle.base_url()));
@@ -288,7 +364,7 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
 async fn wait_for_shutdown() {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{signal, SignalKind};
+        use tokio::signal::unix::{SignalKind, signal};
         match signal(SignalKind::terminate()) {
             Ok(mut term) => {
                 tokio::select! {

@@ -67,7 +67,12 @@ impl ProviderError {
     }
 
     /// Builds the error for a non-success response from its status and body.
-    pub fn from_response(provider: ProviderKind, status: u16, body: &[u8], request_id: Option<String>) -> ProviderError {
+    pub fn from_response(
+        provider: ProviderKind,
+        status: u16,
+        body: &[u8],
+        request_id: Option<String>,
+    ) -> ProviderError {
         let decoded = decode_error_body(body);
         let message = decoded.message.unwrap_or_else(|| default_status_message(status).to_string());
         ProviderError {
@@ -165,7 +170,8 @@ pub fn decode_error_body(body: &[u8]) -> DecodedErrorBody {
             }
         }
         Value::Array(items) => {
-            out.message = message_from(&value, &mut out.fields, &mut out.code).or_else(|| items.first().and_then(scalar_text));
+            out.message =
+                message_from(&value, &mut out.fields, &mut out.code).or_else(|| items.first().and_then(scalar_text));
         }
         other => out.message = scalar_text(other),
     }
@@ -196,7 +202,9 @@ fn message_from(value: &Value, fields: &mut Vec<FieldError>, code: &mut Option<S
             if code.is_none() {
                 *code = obj.get("code").and_then(scalar_text);
             }
-            if let Some(m) = ["message", "detail", "error", "msg"].iter().find_map(|k| obj.get(*k).and_then(scalar_text)) {
+            if let Some(m) =
+                ["message", "detail", "error", "msg"].iter().find_map(|k| obj.get(*k).and_then(scalar_text))
+            {
                 return Some(m);
             }
             collect_field_arrays(obj, fields);
@@ -297,7 +305,8 @@ mod tests {
 
     #[test]
     fn kelviq_field_arrays_shape() {
-        let d = decode(r#"{"customerId":["Invalid customer id"],"email":["Enter a valid email address.","Too long."]}"#);
+        let d =
+            decode(r#"{"customerId":["Invalid customer id"],"email":["Enter a valid email address.","Too long."]}"#);
         assert_eq!(d.fields.len(), 3);
         assert_eq!(d.fields[0], FieldError { field: "customerId".into(), message: "Invalid customer id".into() });
         assert!(d.message.unwrap().contains("email: Enter a valid email address."));
@@ -314,7 +323,10 @@ mod tests {
     #[test]
     fn plain_text_and_empty_bodies() {
         assert_eq!(decode("Unauthorized").message.as_deref(), Some("Unauthorized"));
-        assert_eq!(decode("<html><body>502 Bad Gateway</body></html>").message.as_deref(), Some("<html><body>502 Bad Gateway</body></html>"));
+        assert_eq!(
+            decode("<html><body>502 Bad Gateway</body></html>").message.as_deref(),
+            Some("<html><body>502 Bad Gateway</body></html>")
+        );
         assert_eq!(decode("").message, None);
         assert_eq!(decode_error_body(&[0xff, 0xfe, b'x']).message.as_deref(), Some("\u{fffd}\u{fffd}x"));
         let long = "x".repeat(1000);
@@ -327,7 +339,9 @@ mod tests {
         assert_eq!(d.message.as_deref(), Some("Customer not found"));
         assert_eq!(d.code.as_deref(), Some("NOT_FOUND"));
         assert_eq!(d.request_id.as_deref(), Some("req_1"));
-        let z = decode(r#"{"detail":[{"loc":["body","success_url"],"msg":"field required","type":"value_error.missing"}]}"#);
+        let z = decode(
+            r#"{"detail":[{"loc":["body","success_url"],"msg":"field required","type":"value_error.missing"}]}"#,
+        );
         assert_eq!(z.fields[0].field, "success_url");
         assert_eq!(z.message.as_deref(), Some("success_url: field required"));
         let gw = decode(r#"{"Message":"User is not authorized to access this resource with an explicit deny"}"#);
@@ -336,7 +350,16 @@ mod tests {
 
     #[test]
     fn odd_json_never_panics() {
-        for body in ["null", "42", "[]", "[1,2]", r#"{"detail":null}"#, r#"{"detail":{}}"#, r#"{"a":{"b":1}}"#, "\"just a string\""] {
+        for body in [
+            "null",
+            "42",
+            "[]",
+            "[1,2]",
+            r#"{"detail":null}"#,
+            r#"{"detail":{}}"#,
+            r#"{"a":{"b":1}}"#,
+            "\"just a string\"",
+        ] {
             let d = decode(body);
             assert!(d.message.is_some() || body == "null" || body == "[]", "{body}");
         }
@@ -344,7 +367,12 @@ mod tests {
 
     #[test]
     fn display_names_provider_status_and_request_id() {
-        let e = ProviderError::from_response(ProviderKind::Kelviq, 404, br#"{"detail":"Subscription not found."}"#, Some("req-9".into()));
+        let e = ProviderError::from_response(
+            ProviderKind::Kelviq,
+            404,
+            br#"{"detail":"Subscription not found."}"#,
+            Some("req-9".into()),
+        );
         assert_eq!(e.to_string(), "Kelviq 404: Subscription not found. (request id req-9)");
         let e = ProviderError::from_response(ProviderKind::Kelviq, 401, b"", None);
         assert!(e.to_string().contains("API key"));

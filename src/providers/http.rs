@@ -121,11 +121,8 @@ pub struct ApiRequest {
 
 impl ApiRequest {
     pub fn new(provider: ProviderKind, method: Method, url: Url) -> ApiRequest {
-        let idempotency = if method == Method::GET || method == Method::HEAD {
-            Idempotency::Safe
-        } else {
-            Idempotency::Unsafe
-        };
+        let idempotency =
+            if method == Method::GET || method == Method::HEAD { Idempotency::Safe } else { Idempotency::Unsafe };
         ApiRequest { provider, method, url, headers: Vec::new(), secrets: Vec::new(), body: None, idempotency }
     }
 
@@ -158,7 +155,8 @@ impl ApiRequest {
     }
 
     pub fn json<T: serde::Serialize>(mut self, body: &T) -> Result<ApiRequest, ProviderError> {
-        let bytes = serde_json::to_vec(body).map_err(|e| ProviderError::invalid(self.provider, format!("could not encode request body: {e}")))?;
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| ProviderError::invalid(self.provider, format!("could not encode request body: {e}")))?;
         self.body = Some(Bytes::from(bytes));
         self.headers.push((reqwest::header::CONTENT_TYPE, "application/json".into()));
         Ok(self)
@@ -228,7 +226,8 @@ impl ApiResponse {
     }
 }
 
-const REQUEST_ID_HEADERS: [&str; 5] = ["x-request-id", "request-id", "x-amzn-requestid", "x-correlation-id", "x-trace-id"];
+const REQUEST_ID_HEADERS: [&str; 5] =
+    ["x-request-id", "request-id", "x-amzn-requestid", "x-correlation-id", "x-trace-id"];
 
 /// Response headers worth keeping in the log; the rest is noise for a billing console.
 const LOGGED_RESPONSE_HEADERS: [&str; 8] = [
@@ -301,13 +300,18 @@ impl Http {
         let start = Instant::now();
         let mut headers = HeaderMap::new();
         for (name, value) in &request.headers {
-            let value = HeaderValue::from_str(value).map_err(|_| Failure::fatal(ProviderError::invalid(request.provider, format!("header {name} has characters HTTP does not allow"))))?;
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                Failure::fatal(ProviderError::invalid(
+                    request.provider,
+                    format!("header {name} has characters HTTP does not allow"),
+                ))
+            })?;
             headers.append(name.clone(), value);
         }
-        if let Idempotency::Keyed(key) = &request.idempotency {
-            if let Ok(v) = HeaderValue::from_str(key) {
-                headers.insert(HeaderName::from_static("idempotency-key"), v);
-            }
+        if let Idempotency::Keyed(key) = &request.idempotency
+            && let Ok(v) = HeaderValue::from_str(key)
+        {
+            headers.insert(HeaderName::from_static("idempotency-key"), v);
         }
         let mut builder = self.client.request(request.method.clone(), request.url.clone()).headers(headers.clone());
         if let Some(body) = &request.body {
@@ -333,7 +337,10 @@ impl Http {
             request_id: None,
             request_headers: log_headers(request, &headers),
             response_headers: Vec::new(),
-            request_body: request.body.as_ref().map(|b| request.redact(&String::from_utf8_lossy(&b[..b.len().min(super::log::BODY_PREVIEW_LIMIT)]))),
+            request_body: request
+                .body
+                .as_ref()
+                .map(|b| request.redact(&String::from_utf8_lossy(&b[..b.len().min(super::log::BODY_PREVIEW_LIMIT)]))),
             request_body_size: request.body.as_ref().map_or(0, |b| b.len()),
             response_body: None,
             response_body_size: 0,
@@ -342,22 +349,35 @@ impl Http {
         };
         match result {
             Ok((status, resp_headers, body)) => {
-                let request_id = REQUEST_ID_HEADERS.iter().find_map(|h| resp_headers.get(*h).and_then(|v| v.to_str().ok()).map(str::to_string));
+                let request_id = REQUEST_ID_HEADERS
+                    .iter()
+                    .find_map(|h| resp_headers.get(*h).and_then(|v| v.to_str().ok()).map(str::to_string));
                 exchange.status = Some(status);
                 exchange.request_id = request_id.clone();
                 exchange.response_headers = resp_headers
                     .iter()
                     .filter(|(n, _)| LOGGED_RESPONSE_HEADERS.contains(&n.as_str()))
-                    .map(|(n, v)| LoggedHeader { name: n.to_string(), value: request.redact(&String::from_utf8_lossy(v.as_bytes())) })
+                    .map(|(n, v)| LoggedHeader {
+                        name: n.to_string(),
+                        value: request.redact(&String::from_utf8_lossy(v.as_bytes())),
+                    })
                     .collect();
                 exchange.response_body_size = body.len();
-                exchange.response_body = Some(request.redact(&String::from_utf8_lossy(&body[..body.len().min(super::log::BODY_PREVIEW_LIMIT)])));
-                let response = ApiResponse { provider: request.provider, status, headers: resp_headers, body, request_id };
+                exchange.response_body = Some(
+                    request.redact(&String::from_utf8_lossy(&body[..body.len().min(super::log::BODY_PREVIEW_LIMIT)])),
+                );
+                let response =
+                    ApiResponse { provider: request.provider, status, headers: resp_headers, body, request_id };
                 if (200..300).contains(&status) {
                     self.log.push(exchange);
                     Ok(response)
                 } else {
-                    let error = ProviderError::from_response(request.provider, status, &response.body, response.request_id.clone());
+                    let error = ProviderError::from_response(
+                        request.provider,
+                        status,
+                        &response.body,
+                        response.request_id.clone(),
+                    );
                     exchange.error = Some(error.message.clone());
                     self.log.push(exchange);
                     let retry_after = retry_after(&response.headers);
@@ -365,11 +385,19 @@ impl Http {
                 }
             }
             Err(e) => {
-                let (kind, retryable) = if e.is_timeout() { (ErrorKind::Timeout, true) } else { (ErrorKind::Transport, e.is_connect() || e.is_request() || e.is_body()) };
+                let (kind, retryable) = if e.is_timeout() {
+                    (ErrorKind::Timeout, true)
+                } else {
+                    (ErrorKind::Transport, e.is_connect() || e.is_request() || e.is_body())
+                };
                 let message = describe_transport_error(&e, &self.config);
                 exchange.error = Some(message.clone());
                 self.log.push(exchange);
-                Err(Failure { retryable, retry_after: None, error: ProviderError::new(request.provider, kind, message) })
+                Err(Failure {
+                    retryable,
+                    retry_after: None,
+                    error: ProviderError::new(request.provider, kind, message),
+                })
             }
         }
     }
@@ -443,7 +471,12 @@ mod tests {
 
     #[test]
     fn backoff_stays_within_the_cap() {
-        let policy = RetryPolicy { max_attempts: 10, base_delay: Duration::from_millis(100), max_delay: Duration::from_millis(800), max_retry_after: Duration::from_secs(1) };
+        let policy = RetryPolicy {
+            max_attempts: 10,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(800),
+            max_retry_after: Duration::from_secs(1),
+        };
         let mut rng = SplitMix64::new(1);
         for attempt in 1..10 {
             for _ in 0..50 {
@@ -480,7 +513,11 @@ mod tests {
     fn secrets_are_redacted_and_debug_hides_them() {
         let key = Secret::new("sk_live_abc123");
         let url = Url::parse("https://x.test/a?k=sk_live_abc123").unwrap();
-        let req = ApiRequest::new(ProviderKind::Flowglad, Method::GET, url).secret_header("authorization", key.expose().to_string(), &key);
+        let req = ApiRequest::new(ProviderKind::Flowglad, Method::GET, url).secret_header(
+            "authorization",
+            key.expose().to_string(),
+            &key,
+        );
         assert_eq!(req.redact("Bearer sk_live_abc123"), "Bearer [redacted]");
         assert!(!format!("{req:?}").contains("sk_live_abc123"));
         assert_eq!(req.idempotency, Idempotency::Safe);

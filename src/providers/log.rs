@@ -99,7 +99,11 @@ pub struct RequestLog {
 
 impl RequestLog {
     pub fn new(capacity: usize) -> RequestLog {
-        RequestLog { inner: Arc::new(Mutex::new(VecDeque::with_capacity(capacity))), capacity, next_id: Arc::new(AtomicU64::new(1)) }
+        RequestLog {
+            inner: Arc::new(Mutex::new(VecDeque::with_capacity(capacity))),
+            capacity,
+            next_id: Arc::new(AtomicU64::new(1)),
+        }
     }
 
     pub fn push(&self, mut exchange: Exchange) {

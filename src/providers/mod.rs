@@ -2,9 +2,12 @@
 //! [`BillingProvider`]; URLs, JSON shapes and auth headers stay inside each provider module.
 
 pub mod error;
+pub mod flowglad;
 pub mod http;
 pub mod kelviq;
+pub mod kuvarpay;
 pub mod log;
+pub mod zenskar;
 
 use std::sync::Arc;
 
@@ -122,7 +125,9 @@ pub trait BillingProvider: Send + Sync {
 pub fn connect(kind: ProviderKind, endpoint: Endpoint, http: Http) -> Result<Arc<dyn BillingProvider>> {
     match kind {
         ProviderKind::Kelviq => Ok(Arc::new(kelviq::KelviqClient::new(endpoint, http))),
-        other => Err(ProviderError::unsupported(other, "this provider's client (not built yet)")),
+        ProviderKind::Flowglad => flowglad::connect(endpoint, http),
+        ProviderKind::KuvarPay => kuvarpay::connect(endpoint, http),
+        ProviderKind::Zenskar => zenskar::connect(endpoint, http),
     }
 }
 
@@ -144,6 +149,9 @@ mod tests {
         let base = Url::parse("http://127.0.0.1:1/kelviq/api/v1").unwrap();
         assert_eq!(join_url(&base, "/customers/").as_str(), "http://127.0.0.1:1/kelviq/api/v1/customers/");
         let base = Url::parse("https://api.kelviq.com/api/v1/").unwrap();
-        assert_eq!(join_url(&base, "subscriptions/x/cancel/").as_str(), "https://api.kelviq.com/api/v1/subscriptions/x/cancel/");
+        assert_eq!(
+            join_url(&base, "subscriptions/x/cancel/").as_str(),
+            "https://api.kelviq.com/api/v1/subscriptions/x/cancel/"
+        );
     }
 }

@@ -2,21 +2,24 @@
 //! Each provider is mounted under its own prefix (`/kelviq/api/v1`, `/kelviq-edge/api/v1`…)
 //! over one shared state, with a hosted checkout page at `/pay/{session}`.
 
+pub mod flowglad;
 pub mod kelviq;
+pub mod kuvarpay;
 pub mod pay;
 pub mod seed;
+pub mod zenskar;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
-use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use url::Url;
@@ -30,6 +33,12 @@ use seed::{Seed, SeedError};
 pub mod keys {
     pub const KELVIQ_SERVER: &str = "kq_sandbox_server_till";
     pub const KELVIQ_CLIENT: &str = "kq_sandbox_client_till";
+    /// Flowglad encodes the mode in the prefix; the sandbox is test mode.
+    pub const FLOWGLAD: &str = "sk_test_till_sandbox_0000000000";
+    pub const KUVARPAY: &str = "kp_test_till_sandbox";
+    pub const KUVARPAY_BUSINESS: &str = "biz_till_sandbox";
+    pub const ZENSKAR: &str = "zk_sandbox_till";
+    pub const ZENSKAR_ORGANISATION: &str = "7f3c2a9e-4b1d-4e8a-9c6f-2d5b8a1e0f34";
 }
 
 #[derive(Clone, Debug)]
@@ -74,28 +83,60 @@ pub struct Captured {
     pub response_body: Bytes,
 }
 
+/// One state per provider, each behind its own lock so providers never wait on each other.
 #[derive(Clone)]
 pub struct AppState {
     pub kelviq: Arc<Mutex<kelviq::State>>,
+    pub flowglad: Arc<Mutex<flowglad::State>>,
+    pub kuvarpay: Arc<Mutex<kuvarpay::State>>,
+    pub zenskar: Arc<Mutex<zenskar::State>>,
     latency: Duration,
     capture: Option<Arc<Mutex<Vec<Captured>>>>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A handler that panicked mid-update leaves state as it was at that point; keep serving.
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// A provider state that may own a hosted checkout session.
+trait CheckoutOwner {
+    /// Calls `f` and returns true when this provider owns `session`.
+    fn visit(&self, session: &str, f: &mut dyn FnMut(&mut dyn HostedCheckout)) -> bool;
+}
+
+impl<S: HostedCheckout> CheckoutOwner for Mutex<S> {
+    fn visit(&self, session: &str, f: &mut dyn FnMut(&mut dyn HostedCheckout)) -> bool {
+        let mut state = lock(self);
+        if state.owns_checkout(session) {
+            f(&mut *state);
+            true
+        } else {
+            false
+        }
+    }
+}
+
 impl AppState {
-    /// Runs `f` on whichever provider owns this checkout session.
-    fn with_checkout<R>(&self, session: &str, f: impl FnOnce(&dyn HostedCheckout) -> R) -> Option<R> {
-        let k = lock(&self.kelviq);
-        k.owns_checkout(session).then(|| f(&*k))
+    fn checkout_owners(&self) -> [&dyn CheckoutOwner; 4] {
+        [&*self.kelviq, &*self.flowglad, &*self.kuvarpay, &*self.zenskar]
     }
 
-    fn with_checkout_mut<R>(&self, session: &str, f: impl FnOnce(&mut dyn HostedCheckout) -> R) -> Option<R> {
-        let mut k = lock(&self.kelviq);
-        if k.owns_checkout(session) { Some(f(&mut *k)) } else { None }
+    /// Runs `f` on whichever provider owns this checkout session.
+    fn with_checkout<R>(&self, session: &str, f: impl FnOnce(&mut dyn HostedCheckout) -> R) -> Option<R> {
+        let mut f = Some(f);
+        let mut out = None;
+        for owner in self.checkout_owners() {
+            let found = owner.visit(session, &mut |c| {
+                if let Some(f) = f.take() {
+                    out = Some(f(c));
+                }
+            });
+            if found {
+                break;
+            }
+        }
+        out
     }
 }
 
@@ -110,7 +151,8 @@ pub struct SandboxHandle {
 impl SandboxHandle {
     pub fn base_url(&self) -> Url {
         // The address is a SocketAddr we bound, so the URL is always well-formed.
-        Url::parse(&format!("http://{}", self.addr)).unwrap_or_else(|_| unreachable!("socket address forms a valid URL"))
+        Url::parse(&format!("http://{}", self.addr))
+            .unwrap_or_else(|_| unreachable!("socket address forms a valid URL"))
     }
 
     pub fn provider_url(&self, path: &str) -> Url {
@@ -127,18 +169,33 @@ impl SandboxHandle {
                 client_key: None,
                 account: None,
             },
-            other => Endpoint {
-                base_url: self.provider_url(other.slug()),
+            ProviderKind::Flowglad => Endpoint {
+                base_url: self.provider_url("flowglad"),
                 edge_url: None,
-                key: Secret::new(""),
+                key: Secret::new(keys::FLOWGLAD),
                 client_key: None,
                 account: None,
+            },
+            ProviderKind::KuvarPay => Endpoint {
+                base_url: self.provider_url("kuvarpay"),
+                edge_url: None,
+                key: Secret::new(keys::KUVARPAY),
+                client_key: None,
+                account: Some(keys::KUVARPAY_BUSINESS.to_string()),
+            },
+            ProviderKind::Zenskar => Endpoint {
+                base_url: self.provider_url("zenskar"),
+                edge_url: None,
+                key: Secret::new(keys::ZENSKAR),
+                client_key: None,
+                account: Some(keys::ZENSKAR_ORGANISATION.to_string()),
             },
         }
     }
 
+    /// Providers the sandbox emulates.
     pub fn providers(&self) -> Vec<ProviderKind> {
-        vec![ProviderKind::Kelviq]
+        ProviderKind::ALL.to_vec()
     }
 
     /// Everything captured so far (empty unless started with `capture`).
@@ -186,9 +243,17 @@ pub async fn start(options: SandboxOptions) -> Result<SandboxHandle, SandboxErro
     let addr = listener.local_addr().map_err(|source| SandboxError::Bind { port: options.port, source })?;
     let public_base = format!("http://{addr}");
     let kelviq_seed = load_seed(&options, ProviderKind::Kelviq, include_str!("../../assets/sandbox/kelviq.json"))?;
+    let flowglad_seed =
+        load_seed(&options, ProviderKind::Flowglad, include_str!("../../assets/sandbox/flowglad.json"))?;
+    let kuvarpay_seed =
+        load_seed(&options, ProviderKind::KuvarPay, include_str!("../../assets/sandbox/kuvarpay.json"))?;
+    let zenskar_seed = load_seed(&options, ProviderKind::Zenskar, include_str!("../../assets/sandbox/zenskar.json"))?;
     let capture = options.capture.then(|| Arc::new(Mutex::new(Vec::new())));
     let state = AppState {
         kelviq: Arc::new(Mutex::new(kelviq::State::from_seed(&kelviq_seed, &public_base))),
+        flowglad: Arc::new(Mutex::new(flowglad::State::from_seed(&flowglad_seed, &public_base))),
+        kuvarpay: Arc::new(Mutex::new(kuvarpay::State::from_seed(&kuvarpay_seed, &public_base))),
+        zenskar: Arc::new(Mutex::new(zenskar::State::from_seed(&zenskar_seed, &public_base))),
         latency: options.latency,
         capture: capture.clone(),
     };
@@ -209,6 +274,9 @@ fn router(state: AppState) -> Router {
     Router::new()
         .nest("/kelviq/api/v1", kelviq::core_routes(state.clone()))
         .nest("/kelviq-edge/api/v1", kelviq::edge_routes(state.clone()))
+        .nest("/flowglad", flowglad::routes(state.clone()))
+        .nest("/kuvarpay", kuvarpay::routes(state.clone()))
+        .nest("/zenskar", zenskar::routes(state.clone()))
         .route("/pay/{session}", get(pay::show).post(pay::submit))
         .route("/pay/{session}/", get(pay::show).post(pay::submit))
         .layer(middleware::from_fn_with_state(state.clone(), delay_and_capture))
@@ -230,6 +298,12 @@ async fn delay_and_capture(State(state): State<AppState>, request: Request, next
     let response = next.run(Request::from_parts(parts, Body::from(request_body.clone()))).await;
     let (parts, body) = response.into_parts();
     let response_body = axum::body::to_bytes(body, 64 * 1024 * 1024).await.unwrap_or_default();
-    lock(&capture).push(Captured { method, path, request_body, status: parts.status.as_u16(), response_body: response_body.clone() });
+    lock(&capture).push(Captured {
+        method,
+        path,
+        request_body,
+        status: parts.status.as_u16(),
+        response_body: response_body.clone(),
+    });
     Response::from_parts(parts, Body::from(response_body))
 }

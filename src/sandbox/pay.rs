@@ -2,7 +2,7 @@
 //! the order, submitting the form pays it. Stripe's test cards decide the outcome.
 
 use axum::extract::{Form, Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::AppState;
@@ -32,6 +32,7 @@ pub enum PayError {
 
 /// Implemented by each provider's sandbox state.
 pub trait HostedCheckout {
+    fn owns_checkout(&self, session_id: &str) -> bool;
     fn summary(&self, session_id: &str) -> Option<OrderSummary>;
     /// Completes the payment: the provider activates whatever the session sold.
     fn pay(&mut self, session_id: &str, card: &str) -> Result<OrderSummary, PayError>;
@@ -52,11 +53,13 @@ pub async fn show(State(app): State<AppState>, Path(session): Path<String>) -> R
 
 pub async fn submit(State(app): State<AppState>, Path(session): Path<String>, Form(form): Form<PayForm>) -> Response {
     let card = if form.card.trim().is_empty() { CARD_OK.to_string() } else { form.card };
-    let outcome = app.with_checkout_mut(&session, |c| c.pay(&session, &card));
+    let outcome = app.with_checkout(&session, |c| c.pay(&session, &card));
     match outcome {
         None => not_found(&session),
         Some(Ok(summary)) => match &summary.success_url {
-            Some(url) => (StatusCode::SEE_OTHER, [(header::LOCATION, url.clone())], Html(render(&summary, None))).into_response(),
+            Some(url) => {
+                (StatusCode::SEE_OTHER, [(header::LOCATION, url.clone())], Html(render(&summary, None))).into_response()
+            }
             None => Html(render(&summary, None)).into_response(),
         },
         Some(Err(err)) => {
@@ -75,11 +78,16 @@ pub async fn submit(State(app): State<AppState>, Path(session): Path<String>, Fo
 }
 
 fn not_found(session: &str) -> Response {
-    (StatusCode::NOT_FOUND, Html(format!("<!doctype html><title>Not found</title><p>No checkout session {}.</p>", escape(session)))).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        Html(format!("<!doctype html><title>Not found</title><p>No checkout session {}.</p>", escape(session))),
+    )
+        .into_response()
 }
 
 fn render(s: &OrderSummary, error: Option<&str>) -> String {
-    let rows: String = s.lines.iter().map(|(k, v)| format!("<tr><td>{}</td><td class=n>{}</td></tr>", escape(k), escape(v))).collect();
+    let rows: String =
+        s.lines.iter().map(|(k, v)| format!("<tr><td>{}</td><td class=n>{}</td></tr>", escape(k), escape(v))).collect();
     let action = if s.paid {
         "<p class=ok>Paid. Thank you!</p>".to_string()
     } else {

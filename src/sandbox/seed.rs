@@ -121,13 +121,15 @@ pub enum SeedError {
 
 impl Seed {
     pub fn parse(text: &str, origin: &str) -> Result<Seed, SeedError> {
-        let seed: Seed = serde_json::from_str(text).map_err(|e| SeedError::Invalid { path: origin.to_string(), message: e.to_string() })?;
+        let seed: Seed = serde_json::from_str(text)
+            .map_err(|e| SeedError::Invalid { path: origin.to_string(), message: e.to_string() })?;
         seed.check_references().map_err(|message| SeedError::Invalid { path: origin.to_string(), message })?;
         Ok(seed)
     }
 
     pub fn load(path: &Path) -> Result<Seed, SeedError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SeedError::Read { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| SeedError::Read { path: path.display().to_string(), source })?;
         Seed::parse(&text, &path.display().to_string())
     }
 
@@ -144,7 +146,10 @@ impl Seed {
             for price in &plan.prices {
                 crate::billing::Currency::from_code(&price.currency).map_err(|e| format!("plan {:?}: {e}", plan.id))?;
                 crate::billing::ChargePeriod::parse(&price.period).map_err(|e| format!("plan {:?}: {e}", plan.id))?;
-                price.amount.parse::<rust_decimal::Decimal>().map_err(|_| format!("plan {:?}: price {:?} is not a decimal", plan.id, price.amount))?;
+                price
+                    .amount
+                    .parse::<rust_decimal::Decimal>()
+                    .map_err(|_| format!("plan {:?}: price {:?} is not a decimal", plan.id, price.amount))?;
             }
             if let Some(g) = plan.grants.iter().find(|g| !has_feature(&g.feature)) {
                 return Err(format!("plan {:?} grants unknown feature {:?}", plan.id, g.feature));
@@ -154,9 +159,16 @@ impl Seed {
             if !self.customers.iter().any(|c| c.id == sub.customer) {
                 return Err(format!("subscription names unknown customer {:?}", sub.customer));
             }
-            let plan = self.plans.iter().find(|p| p.id == sub.plan).ok_or_else(|| format!("subscription of {:?} names unknown plan {:?}", sub.customer, sub.plan))?;
+            let plan = self
+                .plans
+                .iter()
+                .find(|p| p.id == sub.plan)
+                .ok_or_else(|| format!("subscription of {:?} names unknown plan {:?}", sub.customer, sub.plan))?;
             if !plan.prices.iter().any(|p| p.period == sub.period && p.currency == sub.currency) {
-                return Err(format!("subscription of {:?}: plan {:?} has no {} {} price", sub.customer, sub.plan, sub.currency, sub.period));
+                return Err(format!(
+                    "subscription of {:?}: plan {:?} has no {} {} price",
+                    sub.customer, sub.plan, sub.currency, sub.period
+                ));
             }
         }
         Ok(())
@@ -203,16 +215,98 @@ impl Seed {
 }
 
 const FIRST_NAMES: &[&str] = &[
-    "Anna", "Jürgen", "Łukasz", "Sofía", "Mateo", "Chloé", "Björn", "Zoë", "Ángel", "Priya", "Kwame", "Aiko", "Noah", "Olivia", "Liam",
-    "Emma", "Mohammed", "Fatima", "Chen", "Wei", "Yuki", "Søren", "Ingrid", "Dmitri", "Olga", "Tomás", "Inés", "Kofi", "Amara", "Ravi",
-    "Ananya", "Lucas", "Léa", "François", "Małgorzata", "Zoltán", "Ayşe", "Emre", "Nguyễn", "Hana", "Carlos", "Lucía", "Henrik", "Astrid",
-    "Mei", "Arjun", "Chiara", "Matteo", "Eszter", "Dávid",
+    "Anna",
+    "Jürgen",
+    "Łukasz",
+    "Sofía",
+    "Mateo",
+    "Chloé",
+    "Björn",
+    "Zoë",
+    "Ángel",
+    "Priya",
+    "Kwame",
+    "Aiko",
+    "Noah",
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Mohammed",
+    "Fatima",
+    "Chen",
+    "Wei",
+    "Yuki",
+    "Søren",
+    "Ingrid",
+    "Dmitri",
+    "Olga",
+    "Tomás",
+    "Inés",
+    "Kofi",
+    "Amara",
+    "Ravi",
+    "Ananya",
+    "Lucas",
+    "Léa",
+    "François",
+    "Małgorzata",
+    "Zoltán",
+    "Ayşe",
+    "Emre",
+    "Nguyễn",
+    "Hana",
+    "Carlos",
+    "Lucía",
+    "Henrik",
+    "Astrid",
+    "Mei",
+    "Arjun",
+    "Chiara",
+    "Matteo",
+    "Eszter",
+    "Dávid",
 ];
 
 const LAST_NAMES: &[&str] = &[
-    "Müller", "Kowalski", "García", "Smith", "Dubois", "Andersson", "Rossi", "Nakamura", "Okafor", "Patel", "Schmidt", "Nowak", "Fernández",
-    "Johnson", "Lefèvre", "Øster", "Bianchi", "Tanaka", "Mensah", "Sharma", "Wójcik", "Jensen", "Novák", "Horváth", "Yılmaz", "Kim", "Lee",
-    "O'Brien", "Van der Berg", "Costa", "Silva", "Łopatka", "Brontë", "Şahin", "Đorđević", "Ivanova", "Lindqvist", "Da Silva", "Moreau",
+    "Müller",
+    "Kowalski",
+    "García",
+    "Smith",
+    "Dubois",
+    "Andersson",
+    "Rossi",
+    "Nakamura",
+    "Okafor",
+    "Patel",
+    "Schmidt",
+    "Nowak",
+    "Fernández",
+    "Johnson",
+    "Lefèvre",
+    "Øster",
+    "Bianchi",
+    "Tanaka",
+    "Mensah",
+    "Sharma",
+    "Wójcik",
+    "Jensen",
+    "Novák",
+    "Horváth",
+    "Yılmaz",
+    "Kim",
+    "Lee",
+    "O'Brien",
+    "Van der Berg",
+    "Costa",
+    "Silva",
+    "Łopatka",
+    "Brontë",
+    "Şahin",
+    "Đorđević",
+    "Ivanova",
+    "Lindqvist",
+    "Da Silva",
+    "Moreau",
     "Schäfer",
 ];
 

@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use super::wire;
 use crate::billing::{
-    ChargePeriod, Currency, Customer, Entitlement, EntitlementKind, IntervalUnit, Money, Plan, PlanFeature, Price, PriceKind,
-    ProviderKind, Subscription, SubscriptionStatus,
+    ChargePeriod, Currency, Customer, Entitlement, EntitlementKind, IntervalUnit, Money, Plan, PlanFeature, Price,
+    PriceKind, ProviderKind, Subscription, SubscriptionStatus,
 };
 use crate::providers::{ErrorKind, ProviderError};
 
@@ -59,7 +59,12 @@ pub fn status(raw: &str) -> SubscriptionStatus {
 }
 
 /// `recurrenceType` + `recurrenceUnit` (MONTH/3) → period; `billingType` ONE_TIME wins.
-pub fn period(billing_type: Option<&str>, recurrence_type: Option<&str>, unit: Option<u32>, recurrence: Option<&str>) -> ChargePeriod {
+pub fn period(
+    billing_type: Option<&str>,
+    recurrence_type: Option<&str>,
+    unit: Option<u32>,
+    recurrence: Option<&str>,
+) -> ChargePeriod {
     if billing_type.is_some_and(|b| b.eq_ignore_ascii_case("ONE_TIME")) {
         return ChargePeriod::OneTime;
     }
@@ -85,7 +90,12 @@ pub fn subscription(s: wire::Subscription) -> Result<Subscription, ProviderError
     };
     Ok(Subscription {
         provider: KELVIQ,
-        period: period(s.billing_type.as_deref(), s.recurrence_type.as_deref(), s.recurrence_unit, s.recurrence.as_deref()),
+        period: period(
+            s.billing_type.as_deref(),
+            s.recurrence_type.as_deref(),
+            s.recurrence_unit,
+            s.recurrence.as_deref(),
+        ),
         status: status(&s.status),
         raw_status: s.status,
         plan_id: s.plan.as_ref().map(|p| p.identifier.clone()),
@@ -117,7 +127,8 @@ pub fn decimal_from_json(v: &Value) -> Option<Decimal> {
 pub fn prices(raw: &[wire::PlanPrice]) -> Result<Vec<Price>, ProviderError> {
     let mut out = Vec::new();
     for p in raw.iter().filter(|p| p.enabled != Some(false)) {
-        let currency = Currency::from_code(&p.currency).map_err(|e| decode_error(format!("plan price {}: {e}", p.id.as_deref().unwrap_or("?"))))?;
+        let currency = Currency::from_code(&p.currency)
+            .map_err(|e| decode_error(format!("plan price {}: {e}", p.id.as_deref().unwrap_or("?"))))?;
         let kind = match p.price_type.as_deref() {
             Some("FREE") => PriceKind::Free,
             Some("CUSTOM") => PriceKind::Custom,
@@ -132,7 +143,13 @@ pub fn prices(raw: &[wire::PlanPrice]) -> Result<Vec<Price>, ProviderError> {
             }
         }
         if kind == PriceKind::Free && p.charge_catalog_price.is_empty() {
-            out.push(Price { id: p.id.clone(), kind, period: ChargePeriod::OneTime, amount: Money::zero(currency), trial_days });
+            out.push(Price {
+                id: p.id.clone(),
+                kind,
+                period: ChargePeriod::OneTime,
+                amount: Money::zero(currency),
+                trial_days,
+            });
         }
     }
     Ok(out)
@@ -143,16 +160,33 @@ pub fn plan_feature(e: &wire::PlanFeatureEntitlement) -> PlanFeature {
     let kind = match e.feature.feature_type.as_str() {
         "METER" => {
             let limit = (!e.details.has_unlimited_usage.unwrap_or(false)).then(|| value.as_i64()).flatten();
-            EntitlementKind::Meter { limit, used: 0, remaining: limit, hard_limit: e.details.hard_limit.unwrap_or(false) }
+            EntitlementKind::Meter {
+                limit,
+                used: 0,
+                remaining: limit,
+                hard_limit: e.details.hard_limit.unwrap_or(false),
+            }
         }
         "CUSTOMIZABLE" => EntitlementKind::Customizable { value: json_scalar(value) },
         _ => EntitlementKind::Boolean,
     };
-    PlanFeature { feature_id: e.feature.identifier.clone(), name: Some(e.feature.name.clone()).filter(|n| !n.is_empty()), kind }
+    PlanFeature {
+        feature_id: e.feature.identifier.clone(),
+        name: Some(e.feature.name.clone()).filter(|n| !n.is_empty()),
+        kind,
+    }
 }
 
 pub fn plan(p: wire::CatalogPlan, prices: Vec<Price>, features: Vec<PlanFeature>) -> Plan {
-    Plan { provider: KELVIQ, id: p.identifier, name: p.name, description: p.description.filter(|d| !d.is_empty()), product: p.product, prices, features }
+    Plan {
+        provider: KELVIQ,
+        id: p.identifier,
+        name: p.name,
+        description: p.description.filter(|d| !d.is_empty()),
+        product: p.product,
+        prices,
+        features,
+    }
 }
 
 fn json_scalar(v: &Value) -> String {
@@ -178,7 +212,9 @@ pub fn entitlements(raw: Vec<wire::EntitlementDetail>, names: &BTreeMap<String, 
                 hard_limit: row.hard_limit.unwrap_or(false),
             },
             // The spec gives CUSTOMIZABLE no value field; the value arrives as usageLimit [inferred].
-            "CUSTOMIZABLE" => EntitlementKind::Customizable { value: row.usage_limit.map(|v| v.to_string()).unwrap_or_default() },
+            "CUSTOMIZABLE" => {
+                EntitlementKind::Customizable { value: row.usage_limit.map(|v| v.to_string()).unwrap_or_default() }
+            }
             _ => EntitlementKind::Boolean,
         };
         let entry = Entitlement {
@@ -237,7 +273,9 @@ mod tests {
 
     #[test]
     fn bad_currency_is_a_decode_error_naming_the_subscription() {
-        let raw: wire::Subscription = serde_json::from_str(r#"{"id":"s1","amount":"1.00","currency":"zzz","status":"active","customerId":"c"}"#).unwrap();
+        let raw: wire::Subscription =
+            serde_json::from_str(r#"{"id":"s1","amount":"1.00","currency":"zzz","status":"active","customerId":"c"}"#)
+                .unwrap();
         let err = subscription(raw).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Decode);
         assert!(err.message.contains("s1") && err.message.contains("zzz"));
@@ -270,7 +308,10 @@ mod tests {
             {"featureId":"flag","featureType":"FLAG","hasAccess":true,"resetAt":null}]"#).unwrap();
         let e = entitlements(raw, &BTreeMap::new());
         assert_eq!(e.len(), 3);
-        assert_eq!(e[0].kind, EntitlementKind::Meter { limit: Some(150), used: 40, remaining: Some(110), hard_limit: true });
+        assert_eq!(
+            e[0].kind,
+            EntitlementKind::Meter { limit: Some(150), used: 40, remaining: Some(110), hard_limit: true }
+        );
         assert!(e[1].has_access);
         assert_eq!(e[2].kind, EntitlementKind::Boolean);
     }

@@ -14,11 +14,11 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::http::{ApiRequest, Http};
-use super::{join_url, BillingProvider, Capabilities, Endpoint, ErrorKind, Page, PageRequest, ProviderError, Result};
-use crate::billing::estimate::{estimate_change, CurrentTerm, PricedItem};
+use super::{BillingProvider, Capabilities, Endpoint, ErrorKind, Page, PageRequest, ProviderError, Result, join_url};
+use crate::billing::estimate::{CurrentTerm, PricedItem, estimate_change};
 use crate::billing::{
-    CancelTiming, Cancellation, ChargePeriod, CheckoutRequest, CheckoutSession, CheckoutStatus, Customer, Entitlement, Estimate,
-    NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
+    CancelTiming, Cancellation, ChargePeriod, CheckoutRequest, CheckoutSession, CheckoutStatus, Customer, Entitlement,
+    Estimate, NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
 };
 
 const KELVIQ: ProviderKind = ProviderKind::Kelviq;
@@ -36,8 +36,16 @@ impl KelviqClient {
     }
 
     fn request(&self, method: Method, base: &Url, path: &str, use_client_key: bool) -> ApiRequest {
-        let key = if use_client_key { self.endpoint.client_key.as_ref().unwrap_or(&self.endpoint.key) } else { &self.endpoint.key };
-        ApiRequest::new(KELVIQ, method, join_url(base, path)).secret_header("authorization", format!("Bearer {}", key.expose()), key)
+        let key = if use_client_key {
+            self.endpoint.client_key.as_ref().unwrap_or(&self.endpoint.key)
+        } else {
+            &self.endpoint.key
+        };
+        ApiRequest::new(KELVIQ, method, join_url(base, path)).secret_header(
+            "authorization",
+            format!("Bearer {}", key.expose()),
+            key,
+        )
     }
 
     fn core(&self, method: Method, path: &str) -> ApiRequest {
@@ -87,7 +95,12 @@ impl KelviqClient {
     }
 
     fn feature_inputs(features: &[crate::billing::FeatureQuantity]) -> Option<Vec<wire::FeatureInput>> {
-        (!features.is_empty()).then(|| features.iter().map(|f| wire::FeatureInput { identifier: f.feature_id.clone(), quantity: i64::from(f.quantity) }).collect())
+        (!features.is_empty()).then(|| {
+            features
+                .iter()
+                .map(|f| wire::FeatureInput { identifier: f.feature_id.clone(), quantity: i64::from(f.quantity) })
+                .collect()
+        })
     }
 }
 
@@ -103,7 +116,9 @@ fn encode(segment: &str) -> String {
 }
 
 fn period_name(period: ChargePeriod) -> Result<&'static str> {
-    period.kelviq_name().ok_or_else(|| ProviderError::invalid(KELVIQ, format!("Kelviq has no charge period for {}", period.label())))
+    period
+        .kelviq_name()
+        .ok_or_else(|| ProviderError::invalid(KELVIQ, format!("Kelviq has no charge period for {}", period.label())))
 }
 
 #[async_trait]
@@ -153,15 +168,11 @@ impl BillingProvider for KelviqClient {
     async fn get_customer(&self, id: &str) -> Result<Customer> {
         // No GET-one endpoint: search, then require an exact customerId match.
         let found: Vec<wire::CustomerResponse> = self.get_all("customers/", &[("search", id.to_string())]).await?;
-        found
-            .into_iter()
-            .find(|c| c.customer_id == id)
-            .map(map::customer)
-            .ok_or_else(|| {
-                let mut e = ProviderError::new(KELVIQ, ErrorKind::Http, format!("no customer with customerId {id:?}"));
-                e.status = Some(404);
-                e
-            })
+        found.into_iter().find(|c| c.customer_id == id).map(map::customer).ok_or_else(|| {
+            let mut e = ProviderError::new(KELVIQ, ErrorKind::Http, format!("no customer with customerId {id:?}"));
+            e.status = Some(404);
+            e
+        })
     }
 
     async fn create_customer(&self, customer: &NewCustomer) -> Result<Customer> {
@@ -181,7 +192,8 @@ impl BillingProvider for KelviqClient {
     }
 
     async fn list_subscriptions(&self, customer_id: &str) -> Result<Vec<Subscription>> {
-        let raw: Vec<wire::Subscription> = self.get_all("subscriptions/", &[("customer_id", customer_id.to_string())]).await?;
+        let raw: Vec<wire::Subscription> =
+            self.get_all("subscriptions/", &[("customer_id", customer_id.to_string())]).await?;
         raw.into_iter().map(map::subscription).collect()
     }
 
@@ -197,7 +209,8 @@ impl BillingProvider for KelviqClient {
             features: Self::feature_inputs(&change.features),
             ..Default::default()
         };
-        let updated: wire::UpdateSubscriptionResponse = self.post(&format!("subscriptions/{}/update/", encode(id)), &body).await?;
+        let updated: wire::UpdateSubscriptionResponse =
+            self.post(&format!("subscriptions/{}/update/", encode(id)), &body).await?;
         // The id can change (the old row becomes `superseded`): follow the returned one.
         self.get_subscription(&updated.subscription_id).await
     }
@@ -226,13 +239,16 @@ impl BillingProvider for KelviqClient {
     async fn entitlements(&self, customer_id: &str) -> Result<Vec<Entitlement>> {
         let edge = self.endpoint.edge_url.clone().unwrap_or_else(|| self.endpoint.base_url.clone());
         let use_client_key = self.endpoint.client_key.is_some();
-        let req = self.request(Method::GET, &edge, "entitlements/", use_client_key).query(&[("customer_id", customer_id.to_string())]);
+        let req = self
+            .request(Method::GET, &edge, "entitlements/", use_client_key)
+            .query(&[("customer_id", customer_id.to_string())]);
         let body: wire::CheckEntitlementsResponse = self.http.send(req).await?.json()?;
         Ok(map::entitlements(body.entitlements, &BTreeMap::new()))
     }
 
     async fn create_checkout(&self, request: &CheckoutRequest) -> Result<CheckoutSession> {
-        let period = request.period.ok_or_else(|| ProviderError::invalid(KELVIQ, "Kelviq checkout needs a charge period"))?;
+        let period =
+            request.period.ok_or_else(|| ProviderError::invalid(KELVIQ, "Kelviq checkout needs a charge period"))?;
         let body = wire::CreateCheckoutSessionRequest {
             plan_identifier: request.plan_id.clone(),
             success_url: request.success_url.clone(),
@@ -285,16 +301,36 @@ impl BillingProvider for KelviqClient {
 /// Local proration for providers without a preview endpoint (Kelviq, KuvarPay).
 pub fn local_change_estimate(current: &Subscription, plans: &[Plan], change: &PlanChange) -> Result<Estimate> {
     let provider = current.provider;
-    let amount = current.amount.ok_or_else(|| ProviderError::invalid(provider, format!("subscription {} has no amount to prorate", current.id)))?;
+    let amount = current.amount.ok_or_else(|| {
+        ProviderError::invalid(provider, format!("subscription {} has no amount to prorate", current.id))
+    })?;
     let currency = amount.currency();
-    let plan = plans.iter().find(|p| p.id == change.plan_id).ok_or_else(|| ProviderError::invalid(provider, format!("no plan {:?} in the catalog", change.plan_id)))?;
+    let plan = plans
+        .iter()
+        .find(|p| p.id == change.plan_id)
+        .ok_or_else(|| ProviderError::invalid(provider, format!("no plan {:?} in the catalog", change.plan_id)))?;
     let price = plan.price_for(change.period, Some(currency.code())).ok_or_else(|| {
-        ProviderError::invalid(provider, format!("plan {} has no {} price in {currency}", plan.id, change.period.label()))
+        ProviderError::invalid(
+            provider,
+            format!("plan {} has no {} price in {currency}", plan.id, change.period.label()),
+        )
     })?;
     let today = Utc::now().date_naive();
     let start = current.current_period_start.map(|d| d.date_naive()).or(current.started_on).unwrap_or(today);
-    let end = current.current_period_end.map(|d| d.date_naive()).or_else(|| current.period.advance(start)).unwrap_or(today);
-    let term = CurrentTerm { description: current.plan_name.clone().unwrap_or_else(|| "current plan".into()), amount, period_start: start, period_end: end };
-    let item = PricedItem { description: format!("{} ({})", plan.name, change.period.label()), unit_amount: price.amount, quantity: 1, period: change.period };
-    estimate_change(&term, &item, today, current.period == change.period).map_err(|e| ProviderError::invalid(provider, e.to_string()))
+    let end =
+        current.current_period_end.map(|d| d.date_naive()).or_else(|| current.period.advance(start)).unwrap_or(today);
+    let term = CurrentTerm {
+        description: current.plan_name.clone().unwrap_or_else(|| "current plan".into()),
+        amount,
+        period_start: start,
+        period_end: end,
+    };
+    let item = PricedItem {
+        description: format!("{} ({})", plan.name, change.period.label()),
+        unit_amount: price.amount,
+        quantity: 1,
+        period: change.period,
+    };
+    estimate_change(&term, &item, today, current.period == change.period)
+        .map_err(|e| ProviderError::invalid(provider, e.to_string()))
 }

@@ -7,19 +7,19 @@ pub mod state;
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, Request, State as Extract};
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use serde::de::DeserializeOwned;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use super::{keys, lock, AppState};
+use super::{AppState, keys, lock};
 use crate::providers::kelviq::wire;
-pub use state::State;
 use state::ApiError;
+pub use state::State;
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -63,7 +63,10 @@ pub fn core_routes(state: AppState) -> Router<AppState> {
 }
 
 pub fn edge_routes(state: AppState) -> Router<AppState> {
-    Router::new().route("/entitlements/", get(entitlements)).fallback(not_found).layer(middleware::from_fn_with_state(state, require_any_key))
+    Router::new()
+        .route("/entitlements/", get(entitlements))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state, require_any_key))
 }
 
 async fn not_found() -> Response {
@@ -76,7 +79,8 @@ fn bearer(request: &Request) -> Option<&str> {
 
 fn unauthorized(has_header: bool) -> Response {
     let detail = if has_header { "Invalid token." } else { "Authentication credentials were not provided." };
-    (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], Json(json!({ "detail": detail }))).into_response()
+    (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], Json(json!({ "detail": detail })))
+        .into_response()
 }
 
 async fn require_server_key(request: Request, next: Next) -> Response {
@@ -99,7 +103,8 @@ fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.is_empty() {
         return Err(ApiError::Detail(400, "JSON parse error - Expecting value: line 1 column 1 (char 0)".into()));
     }
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| ApiError::Detail(400, format!("JSON parse error - {e}")))?;
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::Detail(400, format!("JSON parse error - {e}")))?;
     serde_path_to_error::deserialize(value).map_err(|e| {
         let inner = e.inner().to_string();
         let field = inner
@@ -115,8 +120,19 @@ fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 /// DRF page-number pagination over `count` rows, with absolute `next`/`previous` links.
 /// `page_rows(start, end)` renders only the requested slice: with 100k customers, rendering
 /// every row to count them would dominate the response time.
-fn paginate<T: serde::Serialize>(public_base: &str, path: &str, query: &HashMap<String, String>, count: usize, default_size: usize, page_rows: impl FnOnce(usize, usize) -> Vec<T>) -> Reply {
-    let size = query.get("page_size").and_then(|s| s.parse::<usize>().ok()).filter(|s| *s >= 1).map_or(default_size, |s| s.min(100));
+fn paginate<T: serde::Serialize>(
+    public_base: &str,
+    path: &str,
+    query: &HashMap<String, String>,
+    count: usize,
+    default_size: usize,
+    page_rows: impl FnOnce(usize, usize) -> Vec<T>,
+) -> Reply {
+    let size = query
+        .get("page_size")
+        .and_then(|s| s.parse::<usize>().ok())
+        .filter(|s| *s >= 1)
+        .map_or(default_size, |s| s.min(100));
     let page = match query.get("page") {
         None => 1,
         Some(p) => p.parse::<usize>().ok().filter(|p| *p >= 1).ok_or_else(|| ApiError::not_found("Invalid page."))?,
@@ -143,15 +159,25 @@ fn paginate<T: serde::Serialize>(public_base: &str, path: &str, query: &HashMap<
 }
 
 /// Paginates rows that are already rendered (small lists: plans, prices, subscriptions).
-fn paginate_all<T: serde::Serialize>(public_base: &str, path: &str, query: &HashMap<String, String>, rows: Vec<T>, default_size: usize) -> Reply {
+fn paginate_all<T: serde::Serialize>(
+    public_base: &str,
+    path: &str,
+    query: &HashMap<String, String>,
+    rows: Vec<T>,
+    default_size: usize,
+) -> Reply {
     let count = rows.len();
-    paginate(public_base, path, query, count, default_size, |start, end| rows.into_iter().skip(start).take(end - start).collect())
+    paginate(public_base, path, query, count, default_size, |start, end| {
+        rows.into_iter().skip(start).take(end - start).collect()
+    })
 }
 
 async fn list_customers(Extract(app): Extract<AppState>, Query(q): Query<HashMap<String, String>>) -> Reply {
     let k = lock(&app.kelviq);
     let found = k.search_customers(q.get("search").map(String::as_str));
-    paginate(&k.public_base, "/kelviq/api/v1/customers/", &q, found.len(), 10, |start, end| found[start..end].iter().map(|c| render::customer(c)).collect())
+    paginate(&k.public_base, "/kelviq/api/v1/customers/", &q, found.len(), 10, |start, end| {
+        found[start..end].iter().map(|c| render::customer(c)).collect()
+    })
 }
 
 async fn create_customer(Extract(app): Extract<AppState>, bytes: axum::body::Bytes) -> Reply {
@@ -167,7 +193,8 @@ async fn create_customer(Extract(app): Extract<AppState>, bytes: axum::body::Byt
         return Err(ApiError::Detail(409, format!("Customer with customerId '{}' already exists.", req.customer_id)));
     }
     let country = req.billing_address.as_ref().and_then(|a| a.country.clone());
-    let created = k.insert_customer(req.customer_id, req.name, req.email, req.metadata.unwrap_or_default(), country, Utc::now());
+    let created =
+        k.insert_customer(req.customer_id, req.name, req.email, req.metadata.unwrap_or_default(), country, Utc::now());
     Ok((StatusCode::CREATED, Json(render::customer(created))).into_response())
 }
 
@@ -176,7 +203,11 @@ fn valid_email(e: &str) -> bool {
     matches!((parts.next(), parts.next(), parts.next()), (Some(l), Some(d), None) if !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
 }
 
-async fn update_customer(Extract(app): Extract<AppState>, Path(customer_id): Path<String>, bytes: axum::body::Bytes) -> Reply {
+async fn update_customer(
+    Extract(app): Extract<AppState>,
+    Path(customer_id): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Reply {
     let req: wire::CustomerUpdateRequest = body(&bytes)?;
     if let Some(email) = req.email.as_deref().filter(|e| !valid_email(e)) {
         return Err(ApiError::field("email", &format!("Enter a valid email address ({email:?}).")));
@@ -201,13 +232,21 @@ async fn get_plan(Extract(app): Extract<AppState>, Path(identifier): Path<String
     Ok(Json(render::plan(find_plan(&k, &identifier)?)).into_response())
 }
 
-async fn plan_prices(Extract(app): Extract<AppState>, Path(identifier): Path<String>, Query(q): Query<HashMap<String, String>>) -> Reply {
+async fn plan_prices(
+    Extract(app): Extract<AppState>,
+    Path(identifier): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Reply {
     let k = lock(&app.kelviq);
     let rows = render::prices(find_plan(&k, &identifier)?);
     paginate_all(&k.public_base, &format!("/kelviq/api/v1/catalog/plans/{identifier}/prices/"), &q, rows, 100)
 }
 
-async fn plan_features(Extract(app): Extract<AppState>, Path(identifier): Path<String>, Query(q): Query<HashMap<String, String>>) -> Reply {
+async fn plan_features(
+    Extract(app): Extract<AppState>,
+    Path(identifier): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Reply {
     let k = lock(&app.kelviq);
     let rows = render::plan_features(&k, find_plan(&k, &identifier)?);
     paginate_all(&k.public_base, &format!("/kelviq/api/v1/catalog/plans/{identifier}/features/"), &q, rows, 100)
@@ -216,8 +255,13 @@ async fn plan_features(Extract(app): Extract<AppState>, Path(identifier): Path<S
 async fn list_subscriptions(Extract(app): Extract<AppState>, Query(q): Query<HashMap<String, String>>) -> Reply {
     let k = lock(&app.kelviq);
     let today = Utc::now().date_naive();
-    let statuses: Option<Vec<String>> = q.get("status").map(|s| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect());
-    let rows: Vec<Value> = k.list_subscriptions(q.get("customer_id").map(String::as_str), statuses.as_deref(), today).into_iter().map(|s| render::subscription(&k, s, today)).collect();
+    let statuses: Option<Vec<String>> =
+        q.get("status").map(|s| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect());
+    let rows: Vec<Value> = k
+        .list_subscriptions(q.get("customer_id").map(String::as_str), statuses.as_deref(), today)
+        .into_iter()
+        .map(|s| render::subscription(&k, s, today))
+        .collect();
     paginate_all(&k.public_base, "/kelviq/api/v1/subscriptions/", &q, rows, 10)
 }
 
@@ -227,16 +271,25 @@ async fn get_subscription(Extract(app): Extract<AppState>, Path(id): Path<String
     Ok(Json(render::subscription(&k, s, Utc::now().date_naive())).into_response())
 }
 
-async fn update_subscription(Extract(app): Extract<AppState>, Path(id): Path<String>, bytes: axum::body::Bytes) -> Reply {
+async fn update_subscription(
+    Extract(app): Extract<AppState>,
+    Path(id): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Reply {
     let req: wire::UpdateSubscriptionRequest = body(&bytes)?;
     let new_id = lock(&app.kelviq).update_subscription(&id, req)?;
     Ok(Json(wire::UpdateSubscriptionResponse { subscription_id: new_id }).into_response())
 }
 
-async fn cancel_subscription(Extract(app): Extract<AppState>, Path(id): Path<String>, bytes: axum::body::Bytes) -> Reply {
+async fn cancel_subscription(
+    Extract(app): Extract<AppState>,
+    Path(id): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Reply {
     let req: wire::CancelSubscriptionRequest = body(&bytes)?;
     lock(&app.kelviq).cancel_subscription(&id, req)?;
-    Ok(Json(wire::MessageResponse { message: "Subscription cancellation processed successfully.".into() }).into_response())
+    Ok(Json(wire::MessageResponse { message: "Subscription cancellation processed successfully.".into() })
+        .into_response())
 }
 
 async fn create_checkout(Extract(app): Extract<AppState>, bytes: axum::body::Bytes) -> Reply {
@@ -253,7 +306,11 @@ async fn get_checkout(Extract(app): Extract<AppState>, Path(id): Path<String>) -
 
 async fn entitlements(Extract(app): Extract<AppState>, Query(q): Query<HashMap<String, String>>) -> Reply {
     // Snake case per the current spec; camelCase accepted as older docs show it.
-    let customer = q.get("customer_id").or_else(|| q.get("customerId")).filter(|c| !c.is_empty()).ok_or_else(|| ApiError::field("customer_id", "This field is required."))?;
+    let customer = q
+        .get("customer_id")
+        .or_else(|| q.get("customerId"))
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| ApiError::field("customer_id", "This field is required."))?;
     let feature = q.get("feature_id").or_else(|| q.get("featureId")).map(String::as_str);
     let k = lock(&app.kelviq);
     let rows = k.entitlements(customer, feature);

@@ -5,27 +5,40 @@ use std::collections::BTreeMap;
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 
-use super::state::{current_period, start_of_day, token, ApiError, Checkout, Order, State, Subscription};
-use crate::billing::estimate::{estimate_change, CurrentTerm, PricedItem};
+use super::state::{ApiError, Checkout, Order, State, Subscription, current_period, start_of_day, token};
+use crate::billing::estimate::{CurrentTerm, PricedItem, estimate_change};
 use crate::billing::{ChargePeriod, Currency, Money};
 use crate::providers::kelviq::wire;
-use crate::sandbox::pay::{HostedCheckout, OrderSummary, PayError, CARD_DECLINED};
+use crate::sandbox::pay::{CARD_DECLINED, HostedCheckout, OrderSummary, PayError};
 use crate::sandbox::seed::SeedFeatureType;
 
 /// Kelviq enables these periods by default; the others need support to switch them on.
-const DEFAULT_PERIODS: [ChargePeriod; 5] = [ChargePeriod::OneTime, ChargePeriod::Monthly, ChargePeriod::ThreeMonths, ChargePeriod::SixMonths, ChargePeriod::Yearly];
+const DEFAULT_PERIODS: [ChargePeriod; 5] = [
+    ChargePeriod::OneTime,
+    ChargePeriod::Monthly,
+    ChargePeriod::ThreeMonths,
+    ChargePeriod::SixMonths,
+    ChargePeriod::Yearly,
+];
 
 pub fn valid_url(text: &str) -> bool {
     url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
 }
 
 /// Checks features against the plan: each must be granted by it and have a positive quantity.
-fn quantities(state: &State, plan_id: &str, features: Option<&Vec<wire::FeatureInput>>) -> Result<BTreeMap<String, i64>, ApiError> {
+fn quantities(
+    state: &State,
+    plan_id: &str,
+    features: Option<&Vec<wire::FeatureInput>>,
+) -> Result<BTreeMap<String, i64>, ApiError> {
     let mut out = BTreeMap::new();
     let Some(plan) = state.plan(plan_id) else { return Ok(out) };
     for f in features.into_iter().flatten() {
         if !plan.grants.iter().any(|g| g.feature == f.identifier) {
-            return Err(ApiError::field("features", &format!("Feature '{}' is not part of plan '{}'.", f.identifier, plan_id)));
+            return Err(ApiError::field(
+                "features",
+                &format!("Feature '{}' is not part of plan '{}'.", f.identifier, plan_id),
+            ));
         }
         if f.quantity < 1 {
             return Err(ApiError::field("features", &format!("Quantity for '{}' must be at least 1.", f.identifier)));
@@ -44,7 +57,10 @@ fn parse_period(text: &str, field: &str) -> Result<ChargePeriod, ApiError> {
 }
 
 impl State {
-    pub fn create_checkout(&mut self, req: wire::CreateCheckoutSessionRequest) -> Result<wire::CreateCheckoutSessionResponse, ApiError> {
+    pub fn create_checkout(
+        &mut self,
+        req: wire::CreateCheckoutSessionRequest,
+    ) -> Result<wire::CreateCheckoutSessionResponse, ApiError> {
         let mut errors = Vec::new();
         if req.plan_identifier.trim().is_empty() {
             errors.push(("planIdentifier".to_string(), "This field may not be blank.".to_string()));
@@ -66,14 +82,23 @@ impl State {
         }
         let period = period?;
         if !DEFAULT_PERIODS.contains(&period) {
-            return Err(ApiError::field("chargePeriod", &format!("{period} is not enabled for this organization. Contact Kelviq support.")));
+            return Err(ApiError::field(
+                "chargePeriod",
+                &format!("{period} is not enabled for this organization. Contact Kelviq support."),
+            ));
         }
-        let plan = self.plan(&req.plan_identifier).ok_or_else(|| ApiError::field("planIdentifier", "Plan does not exist."))?;
+        let plan =
+            self.plan(&req.plan_identifier).ok_or_else(|| ApiError::field("planIdentifier", "Plan does not exist."))?;
         let currency = match req.currency_code.as_deref() {
-            Some(code) => Currency::from_code(code).map_err(|_| ApiError::field("currencyCode", &format!("Unknown currency '{code}'.")))?,
-            None => plan.prices.iter().find(|p| p.period == period).map(|p| p.currency).ok_or_else(|| ApiError::field("chargePeriod", &format!("Plan '{}' has no {period} price.", plan.identifier)))?,
+            Some(code) => Currency::from_code(code)
+                .map_err(|_| ApiError::field("currencyCode", &format!("Unknown currency '{code}'.")))?,
+            None => plan.prices.iter().find(|p| p.period == period).map(|p| p.currency).ok_or_else(|| {
+                ApiError::field("chargePeriod", &format!("Plan '{}' has no {period} price.", plan.identifier))
+            })?,
         };
-        let amount = plan.price(period, currency).map(|p| p.amount).ok_or_else(|| ApiError::field("chargePeriod", &format!("Plan '{}' has no {period} price in {currency}.", plan.identifier)))?;
+        let amount = plan.price(period, currency).map(|p| p.amount).ok_or_else(|| {
+            ApiError::field("chargePeriod", &format!("Plan '{}' has no {period} price in {currency}.", plan.identifier))
+        })?;
         let quantities = quantities(self, &req.plan_identifier, req.features.as_ref())?;
         let id = format!("cs_{}", token(&mut self.rng, 47));
         let url = format!("{}/pay/{id}/", self.public_base);
@@ -114,7 +139,8 @@ impl State {
 
     /// Payment on the hosted page: creates the customer if needed, activates a subscription.
     fn complete_checkout(&mut self, id: &str) -> Result<(), PayError> {
-        let checkout = self.checkouts.get(id).cloned().ok_or_else(|| PayError::Unavailable("no such session".into()))?;
+        let checkout =
+            self.checkouts.get(id).cloned().ok_or_else(|| PayError::Unavailable("no such session".into()))?;
         if checkout.status != "open" {
             return Err(PayError::AlreadyPaid);
         }
@@ -128,7 +154,16 @@ impl State {
         }
         let trial_days = self.plan(&checkout.plan_id).and_then(|p| p.trial_days);
         let (period_start, period_end) = current_period(now, checkout.period, now);
-        let mut sub = self.new_subscription(&customer_id, &checkout.plan_id, checkout.period, checkout.currency, checkout.amount, now, period_start, period_end);
+        let mut sub = self.new_subscription(
+            &customer_id,
+            &checkout.plan_id,
+            checkout.period,
+            checkout.currency,
+            checkout.amount,
+            now,
+            period_start,
+            period_end,
+        );
         sub.quantities = checkout.quantities.clone();
         if let Some(days) = trial_days {
             sub.status = "trialing".into();
@@ -154,24 +189,55 @@ impl State {
         let today = Utc::now().date_naive();
         let current = self.subscription(id).cloned().ok_or_else(|| ApiError::not_found("Subscription not found."))?;
         if !current.is_live(today) {
-            return Err(ApiError::Detail(400, format!("Subscription is {} and cannot be updated.", current.effective_status(today))));
+            return Err(ApiError::Detail(
+                400,
+                format!("Subscription is {} and cannot be updated.", current.effective_status(today)),
+            ));
         }
         if current.period == ChargePeriod::OneTime {
-            return Err(ApiError::Detail(400, "Free plans are one-time charges and cannot be upgraded; use checkout.".into()));
+            return Err(ApiError::Detail(
+                400,
+                "Free plans are one-time charges and cannot be upgraded; use checkout.".into(),
+            ));
         }
         let period = parse_period(&req.charge_period, "chargePeriod")?;
-        let plan = self.plan(&req.plan_identifier).ok_or_else(|| ApiError::field("planIdentifier", &format!("Plan '{}' does not exist.", req.plan_identifier)))?;
-        let price = plan.price(period, current.currency).ok_or_else(|| ApiError::field("chargePeriod", &format!("Plan '{}' has no {period} price in {}.", plan.identifier, current.currency)))?;
+        let plan = self.plan(&req.plan_identifier).ok_or_else(|| {
+            ApiError::field("planIdentifier", &format!("Plan '{}' does not exist.", req.plan_identifier))
+        })?;
+        let price = plan.price(period, current.currency).ok_or_else(|| {
+            ApiError::field(
+                "chargePeriod",
+                &format!("Plan '{}' has no {period} price in {}.", plan.identifier, current.currency),
+            )
+        })?;
         let new_amount = price.amount;
         let mut quantities = quantities(self, &req.plan_identifier, req.features.as_ref())?;
         if quantities.is_empty() {
             // Keep purchased quantities the new plan still grants.
-            quantities = current.quantities.iter().filter(|(f, _)| plan.grants.iter().any(|g| &g.feature == *f)).map(|(f, q)| (f.clone(), *q)).collect();
+            quantities = current
+                .quantities
+                .iter()
+                .filter(|(f, _)| plan.grants.iter().any(|g| &g.feature == *f))
+                .map(|(f, q)| (f.clone(), *q))
+                .collect();
         }
         let prorated = prorated_charge(&current, period, new_amount, today).map_err(|e| ApiError::Detail(400, e))?;
         let now = Utc::now();
-        let (start, end) = if period == current.period { (current.period_start, current.period_end) } else { current_period(now, period, now) };
-        let mut next = self.new_subscription(&current.customer_id, &req.plan_identifier, period, current.currency, new_amount, start_of_day(current.start_date), start, end);
+        let (start, end) = if period == current.period {
+            (current.period_start, current.period_end)
+        } else {
+            current_period(now, period, now)
+        };
+        let mut next = self.new_subscription(
+            &current.customer_id,
+            &req.plan_identifier,
+            period,
+            current.currency,
+            new_amount,
+            start_of_day(current.start_date),
+            start,
+            end,
+        );
         next.start_date = current.start_date;
         next.quantities = quantities;
         next.usage = current.usage.clone();
@@ -196,10 +262,23 @@ impl State {
             "IMMEDIATE" => today,
             "CURRENT_PERIOD_ENDS" => sub.period_end.date_naive(),
             "SPECIFIC_DATE" => {
-                let raw = req.cancellation_date.as_deref().ok_or_else(|| ApiError::field("cancellationDate", "This field is required when cancellationType is SPECIFIC_DATE."))?;
-                let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| ApiError::field("cancellationDate", "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."))?;
+                let raw = req.cancellation_date.as_deref().ok_or_else(|| {
+                    ApiError::field(
+                        "cancellationDate",
+                        "This field is required when cancellationType is SPECIFIC_DATE.",
+                    )
+                })?;
+                let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+                    ApiError::field(
+                        "cancellationDate",
+                        "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.",
+                    )
+                })?;
                 if date < today {
-                    return Err(ApiError::field("cancellationDate", "Cancellation date must be today or in the future."));
+                    return Err(ApiError::field(
+                        "cancellationDate",
+                        "Cancellation date must be today or in the future.",
+                    ));
                 }
                 date
             }
@@ -236,7 +315,12 @@ impl State {
     }
 }
 
-fn entitlement_row(sub: &Subscription, feature: &super::state::Feature, value: &serde_json::Value, hard_limit: bool) -> wire::EntitlementDetail {
+fn entitlement_row(
+    sub: &Subscription,
+    feature: &super::state::Feature,
+    value: &serde_json::Value,
+    hard_limit: bool,
+) -> wire::EntitlementDetail {
     let number = value.as_i64();
     let mut row = wire::EntitlementDetail {
         feature_id: feature.identifier.clone(),
@@ -266,19 +350,33 @@ fn entitlement_row(sub: &Subscription, feature: &super::state::Feature, value: &
 }
 
 /// What Kelviq charges now for a change, by the same proration rule the console previews with.
-pub fn prorated_charge(current: &Subscription, period: ChargePeriod, new_amount: Decimal, today: NaiveDate) -> Result<Decimal, String> {
+pub fn prorated_charge(
+    current: &Subscription,
+    period: ChargePeriod,
+    new_amount: Decimal,
+    today: NaiveDate,
+) -> Result<Decimal, String> {
     let term = CurrentTerm {
         description: current.plan_id.clone(),
         amount: Money::new(current.amount, current.currency),
         period_start: current.period_start.date_naive(),
         period_end: current.period_end.date_naive(),
     };
-    let item = PricedItem { description: String::new(), unit_amount: Money::new(new_amount, current.currency), quantity: 1, period };
+    let item = PricedItem {
+        description: String::new(),
+        unit_amount: Money::new(new_amount, current.currency),
+        quantity: 1,
+        period,
+    };
     let estimate = estimate_change(&term, &item, today, period == current.period).map_err(|e| e.to_string())?;
     Ok(estimate.current_invoice.total.amount())
 }
 
 impl HostedCheckout for State {
+    fn owns_checkout(&self, session_id: &str) -> bool {
+        self.checkouts.contains_key(session_id)
+    }
+
     fn summary(&self, session_id: &str) -> Option<OrderSummary> {
         let c = self.checkouts.get(session_id)?;
         let plan = self.plan(&c.plan_id)?;
@@ -287,8 +385,22 @@ impl HostedCheckout for State {
         for (feature, qty) in &c.quantities {
             lines.push((format!("{feature} × {qty}"), "included".into()));
         }
-        let customer = c.customer_id.as_deref().and_then(|id| self.customer(id)).map(|cu| cu.name.clone().or(cu.email.clone()).unwrap_or(cu.customer_id.clone())).or(c.customer_id.clone()).unwrap_or_else(|| "a new customer".into());
-        Some(OrderSummary { provider: "Kelviq", session_id: c.id.clone(), paid: c.status != "open", customer, lines, total: money.to_string(), success_url: Some(c.success_url.clone()) })
+        let customer = c
+            .customer_id
+            .as_deref()
+            .and_then(|id| self.customer(id))
+            .map(|cu| cu.name.clone().or(cu.email.clone()).unwrap_or(cu.customer_id.clone()))
+            .or(c.customer_id.clone())
+            .unwrap_or_else(|| "a new customer".into());
+        Some(OrderSummary {
+            provider: "Kelviq",
+            session_id: c.id.clone(),
+            paid: c.status != "open",
+            customer,
+            lines,
+            total: money.to_string(),
+            success_url: Some(c.success_url.clone()),
+        })
     }
 
     fn pay(&mut self, session_id: &str, card: &str) -> Result<OrderSummary, PayError> {

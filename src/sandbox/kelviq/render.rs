@@ -1,7 +1,7 @@
 //! Kelviq records → wire JSON.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::state::{Checkout, Customer, Feature, Plan, State, Subscription};
 use crate::billing::{ChargePeriod, IntervalUnit, Money};
@@ -23,7 +23,10 @@ pub fn customer(c: &Customer) -> wire::CustomerResponse {
         email: c.email.clone(),
         details: json!({}),
         metadata: Some(c.metadata.clone()),
-        billing_address: c.country.as_ref().map(|country| wire::BillingAddress { country: Some(country.clone()), ..Default::default() }),
+        billing_address: c
+            .country
+            .as_ref()
+            .map(|country| wire::BillingAddress { country: Some(country.clone()), ..Default::default() }),
         created_on: Some(iso(c.created)),
         modified_on: Some(iso(c.modified)),
     }
@@ -68,7 +71,13 @@ pub fn prices(p: &Plan) -> Vec<wire::PlanPrice> {
             let rows: Vec<_> = p.prices.iter().filter(|r| r.currency.code() == code).collect();
             let first = rows.first()?;
             let free = rows.iter().all(|r| r.amount.is_zero());
-            let charges = rows.iter().map(|r| wire::PlanCharge { charge_period: catalog_period(r.period).to_string(), price_data: json!({"amount": json_number(r.amount)}) }).collect();
+            let charges = rows
+                .iter()
+                .map(|r| wire::PlanCharge {
+                    charge_period: catalog_period(r.period).to_string(),
+                    price_data: json!({"amount": json_number(r.amount)}),
+                })
+                .collect();
             Some(wire::PlanPrice {
                 id: Some(id.clone()),
                 price_type: Some(if free { "FREE" } else { "PAID" }.to_string()),
@@ -91,10 +100,19 @@ pub fn prices(p: &Plan) -> Vec<wire::PlanPrice> {
 
 pub fn catalog_feature(f: &Feature) -> wire::CatalogFeature {
     let details = match &f.unit {
-        Some(unit) => json!({"featureSubType": "PRE_AGGREGATED_USAGE", "units": {"singular": unit, "plural": format!("{unit}s")}}),
+        Some(unit) => {
+            json!({"featureSubType": "PRE_AGGREGATED_USAGE", "units": {"singular": unit, "plural": format!("{unit}s")}})
+        }
         None => json!({}),
     };
-    wire::CatalogFeature { id: f.uuid.clone(), identifier: f.identifier.clone(), name: f.name.clone(), description: Some(String::new()), feature_type: f.type_name().to_string(), feature_details: details }
+    wire::CatalogFeature {
+        id: f.uuid.clone(),
+        identifier: f.identifier.clone(),
+        name: f.name.clone(),
+        description: Some(String::new()),
+        feature_type: f.type_name().to_string(),
+        feature_details: details,
+    }
 }
 
 pub fn plan_features(state: &State, p: &Plan) -> Vec<wire::PlanFeatureEntitlement> {
@@ -105,7 +123,12 @@ pub fn plan_features(state: &State, p: &Plan) -> Vec<wire::PlanFeatureEntitlemen
             let reset = (f.kind == crate::sandbox::seed::SeedFeatureType::Meter).then(|| "EVERY_MONTH".to_string());
             Some(wire::PlanFeatureEntitlement {
                 feature: catalog_feature(f),
-                details: wire::PlanEntitlementDetails { value: g.value.clone(), has_unlimited_usage: Some(false), reset, hard_limit: Some(g.hard_limit) },
+                details: wire::PlanEntitlementDetails {
+                    value: g.value.clone(),
+                    has_unlimited_usage: Some(false),
+                    reset,
+                    hard_limit: Some(g.hard_limit),
+                },
             })
         })
         .collect()
@@ -147,7 +170,8 @@ pub fn subscription(state: &State, s: &Subscription, today: NaiveDate) -> Value 
         })
         .unwrap_or_default();
     let (word, upper, unit) = recurrence(s.period);
-    let trial_days = s.trial_end.filter(|_| s.status == "trialing").map(|t| (t.date_naive() - today).num_days().max(0)).unwrap_or(0);
+    let trial_days =
+        s.trial_end.filter(|_| s.status == "trialing").map(|t| (t.date_naive() - today).num_days().max(0)).unwrap_or(0);
     json!({
         "id": s.uuid,
         "externalSubscriptionId": s.external_id,
@@ -201,7 +225,8 @@ pub fn checkout_detail(state: &State, c: &Checkout, today: NaiveDate) -> Value {
             "recurrenceUnit": unit, "recurrenceType": upper,
         })
     });
-    let payment_method = c.order.as_ref().map(|_| json!({"paymentMethodType": "card", "paymentMethodName": "visa", "last4": "4242"}));
+    let payment_method =
+        c.order.as_ref().map(|_| json!({"paymentMethodType": "card", "paymentMethodName": "visa", "last4": "4242"}));
     json!({
         "id": c.id,
         "customer": customer,

@@ -45,7 +45,13 @@ pub struct Customer {
 
 impl Customer {
     fn refresh_search_key(&mut self) {
-        self.search_key = format!("{} {} {}", self.name.as_deref().unwrap_or(""), self.email.as_deref().unwrap_or(""), self.customer_id).to_lowercase();
+        self.search_key = format!(
+            "{} {} {}",
+            self.name.as_deref().unwrap_or(""),
+            self.email.as_deref().unwrap_or(""),
+            self.customer_id
+        )
+        .to_lowercase();
     }
 }
 
@@ -126,7 +132,9 @@ impl Subscription {
     /// The status a reader sees now: a subscription whose end date has passed is canceled.
     pub fn effective_status(&self, today: NaiveDate) -> &str {
         match self.end_date {
-            Some(end) if end <= today && matches!(self.status.as_str(), "active" | "trialing" | "past_due") => "canceled",
+            Some(end) if end <= today && matches!(self.status.as_str(), "active" | "trialing" | "past_due") => {
+                "canceled"
+            }
             _ => &self.status,
         }
     }
@@ -195,7 +203,11 @@ fn days_ago(now: DateTime<Utc>, days: i64) -> DateTime<Utc> {
 }
 
 /// The billing period containing `now` for a subscription anchored at `start`.
-pub fn current_period(start: DateTime<Utc>, period: ChargePeriod, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+pub fn current_period(
+    start: DateTime<Utc>,
+    period: ChargePeriod,
+    now: DateTime<Utc>,
+) -> (DateTime<Utc>, DateTime<Utc>) {
     let mut begin = start;
     loop {
         let Some(end_date) = period.advance(begin.date_naive()) else {
@@ -214,11 +226,18 @@ impl State {
     pub fn from_seed(seed: &Seed, public_base: &str) -> State {
         let now = Utc::now();
         let mut rng = SplitMix64::new(0x6b65_6c76_6971);
-        let products: HashMap<&str, (String, &str)> = seed.products.iter().map(|p| (p.id.as_str(), (uuid_from(&mut rng), p.name.as_str()))).collect();
+        let products: HashMap<&str, (String, &str)> =
+            seed.products.iter().map(|p| (p.id.as_str(), (uuid_from(&mut rng), p.name.as_str()))).collect();
         let features = seed
             .features
             .iter()
-            .map(|f| Feature { uuid: uuid_from(&mut rng), identifier: f.id.clone(), name: f.name.clone(), kind: f.kind, unit: f.unit.clone() })
+            .map(|f| Feature {
+                uuid: uuid_from(&mut rng),
+                identifier: f.id.clone(),
+                name: f.name.clone(),
+                kind: f.kind,
+                unit: f.unit.clone(),
+            })
             .collect();
         let plans = seed.plans.iter().map(|p| build_plan(p, &products, &mut rng, now)).collect();
         let mut state = State {
@@ -236,7 +255,14 @@ impl State {
         seeded.sort_by_key(|c| std::cmp::Reverse(c.created_days_ago));
         for c in seeded {
             let created = days_ago(now, c.created_days_ago);
-            state.insert_customer(c.id.clone(), Some(c.name.clone()), Some(c.email.clone()), BTreeMap::new(), c.country.clone(), created);
+            state.insert_customer(
+                c.id.clone(),
+                Some(c.name.clone()),
+                Some(c.email.clone()),
+                BTreeMap::new(),
+                c.country.clone(),
+                created,
+            );
         }
         for s in &seed.subscriptions {
             state.seed_subscription(s, now);
@@ -246,14 +272,17 @@ impl State {
 
     fn seed_subscription(&mut self, s: &crate::sandbox::seed::SeedSubscription, now: DateTime<Utc>) {
         // Seed::parse checked these references; skip quietly if a hand-edited file slips through.
-        let (Ok(period), Ok(currency)) = (ChargePeriod::parse(&s.period), Currency::from_code(&s.currency)) else { return };
+        let (Ok(period), Ok(currency)) = (ChargePeriod::parse(&s.period), Currency::from_code(&s.currency)) else {
+            return;
+        };
         let Some(plan) = self.plans.iter().find(|p| p.identifier == s.plan) else { return };
         let Some(price) = plan.price(period, currency) else { return };
         let amount = price.amount;
         let trial_days = plan.trial_days;
         let start = days_ago(now, s.started_days_ago);
         let (period_start, period_end) = current_period(start, period, now);
-        let mut sub = self.new_subscription(&s.customer, &s.plan, period, currency, amount, start, period_start, period_end);
+        let mut sub =
+            self.new_subscription(&s.customer, &s.plan, period, currency, amount, start, period_start, period_end);
         sub.status = s.status.clone();
         sub.usage = s.usage.clone();
         sub.quantities = s.quantities.clone();
@@ -315,7 +344,17 @@ impl State {
         country: Option<String>,
         created: DateTime<Utc>,
     ) -> &Customer {
-        let mut c = Customer { uuid: uuid_from(&mut self.rng), customer_id: customer_id.clone(), name, email, metadata, country, created, modified: created, search_key: String::new() };
+        let mut c = Customer {
+            uuid: uuid_from(&mut self.rng),
+            customer_id: customer_id.clone(),
+            name,
+            email,
+            metadata,
+            country,
+            created,
+            modified: created,
+            search_key: String::new(),
+        };
         c.refresh_search_key();
         self.customer_index.insert(customer_id, self.customers.len());
         self.customers.push(c);
@@ -338,7 +377,13 @@ impl State {
         self.customers.iter().rev().filter(|c| needle.as_deref().is_none_or(|n| c.search_key.contains(n))).collect()
     }
 
-    pub fn update_customer(&mut self, customer_id: &str, name: Option<String>, email: Option<String>, metadata: Option<BTreeMap<String, String>>) -> Result<&Customer, ApiError> {
+    pub fn update_customer(
+        &mut self,
+        customer_id: &str,
+        name: Option<String>,
+        email: Option<String>,
+        metadata: Option<BTreeMap<String, String>>,
+    ) -> Result<&Customer, ApiError> {
         let c = self.customer_mut(customer_id).ok_or_else(|| ApiError::not_found("Customer does not exist."))?;
         if let Some(n) = name {
             c.name = Some(n);
@@ -366,13 +411,14 @@ impl State {
         self.subscriptions.iter().find(|s| s.uuid == uuid)
     }
 
-    pub fn owns_checkout(&self, id: &str) -> bool {
-        self.checkouts.contains_key(id)
-    }
-
     /// Rows of `GET /subscriptions/`: without a status filter, superseded and expired rows are
     /// dropped (one row per subscription); with one, raw rows matching any listed status.
-    pub fn list_subscriptions(&self, customer_id: Option<&str>, statuses: Option<&[String]>, today: NaiveDate) -> Vec<&Subscription> {
+    pub fn list_subscriptions(
+        &self,
+        customer_id: Option<&str>,
+        statuses: Option<&[String]>,
+        today: NaiveDate,
+    ) -> Vec<&Subscription> {
         let mut rows: Vec<&Subscription> = self
             .subscriptions
             .iter()
@@ -387,7 +433,11 @@ impl State {
     }
 
     /// The features a plan grants as `(feature, value)`, value adjusted by purchased quantities.
-    pub fn granted<'a>(&'a self, plan: &'a Plan, quantities: &'a BTreeMap<String, i64>) -> impl Iterator<Item = (&'a Feature, Value, bool)> + 'a {
+    pub fn granted<'a>(
+        &'a self,
+        plan: &'a Plan,
+        quantities: &'a BTreeMap<String, i64>,
+    ) -> impl Iterator<Item = (&'a Feature, Value, bool)> + 'a {
         plan.grants.iter().filter_map(move |g| {
             let feature = self.feature(&g.feature)?;
             let value = quantities.get(&g.feature).map(|q| Value::from(*q)).unwrap_or_else(|| g.value.clone());
@@ -396,12 +446,21 @@ impl State {
     }
 }
 
-fn build_plan(p: &crate::sandbox::seed::SeedPlan, products: &HashMap<&str, (String, &str)>, rng: &mut SplitMix64, now: DateTime<Utc>) -> Plan {
+fn build_plan(
+    p: &crate::sandbox::seed::SeedPlan,
+    products: &HashMap<&str, (String, &str)>,
+    rng: &mut SplitMix64,
+    now: DateTime<Utc>,
+) -> Plan {
     let prices: Vec<PriceRow> = p
         .prices
         .iter()
         .filter_map(|pr| {
-            Some(PriceRow { currency: Currency::from_code(&pr.currency).ok()?, period: ChargePeriod::parse(&pr.period).ok()?, amount: pr.amount.parse().ok()? })
+            Some(PriceRow {
+                currency: Currency::from_code(&pr.currency).ok()?,
+                period: ChargePeriod::parse(&pr.period).ok()?,
+                amount: pr.amount.parse().ok()?,
+            })
         })
         .collect();
     let mut price_ids = BTreeMap::new();

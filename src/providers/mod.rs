@@ -12,12 +12,14 @@ pub mod zenskar;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::Utc;
 use serde::Serialize;
 use url::Url;
 
 pub use error::{ErrorKind, FieldError, ProviderError};
 pub use http::{Http, HttpConfig, Secret};
 
+use crate::billing::estimate::{CurrentTerm, PricedItem, estimate_change};
 use crate::billing::{
     Cancellation, CheckoutRequest, CheckoutSession, Customer, Entitlement, Estimate, NewCustomer, Plan, PlanChange,
     ProviderKind, Subscription,
@@ -129,6 +131,43 @@ pub fn connect(kind: ProviderKind, endpoint: Endpoint, http: Http) -> Result<Arc
         ProviderKind::KuvarPay => kuvarpay::connect(endpoint, http),
         ProviderKind::Zenskar => zenskar::connect(endpoint, http),
     }
+}
+
+/// Local proration for providers without a preview endpoint (Kelviq, KuvarPay).
+pub fn local_change_estimate(current: &Subscription, plans: &[Plan], change: &PlanChange) -> Result<Estimate> {
+    let provider = current.provider;
+    let amount = current.amount.ok_or_else(|| {
+        ProviderError::invalid(provider, format!("subscription {} has no amount to prorate", current.id))
+    })?;
+    let currency = amount.currency();
+    let plan = plans
+        .iter()
+        .find(|p| p.id == change.plan_id)
+        .ok_or_else(|| ProviderError::invalid(provider, format!("no plan {:?} in the catalog", change.plan_id)))?;
+    let price = plan.price_for(change.period, Some(currency.code())).ok_or_else(|| {
+        ProviderError::invalid(
+            provider,
+            format!("plan {} has no {} price in {currency}", plan.id, change.period.label()),
+        )
+    })?;
+    let today = Utc::now().date_naive();
+    let start = current.current_period_start.map(|d| d.date_naive()).or(current.started_on).unwrap_or(today);
+    let end =
+        current.current_period_end.map(|d| d.date_naive()).or_else(|| current.period.advance(start)).unwrap_or(today);
+    let term = CurrentTerm {
+        description: current.plan_name.clone().unwrap_or_else(|| "current plan".into()),
+        amount,
+        period_start: start,
+        period_end: end,
+    };
+    let item = PricedItem {
+        description: format!("{} ({})", plan.name, change.period.label()),
+        unit_amount: price.amount,
+        quantity: 1,
+        period: change.period,
+    };
+    estimate_change(&term, &item, today, current.period == change.period)
+        .map_err(|e| ProviderError::invalid(provider, e.to_string()))
 }
 
 /// Joins a relative API path onto a base URL, keeping the base's own path

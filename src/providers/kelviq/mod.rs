@@ -7,7 +7,6 @@ pub mod wire;
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use chrono::Utc;
 use futures::future::try_join_all;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -15,7 +14,6 @@ use url::Url;
 
 use super::http::{ApiRequest, Http};
 use super::{BillingProvider, Capabilities, Endpoint, ErrorKind, Page, PageRequest, ProviderError, Result, join_url};
-use crate::billing::estimate::{CurrentTerm, PricedItem, estimate_change};
 use crate::billing::{
     CancelTiming, Cancellation, ChargePeriod, CheckoutRequest, CheckoutSession, CheckoutStatus, Customer, Entitlement,
     Estimate, NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
@@ -217,7 +215,7 @@ impl BillingProvider for KelviqClient {
 
     async fn preview_change(&self, id: &str, change: &PlanChange) -> Result<Estimate> {
         let (current, plans) = futures::try_join!(self.get_subscription(id), self.list_plans())?;
-        local_change_estimate(&current, &plans, change)
+        super::local_change_estimate(&current, &plans, change)
     }
 
     async fn cancel_subscription(&self, id: &str, cancellation: &Cancellation) -> Result<Subscription> {
@@ -296,41 +294,4 @@ impl BillingProvider for KelviqClient {
             estimate: None,
         })
     }
-}
-
-/// Local proration for providers without a preview endpoint (Kelviq, KuvarPay).
-pub fn local_change_estimate(current: &Subscription, plans: &[Plan], change: &PlanChange) -> Result<Estimate> {
-    let provider = current.provider;
-    let amount = current.amount.ok_or_else(|| {
-        ProviderError::invalid(provider, format!("subscription {} has no amount to prorate", current.id))
-    })?;
-    let currency = amount.currency();
-    let plan = plans
-        .iter()
-        .find(|p| p.id == change.plan_id)
-        .ok_or_else(|| ProviderError::invalid(provider, format!("no plan {:?} in the catalog", change.plan_id)))?;
-    let price = plan.price_for(change.period, Some(currency.code())).ok_or_else(|| {
-        ProviderError::invalid(
-            provider,
-            format!("plan {} has no {} price in {currency}", plan.id, change.period.label()),
-        )
-    })?;
-    let today = Utc::now().date_naive();
-    let start = current.current_period_start.map(|d| d.date_naive()).or(current.started_on).unwrap_or(today);
-    let end =
-        current.current_period_end.map(|d| d.date_naive()).or_else(|| current.period.advance(start)).unwrap_or(today);
-    let term = CurrentTerm {
-        description: current.plan_name.clone().unwrap_or_else(|| "current plan".into()),
-        amount,
-        period_start: start,
-        period_end: end,
-    };
-    let item = PricedItem {
-        description: format!("{} ({})", plan.name, change.period.label()),
-        unit_amount: price.amount,
-        quantity: 1,
-        period: change.period,
-    };
-    estimate_change(&term, &item, today, current.period == change.period)
-        .map_err(|e| ProviderError::invalid(provider, e.to_string()))
 }

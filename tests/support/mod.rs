@@ -1,0 +1,6 @@
+//! Shared helpers for integration tests.
+//!
+//! Include from an integration test with `mod support;` and then use e.g.
+//! `support::openapi::Spec`.
+
+pub mod openapi;

@@ -122,10 +122,10 @@ async fn client_requests_and_sandbox_responses_follow_the_official_spec() {
             .path_template(&ex.method, path)
             .unwrap_or_else(|| panic!("{} {path} is not in Kelviq's spec", ex.method))
             .to_string();
-        if let Some(body) = json_body(&ex.request_body) {
-            if let Err(errors) = spec.validate_request(&ex.method, path, &body) {
-                failures.push(format!("request {} {path}: {errors:?}", ex.method));
-            }
+        if let Some(body) = json_body(&ex.request_body)
+            && let Err(errors) = spec.validate_request(&ex.method, path, &body)
+        {
+            failures.push(format!("request {} {path}: {errors:?}", ex.method));
         }
         let body = json_body(&ex.response_body).unwrap_or(Value::Null);
         if spec.is_undeclared_status(&ex.method, path, ex.status) {

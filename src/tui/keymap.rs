@@ -73,7 +73,7 @@ pub const BINDINGS: &[Binding] = &[
         "Previous pane",
         [(KeyCode::BackTab, SHIFT), (KeyCode::BackTab, NONE)]
     ),
-    b!(Global, "] / [", Action::NextTab, "provider", "Next / previous provider tab", [(KeyCode::Char(']'), NONE)]),
+    b!(Global, "]", Action::NextTab, "provider", "Next provider tab", [(KeyCode::Char(']'), NONE)]),
     b!(Global, "[", Action::PrevTab, "", "Previous provider tab", [(KeyCode::Char('['), NONE)]),
     b!(
         Global,

@@ -55,7 +55,7 @@ pub fn areas(area: Rect, compact: bool, focus: Pane) -> Areas {
     }
     let cols = Layout::default()
         .direction(Direction::Horizontal)
-        .constraints([Constraint::Percentage(56), Constraint::Percentage(44)])
+        .constraints([Constraint::Percentage(54), Constraint::Percentage(46)])
         .split(body);
     let right = Layout::default()
         .direction(Direction::Vertical)

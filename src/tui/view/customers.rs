@@ -68,7 +68,8 @@ fn footer_line<'a>(state: &AppState, theme: &Theme) -> Option<Line<'a>> {
         .filter_map(|&s| state.slots[s as usize].customers.error.as_ref())
         .map(|e| format!("{e} · R retries"))
         .collect();
-    if !errors.is_empty() {
+    let all_failed = errors.len() == state.tab_slots(state.tab).len();
+    if !errors.is_empty() && !all_failed {
         return Some(Line::from(Span::styled(errors.join(" | "), theme.error())));
     }
     let loading_more = state.tab_slots(state.tab).iter().any(|&s| {
@@ -92,7 +93,13 @@ fn empty_state(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
     } else if loading {
         "Loading customers…".to_string()
     } else if slots.iter().all(|&s| state.slots[s as usize].customers.error.is_some()) {
-        String::new()
+        let errors: Vec<String> = slots
+            .iter()
+            .filter_map(|&s| state.slots[s as usize].customers.error.as_ref())
+            .map(|e| e.to_string())
+            .collect();
+        pane_message(frame, area, &format!("{}\nR retries", errors.join("\n")), theme.error());
+        return;
     } else {
         "No customers yet".to_string()
     };
@@ -101,7 +108,7 @@ fn empty_state(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
 
 /// Column widths from the space available: name and email share what the fixed columns leave.
 fn widths(total: u16, with_provider: bool) -> [u16; 5] {
-    let provider = if with_provider { 9 } else { 0 };
+    let provider = if with_provider { 8 } else { 0 };
     let id = (total / 6).clamp(8, 26);
     let summary = (total / 6).clamp(10, 24);
     let gaps = if with_provider { 4 } else { 3 };
@@ -115,11 +122,12 @@ fn table(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect, focused
     let height = area.height.saturating_sub(1) as usize;
     let with_provider = state.tab == 0;
     let w = widths(area.width, with_provider);
-    let mut header = vec!["Name", "Email", "ID"];
+    let mut header =
+        vec![ellipsize("Name", w[0] as usize), ellipsize("Email", w[1] as usize), ellipsize("ID", w[2] as usize)];
     if with_provider {
-        header.push("Provider");
+        header.push(ellipsize("Provider", w[3] as usize));
     }
-    header.push("Subscription");
+    header.push(ellipsize("Subscription", w[4] as usize));
     // Only the rows on screen become widgets: 100k rows cost the same as 30.
     let start = view.offset.min(state.row_count().saturating_sub(1));
     let rows: Vec<Row> = (start..(start + height).min(state.row_count()))

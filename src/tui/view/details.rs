@@ -45,28 +45,31 @@ pub fn subscriptions(frame: &mut Frame, state: &AppState, theme: &Theme, area: R
         pane_message(frame, inner, "No subscriptions", theme.dim());
         return;
     }
+    // Price and period share a column ("€18.00 /mo") so dates keep room at 120 columns.
     let w = inner.width;
-    let (plan_w, amount_w, period_w) = ((w / 4).max(8), 12u16, 10u16);
-    let dates_w = w.saturating_sub(plan_w + 10 + amount_w + period_w + 4);
-    let rows: Vec<Row> = subs.iter().map(|s| subscription_row(s, theme, plan_w as usize, dates_w as usize)).collect();
+    let (status_w, price_w, dates_w) = (9u16, 15u16, 17u16);
+    let plan_w = w.saturating_sub(status_w + price_w + dates_w + 3).max(6);
+    let rows: Vec<Row> =
+        subs.iter().map(|s| subscription_row(s, theme, plan_w as usize, price_w as usize, dates_w as usize)).collect();
+    let header = [("Plan", plan_w), ("Status", status_w), ("Price", price_w), ("Dates", dates_w)]
+        .map(|(h, w)| ellipsize(h, w as usize));
     let table = Table::new(
         rows,
         [
             Constraint::Length(plan_w),
-            Constraint::Length(10),
-            Constraint::Length(amount_w),
-            Constraint::Length(period_w),
+            Constraint::Length(status_w),
+            Constraint::Length(price_w),
             Constraint::Length(dates_w),
         ],
     )
-    .header(Row::new(["Plan", "Status", "Amount", "Period", "Dates"]).style(theme.header()))
+    .header(Row::new(header).style(theme.header()))
     .row_highlight_style(theme.selected(focused))
     .column_spacing(1);
     let mut ts = TableState::default().with_selected(Some(state.sub_selected.min(subs.len() - 1)));
     frame.render_stateful_widget(table, inner, &mut ts);
 }
 
-fn subscription_row<'a>(s: &Subscription, theme: &Theme, plan_w: usize, dates_w: usize) -> Row<'a> {
+fn subscription_row<'a>(s: &Subscription, theme: &Theme, plan_w: usize, price_w: usize, dates_w: usize) -> Row<'a> {
     let dates = match (
         s.ends_on,
         s.current_period_end.filter(|_| s.period != crate::billing::ChargePeriod::OneTime),
@@ -82,8 +85,10 @@ fn subscription_row<'a>(s: &Subscription, theme: &Theme, plan_w: usize, dates_w:
     Row::new(vec![
         Cell::from(ellipsize(&plan, plan_w)),
         Cell::from(Span::styled(s.status.label(), theme.status(s.status))),
-        Cell::from(s.amount.map(|a| a.to_string()).unwrap_or_default()),
-        Cell::from(s.period.label()),
+        Cell::from(ellipsize(
+            &s.amount.map(|a| format!("{a} {}", short_period(s.period))).unwrap_or_default(),
+            price_w,
+        )),
         Cell::from(ellipsize(&dates, dates_w)),
     ])
 }

@@ -30,7 +30,7 @@ pub fn help(frame: &mut Frame, _state: &AppState, theme: &Theme, area: Rect) {
         }
     }
     lines.push(Line::from(Span::styled("Text fields (filter, palette) own their keys while focused.", theme.dim())));
-    let rect = centered(area, 84, lines.len() as u16 + 2);
+    let rect = centered(area, 96, lines.len() as u16 + 2);
     frame.render_widget(Clear, rect);
     let block = pane_block("Keys · Esc or ? closes".into(), true, theme, rect.width);
     frame.render_widget(Paragraph::new(lines).block(block), rect);

@@ -5,6 +5,8 @@ pub mod customers;
 pub mod messages;
 pub mod palette;
 pub mod requests;
+#[cfg(test)]
+mod tests;
 pub mod update;
 
 use std::collections::HashMap;

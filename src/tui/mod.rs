@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod app;
+pub mod bench;
 pub mod keymap;
 pub mod layout;
 pub mod metrics;

@@ -410,6 +410,23 @@ async fn a_trial_plan_charges_nothing_now_and_confirms_without_payment() {
     let sub = zenskar.get_subscription(&confirmed.subscription_id.unwrap()).await.unwrap();
     assert_eq!((sub.status, sub.trial_days_remaining), (SubscriptionStatus::Trialing, Some(14)));
     assert_eq!(sub.current_period_end.unwrap().date_naive(), today() + Duration::days(14));
+
+    // Upgrading during the trial keeps the trial; the new price starts when it ends.
+    let team = plan(&plans, "Team", ChargePeriod::Monthly, "USD");
+    let change = PlanChange {
+        plan_id: team.id.clone(),
+        period: ChargePeriod::Monthly,
+        price_id: None,
+        timing: ChangeTiming::Immediately,
+        features: vec![],
+    };
+    let preview = zenskar.preview_change(&sub.id, &change).await.unwrap();
+    assert!(preview.current_invoice.total.is_zero());
+    let next = preview.next_invoice.unwrap();
+    assert_eq!((next.date, next.total.to_string()), (Some(today() + Duration::days(14)), "$45.00".to_string()));
+    let upgraded = zenskar.change_plan(&sub.id, &change).await.unwrap();
+    assert_eq!((upgraded.status, upgraded.trial_days_remaining), (SubscriptionStatus::Trialing, Some(14)));
+    assert_eq!((upgraded.plan_name.as_deref(), upgraded.amount.unwrap().to_string()), (Some("Team"), "$45.00".into()));
 }
 
 #[tokio::test]
@@ -566,4 +583,28 @@ async fn large_generated_data_pages_by_key_and_stays_stable_under_inserts() {
     let ids: HashSet<_> = first.items.iter().chain(&second.items).map(|c| &c.id).collect();
     assert_eq!(ids.len(), 200, "a customer created between pages neither repeats nor shifts rows");
     assert!(second.items.iter().all(|c| c.name.as_deref() != Some("Between")));
+}
+
+#[test]
+fn headless_commands_work_with_external_ids() {
+    let till = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_till"))
+            .args(["--provider", "zenskar", "--json"])
+            .args(args)
+            .env_remove("TILL_ZENSKAR_BASE_URL")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    assert_eq!(till(&["customers", "get", "crm_mueller_kanzlei"])["name"], "Greta Müller");
+    let subs = till(&["subscriptions", "list", "--customer", "crm_mueller_kanzlei"]);
+    assert_eq!(subs.as_array().unwrap().len(), 2);
+    let ents = till(&["entitlements", "--customer", "crm_mueller_kanzlei"]);
+    assert!(ents.as_array().unwrap().iter().any(|e| e["name"] == "Seats"));
+    let plans = till(&["plans", "list"]);
+    let team = plans.as_array().unwrap().iter().find(|p| p["name"] == "Team").unwrap();
+    let session = till(&["checkout", "create", "--plan", team["id"].as_str().unwrap(), "--feature", "seats=8"]);
+    assert_eq!(session["estimate"]["source"], "provider");
+    assert!(session["url"].as_str().unwrap().contains("/pay/"));
 }

@@ -299,7 +299,7 @@ impl State {
     fn complete(&mut self, id: &str, paid: bool, now: DateTime<Utc>) -> Result<String, ApiError> {
         let c = self.checkouts.get(id).cloned().ok_or_else(|| ApiError::not_found("Checkout"))?;
         let contract_id = match &c.contract_id {
-            Some(cid) => self.amend(cid, &c, now)?,
+            Some(cid) => self.amend(cid, &c, paid, now)?,
             None => self.start_contract(&c, paid, now)?,
         };
         if let Some(stored) = self.checkouts.get_mut(id) {
@@ -335,32 +335,51 @@ impl State {
 
     /// Ends the current phase the day before the change and adds one with the new plan;
     /// a change of cadence restarts the billing anchor on the change date.
-    fn amend(&mut self, contract_id: &str, c: &Checkout, now: DateTime<Utc>) -> Result<String, ApiError> {
+    fn amend(&mut self, contract_id: &str, c: &Checkout, paid: bool, now: DateTime<Utc>) -> Result<String, ApiError> {
         let plan_id = c.plan_id.clone().ok_or_else(|| ApiError::bad("Checkout has no plan"))?;
         let new_period = self.plan(&plan_id).map(|p| p.period);
         let old_period =
             self.contract(contract_id).and_then(|k| k.billing_phase(c.start)).and_then(|p| self.phase_period(p));
-        let phase_id = uuid(&mut self.rng);
+        let ids = [uuid(&mut self.rng), uuid(&mut self.rng)];
         let charge = c.estimates.current_invoice.as_ref().map(|i| i.total).unwrap_or_default();
         let k = self.contract_mut(contract_id).ok_or_else(|| ApiError::not_found("Contract"))?;
+        // A change during a trial keeps the trial: the new plan is tried until the trial ends.
+        let trial_end = k.current_phase(c.start).filter(|p| p.kind == PhaseKind::Trial).and_then(|p| p.end);
         k.phases.retain(|p| p.start <= c.start);
-        let same_day = k.phases.last().is_some_and(|p| p.start == c.start);
-        if same_day {
+        if k.phases.last().is_some_and(|p| p.start == c.start) {
             k.phases.pop();
         }
         if let Some(last) = k.phases.last_mut() {
             last.end = Some(day_before(c.start));
         }
-        let (items, end) = (c.items.clone(), k.end);
-        k.phases.push(Phase { id: phase_id, plan_id, kind: PhaseKind::Active, start: c.start, end, items });
-        if new_period != old_period {
-            k.anchor = c.start;
+        let [first_id, second_id] = ids;
+        let (items, end, start) = (c.items.clone(), k.end, c.start);
+        match trial_end.and_then(|t| Some((t, t.succ_opt()?))) {
+            Some((last_trial_day, paid_from)) => {
+                let trial = Phase {
+                    id: first_id,
+                    plan_id: plan_id.clone(),
+                    kind: PhaseKind::Trial,
+                    start,
+                    end: Some(last_trial_day),
+                    items: items.clone(),
+                };
+                k.phases.push(trial);
+                k.phases.push(Phase { id: second_id, plan_id, kind: PhaseKind::Active, start: paid_from, end, items });
+                k.anchor = paid_from;
+            }
+            None => {
+                k.phases.push(Phase { id: first_id, plan_id, kind: PhaseKind::Active, start, end, items });
+                if new_period != old_period {
+                    k.anchor = start;
+                }
+            }
         }
         k.updated = now;
         let (cust, cur) = (k.customer_id.clone(), k.currency);
         if charge > Decimal::ZERO && c.start <= now.date_naive() {
             let end = new_period.and_then(|p| p.advance(c.start)).unwrap_or(c.start);
-            self.push_invoice(contract_id, &cust, cur, c.start, end, charge, "approved");
+            self.push_invoice(contract_id, &cust, cur, c.start, end, charge, if paid { "paid" } else { "approved" });
         }
         Ok(contract_id.to_string())
     }

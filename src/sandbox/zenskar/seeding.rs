@@ -181,6 +181,7 @@ impl State {
         }
         self.plans.push(Plan {
             id: uuid(&mut self.rng),
+            seed_plan: p.id.clone(),
             name: p.name.clone(),
             description: p.description.clone(),
             currency,
@@ -198,8 +199,7 @@ impl State {
         };
         let Some(&ci) = self.by_external.get(&s.customer) else { return };
         let customer_id = self.customers[ci].id.clone();
-        let name =
-            self.plans.iter().find(|p| p.period == period && p.currency == currency && self.plan_slug_is(p, &s.plan));
+        let name = self.plans.iter().find(|p| p.period == period && p.currency == currency && p.seed_plan == s.plan);
         let Some(plan_id) = name.map(|p| p.id.clone()) else { return };
         let mut items = self.default_items(&plan_id);
         for item in &mut items {
@@ -238,11 +238,6 @@ impl State {
         let past_due = s.status == "past_due";
         let i = self.push_contract(contract);
         self.seed_invoices(i, today, past_due);
-    }
-
-    /// Seed plans are matched by name: every price of one seed plan shares it.
-    fn plan_slug_is(&self, p: &Plan, slug: &str) -> bool {
-        crate::providers::zenskar::map::loose_eq(&p.name, slug)
     }
 
     /// Up to three past invoices per billed contract; the newest unpaid when past due.

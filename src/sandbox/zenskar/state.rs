@@ -136,6 +136,8 @@ impl Pricing {
 #[derive(Clone, Debug)]
 pub struct Plan {
     pub id: String,
+    /// The seed plan this price came from, to attach seeded subscriptions.
+    pub seed_plan: String,
     pub name: String,
     pub description: String,
     pub currency: Currency,

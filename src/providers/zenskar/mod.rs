@@ -1,10 +1,446 @@
-//! Zenskar client (placeholder until its client lands).
+//! Zenskar client: customers, plans, contracts (`/contract_v2`) as subscriptions, entitlement
+//! totals, the `/checkouts` family with its native billing estimates, and invoices.
+//! Reference: shared/providers/kelviq-zenskar.md part 2; doubts are listed in notes/zenskar.md.
+
+pub mod map;
+pub mod wire;
 
 use std::sync::Arc;
 
-use super::{BillingProvider, Endpoint, Http, ProviderError, Result};
-use crate::billing::ProviderKind;
+use async_trait::async_trait;
+use chrono::{NaiveDate, Utc};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
 
-pub fn connect(_endpoint: Endpoint, _http: Http) -> Result<Arc<dyn BillingProvider>> {
-    Err(ProviderError::unsupported(ProviderKind::Zenskar, "this provider's client (not built yet)"))
+use super::http::{ApiRequest, Http};
+use super::{BillingProvider, Capabilities, Endpoint, ErrorKind, Page, PageRequest, ProviderError, Result, join_url};
+use crate::billing::{
+    CancelTiming, Cancellation, ChangeTiming, CheckoutRequest, CheckoutSession, Customer, Entitlement, Estimate,
+    FeatureQuantity, NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
+};
+pub use map::InvoiceSummary;
+
+const ZENSKAR: ProviderKind = ProviderKind::Zenskar;
+/// Sent on every call: it enables `order`/`expand` on customer lists (the MCP server's default).
+pub const API_VERSION: &str = "20230501";
+/// Page size for reading whole lists; the documented maximum on bounded lists is 100.
+const MAX_PAGE: u32 = 100;
+/// A runaway cursor (one that never ends) stops here instead of looping forever.
+const MAX_PAGES: usize = 10_000;
+
+pub fn connect(endpoint: Endpoint, http: Http) -> Result<Arc<dyn BillingProvider>> {
+    Ok(Arc::new(ZenskarClient::new(endpoint, http)?))
+}
+
+pub struct ZenskarClient {
+    endpoint: Endpoint,
+    organisation: String,
+    http: Http,
+}
+
+impl ZenskarClient {
+    /// Fails when the organisation id is missing: every Zenskar call needs it.
+    pub fn new(endpoint: Endpoint, http: Http) -> Result<ZenskarClient> {
+        let organisation = endpoint.account.clone().filter(|a| !a.trim().is_empty()).ok_or_else(|| {
+            ProviderError::invalid(
+                ZENSKAR,
+                "Zenskar needs the organisation id (Settings → General): set TILL_ZENSKAR_ACCOUNT",
+            )
+        })?;
+        Ok(ZenskarClient { endpoint, organisation, http })
+    }
+
+    fn request(&self, method: Method, path: &str) -> ApiRequest {
+        let key = &self.endpoint.key;
+        ApiRequest::new(ZENSKAR, method, join_url(&self.endpoint.base_url, path))
+            .secret_header("x-api-key", key.expose().to_string(), key)
+            .header("organisation", self.organisation.clone())
+            .header("apiversion", API_VERSION)
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T> {
+        self.http.send(self.request(Method::GET, path).query(query)).await?.json()
+    }
+
+    async fn send_json<B: serde::Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<T> {
+        self.http.send(self.request(method, path).json(body)?).await?.json()
+    }
+
+    /// Follows `next` cursors to the end of a list, whichever envelope it uses.
+    async fn get_all<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let mut q = query.to_vec();
+            q.push(("limit", MAX_PAGE.to_string()));
+            if let Some(c) = &cursor {
+                q.push(("cursor", c.clone()));
+            }
+            let page: wire::Page<T> = self.get(path, &q).await?;
+            out.extend(page.results);
+            match page.next.filter(|n| !n.is_empty()) {
+                Some(next) if cursor.as_ref() != Some(&next) => cursor = Some(next),
+                _ => return Ok(out),
+            }
+        }
+        Err(ProviderError::new(
+            ZENSKAR,
+            ErrorKind::Decode,
+            format!("{path}: the list did not end after {MAX_PAGES} pages"),
+        ))
+    }
+
+    /// Zenskar addresses customers by UUID; an external id is looked up first, so the console
+    /// and scripts can use either.
+    async fn customer_uuid(&self, id: &str) -> Result<String> {
+        if map::is_uuid(id) {
+            return Ok(id.to_string());
+        }
+        Ok(self.get_customer(id).await?.id)
+    }
+
+    async fn plan(&self, id: &str) -> Result<wire::Plan> {
+        self.get(&format!("plans/{}", encode(id)), &[]).await
+    }
+
+    async fn contract(&self, id: &str) -> Result<wire::Contract> {
+        self.get(&format!("contract_v2/{}", encode(id)), &[]).await
+    }
+
+    /// Business entities of the organisation; a guest checkout needs one.
+    pub async fn business_entities(&self) -> Result<Vec<wire::BusinessEntity>> {
+        self.get_all("business_entities", &[]).await
+    }
+
+    /// `POST /checkouts/preview`: the provider's estimate for a checkout, creating nothing.
+    pub async fn preview_checkout(&self, request: &CheckoutRequest) -> Result<Estimate> {
+        let body = self.checkout_body(request).await?;
+        self.preview(&body).await
+    }
+
+    async fn preview(&self, body: &wire::CheckoutCreateRequest) -> Result<Estimate> {
+        let resp: wire::PreviewResponse = self.send_json(Method::POST, "checkouts/preview", body).await?;
+        let effective = body.start_date.as_deref().and_then(map::parse_date).or_else(|| Some(Utc::now().date_naive()));
+        map::estimate(&resp.estimates, effective)?
+            .ok_or_else(|| ProviderError::new(ZENSKAR, ErrorKind::Decode, "the checkout preview carried no estimates"))
+    }
+
+    /// `POST /checkouts/{id}/confirm`: creates the contract (or applies an amendment) once the
+    /// checkout is pending or paid; returns the checkout as it then is.
+    pub async fn confirm_checkout(&self, id: &str) -> Result<CheckoutSession> {
+        let path = format!("checkouts/{}/confirm", encode(id));
+        let _: wire::ConfirmResponse = self.send_json(Method::POST, &path, &wire::ConfirmRequest::default()).await?;
+        self.get_checkout(id).await
+    }
+
+    /// A customer's invoices, newest first (`GET /invoices?customer_id=`).
+    pub async fn list_invoices(&self, customer_id: &str) -> Result<Vec<InvoiceSummary>> {
+        let uuid = self.customer_uuid(customer_id).await?;
+        let rows: Vec<wire::Invoice> = self.get_all("invoices", &[("customer_id", uuid)]).await?;
+        rows.into_iter().map(map::invoice_summary).collect()
+    }
+
+    /// Builds `POST /checkouts` for a new contract. The plan fixes currency and cadence, so a
+    /// requested period or currency is only checked against it; feature quantities become
+    /// product overrides.
+    async fn checkout_body(&self, request: &CheckoutRequest) -> Result<wire::CheckoutCreateRequest> {
+        let plan_id = request.price_id.clone().filter(|p| !p.is_empty()).unwrap_or_else(|| request.plan_id.clone());
+        if plan_id.trim().is_empty() {
+            return Err(ProviderError::invalid(ZENSKAR, "a checkout needs a plan"));
+        }
+        let needs_plan = !request.features.is_empty() || request.period.is_some() || request.currency.is_some();
+        let product_overrides = if needs_plan {
+            let plan = self.plan(&plan_id).await?;
+            check_plan_matches(&plan, request)?;
+            Some(product_overrides(&plan, &request.features)?).filter(|o: &Vec<_>| !o.is_empty())
+        } else {
+            None
+        };
+        let (customer_id, business_entity_id) = match request.customer_id.as_deref().filter(|c| !c.is_empty()) {
+            Some(c) => (Some(self.customer_uuid(c).await?), None),
+            None => {
+                let entity = self.business_entities().await?.into_iter().next().ok_or_else(|| {
+                    ProviderError::invalid(
+                        ZENSKAR,
+                        "a guest checkout needs a business entity and the organisation has none",
+                    )
+                })?;
+                (None, Some(entity.id))
+            }
+        };
+        Ok(wire::CheckoutCreateRequest {
+            plan_id: Some(plan_id),
+            customer_id,
+            business_entity_id,
+            start_date: request.start_date.map(map::format_date),
+            end_date: request.end_date.map(map::format_date),
+            success_url: Some(request.success_url.clone()),
+            cancel_url: request.cancel_url.clone(),
+            product_overrides,
+            ..Default::default()
+        })
+    }
+
+    /// The amendment checkout for a plan change: `contract_id` + `plan_id` + overrides.
+    async fn amendment_body(&self, id: &str, change: &PlanChange) -> Result<wire::CheckoutCreateRequest> {
+        let plan_id = change.price_id.clone().filter(|p| !p.is_empty()).unwrap_or_else(|| change.plan_id.clone());
+        let (plan, contract) = futures::try_join!(self.plan(&plan_id), self.contract(id))?;
+        let plan_period = map::plan(plan.clone())?.and_then(|p| p.prices.first().map(|pr| pr.period));
+        if plan_period.is_some_and(|p| p != change.period) {
+            return Err(ProviderError::invalid(
+                ZENSKAR,
+                format!(
+                    "plan {plan_id} is billed {}, not {}",
+                    plan_period.map(|p| p.label()).unwrap_or_default(),
+                    change.period.label()
+                ),
+            ));
+        }
+        let start_date = match change.timing {
+            ChangeTiming::Immediately | ChangeTiming::Auto => None,
+            ChangeTiming::AtPeriodEnd => Some(map::format_date(period_end(&contract)?)),
+        };
+        Ok(wire::CheckoutCreateRequest {
+            contract_id: Some(id.to_string()),
+            plan_id: Some(plan_id),
+            start_date,
+            product_overrides: Some(product_overrides(&plan, &change.features)?),
+            ..Default::default()
+        })
+    }
+}
+
+/// Percent-encodes one path segment.
+fn encode(segment: &str) -> String {
+    url::form_urlencoded::byte_serialize(segment.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+/// The end (exclusive) of the contract's current billing period.
+fn period_end(contract: &wire::Contract) -> Result<NaiveDate> {
+    let sub = map::subscription(contract.clone(), Utc::now().date_naive())?;
+    sub.current_period_end.map(|d| d.date_naive()).ok_or_else(|| {
+        ProviderError::invalid(ZENSKAR, format!("contract {} has no recurring billing period to end", contract.id))
+    })
+}
+
+fn check_plan_matches(plan: &wire::Plan, request: &CheckoutRequest) -> Result<()> {
+    let Some(mapped) = map::plan(plan.clone())? else {
+        return Err(ProviderError::invalid(ZENSKAR, format!("plan {} is not active", plan.id)));
+    };
+    let Some(price) = mapped.prices.first() else { return Ok(()) };
+    if let Some(p) = request.period.filter(|p| *p != price.period) {
+        return Err(ProviderError::invalid(
+            ZENSKAR,
+            format!(
+                "plan {} is billed {}, not {}: pick the plan for that period",
+                plan.id,
+                price.period.label(),
+                p.label()
+            ),
+        ));
+    }
+    if let Some(c) = request.currency.as_deref().filter(|c| !c.eq_ignore_ascii_case(price.amount.currency().code())) {
+        return Err(ProviderError::invalid(
+            ZENSKAR,
+            format!(
+                "plan {} is priced in {}, not {c}: pick the plan for that currency",
+                plan.id,
+                price.amount.currency()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Feature quantities → `product_overrides`. A feature is named by product id, by the id of an
+/// entitlement a product grants, or by the product's or entitlement's name ("seats").
+fn product_overrides(plan: &wire::Plan, features: &[FeatureQuantity]) -> Result<Vec<wire::ProductOverride>> {
+    let pricings: Vec<&wire::PhasePricing> = plan.phases.iter().flat_map(|ph| ph.pricings.iter()).collect();
+    features
+        .iter()
+        .map(|f| {
+            let grants = |pp: &wire::PhasePricing, by: &dyn Fn(&wire::Grant) -> bool| {
+                pp.pricing.as_ref().is_some_and(|p| p.grants.iter().any(by))
+            };
+            let id = f.feature_id.as_str();
+            let found = pricings
+                .iter()
+                .find(|pp| pp.product_id.as_deref() == Some(id))
+                .or_else(|| pricings.iter().find(|pp| grants(pp, &|g| g.entitlement_id == id)))
+                .or_else(|| {
+                    pricings.iter().find(|pp| {
+                        pp.product.as_ref().and_then(|p| p.name.as_deref()).is_some_and(|n| map::loose_eq(n, id))
+                    })
+                })
+                .or_else(|| {
+                    pricings.iter().find(|pp| grants(pp, &|g| g.label.as_deref().is_some_and(|l| map::loose_eq(l, id))))
+                });
+            let product_id = found.and_then(|pp| pp.product_id.clone()).ok_or_else(|| {
+                ProviderError::invalid(ZENSKAR, format!("plan {} has no product or entitlement {id:?}", plan.id))
+            })?;
+            Ok(wire::ProductOverride {
+                product_id,
+                quantity: Some(i64::from(f.quantity)),
+                is_enabled: Some(f.quantity > 0),
+            })
+        })
+        .collect()
+}
+
+#[async_trait]
+impl BillingProvider for ZenskarClient {
+    fn kind(&self) -> ProviderKind {
+        ZENSKAR
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            list_customers: true,
+            search_customers: true, // name or email `__ilike` filters, not free text across fields
+            get_customer: true,
+            create_customer: true,
+            derived_customers: false,
+            plans: true,
+            subscriptions: true,
+            change_plan: true, // checkout amendment; documented as "coming soon" for the portal
+            native_change_preview: true,
+            cancel: true,
+            cancel_at_period_end: true, // till computes the period end and expires on its last day
+            cancel_on_date: true,
+            uncancel: false,
+            entitlements: true,
+            checkout_create: true,
+            checkout_get: true,
+            native_checkout_estimate: true,
+            invoices: true,
+            idempotency_keys: false, // only usage ingestion honours Idempotency-Key
+        }
+    }
+
+    async fn list_customers(&self, page: &PageRequest) -> Result<Page<Customer>> {
+        let mut q = vec![("limit", page.limit.clamp(1, MAX_PAGE).to_string())];
+        if let Some(c) = page.cursor.as_deref().filter(|c| !c.is_empty()) {
+            q.push(("cursor", c.to_string()));
+        }
+        if let Some(s) = page.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            q.push(search_filter(s));
+        }
+        let body: wire::Page<wire::Customer> = self.get("customers", &q).await?;
+        Ok(Page {
+            next_cursor: body.next.filter(|n| !n.is_empty()),
+            total: body.total,
+            items: body.results.into_iter().map(map::customer).collect(),
+        })
+    }
+
+    async fn get_customer(&self, id: &str) -> Result<Customer> {
+        if map::is_uuid(id) {
+            let c: wire::Customer = self.get(&format!("customers/{}", encode(id)), &[]).await?;
+            return Ok(map::customer(c));
+        }
+        let q = [("external_id", id.to_string()), ("limit", "1".to_string())];
+        let page: wire::Page<wire::Customer> = self.get("customers", &q).await?;
+        page.results.into_iter().next().map(map::customer).ok_or_else(|| {
+            let mut e = ProviderError::new(ZENSKAR, ErrorKind::Http, format!("no customer with external_id {id:?}"));
+            e.status = Some(404);
+            e
+        })
+    }
+
+    async fn create_customer(&self, customer: &NewCustomer) -> Result<Customer> {
+        let custom_data = (!customer.metadata.is_empty()).then(|| {
+            customer.metadata.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect()
+        });
+        let body = wire::CustomerCreateRequest {
+            // customer_name is required; the id stands in when no name is given.
+            customer_name: customer
+                .name
+                .clone()
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| customer.id.clone()),
+            external_id: Some(customer.id.clone()).filter(|i| !i.is_empty()),
+            email: customer.email.clone(),
+            custom_data,
+            ..Default::default()
+        };
+        let created: wire::Customer = self.send_json(Method::POST, "customers", &body).await?;
+        Ok(map::customer(created))
+    }
+
+    async fn list_plans(&self) -> Result<Vec<Plan>> {
+        let raw: Vec<wire::Plan> = self.get_all("plans", &[]).await?;
+        Ok(raw.into_iter().map(map::plan).collect::<Result<Vec<_>>>()?.into_iter().flatten().collect())
+    }
+
+    async fn list_subscriptions(&self, customer_id: &str) -> Result<Vec<Subscription>> {
+        let uuid = self.customer_uuid(customer_id).await?;
+        let raw: Vec<wire::Contract> = self.get_all("contract_v2", &[("customer_id", uuid)]).await?;
+        let today = Utc::now().date_naive();
+        raw.into_iter().map(|c| map::subscription(c, today)).collect()
+    }
+
+    async fn get_subscription(&self, id: &str) -> Result<Subscription> {
+        map::subscription(self.contract(id).await?, Utc::now().date_naive())
+    }
+
+    async fn change_plan(&self, id: &str, change: &PlanChange) -> Result<Subscription> {
+        let body = self.amendment_body(id, change).await?;
+        let created: wire::Checkout = self.send_json(Method::POST, "checkouts", &body).await?;
+        let path = format!("checkouts/{}/confirm", encode(&created.id));
+        let confirmed: wire::ConfirmResponse =
+            self.send_json(Method::POST, &path, &wire::ConfirmRequest::default()).await?;
+        self.get_subscription(confirmed.contract_id.as_deref().unwrap_or(id)).await
+    }
+
+    async fn preview_change(&self, id: &str, change: &PlanChange) -> Result<Estimate> {
+        let body = self.amendment_body(id, change).await?;
+        self.preview(&body).await
+    }
+
+    async fn cancel_subscription(&self, id: &str, cancellation: &Cancellation) -> Result<Subscription> {
+        // The expiry date is inclusive (the contract runs until 23:59:59 that day).
+        let expiry_date = match cancellation.timing {
+            CancelTiming::Immediately => None,
+            CancelTiming::OnDate(d) => Some(d),
+            CancelTiming::AtPeriodEnd => Some(map::day_before(period_end(&self.contract(id).await?)?)),
+        };
+        let body = wire::ExpireRequest { expiry_date: expiry_date.map(map::format_date) };
+        let _: serde_json::Value =
+            self.send_json(Method::PATCH, &format!("contract_v2/{}/expire", encode(id)), &body).await?;
+        self.get_subscription(id).await
+    }
+
+    async fn entitlements(&self, customer_id: &str) -> Result<Vec<Entitlement>> {
+        let uuid = self.customer_uuid(customer_id).await?;
+        let rows = self.get_all(&format!("entitlements/customer/unique/{}", encode(&uuid)), &[]).await?;
+        Ok(map::entitlements(rows))
+    }
+
+    async fn create_checkout(&self, request: &CheckoutRequest) -> Result<CheckoutSession> {
+        let body = self.checkout_body(request).await?;
+        let created: wire::Checkout = self.send_json(Method::POST, "checkouts", &body).await?;
+        map::checkout(created)
+    }
+
+    async fn get_checkout(&self, id: &str) -> Result<CheckoutSession> {
+        let raw: wire::Checkout = self.get(&format!("checkouts/{}", encode(id)), &[]).await?;
+        map::checkout(raw)
+    }
+}
+
+/// Zenskar's `search` takes `field=value`, not free text: a UUID filters by id, text with `@`
+/// by email, anything else by name, each case-insensitively and as a substring.
+fn search_filter(text: &str) -> (&'static str, String) {
+    if map::is_uuid(text) {
+        ("id", text.to_string())
+    } else if text.contains('@') {
+        ("email__ilike", format!("%{text}%"))
+    } else {
+        ("customer_name__ilike", format!("%{text}%"))
+    }
 }

@@ -1,0 +1,553 @@
+//! What changes Zenskar's state: customers, checkouts (new contracts and amendments) with
+//! their estimates, confirmation and payment, contract expiry; plus entitlement totals.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+use super::state::{ApiError, Checkout, Contract, EntKind, Item, Phase, PhaseKind, State, add_days, uuid};
+use super::validate::{ValidCheckout, validate_checkout};
+use crate::billing::estimate::{CurrentTerm, PricedItem, estimate_change};
+use crate::billing::{Currency, Money};
+use crate::providers::zenskar::map::{day_before, format_date};
+use crate::providers::zenskar::wire;
+use crate::sandbox::pay::{CARD_DECLINED, HostedCheckout, OrderSummary, PayError};
+
+/// A checkout being built: the new contract's or amended phase's lines and what they cost.
+struct Draft {
+    plan_id: String,
+    items: Vec<Item>,
+    estimates: wire::Estimates,
+    /// Nothing to pay now: the checkout can be confirmed without the hosted page.
+    nothing_due: bool,
+}
+
+impl State {
+    pub fn create_customer(&mut self, req: wire::CustomerCreateRequest, now: DateTime<Utc>) -> Result<usize, ApiError> {
+        super::validate::customer(&req)?;
+        if let Some(e) = req.external_id.as_deref().filter(|e| self.by_external.contains_key(*e)) {
+            return Err(ApiError::bad(format!("Customer with external_id '{e}' already exists")));
+        }
+        if let Some(e) = req.email.as_deref().filter(|e| self.by_email.contains_key(&e.to_lowercase())) {
+            return Err(ApiError::bad(format!("Customer with email '{e}' already exists")));
+        }
+        let country = req.address.as_ref().and_then(|a| a.country_code.clone().or(a.country.clone()));
+        let name = req.customer_name.trim().to_string();
+        let seq = self
+            .insert_customer(req.external_id, name, req.email, country, req.custom_data.unwrap_or_default(), now)
+            .seq;
+        if let Some(p) = req.phone_number {
+            self.customers[seq].phone = Some(p);
+        }
+        Ok(seq)
+    }
+
+    /// `POST /checkouts` (`preview` false) and `POST /checkouts/preview` (true, records nothing).
+    pub fn create_checkout(
+        &mut self,
+        req: wire::CheckoutCreateRequest,
+        preview: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Result<String, wire::Estimates>, ApiError> {
+        let v = validate_checkout(&req, now.date_naive())?;
+        let draft = match &v.contract_id {
+            Some(cid) => self.amendment_draft(cid, &v, now.date_naive())?,
+            None => self.new_contract_draft(&v)?,
+        };
+        if preview {
+            return Ok(Err(draft.estimates));
+        }
+        let id = uuid(&mut self.rng);
+        let checkout = Checkout {
+            id: id.clone(),
+            plan_id: Some(draft.plan_id),
+            contract_id: v.contract_id.clone(),
+            customer_id: v
+                .customer_id
+                .clone()
+                .or_else(|| v.contract_id.as_deref().and_then(|c| self.contract(c)).map(|c| c.customer_id.clone())),
+            business_entity_id: v.business_entity_id.clone(),
+            start: v.start,
+            end: v.end,
+            expires_at: v.expires_at.unwrap_or(now + Duration::hours(24)),
+            success_url: v.success_url.clone(),
+            cancel_url: v.cancel_url.clone(),
+            overrides: v.overrides.clone(),
+            items: draft.items,
+            status: if draft.nothing_due || v.contract_id.is_some() { "pending" } else { "open" }.into(),
+            estimates: draft.estimates,
+            created: now,
+            updated: now,
+        };
+        self.checkouts.insert(id.clone(), checkout);
+        Ok(Ok(id))
+    }
+
+    fn new_contract_draft(&mut self, v: &ValidCheckout) -> Result<Draft, ApiError> {
+        let plan_id =
+            v.plan_id.clone().ok_or_else(|| ApiError::field("plan_id", "field required", "value_error.missing"))?;
+        let plan = self.plan(&plan_id).cloned().ok_or_else(|| ApiError::not_found("Plan"))?;
+        if let Some(c) = v.customer_id.as_deref().filter(|c| self.customer(c).is_none()) {
+            return Err(ApiError::Detail(404, format!("Customer {c} not found")));
+        }
+        if let Some(b) = v.business_entity_id.as_deref().filter(|b| !self.business_entities.iter().any(|e| &e.id == b))
+        {
+            return Err(ApiError::Detail(404, format!("Business entity {b} not found")));
+        }
+        let mut items = self.default_items(&plan_id);
+        self.apply_overrides(&plan.name, &mut items, &v.overrides)?;
+        let estimates = self.estimate_new(&plan_id, &items, v.start, v.end);
+        let nothing_due = estimates.current_invoice.as_ref().is_none_or(|i| i.total.is_zero());
+        Ok(Draft { plan_id, items, estimates, nothing_due })
+    }
+
+    fn amendment_draft(&mut self, contract_id: &str, v: &ValidCheckout, today: NaiveDate) -> Result<Draft, ApiError> {
+        let contract = self.contract(contract_id).cloned().ok_or_else(|| ApiError::not_found("Contract"))?;
+        let status = contract.effective_status(today);
+        if status != "active" {
+            return Err(ApiError::bad(format!("Only active contracts can be amended; this one is {status}")));
+        }
+        let current =
+            contract.current_phase(v.start).cloned().ok_or_else(|| ApiError::bad("Contract has no phases"))?;
+        let plan_id = v.plan_id.clone().unwrap_or_else(|| current.plan_id.clone());
+        let plan = self.plan(&plan_id).cloned().ok_or_else(|| ApiError::not_found("Plan"))?;
+        if plan.currency != contract.currency {
+            return Err(ApiError::bad(format!(
+                "Plan currency {} does not match contract currency {}",
+                plan.currency, contract.currency
+            )));
+        }
+        if v.start < current.start {
+            return Err(ApiError::bad("start_date cannot be before the current phase of the contract"));
+        }
+        let mut items = self.default_items(&plan_id);
+        // Quantities on the contract carry over: all of them for the same plan; add-ons
+        // (seats) on a plan switch keep at least what was bought, or the new plan's included
+        // number when that is more.
+        let same_plan = plan_id == current.plan_id;
+        for item in &mut items {
+            let product = self.pricings.get(&item.pricing_id).map(|p| p.product_id.clone());
+            let kept = current
+                .items
+                .iter()
+                .find(|old| self.pricings.get(&old.pricing_id).map(|p| &p.product_id) == product.as_ref());
+            if let Some(old) = kept {
+                if same_plan {
+                    item.quantity = old.quantity;
+                } else if self.is_addon(product.as_deref()) {
+                    item.quantity = item.quantity.max(old.quantity);
+                }
+            }
+        }
+        self.apply_overrides(&plan.name, &mut items, &v.overrides)?;
+        let estimates = self.estimate_amendment(&contract, &plan_id, &items, v.start, today)?;
+        Ok(Draft { plan_id, items, estimates, nothing_due: true })
+    }
+
+    fn is_addon(&self, product_id: Option<&str>) -> bool {
+        product_id.is_some_and(|p| self.entitlements.iter().any(|e| e.product_id.as_deref() == Some(p)))
+    }
+
+    fn apply_overrides(
+        &self,
+        plan: &str,
+        items: &mut Vec<Item>,
+        overrides: &[wire::ProductOverride],
+    ) -> Result<(), ApiError> {
+        for o in overrides {
+            let pos = items
+                .iter()
+                .position(|i| self.pricings.get(&i.pricing_id).is_some_and(|p| p.product_id == o.product_id))
+                .ok_or_else(|| ApiError::bad(format!("Product {} is not part of plan {plan}", o.product_id)))?;
+            if o.is_enabled == Some(false) || o.quantity == Some(0) {
+                items.remove(pos);
+            } else if let Some(q) = o.quantity {
+                items[pos].quantity = q;
+            }
+        }
+        Ok(())
+    }
+
+    fn line(
+        &self,
+        item: &Item,
+        start: NaiveDate,
+        end: Option<NaiveDate>,
+        free: bool,
+    ) -> Option<wire::EstimateLineItem> {
+        let p = self.pricings.get(&item.pricing_id)?;
+        let amount = if free { Decimal::ZERO } else { p.amount(item.quantity) };
+        Some(wire::EstimateLineItem {
+            id: Some(item.id.clone()),
+            name: self.product(&p.product_id).map(|pr| pr.name.clone()).unwrap_or_default(),
+            description: Some(if free { format!("{} (trial)", p.name) } else { p.name.clone() }),
+            quantity: Decimal::from(item.quantity),
+            unit_price: Some(if free { Decimal::ZERO } else { p.unit_amount }),
+            amount,
+            currency: Some(p.currency.code().to_string()),
+            period: Some(wire::LinePeriod { start_date: Some(format_date(start)), end_date: end.map(format_date) }),
+        })
+    }
+
+    fn invoice_estimate(&self, lines: Vec<wire::EstimateLineItem>, currency: Currency) -> wire::InvoiceEstimate {
+        let total: Decimal = lines.iter().map(|l| Money::new(l.amount, currency).rounded().amount()).sum();
+        wire::InvoiceEstimate { total, currency: currency.code().to_string(), subtotal: Some(total), line_items: lines }
+    }
+
+    /// First invoice and the one after it for a new contract; a trial charges nothing now.
+    fn estimate_new(&self, plan_id: &str, items: &[Item], start: NaiveDate, end: Option<NaiveDate>) -> wire::Estimates {
+        let Some(plan) = self.plan(plan_id) else { return wire::Estimates::default() };
+        let (currency, period) = (plan.currency, plan.period);
+        let trial_end = plan.trial_days.filter(|d| *d > 0).map(|d| add_days(start, i64::from(d)));
+        let first_paid = trial_end.unwrap_or(start);
+        let period_end = |s: NaiveDate| period.advance(s).map(day_before);
+        let current: Vec<_> = match trial_end {
+            Some(t) => items.iter().filter_map(|i| self.line(i, start, Some(day_before(t)), true)).collect(),
+            None => items.iter().filter_map(|i| self.line(i, start, period_end(start), false)).collect(),
+        };
+        let next_start = if trial_end.is_some() { Some(first_paid) } else { period.advance(start) };
+        let next = next_start.filter(|n| end.is_none_or(|e| *n <= e)).map(|n| {
+            let lines = items.iter().filter_map(|i| self.line(i, n, period_end(n), false)).collect();
+            self.invoice_estimate(lines, currency)
+        });
+        wire::Estimates { current_invoice: Some(self.invoice_estimate(current, currency)), next_invoice: next }
+    }
+
+    /// Prorated by day with the same engine the console uses locally for other providers:
+    /// credit for the unused old plan, charge for the rest of the period on the new one.
+    fn estimate_amendment(
+        &self,
+        c: &Contract,
+        plan_id: &str,
+        items: &[Item],
+        on: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<wire::Estimates, ApiError> {
+        let plan = self.plan(plan_id).ok_or_else(|| ApiError::not_found("Plan"))?;
+        let new_amount = Money::new(self.items_amount(items), c.currency);
+        let label = |name: &str| format!("{name} ({})", plan.period.label());
+        let line = |d: String, a: Money, q: Decimal, s: Option<NaiveDate>, e: Option<NaiveDate>| {
+            amendment_line(c.currency, d, a, q, s, e)
+        };
+        let in_trial = c.current_phase(on).is_some_and(|p| p.kind == PhaseKind::Trial);
+        let bounds = c.period(self, on).ok_or_else(|| ApiError::bad("Contract has no recurring billing period"))?;
+        // In a trial, or scheduled for a renewal date, nothing is prorated: the new plan is
+        // simply what the next invoice bills.
+        let renewal = on > today && on == bounds.0;
+        if in_trial || renewal {
+            let from = if renewal { on } else { bounds.1 };
+            let next = line(label(&plan.name), new_amount, Decimal::ONE, Some(from), plan.period.advance(from));
+            return Ok(wire::Estimates {
+                current_invoice: Some(self.invoice_estimate(Vec::new(), c.currency)),
+                next_invoice: Some(self.invoice_estimate(vec![next], c.currency)),
+            });
+        }
+        let old = c.billing_phase(on).ok_or_else(|| ApiError::bad("Contract has no phases"))?;
+        let old_name = self.plan(&old.plan_id).map(|p| p.name.clone()).unwrap_or_else(|| "current plan".into());
+        let term = CurrentTerm {
+            description: old_name,
+            amount: Money::new(self.items_amount(&old.items), c.currency),
+            period_start: bounds.0,
+            period_end: bounds.1,
+        };
+        let same_period = self.phase_period(old) == Some(plan.period);
+        let item =
+            PricedItem { description: label(&plan.name), unit_amount: new_amount, quantity: 1, period: plan.period };
+        let e = estimate_change(&term, &item, on, same_period).map_err(|e| ApiError::bad(e.to_string()))?;
+        let to_wire = |inv: &crate::billing::Invoice| {
+            let lines = inv
+                .lines
+                .iter()
+                .map(|l| line(l.description.clone(), l.amount, l.quantity, l.period_start, l.period_end))
+                .collect();
+            self.invoice_estimate(lines, c.currency)
+        };
+        Ok(wire::Estimates {
+            current_invoice: Some(to_wire(&e.current_invoice)),
+            next_invoice: e.next_invoice.as_ref().map(to_wire),
+        })
+    }
+
+    /// `POST /checkouts/{id}/confirm`: only a pending or paid checkout.
+    pub fn confirm_checkout(&mut self, id: &str, now: DateTime<Utc>) -> Result<wire::ConfirmResponse, ApiError> {
+        let c = self.checkouts.get(id).ok_or_else(|| ApiError::not_found("Checkout"))?;
+        match c.effective_status(now) {
+            "pending" | "payment_succeeded" => {}
+            "open" => {
+                return Err(ApiError::bad(
+                    "Checkout is awaiting payment; only pending or paid checkouts can be confirmed",
+                ));
+            }
+            "expired" => return Err(ApiError::bad("Checkout has expired")),
+            other => return Err(ApiError::bad(format!("Checkout is already {other}"))),
+        }
+        let contract_id = self.complete(id, false, now)?;
+        let c = self.checkouts.get(id).ok_or_else(|| ApiError::not_found("Checkout"))?;
+        Ok(wire::ConfirmResponse {
+            id: id.to_string(),
+            checkout_status: c.status.clone(),
+            contract_id: Some(contract_id),
+            message: Some("Checkout confirmed successfully".into()),
+            created_at: Some(super::render::iso_z(c.created)),
+            updated_at: Some(super::render::iso_z(c.updated)),
+        })
+    }
+
+    /// Creates the contract or applies the amendment; `paid` says the hosted page collected
+    /// the first charge.
+    fn complete(&mut self, id: &str, paid: bool, now: DateTime<Utc>) -> Result<String, ApiError> {
+        let c = self.checkouts.get(id).cloned().ok_or_else(|| ApiError::not_found("Checkout"))?;
+        let contract_id = match &c.contract_id {
+            Some(cid) => self.amend(cid, &c, paid, now)?,
+            None => self.start_contract(&c, paid, now)?,
+        };
+        if let Some(stored) = self.checkouts.get_mut(id) {
+            stored.status = "contract_created".into();
+            stored.contract_id = Some(contract_id.clone());
+            stored.updated = now;
+        }
+        Ok(contract_id)
+    }
+
+    fn start_contract(&mut self, c: &Checkout, paid: bool, now: DateTime<Utc>) -> Result<String, ApiError> {
+        let plan_id = c.plan_id.clone().ok_or_else(|| ApiError::bad("Checkout has no plan"))?;
+        let customer_id = match c.customer_id.clone() {
+            Some(id) => id,
+            None => {
+                let name = format!("Guest checkout {}", &c.id[..8.min(c.id.len())]);
+                self.insert_customer(None, name, None, None, Default::default(), now).id.clone()
+            }
+        };
+        let contract = self.new_contract(&customer_id, &plan_id, c.items.clone(), c.start, c.end, now);
+        let (id, currency) = (contract.id.clone(), contract.currency);
+        self.push_contract(contract);
+        if let Some(inv) = c.estimates.current_invoice.as_ref().filter(|i| !i.total.is_zero()) {
+            let end = self.plan(&plan_id).and_then(|p| p.period.advance(c.start)).unwrap_or(c.start);
+            let status = if paid { "paid" } else { "approved" };
+            self.push_invoice(&id, &customer_id, currency, c.start, end, inv.total, status);
+        }
+        if let Some(s) = self.checkouts.get_mut(&c.id) {
+            s.customer_id = Some(customer_id);
+        }
+        Ok(id)
+    }
+
+    /// Ends the current phase the day before the change and adds one with the new plan;
+    /// a change of cadence restarts the billing anchor on the change date.
+    fn amend(&mut self, contract_id: &str, c: &Checkout, paid: bool, now: DateTime<Utc>) -> Result<String, ApiError> {
+        let plan_id = c.plan_id.clone().ok_or_else(|| ApiError::bad("Checkout has no plan"))?;
+        let new_period = self.plan(&plan_id).map(|p| p.period);
+        let old_period =
+            self.contract(contract_id).and_then(|k| k.billing_phase(c.start)).and_then(|p| self.phase_period(p));
+        let ids = [uuid(&mut self.rng), uuid(&mut self.rng)];
+        let charge = c.estimates.current_invoice.as_ref().map(|i| i.total).unwrap_or_default();
+        let k = self.contract_mut(contract_id).ok_or_else(|| ApiError::not_found("Contract"))?;
+        // A change during a trial keeps the trial: the new plan is tried until the trial ends.
+        let trial_end = k.current_phase(c.start).filter(|p| p.kind == PhaseKind::Trial).and_then(|p| p.end);
+        k.phases.retain(|p| p.start <= c.start);
+        if k.phases.last().is_some_and(|p| p.start == c.start) {
+            k.phases.pop();
+        }
+        if let Some(last) = k.phases.last_mut() {
+            last.end = Some(day_before(c.start));
+        }
+        let [first_id, second_id] = ids;
+        let (items, end, start) = (c.items.clone(), k.end, c.start);
+        match trial_end.and_then(|t| Some((t, t.succ_opt()?))) {
+            Some((last_trial_day, paid_from)) => {
+                let trial = Phase {
+                    id: first_id,
+                    plan_id: plan_id.clone(),
+                    kind: PhaseKind::Trial,
+                    start,
+                    end: Some(last_trial_day),
+                    items: items.clone(),
+                };
+                k.phases.push(trial);
+                k.phases.push(Phase { id: second_id, plan_id, kind: PhaseKind::Active, start: paid_from, end, items });
+                k.anchor = paid_from;
+            }
+            None => {
+                k.phases.push(Phase { id: first_id, plan_id, kind: PhaseKind::Active, start, end, items });
+                if new_period != old_period {
+                    k.anchor = start;
+                }
+            }
+        }
+        k.updated = now;
+        let (cust, cur) = (k.customer_id.clone(), k.currency);
+        if charge > Decimal::ZERO && c.start <= now.date_naive() {
+            let end = new_period.and_then(|p| p.advance(c.start)).unwrap_or(c.start);
+            self.push_invoice(contract_id, &cust, cur, c.start, end, charge, if paid { "paid" } else { "approved" });
+        }
+        Ok(contract_id.to_string())
+    }
+
+    /// `PATCH /contract_v2/{id}/expire`: the contract runs until the end of `date` (today by
+    /// default), then reads as expired.
+    pub fn expire(&mut self, id: &str, date: Option<NaiveDate>, now: DateTime<Utc>) -> Result<(), ApiError> {
+        let today = now.date_naive();
+        let k = self.contract_mut(id).ok_or_else(|| ApiError::not_found("Contract"))?;
+        match k.effective_status(today) {
+            "expired" => return Err(ApiError::bad("Contract is already expired")),
+            "active" | "paused" => {}
+            other => {
+                return Err(ApiError::bad(format!(
+                    "Only active or paused contracts can be expired; this one is {other}"
+                )));
+            }
+        }
+        let date = date.unwrap_or(today);
+        if date < today {
+            return Err(ApiError::bad("expiry_date cannot be in the past"));
+        }
+        if date < k.start {
+            return Err(ApiError::bad("expiry_date must be on or after the contract start date"));
+        }
+        k.end = Some(date);
+        k.phases.retain(|p| p.start <= date);
+        for p in &mut k.phases {
+            p.end = Some(p.end.map_or(date, |e| e.min(date)));
+        }
+        k.updated = now;
+        Ok(())
+    }
+
+    /// `GET /entitlements/customer/unique/{id}`: grants of live contracts' current phases add
+    /// up; grants of ended phases and expired contracts count as expired; paused ones neither.
+    pub fn entitlement_totals(
+        &self,
+        customer_id: &str,
+        today: NaiveDate,
+    ) -> Result<Vec<wire::EntitlementTotal>, ApiError> {
+        if self.customer(customer_id).is_none() {
+            return Err(ApiError::not_found("Customer"));
+        }
+        let mut totals: BTreeMap<usize, (i64, i64, i64)> = BTreeMap::new();
+        let index = |id: &str| self.entitlements.iter().position(|e| e.id == id);
+        for &ci in self.contracts_by_customer.get(customer_id).map(Vec::as_slice).unwrap_or_default() {
+            let k = &self.contracts[ci];
+            let status = k.effective_status(today);
+            if matches!(status, "draft" | "paused") {
+                continue;
+            }
+            let current = k.current_phase(today).map(|p| p.id.clone()).filter(|_| status == "active");
+            for phase in k.phases.iter().filter(|p| p.start <= today) {
+                let live = current.as_deref() == Some(phase.id.as_str());
+                let mut counted_usage = Vec::new();
+                for item in &phase.items {
+                    let Some(pricing) = self.pricings.get(&item.pricing_id) else { continue };
+                    for g in &pricing.grants {
+                        let Some(e) = index(&g.entitlement_id) else { continue };
+                        let row = totals.entry(e).or_default();
+                        if !live {
+                            row.2 += 1;
+                            continue;
+                        }
+                        row.0 += g.per_unit.saturating_mul(item.quantity);
+                        if !counted_usage.contains(&e) {
+                            counted_usage.push(e);
+                            row.1 += k.usage.get(&g.entitlement_id).copied().unwrap_or(0);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(totals
+            .into_iter()
+            .map(|(e, (quantity, used, expired))| wire::EntitlementTotal {
+                entitlement: super::render::entitlement_definition(&self.entitlements[e]),
+                total_quantity: Decimal::from(quantity),
+                total_quantity_used: Decimal::from(if self.entitlements[e].kind == EntKind::Credits {
+                    used
+                } else {
+                    0
+                }),
+                total_expired_entitlements: expired,
+            })
+            .collect())
+    }
+}
+
+/// One line of an amendment estimate; `end` is exclusive here and inclusive on the wire.
+fn amendment_line(
+    currency: Currency,
+    description: String,
+    amount: Money,
+    quantity: Decimal,
+    start: Option<NaiveDate>,
+    end: Option<NaiveDate>,
+) -> wire::EstimateLineItem {
+    wire::EstimateLineItem {
+        name: description,
+        quantity,
+        amount: amount.amount(),
+        currency: Some(currency.code().to_string()),
+        period: Some(wire::LinePeriod {
+            start_date: start.map(format_date),
+            end_date: end.map(day_before).map(format_date),
+        }),
+        ..Default::default()
+    }
+}
+
+impl HostedCheckout for State {
+    fn owns_checkout(&self, session_id: &str) -> bool {
+        self.checkouts.contains_key(session_id)
+    }
+
+    fn summary(&self, session_id: &str) -> Option<OrderSummary> {
+        let c = self.checkouts.get(session_id)?;
+        let inv = c.estimates.current_invoice.as_ref()?;
+        let currency = Currency::from_code(&inv.currency).ok()?;
+        let money = |d: Decimal| Money::new(d, currency).to_string();
+        let mut lines = Vec::new();
+        for l in &inv.line_items {
+            let label = if l.quantity == Decimal::ONE {
+                l.name.clone()
+            } else {
+                format!("{} × {}", l.name, l.quantity.normalize())
+            };
+            lines.push((label, money(l.amount)));
+        }
+        if let Some(plan) = c.plan_id.as_deref().and_then(|p| self.plan(p)) {
+            lines.insert(0, (format!("{} ({}, {})", plan.name, plan.period.label(), plan.currency), String::new()));
+        }
+        let customer = c
+            .customer_id
+            .as_deref()
+            .and_then(|id| self.customer(id))
+            .map(|cu| cu.name.clone())
+            .unwrap_or_else(|| "a guest customer".into());
+        Some(OrderSummary {
+            provider: "Zenskar",
+            session_id: c.id.clone(),
+            paid: c.status == "contract_created",
+            customer,
+            lines,
+            total: money(inv.total),
+            success_url: c.success_url.clone(),
+        })
+    }
+
+    fn pay(&mut self, session_id: &str, card: &str) -> Result<OrderSummary, PayError> {
+        let digits: String = card.chars().filter(char::is_ascii_digit).collect();
+        if digits == CARD_DECLINED.replace(' ', "") {
+            return Err(PayError::Declined);
+        }
+        let now = Utc::now();
+        let status = self.checkouts.get(session_id).map(|c| c.effective_status(now).to_string());
+        match status.as_deref() {
+            None => return Err(PayError::Unavailable("no such checkout".into())),
+            Some("contract_created") => return Err(PayError::AlreadyPaid),
+            Some("expired") => return Err(PayError::Unavailable("This checkout has expired.".into())),
+            Some(_) => {}
+        }
+        self.complete(session_id, true, now).map_err(|e| match e {
+            ApiError::Detail(_, m) => PayError::Unavailable(m),
+            ApiError::Validation(_) => PayError::Unavailable("the checkout is not valid".into()),
+        })?;
+        self.summary(session_id).ok_or_else(|| PayError::Unavailable("checkout vanished".into()))
+    }
+}

@@ -4,6 +4,8 @@
 
 pub mod entitle;
 pub mod map;
+#[cfg(test)]
+mod tests;
 pub mod wire;
 
 use std::collections::HashMap;

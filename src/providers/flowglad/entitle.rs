@@ -55,15 +55,58 @@ fn subscription_entitlements(sub: &wire::SubscriptionDetails, catalog: &Catalog)
         wire::Renewal::Renewing(r) => r.current_billing_period_end.and_then(datetime).map(|d| d.to_rfc3339()),
         wire::Renewal::NonRenewing => None,
     };
-    let mut out = Vec::new();
     let mut grants: BTreeMap<String, Grant> = BTreeMap::new();
-    let live = experimental.feature_items.iter().filter(|f| f.expired_at.is_none() && f.detached_at.is_none());
-    for item in live {
+    let mut out = feature_entitlements(&experimental.feature_items, catalog, &mut grants);
+    for balance in &experimental.usage_meter_balances {
+        let grant = grants.remove(&balance.id);
+        let remaining = whole(&balance.available_balance);
+        let limit = grant.as_ref().map(|g| g.amount);
+        let used = limit.map_or((-remaining).max(0), |l| l - remaining);
+        let resets_at = grant.filter(|g| g.renews_each_period).and(period_end.clone());
+        out.push(meter(balance.slug.clone(), balance.name.clone(), limit, used, remaining, resets_at));
+    }
+    // Credits granted on a meter the subscription has no balance row for yet.
+    for (meter_id, grant) in grants {
+        let (slug, name) =
+            catalog.meter_slug(&meter_id).map_or((meter_id.clone(), meter_id.clone()), |(s, n)| (s.into(), n.into()));
+        let resets_at = grant.renews_each_period.then(|| period_end.clone()).flatten();
+        out.push(meter(slug, name, Some(grant.amount), 0, grant.amount, resets_at));
+    }
+    out
+}
+
+fn meter(
+    id: String,
+    name: String,
+    limit: Option<i64>,
+    used: i64,
+    remaining: i64,
+    resets_at: Option<String>,
+) -> Entitlement {
+    Entitlement {
+        feature_id: id,
+        name: Some(name),
+        has_access: remaining > 0,
+        kind: EntitlementKind::Meter { limit, used, remaining: Some(remaining), hard_limit: false },
+        resets_at,
+    }
+}
+
+/// Toggles and resources become entitlements; credit grants are collected per meter for
+/// the balances.
+fn feature_entitlements(
+    items: &[wire::SubscriptionItemFeature],
+    catalog: &Catalog,
+    grants: &mut BTreeMap<String, Grant>,
+) -> Vec<Entitlement> {
+    let mut out = Vec::new();
+    for item in items.iter().filter(|f| f.expired_at.is_none() && f.detached_at.is_none()) {
+        let amount = item.amount.unwrap_or(0);
         match item.kind.as_str() {
             wire::FEATURE_CREDIT_GRANT => {
                 let Some(meter) = item.usage_meter_id.clone() else { continue };
                 let grant = grants.entry(meter).or_insert(Grant { amount: 0, renews_each_period: false });
-                grant.amount += item.amount.unwrap_or(0);
+                grant.amount += amount;
                 grant.renews_each_period |= item.renewal_frequency.as_deref() == Some("every_billing_period");
             }
             wire::FEATURE_RESOURCE => {
@@ -75,8 +118,8 @@ fn subscription_entitlements(sub: &wire::SubscriptionDetails, catalog: &Catalog)
                 out.push(Entitlement {
                     feature_id: id,
                     name: Some(name),
-                    has_access: item.amount.unwrap_or(0) > 0,
-                    kind: EntitlementKind::Customizable { value: item.amount.unwrap_or(0).to_string() },
+                    has_access: amount > 0,
+                    kind: EntitlementKind::Customizable { value: amount.to_string() },
                     resets_at: None,
                 });
             }
@@ -88,39 +131,6 @@ fn subscription_entitlements(sub: &wire::SubscriptionDetails, catalog: &Catalog)
                 resets_at: None,
             }),
         }
-    }
-    for balance in &experimental.usage_meter_balances {
-        let grant = grants.remove(&balance.id);
-        let remaining = whole(&balance.available_balance);
-        let limit = grant.as_ref().map(|g| g.amount);
-        out.push(Entitlement {
-            feature_id: balance.slug.clone(),
-            name: Some(balance.name.clone()),
-            has_access: remaining > 0,
-            kind: EntitlementKind::Meter {
-                limit,
-                used: limit.map_or((-remaining).max(0), |l| l - remaining),
-                remaining: Some(remaining),
-                hard_limit: false,
-            },
-            resets_at: grant.filter(|g| g.renews_each_period).and(period_end.clone()),
-        });
-    }
-    for (meter, grant) in grants {
-        let (slug, name) =
-            catalog.meter_slug(&meter).map_or((meter.clone(), meter.clone()), |(s, n)| (s.into(), n.into()));
-        out.push(Entitlement {
-            feature_id: slug,
-            name: Some(name),
-            has_access: grant.amount > 0,
-            kind: EntitlementKind::Meter {
-                limit: Some(grant.amount),
-                used: 0,
-                remaining: Some(grant.amount),
-                hard_limit: false,
-            },
-            resets_at: grant.renews_each_period.then(|| period_end.clone()).flatten(),
-        });
     }
     out
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde_json::Number;
 
@@ -381,6 +381,30 @@ fn decimal(n: &Number) -> Decimal {
     n.to_string().parse().unwrap_or(Decimal::ZERO)
 }
 
+/// The prorated charge of an immediate change, when there is one.
+fn proration_line(
+    p: &wire::PreviewAdjustResponse,
+    amount: &Number,
+    currency: Currency,
+    names: &str,
+    effective: Option<NaiveDate>,
+    period_end: Option<NaiveDate>,
+) -> Result<Vec<EstimateLine>, ProviderError> {
+    let amount = minor_money(amount, currency)?;
+    if amount.is_zero() {
+        return Ok(Vec::new());
+    }
+    let left = p.percent_through_billing_period.as_ref().map(|f| (Decimal::ONE - decimal(f)) * Decimal::ONE_HUNDRED);
+    let left = left.map(|l| format!(", {}% of the period left", l.round())).unwrap_or_default();
+    Ok(vec![EstimateLine {
+        description: format!("Prorated change to {names}{left}"),
+        quantity: Decimal::ONE,
+        amount,
+        period_start: effective,
+        period_end,
+    }])
+}
+
 /// `preview-adjust` as an estimate: the proration charged now (immediate changes only;
 /// Flowglad never refunds downgrades) and the next regular invoice at the new items' prices.
 pub fn preview_estimate(p: &wire::PreviewAdjustResponse, currency: Currency) -> Result<Estimate, ProviderError> {
@@ -394,22 +418,10 @@ pub fn preview_estimate(p: &wire::PreviewAdjustResponse, currency: Currency) -> 
     let period_end = p.billing_period_end.and_then(datetime).map(|d| d.date_naive());
     let items = p.new_subscription_items.as_deref().unwrap_or_default();
     let names = items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(", ");
-    let mut now_lines = Vec::new();
-    if let (true, Some(amount)) = (immediate, &p.proration_amount) {
-        let amount = minor_money(amount, currency)?;
-        if !amount.is_zero() {
-            let left =
-                p.percent_through_billing_period.as_ref().map(|f| (Decimal::ONE - decimal(f)) * Decimal::ONE_HUNDRED);
-            let left = left.map(|l| format!(", {}% of the period left", l.round())).unwrap_or_default();
-            now_lines.push(EstimateLine {
-                description: format!("Prorated change to {names}{left}"),
-                quantity: Decimal::ONE,
-                amount,
-                period_start: effective,
-                period_end,
-            });
-        }
-    }
+    let now_lines = match (immediate, &p.proration_amount) {
+        (true, Some(amount)) => proration_line(p, amount, currency, &names, effective, period_end)?,
+        _ => Vec::new(),
+    };
     let next_date = if immediate { period_end } else { effective.or(period_end) };
     let mut next_lines = Vec::new();
     for item in items {

@@ -55,40 +55,7 @@ impl State {
             (Some(ext), false) => Some(self.find_customer(ext)?),
             (None, _) => None,
         };
-        let kind = match input.kind.as_str() {
-            wire::CHECKOUT_PRODUCT => self.product_checkout(&input, anonymous)?,
-            wire::CHECKOUT_ACTIVATE_SUBSCRIPTION => {
-                let target = input.target_subscription_id.clone().ok_or_else(|| {
-                    ApiError::issue(&["checkoutSession", "targetSubscriptionId"], "invalid_type", MISSING_STRING)
-                })?;
-                let sub = &self.subscriptions[self.find_subscription(&target)?];
-                if Some(sub.customer) != customer {
-                    return Err(ApiError::bad_request(format!(
-                        "Subscription {target} does not belong to this customer"
-                    )));
-                }
-                if sub.status != "incomplete" {
-                    return Err(ApiError::bad_request(format!(
-                        "Subscription {target} is {}; only incomplete subscriptions can be activated",
-                        sub.status
-                    )));
-                }
-                CheckoutKind::Activate { target }
-            }
-            _ => {
-                if let Some(target) = &input.target_subscription_id
-                    && Some(self.subscriptions[self.find_subscription(target)?].customer) != customer
-                {
-                    return Err(ApiError::bad_request(format!(
-                        "Subscription {target} does not belong to this customer"
-                    )));
-                }
-                CheckoutKind::AddPaymentMethod {
-                    target: input.target_subscription_id.clone(),
-                    update_all: input.automatically_update_subscriptions,
-                }
-            }
-        };
+        let kind = self.checkout_kind(&input, customer, anonymous)?;
         let now = now_ms();
         let id = self.id("chckt_session");
         self.checkouts.insert(
@@ -109,6 +76,47 @@ impl State {
             },
         );
         Ok(id)
+    }
+
+    /// The session type with its target, checked against the customer.
+    fn checkout_kind(
+        &self,
+        input: &wire::CheckoutSessionInput,
+        customer: Option<usize>,
+        anonymous: bool,
+    ) -> Result<CheckoutKind, ApiError> {
+        let owned_by_customer = |target: &str| -> Result<&Subscription, ApiError> {
+            let sub = &self.subscriptions[self.find_subscription(target)?];
+            if Some(sub.customer) != customer {
+                return Err(ApiError::bad_request(format!("Subscription {target} does not belong to this customer")));
+            }
+            Ok(sub)
+        };
+        match input.kind.as_str() {
+            wire::CHECKOUT_PRODUCT => self.product_checkout(input, anonymous),
+            wire::CHECKOUT_ACTIVATE_SUBSCRIPTION => {
+                let target = input.target_subscription_id.clone().ok_or_else(|| {
+                    ApiError::issue(&["checkoutSession", "targetSubscriptionId"], "invalid_type", MISSING_STRING)
+                })?;
+                let sub = owned_by_customer(&target)?;
+                if sub.status != "incomplete" {
+                    return Err(ApiError::bad_request(format!(
+                        "Subscription {target} is {}; only incomplete subscriptions can be activated",
+                        sub.status
+                    )));
+                }
+                Ok(CheckoutKind::Activate { target })
+            }
+            _ => {
+                if let Some(target) = &input.target_subscription_id {
+                    owned_by_customer(target)?;
+                }
+                Ok(CheckoutKind::AddPaymentMethod {
+                    target: input.target_subscription_id.clone(),
+                    update_all: input.automatically_update_subscriptions,
+                })
+            }
+        }
     }
 
     fn product_checkout(&self, input: &wire::CheckoutSessionInput, anonymous: bool) -> Result<CheckoutKind, ApiError> {

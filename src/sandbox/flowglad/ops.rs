@@ -134,15 +134,8 @@ impl State {
         Ok((price, quantity))
     }
 
-    /// Validates an adjustment. `Ok(Err(reason))` is a change Flowglad refuses (preview
-    /// answers `canAdjust: false`, adjust a 400); `Err` is bad input or a missing record.
-    pub fn plan_adjustment(
-        &self,
-        id: &str,
-        adj: &wire::Adjustment,
-        now: Ms,
-    ) -> Result<Result<AdjustPlan, String>, ApiError> {
-        let sub_index = self.find_subscription(id)?;
+    /// The new items of a well-formed adjustment, or the zod-style issue.
+    fn adjustment_items(&self, adj: &wire::Adjustment) -> Result<Vec<(usize, i64)>, ApiError> {
         if ![wire::TIMING_IMMEDIATELY, wire::TIMING_AT_PERIOD_END, wire::TIMING_AUTO].contains(&adj.timing.as_str()) {
             return Err(ApiError::issue(&["adjustment", "timing"], "invalid_union", "Invalid input"));
         }
@@ -153,38 +146,46 @@ impl State {
                 "Too small: expected array to have >=1 items",
             ));
         }
-        let new_items = adj
-            .new_subscription_items
-            .iter()
-            .enumerate()
-            .map(|(i, it)| self.resolve_item(it, i))
-            .collect::<Result<Vec<_>, _>>()?;
-        let sub = &self.subscriptions[sub_index];
-        let Some((start, end)) = sub.period.filter(|_| sub.renews) else {
-            return Ok(Err("Non-renewing subscriptions cannot be adjusted".into()));
-        };
+        adj.new_subscription_items.iter().enumerate().map(|(i, it)| self.resolve_item(it, i)).collect()
+    }
+
+    /// Why Flowglad would refuse to move `sub` to these prices, if it would.
+    fn refusal(&self, sub: &Subscription, new_items: &[(usize, i64)]) -> Option<String> {
+        if !sub.renews || sub.period.is_none() {
+            return Some("Non-renewing subscriptions cannot be adjusted".into());
+        }
         if !sub.is_current() {
-            return Ok(Err(format!("Subscription is {} and cannot be adjusted", sub.status)));
+            return Some(format!("Subscription is {} and cannot be adjusted", sub.status));
         }
         let current = &self.prices[sub.price];
-        for &(p, _) in &new_items {
-            let price = &self.prices[p];
+        new_items.iter().map(|&(p, _)| &self.prices[p]).find_map(|price| {
             if price.currency != current.currency {
-                return Ok(Err(format!(
-                    "Price {} is in {}, the subscription bills in {}",
-                    price.slug,
-                    price.currency.code(),
-                    current.currency.code()
-                )));
+                let (new, old) = (price.currency.code(), current.currency.code());
+                Some(format!("Price {} is in {new}, the subscription bills in {old}", price.slug))
+            } else if price.interval() != current.interval() {
+                let every = current.period().label();
+                Some(format!("Price {} does not bill {every}; a subscription keeps its billing interval", price.slug))
+            } else {
+                None
             }
-            if price.interval() != current.interval() {
-                return Ok(Err(format!(
-                    "Price {} does not bill every {}; a subscription keeps its billing interval",
-                    price.slug,
-                    current.period().label()
-                )));
-            }
+        })
+    }
+
+    /// Validates an adjustment. `Ok(Err(reason))` is a change Flowglad refuses (preview
+    /// answers `canAdjust: false`, adjust a 400); `Err` is bad input or a missing record.
+    pub fn plan_adjustment(
+        &self,
+        id: &str,
+        adj: &wire::Adjustment,
+        now: Ms,
+    ) -> Result<Result<AdjustPlan, String>, ApiError> {
+        let sub_index = self.find_subscription(id)?;
+        let new_items = self.adjustment_items(adj)?;
+        let sub = &self.subscriptions[sub_index];
+        if let Some(reason) = self.refusal(sub, &new_items) {
+            return Ok(Err(reason));
         }
+        let (start, end) = sub.period.unwrap_or((now, now));
         let current_total = sub.live_total(now);
         let new_total: i64 = new_items.iter().map(|&(p, q)| self.prices[p].unit_price * q).sum();
         let is_upgrade = new_total > current_total;
@@ -200,6 +201,7 @@ impl State {
         let span = Decimal::from((end - start).max(1));
         let fraction_through = (Decimal::from(now - start) / span).clamp(Decimal::ZERO, Decimal::ONE);
         let prorate = adj.prorate_current_billing_period.unwrap_or(true);
+        // Upgrades pay the difference for the rest of the period; downgrades are never refunded.
         let proration = if timing == wire::TIMING_IMMEDIATELY && prorate && is_upgrade {
             let charge = Decimal::from(new_total - current_total) * (Decimal::ONE - fraction_through);
             i64::try_from(charge.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)).unwrap_or(0)
@@ -207,7 +209,9 @@ impl State {
             0
         };
         if proration > 0 && self.payment_method_for(sub).is_none() {
-            return Ok(Err("The customer has no payment method to charge the proration to; use an add_payment_method checkout first".into()));
+            return Ok(Err("The customer has no payment method to charge the proration to; \
+                 use an add_payment_method checkout first"
+                .into()));
         }
         let effective = if timing == wire::TIMING_IMMEDIATELY { now } else { end };
         Ok(Ok(AdjustPlan {

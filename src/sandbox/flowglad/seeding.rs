@@ -119,60 +119,8 @@ impl State {
 
     fn seed_product(&mut self, plan: &SeedPlan, features: &HashMap<String, (SeedFeatureType, usize)>, created: Ms) {
         let product = self.products.len();
-        let mut product_features = Vec::new();
-        for grant in &plan.grants {
-            let Some(&(kind, index)) = features.get(&grant.feature) else { continue };
-            let amount = grant.value.as_i64().unwrap_or(0);
-            let kind = match kind {
-                SeedFeatureType::Boolean if grant.value.as_bool() == Some(true) => {
-                    product_features.push(index);
-                    continue;
-                }
-                SeedFeatureType::Boolean => continue,
-                SeedFeatureType::Meter => FeatureKind::Credit { meter: index, amount },
-                SeedFeatureType::Customizable => FeatureKind::Resource { resource: index, amount },
-            };
-            let target = match kind {
-                FeatureKind::Credit { meter, .. } => self.meters[meter].name.clone(),
-                FeatureKind::Resource { resource, .. } => self.resources[resource].name.clone(),
-                FeatureKind::Toggle => String::new(),
-            };
-            let id = self.id("feature");
-            self.features.push(Feature {
-                id,
-                slug: format!("{}-{}", plan.id, grant.feature),
-                name: format!("{} {}", plan.name, target.to_lowercase()),
-                description: format!("{amount} {} with {}", target.to_lowercase(), plan.name),
-                kind,
-                created,
-            });
-            product_features.push(self.features.len() - 1);
-        }
-        let mut price_ids = Vec::new();
-        for (i, p) in plan.prices.iter().enumerate() {
-            let (Ok(currency), Ok(period)) = (Currency::from_code(&p.currency), ChargePeriod::parse(&p.period)) else {
-                continue;
-            };
-            let unit_price = Money::parse(&p.amount, currency).ok().and_then(|m| m.to_minor_units().ok()).unwrap_or(0);
-            let kind = match period.interval() {
-                Some((unit, count)) => PriceKind::Subscription { unit, count, trial_days: plan.trial_days },
-                None => PriceKind::SinglePayment,
-            };
-            let id = self.id("price");
-            let label = period.label().replace(' ', "-");
-            self.prices.push(Price {
-                id,
-                slug: format!("{}-{label}-{}", plan.id, currency.code().to_lowercase()),
-                name: format!("{} {} ({})", plan.name, period.label(), currency.code()),
-                product: Some(product),
-                kind,
-                unit_price,
-                currency,
-                is_default: i == 0,
-                created,
-            });
-            price_ids.push(self.prices.len() - 1);
-        }
+        let product_features = self.seed_plan_features(plan, features, created);
+        let price_ids = self.seed_prices(plan, product, created);
         let free = price_ids.iter().all(|&p| self.prices[p].unit_price == 0)
             && price_ids.iter().any(|&p| self.prices[p].interval().is_some());
         let id = self.id("prod");
@@ -186,6 +134,74 @@ impl State {
             features: product_features,
             created,
         });
+    }
+
+    /// Granted toggles as they are; meters and capacities as per-plan features, since a
+    /// Flowglad feature carries one amount.
+    fn seed_plan_features(
+        &mut self,
+        plan: &SeedPlan,
+        features: &HashMap<String, (SeedFeatureType, usize)>,
+        created: Ms,
+    ) -> Vec<usize> {
+        let mut out = Vec::new();
+        for grant in &plan.grants {
+            let Some(&(kind, index)) = features.get(&grant.feature) else { continue };
+            let amount = grant.value.as_i64().unwrap_or(0);
+            let (kind, target) = match kind {
+                SeedFeatureType::Boolean => {
+                    if grant.value.as_bool() == Some(true) {
+                        out.push(index);
+                    }
+                    continue;
+                }
+                SeedFeatureType::Meter => (FeatureKind::Credit { meter: index, amount }, &self.meters[index].name),
+                SeedFeatureType::Customizable => {
+                    (FeatureKind::Resource { resource: index, amount }, &self.resources[index].name)
+                }
+            };
+            let target = target.to_lowercase();
+            let feature = Feature {
+                id: self.id("feature"),
+                slug: format!("{}-{}", plan.id, grant.feature),
+                name: format!("{} {target}", plan.name),
+                description: format!("{amount} {target} with {}", plan.name),
+                kind,
+                created,
+            };
+            self.features.push(feature);
+            out.push(self.features.len() - 1);
+        }
+        out
+    }
+
+    fn seed_prices(&mut self, plan: &SeedPlan, product: usize, created: Ms) -> Vec<usize> {
+        let mut out = Vec::new();
+        for p in &plan.prices {
+            let (Ok(currency), Ok(period)) = (Currency::from_code(&p.currency), ChargePeriod::parse(&p.period)) else {
+                continue;
+            };
+            let unit_price = Money::parse(&p.amount, currency).ok().and_then(|m| m.to_minor_units().ok()).unwrap_or(0);
+            let kind = match period.interval() {
+                Some((unit, count)) => PriceKind::Subscription { unit, count, trial_days: plan.trial_days },
+                None => PriceKind::SinglePayment,
+            };
+            let label = period.label().replace(' ', "-");
+            let price = Price {
+                id: self.id("price"),
+                slug: format!("{}-{label}-{}", plan.id, currency.code().to_lowercase()),
+                name: format!("{} {} ({})", plan.name, period.label(), currency.code()),
+                product: Some(product),
+                kind,
+                unit_price,
+                currency,
+                is_default: out.is_empty(),
+                created,
+            };
+            self.prices.push(price);
+            out.push(self.prices.len() - 1);
+        }
+        out
     }
 
     fn seed_customers(&mut self, seed: &Seed, now: chrono::DateTime<Utc>) {

@@ -132,14 +132,24 @@ impl FlowgladClient {
         Ok(id)
     }
 
-    async fn catalog(&self) -> Result<Catalog> {
+    /// The pricing model, plus its resources when `resources` (only plan features need their
+    /// slugs; pricing a subscription does not).
+    async fn catalog_with(&self, resources: bool) -> Result<Catalog> {
         let id = self.pricing_model_id().await?;
         let path = format!("pricing-models/{}", encode(&id));
-        let (model, resources) = futures::try_join!(
-            self.get::<wire::PricingModelResponse>(&path, &[]),
-            self.get::<wire::ResourcesResponse>("resources", &[]),
-        )?;
-        Ok(Catalog::new(model.pricing_model, resources.resources))
+        let load_resources = async {
+            match resources {
+                true => self.get::<wire::ResourcesResponse>("resources", &[]).await.map(|r| r.resources),
+                false => Ok(Vec::new()),
+            }
+        };
+        let (model, resources) =
+            futures::try_join!(self.get::<wire::PricingModelResponse>(&path, &[]), load_resources)?;
+        Ok(Catalog::new(model.pricing_model, resources))
+    }
+
+    async fn catalog(&self) -> Result<Catalog> {
+        self.catalog_with(false).await
     }
 
     pub async fn billing(&self, external_id: &str) -> Result<wire::Billing> {
@@ -331,7 +341,7 @@ impl BillingProvider for FlowgladClient {
     }
 
     async fn list_plans(&self) -> Result<Vec<Plan>> {
-        self.catalog().await?.plans()
+        self.catalog_with(true).await?.plans()
     }
 
     async fn list_subscriptions(&self, customer_id: &str) -> Result<Vec<Subscription>> {

@@ -220,3 +220,28 @@ fn checkout_statuses_and_customers() {
     assert_eq!(map::checkout(r, Some("user_9".into())).customer_id.as_deref(), Some("user_9"));
     assert_eq!(map::checkout_status("failed"), crate::billing::CheckoutStatus::Unknown);
 }
+
+#[test]
+fn wrong_types_are_decode_errors_naming_the_field() {
+    let decode = |body: serde_json::Value| {
+        let response = crate::providers::http::ApiResponse {
+            provider: crate::billing::ProviderKind::Flowglad,
+            status: 200,
+            headers: Default::default(),
+            body: body.to_string().into(),
+            request_id: None,
+        };
+        response.json::<wire::Billing>().unwrap_err()
+    };
+    let mut sub = subscription(true, "active");
+    sub["subscriptionItems"] = json!([{"id": "si_1", "unitPrice": "39.00"}]);
+    let err = decode(json!({"customer": {"id": "c", "externalId": "u"}, "subscriptions": [sub]}));
+    assert_eq!(err.kind, ErrorKind::Decode);
+    assert!(err.message.contains("subscriptions[0]") && err.message.contains("unitPrice"), "{}", err.message);
+    let mut sub = subscription(true, "active");
+    sub["intervalCount"] = json!("one");
+    let err = decode(json!({"customer": {"id": "c", "externalId": "u"}, "subscriptions": [sub]}));
+    assert!(err.message.contains("subscriptions[0]") && err.message.contains("renewing fields"), "{}", err.message);
+    let err = decode(json!({"customer": {"id": "c"}}));
+    assert!(err.message.contains("externalId"), "{}", err.message);
+}

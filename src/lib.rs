@@ -6,4 +6,6 @@ pub mod cli;
 pub mod config;
 pub mod providers;
 pub mod sandbox;
+pub mod search;
+pub mod tui;
 pub mod util;

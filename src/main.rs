@@ -4,6 +4,7 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    till::tui::metrics::mark_process_start();
     let cli = match till::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -82,6 +82,30 @@ pub fn fold_accents(text: &str) -> String {
     out
 }
 
+/// Cuts `text` to at most `max` display columns, ending in "…" when anything was cut, so a
+/// name is never chopped mid-word without a sign. Wide characters (山田) count as two.
+pub fn ellipsize(text: &str, max: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if text.width() <= max {
+        return text.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in text.chars() {
+        let w = ch.width().unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        out.push(ch);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

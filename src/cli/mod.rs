@@ -1,6 +1,7 @@
 //! Command-line definitions (clap). Every headless command calls the same provider code as
 //! the console; stdout carries only data, everything else goes to stderr.
 
+mod console;
 mod run;
 mod table;
 
@@ -50,6 +51,10 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The interactive console (the default when no command is given).
+    Console(ConsoleArgs),
+    /// Where till keeps its config, data and log file.
+    Info,
     /// Customers: list, get, create.
     #[command(subcommand)]
     Customers(CustomersCmd),
@@ -140,6 +145,18 @@ pub struct CheckoutArgs {
     pub currency: Option<String>,
     #[arg(long)]
     pub ip: Option<std::net::IpAddr>,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ConsoleArgs {
+    /// Generate this many extra customers in the embedded sandbox (per provider).
+    #[arg(long, default_value_t = 0)]
+    pub sandbox_customers: usize,
+    #[arg(long, default_value_t = 1)]
+    pub sandbox_seed: u64,
+    /// Delay every embedded-sandbox response, e.g. 2s, to feel a slow provider.
+    #[arg(long, value_parser = parse_duration)]
+    pub sandbox_latency: Option<Duration>,
 }
 
 #[derive(Debug, Subcommand)]

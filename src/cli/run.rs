@@ -50,16 +50,15 @@ impl From<ProviderError> for Failure {
     }
 }
 
-fn failure(code: ExitCode, message: impl Into<String>) -> Failure {
+pub(crate) fn failure(code: ExitCode, message: impl Into<String>) -> Failure {
     Failure { message: message.into(), code }
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
-        None => {
-            eprintln!("{}", NO_COMMAND_HELP);
-            Ok(())
-        }
+        None => super::console::run(&cli.global, super::ConsoleArgs::default()).await,
+        Some(Command::Console(args)) => super::console::run(&cli.global, args).await,
+        Some(Command::Info) => super::console::info(),
         Some(Command::Sandbox(SandboxCmd::Serve(args))) => serve(args).await,
         Some(command) => headless(&cli.global, command).await,
     };
@@ -71,8 +70,6 @@ pub async fn run(cli: Cli) -> ExitCode {
         }
     }
 }
-
-const NO_COMMAND_HELP: &str = "till: the interactive console is not built yet; use the headless commands:\n  till customers list [--search TEXT] [--all]\n  till plans list\n  till subscriptions list --customer ID\n  till entitlements --customer ID\n  till checkout create --plan PLAN --period MONTHLY [--customer ID]\n  till sandbox serve --port 4010\nAdd --provider NAME and --json as needed; `till --help` lists everything.";
 
 /// The provider to talk to, plus the embedded sandbox when one had to be started
 /// (kept alive for the duration of the command).
@@ -145,7 +142,7 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
                 )
             })
         }
-        Command::Sandbox(_) => Ok(()),
+        Command::Sandbox(_) | Command::Console(_) | Command::Info => Ok(()),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Aligned plain-text tables for people; display width aware, so 山田 lines up with Müller.
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 /// Cells wider than this are cut with an ellipsis.
 const MAX_CELL: usize = 48;
@@ -36,24 +36,7 @@ fn push_row(out: &mut String, row: &[String], widths: &[usize]) {
     out.push('\n');
 }
 
-/// Cuts to `max` display columns, ending in "…" when anything was cut.
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.width() <= max {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for ch in text.chars() {
-        let w = ch.width().unwrap_or(0);
-        if used + w + 1 > max {
-            break;
-        }
-        out.push(ch);
-        used += w;
-    }
-    out.push('…');
-    out
-}
+pub use crate::util::ellipsize as truncate;
 
 #[cfg(test)]
 mod tests {

@@ -283,13 +283,14 @@ fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Applies `--latency` and records exchanges when capturing.
+/// Applies `--latency`, tags every response with an `x-request-id` (so errors can be traced
+/// the way real providers' can), and records exchanges when capturing.
 async fn delay_and_capture(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if !state.latency.is_zero() {
         tokio::time::sleep(state.latency).await;
     }
     let Some(capture) = state.capture.clone() else {
-        return next.run(request).await;
+        return with_request_id(next.run(request).await);
     };
     let method = request.method().to_string();
     let path = request.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();
@@ -305,5 +306,17 @@ async fn delay_and_capture(State(state): State<AppState>, request: Request, next
         status: parts.status.as_u16(),
         response_body: response_body.clone(),
     });
-    Response::from_parts(parts, Body::from(response_body))
+    with_request_id(Response::from_parts(parts, Body::from(response_body)))
+}
+
+fn with_request_id(mut response: Response) -> Response {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let headers = response.headers_mut();
+    if !headers.contains_key("x-request-id") {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let Ok(v) = axum::http::HeaderValue::from_str(&format!("req_sbx_{n:08x}")) {
+            headers.insert("x-request-id", v);
+        }
+    }
+    response
 }

@@ -453,8 +453,9 @@ pub struct EntitlementDetail {
     /// Open string: BOOLEAN, METER, CUSTOMIZABLE, and "FLAG" in one spec example.
     #[serde(default)]
     pub feature_type: String,
-    /// `yyyy-MM-dd HH:mm:ss`, explicitly not ISO 8601.
-    #[serde(default)]
+    /// `yyyy-MM-dd HH:mm:ss`, explicitly not ISO 8601. The spec types it as a non-null
+    /// string yet its own example sends null, so decoding accepts null and the sandbox omits it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reset_at: Option<String>,
     #[serde(default)]
     pub hard_limit: Option<bool>,

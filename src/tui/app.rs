@@ -1,0 +1,214 @@
+//! The message loop: input and task results in, pure state updates, effects out, and one
+//! draw only when something changed. Generic over the ratatui backend so tests drive the
+//! whole app on a `TestBackend`.
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, KeyEventKind};
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
+use super::metrics::Metrics;
+use super::state::messages::Msg;
+use super::state::{AppState, Effect, Mode};
+use super::tasks::Tasks;
+use super::view::{self, Theme};
+use crate::providers::BillingProvider;
+use crate::providers::log::RequestLog;
+
+/// What the console does outside itself: the clipboard and the browser. Tests record instead.
+pub trait Outside {
+    fn copy(&mut self, text: &str);
+    fn open(&mut self, url: &str);
+}
+
+/// Records copies and opens, for tests.
+#[derive(Default, Clone)]
+pub struct Recorder {
+    pub log: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Outside for Recorder {
+    fn copy(&mut self, text: &str) {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).push(format!("copy:{text}"));
+    }
+    fn open(&mut self, url: &str) {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).push(format!("open:{url}"));
+    }
+}
+
+pub struct App<B: Backend> {
+    pub terminal: Terminal<B>,
+    pub state: AppState,
+    theme: Theme,
+    tasks: Tasks,
+    rx: UnboundedReceiver<Msg>,
+    log: RequestLog,
+    outside: Box<dyn Outside + Send>,
+    dirty: bool,
+    pub metrics: Metrics,
+}
+
+impl<B: Backend> App<B> {
+    pub fn new(
+        backend: B,
+        providers: Vec<Arc<dyn BillingProvider>>,
+        log: RequestLog,
+        mode: Mode,
+        profile: &str,
+        outside: Box<dyn Outside + Send>,
+    ) -> io::Result<App<B>> {
+        let terminal = Terminal::new(backend).map_err(|e| io::Error::other(e.to_string()))?;
+        let size = terminal.size().map_err(|e| io::Error::other(e.to_string()))?;
+        let (tx, rx) = unbounded_channel();
+        let tasks = Tasks::new(providers.clone(), tx);
+        let state = AppState::new(providers, mode, profile, (size.width, size.height));
+        Ok(App {
+            terminal,
+            state,
+            theme: Theme::from_env(),
+            tasks,
+            rx,
+            log,
+            outside,
+            dirty: true,
+            metrics: Metrics::from_env(),
+        })
+    }
+
+    pub fn with_theme(mut self, theme: Theme) -> Self {
+        self.theme = theme;
+        self
+    }
+
+    /// Kicks off the first loads.
+    pub fn start(&mut self) {
+        let effects = self.state.ensure_loaded();
+        self.apply(effects);
+    }
+
+    fn apply(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Copy(text) => self.outside.copy(&text),
+                Effect::Open(url) => self.outside.open(&url),
+                Effect::SnapshotRequests => {
+                    let more = self.state.handle_msg(Msg::Requests(self.log.snapshot()));
+                    self.apply(more);
+                }
+                Effect::Quit => {}
+                other => self.tasks.run(other),
+            }
+        }
+        self.dirty = true;
+    }
+
+    pub fn handle_event(&mut self, event: Event) {
+        match event {
+            Event::Key(key) if key.kind == KeyEventKind::Press => {
+                self.metrics.key_received();
+                let effects = self.state.handle_key(key);
+                self.apply(effects);
+            }
+            Event::Resize(w, h) => {
+                self.state.size = (w, h);
+                // After a resize terminal and buffer can disagree; start from a clean screen.
+                let _ = self.terminal.clear();
+                let effects = self.state.ensure_loaded();
+                self.apply(effects);
+            }
+            _ => {}
+        }
+    }
+
+    pub fn handle_msg(&mut self, msg: Msg) {
+        if let Msg::Filtered { tab, .. } = &msg {
+            self.tasks.filter_finished(*tab);
+        }
+        let customers_arrived = matches!(msg, Msg::CustomersPage { .. });
+        let effects = self.state.handle_msg(msg);
+        if customers_arrived && self.state.row_count() > 0 {
+            self.metrics.customers_shown();
+        }
+        // New exchanges exist whenever a result arrives; keep an open request log current.
+        if matches!(self.state.overlay, super::state::Overlay::Requests(_)) {
+            let more = self.state.handle_msg(Msg::Requests(self.log.snapshot()));
+            self.apply(more);
+        }
+        self.apply(effects);
+    }
+
+    pub fn draw(&mut self) -> io::Result<()> {
+        if !self.dirty {
+            return Ok(());
+        }
+        let state = &self.state;
+        let theme = &self.theme;
+        self.terminal.draw(|f| view::draw(f, state, theme)).map_err(|e| io::Error::other(e.to_string()))?;
+        self.dirty = false;
+        self.metrics.frame_drawn();
+        Ok(())
+    }
+
+    /// Runs until quit, input ends or `shutdown` resolves. Draws only after a change; the
+    /// spinner timer exists only while something loads, so an idle console uses no CPU.
+    pub async fn run<S>(&mut self, mut input: S, shutdown: impl std::future::Future<Output = ()>) -> io::Result<()>
+    where
+        S: Stream<Item = io::Result<Event>> + Unpin,
+    {
+        tokio::pin!(shutdown);
+        self.start();
+        self.draw()?;
+        let mut spinner = tokio::time::interval(Duration::from_millis(100));
+        spinner.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        while !self.state.quit {
+            let loading = self.state.any_loading();
+            tokio::select! {
+                biased;
+                _ = &mut shutdown => break,
+                Some(msg) = self.rx.recv() => self.handle_msg(msg),
+                event = input.next() => match event {
+                    Some(Ok(e)) => self.handle_event(e),
+                    Some(Err(e)) => return Err(e),
+                    None => break,
+                },
+                _ = spinner.tick(), if loading => {
+                    self.state.spinner = self.state.spinner.wrapping_add(1);
+                    self.dirty = true;
+                }
+            }
+            // Batch whatever else is queued before drawing once.
+            while let Ok(msg) = self.rx.try_recv() {
+                self.handle_msg(msg);
+            }
+            self.draw()?;
+        }
+        self.metrics.flush();
+        Ok(())
+    }
+
+    /// Test helper: processes results until no task runs and nothing is queued, then draws.
+    pub async fn settle(&mut self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            while let Ok(msg) = self.rx.try_recv() {
+                self.handle_msg(msg);
+            }
+            if self.tasks.in_flight() == 0 && self.rx.is_empty() {
+                break;
+            }
+            if Instant::now() > deadline {
+                break;
+            }
+            match tokio::time::timeout(Duration::from_millis(20), self.rx.recv()).await {
+                Ok(Some(msg)) => self.handle_msg(msg),
+                _ => continue,
+            }
+        }
+        let _ = self.draw();
+    }
+}

@@ -1,0 +1,74 @@
+//! Where each pane goes for a terminal size. Shared by the view (to draw) and the state (to
+//! know how many rows a page is), so both agree.
+
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+
+use super::state::Pane;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Areas {
+    pub tabs: Rect,
+    /// Compact layout only: the row naming the panes.
+    pub pane_tabs: Option<Rect>,
+    pub customers: Option<Rect>,
+    pub subscriptions: Option<Rect>,
+    pub entitlements: Option<Rect>,
+    pub plans: Option<Rect>,
+    pub status: Rect,
+}
+
+impl Areas {
+    pub fn pane(&self, pane: Pane) -> Option<Rect> {
+        match pane {
+            Pane::Customers => self.customers,
+            Pane::Subscriptions => self.subscriptions,
+            Pane::Entitlements => self.entitlements,
+            Pane::Plans => self.plans,
+        }
+    }
+}
+
+/// Full layout from 120×32: customers on the left, the selected customer's subscriptions and
+/// entitlements and the plan catalog stacked on the right. Smaller: one pane at a time, named
+/// in a row of pane tabs.
+pub fn areas(area: Rect, compact: bool, focus: Pane) -> Areas {
+    let rows = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)])
+        .split(area);
+    let (tabs, body, status) = (rows[0], rows[1], rows[2]);
+    let mut out = Areas { tabs, status, ..Areas::default() };
+    if compact {
+        let parts = Layout::default()
+            .direction(Direction::Vertical)
+            .constraints([Constraint::Length(1), Constraint::Min(1)])
+            .split(body);
+        out.pane_tabs = Some(parts[0]);
+        let slot = Some(parts[1]);
+        match focus {
+            Pane::Customers => out.customers = slot,
+            Pane::Subscriptions => out.subscriptions = slot,
+            Pane::Entitlements => out.entitlements = slot,
+            Pane::Plans => out.plans = slot,
+        }
+        return out;
+    }
+    let cols = Layout::default()
+        .direction(Direction::Horizontal)
+        .constraints([Constraint::Percentage(54), Constraint::Percentage(46)])
+        .split(body);
+    let right = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Percentage(34), Constraint::Percentage(38), Constraint::Percentage(28)])
+        .split(cols[1]);
+    out.customers = Some(cols[0]);
+    out.subscriptions = Some(right[0]);
+    out.entitlements = Some(right[1]);
+    out.plans = Some(right[2]);
+    out
+}
+
+/// Rows of data a bordered table with a header shows in `rect`.
+pub fn table_rows(rect: Rect) -> usize {
+    rect.height.saturating_sub(3) as usize
+}

@@ -1,0 +1,69 @@
+//! The interactive console. This is the only module that imports ratatui or crossterm.
+
+pub mod action;
+pub mod app;
+pub mod keymap;
+pub mod layout;
+pub mod metrics;
+pub mod state;
+pub mod tasks;
+pub mod terminal;
+pub mod view;
+
+use std::sync::Arc;
+
+use crossterm::event::EventStream;
+
+use crate::providers::BillingProvider;
+use crate::providers::log::RequestLog;
+use app::{App, Outside};
+use state::Mode;
+
+/// Clipboard through OSC 52 (works over SSH where the terminal allows it) and the browser
+/// through `open`, detached so a text-mode browser cannot block the loop.
+struct RealOutside;
+
+impl Outside for RealOutside {
+    fn copy(&mut self, text: &str) {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::clipboard::CopyToClipboard::to_clipboard_from(text));
+    }
+
+    fn open(&mut self, url: &str) {
+        let url = url.to_string();
+        std::thread::spawn(move || {
+            if let Err(e) = open::that_detached(&url) {
+                tracing::warn!("could not open {url}: {e}");
+            }
+        });
+    }
+}
+
+/// Runs the console on the real terminal until the user quits or SIGTERM arrives.
+pub async fn run(
+    providers: Vec<Arc<dyn BillingProvider>>,
+    log: RequestLog,
+    mode: Mode,
+    profile: &str,
+) -> Result<(), String> {
+    let backend = terminal::init().map_err(|e| format!("cannot take over the terminal: {e}"))?;
+    // From here on, every exit path must restore the terminal.
+    let result = async {
+        let mut app =
+            App::new(backend, providers, log, mode, profile, Box::new(RealOutside)).map_err(|e| e.to_string())?;
+        app.run(EventStream::new(), sigterm()).await.map_err(|e| e.to_string())
+    }
+    .await;
+    terminal::restore();
+    result
+}
+
+async fn sigterm() {
+    #[cfg(unix)]
+    {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+            return;
+        }
+    }
+    std::future::pending::<()>().await
+}

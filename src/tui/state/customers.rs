@@ -1,0 +1,216 @@
+//! Customers: what each provider has sent so far, and how each tab looks at it (selection,
+//! scroll offset, filter). Pure data and update functions; no I/O.
+
+use std::collections::HashMap;
+
+use crate::billing::Customer;
+use crate::providers::{Page, ProviderError};
+use crate::search::{Corpus, haystack};
+
+/// Fetch the next page when the selection comes this close to the last loaded row.
+pub const PREFETCH_MARGIN: usize = 40;
+pub const PAGE_SIZE: u32 = 100;
+
+/// The customers one provider has returned, in list order, kept across navigation.
+#[derive(Default)]
+pub struct CustomerStore {
+    pub rows: Vec<Customer>,
+    pub corpus: Corpus,
+    index: HashMap<String, usize>,
+    pub next_cursor: Option<String>,
+    pub total: Option<u64>,
+    pub loading: bool,
+    /// Keep fetching pages until the end (after `G`).
+    pub load_all: bool,
+    pub error: Option<ProviderError>,
+    /// At least one page arrived (distinguishes "empty" from "not loaded yet").
+    pub loaded_once: bool,
+}
+
+impl CustomerStore {
+    pub fn exhausted(&self) -> bool {
+        self.loaded_once && self.next_cursor.is_none()
+    }
+
+    /// Appends a page; customers already present (e.g. added by a search) are skipped.
+    pub fn append(&mut self, page: Page<Customer>) {
+        let fresh: Vec<Customer> = page.items.into_iter().filter(|c| !self.index.contains_key(&c.id)).collect();
+        self.corpus.push_chunk(fresh.iter().map(haystack).collect());
+        for c in fresh {
+            self.index.insert(c.id.clone(), self.rows.len());
+            self.rows.push(c);
+        }
+        self.next_cursor = page.next_cursor;
+        self.total = page.total.or(self.total);
+        self.loading = false;
+        self.error = None;
+        self.loaded_once = true;
+    }
+
+    /// Adds customers found by a provider-side search that paging has not reached yet;
+    /// returns their row indices (existing or new).
+    pub fn merge_found(&mut self, found: Vec<Customer>) -> Vec<usize> {
+        let mut rows = Vec::new();
+        let mut fresh = Vec::new();
+        for c in found {
+            match self.index.get(&c.id) {
+                Some(&i) => rows.push(i),
+                None => {
+                    let i = self.rows.len() + fresh.len();
+                    self.index.insert(c.id.clone(), i);
+                    rows.push(i);
+                    fresh.push(c);
+                }
+            }
+        }
+        if !fresh.is_empty() {
+            self.corpus.push_chunk(fresh.iter().map(haystack).collect());
+            self.rows.extend(fresh);
+        }
+        rows
+    }
+
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    pub fn reset(&mut self) {
+        *self = CustomerStore::default();
+    }
+
+    /// Whether a page should be requested now.
+    pub fn wants_page(&self, selected_row: usize) -> bool {
+        if self.loading || self.error.is_some() || self.exhausted() {
+            return false;
+        }
+        !self.loaded_once || self.load_all || selected_row + PREFETCH_MARGIN >= self.rows.len()
+    }
+}
+
+/// A row of a tab's list: which provider slot, which row in its store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RowRef {
+    pub slot: u8,
+    pub row: u32,
+}
+
+/// A tab's filter: the query as typed and the hits of the newest finished run.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub query: String,
+    pub editing: bool,
+    /// Bumped on every change; results of older runs are dropped.
+    pub generation: u64,
+    /// The query `hits` answer; `None` until a run finished.
+    pub applied: Option<String>,
+    pub hits: Vec<RowRef>,
+    pub running: bool,
+}
+
+impl Filter {
+    pub fn active(&self) -> bool {
+        !self.query.trim().is_empty()
+    }
+}
+
+/// One tab's view of the customer list.
+#[derive(Clone, Debug, Default)]
+pub struct ListView {
+    pub selected: usize,
+    pub offset: usize,
+    pub filter: Filter,
+}
+
+impl ListView {
+    /// Moves the selection by `delta` within `len` rows and keeps it on screen.
+    pub fn move_by(&mut self, delta: isize, len: usize, height: usize) {
+        if len == 0 {
+            self.selected = 0;
+            self.offset = 0;
+            return;
+        }
+        let target = self.selected as isize + delta;
+        self.selected = target.clamp(0, len as isize - 1) as usize;
+        self.scroll_into_view(height);
+    }
+
+    pub fn select(&mut self, index: usize, len: usize, height: usize) {
+        self.selected = index.min(len.saturating_sub(1));
+        self.scroll_into_view(height);
+    }
+
+    pub fn scroll_into_view(&mut self, height: usize) {
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::billing::ProviderKind;
+
+    fn c(id: &str) -> Customer {
+        Customer {
+            provider: ProviderKind::Kelviq,
+            id: id.into(),
+            alt_id: None,
+            name: Some(id.to_uppercase()),
+            email: None,
+            created_at: None,
+            metadata: Default::default(),
+        }
+    }
+
+    fn page(ids: &[&str], next: Option<&str>) -> Page<Customer> {
+        Page { items: ids.iter().map(|i| c(i)).collect(), next_cursor: next.map(String::from), total: Some(5) }
+    }
+
+    #[test]
+    fn pages_append_and_dedupe() {
+        let mut s = CustomerStore::default();
+        assert!(s.wants_page(0));
+        s.loading = true;
+        assert!(!s.wants_page(0), "one page at a time");
+        s.append(page(&["a", "b"], Some("2")));
+        assert_eq!(s.rows.len(), 2);
+        let found = s.merge_found(vec![c("b"), c("z")]);
+        assert_eq!(found, vec![1, 2]);
+        s.append(page(&["c", "z"], None));
+        assert_eq!(s.rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["a", "b", "z", "c"]);
+        assert_eq!(s.corpus.len(), 4);
+        assert!(s.exhausted());
+        assert!(!s.wants_page(3));
+    }
+
+    #[test]
+    fn prefetch_triggers_near_the_end_only() {
+        let mut s = CustomerStore::default();
+        s.append(Page {
+            items: (0..100).map(|i| c(&format!("c{i}"))).collect(),
+            next_cursor: Some("2".into()),
+            total: None,
+        });
+        assert!(!s.wants_page(10));
+        assert!(s.wants_page(100 - PREFETCH_MARGIN));
+        s.load_all = true;
+        assert!(s.wants_page(0));
+    }
+
+    #[test]
+    fn selection_stays_in_view() {
+        let mut v = ListView::default();
+        v.move_by(25, 100, 10);
+        assert_eq!((v.selected, v.offset), (25, 16));
+        v.move_by(-20, 100, 10);
+        assert_eq!((v.selected, v.offset), (5, 5));
+        v.move_by(1000, 100, 10);
+        assert_eq!(v.selected, 99);
+        v.move_by(1, 0, 10);
+        assert_eq!((v.selected, v.offset), (0, 0));
+    }
+}

@@ -1,0 +1,177 @@
+//! Results of background work → state changes. Stale results (an older filter run, a
+//! customer no longer shown) are dropped or simply cached.
+
+use super::customers::RowRef;
+use super::{AppState, Effect, Overlay};
+use crate::billing::{Customer, Entitlement, Plan, Subscription};
+use crate::providers::log::Exchange;
+use crate::providers::{Page, ProviderError};
+
+/// A finished piece of background work.
+#[derive(Debug)]
+pub enum Msg {
+    CustomersPage {
+        slot: u8,
+        result: Result<Page<Customer>, ProviderError>,
+    },
+    SearchDone {
+        slot: u8,
+        query: String,
+        result: Result<Vec<Customer>, ProviderError>,
+    },
+    Found {
+        slot: u8,
+        id: String,
+        result: Result<Customer, ProviderError>,
+    },
+    Subscriptions {
+        slot: u8,
+        customer_id: String,
+        result: Result<Vec<Subscription>, ProviderError>,
+    },
+    Entitlements {
+        slot: u8,
+        customer_id: String,
+        result: Result<Vec<Entitlement>, ProviderError>,
+    },
+    Plans {
+        slot: u8,
+        result: Result<Vec<Plan>, ProviderError>,
+    },
+    /// A details load gave up because the selection moved on; it may be asked again later.
+    DetailsDropped {
+        slot: u8,
+        customer_id: String,
+    },
+    Filtered {
+        tab: usize,
+        generation: u64,
+        query: String,
+        hits: Vec<RowRef>,
+    },
+    Requests(Vec<Exchange>),
+}
+
+impl AppState {
+    pub fn handle_msg(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::CustomersPage { slot, result } => self.customers_page(slot, result),
+            Msg::SearchDone { slot, query, result } => self.search_done(slot, &query, result),
+            Msg::Found { slot, id, result } => self.found(slot, &id, result),
+            Msg::Subscriptions { slot, customer_id, result } => {
+                self.details_entry(slot, &customer_id).subscriptions.settle(result);
+                Vec::new()
+            }
+            Msg::Entitlements { slot, customer_id, result } => {
+                self.details_entry(slot, &customer_id).entitlements.settle(result);
+                Vec::new()
+            }
+            Msg::DetailsDropped { slot, customer_id } => {
+                if let Some(d) = self.details.get_mut(&(slot, customer_id)) {
+                    if d.subscriptions.loading {
+                        d.subscriptions = Default::default();
+                    }
+                    if d.entitlements.loading {
+                        d.entitlements = Default::default();
+                    }
+                }
+                Vec::new()
+            }
+            Msg::Plans { slot, result } => {
+                if let Some(s) = self.slots.get_mut(slot as usize) {
+                    s.plans.settle(result);
+                }
+                Vec::new()
+            }
+            Msg::Filtered { tab, generation, query, hits } => {
+                let filter = &mut self.views[tab].filter;
+                if generation == filter.generation {
+                    filter.hits = hits;
+                    filter.applied = Some(query);
+                    filter.running = false;
+                    let len = self.views[tab].filter.hits.len();
+                    let view = &mut self.views[tab];
+                    view.selected = view.selected.min(len.saturating_sub(1));
+                    return if tab == self.tab { self.ensure_loaded() } else { Vec::new() };
+                }
+                Vec::new()
+            }
+            Msg::Requests(entries) => {
+                if let Overlay::Requests(r) = &mut self.overlay {
+                    r.replace(entries);
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn customers_page(&mut self, slot: u8, result: Result<Page<Customer>, ProviderError>) -> Vec<Effect> {
+        let Some(s) = self.slots.get_mut(slot as usize) else { return Vec::new() };
+        match result {
+            Ok(page) => s.customers.append(page),
+            Err(e) => {
+                s.customers.loading = false;
+                s.customers.load_all = false;
+                s.customers.error = Some(e);
+            }
+        }
+        let mut effects = Vec::new();
+        // New rows change what every tab showing this slot would match.
+        for tab in [0, slot as usize + 1] {
+            effects.extend(self.rerun_filter(tab));
+        }
+        if self.views[self.tab].filter.active() && self.slots[slot as usize].customers.load_all {
+            return effects;
+        }
+        effects.extend(self.ensure_loaded());
+        if self.slots[slot as usize].customers.load_all && self.tab_slots(self.tab).contains(&slot) {
+            // `G` pressed: keep the selection on the last row as pages arrive.
+            let len = self.row_count();
+            let height = self.page_height(super::Pane::Customers);
+            self.views[self.tab].select(len.saturating_sub(1), len, height);
+        }
+        effects
+    }
+
+    fn search_done(&mut self, slot: u8, query: &str, result: Result<Vec<Customer>, ProviderError>) -> Vec<Effect> {
+        match result {
+            Ok(found) if !found.is_empty() => {
+                let before = self.slots[slot as usize].customers.corpus.len();
+                self.slots[slot as usize].customers.merge_found(found);
+                let grew = self.slots[slot as usize].customers.corpus.len() != before;
+                // Re-run the local filter so server-found rows appear among the hits.
+                if grew && self.views[self.tab].filter.query.trim() == query {
+                    let mut effects = self.rerun_filter(self.tab);
+                    if self.tab != 0 {
+                        effects.extend(self.rerun_filter(0));
+                    }
+                    return effects;
+                }
+                Vec::new()
+            }
+            Ok(_) => Vec::new(),
+            Err(e) => {
+                self.notify_error(format!("Search: {e}"));
+                Vec::new()
+            }
+        }
+    }
+
+    fn found(&mut self, slot: u8, id: &str, result: Result<Customer, ProviderError>) -> Vec<Effect> {
+        match result {
+            Ok(c) => {
+                let rows = self.slots[slot as usize].customers.merge_found(vec![c]);
+                let mut effects = self.rerun_filter(self.tab);
+                if let Some(&row) = rows.first() {
+                    self.select_row(RowRef { slot, row: row as u32 });
+                }
+                effects.extend(self.ensure_loaded());
+                effects
+            }
+            Err(e) => {
+                self.notify_error(format!("Customer {id}: {e}"));
+                Vec::new()
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! The `:` command palette: jump to a provider, a pane or a customer id, and a few verbs.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::{AppState, Effect, Overlay, Pane};
+use crate::tui::action::Action;
+
+#[derive(Default, Debug)]
+pub struct PaletteState {
+    pub input: String,
+    pub selected: usize,
+}
+
+/// What a palette entry does.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    Tab(usize),
+    Pane(Pane),
+    Customer(String),
+    Action(Action),
+}
+
+impl AppState {
+    /// Entries matching the typed text, in order; "customer <id>" when text follows a space.
+    pub fn palette_suggestions(&self, input: &str) -> Vec<(String, Command)> {
+        let text = input.trim();
+        if let Some(id) =
+            text.strip_prefix("customer ").or_else(|| text.strip_prefix("c ")).map(str::trim).filter(|s| !s.is_empty())
+        {
+            return vec![(format!("customer {id}"), Command::Customer(id.to_string()))];
+        }
+        let mut all: Vec<(String, Command)> =
+            (0..self.views.len()).map(|t| (self.tab_title(t).to_lowercase(), Command::Tab(t))).collect();
+        all.extend(Pane::ALL.iter().map(|p| (p.title().to_lowercase(), Command::Pane(*p))));
+        all.extend([
+            ("requests".to_string(), Command::Action(Action::Requests)),
+            ("refresh".to_string(), Command::Action(Action::Refresh)),
+            ("help".to_string(), Command::Action(Action::Help)),
+            ("quit".to_string(), Command::Action(Action::Quit)),
+            ("customer <id>".to_string(), Command::Customer(String::new())),
+        ]);
+        let needle = text.to_lowercase();
+        all.into_iter()
+            .filter(|(name, _)| name.starts_with(&needle) || (!needle.is_empty() && name.contains(&needle)))
+            .collect()
+    }
+
+    pub(crate) fn palette_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Overlay::Palette(p) = &mut self.overlay else { return Vec::new() };
+        match key.code {
+            KeyCode::Esc => {
+                self.overlay = Overlay::None;
+                Vec::new()
+            }
+            KeyCode::Backspace => {
+                p.input.pop();
+                p.selected = 0;
+                Vec::new()
+            }
+            KeyCode::Down | KeyCode::Tab => {
+                p.selected += 1;
+                Vec::new()
+            }
+            KeyCode::Up | KeyCode::BackTab => {
+                p.selected = p.selected.saturating_sub(1);
+                Vec::new()
+            }
+            KeyCode::Enter => {
+                let input = p.input.clone();
+                let selected = p.selected;
+                let suggestions = self.palette_suggestions(&input);
+                self.overlay = Overlay::None;
+                match suggestions.get(selected.min(suggestions.len().saturating_sub(1))).map(|(_, c)| c.clone()) {
+                    Some(Command::Customer(id)) if id.is_empty() => {
+                        self.notify("Type the id after \"customer \"");
+                        Vec::new()
+                    }
+                    Some(cmd) => self.run_command(cmd),
+                    None => {
+                        self.notify_error(format!("Unknown command {input:?}: try a provider, a pane, requests, refresh, quit or customer <id>"));
+                        Vec::new()
+                    }
+                }
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                p.input.push(c);
+                p.selected = 0;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn run_command(&mut self, cmd: Command) -> Vec<Effect> {
+        match cmd {
+            Command::Tab(t) => self.go_tab(t),
+            Command::Pane(p) => {
+                self.focus = p;
+                self.ensure_loaded()
+            }
+            Command::Action(a) => self.handle_action(a),
+            Command::Customer(id) => self.jump_to_customer(&id),
+        }
+    }
+
+    /// Selects a loaded customer with this id, else asks the provider(s) of the current tab.
+    fn jump_to_customer(&mut self, id: &str) -> Vec<Effect> {
+        for slot in self.tab_slots(self.tab) {
+            if let Some(row) = self.slots[slot as usize].customers.position(id) {
+                if self.views[self.tab].filter.active() {
+                    self.views[self.tab].filter = Default::default();
+                }
+                self.focus = Pane::Customers;
+                self.select_row(super::customers::RowRef { slot, row: row as u32 });
+                return self.ensure_loaded();
+            }
+        }
+        let slots: Vec<u8> =
+            self.tab_slots(self.tab).into_iter().filter(|&s| self.slots[s as usize].caps.get_customer).collect();
+        if slots.is_empty() {
+            self.notify_error(format!("No customer {id} loaded, and this tab's providers cannot look one up"));
+            return Vec::new();
+        }
+        self.focus = Pane::Customers;
+        self.views[self.tab].filter = Default::default();
+        self.notify(format!("Looking up customer {id}…"));
+        slots.into_iter().map(|slot| Effect::FindCustomer { slot, id: id.to_string() }).collect()
+    }
+}

@@ -1,0 +1,73 @@
+//! The request log overlay: newest exchange first, Enter for the full exchange.
+
+use super::Effect;
+use crate::providers::log::Exchange;
+use crate::tui::action::Action;
+
+#[derive(Default)]
+pub struct RequestsState {
+    /// Newest first.
+    pub entries: Vec<Exchange>,
+    pub selected: usize,
+    pub offset: usize,
+    pub detail: bool,
+    pub scroll: usize,
+}
+
+impl RequestsState {
+    pub fn replace(&mut self, mut entries: Vec<Exchange>) {
+        let selected_id = self.entries.get(self.selected).map(|e| e.id);
+        entries.reverse();
+        self.entries = entries;
+        self.selected = selected_id.and_then(|id| self.entries.iter().position(|e| e.id == id)).unwrap_or(0);
+    }
+
+    pub fn selected(&self) -> Option<&Exchange> {
+        self.entries.get(self.selected)
+    }
+
+    pub fn navigate(&mut self, action: Action, height: usize) {
+        let len = self.entries.len();
+        if self.detail {
+            self.scroll = match action {
+                Action::Up => self.scroll.saturating_sub(1),
+                Action::Down => self.scroll + 1,
+                Action::PageUp => self.scroll.saturating_sub(height),
+                Action::PageDown => self.scroll + height,
+                Action::Top => 0,
+                _ => self.scroll,
+            };
+            return;
+        }
+        let page = height.max(1);
+        self.selected = match action {
+            Action::Up => self.selected.saturating_sub(1),
+            Action::Down => (self.selected + 1).min(len.saturating_sub(1)),
+            Action::PageUp => self.selected.saturating_sub(page),
+            Action::PageDown => (self.selected + page).min(len.saturating_sub(1)),
+            Action::Top => 0,
+            Action::Bottom => len.saturating_sub(1),
+            _ => self.selected,
+        };
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + page {
+            self.offset = self.selected + 1 - page;
+        }
+    }
+
+    /// Copy the URL (`y`), copy as curl (`c`) or open the URL (`o`).
+    pub fn effect_for(&self, action: Action) -> Option<Effect> {
+        let e = self.selected()?;
+        Some(match action {
+            Action::CopyCurl => Effect::Copy(e.to_curl(&key_variable(e))),
+            Action::Open => Effect::Open(e.url.clone()),
+            _ => Effect::Copy(e.url.clone()),
+        })
+    }
+}
+
+/// `TILL_KELVIQ_KEY`: the variable a curl export reads the key from.
+pub fn key_variable(e: &Exchange) -> String {
+    format!("TILL_{}_KEY", e.provider.slug().to_ascii_uppercase())
+}

@@ -1,0 +1,301 @@
+//! Pure state transitions per pane, with a provider that is never called.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::customers::RowRef;
+use super::messages::Msg;
+use super::*;
+use crate::billing::*;
+use crate::providers::{Capabilities, Page, PageRequest, ProviderError, Result};
+use crate::tui::action::Action;
+
+struct Fake(ProviderKind, bool);
+
+#[async_trait]
+impl BillingProvider for Fake {
+    fn kind(&self) -> ProviderKind {
+        self.0
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            list_customers: true,
+            search_customers: self.1,
+            get_customer: true,
+            create_customer: true,
+            derived_customers: false,
+            plans: true,
+            subscriptions: true,
+            change_plan: true,
+            native_change_preview: false,
+            cancel: true,
+            cancel_at_period_end: true,
+            cancel_on_date: true,
+            uncancel: false,
+            entitlements: self.0 != ProviderKind::KuvarPay,
+            checkout_create: true,
+            checkout_get: true,
+            native_checkout_estimate: false,
+            invoices: false,
+            idempotency_keys: false,
+        }
+    }
+    async fn list_customers(&self, _: &PageRequest) -> Result<Page<Customer>> {
+        unreachable!("pure tests never call providers")
+    }
+    async fn get_customer(&self, _: &str) -> Result<Customer> {
+        unreachable!()
+    }
+    async fn create_customer(&self, _: &NewCustomer) -> Result<Customer> {
+        unreachable!()
+    }
+    async fn list_plans(&self) -> Result<Vec<Plan>> {
+        unreachable!()
+    }
+    async fn list_subscriptions(&self, _: &str) -> Result<Vec<Subscription>> {
+        unreachable!()
+    }
+    async fn get_subscription(&self, _: &str) -> Result<Subscription> {
+        unreachable!()
+    }
+    async fn change_plan(&self, _: &str, _: &PlanChange) -> Result<Subscription> {
+        unreachable!()
+    }
+    async fn preview_change(&self, _: &str, _: &PlanChange) -> Result<Estimate> {
+        unreachable!()
+    }
+    async fn cancel_subscription(&self, _: &str, _: &Cancellation) -> Result<Subscription> {
+        unreachable!()
+    }
+    async fn entitlements(&self, _: &str) -> Result<Vec<Entitlement>> {
+        unreachable!()
+    }
+    async fn create_checkout(&self, _: &CheckoutRequest) -> Result<CheckoutSession> {
+        unreachable!()
+    }
+    async fn get_checkout(&self, _: &str) -> Result<CheckoutSession> {
+        unreachable!()
+    }
+}
+
+fn customer(kind: ProviderKind, id: &str, name: &str) -> Customer {
+    Customer {
+        provider: kind,
+        id: id.into(),
+        alt_id: None,
+        name: Some(name.into()),
+        email: None,
+        created_at: None,
+        metadata: Default::default(),
+    }
+}
+
+fn state() -> AppState {
+    let providers: Vec<Arc<dyn BillingProvider>> =
+        vec![Arc::new(Fake(ProviderKind::Kelviq, true)), Arc::new(Fake(ProviderKind::KuvarPay, false))];
+    AppState::new(providers, Mode::Sandbox, "test", (120, 32))
+}
+
+fn page(kind: ProviderKind, ids: &[(&str, &str)], next: Option<&str>) -> Page<Customer> {
+    Page {
+        items: ids.iter().map(|(i, n)| customer(kind, i, n)).collect(),
+        next_cursor: next.map(String::from),
+        total: None,
+    }
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+#[test]
+fn startup_asks_every_provider_for_a_first_page_and_plans() {
+    let mut s = state();
+    let effects = s.ensure_loaded();
+    assert!(effects.contains(&Effect::LoadCustomers { slot: 0, cursor: None }));
+    assert!(effects.contains(&Effect::LoadCustomers { slot: 1, cursor: None }));
+    assert!(effects.contains(&Effect::LoadPlans { slot: 0 }));
+    assert!(s.ensure_loaded().iter().all(|e| !matches!(e, Effect::LoadCustomers { .. })), "not twice while loading");
+}
+
+#[test]
+fn all_tab_merges_providers_and_selection_loads_details() {
+    let mut s = state();
+    s.ensure_loaded();
+    s.handle_msg(Msg::CustomersPage {
+        slot: 0,
+        result: Ok(page(ProviderKind::Kelviq, &[("k1", "Anna"), ("k2", "Ben")], None)),
+    });
+    let effects =
+        s.handle_msg(Msg::CustomersPage { slot: 1, result: Ok(page(ProviderKind::KuvarPay, &[("p1", "Cleo")], None)) });
+    assert_eq!(s.row_count(), 3);
+    assert_eq!(s.row_at(2), Some(RowRef { slot: 1, row: 0 }));
+    assert!(
+        effects.contains(&Effect::LoadDetails { slot: 0, customer_id: "k1".into() })
+            || s.details.contains_key(&(0, "k1".into()))
+    );
+    let effects = s.handle_action(Action::Bottom);
+    assert_eq!(s.selected_customer().unwrap().1.id, "p1");
+    assert!(effects.contains(&Effect::LoadDetails { slot: 1, customer_id: "p1".into() }));
+    assert!(
+        s.details[&(1, "p1".into())].entitlements.value.is_none() && !s.details[&(1, "p1".into())].entitlements.loading,
+        "KuvarPay has no entitlements to load"
+    );
+}
+
+#[test]
+fn near_the_end_the_next_page_is_requested() {
+    let mut s = state();
+    s.go_tab(1);
+    let ids: Vec<(String, String)> = (0..100).map(|i| (format!("c{i}"), format!("N{i}"))).collect();
+    let refs: Vec<(&str, &str)> = ids.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    s.handle_msg(Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &refs, Some("2"))) });
+    let effects = s.handle_action(Action::PageDown);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::LoadCustomers { .. })));
+    let mut asked = false;
+    for _ in 0..5 {
+        asked |=
+            s.handle_action(Action::PageDown).contains(&Effect::LoadCustomers { slot: 0, cursor: Some("2".into()) });
+    }
+    assert!(asked, "prefetches the next page near the end");
+}
+
+#[test]
+fn filter_owns_its_keys_and_narrows_incrementally() {
+    let mut s = state();
+    s.handle_msg(Msg::CustomersPage {
+        slot: 0,
+        result: Ok(page(ProviderKind::Kelviq, &[("k1", "Müller"), ("k2", "Smith")], None)),
+    });
+    s.handle_key(key('/'));
+    let effects = s.handle_key(key('m'));
+    let Some(Effect::Filter(job)) = effects.first() else { panic!("filter job expected: {effects:?}") };
+    assert!(job.within.is_none());
+    assert!(effects.contains(&Effect::Search { slot: 0, query: "m".into() }), "Kelviq searches server-side too");
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Search { slot: 1, .. })), "KuvarPay has no search");
+    let generation = job.generation;
+    s.handle_msg(Msg::Filtered { tab: 0, generation, query: "m".into(), hits: vec![RowRef { slot: 0, row: 0 }] });
+    let effects = s.handle_key(key('u'));
+    let Some(Effect::Filter(job)) = effects.first() else { panic!() };
+    assert_eq!(job.within, Some(vec![RowRef { slot: 0, row: 0 }]), "a longer query narrows the previous hits");
+    s.handle_key(key('q'));
+    assert!(!s.quit, "q is typed, not quit");
+    assert_eq!(s.view().filter.query, "muq");
+    s.handle_msg(Msg::Filtered { tab: 0, generation, query: "m".into(), hits: vec![] });
+    assert_eq!(s.view().filter.hits, vec![RowRef { slot: 0, row: 0 }], "stale results are dropped");
+    s.handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    assert!(!s.view().filter.active());
+}
+
+#[test]
+fn subscriptions_and_plans_panes_move_within_their_rows() {
+    let mut s = state();
+    s.handle_msg(Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &[("k1", "Anna")], None)) });
+    s.ensure_loaded();
+    let sub = |id: &str| Subscription {
+        provider: ProviderKind::Kelviq,
+        id: id.into(),
+        customer_id: "k1".into(),
+        plan_id: None,
+        plan_name: None,
+        status: SubscriptionStatus::Active,
+        raw_status: "active".into(),
+        amount: None,
+        period: ChargePeriod::Monthly,
+        started_on: None,
+        current_period_start: None,
+        current_period_end: None,
+        ends_on: None,
+        canceled_at: None,
+        trial_days_remaining: None,
+    };
+    s.handle_msg(Msg::Subscriptions { slot: 0, customer_id: "k1".into(), result: Ok(vec![sub("s1"), sub("s2")]) });
+    s.handle_action(Action::NextPane);
+    assert_eq!(s.focus, Pane::Subscriptions);
+    s.handle_action(Action::Down);
+    s.handle_action(Action::Down);
+    assert_eq!(s.sub_selected, 1, "clamped to the last subscription");
+    assert_eq!(s.handle_action(Action::Copy), vec![Effect::Copy("s2".into())]);
+    s.handle_action(Action::NextPane);
+    s.handle_action(Action::NextPane);
+    assert_eq!(s.focus, Pane::Plans);
+    s.handle_action(Action::Down);
+    assert_eq!(s.plan_selected, 0, "no plans loaded: nothing to move to");
+    s.handle_action(Action::Back);
+    assert_eq!(s.focus, Pane::Customers);
+}
+
+#[test]
+fn errors_settle_loading_and_refresh_resets() {
+    let mut s = state();
+    s.ensure_loaded();
+    let err = ProviderError::from_response(ProviderKind::Kelviq, 503, b"down", Some("req_1".into()));
+    s.handle_msg(Msg::CustomersPage { slot: 0, result: Err(err.clone()) });
+    assert_eq!(s.slots[0].customers.error.as_ref(), Some(&err));
+    assert!(!s.slots[0].customers.wants_page(0), "no retry loop on error");
+    s.go_tab(1);
+    let effects = s.handle_action(Action::Refresh);
+    assert!(effects.contains(&Effect::LoadCustomers { slot: 0, cursor: None }));
+    assert!(s.slots[0].customers.error.is_none());
+}
+
+#[test]
+fn requests_overlay_lists_newest_first_and_backs_out() {
+    let mut s = state();
+    assert_eq!(s.handle_action(Action::Requests), vec![Effect::SnapshotRequests]);
+    let log = crate::providers::log::RequestLog::new(10);
+    for i in 0..3 {
+        log.push(crate::providers::log::Exchange {
+            id: 0,
+            provider: ProviderKind::Kelviq,
+            started_at: chrono::Utc::now(),
+            method: "GET".into(),
+            url: format!("http://h/{i}"),
+            status: Some(200),
+            duration: std::time::Duration::ZERO,
+            request_id: None,
+            request_headers: vec![],
+            response_headers: vec![],
+            request_body: None,
+            request_body_size: 0,
+            response_body: None,
+            response_body_size: 0,
+            attempt: 1,
+            error: None,
+        });
+    }
+    s.handle_msg(Msg::Requests(log.snapshot()));
+    let Overlay::Requests(r) = &s.overlay else { panic!() };
+    assert_eq!(r.entries[0].url, "http://h/2");
+    assert_eq!(s.handle_action(Action::Copy), vec![Effect::Copy("http://h/2".into())]);
+    s.handle_action(Action::Enter);
+    s.handle_action(Action::Back);
+    assert!(matches!(s.overlay, Overlay::Requests(_)), "Esc leaves the detail first");
+    s.handle_action(Action::Back);
+    assert!(matches!(s.overlay, Overlay::None));
+}
+
+#[test]
+fn palette_runs_commands_and_reports_unknown_ones() {
+    let mut s = state();
+    s.handle_action(Action::Palette);
+    for c in "kuv".chars() {
+        s.handle_key(key(c));
+    }
+    s.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    assert_eq!(s.tab, 2);
+    s.handle_action(Action::Palette);
+    for c in "nonsense".chars() {
+        s.handle_key(key(c));
+    }
+    s.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    assert_eq!(s.notice.as_ref().map(|n| n.kind.clone()), Some(NoticeKind::Error));
+    s.handle_action(Action::Palette);
+    for c in "customer zz9".chars() {
+        s.handle_key(key(c));
+    }
+    let effects = s.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    assert_eq!(effects, vec![Effect::FindCustomer { slot: 1, id: "zz9".into() }]);
+}

@@ -1,0 +1,430 @@
+//! Actions → state changes and effects. Pure: every test drives these directly.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::customers::RowRef;
+use super::palette::PaletteState;
+use super::requests::RequestsState;
+use super::{AppState, Details, Effect, FilterJob, Loadable, Overlay, Pane};
+use crate::tui::action::Action;
+use crate::tui::keymap::{self, Context};
+use crate::tui::layout;
+
+impl AppState {
+    /// Keymap contexts active now, most specific first.
+    pub fn contexts(&self) -> Vec<Context> {
+        match &self.overlay {
+            Overlay::Requests(_) => vec![Context::Requests, Context::List, Context::Global],
+            Overlay::Help | Overlay::Palette(_) => vec![Context::Global],
+            Overlay::None if self.focus == Pane::Customers => vec![Context::Customers, Context::List, Context::Global],
+            Overlay::None => vec![Context::List, Context::Global],
+        }
+    }
+
+    /// Rows of the focused list that fit on screen (page size for PgUp/PgDn).
+    pub fn page_height(&self, pane: Pane) -> usize {
+        let area = ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1);
+        let areas = layout::areas(area, self.compact(), self.focus);
+        let filter_line =
+            usize::from(pane == Pane::Customers && (self.view().filter.editing || self.view().filter.active()));
+        areas.pane(pane).map(layout::table_rows).unwrap_or(10).saturating_sub(filter_line).max(1)
+    }
+
+    pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            return self.handle_action(Action::ForceQuit);
+        }
+        // Text inputs own their keys while focused: typing `q` or `/` types it.
+        if matches!(self.overlay, Overlay::Palette(_)) {
+            return self.palette_key(key);
+        }
+        if matches!(self.overlay, Overlay::None) && self.views[self.tab].filter.editing {
+            return self.filter_key(key);
+        }
+        match keymap::action_for(&key, &self.contexts()) {
+            Some(action) => self.handle_action(action),
+            None => Vec::new(),
+        }
+    }
+
+    pub fn handle_action(&mut self, action: Action) -> Vec<Effect> {
+        if !matches!(action, Action::Copy | Action::CopyCurl | Action::Open) {
+            self.notice = None;
+        }
+        match &mut self.overlay {
+            Overlay::Help => return self.help_action(action),
+            Overlay::Requests(_) => return self.requests_action(action),
+            _ => {}
+        }
+        match action {
+            Action::Quit | Action::ForceQuit => {
+                self.quit = true;
+                vec![Effect::Quit]
+            }
+            Action::Back => self.back(),
+            Action::Help => {
+                self.overlay = Overlay::Help;
+                Vec::new()
+            }
+            Action::Palette => {
+                self.overlay = Overlay::Palette(PaletteState::default());
+                Vec::new()
+            }
+            Action::Requests => {
+                self.overlay = Overlay::Requests(RequestsState::default());
+                vec![Effect::SnapshotRequests]
+            }
+            Action::Refresh => self.refresh(),
+            Action::NextPane | Action::PrevPane => self.cycle_pane(action == Action::NextPane),
+            Action::NextTab => self.go_tab((self.tab + 1) % self.views.len()),
+            Action::PrevTab => self.go_tab((self.tab + self.views.len() - 1) % self.views.len()),
+            Action::GoTab(n) => self.go_tab(usize::from(n)),
+            Action::Filter => {
+                self.views[self.tab].filter.editing = true;
+                Vec::new()
+            }
+            Action::Enter => self.enter(),
+            Action::Copy => self.copy_selected(),
+            Action::Open => {
+                self.notify("Nothing to open here: o opens URLs in the request log (r) and checkout results");
+                Vec::new()
+            }
+            Action::CopyCurl => Vec::new(),
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+                self.navigate(action)
+            }
+        }
+    }
+
+    fn back(&mut self) -> Vec<Effect> {
+        if matches!(self.overlay, Overlay::Palette(_)) {
+            self.overlay = Overlay::None;
+            return Vec::new();
+        }
+        if self.views[self.tab].filter.active() {
+            return self.clear_filter();
+        }
+        if self.focus != Pane::Customers {
+            self.focus = Pane::Customers;
+        }
+        Vec::new()
+    }
+
+    fn help_action(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::ForceQuit => {
+                self.quit = true;
+                vec![Effect::Quit]
+            }
+            Action::Back | Action::Quit | Action::Help => {
+                self.overlay = Overlay::None;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn cycle_pane(&mut self, forward: bool) -> Vec<Effect> {
+        let i = Pane::ALL.iter().position(|p| *p == self.focus).unwrap_or(0);
+        let n = Pane::ALL.len();
+        self.focus = Pane::ALL[if forward { (i + 1) % n } else { (i + n - 1) % n }];
+        self.ensure_loaded()
+    }
+
+    pub fn go_tab(&mut self, tab: usize) -> Vec<Effect> {
+        if tab >= self.views.len() {
+            return Vec::new();
+        }
+        self.tab = tab;
+        self.plan_selected = 0;
+        self.ensure_loaded()
+    }
+
+    fn enter(&mut self) -> Vec<Effect> {
+        match self.focus {
+            Pane::Customers if self.selected_customer().is_some() => {
+                self.focus = Pane::Subscriptions;
+                self.ensure_loaded()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn copy_selected(&mut self) -> Vec<Effect> {
+        let text = match self.focus {
+            Pane::Customers => self.selected_customer().map(|(_, c)| c.id.clone()),
+            Pane::Subscriptions => self
+                .selected_details()
+                .and_then(|d| d.subscriptions.value.as_ref())
+                .and_then(|s| s.get(self.sub_selected))
+                .map(|s| s.id.clone()),
+            Pane::Entitlements => None,
+            Pane::Plans => self
+                .plans_slot()
+                .and_then(|s| self.slots[s as usize].plans.value.as_ref())
+                .and_then(|p| p.get(self.plan_selected))
+                .map(|p| p.id.clone()),
+        };
+        match text {
+            Some(t) => {
+                self.notify(format!("Copied {t} (OSC 52)"));
+                vec![Effect::Copy(t)]
+            }
+            None => {
+                self.notify("Nothing selected to copy");
+                Vec::new()
+            }
+        }
+    }
+
+    fn navigate(&mut self, action: Action) -> Vec<Effect> {
+        let height = self.page_height(self.focus);
+        let page = height as isize;
+        let delta = match action {
+            Action::Up => -1,
+            Action::Down => 1,
+            Action::PageUp => -page,
+            Action::PageDown => page,
+            Action::Top => isize::MIN / 2,
+            _ => isize::MAX / 2,
+        };
+        match self.focus {
+            Pane::Customers => {
+                if action == Action::Bottom && !self.views[self.tab].filter.active() {
+                    for s in self.tab_slots(self.tab) {
+                        self.slots[s as usize].customers.load_all = true;
+                    }
+                }
+                let len = self.row_count();
+                self.views[self.tab].move_by(delta, len, height);
+                self.ensure_loaded()
+            }
+            Pane::Subscriptions => {
+                let len = self.selected_details().and_then(|d| d.subscriptions.value.as_ref()).map_or(0, Vec::len);
+                self.sub_selected = clamp_move(self.sub_selected, delta, len);
+                Vec::new()
+            }
+            Pane::Entitlements => {
+                let len = self.selected_details().and_then(|d| d.entitlements.value.as_ref()).map_or(0, Vec::len);
+                self.ent_offset = clamp_move(self.ent_offset, delta, len);
+                Vec::new()
+            }
+            Pane::Plans => {
+                let len =
+                    self.plans_slot().and_then(|s| self.slots[s as usize].plans.value.as_ref()).map_or(0, Vec::len);
+                self.plan_selected = clamp_move(self.plan_selected, delta, len);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Everything the screen needs that is not loaded or loading yet: the next customer page
+    /// near the end, the selected customer's details, the plan catalog, row summaries.
+    pub fn ensure_loaded(&mut self) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        let selected = self.views[self.tab].selected;
+        let filtering = self.views[self.tab].filter.active();
+        for slot in self.tab_slots(self.tab) {
+            let store = &mut self.slots[slot as usize].customers;
+            // Rows of this slot before the selection approximates its position in a merged list.
+            if store.wants_page(if filtering { 0 } else { selected }) && (!filtering || !store.loaded_once) {
+                store.loading = true;
+                effects.push(Effect::LoadCustomers { slot, cursor: store.next_cursor.clone() });
+            }
+        }
+        if let Some((slot, c)) = self.selected_customer() {
+            let key = (slot, c.id.clone());
+            let entry = self.details.entry(key.clone()).or_default();
+            let wants_details = entry.subscriptions.wanted() || entry.entitlements.wanted();
+            if wants_details {
+                if entry.subscriptions.wanted() {
+                    entry.subscriptions = Loadable::loading();
+                }
+                if entry.entitlements.wanted() && self.slots[slot as usize].caps.entitlements {
+                    entry.entitlements = Loadable::loading();
+                }
+                self.sub_selected = 0;
+                self.ent_offset = 0;
+                effects.push(Effect::LoadDetails { slot, customer_id: key.1 });
+            }
+        }
+        if let Some(slot) = self.plans_slot()
+            && self.slots[slot as usize].plans.wanted()
+            && self.slots[slot as usize].caps.plans
+            && (self.focus == Pane::Plans || !self.compact())
+        {
+            self.slots[slot as usize].plans = Loadable::loading();
+            effects.push(Effect::LoadPlans { slot });
+        }
+        let missing = self.visible_without_summary();
+        if !missing.is_empty() {
+            effects.push(Effect::Prefetch { items: missing });
+        }
+        effects
+    }
+
+    /// Visible customers whose subscriptions are unknown, for the summary column.
+    fn visible_without_summary(&self) -> Vec<(u8, String)> {
+        let view = &self.views[self.tab];
+        let height = self.page_height(Pane::Customers);
+        (view.offset..view.offset + height)
+            .filter_map(|i| self.row_at(i))
+            .filter_map(|r| self.customer(r).map(|c| (r.slot, c.id.clone())))
+            .filter(|key| self.details.get(key).is_none_or(|d| d.subscriptions.wanted()))
+            .collect()
+    }
+
+    fn refresh(&mut self) -> Vec<Effect> {
+        for slot in self.tab_slots(self.tab) {
+            let s = &mut self.slots[slot as usize];
+            s.customers.reset();
+            s.plans = Loadable::default();
+            self.details.retain(|(sl, _), _| *sl != slot);
+        }
+        let view = &mut self.views[self.tab];
+        view.selected = 0;
+        view.offset = 0;
+        self.notify(format!("Refreshing {}", self.tab_title(self.tab)));
+        let mut effects = self.ensure_loaded();
+        effects.extend(self.rerun_filter(self.tab));
+        effects
+    }
+
+    fn filter_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let filter = &mut self.views[self.tab].filter;
+        match key.code {
+            KeyCode::Esc => self.clear_filter(),
+            KeyCode::Enter => {
+                filter.editing = false;
+                if !filter.active() {
+                    filter.query.clear();
+                }
+                Vec::new()
+            }
+            KeyCode::Backspace => {
+                filter.query.pop();
+                self.filter_changed()
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                filter.query.push(c);
+                self.filter_changed()
+            }
+            KeyCode::Down | KeyCode::Up => {
+                let delta = if key.code == KeyCode::Down { 1 } else { -1 };
+                let (len, height) = (self.row_count(), self.page_height(Pane::Customers));
+                self.views[self.tab].move_by(delta, len, height);
+                self.ensure_loaded()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn clear_filter(&mut self) -> Vec<Effect> {
+        let view = &mut self.views[self.tab];
+        view.filter = Default::default();
+        view.selected = 0;
+        view.offset = 0;
+        self.ensure_loaded()
+    }
+
+    fn filter_changed(&mut self) -> Vec<Effect> {
+        let view = &mut self.views[self.tab];
+        view.selected = 0;
+        view.offset = 0;
+        if !view.filter.active() {
+            view.filter.hits.clear();
+            view.filter.applied = None;
+            view.filter.generation += 1;
+            view.filter.running = false;
+            return self.ensure_loaded();
+        }
+        let mut effects = self.rerun_filter(self.tab);
+        let query = self.views[self.tab].filter.query.trim().to_string();
+        for slot in self.tab_slots(self.tab) {
+            if self.slots[slot as usize].caps.search_customers {
+                effects.push(Effect::Search { slot, query: query.clone() });
+            }
+        }
+        effects
+    }
+
+    /// Starts a filter run for `tab` over the rows loaded now; narrows the previous hits when
+    /// the query only grew and no rows arrived since.
+    pub fn rerun_filter(&mut self, tab: usize) -> Vec<Effect> {
+        if !self.views[tab].filter.active() {
+            return Vec::new();
+        }
+        let slots = self.tab_slots(tab);
+        let lens: Vec<usize> = slots.iter().map(|&s| self.slots[s as usize].customers.corpus.len()).collect();
+        let corpora = slots.iter().map(|&s| (s, self.slots[s as usize].customers.corpus.clone())).collect();
+        let filter = &mut self.views[tab].filter;
+        filter.generation += 1;
+        filter.running = true;
+        let query = filter.query.trim().to_string();
+        let narrow = filter.applied.as_deref().is_some_and(|prev| query.starts_with(prev) && !prev.is_empty())
+            && self.filter_lens[tab] == lens;
+        let within = narrow.then(|| filter.hits.clone());
+        self.filter_lens[tab] = lens;
+        vec![Effect::Filter(FilterJob { tab, generation: filter.generation, query, corpora, within })]
+    }
+
+    fn requests_action(&mut self, action: Action) -> Vec<Effect> {
+        let height = self.page_height(Pane::Customers);
+        let Overlay::Requests(req) = &mut self.overlay else { return Vec::new() };
+        match action {
+            Action::ForceQuit => {
+                self.quit = true;
+                vec![Effect::Quit]
+            }
+            Action::Back | Action::Quit | Action::Requests => {
+                if req.detail {
+                    req.detail = false;
+                    req.scroll = 0;
+                } else {
+                    self.overlay = Overlay::None;
+                }
+                Vec::new()
+            }
+            Action::Enter => {
+                req.detail = !req.entries.is_empty();
+                Vec::new()
+            }
+            Action::Copy | Action::CopyCurl | Action::Open => {
+                let effect = req.effect_for(action);
+                match &effect {
+                    Some(Effect::Copy(_)) if action == Action::CopyCurl => {
+                        self.notify("Copied the request as curl; set the key variable before running it")
+                    }
+                    Some(Effect::Copy(t)) => self.notify(format!("Copied {t} (OSC 52)")),
+                    Some(Effect::Open(u)) => self.notify(format!("Opening {u}")),
+                    _ => self.notify("No request selected"),
+                }
+                effect.into_iter().collect()
+            }
+            Action::Refresh => vec![Effect::SnapshotRequests],
+            nav => {
+                req.navigate(nav, height);
+                Vec::new()
+            }
+        }
+    }
+
+    pub(crate) fn details_entry(&mut self, slot: u8, id: &str) -> &mut Details {
+        self.details.entry((slot, id.to_string())).or_default()
+    }
+
+    pub(crate) fn select_row(&mut self, r: RowRef) {
+        let len = self.row_count();
+        let height = self.page_height(Pane::Customers);
+        if let Some(index) = (0..len).find(|&i| self.row_at(i) == Some(r)) {
+            self.views[self.tab].select(index, len, height);
+        }
+    }
+}
+
+fn clamp_move(current: usize, delta: isize, len: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    (current as isize + delta).clamp(0, len as isize - 1) as usize
+}

@@ -1,0 +1,223 @@
+//! Runs effects off the UI loop. Provider calls are tokio tasks that report back as `Msg`s;
+//! typing-driven work is "latest wins": a newer search or filter supersedes an older one, and
+//! a details load that is no longer for the selected customer is dropped before it is sent.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures::StreamExt;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::AbortHandle;
+
+use super::state::customers::{PAGE_SIZE, RowRef};
+use super::state::messages::Msg;
+use super::state::{Effect, FilterJob};
+use crate::providers::{BillingProvider, PageRequest};
+use crate::search;
+
+/// Pause before a details load, so holding `j` does not send a request per row.
+const DETAILS_DEBOUNCE: Duration = Duration::from_millis(60);
+const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
+const PREFETCH_DEBOUNCE: Duration = Duration::from_millis(250);
+/// Summary prefetches in flight at once per screen; a real provider may rate-limit.
+const PREFETCH_CONCURRENCY: usize = 2;
+
+/// Counts running tasks; dropping the guard marks one finished (even if it was aborted).
+struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+pub struct Tasks {
+    providers: Vec<Arc<dyn BillingProvider>>,
+    tx: UnboundedSender<Msg>,
+    in_flight: Arc<AtomicUsize>,
+    details_generation: Arc<AtomicU64>,
+    searches: HashMap<u8, AbortHandle>,
+    prefetch: Option<AbortHandle>,
+    filter_running: HashMap<usize, bool>,
+    filter_pending: HashMap<usize, FilterJob>,
+}
+
+impl Tasks {
+    pub fn new(providers: Vec<Arc<dyn BillingProvider>>, tx: UnboundedSender<Msg>) -> Tasks {
+        Tasks {
+            providers,
+            tx,
+            in_flight: Arc::new(AtomicUsize::new(0)),
+            details_generation: Arc::new(AtomicU64::new(0)),
+            searches: HashMap::new(),
+            prefetch: None,
+            filter_running: HashMap::new(),
+            filter_pending: HashMap::new(),
+        }
+    }
+
+    /// Tasks still running (tests wait for zero).
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+
+    fn spawn<F>(&self, fut: F) -> AbortHandle
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let guard = InFlight(self.in_flight.clone());
+        tokio::spawn(async move {
+            let _guard = guard;
+            fut.await;
+        })
+        .abort_handle()
+    }
+
+    fn provider(&self, slot: u8) -> Option<Arc<dyn BillingProvider>> {
+        self.providers.get(slot as usize).cloned()
+    }
+
+    /// Starts the work for one effect. Copy, Open, Quit and SnapshotRequests are the app's.
+    pub fn run(&mut self, effect: Effect) {
+        match effect {
+            Effect::LoadCustomers { slot, cursor } => self.load_customers(slot, cursor),
+            Effect::Search { slot, query } => self.search(slot, query),
+            Effect::FindCustomer { slot, id } => self.find(slot, id),
+            Effect::LoadDetails { slot, customer_id } => self.load_details(slot, customer_id),
+            Effect::Prefetch { items } => self.prefetch(items),
+            Effect::LoadPlans { slot } => self.load_plans(slot),
+            Effect::Filter(job) => self.filter(job),
+            Effect::Copy(_) | Effect::Open(_) | Effect::SnapshotRequests | Effect::Quit => {}
+        }
+    }
+
+    fn load_customers(&self, slot: u8, cursor: Option<String>) {
+        let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
+        self.spawn(async move {
+            let result = p.list_customers(&PageRequest { cursor, limit: PAGE_SIZE, search: None }).await;
+            let _ = tx.send(Msg::CustomersPage { slot, result });
+        });
+    }
+
+    fn search(&mut self, slot: u8, query: String) {
+        let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
+        if let Some(previous) = self.searches.remove(&slot) {
+            previous.abort();
+        }
+        let handle = self.spawn(async move {
+            tokio::time::sleep(SEARCH_DEBOUNCE).await;
+            let result = p
+                .list_customers(&PageRequest { cursor: None, limit: 50, search: Some(query.clone()) })
+                .await
+                .map(|page| page.items);
+            let _ = tx.send(Msg::SearchDone { slot, query, result });
+        });
+        self.searches.insert(slot, handle);
+    }
+
+    fn find(&self, slot: u8, id: String) {
+        let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
+        self.spawn(async move {
+            let result = p.get_customer(&id).await;
+            let _ = tx.send(Msg::Found { slot, id, result });
+        });
+    }
+
+    /// Subscriptions and entitlements of the selected customer. A newer selection makes this
+    /// load give up before sending anything; the state hears `DetailsDropped` and forgets it.
+    fn load_details(&self, slot: u8, customer_id: String) {
+        let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
+        let generation = self.details_generation.fetch_add(1, Ordering::SeqCst) + 1;
+        let latest = self.details_generation.clone();
+        self.spawn(async move {
+            tokio::time::sleep(DETAILS_DEBOUNCE).await;
+            if latest.load(Ordering::SeqCst) != generation {
+                let _ = tx.send(Msg::DetailsDropped { slot, customer_id });
+                return;
+            }
+            let wants_ents = p.capabilities().entitlements;
+            let subs = p.list_subscriptions(&customer_id);
+            let ents = async { if wants_ents { Some(p.entitlements(&customer_id).await) } else { None } };
+            let (subs, ents) = futures::join!(subs, ents);
+            let _ = tx.send(Msg::Subscriptions { slot, customer_id: customer_id.clone(), result: subs });
+            if let Some(result) = ents {
+                let _ = tx.send(Msg::Entitlements { slot, customer_id, result });
+            }
+        });
+    }
+
+    /// Subscriptions of the visible rows, for the summary column; replaced by the next scroll.
+    fn prefetch(&mut self, items: Vec<(u8, String)>) {
+        if let Some(previous) = self.prefetch.take() {
+            previous.abort();
+        }
+        let providers = self.providers.clone();
+        let tx = self.tx.clone();
+        self.prefetch = Some(self.spawn(async move {
+            tokio::time::sleep(PREFETCH_DEBOUNCE).await;
+            futures::stream::iter(items)
+                .for_each_concurrent(PREFETCH_CONCURRENCY, |(slot, customer_id)| {
+                    let p = providers.get(slot as usize).cloned();
+                    let tx = tx.clone();
+                    async move {
+                        let Some(p) = p else { return };
+                        let result = p.list_subscriptions(&customer_id).await;
+                        let _ = tx.send(Msg::Subscriptions { slot, customer_id, result });
+                    }
+                })
+                .await;
+        }));
+    }
+
+    fn load_plans(&self, slot: u8) {
+        let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
+        self.spawn(async move {
+            let result = p.list_plans().await;
+            let _ = tx.send(Msg::Plans { slot, result });
+        });
+    }
+
+    /// One filter run per tab at a time; while it runs, only the newest request waits.
+    fn filter(&mut self, job: FilterJob) {
+        if self.filter_running.get(&job.tab).copied().unwrap_or(false) {
+            self.filter_pending.insert(job.tab, job);
+            return;
+        }
+        self.filter_running.insert(job.tab, true);
+        let tx = self.tx.clone();
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let guard = InFlight(self.in_flight.clone());
+        tokio::task::spawn_blocking(move || {
+            let _guard = guard;
+            let hits = run_filter(&job);
+            let _ = tx.send(Msg::Filtered { tab: job.tab, generation: job.generation, query: job.query, hits });
+        });
+    }
+
+    /// Called when a filter result arrived: starts the run that waited, if any.
+    pub fn filter_finished(&mut self, tab: usize) {
+        self.filter_running.insert(tab, false);
+        if let Some(job) = self.filter_pending.remove(&tab) {
+            self.filter(job);
+        }
+    }
+}
+
+/// Matches every corpus (one per provider) and merges by score, best first.
+pub fn run_filter(job: &FilterJob) -> Vec<RowRef> {
+    let mut scored: Vec<(u32, RowRef)> = Vec::new();
+    for (slot, corpus) in &job.corpora {
+        let within: Option<Vec<u32>> =
+            job.within.as_ref().map(|w| w.iter().filter(|r| r.slot == *slot).map(|r| r.row).collect());
+        for (row, score) in search::filter_scored(corpus, &job.query, within.as_deref()) {
+            scored.push((score, RowRef { slot: *slot, row }));
+        }
+    }
+    if job.corpora.len() > 1 {
+        scored.sort_by_key(|s| std::cmp::Reverse(s.0));
+    }
+    scored.into_iter().map(|(_, r)| r).collect()
+}

@@ -1,0 +1,194 @@
+//! The customers pane: a windowed table (only visible rows are built), the filter line and
+//! loading / empty / error states.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+use super::{Theme, pane_block, pane_message};
+use crate::tui::state::{AppState, Pane};
+use crate::util::ellipsize;
+
+pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
+    let focused = state.focus == Pane::Customers;
+    let view = state.view();
+    let total: u64 = state
+        .tab_slots(state.tab)
+        .iter()
+        .map(|&s| {
+            let c = &state.slots[s as usize].customers;
+            c.total.unwrap_or(c.rows.len() as u64)
+        })
+        .sum();
+    let count = state.row_count();
+    let title = if view.filter.active() {
+        format!(
+            "Customers · {} matching of {}",
+            count,
+            state.tab_slots(state.tab).iter().map(|&s| state.slots[s as usize].customers.rows.len()).sum::<usize>()
+        )
+    } else {
+        format!("Customers · {} of {}", count, total)
+    };
+    let block = pane_block(title, focused, theme, area.width);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let show_filter = view.filter.editing || view.filter.active();
+    let footer = footer_line(state, theme);
+    let reserved = u16::from(show_filter) + u16::from(footer.is_some());
+    let table_area = Rect { height: inner.height.saturating_sub(reserved), ..inner };
+    let mut y = table_area.y + table_area.height;
+    if show_filter {
+        let cursor = if view.filter.editing { "▏" } else { "" };
+        let status = if view.filter.running { " filtering…".to_string() } else { String::new() };
+        let line = Line::from(vec![
+            Span::styled("/", theme.header()),
+            Span::raw(format!("{}{cursor}", view.filter.query)),
+            Span::styled(status, theme.dim()),
+        ]);
+        frame.render_widget(Paragraph::new(line), Rect { y, height: 1, ..inner });
+        y += 1;
+    }
+    if let Some(line) = footer {
+        frame.render_widget(Paragraph::new(line), Rect { y, height: 1, ..inner });
+    }
+    if count == 0 {
+        empty_state(frame, state, theme, table_area);
+        return;
+    }
+    table(frame, state, theme, table_area, focused);
+}
+
+/// Errors of individual providers (the All tab may have several) or a "loading more" hint.
+fn footer_line<'a>(state: &AppState, theme: &Theme) -> Option<Line<'a>> {
+    let errors: Vec<String> = state
+        .tab_slots(state.tab)
+        .iter()
+        .filter_map(|&s| state.slots[s as usize].customers.error.as_ref())
+        .map(|e| format!("{e} · R retries"))
+        .collect();
+    let all_failed = errors.len() == state.tab_slots(state.tab).len();
+    if !errors.is_empty() && !all_failed {
+        return Some(Line::from(Span::styled(errors.join(" | "), theme.error())));
+    }
+    let loading_more = state.tab_slots(state.tab).iter().any(|&s| {
+        let c = &state.slots[s as usize].customers;
+        c.loading && c.loaded_once
+    });
+    loading_more.then(|| Line::from(Span::styled("loading more…", theme.dim())))
+}
+
+fn empty_state(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
+    let slots = state.tab_slots(state.tab);
+    let loading = slots
+        .iter()
+        .any(|&s| !state.slots[s as usize].customers.loaded_once && state.slots[s as usize].customers.error.is_none());
+    let text = if state.view().filter.active() {
+        if state.view().filter.running {
+            "Filtering…".to_string()
+        } else {
+            format!("No customer matches {:?} · Esc clears the filter", state.view().filter.query)
+        }
+    } else if loading {
+        "Loading customers…".to_string()
+    } else if slots.iter().all(|&s| state.slots[s as usize].customers.error.is_some()) {
+        let errors: Vec<String> = slots
+            .iter()
+            .filter_map(|&s| state.slots[s as usize].customers.error.as_ref())
+            .map(|e| e.to_string())
+            .collect();
+        pane_message(frame, area, &format!("{}\nR retries", errors.join("\n")), theme.error());
+        return;
+    } else {
+        "No customers yet".to_string()
+    };
+    pane_message(frame, area, &text, theme.dim());
+}
+
+/// Column widths from the space available: name and email share what the fixed columns leave.
+fn widths(total: u16, with_provider: bool) -> [u16; 5] {
+    let provider = if with_provider { 8 } else { 0 };
+    let id = (total / 6).clamp(8, 26);
+    let summary = (total / 6).clamp(10, 24);
+    let gaps = if with_provider { 4 } else { 3 };
+    let rest = total.saturating_sub(provider + id + summary + gaps);
+    let name = rest / 2;
+    [name, rest - name, id, provider, summary]
+}
+
+fn table(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect, focused: bool) {
+    let view = state.view();
+    let height = area.height.saturating_sub(1) as usize;
+    let with_provider = state.tab == 0;
+    let w = widths(area.width, with_provider);
+    let mut header =
+        vec![ellipsize("Name", w[0] as usize), ellipsize("Email", w[1] as usize), ellipsize("ID", w[2] as usize)];
+    if with_provider {
+        header.push(ellipsize("Provider", w[3] as usize));
+    }
+    header.push(ellipsize("Subscription", w[4] as usize));
+    // Only the rows on screen become widgets: 100k rows cost the same as 30.
+    let start = view.offset.min(state.row_count().saturating_sub(1));
+    let rows: Vec<Row> = (start..(start + height).min(state.row_count()))
+        .filter_map(|i| state.row_at(i))
+        .filter_map(|r| state.customer(r).map(|c| (r, c)))
+        .map(|(r, c)| {
+            let mut cells = vec![
+                Cell::from(ellipsize(c.name.as_deref().unwrap_or("—"), w[0] as usize)),
+                Cell::from(ellipsize(c.email.as_deref().unwrap_or(""), w[1] as usize)),
+                Cell::from(ellipsize(&c.id, w[2] as usize)),
+            ];
+            if with_provider {
+                cells.push(Cell::from(state.slots[r.slot as usize].kind.display_name()));
+            }
+            cells.push(summary_cell(state, theme, r.slot, &c.id, w[4] as usize));
+            Row::new(cells)
+        })
+        .collect();
+    let mut constraints = vec![Constraint::Length(w[0]), Constraint::Length(w[1]), Constraint::Length(w[2])];
+    if with_provider {
+        constraints.push(Constraint::Length(w[3]));
+    }
+    constraints.push(Constraint::Length(w[4]));
+    let table = Table::new(rows, constraints)
+        .header(Row::new(header).style(theme.header()))
+        .row_highlight_style(theme.selected(focused))
+        .column_spacing(1);
+    let mut ts = TableState::default().with_selected(Some(view.selected.saturating_sub(start)));
+    frame.render_stateful_widget(table, area, &mut ts);
+}
+
+/// "Growth · active", "2 live", "none", or blank while unknown.
+fn summary_cell<'a>(state: &AppState, theme: &Theme, slot: u8, id: &str, width: usize) -> Cell<'a> {
+    let Some(d) = state.details.get(&(slot, id.to_string())) else { return Cell::from("") };
+    let Some(subs) = d.subscriptions.value.as_ref() else {
+        return if d.subscriptions.error.is_some() {
+            Cell::from(Span::styled("error", theme.error()))
+        } else {
+            Cell::from("")
+        };
+    };
+    let live: Vec<_> = subs.iter().filter(|s| s.status.is_live()).collect();
+    let (text, style) = match (live.len(), subs.first()) {
+        (0, None) => ("none".to_string(), theme.dim()),
+        (0, Some(s)) => {
+            (format!("{} · {}", s.plan_name.as_deref().unwrap_or("?"), s.status.label()), theme.status(s.status))
+        }
+        (1, _) => {
+            let s = live[0];
+            let text = if s.cancel_scheduled() {
+                format!(
+                    "{} · ends {}",
+                    s.plan_name.as_deref().unwrap_or("?"),
+                    s.ends_on.map(|d| d.to_string()).unwrap_or_default()
+                )
+            } else {
+                format!("{} · {}", s.plan_name.as_deref().unwrap_or("?"), s.status.label())
+            };
+            (text, theme.status(s.status))
+        }
+        (n, _) => (format!("{n} live subscriptions"), theme.ok()),
+    };
+    Cell::from(Span::styled(ellipsize(&text, width), style))
+}

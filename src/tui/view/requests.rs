@@ -1,0 +1,113 @@
+//! The request log overlay: a list of exchanges, and one exchange in full (secrets were
+//! redacted by the HTTP layer before anything was logged).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, TableState};
+
+use super::{Theme, pane_block, pane_message};
+use crate::providers::log::Exchange;
+use crate::tui::state::requests::RequestsState;
+use crate::util::ellipsize;
+
+pub fn draw(frame: &mut Frame, r: &RequestsState, theme: &Theme, area: Rect) {
+    let rect = Rect { x: area.x, y: area.y + 1, width: area.width, height: area.height.saturating_sub(2) };
+    frame.render_widget(Clear, rect);
+    if r.detail
+        && let Some(e) = r.selected()
+    {
+        return detail(frame, e, r.scroll, theme, rect);
+    }
+    let block = pane_block(
+        format!("Requests · {} · Enter details · c copy curl · y copy URL · Esc back", r.entries.len()),
+        true,
+        theme,
+        rect.width,
+    );
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    if r.entries.is_empty() {
+        pane_message(frame, inner, "No requests yet", theme.dim());
+        return;
+    }
+    let height = inner.height.saturating_sub(1) as usize;
+    let path_w = inner.width.saturating_sub(8 + 9 + 7 + 7 + 7 + 22 + 6);
+    let rows: Vec<Row> = r
+        .entries
+        .iter()
+        .skip(r.offset)
+        .take(height)
+        .map(|e| {
+            let status = match e.status {
+                Some(s) => Span::styled(s.to_string(), if s < 400 { theme.ok() } else { theme.error() }),
+                None => Span::styled("—", theme.error()),
+            };
+            Row::new(vec![
+                Cell::from(e.started_at.format("%H:%M:%S").to_string()),
+                Cell::from(e.provider.display_name()),
+                Cell::from(e.method.clone()),
+                Cell::from(ellipsize(e.path(), path_w as usize)),
+                Cell::from(status),
+                Cell::from(format!("{} ms", e.duration.as_millis())),
+                Cell::from(ellipsize(e.request_id.as_deref().unwrap_or(""), 22)),
+            ])
+        })
+        .collect();
+    let widths = [
+        Constraint::Length(8),
+        Constraint::Length(9),
+        Constraint::Length(7),
+        Constraint::Length(path_w),
+        Constraint::Length(7),
+        Constraint::Length(7),
+        Constraint::Length(22),
+    ];
+    let table = Table::new(rows, widths)
+        .header(Row::new(["Time", "Provider", "Method", "Path", "Status", "Time", "Request id"]).style(theme.header()))
+        .row_highlight_style(theme.selected(true))
+        .column_spacing(1);
+    let mut ts = TableState::default().with_selected(Some(r.selected.saturating_sub(r.offset)));
+    frame.render_stateful_widget(table, inner, &mut ts);
+}
+
+fn detail(frame: &mut Frame, e: &Exchange, scroll: usize, theme: &Theme, rect: Rect) {
+    let block = pane_block(format!("{} {} · c copy curl · Esc back", e.method, e.path()), true, theme, rect.width);
+    let mut lines = vec![
+        Line::from(vec![Span::styled(format!("{} {}", e.method, e.url), theme.header())]),
+        Line::from(format!(
+            "status {} · {} ms · attempt {} · request id {}",
+            e.status.map_or("no response".to_string(), |s| s.to_string()),
+            e.duration.as_millis(),
+            e.attempt,
+            e.request_id.as_deref().unwrap_or("—")
+        )),
+    ];
+    if let Some(err) = &e.error {
+        lines.push(Line::from(Span::styled(format!("error: {err}"), theme.error())));
+    }
+    lines.push(Line::from(Span::styled(
+        format!("Request headers ({} bytes body)", e.request_body_size),
+        theme.header(),
+    )));
+    lines.extend(e.request_headers.iter().map(|h| Line::from(format!("  {}: {}", h.name, h.value))));
+    body_lines(&mut lines, e.request_body.as_deref());
+    lines.push(Line::from(Span::styled(
+        format!("Response headers ({} bytes body)", e.response_body_size),
+        theme.header(),
+    )));
+    lines.extend(e.response_headers.iter().map(|h| Line::from(format!("  {}: {}", h.name, h.value))));
+    body_lines(&mut lines, e.response_body.as_deref());
+    let visible: Vec<Line> = lines.into_iter().skip(scroll).collect();
+    frame.render_widget(Paragraph::new(visible).block(block), rect);
+}
+
+/// Pretty-prints JSON bodies; other text as is.
+fn body_lines(lines: &mut Vec<Line<'static>>, body: Option<&str>) {
+    let Some(body) = body.filter(|b| !b.is_empty()) else { return };
+    let pretty = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| body.to_string());
+    lines.extend(pretty.lines().map(|l| Line::from(format!("  {l}"))));
+}

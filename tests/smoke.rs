@@ -1,0 +1,100 @@
+//! The real binary in a real terminal (tmux): launch, wait for customers, filter, switch
+//! provider, quit, and check the terminal is back in cooked mode. `.ci/run` installs tmux;
+//! without it this test is skipped locally and fails under CI.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux").arg("-S").arg(&self.socket).args(args).output().expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "smoke"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.run(&["send-keys", "-t", "smoke", k]);
+            // A lone Esc followed at once by a key would read as Alt+key.
+            std::thread::sleep(Duration::from_millis(80));
+        }
+    }
+
+    fn wait_for(&self, what: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let screen = self.screen();
+            if screen.contains(what) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what:?}; screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").arg("-S").arg(&self.socket).arg("kill-server").output();
+    }
+}
+
+fn wait_for_file(path: &Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && !text.is_empty()
+        {
+            return text;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{} never appeared: the console did not exit", path.display());
+}
+
+#[test]
+fn console_in_a_real_terminal_starts_filters_switches_and_restores_the_terminal() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "tmux is required under CI (.ci/run installs it)");
+        eprintln!("skipped: tmux not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let stty = dir.path().join("stty.txt");
+    let status = dir.path().join("status.txt");
+    let tmux = Tmux { socket: dir.path().join("tmux.sock").display().to_string() };
+    let script = format!(
+        "XDG_STATE_HOME={state} {bin}; echo $? > {status}; stty -a > {stty}; sleep 30",
+        state = dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_till"),
+        status = status.display(),
+        stty = stty.display()
+    );
+    tmux.run(&["new-session", "-d", "-s", "smoke", "-x", "120", "-y", "32", &script]);
+
+    let screen = tmux.wait_for("Customers · 66 of");
+    assert!(screen.contains("SANDBOX"));
+    tmux.keys(&["/", "m", "u", "l", "l", "e", "r"]);
+    let screen = tmux.wait_for("Jürgen Müller");
+    assert!(screen.contains("matching"), "{screen}");
+    tmux.keys(&["Escape", "2"]);
+    tmux.wait_for("Plans · Kelviq");
+    tmux.keys(&["q"]);
+
+    assert_eq!(wait_for_file(&status).trim(), "0", "clean exit");
+    let modes = wait_for_file(&stty);
+    let flags: Vec<&str> = modes.split_whitespace().collect();
+    for cooked in ["icanon", "echo", "isig", "icrnl", "opost"] {
+        assert!(flags.contains(&cooked), "terminal left without {cooked}: {modes}");
+    }
+    let after = tmux.screen();
+    assert!(!after.contains("SANDBOX"), "alternate screen left:\n{after}");
+}

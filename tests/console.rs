@@ -213,7 +213,9 @@ async fn resize_switches_layout() {
 
 #[tokio::test]
 async fn provider_errors_show_in_the_pane_with_status_and_request_id() {
-    let c = console_with(120, 32, SandboxOptions::default(), Some(ProviderKind::Kelviq)).await;
+    let mut c = console_with(120, 32, SandboxOptions::default(), Some(ProviderKind::Kelviq)).await;
+    // On the Kelviq tab, where every provider shown has failed (the All tab lists the others).
+    c.keys(&[KeyCode::Char('2')]).await;
     let screen = c.screen();
     assert!(screen.contains("Kelviq 401: Invalid token. (request id req_sbx_"), "{screen}");
     assert!(screen.contains("R retries"));

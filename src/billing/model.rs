@@ -257,6 +257,22 @@ pub struct CheckoutRequest {
     pub end_date: Option<NaiveDate>,
     #[serde(default)]
     pub metadata: BTreeMap<String, String>,
+    /// What the session is for; `None` is a purchase of `plan_id`/`price_id`.
+    #[serde(default)]
+    pub purpose: Option<CheckoutPurpose>,
+}
+
+/// Checkouts that do not sell a plan. Only providers whose capabilities say so accept them
+/// (Flowglad's `activate_subscription` and `add_payment_method` session types).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CheckoutPurpose {
+    /// Sell `plan_id`/`price_id`, as when no purpose is given.
+    Purchase,
+    /// Collect the first payment of a subscription created without one.
+    ActivateSubscription { subscription_id: String },
+    /// Save a payment method, optionally for one subscription.
+    AddPaymentMethod { subscription_id: Option<String> },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

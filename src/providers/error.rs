@@ -227,13 +227,24 @@ fn pydantic_field_error(obj: &serde_json::Map<String, Value>) -> FieldError {
                 .join(".")
         })
         .or_else(|| obj.get("field").and_then(scalar_text))
-        .or_else(|| obj.get("path").and_then(scalar_text))
+        .or_else(|| obj.get("path").and_then(zod_path))
         .unwrap_or_default();
     let message = ["msg", "message", "detail"]
         .iter()
         .find_map(|k| obj.get(*k).and_then(scalar_text))
         .unwrap_or_else(|| Value::Object(obj.clone()).to_string());
     FieldError { field, message }
+}
+
+/// A zod issue's `path`: `["customer", "email"]` → `customer.email` (a plain string passes).
+fn zod_path(v: &Value) -> Option<String> {
+    match v {
+        Value::Array(parts) => {
+            let joined = parts.iter().filter_map(scalar_text).collect::<Vec<_>>().join(".");
+            (!joined.is_empty()).then_some(joined)
+        }
+        other => scalar_text(other),
+    }
 }
 
 /// DRF style: every key whose value is a list of strings (or a string) is a field error.
@@ -344,6 +355,11 @@ mod tests {
         );
         assert_eq!(z.fields[0].field, "success_url");
         assert_eq!(z.message.as_deref(), Some("success_url: field required"));
+        let zod = decode(
+            r#"{"error":[{"code":"invalid_type","expected":"string","path":["customer","email"],"message":"Required"}],"code":"BAD_REQUEST","request_id":"ab12cd34"}"#,
+        );
+        assert_eq!(zod.fields, vec![FieldError { field: "customer.email".into(), message: "Required".into() }]);
+        assert_eq!(zod.code.as_deref(), Some("BAD_REQUEST"));
         let gw = decode(r#"{"Message":"User is not authorized to access this resource with an explicit deny"}"#);
         assert!(gw.message.unwrap().starts_with("User is not authorized"));
     }

@@ -1,10 +1,431 @@
-//! Flowglad client (placeholder until its client lands).
+//! Flowglad client. One key sees one pricing model; customers are addressed by your
+//! `externalId`; `/customers/{externalId}/billing` is the rich read for subscriptions and
+//! entitlements. Reference: shared/providers/flowglad-kuvarpay.md, part 1.
 
-use std::sync::Arc;
+pub mod entitle;
+pub mod map;
+#[cfg(test)]
+mod tests;
+pub mod wire;
 
-use super::{BillingProvider, Endpoint, Http, ProviderError, Result};
-use crate::billing::ProviderKind;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-pub fn connect(_endpoint: Endpoint, _http: Http) -> Result<Arc<dyn BillingProvider>> {
-    Err(ProviderError::unsupported(ProviderKind::Flowglad, "this provider's client (not built yet)"))
+use async_trait::async_trait;
+use chrono::Utc;
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+
+use super::http::{ApiRequest, Http, Idempotency};
+use super::{BillingProvider, Capabilities, Endpoint, Page, PageRequest, ProviderError, Result, join_url};
+use crate::billing::{
+    CancelTiming, Cancellation, ChangeTiming, CheckoutPurpose, CheckoutRequest, CheckoutSession, Currency, Customer,
+    Entitlement, Estimate, NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
+};
+use map::{Catalog, FLOWGLAD};
+
+/// Flowglad rejects `limit` outside 1..=100.
+const MAX_PAGE: u32 = 100;
+
+/// Test or live, which Flowglad derives from the key rather than the host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyMode {
+    Test,
+    Live,
+    /// Neither prefix: Flowglad then treats a key containing `_live_` as live.
+    Unknown,
+}
+
+/// `sk_test_…` / `sk_live_…`, optionally behind staging's `stg_`.
+pub fn key_mode(key: &str) -> KeyMode {
+    let key = key.strip_prefix("stg_").unwrap_or(key);
+    if key.starts_with("sk_test_") {
+        KeyMode::Test
+    } else if key.starts_with("sk_live_") || key.contains("_live_") {
+        KeyMode::Live
+    } else {
+        KeyMode::Unknown
+    }
+}
+
+pub fn connect(endpoint: Endpoint, http: Http) -> Result<Arc<dyn BillingProvider>> {
+    if endpoint.key.expose().trim().is_empty() {
+        return Err(ProviderError::invalid(FLOWGLAD, "no Flowglad secret key (sk_test_… or sk_live_…) is set"));
+    }
+    Ok(Arc::new(FlowgladClient::new(endpoint, http)))
+}
+
+pub struct FlowgladClient {
+    endpoint: Endpoint,
+    http: Http,
+    /// The key's pricing model never changes, so it is looked up once.
+    pricing_model_id: Mutex<Option<String>>,
+    /// Flowglad id → external id, learnt from every customer read: subscriptions and
+    /// checkout sessions name customers by Flowglad id only.
+    external_ids: Mutex<HashMap<String, String>>,
+}
+
+/// Percent-encodes one path segment (external ids are user-chosen strings).
+fn encode(segment: &str) -> String {
+    url::form_urlencoded::byte_serialize(segment.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+impl FlowgladClient {
+    pub fn new(endpoint: Endpoint, http: Http) -> FlowgladClient {
+        FlowgladClient { endpoint, http, pricing_model_id: Mutex::new(None), external_ids: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn mode(&self) -> KeyMode {
+        key_mode(self.endpoint.key.expose())
+    }
+
+    fn request(&self, method: Method, path: &str) -> ApiRequest {
+        let key = &self.endpoint.key;
+        let url = join_url(&self.endpoint.base_url, &format!("api/v1/{path}"));
+        // The bare key, as the official SDK sends it; the server also accepts `Bearer <key>`.
+        ApiRequest::new(FLOWGLAD, method, url).secret_header("authorization", key.expose().to_string(), key)
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T> {
+        self.http.send(self.request(Method::GET, path).query(query)).await?.json()
+    }
+
+    /// No idempotency keys at Flowglad: writes are sent once, never retried.
+    async fn send_json<B: serde::Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+        idempotency: Idempotency,
+    ) -> Result<T> {
+        let request = self.request(method, path).json(body)?.idempotency(idempotency);
+        self.http.send(request).await?.json()
+    }
+
+    async fn post<B: serde::Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T> {
+        self.send_json(Method::POST, path, body, Idempotency::Unsafe).await
+    }
+
+    fn remember(&self, c: &wire::Customer) {
+        if !c.id.is_empty() {
+            let mut ids = self.external_ids.lock().unwrap_or_else(|p| p.into_inner());
+            ids.insert(c.id.clone(), c.external_id.clone());
+        }
+    }
+
+    /// The external id for a Flowglad customer id, or the Flowglad id when not yet seen.
+    fn external_id(&self, flowglad_id: &str) -> String {
+        let ids = self.external_ids.lock().unwrap_or_else(|p| p.into_inner());
+        ids.get(flowglad_id).cloned().unwrap_or_else(|| flowglad_id.to_string())
+    }
+
+    /// The key's pricing model: the only one a key lists (the default one if it lists several).
+    async fn pricing_model_id(&self) -> Result<String> {
+        if let Some(id) = self.pricing_model_id.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+            return Ok(id);
+        }
+        let page: wire::Page<wire::PricingModel> =
+            self.get("pricing-models", &[("limit", MAX_PAGE.to_string())]).await?;
+        let chosen = page.data.iter().find(|m| m.is_default).or(page.data.first()).map(|m| m.id.clone());
+        let id = chosen.ok_or_else(|| ProviderError::invalid(FLOWGLAD, "this key sees no pricing model"))?;
+        *self.pricing_model_id.lock().unwrap_or_else(|p| p.into_inner()) = Some(id.clone());
+        Ok(id)
+    }
+
+    /// The pricing model, plus its resources when `resources` (only plan features need their
+    /// slugs; pricing a subscription does not).
+    async fn catalog_with(&self, resources: bool) -> Result<Catalog> {
+        let id = self.pricing_model_id().await?;
+        let path = format!("pricing-models/{}", encode(&id));
+        let load_resources = async {
+            match resources {
+                true => self.get::<wire::ResourcesResponse>("resources", &[]).await.map(|r| r.resources),
+                false => Ok(Vec::new()),
+            }
+        };
+        let (model, resources) =
+            futures::try_join!(self.get::<wire::PricingModelResponse>(&path, &[]), load_resources)?;
+        Ok(Catalog::new(model.pricing_model, resources))
+    }
+
+    async fn catalog(&self) -> Result<Catalog> {
+        self.catalog_with(false).await
+    }
+
+    pub async fn billing(&self, external_id: &str) -> Result<wire::Billing> {
+        let billing: wire::Billing = self.get(&format!("customers/{}/billing", encode(external_id)), &[]).await?;
+        self.remember(&billing.customer);
+        Ok(billing)
+    }
+
+    /// `PUT /customers/{externalId}`: changes only the fields given.
+    pub async fn update_customer(&self, external_id: &str, update: wire::CustomerUpdate) -> Result<Customer> {
+        let body = wire::CustomerUpdateRequest { customer: update };
+        let path = format!("customers/{}", encode(external_id));
+        let r: wire::CustomerResponse = self.send_json(Method::PUT, &path, &body, Idempotency::Unsafe).await?;
+        self.remember(&r.customer);
+        Ok(map::customer(r.customer))
+    }
+
+    fn subscription(
+        &self,
+        s: &wire::Subscription,
+        items: Option<&[wire::SubscriptionItem]>,
+        catalog: &Catalog,
+    ) -> Result<Subscription> {
+        map::subscription(s, items, catalog, self.external_id(&s.customer_id), Utc::now())
+    }
+
+    /// The price a plan change moves to: the explicit price id, else the plan's price for the
+    /// period in the subscription's current currency.
+    fn change_price<'a>(
+        &self,
+        catalog: &'a Catalog,
+        current: &wire::Subscription,
+        change: &PlanChange,
+    ) -> Result<&'a wire::Price> {
+        if !change.features.is_empty() {
+            return Err(ProviderError::invalid(FLOWGLAD, "Flowglad plan changes take no feature quantities"));
+        }
+        if let Some(id) = &change.price_id {
+            return catalog
+                .price(id)
+                .ok_or_else(|| ProviderError::invalid(FLOWGLAD, format!("no price {id:?} in the pricing model")));
+        }
+        let currency = catalog.price(&current.price_id).map(|p| p.currency.clone());
+        catalog.resolve_price(&change.plan_id, Some(change.period), currency.as_deref())
+    }
+
+    fn adjustment(price: &wire::Price, timing: ChangeTiming) -> wire::AdjustRequest {
+        let (timing, prorate) = match timing {
+            ChangeTiming::Immediately => (wire::TIMING_IMMEDIATELY, Some(true)),
+            ChangeTiming::AtPeriodEnd => (wire::TIMING_AT_PERIOD_END, None),
+            ChangeTiming::Auto => (wire::TIMING_AUTO, Some(true)),
+        };
+        let item = wire::NewSubscriptionItem { price_id: Some(price.id.clone()), price_slug: None, quantity: Some(1) };
+        wire::AdjustRequest {
+            adjustment: wire::Adjustment {
+                timing: timing.to_string(),
+                new_subscription_items: vec![item],
+                prorate_current_billing_period: prorate,
+            },
+        }
+    }
+
+    async fn current_and_catalog(&self, id: &str) -> Result<(wire::Subscription, Catalog)> {
+        let path = format!("subscriptions/{}", encode(id));
+        let (sub, catalog) = futures::try_join!(self.get::<wire::SubscriptionResponse>(&path, &[]), self.catalog())?;
+        Ok((sub.subscription, catalog))
+    }
+
+    async fn checkout_input(&self, request: &CheckoutRequest) -> Result<wire::CheckoutSessionInput> {
+        if !request.features.is_empty() {
+            return Err(ProviderError::invalid(FLOWGLAD, "Flowglad checkout takes no feature quantities"));
+        }
+        let mut input = wire::CheckoutSessionInput {
+            customer_external_id: request.customer_id.clone(),
+            success_url: Some(request.success_url.clone()),
+            // Flowglad requires a cancel URL; without one the customer returns to the success page.
+            cancel_url: Some(request.cancel_url.clone().unwrap_or_else(|| request.success_url.clone())),
+            output_metadata: (!request.metadata.is_empty())
+                .then(|| request.metadata.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect()),
+            ..Default::default()
+        };
+        let needs_customer = |what: &str| {
+            ProviderError::invalid(FLOWGLAD, format!("a Flowglad {what} checkout needs the customer's external id"))
+        };
+        match &request.purpose {
+            None | Some(CheckoutPurpose::Purchase) => {
+                input.kind = wire::CHECKOUT_PRODUCT.into();
+                input.price_id = Some(match &request.price_id {
+                    Some(id) => id.clone(),
+                    None => {
+                        let catalog = self.catalog().await?;
+                        let price =
+                            catalog.resolve_price(&request.plan_id, request.period, request.currency.as_deref())?;
+                        price.id.clone()
+                    }
+                });
+                input.quantity = request.quantity.map(i64::from);
+                input.anonymous = request.customer_id.is_none().then_some(true);
+            }
+            Some(CheckoutPurpose::ActivateSubscription { subscription_id }) => {
+                input.customer_external_id.as_ref().ok_or_else(|| needs_customer("activation"))?;
+                input.kind = wire::CHECKOUT_ACTIVATE_SUBSCRIPTION.into();
+                input.target_subscription_id = Some(subscription_id.clone());
+            }
+            Some(CheckoutPurpose::AddPaymentMethod { subscription_id }) => {
+                input.customer_external_id.as_ref().ok_or_else(|| needs_customer("payment-method"))?;
+                input.kind = wire::CHECKOUT_ADD_PAYMENT_METHOD.into();
+                input.target_subscription_id = subscription_id.clone();
+            }
+        }
+        Ok(input)
+    }
+}
+
+#[async_trait]
+impl BillingProvider for FlowgladClient {
+    fn kind(&self) -> ProviderKind {
+        FLOWGLAD
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            list_customers: true,
+            search_customers: false, // till filters each page locally
+            get_customer: true,
+            create_customer: true,
+            derived_customers: false,
+            plans: true,
+            subscriptions: true,
+            change_plan: true,
+            native_change_preview: true,
+            cancel: true,
+            cancel_at_period_end: true,
+            cancel_on_date: false,
+            uncancel: true,
+            entitlements: true,
+            checkout_create: true,
+            checkout_get: true,
+            native_checkout_estimate: false,
+            invoices: true,
+            idempotency_keys: false,
+        }
+    }
+
+    async fn list_customers(&self, page: &PageRequest) -> Result<Page<Customer>> {
+        let mut q = vec![("limit", page.limit.clamp(1, MAX_PAGE).to_string())];
+        if let Some(cursor) = &page.cursor {
+            q.push(("cursor", cursor.clone()));
+        }
+        let body: wire::Page<wire::Customer> = self.get("customers", &q).await?;
+        body.data.iter().for_each(|c| self.remember(c));
+        let needle = page.search.as_deref().map(|s| crate::util::fold_accents(s.trim())).filter(|s| !s.is_empty());
+        let items = body
+            .data
+            .into_iter()
+            .filter(|c| {
+                needle.as_deref().is_none_or(|n| {
+                    crate::util::fold_accents(&format!("{} {} {}", c.name, c.email, c.external_id)).contains(n)
+                })
+            })
+            .map(map::customer)
+            .collect();
+        Ok(Page {
+            items,
+            next_cursor: body.next_cursor.filter(|_| body.has_more),
+            total: needle.is_none().then_some(body.total),
+        })
+    }
+
+    async fn get_customer(&self, id: &str) -> Result<Customer> {
+        let r: wire::CustomerResponse = self.get(&format!("customers/{}", encode(id)), &[]).await?;
+        self.remember(&r.customer);
+        Ok(map::customer(r.customer))
+    }
+
+    /// Flowglad customers carry no metadata, so `customer.metadata` is not sent.
+    async fn create_customer(&self, customer: &NewCustomer) -> Result<Customer> {
+        let body = wire::CustomerCreateRequest {
+            customer: wire::CustomerInsert {
+                email: customer.email.clone(),
+                name: customer.name.clone(),
+                external_id: Some(customer.id.clone()),
+                ..Default::default()
+            },
+        };
+        let created: wire::CustomerCreateResponse = self.post("customers", &body).await?;
+        self.remember(&created.data.customer);
+        Ok(map::customer(created.data.customer))
+    }
+
+    async fn list_plans(&self) -> Result<Vec<Plan>> {
+        self.catalog_with(true).await?.plans()
+    }
+
+    async fn list_subscriptions(&self, customer_id: &str) -> Result<Vec<Subscription>> {
+        let billing = self.billing(customer_id).await?;
+        let model = billing.catalog.clone().or(billing.pricing_model.clone()).unwrap_or_default();
+        let catalog = Catalog::new(model, Vec::new());
+        billing
+            .subscriptions
+            .iter()
+            .map(|d| {
+                let s = map::subscription(
+                    &d.subscription,
+                    Some(&d.subscription_items),
+                    &catalog,
+                    customer_id.to_string(),
+                    Utc::now(),
+                )?;
+                Ok(s)
+            })
+            .collect()
+    }
+
+    async fn get_subscription(&self, id: &str) -> Result<Subscription> {
+        let (sub, catalog) = self.current_and_catalog(id).await?;
+        self.subscription(&sub, None, &catalog)
+    }
+
+    async fn change_plan(&self, id: &str, change: &PlanChange) -> Result<Subscription> {
+        let (current, catalog) = self.current_and_catalog(id).await?;
+        let body = Self::adjustment(self.change_price(&catalog, &current, change)?, change.timing);
+        let adjusted: wire::AdjustResponse = self.post(&format!("subscriptions/{}/adjust", encode(id)), &body).await?;
+        self.subscription(&adjusted.subscription, Some(&adjusted.subscription_items), &catalog)
+    }
+
+    async fn preview_change(&self, id: &str, change: &PlanChange) -> Result<Estimate> {
+        let (current, catalog) = self.current_and_catalog(id).await?;
+        let price = self.change_price(&catalog, &current, change)?;
+        let currency = Currency::from_code(&price.currency)
+            .map_err(|e| ProviderError::invalid(FLOWGLAD, format!("price {}: {e}", price.id)))?;
+        let body = Self::adjustment(price, change.timing);
+        let path = format!("subscriptions/{}/preview-adjust", encode(id));
+        // A preview changes nothing, so it may be retried like a read.
+        let preview: wire::PreviewAdjustResponse =
+            self.send_json(Method::POST, &path, &body, Idempotency::Safe).await?;
+        map::preview_estimate(&preview, currency)
+    }
+
+    async fn cancel_subscription(&self, id: &str, cancellation: &Cancellation) -> Result<Subscription> {
+        let timing = match cancellation.timing {
+            CancelTiming::Immediately => wire::TIMING_IMMEDIATELY,
+            CancelTiming::AtPeriodEnd => wire::TIMING_AT_PERIOD_END,
+            CancelTiming::OnDate(_) => return Err(ProviderError::unsupported(FLOWGLAD, "cancelling on a chosen date")),
+        };
+        let body = wire::CancelRequest { cancellation: wire::CancelTiming { timing: timing.into() } };
+        let path = format!("subscriptions/{}/cancel", encode(id));
+        let (r, catalog) =
+            futures::try_join!(self.post::<_, wire::SubscriptionResponse>(&path, &body), self.catalog())?;
+        self.subscription(&r.subscription, None, &catalog)
+    }
+
+    /// Sent without a body: the spec declares none and the server accepts an empty one here.
+    async fn uncancel_subscription(&self, id: &str) -> Result<Subscription> {
+        let request = self.request(Method::POST, &format!("subscriptions/{}/uncancel", encode(id)));
+        let (response, catalog) = futures::try_join!(self.http.send(request), self.catalog())?;
+        let r: wire::SubscriptionResponse = response.json()?;
+        self.subscription(&r.subscription, None, &catalog)
+    }
+
+    async fn entitlements(&self, customer_id: &str) -> Result<Vec<Entitlement>> {
+        let (billing, resources) =
+            futures::try_join!(self.billing(customer_id), self.get::<wire::ResourcesResponse>("resources", &[]),)?;
+        let model = billing.catalog.clone().or(billing.pricing_model.clone()).unwrap_or_default();
+        Ok(entitle::entitlements(&billing, &Catalog::new(model, resources.resources)))
+    }
+
+    async fn create_checkout(&self, request: &CheckoutRequest) -> Result<CheckoutSession> {
+        let body = wire::CreateCheckoutSessionRequest { checkout_session: self.checkout_input(request).await? };
+        let created: wire::CheckoutSessionResponse = self.post("checkout-sessions", &body).await?;
+        Ok(map::checkout(created, request.customer_id.clone()))
+    }
+
+    async fn get_checkout(&self, id: &str) -> Result<CheckoutSession> {
+        let r: wire::CheckoutSessionResponse = self.get(&format!("checkout-sessions/{}", encode(id)), &[]).await?;
+        let customer = r.checkout_session.customer_id.as_deref().map(|c| self.external_id(c));
+        Ok(map::checkout(r, customer))
+    }
 }

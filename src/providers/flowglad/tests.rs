@@ -1,0 +1,247 @@
+//! Pure tests of the wire types and the mapping, with bodies shaped as the spec's schemas.
+
+use chrono::{TimeZone, Utc};
+use serde_json::json;
+
+use super::entitle::entitlements;
+use super::map::{self, Catalog};
+use super::wire;
+use crate::billing::{ChargePeriod, EntitlementKind, EstimateSource, PriceKind, SubscriptionStatus};
+use crate::providers::ErrorKind;
+
+fn price(id: &str, kind: &str, unit: Option<&str>, amount: i64, currency: &str) -> serde_json::Value {
+    json!({"id": id, "createdAt": 1, "updatedAt": 1, "livemode": false, "type": kind, "name": id,
+        "intervalUnit": unit, "intervalCount": unit.map(|_| 1), "trialPeriodDays": null, "isDefault": true,
+        "unitPrice": amount, "usageEventsPerUnit": null, "productId": "prod_1", "active": true,
+        "currency": currency, "slug": id, "usageMeterId": null, "pricingModelId": "pm_1"})
+}
+
+fn catalog() -> Catalog {
+    let model: wire::PricingModelDetails = serde_json::from_value(json!({
+        "id": "pm_1", "createdAt": 1, "updatedAt": 1, "livemode": false, "organizationId": "org", "isDefault": true,
+        "name": "Main",
+        "products": [{
+            "id": "prod_1", "name": "Pro", "slug": "pro", "active": true, "default": false, "description": "",
+            "prices": [price("price_m", "subscription", Some("month"), 3900, "USD"),
+                       price("price_y", "subscription", Some("year"), 39000, "USD"),
+                       price("price_jpy", "subscription", Some("month"), 5900, "JPY"),
+                       price("price_once", "single_payment", None, 49900, "USD")],
+            "features": [
+                {"id": "f1", "type": "toggle", "slug": "sso", "name": "SSO", "description": "", "active": true},
+                {"id": "f2", "type": "usage_credit_grant", "slug": "pro-calls", "name": "Calls", "description": "",
+                 "amount": 1000, "usageMeterId": "um_1", "renewalFrequency": "every_billing_period", "active": true},
+                {"id": "f3", "type": "resource", "slug": "pro-seats", "name": "Seats", "description": "",
+                 "amount": 5, "resourceId": "res_1", "active": true},
+                {"id": "f4", "type": "toggle", "slug": "audit", "name": "Audit", "description": "", "active": true}]
+        }],
+        "usageMeters": [{"id": "um_1", "slug": "calls", "name": "API calls", "aggregationType": "sum",
+            "prices": [{"id": "price_u", "type": "usage", "intervalUnit": "month", "intervalCount": 1,
+                        "unitPrice": 2, "usageEventsPerUnit": 100, "productId": null, "usageMeterId": "um_1",
+                        "currency": "USD", "active": true, "isDefault": true}]}]
+    }))
+    .unwrap();
+    let resources =
+        vec![wire::Resource { id: "res_1".into(), slug: "seats".into(), name: "Seats".into(), ..Default::default() }];
+    Catalog::new(model, resources)
+}
+
+fn subscription(renews: bool, status: &str) -> serde_json::Value {
+    let mut s = json!({"id": "sub_1", "createdAt": 1, "updatedAt": 1, "livemode": false,
+        "startDate": 1_767_225_600_000_i64, "customerId": "cus_1", "organizationId": "org", "status": status,
+        "defaultPaymentMethodId": null, "backupPaymentMethodId": null, "canceledAt": null,
+        "cancelScheduledAt": 1_769_904_000_000_i64, "cancellationReason": null, "replacedBySubscriptionId": null,
+        "isFreePlan": false, "doNotCharge": false, "priceId": "price_m", "runBillingAtPeriodStart": true,
+        "name": null, "pricingModelId": "pm_1", "current": true, "renews": renews});
+    if renews {
+        s["interval"] = json!("month");
+        s["intervalCount"] = json!(1);
+        s["currentBillingPeriodStart"] = json!(1_767_225_600_000_i64);
+        s["currentBillingPeriodEnd"] = json!(1_769_904_000_000_i64);
+    }
+    s
+}
+
+#[test]
+fn renews_discriminates_and_round_trips() {
+    let renewing: wire::Subscription = serde_json::from_value(subscription(true, "active")).unwrap();
+    assert!(matches!(&renewing.renewal, wire::Renewal::Renewing(r) if r.interval == "month"));
+    let once: wire::Subscription = serde_json::from_value(subscription(false, "active")).unwrap();
+    assert_eq!(once.renewal, wire::Renewal::NonRenewing);
+    let out = serde_json::to_value(&once).unwrap();
+    assert_eq!(out["renews"], false);
+    for key in ["interval", "intervalCount", "trialEnd", "currentBillingPeriodEnd", "billingCycleAnchorDate"] {
+        assert!(out[key].is_null() && out.get(key).is_some(), "{key} must be present as null");
+    }
+    assert_eq!(serde_json::from_value::<wire::Subscription>(out).unwrap(), once);
+    let mut missing = subscription(true, "active");
+    missing.as_object_mut().unwrap().remove("renews");
+    let inferred: wire::Subscription = serde_json::from_value(missing).unwrap();
+    assert!(matches!(inferred.renewal, wire::Renewal::Renewing(_)), "an interval means renewing");
+    let mut bad = subscription(true, "active");
+    bad["renews"] = json!("yes");
+    assert!(serde_json::from_value::<wire::Subscription>(bad).unwrap_err().to_string().contains("renews"));
+}
+
+#[test]
+fn subscriptions_map_status_period_amount_and_dates() {
+    let cat = catalog();
+    let now = Utc.with_ymd_and_hms(2026, 1, 10, 0, 0, 0).unwrap();
+    let s: wire::Subscription = serde_json::from_value(subscription(true, "cancellation_scheduled")).unwrap();
+    let m = map::subscription(&s, None, &cat, "user_1".into(), now).unwrap();
+    assert_eq!((m.status, m.raw_status.as_str()), (SubscriptionStatus::Active, "cancellation_scheduled"));
+    assert_eq!(m.ends_on.unwrap().to_string(), "2026-02-01");
+    assert!(m.cancel_scheduled());
+    assert_eq!((m.plan_id.as_deref(), m.plan_name.as_deref()), (Some("pro"), Some("Pro")));
+    assert_eq!(m.amount.unwrap().to_string(), "$39.00", "from the catalog price without items");
+    assert_eq!(m.period, ChargePeriod::Monthly);
+    let item = wire::SubscriptionItem {
+        id: "si_1".into(),
+        added_date: 0,
+        price_id: Some("price_m".into()),
+        unit_price: 3900,
+        quantity: 3,
+        ..Default::default()
+    };
+    let later = wire::SubscriptionItem { added_date: now.timestamp_millis() + 1, ..item.clone() };
+    let m = map::subscription(&s, Some(&[item, later]), &cat, "user_1".into(), now).unwrap();
+    assert_eq!(m.amount.unwrap().to_string(), "$117.00", "items in effect now, times quantity");
+    let once: wire::Subscription = serde_json::from_value(subscription(false, "credit_trial")).unwrap();
+    let m = map::subscription(&once, None, &cat, "user_1".into(), now).unwrap();
+    assert_eq!((m.period, m.status, m.current_period_end), (ChargePeriod::OneTime, SubscriptionStatus::Trialing, None));
+}
+
+#[test]
+fn prices_map_by_type_in_minor_units() {
+    let cat = catalog();
+    let plans = cat.plans().unwrap();
+    let pro = &plans[0];
+    assert_eq!(pro.price_for(ChargePeriod::Monthly, Some("JPY")).unwrap().amount.to_string(), "¥5,900");
+    assert_eq!(pro.price_for(ChargePeriod::OneTime, None).unwrap().amount.to_string(), "$499.00");
+    assert_eq!(plans[1].id, "usage:calls");
+    assert_eq!((plans[1].prices[0].kind, plans[1].prices[0].amount.to_string()), (PriceKind::Usage, "$0.02".into()));
+    let feature_ids: Vec<_> = pro.features.iter().map(|f| f.feature_id.as_str()).collect();
+    assert_eq!(feature_ids, ["sso", "calls", "seats", "audit"], "meter and resource slugs, not feature slugs");
+    let mut bad = price("p", "subscription", Some("fortnight"), 1, "USD");
+    let p: wire::Price = serde_json::from_value(bad.clone()).unwrap();
+    assert!(map::price(&p).unwrap_err().message.contains("fortnight"));
+    bad["intervalUnit"] = json!("month");
+    bad["currency"] = json!("ZZZ");
+    let err = map::price(&serde_json::from_value(bad).unwrap()).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Decode);
+    assert!(err.message.contains("price p"), "{err}");
+}
+
+#[test]
+fn plan_changes_resolve_to_a_price() {
+    let cat = catalog();
+    assert_eq!(cat.resolve_price("pro", Some(ChargePeriod::Yearly), Some("usd")).unwrap().id, "price_y");
+    assert_eq!(cat.resolve_price("prod_1", Some(ChargePeriod::Monthly), Some("JPY")).unwrap().id, "price_jpy");
+    let err = cat.resolve_price("pro", Some(ChargePeriod::Weekly), None).unwrap_err();
+    assert_eq!(err.message, "product \"pro\" has no active weekly price");
+    assert!(cat.resolve_price("nope", None, None).is_err());
+}
+
+#[test]
+fn preview_becomes_a_provider_estimate() {
+    let preview: wire::PreviewAdjustResponse = serde_json::from_value(json!({
+        "canAdjust": true, "previewGeneratedAt": 1, "prorationAmount": 1350.5, "currentPlanTotal": 1200,
+        "newPlanTotal": 3900, "resolvedTiming": "immediately", "effectiveDate": 1_767_225_600_000_i64,
+        "isUpgrade": true, "percentThroughBillingPeriod": 0.5, "billingPeriodEnd": 1_769_904_000_000_i64,
+        "newSubscriptionItems": [{"name": "Pro", "unitPrice": 3900, "quantity": 1, "priceId": "price_m"}]
+    }))
+    .unwrap();
+    let usd = crate::billing::Currency::from_code("USD").unwrap();
+    let e = map::preview_estimate(&preview, usd).unwrap();
+    assert_eq!(e.source, EstimateSource::Provider);
+    assert_eq!(e.current_invoice.lines[0].amount.amount().to_string(), "13.505", "fractions of a cent survive");
+    assert_eq!(e.current_invoice.total.to_string(), "$13.51");
+    assert!(e.current_invoice.lines[0].description.contains("50% of the period left"));
+    let next = e.next_invoice.unwrap();
+    assert_eq!((next.total.to_string(), next.date.unwrap().to_string()), ("$39.00".into(), "2026-02-01".into()));
+    let refused: wire::PreviewAdjustResponse =
+        serde_json::from_value(json!({"canAdjust": false, "reason": "No payment method", "previewGeneratedAt": 1}))
+            .unwrap();
+    let err = map::preview_estimate(&refused, usd).unwrap_err();
+    assert!(err.message.contains("No payment method"));
+}
+
+#[test]
+fn entitlements_sum_across_current_subscriptions() {
+    let cat = catalog();
+    let details = |id: &str, used_left: i64, seats: i64| {
+        let mut s = subscription(true, "active");
+        s["id"] = json!(id);
+        s["subscriptionItems"] = json!([]);
+        s["experimental"] = json!({
+            "featureItems": [
+                {"id": format!("{id}-1"), "type": "toggle", "slug": "sso", "name": "SSO", "featureId": "f1"},
+                {"id": format!("{id}-2"), "type": "usage_credit_grant", "slug": "pro-calls", "name": "Calls",
+                 "amount": 1000, "usageMeterId": "um_1", "renewalFrequency": "every_billing_period"},
+                {"id": format!("{id}-3"), "type": "resource", "slug": "pro-seats", "name": "Seats", "amount": seats,
+                 "resourceId": "res_1"},
+                {"id": format!("{id}-4"), "type": "toggle", "slug": "audit", "name": "Audit", "expiredAt": 5}],
+            "usageMeterBalances": [{"id": "um_1", "slug": "calls", "name": "API calls", "availableBalance": used_left,
+                                    "subscriptionId": id}]
+        });
+        s
+    };
+    let billing: wire::Billing = serde_json::from_value(json!({
+        "customer": {"id": "cus_1", "externalId": "user_1"},
+        "subscriptions": [details("sub_a", 400, 5), details("sub_b", -50, 7)],
+        "invoices": [], "paymentMethods": [], "purchases": [], "billingPortalUrl": "https://x"
+    }))
+    .unwrap();
+    let e = entitlements(&billing, &cat);
+    let find = |id: &str| e.iter().find(|x| x.feature_id == id).unwrap();
+    assert_eq!(
+        find("calls").kind,
+        EntitlementKind::Meter { limit: Some(2000), used: 1650, remaining: Some(350), hard_limit: false }
+    );
+    assert_eq!(find("calls").resets_at.as_deref(), Some("2026-02-01T00:00:00+00:00"));
+    assert_eq!(find("seats").kind, EntitlementKind::Customizable { value: "12".into() });
+    assert!(find("sso").has_access);
+    assert!(!find("audit").has_access, "expired feature items grant nothing; the catalog lists it as denied");
+    assert_eq!(e.len(), 4);
+}
+
+#[test]
+fn checkout_statuses_and_customers() {
+    let r: wire::CheckoutSessionResponse = serde_json::from_value(json!({
+        "checkoutSession": {"id": "cs_1", "status": "succeeded", "customerId": "cus_9", "expires": 1_767_225_600_000_i64,
+                            "type": "activate_subscription", "targetSubscriptionId": "sub_1"},
+        "url": "https://app.flowglad.com/checkout/cs_1"
+    }))
+    .unwrap();
+    let s = map::checkout(r.clone(), None);
+    assert_eq!(
+        (s.status, s.customer_id.as_deref(), s.subscription_id.as_deref()),
+        (crate::billing::CheckoutStatus::Complete, Some("cus_9"), Some("sub_1"))
+    );
+    assert_eq!(map::checkout(r, Some("user_9".into())).customer_id.as_deref(), Some("user_9"));
+    assert_eq!(map::checkout_status("failed"), crate::billing::CheckoutStatus::Unknown);
+}
+
+#[test]
+fn wrong_types_are_decode_errors_naming_the_field() {
+    let decode = |body: serde_json::Value| {
+        let response = crate::providers::http::ApiResponse {
+            provider: crate::billing::ProviderKind::Flowglad,
+            status: 200,
+            headers: Default::default(),
+            body: body.to_string().into(),
+            request_id: None,
+        };
+        response.json::<wire::Billing>().unwrap_err()
+    };
+    let mut sub = subscription(true, "active");
+    sub["subscriptionItems"] = json!([{"id": "si_1", "unitPrice": "39.00"}]);
+    let err = decode(json!({"customer": {"id": "c", "externalId": "u"}, "subscriptions": [sub]}));
+    assert_eq!(err.kind, ErrorKind::Decode);
+    assert!(err.message.contains("subscriptions[0]") && err.message.contains("unitPrice"), "{}", err.message);
+    let mut sub = subscription(true, "active");
+    sub["intervalCount"] = json!("one");
+    let err = decode(json!({"customer": {"id": "c", "externalId": "u"}, "subscriptions": [sub]}));
+    assert!(err.message.contains("subscriptions[0]") && err.message.contains("renewing fields"), "{}", err.message);
+    let err = decode(json!({"customer": {"id": "c"}}));
+    assert!(err.message.contains("externalId"), "{}", err.message);
+}

@@ -1,0 +1,224 @@
+//! Flowglad's JSON, field for field as in the official spec (shared/specs/flowglad/openapi.json).
+//! Used by the client to decode and by the sandbox to encode, so a format fact lives here once;
+//! the spec itself is the independent check (tests/conformance_flowglad.rs).
+//!
+//! Decoding is tolerant (every field defaults, unknown fields are ignored); encoding writes
+//! every field the spec requires, `null` included, because Flowglad's response schemas are
+//! closed (`additionalProperties: false`) and list nullable fields as required.
+
+mod catalog;
+mod checkout;
+mod subscription;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use catalog::*;
+pub use checkout::*;
+pub use subscription::*;
+
+/// Epoch milliseconds, Flowglad's only timestamp format.
+pub type Millis = i64;
+
+/// `Metadata`: string (≤500 chars), number or boolean values.
+pub type Metadata = BTreeMap<String, Value>;
+
+/// The list envelope of every paginated endpoint.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    #[serde(default = "Vec::new")]
+    pub data: Vec<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_cursor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+    #[serde(default)]
+    pub has_more: bool,
+    #[serde(default)]
+    pub total: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Customer {
+    pub id: String,
+    #[serde(default)]
+    pub created_at: Millis,
+    #[serde(default)]
+    pub updated_at: Millis,
+    #[serde(default)]
+    pub livemode: bool,
+    #[serde(default)]
+    pub organization_id: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub invoice_number_base: Option<String>,
+    #[serde(default)]
+    pub archived: bool,
+    #[serde(default, rename = "logoURL")]
+    pub logo_url: Option<String>,
+    #[serde(default, rename = "iconURL")]
+    pub icon_url: Option<String>,
+    #[serde(default)]
+    pub domain: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_address: Option<Value>,
+    pub external_id: String,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub pricing_model_id: String,
+}
+
+/// `{customer}`: the body of customer get and update responses.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CustomerResponse {
+    pub customer: Customer,
+}
+
+/// `POST /customers` body. `email` and `name` are required by Flowglad; they are optional
+/// here so the client forwards what it has and the provider's validation speaks.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerInsert {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "logoURL")]
+    pub logo_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "iconURL")]
+    pub icon_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct CustomerCreateRequest {
+    pub customer: CustomerInsert,
+}
+
+/// `POST /customers` answers with an extra `data` wrapper, unlike every other customer call.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CustomerCreateResponse {
+    pub data: CustomerCreated,
+}
+
+/// The new customer, placed on the pricing model's default product when there is one.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerCreated {
+    pub customer: Customer,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription: Option<Subscription>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription_items: Option<Vec<SubscriptionItem>>,
+}
+
+/// `PUT /customers/{externalId}` body: only the fields to change.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct CustomerUpdateRequest {
+    pub customer: CustomerUpdate,
+}
+
+/// `GET /customers/{externalId}/billing`, the rich read the docs call the source of truth.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Billing {
+    pub customer: Customer,
+    #[serde(default)]
+    pub subscriptions: Vec<SubscriptionDetails>,
+    #[serde(default)]
+    pub invoices: Vec<InvoiceWithLines>,
+    #[serde(default)]
+    pub payment_methods: Vec<PaymentMethod>,
+    /// Purchases are not read by till; kept raw.
+    #[serde(default)]
+    pub purchases: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_subscriptions: Option<Vec<SubscriptionDetails>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_subscription: Option<SubscriptionDetails>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<PricingModelDetails>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing_model: Option<PricingModelDetails>,
+    #[serde(default)]
+    pub billing_portal_url: String,
+}
+
+/// The country is the only required part of an address.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Address {
+    #[serde(default)]
+    pub country: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct BillingDetails {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub address: Address,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentMethod {
+    pub id: String,
+    #[serde(default)]
+    pub created_at: Millis,
+    #[serde(default)]
+    pub updated_at: Millis,
+    #[serde(default)]
+    pub livemode: bool,
+    #[serde(default)]
+    pub customer_id: String,
+    #[serde(default)]
+    pub pricing_model_id: String,
+    #[serde(default)]
+    pub billing_details: BillingDetails,
+    /// card, link, us_bank_account, sepa_debit.
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub default: bool,
+    #[serde(default)]
+    pub payment_method_data: BTreeMap<String, Value>,
+}
+
+/// The error body Flowglad's REST handler actually sends (not the spec's `{message, issues}`).
+/// `error` is a string or, for input validation, the list of zod issues.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ErrorBody {
+    pub error: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}

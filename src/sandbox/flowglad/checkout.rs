@@ -1,0 +1,320 @@
+//! Checkout sessions of every type and what paying one on the hosted page does.
+
+use super::ops::{MISSING_STRING, now_ms};
+use super::state::*;
+use crate::billing::Money;
+use crate::providers::flowglad::wire;
+use crate::sandbox::kelviq::state::current_period;
+use crate::sandbox::pay::{CARD_DECLINED, HostedCheckout, OrderSummary, PayError};
+
+/// Sessions expire a day after creation.
+const SESSION_LIFETIME_MS: Ms = 24 * 3_600_000;
+
+fn valid_url(u: &str) -> bool {
+    url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+}
+
+/// The required URLs and the customer, checked the way zod reports them: all at once.
+fn url_issues(input: &wire::CheckoutSessionInput, needs_customer: bool) -> Vec<Issue> {
+    let mut issues = Vec::new();
+    let path = |field: &str| vec!["checkoutSession".to_string(), field.to_string()];
+    for (field, value) in [("successUrl", &input.success_url), ("cancelUrl", &input.cancel_url)] {
+        match value {
+            None => issues.push(Issue { code: "invalid_type", path: path(field), message: MISSING_STRING.into() }),
+            Some(u) if !valid_url(u) => {
+                issues.push(Issue { code: "invalid_format", path: path(field), message: "Invalid URL".into() })
+            }
+            Some(_) => {}
+        }
+    }
+    if needs_customer && input.customer_external_id.is_none() {
+        issues.push(Issue { code: "invalid_type", path: path("customerExternalId"), message: MISSING_STRING.into() });
+    }
+    issues
+}
+
+impl State {
+    pub fn create_checkout(&mut self, input: wire::CheckoutSessionInput) -> Result<String, ApiError> {
+        let anonymous = input.kind == wire::CHECKOUT_PRODUCT && input.anonymous == Some(true);
+        let kinds = [wire::CHECKOUT_PRODUCT, wire::CHECKOUT_ACTIVATE_SUBSCRIPTION, wire::CHECKOUT_ADD_PAYMENT_METHOD];
+        if !kinds.contains(&input.kind.as_str()) {
+            return Err(ApiError::issue(&["checkoutSession", "type"], "invalid_union", "Invalid input"));
+        }
+        let issues = url_issues(&input, !anonymous);
+        if !issues.is_empty() {
+            return Err(ApiError::Issues(issues));
+        }
+        let customer = match (&input.customer_external_id, anonymous) {
+            (Some(_), true) => {
+                return Err(ApiError::issue(
+                    &["checkoutSession", "customerExternalId"],
+                    "invalid_type",
+                    "Invalid input: expected null, received string",
+                ));
+            }
+            (Some(ext), false) => Some(self.find_customer(ext)?),
+            (None, _) => None,
+        };
+        let kind = self.checkout_kind(&input, customer, anonymous)?;
+        let now = now_ms();
+        let id = self.id("chckt_session");
+        self.checkouts.insert(
+            id.clone(),
+            Checkout {
+                id: id.clone(),
+                kind,
+                customer,
+                status: "open",
+                success_url: input.success_url.unwrap_or_default(),
+                cancel_url: input.cancel_url.unwrap_or_default(),
+                output_name: input.output_name,
+                output_metadata: input.output_metadata,
+                preserve_anchor: input.preserve_billing_cycle_anchor.unwrap_or(false),
+                created: now,
+                updated: now,
+                expires: now + SESSION_LIFETIME_MS,
+            },
+        );
+        Ok(id)
+    }
+
+    /// The session type with its target, checked against the customer.
+    fn checkout_kind(
+        &self,
+        input: &wire::CheckoutSessionInput,
+        customer: Option<usize>,
+        anonymous: bool,
+    ) -> Result<CheckoutKind, ApiError> {
+        let owned_by_customer = |target: &str| -> Result<&Subscription, ApiError> {
+            let sub = &self.subscriptions[self.find_subscription(target)?];
+            if Some(sub.customer) != customer {
+                return Err(ApiError::bad_request(format!("Subscription {target} does not belong to this customer")));
+            }
+            Ok(sub)
+        };
+        match input.kind.as_str() {
+            wire::CHECKOUT_PRODUCT => self.product_checkout(input, anonymous),
+            wire::CHECKOUT_ACTIVATE_SUBSCRIPTION => {
+                let target = input.target_subscription_id.clone().ok_or_else(|| {
+                    ApiError::issue(&["checkoutSession", "targetSubscriptionId"], "invalid_type", MISSING_STRING)
+                })?;
+                let sub = owned_by_customer(&target)?;
+                if sub.status != "incomplete" {
+                    return Err(ApiError::bad_request(format!(
+                        "Subscription {target} is {}; only incomplete subscriptions can be activated",
+                        sub.status
+                    )));
+                }
+                Ok(CheckoutKind::Activate { target })
+            }
+            _ => {
+                if let Some(target) = &input.target_subscription_id {
+                    owned_by_customer(target)?;
+                }
+                Ok(CheckoutKind::AddPaymentMethod {
+                    target: input.target_subscription_id.clone(),
+                    update_all: input.automatically_update_subscriptions,
+                })
+            }
+        }
+    }
+
+    fn product_checkout(&self, input: &wire::CheckoutSessionInput, anonymous: bool) -> Result<CheckoutKind, ApiError> {
+        let quantity = input.quantity.unwrap_or(1);
+        if quantity < 1 {
+            return Err(ApiError::issue(
+                &["checkoutSession", "quantity"],
+                "too_small",
+                "Too small: expected number to be >=1",
+            ));
+        }
+        let price = match (&input.price_id, &input.price_slug) {
+            (Some(id), _) => {
+                self.price_by_id(id).ok_or_else(|| ApiError::not_found(format!("Price not found: {id}")))?
+            }
+            (None, Some(slug)) => {
+                self.price_by_slug(slug).ok_or_else(|| ApiError::not_found(format!("Price not found: {slug}")))?
+            }
+            (None, None) => {
+                return Err(ApiError::issue(
+                    &["checkoutSession"],
+                    "custom",
+                    "Either priceId or priceSlug must be provided",
+                ));
+            }
+        };
+        if matches!(self.prices[price].kind, PriceKind::Usage { .. }) {
+            return Err(ApiError::bad_request("Checkout sessions cannot be created for usage prices"));
+        }
+        Ok(CheckoutKind::Product { price, quantity, anonymous })
+    }
+
+    /// What paying does: a subscription (or single payment) for product sessions, the
+    /// first payment of an incomplete subscription, or a saved card.
+    fn complete_checkout(&mut self, id: &str, last4: &str) -> Result<(), PayError> {
+        let checkout =
+            self.checkouts.get(id).cloned().ok_or_else(|| PayError::Unavailable("no such session".into()))?;
+        let now = now_ms();
+        if checkout.status != "open" {
+            return Err(PayError::AlreadyPaid);
+        }
+        if now > checkout.expires {
+            return Err(PayError::Unavailable("This checkout session has expired.".into()));
+        }
+        let customer = match checkout.customer {
+            Some(c) => c,
+            None => self.guest_customer(now),
+        };
+        let card = self.add_card(customer, last4, now);
+        match checkout.kind {
+            CheckoutKind::Product { price, quantity, .. } => self.sell(customer, price, quantity, &card, now),
+            CheckoutKind::Activate { target } => self.activate(&target, &card, checkout.preserve_anchor, now),
+            CheckoutKind::AddPaymentMethod { target, update_all } => {
+                for &s in self.subscriptions_of.get(&customer).cloned().unwrap_or_default().iter() {
+                    let sub = &mut self.subscriptions[s];
+                    if Some(&sub.id) == target.as_ref() || (update_all == Some(true) && sub.is_current()) {
+                        sub.default_payment_method = Some(card.clone());
+                        sub.updated = now;
+                    }
+                }
+            }
+        }
+        if let Some(c) = self.checkouts.get_mut(id) {
+            c.status = "succeeded";
+            c.customer = Some(customer);
+            c.updated = now;
+        }
+        Ok(())
+    }
+
+    /// Anonymous checkouts create their customer; its external id is its Flowglad id.
+    fn guest_customer(&mut self, now: Ms) -> usize {
+        let id = self.id("cus");
+        let created = self.next_customer_time(now);
+        let email = format!("guest-{}@checkout.flowglad.test", id.trim_start_matches("cus_").to_lowercase());
+        self.push_customer(Customer {
+            external_id: id.clone(),
+            id,
+            name: "Guest customer".into(),
+            email,
+            domain: None,
+            created,
+            updated: created,
+        })
+    }
+
+    fn sell(&mut self, customer: usize, price: usize, quantity: i64, card: &str, now: Ms) {
+        let mut sub = self.new_subscription(customer, price, quantity, now);
+        sub.default_payment_method = Some(card.to_string());
+        let trial = match self.prices[price].kind {
+            PriceKind::Subscription { trial_days: Some(days), .. } if days > 0 => {
+                Some(now + i64::from(days) * 86_400_000)
+            }
+            _ => None,
+        };
+        if let Some(end) = trial {
+            sub.status = "trialing".into();
+            sub.trial_end = Some(end);
+        }
+        // A paid plan replaces the free default plan the customer was put on.
+        let replaced: Vec<usize> = self.subscriptions_of.get(&customer).cloned().unwrap_or_default();
+        for s in replaced {
+            let old = &mut self.subscriptions[s];
+            if old.is_free_plan && old.is_current() && sub.renews {
+                old.status = "canceled".into();
+                old.canceled_at = Some(now);
+                old.replaced_by = Some(sub.id.clone());
+                old.updated = now;
+                for f in old.features.iter_mut().filter(|f| f.expired.is_none()) {
+                    f.expired = Some(now);
+                }
+            }
+        }
+        let total = sub.live_total(now);
+        let index = self.push_subscription(sub);
+        if trial.is_none() && total > 0 {
+            let p = &self.prices[price];
+            let line = (p.name.clone(), quantity, p.unit_price, Some(p.id.clone()));
+            self.invoice(index, vec![line], "paid", now);
+        }
+    }
+
+    fn activate(&mut self, target: &str, card: &str, preserve_anchor: bool, now: Ms) {
+        let Some(index) = self.subscription(target) else { return };
+        let period = self.prices[self.subscriptions[index].price].period();
+        let sub = &mut self.subscriptions[index];
+        sub.status = "active".into();
+        sub.default_payment_method = Some(card.to_string());
+        if !preserve_anchor && sub.renews {
+            let (start, end) = current_period(from_ms(now), period, from_ms(now));
+            sub.period = Some((ms(start), ms(end)));
+        }
+        sub.updated = now;
+        let total = sub.live_total(now);
+        if total > 0 {
+            let p = &self.prices[self.subscriptions[index].price];
+            let line = (p.name.clone(), 1, total, Some(p.id.clone()));
+            self.invoice(index, vec![line], "paid", now);
+        }
+    }
+
+    /// The order lines and total the hosted page shows.
+    fn checkout_lines(&self, c: &Checkout) -> (Vec<(String, String)>, String) {
+        let price_line = |price: usize, quantity: i64| {
+            let p = &self.prices[price];
+            let product = p.product.map(|i| self.products[i].name.clone()).unwrap_or_else(|| p.name.clone());
+            let total = Money::from_minor(p.unit_price * quantity, p.currency).to_string();
+            let period = p.period().label();
+            let label = if quantity > 1 {
+                format!("{product} ({period}) × {quantity}")
+            } else {
+                format!("{product} ({period})")
+            };
+            (vec![(label, total.clone())], total)
+        };
+        match &c.kind {
+            CheckoutKind::Product { price, quantity, .. } => price_line(*price, *quantity),
+            CheckoutKind::Activate { target } => match self.subscription(target) {
+                Some(s) => price_line(self.subscriptions[s].price, 1),
+                None => (Vec::new(), "-".into()),
+            },
+            CheckoutKind::AddPaymentMethod { .. } => {
+                (vec![("Save a card for future payments".into(), "no charge".into())], "no charge".into())
+            }
+        }
+    }
+}
+
+impl HostedCheckout for State {
+    fn owns_checkout(&self, session_id: &str) -> bool {
+        self.checkouts.contains_key(session_id)
+    }
+
+    fn summary(&self, session_id: &str) -> Option<OrderSummary> {
+        let c = self.checkouts.get(session_id)?;
+        let (lines, total) = self.checkout_lines(c);
+        let customer = c
+            .customer
+            .map(|i| &self.customers[i])
+            .map_or_else(|| "a new customer".to_string(), |cu| format!("{} <{}>", cu.name, cu.email));
+        Some(OrderSummary {
+            provider: "Flowglad",
+            session_id: c.id.clone(),
+            paid: c.status != "open",
+            customer,
+            lines,
+            total,
+            success_url: Some(c.success_url.clone()),
+        })
+    }
+
+    fn pay(&mut self, session_id: &str, card: &str) -> Result<OrderSummary, PayError> {
+        let digits: String = card.chars().filter(char::is_ascii_digit).collect();
+        if digits == CARD_DECLINED.replace(' ', "") {
+            return Err(PayError::Declined);
+        }
+        let last4 = digits.get(digits.len().saturating_sub(4)..).unwrap_or("4242").to_string();
+        self.complete_checkout(session_id, &last4)?;
+        self.summary(session_id).ok_or_else(|| PayError::Unavailable("session vanished".into()))
+    }
+}

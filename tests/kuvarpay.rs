@@ -481,3 +481,23 @@ async fn generated_customers_list_quickly_and_later_pages_reuse_the_snapshot() {
     assert_eq!(second.items.len(), 50);
     assert!(second.items.iter().all(|c| !first.items.contains(c)));
 }
+
+#[tokio::test]
+async fn an_expired_session_cannot_be_approved_and_its_subscription_expires() {
+    let (sb, kp, _) = setup().await;
+    let session =
+        kp.create_checkout(&checkout("plan_basic", ChargePeriod::Weekly, "NGN", "late@example.ng")).await.unwrap();
+    {
+        // Move the deadline into the past, as 24 hours of waiting would.
+        let mut state = sb.state().kuvarpay.lock().unwrap();
+        state.checkouts.get_mut(&session.id).unwrap().expires_at = Utc::now() - Duration::minutes(1);
+    }
+    let url = session.url.clone().unwrap();
+    let refused = pay(&url, "4242 4242 4242 4242").await;
+    assert_eq!(refused.status(), 402);
+    assert!(refused.text().await.unwrap().contains("expired"));
+    let expired = kp.get_checkout(&session.id).await.unwrap();
+    assert_eq!((expired.status, expired.raw_status.as_str()), (CheckoutStatus::Expired, "EXPIRED"));
+    let sub = kp.get_subscription(session.subscription_id.as_deref().unwrap()).await.unwrap();
+    assert_eq!((sub.status, sub.raw_status.as_str()), (SubscriptionStatus::Expired, "INCOMPLETE_EXPIRED"));
+}

@@ -30,7 +30,25 @@ pub struct Index {
 
 struct Snapshot {
     built: Instant,
-    customers: Arc<Vec<Customer>>,
+    customers: Arc<Derived>,
+}
+
+/// The derived customers with their accent-folded search text, computed once per snapshot.
+pub struct Derived {
+    pub customers: Vec<Customer>,
+    keys: Vec<String>,
+}
+
+impl Derived {
+    pub fn new(customers: Vec<Customer>) -> Derived {
+        let keys = customers.iter().map(search_key).collect();
+        Derived { customers, keys }
+    }
+}
+
+fn search_key(c: &Customer) -> String {
+    let fields = [c.name.as_deref(), c.email.as_deref(), Some(c.id.as_str()), c.alt_id.as_deref()];
+    fold_accents(&fields.into_iter().flatten().collect::<Vec<_>>().join("\n")).to_lowercase()
 }
 
 fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -40,15 +58,15 @@ fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Index {
     /// The snapshot to serve `page` from, or `None` when it must be rebuilt first.
-    pub fn current(&self, page: &PageRequest) -> Option<Arc<Vec<Customer>>> {
+    pub fn current(&self, page: &PageRequest) -> Option<Arc<Derived>> {
         let snap = guard(&self.snapshot);
         let snap = snap.as_ref()?;
         (page.cursor.is_some() || snap.built.elapsed() < TTL).then(|| snap.customers.clone())
     }
 
-    pub fn store(&self, subscriptions: &[wire::Subscription]) -> Arc<Vec<Customer>> {
+    pub fn store(&self, subscriptions: &[wire::Subscription]) -> Arc<Derived> {
         let remembered = guard(&self.remembered).clone();
-        let customers = Arc::new(derive(subscriptions, &remembered));
+        let customers = Arc::new(Derived::new(derive(subscriptions, &remembered)));
         *guard(&self.snapshot) = Some(Snapshot { built: Instant::now(), customers: customers.clone() });
         customers
     }
@@ -104,23 +122,18 @@ fn merge(into: &mut Customer, other: Customer) {
     };
 }
 
-/// Accent-folding, case-insensitive substring match on name, e-mail and uid.
-pub fn matches(c: &Customer, needle_folded: &str) -> bool {
-    [c.name.as_deref(), c.email.as_deref(), Some(c.id.as_str()), c.alt_id.as_deref()]
-        .into_iter()
-        .flatten()
-        .any(|field| fold_accents(field).to_lowercase().contains(needle_folded))
-}
-
-/// One page of the derived list; the cursor is the offset of the next row.
-pub fn page(customers: &[Customer], request: &PageRequest) -> Page<Customer> {
+/// One page of the derived list; the cursor is the offset of the next row. Search is an
+/// accent-folding, case-insensitive substring match on name, e-mail and uid.
+pub fn page(derived: &Derived, request: &PageRequest) -> Page<Customer> {
     let limit = request.limit.clamp(1, 100) as usize;
     let offset: usize = request.cursor.as_deref().and_then(|c| c.parse().ok()).unwrap_or(0);
     let needle = request.search.as_deref().map(|s| fold_accents(s.trim()).to_lowercase()).filter(|s| !s.is_empty());
+    let all = &derived.customers;
     let (items, total) = match needle {
-        None => (customers.iter().skip(offset).take(limit).cloned().collect::<Vec<_>>(), customers.len()),
+        None => (all.iter().skip(offset).take(limit).cloned().collect::<Vec<_>>(), all.len()),
         Some(n) => {
-            let found: Vec<&Customer> = customers.iter().filter(|c| matches(c, &n)).collect();
+            let found: Vec<&Customer> =
+                all.iter().zip(&derived.keys).filter(|(_, key)| key.contains(&n)).map(|(c, _)| c).collect();
             let total = found.len();
             (found.into_iter().skip(offset).take(limit).cloned().collect(), total)
         }
@@ -178,7 +191,7 @@ mod tests {
             .map(|i| sub(&i.to_string(), &format!("c{i:02}@example.com"), None, "2025-01-01T00:00:00Z"))
             .chain([sub("m", "hm@example.de", Some("Hannah Müller"), "2025-01-01T00:00:00Z")])
             .collect();
-        let list = derive(&subs, &[]);
+        let list = Derived::new(derive(&subs, &[]));
         let mut req = PageRequest::first(10);
         let mut seen = 0;
         let mut pages = 0;
@@ -196,7 +209,7 @@ mod tests {
         let found = page(&list, &PageRequest { cursor: None, limit: 10, search: Some("MULLER".into()) });
         assert_eq!(found.items.len(), 1);
         assert_eq!(found.next_cursor, None);
-        assert_eq!(find(&list, "HM@example.de").unwrap().name.as_deref(), Some("Hannah Müller"));
-        assert_eq!(find(&list, "cus_m").unwrap().email.as_deref(), Some("hm@example.de"));
+        assert_eq!(find(&list.customers, "HM@example.de").unwrap().name.as_deref(), Some("Hannah Müller"));
+        assert_eq!(find(&list.customers, "cus_m").unwrap().email.as_deref(), Some("hm@example.de"));
     }
 }

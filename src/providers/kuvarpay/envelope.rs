@@ -3,6 +3,7 @@
 //! accepts a bare body, `data: [...]` and `data: {<name>: [...], pagination}`; a 2xx carrying
 //! `success: false` is treated as the error it says it is.
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -56,8 +57,21 @@ pub fn data<T: DeserializeOwned>(resp: &ApiResponse) -> Result<T> {
     }
 }
 
+/// The documented shape, decoded straight from the bytes: the fast path for long lists.
+#[derive(Deserialize)]
+struct Wrapped<T> {
+    success: bool,
+    data: Vec<T>,
+    #[serde(default)]
+    pagination: Option<Pagination>,
+}
+
 /// The rows of a list response and its paging block, when there is one.
 pub fn list<T: DeserializeOwned>(resp: &ApiResponse) -> Result<(Vec<T>, Option<Pagination>)> {
+    if let Ok(Wrapped { success: true, data, pagination }) = serde_json::from_slice::<Wrapped<T>>(&resp.body) {
+        return Ok((data, pagination));
+    }
+    // Anything else: the tolerant path, which also names the JSON path of a mismatch.
     let mut top = match body(resp)? {
         Value::Object(map) => map,
         Value::Array(rows) => return Ok((typed(resp, Value::Array(rows), "(body)")?, None)),

@@ -128,7 +128,7 @@ impl KuvarPayClient {
         Ok(rows)
     }
 
-    async fn derived_customers(&self, page: &PageRequest) -> Result<Arc<Vec<Customer>>> {
+    async fn derived_customers(&self, page: &PageRequest) -> Result<Arc<derived::Derived>> {
         if let Some(list) = self.customers.current(page) {
             return Ok(list);
         }
@@ -216,7 +216,7 @@ impl KuvarPayClient {
         let known = match (&request.customer_id, &given) {
             (Some(id), _) => {
                 let list = self.derived_customers(&PageRequest::first(1)).await?;
-                derived::find(&list, id).cloned()
+                derived::find(&list.customers, id).cloned()
             }
             _ => None,
         };
@@ -269,7 +269,7 @@ impl BillingProvider for KuvarPayClient {
 
     async fn get_customer(&self, id: &str) -> Result<Customer> {
         let list = self.derived_customers(&PageRequest::first(1)).await?;
-        derived::find(&list, id).cloned().ok_or_else(|| {
+        derived::find(&list.customers, id).cloned().ok_or_else(|| {
             not_found(format!("no KuvarPay customer with e-mail or uid {id:?} in any subscription or checkout session"))
         })
     }

@@ -52,6 +52,38 @@ fn json_response(status: u16, body: Bytes, replayed: bool) -> Response {
     resp
 }
 
+/// The stored answer for a key seen before, or a conflict; `None` after claiming a new key.
+fn replay_or_claim(app: &AppState, slot: &(String, String), print: u64) -> Option<Response> {
+    let mut k = lock(&app.kuvarpay);
+    match k.idempotency.get(slot) {
+        Some(Stored::Done { fingerprint, status, body, at }) if Utc::now() - *at < Duration::hours(RETENTION_HOURS) => {
+            if *fingerprint == print {
+                return Some(json_response(*status, body.clone(), true));
+            }
+            Some(
+                ApiError::new(
+                    409,
+                    "IDEMPOTENCY_KEY_REUSED",
+                    "This Idempotency-Key was already used with a different request",
+                )
+                .into_response(),
+            )
+        }
+        Some(Stored::InFlight { .. }) => Some(
+            ApiError::new(
+                409,
+                "IDEMPOTENCY_KEY_IN_USE",
+                "A request with this Idempotency-Key is still being processed",
+            )
+            .into_response(),
+        ),
+        _ => {
+            k.idempotency.insert(slot.clone(), Stored::InFlight { fingerprint: print });
+            None
+        }
+    }
+}
+
 pub async fn replay(Extract(app): Extract<AppState>, request: Request, next: Next) -> Response {
     if !matches!(*request.method(), Method::POST | Method::PATCH | Method::DELETE) {
         return next.run(request).await;
@@ -72,33 +104,8 @@ pub async fn replay(Extract(app): Extract<AppState>, request: Request, next: Nex
     };
     let print = fingerprint(&method, &path, &bytes);
     let slot = (business, key);
-    {
-        let mut k = lock(&app.kuvarpay);
-        let now = Utc::now();
-        match k.idempotency.get(&slot) {
-            Some(Stored::Done { fingerprint, status, body, at }) if now - *at < Duration::hours(RETENTION_HOURS) => {
-                if *fingerprint == print {
-                    return json_response(*status, body.clone(), true);
-                }
-                return ApiError::new(
-                    409,
-                    "IDEMPOTENCY_KEY_REUSED",
-                    "This Idempotency-Key was already used with a different request",
-                )
-                .into_response();
-            }
-            Some(Stored::InFlight { .. }) => {
-                return ApiError::new(
-                    409,
-                    "IDEMPOTENCY_KEY_IN_USE",
-                    "A request with this Idempotency-Key is still being processed",
-                )
-                .into_response();
-            }
-            _ => {
-                k.idempotency.insert(slot.clone(), Stored::InFlight { fingerprint: print });
-            }
-        }
+    if let Some(early) = replay_or_claim(&app, &slot, print) {
+        return early;
     }
     let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
     let (parts, body) = response.into_parts();

@@ -172,10 +172,17 @@ async fn list_subscriptions(Extract(app): Extract<AppState>, Query(q): Query<Has
     };
     let statuses: Option<Vec<String>> =
         q.get("status").map(|s| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect());
-    let rows = match customer {
-        Some(None) => Vec::new(), // an unknown customer has no subscriptions
-        Some(Some(c)) => k.list_subscriptions(Some(c), statuses.as_deref()),
-        None => k.list_subscriptions(None, statuses.as_deref()),
+    let rows = match (customer, &statuses) {
+        (Some(None), _) => Vec::new(), // an unknown customer has no subscriptions
+        (None, None) => {
+            // Unfiltered (how the client derives customers): slice without touching other rows.
+            let all = &k.subscriptions;
+            return paginate(&q, all.len(), |s, e| {
+                all.iter().rev().skip(s).take(e - s).map(|sub| render::subscription(&k, sub)).collect()
+            });
+        }
+        (Some(Some(c)), _) => k.list_subscriptions(Some(c), statuses.as_deref()),
+        (None, Some(_)) => k.list_subscriptions(None, statuses.as_deref()),
     };
     paginate(&q, rows.len(), |s, e| rows[s..e].iter().map(|sub| render::subscription(&k, sub)).collect())
 }

@@ -187,7 +187,9 @@ impl State {
             },
             _ => err("billingMode", "must be one of FIXED, METERED"),
         }
-        if !valid_email(&req.customer.email) {
+        if req.customer.email.trim().is_empty() {
+            err("customer.email", "customer.email is required");
+        } else if !valid_email(&req.customer.email) {
             err("customer.email", "must be a valid e-mail address");
         }
         if !valid_url(&req.success_url) {

@@ -501,3 +501,27 @@ async fn an_expired_session_cannot_be_approved_and_its_subscription_expires() {
     let sub = kp.get_subscription(session.subscription_id.as_deref().unwrap()).await.unwrap();
     assert_eq!((sub.status, sub.raw_status.as_str()), (SubscriptionStatus::Expired, "INCOMPLETE_EXPIRED"));
 }
+
+#[tokio::test]
+async fn checkout_for_a_known_customer_by_uid_reuses_that_customer() {
+    let (_sb, kp, http) = setup().await;
+    let known = kp.get_customer("ngozi@okonkwo-textiles.ng").await.unwrap();
+    let uid = known.alt_id.clone().unwrap();
+    let request = CheckoutRequest {
+        customer_id: Some(uid.clone()),
+        customer_email: None,
+        ..checkout("plan_scale", ChargePeriod::Yearly, "NGN", "")
+    };
+    let session = kp.create_checkout(&request).await.unwrap();
+    assert_eq!(session.customer_id.as_deref(), Some("ngozi@okonkwo-textiles.ng"));
+    let sent = http.log().snapshot().into_iter().rfind(|e| e.method == "POST").unwrap();
+    let body: Value = serde_json::from_str(sent.request_body.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        body["customer"],
+        json!({"email": "ngozi@okonkwo-textiles.ng", "firstName": "Ngozi", "lastName": "Okonkwo"})
+    );
+    let fetched = kp.get_checkout(&session.id).await.unwrap();
+    assert_eq!(fetched.customer_id.as_deref(), Some("ngozi@okonkwo-textiles.ng"));
+    let subs = kp.list_subscriptions(&uid).await.unwrap();
+    assert!(subs.iter().any(|s| Some(&s.id) == session.subscription_id.as_ref()), "same customer record");
+}

@@ -64,6 +64,11 @@ impl Index {
         (page.cursor.is_some() || snap.built.elapsed() < TTL).then(|| snap.customers.clone())
     }
 
+    /// A customer remembered from this client's own checkout sessions.
+    pub fn remembered(&self, id: &str) -> Option<Customer> {
+        find(&guard(&self.remembered), id).cloned()
+    }
+
     pub fn store(&self, subscriptions: &[wire::Subscription]) -> Arc<Derived> {
         let remembered = guard(&self.remembered).clone();
         let customers = Arc::new(Derived::new(derive(subscriptions, &remembered)));

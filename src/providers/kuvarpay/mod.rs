@@ -136,6 +136,24 @@ impl KuvarPayClient {
         Ok(self.customers.store(&subs))
     }
 
+    /// One customer without walking every subscription: the fresh snapshot if there is one,
+    /// else the first page of that customer's subscriptions, else a checkout made here.
+    async fn find_customer(&self, id: &str) -> Result<Option<Customer>> {
+        if let Some(list) = self.customers.current(&PageRequest::first(1)) {
+            return Ok(derived::find(&list.customers, id).cloned().or_else(|| self.customers.remembered(id)));
+        }
+        let filter = if id.contains('@') { "customer_email" } else { "customer_uid" };
+        let (subs, _) =
+            self.page_of::<wire::Subscription>("api/v1/subscriptions", &[(filter, id.to_string())], 1).await?;
+        let seen: Vec<Customer> = subs
+            .iter()
+            .filter_map(|s| {
+                Some(map::customer(s.customer.as_ref()?, s.created_at.as_deref().and_then(map::parse_datetime)))
+            })
+            .collect();
+        Ok(derived::find(&seen, id).cloned().or_else(|| self.customers.remembered(id)))
+    }
+
     async fn prices_of(&self, plan_uid: &str) -> Result<Vec<wire::Price>> {
         self.get_all(&format!("api/v1/subscription-plans/{}/prices", encode(plan_uid)), &[]).await
     }
@@ -213,12 +231,9 @@ impl KuvarPayClient {
     /// the derived list when the request names a known customer.
     async fn checkout_customer(&self, request: &CheckoutRequest) -> Result<wire::CheckoutCustomer> {
         let given = request.customer_email.clone().or_else(|| request.customer_id.clone().filter(|c| c.contains('@')));
-        let known = match (&request.customer_id, &given) {
-            (Some(id), _) => {
-                let list = self.derived_customers(&PageRequest::first(1)).await?;
-                derived::find(&list.customers, id).cloned()
-            }
-            _ => None,
+        let known = match &request.customer_id {
+            Some(id) => self.find_customer(id).await?,
+            None => None,
         };
         let email = given.or_else(|| known.as_ref().and_then(|c| c.email.clone())).unwrap_or_default();
         let (first, last) = match known.and_then(|c| c.name) {
@@ -268,8 +283,7 @@ impl BillingProvider for KuvarPayClient {
     }
 
     async fn get_customer(&self, id: &str) -> Result<Customer> {
-        let list = self.derived_customers(&PageRequest::first(1)).await?;
-        derived::find(&list.customers, id).cloned().ok_or_else(|| {
+        self.find_customer(id).await?.ok_or_else(|| {
             not_found(format!("no KuvarPay customer with e-mail or uid {id:?} in any subscription or checkout session"))
         })
     }

@@ -228,8 +228,7 @@ impl State {
         let mut has_subscription = vec![false; state.customers.len()];
         for s in subs {
             let Some(&customer) = by_seed_id.get(s.customer.as_str()) else { continue };
-            has_subscription[customer] = true;
-            state.seed_subscription(s, customer, now);
+            has_subscription[customer] |= state.seed_subscription(s, customer, now);
         }
         // A KuvarPay customer only exists through a checkout: generated customers without a
         // subscription get the one an abandoned checkout leaves behind.
@@ -255,6 +254,9 @@ impl State {
             else {
                 continue; // Seed::parse checked these; a hand-edited file slips through quietly.
             };
+            if period.interval().is_none() {
+                continue; // KuvarPay subscription prices always recur; a one-time seed price has no home.
+            }
             let price_uid = format!("price_{}", token(&mut self.rng, 16));
             self.prices.push(Price {
                 uid: price_uid,
@@ -337,15 +339,16 @@ impl State {
         uid
     }
 
-    fn seed_subscription(&mut self, s: &SeedSubscription, customer: usize, now: DateTime<Utc>) {
+    /// Adds a seeded subscription; false when its price has no KuvarPay equivalent.
+    fn seed_subscription(&mut self, s: &SeedSubscription, customer: usize, now: DateTime<Utc>) -> bool {
         let plan_uid = format!("plan_{}", s.plan.replace('-', "_"));
         let (Ok(period), Ok(currency)) = (ChargePeriod::parse(&s.period), Currency::from_code(&s.currency)) else {
-            return;
+            return false;
         };
         let Some(price) =
             self.prices.iter().find(|p| p.plan_uid == plan_uid && p.period == period && p.currency == currency)
         else {
-            return;
+            return false;
         };
         let (price_uid, trial_days) = (price.uid.clone(), price.trial_days);
         let start = now - Duration::days(s.started_days_ago);
@@ -377,6 +380,7 @@ impl State {
             }
         }
         self.subscriptions.push(sub);
+        true
     }
 
     /// Records the checkout session that created `sub` (pending or expired in the seed).
@@ -420,5 +424,33 @@ impl State {
             .filter(|s| customer.is_none_or(|c| s.customer == c))
             .filter(|s| statuses.is_none_or(|wanted| wanted.iter().any(|w| w.eq_ignore_ascii_case(s.status))))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_neutral_seed_loads_one_time_prices_are_dropped_and_every_customer_is_listed() {
+        // Kelviq's seed: a free ONE_TIME plan, JPY/KWD prices, customers without subscriptions.
+        let seed = Seed::parse(include_str!("../../../assets/sandbox/kelviq.json"), "kelviq.json").unwrap();
+        let state = State::from_seed(&seed, "http://127.0.0.1:1");
+        assert!(state.prices.iter().all(|p| p.period.interval().is_some()));
+        assert_eq!(state.customers.len(), seed.customers.len());
+        let with_sub: std::collections::HashSet<usize> = state.subscriptions.iter().map(|s| s.customer).collect();
+        assert_eq!(with_sub.len(), state.customers.len(), "a customer exists only through a subscription");
+        assert_eq!(state.subscription_index.len(), state.subscriptions.len());
+    }
+
+    #[test]
+    fn builtin_seed_has_the_promised_variety() {
+        let seed = Seed::parse(include_str!("../../../assets/sandbox/kuvarpay.json"), "kuvarpay.json").unwrap();
+        let state = State::from_seed(&seed, "http://127.0.0.1:1");
+        assert!(state.customers.len() >= 60);
+        let statuses: std::collections::HashSet<&str> = state.subscriptions.iter().map(|s| s.status).collect();
+        assert!(statuses.len() >= 6, "{statuses:?}");
+        let pending = state.checkouts.values().filter(|c| c.status == "PENDING").count();
+        assert!(pending >= 1, "seeded incomplete subscriptions come with a payable session");
     }
 }

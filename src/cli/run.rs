@@ -346,6 +346,9 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         if let Some(edge) = &e.edge_url {
             out.push_str(&format!("  edge {edge}"));
         }
+        if let Some(account) = &e.account {
+            out.push_str(&format!("  account {account}"));
+        }
         out.push('\n');
     }
     out.push_str(&format!("hosted checkout pages: {}pay/<session>\n", handle.base_url()));

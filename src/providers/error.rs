@@ -148,7 +148,8 @@ pub struct DecodedErrorBody {
 
 /// Decodes any error body we have seen: `{detail: "..."}`, `{detail: [{loc, msg}]}` (pydantic),
 /// `{status, message}`, `{error: "..." | {message, code}}`, `{Message}` (API gateways),
-/// `{field: ["..."]}` (DRF), `{success: false, error: ...}` and plain text. Never fails.
+/// `{field: ["..."]}` (DRF), `{success: false, error: ..., details: [{field, message}]}` and
+/// plain text. Never fails.
 pub fn decode_error_body(body: &[u8]) -> DecodedErrorBody {
     let text = String::from_utf8_lossy(body);
     let trimmed = text.trim();
@@ -167,6 +168,8 @@ pub fn decode_error_body(body: &[u8]) -> DecodedErrorBody {
             if out.message.is_none() {
                 collect_field_arrays(map, &mut out.fields);
                 out.message = summarise_fields(&out.fields);
+            } else if out.fields.is_empty() {
+                collect_details(map, &mut out.fields);
             }
         }
         Value::Array(items) => {
@@ -211,6 +214,16 @@ fn message_from(value: &Value, fields: &mut Vec<FieldError>, code: &mut Option<S
             summarise_fields(fields)
         }
         _ => None,
+    }
+}
+
+/// A summary message next to a list of per-field objects (`{error: "Validation failed",
+/// details: [{field, message}]}`, KuvarPay's shape): keep the message, collect the fields.
+fn collect_details(map: &serde_json::Map<String, Value>, fields: &mut Vec<FieldError>) {
+    for key in ["details", "errors"] {
+        if let Some(Value::Array(items)) = map.get(key) {
+            fields.extend(items.iter().filter_map(Value::as_object).map(pydantic_field_error));
+        }
     }
 }
 
@@ -362,6 +375,19 @@ mod tests {
         assert_eq!(zod.code.as_deref(), Some("BAD_REQUEST"));
         let gw = decode(r#"{"Message":"User is not authorized to access this resource with an explicit deny"}"#);
         assert!(gw.message.unwrap().starts_with("User is not authorized"));
+    }
+
+    #[test]
+    fn kuvarpay_message_with_field_details() {
+        let d = decode(
+            r#"{"success":false,"error":"Validation failed","code":"VALIDATION_ERROR","details":[{"field":"priceUid","message":"priceUid is required"},{"field":"customer.email","message":"must be a valid e-mail address"}]}"#,
+        );
+        assert_eq!(d.message.as_deref(), Some("Validation failed"));
+        assert_eq!(d.code.as_deref(), Some("VALIDATION_ERROR"));
+        let fields: Vec<_> = d.fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["priceUid", "customer.email"]);
+        let plain = decode(r#"{"success":false,"error":"Subscription not found","code":"NOT_FOUND"}"#);
+        assert_eq!((plain.message.as_deref(), plain.fields.len()), (Some("Subscription not found"), 0));
     }
 
     #[test]

@@ -1,0 +1,527 @@
+//! KuvarPay's state changes: checkout sessions and their approval, subscription create,
+//! update (plan change, scheduled cancel, trial), cancel, and invoice history.
+
+use chrono::{DateTime, Duration, Utc};
+use rust_decimal::Decimal;
+
+use super::state::{ApiError, ChargeAttempt, Invoice, State, Subscription, current_period, token};
+use crate::billing::estimate::{CurrentTerm, PricedItem, estimate_change};
+use crate::billing::{ChargePeriod, Currency, Money};
+use crate::providers::kuvarpay::wire;
+use crate::sandbox::pay::{CARD_DECLINED, HostedCheckout, OrderSummary, PayError};
+use crate::util::SplitMix64;
+
+pub const STATUSES: [&str; 7] =
+    ["ACTIVE", "TRIALING", "PAST_DUE", "CANCELED", "UNPAID", "INCOMPLETE", "INCOMPLETE_EXPIRED"];
+
+pub fn valid_url(text: &str) -> bool {
+    url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+}
+
+pub fn valid_email(e: &str) -> bool {
+    let mut parts = e.trim().split('@');
+    matches!((parts.next(), parts.next(), parts.next()), (Some(l), Some(d), None)
+        if !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
+}
+
+fn parse_time(field: &str, text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
+    let t = DateTime::parse_from_rfc3339(text)
+        .map_err(|_| ApiError::field(field, "must be an ISO 8601 date-time"))?
+        .with_timezone(&Utc);
+    if t <= now {
+        return Err(ApiError::field(field, "must be in the future"));
+    }
+    Ok(t)
+}
+
+/// What one processed transaction costs the merchant's customer (the seed's `usage`).
+fn transaction_fee(currency: Currency) -> Decimal {
+    match currency.code() {
+        "NGN" => Decimal::new(1500, 2),
+        "GHS" => Decimal::new(20, 2),
+        "KES" => Decimal::new(200, 2),
+        _ => Decimal::new(2, 2),
+    }
+}
+
+/// FNV-1a, for per-subscription deterministic ids of lazily built invoices.
+pub fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+fn invoice(
+    rng: &mut SplitMix64,
+    amount: Decimal,
+    currency: Currency,
+    description: String,
+    due: DateTime<Utc>,
+) -> Invoice {
+    Invoice {
+        uid: format!("sinv_{}", token(rng, 16)),
+        invoice_id: format!("INV-{}", token(rng, 10).to_uppercase()),
+        amount,
+        currency,
+        billing_mode: "FIXED",
+        usage_quantity: None,
+        usage_description: None,
+        status: "OPEN",
+        description,
+        due_date: due,
+        paid_at: None,
+        created: due - Duration::days(1),
+        charge_attempts: Vec::new(),
+    }
+}
+
+fn attempt(rng: &mut SplitMix64, ok: bool, at: DateTime<Utc>) -> ChargeAttempt {
+    ChargeAttempt {
+        uid: format!("ca_{}", token(rng, 16)),
+        status: if ok { "SUCCEEDED" } else { "FAILED" },
+        transaction_hash: ok.then(|| format!("0x{}", token(rng, 64))),
+        failure_reason: (!ok).then(|| "Insufficient token allowance for the authorized wallet".to_string()),
+        processed_at: at,
+    }
+}
+
+fn pay_invoice(rng: &mut SplitMix64, inv: &mut Invoice, at: DateTime<Utc>) {
+    inv.status = "PAID";
+    inv.paid_at = Some(at);
+    inv.charge_attempts.push(attempt(rng, true, at));
+}
+
+impl State {
+    /// The amount, currency and period a subscription bills.
+    pub fn terms(&self, sub: &Subscription) -> Option<(Decimal, Currency, ChargePeriod)> {
+        match (&sub.price_uid, sub.target) {
+            (Some(uid), _) => self.price(uid).map(|p| (p.amount, p.currency, p.period)),
+            (None, Some((amount, currency))) => Some((amount, currency, ChargePeriod::Monthly)),
+            _ => None,
+        }
+    }
+
+    /// Builds a subscription's past invoices on first read: one per elapsed period (the last
+    /// twelve), failed ones for PAST_DUE/UNPAID, and this period's usage as a METERED invoice.
+    pub fn ensure_invoices(&mut self, uid: &str) {
+        if self.invoices.contains_key(uid) {
+            return;
+        }
+        let Some(sub) = self.subscription(uid).cloned() else { return };
+        let mut rng = SplitMix64::new(fnv(uid.as_bytes()));
+        let mut out = Vec::new();
+        if let (Some((amount, currency, period)), true) =
+            (self.terms(&sub), matches!(sub.status, "ACTIVE" | "PAST_DUE" | "UNPAID" | "CANCELED"))
+        {
+            let mut starts = vec![sub.created];
+            while let Some(next) = period.advance(starts[starts.len() - 1].date_naive()) {
+                let next = next.and_time(sub.created.time()).and_utc();
+                if next > sub.period_start || starts.len() > 1000 {
+                    break;
+                }
+                starts.push(next);
+            }
+            let keep = starts.len().saturating_sub(12);
+            let last = starts.len().saturating_sub(1);
+            for (i, start) in starts.into_iter().enumerate().skip(keep) {
+                let mut inv = invoice(&mut rng, amount, currency, format!("Subscription {}", period.label()), start);
+                let failing = match sub.status {
+                    "PAST_DUE" => i == last,
+                    "UNPAID" => i + 1 >= last,
+                    _ => false,
+                };
+                if failing {
+                    let tries = if sub.status == "UNPAID" { 4 } else { 2 };
+                    for n in 0..tries {
+                        inv.charge_attempts.push(attempt(&mut rng, false, start + Duration::days(n)));
+                    }
+                    if sub.status == "UNPAID" && i != last {
+                        inv.status = "UNCOLLECTIBLE";
+                    }
+                } else {
+                    pay_invoice(&mut rng, &mut inv, start + Duration::hours(1));
+                }
+                out.push(inv);
+            }
+        }
+        if let (Some(n), Some((_, currency, _))) = (sub.usage, self.terms(&sub)) {
+            let amount = transaction_fee(currency) * Decimal::from(n);
+            let mut inv = invoice(&mut rng, amount, currency, "Transaction fees".into(), sub.period_end);
+            inv.billing_mode = "METERED";
+            inv.usage_quantity = Some(n);
+            inv.usage_description = Some(format!("{n} processed transactions"));
+            inv.created = sub.period_start;
+            out.push(inv);
+        }
+        self.invoices.insert(uid.to_string(), out);
+    }
+
+    fn add_invoice(&mut self, uid: &str, inv: Invoice) {
+        self.ensure_invoices(uid);
+        self.invoices.entry(uid.to_string()).or_default().push(inv);
+    }
+
+    fn new_invoice(&mut self, amount: Decimal, currency: Currency, description: String, due: DateTime<Utc>) -> Invoice {
+        let mut inv = invoice(&mut self.rng, amount, currency, description, due);
+        inv.created = due;
+        inv
+    }
+
+    fn checkout_errors(&self, req: &wire::CreateCheckoutSessionRequest) -> Vec<(String, String)> {
+        let mut errors = Vec::new();
+        let mut err = |f: &str, m: &str| errors.push((f.to_string(), m.to_string()));
+        match req.billing_mode.as_str() {
+            "FIXED" => match req.price_uid.as_deref().filter(|p| !p.is_empty()) {
+                None => err("priceUid", "priceUid is required for FIXED billing"),
+                Some(uid) if self.price(uid).is_none() => err("priceUid", "no subscription price with this uid"),
+                _ => {}
+            },
+            "METERED" => match &req.target_price {
+                None => err("targetPrice", "targetPrice is required for METERED billing"),
+                Some(t) => {
+                    if Currency::from_code(&t.target_currency).is_err() {
+                        err("targetPrice.targetCurrency", "unsupported currency");
+                    }
+                    if !t.target_amount.parse::<Decimal>().is_ok_and(|a| a > Decimal::ZERO) {
+                        err("targetPrice.targetAmount", "must be a positive decimal string");
+                    }
+                }
+            },
+            _ => err("billingMode", "must be one of FIXED, METERED"),
+        }
+        if req.customer.email.trim().is_empty() {
+            err("customer.email", "customer.email is required");
+        } else if !valid_email(&req.customer.email) {
+            err("customer.email", "must be a valid e-mail address");
+        }
+        if !valid_url(&req.success_url) {
+            err("successUrl", "must be a valid http(s) URL");
+        }
+        if req.cancel_url.as_deref().is_some_and(|u| !valid_url(u)) {
+            err("cancelUrl", "must be a valid http(s) URL");
+        }
+        errors
+    }
+
+    pub fn create_checkout(
+        &mut self,
+        req: wire::CreateCheckoutSessionRequest,
+    ) -> Result<wire::CreateCheckoutSessionResponse, ApiError> {
+        let errors = self.checkout_errors(&req);
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        let now = Utc::now();
+        let email = req.customer.email.trim().to_string();
+        let customer = match self.customer_by_email.get(&email.to_lowercase()) {
+            Some(&i) => {
+                let c = &mut self.customers[i];
+                c.first_name = c.first_name.take().or(req.customer.first_name);
+                c.last_name = c.last_name.take().or(req.customer.last_name);
+                i
+            }
+            None => self.insert_customer(email, req.customer.first_name, req.customer.last_name, now),
+        };
+        let price_uid = req.price_uid.filter(|_| req.billing_mode == "FIXED");
+        let mut sub = self.new_subscription(customer, price_uid, now);
+        if let Some(t) = req.target_price.as_ref().filter(|_| req.billing_mode == "METERED") {
+            let amount = t.target_amount.parse::<Decimal>().unwrap_or_default();
+            sub.target = Currency::from_code(&t.target_currency).ok().map(|c| (amount, c));
+        }
+        sub.metadata = req.metadata.unwrap_or_default();
+        let session_uid = self.open_checkout(&sub, "PENDING", &req.success_url, now);
+        if let Some(s) = self.checkouts.get_mut(&session_uid) {
+            s.cancel_url = req.cancel_url;
+        }
+        let sub_uid = self.push_subscription(sub);
+        let session = &self.checkouts[&session_uid];
+        Ok(wire::CreateCheckoutSessionResponse {
+            checkout_session: wire::SessionRef {
+                uid: session_uid.clone(),
+                approval_url: Some(format!("{}/pay/{session_uid}", self.public_base)),
+                status: Some("PENDING".into()),
+                expires_at: Some(super::render::iso(session.expires_at)),
+            },
+            subscription: Some(wire::UidRef { uid: sub_uid }),
+            customer: Some(wire::UidRef { uid: self.customers[customer].uid.clone() }),
+        })
+    }
+
+    /// Expires a pending session past its deadline (and the subscription it would have started).
+    pub fn expire_if_due(&mut self, session_uid: &str, now: DateTime<Utc>) {
+        let Some(s) = self.checkouts.get_mut(session_uid) else { return };
+        if s.status == "PENDING" && now > s.expires_at {
+            s.status = "EXPIRED";
+            let sub_uid = s.subscription_uid.clone();
+            if let Some(sub) = self.subscription_mut(&sub_uid).filter(|sub| sub.status == "INCOMPLETE") {
+                sub.status = "INCOMPLETE_EXPIRED";
+            }
+        }
+    }
+
+    /// Approval of a session (hosted page or `confirm`): the subscription starts now.
+    pub fn complete_checkout(&mut self, session_uid: &str) -> Result<String, ApiError> {
+        let now = Utc::now();
+        self.expire_if_due(session_uid, now);
+        let session =
+            self.checkouts.get(session_uid).cloned().ok_or_else(|| ApiError::not_found("Checkout session"))?;
+        match session.status {
+            "PENDING" => {}
+            "COMPLETED" => {
+                return Err(ApiError::new(409, "ALREADY_COMPLETED", "Checkout session is already COMPLETED"));
+            }
+            "EXPIRED" => return Err(ApiError::new(400, "SESSION_EXPIRED", "Checkout session has expired")),
+            other => return Err(ApiError::state(format!("Checkout session is {other}"))),
+        }
+        self.activate(&session.subscription_uid, now)?;
+        if let Some(s) = self.checkouts.get_mut(session_uid) {
+            s.status = "COMPLETED";
+            s.completed_at = Some(now);
+        }
+        Ok(session.subscription_uid)
+    }
+
+    /// Starts a subscription's first period: trialing when its price has a trial, otherwise
+    /// active with the first invoice paid.
+    fn activate(&mut self, sub_uid: &str, now: DateTime<Utc>) -> Result<(), ApiError> {
+        let sub = self.subscription(sub_uid).cloned().ok_or_else(|| ApiError::not_found("Subscription"))?;
+        let (amount, currency, period) =
+            self.terms(&sub).ok_or_else(|| ApiError::state("Subscription has no price"))?;
+        let trial = sub.price_uid.as_deref().and_then(|p| self.price(p)).and_then(|p| p.trial_days).filter(|d| *d > 0);
+        let (start, end) = current_period(now, period, now);
+        let first = self.new_invoice(amount, currency, format!("Subscription {}", period.label()), now);
+        let s = self.subscription_mut(sub_uid).ok_or_else(|| ApiError::not_found("Subscription"))?;
+        s.updated = now;
+        if let Some(days) = trial {
+            let trial_end = now + Duration::days(i64::from(days));
+            (s.status, s.trial_start, s.trial_end) = ("TRIALING", Some(now), Some(trial_end));
+            (s.period_start, s.period_end) = (now, trial_end);
+        } else {
+            (s.status, s.period_start, s.period_end) = ("ACTIVE", start, end);
+            let mut first = first;
+            pay_invoice(&mut self.rng, &mut first, now);
+            self.add_invoice(sub_uid, first);
+        }
+        Ok(())
+    }
+
+    pub fn create_subscription(&mut self, req: wire::CreateSubscriptionRequest) -> Result<String, ApiError> {
+        let now = Utc::now();
+        let mut errors = Vec::new();
+        let customer = self.customer_by_uid.get(&req.customer_id).copied();
+        if req.customer_id.is_empty() {
+            errors.push(("customer_id".to_string(), "customer_id is required".to_string()));
+        } else if customer.is_none() {
+            errors.push(("customer_id".to_string(), "no customer with this uid".to_string()));
+        }
+        if self.price(&req.price_id).is_none() {
+            errors.push(("price_id".to_string(), "no subscription price with this uid".to_string()));
+        }
+        let trial_end = match req.trial_end.as_deref().map(|t| parse_time("trial_end", t, now)) {
+            Some(Err(ApiError { details, .. })) => {
+                errors.extend(details);
+                None
+            }
+            Some(Ok(t)) => Some(t),
+            None => None,
+        };
+        let Some(customer) = customer.filter(|_| errors.is_empty()) else {
+            return Err(ApiError::validation(errors));
+        };
+        let mut sub = self.new_subscription(customer, Some(req.price_id), now);
+        sub.metadata = req.metadata.unwrap_or_default();
+        let uid = sub.uid.clone();
+        let has_payment_method = req.payment_method_id.is_some_and(|p| !p.is_empty());
+        if let Some(end) = trial_end {
+            (sub.status, sub.trial_start, sub.trial_end, sub.period_end) = ("TRIALING", Some(now), Some(end), end);
+            self.push_subscription(sub);
+        } else {
+            self.push_subscription(sub);
+            if has_payment_method {
+                self.activate(&uid, now)?;
+            }
+        }
+        Ok(uid)
+    }
+
+    /// PATCH: every field is checked before any is applied, so a bad request changes nothing.
+    pub fn update_subscription(&mut self, uid: &str, req: wire::UpdateSubscriptionRequest) -> Result<(), ApiError> {
+        let now = Utc::now();
+        let sub = self.subscription(uid).cloned().ok_or_else(|| ApiError::not_found("Subscription"))?;
+        let mut errors = Vec::new();
+        if let Some(status) = req.status.as_deref() {
+            let upper = status.to_ascii_uppercase();
+            if !STATUSES.contains(&upper.as_str()) {
+                errors.push(("status".into(), format!("{status} is not a subscription status")));
+            } else if upper != "CANCELED" && upper != sub.status {
+                errors.push(("status".into(), "only CANCELED can be set; activation needs a checkout".into()));
+            }
+        }
+        let trial_end = match req.trial_end.as_deref() {
+            Some(_) if sub.status != "TRIALING" => {
+                errors.push(("trial_end".into(), "the subscription is not trialing".into()));
+                None
+            }
+            Some(t) => match parse_time("trial_end", t, now) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    errors.extend(e.details);
+                    None
+                }
+            },
+            None => None,
+        };
+        if let Some(price_uid) = req.price_id.as_deref() {
+            errors.extend(self.price_change_errors(&sub, price_uid));
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        let changes_anything = req.price_id.is_some() || req.cancel_at_period_end.is_some() || trial_end.is_some();
+        if changes_anything && !sub.is_live() {
+            return Err(ApiError::state(format!("Subscription is {} and cannot be updated", sub.status)));
+        }
+        if let Some(price_uid) = req.price_id.filter(|p| Some(p) != sub.price_uid.as_ref()) {
+            self.change_price(uid, &price_uid, now)?;
+        }
+        if req.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("CANCELED")) && sub.status != "CANCELED" {
+            self.cancel(uid, false, None)?;
+        }
+        let s = self.subscription_mut(uid).ok_or_else(|| ApiError::not_found("Subscription"))?;
+        if let Some(flag) = req.cancel_at_period_end {
+            s.cancel_at_period_end = flag;
+        }
+        if let Some(end) = trial_end {
+            (s.trial_end, s.period_end) = (Some(end), end);
+        }
+        if let Some(m) = req.metadata {
+            s.metadata = m;
+        }
+        s.updated = now;
+        Ok(())
+    }
+
+    fn price_change_errors(&self, sub: &Subscription, price_uid: &str) -> Vec<(String, String)> {
+        let field = |m: &str| vec![("price_id".to_string(), m.to_string())];
+        let Some(new) = self.price(price_uid) else { return field("no subscription price with this uid") };
+        match self.terms(sub) {
+            None => field("a METERED subscription has no price to change"),
+            Some((_, currency, _)) if currency != new.currency => {
+                field(&format!("the subscription bills in {currency}; this price is in {}", new.currency))
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Applies a new price now. The difference for the rest of the period is invoiced (OPEN,
+    /// to be charged from the customer's authorization), by the same proration rule the
+    /// console's local preview uses; a trial just switches price.
+    fn change_price(&mut self, uid: &str, price_uid: &str, now: DateTime<Utc>) -> Result<(), ApiError> {
+        let sub = self.subscription(uid).cloned().ok_or_else(|| ApiError::not_found("Subscription"))?;
+        let (old_amount, currency, old_period) = self.terms(&sub).ok_or_else(|| ApiError::state("no price"))?;
+        let new = self.price(price_uid).cloned().ok_or_else(|| ApiError::field("price_id", "no such price"))?;
+        let plan_name = |s: &State, p: Option<&str>| {
+            p.and_then(|p| s.price(p)).and_then(|p| s.plan(&p.plan_uid)).map(|p| p.name.clone()).unwrap_or_default()
+        };
+        let (from, to) = (plan_name(self, sub.price_uid.as_deref()), plan_name(self, Some(price_uid)));
+        if sub.status != "TRIALING" {
+            let term = CurrentTerm {
+                description: from.clone(),
+                amount: Money::new(old_amount, currency),
+                period_start: sub.period_start.date_naive(),
+                period_end: sub.period_end.date_naive(),
+            };
+            let item = PricedItem {
+                description: to.clone(),
+                unit_amount: Money::new(new.amount, currency),
+                quantity: 1,
+                period: new.period,
+            };
+            let estimate = estimate_change(&term, &item, now.date_naive(), new.period == old_period)
+                .map_err(|e| ApiError::state(e.to_string()))?;
+            let due = estimate.current_invoice.total.amount();
+            if due > Decimal::ZERO {
+                let inv = self.new_invoice(due, currency, format!("Plan change: {from} → {to} (prorated)"), now);
+                self.add_invoice(uid, inv);
+            }
+        }
+        let s = self.subscription_mut(uid).ok_or_else(|| ApiError::not_found("Subscription"))?;
+        s.price_uid = Some(new.uid);
+        if new.period != old_period && s.status != "TRIALING" {
+            (s.period_start, s.period_end) = current_period(now, new.period, now);
+        }
+        Ok(())
+    }
+
+    /// DELETE: immediately, or at the end of the current period.
+    pub fn cancel(&mut self, uid: &str, at_period_end: bool, reason: Option<String>) -> Result<(), ApiError> {
+        let now = Utc::now();
+        let sub = self.subscription(uid).ok_or_else(|| ApiError::not_found("Subscription"))?;
+        if matches!(sub.status, "CANCELED" | "INCOMPLETE_EXPIRED") {
+            return Err(ApiError::state(format!("Subscription is already {}", sub.status)));
+        }
+        if at_period_end && sub.status == "INCOMPLETE" {
+            return Err(ApiError::state("An INCOMPLETE subscription has no period to finish; cancel it now"));
+        }
+        let pending: Vec<String> = self
+            .checkouts
+            .values()
+            .filter(|c| c.subscription_uid == uid && c.status == "PENDING")
+            .map(|c| c.uid.clone())
+            .collect();
+        let s = self.subscription_mut(uid).ok_or_else(|| ApiError::not_found("Subscription"))?;
+        s.cancellation_reason = reason.or(s.cancellation_reason.take());
+        s.updated = now;
+        if at_period_end {
+            s.cancel_at_period_end = true;
+            return Ok(());
+        }
+        (s.status, s.cancelled_at, s.cancel_at_period_end) = ("CANCELED", Some(now), false);
+        for c in pending {
+            if let Some(session) = self.checkouts.get_mut(&c) {
+                session.status = "CANCELLED";
+            }
+        }
+        Ok(())
+    }
+}
+
+impl HostedCheckout for State {
+    fn owns_checkout(&self, session_id: &str) -> bool {
+        self.checkouts.contains_key(session_id)
+    }
+
+    fn summary(&self, session_id: &str) -> Option<OrderSummary> {
+        let c = self.checkouts.get(session_id)?;
+        let sub = self.subscription(&c.subscription_uid)?;
+        let (amount, currency, period) = self.terms(sub)?;
+        let plan = c.price_uid.as_deref().and_then(|p| self.price(p)).and_then(|p| self.plan(&p.plan_uid));
+        let name = plan.map_or_else(|| "Metered billing (cap)".to_string(), |p| p.name.clone());
+        let money = Money::new(amount, currency);
+        let customer = &self.customers[c.customer];
+        let who = match (&customer.first_name, &customer.last_name) {
+            (Some(f), Some(l)) => format!("{f} {l} <{}>", customer.email),
+            (Some(f), None) => format!("{f} <{}>", customer.email),
+            _ => customer.email.clone(),
+        };
+        Some(OrderSummary {
+            provider: "KuvarPay",
+            session_id: c.uid.clone(),
+            paid: c.status != "PENDING",
+            customer: who,
+            lines: vec![(format!("{name} ({})", period.label()), money.to_string())],
+            total: money.to_string(),
+            success_url: Some(c.success_url.clone()),
+        })
+    }
+
+    fn pay(&mut self, session_id: &str, card: &str) -> Result<OrderSummary, PayError> {
+        let digits: String = card.chars().filter(char::is_ascii_digit).collect();
+        if digits == CARD_DECLINED.replace(' ', "") {
+            return Err(PayError::Declined);
+        }
+        match self.complete_checkout(session_id) {
+            Ok(_) => self.summary(session_id).ok_or_else(|| PayError::Unavailable("session vanished".into())),
+            Err(e) if e.code == "ALREADY_COMPLETED" => Err(PayError::AlreadyPaid),
+            Err(e) => Err(PayError::Unavailable(e.message)),
+        }
+    }
+}

@@ -6,8 +6,8 @@
 
 use std::time::Instant;
 
-use ratatui::backend::TestBackend;
 use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 use till::search::{self, Corpus};
 use till::tui::bench;
 use till::tui::view::{self, Theme};
@@ -24,7 +24,10 @@ fn main() {
     let query = args.get(3).cloned().unwrap_or_else(|| "muller".into());
     let customers = bench::generated_customers(count, 7);
     if let Some(path) = names_out {
-        let text: String = customers.iter().map(|c| format!("{} {} {}\n", c.name.as_deref().unwrap_or(""), c.email.as_deref().unwrap_or(""), c.id)).collect();
+        let text: String = customers
+            .iter()
+            .map(|c| format!("{} {} {}\n", c.name.as_deref().unwrap_or(""), c.email.as_deref().unwrap_or(""), c.id))
+            .collect();
         std::fs::write(&path, text).expect("write names");
     }
 

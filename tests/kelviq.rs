@@ -206,7 +206,7 @@ async fn checkout_pay_activates_subscription_and_entitlements() {
 
 #[tokio::test]
 async fn plan_change_follows_the_new_id_and_changes_entitlements() {
-    let (_sb, kelviq, _) = setup().await;
+    let (sb, kelviq, _) = setup().await;
     let subs = kelviq.list_subscriptions("cus_mueller_maschinenbau").await.unwrap();
     let starter = subs.iter().find(|s| s.plan_id.as_deref() == Some("starter")).unwrap();
     let change = PlanChange {
@@ -222,6 +222,11 @@ async fn plan_change_follows_the_new_id_and_changes_entitlements() {
 
     let changed = kelviq.change_plan(&starter.id, &change).await.unwrap();
     assert_ne!(changed.id, starter.id, "Kelviq supersedes the old subscription");
+    let charged = {
+        let k = sb.state().kelviq.lock().unwrap();
+        k.charges.iter().find(|(sub, _)| sub == &changed.id).map(|(_, order)| order.amount_total)
+    };
+    assert_eq!(charged, Some(preview.current_invoice.total.amount()), "the sandbox charges what the local preview said");
     assert_eq!(changed.plan_id.as_deref(), Some("business"));
     assert_eq!(changed.amount.unwrap().to_string(), "€239.00");
     let old = kelviq.get_subscription(&starter.id).await.unwrap();

@@ -298,21 +298,7 @@ impl Http {
     async fn attempt(&self, request: &ApiRequest, attempt: u32) -> Result<ApiResponse, Failure> {
         let started_at = chrono::Utc::now();
         let start = Instant::now();
-        let mut headers = HeaderMap::new();
-        for (name, value) in &request.headers {
-            let value = HeaderValue::from_str(value).map_err(|_| {
-                Failure::fatal(ProviderError::invalid(
-                    request.provider,
-                    format!("header {name} has characters HTTP does not allow"),
-                ))
-            })?;
-            headers.append(name.clone(), value);
-        }
-        if let Idempotency::Keyed(key) = &request.idempotency
-            && let Ok(v) = HeaderValue::from_str(key)
-        {
-            headers.insert(HeaderName::from_static("idempotency-key"), v);
-        }
+        let headers = request_headers(request)?;
         let mut builder = self.client.request(request.method.clone(), request.url.clone()).headers(headers.clone());
         if let Some(body) = &request.body {
             builder = builder.body(body.clone());
@@ -325,7 +311,6 @@ impl Http {
             Ok::<_, reqwest::Error>((status, resp_headers, body))
         }
         .await;
-        let duration = start.elapsed();
         let mut exchange = Exchange {
             id: 0,
             provider: request.provider,
@@ -333,74 +318,92 @@ impl Http {
             method: request.method.to_string(),
             url: request.redact(request.url.as_str()),
             status: None,
-            duration,
+            duration: start.elapsed(),
             request_id: None,
             request_headers: log_headers(request, &headers),
             response_headers: Vec::new(),
-            request_body: request
-                .body
-                .as_ref()
-                .map(|b| request.redact(&String::from_utf8_lossy(&b[..b.len().min(super::log::BODY_PREVIEW_LIMIT)]))),
+            request_body: request.body.as_ref().map(|b| preview(request, b)),
             request_body_size: request.body.as_ref().map_or(0, |b| b.len()),
             response_body: None,
             response_body_size: 0,
             attempt,
             error: None,
         };
-        match result {
-            Ok((status, resp_headers, body)) => {
-                let request_id = REQUEST_ID_HEADERS
-                    .iter()
-                    .find_map(|h| resp_headers.get(*h).and_then(|v| v.to_str().ok()).map(str::to_string));
-                exchange.status = Some(status);
-                exchange.request_id = request_id.clone();
-                exchange.response_headers = resp_headers
-                    .iter()
-                    .filter(|(n, _)| LOGGED_RESPONSE_HEADERS.contains(&n.as_str()))
-                    .map(|(n, v)| LoggedHeader {
-                        name: n.to_string(),
-                        value: request.redact(&String::from_utf8_lossy(v.as_bytes())),
-                    })
-                    .collect();
-                exchange.response_body_size = body.len();
-                exchange.response_body = Some(
-                    request.redact(&String::from_utf8_lossy(&body[..body.len().min(super::log::BODY_PREVIEW_LIMIT)])),
-                );
-                let response =
-                    ApiResponse { provider: request.provider, status, headers: resp_headers, body, request_id };
-                if (200..300).contains(&status) {
-                    self.log.push(exchange);
-                    Ok(response)
-                } else {
-                    let error = ProviderError::from_response(
-                        request.provider,
-                        status,
-                        &response.body,
-                        response.request_id.clone(),
-                    );
-                    exchange.error = Some(error.message.clone());
-                    self.log.push(exchange);
-                    let retry_after = retry_after(&response.headers);
-                    Err(Failure { retryable: matches!(status, 429 | 502 | 503 | 504), retry_after, error })
-                }
-            }
-            Err(e) => {
-                let (kind, retryable) = if e.is_timeout() {
-                    (ErrorKind::Timeout, true)
-                } else {
-                    (ErrorKind::Transport, e.is_connect() || e.is_request() || e.is_body())
-                };
-                let message = describe_transport_error(&e, &self.config);
-                exchange.error = Some(message.clone());
-                self.log.push(exchange);
-                Err(Failure {
-                    retryable,
-                    retry_after: None,
-                    error: ProviderError::new(request.provider, kind, message),
-                })
-            }
-        }
+        let outcome = match result {
+            Ok((status, resp_headers, body)) => answered(request, &mut exchange, status, resp_headers, body),
+            Err(e) => Err(unanswered(request, &mut exchange, &e, &self.config)),
+        };
+        self.log.push(exchange);
+        outcome
     }
+}
+
+/// The headers to send, plus `Idempotency-Key` for keyed writes.
+fn request_headers(request: &ApiRequest) -> Result<HeaderMap, Failure> {
+    let mut headers = HeaderMap::new();
+    for (name, value) in &request.headers {
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            Failure::fatal(ProviderError::invalid(
+                request.provider,
+                format!("header {name} has characters HTTP does not allow"),
+            ))
+        })?;
+        headers.append(name.clone(), value);
+    }
+    if let Idempotency::Keyed(key) = &request.idempotency
+        && let Ok(v) = HeaderValue::from_str(key)
+    {
+        headers.insert(HeaderName::from_static("idempotency-key"), v);
+    }
+    Ok(headers)
+}
+
+/// The first bytes of a body as text, secrets redacted, for the log.
+fn preview(request: &ApiRequest, body: &Bytes) -> String {
+    request.redact(&String::from_utf8_lossy(&body[..body.len().min(super::log::BODY_PREVIEW_LIMIT)]))
+}
+
+/// A response arrived: log it, and turn a non-2xx status into a (maybe retryable) failure.
+fn answered(
+    request: &ApiRequest,
+    exchange: &mut Exchange,
+    status: u16,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<ApiResponse, Failure> {
+    let request_id =
+        REQUEST_ID_HEADERS.iter().find_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()).map(str::to_string));
+    exchange.status = Some(status);
+    exchange.request_id = request_id.clone();
+    exchange.response_headers = headers
+        .iter()
+        .filter(|(n, _)| LOGGED_RESPONSE_HEADERS.contains(&n.as_str()))
+        .map(|(n, v)| LoggedHeader {
+            name: n.to_string(),
+            value: request.redact(&String::from_utf8_lossy(v.as_bytes())),
+        })
+        .collect();
+    exchange.response_body_size = body.len();
+    exchange.response_body = Some(preview(request, &body));
+    if (200..300).contains(&status) {
+        return Ok(ApiResponse { provider: request.provider, status, headers, body, request_id });
+    }
+    let error = ProviderError::from_response(request.provider, status, &body, request_id);
+    exchange.error = Some(error.message.clone());
+    Err(Failure { retryable: matches!(status, 429 | 502 | 503 | 504), retry_after: retry_after(&headers), error })
+}
+
+/// No response: a timeout or a transport error, retryable when nothing reached the server
+/// or the request is idempotent anyway.
+fn unanswered(request: &ApiRequest, exchange: &mut Exchange, e: &reqwest::Error, config: &HttpConfig) -> Failure {
+    let (kind, retryable) = if e.is_timeout() {
+        (ErrorKind::Timeout, true)
+    } else {
+        (ErrorKind::Transport, e.is_connect() || e.is_request() || e.is_body())
+    };
+    let message = describe_transport_error(e, config);
+    exchange.error = Some(message.clone());
+    Failure { retryable, retry_after: None, error: ProviderError::new(request.provider, kind, message) }
 }
 
 /// One failed attempt and whether another may follow.

@@ -187,28 +187,14 @@ impl State {
     /// order, computed by the same engine the console's local preview uses.
     pub fn update_subscription(&mut self, id: &str, req: wire::UpdateSubscriptionRequest) -> Result<String, ApiError> {
         let today = Utc::now().date_naive();
-        let current = self.subscription(id).cloned().ok_or_else(|| ApiError::not_found("Subscription not found."))?;
-        if !current.is_live(today) {
-            return Err(ApiError::Detail(
-                400,
-                format!("Subscription is {} and cannot be updated.", current.effective_status(today)),
-            ));
-        }
-        if current.period == ChargePeriod::OneTime {
-            return Err(ApiError::Detail(
-                400,
-                "Free plans are one-time charges and cannot be upgraded; use checkout.".into(),
-            ));
-        }
+        let current = self.updatable(id, today)?;
         let period = parse_period(&req.charge_period, "chargePeriod")?;
         let plan = self.plan(&req.plan_identifier).ok_or_else(|| {
             ApiError::field("planIdentifier", &format!("Plan '{}' does not exist.", req.plan_identifier))
         })?;
         let price = plan.price(period, current.currency).ok_or_else(|| {
-            ApiError::field(
-                "chargePeriod",
-                &format!("Plan '{}' has no {period} price in {}.", plan.identifier, current.currency),
-            )
+            let message = format!("Plan '{}' has no {period} price in {}.", plan.identifier, current.currency);
+            ApiError::field("chargePeriod", &message)
         })?;
         let new_amount = price.amount;
         let mut quantities = quantities(self, &req.plan_identifier, req.features.as_ref())?;
@@ -228,13 +214,14 @@ impl State {
         } else {
             current_period(now, period, now)
         };
+        let started = start_of_day(current.start_date);
         let mut next = self.new_subscription(
             &current.customer_id,
             &req.plan_identifier,
             period,
             current.currency,
             new_amount,
-            start_of_day(current.start_date),
+            started,
             start,
             end,
         );
@@ -247,9 +234,24 @@ impl State {
         }
         self.subscriptions.push(next);
         if prorated > Decimal::ZERO {
-            let _charge = self.new_order(prorated, current.currency, "SUBSCRIPTION");
+            let charge = self.new_order(prorated, current.currency, "SUBSCRIPTION");
+            self.charges.push((new_id.clone(), charge));
         }
         Ok(new_id)
+    }
+
+    /// The subscription to change, if a plan change is allowed for it now.
+    fn updatable(&self, id: &str, today: NaiveDate) -> Result<Subscription, ApiError> {
+        let current = self.subscription(id).cloned().ok_or_else(|| ApiError::not_found("Subscription not found."))?;
+        if !current.is_live(today) {
+            let status = current.effective_status(today);
+            return Err(ApiError::Detail(400, format!("Subscription is {status} and cannot be updated.")));
+        }
+        if current.period == ChargePeriod::OneTime {
+            let message = "Free plans are one-time charges and cannot be upgraded; use checkout.";
+            return Err(ApiError::Detail(400, message.into()));
+        }
+        Ok(current)
     }
 
     pub fn cancel_subscription(&mut self, id: &str, req: wire::CancelSubscriptionRequest) -> Result<(), ApiError> {

@@ -182,6 +182,9 @@ pub struct State {
     pub plans: Vec<Plan>,
     pub subscriptions: Vec<Subscription>,
     pub checkouts: BTreeMap<String, Checkout>,
+    /// Prorated charges from plan changes, by the subscription they created: what the
+    /// sandbox actually billed, to compare with the console's preview.
+    pub charges: Vec<(String, Order)>,
     pub(crate) rng: SplitMix64,
 }
 
@@ -248,6 +251,7 @@ impl State {
             plans,
             subscriptions: Vec::new(),
             checkouts: BTreeMap::new(),
+            charges: Vec::new(),
             rng,
         };
         let mut seeded: Vec<_> = seed.customers.iter().collect();

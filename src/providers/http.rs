@@ -289,7 +289,7 @@ impl Http {
                     tokio::time::sleep(delay).await;
                     attempt += 1;
                 }
-                (Err(failure), None) => return Err(failure.error),
+                (Err(failure), None) => return Err(*failure.error),
                 (Ok(resp), _) => return Ok(resp),
             }
         }
@@ -390,7 +390,11 @@ fn answered(
     }
     let error = ProviderError::from_response(request.provider, status, &body, request_id);
     exchange.error = Some(error.message.clone());
-    Err(Failure { retryable: matches!(status, 429 | 502 | 503 | 504), retry_after: retry_after(&headers), error })
+    Err(Failure {
+        retryable: matches!(status, 429 | 502 | 503 | 504),
+        retry_after: retry_after(&headers),
+        error: Box::new(error),
+    })
 }
 
 /// No response: a timeout or a transport error, retryable when nothing reached the server
@@ -403,19 +407,20 @@ fn unanswered(request: &ApiRequest, exchange: &mut Exchange, e: &reqwest::Error,
     };
     let message = describe_transport_error(e, config);
     exchange.error = Some(message.clone());
-    Failure { retryable, retry_after: None, error: ProviderError::new(request.provider, kind, message) }
+    Failure { retryable, retry_after: None, error: Box::new(ProviderError::new(request.provider, kind, message)) }
 }
 
 /// One failed attempt and whether another may follow.
 struct Failure {
     retryable: bool,
     retry_after: Option<Duration>,
-    error: ProviderError,
+    /// Boxed: failures travel through `Result`s on the hot path, where a small Err matters.
+    error: Box<ProviderError>,
 }
 
 impl Failure {
     fn fatal(error: ProviderError) -> Failure {
-        Failure { retryable: false, retry_after: None, error }
+        Failure { retryable: false, retry_after: None, error: Box::new(error) }
     }
 
     /// The wait before the next attempt, or `None` to give up now.
@@ -506,9 +511,10 @@ mod tests {
         let policy = RetryPolicy::default();
         let mut rng = SplitMix64::new(1);
         let err = ProviderError::new(ProviderKind::Kelviq, ErrorKind::Http, "rate limited");
-        let long = Failure { retryable: true, retry_after: Some(Duration::from_secs(3600)), error: err.clone() };
+        let long =
+            Failure { retryable: true, retry_after: Some(Duration::from_secs(3600)), error: Box::new(err.clone()) };
         assert_eq!(long.retry_delay(1, &policy, &mut rng), None);
-        let short = Failure { retryable: true, retry_after: Some(Duration::from_secs(1)), error: err };
+        let short = Failure { retryable: true, retry_after: Some(Duration::from_secs(1)), error: Box::new(err) };
         assert_eq!(short.retry_delay(1, &policy, &mut rng), Some(Duration::from_secs(1)));
     }
 

@@ -40,6 +40,8 @@ async fn exercise(sb: &sandbox::SandboxHandle) {
         .await
         .unwrap_err();
     kelviq.get_customer("cus_conf").await.unwrap();
+    let rename = till::billing::CustomerUpdate { name: Some("Conformance Ćwik-Nowak".into()), ..Default::default() };
+    kelviq.update_customer("cus_conf", &rename).await.unwrap();
     kelviq.list_plans().await.unwrap();
 
     let checkout = CheckoutRequest {
@@ -143,6 +145,7 @@ async fn client_requests_and_sandbox_responses_follow_the_official_spec() {
     let expected = [
         "GET /customers/ 200",
         "POST /customers/ 201",
+        "PATCH /customers/{customerId}/ 200",
         "GET /catalog/plans/ 200",
         "GET /catalog/plans/{identifier}/prices/ 200",
         "GET /catalog/plans/{identifier}/features/ 200",

@@ -74,6 +74,17 @@ async fn created_customer_is_listed_and_found() {
     let first = kelviq.list_customers(&PageRequest::first(5)).await.unwrap();
     assert_eq!(first.items[0].id, "cus_test_łódź", "newest first");
     assert_eq!(kelviq.get_customer("cus_test_łódź").await.unwrap().email.as_deref(), Some("zofia@example.pl"));
+    let update =
+        till::billing::CustomerUpdate { name: Some("Zofia Łódź-Nowak".into()), email: None, metadata: None };
+    let updated = kelviq.update_customer("cus_test_łódź", &update).await.unwrap();
+    assert_eq!(
+        (updated.name.as_deref(), updated.email.as_deref()),
+        (Some("Zofia Łódź-Nowak"), Some("zofia@example.pl"))
+    );
+    assert_eq!(kelviq.get_customer("cus_test_łódź").await.unwrap().name.as_deref(), Some("Zofia Łódź-Nowak"));
+    let bad = till::billing::CustomerUpdate { email: Some("no-at-sign".into()), ..Default::default() };
+    assert_eq!(kelviq.update_customer("cus_test_łódź", &bad).await.unwrap_err().field_errors[0].field, "email");
+    assert!(kelviq.update_customer("cus_nobody", &update).await.unwrap_err().is_not_found());
     let dup = kelviq.create_customer(&new).await.unwrap_err();
     assert_eq!(dup.status, Some(409));
     let missing = kelviq.get_customer("cus_nobody").await.unwrap_err();
@@ -226,7 +237,11 @@ async fn plan_change_follows_the_new_id_and_changes_entitlements() {
         let k = sb.state().kelviq.lock().unwrap();
         k.charges.iter().find(|(sub, _)| sub == &changed.id).map(|(_, order)| order.amount_total)
     };
-    assert_eq!(charged, Some(preview.current_invoice.total.amount()), "the sandbox charges what the local preview said");
+    assert_eq!(
+        charged,
+        Some(preview.current_invoice.total.amount()),
+        "the sandbox charges what the local preview said"
+    );
     assert_eq!(changed.plan_id.as_deref(), Some("business"));
     assert_eq!(changed.amount.unwrap().to_string(), "€239.00");
     let old = kelviq.get_subscription(&starter.id).await.unwrap();

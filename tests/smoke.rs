@@ -64,25 +64,63 @@ fn wait_for_file(path: &Path) -> String {
     panic!("{} never appeared: the console did not exit", path.display());
 }
 
-#[test]
-fn console_in_a_real_terminal_starts_filters_switches_and_restores_the_terminal() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "tmux is required under CI (.ci/run installs it)");
-        eprintln!("skipped: tmux not installed");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let stty = dir.path().join("stty.txt");
-    let status = dir.path().join("status.txt");
-    let tmux = Tmux { socket: dir.path().join("tmux.sock").display().to_string() };
+/// Starts the console in a fresh tmux server; after it exits the pane records its exit status
+/// and `stty -a`.
+fn launch(dir: &Path) -> (Tmux, std::path::PathBuf, std::path::PathBuf) {
+    let stty = dir.join("stty.txt");
+    let status = dir.join("status.txt");
+    let tmux = Tmux { socket: dir.join("tmux.sock").display().to_string() };
     let script = format!(
         "XDG_STATE_HOME={state} {bin}; echo $? > {status}; stty -a > {stty}; sleep 30",
-        state = dir.path().display(),
+        state = dir.display(),
         bin = env!("CARGO_BIN_EXE_till"),
         status = status.display(),
         stty = stty.display()
     );
     tmux.run(&["new-session", "-d", "-s", "smoke", "-x", "120", "-y", "32", &script]);
+    (tmux, status, stty)
+}
+
+fn assert_cooked(modes: &str) {
+    let flags: Vec<&str> = modes.split_whitespace().collect();
+    for cooked in ["icanon", "echo", "isig", "icrnl", "opost"] {
+        assert!(flags.contains(&cooked), "terminal left without {cooked}: {modes}");
+    }
+}
+
+fn tmux_available() -> bool {
+    if Command::new("tmux").arg("-V").output().is_ok() {
+        return true;
+    }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "tmux is required under CI (.ci/run installs it)");
+    eprintln!("skipped: tmux not installed");
+    false
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (tmux, status, stty) = launch(dir.path());
+    tmux.wait_for("Customers · ");
+    // The pane runs a shell; the console is its child.
+    let shell = tmux.run(&["display", "-p", "-t", "smoke", "#{pane_pid}"]).trim().to_string();
+    let children = Command::new("pgrep").args(["-P", &shell]).output().expect("pgrep");
+    let pid = String::from_utf8_lossy(&children.stdout).lines().next().expect("console process").to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert_eq!(wait_for_file(&status).trim(), "0", "SIGTERM ends the console cleanly");
+    assert_cooked(&wait_for_file(&stty));
+}
+
+#[test]
+fn console_in_a_real_terminal_starts_filters_switches_and_restores_the_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (tmux, status, stty) = launch(dir.path());
 
     // Every provider's seed has at least 60 customers; the All tab shows them together.
     let loaded = |screen: &str| {
@@ -99,11 +137,7 @@ fn console_in_a_real_terminal_starts_filters_switches_and_restores_the_terminal(
     tmux.keys(&["q"]);
 
     assert_eq!(wait_for_file(&status).trim(), "0", "clean exit");
-    let modes = wait_for_file(&stty);
-    let flags: Vec<&str> = modes.split_whitespace().collect();
-    for cooked in ["icanon", "echo", "isig", "icrnl", "opost"] {
-        assert!(flags.contains(&cooked), "terminal left without {cooked}: {modes}");
-    }
+    assert_cooked(&wait_for_file(&stty));
     let after = tmux.screen();
     assert!(!after.contains("SANDBOX"), "alternate screen left:\n{after}");
 }

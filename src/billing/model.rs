@@ -93,6 +93,15 @@ pub struct NewCustomer {
     pub metadata: BTreeMap<String, String>,
 }
 
+/// Fields to change on a customer; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CustomerUpdate {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// Replaces the stored metadata where the provider keeps any.
+    pub metadata: Option<BTreeMap<String, String>>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PriceKind {

@@ -101,6 +101,14 @@ pub enum CustomersCmd {
         #[arg(long)]
         email: Option<String>,
     },
+    /// Change a customer's name or email.
+    Update {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

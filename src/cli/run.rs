@@ -113,6 +113,11 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
             let c = p.create_customer(&NewCustomer { id, name, email, metadata: Default::default() }).await?;
             emit(json, &c, || customer_table(std::slice::from_ref(&c)))
         }
+        Command::Customers(CustomersCmd::Update { id, name, email }) => {
+            let update = crate::billing::CustomerUpdate { name, email, metadata: None };
+            let c = p.update_customer(&id, &update).await?;
+            emit(json, &c, || customer_table(std::slice::from_ref(&c)))
+        }
         Command::Plans(PlansCmd::List) => {
             let plans = p.list_plans().await?;
             emit(json, &plans, || plan_table(&plans))

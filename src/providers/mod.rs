@@ -21,8 +21,8 @@ pub use http::{Http, HttpConfig, Secret};
 
 use crate::billing::estimate::{CurrentTerm, PricedItem, estimate_change};
 use crate::billing::{
-    Cancellation, CheckoutRequest, CheckoutSession, Customer, Entitlement, Estimate, NewCustomer, Plan, PlanChange,
-    ProviderKind, Subscription,
+    Cancellation, CheckoutRequest, CheckoutSession, Customer, CustomerUpdate, Entitlement, Estimate, NewCustomer, Plan,
+    PlanChange, ProviderKind, Subscription,
 };
 
 pub type Result<T> = std::result::Result<T, ProviderError>;
@@ -99,6 +99,10 @@ pub trait BillingProvider: Send + Sync {
     async fn list_customers(&self, page: &PageRequest) -> Result<Page<Customer>>;
     async fn get_customer(&self, id: &str) -> Result<Customer>;
     async fn create_customer(&self, customer: &NewCustomer) -> Result<Customer>;
+    async fn update_customer(&self, id: &str, update: &CustomerUpdate) -> Result<Customer> {
+        let _ = (id, update);
+        Err(ProviderError::unsupported(self.kind(), "updating a customer"))
+    }
 
     async fn list_plans(&self) -> Result<Vec<Plan>>;
 

@@ -340,6 +340,12 @@ impl BillingProvider for FlowgladClient {
         Ok(map::customer(created.data.customer))
     }
 
+    async fn update_customer(&self, id: &str, update: &crate::billing::CustomerUpdate) -> Result<Customer> {
+        // Flowglad keeps no customer metadata; name and email are what it can change.
+        let change = wire::CustomerUpdate { email: update.email.clone(), name: update.name.clone(), domain: None };
+        FlowgladClient::update_customer(self, id, change).await
+    }
+
     async fn list_plans(&self) -> Result<Vec<Plan>> {
         self.catalog_with(true).await?.plans()
     }

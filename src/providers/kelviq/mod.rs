@@ -15,8 +15,8 @@ use url::Url;
 use super::http::{ApiRequest, Http};
 use super::{BillingProvider, Capabilities, Endpoint, ErrorKind, Page, PageRequest, ProviderError, Result, join_url};
 use crate::billing::{
-    CancelTiming, Cancellation, ChargePeriod, CheckoutRequest, CheckoutSession, CheckoutStatus, Customer, Entitlement,
-    Estimate, NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
+    CancelTiming, Cancellation, ChargePeriod, CheckoutRequest, CheckoutSession, CheckoutStatus, Customer,
+    CustomerUpdate, Entitlement, Estimate, NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
 };
 
 const KELVIQ: ProviderKind = ProviderKind::Kelviq;
@@ -183,6 +183,18 @@ impl BillingProvider for KelviqClient {
         };
         let created: wire::CustomerResponse = self.post("customers/", &body).await?;
         Ok(map::customer(created))
+    }
+
+    async fn update_customer(&self, id: &str, update: &CustomerUpdate) -> Result<Customer> {
+        let body = wire::CustomerUpdateRequest {
+            email: update.email.clone(),
+            name: update.name.clone(),
+            metadata: update.metadata.clone(),
+            billing_address: None,
+        };
+        let req = self.core(Method::PATCH, &format!("customers/{}/", encode(id))).json(&body)?;
+        let updated: wire::CustomerResponse = self.http.send(req).await?.json()?;
+        Ok(map::customer(updated))
     }
 
     async fn list_plans(&self) -> Result<Vec<Plan>> {

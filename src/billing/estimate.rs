@@ -116,6 +116,82 @@ pub fn estimate_purchase(items: &[PricedItem], start: NaiveDate) -> Result<Estim
     })
 }
 
+/// Local estimate of a purchase from `start` that may end before a full period: a period cut
+/// short by `end` is charged by calendar day (days used / days in that period). Without an
+/// end this is [`estimate_purchase`].
+pub fn estimate_purchase_until(
+    items: &[PricedItem],
+    start: NaiveDate,
+    end: Option<NaiveDate>,
+) -> Result<Estimate, MoneyError> {
+    let Some(end) = end else { return estimate_purchase(items, start) };
+    let currency = items
+        .first()
+        .map(|i| i.unit_amount.currency())
+        .ok_or_else(|| MoneyError::Overflow("no items to estimate".into()))?;
+    let mut now_lines = Vec::new();
+    let mut next_lines = Vec::new();
+    let mut next_date: Option<NaiveDate> = None;
+    for item in items {
+        let (line, rest) = prorated_line(item, start, end)?;
+        now_lines.push(line);
+        if let Some(period_end) = rest {
+            let (line, _) = prorated_line(item, period_end, end)?;
+            next_date = Some(next_date.map_or(period_end, |d| d.min(period_end)));
+            next_lines.push(line);
+        }
+    }
+    let next_invoice =
+        if next_lines.is_empty() { None } else { Some(Invoice::from_lines(next_date, next_lines, currency)?) };
+    Ok(Estimate {
+        source: EstimateSource::Local,
+        current_invoice: Invoice::from_lines(Some(start), now_lines, currency)?,
+        next_invoice,
+        effective_date: Some(start),
+    })
+}
+
+/// The line for the period starting at `from`, cut at `end` and prorated by day when `end`
+/// falls inside it; also the period's end when billing continues after it.
+fn prorated_line(
+    item: &PricedItem,
+    from: NaiveDate,
+    end: NaiveDate,
+) -> Result<(EstimateLine, Option<NaiveDate>), MoneyError> {
+    let full = item.total()?;
+    let Some(period_end) = item.period.advance(from) else {
+        let line = EstimateLine {
+            description: item.description.clone(),
+            quantity: Decimal::from(item.quantity),
+            amount: full,
+            period_start: Some(from),
+            period_end: None,
+        };
+        return Ok((line, None));
+    };
+    if end >= period_end {
+        let line = EstimateLine {
+            description: item.description.clone(),
+            quantity: Decimal::from(item.quantity),
+            amount: full,
+            period_start: Some(from),
+            period_end: Some(period_end),
+        };
+        return Ok((line, (end > period_end).then_some(period_end)));
+    }
+    let days = (period_end - from).num_days().max(1);
+    let used = (end - from).num_days().clamp(0, days);
+    let amount = full.times(Decimal::from(used) / Decimal::from(days))?;
+    let line = EstimateLine {
+        description: format!("{} ({used} of {days} days)", item.description),
+        quantity: Decimal::from(item.quantity),
+        amount,
+        period_start: Some(from),
+        period_end: Some(end),
+    };
+    Ok((line, None))
+}
+
 /// The subscription being changed, as far as proration needs it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CurrentTerm {
@@ -269,6 +345,87 @@ mod tests {
         let e = estimate_change(&current, &yearly, d(2026, 4, 16), false).unwrap();
         assert_eq!(e.current_invoice.total, usd("570.00"));
         assert_eq!(e.next_invoice.unwrap().date, Some(d(2027, 4, 16)));
+    }
+
+    /// Immediate same-period upgrades from $31 to $62 monthly on day 11 of months of every
+    /// length: a credit of $31 and a charge of $62, each × days left / days in the period and
+    /// rounded per line, as providers invoice them.
+    #[test]
+    fn proration_by_day_across_month_lengths() {
+        let cases = [
+            // (period start, period end, change day, days left, days in period, expected total)
+            (d(2026, 2, 1), d(2026, 3, 1), d(2026, 2, 11), 18, 28, "19.93"), // 28-day February
+            (d(2028, 2, 1), d(2028, 3, 1), d(2028, 2, 11), 19, 29, "20.31"), // leap-year February
+            // 30-day April: −20.666… and +41.333… round per line to −20.67 and +41.33.
+            (d(2026, 4, 1), d(2026, 5, 1), d(2026, 4, 11), 20, 30, "20.66"),
+            (d(2026, 1, 1), d(2026, 2, 1), d(2026, 1, 11), 21, 31, "21.00"), // 31-day January
+            (d(2026, 1, 15), d(2026, 2, 15), d(2026, 1, 31), 15, 31, "15.00"), // mid-period start of the term
+        ];
+        for (start, end, today, left, days, total) in cases {
+            let current =
+                CurrentTerm { description: "Basic".into(), amount: usd("31"), period_start: start, period_end: end };
+            let new = PricedItem {
+                description: "Plus".into(),
+                unit_amount: usd("62"),
+                quantity: 1,
+                period: ChargePeriod::Monthly,
+            };
+            let e = estimate_change(&current, &new, today, true).unwrap();
+            assert!(
+                e.current_invoice.lines[0].description.contains(&format!("{left} of {days} days")),
+                "{:?}",
+                e.current_invoice.lines[0]
+            );
+            assert_eq!(e.current_invoice.total, usd(total), "{start}..{end} changed {today}");
+            assert_eq!(e.next_invoice.unwrap().date, Some(end));
+        }
+    }
+
+    #[test]
+    fn purchases_cut_short_by_an_end_date_are_prorated_by_day() {
+        let monthly = |amount: Money, quantity| PricedItem {
+            description: "Seat".into(),
+            unit_amount: amount,
+            quantity,
+            period: ChargePeriod::Monthly,
+        };
+        // 10 of 28 days of February, 3 seats at $30: 90 × 10/28 = 32.142… → $32.14.
+        let e = estimate_purchase_until(&[monthly(usd("30"), 3)], d(2026, 2, 1), Some(d(2026, 2, 11))).unwrap();
+        assert_eq!(e.current_invoice.total, usd("32.14"));
+        assert!(e.next_invoice.is_none(), "the contract ends inside the first period");
+        // Mid-month start running into the next period: a full first month, then 5 of the 28
+        // days of Feb 15..Mar 15: 31 × 5/28 = 5.535… → $5.54.
+        let e = estimate_purchase_until(&[monthly(usd("31"), 1)], d(2026, 1, 15), Some(d(2026, 2, 20))).unwrap();
+        assert_eq!(e.current_invoice.total, usd("31.00"));
+        let next = e.next_invoice.unwrap();
+        assert_eq!((next.date, next.total), (Some(d(2026, 2, 15)), usd("5.54")));
+        // JPY (0 decimals): ¥1,000 × 10/28 = 357.14 → ¥357. KWD (3 decimals): 3.000 × 10/28 = 1.071.
+        let yen = estimate_purchase_until(
+            &[monthly(Money::from_minor(1000, Currency::JPY), 1)],
+            d(2026, 2, 1),
+            Some(d(2026, 2, 11)),
+        )
+        .unwrap();
+        assert_eq!(yen.current_invoice.total.to_string(), "¥357");
+        let kwd = estimate_purchase_until(
+            &[monthly(Money::parse("3.000", Currency::KWD).unwrap(), 1)],
+            d(2026, 2, 1),
+            Some(d(2026, 2, 11)),
+        )
+        .unwrap();
+        assert_eq!(kwd.current_invoice.total.to_string(), "KWD 1.071");
+        // Yearly across a leap day: 2028-01-01..2029-01-01 has 366 days; ending after 183 → half.
+        let yearly = PricedItem {
+            description: "Annual".into(),
+            unit_amount: usd("366"),
+            quantity: 2,
+            period: ChargePeriod::Yearly,
+        };
+        let e = estimate_purchase_until(&[yearly], d(2028, 1, 1), Some(d(2028, 7, 2))).unwrap();
+        assert_eq!(e.current_invoice.total, usd("366.00"));
+        // No end date: the whole period, and the next invoice at the period end.
+        let e = estimate_purchase_until(&[monthly(usd("30"), 2)], d(2026, 3, 31), None).unwrap();
+        assert_eq!((e.current_invoice.total, e.next_invoice.unwrap().date), (usd("60.00"), Some(d(2026, 4, 30))));
     }
 
     #[test]

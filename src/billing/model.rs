@@ -269,6 +269,32 @@ pub struct CheckoutRequest {
     /// What the session is for; `None` is a purchase of `plan_id`/`price_id`.
     #[serde(default)]
     pub purpose: Option<CheckoutPurpose>,
+    /// Flowglad: keep the subscription's billing cycle anchor.
+    #[serde(default)]
+    pub preserve_billing_cycle_anchor: Option<bool>,
+    /// Flowglad: the name of what the checkout produces.
+    #[serde(default)]
+    pub output_name: Option<String>,
+    /// KuvarPay: FIXED or METERED billing.
+    #[serde(default)]
+    pub billing_mode: Option<String>,
+    /// KuvarPay: the amount to charge in `currency` (a decimal string, as KuvarPay sends amounts).
+    #[serde(default)]
+    pub target_amount: Option<String>,
+    #[serde(default)]
+    pub customer_first_name: Option<String>,
+    #[serde(default)]
+    pub customer_last_name: Option<String>,
+    /// Zenskar: the business entity a guest checkout belongs to.
+    #[serde(default)]
+    pub business_entity_id: Option<String>,
+    /// Zenskar: when the session stops accepting payment (the provider's default is 24 h).
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Zenskar: products switched off for this checkout (`is_enabled: false`), by the same
+    /// identifiers `features` uses.
+    #[serde(default)]
+    pub disabled_products: Vec<String>,
 }
 
 /// Checkouts that do not sell a plan. Only providers whose capabilities say so accept them

@@ -1,6 +1,7 @@
 //! Command-line definitions (clap). Every headless command calls the same provider code as
 //! the console; stdout carries only data, everything else goes to stderr.
 
+mod checkout;
 mod console;
 mod run;
 mod table;
@@ -133,26 +134,70 @@ pub enum CheckoutCmd {
     Get { id: String },
 }
 
+/// Fields of a checkout session; each provider reads the ones its API defines.
 #[derive(Debug, Args)]
 pub struct CheckoutArgs {
-    #[arg(long)]
+    /// Plan (Kelviq plan identifier, Flowglad product slug, KuvarPay plan uid, Zenskar plan id).
+    #[arg(long, default_value = "")]
     pub plan: String,
     /// ONE_TIME, MONTHLY, THREE_MONTHS, SIX_MONTHS, YEARLY (DAILY, WEEKLY, TWENTY_EIGHT_DAYS where enabled).
     #[arg(long, value_parser = parse_period)]
     pub period: Option<ChargePeriod>,
+    /// A specific price (Flowglad price id or slug, KuvarPay price uid).
+    #[arg(long)]
+    pub price: Option<String>,
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub quantity: Option<u32>,
     #[arg(long)]
     pub customer: Option<String>,
+    #[arg(long)]
+    pub customer_email: Option<String>,
+    #[arg(long)]
+    pub first_name: Option<String>,
+    #[arg(long)]
+    pub last_name: Option<String>,
     #[arg(long, default_value = "https://example.com/thanks")]
     pub success_url: String,
     #[arg(long)]
     pub cancel_url: Option<String>,
-    /// Feature quantity as identifier=quantity, e.g. --feature seats=5 (repeatable).
+    /// Feature or product quantity as identifier=quantity, e.g. --feature seats=5 (repeatable).
     #[arg(long = "feature", value_parser = parse_feature)]
     pub features: Vec<(String, u32)>,
     #[arg(long)]
     pub currency: Option<String>,
     #[arg(long)]
     pub ip: Option<std::net::IpAddr>,
+    /// Zenskar: contract start and end (YYYY-MM-DD).
+    #[arg(long)]
+    pub start_date: Option<chrono::NaiveDate>,
+    #[arg(long)]
+    pub end_date: Option<chrono::NaiveDate>,
+    /// Zenskar: business entity for a guest checkout.
+    #[arg(long)]
+    pub business_entity: Option<String>,
+    /// KuvarPay: FIXED or METERED.
+    #[arg(long)]
+    pub billing_mode: Option<String>,
+    /// KuvarPay: amount to charge in --currency, e.g. 25000.00.
+    #[arg(long)]
+    pub target_amount: Option<String>,
+    /// Flowglad: purchase (default), activate-subscription or add-payment-method.
+    #[arg(long = "type", default_value = "purchase")]
+    pub kind: String,
+    /// Flowglad: the subscription an activate/add-payment-method session is for.
+    #[arg(long)]
+    pub subscription: Option<String>,
+    /// Metadata as key=value (repeatable).
+    #[arg(long = "metadata", value_parser = parse_pair)]
+    pub metadata: Vec<(String, String)>,
+    /// Print the request body and a curl command instead of sending.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+fn parse_pair(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s.split_once('=').ok_or_else(|| format!("{s:?} should look like key=value"))?;
+    Ok((k.trim().to_string(), v.to_string()))
 }
 
 #[derive(Debug, Args, Default)]

@@ -4,13 +4,8 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use chrono::Utc;
-
 use super::{CheckoutCmd, Cli, Command, CustomersCmd, PlansCmd, SandboxCmd, ServeArgs, SubscriptionsCmd, table};
-use crate::billing::{
-    CheckoutRequest, Entitlement, EntitlementKind, FeatureQuantity, NewCustomer, Plan, ProviderKind, Subscription,
-    estimate::{PricedItem, estimate_purchase},
-};
+use crate::billing::{Entitlement, EntitlementKind, NewCustomer, Plan, ProviderKind, Subscription};
 use crate::config::{self, Overrides};
 use crate::providers::{self, BillingProvider, ErrorKind, Http, PageRequest, ProviderError};
 use crate::sandbox::{self, SandboxHandle, SandboxOptions};
@@ -134,7 +129,7 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
             let e = p.entitlements(&customer).await?;
             emit(json, &e, || entitlement_table(&e))
         }
-        Command::Checkout(CheckoutCmd::Create(args)) => create_checkout(p, args, json).await,
+        Command::Checkout(CheckoutCmd::Create(args)) => super::checkout::create(p, args, json).await,
         Command::Checkout(CheckoutCmd::Get { id }) => {
             let s = p.get_checkout(&id).await?;
             emit(json, &s, || {
@@ -152,7 +147,7 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
 }
 
 /// Writes JSON or a table to stdout. A closed pipe (`| head`) is not an error worth a message.
-fn emit<T: serde::Serialize>(json: bool, value: &T, table: impl FnOnce() -> String) -> Result<(), Failure> {
+pub(crate) fn emit<T: serde::Serialize>(json: bool, value: &T, table: impl FnOnce() -> String) -> Result<(), Failure> {
     let text = if json {
         let mut s = serde_json::to_string_pretty(value)
             .map_err(|e| failure(ExitCode::Failure, format!("could not encode JSON: {e}")))?;
@@ -271,66 +266,6 @@ fn entitlement_table(ents: &[Entitlement]) -> String {
         })
         .collect();
     table::render(&["FEATURE", "TYPE", "ACCESS", "DETAIL"], &rows)
-}
-
-async fn create_checkout(p: &dyn BillingProvider, args: super::CheckoutArgs, json: bool) -> Result<(), Failure> {
-    let request = CheckoutRequest {
-        plan_id: args.plan,
-        period: args.period,
-        customer_id: args.customer,
-        currency: args.currency,
-        features: args
-            .features
-            .into_iter()
-            .map(|(feature_id, quantity)| FeatureQuantity { feature_id, quantity })
-            .collect(),
-        success_url: args.success_url,
-        cancel_url: args.cancel_url,
-        ip_address: args.ip.map(|ip| ip.to_string()),
-        ..Default::default()
-    };
-    let mut session = p.create_checkout(&request).await?;
-    if session.estimate.is_none() {
-        session.estimate = local_purchase_estimate(p, &request).await;
-    }
-    emit(json, &session, || {
-        let mut s = format!("{}\n", session.url.as_deref().unwrap_or("(no checkout URL returned)"));
-        s.push_str(&format!("session {}  status {}\n", session.id, session.raw_status));
-        if let Some(e) = &session.estimate {
-            s.push_str(&format!("due now {}", e.current_invoice.total));
-            if let Some(next) = &e.next_invoice {
-                s.push_str(&format!(
-                    ", next invoice {} on {}",
-                    next.total,
-                    next.date.map(|d| d.to_string()).unwrap_or_default()
-                ));
-            }
-            s.push_str(if e.source == crate::billing::EstimateSource::Local {
-                " (estimated locally by till)\n"
-            } else {
-                " (provider estimate)\n"
-            });
-        }
-        s
-    })
-}
-
-/// A purchase estimate from catalog prices, for providers without a native one.
-async fn local_purchase_estimate(
-    p: &dyn BillingProvider,
-    request: &CheckoutRequest,
-) -> Option<crate::billing::Estimate> {
-    let period = request.period?;
-    let plans = p.list_plans().await.ok()?;
-    let plan = plans.iter().find(|pl| pl.id == request.plan_id)?;
-    let price = plan.price_for(period, request.currency.as_deref()).or_else(|| plan.price_for(period, None))?;
-    let item = PricedItem {
-        description: format!("{} ({})", plan.name, period.label()),
-        unit_amount: price.amount,
-        quantity: 1,
-        period,
-    };
-    estimate_purchase(&[item], Utc::now().date_naive()).ok()
 }
 
 async fn serve(args: ServeArgs) -> Result<(), Failure> {

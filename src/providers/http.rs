@@ -199,6 +199,54 @@ impl std::fmt::Debug for ApiRequest {
     }
 }
 
+/// What a request will look like on the wire, secrets redacted, for the checkout builder's
+/// live preview and `--dry-run`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct RequestPreview {
+    pub provider: ProviderKind,
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<LoggedHeader>,
+    pub body: Option<String>,
+}
+
+impl RequestPreview {
+    /// The body pretty-printed when it is JSON.
+    pub fn pretty_body(&self) -> Option<String> {
+        let body = self.body.as_deref()?;
+        Some(
+            serde_json::from_str::<serde_json::Value>(body)
+                .ok()
+                .and_then(|v| serde_json::to_string_pretty(&v).ok())
+                .unwrap_or_else(|| body.to_string()),
+        )
+    }
+
+    /// `curl` with the key read from `${TILL_<PROVIDER>_KEY}`.
+    pub fn curl(&self) -> String {
+        let var = format!("TILL_{}_KEY", self.provider.slug().to_ascii_uppercase());
+        super::log::curl_command(&self.method, &self.url, &self.headers, self.body.as_deref(), &var)
+    }
+}
+
+impl ApiRequest {
+    pub fn preview(&self) -> RequestPreview {
+        let mut headers: Vec<LoggedHeader> =
+            self.headers.iter().map(|(n, v)| LoggedHeader { name: n.to_string(), value: self.redact(v) }).collect();
+        if matches!(self.idempotency, Idempotency::Keyed(_)) {
+            // A fresh key is made for every submit, so the preview cannot show the real one.
+            headers.push(LoggedHeader { name: "idempotency-key".into(), value: "<new uuid per submit>".into() });
+        }
+        RequestPreview {
+            provider: self.provider,
+            method: self.method.to_string(),
+            url: self.redact(self.url.as_str()),
+            headers,
+            body: self.body.as_ref().map(|b| self.redact(&String::from_utf8_lossy(b))),
+        }
+    }
+}
+
 /// A successful (2xx) response.
 #[derive(Clone, Debug)]
 pub struct ApiResponse {

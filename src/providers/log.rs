@@ -60,24 +60,29 @@ impl Exchange {
     /// A shell command reproducing the request. Redacted secrets become `${env_var}`, so the
     /// command works once the variable is set and never contains the key itself.
     pub fn to_curl(&self, env_var: &str) -> String {
-        let placeholder = format!("${{{env_var}}}");
-        let mut parts = vec![format!("curl -sS -X {}", self.method), shell_quote(&self.url)];
-        for h in &self.request_headers {
-            if h.name.eq_ignore_ascii_case("content-length") || h.name.eq_ignore_ascii_case("host") {
-                continue;
-            }
-            let value = h.value.replace("[redacted]", &placeholder);
-            let line = format!("{}: {}", h.name, value);
-            // Double quotes so the shell expands the placeholder; escape what double quotes interpret.
-            let escaped = line.replace('\\', "\\\\").replace('"', "\\\"").replace('`', "\\`");
-            let escaped = escape_dollars_except(&escaped, &placeholder);
-            parts.push(format!("-H \"{escaped}\""));
-        }
-        if let Some(body) = &self.request_body {
-            parts.push(format!("--data-raw {}", shell_quote(body)));
-        }
-        parts.join(" \\\n  ")
+        curl_command(&self.method, &self.url, &self.request_headers, self.request_body.as_deref(), env_var)
     }
+}
+
+/// `curl` for a request whose secrets read `[redacted]`; they become `${env_var}`.
+pub fn curl_command(method: &str, url: &str, headers: &[LoggedHeader], body: Option<&str>, env_var: &str) -> String {
+    let placeholder = format!("${{{env_var}}}");
+    let mut parts = vec![format!("curl -sS -X {method}"), shell_quote(url)];
+    for h in headers {
+        if h.name.eq_ignore_ascii_case("content-length") || h.name.eq_ignore_ascii_case("host") {
+            continue;
+        }
+        let value = h.value.replace("[redacted]", &placeholder);
+        let line = format!("{}: {}", h.name, value);
+        // Double quotes so the shell expands the placeholder; escape what double quotes interpret.
+        let escaped = line.replace('\\', "\\\\").replace('"', "\\\"").replace('`', "\\`");
+        let escaped = escape_dollars_except(&escaped, &placeholder);
+        parts.push(format!("-H \"{escaped}\""));
+    }
+    if let Some(body) = body {
+        parts.push(format!("--data-raw {}", shell_quote(body)));
+    }
+    parts.join(" \\\n  ")
 }
 
 /// Escapes `$` everywhere except in the placeholder we want the shell to expand.

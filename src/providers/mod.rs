@@ -17,7 +17,7 @@ use serde::Serialize;
 use url::Url;
 
 pub use error::{ErrorKind, FieldError, ProviderError};
-pub use http::{Http, HttpConfig, Secret};
+pub use http::{Http, HttpConfig, RequestPreview, Secret};
 
 use crate::billing::estimate::{CurrentTerm, PricedItem, estimate_change};
 use crate::billing::{
@@ -124,6 +124,65 @@ pub trait BillingProvider: Send + Sync {
 
     async fn create_checkout(&self, request: &CheckoutRequest) -> Result<CheckoutSession>;
     async fn get_checkout(&self, id: &str) -> Result<CheckoutSession>;
+
+    /// The exact request `create_checkout` would send for `request`, without sending it
+    /// (lookups it needs first, such as resolving a plan's products, may be made).
+    async fn checkout_preview(&self, request: &CheckoutRequest) -> Result<RequestPreview> {
+        let _ = request;
+        Err(ProviderError::unsupported(self.kind(), "previewing the checkout request"))
+    }
+
+    /// What the customer would be charged: the provider's own estimate where it has one,
+    /// otherwise computed locally from the catalog and labelled as such.
+    async fn estimate_checkout(&self, request: &CheckoutRequest) -> Result<Estimate> {
+        let plans = self.list_plans().await?;
+        local_purchase_estimate(self.kind(), &plans, request, Utc::now().date_naive())
+    }
+}
+
+/// A local estimate of a purchase: the plan's price for the period and currency (or the
+/// price named by `price_id`), times the quantity, from the start date (today by default).
+pub fn local_purchase_estimate(
+    provider: ProviderKind,
+    plans: &[Plan],
+    request: &CheckoutRequest,
+    today: chrono::NaiveDate,
+) -> Result<Estimate> {
+    let invalid = |m: String| ProviderError::invalid(provider, m);
+    let (plan, price) = match request.price_id.as_deref().filter(|id| !id.is_empty()) {
+        Some(id) => plans
+            .iter()
+            .find_map(|p| p.prices.iter().find(|pr| pr.id.as_deref() == Some(id)).map(|pr| (p, pr)))
+            .ok_or_else(|| invalid(format!("no price {id:?} in the catalog")))?,
+        None => {
+            let plan = plans
+                .iter()
+                .find(|p| p.id == request.plan_id)
+                .ok_or_else(|| invalid(format!("no plan {:?} in the catalog", request.plan_id)))?;
+            let period = request
+                .period
+                .or_else(|| plan.periods().first().copied())
+                .ok_or_else(|| invalid(format!("plan {} has no prices", plan.id)))?;
+            let price = plan.price_for(period, request.currency.as_deref()).ok_or_else(|| {
+                invalid(format!(
+                    "plan {} has no {} price{}",
+                    plan.id,
+                    period.label(),
+                    request.currency.as_deref().map(|c| format!(" in {c}")).unwrap_or_default()
+                ))
+            })?;
+            (plan, price)
+        }
+    };
+    let item = PricedItem {
+        description: format!("{} ({})", plan.name, price.period.label()),
+        unit_amount: price.amount,
+        quantity: request.quantity.unwrap_or(1).max(1),
+        period: price.period,
+    };
+    let start = request.start_date.unwrap_or(today);
+    crate::billing::estimate::estimate_purchase_until(&[item], start, request.end_date)
+        .map_err(|e| invalid(e.to_string()))
 }
 
 /// Builds the client for `kind`. One [`Http`] is shared so all providers share the

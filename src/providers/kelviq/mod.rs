@@ -13,7 +13,10 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::http::{ApiRequest, Http};
-use super::{BillingProvider, Capabilities, Endpoint, ErrorKind, Page, PageRequest, ProviderError, Result, join_url};
+use super::{
+    BillingProvider, Capabilities, Endpoint, ErrorKind, Page, PageRequest, ProviderError, RequestPreview, Result,
+    join_url,
+};
 use crate::billing::{
     CancelTiming, Cancellation, ChargePeriod, CheckoutRequest, CheckoutSession, CheckoutStatus, Customer,
     CustomerUpdate, Entitlement, Estimate, NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
@@ -90,6 +93,25 @@ impl KelviqClient {
             Ok::<_, ProviderError>(map::plan(p, prices, features))
         });
         try_join_all(loads).await
+    }
+
+    /// `POST /checkout/` for a request; shared by create and preview so they cannot differ.
+    fn checkout_request(&self, request: &CheckoutRequest) -> Result<ApiRequest> {
+        let period =
+            request.period.ok_or_else(|| ProviderError::invalid(KELVIQ, "Kelviq checkout needs a charge period"))?;
+        let body = wire::CreateCheckoutSessionRequest {
+            plan_identifier: request.plan_id.clone(),
+            success_url: request.success_url.clone(),
+            charge_period: period_name(period)?.to_string(),
+            customer_id: request.customer_id.clone().filter(|c| !c.is_empty()),
+            features: Self::feature_inputs(&request.features),
+            ip_address: request.ip_address.clone().filter(|ip| !ip.is_empty()),
+            cancel_url: request.cancel_url.clone().filter(|u| !u.is_empty()),
+            currency_code: request.currency.clone().filter(|c| !c.is_empty()),
+            metadata: (!request.metadata.is_empty()).then(|| request.metadata.clone()),
+            ..Default::default()
+        };
+        self.core(Method::POST, "checkout/").json(&body)
     }
 
     fn feature_inputs(features: &[crate::billing::FeatureQuantity]) -> Option<Vec<wire::FeatureInput>> {
@@ -257,21 +279,8 @@ impl BillingProvider for KelviqClient {
     }
 
     async fn create_checkout(&self, request: &CheckoutRequest) -> Result<CheckoutSession> {
-        let period =
-            request.period.ok_or_else(|| ProviderError::invalid(KELVIQ, "Kelviq checkout needs a charge period"))?;
-        let body = wire::CreateCheckoutSessionRequest {
-            plan_identifier: request.plan_id.clone(),
-            success_url: request.success_url.clone(),
-            charge_period: period_name(period)?.to_string(),
-            customer_id: request.customer_id.clone(),
-            features: Self::feature_inputs(&request.features),
-            ip_address: request.ip_address.clone(),
-            cancel_url: request.cancel_url.clone(),
-            currency_code: request.currency.clone(),
-            metadata: (!request.metadata.is_empty()).then(|| request.metadata.clone()),
-            ..Default::default()
-        };
-        let created: wire::CreateCheckoutSessionResponse = self.post("checkout/", &body).await?;
+        let created: wire::CreateCheckoutSessionResponse =
+            self.http.send(self.checkout_request(request)?).await?.json()?;
         Ok(CheckoutSession {
             provider: KELVIQ,
             id: created.checkout_session_id,
@@ -283,6 +292,10 @@ impl BillingProvider for KelviqClient {
             subscription_id: None,
             estimate: None,
         })
+    }
+
+    async fn checkout_preview(&self, request: &CheckoutRequest) -> Result<RequestPreview> {
+        Ok(self.checkout_request(request)?.preview())
     }
 
     async fn get_checkout(&self, id: &str) -> Result<CheckoutSession> {

@@ -130,7 +130,7 @@ pub enum SubscriptionsCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum CheckoutCmd {
-    Create(CheckoutArgs),
+    Create(Box<CheckoutArgs>),
     Get { id: String },
 }
 

@@ -129,7 +129,7 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
             let e = p.entitlements(&customer).await?;
             emit(json, &e, || entitlement_table(&e))
         }
-        Command::Checkout(CheckoutCmd::Create(args)) => super::checkout::create(p, args, json).await,
+        Command::Checkout(CheckoutCmd::Create(args)) => super::checkout::create(p, *args, json).await,
         Command::Checkout(CheckoutCmd::Get { id }) => {
             let s = p.get_checkout(&id).await?;
             emit(json, &s, || {

@@ -288,6 +288,8 @@ impl Spec {
                 }
             }
         }
+        // By path, then in METHODS order; the document's own key order is not relied on.
+        operations.sort_by(|a, b| a.1.cmp(&b.1));
         operations
     }
 

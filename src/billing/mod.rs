@@ -7,6 +7,7 @@ pub mod estimate;
 pub mod model;
 pub mod money;
 pub mod period;
+pub mod validate;
 
 pub use currency::Currency;
 pub use estimate::{Estimate, EstimateLine, EstimateSource, Invoice};

@@ -25,7 +25,8 @@ pub fn url(value: &str) -> Result<url::Url, String> {
     if v.chars().count() > MAX_URL_LEN {
         return Err(format!("too long: {} characters, at most {MAX_URL_LEN}", v.chars().count()));
     }
-    let parsed = url::Url::parse(v).map_err(|_| "must be an absolute http(s) URL, e.g. https://example.com/thanks".to_string())?;
+    let parsed = url::Url::parse(v)
+        .map_err(|_| "must be an absolute http(s) URL, e.g. https://example.com/thanks".to_string())?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!("must use http or https, not {}", parsed.scheme()));
     }
@@ -117,14 +118,32 @@ mod tests {
 
     #[test]
     fn emails() {
-        for (input, ok) in [("a@b.co", true), ("zofia.łódź@example.pl", true), ("no-at.example.com", false), ("a@b", false), ("a@@b.co", false), ("@b.co", false), ("a b@c.de", false), ("a@.co", false), ("a@b.co.", false)] {
+        for (input, ok) in [
+            ("a@b.co", true),
+            ("zofia.łódź@example.pl", true),
+            ("no-at.example.com", false),
+            ("a@b", false),
+            ("a@@b.co", false),
+            ("@b.co", false),
+            ("a b@c.de", false),
+            ("a@.co", false),
+            ("a@b.co.", false),
+        ] {
             assert_eq!(email(input).is_ok(), ok, "{input:?}");
         }
     }
 
     #[test]
     fn ips() {
-        for (input, ok) in [("203.0.113.7", true), ("::1", true), ("2001:db8::1", true), ("256.1.1.1", false), ("1.2.3", false), ("localhost", false), ("", false)] {
+        for (input, ok) in [
+            ("203.0.113.7", true),
+            ("::1", true),
+            ("2001:db8::1", true),
+            ("256.1.1.1", false),
+            ("1.2.3", false),
+            ("localhost", false),
+            ("", false),
+        ] {
             assert_eq!(ip(input).is_ok(), ok, "{input:?}");
         }
     }

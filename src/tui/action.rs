@@ -25,4 +25,5 @@ pub enum Action {
     Copy,
     Open,
     CopyCurl,
+    NewCheckout,
 }

@@ -13,6 +13,8 @@ use ratatui::backend::Backend;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use super::metrics::Metrics;
+use super::state::checkout::presets;
+use super::state::checkout_flow::CheckoutMsg;
 use super::state::messages::Msg;
 use super::state::{AppState, Effect, Mode};
 use super::tasks::Tasks;
@@ -20,10 +22,18 @@ use super::view::{self, Theme};
 use crate::providers::BillingProvider;
 use crate::providers::log::RequestLog;
 
+fn presets_path() -> Result<std::path::PathBuf, String> {
+    presets::path().ok_or_else(|| "no config directory for presets (set TILL_CONFIG_DIR)".to_string())
+}
+
 /// What the console does outside itself: the clipboard and the browser. Tests record instead.
 pub trait Outside {
     fn copy(&mut self, text: &str);
     fn open(&mut self, url: &str);
+    /// Rewrites text already drawn at (x, y) as an OSC 8 hyperlink to `url`.
+    fn hyperlink(&mut self, url: &str, cells: &[(u16, u16, String)]) {
+        let _ = (url, cells);
+    }
 }
 
 /// Records copies and opens, for tests.
@@ -101,10 +111,42 @@ impl<B: Backend> App<B> {
                     self.apply(more);
                 }
                 Effect::Quit => {}
+                Effect::SavePreset(preset) => {
+                    let result = presets_path().and_then(|path| {
+                        presets::save(&path, (*preset).clone())
+                            .map(|_| format!("Saved preset {:?} in {}", preset.name, path.display()))
+                    });
+                    let more = self.state.handle_msg(Msg::Checkout(CheckoutMsg::PresetSaved { result }));
+                    self.apply(more);
+                }
+                Effect::ListPresets { .. } => {
+                    let result = presets_path().and_then(|path| presets::load(&path)).map(|f| f.presets);
+                    let more = self.state.handle_msg(Msg::Checkout(CheckoutMsg::Presets { result }));
+                    self.apply(more);
+                }
+                Effect::ApplyPreset { provider, name } => self.apply_preset(provider, &name),
                 other => self.tasks.run(other),
             }
         }
         self.dirty = true;
+    }
+
+    fn apply_preset(&mut self, provider: crate::billing::ProviderKind, name: &str) {
+        let found = presets_path()
+            .and_then(|path| presets::load(&path))
+            .map(|f| f.presets.into_iter().find(|p| p.provider == provider && p.name == name));
+        let Some(b) = self.state.checkout.as_mut() else { return };
+        match found {
+            Ok(Some(preset)) => {
+                b.apply_preset(&preset);
+                b.notice = Some(format!("Loaded preset {name:?}"));
+            }
+            Ok(None) => b.notice = Some(format!("No preset {name:?}")),
+            Err(e) => b.notice = Some(e),
+        }
+        // Revalidate and refresh the preview through the same path as typing.
+        let more = self.state.refresh_checkout();
+        self.apply(more);
     }
 
     pub fn handle_event(&mut self, event: Event) {
@@ -148,7 +190,11 @@ impl<B: Backend> App<B> {
         }
         let state = &self.state;
         let theme = &self.theme;
-        self.terminal.draw(|f| view::draw(f, state, theme)).map_err(|e| io::Error::other(e.to_string()))?;
+        let frame = self.terminal.draw(|f| view::draw(f, state, theme)).map_err(|e| io::Error::other(e.to_string()))?;
+        let area = frame.area;
+        if let Some((url, cells)) = view::hyperlink_cells(&self.state, area) {
+            self.outside.hyperlink(&url, &cells);
+        }
         self.dirty = false;
         self.metrics.frame_drawn();
         Ok(())

@@ -114,6 +114,14 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b!(List, "o", Action::Open, "", "Open the selected URL in the browser", [(KeyCode::Char('o'), NONE)]),
     b!(
+        List,
+        "n",
+        Action::NewCheckout,
+        "checkout",
+        "New checkout session for this provider, prefilled with the selected customer and plan",
+        [(KeyCode::Char('n'), NONE)]
+    ),
+    b!(
         Customers,
         "/",
         Action::Filter,

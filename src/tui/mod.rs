@@ -29,6 +29,20 @@ impl Outside for RealOutside {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::clipboard::CopyToClipboard::to_clipboard_from(text));
     }
 
+    /// OSC 8 around text ratatui already drew; terminals without OSC 8 just show the text.
+    fn hyperlink(&mut self, url: &str, cells: &[(u16, u16, String)]) {
+        if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
+            return;
+        }
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        for (x, y, text) in cells {
+            let _ = crossterm::queue!(out, crossterm::cursor::MoveTo(*x, *y));
+            let _ = write!(out, "\x1b]8;;{url}\x1b\\{text}\x1b]8;;\x1b\\");
+        }
+        let _ = out.flush();
+    }
+
     fn open(&mut self, url: &str) {
         let url = url.to_string();
         std::thread::spawn(move || {

@@ -11,6 +11,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
+use super::state::checkout_flow::CheckoutMsg;
 use super::state::customers::{PAGE_SIZE, RowRef};
 use super::state::messages::Msg;
 use super::state::{Effect, FilterJob};
@@ -42,6 +43,9 @@ pub struct Tasks {
     prefetch: Option<AbortHandle>,
     filter_running: HashMap<usize, bool>,
     filter_pending: HashMap<usize, FilterJob>,
+    checkout_preview: Option<AbortHandle>,
+    checkout_estimate: Option<AbortHandle>,
+    polling: Option<AbortHandle>,
 }
 
 impl Tasks {
@@ -55,6 +59,9 @@ impl Tasks {
             prefetch: None,
             filter_running: HashMap::new(),
             filter_pending: HashMap::new(),
+            checkout_preview: None,
+            checkout_estimate: None,
+            polling: None,
         }
     }
 
@@ -90,7 +97,24 @@ impl Tasks {
             Effect::Prefetch { items } => self.prefetch(items),
             Effect::LoadPlans { slot } => self.load_plans(slot),
             Effect::Filter(job) => self.filter(job),
-            Effect::Copy(_) | Effect::Open(_) | Effect::SnapshotRequests | Effect::Quit => {}
+            Effect::CheckoutPreview { slot, generation, request } => self.checkout_preview(slot, generation, *request),
+            Effect::CheckoutEstimate { slot, generation, request } => {
+                self.checkout_estimate(slot, generation, *request)
+            }
+            Effect::SubmitCheckout { slot, request } => self.submit_checkout(slot, *request),
+            Effect::PollCheckout { slot, id } => self.poll_checkout(slot, id),
+            Effect::StopPolling => {
+                if let Some(h) = self.polling.take() {
+                    h.abort();
+                }
+            }
+            Effect::Copy(_)
+            | Effect::Open(_)
+            | Effect::SnapshotRequests
+            | Effect::Quit
+            | Effect::SavePreset(_)
+            | Effect::ListPresets { .. }
+            | Effect::ApplyPreset { .. } => {}
         }
     }
 
@@ -203,6 +227,67 @@ impl Tasks {
         if let Some(job) = self.filter_pending.remove(&tab) {
             self.filter(job);
         }
+    }
+}
+
+/// Pause before a preview or estimate, so typing a URL does not send a request per key.
+const FORM_DEBOUNCE: Duration = Duration::from_millis(250);
+/// How often an open checkout result asks for its status.
+const POLL_EVERY: Duration = Duration::from_secs(2);
+
+impl Tasks {
+    fn checkout_preview(&mut self, slot: u8, generation: u64, request: crate::billing::CheckoutRequest) {
+        let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
+        if let Some(h) = self.checkout_preview.take() {
+            h.abort();
+        }
+        self.checkout_preview = Some(self.spawn(async move {
+            tokio::time::sleep(FORM_DEBOUNCE).await;
+            let result = p.checkout_preview(&request).await;
+            let _ = tx.send(Msg::Checkout(CheckoutMsg::Previewed { generation, result }));
+        }));
+    }
+
+    fn checkout_estimate(&mut self, slot: u8, generation: u64, request: crate::billing::CheckoutRequest) {
+        let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
+        if let Some(h) = self.checkout_estimate.take() {
+            h.abort();
+        }
+        self.checkout_estimate = Some(self.spawn(async move {
+            tokio::time::sleep(FORM_DEBOUNCE).await;
+            let result = p.estimate_checkout(&request).await;
+            let _ = tx.send(Msg::Checkout(CheckoutMsg::Estimated { generation, result }));
+        }));
+    }
+
+    /// Never aborted or retried here: exactly one create per confirmed submit.
+    fn submit_checkout(&self, slot: u8, request: crate::billing::CheckoutRequest) {
+        let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
+        self.spawn(async move {
+            let result = p.create_checkout(&request).await;
+            let _ = tx.send(Msg::Checkout(CheckoutMsg::Submitted { result }));
+        });
+    }
+
+    /// Asks for the session's status every two seconds until stopped (the view closed, or the
+    /// session was paid or expired). Not counted as in-flight work: it runs until told to stop.
+    fn poll_checkout(&mut self, slot: u8, id: String) {
+        let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
+        if let Some(h) = self.polling.take() {
+            h.abort();
+        }
+        self.polling = Some(
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(POLL_EVERY).await;
+                    let result = p.get_checkout(&id).await;
+                    if tx.send(Msg::Checkout(CheckoutMsg::Polled { id: id.clone(), result })).is_err() {
+                        return;
+                    }
+                }
+            })
+            .abort_handle(),
+        );
     }
 }
 

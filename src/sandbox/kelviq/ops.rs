@@ -92,9 +92,17 @@ impl State {
         let currency = match req.currency_code.as_deref() {
             Some(code) => Currency::from_code(code)
                 .map_err(|_| ApiError::field("currencyCode", &format!("Unknown currency '{code}'.")))?,
-            None => plan.prices.iter().find(|p| p.period == period).map(|p| p.currency).ok_or_else(|| {
-                ApiError::field("chargePeriod", &format!("Plan '{}' has no {period} price.", plan.identifier))
-            })?,
+            // Without currencyCode: the first currency in the order the catalog lists prices
+            // (by code), so a client estimating from the catalog picks the same one.
+            None => plan
+                .prices
+                .iter()
+                .filter(|p| p.period == period)
+                .map(|p| p.currency)
+                .min_by(|a, b| a.code().cmp(b.code()))
+                .ok_or_else(|| {
+                    ApiError::field("chargePeriod", &format!("Plan '{}' has no {period} price.", plan.identifier))
+                })?,
         };
         let amount = plan.price(period, currency).map(|p| p.amount).ok_or_else(|| {
             ApiError::field("chargePeriod", &format!("Plan '{}' has no {period} price in {currency}.", plan.identifier))

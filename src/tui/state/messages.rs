@@ -50,6 +50,7 @@ pub enum Msg {
         hits: Vec<RowRef>,
     },
     Requests(Vec<Exchange>),
+    Checkout(super::checkout_flow::CheckoutMsg),
 }
 
 impl AppState {
@@ -81,7 +82,7 @@ impl AppState {
                 if let Some(s) = self.slots.get_mut(slot as usize) {
                     s.plans.settle(result);
                 }
-                Vec::new()
+                self.checkout_catalog_arrived(slot)
             }
             Msg::Filtered { tab, generation, query, hits } => {
                 let filter = &mut self.views[tab].filter;
@@ -96,6 +97,7 @@ impl AppState {
                 }
                 Vec::new()
             }
+            Msg::Checkout(m) => self.handle_checkout_msg(m),
             Msg::Requests(entries) => {
                 if let Overlay::Requests(r) = &mut self.overlay {
                     r.replace(entries);

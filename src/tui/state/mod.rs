@@ -1,6 +1,8 @@
 //! The console's whole state, as plain data. `update` (keys → actions → effects) and
 //! `messages` (task results) are pure functions over it; the view only reads it.
 
+pub mod checkout;
+pub mod checkout_flow;
 pub mod customers;
 pub mod messages;
 pub mod palette;
@@ -144,6 +146,14 @@ pub enum Effect {
     Copy(String),
     Open(String),
     SnapshotRequests,
+    CheckoutPreview { slot: u8, generation: u64, request: Box<crate::billing::CheckoutRequest> },
+    CheckoutEstimate { slot: u8, generation: u64, request: Box<crate::billing::CheckoutRequest> },
+    SubmitCheckout { slot: u8, request: Box<crate::billing::CheckoutRequest> },
+    PollCheckout { slot: u8, id: String },
+    StopPolling,
+    SavePreset(Box<checkout::presets::Preset>),
+    ListPresets { provider: ProviderKind },
+    ApplyPreset { provider: ProviderKind, name: String },
     Quit,
 }
 
@@ -187,6 +197,10 @@ pub struct AppState {
     pub size: (u16, u16),
     pub spinner: usize,
     pub quit: bool,
+    /// The open checkout builder, drawn over the panes.
+    pub checkout: Option<Box<checkout::CheckoutBuilder>>,
+    /// Forms closed with Esc, per provider slot: nothing typed is lost.
+    pub checkout_drafts: HashMap<u8, Box<checkout::CheckoutBuilder>>,
     /// Corpus lengths per slot when each tab's filter last ran, to know if narrowing is safe.
     pub(crate) filter_lens: Vec<Vec<usize>>,
 }
@@ -211,6 +225,8 @@ impl AppState {
             size,
             spinner: 0,
             quit: false,
+            checkout: None,
+            checkout_drafts: HashMap::new(),
             filter_lens: vec![Vec::new(); tabs],
         }
     }
@@ -284,6 +300,7 @@ impl AppState {
         self.slots.iter().any(|s| s.customers.loading || s.plans.loading)
             || self.details.values().any(|d| d.subscriptions.loading || d.entitlements.loading)
             || self.views.iter().any(|v| v.filter.running)
+            || self.checkout.as_ref().is_some_and(|b| b.submitting || b.preview.loading || b.estimate.loading)
     }
 
     /// Layout is compact (one pane at a time) below 120×32.

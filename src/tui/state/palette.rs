@@ -34,6 +34,7 @@ impl AppState {
         all.extend(Pane::ALL.iter().map(|p| (p.title().to_lowercase(), Command::Pane(*p))));
         all.extend([
             ("requests".to_string(), Command::Action(Action::Requests)),
+            ("checkout".to_string(), Command::Action(Action::NewCheckout)),
             ("refresh".to_string(), Command::Action(Action::Refresh)),
             ("help".to_string(), Command::Action(Action::Help)),
             ("quit".to_string(), Command::Action(Action::Quit)),

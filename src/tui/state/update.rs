@@ -34,6 +34,9 @@ impl AppState {
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
             return self.handle_action(Action::ForceQuit);
         }
+        if self.checkout.is_some() {
+            return self.checkout_key(key);
+        }
         // Text inputs own their keys while focused: typing `q` or `/` types it.
         if matches!(self.overlay, Overlay::Palette(_)) {
             return self.palette_key(key);
@@ -90,6 +93,7 @@ impl AppState {
                 Vec::new()
             }
             Action::CopyCurl => Vec::new(),
+            Action::NewCheckout => self.open_checkout(),
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
                 self.navigate(action)
             }

@@ -1,8 +1,10 @@
 //! Pure render functions over `AppState`. Nothing here changes state or does I/O.
 
+mod checkout;
 mod customers;
 mod details;
 mod overlays;
+pub mod qr;
 mod requests;
 mod status;
 pub mod theme;
@@ -47,6 +49,9 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
     if let Some(r) = areas.plans {
         details::plans(frame, state, theme, r);
     }
+    if let Some(b) = &state.checkout {
+        checkout::draw(frame, b, theme, checkout_area(area));
+    }
     status::draw(frame, state, theme, areas.status);
     match &state.overlay {
         Overlay::None => {}
@@ -54,6 +59,24 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         Overlay::Palette(p) => overlays::palette(frame, state, p, theme, area),
         Overlay::Requests(r) => requests::draw(frame, r, theme, area),
     }
+}
+
+/// The builder covers everything between the tab row and the status bar.
+pub fn checkout_area(area: Rect) -> Rect {
+    Rect { x: area.x, y: area.y + 1, width: area.width, height: area.height.saturating_sub(2) }
+}
+
+/// Text drawn at (x, y), to be written again with an escape sequence around it.
+pub type Cells = Vec<(u16, u16, String)>;
+
+/// Cells holding the checkout URL on screen, to be rewritten as an OSC 8 hyperlink.
+pub fn hyperlink_cells(state: &AppState, area: Rect) -> Option<(String, Cells)> {
+    let b = state.checkout.as_ref()?;
+    let url = b.result.as_ref()?.session.url.clone()?;
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        return None;
+    }
+    Some((url, checkout::url_cells(b, checkout_area(area))))
 }
 
 fn tabs(frame: &mut Frame, state: &AppState, theme: &Theme, areas: &Areas) {

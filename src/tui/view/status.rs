@@ -40,6 +40,20 @@ fn hint_spans<'a>(state: &AppState, theme: &Theme, room: usize) -> Vec<Span<'a>>
     if state.view().filter.editing && matches!(state.overlay, crate::tui::state::Overlay::None) {
         hints = vec![("type", "filter"), ("Enter", "keep"), ("Esc", "clear"), ("↑↓", "move")];
     }
+    if let Some(b) = &state.checkout {
+        hints = if b.result.is_some() {
+            vec![("y", "copy URL"), ("o", "open"), ("Esc", "close")]
+        } else {
+            vec![
+                ("Tab", "next field"),
+                ("Ctrl-S", "submit"),
+                ("Ctrl-B/K", "copy body/curl"),
+                ("Ctrl-P", "save preset"),
+                ("Ctrl-O", "load preset"),
+                ("Esc", "close"),
+            ]
+        };
+    }
     if matches!(state.overlay, crate::tui::state::Overlay::Palette(_)) {
         hints = vec![("Enter", "run"), ("↑↓", "choose"), ("Esc", "close")];
     }

@@ -1,0 +1,267 @@
+//! The checkout form's fields: which ones each provider's API defines, their inputs, and how
+//! their values become a `CheckoutRequest`.
+
+use ratatui_textarea::TextArea;
+
+use crate::billing::{ChargePeriod, Plan, ProviderKind};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FieldId {
+    CheckoutType,
+    TargetSubscription,
+    Plan,
+    Period,
+    Price,
+    Customer,
+    Guest,
+    BusinessEntity,
+    CustomerEmail,
+    FirstName,
+    LastName,
+    Quantity,
+    Features,
+    ProductOverrides,
+    BillingMode,
+    Currency,
+    TargetAmount,
+    StartDate,
+    EndDate,
+    ExpiresAt,
+    SuccessUrl,
+    CancelUrl,
+    Ip,
+    PreserveAnchor,
+    OutputName,
+    Metadata,
+}
+
+impl FieldId {
+    /// Stable names, for presets and for matching provider field errors.
+    pub fn key(&self) -> &'static str {
+        use FieldId::*;
+        match self {
+            CheckoutType => "type",
+            TargetSubscription => "subscription",
+            Plan => "plan",
+            Period => "period",
+            Price => "price",
+            Customer => "customer",
+            Guest => "guest",
+            BusinessEntity => "business_entity",
+            CustomerEmail => "customer_email",
+            FirstName => "first_name",
+            LastName => "last_name",
+            Quantity => "quantity",
+            Features => "features",
+            ProductOverrides => "product_overrides",
+            BillingMode => "billing_mode",
+            Currency => "currency",
+            TargetAmount => "target_amount",
+            StartDate => "start_date",
+            EndDate => "end_date",
+            ExpiresAt => "expires_at",
+            SuccessUrl => "success_url",
+            CancelUrl => "cancel_url",
+            Ip => "ip_address",
+            PreserveAnchor => "preserve_billing_cycle_anchor",
+            OutputName => "output_name",
+            Metadata => "metadata",
+        }
+    }
+
+    /// Wire field names a provider may put in a field error, mapped back to the form.
+    pub fn from_wire(name: &str) -> Option<FieldId> {
+        let n = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase().replace('_', "");
+        use FieldId::*;
+        Some(match n.as_str() {
+            "planidentifier" | "planid" | "plan" => Plan,
+            "chargeperiod" | "period" | "interval" => Period,
+            "priceid" | "priceslug" | "price" | "targetprice" => Price,
+            "customerid" | "customerexternalid" | "customer" => Customer,
+            "businessentityid" => BusinessEntity,
+            "customeremail" | "email" => CustomerEmail,
+            "firstname" => FirstName,
+            "lastname" => LastName,
+            "quantity" => Quantity,
+            "features" => Features,
+            "productoverrides" => ProductOverrides,
+            "billingmode" => BillingMode,
+            "currency" | "currencycode" | "targetcurrency" => Currency,
+            "targetamount" | "amount" => TargetAmount,
+            "startdate" => StartDate,
+            "enddate" => EndDate,
+            "expiresat" => ExpiresAt,
+            "successurl" => SuccessUrl,
+            "cancelurl" => CancelUrl,
+            "ipaddress" => Ip,
+            "preservebillingcycleanchor" => PreserveAnchor,
+            "outputname" => OutputName,
+            "metadata" | "outputmetadata" => Metadata,
+            "targetsubscriptionid" => TargetSubscription,
+            "type" => CheckoutType,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+/// One row of a list editor: an identifier, a value, and whether it is switched on.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct RowItem {
+    pub key: String,
+    pub value: String,
+    pub enabled: bool,
+}
+
+pub enum Input {
+    Text(Box<TextArea<'static>>),
+    /// A choice from a list; typing filters it.
+    Pick {
+        options: Vec<Choice>,
+        selected: Option<usize>,
+        query: String,
+        highlight: usize,
+    },
+    Toggle(bool),
+    /// A small list editor (feature quantities, product overrides, metadata).
+    Rows {
+        rows: Vec<RowItem>,
+        cursor: usize,
+        column: usize,
+        with_enabled: bool,
+    },
+}
+
+pub struct Field {
+    pub id: FieldId,
+    pub label: &'static str,
+    pub input: Input,
+    pub required: bool,
+    /// From validation as you type.
+    pub error: Option<String>,
+    /// From the provider's answer to the last submit.
+    pub server_error: Option<String>,
+}
+
+pub fn text_input(value: &str) -> Input {
+    Input::Text(Box::new(TextArea::new(vec![value.to_string()])))
+}
+
+fn field(id: FieldId, label: &'static str, input: Input, required: bool) -> Field {
+    Field { id, label, input, required, error: None, server_error: None }
+}
+
+fn pick(values: &[(&str, &str)], default: Option<usize>) -> Input {
+    let options = values.iter().map(|(v, l)| Choice { value: v.to_string(), label: l.to_string() }).collect();
+    Input::Pick { options, selected: default, query: String::new(), highlight: default.unwrap_or(0) }
+}
+
+fn rows(with_enabled: bool) -> Input {
+    Input::Rows { rows: Vec::new(), cursor: 0, column: 0, with_enabled }
+}
+
+/// The fields each provider's checkout API defines (shared/providers/), in form order.
+pub fn schema(provider: ProviderKind) -> Vec<Field> {
+    use FieldId::*;
+    let success = || field(SuccessUrl, "Success URL", text_input("https://example.com/thanks"), true);
+    match provider {
+        ProviderKind::Kelviq => vec![
+            field(Plan, "Plan", pick(&[], None), true),
+            field(Period, "Charge period", pick(&[], None), true),
+            field(Currency, "Currency (empty: catalog's first)", pick(&[], None), false),
+            field(Customer, "Customer id (empty: new)", text_input(""), false),
+            field(Features, "Feature quantities", rows(false), false),
+            success(),
+            field(Ip, "IP address", text_input(""), false),
+        ],
+        ProviderKind::Flowglad => vec![
+            field(
+                CheckoutType,
+                "Checkout type",
+                pick(
+                    &[
+                        ("product", "product"),
+                        ("activate_subscription", "activate subscription"),
+                        ("add_payment_method", "add payment method"),
+                    ],
+                    Some(0),
+                ),
+                true,
+            ),
+            field(Customer, "Customer externalId (empty: anonymous)", text_input(""), false),
+            field(TargetSubscription, "Target subscription", text_input(""), false),
+            field(Price, "Price", pick(&[], None), true),
+            field(Quantity, "Quantity", text_input("1"), true),
+            success(),
+            field(CancelUrl, "Cancel URL", text_input("https://example.com/cancel"), true),
+            field(PreserveAnchor, "Preserve billing cycle anchor", Input::Toggle(false), false),
+            field(OutputName, "Output name", text_input(""), false),
+            field(Metadata, "Metadata", rows(false), false),
+        ],
+        ProviderKind::KuvarPay => vec![
+            field(Price, "Price", pick(&[], None), true),
+            field(BillingMode, "Billing mode", pick(&[("FIXED", "FIXED"), ("METERED", "METERED")], Some(0)), true),
+            field(Currency, "Target currency", pick(&[], None), false),
+            field(TargetAmount, "Target amount", text_input(""), false),
+            field(CustomerEmail, "Customer email", text_input(""), true),
+            field(FirstName, "First name", text_input(""), false),
+            field(LastName, "Last name", text_input(""), false),
+            success(),
+            field(CancelUrl, "Cancel URL", text_input("https://example.com/cancel"), false),
+        ],
+        ProviderKind::Zenskar => vec![
+            field(Plan, "Plan", pick(&[], None), true),
+            field(Customer, "Customer id", text_input(""), false),
+            field(Guest, "Guest checkout", Input::Toggle(false), false),
+            field(BusinessEntity, "Business entity (guest)", text_input(""), false),
+            field(StartDate, "Start date", text_input(""), false),
+            field(EndDate, "End date (empty: evergreen)", text_input(""), false),
+            field(ProductOverrides, "Product overrides", rows(true), false),
+            success(),
+            field(CancelUrl, "Cancel URL", text_input(""), false),
+            field(ExpiresAt, "Expires at (empty: 24 h)", text_input(""), false),
+        ],
+    }
+}
+
+/// Picker options from the provider's catalog.
+pub fn plan_choices(plans: &[Plan]) -> Vec<Choice> {
+    plans.iter().map(|p| Choice { value: p.id.clone(), label: p.name.clone() }).collect()
+}
+
+pub fn period_choices(plan: Option<&Plan>) -> Vec<Choice> {
+    plan.map(|p| {
+        p.periods().into_iter().map(|period| Choice { value: period.to_string(), label: period.label() }).collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Every price of every plan, by id: "Pro · $12.00 /monthly".
+pub fn price_choices(plans: &[Plan]) -> Vec<Choice> {
+    plans
+        .iter()
+        .flat_map(|p| {
+            p.prices.iter().filter_map(move |pr| {
+                let id = pr.id.clone()?;
+                Some(Choice { value: id, label: format!("{} · {} {}", p.name, pr.amount, pr.period.label()) })
+            })
+        })
+        .collect()
+}
+
+pub fn currency_choices(plans: &[Plan]) -> Vec<Choice> {
+    let mut codes: Vec<String> =
+        plans.iter().flat_map(|p| p.prices.iter().map(|pr| pr.amount.currency().code().to_string())).collect();
+    codes.sort();
+    codes.dedup();
+    codes.into_iter().map(|c| Choice { value: c.clone(), label: c }).collect()
+}
+
+pub fn parse_period(value: &str) -> Option<ChargePeriod> {
+    ChargePeriod::parse(value).ok()
+}

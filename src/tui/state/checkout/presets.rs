@@ -1,0 +1,82 @@
+//! Named checkout presets: a form saved as a template, in `presets.toml` under the config dir
+//! (`$TILL_CONFIG_DIR` overrides it, for tests and portable setups).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::CheckoutBuilder;
+use super::fields::{FieldId, Input};
+use crate::billing::ProviderKind;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct PresetFile {
+    #[serde(default, rename = "preset")]
+    pub presets: Vec<Preset>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Preset {
+    pub name: String,
+    pub provider: ProviderKind,
+    /// Field key → value as the form holds it (list editors as `key=value[=off];…`).
+    pub fields: BTreeMap<String, String>,
+}
+
+pub fn path() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("TILL_CONFIG_DIR") {
+        return Some(PathBuf::from(dir).join("presets.toml"));
+    }
+    directories::ProjectDirs::from("", "", "till").map(|d| d.config_dir().join("presets.toml"))
+}
+
+/// Reads the file; a missing file is an empty one, a malformed one an error naming it.
+pub fn load(path: &Path) -> Result<PresetFile, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(PresetFile::default()),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// Adds or replaces the preset of that name for that provider.
+pub fn save(path: &Path, preset: Preset) -> Result<(), String> {
+    let mut file = load(path)?;
+    file.presets.retain(|p| !(p.name == preset.name && p.provider == preset.provider));
+    file.presets.push(preset);
+    let text = toml::to_string_pretty(&file).map_err(|e| format!("cannot encode presets: {e}"))?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+impl CheckoutBuilder {
+    pub fn to_preset(&self, name: &str) -> Preset {
+        let fields = self
+            .fields
+            .iter()
+            .map(|f| {
+                let value = if matches!(f.input, Input::Rows { .. }) { self.rows_text(f.id) } else { self.value(f.id) };
+                (f.id.key().to_string(), value)
+            })
+            .collect();
+        Preset { name: name.trim().to_string(), provider: self.provider, fields }
+    }
+
+    pub fn apply_preset(&mut self, preset: &Preset) {
+        let ids: Vec<FieldId> = self.fields.iter().map(|f| f.id).collect();
+        // The plan first, so the periods it offers exist when the period is set.
+        let mut ordered = ids.clone();
+        ordered.sort_by_key(|id| *id != FieldId::Plan);
+        for id in ordered {
+            if let Some(value) = preset.fields.get(id.key()) {
+                self.set_value(id, value);
+                if id == FieldId::Plan {
+                    self.refresh_dependent();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! The checkout form as pure state: fields per provider, validation as you type, keys owned
+//! by the focused field, the request it builds, presets.
+
+use chrono::NaiveDate;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::fields::FieldId;
+use super::presets;
+use super::{CheckoutBuilder, FormOutcome};
+use crate::billing::*;
+
+fn usd(s: &str) -> Money {
+    Money::parse(s, Currency::USD).unwrap()
+}
+
+fn plans() -> Vec<Plan> {
+    let price = |id: &str, period, amount: &str| Price {
+        id: Some(id.into()),
+        kind: PriceKind::Paid,
+        period,
+        amount: usd(amount),
+        trial_days: None,
+    };
+    vec![
+        Plan {
+            provider: ProviderKind::Kelviq,
+            id: "starter".into(),
+            name: "Starter".into(),
+            description: None,
+            product: None,
+            prices: vec![price("p_s_m", ChargePeriod::Monthly, "19")],
+            features: vec![],
+        },
+        Plan {
+            provider: ProviderKind::Kelviq,
+            id: "growth".into(),
+            name: "Growth".into(),
+            description: None,
+            product: None,
+            prices: vec![price("p_g_m", ChargePeriod::Monthly, "79"), price("p_g_y", ChargePeriod::Yearly, "790")],
+            features: vec![],
+        },
+    ]
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn ctrl(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+fn type_text(b: &mut CheckoutBuilder, text: &str) {
+    for c in text.chars() {
+        b.handle_key(key(KeyCode::Char(c)));
+    }
+}
+
+fn focus(b: &mut CheckoutBuilder, id: FieldId) {
+    b.focus = b.fields.iter().position(|f| f.id == id).unwrap();
+}
+
+#[test]
+fn each_provider_gets_the_fields_its_api_defines() {
+    let ids = |p| CheckoutBuilder::new(0, p, &[], None, None).fields.iter().map(|f| f.id).collect::<Vec<_>>();
+    use FieldId::*;
+    assert_eq!(ids(ProviderKind::Kelviq), vec![Plan, Period, Currency, Customer, Features, SuccessUrl, Ip]);
+    assert!(ids(ProviderKind::Flowglad).starts_with(&[CheckoutType, Customer, TargetSubscription, Price, Quantity]));
+    assert!(ids(ProviderKind::Flowglad).contains(&PreserveAnchor) && ids(ProviderKind::Flowglad).contains(&Metadata));
+    assert_eq!(ids(ProviderKind::KuvarPay)[..3], [Price, BillingMode, Currency]);
+    assert!(
+        ids(ProviderKind::Zenskar).contains(&Guest)
+            && ids(ProviderKind::Zenskar).contains(&ProductOverrides)
+            && ids(ProviderKind::Zenskar).contains(&ExpiresAt)
+    );
+}
+
+#[test]
+fn kelviq_form_prefills_limits_periods_and_builds_the_request() {
+    let mut b = CheckoutBuilder::new(0, ProviderKind::Kelviq, &plans(), Some("cus_1".into()), Some("starter".into()));
+    assert_eq!(b.value(FieldId::Customer), "cus_1");
+    assert_eq!(b.value(FieldId::Period), "MONTHLY", "the only period of Starter is chosen for you");
+    focus(&mut b, FieldId::Plan);
+    type_text(&mut b, "gro");
+    assert_eq!(b.handle_key(key(KeyCode::Enter)), FormOutcome::Changed);
+    assert_eq!(b.value(FieldId::Plan), "growth");
+    let Some(super::fields::Field { input: super::fields::Input::Pick { options, .. }, .. }) = b.field(FieldId::Period)
+    else {
+        panic!()
+    };
+    assert_eq!(options.len(), 2, "periods limited to the plan's prices");
+    focus(&mut b, FieldId::Features);
+    b.handle_key(ctrl('n'));
+    type_text(&mut b, "seats");
+    b.handle_key(key(KeyCode::Right));
+    type_text(&mut b, "5");
+    focus(&mut b, FieldId::Ip);
+    type_text(&mut b, "203.0.113.7");
+    assert!(b.validate(today()), "{:?}", b.blocker());
+    let r = b.request();
+    assert_eq!(
+        (r.plan_id.as_str(), r.period, r.customer_id.as_deref()),
+        ("growth", Some(ChargePeriod::Monthly), Some("cus_1"))
+    );
+    assert_eq!(r.features, vec![FeatureQuantity { feature_id: "seats".into(), quantity: 5 }]);
+    assert_eq!(r.ip_address.as_deref(), Some("203.0.113.7"));
+}
+
+#[test]
+fn validation_messages_sit_beside_their_fields_and_block_submit() {
+    let mut b = CheckoutBuilder::new(0, ProviderKind::Kelviq, &plans(), None, Some("starter".into()));
+    focus(&mut b, FieldId::SuccessUrl);
+    b.set_value(FieldId::SuccessUrl, "example.com/thanks");
+    b.set_value(FieldId::Ip, "300.1.1.1");
+    assert!(!b.validate(today()));
+    let err = |id| b.field(id).unwrap().error.clone();
+    assert!(err(FieldId::SuccessUrl).unwrap().contains("absolute http(s) URL"));
+    assert!(err(FieldId::Ip).unwrap().contains("IPv4 or IPv6"));
+    assert!(b.blocker().unwrap().starts_with("Success URL"));
+    b.set_value(FieldId::SuccessUrl, "https://example.com/ok");
+    b.set_value(FieldId::Ip, "");
+    assert!(b.validate(today()));
+    assert!(b.blocker().is_none());
+}
+
+#[test]
+fn a_focused_text_field_owns_q_slash_and_enter_moves_on() {
+    let mut b = CheckoutBuilder::new(0, ProviderKind::Kelviq, &plans(), None, None);
+    focus(&mut b, FieldId::Customer);
+    assert_eq!(b.handle_key(key(KeyCode::Char('q'))), FormOutcome::Changed);
+    b.handle_key(key(KeyCode::Char('/')));
+    assert_eq!(b.value(FieldId::Customer), "q/");
+    let at = b.focus;
+    b.handle_key(key(KeyCode::Enter));
+    assert_eq!(b.focus, at + 1);
+    assert_eq!(b.handle_key(key(KeyCode::Esc)), FormOutcome::Close);
+    assert_eq!(b.handle_key(ctrl('s')), FormOutcome::Submit);
+}
+
+#[test]
+fn flowglad_types_and_their_required_fields() {
+    let mut b = CheckoutBuilder::new(0, ProviderKind::Flowglad, &plans(), None, None);
+    b.set_value(FieldId::Price, "p_g_y");
+    assert!(b.validate(today()), "an anonymous product checkout: {:?}", b.blocker());
+    assert_eq!(b.request().customer_id, None);
+    b.set_value(FieldId::CheckoutType, "activate_subscription");
+    assert!(!b.validate(today()));
+    assert_eq!(b.field(FieldId::TargetSubscription).unwrap().error.as_deref(), Some("required"));
+    assert_eq!(b.field(FieldId::Customer).unwrap().error.as_deref(), Some("required"));
+    b.set_value(FieldId::TargetSubscription, "sub_1");
+    b.set_value(FieldId::Customer, "user_1");
+    b.set_value(FieldId::PreserveAnchor, "true");
+    b.set_value(FieldId::Metadata, "campaign=black-friday");
+    b.set_value(FieldId::Quantity, "0");
+    assert!(!b.validate(today()));
+    assert_eq!(b.field(FieldId::Quantity).unwrap().error.as_deref(), Some("must be at least 1"));
+    b.set_value(FieldId::Quantity, "3");
+    assert!(b.validate(today()), "{:?}", b.blocker());
+    let r = b.request();
+    assert_eq!(r.purpose, Some(CheckoutPurpose::ActivateSubscription { subscription_id: "sub_1".into() }));
+    assert_eq!((r.quantity, r.preserve_billing_cycle_anchor), (Some(3), Some(true)));
+    assert_eq!(r.metadata.get("campaign").map(String::as_str), Some("black-friday"));
+}
+
+#[test]
+fn kuvarpay_email_currency_and_amount() {
+    let mut b = CheckoutBuilder::new(0, ProviderKind::KuvarPay, &plans(), None, None);
+    b.set_value(FieldId::Price, "p_s_m");
+    b.set_value(FieldId::CustomerEmail, "not-an-email");
+    b.set_value(FieldId::TargetAmount, "12.345");
+    assert!(!b.validate(today()));
+    assert!(b.field(FieldId::CustomerEmail).unwrap().error.is_some());
+    assert_eq!(
+        b.field(FieldId::Currency).unwrap().error.as_deref(),
+        Some("choose one"),
+        "an amount needs its currency"
+    );
+    b.set_value(FieldId::CustomerEmail, "ada@example.ng");
+    b.set_value(FieldId::Currency, "USD");
+    assert!(b.field(FieldId::TargetAmount).is_some());
+    assert!(!b.validate(today()), "three decimals are too many for USD");
+    b.set_value(FieldId::TargetAmount, "12.50");
+    assert!(b.validate(today()), "{:?}", b.blocker());
+    let r = b.request();
+    assert_eq!(
+        (r.billing_mode.as_deref(), r.target_amount.as_deref(), r.currency.as_deref()),
+        (Some("FIXED"), Some("12.50"), Some("USD"))
+    );
+}
+
+#[test]
+fn zenskar_dates_guest_and_product_overrides() {
+    let mut b = CheckoutBuilder::new(0, ProviderKind::Zenskar, &plans(), None, Some("growth".into()));
+    assert!(!b.validate(today()), "a customer or a guest checkout is needed");
+    b.set_value(FieldId::Guest, "true");
+    b.set_value(FieldId::BusinessEntity, "be_1");
+    b.set_value(FieldId::StartDate, "2026-12-01");
+    b.set_value(FieldId::EndDate, "2026-11-30");
+    assert!(!b.validate(today()));
+    assert!(b.field(FieldId::EndDate).unwrap().error.as_deref().unwrap().contains("after the start date"));
+    b.set_value(FieldId::EndDate, "2027-02-30");
+    b.validate(today());
+    assert!(b.field(FieldId::EndDate).unwrap().error.as_deref().unwrap().contains("real date"));
+    b.set_value(FieldId::EndDate, "2027-12-01");
+    b.set_value(FieldId::ProductOverrides, "seats=12;support=1=off");
+    b.set_value(FieldId::ExpiresAt, "2020-01-01");
+    assert!(!b.validate(today()), "expiry in the past");
+    b.set_value(FieldId::ExpiresAt, "2099-01-01");
+    assert!(b.validate(today()), "{:?}", b.blocker());
+    let r = b.request();
+    assert_eq!((r.customer_id, r.business_entity_id.as_deref()), (None, Some("be_1")));
+    assert_eq!(r.features, vec![FeatureQuantity { feature_id: "seats".into(), quantity: 12 }]);
+    assert_eq!(r.disabled_products, vec!["support".to_string()]);
+    assert_eq!(r.end_date, NaiveDate::from_ymd_opt(2027, 12, 1));
+}
+
+#[test]
+fn provider_field_errors_land_beside_the_field() {
+    let mut b = CheckoutBuilder::new(0, ProviderKind::Kelviq, &plans(), None, Some("starter".into()));
+    let mut err = crate::providers::ProviderError::from_response(
+        ProviderKind::Kelviq,
+        400,
+        br#"{"successUrl":["Enter a valid URL."],"weird":["?"]}"#,
+        Some("req_9".into()),
+    );
+    err.request_id = Some("req_9".into());
+    b.submitting = true;
+    b.submitted(Err(err));
+    assert!(!b.submitting);
+    assert_eq!(b.field(FieldId::SuccessUrl).unwrap().server_error.as_deref(), Some("Enter a valid URL."));
+    assert!(b.submit_error.as_ref().unwrap().to_string().contains("req_9"));
+    assert_eq!(b.value(FieldId::Plan), "starter", "nothing typed is lost");
+}
+
+#[test]
+fn presets_round_trip_through_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("presets.toml");
+    let mut b = CheckoutBuilder::new(0, ProviderKind::Kelviq, &plans(), Some("cus_9".into()), Some("growth".into()));
+    b.set_value(FieldId::Period, "YEARLY");
+    b.set_value(FieldId::Features, "seats=7");
+    presets::save(&path, b.to_preset("growth yearly")).unwrap();
+    presets::save(&path, b.to_preset("growth yearly")).unwrap();
+    let file = presets::load(&path).unwrap();
+    assert_eq!(file.presets.len(), 1, "same name replaces");
+    let mut fresh = CheckoutBuilder::new(0, ProviderKind::Kelviq, &plans(), None, None);
+    fresh.apply_preset(&file.presets[0]);
+    assert_eq!(
+        (fresh.value(FieldId::Plan), fresh.value(FieldId::Period), fresh.value(FieldId::Customer)),
+        ("growth".into(), "YEARLY".into(), "cus_9".into())
+    );
+    assert_eq!(fresh.rows_text(FieldId::Features), "seats=7");
+    std::fs::write(&path, "[[preset]]\nname = 1\n").unwrap();
+    assert!(presets::load(&path).unwrap_err().contains("presets.toml"), "a malformed file names itself");
+}

@@ -1,0 +1,342 @@
+//! The checkout builder: the form on the left, the live estimate and request preview on the
+//! right; after submit, the URL, a QR code, the session's status and the estimate.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::{Theme, pane_block, qr};
+use crate::billing::{CheckoutStatus, Estimate, EstimateSource};
+use crate::tui::state::checkout::fields::{Field, Input};
+use crate::tui::state::checkout::{CheckoutBuilder, PresetDialog};
+use crate::util::ellipsize;
+
+pub fn draw(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect) {
+    frame.render_widget(Clear, area);
+    if b.result.is_some() {
+        return result(frame, b, theme, area);
+    }
+    let cols = Layout::default()
+        .direction(Direction::Horizontal)
+        .constraints([Constraint::Percentage(50), Constraint::Percentage(50)])
+        .split(area);
+    form(frame, b, theme, cols[0]);
+    let right = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Percentage(40), Constraint::Percentage(60)])
+        .split(cols[1]);
+    estimate_pane(frame, b, theme, right[0]);
+    preview_pane(frame, b, theme, right[1]);
+    if let Some(dialog) = &b.dialog {
+        preset_dialog(frame, dialog, theme, area);
+    }
+}
+
+fn form(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect) {
+    let block = pane_block(
+        format!("New checkout · {} · Tab next field · Ctrl-S submit · Esc close", b.provider),
+        true,
+        theme,
+        area.width,
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    let mut focus_line = 0;
+    for (i, f) in b.fields.iter().enumerate() {
+        if i == b.focus {
+            focus_line = lines.len();
+        }
+        field_lines(&mut lines, f, i == b.focus, theme, width);
+    }
+    if b.focus == b.fields.len() {
+        focus_line = lines.len();
+    }
+    lines.push(Line::from(""));
+    lines.push(submit_line(b, theme, width));
+    if let Some(e) = &b.submit_error {
+        lines.push(Line::from(Span::styled(ellipsize(&e.to_string(), width * 3), theme.error())));
+    }
+    if let Some(n) = &b.notice {
+        lines.push(Line::from(Span::styled(ellipsize(n, width), theme.ok())));
+    }
+    // Keep the focused field in view on short screens.
+    let height = inner.height as usize;
+    let scroll = focus_line.saturating_sub(height.saturating_sub(6));
+    frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)).wrap(Wrap { trim: false }), inner);
+}
+
+fn submit_line<'a>(b: &CheckoutBuilder, theme: &Theme, width: usize) -> Line<'a> {
+    let focused = b.focus == b.fields.len();
+    let style = theme.selected(focused);
+    if b.submitting {
+        return Line::from(Span::styled("[ Submitting… ]", style));
+    }
+    match b.blocker() {
+        Some(reason) => Line::from(vec![
+            Span::styled("[ Submit ]", theme.dim()),
+            Span::styled(format!(" disabled · {}", ellipsize(&reason, width.saturating_sub(22))), theme.error()),
+        ]),
+        None => Line::from(Span::styled("[ Submit · Enter or Ctrl-S ]", style)),
+    }
+}
+
+/// A field as "▸ Label  value", then its open picker or list rows, then its message.
+fn field_lines<'a>(lines: &mut Vec<Line<'a>>, f: &Field, focused: bool, theme: &Theme, width: usize) {
+    let marker = if focused { "▸ " } else { "  " };
+    let label = format!("{marker}{}{} ", f.label, if f.required { " *" } else { "" });
+    let value_width = width.saturating_sub(label.chars().count() + 1);
+    let value: Vec<Span> = match &f.input {
+        Input::Text(area) => {
+            let text = area.lines().first().cloned().unwrap_or_default();
+            let cursor = if focused { "▏" } else { "" };
+            vec![Span::raw(ellipsize(&format!("{text}{cursor}"), value_width))]
+        }
+        Input::Pick { options, selected, query, .. } => {
+            let chosen = selected.and_then(|i| options.get(i)).map(|c| c.label.clone()).unwrap_or_else(|| {
+                if options.is_empty() { "(nothing to choose yet)".into() } else { "(choose)".into() }
+            });
+            let q = if focused && !query.is_empty() { format!("  /{query}") } else { String::new() };
+            vec![Span::raw(ellipsize(&format!("{chosen}{q}"), value_width))]
+        }
+        Input::Toggle(on) => vec![Span::raw(if *on { "[x] yes" } else { "[ ] no" })],
+        Input::Rows { rows, .. } => vec![Span::styled(
+            format!("{} row(s){}", rows.len(), if focused { " · Ctrl-N add · Ctrl-D delete · ←→ column" } else { "" }),
+            theme.dim(),
+        )],
+    };
+    let mut spans = vec![Span::styled(label, if focused { theme.header() } else { theme.dim() })];
+    spans.extend(value);
+    lines.push(Line::from(spans));
+    if focused {
+        expanded(lines, &f.input, theme, width);
+    }
+    for msg in [&f.error, &f.server_error].into_iter().flatten() {
+        lines.push(Line::from(Span::styled(
+            format!("    ⚠ {}", ellipsize(msg, width.saturating_sub(6))),
+            theme.error(),
+        )));
+    }
+}
+
+/// The open part of a focused picker (matching options) or list editor (its rows).
+fn expanded<'a>(lines: &mut Vec<Line<'a>>, input: &Input, theme: &Theme, width: usize) {
+    match input {
+        Input::Pick { options, query, highlight, .. } => {
+            let q = query.to_lowercase();
+            let matches: Vec<(usize, &crate::tui::state::checkout::fields::Choice)> = options
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| {
+                    q.is_empty() || c.label.to_lowercase().contains(&q) || c.value.to_lowercase().contains(&q)
+                })
+                .collect();
+            let start = matches.iter().position(|(i, _)| i == highlight).unwrap_or(0).saturating_sub(2);
+            for (i, c) in matches.iter().skip(start).take(5) {
+                let style = if i == highlight { theme.selected(true) } else { theme.dim() };
+                lines.push(Line::from(Span::styled(
+                    format!("      {}", ellipsize(&c.label, width.saturating_sub(8))),
+                    style,
+                )));
+            }
+        }
+        Input::Rows { rows, cursor, column, with_enabled } => {
+            for (i, r) in rows.iter().enumerate() {
+                let cell = |text: &str, col: usize| {
+                    let style = if i == *cursor && col == *column { theme.selected(true) } else { Default::default() };
+                    Span::styled(format!(" {} ", if text.is_empty() { "·" } else { text }), style)
+                };
+                let mut spans = vec![Span::raw("     "), cell(&r.key, 0), Span::raw("="), cell(&r.value, 1)];
+                if *with_enabled {
+                    spans.push(cell(if r.enabled { "enabled" } else { "disabled" }, 2));
+                }
+                lines.push(Line::from(spans));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn estimate_pane(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect) {
+    let source = match b.estimate.value.as_ref().map(|e| e.source) {
+        Some(EstimateSource::Provider) => "provider estimate",
+        Some(EstimateSource::Local) => "estimated locally",
+        None => "estimate",
+    };
+    let block = pane_block(
+        format!("Billing estimate · {source}{}", if b.estimate.loading { " · updating…" } else { "" }),
+        false,
+        theme,
+        area.width,
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let lines = match (&b.estimate.value, &b.estimate.error) {
+        (_, Some(e)) => vec![Line::from(Span::styled(e.clone(), theme.error()))],
+        (Some(e), None) => estimate_lines(e, theme, inner.width as usize),
+        (None, None) => vec![Line::from(Span::styled("Shown once the form is valid", theme.dim()))],
+    };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// Current invoice lines and total, then the next invoice's date and total.
+pub fn estimate_lines<'a>(e: &Estimate, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    let mut lines = vec![Line::from(Span::styled(format!("Due now {}", e.current_invoice.total), theme.header()))];
+    for l in &e.current_invoice.lines {
+        let amount = l.amount.rounded().to_string();
+        let desc = ellipsize(&l.description, width.saturating_sub(amount.chars().count() + 3));
+        lines.push(Line::from(format!("  {desc:<w$} {amount}", w = width.saturating_sub(amount.chars().count() + 3))));
+    }
+    match &e.next_invoice {
+        Some(n) => lines.push(Line::from(Span::styled(
+            format!("Next invoice {} on {}", n.total, n.date.map(|d| d.to_string()).unwrap_or_default()),
+            theme.header(),
+        ))),
+        None => lines.push(Line::from(Span::styled("No next invoice", theme.dim()))),
+    }
+    if e.source == EstimateSource::Local {
+        lines.push(Line::from(Span::styled("estimated locally by till from catalog prices", theme.dim())));
+    }
+    lines
+}
+
+fn preview_pane(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect) {
+    let block = pane_block("Request · Ctrl-B copy body · Ctrl-K copy curl".into(), false, theme, area.width);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let lines: Vec<Line> = match (&b.preview.value, &b.preview.error) {
+        (_, Some(e)) => vec![Line::from(Span::styled(e.clone(), theme.error()))],
+        (Some(p), None) => {
+            let mut out = vec![Line::from(Span::styled(format!("{} {}", p.method, p.url), theme.header()))];
+            out.extend(p.pretty_body().unwrap_or_default().lines().map(|l| Line::from(l.to_string())));
+            out.push(Line::from(""));
+            out.extend(p.curl().lines().map(|l| Line::from(Span::styled(l.to_string(), theme.dim()))));
+            out
+        }
+        (None, None) => vec![Line::from(Span::styled(
+            b.blocker().map(|r| format!("Fix to preview: {r}")).unwrap_or_else(|| "…".into()),
+            theme.dim(),
+        ))],
+    };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn preset_dialog(frame: &mut Frame, dialog: &PresetDialog, theme: &Theme, area: Rect) {
+    let (title, lines) = match dialog {
+        PresetDialog::Save(name) => {
+            ("Save preset as · Enter saves · Esc cancels", vec![Line::from(format!("{name}▏"))])
+        }
+        PresetDialog::Load { names, selected } => (
+            "Load preset · Enter loads · Esc cancels",
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    Line::from(Span::styled(
+                        n.clone(),
+                        if i == *selected { theme.selected(true) } else { Default::default() },
+                    ))
+                })
+                .collect(),
+        ),
+    };
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let w = 50.min(area.width);
+    let rect = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(pane_block(title.into(), true, theme, w)), rect);
+}
+
+fn result(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect) {
+    let Some(r) = &b.result else { return };
+    let url = r.session.url.clone().unwrap_or_default();
+    let (qr_w, _) = qr::size(&url).unwrap_or((0, 0));
+    let cols = Layout::default()
+        .direction(Direction::Horizontal)
+        .constraints([Constraint::Min(30), Constraint::Length(qr_w + 2)])
+        .split(area);
+    let block = pane_block(
+        format!("Checkout created · {} · y copy URL · o open · Esc close", b.provider),
+        true,
+        theme,
+        cols[0].width,
+    );
+    let inner = block.inner(cols[0]);
+    frame.render_widget(block, cols[0]);
+    let status_style = match r.session.status {
+        CheckoutStatus::Complete => theme.ok(),
+        CheckoutStatus::Expired | CheckoutStatus::Canceled => theme.error(),
+        _ => theme.header(),
+    };
+    let mut lines = vec![
+        Line::from(vec![Span::styled("Session ", theme.dim()), Span::raw(r.session.id.clone())]),
+        Line::from(vec![
+            Span::styled("Status  ", theme.dim()),
+            Span::styled(
+                format!("{}{}", r.session.raw_status, if r.polling { " · checking every 2 s" } else { "" }),
+                status_style,
+            ),
+        ]),
+        Line::from(vec![Span::styled("Expires ", theme.dim()), Span::raw(expiry_text(r.session.expires_at))]),
+        Line::from(Span::styled("URL", theme.dim())),
+    ];
+    lines.extend(url_lines(&url, inner.width).into_iter().map(|chunk| Line::from(Span::styled(chunk, theme.header()))));
+    if let Some(e) = &r.poll_error {
+        lines.push(Line::from(Span::styled(format!("status check failed: {e}"), theme.error())));
+    }
+    lines.push(Line::from(""));
+    let estimate = r.session.estimate.as_ref().or(b.estimate.value.as_ref());
+    if let Some(e) = estimate {
+        lines.extend(estimate_lines(e, theme, inner.width as usize));
+    }
+    if let Some(n) = &b.notice {
+        lines.push(Line::from(Span::styled(n.clone(), theme.ok())));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+    if let Some(code) = qr::lines(&url) {
+        frame.render_widget(
+            Paragraph::new(code),
+            Rect { x: cols[1].x + 1, y: cols[1].y, width: qr_w, height: cols[1].height },
+        );
+    }
+}
+
+/// The URL cut into lines of the pane's width (never mid-line ellipsized: it must be exact).
+pub fn url_lines(url: &str, width: u16) -> Vec<String> {
+    let w = width.max(1) as usize;
+    url.chars().collect::<Vec<_>>().chunks(w).map(|c| c.iter().collect()).collect()
+}
+
+fn expiry_text(expires: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    let Some(at) = expires else { return "not stated by the provider".into() };
+    let left = at - chrono::Utc::now();
+    if left <= chrono::Duration::zero() {
+        return format!("{} (expired)", at.format("%Y-%m-%d %H:%M UTC"));
+    }
+    format!("{} (in {}h {:02}m)", at.format("%Y-%m-%d %H:%M UTC"), left.num_hours(), left.num_minutes() % 60)
+}
+
+/// Where the URL is drawn in the result view, for writing it again as an OSC 8 hyperlink:
+/// (x, y, text) per line.
+pub fn url_cells(b: &CheckoutBuilder, area: Rect) -> Vec<(u16, u16, String)> {
+    let Some(url) = b.result.as_ref().and_then(|r| r.session.url.clone()) else { return Vec::new() };
+    let (qr_w, _) = qr::size(&url).unwrap_or((0, 0));
+    let cols = Layout::default()
+        .direction(Direction::Horizontal)
+        .constraints([Constraint::Min(30), Constraint::Length(qr_w + 2)])
+        .split(area);
+    let inner = Rect {
+        x: cols[0].x + 1,
+        y: cols[0].y + 1,
+        width: cols[0].width.saturating_sub(2),
+        height: cols[0].height.saturating_sub(2),
+    };
+    url_lines(&url, inner.width)
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| 4 + (*i as u16) < inner.height)
+        .map(|(i, chunk)| (inner.x, inner.y + 4 + i as u16, chunk))
+        .collect()
+}

@@ -292,4 +292,200 @@ mod tests {
         assert!(target_amount_problem("100.5", currency("JPY")).unwrap().contains("JPY allows at most 0"));
         assert_eq!(target_amount_problem("1.125", currency("KWD")), None);
     }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn price(id: &str, period: ChargePeriod, amount: &str, code: &str, trial: Option<u32>) -> Price {
+        let amount = Money::parse(amount, Currency::from_code(code).unwrap()).unwrap();
+        Price { id: Some(id.into()), kind: crate::billing::PriceKind::Paid, period, amount, trial_days: trial }
+    }
+
+    fn catalog() -> Vec<Plan> {
+        let plan = |id: &str, name: &str, prices: Vec<Price>| Plan {
+            provider: KUVARPAY,
+            id: id.into(),
+            name: name.into(),
+            description: None,
+            product: None,
+            prices,
+            features: Vec::new(),
+        };
+        vec![
+            plan(
+                "plan_basic",
+                "Basic",
+                vec![
+                    price("price_b_m_ngn", ChargePeriod::Monthly, "7500.00", "NGN", None),
+                    price("price_b_y_usd", ChargePeriod::Yearly, "90.00", "USD", None),
+                    price("price_b_m_usd", ChargePeriod::Monthly, "9.00", "USD", None),
+                ],
+            ),
+            plan("plan_pro", "Pro", vec![price("price_p_m_usd", ChargePeriod::Monthly, "29.00", "USD", Some(14))]),
+        ]
+    }
+
+    fn request() -> CheckoutRequest {
+        CheckoutRequest {
+            plan_id: "plan_basic".into(),
+            period: Some(ChargePeriod::Monthly),
+            currency: Some("usd".into()),
+            customer_email: Some(" ada@example.com ".into()),
+            customer_first_name: Some("Ada".into()),
+            customer_last_name: Some("Ọbáfẹ́mi".into()),
+            success_url: "https://shop.example/thanks".into(),
+            cancel_url: Some("".into()),
+            ..Default::default()
+        }
+    }
+
+    fn totals(e: &Estimate) -> (String, Option<NaiveDate>, Option<String>) {
+        let next = e.next_invoice.as_ref();
+        (e.current_invoice.total.to_string(), next.and_then(|n| n.date), next.map(|n| n.total.to_string()))
+    }
+
+    #[test]
+    fn fixed_body_carries_the_price_and_the_customer_and_drops_empty_fields() {
+        let mut r = request();
+        r.metadata.insert("order".into(), "A-17".into());
+        let c = customer(&r, None);
+        let body = serde_json::to_value(body(&r, Some("price_b_m_usd".into()), c).unwrap()).unwrap();
+        let expected = serde_json::json!({
+            "priceUid": "price_b_m_usd", "billingMode": "FIXED",
+            "customer": {"email": "ada@example.com", "firstName": "Ada", "lastName": "Ọbáfẹ́mi"},
+            "successUrl": "https://shop.example/thanks", "metadata": {"order": "A-17"}
+        });
+        assert_eq!(body, expected);
+    }
+
+    #[test]
+    fn metered_body_sends_the_target_price_and_no_price_uid() {
+        let r = CheckoutRequest {
+            billing_mode: Some("metered".into()),
+            target_amount: Some(" 5000.00 ".into()),
+            currency: Some("ngn".into()),
+            cancel_url: Some("https://shop.example/cart".into()),
+            ..request()
+        };
+        let body = serde_json::to_value(body(&r, None, customer(&r, None)).unwrap()).unwrap();
+        assert_eq!(body["billingMode"], "METERED");
+        assert_eq!(body["targetPrice"], serde_json::json!({"targetCurrency": "NGN", "targetAmount": "5000.00"}));
+        assert!(body.get("priceUid").is_none());
+        assert_eq!(body["cancelUrl"], "https://shop.example/cart");
+        let fixed = CheckoutRequest { billing_mode: None, ..r };
+        let err = super::body(&fixed, Some("p".into()), customer(&fixed, None)).unwrap_err();
+        assert_eq!(err.field_errors[0].field, "target_amount");
+    }
+
+    #[test]
+    fn a_known_customer_fills_only_what_the_request_leaves_out() {
+        let known = crate::billing::Customer {
+            provider: KUVARPAY,
+            id: "kofi@example.gh".into(),
+            alt_id: Some("cus_1".into()),
+            name: Some("Kofi Mensah Jr".into()),
+            email: Some("kofi@example.gh".into()),
+            created_at: None,
+            metadata: Default::default(),
+        };
+        let r = CheckoutRequest {
+            customer_id: Some("cus_1".into()),
+            customer_email: None,
+            customer_first_name: None,
+            customer_last_name: Some("Asante".into()),
+            ..request()
+        };
+        assert!(needs_lookup(&r));
+        let c = customer(&r, Some(&known));
+        assert_eq!(
+            (c.email.as_str(), c.first_name.as_deref(), c.last_name.as_deref()),
+            ("kofi@example.gh", Some("Kofi"), Some("Asante"))
+        );
+        let complete = CheckoutRequest { customer_id: Some("cus_1".into()), ..request() };
+        assert!(!needs_lookup(&complete), "nothing to fill: no lookup");
+        assert!(!needs_lookup(&request()), "no customer id: no lookup");
+    }
+
+    #[test]
+    fn fields_kuvarpay_cannot_carry_are_named() {
+        assert!(reject_unsupported(&CheckoutRequest { quantity: Some(1), ..request() }).is_ok());
+        let r = CheckoutRequest {
+            quantity: Some(3),
+            start_date: Some(day(2025, 1, 1)),
+            ip_address: Some("10.0.0.1".into()),
+            purpose: Some(CheckoutPurpose::AddPaymentMethod { subscription_id: None }),
+            ..request()
+        };
+        let err = reject_unsupported(&r).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Invalid);
+        let fields: Vec<&str> = err.field_errors.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["quantity", "start_date", "purpose", "ip_address"]);
+        assert!(estimate(&catalog(), &r, day(2025, 1, 1)).is_err(), "the estimate refuses what create refuses");
+    }
+
+    #[test]
+    fn wire_field_names_map_to_form_fields() {
+        assert_eq!(form_field("targetPrice.targetAmount"), Some("target_amount"));
+        assert_eq!(form_field("targetPrice.targetCurrency"), Some("currency"));
+        assert_eq!(form_field("customer.firstName"), Some("customer_first_name"));
+        assert_eq!(form_field("priceUid"), Some("price_id"));
+        assert_eq!(form_field("walletAddress"), None);
+    }
+
+    #[test]
+    fn fixed_estimates_by_plan_and_period_or_by_price_uid() {
+        let plans = catalog();
+        // $9.00 monthly from 31 January 2024: next charge on the leap day.
+        let e = estimate(&plans, &request(), day(2024, 1, 31)).unwrap();
+        assert_eq!(e.source, EstimateSource::Local);
+        assert_eq!(totals(&e), ("$9.00".into(), Some(day(2024, 2, 29)), Some("$9.00".into())));
+        // By uid, the request's plan and currency do not matter; yearly from the leap day.
+        let by_uid =
+            CheckoutRequest { price_id: Some("price_b_y_usd".into()), currency: Some("NGN".into()), ..request() };
+        let e = estimate(&plans, &by_uid, day(2024, 2, 29)).unwrap();
+        assert_eq!(totals(&e), ("$90.00".into(), Some(day(2025, 2, 28)), Some("$90.00".into())));
+        let naira = CheckoutRequest { currency: Some("NGN".into()), ..request() };
+        let e = estimate(&plans, &naira, day(2025, 2, 28)).unwrap();
+        assert_eq!(totals(&e), ("₦7,500.00".into(), Some(day(2025, 3, 28)), Some("₦7,500.00".into())));
+        let missing = CheckoutRequest { period: Some(ChargePeriod::Yearly), currency: Some("NGN".into()), ..request() };
+        assert_eq!(estimate(&plans, &missing, day(2025, 1, 1)).unwrap_err().field_errors[0].field, "period");
+        let unknown = CheckoutRequest { price_id: Some("price_nope".into()), ..request() };
+        assert_eq!(estimate(&plans, &unknown, day(2025, 1, 1)).unwrap_err().field_errors[0].field, "price_id");
+    }
+
+    #[test]
+    fn a_trial_price_charges_nothing_until_the_trial_ends() {
+        let r = CheckoutRequest { plan_id: "plan_pro".into(), ..request() };
+        // 14 days from 20 February 2024 (leap year) is 5 March; the first month runs to 5 April.
+        let e = estimate(&catalog(), &r, day(2024, 2, 20)).unwrap();
+        assert_eq!(totals(&e), ("$0.00".into(), Some(day(2024, 3, 5)), Some("$29.00".into())));
+        assert!(e.current_invoice.lines[0].description.contains("14-day free trial"));
+        let next = e.next_invoice.unwrap();
+        assert_eq!(
+            (next.lines[0].period_start, next.lines[0].period_end),
+            (Some(day(2024, 3, 5)), Some(day(2024, 4, 5)))
+        );
+    }
+
+    #[test]
+    fn metered_estimates_charge_the_target_amount_monthly_in_any_exponent() {
+        let metered = |amount: &str, code: &str| CheckoutRequest {
+            billing_mode: Some("METERED".into()),
+            target_amount: Some(amount.into()),
+            currency: Some(code.into()),
+            plan_id: String::new(),
+            ..request()
+        };
+        let e = estimate(&[], &metered("5000", "JPY"), day(2023, 2, 28)).unwrap();
+        assert_eq!(totals(&e), ("¥5,000".into(), Some(day(2023, 3, 28)), Some("¥5,000".into())));
+        let e = estimate(&[], &metered("1.125", "KWD"), day(2024, 4, 30)).unwrap();
+        assert_eq!(totals(&e), ("KWD 1.125".into(), Some(day(2024, 5, 30)), Some("KWD 1.125".into())));
+        let bad = estimate(&[], &metered("12.5", "JPY"), day(2024, 1, 1)).unwrap_err();
+        assert_eq!(bad.field_errors[0].field, "target_amount");
+        let bad = estimate(&[], &metered("10", "XYZ"), day(2024, 1, 1)).unwrap_err();
+        assert_eq!(bad.field_errors[0].field, "currency");
+        let bad = estimate(&[], &CheckoutRequest { billing_mode: Some("usage".into()), ..request() }, day(2024, 1, 1));
+        assert_eq!(bad.unwrap_err().field_errors[0].field, "billing_mode");
+    }
 }

@@ -365,3 +365,23 @@ async fn dry_run_prints_the_body_and_a_curl_with_the_key_as_a_variable_and_creat
     assert_eq!(count(&sb), 0, "a dry run creates nothing");
     assert!(sb.captured().iter().all(|c| c.method == "GET"), "a dry run only reads");
 }
+
+#[tokio::test]
+async fn a_fixed_checkout_without_a_price_to_sell_names_the_field_everywhere() {
+    let (sb, kp) = setup().await;
+    let cases: Vec<(CheckoutRequest, &str)> = vec![
+        (CheckoutRequest { plan_id: String::new(), ..base() }, "price_id"),
+        (CheckoutRequest { period: None, ..base() }, "period"),
+        (CheckoutRequest { period: Some(ChargePeriod::Weekly), ..base() }, "period"),
+        (CheckoutRequest { currency: Some("KES".into()), plan_id: "plan_scale".into(), ..base() }, "period"),
+    ];
+    for (request, field) in cases {
+        let preview = kp.checkout_preview(&request).await.unwrap_err();
+        let create = kp.create_checkout(&request).await.unwrap_err();
+        let estimate = kp.estimate_checkout(&request).await.unwrap_err();
+        for err in [&preview, &create, &estimate] {
+            assert_eq!((err.kind, fields(err)), (ErrorKind::Invalid, vec![field]), "{err}");
+        }
+    }
+    assert_eq!(count(&sb), 0);
+}

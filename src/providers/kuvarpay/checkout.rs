@@ -49,37 +49,46 @@ pub fn billing_mode(request: &CheckoutRequest) -> String {
 /// a session sells one price (no quantity or feature list), starts when the customer
 /// approves it (no start or end date) and only purchases.
 pub fn reject_unsupported(request: &CheckoutRequest) -> Result<()> {
-    let mut bad: Vec<(&str, String)> = Vec::new();
-    let none = |what: &str| format!("KuvarPay's checkout has no {what}");
-    if request.quantity.is_some_and(|q| q > 1) {
-        bad.push(("quantity", none("quantity: a session sells one subscription to one price")));
-    }
-    if !request.features.is_empty() {
-        bad.push(("features", none("feature quantities")));
-    }
-    if request.start_date.is_some() {
-        bad.push(("start_date", none("start date: the subscription starts when the customer approves")));
-    }
-    if request.end_date.is_some() {
-        bad.push(("end_date", none("end date")));
-    }
-    if !matches!(request.purpose, None | Some(CheckoutPurpose::Purchase)) {
-        bad.push(("purpose", none("session type other than a purchase")));
-    }
-    let others = [
-        ("ip_address", given(&request.ip_address).is_some()),
-        ("business_entity_id", given(&request.business_entity_id).is_some()),
-        ("output_name", given(&request.output_name).is_some()),
-        ("expires_at", request.expires_at.is_some()),
-        ("preserve_billing_cycle_anchor", request.preserve_billing_cycle_anchor.is_some()),
-        ("disabled_products", !request.disabled_products.is_empty()),
+    let checks = [
+        ("quantity", request.quantity.is_some_and(|q| q > 1), " (a session sells one subscription to one price)"),
+        ("features", !request.features.is_empty(), ""),
+        ("start_date", request.start_date.is_some(), " (the subscription starts when the customer approves)"),
+        ("end_date", request.end_date.is_some(), ""),
+        ("purpose", !matches!(request.purpose, None | Some(CheckoutPurpose::Purchase)), " (purchases only)"),
+        ("ip_address", given(&request.ip_address).is_some(), ""),
+        ("business_entity_id", given(&request.business_entity_id).is_some(), ""),
+        ("output_name", given(&request.output_name).is_some(), ""),
+        ("expires_at", request.expires_at.is_some(), " (sessions expire after KuvarPay's own delay)"),
+        ("preserve_billing_cycle_anchor", request.preserve_billing_cycle_anchor.is_some(), ""),
+        ("disabled_products", !request.disabled_products.is_empty(), ""),
     ];
-    for (field, set) in others {
-        if set {
-            bad.push((field, none(&field.replace('_', " "))));
-        }
-    }
+    let bad: Vec<(&str, String)> = checks
+        .into_iter()
+        .filter(|(_, set, _)| *set)
+        .map(|(field, _, why)| (field, format!("not part of a KuvarPay checkout{why}")))
+        .collect();
     if bad.is_empty() { Ok(()) } else { Err(field_errors(bad)) }
+}
+
+/// A FIXED checkout sells a price: its uid, or a plan and a charge period to find it by.
+pub fn require_price(request: &CheckoutRequest) -> Result<()> {
+    if given(&request.price_id).is_some() {
+        Ok(())
+    } else if request.plan_id.trim().is_empty() {
+        Err(field_error("price_id", "choose a price, or a plan and a charge period"))
+    } else if request.period.is_none() {
+        Err(field_error("period", "KuvarPay sells a price: give a charge period (or a price id)"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Names `field` in a client-side error that names none (e.g. "plan X has no weekly price").
+pub fn blame(mut e: ProviderError, field: &str) -> ProviderError {
+    if e.kind == ErrorKind::Invalid && e.field_errors.is_empty() {
+        e.field_errors.push(FieldError { field: field.to_string(), message: e.message.clone() });
+    }
+    e
 }
 
 /// The target price a METERED session approves: the request's currency (upper-cased) and
@@ -166,11 +175,12 @@ fn catalog_price<'a>(plans: &'a [Plan], request: &CheckoutRequest) -> Result<(&'
             .find_map(|p| p.prices.iter().find(|pr| pr.id.as_deref() == Some(id.as_str())).map(|pr| (p, pr)))
             .ok_or_else(|| field_error("price_id", format!("no price {id:?} in the catalog")));
     }
+    require_price(request)?;
     let plan = plans
         .iter()
         .find(|p| p.id == request.plan_id)
         .ok_or_else(|| field_error("plan_id", format!("no plan {:?} in the catalog", request.plan_id)))?;
-    let period = request.period.ok_or_else(|| field_error("period", "KuvarPay sells a price: give a charge period"))?;
+    let period = request.period.ok_or_else(|| field_error("period", "give a charge period"))?;
     let currency = given(&request.currency);
     let price = plan.prices.iter().find(|p| {
         p.period == period && currency.as_deref().is_none_or(|c| p.amount.currency().code().eq_ignore_ascii_case(c))

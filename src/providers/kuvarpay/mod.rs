@@ -234,15 +234,18 @@ impl KuvarPayClient {
     async fn checkout_request(&self, request: &CheckoutRequest) -> Result<(ApiRequest, wire::CheckoutCustomer)> {
         checkout::reject_unsupported(request)?;
         let price_uid = match checkout::billing_mode(request).as_str() {
-            checkout::FIXED => Some(
-                self.resolve_price(
-                    &request.plan_id,
-                    request.period,
-                    request.currency.as_deref(),
-                    request.price_id.as_deref(),
-                )
-                .await?,
-            ),
+            checkout::FIXED => {
+                checkout::require_price(request)?;
+                let price = self
+                    .resolve_price(
+                        &request.plan_id,
+                        request.period,
+                        request.currency.as_deref(),
+                        request.price_id.as_deref(),
+                    )
+                    .await;
+                Some(price.map_err(|e| checkout::blame(e, "period"))?)
+            }
             checkout::METERED => None,
             _ => request.price_id.clone(),
         };

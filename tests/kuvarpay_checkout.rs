@@ -93,9 +93,8 @@ fn assert_preview_headers(preview: &RequestPreview) {
     assert!(!format!("{preview:?}").contains(keys::KUVARPAY), "the key never appears in a preview");
 }
 
-#[tokio::test]
-async fn the_preview_body_is_the_body_the_sandbox_receives_for_every_field() {
-    let (sb, kp) = setup().await;
+/// Requests covering every field KuvarPay takes, each with the body it must produce.
+async fn preview_cases(kp: &dyn BillingProvider) -> Vec<(&'static str, CheckoutRequest, Value)> {
     let plans = kp.list_plans().await.unwrap();
     let scale_yearly_ngn = plans
         .iter()
@@ -106,7 +105,7 @@ async fn the_preview_body_is_the_body_the_sandbox_receives_for_every_field() {
     let known_uid = kp.get_customer("ngozi@okonkwo-textiles.ng").await.unwrap().alt_id.unwrap();
     let mut with_metadata = base();
     with_metadata.metadata.insert("campaign".into(), "harmattan-25".into());
-    let cases: Vec<(&str, CheckoutRequest, Value)> = vec![
+    vec![
         (
             "FIXED by plan, period and currency, with names, cancel URL and metadata",
             with_metadata,
@@ -147,8 +146,13 @@ async fn the_preview_body_is_the_body_the_sandbox_receives_for_every_field() {
                    "lastName": "Okonkwo-Eze"}, "successUrl": "https://shop.example/thanks",
                    "cancelUrl": "https://shop.example/cart"}),
         ),
-    ];
-    for (name, request, expected) in cases {
+    ]
+}
+
+#[tokio::test]
+async fn the_preview_body_is_the_body_the_sandbox_receives_for_every_field() {
+    let (sb, kp) = setup().await;
+    for (name, request, expected) in preview_cases(kp.as_ref()).await {
         let preview = kp.checkout_preview(&request).await.unwrap();
         assert_preview_headers(&preview);
         let before = count(&sb);

@@ -3,6 +3,7 @@
 //! entitlements; customers are derived (see [`derived`]). Reference:
 //! shared/providers/flowglad-kuvarpay.md, part 2; inferred choices in notes/kuvarpay.md.
 
+pub mod checkout;
 mod derived;
 mod envelope;
 pub mod map;
@@ -16,7 +17,7 @@ use futures::{StreamExt, TryStreamExt, stream};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
-use super::http::{ApiRequest, Http, Idempotency};
+use super::http::{ApiRequest, Http, Idempotency, RequestPreview};
 use super::{BillingProvider, Capabilities, Endpoint, ErrorKind, Page, PageRequest, ProviderError, Result, join_url};
 use crate::billing::{
     CancelTiming, Cancellation, ChangeTiming, ChargePeriod, CheckoutRequest, CheckoutSession, Customer, Entitlement,
@@ -227,23 +228,38 @@ impl KuvarPayClient {
         map::subscription(updated, Utc::now())
     }
 
-    /// The e-mail and name to send for a checkout's customer: given directly, or looked up in
-    /// the derived list when the request names a known customer.
-    async fn checkout_customer(&self, request: &CheckoutRequest) -> Result<wire::CheckoutCustomer> {
-        let given = request.customer_email.clone().or_else(|| request.customer_id.clone().filter(|c| c.contains('@')));
-        let known = match &request.customer_id {
-            Some(id) => self.find_customer(id).await?,
+    /// `POST /subscriptions/checkout-sessions` for a request, with a fresh Idempotency-Key;
+    /// shared by create and preview so they cannot differ. Lookups (the price for a plan and
+    /// period, a known customer's e-mail and name) happen here, in both paths alike.
+    async fn checkout_request(&self, request: &CheckoutRequest) -> Result<(ApiRequest, wire::CheckoutCustomer)> {
+        checkout::reject_unsupported(request)?;
+        let price_uid = match checkout::billing_mode(request).as_str() {
+            checkout::FIXED => {
+                checkout::require_price(request)?;
+                let price = self
+                    .resolve_price(
+                        &request.plan_id,
+                        request.period,
+                        request.currency.as_deref(),
+                        request.price_id.as_deref(),
+                    )
+                    .await;
+                Some(price.map_err(|e| checkout::blame(e, "period"))?)
+            }
+            checkout::METERED => None,
+            _ => request.price_id.clone(),
+        };
+        let known = match request.customer_id.as_deref().filter(|_| checkout::needs_lookup(request)) {
+            Some(id) => self.find_customer(id.trim()).await?,
             None => None,
         };
-        let email = given.or_else(|| known.as_ref().and_then(|c| c.email.clone())).unwrap_or_default();
-        let (first, last) = match known.and_then(|c| c.name) {
-            Some(name) => match name.split_once(' ') {
-                Some((f, l)) => (Some(f.to_string()), Some(l.to_string())),
-                None => (Some(name), None),
-            },
-            None => (None, None),
-        };
-        Ok(wire::CheckoutCustomer { email, first_name: first, last_name: last })
+        let customer = checkout::customer(request, known.as_ref());
+        let body = checkout::body(request, price_uid, customer.clone())?;
+        let req = self
+            .request(Method::POST, "api/v1/subscriptions/checkout-sessions")
+            .json(&body)?
+            .idempotency(Idempotency::new_key());
+        Ok((req, customer))
     }
 }
 
@@ -374,21 +390,8 @@ impl BillingProvider for KuvarPayClient {
     }
 
     async fn create_checkout(&self, request: &CheckoutRequest) -> Result<CheckoutSession> {
-        let price_uid = self
-            .resolve_price(&request.plan_id, request.period, request.currency.as_deref(), request.price_id.as_deref())
-            .await?;
-        let customer = self.checkout_customer(request).await?;
-        let body = wire::CreateCheckoutSessionRequest {
-            price_uid: Some(price_uid),
-            billing_mode: "FIXED".into(),
-            target_price: None,
-            customer: customer.clone(),
-            success_url: request.success_url.clone(),
-            cancel_url: request.cancel_url.clone(),
-            metadata: (!request.metadata.is_empty()).then(|| request.metadata.clone()),
-        };
-        let created: wire::CreateCheckoutSessionResponse =
-            self.write(Method::POST, "api/v1/subscriptions/checkout-sessions", &body).await?;
+        let (req, customer) = self.checkout_request(request).await?;
+        let created: wire::CreateCheckoutSessionResponse = envelope::data(&self.http.send(req).await?)?;
         let customer_ref = wire::CustomerRef {
             uid: created.customer.as_ref().map(|c| c.uid.clone()).unwrap_or_default(),
             email: Some(customer.email.clone()).filter(|e| !e.is_empty()),
@@ -409,6 +412,18 @@ impl BillingProvider for KuvarPayClient {
             subscription_id: created.subscription.map(|s| s.uid),
             estimate: None,
         })
+    }
+
+    async fn checkout_preview(&self, request: &CheckoutRequest) -> Result<RequestPreview> {
+        Ok(self.checkout_request(request).await?.0.preview())
+    }
+
+    /// Local, like the default, but trial-aware and METERED-aware (see [`checkout::estimate`]).
+    async fn estimate_checkout(&self, request: &CheckoutRequest) -> Result<Estimate> {
+        checkout::reject_unsupported(request)?;
+        let plans =
+            if checkout::billing_mode(request) == checkout::METERED { Vec::new() } else { self.list_plans().await? };
+        checkout::estimate(&plans, request, Utc::now().date_naive())
     }
 
     async fn get_checkout(&self, id: &str) -> Result<CheckoutSession> {

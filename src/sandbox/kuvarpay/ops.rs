@@ -14,16 +14,6 @@ use crate::util::SplitMix64;
 pub const STATUSES: [&str; 7] =
     ["ACTIVE", "TRIALING", "PAST_DUE", "CANCELED", "UNPAID", "INCOMPLETE", "INCOMPLETE_EXPIRED"];
 
-pub fn valid_url(text: &str) -> bool {
-    url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-}
-
-pub fn valid_email(e: &str) -> bool {
-    let mut parts = e.trim().split('@');
-    matches!((parts.next(), parts.next(), parts.next()), (Some(l), Some(d), None)
-        if !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
-}
-
 fn parse_time(field: &str, text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
     let t = DateTime::parse_from_rfc3339(text)
         .map_err(|_| ApiError::field(field, "must be an ISO 8601 date-time"))?
@@ -163,86 +153,6 @@ impl State {
         let mut inv = invoice(&mut self.rng, amount, currency, description, due);
         inv.created = due;
         inv
-    }
-
-    fn checkout_errors(&self, req: &wire::CreateCheckoutSessionRequest) -> Vec<(String, String)> {
-        let mut errors = Vec::new();
-        let mut err = |f: &str, m: &str| errors.push((f.to_string(), m.to_string()));
-        match req.billing_mode.as_str() {
-            "FIXED" => match req.price_uid.as_deref().filter(|p| !p.is_empty()) {
-                None => err("priceUid", "priceUid is required for FIXED billing"),
-                Some(uid) if self.price(uid).is_none() => err("priceUid", "no subscription price with this uid"),
-                _ => {}
-            },
-            "METERED" => match &req.target_price {
-                None => err("targetPrice", "targetPrice is required for METERED billing"),
-                Some(t) => {
-                    if Currency::from_code(&t.target_currency).is_err() {
-                        err("targetPrice.targetCurrency", "unsupported currency");
-                    }
-                    if !t.target_amount.parse::<Decimal>().is_ok_and(|a| a > Decimal::ZERO) {
-                        err("targetPrice.targetAmount", "must be a positive decimal string");
-                    }
-                }
-            },
-            _ => err("billingMode", "must be one of FIXED, METERED"),
-        }
-        if req.customer.email.trim().is_empty() {
-            err("customer.email", "customer.email is required");
-        } else if !valid_email(&req.customer.email) {
-            err("customer.email", "must be a valid e-mail address");
-        }
-        if !valid_url(&req.success_url) {
-            err("successUrl", "must be a valid http(s) URL");
-        }
-        if req.cancel_url.as_deref().is_some_and(|u| !valid_url(u)) {
-            err("cancelUrl", "must be a valid http(s) URL");
-        }
-        errors
-    }
-
-    pub fn create_checkout(
-        &mut self,
-        req: wire::CreateCheckoutSessionRequest,
-    ) -> Result<wire::CreateCheckoutSessionResponse, ApiError> {
-        let errors = self.checkout_errors(&req);
-        if !errors.is_empty() {
-            return Err(ApiError::validation(errors));
-        }
-        let now = Utc::now();
-        let email = req.customer.email.trim().to_string();
-        let customer = match self.customer_by_email.get(&email.to_lowercase()) {
-            Some(&i) => {
-                let c = &mut self.customers[i];
-                c.first_name = c.first_name.take().or(req.customer.first_name);
-                c.last_name = c.last_name.take().or(req.customer.last_name);
-                i
-            }
-            None => self.insert_customer(email, req.customer.first_name, req.customer.last_name, now),
-        };
-        let price_uid = req.price_uid.filter(|_| req.billing_mode == "FIXED");
-        let mut sub = self.new_subscription(customer, price_uid, now);
-        if let Some(t) = req.target_price.as_ref().filter(|_| req.billing_mode == "METERED") {
-            let amount = t.target_amount.parse::<Decimal>().unwrap_or_default();
-            sub.target = Currency::from_code(&t.target_currency).ok().map(|c| (amount, c));
-        }
-        sub.metadata = req.metadata.unwrap_or_default();
-        let session_uid = self.open_checkout(&sub, "PENDING", &req.success_url, now);
-        if let Some(s) = self.checkouts.get_mut(&session_uid) {
-            s.cancel_url = req.cancel_url;
-        }
-        let sub_uid = self.push_subscription(sub);
-        let session = &self.checkouts[&session_uid];
-        Ok(wire::CreateCheckoutSessionResponse {
-            checkout_session: wire::SessionRef {
-                uid: session_uid.clone(),
-                approval_url: Some(format!("{}/pay/{session_uid}", self.public_base)),
-                status: Some("PENDING".into()),
-                expires_at: Some(super::render::iso(session.expires_at)),
-            },
-            subscription: Some(wire::UidRef { uid: sub_uid }),
-            customer: Some(wire::UidRef { uid: self.customers[customer].uid.clone() }),
-        })
     }
 
     /// Expires a pending session past its deadline (and the subscription it would have started).

@@ -157,6 +157,8 @@ pub struct State {
     /// ops.rs), so 100k generated subscriptions cost nothing until someone looks.
     pub invoices: HashMap<String, Vec<Invoice>>,
     pub checkouts: BTreeMap<String, CheckoutSession>,
+    /// Sessions created through the API, for tests that count creates (see `checkout_count`).
+    pub checkouts_created: usize,
     /// Stored responses per (business id, Idempotency-Key).
     pub idempotency: HashMap<(String, String), Stored>,
     pub(crate) rng: SplitMix64,
@@ -213,6 +215,7 @@ impl State {
             subscription_index: HashMap::new(),
             invoices: HashMap::new(),
             checkouts: BTreeMap::new(),
+            checkouts_created: 0,
             idempotency: HashMap::new(),
             rng: SplitMix64::new(0x6b75_7661_7270_6179),
         };

@@ -133,38 +133,47 @@ async fn the_previewed_body_is_the_body_create_and_the_estimate_send_for_every_f
         ),
     ];
     for (name, request, expected) in cases {
-        let before = count(&sb);
-        let preview: RequestPreview = zenskar.checkout_preview(&request).await.unwrap();
-        let body = preview.body.clone().unwrap();
-        assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), expected, "{name}");
-        assert_eq!(
-            (preview.method.as_str(), preview.url.clone()),
-            ("POST", sb.provider_url("zenskar/checkouts").into())
-        );
-
-        let estimate = zenskar.estimate_checkout(&request).await.unwrap();
-        assert_eq!(last_body(&sb, "/zenskar/checkouts/preview"), body, "{name}: the estimate quotes this body");
-        assert_eq!(count(&sb), before, "{name}: previews create nothing");
-
-        let session = zenskar.create_checkout(&request).await.unwrap();
-        assert_eq!(last_body(&sb, "/zenskar/checkouts"), body, "{name}: create sends the previewed body");
-        assert_eq!(count(&sb), before + 1, "{name}: one session per create");
-        assert_eq!(session.estimate, Some(estimate), "{name}: the estimate is the session's own");
-
-        // The emulator honoured what was sent.
-        let stored = raw_get(&sb, &format!("checkouts/{}", session.id)).await;
-        for (field, value) in expected.as_object().unwrap() {
-            if field != "expires_at" {
-                assert_eq!(&stored[field], value, "{name}: {field} stored");
-            }
-        }
-        let stored_expiry = stored["expires_at"].as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok());
-        if let Some(e) = expected.get("expires_at") {
-            assert_eq!(stored_expiry.unwrap().to_utc(), e.as_str().unwrap().parse::<DateTime<Utc>>().unwrap());
-            assert_eq!(session.expires_at, Some(expires), "{name}");
-        }
-        assert_eq!(stored["guest_checkout"], expected.get("customer_id").is_none(), "{name}");
+        preview_create_and_estimate_agree(&sb, zenskar.as_ref(), name, &request, &expected).await;
     }
+}
+
+/// The preview shows `expected`; the estimate and create send exactly it; create makes one
+/// session whose estimate is the preview's, and the emulator stores every field.
+async fn preview_create_and_estimate_agree(
+    sb: &SandboxHandle,
+    zenskar: &dyn BillingProvider,
+    name: &str,
+    request: &CheckoutRequest,
+    expected: &Value,
+) {
+    let before = count(sb);
+    let preview: RequestPreview = zenskar.checkout_preview(request).await.unwrap();
+    let body = preview.body.clone().unwrap();
+    assert_eq!(&serde_json::from_str::<Value>(&body).unwrap(), expected, "{name}");
+    assert_eq!((preview.method.as_str(), preview.url.clone()), ("POST", sb.provider_url("zenskar/checkouts").into()));
+
+    let estimate = zenskar.estimate_checkout(request).await.unwrap();
+    assert_eq!(last_body(sb, "/zenskar/checkouts/preview"), body, "{name}: the estimate quotes this body");
+    assert_eq!(count(sb), before, "{name}: previews create nothing");
+
+    let session = zenskar.create_checkout(request).await.unwrap();
+    assert_eq!(last_body(sb, "/zenskar/checkouts"), body, "{name}: create sends the previewed body");
+    assert_eq!(count(sb), before + 1, "{name}: one session per create");
+    assert_eq!(session.estimate, Some(estimate), "{name}: the estimate is the session's own");
+
+    let stored = raw_get(sb, &format!("checkouts/{}", session.id)).await;
+    for (field, value) in expected.as_object().unwrap() {
+        if field != "expires_at" {
+            assert_eq!(&stored[field], value, "{name}: {field} stored");
+        }
+    }
+    if let Some(e) = expected.get("expires_at") {
+        let sent: DateTime<Utc> = e.as_str().unwrap().parse().unwrap();
+        let kept = stored["expires_at"].as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok());
+        assert_eq!(kept.map(|k| k.to_utc()), Some(sent), "{name}");
+        assert_eq!(session.expires_at, Some(sent), "{name}");
+    }
+    assert_eq!(stored["guest_checkout"], expected.get("customer_id").is_none(), "{name}");
 }
 
 #[tokio::test]

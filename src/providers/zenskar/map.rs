@@ -380,7 +380,8 @@ fn line(l: &wire::EstimateLineItem, cur: Currency) -> Result<EstimateLine, Provi
         quantity: l.quantity,
         amount: Money::new(l.amount, cur),
         period_start: l.period.as_ref().and_then(|p| opt_date(&p.start_date)),
-        period_end: l.period.as_ref().and_then(|p| opt_date(&p.end_date)),
+        // Inclusive on the wire; exclusive in the console, as the local estimate engine's lines.
+        period_end: l.period.as_ref().and_then(|p| opt_date(&p.end_date)).and_then(|d| d.succ_opt()),
     })
 }
 

@@ -187,7 +187,8 @@ fn estimate_lines_keep_periods_and_reject_mixed_currencies() {
     assert_eq!(inv.date, Some(d(2026, 3, 1)));
     assert_eq!(inv.lines[0].description, "Team — Team platform fee");
     assert_eq!(inv.lines[1].quantity, dec!(3));
-    assert_eq!(inv.lines[1].period_end, Some(d(2026, 3, 31)));
+    // Zenskar's inclusive last day becomes the console's exclusive end, as local estimates have.
+    assert_eq!(inv.lines[1].period_end, Some(d(2026, 4, 1)));
     assert_eq!(est.next_invoice, None);
     let mut mixed = e.clone();
     if let Some(ci) = mixed.current_invoice.as_mut() {

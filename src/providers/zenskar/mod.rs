@@ -2,6 +2,7 @@
 //! totals, the `/checkouts` family with its native billing estimates, and invoices.
 //! Reference: shared/providers/kelviq-zenskar.md part 2; doubts are listed in notes/zenskar.md.
 
+mod checkout;
 pub mod map;
 pub mod wire;
 
@@ -12,11 +13,11 @@ use chrono::{NaiveDate, Utc};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
-use super::http::{ApiRequest, Http};
+use super::http::{ApiRequest, Http, RequestPreview};
 use super::{BillingProvider, Capabilities, Endpoint, ErrorKind, Page, PageRequest, ProviderError, Result, join_url};
 use crate::billing::{
     CancelTiming, Cancellation, ChangeTiming, CheckoutRequest, CheckoutSession, Customer, Entitlement, Estimate,
-    FeatureQuantity, NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
+    NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
 };
 pub use map::InvoiceSummary;
 
@@ -117,7 +118,8 @@ impl ZenskarClient {
         self.get_all("business_entities", &[]).await
     }
 
-    /// `POST /checkouts/preview`: the provider's estimate for a checkout, creating nothing.
+    /// `POST /checkouts/preview`: the provider's estimate for a checkout, creating nothing
+    /// (the same as [`BillingProvider::estimate_checkout`]).
     pub async fn preview_checkout(&self, request: &CheckoutRequest) -> Result<Estimate> {
         let body = self.checkout_body(request).await?;
         self.preview(&body).await
@@ -145,47 +147,6 @@ impl ZenskarClient {
         rows.into_iter().map(map::invoice_summary).collect()
     }
 
-    /// Builds `POST /checkouts` for a new contract. The plan fixes currency and cadence, so a
-    /// requested period or currency is only checked against it; feature quantities become
-    /// product overrides.
-    async fn checkout_body(&self, request: &CheckoutRequest) -> Result<wire::CheckoutCreateRequest> {
-        let plan_id = request.price_id.clone().filter(|p| !p.is_empty()).unwrap_or_else(|| request.plan_id.clone());
-        if plan_id.trim().is_empty() {
-            return Err(ProviderError::invalid(ZENSKAR, "a checkout needs a plan"));
-        }
-        let needs_plan = !request.features.is_empty() || request.period.is_some() || request.currency.is_some();
-        let product_overrides = if needs_plan {
-            let plan = self.plan(&plan_id).await?;
-            check_plan_matches(&plan, request)?;
-            Some(product_overrides(&plan, &request.features)?).filter(|o: &Vec<_>| !o.is_empty())
-        } else {
-            None
-        };
-        let (customer_id, business_entity_id) = match request.customer_id.as_deref().filter(|c| !c.is_empty()) {
-            Some(c) => (Some(self.customer_uuid(c).await?), None),
-            None => {
-                let entity = self.business_entities().await?.into_iter().next().ok_or_else(|| {
-                    ProviderError::invalid(
-                        ZENSKAR,
-                        "a guest checkout needs a business entity and the organisation has none",
-                    )
-                })?;
-                (None, Some(entity.id))
-            }
-        };
-        Ok(wire::CheckoutCreateRequest {
-            plan_id: Some(plan_id),
-            customer_id,
-            business_entity_id,
-            start_date: request.start_date.map(map::format_date),
-            end_date: request.end_date.map(map::format_date),
-            success_url: Some(request.success_url.clone()),
-            cancel_url: request.cancel_url.clone(),
-            product_overrides,
-            ..Default::default()
-        })
-    }
-
     /// The amendment checkout for a plan change: `contract_id` + `plan_id` + overrides.
     async fn amendment_body(&self, id: &str, change: &PlanChange) -> Result<wire::CheckoutCreateRequest> {
         let plan_id = change.price_id.clone().filter(|p| !p.is_empty()).unwrap_or_else(|| change.plan_id.clone());
@@ -209,7 +170,7 @@ impl ZenskarClient {
             contract_id: Some(id.to_string()),
             plan_id: Some(plan_id),
             start_date,
-            product_overrides: Some(product_overrides(&plan, &change.features)?),
+            product_overrides: Some(checkout::product_overrides(&plan, &change.features)?),
             ..Default::default()
         })
     }
@@ -226,70 +187,6 @@ fn period_end(contract: &wire::Contract) -> Result<NaiveDate> {
     sub.current_period_end.map(|d| d.date_naive()).ok_or_else(|| {
         ProviderError::invalid(ZENSKAR, format!("contract {} has no recurring billing period to end", contract.id))
     })
-}
-
-fn check_plan_matches(plan: &wire::Plan, request: &CheckoutRequest) -> Result<()> {
-    let Some(mapped) = map::plan(plan.clone())? else {
-        return Err(ProviderError::invalid(ZENSKAR, format!("plan {} is not active", plan.id)));
-    };
-    let Some(price) = mapped.prices.first() else { return Ok(()) };
-    if let Some(p) = request.period.filter(|p| *p != price.period) {
-        return Err(ProviderError::invalid(
-            ZENSKAR,
-            format!(
-                "plan {} is billed {}, not {}: pick the plan for that period",
-                plan.id,
-                price.period.label(),
-                p.label()
-            ),
-        ));
-    }
-    if let Some(c) = request.currency.as_deref().filter(|c| !c.eq_ignore_ascii_case(price.amount.currency().code())) {
-        return Err(ProviderError::invalid(
-            ZENSKAR,
-            format!(
-                "plan {} is priced in {}, not {c}: pick the plan for that currency",
-                plan.id,
-                price.amount.currency()
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Feature quantities → `product_overrides`. A feature is named by product id, by the id of an
-/// entitlement a product grants, or by the product's or entitlement's name ("seats").
-fn product_overrides(plan: &wire::Plan, features: &[FeatureQuantity]) -> Result<Vec<wire::ProductOverride>> {
-    let pricings: Vec<&wire::PhasePricing> = plan.phases.iter().flat_map(|ph| ph.pricings.iter()).collect();
-    features
-        .iter()
-        .map(|f| {
-            let grants = |pp: &wire::PhasePricing, by: &dyn Fn(&wire::Grant) -> bool| {
-                pp.pricing.as_ref().is_some_and(|p| p.grants.iter().any(by))
-            };
-            let id = f.feature_id.as_str();
-            let found = pricings
-                .iter()
-                .find(|pp| pp.product_id.as_deref() == Some(id))
-                .or_else(|| pricings.iter().find(|pp| grants(pp, &|g| g.entitlement_id == id)))
-                .or_else(|| {
-                    pricings.iter().find(|pp| {
-                        pp.product.as_ref().and_then(|p| p.name.as_deref()).is_some_and(|n| map::loose_eq(n, id))
-                    })
-                })
-                .or_else(|| {
-                    pricings.iter().find(|pp| grants(pp, &|g| g.label.as_deref().is_some_and(|l| map::loose_eq(l, id))))
-                });
-            let product_id = found.and_then(|pp| pp.product_id.clone()).ok_or_else(|| {
-                ProviderError::invalid(ZENSKAR, format!("plan {} has no product or entitlement {id:?}", plan.id))
-            })?;
-            Ok(wire::ProductOverride {
-                product_id,
-                quantity: Some(i64::from(f.quantity)),
-                is_enabled: Some(f.quantity > 0),
-            })
-        })
-        .collect()
 }
 
 #[async_trait]
@@ -422,9 +319,18 @@ impl BillingProvider for ZenskarClient {
     }
 
     async fn create_checkout(&self, request: &CheckoutRequest) -> Result<CheckoutSession> {
-        let body = self.checkout_body(request).await?;
-        let created: wire::Checkout = self.send_json(Method::POST, "checkouts", &body).await?;
+        let created: wire::Checkout =
+            self.http.send(self.checkout_request("checkouts", request).await?).await?.json()?;
         map::checkout(created)
+    }
+
+    async fn checkout_preview(&self, request: &CheckoutRequest) -> Result<RequestPreview> {
+        Ok(self.checkout_request("checkouts", request).await?.preview())
+    }
+
+    /// Zenskar's own estimate: `POST /checkouts/preview` with the body create would send.
+    async fn estimate_checkout(&self, request: &CheckoutRequest) -> Result<Estimate> {
+        self.preview_checkout(request).await
     }
 
     async fn get_checkout(&self, id: &str) -> Result<CheckoutSession> {

@@ -6,11 +6,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
-use super::state::{ApiError, Checkout, Contract, EntKind, Item, Phase, PhaseKind, State, add_days, uuid};
+use super::state::{ApiError, Checkout, EntKind, Issue, Item, Phase, PhaseKind, State, uuid};
 use super::validate::{ValidCheckout, validate_checkout};
-use crate::billing::estimate::{CurrentTerm, PricedItem, estimate_change};
 use crate::billing::{Currency, Money};
-use crate::providers::zenskar::map::{day_before, format_date};
+use crate::providers::zenskar::map::day_before;
 use crate::providers::zenskar::wire;
 use crate::sandbox::pay::{CARD_DECLINED, HostedCheckout, OrderSummary, PayError};
 
@@ -68,6 +67,7 @@ impl State {
                 .clone()
                 .or_else(|| v.contract_id.as_deref().and_then(|c| self.contract(c)).map(|c| c.customer_id.clone())),
             business_entity_id: v.business_entity_id.clone(),
+            guest: v.contract_id.is_none() && v.customer_id.is_none(),
             start: v.start,
             end: v.end,
             expires_at: v.expires_at.unwrap_or(now + Duration::hours(24)),
@@ -87,19 +87,31 @@ impl State {
     fn new_contract_draft(&mut self, v: &ValidCheckout) -> Result<Draft, ApiError> {
         let plan_id =
             v.plan_id.clone().ok_or_else(|| ApiError::field("plan_id", "field required", "value_error.missing"))?;
+        self.check_references(v)?;
         let plan = self.plan(&plan_id).cloned().ok_or_else(|| ApiError::not_found("Plan"))?;
-        if let Some(c) = v.customer_id.as_deref().filter(|c| self.customer(c).is_none()) {
-            return Err(ApiError::Detail(404, format!("Customer {c} not found")));
-        }
-        if let Some(b) = v.business_entity_id.as_deref().filter(|b| !self.business_entities.iter().any(|e| &e.id == b))
-        {
-            return Err(ApiError::Detail(404, format!("Business entity {b} not found")));
-        }
         let mut items = self.default_items(&plan_id);
         self.apply_overrides(&plan.name, &mut items, &v.overrides)?;
         let estimates = self.estimate_new(&plan_id, &items, v.start, v.end);
         let nothing_due = estimates.current_invoice.as_ref().is_none_or(|i| i.total.is_zero());
         Ok(Draft { plan_id, items, estimates, nothing_due })
+    }
+
+    /// Ids in the body that name nothing in this organisation, as 422s on their fields [the
+    /// real API may answer 404 instead], all reported at once like the type checks.
+    fn check_references(&self, v: &ValidCheckout) -> Result<(), ApiError> {
+        let mut issues = Vec::new();
+        if let Some(p) = v.plan_id.as_deref().filter(|p| self.plan(p).is_none()) {
+            issues.push(Issue::body("plan_id", &format!("Plan {p} not found"), "value_error"));
+        }
+        if let Some(c) = v.customer_id.as_deref().filter(|c| self.customer(c).is_none()) {
+            issues.push(Issue::body("customer_id", &format!("Customer {c} not found"), "value_error"));
+        }
+        if let Some(b) = v.business_entity_id.as_deref().filter(|b| !self.business_entities.iter().any(|e| &e.id == b))
+        {
+            let msg = format!("Business entity {b} not found in this organisation");
+            issues.push(Issue::body("business_entity_id", &msg, "value_error"));
+        }
+        if issues.is_empty() { Ok(()) } else { Err(ApiError::Validation(issues)) }
     }
 
     fn amendment_draft(&mut self, contract_id: &str, v: &ValidCheckout, today: NaiveDate) -> Result<Draft, ApiError> {
@@ -169,106 +181,6 @@ impl State {
         Ok(())
     }
 
-    fn line(
-        &self,
-        item: &Item,
-        start: NaiveDate,
-        end: Option<NaiveDate>,
-        free: bool,
-    ) -> Option<wire::EstimateLineItem> {
-        let p = self.pricings.get(&item.pricing_id)?;
-        let amount = if free { Decimal::ZERO } else { p.amount(item.quantity) };
-        Some(wire::EstimateLineItem {
-            id: Some(item.id.clone()),
-            name: self.product(&p.product_id).map(|pr| pr.name.clone()).unwrap_or_default(),
-            description: Some(if free { format!("{} (trial)", p.name) } else { p.name.clone() }),
-            quantity: Decimal::from(item.quantity),
-            unit_price: Some(if free { Decimal::ZERO } else { p.unit_amount }),
-            amount,
-            currency: Some(p.currency.code().to_string()),
-            period: Some(wire::LinePeriod { start_date: Some(format_date(start)), end_date: end.map(format_date) }),
-        })
-    }
-
-    fn invoice_estimate(&self, lines: Vec<wire::EstimateLineItem>, currency: Currency) -> wire::InvoiceEstimate {
-        let total: Decimal = lines.iter().map(|l| Money::new(l.amount, currency).rounded().amount()).sum();
-        wire::InvoiceEstimate { total, currency: currency.code().to_string(), subtotal: Some(total), line_items: lines }
-    }
-
-    /// First invoice and the one after it for a new contract; a trial charges nothing now.
-    fn estimate_new(&self, plan_id: &str, items: &[Item], start: NaiveDate, end: Option<NaiveDate>) -> wire::Estimates {
-        let Some(plan) = self.plan(plan_id) else { return wire::Estimates::default() };
-        let (currency, period) = (plan.currency, plan.period);
-        let trial_end = plan.trial_days.filter(|d| *d > 0).map(|d| add_days(start, i64::from(d)));
-        let first_paid = trial_end.unwrap_or(start);
-        let period_end = |s: NaiveDate| period.advance(s).map(day_before);
-        let current: Vec<_> = match trial_end {
-            Some(t) => items.iter().filter_map(|i| self.line(i, start, Some(day_before(t)), true)).collect(),
-            None => items.iter().filter_map(|i| self.line(i, start, period_end(start), false)).collect(),
-        };
-        let next_start = if trial_end.is_some() { Some(first_paid) } else { period.advance(start) };
-        let next = next_start.filter(|n| end.is_none_or(|e| *n <= e)).map(|n| {
-            let lines = items.iter().filter_map(|i| self.line(i, n, period_end(n), false)).collect();
-            self.invoice_estimate(lines, currency)
-        });
-        wire::Estimates { current_invoice: Some(self.invoice_estimate(current, currency)), next_invoice: next }
-    }
-
-    /// Prorated by day with the same engine the console uses locally for other providers:
-    /// credit for the unused old plan, charge for the rest of the period on the new one.
-    fn estimate_amendment(
-        &self,
-        c: &Contract,
-        plan_id: &str,
-        items: &[Item],
-        on: NaiveDate,
-        today: NaiveDate,
-    ) -> Result<wire::Estimates, ApiError> {
-        let plan = self.plan(plan_id).ok_or_else(|| ApiError::not_found("Plan"))?;
-        let new_amount = Money::new(self.items_amount(items), c.currency);
-        let label = |name: &str| format!("{name} ({})", plan.period.label());
-        let line = |d: String, a: Money, q: Decimal, s: Option<NaiveDate>, e: Option<NaiveDate>| {
-            amendment_line(c.currency, d, a, q, s, e)
-        };
-        let in_trial = c.current_phase(on).is_some_and(|p| p.kind == PhaseKind::Trial);
-        let bounds = c.period(self, on).ok_or_else(|| ApiError::bad("Contract has no recurring billing period"))?;
-        // In a trial, or scheduled for a renewal date, nothing is prorated: the new plan is
-        // simply what the next invoice bills.
-        let renewal = on > today && on == bounds.0;
-        if in_trial || renewal {
-            let from = if renewal { on } else { bounds.1 };
-            let next = line(label(&plan.name), new_amount, Decimal::ONE, Some(from), plan.period.advance(from));
-            return Ok(wire::Estimates {
-                current_invoice: Some(self.invoice_estimate(Vec::new(), c.currency)),
-                next_invoice: Some(self.invoice_estimate(vec![next], c.currency)),
-            });
-        }
-        let old = c.billing_phase(on).ok_or_else(|| ApiError::bad("Contract has no phases"))?;
-        let old_name = self.plan(&old.plan_id).map(|p| p.name.clone()).unwrap_or_else(|| "current plan".into());
-        let term = CurrentTerm {
-            description: old_name,
-            amount: Money::new(self.items_amount(&old.items), c.currency),
-            period_start: bounds.0,
-            period_end: bounds.1,
-        };
-        let same_period = self.phase_period(old) == Some(plan.period);
-        let item =
-            PricedItem { description: label(&plan.name), unit_amount: new_amount, quantity: 1, period: plan.period };
-        let e = estimate_change(&term, &item, on, same_period).map_err(|e| ApiError::bad(e.to_string()))?;
-        let to_wire = |inv: &crate::billing::Invoice| {
-            let lines = inv
-                .lines
-                .iter()
-                .map(|l| line(l.description.clone(), l.amount, l.quantity, l.period_start, l.period_end))
-                .collect();
-            self.invoice_estimate(lines, c.currency)
-        };
-        Ok(wire::Estimates {
-            current_invoice: Some(to_wire(&e.current_invoice)),
-            next_invoice: e.next_invoice.as_ref().map(to_wire),
-        })
-    }
-
     /// `POST /checkouts/{id}/confirm`: only a pending or paid checkout.
     pub fn confirm_checkout(&mut self, id: &str, now: DateTime<Utc>) -> Result<wire::ConfirmResponse, ApiError> {
         let c = self.checkouts.get(id).ok_or_else(|| ApiError::not_found("Checkout"))?;
@@ -316,14 +228,21 @@ impl State {
             Some(id) => id,
             None => {
                 let name = format!("Guest checkout {}", &c.id[..8.min(c.id.len())]);
-                self.insert_customer(None, name, None, None, Default::default(), now).id.clone()
+                let seq = self.insert_customer(None, name, None, None, Default::default(), now).seq;
+                // The guest belongs to the business entity the checkout was made for.
+                if let Some(entity) = c.business_entity_id.clone() {
+                    self.customers[seq].business_entity_id = entity;
+                }
+                self.customers[seq].id.clone()
             }
         };
         let contract = self.new_contract(&customer_id, &plan_id, c.items.clone(), c.start, c.end, now);
         let (id, currency) = (contract.id.clone(), contract.currency);
         self.push_contract(contract);
         if let Some(inv) = c.estimates.current_invoice.as_ref().filter(|i| !i.total.is_zero()) {
-            let end = self.plan(&plan_id).and_then(|p| p.period.advance(c.start)).unwrap_or(c.start);
+            let period_end = self.plan(&plan_id).and_then(|p| p.period.advance(c.start)).unwrap_or(c.start);
+            // A contract ending inside its first period is invoiced (by day) only up to its end.
+            let end = c.end.and_then(|last| last.succ_opt()).map_or(period_end, |e| e.min(period_end));
             let status = if paid { "paid" } else { "approved" };
             self.push_invoice(&id, &customer_id, currency, c.start, end, inv.total, status);
         }
@@ -467,28 +386,6 @@ impl State {
                 total_expired_entitlements: expired,
             })
             .collect())
-    }
-}
-
-/// One line of an amendment estimate; `end` is exclusive here and inclusive on the wire.
-fn amendment_line(
-    currency: Currency,
-    description: String,
-    amount: Money,
-    quantity: Decimal,
-    start: Option<NaiveDate>,
-    end: Option<NaiveDate>,
-) -> wire::EstimateLineItem {
-    wire::EstimateLineItem {
-        name: description,
-        quantity,
-        amount: amount.amount(),
-        currency: Some(currency.code().to_string()),
-        period: Some(wire::LinePeriod {
-            start_date: start.map(format_date),
-            end_date: end.map(day_before).map(format_date),
-        }),
-        ..Default::default()
     }
 }
 

@@ -205,7 +205,7 @@ pub fn checkout(state: &State, c: &Checkout, now: DateTime<Utc>) -> wire::Checko
         end_date: c.end.and_then(date),
         customer_id: c.customer_id.clone(),
         business_entity_id: c.business_entity_id.clone(),
-        guest_checkout: c.business_entity_id.is_some() && c.contract_id.is_none(),
+        guest_checkout: c.guest,
         customer_data: None,
         estimates: Some(c.estimates.clone()),
         expires_at: Some(iso_z(c.expires_at)),

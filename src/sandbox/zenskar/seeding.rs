@@ -60,6 +60,13 @@ impl State {
         for s in &seed.subscriptions {
             state.seed_contract(s, now);
         }
+        // Made last so the ids above stay what they were before a second entity existed.
+        let second = wire::BusinessEntity {
+            id: uuid(&mut state.rng),
+            name: Some("Quillstack GmbH".into()),
+            currency: Some("EUR".into()),
+        };
+        state.business_entities.push(second);
         state
     }
 

@@ -252,6 +252,8 @@ pub struct Checkout {
     pub contract_id: Option<String>,
     pub customer_id: Option<String>,
     pub business_entity_id: Option<String>,
+    /// Created without a customer: one is made when it is paid.
+    pub guest: bool,
     pub start: NaiveDate,
     pub end: Option<NaiveDate>,
     pub expires_at: DateTime<Utc>,
@@ -315,6 +317,12 @@ pub fn add_days(d: NaiveDate, days: i64) -> NaiveDate {
 }
 
 impl State {
+    /// Checkout sessions ever created (new contracts and amendments; previews create none).
+    /// Sessions are never deleted, expired ones included, so this is the map's size.
+    pub fn checkout_count(&self) -> usize {
+        self.checkouts.len()
+    }
+
     pub fn insert_customer(
         &mut self,
         external_id: Option<String>,

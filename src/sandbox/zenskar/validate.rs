@@ -80,7 +80,7 @@ pub fn validate_checkout(req: &wire::CheckoutCreateRequest, today: NaiveDate) ->
     if let (Some(s), Some(e)) = (start.or(Some(today)), end)
         && e < s
     {
-        issues.push(Issue::body("end_date", "end_date must be after start_date", "value_error"));
+        issues.push(Issue::body("end_date", "end_date must not be before start_date", "value_error"));
     }
     let customer_id = uuid_field(&mut issues, "customer_id", &req.customer_id);
     let business_entity_id = uuid_field(&mut issues, "business_entity_id", &req.business_entity_id);

@@ -96,19 +96,32 @@ async fn exercise(flowglad: &dyn BillingProvider, direct: &FlowgladClient, sandb
     let anonymous = flowglad.create_checkout(&checkout(None, None, "starter")).await.unwrap();
     let brooks = flowglad.list_subscriptions("user_brooks_fitness").await.unwrap()[0].id.clone();
     let activate = CheckoutPurpose::ActivateSubscription { subscription_id: brooks };
-    let activation =
-        flowglad.create_checkout(&checkout(Some(activate), Some("user_brooks_fitness"), "")).await.unwrap();
+    let mut activation = checkout(Some(activate), Some("user_brooks_fitness"), "");
+    (activation.preserve_billing_cycle_anchor, activation.output_name) = (Some(true), Some("Gym HQ".into()));
+    let activation = flowglad.create_checkout(&activation).await.unwrap();
     let add_pm = CheckoutPurpose::AddPaymentMethod { subscription_id: None };
     let card = flowglad.create_checkout(&checkout(Some(add_pm), Some("user_kim_dental"), "")).await.unwrap();
+    // Every field of the checkout builder's Flowglad form.
+    let mut every = checkout(None, Some("user_kanzlei_mueller"), "");
+    (every.price_id, every.quantity) = (Some("pro-yearly-gbp".into()), Some(2));
+    (every.preserve_billing_cycle_anchor, every.output_name) = (Some(true), Some("Kanzlei Pro".into()));
+    let slugged = flowglad.create_checkout(&every).await.unwrap();
+    let mut anonymous_slug = every.clone();
+    (anonymous_slug.customer_id, anonymous_slug.preserve_billing_cycle_anchor) = (None, Some(false));
+    let anonymous_slugged = flowglad.create_checkout(&anonymous_slug).await.unwrap();
     let mut bad = checkout(None, Some("user_kim_dental"), "pro");
     bad.success_url = "not a url".into();
     flowglad.create_checkout(&bad).await.unwrap_err();
-    for session in [&identified, &anonymous, &activation, &card] {
+    for session in [&identified, &anonymous, &activation, &card, &slugged, &anonymous_slugged] {
         let form = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         form.post(session.url.clone().unwrap()).form(&[("card", "4242 4242 4242 4242")]).send().await.unwrap();
         flowglad.get_checkout(&session.id).await.unwrap();
     }
     flowglad.get_checkout("chckt_session_missing").await.unwrap_err();
+    // Subscriptions now carrying the sessions' outputName and outputMetadata.
+    for customer in ["user_kanzlei_mueller", "user_brooks_fitness"] {
+        flowglad.list_subscriptions(customer).await.unwrap();
+    }
 
     // Raw requests for the handler-level failures the client never provokes on purpose.
     let http = reqwest::Client::new();
@@ -220,6 +233,16 @@ fn assert_validator_is_strict(spec: &Spec, captured: &[Captured]) {
     let mut body = body_json(&billing.response_body);
     body["customer"]["nickname"] = Value::String("extra".into());
     assert!(spec.validate_response("GET", path, 200, &body).is_err(), "an undeclared field must fail");
+    let sessions = "/api/v1/checkout-sessions";
+    let checkout = captured
+        .iter()
+        .find(|c| c.path.ends_with(sessions) && body_json(&c.request_body)["checkoutSession"]["priceSlug"].is_string())
+        .expect("a checkout with every builder field");
+    for (field, wrong) in [("preserveBillingCycleAnchor", Value::from("yes")), ("quantity", Value::from(0))] {
+        let mut body = body_json(&checkout.request_body);
+        body["checkoutSession"][field] = wrong;
+        assert!(spec.validate_request("POST", sessions, &body).is_err(), "a wrong {field} must fail");
+    }
     let create =
         captured.iter().find(|c| c.method == "POST" && c.path.ends_with("/customers") && c.status == 200).unwrap();
     let mut body = body_json(&create.response_body);

@@ -53,6 +53,8 @@ pub fn request(args: &CheckoutArgs) -> Result<CheckoutRequest, Failure> {
         target_amount: args.target_amount.clone(),
         metadata: args.metadata.iter().cloned().collect(),
         purpose: purpose(args)?,
+        preserve_billing_cycle_anchor: args.preserve_billing_cycle_anchor,
+        output_name: args.output_name.clone(),
         ..Default::default()
     })
 }

@@ -187,6 +187,12 @@ pub struct CheckoutArgs {
     /// Flowglad: the subscription an activate/add-payment-method session is for.
     #[arg(long)]
     pub subscription: Option<String>,
+    /// Flowglad: keep the billing date of the customer's renewing subscription (bare flag = true).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub preserve_billing_cycle_anchor: Option<bool>,
+    /// Flowglad: the name of the subscription or purchase the checkout creates.
+    #[arg(long)]
+    pub output_name: Option<String>,
     /// Metadata as key=value (repeatable).
     #[arg(long = "metadata", value_parser = parse_pair)]
     pub metadata: Vec<(String, String)>,

@@ -146,6 +146,13 @@ impl Catalog {
         }
     }
 
+    /// A price by its slug, products first (Flowglad slugs are unique per pricing model).
+    pub fn price_by_slug(&self, slug: &str) -> Option<&wire::Price> {
+        let products = self.model.products.iter().flat_map(|p| p.prices.iter());
+        let meters = self.model.usage_meters.iter().flat_map(|m| m.prices.iter());
+        products.chain(meters).find(|p| p.slug.as_deref() == Some(slug))
+    }
+
     pub fn product_of_price(&self, id: &str) -> Option<&wire::Product> {
         match *self.prices.get(id)? {
             PriceAt::Product(product, _) => self.model.products.get(product),

@@ -2,6 +2,7 @@
 //! `externalId`; `/customers/{externalId}/billing` is the rich read for subscriptions and
 //! entitlements. Reference: shared/providers/flowglad-kuvarpay.md, part 1.
 
+pub mod checkout;
 pub mod entitle;
 pub mod map;
 #[cfg(test)]
@@ -17,10 +18,12 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use super::http::{ApiRequest, Http, Idempotency};
-use super::{BillingProvider, Capabilities, Endpoint, Page, PageRequest, ProviderError, Result, join_url};
+use super::{
+    BillingProvider, Capabilities, Endpoint, Page, PageRequest, ProviderError, RequestPreview, Result, join_url,
+};
 use crate::billing::{
-    CancelTiming, Cancellation, ChangeTiming, CheckoutPurpose, CheckoutRequest, CheckoutSession, Currency, Customer,
-    Entitlement, Estimate, NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
+    CancelTiming, Cancellation, ChangeTiming, CheckoutRequest, CheckoutSession, Currency, Customer, Entitlement,
+    Estimate, NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
 };
 use map::{Catalog, FLOWGLAD};
 
@@ -217,51 +220,6 @@ impl FlowgladClient {
         let (sub, catalog) = futures::try_join!(self.get::<wire::SubscriptionResponse>(&path, &[]), self.catalog())?;
         Ok((sub.subscription, catalog))
     }
-
-    async fn checkout_input(&self, request: &CheckoutRequest) -> Result<wire::CheckoutSessionInput> {
-        if !request.features.is_empty() {
-            return Err(ProviderError::invalid(FLOWGLAD, "Flowglad checkout takes no feature quantities"));
-        }
-        let mut input = wire::CheckoutSessionInput {
-            customer_external_id: request.customer_id.clone(),
-            success_url: Some(request.success_url.clone()),
-            // Flowglad requires a cancel URL; without one the customer returns to the success page.
-            cancel_url: Some(request.cancel_url.clone().unwrap_or_else(|| request.success_url.clone())),
-            output_metadata: (!request.metadata.is_empty())
-                .then(|| request.metadata.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect()),
-            ..Default::default()
-        };
-        let needs_customer = |what: &str| {
-            ProviderError::invalid(FLOWGLAD, format!("a Flowglad {what} checkout needs the customer's external id"))
-        };
-        match &request.purpose {
-            None | Some(CheckoutPurpose::Purchase) => {
-                input.kind = wire::CHECKOUT_PRODUCT.into();
-                input.price_id = Some(match &request.price_id {
-                    Some(id) => id.clone(),
-                    None => {
-                        let catalog = self.catalog().await?;
-                        let price =
-                            catalog.resolve_price(&request.plan_id, request.period, request.currency.as_deref())?;
-                        price.id.clone()
-                    }
-                });
-                input.quantity = request.quantity.map(i64::from);
-                input.anonymous = request.customer_id.is_none().then_some(true);
-            }
-            Some(CheckoutPurpose::ActivateSubscription { subscription_id }) => {
-                input.customer_external_id.as_ref().ok_or_else(|| needs_customer("activation"))?;
-                input.kind = wire::CHECKOUT_ACTIVATE_SUBSCRIPTION.into();
-                input.target_subscription_id = Some(subscription_id.clone());
-            }
-            Some(CheckoutPurpose::AddPaymentMethod { subscription_id }) => {
-                input.customer_external_id.as_ref().ok_or_else(|| needs_customer("payment-method"))?;
-                input.kind = wire::CHECKOUT_ADD_PAYMENT_METHOD.into();
-                input.target_subscription_id = subscription_id.clone();
-            }
-        }
-        Ok(input)
-    }
 }
 
 #[async_trait]
@@ -424,9 +382,18 @@ impl BillingProvider for FlowgladClient {
     }
 
     async fn create_checkout(&self, request: &CheckoutRequest) -> Result<CheckoutSession> {
-        let body = wire::CreateCheckoutSessionRequest { checkout_session: self.checkout_input(request).await? };
-        let created: wire::CheckoutSessionResponse = self.post("checkout-sessions", &body).await?;
-        Ok(map::checkout(created, request.customer_id.clone()))
+        let created: wire::CheckoutSessionResponse =
+            self.http.send(self.checkout_request(request).await?).await?.json()?;
+        Ok(map::checkout(created, request.customer_id.clone().filter(|c| !c.is_empty())))
+    }
+
+    async fn checkout_preview(&self, request: &CheckoutRequest) -> Result<RequestPreview> {
+        Ok(self.checkout_request(request).await?.preview())
+    }
+
+    /// Always local: Flowglad has no pre-purchase preview.
+    async fn estimate_checkout(&self, request: &CheckoutRequest) -> Result<Estimate> {
+        self.checkout_estimate(request, Utc::now().date_naive()).await
     }
 
     async fn get_checkout(&self, id: &str) -> Result<CheckoutSession> {

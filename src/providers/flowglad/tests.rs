@@ -245,3 +245,78 @@ fn wrong_types_are_decode_errors_naming_the_field() {
     let err = decode(json!({"customer": {"id": "c"}}));
     assert!(err.message.contains("externalId"), "{}", err.message);
 }
+
+#[test]
+fn checkout_price_is_named_by_id_or_slug_as_the_catalog_knows_it() {
+    use super::checkout::{PriceRef, price_ref};
+    let c = catalog();
+    let mut request = crate::billing::CheckoutRequest {
+        plan_id: "pro".into(),
+        period: Some(ChargePeriod::Yearly),
+        ..Default::default()
+    };
+    assert_eq!(price_ref(&c, &request).unwrap(), PriceRef::Id("price_y".into()));
+    let model = c.model.clone();
+    let mut slugged = model.clone();
+    slugged.products[0].prices[0].slug = Some("pro-monthly".into());
+    let c = Catalog::new(slugged, Vec::new());
+    request.price_id = Some("pro-monthly".into());
+    assert_eq!(price_ref(&c, &request).unwrap(), PriceRef::Slug("pro-monthly".into()));
+    request.price_id = Some("price_m".into());
+    assert_eq!(price_ref(&c, &request).unwrap(), PriceRef::Id("price_m".into()));
+    request.price_id = Some("nobody-knows".into());
+    assert_eq!(price_ref(&c, &request).unwrap(), PriceRef::Id("nobody-knows".into()), "Flowglad says what is wrong");
+    request.price_id = None;
+    request.currency = Some("EUR".into());
+    assert!(price_ref(&c, &request).is_err(), "no EUR price");
+}
+
+#[test]
+fn checkout_input_carries_each_builder_field_for_its_session_type() {
+    use super::checkout::{PriceRef, checkout_input};
+    use crate::billing::{CheckoutPurpose, CheckoutRequest};
+    let mut request = CheckoutRequest {
+        customer_id: Some(String::new()),
+        success_url: "https://e.com/ok".into(),
+        quantity: Some(2),
+        output_name: Some("  ".into()),
+        preserve_billing_cycle_anchor: Some(true),
+        ..Default::default()
+    };
+    let input = checkout_input(&request, Some(PriceRef::Slug("pro-monthly".into()))).unwrap();
+    assert_eq!((input.kind.as_str(), input.anonymous), ("product", Some(true)), "an empty customer is anonymous");
+    assert_eq!((input.price_slug.as_deref(), input.price_id.as_deref()), (Some("pro-monthly"), None));
+    assert_eq!((input.quantity, input.output_name.as_deref()), (Some(2), None), "a blank name is not sent");
+    assert_eq!(input.cancel_url.as_deref(), Some("https://e.com/ok"));
+    assert_eq!(input.preserve_billing_cycle_anchor, Some(true));
+    assert!(checkout_input(&request, None).is_err(), "a product session needs a price");
+
+    request.customer_id = Some("user_1".into());
+    request.quantity = None;
+    request.purpose = Some(CheckoutPurpose::ActivateSubscription { subscription_id: "sub_1".into() });
+    let input = checkout_input(&request, None).unwrap();
+    assert_eq!((input.anonymous, input.quantity, input.preserve_billing_cycle_anchor), (None, None, Some(true)));
+    request.purpose = Some(CheckoutPurpose::AddPaymentMethod { subscription_id: Some(String::new()) });
+    let err = checkout_input(&request, None).unwrap_err();
+    assert_eq!(err.field_errors[0].field, "checkoutSession.preserveBillingCycleAnchor");
+    request.preserve_billing_cycle_anchor = Some(false);
+    let input = checkout_input(&request, None).unwrap();
+    assert_eq!((input.preserve_billing_cycle_anchor, input.target_subscription_id), (None, None));
+}
+
+#[test]
+fn purchase_estimate_from_the_unit_catalog() {
+    use super::checkout::purchase_estimate;
+    let c = catalog();
+    let day = |m, d| chrono::NaiveDate::from_ymd_opt(2025, m, d).unwrap();
+    let request = crate::billing::CheckoutRequest {
+        price_id: Some("price_once".into()),
+        quantity: Some(2),
+        start_date: Some(day(6, 30)),
+        ..Default::default()
+    };
+    let e = purchase_estimate(&c, &request, day(1, 1)).unwrap();
+    assert_eq!((e.current_invoice.total.to_string(), e.next_invoice), ("$998.00".into(), None), "one-time: 2 × $499");
+    let usage = crate::billing::CheckoutRequest { price_id: Some("price_u".into()), ..request };
+    assert!(purchase_estimate(&c, &usage, day(1, 1)).unwrap_err().message.contains("billed by usage"));
+}

@@ -9,6 +9,7 @@ use crate::sandbox::pay::{CARD_DECLINED, HostedCheckout, OrderSummary, PayError}
 
 /// Sessions expire a day after creation.
 const SESSION_LIFETIME_MS: Ms = 24 * 3_600_000;
+const METADATA_MAX_CHARS: usize = 500;
 
 fn valid_url(u: &str) -> bool {
     url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
@@ -33,6 +34,24 @@ fn url_issues(input: &wire::CheckoutSessionInput, needs_customer: bool) -> Vec<I
     issues
 }
 
+/// `Metadata` values are strings of at most 500 characters, numbers or booleans.
+fn metadata_issues(input: &wire::CheckoutSessionInput) -> Vec<Issue> {
+    let path = |key: &str| vec!["checkoutSession".to_string(), "outputMetadata".to_string(), key.to_string()];
+    let mut issues = Vec::new();
+    for (key, value) in input.output_metadata.iter().flatten() {
+        match value {
+            serde_json::Value::String(s) if s.chars().count() > METADATA_MAX_CHARS => issues.push(Issue {
+                code: "too_big",
+                path: path(key),
+                message: format!("Too big: expected string to have <={METADATA_MAX_CHARS} characters"),
+            }),
+            serde_json::Value::String(_) | serde_json::Value::Number(_) | serde_json::Value::Bool(_) => {}
+            _ => issues.push(Issue { code: "invalid_union", path: path(key), message: "Invalid input".into() }),
+        }
+    }
+    issues
+}
+
 impl State {
     pub fn create_checkout(&mut self, input: wire::CheckoutSessionInput) -> Result<String, ApiError> {
         let anonymous = input.kind == wire::CHECKOUT_PRODUCT && input.anonymous == Some(true);
@@ -40,7 +59,8 @@ impl State {
         if !kinds.contains(&input.kind.as_str()) {
             return Err(ApiError::issue(&["checkoutSession", "type"], "invalid_union", "Invalid input"));
         }
-        let issues = url_issues(&input, !anonymous);
+        let mut issues = url_issues(&input, !anonymous);
+        issues.extend(metadata_issues(&input));
         if !issues.is_empty() {
             return Err(ApiError::Issues(issues));
         }
@@ -167,8 +187,10 @@ impl State {
         };
         let card = self.add_card(customer, last4, now);
         match checkout.kind {
-            CheckoutKind::Product { price, quantity, .. } => self.sell(customer, price, quantity, &card, now),
-            CheckoutKind::Activate { target } => self.activate(&target, &card, checkout.preserve_anchor, now),
+            CheckoutKind::Product { price, quantity, .. } => {
+                self.sell(customer, price, quantity, &card, &checkout, now)
+            }
+            CheckoutKind::Activate { ref target } => self.activate(target, &card, &checkout, now),
             CheckoutKind::AddPaymentMethod { target, update_all } => {
                 for &s in self.subscriptions_of.get(&customer).cloned().unwrap_or_default().iter() {
                     let sub = &mut self.subscriptions[s];
@@ -203,9 +225,14 @@ impl State {
         })
     }
 
-    fn sell(&mut self, customer: usize, price: usize, quantity: i64, card: &str, now: Ms) {
+    fn sell(&mut self, customer: usize, price: usize, quantity: i64, card: &str, checkout: &Checkout, now: Ms) {
         let mut sub = self.new_subscription(customer, price, quantity, now);
         sub.default_payment_method = Some(card.to_string());
+        (sub.name, sub.metadata) = (checkout.output_name.clone(), checkout.output_metadata.clone());
+        if let Some((anchor, end)) = self.preserved_anchor(customer, price, now).filter(|_| checkout.preserve_anchor) {
+            sub.anchor = anchor;
+            sub.period = Some((now, end));
+        }
         let trial = match self.prices[price].kind {
             PriceKind::Subscription { trial_days: Some(days), .. } if days > 0 => {
                 Some(now + i64::from(days) * 86_400_000)
@@ -239,15 +266,34 @@ impl State {
         }
     }
 
-    fn activate(&mut self, target: &str, card: &str, preserve_anchor: bool, now: Ms) {
+    /// The billing cycle anchor of the customer's current renewing subscription (a paid one
+    /// first) and where a new subscription to `price` anchored on it ends its first period.
+    fn preserved_anchor(&self, customer: usize, price: usize, now: Ms) -> Option<(Ms, Ms)> {
+        // One-time prices have no billing cycle to anchor.
+        self.prices[price].interval()?;
+        let subs = self.subscriptions_of.get(&customer)?;
+        let renewing = subs.iter().map(|&s| &self.subscriptions[s]).filter(|s| s.is_current() && s.renews);
+        let anchor = renewing.min_by_key(|s| (s.is_free_plan, s.created))?.anchor;
+        let (_, end) = current_period(from_ms(anchor), self.prices[price].period(), from_ms(now));
+        Some((anchor, ms(end)))
+    }
+
+    fn activate(&mut self, target: &str, card: &str, checkout: &Checkout, now: Ms) {
         let Some(index) = self.subscription(target) else { return };
         let period = self.prices[self.subscriptions[index].price].period();
         let sub = &mut self.subscriptions[index];
         sub.status = "active".into();
         sub.default_payment_method = Some(card.to_string());
-        if !preserve_anchor && sub.renews {
+        if checkout.output_name.is_some() {
+            sub.name = checkout.output_name.clone();
+        }
+        if checkout.output_metadata.is_some() {
+            sub.metadata = checkout.output_metadata.clone();
+        }
+        if !checkout.preserve_anchor && sub.renews {
             let (start, end) = current_period(from_ms(now), period, from_ms(now));
             sub.period = Some((ms(start), ms(end)));
+            sub.anchor = ms(start);
         }
         sub.updated = now;
         let total = sub.live_total(now);

@@ -142,10 +142,37 @@ fn decode<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
                 path.push(field.to_string());
                 "Invalid input: expected object, received undefined".to_string()
             }
-            None => format!("Invalid input: {inner}"),
+            None => zod_type_message(&inner).unwrap_or_else(|| format!("Invalid input: {inner}")),
         };
         ApiError::Issues(vec![Issue { code: "invalid_type", path, message }])
     })
+}
+
+/// serde's `invalid type: string "yes", expected a boolean` in zod's words:
+/// `Invalid input: expected boolean, received string`.
+fn zod_type_message(serde_message: &str) -> Option<String> {
+    let rest = serde_message.strip_prefix("invalid type: ")?;
+    let (received, expected) = rest.rsplit_once(", expected ")?;
+    let received = match received.split([' ', '`']).next()? {
+        "string" => "string",
+        "boolean" => "boolean",
+        "integer" | "floating" => "number",
+        "map" => "object",
+        "sequence" => "array",
+        "null" | "unit" => "null",
+        _ => return None,
+    };
+    let expected = match expected {
+        e if e.contains("bool") => "boolean",
+        e if e.contains("string") => "string",
+        // zod's `z.number().int()`: a fraction is "not an int", anything else "not a number".
+        e if (e.starts_with('i') || e.starts_with('u')) && received == "number" => "int",
+        e if e.starts_with('i') || e.starts_with('u') => "number",
+        e if e.contains("map") || e.contains("struct") => "object",
+        e if e.contains("sequence") => "array",
+        _ => return None,
+    };
+    Some(format!("Invalid input: expected {expected}, received {received}"))
 }
 
 fn ok<T: serde::Serialize>(body: T) -> Reply {

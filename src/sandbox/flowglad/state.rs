@@ -206,6 +206,11 @@ pub struct Subscription {
     pub replaced_by: Option<String>,
     pub is_free_plan: bool,
     pub default_payment_method: Option<String>,
+    /// The billing cycle anchor: the start, unless a checkout preserved another subscription's.
+    pub anchor: Ms,
+    /// A checkout's `outputName` and `outputMetadata`.
+    pub name: Option<String>,
+    pub metadata: Option<BTreeMap<String, serde_json::Value>>,
     pub scheduled_adjustment_at: Option<Ms>,
     pub created: Ms,
     pub updated: Ms,
@@ -330,6 +335,11 @@ impl State {
         self.prices.iter().position(|p| p.slug == slug)
     }
 
+    /// Checkout sessions ever created (sessions are never removed, expired ones included).
+    pub fn checkout_count(&self) -> usize {
+        self.checkouts.len()
+    }
+
     pub fn default_product(&self) -> Option<usize> {
         self.products.iter().position(|p| p.default)
     }
@@ -383,6 +393,9 @@ impl State {
             replaced_by: None,
             is_free_plan: unit_price == 0,
             default_payment_method: None,
+            anchor: now,
+            name: None,
+            metadata: None,
             scheduled_adjustment_at: None,
             created: now,
             updated: now,

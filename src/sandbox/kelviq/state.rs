@@ -411,6 +411,11 @@ impl State {
         self.features.iter().find(|f| f.identifier == identifier)
     }
 
+    /// Checkout sessions ever created (tests count them to prove one per submit).
+    pub fn checkout_count(&self) -> usize {
+        self.checkouts.len()
+    }
+
     pub fn subscription(&self, uuid: &str) -> Option<&Subscription> {
         self.subscriptions.iter().find(|s| s.uuid == uuid)
     }

@@ -149,7 +149,14 @@ pub struct Field {
 }
 
 pub fn text_input(value: &str) -> Input {
-    Input::Text(Box::new(TextArea::new(vec![value.to_string()])))
+    Input::Text(Box::new(text_area(value)))
+}
+
+/// A one-line text area holding `value`, with the cursor after it (where typing continues).
+pub fn text_area(value: &str) -> TextArea<'static> {
+    let mut area = TextArea::new(vec![value.to_string()]);
+    area.move_cursor(ratatui_textarea::CursorMove::End);
+    area
 }
 
 fn field(id: FieldId, label: &'static str, input: Input, required: bool) -> Field {

@@ -163,7 +163,7 @@ impl CheckoutBuilder {
     pub fn set_value(&mut self, id: FieldId, value: &str) {
         let Some(f) = self.field_mut(id) else { return };
         match &mut f.input {
-            Input::Text(area) => **area = ratatui_textarea::TextArea::new(vec![value.to_string()]),
+            Input::Text(area) => **area = fields::text_area(value),
             Input::Pick { options, selected, highlight, .. } => {
                 if let Some(i) = options.iter().position(|c| c.value == value) {
                     *selected = Some(i);

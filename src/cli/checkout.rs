@@ -49,6 +49,8 @@ pub fn request(args: &CheckoutArgs) -> Result<CheckoutRequest, Failure> {
         start_date: args.start_date,
         end_date: args.end_date,
         business_entity_id: args.business_entity.clone(),
+        expires_at: args.expires_at,
+        disabled_products: args.disabled_products.clone(),
         billing_mode: args.billing_mode.clone(),
         target_amount: args.target_amount.clone(),
         metadata: args.metadata.iter().cloned().collect(),

@@ -175,6 +175,12 @@ pub struct CheckoutArgs {
     /// Zenskar: business entity for a guest checkout.
     #[arg(long)]
     pub business_entity: Option<String>,
+    /// Zenskar: when the session stops taking payment (RFC 3339, e.g. 2026-12-01T00:00:00Z).
+    #[arg(long)]
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Zenskar: a product to switch off in this checkout (repeatable).
+    #[arg(long = "disable-product")]
+    pub disabled_products: Vec<String>,
     /// KuvarPay: FIXED or METERED.
     #[arg(long)]
     pub billing_mode: Option<String>,

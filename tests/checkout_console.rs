@@ -107,6 +107,18 @@ impl Console {
         let result = b.result.as_ref().unwrap_or_else(|| panic!("no result: {:?}\n{}", b.submit_error, self.screen()));
         let url = result.session.url.clone().expect("a checkout URL");
         assert!(self.screen().contains("Checkout created"));
+        // The hyperlink is written over exactly the cells where the URL is drawn.
+        let (link, cells) =
+            till::tui::view::hyperlink_cells(&self.app.state, ratatui::layout::Rect::new(0, 0, 140, 40)).unwrap();
+        assert_eq!(link, url);
+        let buffer = self.app.terminal.backend().buffer().clone();
+        let drawn: String = cells
+            .iter()
+            .map(|(x, y, text)| {
+                (0..text.chars().count() as u16).map(|i| buffer[(x + i, *y)].symbol().to_string()).collect::<String>()
+            })
+            .collect();
+        assert_eq!(drawn, url);
         self.key(KeyCode::Char('y'), KeyModifiers::NONE).await;
         assert_eq!(self.recorder.log.lock().unwrap().last(), Some(&format!("copy:{url}")));
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();

@@ -270,8 +270,9 @@ fn result(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect) {
         CheckoutStatus::Expired | CheckoutStatus::Canceled => theme.error(),
         _ => theme.header(),
     };
-    let mut lines = vec![
-        Line::from(vec![Span::styled("Session ", theme.dim()), Span::raw(r.session.id.clone())]),
+    let mut lines: Vec<Line> =
+        url_lines(&format!("Session {}", r.session.id), inner.width).into_iter().map(Line::from).collect();
+    lines.extend([
         Line::from(vec![
             Span::styled("Status  ", theme.dim()),
             Span::styled(
@@ -279,9 +280,12 @@ fn result(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect) {
                 status_style,
             ),
         ]),
-        Line::from(vec![Span::styled("Expires ", theme.dim()), Span::raw(expiry_text(r.session.expires_at))]),
+        Line::from(vec![
+            Span::styled("Expires ", theme.dim()),
+            Span::raw(ellipsize(&expiry_text(r.session.expires_at), inner.width.saturating_sub(8) as usize)),
+        ]),
         Line::from(Span::styled("URL", theme.dim())),
-    ];
+    ]);
     lines.extend(url_lines(&url, inner.width).into_iter().map(|chunk| Line::from(Span::styled(chunk, theme.header()))));
     if let Some(e) = &r.poll_error {
         lines.push(Line::from(Span::styled(format!("status check failed: {e}"), theme.error())));

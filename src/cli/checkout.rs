@@ -57,7 +57,6 @@ pub fn request(args: &CheckoutArgs) -> Result<CheckoutRequest, Failure> {
         purpose: purpose(args)?,
         preserve_billing_cycle_anchor: args.preserve_billing_cycle_anchor,
         output_name: args.output_name.clone(),
-        ..Default::default()
     })
 }
 

@@ -115,6 +115,10 @@ pub trait BillingProvider: Send + Sync {
     /// a local estimate labelled as such.
     async fn preview_change(&self, id: &str, change: &PlanChange) -> Result<Estimate>;
     async fn cancel_subscription(&self, id: &str, cancellation: &Cancellation) -> Result<Subscription>;
+    /// When a plan change may take effect, in the order a picker offers them.
+    fn change_timings(&self) -> Vec<ChangeTiming> {
+        vec![ChangeTiming::Immediately]
+    }
     async fn uncancel_subscription(&self, id: &str) -> Result<Subscription> {
         let _ = id;
         Err(ProviderError::unsupported(self.kind(), "undoing a scheduled cancellation"))

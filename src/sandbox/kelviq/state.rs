@@ -411,6 +411,14 @@ impl State {
         self.features.iter().find(|f| f.identifier == identifier)
     }
 
+    /// What plan changes charged, in order: (the subscription the change produced, amount).
+    pub fn change_charges(&self) -> Vec<(String, crate::billing::Money)> {
+        self.charges
+            .iter()
+            .map(|(sub, order)| (sub.clone(), crate::billing::Money::new(order.amount_total, order.currency)))
+            .collect()
+    }
+
     /// Checkout sessions ever created (tests count them to prove one per submit).
     pub fn checkout_count(&self) -> usize {
         self.checkouts.len()

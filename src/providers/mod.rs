@@ -21,8 +21,8 @@ pub use http::{Http, HttpConfig, RequestPreview, Secret};
 
 use crate::billing::estimate::{CurrentTerm, PricedItem, estimate_change};
 use crate::billing::{
-    Cancellation, CheckoutRequest, CheckoutSession, Customer, CustomerUpdate, Entitlement, Estimate, NewCustomer, Plan,
-    PlanChange, ProviderKind, Subscription,
+    Cancellation, ChangeTiming, CheckoutRequest, CheckoutSession, Customer, CustomerUpdate, Entitlement, Estimate,
+    NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
 };
 
 pub type Result<T> = std::result::Result<T, ProviderError>;

@@ -1,6 +1,7 @@
 //! till: a keyboard-driven terminal console for subscription billing across Kelviq,
 //! Flowglad, KuvarPay and Zenskar. See DESIGN.md in the shared folder for the layout.
 
+pub mod audit;
 pub mod billing;
 pub mod cli;
 pub mod config;

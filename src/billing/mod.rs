@@ -3,6 +3,7 @@
 //! vocabulary and it can be tested without a network.
 
 pub mod currency;
+pub mod diff;
 pub mod estimate;
 pub mod model;
 pub mod money;

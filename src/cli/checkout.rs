@@ -60,7 +60,8 @@ pub fn request(args: &CheckoutArgs) -> Result<CheckoutRequest, Failure> {
     })
 }
 
-pub async fn create(p: &dyn BillingProvider, args: CheckoutArgs, json: bool) -> Result<(), Failure> {
+pub async fn create(conn: &super::run::Connection, args: CheckoutArgs, json: bool) -> Result<(), Failure> {
+    let p: &dyn BillingProvider = conn.provider.as_ref();
     let request = request(&args)?;
     if args.dry_run {
         let preview = p.checkout_preview(&request).await?;
@@ -68,7 +69,14 @@ pub async fn create(p: &dyn BillingProvider, args: CheckoutArgs, json: bool) -> 
             format!("{}\n\n{}\n", preview.pretty_body().unwrap_or_default(), preview.curl())
         });
     }
-    let mut session = p.create_checkout(&request).await?;
+    let act = crate::audit::Action {
+        provider: p.kind(),
+        action: "checkout.create",
+        customer: request.customer_id.clone(),
+        target: None,
+        before: Some(serde_json::json!({"request": request})),
+    };
+    let mut session = super::writes::recorder(conn).record(act, p.create_checkout(&request)).await?;
     if session.estimate.is_none() {
         session.estimate = p.estimate_checkout(&request).await.ok();
     }

@@ -85,7 +85,7 @@ pub async fn run(global: &Global, args: ConsoleArgs) -> Result<(), Failure> {
     }
     let mode = if external.iter().all(Option::is_none) { Mode::Sandbox } else { Mode::Test };
     let profile = if mode == Mode::Sandbox { "embedded sandbox" } else { "environment" };
-    let result = crate::tui::run(providers, http.log().clone(), mode, profile).await;
+    let result = crate::tui::run(providers, http.log().clone(), mode, profile, global.read_only).await;
     if let Some(sb) = sandbox {
         sb.shutdown().await;
     }

@@ -5,6 +5,7 @@ mod checkout;
 mod console;
 mod run;
 mod table;
+mod writes;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -48,6 +49,9 @@ pub struct Global {
     /// Per-request timeout, e.g. 30s.
     #[arg(long, global = true, value_parser = parse_duration)]
     pub timeout: Option<Duration>,
+    /// Refuse every write (checkout, change, cancel, customer create/update).
+    #[arg(long, global = true, env = "TILL_READ_ONLY")]
+    pub read_only: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,6 +77,11 @@ pub enum Command {
     /// Checkout sessions: create one and get its URL, or look one up.
     #[command(subcommand)]
     Checkout(CheckoutCmd),
+    /// The audit journal of checkouts, plan changes and cancellations.
+    Audit {
+        #[arg(long)]
+        customer: Option<String>,
+    },
     /// Run the sandbox on its own, for pointing other tools at it.
     #[command(subcommand)]
     Sandbox(SandboxCmd),
@@ -126,6 +135,49 @@ pub enum SubscriptionsCmd {
     Get {
         id: String,
     },
+    /// Change plan: prints the preview; applies it only with --yes.
+    Change {
+        id: String,
+        #[arg(long)]
+        plan: String,
+        /// Charge period (default: the subscription's own).
+        #[arg(long, value_parser = parse_period)]
+        period: Option<ChargePeriod>,
+        /// immediately, at-period-end or auto (what the provider allows).
+        #[arg(long, default_value = "immediately", value_parser = parse_change_timing)]
+        timing: crate::billing::ChangeTiming,
+        /// Only print the preview (the default without --yes).
+        #[arg(long)]
+        preview: bool,
+        #[arg(long, conflicts_with = "preview")]
+        yes: bool,
+    },
+    /// Cancel: prints what happens; applies it only with --yes.
+    Cancel {
+        id: String,
+        /// immediately, at-period-end or on-date (with --date).
+        #[arg(long, default_value = "immediately")]
+        timing: String,
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Remove a scheduled cancellation; applies it only with --yes.
+    Uncancel {
+        id: String,
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+fn parse_change_timing(s: &str) -> Result<crate::billing::ChangeTiming, String> {
+    match s {
+        "immediately" | "now" => Ok(crate::billing::ChangeTiming::Immediately),
+        "at-period-end" | "period-end" => Ok(crate::billing::ChangeTiming::AtPeriodEnd),
+        "auto" => Ok(crate::billing::ChangeTiming::Auto),
+        other => Err(format!("{other:?} is not one of immediately, at-period-end, auto")),
+    }
 }
 
 #[derive(Debug, Subcommand)]

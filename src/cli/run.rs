@@ -54,6 +54,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         None => super::console::run(&cli.global, super::ConsoleArgs::default()).await,
         Some(Command::Console(args)) => super::console::run(&cli.global, args).await,
         Some(Command::Info) => super::console::info(),
+        Some(Command::Audit { customer }) => super::writes::audit(customer.as_deref(), cli.global.json),
         Some(Command::Sandbox(SandboxCmd::Serve(args))) => serve(args).await,
         Some(command) => headless(&cli.global, command).await,
     };
@@ -68,8 +69,10 @@ pub async fn run(cli: Cli) -> ExitCode {
 
 /// The provider to talk to, plus the embedded sandbox when one had to be started
 /// (kept alive for the duration of the command).
-struct Connection {
-    provider: Arc<dyn BillingProvider>,
+pub(crate) struct Connection {
+    pub provider: Arc<dyn BillingProvider>,
+    pub log: crate::providers::log::RequestLog,
+    pub sandbox: bool,
     _sandbox: Option<SandboxHandle>,
 }
 
@@ -80,19 +83,29 @@ async fn connect(global: &super::Global) -> Result<Connection, Failure> {
     let overrides = Overrides { base_url: global.base_url.clone(), edge_url: global.edge_url.clone() };
     let lookup = |k: &str| std::env::var(k).ok();
     match config::external_endpoint(kind, &overrides, &lookup).map_err(|e| failure(ExitCode::Usage, e.to_string()))? {
-        Some(endpoint) => Ok(Connection { provider: providers::connect(kind, endpoint, http)?, _sandbox: None }),
+        Some(endpoint) => {
+            let log = http.log().clone();
+            Ok(Connection { provider: providers::connect(kind, endpoint, http)?, log, sandbox: false, _sandbox: None })
+        }
         None => {
             let handle = sandbox::start(SandboxOptions::default())
                 .await
                 .map_err(|e| failure(ExitCode::Failure, e.to_string()))?;
             eprintln!("till: no profile configured; using the embedded sandbox at {}", handle.base_url());
+            let log = http.log().clone();
             let provider = providers::connect(kind, handle.endpoint(kind), http)?;
-            Ok(Connection { provider, _sandbox: Some(handle) })
+            Ok(Connection { provider, log, sandbox: true, _sandbox: Some(handle) })
         }
     }
 }
 
 async fn headless(global: &super::Global, command: Command) -> Result<(), Failure> {
+    if global.read_only && super::writes::is_write(&command) {
+        return Err(failure(
+            ExitCode::Usage,
+            "read-only: started with --read-only (or TILL_READ_ONLY), so writes are refused",
+        ));
+    }
     let conn = connect(global).await?;
     let p = conn.provider.as_ref();
     let json = global.json;
@@ -129,7 +142,7 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
             let e = p.entitlements(&customer).await?;
             emit(json, &e, || entitlement_table(&e))
         }
-        Command::Checkout(CheckoutCmd::Create(args)) => super::checkout::create(p, *args, json).await,
+        Command::Checkout(CheckoutCmd::Create(args)) => super::checkout::create(&conn, *args, json).await,
         Command::Checkout(CheckoutCmd::Get { id }) => {
             let s = p.get_checkout(&id).await?;
             emit(json, &s, || {
@@ -142,7 +155,12 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
                 )
             })
         }
-        Command::Sandbox(_) | Command::Console(_) | Command::Info => Ok(()),
+        Command::Subscriptions(
+            cmd @ (SubscriptionsCmd::Change { .. }
+            | SubscriptionsCmd::Cancel { .. }
+            | SubscriptionsCmd::Uncancel { .. }),
+        ) => super::writes::run(&conn, cmd, json).await,
+        Command::Sandbox(_) | Command::Console(_) | Command::Info | Command::Audit { .. } => Ok(()),
     }
 }
 

@@ -26,4 +26,8 @@ pub enum Action {
     Open,
     CopyCurl,
     NewCheckout,
+    ChangePlan,
+    Cancel,
+    Uncancel,
+    Audit,
 }

@@ -75,7 +75,18 @@ impl<B: Backend> App<B> {
         let terminal = Terminal::new(backend).map_err(|e| io::Error::other(e.to_string()))?;
         let size = terminal.size().map_err(|e| io::Error::other(e.to_string()))?;
         let (tx, rx) = unbounded_channel();
-        let tasks = Tasks::new(providers.clone(), tx);
+        let mode_name = match mode {
+            Mode::Sandbox => "sandbox",
+            Mode::Test => "test",
+            Mode::Live => "live",
+        };
+        let recorder = crate::audit::Recorder {
+            journal: crate::audit::default_path().map(crate::audit::Journal::at),
+            profile: profile.to_string(),
+            mode: mode_name.into(),
+            log: log.clone(),
+        };
+        let tasks = Tasks::new(providers.clone(), tx, recorder);
         let state = AppState::new(providers, mode, profile, (size.width, size.height));
         Ok(App {
             terminal,
@@ -88,6 +99,11 @@ impl<B: Backend> App<B> {
             dirty: true,
             metrics: Metrics::from_env(),
         })
+    }
+
+    pub fn read_only(mut self, read_only: bool) -> Self {
+        self.state.read_only = read_only;
+        self
     }
 
     pub fn with_theme(mut self, theme: Theme) -> Self {
@@ -125,6 +141,15 @@ impl<B: Backend> App<B> {
                     self.apply(more);
                 }
                 Effect::ApplyPreset { provider, name } => self.apply_preset(provider, &name),
+                Effect::ShowAudit { customer } => {
+                    let result = crate::audit::default_path()
+                        .ok_or_else(|| "no data directory (set TILL_DATA_DIR)".to_string())
+                        .and_then(|p| crate::audit::Journal::at(p).actions(Some(&customer)));
+                    let more = self
+                        .state
+                        .handle_msg(Msg::Change(super::state::change_flow::ChangeMsg::Audit { customer, result }));
+                    self.apply(more);
+                }
                 other => self.tasks.run(other),
             }
         }

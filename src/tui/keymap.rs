@@ -115,6 +115,31 @@ pub const BINDINGS: &[Binding] = &[
     b!(List, "o", Action::Open, "", "Open the selected URL in the browser", [(KeyCode::Char('o'), NONE)]),
     b!(
         List,
+        "u",
+        Action::ChangePlan,
+        "change plan",
+        "Change the selected subscription's plan (preview, then confirm)",
+        [(KeyCode::Char('u'), NONE)]
+    ),
+    b!(
+        List,
+        "x",
+        Action::Cancel,
+        "cancel",
+        "Cancel the selected subscription (preview, then confirm)",
+        [(KeyCode::Char('x'), NONE)]
+    ),
+    b!(
+        List,
+        "U",
+        Action::Uncancel,
+        "",
+        "Undo the selected subscription's scheduled cancellation",
+        [(KeyCode::Char('U'), SHIFT), (KeyCode::Char('U'), NONE)]
+    ),
+    b!(List, "a", Action::Audit, "", "The selected customer's audit journal", [(KeyCode::Char('a'), NONE)]),
+    b!(
+        List,
         "n",
         Action::NewCheckout,
         "checkout",

@@ -10,6 +10,7 @@ pub mod state;
 pub mod tasks;
 pub mod terminal;
 pub mod view;
+mod writes;
 
 use std::sync::Arc;
 
@@ -59,12 +60,14 @@ pub async fn run(
     log: RequestLog,
     mode: Mode,
     profile: &str,
+    read_only: bool,
 ) -> Result<(), String> {
     let backend = terminal::init().map_err(|e| format!("cannot take over the terminal: {e}"))?;
     // From here on, every exit path must restore the terminal.
     let result = async {
-        let mut app =
-            App::new(backend, providers, log, mode, profile, Box::new(RealOutside)).map_err(|e| e.to_string())?;
+        let mut app = App::new(backend, providers, log, mode, profile, Box::new(RealOutside))
+            .map_err(|e| e.to_string())?
+            .read_only(read_only);
         app.run(EventStream::new(), sigterm()).await.map_err(|e| e.to_string())
     }
     .await;

@@ -36,7 +36,8 @@ impl Drop for InFlight {
 
 pub struct Tasks {
     providers: Vec<Arc<dyn BillingProvider>>,
-    tx: UnboundedSender<Msg>,
+    pub(super) tx: UnboundedSender<Msg>,
+    pub(super) recorder: crate::audit::Recorder,
     in_flight: Arc<AtomicUsize>,
     details_generation: Arc<AtomicU64>,
     searches: HashMap<u8, AbortHandle>,
@@ -49,10 +50,15 @@ pub struct Tasks {
 }
 
 impl Tasks {
-    pub fn new(providers: Vec<Arc<dyn BillingProvider>>, tx: UnboundedSender<Msg>) -> Tasks {
+    pub fn new(
+        providers: Vec<Arc<dyn BillingProvider>>,
+        tx: UnboundedSender<Msg>,
+        recorder: crate::audit::Recorder,
+    ) -> Tasks {
         Tasks {
             providers,
             tx,
+            recorder,
             in_flight: Arc::new(AtomicUsize::new(0)),
             details_generation: Arc::new(AtomicU64::new(0)),
             searches: HashMap::new(),
@@ -70,7 +76,7 @@ impl Tasks {
         self.in_flight.load(Ordering::SeqCst)
     }
 
-    fn spawn<F>(&self, fut: F) -> AbortHandle
+    pub(super) fn spawn<F>(&self, fut: F) -> AbortHandle
     where
         F: std::future::Future<Output = ()> + Send + 'static,
     {
@@ -83,7 +89,7 @@ impl Tasks {
         .abort_handle()
     }
 
-    fn provider(&self, slot: u8) -> Option<Arc<dyn BillingProvider>> {
+    pub(super) fn provider(&self, slot: u8) -> Option<Arc<dyn BillingProvider>> {
         self.providers.get(slot as usize).cloned()
     }
 
@@ -108,7 +114,20 @@ impl Tasks {
                     h.abort();
                 }
             }
+            Effect::PreviewChange { slot, subscription_id, change, generation } => {
+                self.preview_change(slot, subscription_id, *change, generation)
+            }
+            Effect::ApplyChange { slot, customer_id, subscription, change } => {
+                self.apply_change(slot, customer_id, *subscription, *change)
+            }
+            Effect::ApplyCancel { slot, customer_id, subscription, cancellation } => {
+                self.apply_cancel(slot, customer_id, *subscription, cancellation)
+            }
+            Effect::ApplyUncancel { slot, customer_id, subscription } => {
+                self.apply_uncancel(slot, customer_id, *subscription)
+            }
             Effect::Copy(_)
+            | Effect::ShowAudit { .. }
             | Effect::Open(_)
             | Effect::SnapshotRequests
             | Effect::Quit
@@ -258,15 +277,6 @@ impl Tasks {
             let result = p.estimate_checkout(&request).await;
             let _ = tx.send(Msg::Checkout(CheckoutMsg::Estimated { generation, result }));
         }));
-    }
-
-    /// Never aborted or retried here: exactly one create per confirmed submit.
-    fn submit_checkout(&self, slot: u8, request: crate::billing::CheckoutRequest) {
-        let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
-        self.spawn(async move {
-            let result = p.create_checkout(&request).await;
-            let _ = tx.send(Msg::Checkout(CheckoutMsg::Submitted { result }));
-        });
     }
 
     /// Asks for the session's status every two seconds until stopped (the view closed, or the

@@ -89,7 +89,12 @@ impl KelviqClient {
                 self.get_all::<wire::PlanFeatureEntitlement>(&features_path, &[]),
             )?;
             let prices = map::prices(&prices)?;
-            let features = features.iter().map(map::plan_feature).collect();
+            // A BOOLEAN set to false is listed on the plan but not granted by it.
+            let features = features
+                .iter()
+                .filter(|f| f.details.value != serde_json::Value::Bool(false))
+                .map(map::plan_feature)
+                .collect();
             Ok::<_, ProviderError>(map::plan(p, prices, features))
         });
         try_join_all(loads).await

@@ -51,6 +51,7 @@ pub enum Msg {
     },
     Requests(Vec<Exchange>),
     Checkout(super::checkout_flow::CheckoutMsg),
+    Change(super::change_flow::ChangeMsg),
 }
 
 impl AppState {
@@ -61,6 +62,7 @@ impl AppState {
             Msg::Found { slot, id, result } => self.found(slot, &id, result),
             Msg::Subscriptions { slot, customer_id, result } => {
                 self.details_entry(slot, &customer_id).subscriptions.settle(result);
+                self.follow(slot, &customer_id);
                 Vec::new()
             }
             Msg::Entitlements { slot, customer_id, result } => {
@@ -98,6 +100,7 @@ impl AppState {
                 Vec::new()
             }
             Msg::Checkout(m) => self.handle_checkout_msg(m),
+            Msg::Change(m) => self.handle_change_msg(m),
             Msg::Requests(entries) => {
                 if let Overlay::Requests(r) = &mut self.overlay {
                     r.replace(entries);

@@ -1,6 +1,8 @@
 //! The console's whole state, as plain data. `update` (keys → actions → effects) and
 //! `messages` (task results) are pure functions over it; the view only reads it.
 
+pub mod change;
+pub mod change_flow;
 pub mod checkout;
 pub mod checkout_flow;
 pub mod customers;
@@ -131,29 +133,96 @@ pub enum Overlay {
     Help,
     Palette(PaletteState),
     Requests(RequestsState),
+    /// The audit journal of one customer (`a`).
+    Audit {
+        customer: String,
+        entries: Vec<crate::audit::Entry>,
+        offset: usize,
+    },
 }
 
 /// Work for the app loop to start; the state never performs I/O itself.
 #[derive(Debug, PartialEq)]
 pub enum Effect {
-    LoadCustomers { slot: u8, cursor: Option<String> },
-    Search { slot: u8, query: String },
-    FindCustomer { slot: u8, id: String },
-    LoadDetails { slot: u8, customer_id: String },
-    Prefetch { items: Vec<(u8, String)> },
-    LoadPlans { slot: u8 },
+    LoadCustomers {
+        slot: u8,
+        cursor: Option<String>,
+    },
+    Search {
+        slot: u8,
+        query: String,
+    },
+    FindCustomer {
+        slot: u8,
+        id: String,
+    },
+    LoadDetails {
+        slot: u8,
+        customer_id: String,
+    },
+    Prefetch {
+        items: Vec<(u8, String)>,
+    },
+    LoadPlans {
+        slot: u8,
+    },
     Filter(FilterJob),
     Copy(String),
     Open(String),
     SnapshotRequests,
-    CheckoutPreview { slot: u8, generation: u64, request: Box<crate::billing::CheckoutRequest> },
-    CheckoutEstimate { slot: u8, generation: u64, request: Box<crate::billing::CheckoutRequest> },
-    SubmitCheckout { slot: u8, request: Box<crate::billing::CheckoutRequest> },
-    PollCheckout { slot: u8, id: String },
+    CheckoutPreview {
+        slot: u8,
+        generation: u64,
+        request: Box<crate::billing::CheckoutRequest>,
+    },
+    CheckoutEstimate {
+        slot: u8,
+        generation: u64,
+        request: Box<crate::billing::CheckoutRequest>,
+    },
+    SubmitCheckout {
+        slot: u8,
+        request: Box<crate::billing::CheckoutRequest>,
+    },
+    PollCheckout {
+        slot: u8,
+        id: String,
+    },
     StopPolling,
     SavePreset(Box<checkout::presets::Preset>),
-    ListPresets { provider: ProviderKind },
-    ApplyPreset { provider: ProviderKind, name: String },
+    ListPresets {
+        provider: ProviderKind,
+    },
+    ApplyPreset {
+        provider: ProviderKind,
+        name: String,
+    },
+    PreviewChange {
+        slot: u8,
+        subscription_id: String,
+        change: Box<crate::billing::PlanChange>,
+        generation: u64,
+    },
+    ApplyChange {
+        slot: u8,
+        customer_id: String,
+        subscription: Box<Subscription>,
+        change: Box<crate::billing::PlanChange>,
+    },
+    ApplyCancel {
+        slot: u8,
+        customer_id: String,
+        subscription: Box<Subscription>,
+        cancellation: crate::billing::Cancellation,
+    },
+    ApplyUncancel {
+        slot: u8,
+        customer_id: String,
+        subscription: Box<Subscription>,
+    },
+    ShowAudit {
+        customer: String,
+    },
     Quit,
 }
 
@@ -201,6 +270,12 @@ pub struct AppState {
     pub checkout: Option<Box<checkout::CheckoutBuilder>>,
     /// Forms closed with Esc, per provider slot: nothing typed is lost.
     pub checkout_drafts: HashMap<u8, Box<checkout::CheckoutBuilder>>,
+    pub change: Option<Box<change::ChangeFlow>>,
+    pub cancel: Option<Box<change::CancelFlow>>,
+    /// Started with --read-only: every write is refused with a reason.
+    pub read_only: bool,
+    /// After a write, the subscription to select once the reloaded list arrives.
+    pub follow_subscription: Option<(u8, String, String)>,
     /// Corpus lengths per slot when each tab's filter last ran, to know if narrowing is safe.
     pub(crate) filter_lens: Vec<Vec<usize>>,
 }
@@ -227,6 +302,10 @@ impl AppState {
             quit: false,
             checkout: None,
             checkout_drafts: HashMap::new(),
+            change: None,
+            cancel: None,
+            read_only: false,
+            follow_subscription: None,
             filter_lens: vec![Vec::new(); tabs],
         }
     }

@@ -15,7 +15,7 @@ impl AppState {
     pub fn contexts(&self) -> Vec<Context> {
         match &self.overlay {
             Overlay::Requests(_) => vec![Context::Requests, Context::List, Context::Global],
-            Overlay::Help | Overlay::Palette(_) => vec![Context::Global],
+            Overlay::Help | Overlay::Palette(_) | Overlay::Audit { .. } => vec![Context::Global],
             Overlay::None if self.focus == Pane::Customers => vec![Context::Customers, Context::List, Context::Global],
             Overlay::None => vec![Context::List, Context::Global],
         }
@@ -37,6 +37,12 @@ impl AppState {
         if self.checkout.is_some() {
             return self.checkout_key(key);
         }
+        if self.change.is_some() {
+            return self.change_key(key);
+        }
+        if self.cancel.is_some() {
+            return self.cancel_key(key);
+        }
         // Text inputs own their keys while focused: typing `q` or `/` types it.
         if matches!(self.overlay, Overlay::Palette(_)) {
             return self.palette_key(key);
@@ -55,7 +61,7 @@ impl AppState {
             self.notice = None;
         }
         match &mut self.overlay {
-            Overlay::Help => return self.help_action(action),
+            Overlay::Help | Overlay::Audit { .. } => return self.help_action(action),
             Overlay::Requests(_) => return self.requests_action(action),
             _ => {}
         }
@@ -93,7 +99,17 @@ impl AppState {
                 Vec::new()
             }
             Action::CopyCurl => Vec::new(),
-            Action::NewCheckout => self.open_checkout(),
+            Action::NewCheckout => {
+                if self.read_only {
+                    self.notify_error("Read-only: till was started with --read-only, so checkouts are disabled");
+                    return Vec::new();
+                }
+                self.open_checkout()
+            }
+            Action::ChangePlan => self.open_change(),
+            Action::Cancel => self.open_cancel(false),
+            Action::Uncancel => self.open_cancel(true),
+            Action::Audit => self.show_audit(),
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
                 self.navigate(action)
             }

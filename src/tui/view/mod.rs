@@ -1,5 +1,6 @@
 //! Pure render functions over `AppState`. Nothing here changes state or does I/O.
 
+mod change;
 mod checkout;
 mod customers;
 mod details;
@@ -52,12 +53,19 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
     if let Some(b) = &state.checkout {
         checkout::draw(frame, b, theme, checkout_area(area));
     }
+    if let Some(f) = &state.change {
+        change::change(frame, f, theme, checkout_area(area));
+    }
+    if let Some(f) = &state.cancel {
+        change::cancel(frame, f, theme, checkout_area(area));
+    }
     status::draw(frame, state, theme, areas.status);
     match &state.overlay {
         Overlay::None => {}
         Overlay::Help => overlays::help(frame, state, theme, area),
         Overlay::Palette(p) => overlays::palette(frame, state, p, theme, area),
         Overlay::Requests(r) => requests::draw(frame, r, theme, area),
+        Overlay::Audit { customer, entries, offset } => change::audit(frame, customer, entries, *offset, theme, area),
     }
 }
 

@@ -1,0 +1,164 @@
+//! Headless plan changes, cancellations and the audit journal. Without `--yes` a write only
+//! prints its preview; with it, the write is journaled like the console's.
+
+use chrono::Utc;
+use serde_json::json;
+
+use super::run::{Connection, ExitCode, Failure, emit, failure};
+use super::{CheckoutCmd, Command, CustomersCmd, SubscriptionsCmd};
+use crate::audit::{self, Action, Journal, Recorder};
+use crate::billing::{CancelTiming, Cancellation, PlanChange};
+
+/// Whether a command would change anything at a provider (refused under --read-only).
+pub fn is_write(command: &Command) -> bool {
+    match command {
+        Command::Customers(CustomersCmd::Create { .. } | CustomersCmd::Update { .. }) => true,
+        Command::Checkout(CheckoutCmd::Create(args)) => !args.dry_run,
+        Command::Subscriptions(
+            SubscriptionsCmd::Change { yes, .. }
+            | SubscriptionsCmd::Cancel { yes, .. }
+            | SubscriptionsCmd::Uncancel { yes, .. },
+        ) => *yes,
+        _ => false,
+    }
+}
+
+pub fn recorder(conn: &Connection) -> Recorder {
+    Recorder {
+        journal: audit::default_path().map(Journal::at),
+        profile: if conn.sandbox { "embedded sandbox" } else { "environment" }.into(),
+        mode: if conn.sandbox { "sandbox" } else { "test" }.into(),
+        log: conn.log.clone(),
+    }
+}
+
+pub async fn run(conn: &Connection, cmd: SubscriptionsCmd, json: bool) -> Result<(), Failure> {
+    let p = conn.provider.as_ref();
+    match cmd {
+        SubscriptionsCmd::Change { id, plan, period, timing, yes, .. } => {
+            let before = p.get_subscription(&id).await?;
+            let change = PlanChange {
+                plan_id: plan,
+                period: period.unwrap_or(before.period),
+                price_id: None,
+                timing,
+                features: vec![],
+            };
+            let preview = p.preview_change(&id, &change).await?;
+            if !yes {
+                return emit(json, &json!({"preview": preview, "applied": false}), || {
+                    format!("{}(preview only: add --yes to apply)\n", super::checkout::estimate_text(&preview))
+                });
+            }
+            let act = Action {
+                provider: p.kind(),
+                action: "subscription.change",
+                customer: Some(before.customer_id.clone()),
+                target: Some(id.clone()),
+                before: Some(json!({"subscription": before, "change": change})),
+            };
+            let after = recorder(conn).record(act, p.change_plan(&id, &change)).await?;
+            emit(json, &json!({"preview": preview, "applied": true, "subscription": after}), || {
+                format!(
+                    "{}changed: {} is now {} ({})\n",
+                    super::checkout::estimate_text(&preview),
+                    id,
+                    after.plan_name.as_deref().unwrap_or("?"),
+                    after.id
+                )
+            })
+        }
+        SubscriptionsCmd::Cancel { id, timing, date, yes } => {
+            let timing = match (timing.as_str(), date) {
+                ("immediately" | "now", _) => CancelTiming::Immediately,
+                ("at-period-end" | "period-end", _) => CancelTiming::AtPeriodEnd,
+                ("on-date", Some(d)) if d >= Utc::now().date_naive() => CancelTiming::OnDate(d),
+                ("on-date", Some(d)) => {
+                    return Err(failure(ExitCode::Validation, format!("--date {d} is in the past")));
+                }
+                ("on-date", None) => return Err(failure(ExitCode::Usage, "--timing on-date needs --date YYYY-MM-DD")),
+                (other, _) => {
+                    return Err(failure(
+                        ExitCode::Usage,
+                        format!("--timing {other:?} is not one of immediately, at-period-end, on-date"),
+                    ));
+                }
+            };
+            let before = p.get_subscription(&id).await?;
+            let end = match timing {
+                CancelTiming::Immediately => Some(Utc::now().date_naive()),
+                CancelTiming::AtPeriodEnd => before.current_period_end.map(|d| d.date_naive()),
+                CancelTiming::OnDate(d) => Some(d),
+            };
+            if !yes {
+                let text = format!(
+                    "{id} ({}) would end {}\n(preview only: add --yes to apply)\n",
+                    before.plan_name.as_deref().unwrap_or("?"),
+                    end.map(|d| d.to_string()).unwrap_or_default()
+                );
+                return emit(json, &json!({"subscription": before, "ends_on": end, "applied": false}), || text);
+            }
+            let cancellation = Cancellation { timing, comment: None };
+            let act = Action {
+                provider: p.kind(),
+                action: "subscription.cancel",
+                customer: Some(before.customer_id.clone()),
+                target: Some(id.clone()),
+                before: Some(json!({"subscription": before, "cancellation": cancellation})),
+            };
+            let after = recorder(conn).record(act, p.cancel_subscription(&id, &cancellation)).await?;
+            emit(json, &json!({"applied": true, "subscription": after}), || {
+                format!(
+                    "canceled: {id} is {}{}\n",
+                    after.status.label(),
+                    after.ends_on.map(|d| format!(", ends {d}")).unwrap_or_default()
+                )
+            })
+        }
+        SubscriptionsCmd::Uncancel { id, yes } => {
+            let before = p.get_subscription(&id).await?;
+            if !yes {
+                let text = format!(
+                    "{id} would renew as before instead of ending {}\n(preview only: add --yes to apply)\n",
+                    before.ends_on.map(|d| d.to_string()).unwrap_or_else(|| "(no end is scheduled)".into())
+                );
+                return emit(json, &json!({"subscription": before, "applied": false}), || text);
+            }
+            let act = Action {
+                provider: p.kind(),
+                action: "subscription.uncancel",
+                customer: Some(before.customer_id.clone()),
+                target: Some(id.clone()),
+                before: Some(json!({"subscription": before})),
+            };
+            let after = recorder(conn).record(act, p.uncancel_subscription(&id)).await?;
+            emit(json, &json!({"applied": true, "subscription": after}), || {
+                format!("uncanceled: {id} renews ({})\n", after.status.label())
+            })
+        }
+        SubscriptionsCmd::List { .. } | SubscriptionsCmd::Get { .. } => Ok(()),
+    }
+}
+
+pub fn audit(customer: Option<&str>, json: bool) -> Result<(), Failure> {
+    let path = audit::default_path()
+        .ok_or_else(|| failure(ExitCode::Failure, "no data directory for the journal (set TILL_DATA_DIR)"))?;
+    let entries = Journal::at(path).actions(customer).map_err(|e| failure(ExitCode::Failure, e))?;
+    emit(json, &entries, || {
+        let rows: Vec<Vec<String>> = entries
+            .iter()
+            .map(|e| {
+                vec![
+                    e.time.format("%Y-%m-%d %H:%M:%S").to_string(),
+                    e.provider.to_string(),
+                    e.action.clone(),
+                    e.customer.clone().unwrap_or_default(),
+                    e.target.clone().unwrap_or_default(),
+                    format!("{:?}", e.outcome).to_lowercase(),
+                    e.error.clone().unwrap_or_else(|| e.request_ids.join(",")),
+                ]
+            })
+            .collect();
+        super::table::render(&["TIME", "PROVIDER", "ACTION", "CUSTOMER", "TARGET", "OUTCOME", "DETAIL"], &rows)
+    })
+}

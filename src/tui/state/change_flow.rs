@@ -1,0 +1,259 @@
+//! Plan change, cancel and undo inside the console: opening the dialogs on the selected
+//! subscription, read-only and LIVE rules, and what happens when a write comes back.
+
+use chrono::Utc;
+use crossterm::event::KeyEvent;
+
+use super::change::{CancelChoice, CancelFlow, ChangeFlow, DialogKey, Step};
+use super::{AppState, Effect, Mode};
+use crate::audit::Entry;
+use crate::billing::{Cancellation, Estimate, Subscription};
+use crate::providers::ProviderError;
+
+#[derive(Debug)]
+pub enum ChangeMsg {
+    Previewed { generation: u64, result: Result<Estimate, ProviderError> },
+    Changed { result: Result<Subscription, ProviderError> },
+    Canceled { result: Result<Subscription, ProviderError> },
+    Audit { customer: String, result: Result<Vec<Entry>, String> },
+}
+
+impl AppState {
+    /// Why writes are refused right now, if they are.
+    fn write_blocked(&mut self) -> bool {
+        if self.read_only {
+            self.notify_error(
+                "Read-only: till was started with --read-only, so changes, cancellations and checkouts are disabled",
+            );
+        }
+        self.read_only
+    }
+
+    fn selected_subscription(&self) -> Option<(u8, String, String, Subscription)> {
+        let (slot, c) = self.selected_customer()?;
+        let sub = self.selected_details()?.subscriptions.value.as_ref()?.get(self.sub_selected)?.clone();
+        Some((slot, c.id.clone(), c.display_name().to_string(), sub))
+    }
+
+    pub fn open_change(&mut self) -> Vec<Effect> {
+        if self.write_blocked() {
+            return Vec::new();
+        }
+        let Some((slot, customer, name, sub)) = self.selected_subscription() else {
+            self.notify("Select a subscription first (Tab to the Subscriptions pane)");
+            return Vec::new();
+        };
+        let s = &self.slots[slot as usize];
+        if !s.caps.change_plan {
+            self.notify_error(format!("Plan changes are not offered by {}", s.kind));
+            return Vec::new();
+        }
+        if !sub.status.is_live() {
+            self.notify_error(format!(
+                "This subscription is {}: only live subscriptions can change plan",
+                sub.status.label()
+            ));
+            return Vec::new();
+        }
+        let Some(plans) = s.plans.value.clone() else {
+            self.notify("The plan catalog is still loading; try again in a moment");
+            return self.ensure_loaded();
+        };
+        let timings = s.provider.change_timings();
+        self.change =
+            Some(Box::new(ChangeFlow::new(slot, customer, name, sub, &plans, timings, self.mode == Mode::Live)));
+        Vec::new()
+    }
+
+    pub fn open_cancel(&mut self, undo: bool) -> Vec<Effect> {
+        if self.write_blocked() {
+            return Vec::new();
+        }
+        let Some((slot, customer, name, sub)) = self.selected_subscription() else {
+            self.notify("Select a subscription first (Tab to the Subscriptions pane)");
+            return Vec::new();
+        };
+        let caps = &self.slots[slot as usize].caps;
+        let kind = self.slots[slot as usize].kind;
+        if undo && !caps.uncancel {
+            self.notify_error(format!("Undoing a scheduled cancellation is not offered by {kind}"));
+            return Vec::new();
+        }
+        if undo && !sub.cancel_scheduled() {
+            self.notify_error("This subscription has no scheduled cancellation to undo");
+            return Vec::new();
+        }
+        if !undo && (!caps.cancel || !sub.status.is_live()) {
+            self.notify_error(if caps.cancel {
+                format!("This subscription is already {}", sub.status.label())
+            } else {
+                format!("Cancellation is not offered by {kind}")
+            });
+            return Vec::new();
+        }
+        let mut choices = vec![CancelChoice::Immediately];
+        if caps.cancel_at_period_end {
+            choices.push(CancelChoice::AtPeriodEnd);
+        }
+        if caps.cancel_on_date {
+            choices.push(CancelChoice::OnDate);
+        }
+        let lost = self.slots[slot as usize]
+            .plans
+            .value
+            .as_ref()
+            .and_then(|plans| plans.iter().find(|p| Some(&p.id) == sub.plan_id.as_ref()))
+            .map(|p| p.features.iter().map(|f| f.name.clone().unwrap_or_else(|| f.feature_id.clone())).collect())
+            .unwrap_or_default();
+        let step = if undo { Step::Confirm } else { Step::Choose };
+        self.cancel = Some(Box::new(CancelFlow {
+            slot,
+            customer_id: customer,
+            customer_name: name,
+            subscription: sub,
+            undo,
+            choices,
+            idx: 0,
+            date: String::new(),
+            date_error: None,
+            step,
+            lost,
+            live: self.mode == Mode::Live,
+            typed: String::new(),
+            outcome: None,
+        }));
+        Vec::new()
+    }
+
+    pub(crate) fn change_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(flow) = self.change.as_mut() else { return Vec::new() };
+        match flow.handle_key(key) {
+            DialogKey::Nothing => Vec::new(),
+            DialogKey::Close => {
+                self.change = None;
+                Vec::new()
+            }
+            DialogKey::Preview => {
+                let Some(change) = flow.change() else { return Vec::new() };
+                let old = self.slots[flow.slot as usize]
+                    .plans
+                    .value
+                    .as_ref()
+                    .and_then(|p| p.iter().find(|p| Some(&p.id) == flow.subscription.plan_id.as_ref()))
+                    .map(|p| p.features.clone())
+                    .unwrap_or_default();
+                flow.diff =
+                    flow.plan().map(|p| crate::billing::diff::entitlement_diff(&old, &p.features)).unwrap_or_default();
+                let generation = flow.preview.start();
+                vec![Effect::PreviewChange {
+                    slot: flow.slot,
+                    subscription_id: flow.subscription.id.clone(),
+                    change: Box::new(change),
+                    generation,
+                }]
+            }
+            DialogKey::Apply => match flow.change() {
+                Some(change) => vec![Effect::ApplyChange {
+                    slot: flow.slot,
+                    customer_id: flow.customer_id.clone(),
+                    subscription: Box::new(flow.subscription.clone()),
+                    change: Box::new(change),
+                }],
+                None => Vec::new(),
+            },
+        }
+    }
+
+    pub(crate) fn cancel_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let today = Utc::now().date_naive();
+        let Some(flow) = self.cancel.as_mut() else { return Vec::new() };
+        match flow.handle_key(key, today) {
+            DialogKey::Close => {
+                self.cancel = None;
+                Vec::new()
+            }
+            DialogKey::Apply if flow.undo => vec![Effect::ApplyUncancel {
+                slot: flow.slot,
+                customer_id: flow.customer_id.clone(),
+                subscription: Box::new(flow.subscription.clone()),
+            }],
+            DialogKey::Apply => match flow.timing(today) {
+                Ok(timing) => vec![Effect::ApplyCancel {
+                    slot: flow.slot,
+                    customer_id: flow.customer_id.clone(),
+                    subscription: Box::new(flow.subscription.clone()),
+                    cancellation: Cancellation { timing, comment: None },
+                }],
+                Err(_) => Vec::new(),
+            },
+            DialogKey::Nothing | DialogKey::Preview => Vec::new(),
+        }
+    }
+
+    pub fn handle_change_msg(&mut self, msg: ChangeMsg) -> Vec<Effect> {
+        match msg {
+            ChangeMsg::Previewed { generation, result } => {
+                if let Some(f) = self.change.as_mut() {
+                    f.preview.finish(generation, result);
+                }
+                Vec::new()
+            }
+            ChangeMsg::Changed { result } => {
+                let Some(f) = self.change.as_mut() else { return Vec::new() };
+                f.step = Step::Done;
+                f.outcome = Some(result.clone().map_err(|e| e.to_string()));
+                let (slot, customer) = (f.slot, f.customer_id.clone());
+                self.after_write(slot, &customer, result.ok().map(|s| s.id))
+            }
+            ChangeMsg::Canceled { result } => {
+                let Some(f) = self.cancel.as_mut() else { return Vec::new() };
+                f.step = Step::Done;
+                f.outcome = Some(result.clone().map_err(|e| e.to_string()));
+                let (slot, customer, id) = (f.slot, f.customer_id.clone(), f.subscription.id.clone());
+                self.after_write(slot, &customer, result.ok().map(|_| id))
+            }
+            ChangeMsg::Audit { customer, result } => {
+                match result {
+                    Ok(entries) => self.overlay = super::Overlay::Audit { customer, entries, offset: 0 },
+                    Err(e) => self.notify_error(format!("Audit journal: {e}")),
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    /// Reloads the customer's subscriptions and entitlements, and keeps the selection on the
+    /// subscription the write produced (Kelviq may give it a new id).
+    fn after_write(&mut self, slot: u8, customer: &str, follow: Option<String>) -> Vec<Effect> {
+        self.details.remove(&(slot, customer.to_string()));
+        self.follow_subscription = follow.map(|id| (slot, customer.to_string(), id));
+        self.ensure_loaded()
+    }
+
+    /// Called when subscriptions arrive: select the followed one.
+    pub(crate) fn follow(&mut self, slot: u8, customer: &str) {
+        let Some((s, c, id)) = self.follow_subscription.clone() else { return };
+        if s != slot || c != customer {
+            return;
+        }
+        if let Some(i) = self
+            .details
+            .get(&(slot, customer.to_string()))
+            .and_then(|d| d.subscriptions.value.as_ref())
+            .and_then(|subs| subs.iter().position(|x| x.id == id))
+        {
+            self.sub_selected = i;
+            self.follow_subscription = None;
+        }
+    }
+
+    pub fn show_audit(&mut self) -> Vec<Effect> {
+        match self.selected_customer() {
+            Some((_, c)) => vec![Effect::ShowAudit { customer: c.id.clone() }],
+            None => {
+                self.notify("Select a customer to see their journal");
+                Vec::new()
+            }
+        }
+    }
+}

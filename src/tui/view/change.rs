@@ -1,0 +1,229 @@
+//! Dialogs for plan change, cancel and undo, and the audit journal overlay.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::checkout::estimate_lines;
+use super::{Theme, pane_block};
+use crate::audit::{Entry, Outcome};
+use crate::billing::ChangeTiming;
+use crate::tui::state::change::{CancelFlow, ChangeFlow, Relation, Step};
+use crate::util::ellipsize;
+
+fn dialog_area(area: Rect) -> Rect {
+    let w = area.width.saturating_sub(4).min(90);
+    let h = area.height.saturating_sub(2).min(28);
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
+
+fn confirm_lines<'a>(live: bool, typed: &str, customer_id: &str, theme: &Theme, action: &str) -> Vec<Line<'a>> {
+    if live {
+        vec![
+            Line::from(Span::styled(
+                format!("LIVE: type the customer id ({customer_id}) and press Enter to {action}"),
+                theme.error(),
+            )),
+            Line::from(format!("> {typed}▏")),
+        ]
+    } else {
+        vec![Line::from(Span::styled(format!("Enter {action} · Esc cancels"), theme.header()))]
+    }
+}
+
+pub fn change(frame: &mut Frame, f: &ChangeFlow, theme: &Theme, area: Rect) {
+    let rect = dialog_area(area);
+    frame.render_widget(Clear, rect);
+    let title = format!("Change plan · {} · {}", f.customer_name, f.subscription.plan_name.as_deref().unwrap_or("?"));
+    let width = rect.width.saturating_sub(2) as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    match f.step {
+        Step::Choose => {
+            lines.push(Line::from(Span::styled("Choose the new plan (↑/↓, Enter):", theme.header())));
+            for (i, o) in f.options.iter().enumerate() {
+                let style = if i == f.plan_idx { theme.selected(true) } else { Default::default() };
+                let mark = if o.relation == Relation::Current { "● " } else { "  " };
+                lines.push(Line::from(Span::styled(
+                    format!("{mark}{:<24} {}", ellipsize(&o.plan.name, 24), o.relation.label()),
+                    style,
+                )));
+            }
+        }
+        Step::Period => {
+            lines.push(Line::from(Span::styled("Charge period (↑/↓, Enter):", theme.header())));
+            for (i, p) in f.periods.iter().enumerate() {
+                let style = if i == f.period_idx { theme.selected(true) } else { Default::default() };
+                lines.push(Line::from(Span::styled(format!("  {}", p.label()), style)));
+            }
+        }
+        Step::Timing => {
+            lines.push(Line::from(Span::styled("When (↑/↓, Enter):", theme.header())));
+            for (i, t) in f.timings.iter().enumerate() {
+                let style = if i == f.timing_idx { theme.selected(true) } else { Default::default() };
+                lines.push(Line::from(Span::styled(format!("  {}", timing_label(*t)), style)));
+            }
+        }
+        Step::Confirm | Step::Applying | Step::Done => review(&mut lines, f, theme, width),
+    }
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(pane_block(title, true, theme, rect.width)),
+        rect,
+    );
+}
+
+fn timing_label(t: ChangeTiming) -> &'static str {
+    match t {
+        ChangeTiming::Immediately => "immediately",
+        ChangeTiming::AtPeriodEnd => "at the end of the current period",
+        ChangeTiming::Auto => "auto (the provider decides: upgrades now, downgrades at period end)",
+    }
+}
+
+/// The confirm step restates what will happen: customer, old → new, period, amount now,
+/// next invoice, effective date, entitlement difference.
+fn review<'a>(lines: &mut Vec<Line<'a>>, f: &ChangeFlow, theme: &Theme, width: usize) {
+    let old = f.subscription.plan_name.clone().unwrap_or_default();
+    let new = f.plan().map(|p| p.name.clone()).unwrap_or_default();
+    let change = f.change();
+    lines.push(Line::from(format!("Customer  {} ({})", f.customer_name, f.customer_id)));
+    lines.push(Line::from(format!("Plan      {old} → {new}")));
+    lines.push(Line::from(format!(
+        "Period    {} · {}",
+        change.as_ref().map(|c| c.period.label()).unwrap_or_default(),
+        change.as_ref().map(|c| timing_label(c.timing)).unwrap_or_default()
+    )));
+    match (&f.preview.value, &f.preview.error) {
+        (_, Some(e)) => lines.push(Line::from(Span::styled(format!("Preview failed: {e}"), theme.error()))),
+        (Some(e), None) => {
+            lines.push(Line::from(format!(
+                "Effective {}",
+                e.effective_date.map(|d| d.to_string()).unwrap_or_else(|| "as the provider decides".into())
+            )));
+            lines.extend(estimate_lines(e, theme, width));
+        }
+        (None, None) => lines.push(Line::from(Span::styled("Previewing…", theme.dim()))),
+    }
+    if !f.diff.is_empty() {
+        lines.push(Line::from(Span::styled("Entitlements", theme.header())));
+        lines.extend(f.diff.iter().map(|d| Line::from(format!("  {d}"))));
+    }
+    lines.push(Line::from(""));
+    match (&f.step, &f.outcome) {
+        (Step::Applying, _) => lines.push(Line::from(Span::styled("Applying…", theme.header()))),
+        (Step::Done, Some(Ok(s))) => lines.push(Line::from(Span::styled(
+            format!("Done: now {} ({}) · Enter closes", s.plan_name.as_deref().unwrap_or("?"), s.id),
+            theme.ok(),
+        ))),
+        (Step::Done, Some(Err(e))) => {
+            lines.push(Line::from(Span::styled(format!("Failed: {e} · Enter closes"), theme.error())))
+        }
+        _ if f.preview.value.is_some() => {
+            lines.extend(confirm_lines(f.live, &f.typed, &f.customer_id, theme, "applies exactly this change"))
+        }
+        _ => {}
+    }
+}
+
+pub fn cancel(frame: &mut Frame, f: &CancelFlow, theme: &Theme, area: Rect) {
+    let rect = dialog_area(area);
+    frame.render_widget(Clear, rect);
+    let today = chrono::Utc::now().date_naive();
+    let verb = if f.undo { "Undo cancellation" } else { "Cancel" };
+    let title = format!("{verb} · {} · {}", f.customer_name, f.subscription.plan_name.as_deref().unwrap_or("?"));
+    let mut lines: Vec<Line> = Vec::new();
+    if f.step == Step::Choose {
+        lines.push(Line::from(Span::styled("When does access end? (↑/↓, Enter)", theme.header())));
+        for (i, c) in f.choices.iter().enumerate() {
+            let style = if i == f.idx { theme.selected(true) } else { Default::default() };
+            lines.push(Line::from(Span::styled(format!("  {}", c.label()), style)));
+        }
+        if f.choices.get(f.idx) == Some(&crate::tui::state::change::CancelChoice::OnDate) {
+            lines.push(Line::from(format!("  date (YYYY-MM-DD): {}▏", f.date)));
+        }
+        if let Some(e) = &f.date_error {
+            lines.push(Line::from(Span::styled(format!("  ⚠ {e}"), theme.error())));
+        }
+    } else {
+        lines.push(Line::from(format!("Customer  {} ({})", f.customer_name, f.customer_id)));
+        lines.push(Line::from(format!("Subscription {} · {}", f.subscription.id, f.subscription.status.label())));
+        if f.undo {
+            lines.push(Line::from(format!(
+                "The scheduled end on {} is removed; the subscription renews as before.",
+                f.subscription.ends_on.map(|d| d.to_string()).unwrap_or_default()
+            )));
+        } else {
+            let end = f.end_date(today).map(|d| d.to_string()).unwrap_or_default();
+            lines.push(Line::from(format!("Access ends {end}")));
+            if !f.lost.is_empty() {
+                lines.push(Line::from(format!("Lost then: {}", f.lost.join(", "))));
+            }
+            lines.push(Line::from(Span::styled(
+                "Credit: none stated by the provider (unused time is not refunded unless it says so)",
+                theme.dim(),
+            )));
+        }
+        lines.push(Line::from(""));
+        match (&f.step, &f.outcome) {
+            (Step::Applying, _) => lines.push(Line::from(Span::styled("Applying…", theme.header()))),
+            (Step::Done, Some(Ok(s))) => lines.push(Line::from(Span::styled(
+                format!(
+                    "Done: {}{} · Enter closes",
+                    s.status.label(),
+                    s.ends_on.map(|d| format!(", ends {d}")).unwrap_or_default()
+                ),
+                theme.ok(),
+            ))),
+            (Step::Done, Some(Err(e))) => {
+                lines.push(Line::from(Span::styled(format!("Failed: {e} · Enter closes"), theme.error())))
+            }
+            _ => lines.extend(confirm_lines(
+                f.live,
+                &f.typed,
+                &f.customer_id,
+                theme,
+                if f.undo { "removes the cancellation" } else { "cancels" },
+            )),
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(pane_block(title, true, theme, rect.width)),
+        rect,
+    );
+}
+
+pub fn audit(frame: &mut Frame, customer: &str, entries: &[Entry], offset: usize, theme: &Theme, area: Rect) {
+    let rect = Rect { x: area.x, y: area.y + 1, width: area.width, height: area.height.saturating_sub(2) };
+    frame.render_widget(Clear, rect);
+    let mut lines: Vec<Line> = Vec::new();
+    if entries.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "No changes, cancellations or checkouts recorded for this customer",
+            theme.dim(),
+        )));
+    }
+    for e in entries.iter().rev().skip(offset) {
+        let style = match e.outcome {
+            Outcome::Succeeded => theme.ok(),
+            Outcome::Failed | Outcome::Interrupted => theme.error(),
+            Outcome::Started => theme.dim(),
+        };
+        lines.push(Line::from(vec![
+            Span::raw(format!("{} {} {:<22} ", e.time.format("%Y-%m-%d %H:%M:%S"), e.provider, e.action)),
+            Span::styled(format!("{:?}", e.outcome).to_lowercase(), style),
+            Span::raw(format!(" {} {}", e.target.as_deref().unwrap_or(""), e.request_ids.join(","))),
+        ]));
+        if let Some(err) = &e.error {
+            lines.push(Line::from(Span::styled(format!("    {err}"), theme.error())));
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(pane_block(
+            format!("Audit journal · {customer} · newest first · Esc closes"),
+            true,
+            theme,
+            rect.width,
+        )),
+        rect,
+    );
+}

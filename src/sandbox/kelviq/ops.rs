@@ -241,7 +241,9 @@ impl State {
             old.status = "superseded".into();
         }
         self.subscriptions.push(next);
-        if prorated > Decimal::ZERO {
+        // Charged when positive, credited when negative: recorded either way, so what was
+        // billed can be compared with what was previewed.
+        if !prorated.is_zero() {
             let charge = self.new_order(prorated, current.currency, "SUBSCRIPTION");
             self.charges.push((new_id.clone(), charge));
         }

@@ -279,3 +279,28 @@ async fn live_mode_needs_the_customer_id_typed_before_applying() {
     c.wait_for_step(Step::Done).await;
     assert_eq!(c.kelviq_charges().len(), 1);
 }
+
+#[tokio::test]
+async fn a_live_checkout_needs_the_customer_id_typed_too() {
+    let mut c = console(Mode::Live, false).await;
+    c.select('2', "cus_mueller_maschinenbau", "Starter").await;
+    c.app.state.focus = Pane::Customers;
+    c.key(KeyCode::Char('n')).await;
+    let b = c.app.state.checkout.as_mut().unwrap();
+    b.focus = b.fields.iter().position(|f| f.id == till::tui::state::checkout::fields::FieldId::Plan).unwrap();
+    c.text("Growth").await;
+    c.key(KeyCode::Enter).await;
+    let state = c.sandbox.state().clone();
+    let count = || state.kelviq.lock().unwrap().checkout_count();
+    let before = count();
+    let submit = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
+    c.app.handle_event(Event::Key(submit));
+    c.app.settle(Duration::from_secs(5)).await;
+    assert!(c.screen().contains("LIVE checkout"), "{}", c.screen());
+    c.key(KeyCode::Enter).await;
+    assert_eq!(count(), before, "nothing typed: nothing sent");
+    c.text("cus_mueller_maschinenbau").await;
+    c.key(KeyCode::Enter).await;
+    assert_eq!(count(), before + 1, "the typed id confirms");
+    assert!(c.app.state.checkout.as_ref().unwrap().result.is_some());
+}

@@ -154,6 +154,21 @@ impl AppState {
             b.notice = b.blocker().map(|r| format!("Cannot submit yet · {r}"));
             return Vec::new();
         }
+        // LIVE: real money moves, so the customer id (or "live") must be typed first.
+        if self.mode == super::Mode::Live {
+            let expected = b.request().customer_id.unwrap_or_else(|| "live".into());
+            match &b.dialog {
+                Some(PresetDialog::LiveConfirm(typed)) if typed.trim() == expected => b.dialog = None,
+                Some(PresetDialog::LiveConfirm(_)) => {
+                    b.notice = Some(format!("Type {expected} exactly to create this LIVE checkout"));
+                    return Vec::new();
+                }
+                _ => {
+                    b.dialog = Some(PresetDialog::LiveConfirm(String::new()));
+                    return Vec::new();
+                }
+            }
+        }
         b.submitting = true;
         b.submit_error = None;
         vec![Effect::SubmitCheckout { slot: b.slot, request: Box::new(b.request()) }]

@@ -228,6 +228,10 @@ fn preset_dialog(frame: &mut Frame, dialog: &PresetDialog, theme: &Theme, area: 
         PresetDialog::Save(name) => {
             ("Save preset as · Enter saves · Esc cancels", vec![Line::from(format!("{name}▏"))])
         }
+        PresetDialog::LiveConfirm(typed) => (
+            "LIVE checkout · type the customer id (or \"live\" for a new customer) · Enter",
+            vec![Line::from(format!("{typed}▏"))],
+        ),
         PresetDialog::Load { names, selected } => (
             "Load preset · Enter loads · Esc cancels",
             names
@@ -243,7 +247,7 @@ fn preset_dialog(frame: &mut Frame, dialog: &PresetDialog, theme: &Theme, area: 
         ),
     };
     let h = (lines.len() as u16 + 2).min(area.height);
-    let w = 50.min(area.width);
+    let w = 70.min(area.width);
     let rect = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(pane_block(title.into(), true, theme, w)), rect);

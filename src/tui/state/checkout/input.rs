@@ -101,6 +101,15 @@ impl CheckoutBuilder {
                 FormOutcome::Nothing
             }
             (Some(PresetDialog::Load { .. }), KeyCode::Enter) => FormOutcome::LoadPresets,
+            (Some(PresetDialog::LiveConfirm(_)), KeyCode::Enter) => FormOutcome::Submit,
+            (Some(PresetDialog::LiveConfirm(typed)), KeyCode::Backspace) => {
+                typed.pop();
+                FormOutcome::Nothing
+            }
+            (Some(PresetDialog::LiveConfirm(typed)), KeyCode::Char(c)) => {
+                typed.push(c);
+                FormOutcome::Nothing
+            }
             _ => FormOutcome::Nothing,
         }
     }

@@ -76,7 +76,12 @@ pub struct CheckoutResult {
 /// A name being typed for "save preset", or the presets to pick from for "load".
 pub enum PresetDialog {
     Save(String),
-    Load { names: Vec<String>, selected: usize },
+    Load {
+        names: Vec<String>,
+        selected: usize,
+    },
+    /// LIVE mode: the customer id (or "live" for a new customer) typed to confirm a submit.
+    LiveConfirm(String),
 }
 
 pub struct CheckoutBuilder {

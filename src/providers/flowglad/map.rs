@@ -357,6 +357,34 @@ pub fn subscription(
     })
 }
 
+/// Refuses what Flowglad would silently ignore: cancelling a subscription that has already
+/// ended, or scheduling a cancellation that is already scheduled.
+pub fn check_cancel(s: &wire::Subscription, timing: crate::billing::CancelTiming) -> Result<(), ProviderError> {
+    let ended = matches!(s.status.as_str(), "canceled" | "incomplete_expired");
+    if ended {
+        return Err(ProviderError::invalid(FLOWGLAD, format!("subscription {} is already {}", s.id, s.status)));
+    }
+    if s.status == "cancellation_scheduled" && timing == crate::billing::CancelTiming::AtPeriodEnd {
+        let on = s.cancel_scheduled_at.and_then(datetime).map(|d| format!(" on {}", d.date_naive()));
+        return Err(ProviderError::invalid(
+            FLOWGLAD,
+            format!("subscription {} is already set to end{}", s.id, on.unwrap_or_default()),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses an uncancel with nothing to undo (Flowglad would answer with the subscription as is).
+pub fn check_uncancel(s: &wire::Subscription) -> Result<(), ProviderError> {
+    if s.status == "cancellation_scheduled" {
+        return Ok(());
+    }
+    Err(ProviderError::invalid(
+        FLOWGLAD,
+        format!("subscription {} is {} and has no scheduled cancellation to undo", s.id, s.status),
+    ))
+}
+
 pub fn checkout_status(raw: &str) -> CheckoutStatus {
     match raw {
         "open" => CheckoutStatus::Open,

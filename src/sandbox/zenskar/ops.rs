@@ -296,6 +296,9 @@ impl State {
         }
         k.updated = now;
         let (cust, cur) = (k.customer_id.clone(), k.currency);
+        if c.start <= now.date_naive() {
+            self.change_charges.push((contract_id.to_string(), Money::new(charge, cur)));
+        }
         if charge > Decimal::ZERO && c.start <= now.date_naive() {
             let end = new_period.and_then(|p| p.advance(c.start)).unwrap_or(c.start);
             self.push_invoice(contract_id, &cust, cur, c.start, end, charge, if paid { "paid" } else { "approved" });

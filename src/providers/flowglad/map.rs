@@ -240,24 +240,27 @@ impl Catalog {
         Ok(plans)
     }
 
-    /// Ids match [`super::entitle`]: toggles by slug, credits by usage meter slug,
-    /// resources by resource slug.
+    /// Ids and names match [`super::entitle`]: toggles by slug, credits by usage meter, resources
+    /// by resource (Flowglad needs one feature per amount, e.g. "Pro ai credits"; the meter's
+    /// name is what plans share).
     fn plan_feature(&self, f: &wire::Feature) -> PlanFeature {
         let amount = f.amount.unwrap_or(0);
-        let (feature_id, kind) = match f.kind.as_str() {
+        let own = (f.slug.clone(), f.name.clone());
+        let ((feature_id, name), kind) = match f.kind.as_str() {
             wire::FEATURE_CREDIT_GRANT => {
-                let meter = f.usage_meter_id.as_deref().and_then(|m| self.meter_slug(m)).map(|(s, _)| s.to_string());
+                let meter = f.usage_meter_id.as_deref().and_then(|m| self.meter_slug(m));
                 let kind =
                     EntitlementKind::Meter { limit: Some(amount), used: 0, remaining: Some(amount), hard_limit: false };
-                (meter.unwrap_or_else(|| f.slug.clone()), kind)
+                (meter.map_or(own, |(s, n)| (s.to_string(), n.to_string())), kind)
             }
             wire::FEATURE_RESOURCE => {
-                let res = f.resource_id.as_deref().and_then(|r| self.resource(r)).map(|(s, _)| s.to_string());
-                (res.unwrap_or_else(|| f.slug.clone()), EntitlementKind::Customizable { value: amount.to_string() })
+                let res = f.resource_id.as_deref().and_then(|r| self.resource(r));
+                let kind = EntitlementKind::Customizable { value: amount.to_string() };
+                (res.map_or(own, |(s, n)| (s.to_string(), n.to_string())), kind)
             }
-            _ => (f.slug.clone(), EntitlementKind::Boolean),
+            _ => (own, EntitlementKind::Boolean),
         };
-        PlanFeature { feature_id, name: Some(f.name.clone()).filter(|n| !n.is_empty()), kind }
+        PlanFeature { feature_id, name: Some(name).filter(|n| !n.is_empty()), kind }
     }
 }
 

@@ -98,3 +98,76 @@ impl State {
         self.change_charges.push((sub.id.clone(), Money::from_minor(plan.proration, currency)));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::seed::Seed;
+
+    fn state() -> State {
+        let seed = Seed::parse(include_str!("../../../assets/sandbox/flowglad.json"), "flowglad.json").unwrap();
+        State::from_seed(&seed, "http://127.0.0.1:1")
+    }
+
+    fn upgrade(s: &State, customer: &str) -> (String, wire::Adjustment) {
+        let c = s.customer(customer).unwrap();
+        let sub = s.subscriptions.iter().find(|x| x.customer == c).unwrap().id.clone();
+        let price = s.prices.iter().find(|p| p.slug.starts_with("pro") && p.unit_price == 3900).unwrap();
+        let item = wire::NewSubscriptionItem { price_id: Some(price.id.clone()), price_slug: None, quantity: Some(1) };
+        let adj = wire::Adjustment {
+            timing: wire::TIMING_IMMEDIATELY.into(),
+            new_subscription_items: vec![item],
+            prorate_current_billing_period: Some(true),
+        };
+        (sub, adj)
+    }
+
+    #[test]
+    fn adjust_bills_the_quoted_proration_until_the_subscription_changes() {
+        let mut s = state();
+        let (sub, adj) = upgrade(&s, "user_nguyen_bakes");
+        let t0 = super::super::ops::now_ms();
+        let quoted = s.plan_adjustment(&sub, &adj, t0).unwrap().unwrap();
+        s.remember_quote(&quoted, &adj, t0);
+        // Ten minutes later the period has moved on: unquoted, the proration would be lower.
+        let later = t0 + 10 * 60 * 1000;
+        let mut plan = s.plan_adjustment(&sub, &adj, later).unwrap().unwrap();
+        let fresh = plan.proration;
+        s.honour_quote(&mut plan, &adj, later);
+        assert_eq!(plan.proration, quoted.proration);
+        assert!(fresh <= quoted.proration, "{fresh} vs {}", quoted.proration);
+
+        // A different body, a stale quote or a changed subscription is priced afresh.
+        let mut other = adj.clone();
+        other.prorate_current_billing_period = None;
+        let mut plan = s.plan_adjustment(&sub, &other, later).unwrap().unwrap();
+        let before = plan.clone();
+        s.honour_quote(&mut plan, &other, later);
+        assert_eq!(plan.fraction_through, before.fraction_through);
+        let stale = t0 + QUOTE_TTL_MS + 1;
+        let mut plan = s.plan_adjustment(&sub, &adj, stale).unwrap().unwrap();
+        s.honour_quote(&mut plan, &adj, stale);
+        assert_ne!(plan.fraction_through, quoted.fraction_through);
+        let index = s.subscription(&sub).unwrap();
+        s.subscriptions[index].updated += 1;
+        let mut plan = s.plan_adjustment(&sub, &adj, later).unwrap().unwrap();
+        s.honour_quote(&mut plan, &adj, later);
+        assert_ne!(plan.fraction_through, quoted.fraction_through);
+    }
+
+    #[test]
+    fn applied_changes_are_listed_with_what_they_billed_now() {
+        let mut s = state();
+        let (sub, adj) = upgrade(&s, "user_nguyen_bakes");
+        let now = super::super::ops::now_ms();
+        let plan = s.plan_adjustment(&sub, &adj, now).unwrap().unwrap();
+        s.apply_adjustment(&plan, now);
+        s.record_change_charge(&plan);
+        let charged = s.change_charges();
+        assert_eq!(charged.len(), 1);
+        assert_eq!((charged[0].0.as_str(), charged[0].1.to_minor_units().unwrap()), (sub.as_str(), plan.proration));
+        assert!(plan.proration > 0);
+        let (_, next) = s.upcoming_invoice(&sub, now).unwrap();
+        assert_eq!(next.to_string(), "$39.00");
+    }
+}

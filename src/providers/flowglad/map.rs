@@ -240,24 +240,27 @@ impl Catalog {
         Ok(plans)
     }
 
-    /// Ids match [`super::entitle`]: toggles by slug, credits by usage meter slug,
-    /// resources by resource slug.
+    /// Ids and names match [`super::entitle`]: toggles by slug, credits by usage meter, resources
+    /// by resource (Flowglad needs one feature per amount, e.g. "Pro ai credits"; the meter's
+    /// name is what plans share).
     fn plan_feature(&self, f: &wire::Feature) -> PlanFeature {
         let amount = f.amount.unwrap_or(0);
-        let (feature_id, kind) = match f.kind.as_str() {
+        let own = (f.slug.clone(), f.name.clone());
+        let ((feature_id, name), kind) = match f.kind.as_str() {
             wire::FEATURE_CREDIT_GRANT => {
-                let meter = f.usage_meter_id.as_deref().and_then(|m| self.meter_slug(m)).map(|(s, _)| s.to_string());
+                let meter = f.usage_meter_id.as_deref().and_then(|m| self.meter_slug(m));
                 let kind =
                     EntitlementKind::Meter { limit: Some(amount), used: 0, remaining: Some(amount), hard_limit: false };
-                (meter.unwrap_or_else(|| f.slug.clone()), kind)
+                (meter.map_or(own, |(s, n)| (s.to_string(), n.to_string())), kind)
             }
             wire::FEATURE_RESOURCE => {
-                let res = f.resource_id.as_deref().and_then(|r| self.resource(r)).map(|(s, _)| s.to_string());
-                (res.unwrap_or_else(|| f.slug.clone()), EntitlementKind::Customizable { value: amount.to_string() })
+                let res = f.resource_id.as_deref().and_then(|r| self.resource(r));
+                let kind = EntitlementKind::Customizable { value: amount.to_string() };
+                (res.map_or(own, |(s, n)| (s.to_string(), n.to_string())), kind)
             }
-            _ => (f.slug.clone(), EntitlementKind::Boolean),
+            _ => (own, EntitlementKind::Boolean),
         };
-        PlanFeature { feature_id, name: Some(f.name.clone()).filter(|n| !n.is_empty()), kind }
+        PlanFeature { feature_id, name: Some(name).filter(|n| !n.is_empty()), kind }
     }
 }
 
@@ -355,6 +358,34 @@ pub fn subscription(
         canceled_at: s.canceled_at.and_then(datetime),
         trial_days_remaining,
     })
+}
+
+/// Refuses what Flowglad would silently ignore: cancelling a subscription that has already
+/// ended, or scheduling a cancellation that is already scheduled.
+pub fn check_cancel(s: &wire::Subscription, timing: crate::billing::CancelTiming) -> Result<(), ProviderError> {
+    let ended = matches!(s.status.as_str(), "canceled" | "incomplete_expired");
+    if ended {
+        return Err(ProviderError::invalid(FLOWGLAD, format!("subscription {} is already {}", s.id, s.status)));
+    }
+    if s.status == "cancellation_scheduled" && timing == crate::billing::CancelTiming::AtPeriodEnd {
+        let on = s.cancel_scheduled_at.and_then(datetime).map(|d| format!(" on {}", d.date_naive()));
+        return Err(ProviderError::invalid(
+            FLOWGLAD,
+            format!("subscription {} is already set to end{}", s.id, on.unwrap_or_default()),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses an uncancel with nothing to undo (Flowglad would answer with the subscription as is).
+pub fn check_uncancel(s: &wire::Subscription) -> Result<(), ProviderError> {
+    if s.status == "cancellation_scheduled" {
+        return Ok(());
+    }
+    Err(ProviderError::invalid(
+        FLOWGLAD,
+        format!("subscription {} is {} and has no scheduled cancellation to undo", s.id, s.status),
+    ))
 }
 
 pub fn checkout_status(raw: &str) -> CheckoutStatus {

@@ -340,6 +340,12 @@ impl BillingProvider for FlowgladClient {
         self.subscription(&adjusted.subscription, Some(&adjusted.subscription_items), &catalog)
     }
 
+    /// Flowglad's three `adjust` timings; `auto` resolves to immediately for upgrades and to
+    /// the period end for downgrades.
+    fn change_timings(&self) -> Vec<ChangeTiming> {
+        vec![ChangeTiming::Immediately, ChangeTiming::AtPeriodEnd, ChangeTiming::Auto]
+    }
+
     async fn preview_change(&self, id: &str, change: &PlanChange) -> Result<Estimate> {
         let (current, catalog) = self.current_and_catalog(id).await?;
         let price = self.change_price(&catalog, &current, change)?;
@@ -353,24 +359,27 @@ impl BillingProvider for FlowgladClient {
         map::preview_estimate(&preview, currency)
     }
 
+    /// Flowglad answers a repeated cancel, or an uncancel with nothing scheduled, with the
+    /// subscription unchanged; till reads the subscription first and says so instead.
     async fn cancel_subscription(&self, id: &str, cancellation: &Cancellation) -> Result<Subscription> {
         let timing = match cancellation.timing {
             CancelTiming::Immediately => wire::TIMING_IMMEDIATELY,
             CancelTiming::AtPeriodEnd => wire::TIMING_AT_PERIOD_END,
             CancelTiming::OnDate(_) => return Err(ProviderError::unsupported(FLOWGLAD, "cancelling on a chosen date")),
         };
+        let (current, catalog) = self.current_and_catalog(id).await?;
+        map::check_cancel(&current, cancellation.timing)?;
         let body = wire::CancelRequest { cancellation: wire::CancelTiming { timing: timing.into() } };
-        let path = format!("subscriptions/{}/cancel", encode(id));
-        let (r, catalog) =
-            futures::try_join!(self.post::<_, wire::SubscriptionResponse>(&path, &body), self.catalog())?;
+        let r: wire::SubscriptionResponse = self.post(&format!("subscriptions/{}/cancel", encode(id)), &body).await?;
         self.subscription(&r.subscription, None, &catalog)
     }
 
     /// Sent without a body: the spec declares none and the server accepts an empty one here.
     async fn uncancel_subscription(&self, id: &str) -> Result<Subscription> {
+        let (current, catalog) = self.current_and_catalog(id).await?;
+        map::check_uncancel(&current)?;
         let request = self.request(Method::POST, &format!("subscriptions/{}/uncancel", encode(id)));
-        let (response, catalog) = futures::try_join!(self.http.send(request), self.catalog())?;
-        let r: wire::SubscriptionResponse = response.json()?;
+        let r: wire::SubscriptionResponse = self.http.send(request).await?.json()?;
         self.subscription(&r.subscription, None, &catalog)
     }
 

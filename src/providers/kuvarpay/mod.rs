@@ -3,6 +3,7 @@
 //! entitlements; customers are derived (see [`derived`]). Reference:
 //! shared/providers/flowglad-kuvarpay.md, part 2; inferred choices in notes/kuvarpay.md.
 
+mod change;
 pub mod checkout;
 mod derived;
 mod envelope;
@@ -343,9 +344,7 @@ impl BillingProvider for KuvarPayClient {
     }
 
     async fn change_plan(&self, id: &str, change: &PlanChange) -> Result<Subscription> {
-        if change.timing == ChangeTiming::AtPeriodEnd {
-            return Err(ProviderError::unsupported(KUVARPAY, "scheduling a plan change for the period end"));
-        }
+        change::check_timing(change)?;
         if !change.features.is_empty() {
             return Err(ProviderError::invalid(KUVARPAY, "KuvarPay plans have no feature quantities"));
         }
@@ -357,9 +356,17 @@ impl BillingProvider for KuvarPayClient {
         self.patch(id, &wire::UpdateSubscriptionRequest { price_id: Some(price_id), ..Default::default() }).await
     }
 
+    /// Only immediate changes: KuvarPay applies a new price at once.
+    fn change_timings(&self) -> Vec<ChangeTiming> {
+        vec![ChangeTiming::Immediately]
+    }
+
+    /// Local: KuvarPay has no preview. Shaped to what it bills (no credit for downgrades,
+    /// nothing during a trial); see [`change::estimate`].
     async fn preview_change(&self, id: &str, change: &PlanChange) -> Result<Estimate> {
+        change::check_timing(change)?;
         let (current, plans) = futures::try_join!(self.get_subscription(id), self.list_plans())?;
-        super::local_change_estimate(&current, &plans, change)
+        change::estimate(&current, &plans, change, Utc::now().date_naive())
     }
 
     async fn cancel_subscription(&self, id: &str, cancellation: &Cancellation) -> Result<Subscription> {
@@ -380,7 +387,16 @@ impl BillingProvider for KuvarPayClient {
         map::subscription(canceled, Utc::now())
     }
 
+    /// `PATCH {cancel_at_period_end: false}` would quietly succeed on a subscription with
+    /// nothing scheduled, so a live one is checked first; an ended one gets KuvarPay's error.
     async fn uncancel_subscription(&self, id: &str) -> Result<Subscription> {
+        let current = self.get_subscription(id).await?;
+        if current.status.is_live() && !current.cancel_scheduled() {
+            return Err(ProviderError::invalid(
+                KUVARPAY,
+                format!("subscription {id} has no scheduled cancellation to undo"),
+            ));
+        }
         self.patch(id, &wire::UpdateSubscriptionRequest { cancel_at_period_end: Some(false), ..Default::default() })
             .await
     }

@@ -149,6 +149,9 @@ impl ZenskarClient {
 
     /// The amendment checkout for a plan change: `contract_id` + `plan_id` + overrides.
     async fn amendment_body(&self, id: &str, change: &PlanChange) -> Result<wire::CheckoutCreateRequest> {
+        if change.timing == ChangeTiming::Auto {
+            return Err(auto_unsupported());
+        }
         let plan_id = change.price_id.clone().filter(|p| !p.is_empty()).unwrap_or_else(|| change.plan_id.clone());
         let (plan, contract) = futures::try_join!(self.plan(&plan_id), self.contract(id))?;
         let plan_period = map::plan(plan.clone())?.and_then(|p| p.prices.first().map(|pr| pr.period));
@@ -163,8 +166,9 @@ impl ZenskarClient {
             ));
         }
         let start_date = match change.timing {
-            ChangeTiming::Immediately | ChangeTiming::Auto => None,
+            ChangeTiming::Immediately => None,
             ChangeTiming::AtPeriodEnd => Some(map::format_date(period_end(&contract)?)),
+            ChangeTiming::Auto => return Err(auto_unsupported()),
         };
         Ok(wire::CheckoutCreateRequest {
             contract_id: Some(id.to_string()),
@@ -174,6 +178,10 @@ impl ZenskarClient {
             ..Default::default()
         })
     }
+}
+
+fn auto_unsupported() -> ProviderError {
+    ProviderError::unsupported(ZENSKAR, "choosing the change timing automatically")
 }
 
 /// Percent-encodes one path segment.
@@ -292,6 +300,12 @@ impl BillingProvider for ZenskarClient {
         let confirmed: wire::ConfirmResponse =
             self.send_json(Method::POST, &path, &wire::ConfirmRequest::default()).await?;
         self.get_subscription(confirmed.contract_id.as_deref().unwrap_or(id)).await
+    }
+
+    /// An amendment starts today (no `start_date`) or on a chosen date, which till sets to the
+    /// end of the current period; Zenskar has no automatic timing.
+    fn change_timings(&self) -> Vec<ChangeTiming> {
+        vec![ChangeTiming::Immediately, ChangeTiming::AtPeriodEnd]
     }
 
     async fn preview_change(&self, id: &str, change: &PlanChange) -> Result<Estimate> {

@@ -1,6 +1,7 @@
 //! Flowglad emulation: `/flowglad/api/v1/...` with Flowglad's auth (plain-text 401s), its
 //! error bodies (`{error, code, request_id}`), cursor paging and `X-Request-Id`.
 
+mod changes;
 mod checkout;
 mod ops;
 mod paging;
@@ -276,8 +277,10 @@ async fn adjust(Extract(app): Extract<AppState>, Path(id): Path<String>, bytes: 
     let mut f = lock(&app.flowglad);
     let now = now_ms();
     f.settle(now);
-    let plan = f.plan_adjustment(&id, &req.adjustment, now)?.map_err(ApiError::bad_request)?;
+    let mut plan = f.plan_adjustment(&id, &req.adjustment, now)?.map_err(ApiError::bad_request)?;
+    f.honour_quote(&mut plan, &req.adjustment, now);
     let items = f.apply_adjustment(&plan, now);
+    f.record_change_charge(&plan);
     let sub = &f.subscriptions[plan.sub];
     ok(wire::AdjustResponse {
         subscription: render::subscription(&f, sub),
@@ -293,7 +296,10 @@ async fn preview_adjust(Extract(app): Extract<AppState>, Path(id): Path<String>,
     let now = now_ms();
     f.settle(now);
     match f.plan_adjustment(&id, &req.adjustment, now)? {
-        Ok(plan) => ok(render::preview(&f, &plan, now)),
+        Ok(plan) => {
+            f.remember_quote(&plan, &req.adjustment, now);
+            ok(render::preview(&f, &plan, now))
+        }
         Err(reason) => ok(wire::PreviewAdjustResponse {
             can_adjust: false,
             reason: Some(reason),

@@ -268,47 +268,61 @@ impl State {
         items
     }
 
+    /// `cancel`, as Flowglad's source has it: the default free plan cannot be cancelled (403);
+    /// an already ended subscription comes back unchanged; a scheduled one can be scheduled
+    /// again (same period end) or cancelled now.
     pub fn cancel(&mut self, id: &str, timing: &str) -> Result<usize, ApiError> {
         let index = self.find_subscription(id)?;
         let now = now_ms();
         let sub = &mut self.subscriptions[index];
-        if matches!(sub.status.as_str(), "canceled" | "incomplete_expired") {
-            return Err(ApiError::bad_request(format!("Subscription {id} is already canceled")));
+        if sub.is_free_plan {
+            return Err(ApiError::Procedure {
+                status: 403,
+                code: "FORBIDDEN",
+                message: "Cannot cancel the default free plan. Please upgrade to a paid plan instead.".into(),
+            });
         }
-        match timing {
-            wire::TIMING_IMMEDIATELY => {
-                sub.status = "canceled".into();
-                sub.canceled_at = Some(now);
-                sub.cancel_scheduled_at = None;
-                sub.scheduled_adjustment_at = None;
-                sub.items.retain(|i| i.added <= now);
-                for f in sub.features.iter_mut().filter(|f| f.expired.is_none()) {
-                    f.expired = Some(now);
-                }
+        if ![wire::TIMING_IMMEDIATELY, wire::TIMING_AT_PERIOD_END].contains(&timing) {
+            return Err(ApiError::issue(&["cancellation", "timing"], "invalid_union", "Invalid input"));
+        }
+        if matches!(sub.status.as_str(), "canceled" | "incomplete_expired") {
+            return Ok(index);
+        }
+        if timing == wire::TIMING_IMMEDIATELY {
+            sub.status = "canceled".into();
+            sub.canceled_at = Some(now);
+            sub.cancel_scheduled_at = Some(now);
+            sub.scheduled_adjustment_at = None;
+            sub.items.retain(|i| i.added <= now);
+            for f in sub.features.iter_mut().filter(|f| f.expired.is_none()) {
+                f.expired = Some(now);
             }
-            wire::TIMING_AT_PERIOD_END => {
-                let Some((_, end)) = sub.period.filter(|_| sub.renews) else {
-                    return Err(ApiError::bad_request("Non-renewing subscriptions can only be canceled immediately"));
-                };
-                sub.status = "cancellation_scheduled".into();
-                sub.cancel_scheduled_at = Some(end);
-            }
-            _ => return Err(ApiError::issue(&["cancellation", "timing"], "invalid_union", "Invalid input")),
+        } else {
+            let Some((_, end)) = sub.period.filter(|_| sub.renews) else {
+                return Err(ApiError::bad_request("Non-renewing subscriptions can only be canceled immediately"));
+            };
+            sub.status = "cancellation_scheduled".into();
+            sub.cancel_scheduled_at = Some(end);
         }
         sub.updated = now;
         Ok(index)
     }
 
+    /// `uncancel`: only a scheduled cancellation is undone (anything else comes back
+    /// unchanged, as in Flowglad's source); a paid subscription needs a payment method.
     pub fn uncancel(&mut self, id: &str) -> Result<usize, ApiError> {
         let index = self.find_subscription(id)?;
         let now = now_ms();
-        let sub = &mut self.subscriptions[index];
+        let sub = &self.subscriptions[index];
         if sub.status != "cancellation_scheduled" {
-            return Err(ApiError::bad_request(format!(
-                "Subscription {id} is {} and has no scheduled cancellation to undo",
-                sub.status
-            )));
+            return Ok(index);
         }
+        if !sub.is_free_plan && self.payment_method_for(sub).is_none() {
+            return Err(ApiError::bad_request(
+                "Cannot uncancel paid subscription without an active payment method. Please add a payment method first.",
+            ));
+        }
+        let sub = &mut self.subscriptions[index];
         sub.status = if sub.trial_end.is_some_and(|t| t > now) { "trialing" } else { "active" }.into();
         sub.cancel_scheduled_at = None;
         sub.updated = now;

@@ -40,6 +40,8 @@ impl State {
             invoices_of: HashMap::new(),
             payment_methods: Vec::new(),
             checkouts: BTreeMap::new(),
+            change_charges: Vec::new(),
+            quotes: Vec::new(),
             rng: SplitMix64::new(0x666c_6f77_676c_6164),
         };
         state.pricing_model_id = state.id("pricing_model");

@@ -311,6 +311,10 @@ pub struct State {
     pub invoices_of: HashMap<usize, Vec<usize>>,
     pub payment_methods: Vec<PaymentMethod>,
     pub checkouts: BTreeMap<String, Checkout>,
+    /// What immediate plan changes billed: (subscription id, amount); see `change_charges`.
+    pub change_charges: Vec<(String, crate::billing::Money)>,
+    /// Recent `preview-adjust` quotes that `adjust` honours (changes.rs).
+    pub quotes: Vec<super::changes::Quote>,
     pub(crate) rng: SplitMix64,
 }
 

@@ -1,6 +1,7 @@
 //! KuvarPay emulation: routes under `/kuvarpay/api/v1`, `x-api-key` + `x-business-id` auth,
 //! `{success, data}` envelopes, page/limit paging and `Idempotency-Key` replay.
 
+mod changes;
 mod checkout;
 mod idempotency;
 mod ops;

@@ -332,6 +332,7 @@ impl State {
             p.and_then(|p| s.price(p)).and_then(|p| s.plan(&p.plan_uid)).map(|p| p.name.clone()).unwrap_or_default()
         };
         let (from, to) = (plan_name(self, sub.price_uid.as_deref()), plan_name(self, Some(price_uid)));
+        let mut charged = Decimal::ZERO;
         if sub.status != "TRIALING" {
             let term = CurrentTerm {
                 description: from.clone(),
@@ -351,8 +352,11 @@ impl State {
             if due > Decimal::ZERO {
                 let inv = self.new_invoice(due, currency, format!("Plan change: {from} → {to} (prorated)"), now);
                 self.add_invoice(uid, inv);
+                charged = due;
             }
         }
+        // No credit is kept for a downgrade, and a trial just switches price: both bill zero.
+        self.change_charges.push((uid.to_string(), Money::new(charged, currency)));
         let s = self.subscription_mut(uid).ok_or_else(|| ApiError::not_found("Subscription"))?;
         s.price_uid = Some(new.uid);
         if new.period != old_period && s.status != "TRIALING" {
@@ -367,6 +371,9 @@ impl State {
         let sub = self.subscription(uid).ok_or_else(|| ApiError::not_found("Subscription"))?;
         if matches!(sub.status, "CANCELED" | "INCOMPLETE_EXPIRED") {
             return Err(ApiError::state(format!("Subscription is already {}", sub.status)));
+        }
+        if at_period_end && sub.cancel_at_period_end {
+            return Err(ApiError::state("Subscription is already set to cancel at the end of the period"));
         }
         if at_period_end && sub.status == "INCOMPLETE" {
             return Err(ApiError::state("An INCOMPLETE subscription has no period to finish; cancel it now"));

@@ -161,6 +161,8 @@ pub struct State {
     pub checkouts_created: usize,
     /// Stored responses per (business id, Idempotency-Key).
     pub idempotency: HashMap<(String, String), Stored>,
+    /// What each applied price change billed now: (subscription uid, amount); see changes.rs.
+    pub change_charges: Vec<(String, crate::billing::Money)>,
     pub(crate) rng: SplitMix64,
 }
 
@@ -217,6 +219,7 @@ impl State {
             checkouts: BTreeMap::new(),
             checkouts_created: 0,
             idempotency: HashMap::new(),
+            change_charges: Vec::new(),
             rng: SplitMix64::new(0x6b75_7661_7270_6179),
         };
         for plan in &seed.plans {

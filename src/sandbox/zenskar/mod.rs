@@ -2,6 +2,7 @@
 //! with the varying envelopes, pydantic 422s, contracts, entitlements and the `/checkouts`
 //! family whose sessions are paid on the shared hosted page.
 
+mod changes;
 mod estimates;
 mod ops;
 mod paging;

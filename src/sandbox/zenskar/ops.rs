@@ -135,8 +135,9 @@ impl State {
         }
         let mut items = self.default_items(&plan_id);
         // Quantities on the contract carry over: all of them for the same plan; add-ons
-        // (seats) on a plan switch keep at least what was bought, or the new plan's included
-        // number when that is more.
+        // (seats) on a plan switch keep what was bought beyond the old plan's included number,
+        // or the new plan's included number when that is more. Seats a plan merely included
+        // do not follow a downgrade.
         let same_plan = plan_id == current.plan_id;
         for item in &mut items {
             let product = self.pricings.get(&item.pricing_id).map(|p| p.product_id.clone());
@@ -145,9 +146,10 @@ impl State {
                 .iter()
                 .find(|old| self.pricings.get(&old.pricing_id).map(|p| &p.product_id) == product.as_ref());
             if let Some(old) = kept {
+                let old_included = self.pricings.get(&old.pricing_id).map_or(0, |p| p.default_quantity);
                 if same_plan {
                     item.quantity = old.quantity;
-                } else if self.is_addon(product.as_deref()) {
+                } else if self.is_addon(product.as_deref()) && old.quantity > old_included {
                     item.quantity = item.quantity.max(old.quantity);
                 }
             }
@@ -296,6 +298,9 @@ impl State {
         }
         k.updated = now;
         let (cust, cur) = (k.customer_id.clone(), k.currency);
+        if c.start <= now.date_naive() {
+            self.change_charges.push((contract_id.to_string(), Money::new(charge, cur)));
+        }
         if charge > Decimal::ZERO && c.start <= now.date_naive() {
             let end = new_period.and_then(|p| p.advance(c.start)).unwrap_or(c.start);
             self.push_invoice(contract_id, &cust, cur, c.start, end, charge, if paid { "paid" } else { "approved" });

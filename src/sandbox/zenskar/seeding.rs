@@ -46,6 +46,7 @@ impl State {
             contracts_by_customer: HashMap::new(),
             invoices: Vec::new(),
             checkouts: BTreeMap::new(),
+            change_charges: Vec::new(),
             rng,
         };
         state.build_catalog(seed, now);

@@ -8,7 +8,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
-use crate::billing::{ChargePeriod, Currency};
+use crate::billing::{ChargePeriod, Currency, Money};
 use crate::providers::zenskar::map::{current_period, day_before};
 use crate::providers::zenskar::wire;
 use crate::util::SplitMix64;
@@ -297,6 +297,8 @@ pub struct State {
     pub contracts_by_customer: HashMap<String, Vec<usize>>,
     pub invoices: Vec<Invoice>,
     pub checkouts: BTreeMap<String, Checkout>,
+    /// What each amendment effective today billed: (contract id, amount); see changes.rs.
+    pub change_charges: Vec<(String, Money)>,
     pub(crate) rng: SplitMix64,
 }
 

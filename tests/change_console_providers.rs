@@ -172,3 +172,46 @@ async fn kuvarpay_upgrade_and_downgrade() {
 async fn zenskar_upgrade_and_downgrade() {
     upgrade_then_downgrade(ProviderKind::Zenskar, "Business", "USD", "Enterprise", "Team").await;
 }
+
+#[tokio::test]
+async fn kuvarpay_cancel_at_period_end_then_undo() {
+    let mut c = console().await;
+    let sub = c.select(ProviderKind::KuvarPay, "Pro", "NGN").await;
+    c.key(KeyCode::Char('x')).await;
+    let choices = c.app.state.cancel.as_ref().unwrap().choices.clone();
+    assert_eq!(choices.len(), 2, "KuvarPay: now or at period end, no date");
+    c.key(KeyCode::Down).await;
+    c.key(KeyCode::Enter).await;
+    c.key(KeyCode::Enter).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c.app.state.cancel.as_ref().map(|f| f.step) != Some(Step::Done) {
+        assert!(Instant::now() < deadline);
+        c.app.settle(Duration::from_millis(100)).await;
+    }
+    c.key(KeyCode::Enter).await;
+    let scheduled = c
+        .app
+        .state
+        .selected_details()
+        .and_then(|d| d.subscriptions.value.as_ref())
+        .and_then(|s| s.iter().find(|x| x.id == sub.id).cloned())
+        .unwrap();
+    assert!(scheduled.cancel_scheduled(), "{scheduled:?}");
+    c.key(KeyCode::Char('U')).await;
+    assert!(c.app.state.cancel.as_ref().is_some_and(|f| f.undo), "{:?}", c.app.state.notice);
+    c.key(KeyCode::Enter).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c.app.state.cancel.as_ref().map(|f| f.step) != Some(Step::Done) {
+        assert!(Instant::now() < deadline);
+        c.app.settle(Duration::from_millis(100)).await;
+    }
+    c.key(KeyCode::Enter).await;
+    let renewed = c
+        .app
+        .state
+        .selected_details()
+        .and_then(|d| d.subscriptions.value.as_ref())
+        .and_then(|s| s.iter().find(|x| x.id == sub.id).cloned())
+        .unwrap();
+    assert!(!renewed.cancel_scheduled() && renewed.status.is_live(), "undone: {renewed:?}");
+}

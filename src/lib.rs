@@ -8,5 +8,6 @@ pub mod config;
 pub mod providers;
 pub mod sandbox;
 pub mod search;
+pub mod secrets;
 pub mod tui;
 pub mod util;

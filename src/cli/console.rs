@@ -32,13 +32,38 @@ fn init_logging() -> Option<std::path::PathBuf> {
     Some(path)
 }
 
-pub fn info() -> Result<(), Failure> {
+pub fn info(global: &Global) -> Result<(), Failure> {
     let dirs = directories::ProjectDirs::from("", "", "till")
         .ok_or_else(|| failure(ExitCode::Failure, "no home directory to keep files in"))?;
-    println!("config dir  {}", dirs.config_dir().display());
+    let shown = |p: Option<std::path::PathBuf>| p.map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into());
+    println!("version     {}", env!("CARGO_PKG_VERSION"));
+    println!("config file {}", shown(config::profiles::config_path()));
     println!("data dir    {}", dirs.data_dir().display());
-    println!("log file    {}", log_path().map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into()));
+    println!("audit file  {}", shown(crate::audit::default_path()));
+    println!("log file    {}", shown(log_path()));
+    match super::profiles::active(global)? {
+        Some(a) => println!("profile     {} ({}, {})", a.name, a.profile.provider.slug(), a.profile.mode.label()),
+        None => println!("profile     (none: the embedded sandbox)"),
+    }
     Ok(())
+}
+
+fn badge(mode: config::ProfileMode) -> Mode {
+    match mode {
+        config::ProfileMode::Test => Mode::Test,
+        config::ProfileMode::Live => Mode::Live,
+    }
+}
+
+/// The console on one profile's account: that provider only, its mode on the badge.
+async fn run_profile(global: &Global, active: super::profiles::Active, http: Http) -> Result<(), Failure> {
+    let endpoint = super::profiles::endpoint(&active, global, &crate::secrets::platform_store)?;
+    let provider = providers::connect(active.profile.provider, endpoint, http.clone())?;
+    let read_only = global.read_only || active.profile.read_only;
+    let mode = badge(active.profile.mode);
+    crate::tui::run(vec![provider], http.log().clone(), mode, &active.name, read_only)
+        .await
+        .map_err(|m| failure(ExitCode::Failure, m))
 }
 
 pub async fn run(global: &Global, args: ConsoleArgs) -> Result<(), Failure> {
@@ -46,6 +71,9 @@ pub async fn run(global: &Global, args: ConsoleArgs) -> Result<(), Failure> {
     tracing::info!("console starting; log file {:?}", log_file);
     let http = Http::new(config::http_config(global.connect_timeout, global.timeout))
         .map_err(|m| failure(ExitCode::Failure, m))?;
+    if let Some(active) = super::profiles::active(global)? {
+        return run_profile(global, active, http).await;
+    }
     let lookup = |k: &str| std::env::var(k).ok();
     let mut external = Vec::new();
     for kind in ProviderKind::ALL {

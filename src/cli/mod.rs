@@ -3,6 +3,7 @@
 
 mod checkout;
 mod console;
+mod profiles;
 mod run;
 mod table;
 mod writes;
@@ -31,7 +32,11 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Provider for headless commands.
+    /// A named profile from config.toml (provider, mode, URLs, account; key from the keyring
+    /// or TILL_<PROFILE>_KEY). Without one, till runs on the embedded sandbox.
+    #[arg(long, global = true, env = "TILL_PROFILE")]
+    pub profile: Option<String>,
+    /// Provider for headless commands (a profile's provider wins).
     #[arg(long, short = 'p', global = true, default_value = "kelviq", value_parser = parse_provider)]
     pub provider: ProviderKind,
     /// Print JSON instead of a table.
@@ -82,9 +87,52 @@ pub enum Command {
         #[arg(long)]
         customer: Option<String>,
     },
+    /// Named profiles in config.toml: list, add, remove.
+    #[command(subcommand)]
+    Profiles(ProfilesCmd),
+    /// API keys in the OS keyring: login, status, logout.
+    #[command(subcommand)]
+    Auth(AuthCmd),
     /// Run the sandbox on its own, for pointing other tools at it.
     #[command(subcommand)]
     Sandbox(SandboxCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfilesCmd {
+    List,
+    /// Add or replace a profile: `till profiles add NAME --provider P [--mode live] [--account ID]
+    /// [--base-url URL] [--edge-url URL] [--read-only]`.
+    Add {
+        name: String,
+        /// test or live (the console's mode badge).
+        #[arg(long, default_value = "test")]
+        mode: crate::config::ProfileMode,
+        /// KuvarPay business id or Zenskar organisation.
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Remove a profile (and its keys from the keyring, when one is reachable).
+    Remove {
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCmd {
+    /// Store the --profile's key in the OS keyring (read without echo, or from stdin).
+    Login {
+        /// Read one line from stdin (the default when stdin is not a terminal).
+        #[arg(long)]
+        stdin: bool,
+        /// Store Kelviq's optional client key (for the edge host) instead of the server key.
+        #[arg(long)]
+        client_key: bool,
+    },
+    /// Where each profile's key comes from (keyring, environment variable or none), never the key.
+    Status,
+    /// Remove the --profile's keys from the OS keyring.
+    Logout,
 }
 
 #[derive(Debug, Subcommand)]

@@ -53,7 +53,9 @@ pub async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         None => super::console::run(&cli.global, super::ConsoleArgs::default()).await,
         Some(Command::Console(args)) => super::console::run(&cli.global, args).await,
-        Some(Command::Info) => super::console::info(),
+        Some(Command::Info) => super::console::info(&cli.global),
+        Some(Command::Profiles(cmd)) => super::profiles::run_profiles(&cli.global, cmd),
+        Some(Command::Auth(cmd)) => super::profiles::run_auth(&cli.global, cmd),
         Some(Command::Audit { customer }) => super::writes::audit(customer.as_deref(), cli.global.json),
         Some(Command::Sandbox(SandboxCmd::Serve(args))) => serve(args).await,
         Some(command) => headless(&cli.global, command).await,
@@ -77,9 +79,15 @@ pub(crate) struct Connection {
 }
 
 async fn connect(global: &super::Global) -> Result<Connection, Failure> {
-    let kind = global.provider;
     let http = Http::new(config::http_config(global.connect_timeout, global.timeout))
         .map_err(|m| failure(ExitCode::Failure, m))?;
+    if let Some(active) = super::profiles::active(global)? {
+        let endpoint = super::profiles::endpoint(&active, global, &crate::secrets::platform_store)?;
+        let log = http.log().clone();
+        let provider = providers::connect(active.profile.provider, endpoint, http)?;
+        return Ok(Connection { provider, log, sandbox: false, _sandbox: None });
+    }
+    let kind = global.provider;
     let overrides = Overrides { base_url: global.base_url.clone(), edge_url: global.edge_url.clone() };
     let lookup = |k: &str| std::env::var(k).ok();
     match config::external_endpoint(kind, &overrides, &lookup).map_err(|e| failure(ExitCode::Usage, e.to_string()))? {
@@ -100,10 +108,11 @@ async fn connect(global: &super::Global) -> Result<Connection, Failure> {
 }
 
 async fn headless(global: &super::Global, command: Command) -> Result<(), Failure> {
-    if global.read_only && super::writes::is_write(&command) {
+    let profile_read_only = super::profiles::active(global)?.is_some_and(|a| a.profile.read_only);
+    if (global.read_only || profile_read_only) && super::writes::is_write(&command) {
         return Err(failure(
             ExitCode::Usage,
-            "read-only: started with --read-only (or TILL_READ_ONLY), so writes are refused",
+            "read-only: started with --read-only (or TILL_READ_ONLY, or a read-only profile), so writes are refused",
         ));
     }
     let conn = connect(global).await?;
@@ -160,7 +169,12 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
             | SubscriptionsCmd::Cancel { .. }
             | SubscriptionsCmd::Uncancel { .. }),
         ) => super::writes::run(&conn, cmd, json).await,
-        Command::Sandbox(_) | Command::Console(_) | Command::Info | Command::Audit { .. } => Ok(()),
+        Command::Sandbox(_)
+        | Command::Console(_)
+        | Command::Info
+        | Command::Audit { .. }
+        | Command::Profiles(_)
+        | Command::Auth(_) => Ok(()),
     }
 }
 

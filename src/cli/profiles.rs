@@ -1,0 +1,299 @@
+//! `till profiles …`, `till auth …`, and resolving `--profile NAME` into an endpoint whose key
+//! comes from the environment or the OS keyring. Keys are read, stored and passed on; they are
+//! never printed, logged or written to a file.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+
+use super::run::{ExitCode, Failure, emit, failure};
+use super::{AuthCmd, Global, ProfilesCmd, table};
+use crate::billing::ProviderKind;
+use crate::config::profiles::{self, ConfigFile, Profile, ProfileError, ProfileMode};
+use crate::config::{self, Overrides};
+use crate::providers::Endpoint;
+use crate::secrets::{self, OpenStore, SecretError, SecretStore};
+
+/// The profile chosen with `--profile` (or `TILL_PROFILE`).
+pub(crate) struct Active {
+    pub name: String,
+    pub profile: Profile,
+}
+
+fn config_err(e: ProfileError) -> Failure {
+    let code = match e {
+        ProfileError::Io { .. } => ExitCode::Failure,
+        _ => ExitCode::Usage,
+    };
+    failure(code, e.to_string())
+}
+
+fn path() -> Result<PathBuf, Failure> {
+    profiles::config_path().ok_or_else(|| failure(ExitCode::Failure, "no config directory (set TILL_CONFIG_DIR)"))
+}
+
+fn load() -> Result<(PathBuf, ConfigFile), Failure> {
+    let path = path()?;
+    let file = profiles::load(&path).map_err(config_err)?;
+    Ok((path, file))
+}
+
+pub(crate) fn active(global: &Global) -> Result<Option<Active>, Failure> {
+    let Some(name) = global.profile.as_deref() else { return Ok(None) };
+    let (path, file) = load()?;
+    let profile = file.get(name, &path).map_err(config_err)?.clone();
+    Ok(Some(Active { name: name.to_string(), profile }))
+}
+
+/// The endpoint for a profile; a missing key or a key of the wrong mode fails before any request.
+pub(crate) fn endpoint(active: &Active, global: &Global, open: OpenStore<'_>) -> Result<Endpoint, Failure> {
+    let lookup = |k: &str| std::env::var(k).ok();
+    let name = &active.name;
+    let var = secrets::env_var(name);
+    let no_key = |why: String| failure(ExitCode::Auth, format!("profile {name:?} has no API key: {why}"));
+    let key = match secrets::find(name, &var, open, &lookup) {
+        Ok(Some(found)) => found.key,
+        Ok(None) => return Err(no_key(format!("run `till auth login --profile {name}` or export {var}=<key>"))),
+        Err(e) => return Err(no_key(format!("{e}; export {var}=<key> instead"))),
+    };
+    let client_key = if active.profile.provider == ProviderKind::Kelviq {
+        let client_var = secrets::client_env_var(name);
+        // The client key is optional: a keyring that cannot be read just means "none".
+        secrets::find(&secrets::client_account(name), &client_var, open, &lookup).ok().flatten().map(|f| f.key)
+    } else {
+        None
+    };
+    let overrides = Overrides { base_url: global.base_url.clone(), edge_url: global.edge_url.clone() };
+    config::profile_endpoint(name, &active.profile, &overrides, &lookup, key, client_key).map_err(|e| {
+        let code =
+            if matches!(e, config::ConfigError::KeyModeMismatch { .. }) { ExitCode::Auth } else { ExitCode::Usage };
+        failure(code, e.to_string())
+    })
+}
+
+#[derive(serde::Serialize)]
+struct ProfileRow<'a> {
+    name: &'a str,
+    #[serde(flatten)]
+    profile: &'a Profile,
+}
+
+pub(crate) fn run_profiles(global: &Global, cmd: ProfilesCmd) -> Result<(), Failure> {
+    let (path, mut file) = load()?;
+    match cmd {
+        ProfilesCmd::List => {
+            let rows: Vec<ProfileRow> =
+                file.profiles.iter().map(|(name, profile)| ProfileRow { name, profile }).collect();
+            if rows.is_empty() && !global.json {
+                eprintln!(
+                    "till: no profiles in {} (add one with `till profiles add NAME --provider P`)",
+                    path.display()
+                );
+            }
+            emit(global.json, &rows, || profile_table(&file))
+        }
+        ProfilesCmd::Add { name, mode, account } => {
+            profiles::validate_name(&name).map_err(config_err)?;
+            let profile = Profile {
+                provider: global.provider,
+                mode,
+                base_url: global.base_url.clone(),
+                edge_url: global.edge_url.clone(),
+                account,
+                read_only: global.read_only,
+            };
+            let verb = if file.profiles.insert(name.clone(), profile).is_some() { "updated" } else { "added" };
+            profiles::save(&path, &file).map_err(config_err)?;
+            eprintln!("till: {verb} profile {name:?} in {}", path.display());
+            eprintln!(
+                "till: store its key with `till auth login --profile {name}` or export {}",
+                secrets::env_var(&name)
+            );
+            Ok(())
+        }
+        ProfilesCmd::Remove { name } => {
+            file.get(&name, &path).map_err(config_err)?;
+            file.profiles.remove(&name);
+            profiles::save(&path, &file).map_err(config_err)?;
+            eprintln!("till: removed profile {name:?} from {}", path.display());
+            if let Ok(store) = secrets::platform_store() {
+                let _ = forget(store.as_ref(), &name);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn profile_table(file: &ConfigFile) -> String {
+    let rows: Vec<Vec<String>> = file
+        .profiles
+        .iter()
+        .map(|(name, p)| {
+            vec![
+                name.clone(),
+                p.provider.slug().to_string(),
+                p.mode.label().to_string(),
+                if p.read_only { "yes" } else { "no" }.to_string(),
+                p.base_url.clone().unwrap_or_else(|| config::default_base_url(p.provider).to_string()),
+                p.account.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table::render(&["NAME", "PROVIDER", "MODE", "READ-ONLY", "BASE URL", "ACCOUNT"], &rows)
+}
+
+/// Removes a profile's server and client keys; true when anything was stored.
+fn forget(store: &dyn SecretStore, name: &str) -> Result<bool, SecretError> {
+    let server = store.delete(name)?;
+    let client = store.delete(&secrets::client_account(name))?;
+    Ok(server || client)
+}
+
+pub(crate) fn run_auth(global: &Global, cmd: AuthCmd) -> Result<(), Failure> {
+    run_auth_with(global, cmd, &secrets::platform_store)
+}
+
+fn need_profile(global: &Global) -> Result<(String, Profile), Failure> {
+    let Some(name) = global.profile.clone() else {
+        return Err(failure(ExitCode::Usage, "which profile? pass --profile NAME (see `till profiles list`)"));
+    };
+    let (path, file) = load()?;
+    let profile = file.get(&name, &path).map_err(config_err)?.clone();
+    Ok((name, profile))
+}
+
+pub(crate) fn run_auth_with(global: &Global, cmd: AuthCmd, open: OpenStore<'_>) -> Result<(), Failure> {
+    match cmd {
+        AuthCmd::Login { stdin, client_key } => {
+            let (name, profile) = need_profile(global)?;
+            if client_key && profile.provider != ProviderKind::Kelviq {
+                return Err(failure(ExitCode::Usage, "--client-key is for Kelviq profiles only"));
+            }
+            let what = if client_key { "client key" } else { "API key" };
+            let key = read_key(&format!("{what} for profile {name}: "), stdin)?;
+            if !client_key {
+                config::check_key_mode(&name, &profile, &crate::providers::Secret::new(key.clone()))
+                    .map_err(|e| failure(ExitCode::Auth, e.to_string()))?;
+            }
+            let account = if client_key { secrets::client_account(&name) } else { name.clone() };
+            let var = if client_key { secrets::client_env_var(&name) } else { secrets::env_var(&name) };
+            let store = open().map_err(|e| no_keyring(&e, &var))?;
+            store.set(&account, &key).map_err(|e| no_keyring(&e, &var))?;
+            eprintln!("till: saved the {what} for profile {name:?} in the OS keyring");
+            Ok(())
+        }
+        AuthCmd::Status => status(global, open),
+        AuthCmd::Logout => {
+            let (name, _) = need_profile(global)?;
+            let var = secrets::env_var(&name);
+            let store = open().map_err(|e| no_keyring(&e, &var))?;
+            let removed = forget(store.as_ref(), &name).map_err(|e| no_keyring(&e, &var))?;
+            let msg = if removed { "removed the keys of" } else { "the keyring held no key for" };
+            eprintln!("till: {msg} profile {name:?}");
+            if std::env::var(&var).is_ok_and(|v| !v.trim().is_empty()) {
+                eprintln!("till: note: {var} is still set in this environment");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn no_keyring(e: &SecretError, var: &str) -> Failure {
+    failure(
+        ExitCode::Failure,
+        format!("{e}: the key was not saved (till never writes keys to disk); export {var}=<key> instead"),
+    )
+}
+
+/// Without echo from a terminal; one line from stdin for scripts (`--stdin` or a pipe).
+fn read_key(prompt: &str, stdin: bool) -> Result<String, Failure> {
+    let key = if stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| failure(ExitCode::Failure, format!("cannot read the key: {e}")))?;
+        line
+    } else {
+        rpassword::prompt_password(prompt)
+            .map_err(|e| failure(ExitCode::Failure, format!("cannot read the key: {e}")))?
+    };
+    let key = key.trim().to_string();
+    if key.is_empty() {
+        return Err(failure(ExitCode::Usage, "no key given"));
+    }
+    Ok(key)
+}
+
+#[derive(serde::Serialize)]
+struct StatusRow {
+    profile: String,
+    provider: ProviderKind,
+    mode: ProfileMode,
+    /// keyring, env, or none.
+    key_source: &'static str,
+    /// The environment variable read, when the key comes from one.
+    env_var: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_key_source: Option<&'static str>,
+}
+
+/// env, keyring or none: the environment variable wins, as it does when connecting.
+fn source_of(account: &str, var: &str, store: &Result<Box<dyn SecretStore>, SecretError>) -> &'static str {
+    if std::env::var(var).is_ok_and(|v| !v.trim().is_empty()) {
+        return "env";
+    }
+    match store.as_ref().map(|s| s.get(account)) {
+        Ok(Ok(Some(_))) => "keyring",
+        _ => "none",
+    }
+}
+
+fn status(global: &Global, open: OpenStore<'_>) -> Result<(), Failure> {
+    let (path, file) = load()?;
+    if let Some(only) = &global.profile {
+        file.get(only, &path).map_err(config_err)?;
+    }
+    let store = open();
+    if let Err(e) = &store {
+        eprintln!("till: {e}; keys can only come from TILL_<PROFILE>_KEY environment variables");
+    }
+    let rows: Vec<StatusRow> = file
+        .profiles
+        .iter()
+        .filter(|(name, _)| global.profile.as_ref().is_none_or(|only| only == *name))
+        .map(|(name, p)| {
+            let var = secrets::env_var(name);
+            let client = (p.provider == ProviderKind::Kelviq)
+                .then(|| source_of(&secrets::client_account(name), &secrets::client_env_var(name), &store));
+            StatusRow {
+                profile: name.clone(),
+                provider: p.provider,
+                mode: p.mode,
+                key_source: source_of(name, &var, &store),
+                env_var: var,
+                client_key_source: client,
+            }
+        })
+        .collect();
+    emit(global.json, &rows, || status_table(&rows))
+}
+
+fn status_table(rows: &[StatusRow]) -> String {
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let key = match r.key_source {
+                "env" => format!("env {}", r.env_var),
+                other => other.to_string(),
+            };
+            vec![
+                r.profile.clone(),
+                r.provider.slug().to_string(),
+                r.mode.label().to_string(),
+                key,
+                r.client_key_source.unwrap_or("-").to_string(),
+            ]
+        })
+        .collect();
+    table::render(&["PROFILE", "PROVIDER", "MODE", "KEY", "CLIENT KEY"], &cells)
+}

@@ -1,0 +1,227 @@
+//! Named profiles in `config.toml` under the config dir (`$TILL_CONFIG_DIR` overrides it, as
+//! for presets). A profile says which provider and account to talk to and in which mode; it
+//! never holds a key (keys live in the OS keyring or `TILL_<PROFILE>_KEY`, see `secrets`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::billing::ProviderKind;
+
+/// Test or live: what the profile's account is, shown as the console's mode badge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileMode {
+    #[default]
+    Test,
+    Live,
+}
+
+impl ProfileMode {
+    pub fn label(self) -> &'static str {
+        match self {
+            ProfileMode::Test => "test",
+            ProfileMode::Live => "live",
+        }
+    }
+}
+
+impl std::str::FromStr for ProfileMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "test" => Ok(ProfileMode::Test),
+            "live" => Ok(ProfileMode::Live),
+            other => Err(format!("{other:?} is not a mode (test or live)")),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub provider: ProviderKind,
+    #[serde(default)]
+    pub mode: ProfileMode,
+    /// Overrides the provider's production base URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// Kelviq's edge host for entitlements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edge_url: Option<String>,
+    /// KuvarPay business id or Zenskar organisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ProfileError {
+    #[error("{path}:{line}: {field}: {message}")]
+    Malformed { path: String, line: usize, field: String, message: String },
+    #[error("cannot {action} {path}: {reason}")]
+    Io { action: &'static str, path: String, reason: String },
+    #[error("no profile named {name:?} in {path} (see `till profiles list`)")]
+    Unknown { name: String, path: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// `$TILL_CONFIG_DIR/config.toml`, else `config.toml` in the XDG config dir.
+pub fn config_path() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("TILL_CONFIG_DIR") {
+        return Some(PathBuf::from(dir).join("config.toml"));
+    }
+    directories::ProjectDirs::from("", "", "till").map(|d| d.config_dir().join("config.toml"))
+}
+
+/// Profile names become parts of environment variable names and keyring entries: keep them plain.
+pub fn validate_name(name: &str) -> Result<(), ProfileError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+    if ok {
+        Ok(())
+    } else {
+        Err(ProfileError::Invalid(format!(
+            "profile name {name:?} must be 1-64 characters of letters, digits, '-', '_' or '.'"
+        )))
+    }
+}
+
+/// 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Parses config text; errors name the file, the line and the field (dotted path).
+pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ProfileError> {
+    let malformed = |e: &toml::de::Error, field: String| ProfileError::Malformed {
+        path: path.display().to_string(),
+        line: e.span().map_or(1, |s| line_of(text, s.start)),
+        field,
+        message: e.message().trim().to_string(),
+    };
+    let de = toml::Deserializer::parse(text).map_err(|e| malformed(&e, "(syntax)".into()))?;
+    let file: ConfigFile = serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        malformed(e.inner(), if field == "." { "(top level)".into() } else { field })
+    })?;
+    for name in file.profiles.keys() {
+        validate_name(name).map_err(|e| ProfileError::Malformed {
+            path: path.display().to_string(),
+            line: text.find(name.as_str()).map_or(1, |i| line_of(text, i)),
+            field: format!("profiles.{name}"),
+            message: e.to_string(),
+        })?;
+    }
+    Ok(file)
+}
+
+/// A missing file is an empty config.
+pub fn load(path: &Path) -> Result<ConfigFile, ProfileError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse(&text, path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
+        Err(e) => Err(ProfileError::Io { action: "read", path: path.display().to_string(), reason: e.to_string() }),
+    }
+}
+
+pub fn save(path: &Path, file: &ConfigFile) -> Result<(), ProfileError> {
+    let io = |action, e: std::io::Error| ProfileError::Io {
+        action,
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    let text = toml::to_string_pretty(file).map_err(|e| ProfileError::Invalid(format!("cannot encode config: {e}")))?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| io("create the directory of", e))?;
+    }
+    std::fs::write(path, text).map_err(|e| io("write", e))
+}
+
+impl ConfigFile {
+    pub fn get(&self, name: &str, path: &Path) -> Result<&Profile, ProfileError> {
+        self.profiles
+            .get(name)
+            .ok_or_else(|| ProfileError::Unknown { name: name.to_string(), path: path.display().to_string() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<ConfigFile, ProfileError> {
+        parse(text, Path::new("/cfg/config.toml"))
+    }
+
+    #[test]
+    fn profiles_parse_with_defaults() {
+        let file = parse_str(
+            "[profiles.acme]\nprovider = \"zenskar\"\nmode = \"live\"\naccount = \"org_1\"\nread_only = true\n\n\
+             [profiles.dev]\nprovider = \"kelviq\"\nbase_url = \"http://127.0.0.1:4010/kelviq/api/v1\"\n",
+        )
+        .unwrap();
+        let acme = &file.profiles["acme"];
+        assert_eq!((acme.provider, acme.mode, acme.read_only), (ProviderKind::Zenskar, ProfileMode::Live, true));
+        assert_eq!(acme.account.as_deref(), Some("org_1"));
+        let dev = &file.profiles["dev"];
+        assert_eq!((dev.mode, dev.read_only, dev.edge_url.as_deref()), (ProfileMode::Test, false, None));
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_field() {
+        let err = parse_str("[profiles.acme]\nprovider = \"kelviq\"\n\nbase_ur = \"http://x\"\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("/cfg/config.toml:4: profiles.acme.base_ur: "), "{text}");
+        assert!(text.contains("unknown field `base_ur`"), "{text}");
+        let err = parse_str("colour = \"red\"\n").unwrap_err().to_string();
+        assert!(err.starts_with("/cfg/config.toml:1:") && err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn wrong_values_name_the_field() {
+        let err = parse_str("[profiles.acme]\nprovider = \"kelviq\"\nmode = \"prod\"\n").unwrap_err().to_string();
+        assert!(err.starts_with("/cfg/config.toml:3: profiles.acme.mode: "), "{err}");
+        let err = parse_str("[profiles.acme]\nprovider = \"kelviq\"\nread_only = \"yes\"\n").unwrap_err().to_string();
+        assert!(err.starts_with("/cfg/config.toml:3: profiles.acme.read_only: "), "{err}");
+        let err = parse_str("[profiles.acme]\nmode = \"test\"\n").unwrap_err().to_string();
+        assert!(err.contains("profiles.acme") && err.contains("provider"), "{err}");
+        let err = parse_str("[profiles.acme\nprovider = 1\n").unwrap_err().to_string();
+        assert!(err.starts_with("/cfg/config.toml:1: (syntax): "), "{err}");
+        let err = parse_str("[profiles.\"a b\"]\nprovider = \"kelviq\"\n").unwrap_err().to_string();
+        assert!(err.contains("must be 1-64 characters"), "{err}");
+    }
+
+    #[test]
+    fn save_then_load_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/config.toml");
+        assert_eq!(load(&path).unwrap(), ConfigFile::default());
+        let mut file = ConfigFile::default();
+        file.profiles.insert(
+            "k".into(),
+            Profile {
+                provider: ProviderKind::KuvarPay,
+                mode: ProfileMode::Live,
+                base_url: None,
+                edge_url: None,
+                account: Some("biz_9".into()),
+                read_only: false,
+            },
+        );
+        save(&path, &file).unwrap();
+        assert_eq!(load(&path).unwrap(), file);
+        assert!(matches!(file.get("nope", &path), Err(ProfileError::Unknown { .. })));
+    }
+}

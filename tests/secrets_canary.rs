@@ -104,6 +104,10 @@ async fn cli_never_prints_or_writes_the_key() {
     outputs.push(o);
     let o = env.till(&["--profile", "canary", "checkout", "create", "--plan", "pro", "--dry-run"], None, &key);
     outputs.push(o);
+    // A write that is journaled (as a failed attempt): the journal must not hold the key either.
+    let o = env.till(&["--profile", "canary", "checkout", "create", "--plan", "pro"], None, &key);
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o));
+    outputs.push(o);
     let cancel = ["--profile", "canary", "subscriptions", "cancel", "sub_x", "--yes"];
     outputs.push(env.till(&cancel, None, &key));
     // A key of the wrong mode is refused before any request, without quoting it.
@@ -129,6 +133,8 @@ async fn cli_never_prints_or_writes_the_key() {
     let mut files = Vec::new();
     files_under(env.dir.path(), &mut files);
     assert!(files.iter().any(|f| f.ends_with("config/config.toml")), "the profile was written: {files:?}");
+    let journal = std::fs::read_to_string(env.path("data/audit.jsonl")).unwrap();
+    assert!(journal.contains("\"profile\":\"canary\"") && journal.contains("checkout.create"), "{journal}");
     for f in &files {
         assert_clean(&f.display().to_string(), &std::fs::read(f).unwrap());
     }
@@ -186,5 +192,72 @@ async fn console_never_shows_the_key() {
     }
     let log = format!("{:?}", http.log().snapshot());
     assert_clean("request log", log.as_bytes());
+    sb.shutdown().await;
+}
+
+/// The real binary's console on a live profile in tmux: the badge says LIVE, and neither the
+/// screen nor till.log nor any other file holds the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_binary_on_a_profile_never_shows_or_logs_the_key() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "tmux is required under CI");
+        eprintln!("skipped: tmux not installed");
+        return;
+    }
+    let sb = sandbox::start(SandboxOptions::default()).await.unwrap();
+    let flowglad = sb.endpoint(ProviderKind::Flowglad).base_url.to_string();
+    let env = Env::new();
+    let add = ["profiles", "add", "canary", "--provider", "flowglad", "--mode", "live", "--base-url", &flowglad];
+    assert_eq!(env.till(&add, None, &[]).status.code(), Some(0));
+    let socket = env.path("tmux.sock").display().to_string();
+    let status = env.path("status.txt");
+    let script = format!(
+        "env -u TILL_PROFILE TILL_CANARY_KEY={LIVE_CANARY} TILL_CONFIG_DIR={cfg} TILL_DATA_DIR={data} \
+         XDG_STATE_HOME={state} HOME={home} DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent \
+         {bin} --profile canary; echo $? > {status}; sleep 30",
+        cfg = env.path("config").display(),
+        data = env.path("data").display(),
+        state = env.path("xdg-state").display(),
+        home = env.path("home").display(),
+        bin = env!("CARGO_BIN_EXE_till"),
+        status = status.display(),
+    );
+    let tmux = |args: &[&str]| {
+        let out = Command::new("tmux").arg("-S").arg(&socket).args(args).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    tmux(&["new-session", "-d", "-s", "canary", "-x", "120", "-y", "32", &script]);
+    let mut screens = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let screen = tmux(&["capture-pane", "-p", "-t", "canary"]);
+        let done = screen.contains("LIVE") && screen.contains("canary");
+        screens.push(screen);
+        if done {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no LIVE badge: {:?}", screens.last());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    screens.push(tmux(&["capture-pane", "-p", "-t", "canary"]));
+    tmux(&["send-keys", "-t", "canary", "q"]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(&status).map_or(true, |s| s.is_empty()) {
+        assert!(std::time::Instant::now() < deadline, "the console did not exit");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = Command::new("tmux").arg("-S").arg(&socket).arg("kill-server").output();
+    assert!(!screens.iter().any(|s| s.contains("SANDBOX")), "a profile is not the sandbox");
+    for (i, s) in screens.iter().enumerate() {
+        assert_clean(&format!("screen {i}:\n{s}"), s.as_bytes());
+    }
+    let log = std::fs::read_to_string(env.path("xdg-state/till/till.log")).unwrap();
+    assert!(log.contains("console starting"), "{log}");
+    let mut files = Vec::new();
+    files_under(env.dir.path(), &mut files);
+    for f in files.iter().filter(|f| !f.ends_with("tmux.sock")) {
+        assert_clean(&f.display().to_string(), &std::fs::read(f).unwrap_or_default());
+    }
     sb.shutdown().await;
 }

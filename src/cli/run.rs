@@ -75,6 +75,8 @@ pub(crate) struct Connection {
     pub provider: Arc<dyn BillingProvider>,
     pub log: crate::providers::log::RequestLog,
     pub sandbox: bool,
+    /// The profile's name and mode ("test" / "live") for the audit journal.
+    pub profile: Option<(String, &'static str)>,
     _sandbox: Option<SandboxHandle>,
 }
 
@@ -85,7 +87,8 @@ async fn connect(global: &super::Global) -> Result<Connection, Failure> {
         let endpoint = super::profiles::endpoint(&active, global, &crate::secrets::platform_store)?;
         let log = http.log().clone();
         let provider = providers::connect(active.profile.provider, endpoint, http)?;
-        return Ok(Connection { provider, log, sandbox: false, _sandbox: None });
+        let profile = Some((active.name, active.profile.mode.label()));
+        return Ok(Connection { provider, log, sandbox: false, profile, _sandbox: None });
     }
     let kind = global.provider;
     let overrides = Overrides { base_url: global.base_url.clone(), edge_url: global.edge_url.clone() };
@@ -93,7 +96,8 @@ async fn connect(global: &super::Global) -> Result<Connection, Failure> {
     match config::external_endpoint(kind, &overrides, &lookup).map_err(|e| failure(ExitCode::Usage, e.to_string()))? {
         Some(endpoint) => {
             let log = http.log().clone();
-            Ok(Connection { provider: providers::connect(kind, endpoint, http)?, log, sandbox: false, _sandbox: None })
+            let provider = providers::connect(kind, endpoint, http)?;
+            Ok(Connection { provider, log, sandbox: false, profile: None, _sandbox: None })
         }
         None => {
             let handle = sandbox::start(SandboxOptions::default())
@@ -102,7 +106,7 @@ async fn connect(global: &super::Global) -> Result<Connection, Failure> {
             eprintln!("till: no profile configured; using the embedded sandbox at {}", handle.base_url());
             let log = http.log().clone();
             let provider = providers::connect(kind, handle.endpoint(kind), http)?;
-            Ok(Connection { provider, log, sandbox: true, _sandbox: Some(handle) })
+            Ok(Connection { provider, log, sandbox: true, profile: None, _sandbox: Some(handle) })
         }
     }
 }

@@ -26,8 +26,16 @@ pub fn is_write(command: &Command) -> bool {
 pub fn recorder(conn: &Connection) -> Recorder {
     Recorder {
         journal: audit::default_path().map(Journal::at),
-        profile: if conn.sandbox { "embedded sandbox" } else { "environment" }.into(),
-        mode: if conn.sandbox { "sandbox" } else { "test" }.into(),
+        profile: match (&conn.profile, conn.sandbox) {
+            (Some((name, _)), _) => name.clone(),
+            (None, true) => "embedded sandbox".into(),
+            (None, false) => "environment".into(),
+        },
+        mode: match (&conn.profile, conn.sandbox) {
+            (Some((_, mode)), _) => (*mode).into(),
+            (None, true) => "sandbox".into(),
+            (None, false) => "test".into(),
+        },
         log: conn.log.clone(),
     }
 }

@@ -48,6 +48,23 @@ pub fn info(global: &Global) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Without a profile: SANDBOX when nothing points away from it; LIVE when a key says so
+/// (Flowglad's `sk_live_`), else TEST.
+fn env_mode(external: &[Option<crate::providers::Endpoint>]) -> Mode {
+    let kinds = ProviderKind::ALL.into_iter().zip(external);
+    if external.iter().all(Option::is_none) {
+        Mode::Sandbox
+    } else if kinds.filter_map(|(k, e)| Some((k, e.as_ref()?))).any(|(k, e)| key_says_live(k, e)) {
+        Mode::Live
+    } else {
+        Mode::Test
+    }
+}
+
+fn key_says_live(kind: ProviderKind, endpoint: &crate::providers::Endpoint) -> bool {
+    kind == ProviderKind::Flowglad && endpoint.key.expose().starts_with("sk_live_")
+}
+
 fn badge(mode: config::ProfileMode) -> Mode {
     match mode {
         config::ProfileMode::Test => Mode::Test,
@@ -111,11 +128,35 @@ pub async fn run(global: &Global, args: ConsoleArgs) -> Result<(), Failure> {
             Err(e) => tracing::warn!("{kind} left out: {e}"),
         }
     }
-    let mode = if external.iter().all(Option::is_none) { Mode::Sandbox } else { Mode::Test };
+    let mode = env_mode(&external);
     let profile = if mode == Mode::Sandbox { "embedded sandbox" } else { "environment" };
     let result = crate::tui::run(providers, http.log().clone(), mode, profile, global.read_only).await;
     if let Some(sb) = sandbox {
         sb.shutdown().await;
     }
     result.map_err(|m| failure(ExitCode::Failure, m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::{Endpoint, Secret};
+
+    fn endpoint(key: &str) -> Option<Endpoint> {
+        let base_url = url::Url::parse("http://127.0.0.1:9/").ok()?;
+        Some(Endpoint { base_url, edge_url: None, key: Secret::new(key), client_key: None, account: None })
+    }
+
+    #[test]
+    fn badge_comes_from_the_profile_or_the_key() {
+        assert_eq!(badge(config::ProfileMode::Live), Mode::Live);
+        assert_eq!(badge(config::ProfileMode::Test), Mode::Test);
+        assert_eq!(env_mode(&[None, None, None, None]), Mode::Sandbox);
+        // ProviderKind::ALL order: Kelviq, Flowglad, KuvarPay, Zenskar.
+        assert_eq!(ProviderKind::ALL[1], ProviderKind::Flowglad);
+        assert_eq!(env_mode(&[None, endpoint("sk_test_1"), None, None]), Mode::Test);
+        assert_eq!(env_mode(&[None, endpoint("sk_live_1"), None, None]), Mode::Live);
+        // Only Flowglad's keys encode the mode.
+        assert_eq!(env_mode(&[endpoint("sk_live_1"), None, None, None]), Mode::Test);
+    }
 }

@@ -50,20 +50,23 @@ pub(crate) fn endpoint(active: &Active, global: &Global, open: OpenStore<'_>) ->
     let name = &active.name;
     let var = secrets::env_var(name);
     let no_key = |why: String| failure(ExitCode::Auth, format!("profile {name:?} has no API key: {why}"));
-    let key = match secrets::find(name, &var, open, &lookup) {
-        Ok(Some(found)) => found.key,
+    let found = match secrets::find(name, &var, open, &lookup) {
+        Ok(Some(found)) => found,
         Ok(None) => return Err(no_key(format!("run `till auth login --profile {name}` or export {var}=<key>"))),
         Err(e) => return Err(no_key(format!("{e}; export {var}=<key> instead"))),
     };
     let client_key = if active.profile.provider == ProviderKind::Kelviq {
         let client_var = secrets::client_env_var(name);
-        // The client key is optional: a keyring that cannot be read just means "none".
-        secrets::find(&secrets::client_account(name), &client_var, open, &lookup).ok().flatten().map(|f| f.key)
+        // The client key is optional: a keyring that cannot be read just means "none". A server
+        // key from the environment means a script: the keyring is not consulted at all.
+        let no_keyring = || Err(SecretError::Unavailable("not consulted".into()));
+        let open_client: OpenStore<'_> = if found.source == secrets::KeySource::Keyring { open } else { &no_keyring };
+        secrets::find(&secrets::client_account(name), &client_var, open_client, &lookup).ok().flatten().map(|f| f.key)
     } else {
         None
     };
     let overrides = Overrides { base_url: global.base_url.clone(), edge_url: global.edge_url.clone() };
-    config::profile_endpoint(name, &active.profile, &overrides, &lookup, key, client_key).map_err(|e| {
+    config::profile_endpoint(name, &active.profile, &overrides, &lookup, found.key, client_key).map_err(|e| {
         let code =
             if matches!(e, config::ConfigError::KeyModeMismatch { .. }) { ExitCode::Auth } else { ExitCode::Usage };
         failure(code, e.to_string())
@@ -296,4 +299,57 @@ fn status_table(rows: &[StatusRow]) -> String {
         })
         .collect();
     table::render(&["PROFILE", "PROVIDER", "MODE", "KEY", "CLIENT KEY"], &cells)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn global() -> Global {
+        super::super::Cli::try_parse_from(["till"]).unwrap().global
+    }
+
+    fn active(name: &str, provider: ProviderKind, mode: ProfileMode) -> Active {
+        let profile = Profile { provider, mode, base_url: None, edge_url: None, account: None, read_only: false };
+        Active { name: name.to_string(), profile }
+    }
+
+    fn store_with(pairs: &[(&str, &str)]) -> Result<Box<dyn SecretStore>, SecretError> {
+        let store = secrets::KeyringStore::mock()?;
+        for (k, v) in pairs {
+            store.set(k, v)?;
+        }
+        Ok(Box::new(store))
+    }
+
+    #[test]
+    fn keyring_supplies_server_and_client_keys() {
+        // Unusual names so no TILL_*_KEY variable of the developer's shell interferes.
+        let name = "unit-kv-7f3a";
+        let open = || store_with(&[("unit-kv-7f3a", "server"), ("unit-kv-7f3a:client", "client")]);
+        let Ok(e) = endpoint(&active(name, ProviderKind::Kelviq, ProfileMode::Test), &global(), &open) else {
+            panic!("the keyring holds both keys")
+        };
+        assert_eq!((e.key.expose(), e.client_key.map(|k| k.expose().to_string())), ("server", Some("client".into())));
+        let missing = endpoint(&active("unit-none-7f3a", ProviderKind::Kelviq, ProfileMode::Test), &global(), &open);
+        let f = missing.err().unwrap();
+        assert_eq!(f.code, ExitCode::Auth);
+        assert!(f.message.contains("till auth login --profile unit-none-7f3a"), "{}", f.message);
+    }
+
+    #[test]
+    fn wrong_mode_key_fails_as_auth_without_quoting_it() {
+        let open = || store_with(&[("unit-fg-7f3a", "sk_live_SECRETVALUE")]);
+        let f = endpoint(&active("unit-fg-7f3a", ProviderKind::Flowglad, ProfileMode::Test), &global(), &open)
+            .err()
+            .unwrap();
+        assert_eq!(f.code, ExitCode::Auth);
+        assert!(f.message.contains("test mode") && !f.message.contains("SECRETVALUE"), "{}", f.message);
+        let none = || Err(SecretError::Unavailable("no bus".into()));
+        let f = endpoint(&active("unit-fg-7f3a", ProviderKind::Flowglad, ProfileMode::Test), &global(), &none)
+            .err()
+            .unwrap();
+        assert!(f.message.contains("no OS keyring") && f.message.contains("TILL_UNIT_FG_7F3A_KEY"), "{}", f.message);
+    }
 }

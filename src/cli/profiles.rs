@@ -172,14 +172,15 @@ pub(crate) fn run_auth_with(global: &Global, cmd: AuthCmd, open: OpenStore<'_>) 
                 return Err(failure(ExitCode::Usage, "--client-key is for Kelviq profiles only"));
             }
             let what = if client_key { "client key" } else { "API key" };
+            let var = if client_key { secrets::client_env_var(&name) } else { secrets::env_var(&name) };
+            // Ask for the key only once we know there is somewhere to keep it.
+            let store = open().map_err(|e| no_keyring(&e, &var))?;
             let key = read_key(&format!("{what} for profile {name}: "), stdin)?;
             if !client_key {
                 config::check_key_mode(&name, &profile, &crate::providers::Secret::new(key.clone()))
                     .map_err(|e| failure(ExitCode::Auth, e.to_string()))?;
             }
             let account = if client_key { secrets::client_account(&name) } else { name.clone() };
-            let var = if client_key { secrets::client_env_var(&name) } else { secrets::env_var(&name) };
-            let store = open().map_err(|e| no_keyring(&e, &var))?;
             store.set(&account, &key).map_err(|e| no_keyring(&e, &var))?;
             eprintln!("till: saved the {what} for profile {name:?} in the OS keyring");
             Ok(())

@@ -77,6 +77,9 @@ pub enum Command {
     /// Checkout sessions: create one and get its URL, or look one up.
     #[command(subcommand)]
     Checkout(CheckoutCmd),
+    /// A customer's invoices (KuvarPay and Zenskar have an invoice API).
+    #[command(subcommand)]
+    Invoices(InvoicesCmd),
     /// The audit journal of checkouts, plan changes and cancellations.
     Audit {
         #[arg(long)]
@@ -118,6 +121,14 @@ pub enum CustomersCmd {
         name: Option<String>,
         #[arg(long)]
         email: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InvoicesCmd {
+    List {
+        #[arg(long)]
+        customer: String,
     },
 }
 

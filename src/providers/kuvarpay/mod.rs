@@ -422,7 +422,7 @@ impl BillingProvider for KuvarPayClient {
                 });
             }
         }
-        out.sort_by(|a, b| b.issued_on.cmp(&a.issued_on));
+        out.sort_by_key(|i| std::cmp::Reverse(i.issued_on));
         Ok(out)
     }
 

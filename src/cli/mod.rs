@@ -285,6 +285,9 @@ pub struct ConsoleArgs {
     /// Delay every embedded-sandbox response, e.g. 2s, to feel a slow provider.
     #[arg(long, value_parser = parse_duration)]
     pub sandbox_latency: Option<Duration>,
+    /// Injected faults for the embedded sandbox (same syntax as `sandbox serve --faults`).
+    #[arg(long, value_parser = crate::sandbox::faults::FaultSpec::parse)]
+    pub sandbox_faults: Option<crate::sandbox::faults::FaultSpec>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -308,6 +311,9 @@ pub struct ServeArgs {
     /// Directory with <provider>.json seed files to use instead of the built-in data.
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// Injected faults, e.g. 'kelviq=latency=2s,error=30%;*=ratelimit=5%:1s' (README: Fault injection).
+    #[arg(long, value_parser = crate::sandbox::faults::FaultSpec::parse)]
+    pub faults: Option<crate::sandbox::faults::FaultSpec>,
 }
 
 fn parse_provider(s: &str) -> Result<ProviderKind, String> {

@@ -317,6 +317,7 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         latency: args.latency,
         data_dir: args.data,
         capture: false,
+        faults: args.faults.unwrap_or_default(),
     };
     let handle = sandbox::start(options).await.map_err(|e| failure(ExitCode::Failure, e.to_string()))?;
     let mut out = String::new();

@@ -6,7 +6,7 @@
 mod change;
 pub mod checkout;
 mod derived;
-mod envelope;
+pub mod envelope;
 pub mod map;
 pub mod wire;
 

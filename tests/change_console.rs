@@ -2,138 +2,36 @@
 //! against the sandbox: preview == applied, entitlements after, one apply per confirm,
 //! read-only, LIVE typed confirmation, and the audit journal.
 
-use std::sync::Once;
-use std::time::{Duration, Instant};
+mod support;
+
+use std::time::Duration;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use ratatui::backend::TestBackend;
-use till::audit::{Journal, Outcome};
+use support::console::{Console, console, journal};
+use till::audit::Outcome;
 use till::billing::{Money, ProviderKind, Subscription};
-use till::providers::{self, Http, HttpConfig};
-use till::sandbox::{self, SandboxHandle, SandboxOptions};
-use till::tui::app::{App, Recorder};
 use till::tui::state::change::Step;
 use till::tui::state::{Mode, Pane};
-use till::tui::view::Theme;
 
-static DATA_DIR: Once = Once::new();
-
-/// One journal for the whole test binary; tests read only their own customers' lines.
-fn journal() -> Journal {
-    let dir = std::env::temp_dir().join(format!("till-change-tests-{}", std::process::id()));
-    DATA_DIR.call_once(|| {
-        // SAFETY: set once, before any test reads it (every test calls this first).
-        unsafe { std::env::set_var("TILL_DATA_DIR", &dir) };
-    });
-    Journal::at(dir.join("audit.jsonl"))
+trait Kelviq {
+    fn kelviq_charges(&self) -> Vec<(String, Money)>;
 }
 
-pub struct Console {
-    pub app: App<TestBackend>,
-    pub sandbox: SandboxHandle,
+impl Kelviq for Console {
+    fn kelviq_charges(&self) -> Vec<(String, Money)> {
+        self.charges(ProviderKind::Kelviq)
+    }
 }
 
-pub async fn console(mode: Mode, read_only: bool) -> Console {
-    journal();
-    let sandbox = sandbox::start(SandboxOptions::default()).await.unwrap();
-    let http = Http::new(HttpConfig::default()).unwrap();
-    let providers = ProviderKind::ALL
-        .into_iter()
-        .map(|k| providers::connect(k, sandbox.endpoint(k), http.clone()).unwrap())
-        .collect();
-    let mut app =
-        App::new(TestBackend::new(140, 40), providers, http.log().clone(), mode, "test", Box::new(Recorder::default()))
-            .unwrap()
-            .with_theme(Theme { color: false })
-            .read_only(read_only);
-    app.start();
-    app.settle(Duration::from_secs(10)).await;
-    Console { app, sandbox }
-}
-
-impl Console {
-    pub async fn key(&mut self, code: KeyCode) {
-        let mods = if matches!(code, KeyCode::Char(c) if c.is_ascii_uppercase()) {
-            KeyModifiers::SHIFT
-        } else {
-            KeyModifiers::NONE
-        };
-        self.app.handle_event(Event::Key(KeyEvent::new(code, mods)));
-        self.app.settle(Duration::from_secs(10)).await;
-    }
-
-    pub async fn text(&mut self, text: &str) {
-        for c in text.chars() {
-            self.app.handle_event(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
-        }
-        self.app.settle(Duration::from_secs(10)).await;
-    }
-
-    pub fn screen(&self) -> String {
-        self.app.terminal.backend().to_string()
-    }
-
-    /// Selects a customer on a provider tab and focuses the subscription with this plan.
-    pub async fn select(&mut self, tab: char, customer: &str, plan: &str) -> Subscription {
-        self.text(&tab.to_string()).await;
-        self.text(":").await;
-        self.text(&format!("customer {customer}")).await;
-        self.key(KeyCode::Enter).await;
-        self.app.state.focus = Pane::Subscriptions;
-        let subs = self.app.state.selected_details().and_then(|d| d.subscriptions.value.clone()).unwrap_or_default();
-        let i = subs
-            .iter()
-            .position(|s| s.plan_name.as_deref() == Some(plan) && s.status.is_live())
-            .unwrap_or_else(|| panic!("no live {plan} for {customer}: {subs:?}"));
-        self.app.state.sub_selected = i;
-        subs[i].clone()
-    }
-
-    /// Moves the plan picker to `plan` and takes it, then takes the default period and timing.
-    pub async fn choose_plan(&mut self, plan: &str) {
-        let flow = self.app.state.change.as_ref().expect("change dialog open");
-        let target =
-            flow.options.iter().position(|o| o.plan.name == plan).unwrap_or_else(|| panic!("{plan} not offered"));
-        let from = flow.plan_idx;
-        for _ in from..target {
-            self.key(KeyCode::Down).await;
-        }
-        for _ in target..from {
-            self.key(KeyCode::Up).await;
-        }
-        self.key(KeyCode::Enter).await;
-        while matches!(self.app.state.change.as_ref().map(|f| f.step), Some(Step::Period | Step::Timing)) {
-            self.key(KeyCode::Enter).await;
-        }
-    }
-
-    pub async fn wait_for_step(&mut self, step: Step) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while self.app.state.change.as_ref().map(|f| f.step) != Some(step)
-            && self.app.state.cancel.as_ref().map(|f| f.step) != Some(step)
-        {
-            assert!(Instant::now() < deadline, "never reached {step:?}:\n{}", self.screen());
-            self.app.settle(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Two Enters before anything comes back, as an impatient operator would press them.
-    pub async fn double_enter(&mut self) {
-        for _ in 0..2 {
-            self.app.handle_event(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
-        }
-        self.app.settle(Duration::from_secs(10)).await;
-    }
-
-    pub fn kelviq_charges(&self) -> Vec<(String, Money)> {
-        self.sandbox.state().kelviq.lock().unwrap().change_charges()
-    }
+/// Selects a Kelviq customer and their live subscription to `plan`.
+async fn pick(c: &mut Console, customer: &str, plan: &str) -> Subscription {
+    c.select(ProviderKind::Kelviq, customer, |s| s.plan_name.as_deref() == Some(plan) && s.status.is_live()).await
 }
 
 #[tokio::test]
 async fn kelviq_upgrade_previews_labels_and_applies_exactly_what_was_previewed() {
     let mut c = console(Mode::Sandbox, false).await;
-    let before = c.select('2', "cus_mueller_maschinenbau", "Starter").await;
+    let before = pick(&mut c, "cus_mueller_maschinenbau", "Starter").await;
     c.key(KeyCode::Char('u')).await;
     let screen = c.screen();
     assert!(screen.contains("● Starter") && screen.contains("current"), "current plan marked:\n{screen}");
@@ -184,7 +82,7 @@ async fn kelviq_upgrade_previews_labels_and_applies_exactly_what_was_previewed()
 #[tokio::test]
 async fn kelviq_downgrade_credits_what_the_preview_said() {
     let mut c = console(Mode::Sandbox, false).await;
-    c.select('2', "cus_alsayed", "Business").await;
+    pick(&mut c, "cus_alsayed", "Business").await;
     c.key(KeyCode::Char('u')).await;
     c.choose_plan("Starter").await;
     let preview = c.app.state.change.as_ref().unwrap().preview.value.clone().unwrap();
@@ -198,7 +96,7 @@ async fn kelviq_downgrade_credits_what_the_preview_said() {
 #[tokio::test]
 async fn cancel_at_period_end_then_undo_where_offered() {
     let mut c = console(Mode::Sandbox, false).await;
-    let sub = c.select('2', "cus_wisniewski", "Business").await;
+    let sub = pick(&mut c, "cus_wisniewski", "Business").await;
     c.key(KeyCode::Char('x')).await;
     c.key(KeyCode::Down).await; // at the end of the current period
     c.key(KeyCode::Enter).await;
@@ -229,7 +127,7 @@ async fn cancel_at_period_end_then_undo_where_offered() {
 #[tokio::test]
 async fn a_failed_write_is_journaled_with_its_error() {
     let mut c = console(Mode::Sandbox, false).await;
-    let sub = c.select('2', "cus_nordljus", "Business").await;
+    let sub = pick(&mut c, "cus_nordljus", "Business").await;
     // Cancel it behind the console's back, then ask the console to cancel it again.
     let immediately = till::providers::kelviq::wire::CancelSubscriptionRequest {
         cancellation_type: "IMMEDIATE".into(),
@@ -249,7 +147,7 @@ async fn a_failed_write_is_journaled_with_its_error() {
 #[tokio::test]
 async fn read_only_refuses_every_write_and_says_why() {
     let mut c = console(Mode::Sandbox, true).await;
-    c.select('2', "cus_mueller_maschinenbau", "Starter").await;
+    pick(&mut c, "cus_mueller_maschinenbau", "Starter").await;
     for key in ['u', 'x', 'U', 'n'] {
         c.key(KeyCode::Char(key)).await;
         assert!(
@@ -263,7 +161,7 @@ async fn read_only_refuses_every_write_and_says_why() {
 #[tokio::test]
 async fn live_mode_needs_the_customer_id_typed_before_applying() {
     let mut c = console(Mode::Live, false).await;
-    c.select('2', "cus_mueller_maschinenbau", "Starter").await;
+    pick(&mut c, "cus_mueller_maschinenbau", "Starter").await;
     c.key(KeyCode::Char('u')).await;
     c.choose_plan("Growth").await;
     assert!(c.screen().contains("LIVE: type the customer id"));
@@ -283,7 +181,7 @@ async fn live_mode_needs_the_customer_id_typed_before_applying() {
 #[tokio::test]
 async fn a_live_checkout_needs_the_customer_id_typed_too() {
     let mut c = console(Mode::Live, false).await;
-    c.select('2', "cus_mueller_maschinenbau", "Starter").await;
+    pick(&mut c, "cus_mueller_maschinenbau", "Starter").await;
     c.app.state.focus = Pane::Customers;
     c.key(KeyCode::Char('n')).await;
     let b = c.app.state.checkout.as_mut().unwrap();

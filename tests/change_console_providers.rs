@@ -2,145 +2,60 @@
 //! change_console.rs): the sandbox charges exactly what the preview said, and the customer's
 //! subscriptions and entitlements reload afterwards.
 
-use std::time::{Duration, Instant};
+mod support;
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use ratatui::backend::TestBackend;
-use till::billing::{Money, ProviderKind, Subscription};
-use till::providers::{self, Http, HttpConfig};
-use till::sandbox::{self, SandboxHandle, SandboxOptions};
-use till::tui::app::{App, Recorder};
+use crossterm::event::KeyCode;
+use support::console::{Console, console};
+use till::billing::{Money, ProviderKind, Subscription, SubscriptionStatus};
+use till::providers;
+use till::tui::state::Mode;
 use till::tui::state::change::Step;
-use till::tui::state::{Mode, Pane};
-use till::tui::view::Theme;
 
-struct Console {
-    app: App<TestBackend>,
-    sandbox: SandboxHandle,
-    http: Http,
+/// The first loaded customer of `kind` with a live, uncancelled subscription to `plan` in
+/// `currency`; selected in the console with that subscription focused.
+async fn select(c: &mut Console, kind: ProviderKind, plan: &str, currency: &str) -> Subscription {
+    let slot = ProviderKind::ALL.iter().position(|k| *k == kind).unwrap();
+    let client = providers::connect(kind, c.sandbox.endpoint(kind), c.http.clone()).unwrap();
+    let ids: Vec<String> = c.app.state.slots[slot].customers.rows.iter().map(|x| x.id.clone()).collect();
+    let wanted = |s: &Subscription| {
+        s.plan_name.as_deref() == Some(plan)
+            && s.amount.is_some_and(|a| a.currency().code() == currency)
+            && s.status == SubscriptionStatus::Active
+            && s.ends_on.is_none()
+    };
+    for id in ids {
+        if client.list_subscriptions(&id).await.unwrap_or_default().iter().any(wanted) {
+            return c.select(kind, &id, wanted).await;
+        }
+    }
+    panic!("no {kind} customer with a live {plan} subscription in {currency}");
 }
 
-async fn console() -> Console {
-    let dir = std::env::temp_dir().join(format!("till-change-providers-{}", std::process::id()));
-    // SAFETY: every test sets the same value before anything reads it.
-    unsafe { std::env::set_var("TILL_DATA_DIR", dir) };
-    let sandbox = sandbox::start(SandboxOptions::default()).await.unwrap();
-    let http = Http::new(HttpConfig::default()).unwrap();
-    let providers = ProviderKind::ALL
-        .into_iter()
-        .map(|k| providers::connect(k, sandbox.endpoint(k), http.clone()).unwrap())
-        .collect();
-    let mut app = App::new(
-        TestBackend::new(140, 40),
-        providers,
-        http.log().clone(),
-        Mode::Sandbox,
-        "test",
-        Box::new(Recorder::default()),
-    )
-    .unwrap()
-    .with_theme(Theme { color: false });
-    app.start();
-    app.settle(Duration::from_secs(10)).await;
-    Console { app, sandbox, http }
-}
-
-impl Console {
-    async fn key(&mut self, code: KeyCode) {
-        self.app.handle_event(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-        self.app.settle(Duration::from_secs(10)).await;
-    }
-
-    async fn text(&mut self, text: &str) {
-        for c in text.chars() {
-            self.app.handle_event(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
-        }
-        self.app.settle(Duration::from_secs(10)).await;
-    }
-
-    fn charges(&self, kind: ProviderKind) -> Vec<(String, Money)> {
-        let s = self.sandbox.state();
-        match kind {
-            ProviderKind::Kelviq => s.kelviq.lock().unwrap().change_charges(),
-            ProviderKind::Flowglad => s.flowglad.lock().unwrap().change_charges(),
-            ProviderKind::KuvarPay => s.kuvarpay.lock().unwrap().change_charges(),
-            ProviderKind::Zenskar => s.zenskar.lock().unwrap().change_charges(),
-        }
-    }
-
-    /// The first loaded customer of `kind` with a live, untrialed, uncancelled subscription to
-    /// `plan`; selects it in the console and focuses that subscription.
-    async fn select(&mut self, kind: ProviderKind, plan: &str, currency: &str) -> Subscription {
-        let tab = ProviderKind::ALL.iter().position(|k| *k == kind).unwrap() + 2;
-        self.text(&tab.to_string()).await;
-        let client = providers::connect(kind, self.sandbox.endpoint(kind), self.http.clone()).unwrap();
-        let slot = tab - 2;
-        let ids: Vec<String> = self.app.state.slots[slot].customers.rows.iter().map(|c| c.id.clone()).collect();
-        for id in ids {
-            let subs = client.list_subscriptions(&id).await.unwrap_or_default();
-            let Some(sub) = subs.into_iter().find(|s| {
-                s.plan_name.as_deref() == Some(plan)
-                    && s.amount.is_some_and(|a| a.currency().code() == currency)
-                    && s.status == till::billing::SubscriptionStatus::Active
-                    && s.ends_on.is_none()
-            }) else {
-                continue;
-            };
-            self.text(":").await;
-            self.text(&format!("customer {id}")).await;
-            self.key(KeyCode::Enter).await;
-            self.app.state.focus = Pane::Subscriptions;
-            let listed = self.app.state.selected_details().and_then(|d| d.subscriptions.value.clone()).unwrap();
-            self.app.state.sub_selected = listed.iter().position(|s| s.id == sub.id).unwrap();
-            return sub;
-        }
-        panic!("no {kind} customer with a live {plan} subscription");
-    }
-
-    /// `u`, the plan, then Enter through period and timing (the defaults: same period,
-    /// immediately), then the confirm; returns the previewed amount due now.
-    async fn change(&mut self, kind: ProviderKind, to: &str) -> Money {
-        self.key(KeyCode::Char('u')).await;
-        let flow = self.app.state.change.as_ref().unwrap_or_else(|| panic!("no dialog: {:?}", self.app.state.notice));
-        let target =
-            flow.options.iter().position(|o| o.plan.name == to).unwrap_or_else(|| panic!("{to} not offered on {kind}"));
-        let from = flow.plan_idx;
-        for _ in from..target {
-            self.key(KeyCode::Down).await;
-        }
-        for _ in target..from {
-            self.key(KeyCode::Up).await;
-        }
-        self.key(KeyCode::Enter).await;
-        while matches!(self.app.state.change.as_ref().map(|f| f.step), Some(Step::Period | Step::Timing)) {
-            self.key(KeyCode::Enter).await;
-        }
-        let flow = self.app.state.change.as_ref().unwrap();
-        let preview = flow.preview.value.clone().unwrap_or_else(|| panic!("{kind} preview: {:?}", flow.preview.error));
-        let before = self.charges(kind).len();
-        self.app.handle_event(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
-        self.app.handle_event(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while self.app.state.change.as_ref().map(|f| f.step) != Some(Step::Done) {
-            assert!(Instant::now() < deadline, "{kind}: never applied");
-            self.app.settle(Duration::from_millis(100)).await;
-        }
-        let outcome = self.app.state.change.as_ref().unwrap().outcome.clone().unwrap();
-        let after = outcome.unwrap_or_else(|e| panic!("{kind} change to {to} failed: {e}"));
-        assert_eq!(after.plan_name.as_deref(), Some(to));
-        let charges = self.charges(kind);
-        assert_eq!(charges.len(), before + 1, "{kind}: one change applied for two Enters");
-        assert_eq!(charges.last().unwrap().1, preview.current_invoice.total, "{kind}: charged what the preview said");
-        self.key(KeyCode::Enter).await;
-        preview.current_invoice.total
-    }
+/// `u`, the plan, the defaults (same period, immediately), two Enters; asserts one change was
+/// applied and charged what the preview said, and returns that amount.
+async fn change(c: &mut Console, kind: ProviderKind, to: &str) -> Money {
+    c.key(KeyCode::Char('u')).await;
+    c.choose_plan(to).await;
+    let flow = c.app.state.change.as_ref().unwrap();
+    let preview = flow.preview.value.clone().unwrap_or_else(|| panic!("{kind} preview: {:?}", flow.preview.error));
+    let before = c.charges(kind).len();
+    c.double_enter().await;
+    c.wait_for_step(Step::Done).await;
+    let outcome = c.app.state.change.as_ref().unwrap().outcome.clone().unwrap();
+    let after = outcome.unwrap_or_else(|e| panic!("{kind} change to {to} failed: {e}"));
+    assert_eq!(after.plan_name.as_deref(), Some(to));
+    let charges = c.charges(kind);
+    assert_eq!(charges.len(), before + 1, "{kind}: one change applied for two Enters");
+    assert_eq!(charges.last().unwrap().1, preview.current_invoice.total, "{kind}: charged what the preview said");
+    c.key(KeyCode::Enter).await;
+    preview.current_invoice.total
 }
 
 async fn upgrade_then_downgrade(kind: ProviderKind, plan: &str, currency: &str, up: &str, down: &str) {
-    let mut c = console().await;
-    c.select(kind, plan, currency).await;
+    let mut c = console(Mode::Sandbox, false).await;
+    select(&mut c, kind, plan, currency).await;
     let ents_before = c.app.state.selected_details().and_then(|d| d.entitlements.value.clone());
-    let charged = c.change(kind, up).await;
+    let charged = change(&mut c, kind, up).await;
     assert!(!charged.is_negative(), "{kind}: an upgrade does not credit");
     let now = c
         .app
@@ -155,7 +70,7 @@ async fn upgrade_then_downgrade(kind: ProviderKind, plan: &str, currency: &str, 
         let ents_after = c.app.state.selected_details().and_then(|d| d.entitlements.value.clone());
         assert!(ents_after.is_some() && ents_after != ents_before, "{kind}: entitlements reloaded and changed");
     }
-    c.change(kind, down).await;
+    change(&mut c, kind, down).await;
 }
 
 #[tokio::test]
@@ -175,19 +90,15 @@ async fn zenskar_upgrade_and_downgrade() {
 
 #[tokio::test]
 async fn kuvarpay_cancel_at_period_end_then_undo() {
-    let mut c = console().await;
-    let sub = c.select(ProviderKind::KuvarPay, "Pro", "NGN").await;
+    let mut c = console(Mode::Sandbox, false).await;
+    let sub = select(&mut c, ProviderKind::KuvarPay, "Pro", "NGN").await;
     c.key(KeyCode::Char('x')).await;
     let choices = c.app.state.cancel.as_ref().unwrap().choices.clone();
     assert_eq!(choices.len(), 2, "KuvarPay: now or at period end, no date");
     c.key(KeyCode::Down).await;
     c.key(KeyCode::Enter).await;
     c.key(KeyCode::Enter).await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while c.app.state.cancel.as_ref().map(|f| f.step) != Some(Step::Done) {
-        assert!(Instant::now() < deadline);
-        c.app.settle(Duration::from_millis(100)).await;
-    }
+    c.wait_for_step(Step::Done).await;
     c.key(KeyCode::Enter).await;
     let scheduled = c
         .app
@@ -200,11 +111,7 @@ async fn kuvarpay_cancel_at_period_end_then_undo() {
     c.key(KeyCode::Char('U')).await;
     assert!(c.app.state.cancel.as_ref().is_some_and(|f| f.undo), "{:?}", c.app.state.notice);
     c.key(KeyCode::Enter).await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while c.app.state.cancel.as_ref().map(|f| f.step) != Some(Step::Done) {
-        assert!(Instant::now() < deadline);
-        c.app.settle(Duration::from_millis(100)).await;
-    }
+    c.wait_for_step(Step::Done).await;
     c.key(KeyCode::Enter).await;
     let renewed = c
         .app

@@ -127,3 +127,19 @@ fn raw_get(addr: &str, path: &str, key: &str) -> String {
     stream.read_to_string(&mut out).unwrap();
     out
 }
+
+#[test]
+fn invoices_where_the_provider_has_them_and_a_clear_no_elsewhere() {
+    let customers = till(&["--provider", "zenskar", "--json", "customers", "list", "--limit", "2"]);
+    let rows: serde_json::Value = serde_json::from_slice(&customers.stdout).unwrap();
+    let id = rows[1]["id"].as_str().unwrap().to_string();
+    let o = till(&["--provider", "zenskar", "--json", "invoices", "list", "--customer", &id]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let invoices: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let first = &invoices[0];
+    assert_eq!(first["provider"], "zenskar");
+    assert!(first["total"]["amount"].is_string() && first["status"].is_string(), "{first}");
+    let o = till(&["invoices", "list", "--customer", "cus_mueller_maschinenbau"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("listing invoices is not offered by Kelviq"));
+}

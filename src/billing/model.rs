@@ -310,6 +310,23 @@ pub enum CheckoutPurpose {
     AddPaymentMethod { subscription_id: Option<String> },
 }
 
+/// An invoice as a provider lists it, for providers with an invoice API.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InvoiceRecord {
+    pub provider: ProviderKind,
+    pub id: String,
+    pub number: Option<String>,
+    pub customer_id: Option<String>,
+    pub subscription_id: Option<String>,
+    /// The provider's own status (open, paid, approved, …).
+    pub status: String,
+    pub total: Option<Money>,
+    pub amount_due: Option<Money>,
+    pub issued_on: Option<NaiveDate>,
+    pub due_on: Option<NaiveDate>,
+    pub url: Option<String>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckoutStatus {

@@ -110,6 +110,7 @@ pub async fn run(global: &Global, args: ConsoleArgs) -> Result<(), Failure> {
             extra_customers: args.sandbox_customers,
             seed: args.sandbox_seed,
             latency: args.sandbox_latency.unwrap_or_default(),
+            faults: args.sandbox_faults.clone().unwrap_or_default(),
             ..Default::default()
         };
         Some(sandbox::start(options).await.map_err(|e| failure(ExitCode::Failure, e.to_string()))?)

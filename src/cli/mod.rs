@@ -82,6 +82,9 @@ pub enum Command {
     /// Checkout sessions: create one and get its URL, or look one up.
     #[command(subcommand)]
     Checkout(CheckoutCmd),
+    /// A customer's invoices (KuvarPay and Zenskar have an invoice API).
+    #[command(subcommand)]
+    Invoices(InvoicesCmd),
     /// The audit journal of checkouts, plan changes and cancellations.
     Audit {
         #[arg(long)]
@@ -166,6 +169,14 @@ pub enum CustomersCmd {
         name: Option<String>,
         #[arg(long)]
         email: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InvoicesCmd {
+    List {
+        #[arg(long)]
+        customer: String,
     },
 }
 
@@ -322,6 +333,9 @@ pub struct ConsoleArgs {
     /// Delay every embedded-sandbox response, e.g. 2s, to feel a slow provider.
     #[arg(long, value_parser = parse_duration)]
     pub sandbox_latency: Option<Duration>,
+    /// Injected faults for the embedded sandbox (same syntax as `sandbox serve --faults`).
+    #[arg(long, value_parser = crate::sandbox::faults::FaultSpec::parse)]
+    pub sandbox_faults: Option<crate::sandbox::faults::FaultSpec>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -345,6 +359,9 @@ pub struct ServeArgs {
     /// Directory with <provider>.json seed files to use instead of the built-in data.
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// Injected faults, e.g. 'kelviq=latency=2s,error=30%;*=ratelimit=5%:1s' (README: Fault injection).
+    #[arg(long, value_parser = crate::sandbox::faults::FaultSpec::parse)]
+    pub faults: Option<crate::sandbox::faults::FaultSpec>,
 }
 
 fn parse_provider(s: &str) -> Result<ProviderKind, String> {

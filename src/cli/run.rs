@@ -139,6 +139,10 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
             let c = p.update_customer(&id, &update).await?;
             emit(json, &c, || customer_table(std::slice::from_ref(&c)))
         }
+        Command::Invoices(super::InvoicesCmd::List { customer }) => {
+            let invoices = p.list_invoices(&customer).await?;
+            emit(json, &invoices, || invoice_table(&invoices))
+        }
         Command::Plans(PlansCmd::List) => {
             let plans = p.list_plans().await?;
             emit(json, &plans, || plan_table(&plans))
@@ -242,6 +246,25 @@ fn customer_table(customers: &[crate::billing::Customer]) -> String {
     table::render(&["NAME", "EMAIL", "ID", "CREATED"], &rows)
 }
 
+fn invoice_table(invoices: &[crate::billing::InvoiceRecord]) -> String {
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let rows: Vec<Vec<String>> = invoices
+        .iter()
+        .map(|i| {
+            vec![
+                i.number.clone().unwrap_or_else(|| i.id.clone()),
+                i.status.clone(),
+                i.total.map(|t| t.to_string()).unwrap_or_default(),
+                i.amount_due.map(|t| t.to_string()).unwrap_or_default(),
+                date(i.issued_on),
+                date(i.due_on),
+                i.subscription_id.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table::render(&["INVOICE", "STATUS", "TOTAL", "DUE", "ISSUED", "DUE ON", "SUBSCRIPTION"], &rows)
+}
+
 fn plan_table(plans: &[Plan]) -> String {
     let rows: Vec<Vec<String>> = plans
         .iter()
@@ -312,6 +335,7 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         latency: args.latency,
         data_dir: args.data,
         capture: false,
+        faults: args.faults.unwrap_or_default(),
     };
     let handle = sandbox::start(options).await.map_err(|e| failure(ExitCode::Failure, e.to_string()))?;
     let mut out = String::new();

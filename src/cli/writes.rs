@@ -41,111 +41,124 @@ pub fn recorder(conn: &Connection) -> Recorder {
 }
 
 pub async fn run(conn: &Connection, cmd: SubscriptionsCmd, json: bool) -> Result<(), Failure> {
-    let p = conn.provider.as_ref();
     match cmd {
         SubscriptionsCmd::Change { id, plan, period, timing, yes, .. } => {
-            let before = p.get_subscription(&id).await?;
-            let change = PlanChange {
-                plan_id: plan,
-                period: period.unwrap_or(before.period),
-                price_id: None,
-                timing,
-                features: vec![],
-            };
-            let preview = p.preview_change(&id, &change).await?;
-            if !yes {
-                return emit(json, &json!({"preview": preview, "applied": false}), || {
-                    format!("{}(preview only: add --yes to apply)\n", super::checkout::estimate_text(&preview))
-                });
-            }
-            let act = Action {
-                provider: p.kind(),
-                action: "subscription.change",
-                customer: Some(before.customer_id.clone()),
-                target: Some(id.clone()),
-                before: Some(json!({"subscription": before, "change": change})),
-            };
-            let after = recorder(conn).record(act, p.change_plan(&id, &change)).await?;
-            emit(json, &json!({"preview": preview, "applied": true, "subscription": after}), || {
-                format!(
-                    "{}changed: {} is now {} ({})\n",
-                    super::checkout::estimate_text(&preview),
-                    id,
-                    after.plan_name.as_deref().unwrap_or("?"),
-                    after.id
-                )
-            })
+            change(conn, &id, plan, period, timing, yes, json).await
         }
-        SubscriptionsCmd::Cancel { id, timing, date, yes } => {
-            let timing = match (timing.as_str(), date) {
-                ("immediately" | "now", _) => CancelTiming::Immediately,
-                ("at-period-end" | "period-end", _) => CancelTiming::AtPeriodEnd,
-                ("on-date", Some(d)) if d >= Utc::now().date_naive() => CancelTiming::OnDate(d),
-                ("on-date", Some(d)) => {
-                    return Err(failure(ExitCode::Validation, format!("--date {d} is in the past")));
-                }
-                ("on-date", None) => return Err(failure(ExitCode::Usage, "--timing on-date needs --date YYYY-MM-DD")),
-                (other, _) => {
-                    return Err(failure(
-                        ExitCode::Usage,
-                        format!("--timing {other:?} is not one of immediately, at-period-end, on-date"),
-                    ));
-                }
-            };
-            let before = p.get_subscription(&id).await?;
-            let end = match timing {
-                CancelTiming::Immediately => Some(Utc::now().date_naive()),
-                CancelTiming::AtPeriodEnd => before.current_period_end.map(|d| d.date_naive()),
-                CancelTiming::OnDate(d) => Some(d),
-            };
-            if !yes {
-                let text = format!(
-                    "{id} ({}) would end {}\n(preview only: add --yes to apply)\n",
-                    before.plan_name.as_deref().unwrap_or("?"),
-                    end.map(|d| d.to_string()).unwrap_or_default()
-                );
-                return emit(json, &json!({"subscription": before, "ends_on": end, "applied": false}), || text);
-            }
-            let cancellation = Cancellation { timing, comment: None };
-            let act = Action {
-                provider: p.kind(),
-                action: "subscription.cancel",
-                customer: Some(before.customer_id.clone()),
-                target: Some(id.clone()),
-                before: Some(json!({"subscription": before, "cancellation": cancellation})),
-            };
-            let after = recorder(conn).record(act, p.cancel_subscription(&id, &cancellation)).await?;
-            emit(json, &json!({"applied": true, "subscription": after}), || {
-                format!(
-                    "canceled: {id} is {}{}\n",
-                    after.status.label(),
-                    after.ends_on.map(|d| format!(", ends {d}")).unwrap_or_default()
-                )
-            })
-        }
-        SubscriptionsCmd::Uncancel { id, yes } => {
-            let before = p.get_subscription(&id).await?;
-            if !yes {
-                let text = format!(
-                    "{id} would renew as before instead of ending {}\n(preview only: add --yes to apply)\n",
-                    before.ends_on.map(|d| d.to_string()).unwrap_or_else(|| "(no end is scheduled)".into())
-                );
-                return emit(json, &json!({"subscription": before, "applied": false}), || text);
-            }
-            let act = Action {
-                provider: p.kind(),
-                action: "subscription.uncancel",
-                customer: Some(before.customer_id.clone()),
-                target: Some(id.clone()),
-                before: Some(json!({"subscription": before})),
-            };
-            let after = recorder(conn).record(act, p.uncancel_subscription(&id)).await?;
-            emit(json, &json!({"applied": true, "subscription": after}), || {
-                format!("uncanceled: {id} renews ({})\n", after.status.label())
-            })
-        }
+        SubscriptionsCmd::Cancel { id, timing, date, yes } => cancel(conn, &id, &timing, date, yes, json).await,
+        SubscriptionsCmd::Uncancel { id, yes } => uncancel(conn, &id, yes, json).await,
         SubscriptionsCmd::List { .. } | SubscriptionsCmd::Get { .. } => Ok(()),
     }
+}
+
+async fn change(
+    conn: &Connection,
+    id: &str,
+    plan: String,
+    period: Option<crate::billing::ChargePeriod>,
+    timing: crate::billing::ChangeTiming,
+    yes: bool,
+    json: bool,
+) -> Result<(), Failure> {
+    let p = conn.provider.as_ref();
+    let before = p.get_subscription(id).await?;
+    let change =
+        PlanChange { plan_id: plan, period: period.unwrap_or(before.period), price_id: None, timing, features: vec![] };
+    let preview = p.preview_change(id, &change).await?;
+    let text = super::checkout::estimate_text(&preview);
+    if !yes {
+        return emit(json, &json!({"preview": preview, "applied": false}), || {
+            format!("{text}(preview only: add --yes to apply)\n")
+        });
+    }
+    let act = Action {
+        provider: p.kind(),
+        action: "subscription.change",
+        customer: Some(before.customer_id.clone()),
+        target: Some(id.to_string()),
+        before: Some(json!({"subscription": before, "change": change})),
+    };
+    let after = recorder(conn).record(act, p.change_plan(id, &change)).await?;
+    emit(json, &json!({"preview": preview, "applied": true, "subscription": after}), || {
+        format!("{text}changed: {id} is now {} ({})\n", after.plan_name.as_deref().unwrap_or("?"), after.id)
+    })
+}
+
+fn cancel_timing(timing: &str, date: Option<chrono::NaiveDate>) -> Result<CancelTiming, Failure> {
+    match (timing, date) {
+        ("immediately" | "now", _) => Ok(CancelTiming::Immediately),
+        ("at-period-end" | "period-end", _) => Ok(CancelTiming::AtPeriodEnd),
+        ("on-date", Some(d)) if d >= Utc::now().date_naive() => Ok(CancelTiming::OnDate(d)),
+        ("on-date", Some(d)) => Err(failure(ExitCode::Validation, format!("--date {d} is in the past"))),
+        ("on-date", None) => Err(failure(ExitCode::Usage, "--timing on-date needs --date YYYY-MM-DD")),
+        (other, _) => Err(failure(
+            ExitCode::Usage,
+            format!("--timing {other:?} is not one of immediately, at-period-end, on-date"),
+        )),
+    }
+}
+
+async fn cancel(
+    conn: &Connection,
+    id: &str,
+    timing: &str,
+    date: Option<chrono::NaiveDate>,
+    yes: bool,
+    json: bool,
+) -> Result<(), Failure> {
+    let p = conn.provider.as_ref();
+    let timing = cancel_timing(timing, date)?;
+    let before = p.get_subscription(id).await?;
+    let end = match timing {
+        CancelTiming::Immediately => Some(Utc::now().date_naive()),
+        CancelTiming::AtPeriodEnd => before.current_period_end.map(|d| d.date_naive()),
+        CancelTiming::OnDate(d) => Some(d),
+    };
+    if !yes {
+        let ends = end.map(|d| d.to_string()).unwrap_or_default();
+        let text = format!(
+            "{id} ({}) would end {ends}\n(preview only: add --yes to apply)\n",
+            before.plan_name.as_deref().unwrap_or("?")
+        );
+        return emit(json, &json!({"subscription": before, "ends_on": end, "applied": false}), || text);
+    }
+    let cancellation = Cancellation { timing, comment: None };
+    let act = Action {
+        provider: p.kind(),
+        action: "subscription.cancel",
+        customer: Some(before.customer_id.clone()),
+        target: Some(id.to_string()),
+        before: Some(json!({"subscription": before, "cancellation": cancellation})),
+    };
+    let after = recorder(conn).record(act, p.cancel_subscription(id, &cancellation)).await?;
+    emit(json, &json!({"applied": true, "subscription": after}), || {
+        format!(
+            "canceled: {id} is {}{}\n",
+            after.status.label(),
+            after.ends_on.map(|d| format!(", ends {d}")).unwrap_or_default()
+        )
+    })
+}
+
+async fn uncancel(conn: &Connection, id: &str, yes: bool, json: bool) -> Result<(), Failure> {
+    let p = conn.provider.as_ref();
+    let before = p.get_subscription(id).await?;
+    if !yes {
+        let ends = before.ends_on.map(|d| d.to_string()).unwrap_or_else(|| "(no end is scheduled)".into());
+        let text = format!("{id} would renew as before instead of ending {ends}\n(preview only: add --yes to apply)\n");
+        return emit(json, &json!({"subscription": before, "applied": false}), || text);
+    }
+    let act = Action {
+        provider: p.kind(),
+        action: "subscription.uncancel",
+        customer: Some(before.customer_id.clone()),
+        target: Some(id.to_string()),
+        before: Some(json!({"subscription": before})),
+    };
+    let after = recorder(conn).record(act, p.uncancel_subscription(id)).await?;
+    emit(json, &json!({"applied": true, "subscription": after}), || {
+        format!("uncanceled: {id} renews ({})\n", after.status.label())
+    })
 }
 
 pub fn audit(customer: Option<&str>, json: bool) -> Result<(), Failure> {

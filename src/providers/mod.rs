@@ -126,6 +126,12 @@ pub trait BillingProvider: Send + Sync {
 
     async fn entitlements(&self, customer_id: &str) -> Result<Vec<Entitlement>>;
 
+    /// A customer's invoices, newest first, where the provider has an invoice API.
+    async fn list_invoices(&self, customer_id: &str) -> Result<Vec<crate::billing::InvoiceRecord>> {
+        let _ = customer_id;
+        Err(ProviderError::unsupported(self.kind(), "listing invoices"))
+    }
+
     async fn create_checkout(&self, request: &CheckoutRequest) -> Result<CheckoutSession>;
     async fn get_checkout(&self, id: &str) -> Result<CheckoutSession>;
 

@@ -2,6 +2,7 @@
 //! Each provider is mounted under its own prefix (`/kelviq/api/v1`, `/kelviq-edge/api/v1`…)
 //! over one shared state, with a hosted checkout page at `/pay/{session}`.
 
+pub mod faults;
 pub mod flowglad;
 pub mod kelviq;
 pub mod kuvarpay;
@@ -54,11 +55,21 @@ pub struct SandboxOptions {
     pub data_dir: Option<PathBuf>,
     /// Record every exchange for conformance tests.
     pub capture: bool,
+    /// Injected misbehaviour (see `faults`); changeable at runtime via `/_admin/faults`.
+    pub faults: faults::FaultSpec,
 }
 
 impl Default for SandboxOptions {
     fn default() -> Self {
-        SandboxOptions { port: 0, extra_customers: 0, seed: 1, latency: Duration::ZERO, data_dir: None, capture: false }
+        SandboxOptions {
+            port: 0,
+            extra_customers: 0,
+            seed: 1,
+            latency: Duration::ZERO,
+            data_dir: None,
+            capture: false,
+            faults: faults::FaultSpec::default(),
+        }
     }
 }
 
@@ -92,6 +103,8 @@ pub struct AppState {
     pub zenskar: Arc<Mutex<zenskar::State>>,
     latency: Duration,
     capture: Option<Arc<Mutex<Vec<Captured>>>>,
+    faults: Arc<Mutex<faults::FaultSpec>>,
+    fault_rng: Arc<Mutex<crate::util::SplitMix64>>,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -256,6 +269,8 @@ pub async fn start(options: SandboxOptions) -> Result<SandboxHandle, SandboxErro
         zenskar: Arc::new(Mutex::new(zenskar::State::from_seed(&zenskar_seed, &public_base))),
         latency: options.latency,
         capture: capture.clone(),
+        faults: Arc::new(Mutex::new(options.faults.clone())),
+        fault_rng: Arc::new(Mutex::new(crate::util::SplitMix64::new(options.seed))),
     };
     let router = router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
@@ -279,18 +294,57 @@ fn router(state: AppState) -> Router {
         .nest("/zenskar", zenskar::routes(state.clone()))
         .route("/pay/{session}", get(pay::show).post(pay::submit))
         .route("/pay/{session}/", get(pay::show).post(pay::submit))
+        .route("/_admin/faults", get(get_faults).put(put_faults))
         .layer(middleware::from_fn_with_state(state.clone(), delay_and_capture))
         .with_state(state)
 }
 
-/// Applies `--latency`, tags every response with an `x-request-id` (so errors can be traced
-/// the way real providers' can), and records exchanges when capturing.
+async fn get_faults(State(state): State<AppState>) -> String {
+    lock(&state.faults).text().to_string()
+}
+
+/// Replaces the fault rules at runtime; an empty body clears them.
+async fn put_faults(State(state): State<AppState>, body: String) -> Response {
+    use axum::response::IntoResponse;
+    match faults::FaultSpec::parse(&body) {
+        Ok(spec) => {
+            *lock(&state.faults) = spec;
+            (axum::http::StatusCode::OK, body).into_response()
+        }
+        Err(e) => (axum::http::StatusCode::BAD_REQUEST, e).into_response(),
+    }
+}
+
+/// Applies `--latency` and injected faults, tags every response with an `x-request-id` (so
+/// errors can be traced the way real providers' can), and records exchanges when capturing.
 async fn delay_and_capture(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if !state.latency.is_zero() {
         tokio::time::sleep(state.latency).await;
     }
+    let plan = {
+        let spec = lock(&state.faults);
+        if spec.is_empty() || request.uri().path().starts_with("/_admin") {
+            faults::Plan::default()
+        } else {
+            spec.plan(request.uri().path(), &mut lock(&state.fault_rng))
+        }
+    };
+    if !plan.delay.is_zero() {
+        tokio::time::sleep(plan.delay).await;
+    }
+    if let Some((status, retry_after)) = plan.fail {
+        return with_request_id(faults::failure(status, retry_after));
+    }
     let Some(capture) = state.capture.clone() else {
-        return with_request_id(next.run(request).await);
+        let response = next.run(request).await;
+        return with_request_id(match plan.mangle {
+            Some(how) => {
+                let (parts, body) = response.into_parts();
+                let bytes = axum::body::to_bytes(body, 64 * 1024 * 1024).await.unwrap_or_default();
+                faults::mangle(Response::from_parts(parts, Body::empty()), how, bytes)
+            }
+            None => response,
+        });
     };
     let method = request.method().to_string();
     let path = request.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();

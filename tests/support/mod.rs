@@ -3,4 +3,5 @@
 //! Include from an integration test with `mod support;` and then use e.g.
 //! `support::openapi::Spec`.
 
+pub mod console;
 pub mod openapi;

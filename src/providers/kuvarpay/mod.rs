@@ -6,7 +6,7 @@
 mod change;
 pub mod checkout;
 mod derived;
-mod envelope;
+pub mod envelope;
 pub mod map;
 pub mod wire;
 
@@ -399,6 +399,31 @@ impl BillingProvider for KuvarPayClient {
         }
         self.patch(id, &wire::UpdateSubscriptionRequest { cancel_at_period_end: Some(false), ..Default::default() })
             .await
+    }
+
+    /// KuvarPay lists invoices per subscription: every subscription of the customer, merged.
+    async fn list_invoices(&self, customer_id: &str) -> Result<Vec<crate::billing::InvoiceRecord>> {
+        let subs = self.list_subscriptions(customer_id).await?;
+        let mut out = Vec::new();
+        for sub in subs {
+            for i in self.list_invoices(&sub.id).await? {
+                out.push(crate::billing::InvoiceRecord {
+                    provider: ProviderKind::KuvarPay,
+                    number: None,
+                    customer_id: Some(sub.customer_id.clone()),
+                    subscription_id: i.subscription_id.clone().or(Some(sub.id.clone())),
+                    amount_due: (i.paid_at.is_none()).then_some(i.amount),
+                    total: Some(i.amount),
+                    status: i.status,
+                    issued_on: i.created_at.map(|d| d.date_naive()),
+                    due_on: i.due_date.map(|d| d.date_naive()),
+                    url: None,
+                    id: i.id,
+                });
+            }
+        }
+        out.sort_by_key(|i| std::cmp::Reverse(i.issued_on));
+        Ok(out)
     }
 
     async fn entitlements(&self, _customer_id: &str) -> Result<Vec<Entitlement>> {

@@ -326,6 +326,26 @@ impl BillingProvider for ZenskarClient {
         self.get_subscription(id).await
     }
 
+    async fn list_invoices(&self, customer_id: &str) -> Result<Vec<crate::billing::InvoiceRecord>> {
+        let rows = ZenskarClient::list_invoices(self, customer_id).await?;
+        Ok(rows
+            .into_iter()
+            .map(|i| crate::billing::InvoiceRecord {
+                provider: ProviderKind::Zenskar,
+                id: i.id,
+                number: i.number,
+                customer_id: i.customer_id,
+                subscription_id: i.contract_id,
+                status: i.status,
+                total: i.total,
+                amount_due: i.amount_due,
+                issued_on: i.period_start,
+                due_on: i.due_on,
+                url: i.url,
+            })
+            .collect())
+    }
+
     async fn entitlements(&self, customer_id: &str) -> Result<Vec<Entitlement>> {
         let uuid = self.customer_uuid(customer_id).await?;
         let rows = self.get_all(&format!("entitlements/customer/unique/{}", encode(&uuid)), &[]).await?;

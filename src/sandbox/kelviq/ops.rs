@@ -61,32 +61,7 @@ impl State {
         &mut self,
         req: wire::CreateCheckoutSessionRequest,
     ) -> Result<wire::CreateCheckoutSessionResponse, ApiError> {
-        let mut errors = Vec::new();
-        if req.plan_identifier.trim().is_empty() {
-            errors.push(("planIdentifier".to_string(), "This field may not be blank.".to_string()));
-        } else if self.plan(&req.plan_identifier).is_none() {
-            errors.push(("planIdentifier".to_string(), format!("Plan '{}' does not exist.", req.plan_identifier)));
-        }
-        if !valid_url(&req.success_url) {
-            errors.push(("successUrl".to_string(), "Enter a valid URL.".to_string()));
-        }
-        if req.cancel_url.as_deref().is_some_and(|u| !valid_url(u)) {
-            errors.push(("cancelUrl".to_string(), "Enter a valid URL.".to_string()));
-        }
-        let period = parse_period(&req.charge_period, "chargePeriod");
-        if let Err(ApiError::Fields(_, f)) = &period {
-            errors.extend(f.clone());
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::Fields(400, errors));
-        }
-        let period = period?;
-        if !DEFAULT_PERIODS.contains(&period) {
-            return Err(ApiError::field(
-                "chargePeriod",
-                &format!("{period} is not enabled for this organization. Contact Kelviq support."),
-            ));
-        }
+        let period = self.check_checkout(&req)?;
         let plan =
             self.plan(&req.plan_identifier).ok_or_else(|| ApiError::field("planIdentifier", "Plan does not exist."))?;
         let currency = match req.currency_code.as_deref() {
@@ -128,6 +103,36 @@ impl State {
         };
         self.checkouts.insert(id.clone(), checkout);
         Ok(wire::CreateCheckoutSessionResponse { checkout_url: url, checkout_session_id: id })
+    }
+
+    /// The DRF-style field checks of a checkout body, all reported at once; the charge period
+    /// when they pass.
+    fn check_checkout(&self, req: &wire::CreateCheckoutSessionRequest) -> Result<ChargePeriod, ApiError> {
+        let mut errors = Vec::new();
+        if req.plan_identifier.trim().is_empty() {
+            errors.push(("planIdentifier".to_string(), "This field may not be blank.".to_string()));
+        } else if self.plan(&req.plan_identifier).is_none() {
+            errors.push(("planIdentifier".to_string(), format!("Plan '{}' does not exist.", req.plan_identifier)));
+        }
+        if !valid_url(&req.success_url) {
+            errors.push(("successUrl".to_string(), "Enter a valid URL.".to_string()));
+        }
+        if req.cancel_url.as_deref().is_some_and(|u| !valid_url(u)) {
+            errors.push(("cancelUrl".to_string(), "Enter a valid URL.".to_string()));
+        }
+        let period = parse_period(&req.charge_period, "chargePeriod");
+        if let Err(ApiError::Fields(_, f)) = &period {
+            errors.extend(f.clone());
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Fields(400, errors));
+        }
+        let period = period?;
+        if !DEFAULT_PERIODS.contains(&period) {
+            let message = format!("{period} is not enabled for this organization. Contact Kelviq support.");
+            return Err(ApiError::field("chargePeriod", &message));
+        }
+        Ok(period)
     }
 
     fn new_order(&mut self, amount: Decimal, currency: Currency, billing_type: &'static str) -> Order {

@@ -128,68 +128,68 @@ fn review<'a>(lines: &mut Vec<Line<'a>>, f: &ChangeFlow, theme: &Theme, width: u
 pub fn cancel(frame: &mut Frame, f: &CancelFlow, theme: &Theme, area: Rect) {
     let rect = dialog_area(area);
     frame.render_widget(Clear, rect);
-    let today = chrono::Utc::now().date_naive();
     let verb = if f.undo { "Undo cancellation" } else { "Cancel" };
     let title = format!("{verb} · {} · {}", f.customer_name, f.subscription.plan_name.as_deref().unwrap_or("?"));
-    let mut lines: Vec<Line> = Vec::new();
-    if f.step == Step::Choose {
-        lines.push(Line::from(Span::styled("When does access end? (↑/↓, Enter)", theme.header())));
-        for (i, c) in f.choices.iter().enumerate() {
-            let style = if i == f.idx { theme.selected(true) } else { Default::default() };
-            lines.push(Line::from(Span::styled(format!("  {}", c.label()), style)));
-        }
-        if f.choices.get(f.idx) == Some(&crate::tui::state::change::CancelChoice::OnDate) {
-            lines.push(Line::from(format!("  date (YYYY-MM-DD): {}▏", f.date)));
-        }
-        if let Some(e) = &f.date_error {
-            lines.push(Line::from(Span::styled(format!("  ⚠ {e}"), theme.error())));
-        }
-    } else {
-        lines.push(Line::from(format!("Customer  {} ({})", f.customer_name, f.customer_id)));
-        lines.push(Line::from(format!("Subscription {} · {}", f.subscription.id, f.subscription.status.label())));
-        if f.undo {
-            lines.push(Line::from(format!(
-                "The scheduled end on {} is removed; the subscription renews as before.",
-                f.subscription.ends_on.map(|d| d.to_string()).unwrap_or_default()
-            )));
-        } else {
-            let end = f.end_date(today).map(|d| d.to_string()).unwrap_or_default();
-            lines.push(Line::from(format!("Access ends {end}")));
-            if !f.lost.is_empty() {
-                lines.push(Line::from(format!("Lost then: {}", f.lost.join(", "))));
-            }
-            lines.push(Line::from(Span::styled(
-                "Credit: none stated by the provider (unused time is not refunded unless it says so)",
-                theme.dim(),
-            )));
-        }
-        lines.push(Line::from(""));
-        match (&f.step, &f.outcome) {
-            (Step::Applying, _) => lines.push(Line::from(Span::styled("Applying…", theme.header()))),
-            (Step::Done, Some(Ok(s))) => lines.push(Line::from(Span::styled(
-                format!(
-                    "Done: {}{} · Enter closes",
-                    s.status.label(),
-                    s.ends_on.map(|d| format!(", ends {d}")).unwrap_or_default()
-                ),
-                theme.ok(),
-            ))),
-            (Step::Done, Some(Err(e))) => {
-                lines.push(Line::from(Span::styled(format!("Failed: {e} · Enter closes"), theme.error())))
-            }
-            _ => lines.extend(confirm_lines(
-                f.live,
-                &f.typed,
-                &f.customer_id,
-                theme,
-                if f.undo { "removes the cancellation" } else { "cancels" },
-            )),
-        }
-    }
+    let lines = if f.step == Step::Choose { cancel_choices(f, theme) } else { cancel_review(f, theme) };
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(pane_block(title, true, theme, rect.width)),
         rect,
     );
+}
+
+fn cancel_choices<'a>(f: &CancelFlow, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = vec![Line::from(Span::styled("When does access end? (↑/↓, Enter)", theme.header()))];
+    for (i, c) in f.choices.iter().enumerate() {
+        let style = if i == f.idx { theme.selected(true) } else { Default::default() };
+        lines.push(Line::from(Span::styled(format!("  {}", c.label()), style)));
+    }
+    if f.choices.get(f.idx) == Some(&crate::tui::state::change::CancelChoice::OnDate) {
+        lines.push(Line::from(format!("  date (YYYY-MM-DD): {}▏", f.date)));
+    }
+    if let Some(e) = &f.date_error {
+        lines.push(Line::from(Span::styled(format!("  ⚠ {e}"), theme.error())));
+    }
+    lines
+}
+
+/// What the cancellation (or its undo) does, then the confirm or the outcome.
+fn cancel_review<'a>(f: &CancelFlow, theme: &Theme) -> Vec<Line<'a>> {
+    let today = chrono::Utc::now().date_naive();
+    let mut lines = vec![
+        Line::from(format!("Customer  {} ({})", f.customer_name, f.customer_id)),
+        Line::from(format!("Subscription {} · {}", f.subscription.id, f.subscription.status.label())),
+    ];
+    if f.undo {
+        let end = f.subscription.ends_on.map(|d| d.to_string()).unwrap_or_default();
+        lines.push(Line::from(format!("The scheduled end on {end} is removed; the subscription renews as before.")));
+    } else {
+        lines.push(Line::from(format!("Access ends {}", f.end_date(today).map(|d| d.to_string()).unwrap_or_default())));
+        if !f.lost.is_empty() {
+            lines.push(Line::from(format!("Lost then: {}", f.lost.join(", "))));
+        }
+        let credit = "Credit: none stated by the provider (unused time is not refunded unless it says so)";
+        lines.push(Line::from(Span::styled(credit, theme.dim())));
+    }
+    lines.push(Line::from(""));
+    match (&f.step, &f.outcome) {
+        (Step::Applying, _) => lines.push(Line::from(Span::styled("Applying…", theme.header()))),
+        (Step::Done, Some(Ok(s))) => {
+            let ends = s.ends_on.map(|d| format!(", ends {d}")).unwrap_or_default();
+            lines
+                .push(Line::from(Span::styled(format!("Done: {}{ends} · Enter closes", s.status.label()), theme.ok())));
+        }
+        (Step::Done, Some(Err(e))) => {
+            lines.push(Line::from(Span::styled(format!("Failed: {e} · Enter closes"), theme.error())))
+        }
+        _ => lines.extend(confirm_lines(
+            f.live,
+            &f.typed,
+            &f.customer_id,
+            theme,
+            if f.undo { "removes the cancellation" } else { "cancels" },
+        )),
+    }
+    lines
 }
 
 pub fn audit(frame: &mut Frame, customer: &str, entries: &[Entry], offset: usize, theme: &Theme, area: Rect) {

@@ -35,7 +35,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let show_filter = view.filter.editing || view.filter.active();
-    let footer = footer_line(state, theme);
+    let footer = footer_line(state, theme, inner.width as usize);
     let reserved = u16::from(show_filter) + u16::from(footer.is_some());
     let table_area = Rect { height: inner.height.saturating_sub(reserved), ..inner };
     let mut y = table_area.y + table_area.height;
@@ -61,7 +61,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
 }
 
 /// Errors of individual providers (the All tab may have several) or a "loading more" hint.
-fn footer_line<'a>(state: &AppState, theme: &Theme) -> Option<Line<'a>> {
+fn footer_line<'a>(state: &AppState, theme: &Theme, width: usize) -> Option<Line<'a>> {
     let errors: Vec<String> = state
         .tab_slots(state.tab)
         .iter()
@@ -70,7 +70,7 @@ fn footer_line<'a>(state: &AppState, theme: &Theme) -> Option<Line<'a>> {
         .collect();
     let all_failed = errors.len() == state.tab_slots(state.tab).len();
     if !errors.is_empty() && !all_failed {
-        return Some(Line::from(Span::styled(errors.join(" | "), theme.error())));
+        return Some(Line::from(Span::styled(ellipsize(&errors.join(" | "), width), theme.error())));
     }
     let loading_more = state.tab_slots(state.tab).iter().any(|&s| {
         let c = &state.slots[s as usize].customers;

@@ -166,6 +166,13 @@ impl CheckoutBuilder {
 
     /// Sets a field from text: types it, picks the matching option, or flips the toggle.
     pub fn set_value(&mut self, id: FieldId, value: &str) {
+        self.set_value_only(id, value);
+        if id == FieldId::Plan {
+            self.refresh_dependent();
+        }
+    }
+
+    fn set_value_only(&mut self, id: FieldId, value: &str) {
         let Some(f) = self.field_mut(id) else { return };
         match &mut f.input {
             Input::Text(area) => **area = fields::text_area(value),

@@ -17,7 +17,7 @@ use proptest::test_runner::Config;
 use reqwest::header::HeaderMap;
 use serde_json::{Map, Value};
 use till::billing::{Currency, Money, ProviderKind, validate};
-use till::config::{Overrides, external_endpoint};
+use till::config::{Overrides, external_endpoint, profiles};
 use till::providers::error::decode_error_body;
 use till::providers::http::ApiResponse;
 use till::providers::{ErrorKind, ProviderError};
@@ -355,6 +355,41 @@ fn zenskar_decode(bytes: &[u8]) {
     }
 }
 
+const CONFIG_SAMPLE: &str = r#"# till profiles
+[profiles.acme-live]
+provider = "flowglad"
+mode = "live"
+read_only = true
+
+[profiles."zen test"]
+provider = "zenskar"
+base_url = "https://api.zenskar.com"
+account = "7f3c2a9e-4b1d-4e8a-9c6f-2d5b8a1e0f34"
+
+[profiles.kq]
+provider = "kelviq"
+edge_url = "https://edge.kelviq.com/api/v1"
+"#;
+
+/// The sample config with up to four edits: text (often multi-byte) inserted, a span deleted.
+fn config_text() -> impl Strategy<Value = String> {
+    let edit = (any::<prop::sample::Index>(), any::<bool>(), prop_oneof![text(), "[\\[\\]=\"'.#\n a-z0-9é€😀]{0,12}"]);
+    prop::collection::vec(edit, 0..4).prop_map(|edits| {
+        let mut out = CONFIG_SAMPLE.to_string();
+        for (at, delete, insert) in edits {
+            let boundaries: Vec<usize> = out.char_indices().map(|(i, _)| i).chain([out.len()]).collect();
+            let start = boundaries[at.index(boundaries.len())];
+            if delete {
+                let end = boundaries.iter().copied().find(|&b| b >= start + insert.len()).unwrap_or(out.len());
+                out.replace_range(start..end, "");
+            } else {
+                out.insert_str(start, &insert);
+            }
+        }
+        out
+    })
+}
+
 proptest! {
     #![proptest_config(config())]
 
@@ -388,6 +423,23 @@ proptest! {
                 Ok(None) => prop_assert!(false, "a --base-url always yields an endpoint or an error"),
                 Err(e) => prop_assert!(!e.to_string().is_empty()),
             }
+        }
+    }
+
+    #[test]
+    fn config_file_parser_never_panics(text in config_text()) {
+        let path = std::path::Path::new("/home/u/.config/till/config.toml");
+        match profiles::parse(&text, path) {
+            Ok(file) => {
+                for name in file.profiles.keys() {
+                    prop_assert!(profiles::validate_name(name).is_ok(), "accepted bad profile name {name:?}");
+                }
+            }
+            Err(profiles::ProfileError::Malformed { line, path: shown, .. }) => {
+                prop_assert!(line >= 1 && line <= text.lines().count() + 1, "line {line} outside the file");
+                prop_assert_eq!(shown, path.display().to_string());
+            }
+            Err(other) => prop_assert!(!other.to_string().is_empty()),
         }
     }
 

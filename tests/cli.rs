@@ -143,3 +143,28 @@ fn invoices_where_the_provider_has_them_and_a_clear_no_elsewhere() {
     assert_eq!(o.status.code(), Some(3));
     assert!(stderr(&o).contains("listing invoices is not offered by Kelviq"));
 }
+
+#[test]
+fn completions_cover_every_command_for_bash_zsh_and_fish() {
+    let bash = till(&["completions", "bash"]);
+    assert_eq!(bash.status.code(), Some(0), "{}", stderr(&bash));
+    let script = String::from_utf8_lossy(&bash.stdout).into_owned();
+    for command in
+        ["customers", "plans", "subscriptions", "entitlements", "checkout", "invoices", "audit", "profiles", "auth"]
+    {
+        assert!(script.contains(command), "bash completion lacks {command}");
+    }
+    assert!(script.contains("--profile") && script.contains("--json"), "global flags missing");
+    // The script must at least parse as bash.
+    let path = std::env::temp_dir().join(format!("till-completion-{}.bash", std::process::id()));
+    std::fs::write(&path, &script).unwrap();
+    let syntax = Command::new("bash").arg("-n").arg(&path).output().unwrap();
+    std::fs::remove_file(&path).ok();
+    assert!(syntax.status.success(), "bash -n: {}", String::from_utf8_lossy(&syntax.stderr));
+    for shell in ["zsh", "fish"] {
+        let out = till(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}: {}", stderr(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("subscriptions"), "{shell} completion lacks commands");
+    }
+    assert_one_line_error(&till(&["completions", "tcsh"]), 2, "tcsh");
+}

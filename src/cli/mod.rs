@@ -99,6 +99,11 @@ pub enum Command {
     /// Run the sandbox on its own, for pointing other tools at it.
     #[command(subcommand)]
     Sandbox(SandboxCmd),
+    /// Shell completion script on stdout, e.g. `till completions bash > ~/.local/share/bash-completion/completions/till`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Subcommand)]

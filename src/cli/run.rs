@@ -58,6 +58,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Auth(cmd)) => super::profiles::run_auth(&cli.global, cmd),
         Some(Command::Audit { customer }) => super::writes::audit(customer.as_deref(), cli.global.json),
         Some(Command::Sandbox(SandboxCmd::Serve(args))) => serve(args).await,
+        Some(Command::Completions { shell }) => completions(shell),
         Some(command) => headless(&cli.global, command).await,
     };
     match result {
@@ -182,7 +183,22 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
         | Command::Info
         | Command::Audit { .. }
         | Command::Profiles(_)
-        | Command::Auth(_) => Ok(()),
+        | Command::Auth(_)
+        | Command::Completions { .. } => Ok(()),
+    }
+}
+
+/// The completion script for `shell`, generated from the same clap definition the parser uses.
+fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
+    let mut command = <super::Cli as clap::CommandFactory>::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "till", &mut script);
+    let mut out = std::io::stdout().lock();
+    match out.write_all(&script).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(failure(ExitCode::Failure, format!("could not write the completion script: {e}")))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -168,3 +168,45 @@ fn completions_cover_every_command_for_bash_zsh_and_fish() {
     }
     assert_one_line_error(&till(&["completions", "tcsh"]), 2, "tcsh");
 }
+
+#[test]
+fn request_history_lists_shows_and_exports_curl_without_the_key() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_till")).args(args).env("TILL_DATA_DIR", data.path()).output().unwrap()
+    };
+    assert_eq!(run(&["customers", "list", "--limit", "2"]).status.code(), Some(0));
+    assert_eq!(run(&["--provider", "zenskar", "plans", "list"]).status.code(), Some(0));
+
+    let list = run(&["--json", "requests", "list"]);
+    assert_eq!(list.status.code(), Some(0), "{}", stderr(&list));
+    let history: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let history = history.as_array().unwrap();
+    assert!(history.len() >= 2, "{history:?}");
+    assert_eq!(history[0]["provider"], "zenskar", "newest first");
+    assert_eq!(history.last().unwrap()["provider"], "kelviq");
+    assert_eq!(history.last().unwrap()["status"], 200);
+
+    let table = String::from_utf8(run(&["requests", "list", "--limit", "1"]).stdout).unwrap();
+    assert_eq!(table.lines().count(), 2, "header and one row: {table}");
+    assert!(table.contains("zenskar") && table.contains("GET"), "{table}");
+
+    let show = run(&["requests", "show", &history.len().to_string()]);
+    let text = String::from_utf8(show.stdout).unwrap();
+    assert!(text.contains("GET http://127.0.0.1") && text.contains("[redacted]"), "{text}");
+    assert!(!text.contains("kq_sandbox_server_till"), "the key leaked into the history: {text}");
+
+    let curl = String::from_utf8(run(&["requests", "show", "1", "--curl"]).stdout).unwrap();
+    assert!(curl.starts_with("curl") && curl.contains("${TILL_ZENSKAR_KEY}"), "{curl}");
+    assert!(!curl.contains("zk_sandbox_till"), "{curl}");
+
+    let file = std::fs::read_to_string(data.path().join("requests.jsonl")).unwrap();
+    assert!(!file.contains("kq_sandbox_server_till") && !file.contains("zk_sandbox_till"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(data.path().join("requests.jsonl")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "history must be owner-only, got {mode:o}");
+    }
+    assert_one_line_error(&run(&["requests", "show", "999"]), 2, "no request #999");
+}

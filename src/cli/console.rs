@@ -78,9 +78,9 @@ async fn run_profile(global: &Global, active: super::profiles::Active, http: Htt
     let provider = providers::connect(active.profile.provider, endpoint, http.clone())?;
     let read_only = global.read_only || active.profile.read_only;
     let mode = badge(active.profile.mode);
-    crate::tui::run(vec![provider], http.log().clone(), mode, &active.name, read_only)
-        .await
-        .map_err(|m| failure(ExitCode::Failure, m))
+    let result = crate::tui::run(vec![provider], http.log().clone(), mode, &active.name, read_only).await;
+    keep_history(&http);
+    result.map_err(|m| failure(ExitCode::Failure, m))
 }
 
 pub async fn run(global: &Global, args: ConsoleArgs) -> Result<(), Failure> {
@@ -132,10 +132,19 @@ pub async fn run(global: &Global, args: ConsoleArgs) -> Result<(), Failure> {
     let mode = env_mode(&external);
     let profile = if mode == Mode::Sandbox { "embedded sandbox" } else { "environment" };
     let result = crate::tui::run(providers, http.log().clone(), mode, profile, global.read_only).await;
+    keep_history(&http);
     if let Some(sb) = sandbox {
         sb.shutdown().await;
     }
     result.map_err(|m| failure(ExitCode::Failure, m))
+}
+
+/// The session's requests join the history `till requests` reads; the terminal is restored by
+/// now, so a warning can go to stderr.
+fn keep_history(http: &Http) {
+    if let Err(e) = super::requests::record(http.log()) {
+        eprintln!("till: warning: request history not saved: {e}");
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 mod checkout;
 mod console;
 mod profiles;
+mod requests;
 mod run;
 mod table;
 mod writes;
@@ -90,6 +91,9 @@ pub enum Command {
         #[arg(long)]
         customer: Option<String>,
     },
+    /// The request history of past commands and console sessions (redacted), with curl.
+    #[command(subcommand)]
+    Requests(RequestsCmd),
     /// Named profiles in config.toml: list, add, remove.
     #[command(subcommand)]
     Profiles(ProfilesCmd),
@@ -182,6 +186,23 @@ pub enum InvoicesCmd {
     List {
         #[arg(long)]
         customer: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RequestsCmd {
+    /// The newest requests first, numbered for `requests show`.
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// One request in full: headers and bodies (keys read `[redacted]`).
+    Show {
+        /// The number from `requests list` (1 = newest).
+        number: usize,
+        /// Print a curl command that repeats it (the key comes from `$TILL_<PROVIDER>_KEY`).
+        #[arg(long)]
+        curl: bool,
     },
 }
 

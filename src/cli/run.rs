@@ -59,6 +59,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Audit { customer }) => super::writes::audit(customer.as_deref(), cli.global.json),
         Some(Command::Sandbox(SandboxCmd::Serve(args))) => serve(args).await,
         Some(Command::Completions { shell }) => completions(shell),
+        Some(Command::Requests(cmd)) => super::requests::run_requests(cmd, cli.global.json),
         Some(command) => headless(&cli.global, command).await,
     };
     match result {
@@ -121,6 +122,16 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
         ));
     }
     let conn = connect(global).await?;
+    let result = dispatch(&conn, global, command).await;
+    // The command's outcome matters more than the history file: a failure to record is a warning.
+    if let Err(e) = super::requests::record(&conn.log) {
+        eprintln!("till: warning: request history not saved: {e}");
+    }
+    result
+}
+
+/// Runs one headless command on an open connection.
+async fn dispatch(conn: &Connection, global: &super::Global, command: Command) -> Result<(), Failure> {
     let p = conn.provider.as_ref();
     let json = global.json;
     match command {
@@ -160,7 +171,7 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
             let e = p.entitlements(&customer).await?;
             emit(json, &e, || entitlement_table(&e))
         }
-        Command::Checkout(CheckoutCmd::Create(args)) => super::checkout::create(&conn, *args, json).await,
+        Command::Checkout(CheckoutCmd::Create(args)) => super::checkout::create(conn, *args, json).await,
         Command::Checkout(CheckoutCmd::Get { id }) => {
             let s = p.get_checkout(&id).await?;
             emit(json, &s, || {
@@ -177,14 +188,15 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
             cmd @ (SubscriptionsCmd::Change { .. }
             | SubscriptionsCmd::Cancel { .. }
             | SubscriptionsCmd::Uncancel { .. }),
-        ) => super::writes::run(&conn, cmd, json).await,
+        ) => super::writes::run(conn, cmd, json).await,
         Command::Sandbox(_)
         | Command::Console(_)
         | Command::Info
         | Command::Audit { .. }
         | Command::Profiles(_)
         | Command::Auth(_)
-        | Command::Completions { .. } => Ok(()),
+        | Command::Completions { .. }
+        | Command::Requests(_) => Ok(()),
     }
 }
 

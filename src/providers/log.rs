@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::billing::ProviderKind;
 
@@ -15,14 +15,14 @@ use crate::billing::ProviderKind;
 /// error, small enough that 500 entries stay a few megabytes.
 pub const BODY_PREVIEW_LIMIT: usize = 16 * 1024;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoggedHeader {
     pub name: String,
     pub value: String,
 }
 
 /// One request/response attempt (a retried request logs one entry per attempt).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Exchange {
     pub id: u64,
     pub provider: ProviderKind,
@@ -31,7 +31,7 @@ pub struct Exchange {
     pub url: String,
     /// `None` when no response arrived (connect error, timeout).
     pub status: Option<u16>,
-    #[serde(serialize_with = "millis")]
+    #[serde(serialize_with = "millis", deserialize_with = "from_millis")]
     pub duration: Duration,
     pub request_id: Option<String>,
     pub request_headers: Vec<LoggedHeader>,
@@ -46,6 +46,10 @@ pub struct Exchange {
 
 fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(d.as_millis() as u64)
+}
+
+fn from_millis<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    <u64 as serde::Deserialize>::deserialize(d).map(Duration::from_millis)
 }
 
 impl Exchange {

@@ -125,11 +125,12 @@ fn units(p: &wire::Pricing) -> Decimal {
 }
 
 /// What one pricing charges per period: flat fees once, per-unit prices times the quantity.
-fn pricing_amount(p: &wire::Pricing) -> Decimal {
+/// `None` when price × quantity does not fit a decimal (only a broken response does that).
+fn pricing_amount(p: &wire::Pricing) -> Option<Decimal> {
     let unit = p.pricing_data.unit_amount.unwrap_or(Decimal::ZERO);
     match p.pricing_data.pricing_type.as_deref() {
-        Some("flat_fee") | None => unit,
-        _ => unit * units(p),
+        Some("flat_fee") | None => Some(unit),
+        _ => unit.checked_mul(units(p)),
     }
 }
 
@@ -146,13 +147,21 @@ fn phase_period(phase: &wire::Phase) -> Option<ChargePeriod> {
         .or_else(|| pricings(phase).find_map(cadence))
 }
 
-/// Sum of a phase's pricings in `currency`; `None` when the phase has no priced pricing.
-fn phase_amount(phase: &wire::Phase, currency: Currency) -> Option<Money> {
+/// Sum of a phase's pricings in `currency`; `None` when the phase has no priced pricing, an
+/// error naming the pricing when the sum overflows.
+fn phase_amount(phase: &wire::Phase, currency: Currency) -> Result<Option<Money>, ProviderError> {
     let mut total: Option<Decimal> = None;
     for p in pricings(phase).filter(|p| p.pricing_data.unit_amount.is_some()) {
-        *total.get_or_insert(Decimal::ZERO) += pricing_amount(p);
+        let sum = pricing_amount(p).and_then(|a| total.unwrap_or(Decimal::ZERO).checked_add(a));
+        total = Some(sum.ok_or_else(|| {
+            ProviderError::new(
+                ZENSKAR,
+                ErrorKind::Decode,
+                format!("pricing {}: amount × quantity overflows", p.id.as_deref().unwrap_or("?")),
+            )
+        })?);
     }
-    total.map(|t| Money::new(t, currency))
+    Ok(total.map(|t| Money::new(t, currency)))
 }
 
 fn phase_currency(phase: &wire::Phase) -> Option<&str> {
@@ -165,7 +174,8 @@ fn phase_features(phase: &wire::Phase) -> Vec<PlanFeature> {
     let mut out: Vec<PlanFeature> = Vec::new();
     for p in pricings(phase) {
         for g in &p.grants {
-            let amount = (g.numeric_value.unwrap_or(Decimal::ONE) * units(p)).trunc().to_i64().unwrap_or(i64::MAX);
+            let granted = g.numeric_value.unwrap_or(Decimal::ONE).checked_mul(units(p));
+            let amount = granted.and_then(|d| d.trunc().to_i64()).unwrap_or(i64::MAX);
             let kind = match g.kind.as_deref().map(str::to_ascii_lowercase).as_deref() {
                 Some("quantity") => EntitlementKind::Customizable { value: amount.to_string() },
                 Some("credits") => {
@@ -219,7 +229,7 @@ pub fn plan(p: wire::Plan) -> Result<Option<Plan>, ProviderError> {
         let period = phase_period(phase)
             .or_else(|| p.schedule.as_ref()?.duration.as_deref().and_then(period))
             .unwrap_or(ChargePeriod::OneTime);
-        if let Some(amount) = phase_amount(phase, cur) {
+        if let Some(amount) = phase_amount(phase, cur)? {
             let kind = if amount.is_zero() { PriceKind::Free } else { PriceKind::Paid };
             prices.push(Price { id: Some(p.id.clone()), kind, period, amount, trial_days });
         }
@@ -295,7 +305,7 @@ pub fn subscription(c: wire::Contract, today: NaiveDate) -> Result<Subscription,
     let billing = billing.or(c.phases.iter().find(|p| !is_trial(p))).or(phase);
     let period = billing.and_then(phase_period).unwrap_or(ChargePeriod::OneTime);
     let amount = match (billing, cur) {
-        (Some(b), Some(cur)) => phase_amount(b, cur),
+        (Some(b), Some(cur)) => phase_amount(b, cur)?,
         _ => None,
     };
     let started_on = opt_date(&c.start_date);

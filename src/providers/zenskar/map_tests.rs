@@ -237,3 +237,16 @@ fn loose_names_and_uuids() {
     assert!(is_uuid("7f3c2a9e-4b1d-4e8a-9c6f-2d5b8a1e0f34"));
     assert!(!is_uuid("ext-42"));
 }
+
+/// Found by tests/fuzz.rs: a per-unit price × quantity beyond Decimal's range used to panic in
+/// the mapper (and so in the console); now it is a decode error naming the pricing.
+#[test]
+fn an_overflowing_amount_is_an_error_not_a_panic() {
+    let grant = r#"{"entitlement_id":"e-seats","type":"Quantity","label":"Seats","numeric_value":1}"#;
+    let seats = pricing("per_unit", "18446744073709551615", "P1M", Some(i64::MAX), grant);
+    let raw = format!(
+        r#"{{"id":"plan-x","name":"X","status":"active","currency":"GBP","phases":[{{"name":"X","phase_type":"active","pricings":[{seats}]}}]}}"#
+    );
+    let err = plan(serde_json::from_str(&raw).unwrap()).unwrap_err();
+    assert!(err.message.contains("overflows"), "{err}");
+}

@@ -485,3 +485,82 @@ fn mutated_responses_reach_the_mapping_code_and_the_error_paths() {
     println!("kelviq subscription pages of 2000 mutants: {accepted} accepted, {rejected} rejected");
     assert!(accepted > 100 && rejected > 100, "accepted {accepted}, rejected {rejected}");
 }
+
+/// Adds an unknown field to every object of a document (not inside `metadata`, which is the
+/// customer's own string map, where a nested object would be a wrong type, not a new field).
+fn with_unknown_fields(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.iter_mut().filter(|(k, _)| k.as_str() != "metadata").for_each(|(_, v)| with_unknown_fields(v));
+            map.insert("fieldFromANewerApi".into(), serde_json::json!({"nested": [1, null]}));
+        }
+        Value::Array(items) => items.iter_mut().for_each(with_unknown_fields),
+        _ => {}
+    }
+}
+
+/// Each seed with its decoder: the provider and the wire type its endpoint returns.
+fn decode_seed(file: &str, bytes: &[u8]) -> Result<(), ProviderError> {
+    let kind = |p| response(p, bytes);
+    match file {
+        "kelviq_customers" => {
+            kind(ProviderKind::Kelviq).json::<kelviq::wire::Paginated<kelviq::wire::CustomerResponse>>().map(drop)
+        }
+        "kelviq_subscriptions" => {
+            kind(ProviderKind::Kelviq).json::<kelviq::wire::Paginated<kelviq::wire::Subscription>>().map(drop)
+        }
+        "kelviq_plans" => {
+            kind(ProviderKind::Kelviq).json::<kelviq::wire::Paginated<kelviq::wire::CatalogPlan>>().map(drop)
+        }
+        "flowglad_customers" => {
+            kind(ProviderKind::Flowglad).json::<flowglad::wire::Page<flowglad::wire::Customer>>().map(drop)
+        }
+        "flowglad_billing" => kind(ProviderKind::Flowglad).json::<flowglad::wire::Billing>().map(drop),
+        "flowglad_pricing_model" => {
+            kind(ProviderKind::Flowglad).json::<flowglad::wire::PricingModelResponse>().map(drop)
+        }
+        "kuvarpay_subscriptions" => {
+            kuvarpay::envelope::list::<kuvarpay::wire::Subscription>(&kind(ProviderKind::KuvarPay)).map(drop)
+        }
+        "kuvarpay_plans" => kuvarpay::envelope::list::<kuvarpay::wire::Plan>(&kind(ProviderKind::KuvarPay)).map(drop),
+        "zenskar_customers" => {
+            kind(ProviderKind::Zenskar).json::<zenskar::wire::Page<zenskar::wire::Customer>>().map(drop)
+        }
+        "zenskar_contracts" => {
+            kind(ProviderKind::Zenskar).json::<zenskar::wire::Page<zenskar::wire::Contract>>().map(drop)
+        }
+        "zenskar_plans" => kind(ProviderKind::Zenskar).json::<zenskar::wire::Page<zenskar::wire::Plan>>().map(drop),
+        "zenskar_invoices" => {
+            kind(ProviderKind::Zenskar).json::<zenskar::wire::Page<zenskar::wire::Invoice>>().map(drop)
+        }
+        other => panic!("no decoder listed for seed {other}"),
+    }
+}
+
+#[test]
+fn decoders_accept_unknown_fields_and_reject_wrong_types_naming_the_path() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_seeds");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let name = entry.path().file_stem().unwrap().to_string_lossy().into_owned();
+        let seed: Value = serde_json::from_str(&std::fs::read_to_string(entry.path()).unwrap()).unwrap();
+        decode_seed(&name, &serde_json::to_vec(&seed).unwrap()).unwrap_or_else(|e| panic!("{name} as served: {e}"));
+
+        let mut extended = seed.clone();
+        with_unknown_fields(&mut extended);
+        decode_seed(&name, &serde_json::to_vec(&extended).unwrap())
+            .unwrap_or_else(|e| panic!("{name} with unknown fields: {e}"));
+
+        // The whole list where an object list is expected: a wrong type, reported with its path.
+        let mut wrong = seed.clone();
+        let list = ["results", "data"].into_iter().find(|k| wrong.get(k).is_some_and(Value::is_array));
+        if let Some(key) = list {
+            wrong[key] = Value::from("not a list");
+            let err = decode_seed(&name, &serde_json::to_vec(&wrong).unwrap()).unwrap_err();
+            assert_eq!(err.kind, ErrorKind::Decode, "{name}: {err:?}");
+            assert!(err.message.contains(key), "{name}: the error should name {key}: {}", err.message);
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 12, "every seed has a decoder");
+}

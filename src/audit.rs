@@ -46,10 +46,7 @@ pub struct Entry {
 
 /// Where the journal lives: `$TILL_DATA_DIR/audit.jsonl`, else the XDG data dir.
 pub fn default_path() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("TILL_DATA_DIR") {
-        return Some(PathBuf::from(dir).join("audit.jsonl"));
-    }
-    directories::ProjectDirs::from("", "", "till").map(|d| d.data_dir().join("audit.jsonl"))
+    crate::util::data_file("audit.jsonl")
 }
 
 #[derive(Clone, Debug)]

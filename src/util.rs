@@ -1,5 +1,16 @@
 //! Small shared helpers with no better home.
 
+use std::path::PathBuf;
+
+/// A file in till's data dir: `$TILL_DATA_DIR/<name>`, else the XDG data dir. The audit
+/// journal and the request history live side by side there.
+pub fn data_file(name: &str) -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("TILL_DATA_DIR") {
+        return Some(PathBuf::from(dir).join(name));
+    }
+    directories::ProjectDirs::from("", "", "till").map(|d| d.data_dir().join(name))
+}
+
 /// SplitMix64: a tiny, well-known PRNG. Used for retry jitter and for the sandbox's
 /// deterministic data generator, where the same `--seed` must give the same customers on
 /// every machine and every version (a library RNG does not promise stable streams).

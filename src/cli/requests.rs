@@ -15,10 +15,7 @@ const KEEP: usize = 1_000;
 
 /// `$TILL_DATA_DIR/requests.jsonl`, else the XDG data dir (next to the audit journal).
 pub fn history_path() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("TILL_DATA_DIR") {
-        return Some(PathBuf::from(dir).join("requests.jsonl"));
-    }
-    directories::ProjectDirs::from("", "", "till").map(|d| d.data_dir().join("requests.jsonl"))
+    crate::util::data_file("requests.jsonl")
 }
 
 /// Appends this run's exchanges. Owner-only permissions: bodies hold customer data.
@@ -78,8 +75,7 @@ pub fn run_requests(cmd: RequestsCmd, json: bool) -> Result<(), Failure> {
                 )
             })?;
             if curl {
-                let var = format!("TILL_{}_KEY", exchange.provider.slug().to_ascii_uppercase());
-                return emit(false, &(), || exchange.to_curl(&var) + "\n");
+                return emit(false, &(), || exchange.to_curl(&exchange.key_variable()) + "\n");
             }
             emit(json, exchange, || detail(exchange))
         }

@@ -61,6 +61,11 @@ impl Exchange {
         }
     }
 
+    /// `TILL_KELVIQ_KEY`: the variable a curl export reads the key from.
+    pub fn key_variable(&self) -> String {
+        format!("TILL_{}_KEY", self.provider.slug().to_ascii_uppercase())
+    }
+
     /// A shell command reproducing the request. Redacted secrets become `${env_var}`, so the
     /// command works once the variable is set and never contains the key itself.
     pub fn to_curl(&self, env_var: &str) -> String {

@@ -60,14 +60,9 @@ impl RequestsState {
     pub fn effect_for(&self, action: Action) -> Option<Effect> {
         let e = self.selected()?;
         Some(match action {
-            Action::CopyCurl => Effect::Copy(e.to_curl(&key_variable(e))),
+            Action::CopyCurl => Effect::Copy(e.to_curl(&e.key_variable())),
             Action::Open => Effect::Open(e.url.clone()),
             _ => Effect::Copy(e.url.clone()),
         })
     }
-}
-
-/// `TILL_KELVIQ_KEY`: the variable a curl export reads the key from.
-pub fn key_variable(e: &Exchange) -> String {
-    format!("TILL_{}_KEY", e.provider.slug().to_ascii_uppercase())
 }

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use keyring_core::{CredentialStore, Error as KeyringError};
 
@@ -58,15 +59,7 @@ pub struct KeyringStore {
 impl KeyringStore {
     /// The platform's keyring, or `Unavailable` saying why (checked by connecting, not by guessing).
     pub fn platform() -> Result<KeyringStore, SecretError> {
-        #[cfg(target_os = "linux")]
-        {
-            let store = zbus_secret_service_keyring_store::Store::new().map_err(unavailable)?;
-            Ok(KeyringStore { store })
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            Err(SecretError::Unavailable("till has no keyring store for this platform yet".into()))
-        }
+        Ok(KeyringStore { store: connect_within(connect_deadline()?, native_store)? })
     }
 
     /// keyring-core's in-memory mock store (entries are shared for the store's lifetime).
@@ -78,6 +71,64 @@ impl KeyringStore {
     fn entry(&self, account: &str) -> Result<keyring_core::Entry, SecretError> {
         self.store.build(SERVICE, account, None).map_err(classify)
     }
+}
+
+/// How long connecting to the keyring may take: 5 s, or `TILL_KEYRING_TIMEOUT` (e.g. `500ms`).
+pub fn connect_deadline() -> Result<Duration, SecretError> {
+    match std::env::var("TILL_KEYRING_TIMEOUT") {
+        Ok(v) => crate::cli::parse_duration(&v).map_err(|e| SecretError::Failed(format!("TILL_KEYRING_TIMEOUT: {e}"))),
+        Err(_) => Ok(Duration::from_secs(5)),
+    }
+}
+
+/// Runs `connect` on its own thread and gives up after `deadline`: a session bus that accepts
+/// the connection but never answers would otherwise hang `till auth` and the console's start.
+/// Only connecting is bounded; reads and writes may legitimately wait on an unlock prompt.
+fn connect_within<T: Send + 'static>(
+    deadline: Duration,
+    connect: fn() -> Result<T, SecretError>,
+) -> Result<T, SecretError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let spawned = std::thread::Builder::new().name("keyring-connect".into()).spawn(move || {
+        let _ = tx.send(connect());
+    });
+    if let Err(e) = spawned {
+        return Err(SecretError::Unavailable(format!("could not start the keyring thread: {e}")));
+    }
+    match rx.recv_timeout(deadline) {
+        Ok(result) => result,
+        Err(_) => Err(SecretError::Unavailable(format!(
+            "the session bus did not answer within {} ms (TILL_KEYRING_TIMEOUT)",
+            deadline.as_millis()
+        ))),
+    }
+}
+
+/// The Secret Service over D-Bus (GNOME Keyring, KWallet, KeePassXC…).
+#[cfg(target_os = "linux")]
+fn native_store() -> Result<Arc<CredentialStore>, SecretError> {
+    let store = zbus_secret_service_keyring_store::Store::new().map_err(unavailable)?;
+    Ok(store)
+}
+
+/// The user's login Keychain (the "legacy" file keychain every macOS app can use; the
+/// "protected data" store needs a provisioning profile a terminal tool doesn't have).
+#[cfg(target_os = "macos")]
+fn native_store() -> Result<Arc<CredentialStore>, SecretError> {
+    let store = apple_native_keyring_store::keychain::Store::new().map_err(unavailable)?;
+    Ok(store)
+}
+
+/// Generic credentials in the Windows Credential Manager, named `<profile>.till`.
+#[cfg(target_os = "windows")]
+fn native_store() -> Result<Arc<CredentialStore>, SecretError> {
+    let store = windows_native_keyring_store::Store::new().map_err(unavailable)?;
+    Ok(store)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+fn native_store() -> Result<Arc<CredentialStore>, SecretError> {
+    Err(SecretError::Unavailable("till has no keyring store for this platform".into()))
 }
 
 fn unavailable(e: KeyringError) -> SecretError {

@@ -80,6 +80,16 @@ fn profiles_add_list_remove() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
 
+/// A profile belongs to one provider; till asks instead of guessing one.
+#[test]
+fn profiles_add_without_a_provider_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = till(dir.path(), &["profiles", "add", "acme"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("pass --provider kelviq|flowglad|kuvarpay|zenskar"), "{}", stderr(&o));
+    assert!(!dir.path().join("config").join("config.toml").exists(), "nothing is written");
+}
+
 #[test]
 fn malformed_config_names_file_line_and_field() {
     let dir = tempfile::tempdir().unwrap();

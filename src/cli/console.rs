@@ -95,7 +95,7 @@ pub async fn run(global: &Global, args: ConsoleArgs) -> Result<(), Failure> {
     let mut external = Vec::new();
     for kind in ProviderKind::ALL {
         // Flags name one provider (--provider); the environment can point any of them away.
-        let overrides = if kind == global.provider {
+        let overrides = if kind == global.provider_or_default() {
             Overrides { base_url: global.base_url.clone(), edge_url: global.edge_url.clone() }
         } else {
             Overrides::default()

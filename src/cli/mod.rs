@@ -37,9 +37,9 @@ pub struct Global {
     /// or TILL_<PROFILE>_KEY). Without one, till runs on the embedded sandbox.
     #[arg(long, global = true, env = "TILL_PROFILE")]
     pub profile: Option<String>,
-    /// Provider for headless commands (a profile's provider wins).
-    #[arg(long, short = 'p', global = true, default_value = "kelviq", value_parser = parse_provider)]
-    pub provider: ProviderKind,
+    /// Provider for headless commands, Kelviq when not given (a profile's provider wins).
+    #[arg(long, short = 'p', global = true, value_parser = parse_provider)]
+    pub provider: Option<ProviderKind>,
     /// Print JSON instead of a table.
     #[arg(long, global = true)]
     pub json: bool,
@@ -58,6 +58,13 @@ pub struct Global {
     /// Refuse every write (checkout, change, cancel, customer create/update).
     #[arg(long, global = true, env = "TILL_READ_ONLY")]
     pub read_only: bool,
+}
+
+impl Global {
+    /// The provider headless commands and flags address: `--provider`, else Kelviq.
+    pub fn provider_or_default(&self) -> ProviderKind {
+        self.provider.unwrap_or(ProviderKind::Kelviq)
+    }
 }
 
 #[derive(Debug, Subcommand)]

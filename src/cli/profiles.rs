@@ -96,8 +96,15 @@ pub(crate) fn run_profiles(global: &Global, cmd: ProfilesCmd) -> Result<(), Fail
         }
         ProfilesCmd::Add { name, mode, account } => {
             profiles::validate_name(&name).map_err(config_err)?;
+            let Some(provider) = global.provider else {
+                let known = ProviderKind::ALL.map(|k| k.slug()).join("|");
+                return Err(failure(
+                    ExitCode::Usage,
+                    format!("which provider is profile {name:?} for? pass --provider {known}"),
+                ));
+            };
             let profile = Profile {
-                provider: global.provider,
+                provider,
                 mode,
                 base_url: global.base_url.clone(),
                 edge_url: global.edge_url.clone(),

@@ -92,7 +92,7 @@ async fn connect(global: &super::Global) -> Result<Connection, Failure> {
         let profile = Some((active.name, active.profile.mode.label()));
         return Ok(Connection { provider, log, sandbox: false, profile, _sandbox: None });
     }
-    let kind = global.provider;
+    let kind = global.provider_or_default();
     let overrides = Overrides { base_url: global.base_url.clone(), edge_url: global.edge_url.clone() };
     let lookup = |k: &str| std::env::var(k).ok();
     match config::external_endpoint(kind, &overrides, &lookup).map_err(|e| failure(ExitCode::Usage, e.to_string()))? {

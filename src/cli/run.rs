@@ -135,22 +135,7 @@ async fn dispatch(conn: &Connection, global: &super::Global, command: Command) -
     let p = conn.provider.as_ref();
     let json = global.json;
     match command {
-        Command::Customers(CustomersCmd::List { search, limit, all }) => {
-            list_customers(p, search, if all { None } else { Some(limit) }, json).await
-        }
-        Command::Customers(CustomersCmd::Get { id }) => {
-            let c = p.get_customer(&id).await?;
-            emit(json, &c, || customer_table(std::slice::from_ref(&c)))
-        }
-        Command::Customers(CustomersCmd::Create { id, name, email }) => {
-            let c = p.create_customer(&NewCustomer { id, name, email, metadata: Default::default() }).await?;
-            emit(json, &c, || customer_table(std::slice::from_ref(&c)))
-        }
-        Command::Customers(CustomersCmd::Update { id, name, email }) => {
-            let update = crate::billing::CustomerUpdate { name, email, metadata: None };
-            let c = p.update_customer(&id, &update).await?;
-            emit(json, &c, || customer_table(std::slice::from_ref(&c)))
-        }
+        Command::Customers(cmd) => customers(p, cmd, json).await,
         Command::Invoices(super::InvoicesCmd::List { customer }) => {
             let invoices = p.list_invoices(&customer).await?;
             emit(json, &invoices, || invoice_table(&invoices))
@@ -197,6 +182,28 @@ async fn dispatch(conn: &Connection, global: &super::Global, command: Command) -
         | Command::Auth(_)
         | Command::Completions { .. }
         | Command::Requests(_) => Ok(()),
+    }
+}
+
+/// `till customers …`: list, get, create, update.
+async fn customers(p: &dyn BillingProvider, cmd: CustomersCmd, json: bool) -> Result<(), Failure> {
+    match cmd {
+        CustomersCmd::List { search, limit, all } => {
+            list_customers(p, search, if all { None } else { Some(limit) }, json).await
+        }
+        CustomersCmd::Get { id } => {
+            let c = p.get_customer(&id).await?;
+            emit(json, &c, || customer_table(std::slice::from_ref(&c)))
+        }
+        CustomersCmd::Create { id, name, email } => {
+            let c = p.create_customer(&NewCustomer { id, name, email, metadata: Default::default() }).await?;
+            emit(json, &c, || customer_table(std::slice::from_ref(&c)))
+        }
+        CustomersCmd::Update { id, name, email } => {
+            let update = crate::billing::CustomerUpdate { name, email, metadata: None };
+            let c = p.update_customer(&id, &update).await?;
+            emit(json, &c, || customer_table(std::slice::from_ref(&c)))
+        }
     }
 }
 

@@ -441,6 +441,33 @@ async fn upgrade_now_with_flowglads_own_preview() {
     let proration = invoices.last().unwrap();
     let cents: i64 = (due * rust_decimal::Decimal::from(100)).try_into().unwrap();
     assert_eq!(proration.invoice_line_items[0].price, cents);
+    // `till invoices list` shows the proration first, for the amount the preview promised.
+    let listed = flowglad.list_invoices("user_nguyen_bakes").await.unwrap();
+    assert_eq!(listed[0].id, proration.invoice.id);
+    assert_eq!(listed[0].total.as_ref().map(|m| m.amount()), Some(due));
+}
+
+/// Invoices come from the billing read (the invoices list has no customer filter): one record
+/// per invoice, totals equal to the lines, the PDF as the link.
+#[tokio::test]
+async fn invoices_are_the_billing_reads_with_totals_from_their_lines() {
+    let (_sb, flowglad, direct) = setup().await;
+    let billing = direct.billing("user_zielinski_druk").await.unwrap();
+    let listed = flowglad.list_invoices("user_zielinski_druk").await.unwrap();
+    assert_eq!(listed.len(), billing.invoices.len());
+    for (record, raw) in listed.iter().zip(&billing.invoices) {
+        let lines: i64 = raw.invoice_line_items.iter().map(|l| l.price * l.quantity).sum();
+        assert_eq!(record.id, raw.invoice.id);
+        assert_eq!(record.number.as_deref(), Some(raw.invoice.invoice_number.as_str()));
+        assert_eq!(record.customer_id.as_deref(), Some("user_zielinski_druk"));
+        assert_eq!(record.subscription_id, raw.invoice.subscription_id);
+        assert_eq!(record.status, raw.invoice.status);
+        assert_eq!(record.total.as_ref().and_then(|m| m.to_minor_units().ok()), Some(lines));
+        assert_eq!(record.url, raw.invoice.pdf_url);
+        assert!(record.issued_on.is_some());
+    }
+    let unknown = flowglad.list_invoices("user_nobody_here").await.unwrap_err();
+    assert_eq!((unknown.kind, unknown.status), (ErrorKind::Http, Some(404)), "{unknown}");
 }
 
 #[tokio::test]

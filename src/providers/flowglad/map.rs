@@ -494,3 +494,34 @@ pub fn preview_estimate(p: &wire::PreviewAdjustResponse, currency: Currency) -> 
         effective_date: effective,
     })
 }
+
+/// An invoice from `/customers/{externalId}/billing`. Flowglad has no total field: the total is
+/// `subtotal + taxAmount` when the subtotal is given, else the sum of the lines (price × quantity,
+/// minor units). There is no amount-due field either, so that stays unknown.
+pub fn invoice(i: wire::InvoiceWithLines, customer_id: &str) -> Result<crate::billing::InvoiceRecord, ProviderError> {
+    let inv = i.invoice;
+    let cur = currency(&inv.currency, &format!("invoice {}", inv.id))?;
+    let overflow = || decode_error(format!("invoice {}: the total does not fit in an amount", inv.id));
+    let minor = match inv.subtotal {
+        Some(subtotal) => subtotal.checked_add(inv.tax_amount.unwrap_or(0)).ok_or_else(overflow)?,
+        None => i
+            .invoice_line_items
+            .iter()
+            .try_fold(0i64, |sum, line| line.price.checked_mul(line.quantity).and_then(|l| sum.checked_add(l)))
+            .ok_or_else(overflow)?,
+    };
+    let date = |ms: i64| datetime(ms).map(|d| d.date_naive());
+    Ok(crate::billing::InvoiceRecord {
+        provider: crate::billing::ProviderKind::Flowglad,
+        number: (!inv.invoice_number.is_empty()).then(|| inv.invoice_number.clone()),
+        customer_id: Some(customer_id.to_string()),
+        subscription_id: inv.subscription_id.clone(),
+        status: inv.status.clone(),
+        total: Some(Money::from_minor(minor, cur)),
+        amount_due: None,
+        issued_on: date(inv.invoice_date),
+        due_on: inv.due_date.and_then(date),
+        url: inv.pdf_url.clone(),
+        id: inv.id,
+    })
+}

@@ -383,6 +383,15 @@ impl BillingProvider for FlowgladClient {
         self.subscription(&r.subscription, None, &catalog)
     }
 
+    /// The invoices `/customers/{externalId}/billing` carries (`GET /invoices` has no customer
+    /// filter: Flowglad drops unknown query parameters), newest first.
+    async fn list_invoices(&self, customer_id: &str) -> Result<Vec<crate::billing::InvoiceRecord>> {
+        let billing = self.billing(customer_id).await?;
+        let mut invoices = billing.invoices;
+        invoices.sort_by_key(|i| std::cmp::Reverse(i.invoice.invoice_date));
+        invoices.into_iter().map(|i| map::invoice(i, customer_id)).collect()
+    }
+
     async fn entitlements(&self, customer_id: &str) -> Result<Vec<Entitlement>> {
         let (billing, resources) =
             futures::try_join!(self.billing(customer_id), self.get::<wire::ResourcesResponse>("resources", &[]),)?;

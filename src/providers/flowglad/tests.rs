@@ -320,3 +320,26 @@ fn purchase_estimate_from_the_unit_catalog() {
     let usage = crate::billing::CheckoutRequest { price_id: Some("price_u".into()), ..request };
     assert!(purchase_estimate(&c, &usage, day(1, 1)).unwrap_err().message.contains("billed by usage"));
 }
+
+#[test]
+fn invoice_totals_from_subtotal_and_tax_else_from_lines() {
+    let doc = |extra: serde_json::Value| -> wire::InvoiceWithLines {
+        let mut invoice = json!({"id": "inv_1", "invoiceNumber": "A-1", "invoiceDate": 1_751_328_000_000i64,
+            "dueDate": 1_752_537_600_000i64, "status": "open", "currency": "JPY", "subscriptionId": "sub_1"});
+        invoice.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        serde_json::from_value(json!({"invoice": invoice, "invoiceLineItems": [
+            {"id": "l1", "price": 1200, "quantity": 3}, {"id": "l2", "price": 500, "quantity": 1}]}))
+        .unwrap()
+    };
+    let from_lines = map::invoice(doc(json!({})), "cust").unwrap();
+    assert_eq!(from_lines.total.unwrap().to_string(), "¥4,100", "3 × ¥1,200 + ¥500, JPY has no minor unit");
+    assert_eq!(from_lines.issued_on, chrono::NaiveDate::from_ymd_opt(2025, 7, 1));
+    assert_eq!(from_lines.due_on, chrono::NaiveDate::from_ymd_opt(2025, 7, 15));
+    assert_eq!((from_lines.number.as_deref(), from_lines.customer_id.as_deref()), (Some("A-1"), Some("cust")));
+    let with_tax = map::invoice(doc(json!({"subtotal": 4100, "taxAmount": 410})), "cust").unwrap();
+    assert_eq!(with_tax.total.unwrap().to_string(), "¥4,510");
+    let huge = doc(json!({"subtotal": i64::MAX, "taxAmount": 1}));
+    assert_eq!(map::invoice(huge, "cust").unwrap_err().kind, ErrorKind::Decode);
+    let bad_currency = map::invoice(doc(json!({"currency": "XYZW"})), "cust").unwrap_err();
+    assert!(bad_currency.message.contains("invoice inv_1"), "{bad_currency}");
+}

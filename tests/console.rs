@@ -260,6 +260,16 @@ async fn help_is_generated_from_the_keymap() {
         assert!(screen.contains(b.help), "help lacks {:?}", b.help);
     }
     snapshot!("help_120x32", c);
+    // Taller than the terminal: scrolling reaches every binding, the last one included.
+    let mut seen = screen;
+    for _ in 0..till::tui::keymap::BINDINGS.len() {
+        c.keys(&[KeyCode::Char('j')]).await;
+        seen.push_str(&c.screen());
+    }
+    for b in till::tui::keymap::BINDINGS {
+        assert!(seen.contains(&b.help[..b.help.len().min(60)]), "help never shows {:?}", b.help);
+    }
+    assert!(c.screen().contains("(0 more below)"), "{}", c.screen());
     c.keys(&[KeyCode::Esc]).await;
     assert!(!c.screen().contains("Keys · Esc"));
 }
@@ -317,4 +327,18 @@ async fn q_quits_and_ctrl_c_always_quits() {
     c.keys(&[KeyCode::Char('/')]).await;
     c.app.handle_event(Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
     assert!(c.app.state.quit, "Ctrl-C quits even while typing");
+}
+
+#[tokio::test]
+async fn invoices_overlay_fits_120x32_and_80x24() {
+    for (w, h) in [(120, 32), (80, 24)] {
+        let mut c = console(w, h).await;
+        c.keys(&[KeyCode::Char('3'), KeyCode::Char(':')]).await;
+        c.type_text("customer user_souza_moda").await;
+        c.keys(&[KeyCode::Enter, KeyCode::Char('i')]).await;
+        let screen = c.screen();
+        assert!(screen.contains("TILL-01038") && screen.contains("$390.00"), "{screen}");
+        assert_eq!(screen.contains("Subscription"), w >= 100, "narrow screens drop the subscription column");
+        snapshot!(format!("invoices_{w}x{h}"), c);
+    }
 }

@@ -30,4 +30,5 @@ pub enum Action {
     Cancel,
     Uncancel,
     Audit,
+    Invoices,
 }

@@ -140,6 +140,14 @@ pub const BINDINGS: &[Binding] = &[
     b!(List, "a", Action::Audit, "", "The selected customer's audit journal", [(KeyCode::Char('a'), NONE)]),
     b!(
         List,
+        "i",
+        Action::Invoices,
+        "",
+        "The selected customer's invoices (y copies the link, o opens it)",
+        [(KeyCode::Char('i'), NONE)]
+    ),
+    b!(
+        List,
         "n",
         Action::NewCheckout,
         "checkout",

@@ -102,6 +102,7 @@ impl Tasks {
             Effect::LoadDetails { slot, customer_id } => self.load_details(slot, customer_id),
             Effect::Prefetch { items } => self.prefetch(items),
             Effect::LoadPlans { slot } => self.load_plans(slot),
+            Effect::LoadInvoices { slot, customer_id } => self.load_invoices(slot, customer_id),
             Effect::Filter(job) => self.filter(job),
             Effect::CheckoutPreview { slot, generation, request } => self.checkout_preview(slot, generation, *request),
             Effect::CheckoutEstimate { slot, generation, request } => {
@@ -213,6 +214,14 @@ impl Tasks {
                 })
                 .await;
         }));
+    }
+
+    fn load_invoices(&self, slot: u8, customer_id: String) {
+        let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
+        self.spawn(async move {
+            let result = p.list_invoices(&customer_id).await;
+            let _ = tx.send(Msg::Invoices { slot, customer_id, result });
+        });
     }
 
     fn load_plans(&self, slot: u8) {

@@ -33,6 +33,8 @@ pub struct Console {
     pub app: App<TestBackend>,
     pub sandbox: SandboxHandle,
     pub http: Http,
+    /// What the console copied and opened (`copy:…`, `open:…`).
+    pub recorder: Recorder,
 }
 
 pub async fn console(mode: Mode, read_only: bool) -> Console {
@@ -43,14 +45,15 @@ pub async fn console(mode: Mode, read_only: bool) -> Console {
         .into_iter()
         .map(|k| providers::connect(k, sandbox.endpoint(k), http.clone()).unwrap())
         .collect();
+    let recorder = Recorder::default();
     let mut app =
-        App::new(TestBackend::new(140, 40), providers, http.log().clone(), mode, "test", Box::new(Recorder::default()))
+        App::new(TestBackend::new(140, 40), providers, http.log().clone(), mode, "test", Box::new(recorder.clone()))
             .unwrap()
             .with_theme(Theme { color: false })
             .read_only(read_only);
     app.start();
     app.settle(Duration::from_secs(10)).await;
-    Console { app, sandbox, http }
+    Console { app, sandbox, http, recorder }
 }
 
 impl Console {

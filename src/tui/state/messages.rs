@@ -38,6 +38,11 @@ pub enum Msg {
         slot: u8,
         result: Result<Vec<Plan>, ProviderError>,
     },
+    Invoices {
+        slot: u8,
+        customer_id: String,
+        result: Result<Vec<crate::billing::InvoiceRecord>, ProviderError>,
+    },
     /// A details load gave up because the selection moved on; it may be asked again later.
     DetailsDropped {
         slot: u8,
@@ -78,6 +83,10 @@ impl AppState {
                         d.entitlements = Default::default();
                     }
                 }
+                Vec::new()
+            }
+            Msg::Invoices { slot, customer_id, result } => {
+                self.invoices_arrived(slot, &customer_id, result);
                 Vec::new()
             }
             Msg::Plans { slot, result } => {

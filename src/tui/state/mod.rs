@@ -6,6 +6,7 @@ pub mod change_flow;
 pub mod checkout;
 pub mod checkout_flow;
 pub mod customers;
+pub mod invoices;
 pub mod messages;
 pub mod palette;
 pub mod requests;
@@ -130,9 +131,14 @@ pub struct Notice {
 
 pub enum Overlay {
     None,
-    Help,
+    /// The key list; `scroll` lines hidden above (it can be taller than the terminal).
+    Help {
+        scroll: usize,
+    },
     Palette(PaletteState),
     Requests(RequestsState),
+    /// The selected customer's invoices (`i`).
+    Invoices(invoices::InvoicesState),
     /// The audit journal of one customer (`a`).
     Audit {
         customer: String,
@@ -222,6 +228,10 @@ pub enum Effect {
     },
     ShowAudit {
         customer: String,
+    },
+    LoadInvoices {
+        slot: u8,
+        customer_id: String,
     },
     Quit,
 }

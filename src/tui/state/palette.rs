@@ -35,6 +35,7 @@ impl AppState {
         all.extend([
             ("requests".to_string(), Command::Action(Action::Requests)),
             ("checkout".to_string(), Command::Action(Action::NewCheckout)),
+            ("invoices".to_string(), Command::Action(Action::Invoices)),
             ("refresh".to_string(), Command::Action(Action::Refresh)),
             ("help".to_string(), Command::Action(Action::Help)),
             ("quit".to_string(), Command::Action(Action::Quit)),

@@ -38,7 +38,7 @@ impl BillingProvider for Fake {
             checkout_create: true,
             checkout_get: true,
             native_checkout_estimate: false,
-            invoices: false,
+            invoices: self.0 == ProviderKind::KuvarPay,
             idempotency_keys: false,
         }
     }
@@ -298,4 +298,42 @@ fn palette_runs_commands_and_reports_unknown_ones() {
     }
     let effects = s.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
     assert_eq!(effects, vec![Effect::FindCustomer { slot: 1, id: "zz9".into() }]);
+}
+
+#[test]
+fn invoices_overlay_loads_ignores_stale_answers_and_says_when_not_offered() {
+    let mut s = state();
+    s.ensure_loaded();
+    s.handle_msg(Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &[("k1", "Anna")], None)) });
+    s.handle_msg(Msg::CustomersPage { slot: 1, result: Ok(page(ProviderKind::KuvarPay, &[("p1", "Cleo")], None)) });
+    assert_eq!(s.handle_action(Action::Invoices), Vec::new(), "Kelviq has no invoice API");
+    assert!(matches!(s.overlay, Overlay::None));
+    assert!(s.notice.as_ref().unwrap().text.contains("not offered by Kelviq"));
+
+    s.handle_action(Action::Bottom);
+    assert_eq!(s.handle_action(Action::Invoices), vec![Effect::LoadInvoices { slot: 1, customer_id: "p1".into() }]);
+    let invoice = |id: &str| InvoiceRecord {
+        provider: ProviderKind::KuvarPay,
+        id: id.into(),
+        number: None,
+        customer_id: Some("p1".into()),
+        subscription_id: None,
+        status: "open".into(),
+        total: None,
+        amount_due: None,
+        issued_on: None,
+        due_on: None,
+        url: (id == "i2").then(|| "https://pay.example/i2".to_string()),
+    };
+    s.handle_msg(Msg::Invoices { slot: 1, customer_id: "someone-else".into(), result: Ok(vec![invoice("x")]) });
+    let Overlay::Invoices(inv) = &s.overlay else { panic!("overlay") };
+    assert!(inv.list.loading && inv.list.value.is_none(), "an answer for another customer is not shown");
+    s.handle_msg(Msg::Invoices { slot: 1, customer_id: "p1".into(), result: Ok(vec![invoice("i1"), invoice("i2")]) });
+    assert_eq!(s.handle_action(Action::Copy), vec![Effect::Copy("i1".into())], "no link: the id");
+    s.handle_action(Action::Down);
+    s.handle_action(Action::Down);
+    assert_eq!(s.handle_action(Action::Open), vec![Effect::Open("https://pay.example/i2".into())], "clamped to i2");
+    assert_eq!(s.handle_action(Action::Refresh), vec![Effect::LoadInvoices { slot: 1, customer_id: "p1".into() }]);
+    s.handle_action(Action::Back);
+    assert!(matches!(s.overlay, Overlay::None));
 }

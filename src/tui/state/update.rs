@@ -15,7 +15,9 @@ impl AppState {
     pub fn contexts(&self) -> Vec<Context> {
         match &self.overlay {
             Overlay::Requests(_) => vec![Context::Requests, Context::List, Context::Global],
-            Overlay::Help | Overlay::Palette(_) | Overlay::Audit { .. } => vec![Context::Global],
+            Overlay::Invoices(_) => vec![Context::List, Context::Global],
+            Overlay::Help { .. } | Overlay::Audit { .. } => vec![Context::List, Context::Global],
+            Overlay::Palette(_) => vec![Context::Global],
             Overlay::None if self.focus == Pane::Customers => vec![Context::Customers, Context::List, Context::Global],
             Overlay::None => vec![Context::List, Context::Global],
         }
@@ -61,8 +63,9 @@ impl AppState {
             self.notice = None;
         }
         match &mut self.overlay {
-            Overlay::Help | Overlay::Audit { .. } => return self.help_action(action),
+            Overlay::Help { .. } | Overlay::Audit { .. } => return self.help_action(action),
             Overlay::Requests(_) => return self.requests_action(action),
+            Overlay::Invoices(_) => return self.invoices_action(action),
             _ => {}
         }
         match action {
@@ -72,7 +75,7 @@ impl AppState {
             }
             Action::Back => self.back(),
             Action::Help => {
-                self.overlay = Overlay::Help;
+                self.overlay = Overlay::Help { scroll: 0 };
                 Vec::new()
             }
             Action::Palette => {
@@ -110,6 +113,7 @@ impl AppState {
             Action::Cancel => self.open_cancel(false),
             Action::Uncancel => self.open_cancel(true),
             Action::Audit => self.show_audit(),
+            Action::Invoices => self.show_invoices(),
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
                 self.navigate(action)
             }
@@ -140,7 +144,22 @@ impl AppState {
                 self.overlay = Overlay::None;
                 Vec::new()
             }
-            _ => Vec::new(),
+            nav => {
+                // The view clamps the far end: only it knows how many lines fit.
+                let page = usize::from(self.size.1.saturating_sub(4)).max(1);
+                if let Overlay::Help { scroll: at } | Overlay::Audit { offset: at, .. } = &mut self.overlay {
+                    *at = match nav {
+                        Action::Up => at.saturating_sub(1),
+                        Action::Down => *at + 1,
+                        Action::PageUp => at.saturating_sub(page),
+                        Action::PageDown => *at + page,
+                        Action::Top => 0,
+                        Action::Bottom => usize::MAX / 2,
+                        _ => *at,
+                    };
+                }
+                Vec::new()
+            }
         }
     }
 

@@ -202,7 +202,7 @@ pub fn audit(frame: &mut Frame, customer: &str, entries: &[Entry], offset: usize
             theme.dim(),
         )));
     }
-    for e in entries.iter().rev().skip(offset) {
+    for e in entries.iter().rev().skip(offset.min(entries.len().saturating_sub(1))) {
         let style = match e.outcome {
             Outcome::Succeeded => theme.ok(),
             Outcome::Failed | Outcome::Interrupted => theme.error(),

@@ -12,7 +12,7 @@ use crate::tui::state::{AppState, Loadable, Pane};
 use crate::util::ellipsize;
 
 /// What to draw instead of data: loading, an error, "not offered", or nothing selected.
-fn placeholder<T>(item: Option<&Loadable<T>>, what: &str) -> Option<(String, bool)> {
+pub(super) fn placeholder<T>(item: Option<&Loadable<T>>, what: &str) -> Option<(String, bool)> {
     match item {
         None => Some((format!("Select a customer to see {what}"), false)),
         Some(l) if l.value.is_some() => None,

@@ -4,6 +4,7 @@ mod change;
 mod checkout;
 mod customers;
 mod details;
+mod invoices;
 mod overlays;
 pub mod qr;
 mod requests;
@@ -62,9 +63,10 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
     status::draw(frame, state, theme, areas.status);
     match &state.overlay {
         Overlay::None => {}
-        Overlay::Help => overlays::help(frame, state, theme, area),
+        Overlay::Help { scroll } => overlays::help(frame, *scroll, theme, area),
         Overlay::Palette(p) => overlays::palette(frame, state, p, theme, area),
         Overlay::Requests(r) => requests::draw(frame, r, theme, area),
+        Overlay::Invoices(i) => invoices::draw(frame, i, theme, area),
         Overlay::Audit { customer, entries, offset } => change::audit(frame, customer, entries, *offset, theme, area),
     }
 }

@@ -16,7 +16,10 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
-pub fn help(frame: &mut Frame, _state: &AppState, theme: &Theme, area: Rect) {
+/// Every binding; scrolls (j/k, PgUp/PgDn) when the list is taller than the terminal.
+pub fn help(frame: &mut Frame, scroll: usize, theme: &Theme, area: Rect) {
+    // Label column 16, borders 2: the rest holds the text, cut with an ellipsis, never mid-word silently.
+    let text_w = usize::from(96.min(area.width.saturating_sub(2)).saturating_sub(18));
     let mut lines = Vec::new();
     for (ctx, title) in [
         (Context::Global, "Everywhere"),
@@ -26,14 +29,30 @@ pub fn help(frame: &mut Frame, _state: &AppState, theme: &Theme, area: Rect) {
     ] {
         lines.push(Line::from(Span::styled(title, theme.header())));
         for b in BINDINGS.iter().filter(|b| b.context == ctx) {
-            lines.push(Line::from(vec![Span::styled(format!("  {:<14}", b.label), theme.header()), Span::raw(b.help)]));
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<14}", b.label), theme.header()),
+                Span::raw(crate::util::ellipsize(b.help, text_w)),
+            ]));
         }
     }
     lines.push(Line::from(Span::styled("Text fields (filter, palette) own their keys while focused.", theme.dim())));
-    let rect = centered(area, 96, lines.len() as u16 + 2);
+    let rect = centered(area, 96, u16::try_from(lines.len() + 2).unwrap_or(u16::MAX));
     frame.render_widget(Clear, rect);
-    let block = pane_block("Keys · Esc or ? closes".into(), true, theme, rect.width);
-    frame.render_widget(Paragraph::new(lines).block(block), rect);
+    let visible = usize::from(rect.height.saturating_sub(2));
+    let scroll = scroll.min(lines.len().saturating_sub(visible));
+    let title = if lines.len() > visible {
+        let below = lines.len() - visible - scroll;
+        format!(
+            "Keys · {}–{} of {} · j/k scroll ({below} more below) · Esc closes",
+            scroll + 1,
+            scroll + visible,
+            lines.len()
+        )
+    } else {
+        "Keys · Esc or ? closes".to_string()
+    };
+    let block = pane_block(title, true, theme, rect.width);
+    frame.render_widget(Paragraph::new(lines.split_off(scroll)).block(block), rect);
 }
 
 pub fn palette(frame: &mut Frame, state: &AppState, p: &PaletteState, theme: &Theme, area: Rect) {

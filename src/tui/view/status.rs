@@ -54,8 +54,16 @@ fn hint_spans<'a>(state: &AppState, theme: &Theme, room: usize) -> Vec<Span<'a>>
             ]
         };
     }
-    if matches!(state.overlay, crate::tui::state::Overlay::Palette(_)) {
-        hints = vec![("Enter", "run"), ("↑↓", "choose"), ("Esc", "close")];
+    use crate::tui::state::Overlay;
+    match state.overlay {
+        Overlay::Palette(_) => hints = vec![("Enter", "run"), ("↑↓", "choose"), ("Esc", "close")],
+        Overlay::Help { .. } | Overlay::Audit { .. } => {
+            hints = vec![("j/k", "scroll"), ("PgUp/PgDn", "page"), ("g/G", "top/end"), ("Esc", "close")]
+        }
+        Overlay::Invoices(_) => {
+            hints = vec![("j/k", "move"), ("y", "copy link"), ("o", "open"), ("R", "refresh"), ("Esc", "close")]
+        }
+        Overlay::None | Overlay::Requests(_) => {}
     }
     let mut out = Vec::new();
     let mut used = 0;

@@ -1,0 +1,133 @@
+//! The invoices overlay (`i`): the selected customer's invoices, newest first, where the
+//! provider has an invoice API (Flowglad, KuvarPay, Zenskar). Kelviq sends invoices only as
+//! webhooks, so there the key says so instead of opening an empty window.
+
+use super::{AppState, Effect, Loadable, Overlay, Pane};
+use crate::billing::{InvoiceRecord, ProviderKind};
+use crate::providers::ProviderError;
+use crate::tui::action::Action;
+
+pub struct InvoicesState {
+    pub slot: u8,
+    pub provider: ProviderKind,
+    pub customer_id: String,
+    pub customer_name: String,
+    pub list: Loadable<Vec<InvoiceRecord>>,
+    pub selected: usize,
+    pub offset: usize,
+}
+
+impl InvoicesState {
+    pub fn selected(&self) -> Option<&InvoiceRecord> {
+        self.list.value.as_ref()?.get(self.selected)
+    }
+
+    fn navigate(&mut self, action: Action, height: usize) {
+        let len = self.list.value.as_ref().map_or(0, Vec::len);
+        let last = len.saturating_sub(1);
+        let page = height.max(1);
+        self.selected = match action {
+            Action::Up => self.selected.saturating_sub(1),
+            Action::Down => (self.selected + 1).min(last),
+            Action::PageUp => self.selected.saturating_sub(page),
+            Action::PageDown => (self.selected + page).min(last),
+            Action::Top => 0,
+            Action::Bottom => last,
+            _ => self.selected,
+        };
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + page {
+            self.offset = self.selected + 1 - page;
+        }
+    }
+}
+
+impl AppState {
+    /// Opens the overlay for the selected customer and asks for their invoices.
+    pub fn show_invoices(&mut self) -> Vec<Effect> {
+        let Some((slot, customer)) = self.selected_customer() else {
+            self.notify("Select a customer to see their invoices");
+            return Vec::new();
+        };
+        let (customer_id, customer_name) = (customer.id.clone(), customer.name.clone().unwrap_or_default());
+        let Some(s) = self.slots.get(slot as usize) else { return Vec::new() };
+        let provider = s.kind;
+        if !s.caps.invoices {
+            self.notify(format!("Invoices are not offered by {} (its invoices arrive only as webhooks)", provider));
+            return Vec::new();
+        }
+        self.overlay = Overlay::Invoices(InvoicesState {
+            slot,
+            provider,
+            customer_id: customer_id.clone(),
+            customer_name,
+            list: Loadable::loading(),
+            selected: 0,
+            offset: 0,
+        });
+        vec![Effect::LoadInvoices { slot, customer_id }]
+    }
+
+    /// Invoices arrived; kept only if the overlay still shows that customer.
+    pub(crate) fn invoices_arrived(
+        &mut self,
+        slot: u8,
+        customer_id: &str,
+        result: Result<Vec<InvoiceRecord>, ProviderError>,
+    ) {
+        if let Overlay::Invoices(inv) = &mut self.overlay
+            && inv.slot == slot
+            && inv.customer_id == customer_id
+        {
+            inv.list.settle(result);
+            let len = inv.list.value.as_ref().map_or(0, Vec::len);
+            inv.selected = inv.selected.min(len.saturating_sub(1));
+        }
+    }
+
+    pub(crate) fn invoices_action(&mut self, action: Action) -> Vec<Effect> {
+        let height = self.page_height(Pane::Customers);
+        let Overlay::Invoices(inv) = &mut self.overlay else { return Vec::new() };
+        match action {
+            Action::ForceQuit => {
+                self.quit = true;
+                vec![Effect::Quit]
+            }
+            Action::Back | Action::Quit | Action::Invoices => {
+                self.overlay = Overlay::None;
+                Vec::new()
+            }
+            Action::Refresh => {
+                inv.list.loading = true;
+                vec![Effect::LoadInvoices { slot: inv.slot, customer_id: inv.customer_id.clone() }]
+            }
+            Action::Copy | Action::Open => {
+                let Some(invoice) = inv.selected() else {
+                    self.notify("No invoice selected");
+                    return Vec::new();
+                };
+                let effect = match (action, &invoice.url) {
+                    (Action::Open, Some(url)) => Effect::Open(url.clone()),
+                    (Action::Open, None) => {
+                        let id = invoice.id.clone();
+                        self.notify(format!("Invoice {id} has no link to open"));
+                        return Vec::new();
+                    }
+                    (_, Some(url)) => Effect::Copy(url.clone()),
+                    (_, None) => Effect::Copy(invoice.id.clone()),
+                };
+                match &effect {
+                    Effect::Open(u) => self.notify(format!("Opening {u}")),
+                    Effect::Copy(t) => self.notify(format!("Copied {t} (OSC 52)")),
+                    _ => {}
+                }
+                vec![effect]
+            }
+            nav => {
+                inv.navigate(nav, height);
+                Vec::new()
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The invoices overlay: one customer's invoices, newest first, with the link `y` copies.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Cell, Clear, Row, Table, TableState};
+
+use super::details::placeholder;
+use super::{Theme, pane_block, pane_message};
+use crate::billing::InvoiceRecord;
+use crate::tui::state::invoices::InvoicesState;
+use crate::util::ellipsize;
+
+pub fn draw(frame: &mut Frame, inv: &InvoicesState, theme: &Theme, area: Rect) {
+    let rect = Rect { x: area.x, y: area.y + 1, width: area.width, height: area.height.saturating_sub(2) };
+    frame.render_widget(Clear, rect);
+    let who = if inv.customer_name.is_empty() { inv.customer_id.as_str() } else { inv.customer_name.as_str() };
+    let count = inv.list.value.as_ref().map_or(String::new(), |l| format!(" · {}", l.len()));
+    let refreshing = if inv.list.loading && inv.list.value.is_some() { " · refreshing…" } else { "" };
+    let block = pane_block(
+        format!("Invoices · {who} · {}{count}{refreshing} · y copy link · o open · R refresh · Esc back", inv.provider),
+        true,
+        theme,
+        rect.width,
+    );
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    if let Some((text, is_err)) = placeholder(Some(&inv.list), "invoices") {
+        pane_message(frame, inner, &text, if is_err { theme.error() } else { theme.dim() });
+        return;
+    }
+    let invoices = inv.list.value.as_deref().unwrap_or(&[]);
+    if invoices.is_empty() {
+        pane_message(frame, inner, "No invoices for this customer", theme.dim());
+        return;
+    }
+    // Below 100 columns the amount due and the subscription give way to what identifies a bill.
+    let wide = inner.width >= 100;
+    let (status_w, money_w, date_w) = (14u16, 14u16, 10u16);
+    let fixed = if wide { status_w + 2 * money_w + 2 * date_w + 6 } else { status_w + money_w + 2 * date_w + 4 };
+    let number_w =
+        if wide { (inner.width.saturating_sub(fixed) / 2).clamp(8, 24) } else { inner.width.saturating_sub(fixed) };
+    let sub_w = inner.width.saturating_sub(fixed + number_w).max(4);
+    let height = inner.height.saturating_sub(1) as usize;
+    let rows: Vec<Row> = invoices
+        .iter()
+        .skip(inv.offset)
+        .take(height)
+        .map(|i| invoice_row(i, theme, number_w as usize, wide.then_some(sub_w as usize)))
+        .collect();
+    let (widths, header): (Vec<u16>, Vec<&str>) = if wide {
+        (
+            vec![number_w, status_w, money_w, money_w, date_w, date_w, sub_w],
+            vec!["Invoice", "Status", "Total", "Amount due", "Issued", "Due", "Subscription"],
+        )
+    } else {
+        (vec![number_w, status_w, money_w, date_w, date_w], vec!["Invoice", "Status", "Total", "Issued", "Due"])
+    };
+    let table = Table::new(rows, widths.into_iter().map(Constraint::Length))
+        .header(Row::new(header).style(theme.header()))
+        .row_highlight_style(theme.selected(true))
+        .column_spacing(1);
+    let mut ts = TableState::default().with_selected(Some(inv.selected.saturating_sub(inv.offset)));
+    frame.render_stateful_widget(table, inner, &mut ts);
+}
+
+/// One invoice; `sub_w` is `None` in the narrow layout (no amount due, no subscription).
+fn invoice_row<'a>(i: &InvoiceRecord, theme: &Theme, number_w: usize, sub_w: Option<usize>) -> Row<'a> {
+    let status = i.status.to_lowercase();
+    let style = match status.as_str() {
+        "paid" | "approved" | "succeeded" => theme.ok(),
+        "open" | "draft" | "pending" | "awaiting_payment_confirmation" => Default::default(),
+        _ => theme.error(),
+    };
+    let money = |m: &Option<crate::billing::Money>| m.as_ref().map_or("—".to_string(), ToString::to_string);
+    let date = |d: &Option<chrono::NaiveDate>| d.map_or("—".to_string(), |d| d.to_string());
+    let mut cells = vec![
+        Cell::from(ellipsize(i.number.as_deref().unwrap_or(&i.id), number_w)),
+        Cell::from(Span::styled(ellipsize(&i.status, 14), style)),
+        Cell::from(money(&i.total)),
+    ];
+    if sub_w.is_some() {
+        cells.push(Cell::from(money(&i.amount_due)));
+    }
+    cells.extend([Cell::from(date(&i.issued_on)), Cell::from(date(&i.due_on))]);
+    if let Some(w) = sub_w {
+        cells.push(Cell::from(ellipsize(i.subscription_id.as_deref().unwrap_or("—"), w)));
+    }
+    Row::new(cells)
+}

@@ -1,0 +1,101 @@
+//! The invoices overlay (`i`) in `App<TestBackend>` against the sandbox: each provider with an
+//! invoice API lists the selected customer's invoices as the client returns them, `y` copies the
+//! link, `o` opens it; Kelviq says it has none; a failing provider shows its error and `R` recovers.
+
+mod support;
+
+use crossterm::event::KeyCode;
+use support::console::{Console, console};
+use till::billing::{InvoiceRecord, ProviderKind};
+use till::providers;
+use till::tui::state::{Mode, Overlay};
+
+/// Jumps to `customer` on `kind`'s tab with the palette.
+async fn select_customer(c: &mut Console, kind: ProviderKind, customer: &str) {
+    let tab = ProviderKind::ALL.iter().position(|k| *k == kind).unwrap() + 2;
+    c.text(&tab.to_string()).await;
+    c.text(":").await;
+    c.text(&format!("customer {customer}")).await;
+    c.key(KeyCode::Enter).await;
+    assert_eq!(c.app.state.selected_customer().map(|(_, x)| x.id.clone()).as_deref(), Some(customer));
+}
+
+/// The first loaded customer of `kind` with at least one invoice, and those invoices.
+async fn customer_with_invoices(c: &Console, kind: ProviderKind) -> (String, Vec<InvoiceRecord>) {
+    let client = providers::connect(kind, c.sandbox.endpoint(kind), c.http.clone()).unwrap();
+    let slot = c.app.state.slots.iter().position(|s| s.kind == kind).unwrap();
+    let ids: Vec<String> = c.app.state.slots[slot].customers.rows.iter().map(|x| x.id.clone()).collect();
+    for id in ids {
+        let invoices = client.list_invoices(&id).await.unwrap();
+        if !invoices.is_empty() {
+            return (id, invoices);
+        }
+    }
+    panic!("no {kind} customer with invoices in the seed");
+}
+
+#[tokio::test]
+async fn invoices_overlay_lists_copies_and_opens_for_each_provider_with_invoices() {
+    let mut c = console(Mode::Sandbox, false).await;
+    for kind in [ProviderKind::Flowglad, ProviderKind::KuvarPay, ProviderKind::Zenskar] {
+        let (customer, expected) = customer_with_invoices(&c, kind).await;
+        select_customer(&mut c, kind, &customer).await;
+        c.key(KeyCode::Char('i')).await;
+        let screen = c.screen();
+        assert!(screen.contains("Invoices · ") && screen.contains(&kind.to_string()), "{kind}: {screen}");
+        let first = &expected[0];
+        let label = first.number.clone().unwrap_or(first.id.clone());
+        assert!(screen.contains(&label[..label.len().min(20)]), "{kind}: {label} missing:\n{screen}");
+        if let Some(total) = &first.total {
+            assert!(screen.contains(&total.to_string()), "{kind}: total {total} missing:\n{screen}");
+        }
+        let Overlay::Invoices(inv) = &c.app.state.overlay else { panic!("{kind}: no overlay") };
+        assert_eq!(inv.list.value.as_ref().map(Vec::len), Some(expected.len()), "{kind}");
+
+        c.key(KeyCode::Char('y')).await;
+        let copied = c.recorder.log.lock().unwrap().last().cloned().unwrap();
+        assert_eq!(copied, format!("copy:{}", first.url.clone().unwrap_or(first.id.clone())), "{kind}");
+        c.key(KeyCode::Char('o')).await;
+        let opened = c.recorder.log.lock().unwrap().last().cloned().unwrap();
+        match &first.url {
+            Some(url) => assert_eq!(opened, format!("open:{url}"), "{kind}"),
+            None => assert!(c.screen().contains("has no link to open"), "{kind}"),
+        }
+        c.key(KeyCode::Esc).await;
+        assert!(matches!(c.app.state.overlay, Overlay::None), "{kind}: Esc closes");
+        assert!(!c.screen().contains("Invoices · "), "{kind}");
+    }
+}
+
+#[tokio::test]
+async fn kelviq_says_invoices_are_not_offered() {
+    let mut c = console(Mode::Sandbox, false).await;
+    c.text("2").await;
+    c.key(KeyCode::Char('i')).await;
+    assert!(matches!(c.app.state.overlay, Overlay::None));
+    assert!(c.screen().contains("Invoices are not offered by Kelviq"), "{}", c.screen());
+}
+
+#[tokio::test]
+async fn a_failing_invoice_api_shows_its_error_and_r_recovers() {
+    let mut c = console(Mode::Sandbox, false).await;
+    let (customer, expected) = customer_with_invoices(&c, ProviderKind::Zenskar).await;
+    let admin = c.sandbox.provider_url("_admin/faults");
+    let put = |body: &'static str| {
+        let admin = admin.clone();
+        async move { reqwest::Client::new().put(admin).body(body).send().await.unwrap().error_for_status().unwrap() }
+    };
+    put("zenskar/invoices=error=100%:500").await;
+    select_customer(&mut c, ProviderKind::Zenskar, &customer).await;
+    c.key(KeyCode::Char('i')).await;
+    let screen = c.screen();
+    assert!(screen.contains("500") && screen.contains("R retries"), "{screen}");
+    assert!(screen.contains("Invoices · "), "the overlay stays open with the error:\n{screen}");
+
+    put("").await;
+    c.key(KeyCode::Char('R')).await;
+    let Overlay::Invoices(inv) = &c.app.state.overlay else { panic!("overlay closed") };
+    assert_eq!(inv.list.value.as_ref().map(Vec::len), Some(expected.len()));
+    assert!(inv.list.error.is_none(), "a successful retry clears the error");
+    assert!(!c.screen().contains("R retries"), "{}", c.screen());
+}

@@ -78,6 +78,29 @@ fn json_money_is_a_decimal_string_with_its_currency() {
     assert!(seen > 0, "no prices in {stdout}");
 }
 
+/// A seeded customer with invoices on each provider that has an invoice API.
+const INVOICED: [(&str, &str); 3] = [
+    ("flowglad", "user_souza_moda"),
+    ("kuvarpay", "adebayo@ogunlesi-foods.ng"),
+    ("zenskar", "1e0b4434-cc2d-4fad-b565-aa535e35984a"),
+];
+
+#[test]
+fn invoice_json_shapes_and_tables() {
+    for (provider, customer) in INVOICED {
+        let args = ["--provider", provider, "--json", "invoices", "list", "--customer", customer];
+        let (stdout, _) = till(&args);
+        let invoices: Value = serde_json::from_str(&stdout).unwrap();
+        assert!(invoices.as_array().is_some_and(|a| !a.is_empty()), "{provider}: no invoices for {customer}");
+        insta::assert_snapshot!(format!("{provider}_invoices_shape"), json_shape(&args));
+        let (table, _) = till(&["--provider", provider, "invoices", "list", "--customer", customer]);
+        let mut settings = insta::Settings::clone_current();
+        settings.add_filter(r"\d{4}-\d{2}-\d{2}", "YYYY-MM-DD");
+        settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT");
+        settings.bind(|| insta::assert_snapshot!(format!("{provider}_invoices_table"), table));
+    }
+}
+
 #[test]
 fn tables_per_provider() {
     for provider in ["kelviq", "flowglad", "kuvarpay", "zenskar"] {

@@ -2,6 +2,8 @@
 //! provider: open it, fill it, watch the preview follow, submit, pay on the hosted page over
 //! HTTP, and see the new subscription in the Subscriptions pane without a refresh.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -21,6 +23,7 @@ struct Console {
 }
 
 async fn console() -> Console {
+    support::console::journal();
     let sandbox = sandbox::start(SandboxOptions::default()).await.unwrap();
     let http = Http::new(HttpConfig::default()).unwrap();
     let providers = ProviderKind::ALL

@@ -4,7 +4,12 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 
 fn till(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_till")).args(args).env_remove("TILL_KELVIQ_BASE_URL").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_till"))
+        .args(args)
+        .env_remove("TILL_KELVIQ_BASE_URL")
+        .env("TILL_DATA_DIR", std::env::temp_dir().join(format!("till-test-data-{}", std::process::id())))
+        .output()
+        .unwrap()
 }
 
 fn stderr(o: &Output) -> String {
@@ -209,4 +214,39 @@ fn request_history_lists_shows_and_exports_curl_without_the_key() {
         assert_eq!(mode & 0o077, 0, "history must be owner-only, got {mode:o}");
     }
     assert_one_line_error(&run(&["requests", "show", "999"]), 2, "no request #999");
+}
+
+/// Past 8 MB the history is cut back to its newest lines within 4 MiB (at most 1,000), once:
+/// the next command appends again instead of rewriting the whole file.
+#[test]
+fn request_history_is_trimmed_to_its_newest_lines_and_stays_owner_only() {
+    let data = tempfile::tempdir().unwrap();
+    let path = data.path().join("requests.jsonl");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_till")).args(args).env("TILL_DATA_DIR", data.path()).output().unwrap()
+    };
+    assert_eq!(run(&["customers", "list", "--limit", "1"]).status.code(), Some(0));
+    let line = std::fs::read_to_string(&path).unwrap().lines().next().unwrap().to_string();
+    // An old history of 900 large exchanges (about 9 MB), all marked so they can be told apart.
+    let old = line.replacen("\"GET\"", "\"OLD\"", 1);
+    let padded = format!("{}{}\"}}", &old[..old.len() - 1], format_args!(",\"pad\":\"{}", "x".repeat(10_000)));
+    std::fs::write(&path, format!("{padded}\n").repeat(900)).unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() > 8 * 1024 * 1024);
+
+    assert_eq!(run(&["--provider", "zenskar", "plans", "list"]).status.code(), Some(0));
+    let trimmed = std::fs::read_to_string(&path).unwrap();
+    assert!(trimmed.len() <= 4 * 1024 * 1024, "{} bytes left", trimmed.len());
+    assert!(trimmed.lines().count() <= 1_000);
+    assert!(trimmed.lines().last().unwrap().contains("zenskar"), "the newest exchange is kept");
+    assert!(trimmed.contains("\"OLD\""), "older lines are kept as far as they fit");
+    let size_after_trim = trimmed.len();
+    assert_eq!(run(&["--provider", "zenskar", "plans", "list"]).status.code(), Some(0));
+    assert!(std::fs::metadata(&path).unwrap().len() > size_after_trim as u64, "the next run appends");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "a trimmed history stays owner-only, got {mode:o}");
+    }
+    assert!(!data.path().join("requests.jsonl.trim").exists(), "no temporary file left behind");
 }

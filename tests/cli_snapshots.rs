@@ -10,6 +10,7 @@ fn till(args: &[&str]) -> (String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_till"))
         .args(args)
         .env_remove("TILL_PROFILE")
+        .env("TILL_DATA_DIR", std::env::temp_dir().join(format!("till-test-data-{}", std::process::id())))
         .env("TILL_CONFIG_DIR", std::env::temp_dir().join("till-snapshots-no-config"))
         .output()
         .unwrap();

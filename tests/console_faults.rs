@@ -2,6 +2,8 @@
 //! (provider, status, request id), the other providers keep working, and `R` recovers once
 //! the provider does. A failed checkout submit keeps everything typed.
 
+mod support;
+
 use std::time::Duration;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -26,6 +28,7 @@ async fn a_failing_provider_shows_its_error_and_recovers_on_refresh() {
         max_delay: Duration::from_millis(20),
         max_retry_after: Duration::from_secs(1),
     };
+    support::console::journal();
     let http = Http::new(HttpConfig { retry, ..HttpConfig::default() }).unwrap();
     let providers =
         ProviderKind::ALL.into_iter().map(|k| providers::connect(k, sb.endpoint(k), http.clone()).unwrap()).collect();

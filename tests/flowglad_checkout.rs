@@ -375,6 +375,7 @@ async fn dry_run_prints_body_and_curl_without_the_key_or_a_session() {
             .args(["--customer", "user_kanzlei_mueller", "--preserve-billing-cycle-anchor", "--output-name", "Kanzlei"])
             .args(["--metadata", "crm=42", "--cancel-url", "https://example.com/back", "--dry-run"])
             .env("TILL_FLOWGLAD_BASE_URL", base)
+            .env("TILL_DATA_DIR", std::env::temp_dir().join(format!("till-test-data-{}", std::process::id())))
             .env("TILL_FLOWGLAD_KEY", keys::FLOWGLAD)
             .output()
             .unwrap()

@@ -330,6 +330,7 @@ async fn dry_run(sb: &SandboxHandle, extra: &[&str]) -> std::process::Output {
         Command::new(env!("CARGO_BIN_EXE_till"))
             .args(&args)
             .env("TILL_KUVARPAY_BASE_URL", endpoint.base_url.as_str())
+            .env("TILL_DATA_DIR", std::env::temp_dir().join(format!("till-test-data-{}", std::process::id())))
             .env("TILL_KUVARPAY_KEY", endpoint.key.expose())
             .env("TILL_KUVARPAY_ACCOUNT", endpoint.account.unwrap_or_default())
             .output()

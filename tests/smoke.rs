@@ -71,7 +71,7 @@ fn launch(dir: &Path) -> (Tmux, std::path::PathBuf, std::path::PathBuf) {
     let status = dir.join("status.txt");
     let tmux = Tmux { socket: dir.join("tmux.sock").display().to_string() };
     let script = format!(
-        "XDG_STATE_HOME={state} {bin}; echo $? > {status}; stty -a > {stty}; sleep 30",
+        "XDG_STATE_HOME={state} TILL_DATA_DIR={state} {bin}; echo $? > {status}; stty -a > {stty}; sleep 30",
         state = dir.display(),
         bin = env!("CARGO_BIN_EXE_till"),
         status = status.display(),

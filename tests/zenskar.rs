@@ -592,6 +592,7 @@ fn headless_commands_work_with_external_ids() {
             .args(["--provider", "zenskar", "--json"])
             .args(args)
             .env_remove("TILL_ZENSKAR_BASE_URL")
+            .env("TILL_DATA_DIR", std::env::temp_dir().join(format!("till-test-data-{}", std::process::id())))
             .output()
             .unwrap();
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));

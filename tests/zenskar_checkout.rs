@@ -535,6 +535,7 @@ async fn cli(sb: &SandboxHandle, args: &[&str]) -> (bool, String, String) {
             .args(["--provider", "zenskar"])
             .args(&args)
             .env("TILL_ZENSKAR_BASE_URL", endpoint.base_url.as_str())
+            .env("TILL_DATA_DIR", std::env::temp_dir().join(format!("till-test-data-{}", std::process::id())))
             .env("TILL_ZENSKAR_KEY", keys::ZENSKAR)
             .env("TILL_ZENSKAR_ACCOUNT", endpoint.account.unwrap())
             .output()

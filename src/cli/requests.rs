@@ -9,7 +9,8 @@ use super::RequestsCmd;
 use super::run::{ExitCode, Failure, emit, failure};
 use crate::providers::log::{Exchange, RequestLog};
 
-/// Past this size the file is cut back to the newest `KEEP` exchanges.
+/// Past this size the file is cut back to the newest exchanges that fit in half of it (at most
+/// `KEEP`): half, so that the next runs append instead of rewriting the file every time.
 const MAX_BYTES: u64 = 8 * 1024 * 1024;
 const KEEP: usize = 1_000;
 
@@ -39,13 +40,43 @@ pub fn record(log: &RequestLog) -> Result<(), String> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     file.write_all(text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    if file.metadata().map(|m| m.len()).unwrap_or(0) > MAX_BYTES {
-        let kept = load()?;
-        let start = kept.len().saturating_sub(KEEP);
-        let lines: Vec<String> = kept[start..].iter().filter_map(|e| serde_json::to_string(e).ok()).collect();
-        std::fs::write(&path, lines.join("\n") + "\n").map_err(|e| format!("cannot trim {}: {e}", path.display()))?;
+    drop(file);
+    if std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) > MAX_BYTES {
+        trim(&path)?;
     }
     Ok(())
+}
+
+/// Rewrites the history with only its newest lines, through a temporary file renamed over it,
+/// so a crash mid-trim leaves the old history rather than half of it.
+fn trim(path: &std::path::Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    // MAX_BYTES / 2 is 4 MiB: it fits in usize on every platform Rust supports.
+    let kept = newest_lines(&text, (MAX_BYTES / 2) as usize, KEEP);
+    let temp = path.with_extension("jsonl.trim");
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).write(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options.open(&temp).and_then(|mut f| f.write_all(kept.as_bytes()));
+    written.and_then(|()| std::fs::rename(&temp, path)).map_err(|e| format!("cannot trim {}: {e}", path.display()))
+}
+
+/// The tail of `text` holding its newest whole lines: at most `max_lines` of them and at most
+/// `max_bytes` in all (so a single longer line is dropped as well).
+fn newest_lines(text: &str, max_bytes: usize, max_lines: usize) -> &str {
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    let (mut start, mut end, mut lines) = (text.len(), body.len(), 0);
+    while lines < max_lines && !body[..end].is_empty() {
+        let line_start = body[..end].rfind('\n').map_or(0, |i| i + 1);
+        if text.len() - line_start > max_bytes {
+            break;
+        }
+        start = line_start;
+        lines += 1;
+        end = line_start.saturating_sub(1);
+    }
+    &text[start..]
 }
 
 /// Every recorded exchange, oldest first. Lines that do not decode (a newer till, a torn
@@ -122,4 +153,22 @@ fn detail(e: &Exchange) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::newest_lines;
+
+    #[test]
+    fn newest_lines_keep_whole_lines_within_both_limits() {
+        let text = "aaaa\nbbbb\ncccc\n";
+        assert_eq!(newest_lines(text, 100, 2), "bbbb\ncccc\n", "line limit");
+        assert_eq!(newest_lines(text, 10, 10), "bbbb\ncccc\n", "byte limit: 10 bytes hold two lines");
+        assert_eq!(newest_lines(text, 9, 10), "cccc\n");
+        assert_eq!(newest_lines(text, 4, 10), "", "a line longer than the limit is dropped");
+        assert_eq!(newest_lines(text, 100, 10), text);
+        assert_eq!(newest_lines("", 100, 10), "");
+        assert_eq!(newest_lines("x\ny", 100, 1), "y", "no trailing newline");
+        assert_eq!(newest_lines("é\nü\n", 3, 10), "ü\n", "cuts only at line boundaries");
+    }
 }

@@ -81,7 +81,7 @@ pub fn connect_deadline() -> Result<Duration, SecretError> {
     }
 }
 
-/// Runs `connect` on its own thread and gives up after `deadline`: a session bus that accepts
+/// Runs `connect` on its own thread and gives up after `deadline`: a D-Bus session that accepts
 /// the connection but never answers would otherwise hang `till auth` and the console's start.
 /// Only connecting is bounded; reads and writes may legitimately wait on an unlock prompt.
 fn connect_within<T: Send + 'static>(
@@ -98,7 +98,7 @@ fn connect_within<T: Send + 'static>(
     match rx.recv_timeout(deadline) {
         Ok(result) => result,
         Err(_) => Err(SecretError::Unavailable(format!(
-            "the session bus did not answer within {} ms (TILL_KEYRING_TIMEOUT)",
+            "the OS keyring did not answer within {} ms (TILL_KEYRING_TIMEOUT)",
             deadline.as_millis()
         ))),
     }

@@ -292,6 +292,7 @@ fn flowglad_decode(bytes: &[u8]) {
     let _ = catalog.plans();
     if let Ok(billing) = r.json::<wire::Billing>() {
         drop(entitle::entitlements(&billing, &catalog));
+        billing.invoices.into_iter().for_each(|i| drop(map::invoice(i, "cus")));
     }
     if let Ok(s) = r.json::<wire::SubscriptionResponse>() {
         let _ = map::subscription(&s.subscription, None, &catalog, "cus".into(), Utc::now());

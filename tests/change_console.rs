@@ -106,13 +106,7 @@ async fn cancel_at_period_end_then_undo_where_offered() {
     c.double_enter().await;
     c.wait_for_step(Step::Done).await;
     c.key(KeyCode::Enter).await;
-    let now = c
-        .app
-        .state
-        .selected_details()
-        .and_then(|d| d.subscriptions.value.as_ref())
-        .and_then(|s| s.iter().find(|x| x.id == sub.id).cloned())
-        .unwrap();
+    let now = c.shown(&sub.id).unwrap();
     assert!(now.cancel_scheduled(), "active until {end}: {now:?}");
     c.key(KeyCode::Char('U')).await;
     assert!(c.app.state.cancel.is_none());

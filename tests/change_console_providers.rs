@@ -100,25 +100,13 @@ async fn kuvarpay_cancel_at_period_end_then_undo() {
     c.key(KeyCode::Enter).await;
     c.wait_for_step(Step::Done).await;
     c.key(KeyCode::Enter).await;
-    let scheduled = c
-        .app
-        .state
-        .selected_details()
-        .and_then(|d| d.subscriptions.value.as_ref())
-        .and_then(|s| s.iter().find(|x| x.id == sub.id).cloned())
-        .unwrap();
+    let scheduled = c.shown(&sub.id).unwrap();
     assert!(scheduled.cancel_scheduled(), "{scheduled:?}");
     c.key(KeyCode::Char('U')).await;
     assert!(c.app.state.cancel.as_ref().is_some_and(|f| f.undo), "{:?}", c.app.state.notice);
     c.key(KeyCode::Enter).await;
     c.wait_for_step(Step::Done).await;
     c.key(KeyCode::Enter).await;
-    let renewed = c
-        .app
-        .state
-        .selected_details()
-        .and_then(|d| d.subscriptions.value.as_ref())
-        .and_then(|s| s.iter().find(|x| x.id == sub.id).cloned())
-        .unwrap();
+    let renewed = c.shown(&sub.id).unwrap();
     assert!(!renewed.cancel_scheduled() && renewed.status.is_live(), "undone: {renewed:?}");
 }

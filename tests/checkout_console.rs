@@ -9,12 +9,10 @@ use std::time::{Duration, Instant};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use till::billing::{CheckoutStatus, ProviderKind};
-use till::providers::{self, Http, HttpConfig};
-use till::sandbox::{self, SandboxHandle, SandboxOptions};
+use till::sandbox::SandboxHandle;
 use till::tui::app::{App, Recorder};
 use till::tui::state::Mode;
 use till::tui::state::checkout::fields::FieldId;
-use till::tui::view::Theme;
 
 struct Console {
     app: App<TestBackend>,
@@ -22,27 +20,10 @@ struct Console {
     sandbox: SandboxHandle,
 }
 
+/// The shared test console (tests/support), keeping what these tests drive.
 async fn console() -> Console {
-    support::console::journal();
-    let sandbox = sandbox::start(SandboxOptions::default()).await.unwrap();
-    let http = Http::new(HttpConfig::default()).unwrap();
-    let providers = ProviderKind::ALL
-        .into_iter()
-        .map(|k| providers::connect(k, sandbox.endpoint(k), http.clone()).unwrap())
-        .collect();
-    let recorder = Recorder::default();
-    let mut app = App::new(
-        TestBackend::new(140, 40),
-        providers,
-        http.log().clone(),
-        Mode::Sandbox,
-        "test",
-        Box::new(recorder.clone()),
-    )
-    .unwrap()
-    .with_theme(Theme { color: false });
-    app.start();
-    app.settle(Duration::from_secs(10)).await;
+    let support::console::Console { app, sandbox, recorder, .. } =
+        support::console::console(Mode::Sandbox, false).await;
     Console { app, recorder, sandbox }
 }
 

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::currency::Currency;
 use super::money::{Money, MoneyError};
 use super::period::ChargePeriod;
 
@@ -76,13 +77,15 @@ impl PricedItem {
     }
 }
 
+/// The currency of an estimate: its first item's (items of one checkout share a currency).
+fn items_currency(items: &[PricedItem]) -> Result<Currency, MoneyError> {
+    items.first().map(|i| i.unit_amount.currency()).ok_or_else(|| MoneyError::Overflow("no items to estimate".into()))
+}
+
 /// Local estimate of a new purchase starting on `start`: the first period is charged now,
 /// the next invoice repeats it at the period end (none for one-time charges).
 pub fn estimate_purchase(items: &[PricedItem], start: NaiveDate) -> Result<Estimate, MoneyError> {
-    let currency = items
-        .first()
-        .map(|i| i.unit_amount.currency())
-        .ok_or_else(|| MoneyError::Overflow("no items to estimate".into()))?;
+    let currency = items_currency(items)?;
     let mut now_lines = Vec::new();
     let mut next_lines = Vec::new();
     let mut next_date: Option<NaiveDate> = None;
@@ -125,10 +128,7 @@ pub fn estimate_purchase_until(
     end: Option<NaiveDate>,
 ) -> Result<Estimate, MoneyError> {
     let Some(end) = end else { return estimate_purchase(items, start) };
-    let currency = items
-        .first()
-        .map(|i| i.unit_amount.currency())
-        .ok_or_else(|| MoneyError::Overflow("no items to estimate".into()))?;
+    let currency = items_currency(items)?;
     let mut now_lines = Vec::new();
     let mut next_lines = Vec::new();
     let mut next_date: Option<NaiveDate> = None;

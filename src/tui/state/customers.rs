@@ -124,14 +124,7 @@ pub struct ListView {
 impl ListView {
     /// Moves the selection by `delta` within `len` rows and keeps it on screen.
     pub fn move_by(&mut self, delta: isize, len: usize, height: usize) {
-        if len == 0 {
-            self.selected = 0;
-            self.offset = 0;
-            return;
-        }
-        let target = self.selected as isize + delta;
-        self.selected = target.clamp(0, len as isize - 1) as usize;
-        self.scroll_into_view(height);
+        move_window(&mut self.selected, &mut self.offset, delta, len, height);
     }
 
     pub fn select(&mut self, index: usize, len: usize, height: usize) {
@@ -140,12 +133,27 @@ impl ListView {
     }
 
     pub fn scroll_into_view(&mut self, height: usize) {
-        let height = height.max(1);
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + height {
-            self.offset = self.selected + 1 - height;
-        }
+        keep_in_view(self.selected, &mut self.offset, height);
+    }
+}
+
+/// Moves a selection by `delta` within `len` rows and scrolls a window of `height` rows so it
+/// stays visible: every list in the console (customers, requests, invoices) moves this way.
+pub fn move_window(selected: &mut usize, offset: &mut usize, delta: isize, len: usize, height: usize) {
+    if len == 0 {
+        (*selected, *offset) = (0, 0);
+        return;
+    }
+    *selected = (*selected as isize + delta).clamp(0, len as isize - 1) as usize;
+    keep_in_view(*selected, offset, height);
+}
+
+fn keep_in_view(selected: usize, offset: &mut usize, height: usize) {
+    let height = height.max(1);
+    if selected < *offset {
+        *offset = selected;
+    } else if selected >= *offset + height {
+        *offset = selected + 1 - height;
     }
 }
 

@@ -2,6 +2,7 @@
 //! provider has an invoice API (Flowglad, KuvarPay, Zenskar). Kelviq sends invoices only as
 //! webhooks, so there the key says so instead of opening an empty window.
 
+use super::customers::move_window;
 use super::{AppState, Effect, Loadable, Overlay, Pane};
 use crate::billing::{InvoiceRecord, ProviderKind};
 use crate::providers::ProviderError;
@@ -24,21 +25,8 @@ impl InvoicesState {
 
     fn navigate(&mut self, action: Action, height: usize) {
         let len = self.list.value.as_ref().map_or(0, Vec::len);
-        let last = len.saturating_sub(1);
-        let page = height.max(1);
-        self.selected = match action {
-            Action::Up => self.selected.saturating_sub(1),
-            Action::Down => (self.selected + 1).min(last),
-            Action::PageUp => self.selected.saturating_sub(page),
-            Action::PageDown => (self.selected + page).min(last),
-            Action::Top => 0,
-            Action::Bottom => last,
-            _ => self.selected,
-        };
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + page {
-            self.offset = self.selected + 1 - page;
+        if let Some(delta) = super::update::nav_delta(action, height.max(1)) {
+            move_window(&mut self.selected, &mut self.offset, delta, len, height);
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The request log overlay: newest exchange first, Enter for the full exchange.
 
 use super::Effect;
+use super::customers::move_window;
 use crate::providers::log::Exchange;
 use crate::tui::action::Action;
 
@@ -39,20 +40,8 @@ impl RequestsState {
             };
             return;
         }
-        let page = height.max(1);
-        self.selected = match action {
-            Action::Up => self.selected.saturating_sub(1),
-            Action::Down => (self.selected + 1).min(len.saturating_sub(1)),
-            Action::PageUp => self.selected.saturating_sub(page),
-            Action::PageDown => (self.selected + page).min(len.saturating_sub(1)),
-            Action::Top => 0,
-            Action::Bottom => len.saturating_sub(1),
-            _ => self.selected,
-        };
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + page {
-            self.offset = self.selected + 1 - page;
+        if let Some(delta) = super::update::nav_delta(action, height.max(1)) {
+            move_window(&mut self.selected, &mut self.offset, delta, len, height);
         }
     }
 

@@ -147,16 +147,10 @@ impl AppState {
             nav => {
                 // The view clamps the far end: only it knows how many lines fit.
                 let page = usize::from(self.size.1.saturating_sub(4)).max(1);
-                if let Overlay::Help { scroll: at } | Overlay::Audit { offset: at, .. } = &mut self.overlay {
-                    *at = match nav {
-                        Action::Up => at.saturating_sub(1),
-                        Action::Down => *at + 1,
-                        Action::PageUp => at.saturating_sub(page),
-                        Action::PageDown => *at + page,
-                        Action::Top => 0,
-                        Action::Bottom => usize::MAX / 2,
-                        _ => *at,
-                    };
+                if let (Overlay::Help { scroll: at } | Overlay::Audit { offset: at, .. }, Some(delta)) =
+                    (&mut self.overlay, nav_delta(nav, page))
+                {
+                    *at = at.saturating_add_signed(delta);
                 }
                 Vec::new()
             }
@@ -218,15 +212,7 @@ impl AppState {
 
     fn navigate(&mut self, action: Action) -> Vec<Effect> {
         let height = self.page_height(self.focus);
-        let page = height as isize;
-        let delta = match action {
-            Action::Up => -1,
-            Action::Down => 1,
-            Action::PageUp => -page,
-            Action::PageDown => page,
-            Action::Top => isize::MIN / 2,
-            _ => isize::MAX / 2,
-        };
+        let delta = nav_delta(action, height).unwrap_or(isize::MAX / 2);
         match self.focus {
             Pane::Customers => {
                 if action == Action::Bottom && !self.views[self.tab].filter.active() {
@@ -459,6 +445,21 @@ impl AppState {
             self.views[self.tab].select(index, len, height);
         }
     }
+}
+
+/// How far a movement key moves a selection with `page` rows on screen (`None`: not a movement).
+/// Top and Bottom are "very far"; callers clamp to their list.
+pub(super) fn nav_delta(action: Action, page: usize) -> Option<isize> {
+    let page = isize::try_from(page).unwrap_or(isize::MAX / 2);
+    Some(match action {
+        Action::Up => -1,
+        Action::Down => 1,
+        Action::PageUp => -page,
+        Action::PageDown => page,
+        Action::Top => isize::MIN / 2,
+        Action::Bottom => isize::MAX / 2,
+        _ => return None,
+    })
 }
 
 fn clamp_move(current: usize, delta: isize, len: usize) -> usize {

@@ -1,9 +1,13 @@
 //! Verbs the console understands, separate from the keys that trigger them.
 
+use crossterm::event::KeyEvent;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
     Up,
     Down,
+    Left,
+    Right,
     PageUp,
     PageDown,
     Top,
@@ -13,7 +17,14 @@ pub enum Action {
     NextTab,
     PrevTab,
     GoTab(u8),
-    Enter,
+    /// Enter: open, drill in, or take the highlighted option and go to the next step. Never
+    /// applies anything that moves money.
+    Choose,
+    /// The one key that applies a previewed write or creates a checkout (Ctrl-S): never the
+    /// key that chose an option.
+    Confirm,
+    /// Back one step in a dialog (Backspace, Shift-Tab).
+    StepBack,
     Back,
     Quit,
     ForceQuit,
@@ -25,10 +36,29 @@ pub enum Action {
     Copy,
     Open,
     CopyCurl,
+    CopyBody,
     NewCheckout,
     ChangePlan,
     Cancel,
     Uncancel,
     Audit,
     Invoices,
+    NextField,
+    PrevField,
+    Toggle,
+    AddRow,
+    DeleteRow,
+    SavePreset,
+    LoadPreset,
+    /// In the "discard this change?" prompt: any key but the discard key keeps the dialog.
+    Keep,
+    /// A key for the focused text field, handled by the text-field adapter (`tui::text`).
+    Text(KeyEvent),
+}
+
+impl Action {
+    /// Actions that change something at a provider; hidden and refused under --read-only.
+    pub fn is_write(&self) -> bool {
+        matches!(self, Action::NewCheckout | Action::ChangePlan | Action::Cancel | Action::Uncancel)
+    }
 }

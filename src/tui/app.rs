@@ -12,19 +12,15 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
+use chrono::{DateTime, Utc};
+
 use super::metrics::Metrics;
-use super::state::checkout::presets;
-use super::state::checkout_flow::CheckoutMsg;
 use super::state::messages::Msg;
-use super::state::{AppState, Effect, Mode};
+use super::state::{AppState, Dialog, Effect, Mode};
 use super::tasks::Tasks;
 use super::view::{self, Theme};
 use crate::providers::BillingProvider;
 use crate::providers::log::RequestLog;
-
-fn presets_path() -> Result<std::path::PathBuf, String> {
-    presets::path().ok_or_else(|| "no config directory for presets (set TILL_CONFIG_DIR)".to_string())
-}
 
 /// What the console does outside itself: the clipboard and the browser. Tests record instead.
 pub trait Outside {
@@ -58,8 +54,9 @@ pub struct App<B: Backend> {
     tasks: Tasks,
     rx: UnboundedReceiver<Msg>,
     log: RequestLog,
-    outside: Box<dyn Outside + Send>,
     dirty: bool,
+    /// The clock updates are given; tests may fix it.
+    clock: fn() -> DateTime<Utc>,
     pub metrics: Metrics,
 }
 
@@ -86,7 +83,7 @@ impl<B: Backend> App<B> {
             mode: mode_name.into(),
             log: log.clone(),
         };
-        let tasks = Tasks::new(providers.clone(), tx, recorder);
+        let tasks = Tasks::new(providers.clone(), tx, recorder, outside);
         let state = AppState::new(providers, mode, profile, (size.width, size.height));
         Ok(App {
             terminal,
@@ -95,14 +92,20 @@ impl<B: Backend> App<B> {
             tasks,
             rx,
             log,
-            outside,
             dirty: true,
+            clock: Utc::now,
             metrics: Metrics::from_env(),
         })
     }
 
     pub fn read_only(mut self, read_only: bool) -> Self {
         self.state.read_only = read_only;
+        self
+    }
+
+    pub fn with_clock(mut self, clock: fn() -> DateTime<Utc>) -> Self {
+        self.clock = clock;
+        self.state.now = clock();
         self
     }
 
@@ -117,68 +120,24 @@ impl<B: Backend> App<B> {
         self.apply(effects);
     }
 
+    /// Hands every effect to the one executor.
     fn apply(&mut self, effects: Vec<Effect>) {
         for effect in effects {
-            match effect {
-                Effect::Copy(text) => self.outside.copy(&text),
-                Effect::Open(url) => self.outside.open(&url),
-                Effect::SnapshotRequests => {
-                    let more = self.state.handle_msg(Msg::Requests(self.log.snapshot()));
-                    self.apply(more);
-                }
-                Effect::Quit => {}
-                Effect::SavePreset(preset) => {
-                    let result = presets_path().and_then(|path| {
-                        presets::save(&path, (*preset).clone())
-                            .map(|_| format!("Saved preset {:?} in {}", preset.name, path.display()))
-                    });
-                    let more = self.state.handle_msg(Msg::Checkout(CheckoutMsg::PresetSaved { result }));
-                    self.apply(more);
-                }
-                Effect::ListPresets { .. } => {
-                    let result = presets_path().and_then(|path| presets::load(&path)).map(|f| f.presets);
-                    let more = self.state.handle_msg(Msg::Checkout(CheckoutMsg::Presets { result }));
-                    self.apply(more);
-                }
-                Effect::ApplyPreset { provider, name } => self.apply_preset(provider, &name),
-                Effect::ShowAudit { customer } => {
-                    let result = crate::audit::default_path()
-                        .ok_or_else(|| "no data directory (set TILL_DATA_DIR)".to_string())
-                        .and_then(|p| crate::audit::Journal::at(p).actions(Some(&customer)));
-                    let more = self
-                        .state
-                        .handle_msg(Msg::Change(super::state::change_flow::ChangeMsg::Audit { customer, result }));
-                    self.apply(more);
-                }
-                other => self.tasks.run(other),
-            }
+            self.tasks.run(effect);
         }
         self.dirty = true;
     }
 
-    fn apply_preset(&mut self, provider: crate::billing::ProviderKind, name: &str) {
-        let found = presets_path()
-            .and_then(|path| presets::load(&path))
-            .map(|f| f.presets.into_iter().find(|p| p.provider == provider && p.name == name));
-        let Some(b) = self.state.checkout.as_mut() else { return };
-        match found {
-            Ok(Some(preset)) => {
-                b.apply_preset(&preset);
-                b.notice = Some(format!("Loaded preset {name:?}"));
-            }
-            Ok(None) => b.notice = Some(format!("No preset {name:?}")),
-            Err(e) => b.notice = Some(e),
-        }
-        // Revalidate and refresh the preview through the same path as typing.
-        let more = self.state.refresh_checkout();
-        self.apply(more);
-    }
-
     pub fn handle_event(&mut self, event: Event) {
+        let now = (self.clock)();
         match event {
             Event::Key(key) if key.kind == KeyEventKind::Press => {
                 self.metrics.key_received();
-                let effects = self.state.handle_key(key);
+                let effects = self.state.handle_key(key, now);
+                self.apply(effects);
+            }
+            Event::Paste(text) => {
+                let effects = self.state.handle_paste(&text, now);
                 self.apply(effects);
             }
             Event::Resize(w, h) => {
@@ -197,13 +156,13 @@ impl<B: Backend> App<B> {
             self.tasks.filter_finished(*tab);
         }
         let customers_arrived = matches!(msg, Msg::CustomersPage { .. });
-        let effects = self.state.handle_msg(msg);
+        let effects = self.state.handle_msg(msg, (self.clock)());
         if customers_arrived && self.state.row_count() > 0 {
             self.metrics.customers_shown();
         }
         // New exchanges exist whenever a result arrives; keep an open request log current.
-        if matches!(self.state.overlay, super::state::Overlay::Requests(_)) {
-            let more = self.state.handle_msg(Msg::Requests(self.log.snapshot()));
+        if self.state.dialogs.iter().any(|d| matches!(d, Dialog::Requests(_))) {
+            let more = self.state.handle_msg(Msg::Requests(self.log.snapshot()), (self.clock)());
             self.apply(more);
         }
         self.apply(effects);
@@ -218,7 +177,7 @@ impl<B: Backend> App<B> {
         let frame = self.terminal.draw(|f| view::draw(f, state, theme)).map_err(|e| io::Error::other(e.to_string()))?;
         let area = frame.area;
         if let Some((url, cells)) = view::hyperlink_cells(&self.state, area) {
-            self.outside.hyperlink(&url, &cells);
+            self.tasks.hyperlink(&url, &cells);
         }
         self.dirty = false;
         self.metrics.frame_drawn();

@@ -48,7 +48,7 @@ pub fn state_with(customers: Vec<Customer>, size: (u16, u16)) -> AppState {
         state.handle_msg(Msg::CustomersPage {
             slot: 0,
             result: Ok(Page { items: chunk.to_vec(), next_cursor: Some("more".into()), total: None }),
-        });
+        }, chrono::Utc::now());
     }
     state.slots[0].customers.next_cursor = None;
     state

@@ -11,12 +11,20 @@ use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
+use super::app::Outside;
+use super::state::change_flow::ChangeMsg;
+use super::state::checkout::presets;
 use super::state::checkout_flow::CheckoutMsg;
 use super::state::customers::{PAGE_SIZE, RowRef};
 use super::state::messages::Msg;
 use super::state::{Effect, FilterJob};
+use crate::providers::log::RequestLog;
 use crate::providers::{BillingProvider, PageRequest};
 use crate::search;
+
+fn presets_path() -> Result<std::path::PathBuf, String> {
+    presets::path().ok_or_else(|| "no config directory for presets (set TILL_CONFIG_DIR)".to_string())
+}
 
 /// Pause before a details load, so holding `j` does not send a request per row.
 const DETAILS_DEBOUNCE: Duration = Duration::from_millis(60);
@@ -46,7 +54,11 @@ pub struct Tasks {
     filter_pending: HashMap<usize, FilterJob>,
     checkout_preview: Option<AbortHandle>,
     checkout_estimate: Option<AbortHandle>,
-    polling: Option<AbortHandle>,
+    /// One status poll per open or watched checkout session.
+    polling: HashMap<String, AbortHandle>,
+    /// The clipboard and the browser.
+    outside: Box<dyn Outside + Send>,
+    log: RequestLog,
 }
 
 impl Tasks {
@@ -54,7 +66,9 @@ impl Tasks {
         providers: Vec<Arc<dyn BillingProvider>>,
         tx: UnboundedSender<Msg>,
         recorder: crate::audit::Recorder,
+        outside: Box<dyn Outside + Send>,
     ) -> Tasks {
+        let log = recorder.log.clone();
         Tasks {
             providers,
             tx,
@@ -67,7 +81,9 @@ impl Tasks {
             filter_pending: HashMap::new(),
             checkout_preview: None,
             checkout_estimate: None,
-            polling: None,
+            polling: HashMap::new(),
+            outside,
+            log,
         }
     }
 
@@ -93,7 +109,8 @@ impl Tasks {
         self.providers.get(slot as usize).cloned()
     }
 
-    /// Starts the work for one effect. Copy, Open, Quit and SnapshotRequests are the app's.
+    /// Starts the work for one effect: the one place side effects happen. Results come back
+    /// as `Msg`s; file work runs on the blocking pool, never on the UI loop.
     pub fn run(&mut self, effect: Effect) {
         match effect {
             Effect::LoadCustomers { slot, cursor } => self.load_customers(slot, cursor),
@@ -110,8 +127,8 @@ impl Tasks {
             }
             Effect::SubmitCheckout { slot, request } => self.submit_checkout(slot, *request),
             Effect::PollCheckout { slot, id } => self.poll_checkout(slot, id),
-            Effect::StopPolling => {
-                if let Some(h) = self.polling.take() {
+            Effect::StopPolling { id } => {
+                if let Some(h) = self.polling.remove(&id) {
                     h.abort();
                 }
             }
@@ -127,15 +144,66 @@ impl Tasks {
             Effect::ApplyUncancel { slot, customer_id, subscription } => {
                 self.apply_uncancel(slot, customer_id, *subscription)
             }
-            Effect::Copy(_)
-            | Effect::ShowAudit { .. }
-            | Effect::Open(_)
-            | Effect::SnapshotRequests
-            | Effect::Quit
-            | Effect::SavePreset(_)
-            | Effect::ListPresets { .. }
-            | Effect::ApplyPreset { .. } => {}
+            Effect::Copy(text) => self.outside.copy(&crate::tui::safe::strip_controls(&text)),
+            Effect::Open(url) => self.open(&url),
+            Effect::SnapshotRequests => {
+                let _ = self.tx.send(Msg::Requests(self.log.snapshot()));
+            }
+            Effect::Quit => {}
+            Effect::SavePreset(preset) => self.files(move || {
+                let result = presets_path().and_then(|path| {
+                    presets::save(&path, (*preset).clone())
+                        .map(|_| format!("Saved preset {:?} in {}", preset.name, path.display()))
+                });
+                Msg::Checkout(CheckoutMsg::PresetSaved { result })
+            }),
+            Effect::ListPresets { .. } => self.files(|| {
+                let result = presets_path().and_then(|path| presets::load(&path)).map(|f| f.presets);
+                Msg::Checkout(CheckoutMsg::Presets { result })
+            }),
+            Effect::LoadPreset { provider, name } => self.files(move || {
+                let result = presets_path()
+                    .and_then(|path| presets::load(&path))
+                    .map(|f| f.presets.into_iter().find(|p| p.provider == provider && p.name == name));
+                Msg::Checkout(CheckoutMsg::PresetLoaded { name, result })
+            }),
+            Effect::ShowAudit { customer } => self.files(move || {
+                let result = crate::audit::default_path()
+                    .ok_or_else(|| "no data directory (set TILL_DATA_DIR)".to_string())
+                    .and_then(|p| crate::audit::Journal::at(p).actions(Some(&customer)))
+                    .map(|entries| (entries, None));
+                Msg::Change(ChangeMsg::Audit { customer, result })
+            }),
         }
+    }
+
+    /// Rewrites drawn text as an OSC 8 hyperlink (terminal output, right after a draw).
+    pub fn hyperlink(&mut self, url: &str, cells: &[(u16, u16, String)]) {
+        self.outside.hyperlink(url, cells);
+    }
+
+    /// Opens a link only when it is a plain http(s) URL; a failure is reported, not hidden.
+    fn open(&mut self, url: &str) {
+        match crate::tui::safe::safe_url(url) {
+            Some(url) => self.outside.open(&url),
+            None => {
+                let _ = self.tx.send(Msg::Notice {
+                    text: format!("Not opened: {:?} is not a plain http(s) URL", crate::tui::safe::strip_controls(url)),
+                    error: true,
+                });
+            }
+        }
+    }
+
+    /// Runs file work on the blocking pool and sends its message back.
+    fn files(&self, work: impl FnOnce() -> Msg + Send + 'static) {
+        let tx = self.tx.clone();
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let guard = InFlight(self.in_flight.clone());
+        tokio::task::spawn_blocking(move || {
+            let _guard = guard;
+            let _ = tx.send(work());
+        });
     }
 
     fn load_customers(&self, slot: u8, cursor: Option<String>) {
@@ -292,10 +360,12 @@ impl Tasks {
     /// session was paid or expired). Not counted as in-flight work: it runs until told to stop.
     fn poll_checkout(&mut self, slot: u8, id: String) {
         let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
-        if let Some(h) = self.polling.take() {
+        let key = id.clone();
+        if let Some(h) = self.polling.remove(&key) {
             h.abort();
         }
-        self.polling = Some(
+        self.polling.insert(
+            key,
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(POLL_EVERY).await;

@@ -2,10 +2,10 @@
 //! confirm, apply once. Pure state; the effects they ask for run in tasks.
 
 use chrono::NaiveDate;
-use crossterm::event::{KeyCode, KeyEvent};
 use rust_decimal::Decimal;
 
 use super::checkout::Live;
+use crate::tui::action::Action;
 use crate::billing::{CancelTiming, ChangeTiming, ChargePeriod, Estimate, Plan, PlanChange, Price, Subscription};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,13 +41,17 @@ pub struct PlanOption {
     pub relation: Relation,
 }
 
-/// Where a dialog is.
+/// Where a dialog is. The change dialog always walks Choose › Period › Timing › Confirm (a
+/// step with one option is shown with it chosen, never skipped); cancel walks Choose (when)
+/// › Date (only "on a date") › Confirm; undo is Confirm only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {
     Choose,
     Period,
     Timing,
-    /// Preview shown; Enter (or, in LIVE mode, the typed customer id) confirms.
+    /// Typing the cancellation date.
+    Date,
+    /// Preview shown; Ctrl-S (in LIVE mode after the typed customer id) applies. Never Enter.
     Confirm,
     Applying,
     Done,
@@ -70,9 +74,13 @@ pub struct ChangeFlow {
     pub live: bool,
     pub typed: String,
     pub outcome: Option<Result<Subscription, String>>,
+    /// Where the plan cursor started, to know whether Esc discards a started change.
+    first_plan_idx: usize,
+    /// Set when Enter is pressed on the Preview step: the hint says which key applies.
+    pub enter_hint: bool,
 }
 
-/// What a key did to a dialog.
+/// What an action did to a dialog.
 #[derive(Debug, PartialEq)]
 pub enum DialogKey {
     Nothing,
@@ -80,7 +88,13 @@ pub enum DialogKey {
     Preview,
     Apply,
     Close,
+    /// Esc on a started dialog: ask before discarding it.
+    AskDiscard,
 }
+
+/// The steps a change dialog shows, in order.
+pub const CHANGE_STEPS: [(Step, &str); 4] =
+    [(Step::Choose, "Plan"), (Step::Period, "Period"), (Step::Timing, "Timing"), (Step::Confirm, "Preview")];
 
 impl ChangeFlow {
     pub fn new(
@@ -133,6 +147,8 @@ impl ChangeFlow {
             live,
             typed: String::new(),
             outcome: None,
+            first_plan_idx: plan_idx,
+            enter_hint: false,
         }
     }
 
@@ -155,6 +171,7 @@ impl ChangeFlow {
         })
     }
 
+    /// The periods the chosen plan sells in the subscription's currency.
     fn select_plan(&mut self) -> DialogKey {
         let currency = self.subscription.amount.map(|a| a.currency());
         self.periods = self
@@ -171,50 +188,63 @@ impl ChangeFlow {
             .unwrap_or_default();
         // Start on the subscription's own period when the plan has it.
         self.period_idx = self.periods.iter().position(|p| *p == self.subscription.period).unwrap_or(0);
-        if self.periods.len() > 1 {
-            self.step = Step::Period;
-            return DialogKey::Nothing;
-        }
-        self.after_period()
+        self.step = Step::Period;
+        DialogKey::Nothing
     }
 
-    fn after_period(&mut self) -> DialogKey {
-        if self.timings.len() > 1 {
-            self.step = Step::Timing;
-            return DialogKey::Nothing;
-        }
-        self.step = Step::Confirm;
-        DialogKey::Preview
+    fn started(&self) -> bool {
+        self.step != Step::Choose || self.plan_idx != self.first_plan_idx
     }
 
-    pub fn handle_key(&mut self, key: KeyEvent) -> DialogKey {
-        match (self.step, key.code) {
+    pub fn handle_action(&mut self, action: Action) -> DialogKey {
+        self.enter_hint = false;
+        match (self.step, action) {
             (Step::Applying, _) => DialogKey::Nothing,
-            (Step::Done, KeyCode::Enter | KeyCode::Esc | KeyCode::Char('q')) => DialogKey::Close,
-            (_, KeyCode::Esc) => DialogKey::Close,
-            (Step::Choose, KeyCode::Up | KeyCode::Char('k')) => step(&mut self.plan_idx, -1, self.options.len()),
-            (Step::Choose, KeyCode::Down | KeyCode::Char('j')) => step(&mut self.plan_idx, 1, self.options.len()),
-            (Step::Choose, KeyCode::Enter)
+            (Step::Done, Action::Choose | Action::Back | Action::Quit) => DialogKey::Close,
+            (Step::Done, _) => DialogKey::Nothing,
+            (_, Action::Back) if self.started() => DialogKey::AskDiscard,
+            (_, Action::Back) => DialogKey::Close,
+            (Step::Choose, Action::Choose)
                 if self.options.get(self.plan_idx).is_some_and(|o| o.relation != Relation::Current) =>
             {
                 self.select_plan()
             }
-            (Step::Period, KeyCode::Up | KeyCode::Char('k')) => step(&mut self.period_idx, -1, self.periods.len()),
-            (Step::Period, KeyCode::Down | KeyCode::Char('j')) => step(&mut self.period_idx, 1, self.periods.len()),
-            (Step::Period, KeyCode::Enter) => self.after_period(),
-            (Step::Timing, KeyCode::Up | KeyCode::Char('k')) => step(&mut self.timing_idx, -1, self.timings.len()),
-            (Step::Timing, KeyCode::Down | KeyCode::Char('j')) => step(&mut self.timing_idx, 1, self.timings.len()),
-            (Step::Timing, KeyCode::Enter) => {
+            (Step::Period, Action::Choose) if !self.periods.is_empty() => {
+                self.step = Step::Timing;
+                DialogKey::Nothing
+            }
+            (Step::Timing, Action::Choose) if !self.timings.is_empty() => {
                 self.step = Step::Confirm;
                 DialogKey::Preview
             }
-            (Step::Confirm, code) => {
-                let k = confirm_key(&mut self.typed, self.live, &self.customer_id, self.preview.value.is_some(), code);
+            (Step::Confirm, Action::Choose) => {
+                self.enter_hint = true;
+                DialogKey::Nothing
+            }
+            (_, Action::StepBack) => {
+                self.step = match self.step {
+                    Step::Period => Step::Choose,
+                    Step::Timing => Step::Period,
+                    Step::Confirm => Step::Timing,
+                    other => other,
+                };
+                self.typed.clear();
+                DialogKey::Nothing
+            }
+            (Step::Confirm, Action::Confirm) => {
+                let k = confirm(self.live, &self.typed, &self.customer_id, self.preview.value.is_some());
                 if k == DialogKey::Apply {
                     self.step = Step::Applying;
                 }
                 k
             }
+            (Step::Confirm, Action::Text(key)) if self.live => {
+                crate::tui::text::edit_line(&mut self.typed, key);
+                DialogKey::Nothing
+            }
+            (Step::Choose, nav) => step(&mut self.plan_idx, nav, self.options.len()),
+            (Step::Period, nav) => step(&mut self.period_idx, nav, self.periods.len()),
+            (Step::Timing, nav) => step(&mut self.timing_idx, nav, self.timings.len()),
             _ => DialogKey::Nothing,
         }
     }
@@ -232,27 +262,19 @@ fn comparable_price<'a>(plan: &'a Plan, sub: &Subscription) -> Option<&'a Price>
         .or_else(|| plan.prices.iter().find(same_currency))
 }
 
-fn step(index: &mut usize, delta: isize, len: usize) -> DialogKey {
-    if len > 0 {
-        *index = (*index as isize + delta).clamp(0, len as isize - 1) as usize;
+/// Moves a choice cursor; every movement key works in every dialog list.
+fn step(index: &mut usize, action: Action, len: usize) -> DialogKey {
+    if let Some(delta) = super::update::nav_delta(action, 10)
+        && len > 0
+    {
+        *index = (*index as isize).saturating_add(delta).clamp(0, len as isize - 1) as usize;
     }
     DialogKey::Nothing
 }
 
-/// Enter applies once the preview is in; in LIVE mode only after the customer id was typed.
-fn confirm_key(typed: &mut String, live: bool, customer_id: &str, ready: bool, code: KeyCode) -> DialogKey {
-    match code {
-        KeyCode::Enter if ready && (!live || typed.trim() == customer_id) => DialogKey::Apply,
-        KeyCode::Char(c) if live => {
-            typed.push(c);
-            DialogKey::Nothing
-        }
-        KeyCode::Backspace if live => {
-            typed.pop();
-            DialogKey::Nothing
-        }
-        _ => DialogKey::Nothing,
-    }
+/// Ctrl-S applies once the preview is in; in LIVE mode only after the customer id was typed.
+fn confirm(live: bool, typed: &str, customer_id: &str, ready: bool) -> DialogKey {
+    if ready && (!live || typed.trim() == customer_id) { DialogKey::Apply } else { DialogKey::Nothing }
 }
 
 /// Cancel (`x`) or, with `undo`, remove a scheduled cancellation (`U`).
@@ -315,23 +337,24 @@ impl CancelFlow {
         }
     }
 
-    pub fn handle_key(&mut self, key: KeyEvent, today: NaiveDate) -> DialogKey {
+    fn started(&self) -> bool {
+        !self.undo && (self.step != Step::Choose || self.idx != 0)
+    }
+
+    pub fn handle_action(&mut self, action: Action, today: NaiveDate) -> DialogKey {
         let on_date = self.choices.get(self.idx) == Some(&CancelChoice::OnDate);
-        match (self.step, key.code) {
+        match (self.step, action) {
             (Step::Applying, _) => DialogKey::Nothing,
-            (Step::Done, KeyCode::Enter | KeyCode::Esc | KeyCode::Char('q')) => DialogKey::Close,
-            (_, KeyCode::Esc) => DialogKey::Close,
-            (Step::Choose, KeyCode::Up) => step(&mut self.idx, -1, self.choices.len()),
-            (Step::Choose, KeyCode::Down) => step(&mut self.idx, 1, self.choices.len()),
-            (Step::Choose, KeyCode::Char(c)) if on_date => {
-                self.date.push(c);
+            (Step::Done, Action::Choose | Action::Back | Action::Quit) => DialogKey::Close,
+            (Step::Done, _) => DialogKey::Nothing,
+            (_, Action::Back) if self.started() => DialogKey::AskDiscard,
+            (_, Action::Back) => DialogKey::Close,
+            (Step::Choose, Action::Choose) => {
+                self.date_error = None;
+                self.step = if on_date { Step::Date } else { Step::Confirm };
                 DialogKey::Nothing
             }
-            (Step::Choose, KeyCode::Backspace) if on_date => {
-                self.date.pop();
-                DialogKey::Nothing
-            }
-            (Step::Choose, KeyCode::Enter) => match self.timing(today) {
+            (Step::Date, Action::Choose) => match self.timing(today) {
                 Ok(_) => {
                     self.date_error = None;
                     self.step = Step::Confirm;
@@ -342,13 +365,27 @@ impl CancelFlow {
                     DialogKey::Nothing
                 }
             },
-            (Step::Confirm, code) => {
-                let k = confirm_key(&mut self.typed, self.live, &self.customer_id, true, code);
+            (Step::Date, Action::Text(key)) => {
+                crate::tui::text::edit_line(&mut self.date, key);
+                DialogKey::Nothing
+            }
+            (Step::Confirm | Step::Date, Action::StepBack) if !self.undo => {
+                self.step = if self.step == Step::Confirm && on_date { Step::Date } else { Step::Choose };
+                self.typed.clear();
+                DialogKey::Nothing
+            }
+            (Step::Confirm, Action::Confirm) => {
+                let k = confirm(self.live, &self.typed, &self.customer_id, true);
                 if k == DialogKey::Apply {
                     self.step = Step::Applying;
                 }
                 k
             }
+            (Step::Confirm, Action::Text(key)) if self.live => {
+                crate::tui::text::edit_line(&mut self.typed, key);
+                DialogKey::Nothing
+            }
+            (Step::Choose, nav) => step(&mut self.idx, nav, self.choices.len()),
             _ => DialogKey::Nothing,
         }
     }

@@ -1,11 +1,9 @@
 //! Plan change, cancel and undo inside the console: opening the dialogs on the selected
 //! subscription, read-only and LIVE rules, and what happens when a write comes back.
 
-use chrono::Utc;
-use crossterm::event::KeyEvent;
-
 use super::change::{CancelChoice, CancelFlow, ChangeFlow, DialogKey, Step};
-use super::{AppState, Effect, Mode};
+use super::{AppState, Dialog, Effect, Mode};
+use crate::tui::action::Action;
 use crate::audit::Entry;
 use crate::billing::{Cancellation, Estimate, Subscription};
 use crate::providers::ProviderError;
@@ -15,20 +13,11 @@ pub enum ChangeMsg {
     Previewed { generation: u64, result: Result<Estimate, ProviderError> },
     Changed { result: Result<Subscription, ProviderError> },
     Canceled { result: Result<Subscription, ProviderError> },
-    Audit { customer: String, result: Result<Vec<Entry>, String> },
+    /// The journal's entries for a customer, and a note on damaged lines it skipped.
+    Audit { customer: String, result: Result<(Vec<Entry>, Option<String>), String> },
 }
 
 impl AppState {
-    /// Why writes are refused right now, if they are.
-    fn write_blocked(&mut self) -> bool {
-        if self.read_only {
-            self.notify_error(
-                "Read-only: till was started with --read-only, so changes, cancellations and checkouts are disabled",
-            );
-        }
-        self.read_only
-    }
-
     fn selected_subscription(&self) -> Option<(u8, String, String, Subscription)> {
         let (slot, c) = self.selected_customer()?;
         let sub = self.selected_details()?.subscriptions.value.as_ref()?.get(self.sub_selected)?.clone();
@@ -36,9 +25,6 @@ impl AppState {
     }
 
     pub fn open_change(&mut self) -> Vec<Effect> {
-        if self.write_blocked() {
-            return Vec::new();
-        }
         let Some((slot, customer, name, sub)) = self.selected_subscription() else {
             self.notify("Select a subscription first (Tab to the Subscriptions pane)");
             return Vec::new();
@@ -60,15 +46,12 @@ impl AppState {
             return self.ensure_loaded();
         };
         let timings = s.provider.change_timings();
-        self.change =
-            Some(Box::new(ChangeFlow::new(slot, customer, name, sub, &plans, timings, self.mode == Mode::Live)));
+        let live = self.mode == Mode::Live;
+        self.push(Dialog::Change(Box::new(ChangeFlow::new(slot, customer, name, sub, &plans, timings, live))));
         Vec::new()
     }
 
     pub fn open_cancel(&mut self, undo: bool) -> Vec<Effect> {
-        if self.write_blocked() {
-            return Vec::new();
-        }
         let Some((slot, customer, name, sub)) = self.selected_subscription() else {
             self.notify("Select a subscription first (Tab to the Subscriptions pane)");
             return Vec::new();
@@ -106,7 +89,7 @@ impl AppState {
             .map(|p| p.features.iter().map(|f| f.name.clone().unwrap_or_else(|| f.feature_id.clone())).collect())
             .unwrap_or_default();
         let step = if undo { Step::Confirm } else { Step::Choose };
-        self.cancel = Some(Box::new(CancelFlow {
+        self.push(Dialog::Cancel(Box::new(CancelFlow {
             slot,
             customer_id: customer,
             customer_name: name,
@@ -121,16 +104,20 @@ impl AppState {
             live: self.mode == Mode::Live,
             typed: String::new(),
             outcome: None,
-        }));
+        })));
         Vec::new()
     }
 
-    pub(crate) fn change_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(flow) = self.change.as_mut() else { return Vec::new() };
-        match flow.handle_key(key) {
+    pub(crate) fn change_action(&mut self, action: Action) -> Vec<Effect> {
+        let Some(Dialog::Change(flow)) = self.dialogs.last_mut() else { return Vec::new() };
+        match flow.handle_action(action) {
             DialogKey::Nothing => Vec::new(),
             DialogKey::Close => {
-                self.change = None;
+                self.pop();
+                Vec::new()
+            }
+            DialogKey::AskDiscard => {
+                self.push(Dialog::Discard { what: "plan change" });
                 Vec::new()
             }
             DialogKey::Preview => {
@@ -164,12 +151,17 @@ impl AppState {
         }
     }
 
-    pub(crate) fn cancel_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let today = Utc::now().date_naive();
-        let Some(flow) = self.cancel.as_mut() else { return Vec::new() };
-        match flow.handle_key(key, today) {
+    pub(crate) fn cancel_action(&mut self, action: Action) -> Vec<Effect> {
+        let today = self.now.date_naive();
+        let Some(Dialog::Cancel(flow)) = self.dialogs.last_mut() else { return Vec::new() };
+        match flow.handle_action(action, today) {
             DialogKey::Close => {
-                self.cancel = None;
+                self.pop();
+                Vec::new()
+            }
+            DialogKey::AskDiscard => {
+                let what = if flow.undo { "undo" } else { "cancellation" };
+                self.push(Dialog::Discard { what });
                 Vec::new()
             }
             DialogKey::Apply if flow.undo => vec![Effect::ApplyUncancel {
@@ -193,20 +185,20 @@ impl AppState {
     pub fn handle_change_msg(&mut self, msg: ChangeMsg) -> Vec<Effect> {
         match msg {
             ChangeMsg::Previewed { generation, result } => {
-                if let Some(f) = self.change.as_mut() {
+                if let Some(f) = self.change_mut() {
                     f.preview.finish(generation, result);
                 }
                 Vec::new()
             }
             ChangeMsg::Changed { result } => {
-                let Some(f) = self.change.as_mut() else { return Vec::new() };
+                let Some(f) = self.change_mut() else { return Vec::new() };
                 f.step = Step::Done;
                 f.outcome = Some(result.clone().map_err(|e| e.to_string()));
                 let (slot, customer) = (f.slot, f.customer_id.clone());
                 self.after_write(slot, &customer, result.ok().map(|s| s.id))
             }
             ChangeMsg::Canceled { result } => {
-                let Some(f) = self.cancel.as_mut() else { return Vec::new() };
+                let Some(f) = self.cancel_mut() else { return Vec::new() };
                 f.step = Step::Done;
                 f.outcome = Some(result.clone().map_err(|e| e.to_string()));
                 let (slot, customer, id) = (f.slot, f.customer_id.clone(), f.subscription.id.clone());
@@ -214,7 +206,7 @@ impl AppState {
             }
             ChangeMsg::Audit { customer, result } => {
                 match result {
-                    Ok(entries) => self.overlay = super::Overlay::Audit { customer, entries, offset: 0 },
+                    Ok((entries, note)) => self.push(Dialog::Audit { customer, entries, offset: 0, note }),
                     Err(e) => self.notify_error(format!("Audit journal: {e}")),
                 }
                 Vec::new()
@@ -255,5 +247,20 @@ impl AppState {
                 Vec::new()
             }
         }
+    }
+
+    /// Pasted text for a dialog's typing step (the cancel date, the LIVE customer id).
+    pub(crate) fn paste_step(&mut self, text: &str) -> Vec<Effect> {
+        let target = match self.dialogs.last_mut() {
+            Some(Dialog::Cancel(f)) if f.step == Step::Date => &mut f.date,
+            Some(Dialog::Cancel(f)) if f.step == Step::Confirm && f.live => &mut f.typed,
+            Some(Dialog::Change(f)) if f.step == Step::Confirm && f.live => &mut f.typed,
+            _ => return Vec::new(),
+        };
+        let report = crate::tui::text::paste_line(target, text);
+        if let Some(n) = report.notice() {
+            self.notify(n);
+        }
+        Vec::new()
     }
 }

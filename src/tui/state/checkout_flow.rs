@@ -1,12 +1,10 @@
 //! The checkout builder inside the console: opening it from a provider tab, routing keys,
 //! and the effects and results of preview, estimate, submit and status polling.
 
-use chrono::Utc;
-use crossterm::event::{KeyCode, KeyEvent};
-
 use super::checkout::presets::Preset;
-use super::checkout::{CheckoutBuilder, FormOutcome, PresetDialog};
-use super::{AppState, Effect, Pane};
+use super::checkout::{CheckoutBuilder, FormOutcome};
+use super::{AppState, Dialog, Effect, Pane};
+use crate::tui::action::Action;
 use crate::billing::{CheckoutRequest, CheckoutSession, CheckoutStatus, Estimate};
 use crate::providers::{ProviderError, RequestPreview};
 
@@ -18,6 +16,7 @@ pub enum CheckoutMsg {
     Submitted { result: Result<CheckoutSession, ProviderError> },
     Polled { id: String, result: Result<CheckoutSession, ProviderError> },
     Presets { result: Result<Vec<Preset>, String> },
+    PresetLoaded { name: String, result: Result<Option<Preset>, String> },
     PresetSaved { result: Result<String, String> },
 }
 
@@ -32,10 +31,14 @@ impl AppState {
             return Vec::new();
         }
         let mut effects = Vec::new();
+        // The builder always targets the selected customer: a draft never carries one over.
+        let customer = self.selected_customer().filter(|(s, _)| *s == slot).map(|(_, c)| c.id.clone());
         let builder = match self.checkout_drafts.remove(&slot) {
-            Some(draft) => draft,
+            Some(mut draft) => {
+                draft.set_customer(customer.as_deref());
+                draft
+            }
             None => {
-                let customer = self.selected_customer().filter(|(s, _)| *s == slot).map(|(_, c)| c.id.clone());
                 let plan = (self.focus == Pane::Plans)
                     .then(|| {
                         self.slots[slot as usize]
@@ -54,7 +57,7 @@ impl AppState {
                 Box::new(CheckoutBuilder::new(slot, self.slots[slot as usize].kind, &plans, customer, plan))
             }
         };
-        self.checkout = Some(builder);
+        self.push(Dialog::Checkout(builder));
         effects.extend(self.checkout_changed());
         effects
     }
@@ -66,11 +69,12 @@ impl AppState {
 
     /// Revalidates and, when the form is valid, asks for a fresh preview and estimate.
     fn checkout_changed(&mut self) -> Vec<Effect> {
-        let Some(b) = self.checkout.as_mut() else { return Vec::new() };
+        let now = self.now;
+        let Some(b) = self.checkout_mut() else { return Vec::new() };
         if b.result.is_some() {
             return Vec::new();
         }
-        if !b.validate(Utc::now().date_naive()) {
+        if !b.validate(now.date_naive()) {
             return Vec::new();
         }
         let request = b.request();
@@ -83,33 +87,89 @@ impl AppState {
         ]
     }
 
-    pub(crate) fn checkout_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(b) = self.checkout.as_mut() else { return Vec::new() };
+    pub(crate) fn checkout_action(&mut self, action: Action) -> Vec<Effect> {
+        let Some(Dialog::Checkout(b)) = self.dialogs.last_mut() else { return Vec::new() };
         if b.result.is_some() {
-            return self.result_key(key);
+            return self.result_action(action);
         }
-        match b.handle_key(key) {
+        match b.handle_action(action) {
             FormOutcome::Nothing => Vec::new(),
             FormOutcome::Changed => self.checkout_changed(),
             FormOutcome::Close => self.close_checkout(),
             FormOutcome::Submit => self.submit_checkout(),
+            FormOutcome::EnterOnSubmit => {
+                b.notice = Some("Ctrl-S creates the checkout session (Enter never submits)".into());
+                Vec::new()
+            }
             FormOutcome::CopyBody => self.copy_preview(false),
             FormOutcome::CopyCurl => self.copy_preview(true),
             FormOutcome::SavePreset => {
-                let name = match &b.dialog {
-                    Some(PresetDialog::Save(n)) => n.clone(),
-                    _ => String::new(),
-                };
-                b.dialog = None;
-                vec![Effect::SavePreset(Box::new(b.to_preset(&name)))]
+                self.push(Dialog::PresetSave(String::new()));
+                Vec::new()
             }
-            FormOutcome::LoadPresets => self.load_preset_or_list(),
+            FormOutcome::LoadPresets => vec![Effect::ListPresets { provider: b.provider }],
         }
     }
 
+    /// The preset and LIVE-confirmation prompts stacked on the form.
+    pub(crate) fn preset_action(&mut self, action: Action) -> Vec<Effect> {
+        let Some(top) = self.dialogs.last_mut() else { return Vec::new() };
+        match (top, action) {
+            (_, Action::Back) => {
+                self.pop();
+                Vec::new()
+            }
+            (Dialog::PresetSave(name) | Dialog::LiveConfirm(name), Action::Text(key)) => {
+                crate::tui::text::edit_line(name, key);
+                Vec::new()
+            }
+            (Dialog::PresetSave(name), Action::Choose) if !name.trim().is_empty() => {
+                let name = name.clone();
+                self.pop();
+                self.checkout().map(|b| Effect::SavePreset(Box::new(b.to_preset(&name)))).into_iter().collect()
+            }
+            (Dialog::PresetLoad { names, selected }, Action::Choose) => {
+                let name = names.get(*selected).cloned();
+                self.pop();
+                match (name, self.checkout()) {
+                    (Some(name), Some(b)) => vec![Effect::LoadPreset { provider: b.provider, name }],
+                    _ => Vec::new(),
+                }
+            }
+            (Dialog::PresetLoad { names, selected }, nav) => {
+                if let Some(delta) = super::update::nav_delta(nav, 10) {
+                    *selected = selected.saturating_add_signed(delta).min(names.len().saturating_sub(1));
+                }
+                Vec::new()
+            }
+            (Dialog::LiveConfirm(_), Action::Confirm) => self.submit_checkout(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Pasted text for the form's focused field.
+    pub(crate) fn paste_checkout(&mut self, text: &str) -> Vec<Effect> {
+        let Some(b) = self.checkout_mut() else { return Vec::new() };
+        if b.result.is_some() {
+            return Vec::new();
+        }
+        let (outcome, notice) = b.paste(text);
+        if notice.is_some() {
+            b.notice = notice;
+        }
+        if outcome == FormOutcome::Changed { self.checkout_changed() } else { Vec::new() }
+    }
+
     fn copy_preview(&mut self, curl: bool) -> Vec<Effect> {
-        let Some(b) = self.checkout.as_mut() else { return Vec::new() };
-        let text = b.preview.value.as_ref().map(|p| if curl { p.curl() } else { p.pretty_body().unwrap_or_default() });
+        let Some(b) = self.checkout_mut() else { return Vec::new() };
+        // A body that no longer matches the form is never copied.
+        let fresh = b.preview_fresh();
+        let text = b
+            .preview
+            .value
+            .as_ref()
+            .filter(|_| fresh)
+            .map(|p| if curl { p.curl() } else { p.pretty_body().unwrap_or_default() });
         match text {
             Some(t) => {
                 b.notice = Some(
@@ -123,90 +183,88 @@ impl AppState {
                 vec![Effect::Copy(t)]
             }
             None => {
-                b.notice = Some("Nothing to copy yet: the preview appears once the form is valid".into());
+                b.notice = Some(match b.blocker() {
+                    Some(why) => format!("Nothing copied: the request is stale while the form is invalid · {why}"),
+                    None => "Nothing copied yet: the request is being refreshed".into(),
+                });
                 Vec::new()
             }
         }
     }
 
-    fn load_preset_or_list(&mut self) -> Vec<Effect> {
-        let Some(b) = self.checkout.as_mut() else { return Vec::new() };
-        match &b.dialog {
-            Some(PresetDialog::Load { names, selected }) => {
-                let name = names.get(*selected).cloned();
-                b.dialog = None;
-                match name {
-                    Some(n) => vec![Effect::ApplyPreset { provider: b.provider, name: n }],
-                    None => Vec::new(),
-                }
-            }
-            _ => vec![Effect::ListPresets { provider: b.provider }],
-        }
-    }
-
     fn submit_checkout(&mut self) -> Vec<Effect> {
-        let Some(b) = self.checkout.as_mut() else { return Vec::new() };
-        // A second Enter while the first submit is in flight does nothing.
+        let (now, live) = (self.now, self.mode == super::Mode::Live);
+        let typed = match self.top() {
+            Some(Dialog::LiveConfirm(t)) => Some(t.trim().to_string()),
+            _ => None,
+        };
+        let Some(b) = self.checkout_mut() else { return Vec::new() };
+        // A second Ctrl-S while the first submit is in flight does nothing.
         if b.submitting {
             return Vec::new();
         }
-        if !b.validate(Utc::now().date_naive()) {
+        if !b.validate(now.date_naive()) {
             b.notice = b.blocker().map(|r| format!("Cannot submit yet · {r}"));
             return Vec::new();
         }
         // LIVE: real money moves, so the customer id (or "live") must be typed first.
-        if self.mode == super::Mode::Live {
+        if live {
             let expected = b.request().customer_id.unwrap_or_else(|| "live".into());
-            match &b.dialog {
-                Some(PresetDialog::LiveConfirm(typed)) if typed.trim() == expected => b.dialog = None,
-                Some(PresetDialog::LiveConfirm(_)) => {
+            match typed {
+                Some(t) if t == expected => {}
+                Some(_) => {
                     b.notice = Some(format!("Type {expected} exactly to create this LIVE checkout"));
                     return Vec::new();
                 }
-                _ => {
-                    b.dialog = Some(PresetDialog::LiveConfirm(String::new()));
+                None => {
+                    self.push(Dialog::LiveConfirm(String::new()));
                     return Vec::new();
                 }
             }
         }
         b.submitting = true;
         b.submit_error = None;
-        vec![Effect::SubmitCheckout { slot: b.slot, request: Box::new(b.request()) }]
+        let effect = Effect::SubmitCheckout { slot: b.slot, request: Box::new(b.request()) };
+        if live {
+            self.pop();
+        }
+        vec![effect]
     }
 
     fn close_checkout(&mut self) -> Vec<Effect> {
-        if let Some(mut b) = self.checkout.take() {
-            let polling = b.result.as_ref().is_some_and(|r| r.polling);
-            // The result was shown; keep the form's values as a draft for the next checkout.
-            b.result = None;
-            b.dialog = None;
-            self.checkout_drafts.insert(b.slot, b);
-            if polling {
-                return vec![Effect::StopPolling];
-            }
+        let Some(Dialog::Checkout(mut b)) = self.pop() else { return Vec::new() };
+        // A session still open keeps being watched: closing the result never stops tracking.
+        if let Some(r) = b.result.take()
+            && r.polling
+        {
+            self.watching.push((b.slot, r.session.clone()));
         }
+        self.checkout_drafts.insert(b.slot, b);
         Vec::new()
     }
 
-    fn result_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(b) = self.checkout.as_mut() else { return Vec::new() };
+    fn result_action(&mut self, action: Action) -> Vec<Effect> {
+        let Some(b) = self.checkout_mut() else { return Vec::new() };
         let url = b.result.as_ref().and_then(|r| r.session.url.clone());
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') => self.close_checkout(),
-            KeyCode::Char('y') => match url {
+        match action {
+            Action::Back => self.close_checkout(),
+            Action::Copy => match url {
                 Some(u) => {
                     b.notice = Some("Copied the checkout URL (OSC 52)".into());
                     vec![Effect::Copy(u)]
                 }
                 None => Vec::new(),
             },
-            KeyCode::Char('o') => url.map(Effect::Open).into_iter().collect(),
+            Action::Open => url.map(Effect::Open).into_iter().collect(),
             _ => Vec::new(),
         }
     }
 
     pub fn handle_checkout_msg(&mut self, msg: CheckoutMsg) -> Vec<Effect> {
-        let Some(b) = self.checkout.as_mut() else { return Vec::new() };
+        if let CheckoutMsg::Polled { id, result } = msg {
+            return self.polled(&id, result);
+        }
+        let Some(b) = self.checkout_mut() else { return Vec::new() };
         match msg {
             CheckoutMsg::Previewed { generation, result } => b.preview.finish(generation, result),
             CheckoutMsg::Estimated { generation, result } => b.estimate.finish(generation, result),
@@ -221,7 +279,7 @@ impl AppState {
                     return vec![Effect::PollCheckout { slot: b.slot, id: r.session.id.clone() }];
                 }
             }
-            CheckoutMsg::Polled { id, result } => return self.polled(&id, result),
+            CheckoutMsg::Polled { .. } => {}
             CheckoutMsg::Presets { result } => match result {
                 Ok(list) => {
                     let names: Vec<String> =
@@ -229,53 +287,79 @@ impl AppState {
                     if names.is_empty() {
                         b.notice = Some(format!("No saved {} presets yet: Ctrl-P saves this form", b.provider));
                     } else {
-                        b.dialog = Some(PresetDialog::Load { names, selected: 0 });
+                        self.push(Dialog::PresetLoad { names, selected: 0 });
                     }
                 }
                 Err(e) => b.notice = Some(e),
             },
+            CheckoutMsg::PresetLoaded { name, result } => {
+                match result {
+                    Ok(Some(preset)) => {
+                        b.apply_preset(&preset);
+                        b.notice = Some(format!("Loaded preset {name:?}"));
+                    }
+                    Ok(None) => b.notice = Some(format!("No preset {name:?}")),
+                    Err(e) => b.notice = Some(e),
+                }
+                // Revalidate and refresh the preview through the same path as typing.
+                return self.checkout_changed();
+            }
             CheckoutMsg::PresetSaved { result } => b.notice = Some(result.unwrap_or_else(|e| e)),
         }
         Vec::new()
     }
 
-    /// A status poll came back: update the result; once paid, the customer's subscriptions
-    /// are reloaded so the new one shows without a manual refresh.
+    /// A status poll came back, for the open result or a session watched in the background:
+    /// once paid, the customer's subscriptions reload and the status bar says so.
     fn polled(&mut self, id: &str, result: Result<CheckoutSession, ProviderError>) -> Vec<Effect> {
-        let Some(b) = self.checkout.as_mut() else { return Vec::new() };
-        let slot = b.slot;
-        let Some(r) = b.result.as_mut().filter(|r| r.session.id == id) else { return Vec::new() };
-        r.checked_at = Some(Utc::now());
-        let session = match result {
-            Ok(s) => s,
-            Err(e) => {
-                r.poll_error = Some(e.to_string());
-                return Vec::new();
+        let now = self.now;
+        let (slot, session) = if let Some(b) = self.checkout_mut()
+            && let Some(r) = b.result.as_mut().filter(|r| r.session.id == id)
+        {
+            r.checked_at = Some(now);
+            match result {
+                Ok(s) => {
+                    r.poll_error = None;
+                    merge_status(&mut r.session, s);
+                    r.polling = !finished(&r.session);
+                    (b.slot, r.session.clone())
+                }
+                Err(e) => {
+                    r.poll_error = Some(e.to_string());
+                    return Vec::new();
+                }
             }
+        } else if let Some(i) = self.watching.iter().position(|(_, s)| s.id == id) {
+            let Ok(s) = result else { return Vec::new() };
+            merge_status(&mut self.watching[i].1, s);
+            let (slot, session) = self.watching[i].clone();
+            if finished(&session) {
+                self.watching.remove(i);
+            }
+            (slot, session)
+        } else {
+            return vec![Effect::StopPolling { id: id.to_string() }];
         };
-        r.poll_error = None;
-        let done =
-            matches!(session.status, CheckoutStatus::Complete | CheckoutStatus::Expired | CheckoutStatus::Canceled);
-        // Keep what only the create response had (the URL, the estimate).
-        r.session.status = session.status;
-        r.session.raw_status = session.raw_status;
-        r.session.subscription_id = session.subscription_id.or(r.session.subscription_id.take());
-        r.session.customer_id = session.customer_id.or(r.session.customer_id.take());
-        r.session.expires_at = session.expires_at.or(r.session.expires_at);
-        if !done {
+        if !finished(&session) {
             return Vec::new();
         }
-        r.polling = false;
-        let customer = r.session.customer_id.clone();
-        let mut effects = vec![Effect::StopPolling];
-        if r.session.status == CheckoutStatus::Complete
-            && let Some(customer) = customer
+        let mut effects = vec![Effect::StopPolling { id: id.to_string() }];
+        if session.status == CheckoutStatus::Complete
+            && let Some(customer) = session.customer_id.clone()
         {
+            let name = self.slots[slot as usize]
+                .customers
+                .position(&customer)
+                .and_then(|row| self.slots[slot as usize].customers.rows.get(row))
+                .map_or_else(|| customer.clone(), |c| c.display_name().to_string());
+            self.notify(format!("{name} paid · checkout {id} complete; their subscriptions are reloading"));
             self.details.remove(&(slot, customer.clone()));
             if self.slots[slot as usize].customers.position(&customer).is_none() {
                 effects.push(Effect::FindCustomer { slot, id: customer });
             }
             effects.extend(self.ensure_loaded());
+        } else if self.checkout().is_none() {
+            self.notify(format!("Checkout {id} {}", format!("{:?}", session.status).to_lowercase()));
         }
         effects
     }
@@ -283,7 +367,7 @@ impl AppState {
     /// Plans arrived while the builder was open: fill its pickers.
     pub(crate) fn checkout_catalog_arrived(&mut self, slot: u8) -> Vec<Effect> {
         let plans = self.slots[slot as usize].plans.value.clone().unwrap_or_default();
-        match self.checkout.as_mut() {
+        match self.checkout_mut() {
             Some(b) if b.slot == slot => b.set_catalog(&plans),
             _ => return Vec::new(),
         }
@@ -292,6 +376,19 @@ impl AppState {
 
     /// The request the builder would send now, for tests and the `--dry-run` equivalence.
     pub fn checkout_request(&self) -> Option<CheckoutRequest> {
-        self.checkout.as_ref().map(|b| b.request())
+        self.checkout().map(|b| b.request())
     }
+}
+
+fn finished(s: &CheckoutSession) -> bool {
+    matches!(s.status, CheckoutStatus::Complete | CheckoutStatus::Expired | CheckoutStatus::Canceled)
+}
+
+/// Keeps what only the create response had (the URL, the estimate).
+fn merge_status(into: &mut CheckoutSession, polled: CheckoutSession) {
+    into.status = polled.status;
+    into.raw_status = polled.raw_status;
+    into.subscription_id = polled.subscription_id.or(into.subscription_id.take());
+    into.customer_id = polled.customer_id.or(into.customer_id.take());
+    into.expires_at = polled.expires_at.or(into.expires_at);
 }

@@ -3,7 +3,7 @@
 //! webhooks, so there the key says so instead of opening an empty window.
 
 use super::customers::move_window;
-use super::{AppState, Effect, Loadable, Overlay, Pane};
+use super::{AppState, Dialog, Effect, Loadable, Pane};
 use crate::billing::{InvoiceRecord, ProviderKind};
 use crate::providers::ProviderError;
 use crate::tui::action::Action;
@@ -45,7 +45,7 @@ impl AppState {
             self.notify(format!("Invoices are not offered by {} (its invoices arrive only as webhooks)", provider));
             return Vec::new();
         }
-        self.overlay = Overlay::Invoices(InvoicesState {
+        self.push(Dialog::Invoices(InvoicesState {
             slot,
             provider,
             customer_id: customer_id.clone(),
@@ -53,7 +53,7 @@ impl AppState {
             list: Loadable::loading(),
             selected: 0,
             offset: 0,
-        });
+        }));
         vec![Effect::LoadInvoices { slot, customer_id }]
     }
 
@@ -64,7 +64,7 @@ impl AppState {
         customer_id: &str,
         result: Result<Vec<InvoiceRecord>, ProviderError>,
     ) {
-        if let Overlay::Invoices(inv) = &mut self.overlay
+        if let Some(Dialog::Invoices(inv)) = self.dialogs.iter_mut().rev().find(|d| matches!(d, Dialog::Invoices(_)))
             && inv.slot == slot
             && inv.customer_id == customer_id
         {
@@ -76,14 +76,10 @@ impl AppState {
 
     pub(crate) fn invoices_action(&mut self, action: Action) -> Vec<Effect> {
         let height = self.page_height(Pane::Customers);
-        let Overlay::Invoices(inv) = &mut self.overlay else { return Vec::new() };
+        let Some(Dialog::Invoices(inv)) = self.dialogs.last_mut() else { return Vec::new() };
         match action {
-            Action::ForceQuit => {
-                self.quit = true;
-                vec![Effect::Quit]
-            }
-            Action::Back | Action::Quit | Action::Invoices => {
-                self.overlay = Overlay::None;
+            Action::Back => {
+                self.pop();
                 Vec::new()
             }
             Action::Refresh => {

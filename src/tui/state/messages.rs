@@ -2,7 +2,7 @@
 //! customer no longer shown) are dropped or simply cached.
 
 use super::customers::RowRef;
-use super::{AppState, Effect, Overlay};
+use super::{AppState, Dialog, Effect};
 use crate::billing::{Customer, Entitlement, Plan, Subscription};
 use crate::providers::log::Exchange;
 use crate::providers::{Page, ProviderError};
@@ -55,12 +55,19 @@ pub enum Msg {
         hits: Vec<RowRef>,
     },
     Requests(Vec<Exchange>),
+    /// Something the executor has to say (a link that was not opened, a file error).
+    Notice {
+        text: String,
+        error: bool,
+    },
     Checkout(super::checkout_flow::CheckoutMsg),
     Change(super::change_flow::ChangeMsg),
 }
 
 impl AppState {
-    pub fn handle_msg(&mut self, msg: Msg) -> Vec<Effect> {
+    /// A finished piece of work at `now`.
+    pub fn handle_msg(&mut self, msg: Msg, now: chrono::DateTime<chrono::Utc>) -> Vec<Effect> {
+        self.now = now;
         match msg {
             Msg::CustomersPage { slot, result } => self.customers_page(slot, result),
             Msg::SearchDone { slot, query, result } => self.search_done(slot, &query, result),
@@ -108,10 +115,18 @@ impl AppState {
                 }
                 Vec::new()
             }
+            Msg::Notice { text, error } => {
+                if error {
+                    self.notify_error(text);
+                } else {
+                    self.notify(text);
+                }
+                Vec::new()
+            }
             Msg::Checkout(m) => self.handle_checkout_msg(m),
             Msg::Change(m) => self.handle_change_msg(m),
             Msg::Requests(entries) => {
-                if let Overlay::Requests(r) = &mut self.overlay {
+                if let Some(Dialog::Requests(r)) = self.dialogs.iter_mut().find(|d| matches!(d, Dialog::Requests(_))) {
                     r.replace(entries);
                 }
                 Vec::new()

@@ -6,6 +6,7 @@ pub mod change_flow;
 pub mod checkout;
 pub mod checkout_flow;
 pub mod customers;
+pub mod dispatch;
 pub mod invoices;
 pub mod messages;
 pub mod palette;
@@ -129,11 +130,13 @@ pub struct Notice {
     pub kind: NoticeKind,
 }
 
-pub enum Overlay {
-    None,
-    /// The key list; `scroll` lines hidden above (it can be taller than the terminal).
+/// One modal dialog. The console's modal state is a stack of these: only the top has focus,
+/// and the view draws them bottom to top over the panes.
+pub enum Dialog {
+    /// The keys of the mode beneath (`contexts`); `scroll` lines hidden above.
     Help {
         scroll: usize,
+        contexts: Vec<crate::tui::keymap::Context>,
     },
     Palette(PaletteState),
     Requests(RequestsState),
@@ -144,7 +147,44 @@ pub enum Overlay {
         customer: String,
         entries: Vec<crate::audit::Entry>,
         offset: usize,
+        /// Damaged journal lines the reader skipped, said in the title.
+        note: Option<String>,
     },
+    Checkout(Box<checkout::CheckoutBuilder>),
+    Change(Box<change::ChangeFlow>),
+    Cancel(Box<change::CancelFlow>),
+    /// A name being typed for "save preset".
+    PresetSave(String),
+    /// Presets to pick from.
+    PresetLoad {
+        names: Vec<String>,
+        selected: usize,
+    },
+    /// LIVE: the customer id (or "live" for a new customer) typed before Ctrl-S creates it.
+    LiveConfirm(String),
+    /// Esc on a started change or cancellation: Esc again discards, any other key keeps it.
+    Discard {
+        what: &'static str,
+    },
+}
+
+impl Dialog {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Dialog::Help { .. } => "help",
+            Dialog::Palette(_) => "palette",
+            Dialog::Requests(_) => "requests",
+            Dialog::Invoices(_) => "invoices",
+            Dialog::Audit { .. } => "audit",
+            Dialog::Checkout(_) => "checkout",
+            Dialog::Change(_) => "change",
+            Dialog::Cancel(_) => "cancel",
+            Dialog::PresetSave(_) => "preset-save",
+            Dialog::PresetLoad { .. } => "preset-load",
+            Dialog::LiveConfirm(_) => "live-confirm",
+            Dialog::Discard { .. } => "discard",
+        }
+    }
 }
 
 /// Work for the app loop to start; the state never performs I/O itself.
@@ -194,12 +234,14 @@ pub enum Effect {
         slot: u8,
         id: String,
     },
-    StopPolling,
+    StopPolling {
+        id: String,
+    },
     SavePreset(Box<checkout::presets::Preset>),
     ListPresets {
         provider: ProviderKind,
     },
-    ApplyPreset {
+    LoadPreset {
         provider: ProviderKind,
         name: String,
     },
@@ -269,19 +311,20 @@ pub struct AppState {
     pub sub_selected: usize,
     pub ent_offset: usize,
     pub plan_selected: usize,
-    pub overlay: Overlay,
+    /// Modal dialogs, bottom first; the last one has focus.
+    pub dialogs: Vec<Dialog>,
     pub notice: Option<Notice>,
     pub mode: Mode,
     pub profile: String,
     pub size: (u16, u16),
     pub spinner: usize,
     pub quit: bool,
-    /// The open checkout builder, drawn over the panes.
-    pub checkout: Option<Box<checkout::CheckoutBuilder>>,
+    /// The time of the input being handled, passed in by the loop: updates never read the clock.
+    pub now: chrono::DateTime<chrono::Utc>,
+    /// Checkout sessions whose result was closed, still watched until paid or expired.
+    pub watching: Vec<(u8, crate::billing::CheckoutSession)>,
     /// Forms closed with Esc, per provider slot: nothing typed is lost.
     pub checkout_drafts: HashMap<u8, Box<checkout::CheckoutBuilder>>,
-    pub change: Option<Box<change::ChangeFlow>>,
-    pub cancel: Option<Box<change::CancelFlow>>,
     /// Started with --read-only: every write is refused with a reason.
     pub read_only: bool,
     /// After a write, the subscription to select once the reloaded list arrives.
@@ -303,17 +346,16 @@ impl AppState {
             sub_selected: 0,
             ent_offset: 0,
             plan_selected: 0,
-            overlay: Overlay::None,
+            dialogs: Vec::new(),
             notice: None,
             mode,
             profile: profile.to_string(),
             size,
             spinner: 0,
             quit: false,
-            checkout: None,
+            now: chrono::Utc::now(),
             checkout_drafts: HashMap::new(),
-            change: None,
-            cancel: None,
+            watching: Vec::new(),
             read_only: false,
             follow_subscription: None,
             filter_lens: vec![Vec::new(); tabs],
@@ -389,7 +431,7 @@ impl AppState {
         self.slots.iter().any(|s| s.customers.loading || s.plans.loading)
             || self.details.values().any(|d| d.subscriptions.loading || d.entitlements.loading)
             || self.views.iter().any(|v| v.filter.running)
-            || self.checkout.as_ref().is_some_and(|b| b.submitting || b.preview.loading || b.estimate.loading)
+            || self.checkout().is_some_and(|b| b.submitting || b.preview.loading || b.estimate.loading)
     }
 
     /// Layout is compact (one pane at a time) below 120×32.
@@ -403,5 +445,54 @@ impl AppState {
 
     pub fn notify_error(&mut self, text: impl Into<String>) {
         self.notice = Some(Notice { text: text.into(), kind: NoticeKind::Error });
+    }
+
+    pub fn top(&self) -> Option<&Dialog> {
+        self.dialogs.last()
+    }
+
+    pub fn top_mut(&mut self) -> Option<&mut Dialog> {
+        self.dialogs.last_mut()
+    }
+
+    /// Opens a dialog on top of whatever is open.
+    pub fn push(&mut self, dialog: Dialog) {
+        self.dialogs.push(dialog);
+    }
+
+    pub fn pop(&mut self) -> Option<Dialog> {
+        self.dialogs.pop()
+    }
+
+    /// The open checkout builder, wherever it is in the stack.
+    pub fn checkout(&self) -> Option<&checkout::CheckoutBuilder> {
+        self.dialogs.iter().rev().find_map(|d| if let Dialog::Checkout(b) = d { Some(&**b) } else { None })
+    }
+
+    pub fn checkout_mut(&mut self) -> Option<&mut checkout::CheckoutBuilder> {
+        self.dialogs.iter_mut().rev().find_map(|d| if let Dialog::Checkout(b) = d { Some(&mut **b) } else { None })
+    }
+
+    pub fn change(&self) -> Option<&change::ChangeFlow> {
+        self.dialogs.iter().rev().find_map(|d| if let Dialog::Change(f) = d { Some(&**f) } else { None })
+    }
+
+    pub fn change_mut(&mut self) -> Option<&mut change::ChangeFlow> {
+        self.dialogs.iter_mut().rev().find_map(|d| if let Dialog::Change(f) = d { Some(&mut **f) } else { None })
+    }
+
+    pub fn cancel(&self) -> Option<&change::CancelFlow> {
+        self.dialogs.iter().rev().find_map(|d| if let Dialog::Cancel(f) = d { Some(&**f) } else { None })
+    }
+
+    pub fn cancel_mut(&mut self) -> Option<&mut change::CancelFlow> {
+        self.dialogs.iter_mut().rev().find_map(|d| if let Dialog::Cancel(f) = d { Some(&mut **f) } else { None })
+    }
+
+    /// Removes every dialog of this kind (and what was stacked on it).
+    pub fn close(&mut self, name: &str) {
+        if let Some(i) = self.dialogs.iter().position(|d| d.name() == name) {
+            self.dialogs.truncate(i);
+        }
     }
 }

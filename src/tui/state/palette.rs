@@ -1,8 +1,6 @@
 //! The `:` command palette: jump to a provider, a pane or a customer id, and a few verbs.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
-use super::{AppState, Effect, Overlay, Pane};
+use super::{AppState, Dialog, Effect, Pane};
 use crate::tui::action::Action;
 
 #[derive(Default, Debug)]
@@ -47,31 +45,32 @@ impl AppState {
             .collect()
     }
 
-    pub(crate) fn palette_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Overlay::Palette(p) = &mut self.overlay else { return Vec::new() };
-        match key.code {
-            KeyCode::Esc => {
-                self.overlay = Overlay::None;
+    pub(crate) fn palette_action(&mut self, action: Action) -> Vec<Effect> {
+        let Some(Dialog::Palette(p)) = self.dialogs.last_mut() else { return Vec::new() };
+        match action {
+            Action::Back => {
+                self.pop();
                 Vec::new()
             }
-            KeyCode::Backspace => {
-                p.input.pop();
-                p.selected = 0;
+            Action::Text(key) => {
+                if crate::tui::text::edit_line(&mut p.input, key) {
+                    p.selected = 0;
+                }
                 Vec::new()
             }
-            KeyCode::Down | KeyCode::Tab => {
+            Action::Down => {
                 p.selected += 1;
                 Vec::new()
             }
-            KeyCode::Up | KeyCode::BackTab => {
+            Action::Up => {
                 p.selected = p.selected.saturating_sub(1);
                 Vec::new()
             }
-            KeyCode::Enter => {
+            Action::Choose => {
                 let input = p.input.clone();
                 let selected = p.selected;
                 let suggestions = self.palette_suggestions(&input);
-                self.overlay = Overlay::None;
+                self.pop();
                 match suggestions.get(selected.min(suggestions.len().saturating_sub(1))).map(|(_, c)| c.clone()) {
                     Some(Command::Customer(id)) if id.is_empty() => {
                         self.notify("Type the id after \"customer \"");
@@ -79,15 +78,12 @@ impl AppState {
                     }
                     Some(cmd) => self.run_command(cmd),
                     None => {
-                        self.notify_error(format!("Unknown command {input:?}: try a provider, a pane, requests, refresh, quit or customer <id>"));
+                        self.notify_error(format!(
+                            "Unknown command {input:?}: try a provider, a pane, requests, refresh, quit or customer <id>"
+                        ));
                         Vec::new()
                     }
                 }
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                p.input.push(c);
-                p.selected = 0;
-                Vec::new()
             }
             _ => Vec::new(),
         }

@@ -1,28 +1,13 @@
 //! Actions → state changes and effects. Pure: every test drives these directly.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
 use super::customers::RowRef;
 use super::palette::PaletteState;
 use super::requests::RequestsState;
-use super::{AppState, Details, Effect, FilterJob, Loadable, Overlay, Pane};
+use super::{AppState, Details, Dialog, Effect, FilterJob, Loadable, Pane};
 use crate::tui::action::Action;
-use crate::tui::keymap::{self, Context};
 use crate::tui::layout;
 
 impl AppState {
-    /// Keymap contexts active now, most specific first.
-    pub fn contexts(&self) -> Vec<Context> {
-        match &self.overlay {
-            Overlay::Requests(_) => vec![Context::Requests, Context::List, Context::Global],
-            Overlay::Invoices(_) => vec![Context::List, Context::Global],
-            Overlay::Help { .. } | Overlay::Audit { .. } => vec![Context::List, Context::Global],
-            Overlay::Palette(_) => vec![Context::Global],
-            Overlay::None if self.focus == Pane::Customers => vec![Context::Customers, Context::List, Context::Global],
-            Overlay::None => vec![Context::List, Context::Global],
-        }
-    }
-
     /// Rows of the focused list that fit on screen (page size for PgUp/PgDn).
     pub fn page_height(&self, pane: Pane) -> usize {
         let area = ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1);
@@ -32,58 +17,23 @@ impl AppState {
         areas.pane(pane).map(layout::table_rows).unwrap_or(10).saturating_sub(filter_line).max(1)
     }
 
-    pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            return self.handle_action(Action::ForceQuit);
-        }
-        if self.checkout.is_some() {
-            return self.checkout_key(key);
-        }
-        if self.change.is_some() {
-            return self.change_key(key);
-        }
-        if self.cancel.is_some() {
-            return self.cancel_key(key);
-        }
-        // Text inputs own their keys while focused: typing `q` or `/` types it.
-        if matches!(self.overlay, Overlay::Palette(_)) {
-            return self.palette_key(key);
-        }
-        if matches!(self.overlay, Overlay::None) && self.views[self.tab].filter.editing {
-            return self.filter_key(key);
-        }
-        match keymap::action_for(&key, &self.contexts()) {
-            Some(action) => self.handle_action(action),
-            None => Vec::new(),
-        }
-    }
-
-    pub fn handle_action(&mut self, action: Action) -> Vec<Effect> {
-        if !matches!(action, Action::Copy | Action::CopyCurl | Action::Open) {
-            self.notice = None;
-        }
-        match &mut self.overlay {
-            Overlay::Help { .. } | Overlay::Audit { .. } => return self.help_action(action),
-            Overlay::Requests(_) => return self.requests_action(action),
-            Overlay::Invoices(_) => return self.invoices_action(action),
-            _ => {}
+    /// An action in the panes (no dialog open).
+    pub(crate) fn panes_action(&mut self, action: Action) -> Vec<Effect> {
+        if self.views[self.tab].filter.editing {
+            return self.filter_action(action);
         }
         match action {
-            Action::Quit | Action::ForceQuit => {
+            Action::Quit => {
                 self.quit = true;
                 vec![Effect::Quit]
             }
             Action::Back => self.back(),
-            Action::Help => {
-                self.overlay = Overlay::Help { scroll: 0 };
-                Vec::new()
-            }
             Action::Palette => {
-                self.overlay = Overlay::Palette(PaletteState::default());
+                self.push(Dialog::Palette(PaletteState::default()));
                 Vec::new()
             }
             Action::Requests => {
-                self.overlay = Overlay::Requests(RequestsState::default());
+                self.push(Dialog::Requests(RequestsState::default()));
                 vec![Effect::SnapshotRequests]
             }
             Action::Refresh => self.refresh(),
@@ -95,20 +45,13 @@ impl AppState {
                 self.views[self.tab].filter.editing = true;
                 Vec::new()
             }
-            Action::Enter => self.enter(),
+            Action::Choose => self.enter(),
             Action::Copy => self.copy_selected(),
             Action::Open => {
-                self.notify("Nothing to open here: o opens URLs in the request log (r) and checkout results");
+                self.notify("Nothing to open here: o opens URLs in the request log (r), invoices (i) and checkout results");
                 Vec::new()
             }
-            Action::CopyCurl => Vec::new(),
-            Action::NewCheckout => {
-                if self.read_only {
-                    self.notify_error("Read-only: till was started with --read-only, so checkouts are disabled");
-                    return Vec::new();
-                }
-                self.open_checkout()
-            }
+            Action::NewCheckout => self.open_checkout(),
             Action::ChangePlan => self.open_change(),
             Action::Cancel => self.open_cancel(false),
             Action::Uncancel => self.open_cancel(true),
@@ -117,14 +60,11 @@ impl AppState {
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
                 self.navigate(action)
             }
+            _ => Vec::new(),
         }
     }
 
     fn back(&mut self) -> Vec<Effect> {
-        if matches!(self.overlay, Overlay::Palette(_)) {
-            self.overlay = Overlay::None;
-            return Vec::new();
-        }
         if self.views[self.tab].filter.active() {
             return self.clear_filter();
         }
@@ -134,21 +74,18 @@ impl AppState {
         Vec::new()
     }
 
-    fn help_action(&mut self, action: Action) -> Vec<Effect> {
+    /// Help and the audit journal: they scroll; Esc, q, `?` (help) or `a` (audit) close them.
+    pub(crate) fn scroll_action(&mut self, action: Action) -> Vec<Effect> {
         match action {
-            Action::ForceQuit => {
-                self.quit = true;
-                vec![Effect::Quit]
-            }
-            Action::Back | Action::Quit | Action::Help => {
-                self.overlay = Overlay::None;
+            Action::Back | Action::Help => {
+                self.pop();
                 Vec::new()
             }
             nav => {
                 // The view clamps the far end: only it knows how many lines fit.
                 let page = usize::from(self.size.1.saturating_sub(4)).max(1);
-                if let (Overlay::Help { scroll: at } | Overlay::Audit { offset: at, .. }, Some(delta)) =
-                    (&mut self.overlay, nav_delta(nav, page))
+                if let (Some(Dialog::Help { scroll: at, .. } | Dialog::Audit { offset: at, .. }), Some(delta)) =
+                    (self.dialogs.last_mut(), nav_delta(nav, page))
                 {
                     *at = at.saturating_add_signed(delta);
                 }
@@ -315,33 +252,41 @@ impl AppState {
         effects
     }
 
-    fn filter_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+    fn filter_action(&mut self, action: Action) -> Vec<Effect> {
         let filter = &mut self.views[self.tab].filter;
-        match key.code {
-            KeyCode::Esc => self.clear_filter(),
-            KeyCode::Enter => {
+        match action {
+            Action::Back => self.clear_filter(),
+            Action::Choose => {
                 filter.editing = false;
                 if !filter.active() {
                     filter.query.clear();
                 }
                 Vec::new()
             }
-            KeyCode::Backspace => {
-                filter.query.pop();
-                self.filter_changed()
+            Action::Text(key) => {
+                if crate::tui::text::edit_line(&mut filter.query, key) {
+                    self.filter_changed()
+                } else {
+                    Vec::new()
+                }
             }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                filter.query.push(c);
-                self.filter_changed()
-            }
-            KeyCode::Down | KeyCode::Up => {
-                let delta = if key.code == KeyCode::Down { 1 } else { -1 };
+            Action::Down | Action::Up => {
+                let delta = if action == Action::Down { 1 } else { -1 };
                 let (len, height) = (self.row_count(), self.page_height(Pane::Customers));
                 self.views[self.tab].move_by(delta, len, height);
                 self.ensure_loaded()
             }
             _ => Vec::new(),
         }
+    }
+
+    /// Pasted text for the filter line.
+    pub(crate) fn paste_filter(&mut self, text: &str) -> Vec<Effect> {
+        let report = crate::tui::text::paste_line(&mut self.views[self.tab].filter.query, text);
+        if let Some(n) = report.notice() {
+            self.notify(n);
+        }
+        self.filter_changed()
     }
 
     fn clear_filter(&mut self) -> Vec<Effect> {
@@ -393,24 +338,20 @@ impl AppState {
         vec![Effect::Filter(FilterJob { tab, generation: filter.generation, query, corpora, within })]
     }
 
-    fn requests_action(&mut self, action: Action) -> Vec<Effect> {
+    pub(crate) fn requests_action(&mut self, action: Action) -> Vec<Effect> {
         let height = self.page_height(Pane::Customers);
-        let Overlay::Requests(req) = &mut self.overlay else { return Vec::new() };
+        let Some(Dialog::Requests(req)) = self.dialogs.last_mut() else { return Vec::new() };
         match action {
-            Action::ForceQuit => {
-                self.quit = true;
-                vec![Effect::Quit]
-            }
-            Action::Back | Action::Quit | Action::Requests => {
+            Action::Back => {
                 if req.detail {
                     req.detail = false;
                     req.scroll = 0;
                 } else {
-                    self.overlay = Overlay::None;
+                    self.pop();
                 }
                 Vec::new()
             }
-            Action::Enter => {
+            Action::Choose => {
                 req.detail = !req.entries.is_empty();
                 Vec::new()
             }

@@ -9,7 +9,8 @@ use super::checkout::estimate_lines;
 use super::{Theme, pane_block};
 use crate::audit::{Entry, Outcome};
 use crate::billing::ChangeTiming;
-use crate::tui::state::change::{CancelFlow, ChangeFlow, Relation, Step};
+use crate::tui::state::change::{CHANGE_STEPS, CancelFlow, ChangeFlow, Relation, Step};
+use chrono::NaiveDate;
 use crate::util::ellipsize;
 
 fn dialog_area(area: Rect) -> Rect {
@@ -22,14 +23,36 @@ fn confirm_lines<'a>(live: bool, typed: &str, customer_id: &str, theme: &Theme, 
     if live {
         vec![
             Line::from(Span::styled(
-                format!("LIVE: type the customer id ({customer_id}) and press Enter to {action}"),
+                format!("LIVE: type the customer id ({customer_id}), then Ctrl-S {action}"),
                 theme.error(),
             )),
             Line::from(format!("> {typed}▏")),
         ]
     } else {
-        vec![Line::from(Span::styled(format!("Enter {action} · Esc cancels"), theme.header()))]
+        vec![Line::from(Span::styled(
+            format!("Ctrl-S {action} · Backspace goes back a step · Esc closes"),
+            theme.header(),
+        ))]
     }
+}
+
+/// "1 Plan › 2 Period › 3 Timing › 4 Preview" with the current step marked.
+fn steps_line<'a>(steps: &[(Step, &str)], current: Step, theme: &Theme) -> Line<'a> {
+    let at = steps.iter().position(|(s, _)| *s == current).unwrap_or(steps.len().saturating_sub(1));
+    let mut spans = Vec::new();
+    for (i, (_, name)) in steps.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" › ", theme.dim()));
+        }
+        let style = if i == at { theme.selected(true) } else if i < at { theme.ok() } else { theme.dim() };
+        spans.push(Span::styled(format!("{} {name}", i + 1), style));
+    }
+    Line::from(spans)
+}
+
+fn pick_line<'a>(selected: bool, text: String, theme: &Theme) -> Line<'a> {
+    let style = if selected { theme.selected(true) } else { Default::default() };
+    Line::from(Span::styled(text, style))
 }
 
 pub fn change(frame: &mut Frame, f: &ChangeFlow, theme: &Theme, area: Rect) {
@@ -37,10 +60,11 @@ pub fn change(frame: &mut Frame, f: &ChangeFlow, theme: &Theme, area: Rect) {
     frame.render_widget(Clear, rect);
     let title = format!("Change plan · {} · {}", f.customer_name, f.subscription.plan_name.as_deref().unwrap_or("?"));
     let width = rect.width.saturating_sub(2) as usize;
-    let mut lines: Vec<Line> = Vec::new();
+    let step = if matches!(f.step, Step::Applying | Step::Done) { Step::Confirm } else { f.step };
+    let mut lines: Vec<Line> = vec![steps_line(&CHANGE_STEPS, step, theme), Line::from("")];
     match f.step {
         Step::Choose => {
-            lines.push(Line::from(Span::styled("Choose the new plan (↑/↓, Enter):", theme.header())));
+            lines.push(Line::from(Span::styled("Choose the new plan (j/k or ↑/↓, Enter takes it):", theme.header())));
             for (i, o) in f.options.iter().enumerate() {
                 let style = if i == f.plan_idx { theme.selected(true) } else { Default::default() };
                 let mark = if o.relation == Relation::Current { "● " } else { "  " };
@@ -51,20 +75,25 @@ pub fn change(frame: &mut Frame, f: &ChangeFlow, theme: &Theme, area: Rect) {
             }
         }
         Step::Period => {
-            lines.push(Line::from(Span::styled("Charge period (↑/↓, Enter):", theme.header())));
+            let plan = f.plan().map(|p| p.name.clone()).unwrap_or_default();
+            lines.push(Line::from(Span::styled(format!("Charge period for {plan} (j/k, Enter):"), theme.header())));
             for (i, p) in f.periods.iter().enumerate() {
-                let style = if i == f.period_idx { theme.selected(true) } else { Default::default() };
-                lines.push(Line::from(Span::styled(format!("  {}", p.label()), style)));
+                lines.push(pick_line(i == f.period_idx, format!("  {}", p.label()), theme));
+            }
+            if f.periods.len() == 1 {
+                lines.push(Line::from(Span::styled("  (the only period this plan sells: Enter takes it)", theme.dim())));
             }
         }
         Step::Timing => {
-            lines.push(Line::from(Span::styled("When (↑/↓, Enter):", theme.header())));
+            lines.push(Line::from(Span::styled("When does the change take effect? (j/k, Enter):", theme.header())));
             for (i, t) in f.timings.iter().enumerate() {
-                let style = if i == f.timing_idx { theme.selected(true) } else { Default::default() };
-                lines.push(Line::from(Span::styled(format!("  {}", timing_label(*t)), style)));
+                lines.push(pick_line(i == f.timing_idx, format!("  {}", timing_label(*t)), theme));
+            }
+            if f.timings.len() == 1 {
+                lines.push(Line::from(Span::styled("  (the only timing this provider offers: Enter takes it)", theme.dim())));
             }
         }
-        Step::Confirm | Step::Applying | Step::Done => review(&mut lines, f, theme, width),
+        Step::Confirm | Step::Applying | Step::Done | Step::Date => review(&mut lines, f, theme, width),
     }
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(pane_block(title, true, theme, rect.width)),
@@ -119,18 +148,31 @@ fn review<'a>(lines: &mut Vec<Line<'a>>, f: &ChangeFlow, theme: &Theme, width: u
             lines.push(Line::from(Span::styled(format!("Failed: {e} · Enter closes"), theme.error())))
         }
         _ if f.preview.value.is_some() => {
+            if f.enter_hint {
+                lines.push(Line::from(Span::styled("Enter does not apply: press Ctrl-S to apply", theme.error())));
+            }
             lines.extend(confirm_lines(f.live, &f.typed, &f.customer_id, theme, "applies exactly this change"))
         }
         _ => {}
     }
 }
 
-pub fn cancel(frame: &mut Frame, f: &CancelFlow, theme: &Theme, area: Rect) {
+pub fn cancel(frame: &mut Frame, f: &CancelFlow, theme: &Theme, area: Rect, today: NaiveDate) {
     let rect = dialog_area(area);
     frame.render_widget(Clear, rect);
     let verb = if f.undo { "Undo cancellation" } else { "Cancel" };
     let title = format!("{verb} · {} · {}", f.customer_name, f.subscription.plan_name.as_deref().unwrap_or("?"));
-    let lines = if f.step == Step::Choose { cancel_choices(f, theme) } else { cancel_review(f, theme) };
+    let steps: &[(Step, &str)] = if f.undo {
+        &[(Step::Confirm, "Preview")]
+    } else {
+        &[(Step::Choose, "When"), (Step::Date, "Date"), (Step::Confirm, "Preview")]
+    };
+    let step = if matches!(f.step, Step::Applying | Step::Done) { Step::Confirm } else { f.step };
+    let mut lines = vec![steps_line(steps, step, theme), Line::from("")];
+    lines.extend(match f.step {
+        Step::Choose | Step::Date => cancel_choices(f, theme),
+        _ => cancel_review(f, theme, today),
+    });
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(pane_block(title, true, theme, rect.width)),
         rect,
@@ -138,13 +180,13 @@ pub fn cancel(frame: &mut Frame, f: &CancelFlow, theme: &Theme, area: Rect) {
 }
 
 fn cancel_choices<'a>(f: &CancelFlow, theme: &Theme) -> Vec<Line<'a>> {
-    let mut lines = vec![Line::from(Span::styled("When does access end? (↑/↓, Enter)", theme.header()))];
+    let mut lines = vec![Line::from(Span::styled("When does access end? (j/k, Enter)", theme.header()))];
     for (i, c) in f.choices.iter().enumerate() {
-        let style = if i == f.idx { theme.selected(true) } else { Default::default() };
-        lines.push(Line::from(Span::styled(format!("  {}", c.label()), style)));
+        lines.push(pick_line(i == f.idx, format!("  {}", c.label()), theme));
     }
-    if f.choices.get(f.idx) == Some(&crate::tui::state::change::CancelChoice::OnDate) {
-        lines.push(Line::from(format!("  date (YYYY-MM-DD): {}▏", f.date)));
+    if f.step == Step::Date {
+        lines.push(Line::from(""));
+        lines.push(Line::from(format!("  date (YYYY-MM-DD), then Enter: {}▏", f.date)));
     }
     if let Some(e) = &f.date_error {
         lines.push(Line::from(Span::styled(format!("  ⚠ {e}"), theme.error())));
@@ -153,8 +195,7 @@ fn cancel_choices<'a>(f: &CancelFlow, theme: &Theme) -> Vec<Line<'a>> {
 }
 
 /// What the cancellation (or its undo) does, then the confirm or the outcome.
-fn cancel_review<'a>(f: &CancelFlow, theme: &Theme) -> Vec<Line<'a>> {
-    let today = chrono::Utc::now().date_naive();
+fn cancel_review<'a>(f: &CancelFlow, theme: &Theme, today: NaiveDate) -> Vec<Line<'a>> {
     let mut lines = vec![
         Line::from(format!("Customer  {} ({})", f.customer_name, f.customer_id)),
         Line::from(format!("Subscription {} · {}", f.subscription.id, f.subscription.status.label())),
@@ -192,10 +233,21 @@ fn cancel_review<'a>(f: &CancelFlow, theme: &Theme) -> Vec<Line<'a>> {
     lines
 }
 
-pub fn audit(frame: &mut Frame, customer: &str, entries: &[Entry], offset: usize, theme: &Theme, area: Rect) {
+pub fn audit(
+    frame: &mut Frame,
+    customer: &str,
+    entries: &[Entry],
+    offset: usize,
+    note: Option<&str>,
+    theme: &Theme,
+    area: Rect,
+) {
     let rect = Rect { x: area.x, y: area.y + 1, width: area.width, height: area.height.saturating_sub(2) };
     frame.render_widget(Clear, rect);
     let mut lines: Vec<Line> = Vec::new();
+    if let Some(n) = note {
+        lines.push(Line::from(Span::styled(n.to_string(), theme.error())));
+    }
     if entries.is_empty() {
         lines.push(Line::from(Span::styled(
             "No changes, cancellations or checkouts recorded for this customer",

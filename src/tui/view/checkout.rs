@@ -9,7 +9,8 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use super::{Theme, pane_block, qr};
 use crate::billing::{CheckoutStatus, Estimate, EstimateSource};
 use crate::tui::state::checkout::fields::{Field, Input};
-use crate::tui::state::checkout::{CheckoutBuilder, PresetDialog};
+use crate::tui::state::Dialog;
+use crate::tui::state::checkout::CheckoutBuilder;
 use crate::util::ellipsize;
 
 pub fn draw(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect) {
@@ -28,14 +29,11 @@ pub fn draw(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect) {
         .split(cols[1]);
     estimate_pane(frame, b, theme, right[0]);
     preview_pane(frame, b, theme, right[1]);
-    if let Some(dialog) = &b.dialog {
-        preset_dialog(frame, dialog, theme, area);
-    }
 }
 
 fn form(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect) {
     let block = pane_block(
-        format!("New checkout · {} · Tab next field · Ctrl-S submit · Esc close", b.provider),
+        format!("New checkout · {} · Tab next field · Ctrl-S creates · Esc close", b.provider),
         true,
         theme,
         area.width,
@@ -223,17 +221,18 @@ fn preview_pane(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rec
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
-fn preset_dialog(frame: &mut Frame, dialog: &PresetDialog, theme: &Theme, area: Rect) {
+/// The preset and LIVE-confirmation prompts stacked on the form.
+pub fn prompt(frame: &mut Frame, dialog: &Dialog, theme: &Theme, area: Rect) {
     let (title, lines) = match dialog {
-        PresetDialog::Save(name) => {
-            ("Save preset as · Enter saves · Esc cancels", vec![Line::from(format!("{name}▏"))])
+        Dialog::PresetSave(name) => {
+            ("Save preset as (the customer is never saved) · Enter saves · Esc cancels", vec![Line::from(format!("{name}▏"))])
         }
-        PresetDialog::LiveConfirm(typed) => (
-            "LIVE checkout · type the customer id (or \"live\" for a new customer) · Enter",
+        Dialog::LiveConfirm(typed) => (
+            "LIVE checkout · type the customer id (or \"live\" for a new customer) · Ctrl-S creates",
             vec![Line::from(format!("{typed}▏"))],
         ),
-        PresetDialog::Load { names, selected } => (
-            "Load preset · Enter loads · Esc cancels",
+        Dialog::PresetLoad { names, selected } => (
+            "Load preset · j/k move · Enter loads · Esc cancels",
             names
                 .iter()
                 .enumerate()
@@ -245,9 +244,10 @@ fn preset_dialog(frame: &mut Frame, dialog: &PresetDialog, theme: &Theme, area: 
                 })
                 .collect(),
         ),
+        _ => return,
     };
     let h = (lines.len() as u16 + 2).min(area.height);
-    let w = 70.min(area.width);
+    let w = 84.min(area.width);
     let rect = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(pane_block(title.into(), true, theme, w)), rect);

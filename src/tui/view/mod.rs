@@ -18,7 +18,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
 use super::layout::{self, Areas};
-use super::state::{AppState, Overlay, Pane};
+use super::state::{AppState, Dialog, Pane};
 pub use theme::Theme;
 
 /// Below this the console asks for a bigger terminal instead of drawing a broken layout.
@@ -51,23 +51,29 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
     if let Some(r) = areas.plans {
         details::plans(frame, state, theme, r);
     }
-    if let Some(b) = &state.checkout {
-        checkout::draw(frame, b, theme, checkout_area(area));
-    }
-    if let Some(f) = &state.change {
-        change::change(frame, f, theme, checkout_area(area));
-    }
-    if let Some(f) = &state.cancel {
-        change::cancel(frame, f, theme, checkout_area(area));
-    }
     status::draw(frame, state, theme, areas.status);
-    match &state.overlay {
-        Overlay::None => {}
-        Overlay::Help { scroll } => overlays::help(frame, *scroll, theme, area),
-        Overlay::Palette(p) => overlays::palette(frame, state, p, theme, area),
-        Overlay::Requests(r) => requests::draw(frame, r, theme, area),
-        Overlay::Invoices(i) => invoices::draw(frame, i, theme, area),
-        Overlay::Audit { customer, entries, offset } => change::audit(frame, customer, entries, *offset, theme, area),
+    for dialog in &state.dialogs {
+        draw_dialog(frame, state, dialog, theme, area);
+    }
+}
+
+/// One dialog of the stack, drawn over what is beneath it.
+fn draw_dialog(frame: &mut Frame, state: &AppState, dialog: &Dialog, theme: &Theme, area: Rect) {
+    match dialog {
+        Dialog::Checkout(b) => checkout::draw(frame, b, theme, checkout_area(area)),
+        Dialog::Change(f) => change::change(frame, f, theme, checkout_area(area)),
+        Dialog::Cancel(f) => change::cancel(frame, f, theme, checkout_area(area), state.now.date_naive()),
+        Dialog::Help { scroll, contexts } => overlays::help(frame, *scroll, contexts, state, theme, area),
+        Dialog::Palette(p) => overlays::palette(frame, state, p, theme, area),
+        Dialog::Requests(r) => requests::draw(frame, r, theme, area),
+        Dialog::Invoices(i) => invoices::draw(frame, i, theme, area),
+        Dialog::Audit { customer, entries, offset, note } => {
+            change::audit(frame, customer, entries, *offset, note.as_deref(), theme, area)
+        }
+        Dialog::PresetSave(_) | Dialog::PresetLoad { .. } | Dialog::LiveConfirm(_) => {
+            checkout::prompt(frame, dialog, theme, checkout_area(area))
+        }
+        Dialog::Discard { what } => overlays::discard(frame, what, theme, area),
     }
 }
 
@@ -81,7 +87,8 @@ pub type Cells = Vec<(u16, u16, String)>;
 
 /// Cells holding the checkout URL on screen, to be rewritten as an OSC 8 hyperlink.
 pub fn hyperlink_cells(state: &AppState, area: Rect) -> Option<(String, Cells)> {
-    let b = state.checkout.as_ref()?;
+    // Only while the result is on top: a dialog over it would hide the link.
+    let Some(Dialog::Checkout(b)) = state.top() else { return None };
     let url = b.result.as_ref()?.session.url.clone()?;
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
         return None;

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
+use crate::tui::action::Action;
 use crate::tui::keymap;
 use crate::tui::state::{AppState, Mode, NoticeKind};
 use crate::util::ellipsize;
@@ -34,37 +35,19 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// Hints for the focused context that fit whole; the rest are a `?` away.
+/// Hints for what has focus, only for actions that can run now, and only those that fit
+/// whole. Help comes first, so it is the last hint to go on a narrow terminal.
 fn hint_spans<'a>(state: &AppState, theme: &Theme, room: usize) -> Vec<Span<'a>> {
-    let mut hints = keymap::hints(&state.contexts());
-    if state.view().filter.editing && matches!(state.overlay, crate::tui::state::Overlay::None) {
-        hints = vec![("type", "filter"), ("Enter", "keep"), ("Esc", "clear"), ("↑↓", "move")];
-    }
-    if let Some(b) = &state.checkout {
-        hints = if b.result.is_some() {
-            vec![("y", "copy URL"), ("o", "open"), ("Esc", "close")]
-        } else {
-            vec![
-                ("Tab", "next field"),
-                ("Ctrl-S", "submit"),
-                ("Ctrl-B/K", "copy body/curl"),
-                ("Ctrl-P", "save preset"),
-                ("Ctrl-O", "load preset"),
-                ("Esc", "close"),
-            ]
-        };
-    }
-    use crate::tui::state::Overlay;
-    match state.overlay {
-        Overlay::Palette(_) => hints = vec![("Enter", "run"), ("↑↓", "choose"), ("Esc", "close")],
-        Overlay::Help { .. } | Overlay::Audit { .. } => {
-            hints = vec![("j/k", "scroll"), ("PgUp/PgDn", "page"), ("g/G", "top/end"), ("Esc", "close")]
-        }
-        Overlay::Invoices(_) => {
-            hints = vec![("j/k", "move"), ("y", "copy link"), ("o", "open"), ("R", "refresh"), ("Esc", "close")]
-        }
-        Overlay::None | Overlay::Requests(_) => {}
-    }
+    let contexts = state.contexts();
+    let typing = contexts.first().is_some_and(|c| c.is_text());
+    let help = if typing { ("F1", "help") } else { ("?", "help") };
+    let mut hints = vec![help];
+    hints.extend(
+        keymap::hints(&contexts)
+            .into_iter()
+            .filter(|(_, _, action)| *action != Action::Help && state.runnable(*action))
+            .map(|(key, hint, _)| (key, hint)),
+    );
     let mut out = Vec::new();
     let mut used = 0;
     for (key, hint) in hints {

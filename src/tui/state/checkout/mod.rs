@@ -26,6 +26,8 @@ pub enum FormOutcome {
     CopyCurl,
     SavePreset,
     LoadPresets,
+    /// Enter on the Submit button: say that Ctrl-S submits.
+    EnterOnSubmit,
 }
 
 /// The live preview or estimate: the newest run's result; older runs are ignored.
@@ -73,17 +75,6 @@ pub struct CheckoutResult {
     pub poll_error: Option<String>,
 }
 
-/// A name being typed for "save preset", or the presets to pick from for "load".
-pub enum PresetDialog {
-    Save(String),
-    Load {
-        names: Vec<String>,
-        selected: usize,
-    },
-    /// LIVE mode: the customer id (or "live" for a new customer) typed to confirm a submit.
-    LiveConfirm(String),
-}
-
 pub struct CheckoutBuilder {
     pub slot: u8,
     pub provider: ProviderKind,
@@ -95,7 +86,6 @@ pub struct CheckoutBuilder {
     pub submitting: bool,
     pub submit_error: Option<ProviderError>,
     pub result: Option<CheckoutResult>,
-    pub dialog: Option<PresetDialog>,
     pub notice: Option<String>,
     /// The catalog the pickers were filled from.
     plans: Vec<Plan>,
@@ -119,7 +109,6 @@ impl CheckoutBuilder {
             submitting: false,
             submit_error: None,
             result: None,
-            dialog: None,
             notice: None,
             plans: Vec::new(),
         };
@@ -162,6 +151,12 @@ impl CheckoutBuilder {
             Some(Input::Rows { rows, .. }) => rows,
             _ => &[],
         }
+    }
+
+    /// Points the form at this customer, or at none: a draft never keeps the previous one.
+    pub fn set_customer(&mut self, customer: Option<&str>) {
+        let id = if self.provider == ProviderKind::KuvarPay { FieldId::CustomerEmail } else { FieldId::Customer };
+        self.set_value(id, customer.unwrap_or_default());
     }
 
     /// Sets a field from text: types it, picks the matching option, or flips the toggle.
@@ -256,6 +251,11 @@ impl CheckoutBuilder {
 
     pub fn plans(&self) -> &[Plan] {
         &self.plans
+    }
+
+    /// The request preview matches the form as it is now (valid, and not being refreshed).
+    pub fn preview_fresh(&self) -> bool {
+        self.blocker().is_none() && self.preview.value.is_some() && !self.preview.loading
     }
 
     /// Why submit is disabled, or `None` when the form is valid.

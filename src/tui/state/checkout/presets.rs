@@ -52,11 +52,16 @@ pub fn save(path: &Path, preset: Preset) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
+/// Fields that name the customer: never saved in, nor loaded from, a preset.
+const CUSTOMER_FIELDS: [FieldId; 4] = [FieldId::Customer, FieldId::CustomerEmail, FieldId::FirstName, FieldId::LastName];
+
 impl CheckoutBuilder {
     pub fn to_preset(&self, name: &str) -> Preset {
+        // Who the checkout is for is never part of a template.
         let fields = self
             .fields
             .iter()
+            .filter(|f| !CUSTOMER_FIELDS.contains(&f.id))
             .map(|f| {
                 let value = if matches!(f.input, Input::Rows { .. }) { self.rows_text(f.id) } else { self.value(f.id) };
                 (f.id.key().to_string(), value)
@@ -70,7 +75,7 @@ impl CheckoutBuilder {
         // The plan first, so the periods it offers exist when the period is set.
         let mut ordered = ids.clone();
         ordered.sort_by_key(|id| *id != FieldId::Plan);
-        for id in ordered {
+        for id in ordered.into_iter().filter(|id| !CUSTOMER_FIELDS.contains(id)) {
             if let Some(value) = preset.fields.get(id.key()) {
                 self.set_value(id, value);
                 if id == FieldId::Plan {

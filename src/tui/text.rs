@@ -1,0 +1,182 @@
+//! The text-field adapter: the one place besides the keymap that reads raw keys. It turns a
+//! key the keymap left unbound in a text context into an edit of a single-line field, and
+//! pasted text into an insertion (control characters removed, length capped).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::{CursorMove, TextArea};
+
+/// Longest value any field takes (URLs are the longest documented, 2,083 characters).
+pub const MAX_FIELD_CHARS: usize = 4096;
+
+/// What a paste did, for the notice.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Pasted {
+    pub inserted: usize,
+    /// Control characters and line breaks removed.
+    pub removed: usize,
+    /// Characters left out because the field was full.
+    pub cut: usize,
+}
+
+impl Pasted {
+    /// A message when the paste was not taken whole.
+    pub fn notice(&self) -> Option<String> {
+        match (self.removed, self.cut) {
+            (0, 0) => None,
+            (r, 0) => Some(format!("Pasted {} characters; removed {r} control characters or line breaks", self.inserted)),
+            (_, c) => Some(format!(
+                "Pasted {} characters; {c} more did not fit (a field holds at most {MAX_FIELD_CHARS})",
+                self.inserted
+            )),
+        }
+    }
+}
+
+/// Pasted text as field text: line breaks and tabs become nothing, other controls are removed.
+pub fn clean_paste(text: &str, room: usize) -> (String, Pasted) {
+    let mut removed = 0;
+    let kept: Vec<char> = text
+        .chars()
+        .filter(|c| {
+            let control = c.is_control();
+            removed += usize::from(control);
+            !control
+        })
+        .collect();
+    let cut = kept.len().saturating_sub(room);
+    let out: String = kept.into_iter().take(room).collect();
+    let inserted = out.chars().count();
+    (out, Pasted { inserted, removed, cut })
+}
+
+fn ctrl(key: &KeyEvent) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL)
+}
+
+/// Edits a plain string (filter, palette, preset name, typed confirmation) at its end.
+/// Returns whether the value changed.
+pub fn edit_line(value: &mut String, key: KeyEvent) -> bool {
+    match key.code {
+        KeyCode::Backspace => value.pop().is_some(),
+        KeyCode::Char('u') if ctrl(&key) => !std::mem::take(value).is_empty(),
+        KeyCode::Char('w') if ctrl(&key) => delete_word(value),
+        KeyCode::Char(c) if !ctrl(&key) && !c.is_control() && value.chars().count() < MAX_FIELD_CHARS => {
+            value.push(c);
+            true
+        }
+        _ => false,
+    }
+}
+
+fn delete_word(value: &mut String) -> bool {
+    let before = value.len();
+    let trimmed = value.trim_end().len();
+    value.truncate(trimmed);
+    let cut = value.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+    value.truncate(cut);
+    value.len() != before
+}
+
+/// Pastes into a plain string.
+pub fn paste_line(value: &mut String, text: &str) -> Pasted {
+    let room = MAX_FIELD_CHARS.saturating_sub(value.chars().count());
+    let (clean, report) = clean_paste(text, room);
+    value.push_str(&clean);
+    report
+}
+
+/// Edits a single-line form field at its caret, with shell keys: Ctrl-A/E start/end, Ctrl-U
+/// delete to the start, Ctrl-W the word before the caret, Ctrl-K to the end. Never inserts a
+/// line break. Returns whether the value changed.
+pub fn edit_area(area: &mut TextArea<'static>, key: KeyEvent) -> bool {
+    let before = area.lines().first().cloned().unwrap_or_default();
+    match key.code {
+        KeyCode::Left => area.move_cursor(CursorMove::Back),
+        KeyCode::Right => area.move_cursor(CursorMove::Forward),
+        KeyCode::Home => area.move_cursor(CursorMove::Head),
+        KeyCode::End => area.move_cursor(CursorMove::End),
+        KeyCode::Char('a') if ctrl(&key) => area.move_cursor(CursorMove::Head),
+        KeyCode::Char('e') if ctrl(&key) => area.move_cursor(CursorMove::End),
+        KeyCode::Char('u') if ctrl(&key) => {
+            area.delete_line_by_head();
+        }
+        KeyCode::Char('k') if ctrl(&key) => {
+            area.delete_line_by_end();
+        }
+        KeyCode::Char('w') if ctrl(&key) => {
+            area.delete_word();
+        }
+        KeyCode::Backspace => {
+            area.delete_char();
+        }
+        KeyCode::Delete => {
+            area.delete_next_char();
+        }
+        KeyCode::Char(c) if !ctrl(&key) && !c.is_control() && before.chars().count() < MAX_FIELD_CHARS => {
+            area.insert_char(c);
+        }
+        _ => {}
+    }
+    area.lines().first().is_some_and(|l| *l != before)
+}
+
+/// Pastes into a form field at its caret: one insertion, so a long paste stays linear.
+pub fn paste_area(area: &mut TextArea<'static>, text: &str) -> Pasted {
+    let len = area.lines().first().map_or(0, |l| l.chars().count());
+    let (clean, report) = clean_paste(text, MAX_FIELD_CHARS.saturating_sub(len));
+    if !clean.is_empty() {
+        area.insert_str(&clean);
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    fn ctrl_key(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+    }
+
+    #[test]
+    fn paste_removes_controls_and_caps_the_length() {
+        let mut s = String::new();
+        let r = paste_line(&mut s, "ines\x1b\x1b\tx\r\r");
+        assert_eq!(s, "inesx");
+        assert_eq!(r.removed, 5);
+        let big = "a".repeat(200_000);
+        let r = paste_line(&mut s, &big);
+        assert_eq!(s.chars().count(), MAX_FIELD_CHARS);
+        assert!(r.cut > 0 && r.notice().is_some_and(|n| n.contains("did not fit")));
+    }
+
+    #[test]
+    fn caret_edits_in_the_middle_and_shell_keys_work() {
+        let mut area = TextArea::new(vec!["https://example.com".to_string()]);
+        area.move_cursor(CursorMove::End);
+        for _ in 0.."example.com".len() {
+            edit_area(&mut area, key(KeyCode::Left));
+        }
+        edit_area(&mut area, key(KeyCode::Char('x')));
+        assert_eq!(area.lines()[0], "https://xexample.com");
+        edit_area(&mut area, ctrl_key('u'));
+        assert_eq!(area.lines()[0], "example.com");
+        edit_area(&mut area, ctrl_key('e'));
+        edit_area(&mut area, ctrl_key('w'));
+        assert_eq!(area.lines()[0], "example.");
+        assert!(!edit_area(&mut area, key(KeyCode::Enter)), "no line breaks in a single-line field");
+    }
+
+    #[test]
+    fn a_large_paste_into_a_field_is_one_insertion() {
+        let mut area = TextArea::default();
+        let r = paste_area(&mut area, &"b".repeat(200_000));
+        assert_eq!(area.lines().len(), 1);
+        assert_eq!(area.lines()[0].chars().count(), MAX_FIELD_CHARS);
+        assert_eq!(r.cut, 200_000 - MAX_FIELD_CHARS);
+    }
+}

@@ -37,10 +37,10 @@ async fn kelviq_upgrade_previews_labels_and_applies_exactly_what_was_previewed()
     assert!(screen.contains("● Starter") && screen.contains("current"), "current plan marked:\n{screen}");
     assert!(screen.contains("upgrade"), "options are labelled: {screen}");
     let business =
-        c.app.state.change.as_ref().unwrap().options.iter().find(|o| o.plan.name == "Business").unwrap().relation;
+        c.app.state.change().unwrap().options.iter().find(|o| o.plan.name == "Business").unwrap().relation;
     assert_eq!(business.label(), "upgrade", "by price per day");
     c.choose_plan("Business").await;
-    let flow = c.app.state.change.as_ref().unwrap();
+    let flow = c.app.state.change().unwrap();
     assert_eq!(flow.step, Step::Confirm);
     let preview = flow.preview.value.clone().expect("preview");
     assert!(flow.diff.iter().any(|d| d.contains("Single sign-on") && d.contains("gained")), "{:?}", flow.diff);
@@ -50,12 +50,15 @@ async fn kelviq_upgrade_previews_labels_and_applies_exactly_what_was_previewed()
         "{screen}"
     );
     assert!(screen.contains("estimated locally"));
-    c.double_enter().await; // the second Enter, while applying, does nothing
+    c.double_enter().await; // Enter never applies (issue 12)
+    assert_eq!(c.app.state.change().unwrap().step, Step::Confirm, "Enter does not apply");
+    assert!(c.kelviq_charges().is_empty());
+    c.confirm_twice().await; // the second Ctrl-S, while applying, does nothing
     c.wait_for_step(Step::Done).await;
     let charges = c.kelviq_charges();
     assert_eq!(charges.len(), 1, "applied once");
     assert_eq!(charges[0].1, preview.current_invoice.total, "the sandbox charged what the preview said");
-    let after = match &c.app.state.change.as_ref().unwrap().outcome {
+    let after = match &c.app.state.change().unwrap().outcome {
         Some(Ok(s)) => s.clone(),
         other => panic!("{other:?}"),
     };
@@ -85,10 +88,10 @@ async fn kelviq_downgrade_credits_what_the_preview_said() {
     pick(&mut c, "cus_alsayed", "Business").await;
     c.key(KeyCode::Char('u')).await;
     c.choose_plan("Starter").await;
-    let preview = c.app.state.change.as_ref().unwrap().preview.value.clone().unwrap();
+    let preview = c.app.state.change().unwrap().preview.value.clone().unwrap();
     assert!(preview.current_invoice.total.is_negative(), "a downgrade mid-period credits");
-    assert!(c.app.state.change.as_ref().unwrap().diff.iter().any(|d| d.contains("lost")));
-    c.key(KeyCode::Enter).await;
+    assert!(c.app.state.change().unwrap().diff.iter().any(|d| d.contains("lost")));
+    c.ctrl('s').await;
     c.wait_for_step(Step::Done).await;
     assert_eq!(c.kelviq_charges().last().map(|x| x.1), Some(preview.current_invoice.total));
 }
@@ -104,12 +107,14 @@ async fn cancel_at_period_end_then_undo_where_offered() {
     let end = sub.current_period_end.unwrap().date_naive().to_string();
     assert!(screen.contains(&format!("Access ends {end}")), "{screen}");
     c.double_enter().await;
+    assert_eq!(c.app.state.cancel().unwrap().step, Step::Confirm, "Enter does not cancel");
+    c.confirm_twice().await;
     c.wait_for_step(Step::Done).await;
     c.key(KeyCode::Enter).await;
     let now = c.shown(&sub.id).unwrap();
     assert!(now.cancel_scheduled(), "active until {end}: {now:?}");
     c.key(KeyCode::Char('U')).await;
-    assert!(c.app.state.cancel.is_none());
+    assert!(c.app.state.cancel().is_none());
     assert!(c.screen().contains("not offered by Kelviq"), "{}", c.screen());
     let lines = journal().actions(Some("cus_wisniewski")).unwrap();
     assert_eq!(
@@ -130,7 +135,7 @@ async fn a_failed_write_is_journaled_with_its_error() {
     c.sandbox.state().kelviq.lock().unwrap().cancel_subscription(&sub.id, immediately).unwrap();
     c.key(KeyCode::Char('x')).await;
     c.key(KeyCode::Enter).await;
-    c.key(KeyCode::Enter).await;
+    c.ctrl('s').await;
     c.wait_for_step(Step::Done).await;
     assert!(c.screen().contains("Failed: Kelviq 400"), "{}", c.screen());
     let lines = journal().actions(Some("cus_nordljus")).unwrap();
@@ -145,7 +150,7 @@ async fn read_only_refuses_every_write_and_says_why() {
     for key in ['u', 'x', 'U', 'n'] {
         c.key(KeyCode::Char(key)).await;
         assert!(
-            c.app.state.change.is_none() && c.app.state.cancel.is_none() && c.app.state.checkout.is_none(),
+            c.app.state.change().is_none() && c.app.state.cancel().is_none() && c.app.state.checkout().is_none(),
             "{key} opened a write"
         );
         assert!(c.screen().contains("Read-only"), "{key}: {}", c.screen());
@@ -160,14 +165,14 @@ async fn live_mode_needs_the_customer_id_typed_before_applying() {
     c.choose_plan("Growth").await;
     assert!(c.screen().contains("LIVE: type the customer id"));
     c.key(KeyCode::Enter).await;
-    assert_eq!(c.app.state.change.as_ref().unwrap().step, Step::Confirm, "Enter alone does nothing in LIVE");
+    assert_eq!(c.app.state.change().unwrap().step, Step::Confirm, "Enter alone does nothing in LIVE");
     assert!(c.kelviq_charges().is_empty());
     c.text("cus_mueller_maschinenbaX").await;
-    c.key(KeyCode::Enter).await;
-    assert_eq!(c.app.state.change.as_ref().unwrap().step, Step::Confirm, "a wrong id does nothing");
+    c.ctrl('s').await;
+    assert_eq!(c.app.state.change().unwrap().step, Step::Confirm, "a wrong id does nothing");
     c.key(KeyCode::Backspace).await;
     c.text("u").await;
-    c.key(KeyCode::Enter).await;
+    c.ctrl('s').await;
     c.wait_for_step(Step::Done).await;
     assert_eq!(c.kelviq_charges().len(), 1);
 }
@@ -178,7 +183,7 @@ async fn a_live_checkout_needs_the_customer_id_typed_too() {
     pick(&mut c, "cus_mueller_maschinenbau", "Starter").await;
     c.app.state.focus = Pane::Customers;
     c.key(KeyCode::Char('n')).await;
-    let b = c.app.state.checkout.as_mut().unwrap();
+    let b = c.app.state.checkout_mut().unwrap();
     b.focus = b.fields.iter().position(|f| f.id == till::tui::state::checkout::fields::FieldId::Plan).unwrap();
     c.text("Growth").await;
     c.key(KeyCode::Enter).await;
@@ -193,6 +198,8 @@ async fn a_live_checkout_needs_the_customer_id_typed_too() {
     assert_eq!(count(), before, "nothing typed: nothing sent");
     c.text("cus_mueller_maschinenbau").await;
     c.key(KeyCode::Enter).await;
+    assert_eq!(count(), before, "Enter never creates");
+    c.ctrl('s').await;
     assert_eq!(count(), before + 1, "the typed id confirms");
-    assert!(c.app.state.checkout.as_ref().unwrap().result.is_some());
+    assert!(c.app.state.checkout().unwrap().result.is_some());
 }

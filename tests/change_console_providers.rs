@@ -31,21 +31,23 @@ async fn select(c: &mut Console, kind: ProviderKind, plan: &str, currency: &str)
     panic!("no {kind} customer with a live {plan} subscription in {currency}");
 }
 
-/// `u`, the plan, the defaults (same period, immediately), two Enters; asserts one change was
-/// applied and charged what the preview said, and returns that amount.
+/// `u`, the plan, the defaults (same period, immediately), two Enters (which never apply),
+/// then the confirm key twice; asserts one change was applied and charged what the preview said, and returns that amount.
 async fn change(c: &mut Console, kind: ProviderKind, to: &str) -> Money {
     c.key(KeyCode::Char('u')).await;
     c.choose_plan(to).await;
-    let flow = c.app.state.change.as_ref().unwrap();
+    let flow = c.app.state.change().unwrap();
     let preview = flow.preview.value.clone().unwrap_or_else(|| panic!("{kind} preview: {:?}", flow.preview.error));
     let before = c.charges(kind).len();
     c.double_enter().await;
+    assert_eq!(c.charges(kind).len(), before, "{kind}: Enter never applies");
+    c.confirm_twice().await;
     c.wait_for_step(Step::Done).await;
-    let outcome = c.app.state.change.as_ref().unwrap().outcome.clone().unwrap();
+    let outcome = c.app.state.change().unwrap().outcome.clone().unwrap();
     let after = outcome.unwrap_or_else(|e| panic!("{kind} change to {to} failed: {e}"));
     assert_eq!(after.plan_name.as_deref(), Some(to));
     let charges = c.charges(kind);
-    assert_eq!(charges.len(), before + 1, "{kind}: one change applied for two Enters");
+    assert_eq!(charges.len(), before + 1, "{kind}: one change applied for two confirms");
     assert_eq!(charges.last().unwrap().1, preview.current_invoice.total, "{kind}: charged what the preview said");
     c.key(KeyCode::Enter).await;
     preview.current_invoice.total
@@ -93,18 +95,18 @@ async fn kuvarpay_cancel_at_period_end_then_undo() {
     let mut c = console(Mode::Sandbox, false).await;
     let sub = select(&mut c, ProviderKind::KuvarPay, "Pro", "NGN").await;
     c.key(KeyCode::Char('x')).await;
-    let choices = c.app.state.cancel.as_ref().unwrap().choices.clone();
+    let choices = c.app.state.cancel().unwrap().choices.clone();
     assert_eq!(choices.len(), 2, "KuvarPay: now or at period end, no date");
     c.key(KeyCode::Down).await;
     c.key(KeyCode::Enter).await;
-    c.key(KeyCode::Enter).await;
+    c.ctrl('s').await;
     c.wait_for_step(Step::Done).await;
     c.key(KeyCode::Enter).await;
     let scheduled = c.shown(&sub.id).unwrap();
     assert!(scheduled.cancel_scheduled(), "{scheduled:?}");
     c.key(KeyCode::Char('U')).await;
-    assert!(c.app.state.cancel.as_ref().is_some_and(|f| f.undo), "{:?}", c.app.state.notice);
-    c.key(KeyCode::Enter).await;
+    assert!(c.app.state.cancel().is_some_and(|f| f.undo), "{:?}", c.app.state.notice);
+    c.ctrl('s').await;
     c.wait_for_step(Step::Done).await;
     c.key(KeyCode::Enter).await;
     let renewed = c.shown(&sub.id).unwrap();

@@ -55,15 +55,14 @@ impl Console {
     }
 
     fn focus(&mut self, id: FieldId) {
-        let b = self.app.state.checkout.as_mut().unwrap();
+        let b = self.app.state.checkout_mut().unwrap();
         b.focus = b.fields.iter().position(|f| f.id == id).unwrap();
     }
 
     fn body(&self) -> String {
         self.app
             .state
-            .checkout
-            .as_ref()
+            .checkout()
             .and_then(|b| b.preview.value.as_ref())
             .and_then(|p| p.body.clone())
             .unwrap_or_default()
@@ -87,7 +86,7 @@ impl Console {
         self.app.handle_event(Event::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)));
         self.app.settle(Duration::from_secs(10)).await;
         assert_eq!(self.sessions(kind), before + 1, "exactly one session per submit:\n{}", self.screen());
-        let b = self.app.state.checkout.as_ref().unwrap();
+        let b = self.app.state.checkout().unwrap();
         let result = b.result.as_ref().unwrap_or_else(|| panic!("no result: {:?}\n{}", b.submit_error, self.screen()));
         let url = result.session.url.clone().expect("a checkout URL");
         assert!(self.screen().contains("Checkout created"));
@@ -110,8 +109,7 @@ impl Console {
         assert!(paid.status().is_redirection() || paid.status().is_success(), "{}", paid.status());
         self.wait_until("the session to be paid", |app| {
             app.state
-                .checkout
-                .as_ref()
+                .checkout()
                 .and_then(|b| b.result.as_ref())
                 .is_some_and(|r| r.session.status == CheckoutStatus::Complete)
         })
@@ -123,7 +121,7 @@ impl Console {
 /// After paying, closing the result shows the customer's new subscription.
 async fn subscription_appears(c: &mut Console, plan_name: &str) {
     c.key(KeyCode::Esc, KeyModifiers::NONE).await;
-    assert!(c.app.state.checkout.is_none());
+    assert!(c.app.state.checkout().is_none());
     c.wait_until(&format!("a {plan_name} subscription"), |app| {
         app.state
             .selected_details()
@@ -148,7 +146,7 @@ async fn kelviq_checkout_from_form_to_paid_subscription() {
     c.keys("busi").await;
     c.key(KeyCode::Enter, KeyModifiers::NONE).await;
     assert!(c.body().contains(r#""planIdentifier":"business""#), "the preview follows the form: {}", c.body());
-    let estimate = c.app.state.checkout.as_ref().unwrap().estimate.value.clone().unwrap();
+    let estimate = c.app.state.checkout().unwrap().estimate.value.clone().unwrap();
     assert_eq!(estimate.current_invoice.total.to_string(), "€239.00");
     assert!(c.screen().contains("estimated locally"));
     c.submit_and_pay(ProviderKind::Kelviq).await;
@@ -166,7 +164,7 @@ async fn flowglad_checkout_from_form_to_paid_subscription() {
     c.keys("pro · $").await;
     c.key(KeyCode::Enter, KeyModifiers::NONE).await;
     assert!(c.body().contains(&format!(r#""customerExternalId":"{customer}""#)), "{}", c.body());
-    let chosen = c.app.state.checkout.as_ref().unwrap().value(FieldId::Price);
+    let chosen = c.app.state.checkout().unwrap().value(FieldId::Price);
     assert!(!chosen.is_empty());
     c.submit_and_pay(ProviderKind::Flowglad).await;
     subscription_appears(&mut c, "Pro").await;
@@ -202,7 +200,7 @@ async fn zenskar_checkout_uses_the_native_estimate_and_creates_the_contract() {
     c.keys("Team").await;
     c.key(KeyCode::Enter, KeyModifiers::NONE).await;
     let plan_body = c.body();
-    let b = c.app.state.checkout.as_ref().unwrap();
+    let b = c.app.state.checkout().unwrap();
     assert!(
         plan_body.contains("plan_id"),
         "{plan_body} {:?} {:?} {:?}",
@@ -210,7 +208,7 @@ async fn zenskar_checkout_uses_the_native_estimate_and_creates_the_contract() {
         b.preview.error,
         b.value(FieldId::Plan)
     );
-    let estimate = c.app.state.checkout.as_ref().unwrap().estimate.value.clone().expect("estimate");
+    let estimate = c.app.state.checkout().unwrap().estimate.value.clone().expect("estimate");
     assert_eq!(estimate.source, till::billing::EstimateSource::Provider, "Zenskar's own /checkouts/preview");
     assert!(c.screen().contains("provider estimate"));
     c.submit_and_pay(ProviderKind::Zenskar).await;
@@ -222,12 +220,17 @@ async fn closing_keeps_the_draft_and_fields_own_their_keys() {
     let mut c = console().await;
     c.keys("2").await;
     c.keys("n").await;
-    c.focus(FieldId::Customer);
+    let customer = c.app.state.checkout().unwrap().value(FieldId::Customer);
+    c.focus(FieldId::SuccessUrl);
     c.keys("q/").await;
     assert!(!c.app.state.quit, "q typed into the field");
+    c.focus(FieldId::Customer);
+    c.keys("zz").await;
     c.key(KeyCode::Esc, KeyModifiers::NONE).await;
-    assert!(c.app.state.checkout.is_none());
+    assert!(c.app.state.checkout().is_none());
     c.keys("n").await;
-    let b = c.app.state.checkout.as_ref().unwrap();
-    assert!(b.value(FieldId::Customer).ends_with("q/"), "the draft came back: {}", b.value(FieldId::Customer));
+    let b = c.app.state.checkout().unwrap();
+    assert!(b.value(FieldId::SuccessUrl).ends_with("q/"), "the draft came back: {}", b.value(FieldId::SuccessUrl));
+    // Issue 13: a draft never carries a customer over; the builder targets the selection.
+    assert_eq!(b.value(FieldId::Customer), customer, "the customer is the selected one, not the draft's");
 }

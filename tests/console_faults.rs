@@ -60,12 +60,12 @@ async fn a_failing_provider_shows_its_error_and_recovers_on_refresh() {
     app.settle(Duration::from_secs(5)).await;
     key(&mut app, KeyCode::Char('n'), KeyModifiers::NONE);
     app.settle(Duration::from_secs(5)).await;
-    let b = app.state.checkout.as_mut().unwrap();
+    let b = app.state.checkout_mut().unwrap();
     b.set_value(FieldId::Plan, "growth");
     b.set_value(FieldId::Customer, "cus_typed_by_hand");
     key(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
     app.settle(Duration::from_secs(10)).await;
-    let b = app.state.checkout.as_ref().unwrap();
+    let b = app.state.checkout().unwrap();
     assert!(b.result.is_none());
     assert_eq!(b.submit_error.as_ref().and_then(|e| e.status), Some(502));
     assert!(b.submit_error.as_ref().unwrap().request_id.is_some());

@@ -8,7 +8,7 @@ use crossterm::event::KeyCode;
 use support::console::{Console, console};
 use till::billing::{InvoiceRecord, ProviderKind};
 use till::providers;
-use till::tui::state::{Mode, Overlay};
+use till::tui::state::{Mode, Dialog};
 
 /// Jumps to `customer` on `kind`'s tab with the palette.
 async fn select_customer(c: &mut Console, kind: ProviderKind, customer: &str) {
@@ -49,7 +49,7 @@ async fn invoices_overlay_lists_copies_and_opens_for_each_provider_with_invoices
         if let Some(total) = &first.total {
             assert!(screen.contains(&total.to_string()), "{kind}: total {total} missing:\n{screen}");
         }
-        let Overlay::Invoices(inv) = &c.app.state.overlay else { panic!("{kind}: no overlay") };
+        let Some(Dialog::Invoices(inv)) = c.app.state.top() else { panic!("{kind}: no overlay") };
         assert_eq!(inv.list.value.as_ref().map(Vec::len), Some(expected.len()), "{kind}");
 
         c.key(KeyCode::Char('y')).await;
@@ -62,7 +62,7 @@ async fn invoices_overlay_lists_copies_and_opens_for_each_provider_with_invoices
             None => assert!(c.screen().contains("has no link to open"), "{kind}"),
         }
         c.key(KeyCode::Esc).await;
-        assert!(matches!(c.app.state.overlay, Overlay::None), "{kind}: Esc closes");
+        assert!(c.app.state.top().is_none(), "{kind}: Esc closes");
         assert!(!c.screen().contains("Invoices · "), "{kind}");
     }
 }
@@ -72,7 +72,7 @@ async fn kelviq_says_invoices_are_not_offered() {
     let mut c = console(Mode::Sandbox, false).await;
     c.text("2").await;
     c.key(KeyCode::Char('i')).await;
-    assert!(matches!(c.app.state.overlay, Overlay::None));
+    assert!(c.app.state.top().is_none());
     assert!(c.screen().contains("Invoices are not offered by Kelviq"), "{}", c.screen());
 }
 
@@ -94,7 +94,7 @@ async fn a_failing_invoice_api_shows_its_error_and_r_recovers() {
 
     put("").await;
     c.key(KeyCode::Char('R')).await;
-    let Overlay::Invoices(inv) = &c.app.state.overlay else { panic!("overlay closed") };
+    let Some(Dialog::Invoices(inv)) = c.app.state.top() else { panic!("overlay closed") };
     assert_eq!(inv.list.value.as_ref().map(Vec::len), Some(expected.len()));
     assert!(inv.list.error.is_none(), "a successful retry clears the error");
     assert!(!c.screen().contains("R retries"), "{}", c.screen());

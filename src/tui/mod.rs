@@ -73,20 +73,49 @@ pub async fn run(
         let mut app = App::new(backend, providers, log, mode, profile, Box::new(RealOutside))
             .map_err(|e| e.to_string())?
             .read_only(read_only);
-        app.run(EventStream::new(), sigterm()).await.map_err(|e| e.to_string())
+        app.run(EventStream::new(), shutdown_signal()).await.map_err(|e| e.to_string())
     }
     .await;
     terminal::restore();
     result
 }
 
-async fn sigterm() {
+/// Resolves on SIGTERM, SIGINT, SIGHUP or SIGQUIT, or when the terminal hangs up (also with
+/// SIGHUP ignored, as under nohup, where reads would otherwise return EOF forever).
+async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
-            return;
+        use tokio::signal::unix::{SignalKind, signal};
+        let kinds = [SignalKind::terminate(), SignalKind::interrupt(), SignalKind::hangup(), SignalKind::quit()];
+        let mut streams: Vec<_> = kinds.into_iter().filter_map(|k| signal(k).ok()).collect();
+        let signals = futures::future::select_all(streams.iter_mut().map(|s| Box::pin(s.recv())));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            wait_for_hangup();
+            let _ = tx.send(());
+        });
+        tokio::select! {
+            _ = signals => {}
+            _ = rx => {}
         }
     }
+    #[cfg(not(unix))]
     std::future::pending::<()>().await
+}
+
+/// Blocks until the terminal on stdin hangs up: poll(2) with no events asked reports only
+/// hang-ups and errors, so this thread sleeps in the kernel until then.
+#[cfg(unix)]
+fn wait_for_hangup() {
+    use rustix::event::{PollFd, PollFlags, poll};
+    let stdin = rustix::stdio::stdin();
+    loop {
+        let mut fds = [PollFd::new(&stdin, PollFlags::empty())];
+        match poll(&mut fds, None) {
+            Ok(_) if fds[0].revents().intersects(PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL) => return,
+            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(200)),
+            Err(rustix::io::Errno::INTR) => {}
+            Err(_) => return,
+        }
+    }
 }

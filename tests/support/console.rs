@@ -86,10 +86,24 @@ impl Console {
         self.app.settle(Duration::from_secs(10)).await;
     }
 
+    /// A Ctrl chord.
+    pub async fn ctrl(&mut self, c: char) {
+        self.app.handle_event(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)));
+        self.app.settle(Duration::from_secs(10)).await;
+    }
+
+    /// The confirm key pressed twice before anything comes back: applies once.
+    pub async fn confirm_twice(&mut self) {
+        for _ in 0..2 {
+            self.app.handle_event(Event::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)));
+        }
+        self.app.settle(Duration::from_secs(10)).await;
+    }
+
     pub async fn wait_for_step(&mut self, step: Step) {
         let deadline = Instant::now() + Duration::from_secs(10);
-        while self.app.state.change.as_ref().map(|f| f.step) != Some(step)
-            && self.app.state.cancel.as_ref().map(|f| f.step) != Some(step)
+        while self.app.state.change().map(|f| f.step) != Some(step)
+            && self.app.state.cancel().map(|f| f.step) != Some(step)
         {
             assert!(Instant::now() < deadline, "never reached {step:?}:\n{}", self.screen());
             self.app.settle(Duration::from_millis(100)).await;
@@ -130,7 +144,7 @@ impl Console {
     /// In the change dialog: moves to `plan`, takes it, and takes the default period and timing.
     pub async fn choose_plan(&mut self, plan: &str) {
         let flow =
-            self.app.state.change.as_ref().unwrap_or_else(|| panic!("no change dialog: {:?}", self.app.state.notice));
+            self.app.state.change().unwrap_or_else(|| panic!("no change dialog: {:?}", self.app.state.notice));
         let target =
             flow.options.iter().position(|o| o.plan.name == plan).unwrap_or_else(|| panic!("{plan} not offered"));
         let from = flow.plan_idx;
@@ -141,7 +155,7 @@ impl Console {
             self.key(KeyCode::Up).await;
         }
         self.key(KeyCode::Enter).await;
-        while matches!(self.app.state.change.as_ref().map(|f| f.step), Some(Step::Period | Step::Timing)) {
+        while matches!(self.app.state.change().map(|f| f.step), Some(Step::Period | Step::Timing)) {
             self.key(KeyCode::Enter).await;
         }
     }

@@ -127,9 +127,9 @@ fn all_tab_merges_providers_and_selection_loads_details() {
     s.handle_msg(Msg::CustomersPage {
         slot: 0,
         result: Ok(page(ProviderKind::Kelviq, &[("k1", "Anna"), ("k2", "Ben")], None)),
-    });
+    }, chrono::Utc::now());
     let effects =
-        s.handle_msg(Msg::CustomersPage { slot: 1, result: Ok(page(ProviderKind::KuvarPay, &[("p1", "Cleo")], None)) });
+        s.handle_msg(Msg::CustomersPage { slot: 1, result: Ok(page(ProviderKind::KuvarPay, &[("p1", "Cleo")], None)) }, chrono::Utc::now());
     assert_eq!(s.row_count(), 3);
     assert_eq!(s.row_at(2), Some(RowRef { slot: 1, row: 0 }));
     assert!(
@@ -151,7 +151,7 @@ fn near_the_end_the_next_page_is_requested() {
     s.go_tab(1);
     let ids: Vec<(String, String)> = (0..100).map(|i| (format!("c{i}"), format!("N{i}"))).collect();
     let refs: Vec<(&str, &str)> = ids.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-    s.handle_msg(Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &refs, Some("2"))) });
+    s.handle_msg(Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &refs, Some("2"))) }, chrono::Utc::now());
     let effects = s.handle_action(Action::PageDown);
     assert!(!effects.iter().any(|e| matches!(e, Effect::LoadCustomers { .. })));
     let mut asked = false;
@@ -168,31 +168,31 @@ fn filter_owns_its_keys_and_narrows_incrementally() {
     s.handle_msg(Msg::CustomersPage {
         slot: 0,
         result: Ok(page(ProviderKind::Kelviq, &[("k1", "Müller"), ("k2", "Smith")], None)),
-    });
-    s.handle_key(key('/'));
-    let effects = s.handle_key(key('m'));
+    }, chrono::Utc::now());
+    s.handle_key(key('/'), chrono::Utc::now());
+    let effects = s.handle_key(key('m'), chrono::Utc::now());
     let Some(Effect::Filter(job)) = effects.first() else { panic!("filter job expected: {effects:?}") };
     assert!(job.within.is_none());
     assert!(effects.contains(&Effect::Search { slot: 0, query: "m".into() }), "Kelviq searches server-side too");
     assert!(!effects.iter().any(|e| matches!(e, Effect::Search { slot: 1, .. })), "KuvarPay has no search");
     let generation = job.generation;
-    s.handle_msg(Msg::Filtered { tab: 0, generation, query: "m".into(), hits: vec![RowRef { slot: 0, row: 0 }] });
-    let effects = s.handle_key(key('u'));
+    s.handle_msg(Msg::Filtered { tab: 0, generation, query: "m".into(), hits: vec![RowRef { slot: 0, row: 0 }] }, chrono::Utc::now());
+    let effects = s.handle_key(key('u'), chrono::Utc::now());
     let Some(Effect::Filter(job)) = effects.first() else { panic!() };
     assert_eq!(job.within, Some(vec![RowRef { slot: 0, row: 0 }]), "a longer query narrows the previous hits");
-    s.handle_key(key('q'));
+    s.handle_key(key('q'), chrono::Utc::now());
     assert!(!s.quit, "q is typed, not quit");
     assert_eq!(s.view().filter.query, "muq");
-    s.handle_msg(Msg::Filtered { tab: 0, generation, query: "m".into(), hits: vec![] });
+    s.handle_msg(Msg::Filtered { tab: 0, generation, query: "m".into(), hits: vec![] }, chrono::Utc::now());
     assert_eq!(s.view().filter.hits, vec![RowRef { slot: 0, row: 0 }], "stale results are dropped");
-    s.handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    s.handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE), chrono::Utc::now());
     assert!(!s.view().filter.active());
 }
 
 #[test]
 fn subscriptions_and_plans_panes_move_within_their_rows() {
     let mut s = state();
-    s.handle_msg(Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &[("k1", "Anna")], None)) });
+    s.handle_msg(Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &[("k1", "Anna")], None)) }, chrono::Utc::now());
     s.ensure_loaded();
     let sub = |id: &str| Subscription {
         provider: ProviderKind::Kelviq,
@@ -211,7 +211,7 @@ fn subscriptions_and_plans_panes_move_within_their_rows() {
         canceled_at: None,
         trial_days_remaining: None,
     };
-    s.handle_msg(Msg::Subscriptions { slot: 0, customer_id: "k1".into(), result: Ok(vec![sub("s1"), sub("s2")]) });
+    s.handle_msg(Msg::Subscriptions { slot: 0, customer_id: "k1".into(), result: Ok(vec![sub("s1"), sub("s2")]) }, chrono::Utc::now());
     s.handle_action(Action::NextPane);
     assert_eq!(s.focus, Pane::Subscriptions);
     s.handle_action(Action::Down);
@@ -232,7 +232,7 @@ fn errors_settle_loading_and_refresh_resets() {
     let mut s = state();
     s.ensure_loaded();
     let err = ProviderError::from_response(ProviderKind::Kelviq, 503, b"down", Some("req_1".into()));
-    s.handle_msg(Msg::CustomersPage { slot: 0, result: Err(err.clone()) });
+    s.handle_msg(Msg::CustomersPage { slot: 0, result: Err(err.clone()) }, chrono::Utc::now());
     assert_eq!(s.slots[0].customers.error.as_ref(), Some(&err));
     assert!(!s.slots[0].customers.wants_page(0), "no retry loop on error");
     s.go_tab(1);
@@ -266,15 +266,15 @@ fn requests_overlay_lists_newest_first_and_backs_out() {
             error: None,
         });
     }
-    s.handle_msg(Msg::Requests(log.snapshot()));
-    let Overlay::Requests(r) = &s.overlay else { panic!() };
+    s.handle_msg(Msg::Requests(log.snapshot()), chrono::Utc::now());
+    let Some(Dialog::Requests(r)) = s.top() else { panic!() };
     assert_eq!(r.entries[0].url, "http://h/2");
     assert_eq!(s.handle_action(Action::Copy), vec![Effect::Copy("http://h/2".into())]);
-    s.handle_action(Action::Enter);
+    s.handle_action(Action::Choose);
     s.handle_action(Action::Back);
-    assert!(matches!(s.overlay, Overlay::Requests(_)), "Esc leaves the detail first");
+    assert!(matches!(s.top(), Some(Dialog::Requests(_))), "Esc leaves the detail first");
     s.handle_action(Action::Back);
-    assert!(matches!(s.overlay, Overlay::None));
+    assert!(s.top().is_none());
 }
 
 #[test]
@@ -282,21 +282,21 @@ fn palette_runs_commands_and_reports_unknown_ones() {
     let mut s = state();
     s.handle_action(Action::Palette);
     for c in "kuv".chars() {
-        s.handle_key(key(c));
+        s.handle_key(key(c), chrono::Utc::now());
     }
-    s.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    s.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), chrono::Utc::now());
     assert_eq!(s.tab, 2);
     s.handle_action(Action::Palette);
     for c in "nonsense".chars() {
-        s.handle_key(key(c));
+        s.handle_key(key(c), chrono::Utc::now());
     }
-    s.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    s.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), chrono::Utc::now());
     assert_eq!(s.notice.as_ref().map(|n| n.kind.clone()), Some(NoticeKind::Error));
     s.handle_action(Action::Palette);
     for c in "customer zz9".chars() {
-        s.handle_key(key(c));
+        s.handle_key(key(c), chrono::Utc::now());
     }
-    let effects = s.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    let effects = s.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), chrono::Utc::now());
     assert_eq!(effects, vec![Effect::FindCustomer { slot: 1, id: "zz9".into() }]);
 }
 
@@ -304,10 +304,10 @@ fn palette_runs_commands_and_reports_unknown_ones() {
 fn invoices_overlay_loads_ignores_stale_answers_and_says_when_not_offered() {
     let mut s = state();
     s.ensure_loaded();
-    s.handle_msg(Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &[("k1", "Anna")], None)) });
-    s.handle_msg(Msg::CustomersPage { slot: 1, result: Ok(page(ProviderKind::KuvarPay, &[("p1", "Cleo")], None)) });
+    s.handle_msg(Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &[("k1", "Anna")], None)) }, chrono::Utc::now());
+    s.handle_msg(Msg::CustomersPage { slot: 1, result: Ok(page(ProviderKind::KuvarPay, &[("p1", "Cleo")], None)) }, chrono::Utc::now());
     assert_eq!(s.handle_action(Action::Invoices), Vec::new(), "Kelviq has no invoice API");
-    assert!(matches!(s.overlay, Overlay::None));
+    assert!(s.top().is_none());
     assert!(s.notice.as_ref().unwrap().text.contains("not offered by Kelviq"));
 
     s.handle_action(Action::Bottom);
@@ -325,15 +325,15 @@ fn invoices_overlay_loads_ignores_stale_answers_and_says_when_not_offered() {
         due_on: None,
         url: (id == "i2").then(|| "https://pay.example/i2".to_string()),
     };
-    s.handle_msg(Msg::Invoices { slot: 1, customer_id: "someone-else".into(), result: Ok(vec![invoice("x")]) });
-    let Overlay::Invoices(inv) = &s.overlay else { panic!("overlay") };
+    s.handle_msg(Msg::Invoices { slot: 1, customer_id: "someone-else".into(), result: Ok(vec![invoice("x")]) }, chrono::Utc::now());
+    let Some(Dialog::Invoices(inv)) = s.top() else { panic!("overlay") };
     assert!(inv.list.loading && inv.list.value.is_none(), "an answer for another customer is not shown");
-    s.handle_msg(Msg::Invoices { slot: 1, customer_id: "p1".into(), result: Ok(vec![invoice("i1"), invoice("i2")]) });
+    s.handle_msg(Msg::Invoices { slot: 1, customer_id: "p1".into(), result: Ok(vec![invoice("i1"), invoice("i2")]) }, chrono::Utc::now());
     assert_eq!(s.handle_action(Action::Copy), vec![Effect::Copy("i1".into())], "no link: the id");
     s.handle_action(Action::Down);
     s.handle_action(Action::Down);
     assert_eq!(s.handle_action(Action::Open), vec![Effect::Open("https://pay.example/i2".into())], "clamped to i2");
     assert_eq!(s.handle_action(Action::Refresh), vec![Effect::LoadInvoices { slot: 1, customer_id: "p1".into() }]);
     s.handle_action(Action::Back);
-    assert!(matches!(s.overlay, Overlay::None));
+    assert!(s.top().is_none());
 }

@@ -252,8 +252,11 @@ fn presets_round_trip_through_toml() {
     fresh.apply_preset(&file.presets[0]);
     assert_eq!(
         (fresh.value(FieldId::Plan), fresh.value(FieldId::Period), fresh.value(FieldId::Customer)),
-        ("growth".into(), "YEARLY".into(), "cus_9".into())
+        ("growth".into(), "YEARLY".into(), String::new()),
+        "a preset never carries the customer (issue 13)"
     );
+    let toml = std::fs::read_to_string(&path).unwrap();
+    assert!(!toml.contains("cus_9"), "the customer id is not stored: {toml}");
     assert_eq!(fresh.rows_text(FieldId::Features), "seats=7");
     std::fs::write(&path, "[[preset]]\nname = 1\n").unwrap();
     assert!(presets::load(&path).unwrap_err().contains("presets.toml"), "a malformed file names itself");

@@ -122,10 +122,10 @@ impl AppState {
             }
             DialogKey::Preview => {
                 let Some(change) = flow.change() else { return Vec::new() };
-                let old = self.slots[flow.slot as usize]
-                    .plans
-                    .value
-                    .as_ref()
+                let old = self
+                    .slots
+                    .get(flow.slot as usize)
+                    .and_then(|s| s.plans.value.as_ref())
                     .and_then(|p| p.iter().find(|p| Some(&p.id) == flow.subscription.plan_id.as_ref()))
                     .map(|p| p.features.clone())
                     .unwrap_or_default();

@@ -127,6 +127,7 @@ impl AppState {
             return false;
         }
         match (self.top(), action) {
+            (None, Action::Choose) if self.views[self.tab].filter.editing => true,
             (None, Action::Choose) => self.focus == Pane::Customers && self.selected_customer().is_some(),
             (None, Action::Open) => false,
             (Some(Dialog::Change(f)), Action::Confirm) => f.step == Step::Confirm && f.preview.value.is_some(),

@@ -13,6 +13,8 @@ pub mod palette;
 pub mod requests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_keys;
 pub mod update;
 
 use std::collections::HashMap;

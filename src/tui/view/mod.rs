@@ -19,6 +19,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph};
 
 use super::layout::{self, Areas};
 use super::state::{AppState, Dialog, Pane};
+pub use overlays::help_lines as overlays_help_lines;
 pub use theme::Theme;
 
 /// Below this the console asks for a bigger terminal instead of drawing a broken layout.

@@ -36,8 +36,7 @@ async fn kelviq_upgrade_previews_labels_and_applies_exactly_what_was_previewed()
     let screen = c.screen();
     assert!(screen.contains("● Starter") && screen.contains("current"), "current plan marked:\n{screen}");
     assert!(screen.contains("upgrade"), "options are labelled: {screen}");
-    let business =
-        c.app.state.change().unwrap().options.iter().find(|o| o.plan.name == "Business").unwrap().relation;
+    let business = c.app.state.change().unwrap().options.iter().find(|o| o.plan.name == "Business").unwrap().relation;
     assert_eq!(business.label(), "upgrade", "by price per day");
     c.choose_plan("Business").await;
     let flow = c.app.state.change().unwrap();

@@ -258,10 +258,8 @@ async fn help_is_generated_from_the_keymap() {
     c.keys(&[KeyCode::Char('?')]).await;
     let screen = c.screen();
     // In help order: the mode's most specific context first.
-    let mode: Vec<_> = contexts
-        .iter()
-        .flat_map(|ctx| till::tui::keymap::BINDINGS.iter().filter(move |b| b.context == *ctx))
-        .collect();
+    let mode: Vec<_> =
+        contexts.iter().flat_map(|ctx| till::tui::keymap::BINDINGS.iter().filter(move |b| b.context == *ctx)).collect();
     for b in mode.iter().take(12) {
         assert!(screen.contains(b.help), "help lacks {:?}", b.help);
     }

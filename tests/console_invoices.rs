@@ -8,7 +8,7 @@ use crossterm::event::KeyCode;
 use support::console::{Console, console};
 use till::billing::{InvoiceRecord, ProviderKind};
 use till::providers;
-use till::tui::state::{Mode, Dialog};
+use till::tui::state::{Dialog, Mode};
 
 /// Jumps to `customer` on `kind`'s tab with the palette.
 async fn select_customer(c: &mut Console, kind: ProviderKind, customer: &str) {

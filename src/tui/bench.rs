@@ -45,10 +45,13 @@ pub fn state_with(customers: Vec<Customer>, size: (u16, u16)) -> AppState {
     let mut state = AppState::new(vec![provider], Mode::Sandbox, "bench", size);
     state.tab = 1;
     for chunk in customers.chunks(100) {
-        state.handle_msg(Msg::CustomersPage {
-            slot: 0,
-            result: Ok(Page { items: chunk.to_vec(), next_cursor: Some("more".into()), total: None }),
-        }, chrono::Utc::now());
+        state.handle_msg(
+            Msg::CustomersPage {
+                slot: 0,
+                result: Ok(Page { items: chunk.to_vec(), next_cursor: Some("more".into()), total: None }),
+            },
+            chrono::Utc::now(),
+        );
     }
     state.slots[0].customers.next_cursor = None;
     state

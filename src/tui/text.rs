@@ -23,7 +23,9 @@ impl Pasted {
     pub fn notice(&self) -> Option<String> {
         match (self.removed, self.cut) {
             (0, 0) => None,
-            (r, 0) => Some(format!("Pasted {} characters; removed {r} control characters or line breaks", self.inserted)),
+            (r, 0) => {
+                Some(format!("Pasted {} characters; removed {r} control characters or line breaks", self.inserted))
+            }
             (_, c) => Some(format!(
                 "Pasted {} characters; {c} more did not fit (a field holds at most {MAX_FIELD_CHARS})",
                 self.inserted

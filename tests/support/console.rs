@@ -143,8 +143,7 @@ impl Console {
 
     /// In the change dialog: moves to `plan`, takes it, and takes the default period and timing.
     pub async fn choose_plan(&mut self, plan: &str) {
-        let flow =
-            self.app.state.change().unwrap_or_else(|| panic!("no change dialog: {:?}", self.app.state.notice));
+        let flow = self.app.state.change().unwrap_or_else(|| panic!("no change dialog: {:?}", self.app.state.notice));
         let target =
             flow.options.iter().position(|o| o.plan.name == plan).unwrap_or_else(|| panic!("{plan} not offered"));
         let from = flow.plan_idx;

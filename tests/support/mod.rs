@@ -5,3 +5,4 @@
 
 pub mod console;
 pub mod openapi;
+pub mod runner;

@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::checkout::Live;
-use crate::tui::action::Action;
 use crate::billing::{CancelTiming, ChangeTiming, ChargePeriod, Estimate, Plan, PlanChange, Price, Subscription};
+use crate::tui::action::Action;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Relation {

@@ -3,21 +3,40 @@
 
 use super::change::{CancelChoice, CancelFlow, ChangeFlow, DialogKey, Step};
 use super::{AppState, Dialog, Effect, Mode};
-use crate::tui::action::Action;
 use crate::audit::Entry;
 use crate::billing::{Cancellation, Estimate, Subscription};
 use crate::providers::ProviderError;
+use crate::tui::action::Action;
 
 #[derive(Debug)]
 pub enum ChangeMsg {
-    Previewed { generation: u64, result: Result<Estimate, ProviderError> },
-    Changed { result: Result<Subscription, ProviderError> },
-    Canceled { result: Result<Subscription, ProviderError> },
+    Previewed {
+        generation: u64,
+        result: Result<Estimate, ProviderError>,
+    },
+    Changed {
+        result: Result<Subscription, ProviderError>,
+    },
+    Canceled {
+        result: Result<Subscription, ProviderError>,
+    },
     /// The journal's entries for a customer, and a note on damaged lines it skipped.
-    Audit { customer: String, result: Result<(Vec<Entry>, Option<String>), String> },
+    Audit {
+        customer: String,
+        result: Result<(Vec<Entry>, Option<String>), String>,
+    },
 }
 
 impl AppState {
+    /// Why there is nothing to act on: still loading, or nothing selected.
+    fn notify_no_subscription(&mut self) {
+        if self.selected_details().is_some_and(|d| d.subscriptions.loading) {
+            self.notify("The subscriptions are still loading; try again in a moment");
+        } else {
+            self.notify("Select a subscription first (Tab to the Subscriptions pane)");
+        }
+    }
+
     fn selected_subscription(&self) -> Option<(u8, String, String, Subscription)> {
         let (slot, c) = self.selected_customer()?;
         let sub = self.selected_details()?.subscriptions.value.as_ref()?.get(self.sub_selected)?.clone();
@@ -26,7 +45,7 @@ impl AppState {
 
     pub fn open_change(&mut self) -> Vec<Effect> {
         let Some((slot, customer, name, sub)) = self.selected_subscription() else {
-            self.notify("Select a subscription first (Tab to the Subscriptions pane)");
+            self.notify_no_subscription();
             return Vec::new();
         };
         let s = &self.slots[slot as usize];
@@ -53,7 +72,7 @@ impl AppState {
 
     pub fn open_cancel(&mut self, undo: bool) -> Vec<Effect> {
         let Some((slot, customer, name, sub)) = self.selected_subscription() else {
-            self.notify("Select a subscription first (Tab to the Subscriptions pane)");
+            self.notify_no_subscription();
             return Vec::new();
         };
         let caps = &self.slots[slot as usize].caps;

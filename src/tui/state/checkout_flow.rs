@@ -4,9 +4,9 @@
 use super::checkout::presets::Preset;
 use super::checkout::{CheckoutBuilder, FormOutcome};
 use super::{AppState, Dialog, Effect, Pane};
-use crate::tui::action::Action;
 use crate::billing::{CheckoutRequest, CheckoutSession, CheckoutStatus, Estimate};
 use crate::providers::{ProviderError, RequestPreview};
+use crate::tui::action::Action;
 
 /// Results the checkout builder waits for.
 #[derive(Debug)]

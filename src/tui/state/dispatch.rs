@@ -132,7 +132,9 @@ impl AppState {
             (None, Action::Open) => false,
             (Some(Dialog::Change(f)), Action::Confirm) => f.step == Step::Confirm && f.preview.value.is_some(),
             (Some(Dialog::Cancel(f)), Action::Confirm) => f.step == Step::Confirm,
-            (Some(Dialog::Change(f) ), Action::StepBack) => !matches!(f.step, Step::Choose | Step::Applying | Step::Done),
+            (Some(Dialog::Change(f)), Action::StepBack) => {
+                !matches!(f.step, Step::Choose | Step::Applying | Step::Done)
+            }
             (Some(Dialog::Cancel(f)), Action::StepBack) => {
                 !f.undo && !matches!(f.step, Step::Choose | Step::Applying | Step::Done)
             }

@@ -75,6 +75,11 @@ impl AppState {
             Msg::Subscriptions { slot, customer_id, result } => {
                 self.details_entry(slot, &customer_id).subscriptions.settle(result);
                 self.follow(slot, &customer_id);
+                // A shorter list (a write replaced a subscription) never leaves the cursor past its end.
+                if self.selected_customer().is_some_and(|(s, c)| s == slot && c.id == customer_id) {
+                    let len = self.selected_details().and_then(|d| d.subscriptions.value.as_ref()).map_or(0, Vec::len);
+                    self.sub_selected = self.sub_selected.min(len.saturating_sub(1));
+                }
                 Vec::new()
             }
             Msg::Entitlements { slot, customer_id, result } => {

@@ -124,12 +124,14 @@ fn startup_asks_every_provider_for_a_first_page_and_plans() {
 fn all_tab_merges_providers_and_selection_loads_details() {
     let mut s = state();
     s.ensure_loaded();
-    s.handle_msg(Msg::CustomersPage {
-        slot: 0,
-        result: Ok(page(ProviderKind::Kelviq, &[("k1", "Anna"), ("k2", "Ben")], None)),
-    }, chrono::Utc::now());
-    let effects =
-        s.handle_msg(Msg::CustomersPage { slot: 1, result: Ok(page(ProviderKind::KuvarPay, &[("p1", "Cleo")], None)) }, chrono::Utc::now());
+    s.handle_msg(
+        Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &[("k1", "Anna"), ("k2", "Ben")], None)) },
+        chrono::Utc::now(),
+    );
+    let effects = s.handle_msg(
+        Msg::CustomersPage { slot: 1, result: Ok(page(ProviderKind::KuvarPay, &[("p1", "Cleo")], None)) },
+        chrono::Utc::now(),
+    );
     assert_eq!(s.row_count(), 3);
     assert_eq!(s.row_at(2), Some(RowRef { slot: 1, row: 0 }));
     assert!(
@@ -151,7 +153,10 @@ fn near_the_end_the_next_page_is_requested() {
     s.go_tab(1);
     let ids: Vec<(String, String)> = (0..100).map(|i| (format!("c{i}"), format!("N{i}"))).collect();
     let refs: Vec<(&str, &str)> = ids.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-    s.handle_msg(Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &refs, Some("2"))) }, chrono::Utc::now());
+    s.handle_msg(
+        Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &refs, Some("2"))) },
+        chrono::Utc::now(),
+    );
     let effects = s.handle_action(Action::PageDown);
     assert!(!effects.iter().any(|e| matches!(e, Effect::LoadCustomers { .. })));
     let mut asked = false;
@@ -165,10 +170,13 @@ fn near_the_end_the_next_page_is_requested() {
 #[test]
 fn filter_owns_its_keys_and_narrows_incrementally() {
     let mut s = state();
-    s.handle_msg(Msg::CustomersPage {
-        slot: 0,
-        result: Ok(page(ProviderKind::Kelviq, &[("k1", "Müller"), ("k2", "Smith")], None)),
-    }, chrono::Utc::now());
+    s.handle_msg(
+        Msg::CustomersPage {
+            slot: 0,
+            result: Ok(page(ProviderKind::Kelviq, &[("k1", "Müller"), ("k2", "Smith")], None)),
+        },
+        chrono::Utc::now(),
+    );
     s.handle_key(key('/'), chrono::Utc::now());
     let effects = s.handle_key(key('m'), chrono::Utc::now());
     let Some(Effect::Filter(job)) = effects.first() else { panic!("filter job expected: {effects:?}") };
@@ -176,7 +184,10 @@ fn filter_owns_its_keys_and_narrows_incrementally() {
     assert!(effects.contains(&Effect::Search { slot: 0, query: "m".into() }), "Kelviq searches server-side too");
     assert!(!effects.iter().any(|e| matches!(e, Effect::Search { slot: 1, .. })), "KuvarPay has no search");
     let generation = job.generation;
-    s.handle_msg(Msg::Filtered { tab: 0, generation, query: "m".into(), hits: vec![RowRef { slot: 0, row: 0 }] }, chrono::Utc::now());
+    s.handle_msg(
+        Msg::Filtered { tab: 0, generation, query: "m".into(), hits: vec![RowRef { slot: 0, row: 0 }] },
+        chrono::Utc::now(),
+    );
     let effects = s.handle_key(key('u'), chrono::Utc::now());
     let Some(Effect::Filter(job)) = effects.first() else { panic!() };
     assert_eq!(job.within, Some(vec![RowRef { slot: 0, row: 0 }]), "a longer query narrows the previous hits");
@@ -192,7 +203,10 @@ fn filter_owns_its_keys_and_narrows_incrementally() {
 #[test]
 fn subscriptions_and_plans_panes_move_within_their_rows() {
     let mut s = state();
-    s.handle_msg(Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &[("k1", "Anna")], None)) }, chrono::Utc::now());
+    s.handle_msg(
+        Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &[("k1", "Anna")], None)) },
+        chrono::Utc::now(),
+    );
     s.ensure_loaded();
     let sub = |id: &str| Subscription {
         provider: ProviderKind::Kelviq,
@@ -211,7 +225,10 @@ fn subscriptions_and_plans_panes_move_within_their_rows() {
         canceled_at: None,
         trial_days_remaining: None,
     };
-    s.handle_msg(Msg::Subscriptions { slot: 0, customer_id: "k1".into(), result: Ok(vec![sub("s1"), sub("s2")]) }, chrono::Utc::now());
+    s.handle_msg(
+        Msg::Subscriptions { slot: 0, customer_id: "k1".into(), result: Ok(vec![sub("s1"), sub("s2")]) },
+        chrono::Utc::now(),
+    );
     s.handle_action(Action::NextPane);
     assert_eq!(s.focus, Pane::Subscriptions);
     s.handle_action(Action::Down);
@@ -304,8 +321,14 @@ fn palette_runs_commands_and_reports_unknown_ones() {
 fn invoices_overlay_loads_ignores_stale_answers_and_says_when_not_offered() {
     let mut s = state();
     s.ensure_loaded();
-    s.handle_msg(Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &[("k1", "Anna")], None)) }, chrono::Utc::now());
-    s.handle_msg(Msg::CustomersPage { slot: 1, result: Ok(page(ProviderKind::KuvarPay, &[("p1", "Cleo")], None)) }, chrono::Utc::now());
+    s.handle_msg(
+        Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &[("k1", "Anna")], None)) },
+        chrono::Utc::now(),
+    );
+    s.handle_msg(
+        Msg::CustomersPage { slot: 1, result: Ok(page(ProviderKind::KuvarPay, &[("p1", "Cleo")], None)) },
+        chrono::Utc::now(),
+    );
     assert_eq!(s.handle_action(Action::Invoices), Vec::new(), "Kelviq has no invoice API");
     assert!(s.top().is_none());
     assert!(s.notice.as_ref().unwrap().text.contains("not offered by Kelviq"));
@@ -325,10 +348,16 @@ fn invoices_overlay_loads_ignores_stale_answers_and_says_when_not_offered() {
         due_on: None,
         url: (id == "i2").then(|| "https://pay.example/i2".to_string()),
     };
-    s.handle_msg(Msg::Invoices { slot: 1, customer_id: "someone-else".into(), result: Ok(vec![invoice("x")]) }, chrono::Utc::now());
+    s.handle_msg(
+        Msg::Invoices { slot: 1, customer_id: "someone-else".into(), result: Ok(vec![invoice("x")]) },
+        chrono::Utc::now(),
+    );
     let Some(Dialog::Invoices(inv)) = s.top() else { panic!("overlay") };
     assert!(inv.list.loading && inv.list.value.is_none(), "an answer for another customer is not shown");
-    s.handle_msg(Msg::Invoices { slot: 1, customer_id: "p1".into(), result: Ok(vec![invoice("i1"), invoice("i2")]) }, chrono::Utc::now());
+    s.handle_msg(
+        Msg::Invoices { slot: 1, customer_id: "p1".into(), result: Ok(vec![invoice("i1"), invoice("i2")]) },
+        chrono::Utc::now(),
+    );
     assert_eq!(s.handle_action(Action::Copy), vec![Effect::Copy("i1".into())], "no link: the id");
     s.handle_action(Action::Down);
     s.handle_action(Action::Down);

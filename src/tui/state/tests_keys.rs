@@ -144,9 +144,10 @@ fn help_lists_every_binding_of_every_mode_and_each_binding_reaches_its_action() 
             // binds the same key (then that one is listed first in help).
             for (code, mods) in b.keys.iter().filter(|(c, _)| *c != KeyCode::Null) {
                 let action = keymap::action_for(&KeyEvent::new(*code, *mods), &contexts);
-                let shadowed = contexts.iter().take_while(|c| **c != b.context).any(|c| {
-                    BINDINGS.iter().any(|o| o.context == *c && o.keys.contains(&(*code, *mods)))
-                });
+                let shadowed = contexts
+                    .iter()
+                    .take_while(|c| **c != b.context)
+                    .any(|c| BINDINGS.iter().any(|o| o.context == *c && o.keys.contains(&(*code, *mods))));
                 let tab = matches!(b.action, Action::GoTab(_));
                 assert!(shadowed || tab || action == Some(b.action), "{name}: {:?} gives {action:?}", b.label);
             }
@@ -157,7 +158,9 @@ fn help_lists_every_binding_of_every_mode_and_each_binding_reaches_its_action() 
 #[test]
 fn enter_pressed_five_times_applies_nothing_in_any_dialog() {
     let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
-    for (name, mut s) in every_mode().into_iter().filter(|(n, _)| n.starts_with("change") || n.starts_with("cancel") || n.starts_with("checkout") || n.starts_with("live")) {
+    for (name, mut s) in every_mode().into_iter().filter(|(n, _)| {
+        n.starts_with("change") || n.starts_with("cancel") || n.starts_with("checkout") || n.starts_with("live")
+    }) {
         for _ in 0..5 {
             let effects = s.handle_key(enter, chrono::Utc::now());
             assert!(

@@ -48,7 +48,9 @@ impl AppState {
             Action::Choose => self.enter(),
             Action::Copy => self.copy_selected(),
             Action::Open => {
-                self.notify("Nothing to open here: o opens URLs in the request log (r), invoices (i) and checkout results");
+                self.notify(
+                    "Nothing to open here: o opens URLs in the request log (r), invoices (i) and checkout results",
+                );
                 Vec::new()
             }
             Action::NewCheckout => self.open_checkout(),

@@ -10,8 +10,8 @@ use super::{Theme, pane_block};
 use crate::audit::{Entry, Outcome};
 use crate::billing::ChangeTiming;
 use crate::tui::state::change::{CHANGE_STEPS, CancelFlow, ChangeFlow, Relation, Step};
-use chrono::NaiveDate;
 use crate::util::ellipsize;
+use chrono::NaiveDate;
 
 fn dialog_area(area: Rect) -> Rect {
     let w = area.width.saturating_sub(4).min(90);
@@ -44,7 +44,13 @@ fn steps_line<'a>(steps: &[(Step, &str)], current: Step, theme: &Theme) -> Line<
         if i > 0 {
             spans.push(Span::styled(" › ", theme.dim()));
         }
-        let style = if i == at { theme.selected(true) } else if i < at { theme.ok() } else { theme.dim() };
+        let style = if i == at {
+            theme.selected(true)
+        } else if i < at {
+            theme.ok()
+        } else {
+            theme.dim()
+        };
         spans.push(Span::styled(format!("{} {name}", i + 1), style));
     }
     Line::from(spans)
@@ -81,7 +87,8 @@ pub fn change(frame: &mut Frame, f: &ChangeFlow, theme: &Theme, area: Rect) {
                 lines.push(pick_line(i == f.period_idx, format!("  {}", p.label()), theme));
             }
             if f.periods.len() == 1 {
-                lines.push(Line::from(Span::styled("  (the only period this plan sells: Enter takes it)", theme.dim())));
+                lines
+                    .push(Line::from(Span::styled("  (the only period this plan sells: Enter takes it)", theme.dim())));
             }
         }
         Step::Timing => {
@@ -90,7 +97,10 @@ pub fn change(frame: &mut Frame, f: &ChangeFlow, theme: &Theme, area: Rect) {
                 lines.push(pick_line(i == f.timing_idx, format!("  {}", timing_label(*t)), theme));
             }
             if f.timings.len() == 1 {
-                lines.push(Line::from(Span::styled("  (the only timing this provider offers: Enter takes it)", theme.dim())));
+                lines.push(Line::from(Span::styled(
+                    "  (the only timing this provider offers: Enter takes it)",
+                    theme.dim(),
+                )));
             }
         }
         Step::Confirm | Step::Applying | Step::Done | Step::Date => review(&mut lines, f, theme, width),

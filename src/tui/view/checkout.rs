@@ -8,9 +8,9 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::{Theme, pane_block, qr};
 use crate::billing::{CheckoutStatus, Estimate, EstimateSource};
-use crate::tui::state::checkout::fields::{Field, Input};
 use crate::tui::state::Dialog;
 use crate::tui::state::checkout::CheckoutBuilder;
+use crate::tui::state::checkout::fields::{Field, Input};
 use crate::util::ellipsize;
 
 pub fn draw(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect) {
@@ -77,7 +77,7 @@ fn submit_line<'a>(b: &CheckoutBuilder, theme: &Theme, width: usize) -> Line<'a>
             Span::styled("[ Submit ]", theme.dim()),
             Span::styled(format!(" disabled · {}", ellipsize(&reason, width.saturating_sub(22))), theme.error()),
         ]),
-        None => Line::from(Span::styled("[ Submit · Enter or Ctrl-S ]", style)),
+        None => Line::from(Span::styled("[ Submit · Ctrl-S ]", style)),
     }
 }
 
@@ -224,9 +224,10 @@ fn preview_pane(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rec
 /// The preset and LIVE-confirmation prompts stacked on the form.
 pub fn prompt(frame: &mut Frame, dialog: &Dialog, theme: &Theme, area: Rect) {
     let (title, lines) = match dialog {
-        Dialog::PresetSave(name) => {
-            ("Save preset as (the customer is never saved) · Enter saves · Esc cancels", vec![Line::from(format!("{name}▏"))])
-        }
+        Dialog::PresetSave(name) => (
+            "Save preset as (the customer is never saved) · Enter saves · Esc cancels",
+            vec![Line::from(format!("{name}▏"))],
+        ),
         Dialog::LiveConfirm(typed) => (
             "LIVE checkout · type the customer id (or \"live\" for a new customer) · Ctrl-S creates",
             vec![Line::from(format!("{typed}▏"))],

@@ -110,11 +110,17 @@ pub fn help(frame: &mut Frame, scroll: usize, contexts: &[Context], state: &AppS
 pub fn discard(frame: &mut Frame, what: &str, theme: &Theme, area: Rect) {
     let rect = centered(area, 64, 4);
     frame.render_widget(Clear, rect);
-    let lines = vec![Line::from(Span::styled(format!("Esc again discards this {what} · any other key keeps it"), theme.header()))];
+    let lines = vec![Line::from(Span::styled(
+        format!("Esc again discards this {what} · any other key keeps it"),
+        theme.header(),
+    ))];
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(ratatui::widgets::Wrap { trim: true })
-            .block(pane_block(format!("Discard the {what}?"), true, theme, rect.width)),
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }).block(pane_block(
+            format!("Discard the {what}?"),
+            true,
+            theme,
+            rect.width,
+        )),
         rect,
     );
 }

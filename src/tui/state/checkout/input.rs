@@ -18,7 +18,7 @@ impl CheckoutBuilder {
             Some(Input::Pick { .. }) => vec![Context::FormPick, Context::Form, Context::Global],
             Some(Input::Rows { .. }) => vec![Context::FormRows, Context::Form, Context::Global],
             Some(Input::Toggle(_)) => vec![Context::FormToggle, Context::Form, Context::Global],
-            None => vec![Context::Form, Context::NotTyping, Context::Global],
+            None => vec![Context::FormSubmit, Context::Form, Context::NotTyping, Context::Global],
         }
     }
 
@@ -83,7 +83,9 @@ impl CheckoutBuilder {
                 Action::Text(key) if text::edit_area(area, key) => FieldKey::Changed,
                 _ => FieldKey::Nothing,
             },
-            Input::Pick { options, selected, query, highlight } => pick_action(options, selected, query, highlight, action),
+            Input::Pick { options, selected, query, highlight } => {
+                pick_action(options, selected, query, highlight, action)
+            }
             Input::Toggle(on) => match action {
                 Action::Toggle => {
                     *on = !*on;

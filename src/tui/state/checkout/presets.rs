@@ -53,7 +53,8 @@ pub fn save(path: &Path, preset: Preset) -> Result<(), String> {
 }
 
 /// Fields that name the customer: never saved in, nor loaded from, a preset.
-const CUSTOMER_FIELDS: [FieldId; 4] = [FieldId::Customer, FieldId::CustomerEmail, FieldId::FirstName, FieldId::LastName];
+const CUSTOMER_FIELDS: [FieldId; 4] =
+    [FieldId::Customer, FieldId::CustomerEmail, FieldId::FirstName, FieldId::LastName];
 
 impl CheckoutBuilder {
     pub fn to_preset(&self, name: &str) -> Preset {

@@ -397,7 +397,8 @@ impl State {
         success_url: &str,
         created: DateTime<Utc>,
     ) -> String {
-        let uid = format!("cs_{}", token(&mut self.rng, 16));
+        // Random per run, not from the seeded generator: the id is the pay page's address.
+        let uid = format!("cs_{}", crate::sandbox::admin::random_token(24));
         let session = CheckoutSession {
             uid: uid.clone(),
             status,

@@ -167,6 +167,9 @@ impl State {
         if matches!(self.prices[price].kind, PriceKind::Usage { .. }) {
             return Err(ApiError::bad_request("Checkout sessions cannot be created for usage prices"));
         }
+        if !self.total_in_range(price, quantity) {
+            return Err(ApiError::issue(&["checkoutSession", "quantity"], "too_big", QUANTITY_TOO_BIG));
+        }
         Ok(CheckoutKind::Product { price, quantity, anonymous })
     }
 

@@ -64,6 +64,30 @@ pub fn block(text: &str) -> Cow<'_, str> {
     map(text, |c| c == '\n' || c == '\t')
 }
 
+/// JSON text (as serde_json writes it) with every unsafe character that is still raw written
+/// as a `\uXXXX` escape. serde_json escapes C0 controls but passes DEL, C1 controls and bidi
+/// controls through; outside strings JSON is plain ASCII, so this changes no value: the output
+/// decodes to exactly the same data and is safe to print on a terminal.
+pub fn json(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe_in_json) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_unsafe_in_json(c) {
+            // These are all in the Basic Multilingual Plane: one \u escape each.
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn is_unsafe_in_json(c: char) -> bool {
+    is_unsafe(c) && c != '\n'
+}
+
 /// A URL that may be shown as a link or handed to a browser: it parses as `http` or `https`
 /// and the text as given has no control character, whitespace or bidi control anywhere (the
 /// URL parser would silently drop tabs and newlines, and what it drops a terminal would run).
@@ -97,6 +121,17 @@ mod tests {
             assert!(matches!(line(text), Cow::Borrowed(t) if t == text));
             assert!(matches!(block(text), Cow::Borrowed(t) if t == text));
         }
+    }
+
+    #[test]
+    fn json_keeps_its_value_and_loses_raw_controls() {
+        let value = serde_json::json!({"name": "Eve\u{1b}]0;x\u{7}\u{9b}2J\u{7f}\u{202e}", "n": 1});
+        let text = serde_json::to_string_pretty(&value).unwrap();
+        let safe = json(&text);
+        assert!(!safe.chars().any(|c| is_unsafe(c) && c != '\n'), "{safe}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&safe).unwrap(), value);
+        assert!(safe.contains("\\u009b") && safe.contains("\\u007f") && safe.contains("\\u202e"), "{safe}");
+        assert!(matches!(json("{\n  \"a\": \"Müller\"\n}"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -88,8 +88,19 @@ async fn faults_change_at_runtime_through_the_admin_endpoint() {
     let bad = admin.put(url.clone()).bearer_auth(sb.admin_token()).body("kelviq=explode=1%").send().await.unwrap();
     assert_eq!(bad.status(), 400);
     assert!(bad.text().await.unwrap().contains("unknown fault"));
-    admin.put(url.clone()).bearer_auth(sb.admin_token()).body("kelviq=error=100%:500").send().await.unwrap().error_for_status().unwrap();
-    assert_eq!(admin.get(url.clone()).bearer_auth(sb.admin_token()).send().await.unwrap().text().await.unwrap(), "kelviq=error=100%:500");
+    admin
+        .put(url.clone())
+        .bearer_auth(sb.admin_token())
+        .body("kelviq=error=100%:500")
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+    assert_eq!(
+        admin.get(url.clone()).bearer_auth(sb.admin_token()).send().await.unwrap().text().await.unwrap(),
+        "kelviq=error=100%:500"
+    );
     assert_eq!(kelviq.list_plans().await.unwrap_err().status, Some(500));
     admin.put(url).bearer_auth(sb.admin_token()).body("").send().await.unwrap().error_for_status().unwrap();
     assert!(kelviq.list_plans().await.is_ok(), "cleared");

@@ -396,10 +396,28 @@ fn config_text() -> impl Strategy<Value = String> {
 fn terminal_text() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
         prop::sample::select(vec![
-            "\x1b]0;pwned\x07", "\x1b]52;c;cHduZWQ=\x07", "\x1b[2J", "\x1bP1$r\x1b\\", "\x1b]8;;http://x\x1b\\",
-            "\u{9b}31m", "\u{9d}0;t\u{9c}", "\u{90}", "\x07", "\r", "\x08", "\x7f", "\u{202e}", "\u{2066}",
-            "Müller", "山田 太郎", "👍", "€12.00", "\n", "\t",
-        ]).prop_map(str::to_string),
+            "\x1b]0;pwned\x07",
+            "\x1b]52;c;cHduZWQ=\x07",
+            "\x1b[2J",
+            "\x1bP1$r\x1b\\",
+            "\x1b]8;;http://x\x1b\\",
+            "\u{9b}31m",
+            "\u{9d}0;t\u{9c}",
+            "\u{90}",
+            "\x07",
+            "\r",
+            "\x08",
+            "\x7f",
+            "\u{202e}",
+            "\u{2066}",
+            "Müller",
+            "山田 太郎",
+            "👍",
+            "€12.00",
+            "\n",
+            "\t",
+        ])
+        .prop_map(str::to_string),
         any::<char>().prop_map(String::from),
         "\\PC{0,8}",
     ];

@@ -32,7 +32,10 @@ fn hostile_provider_text_never_reaches_the_terminal() {
         let list = till(&["--provider", provider, "customers", "list", "--limit", "200"]);
         assert_eq!(list.status.code(), Some(0), "{provider}: {}", String::from_utf8_lossy(&list.stderr));
         let shown = String::from_utf8_lossy(&list.stdout).to_string();
-        assert!(shown.contains("Eve Hostile ␛]0;pwned␇"), "{provider}: the hostile customer is listed, inert:\n{shown}");
+        assert!(
+            shown.contains("Eve Hostile ␛]0;pwned␇"),
+            "{provider}: the hostile customer is listed, inert:\n{shown}"
+        );
         assert_inert(&list.stdout, &format!("{provider} customers list"));
         assert_inert(&list.stderr, &format!("{provider} customers list stderr"));
 

@@ -44,7 +44,12 @@ pub fn info(global: &Global) -> Result<(), Failure> {
     println!("audit file  {}", shown(crate::audit::default_path()));
     println!("log file    {}", shown(log_path()));
     match super::profiles::active(global)? {
-        Some(a) => println!("profile     {} ({}, {})", crate::text::line(&a.name), a.profile.provider.slug(), a.profile.mode.label()),
+        Some(a) => println!(
+            "profile     {} ({}, {})",
+            crate::text::line(&a.name),
+            a.profile.provider.slug(),
+            a.profile.mode.label()
+        ),
         None => println!("profile     (none: the embedded sandbox)"),
     }
     Ok(())

@@ -266,7 +266,10 @@ fn status(global: &Global, open: OpenStore<'_>) -> Result<(), Failure> {
     }
     let store = open();
     if let Err(e) = &store {
-        eprintln!("till: {}; keys can only come from TILL_<PROFILE>_KEY environment variables", crate::text::line(&e.to_string()));
+        eprintln!(
+            "till: {}; keys can only come from TILL_<PROFILE>_KEY environment variables",
+            crate::text::line(&e.to_string())
+        );
     }
     let rows: Vec<StatusRow> = file
         .profiles

@@ -104,9 +104,7 @@ async fn connect(global: &super::Global) -> Result<Connection, Failure> {
         }
         None => {
             let options = SandboxOptions { hostile: global.sandbox_hostile, ..SandboxOptions::default() };
-            let handle = sandbox::start(options)
-                .await
-                .map_err(|e| failure(ExitCode::Failure, e.to_string()))?;
+            let handle = sandbox::start(options).await.map_err(|e| failure(ExitCode::Failure, e.to_string()))?;
             eprintln!("till: no profile configured; using the embedded sandbox at {}", handle.base_url());
             let log = http.log().clone();
             let provider = providers::connect(kind, handle.endpoint(kind), http)?;
@@ -229,7 +227,8 @@ pub(crate) fn emit<T: serde::Serialize>(json: bool, value: &T, table: impl FnOnc
         let mut s = serde_json::to_string_pretty(value)
             .map_err(|e| failure(ExitCode::Failure, format!("could not encode JSON: {e}")))?;
         s.push('\n');
-        s
+        // The same JSON value, with the C1 and bidi controls serde_json leaves raw escaped.
+        crate::text::json(&s).into_owned()
     } else {
         // Tables, details and bodies hold provider-supplied text; JSON above stays exact
         // (serde_json escapes every control character anyway).

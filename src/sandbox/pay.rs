@@ -69,7 +69,9 @@ pub async fn submit(State(app): State<AppState>, Path(session): Path<String>, Fo
     if !expected.is_some_and(|t| super::admin::same_secret(&t, &form.csrf)) {
         return (
             StatusCode::FORBIDDEN,
-            Html("<!doctype html><title>Expired form</title><p>This form has expired; open the checkout page again.</p>"),
+            Html(
+                "<!doctype html><title>Expired form</title><p>This form has expired; open the checkout page again.</p>",
+            ),
         )
             .into_response();
     }

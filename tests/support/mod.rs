@@ -4,5 +4,5 @@
 //! `support::openapi::Spec`.
 
 pub mod console;
-pub mod pay;
 pub mod openapi;
+pub mod pay;

@@ -7,11 +7,7 @@
 #[allow(dead_code)]
 pub async fn submit(client: &reqwest::Client, url: &str, card: &str) -> reqwest::Response {
     let page = client.get(url).send().await.unwrap().text().await.unwrap();
-    let token = page
-        .split("name=csrf value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or_default()
-        .to_string();
+    let token =
+        page.split("name=csrf value=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or_default().to_string();
     client.post(url).form(&[("card", card), ("csrf", token.as_str())]).send().await.unwrap()
 }

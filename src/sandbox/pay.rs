@@ -66,7 +66,9 @@ pub async fn show(State(app): State<AppState>, Path(session): Path<String>) -> R
 
 pub async fn submit(State(app): State<AppState>, Path(session): Path<String>, Form(form): Form<PayForm>) -> Response {
     let expected = lock(&app.pay_tokens).get(&session).cloned();
-    if !expected.is_some_and(|t| super::admin::same_secret(&t, &form.csrf)) {
+    // A paid session cannot take money again, so it answers "already paid" whatever the token.
+    let paid = app.with_checkout(&session, |c| c.summary(&session)).flatten().is_some_and(|s| s.paid);
+    if !paid && !expected.is_some_and(|t| super::admin::same_secret(&t, &form.csrf)) {
         return (
             StatusCode::FORBIDDEN,
             Html(

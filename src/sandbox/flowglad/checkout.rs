@@ -78,6 +78,8 @@ impl State {
         let kind = self.checkout_kind(&input, customer, anonymous)?;
         let now = now_ms();
         // Random per run, not from the seeded generator: the id is the pay page's address.
+        let _ = self.id("chckt_session");
+        // The seeded draw still happens, so the demo data's other ids stay as they were.
         let id = format!("chckt_session_{}", crate::sandbox::admin::random_token(21));
         self.checkouts.insert(
             id.clone(),

@@ -84,6 +84,8 @@ impl State {
         })?;
         let quantities = quantities(self, &req.plan_identifier, req.features.as_ref())?;
         // Random per run, not from the seeded generator: the id is the pay page's address.
+        let _ = token(&mut self.rng, 47);
+        // The seeded draw still happens, so the demo data's other ids stay as they were.
         let id = format!("cs_{}", crate::sandbox::admin::random_token(47));
         let url = format!("{}/pay/{id}/", self.public_base);
         let checkout = Checkout {

@@ -398,6 +398,8 @@ impl State {
         created: DateTime<Utc>,
     ) -> String {
         // Random per run, not from the seeded generator: the id is the pay page's address.
+        let _ = token(&mut self.rng, 16);
+        // The seeded draw still happens, so the demo data's other ids stay as they were.
         let uid = format!("cs_{}", crate::sandbox::admin::random_token(24));
         let session = CheckoutSession {
             uid: uid.clone(),

@@ -58,6 +58,8 @@ impl State {
             return Ok(Err(draft.estimates));
         }
         // Random per run, not from the seeded generator: the id is the pay page's address.
+        let _ = uuid(&mut self.rng);
+        // The seeded draw still happens, so the demo data's other ids stay as they were.
         let id = uuid::Uuid::new_v4().to_string();
         let checkout = Checkout {
             id: id.clone(),

@@ -9,5 +9,6 @@ pub mod providers;
 pub mod sandbox;
 pub mod search;
 pub mod secrets;
+pub mod text;
 pub mod tui;
 pub mod util;

@@ -105,7 +105,7 @@ impl Console {
         self.key(KeyCode::Char('y'), KeyModifiers::NONE).await;
         assert_eq!(self.recorder.log.lock().unwrap().last(), Some(&format!("copy:{url}")));
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let paid = client.post(&url).form(&[("card", "4242 4242 4242 4242")]).send().await.unwrap();
+        let paid = support::pay::submit(&client, &url, "4242 4242 4242 4242").await;
         assert!(paid.status().is_redirection() || paid.status().is_success(), "{}", paid.status());
         self.wait_until("the session to be paid", |app| {
             app.state

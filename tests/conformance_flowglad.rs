@@ -114,7 +114,7 @@ async fn exercise(flowglad: &dyn BillingProvider, direct: &FlowgladClient, sandb
     flowglad.create_checkout(&bad).await.unwrap_err();
     for session in [&identified, &anonymous, &activation, &card, &slugged, &anonymous_slugged] {
         let form = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        form.post(session.url.clone().unwrap()).form(&[("card", "4242 4242 4242 4242")]).send().await.unwrap();
+        support::pay::submit(&form, session.url.as_deref().unwrap(), "4242 4242 4242 4242").await;
         flowglad.get_checkout(&session.id).await.unwrap();
     }
     flowglad.get_checkout("chckt_session_missing").await.unwrap_err();

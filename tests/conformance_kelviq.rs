@@ -58,7 +58,7 @@ async fn exercise(sb: &sandbox::SandboxHandle) {
     let session = kelviq.create_checkout(&checkout).await.unwrap();
     kelviq.get_checkout(&session.id).await.unwrap();
     let form = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    form.post(session.url.unwrap()).form(&[("card", "4242424242424242")]).send().await.unwrap();
+    support::pay::submit(&form, &session.url.unwrap(), "4242424242424242").await;
     kelviq.get_checkout(&session.id).await.unwrap();
     kelviq
         .create_checkout(&CheckoutRequest {

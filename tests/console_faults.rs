@@ -79,6 +79,7 @@ async fn a_failing_provider_shows_its_error_and_recovers_on_refresh() {
     // The provider recovers; R reloads the tab.
     reqwest::Client::new()
         .put(sb.provider_url("_admin/faults"))
+        .bearer_auth(sb.admin_token())
         .body("")
         .send()
         .await

@@ -81,9 +81,13 @@ async fn a_failing_invoice_api_shows_its_error_and_r_recovers() {
     let mut c = console(Mode::Sandbox, false).await;
     let (customer, expected) = customer_with_invoices(&c, ProviderKind::Zenskar).await;
     let admin = c.sandbox.provider_url("_admin/faults");
+    let token = c.sandbox.admin_token().to_string();
     let put = |body: &'static str| {
-        let admin = admin.clone();
-        async move { reqwest::Client::new().put(admin).body(body).send().await.unwrap().error_for_status().unwrap() }
+        let (admin, token) = (admin.clone(), token.clone());
+        async move {
+            let put = reqwest::Client::new().put(admin).bearer_auth(token).body(body);
+            put.send().await.unwrap().error_for_status().unwrap()
+        }
     };
     put("zenskar/invoices=error=100%:500").await;
     select_customer(&mut c, ProviderKind::Zenskar, &customer).await;

@@ -85,14 +85,65 @@ async fn faults_change_at_runtime_through_the_admin_endpoint() {
     assert!(kelviq.list_plans().await.is_ok());
     let admin = reqwest::Client::new();
     let url = sb.provider_url("_admin/faults");
-    let bad = admin.put(url.clone()).body("kelviq=explode=1%").send().await.unwrap();
+    let bad = admin.put(url.clone()).bearer_auth(sb.admin_token()).body("kelviq=explode=1%").send().await.unwrap();
     assert_eq!(bad.status(), 400);
     assert!(bad.text().await.unwrap().contains("unknown fault"));
-    admin.put(url.clone()).body("kelviq=error=100%:500").send().await.unwrap().error_for_status().unwrap();
-    assert_eq!(admin.get(url.clone()).send().await.unwrap().text().await.unwrap(), "kelviq=error=100%:500");
+    admin
+        .put(url.clone())
+        .bearer_auth(sb.admin_token())
+        .body("kelviq=error=100%:500")
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+    assert_eq!(
+        admin.get(url.clone()).bearer_auth(sb.admin_token()).send().await.unwrap().text().await.unwrap(),
+        "kelviq=error=100%:500"
+    );
     assert_eq!(kelviq.list_plans().await.unwrap_err().status, Some(500));
-    admin.put(url).body("").send().await.unwrap().error_for_status().unwrap();
+    admin.put(url).bearer_auth(sb.admin_token()).body("").send().await.unwrap().error_for_status().unwrap();
     assert!(kelviq.list_plans().await.is_ok(), "cleared");
+}
+
+#[tokio::test]
+async fn the_admin_endpoint_needs_this_runs_token() {
+    let (sb, kelviq, _) = kelviq_with("", Duration::from_secs(5)).await;
+    let admin = reqwest::Client::new();
+    let url = sb.provider_url("_admin/faults");
+    assert_eq!(sb.admin_token().len(), 32);
+    for token in [None, Some("wrong"), Some(&sb.admin_token()[..31])] {
+        let mut put = admin.put(url.clone()).body("kelviq=error=100%:500");
+        if let Some(t) = token {
+            put = put.bearer_auth(t);
+        }
+        assert_eq!(put.send().await.unwrap().status(), 401, "{token:?}");
+        assert_eq!(admin.get(url.clone()).send().await.unwrap().status(), 401);
+    }
+    assert!(kelviq.list_plans().await.is_ok(), "nothing changed without the token");
+    let other = sandbox::start(SandboxOptions::default()).await.unwrap();
+    assert_ne!(other.admin_token(), sb.admin_token(), "a fresh token per run");
+    sb.set_faults(FaultSpec::parse("kelviq=error=100%:503").unwrap());
+    assert_eq!(kelviq.list_plans().await.unwrap_err().status, Some(503), "in-process, no HTTP needed");
+}
+
+/// Durations that overflowed when added made the next request panic (exit 101 in the console).
+#[tokio::test]
+async fn overflowing_fault_durations_are_refused_and_the_sandbox_keeps_serving() {
+    let (sb, kelviq, _) = kelviq_with("", Duration::from_secs(5)).await;
+    let admin = reqwest::Client::new();
+    let url = sb.provider_url("_admin/faults");
+    for spec in [
+        "kelviq=latency=18446744073709551615ms~18446744073709551615ms",
+        "kelviq=latency=18446744073709551615s;*=latency=18446744073709551615s",
+        "kelviq=latency=4611686018427387904m",
+        "kelviq=slow=100%:18446744073709551615s",
+    ] {
+        let put = admin.put(url.clone()).bearer_auth(sb.admin_token()).body(spec).send().await.unwrap();
+        assert_eq!(put.status(), 400, "{spec}");
+        assert!(kelviq.list_plans().await.is_ok(), "still serving after {spec}");
+    }
+    assert!(FaultSpec::parse("kelviq=latency=60m~60m;*=latency=60m").is_ok(), "long but bounded is fine");
 }
 
 #[tokio::test]

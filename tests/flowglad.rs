@@ -1,5 +1,8 @@
 //! The Flowglad client against the embedded sandbox over real HTTP on loopback.
 
+#[path = "support/pay.rs"]
+mod pay_form;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -23,7 +26,7 @@ async fn setup() -> (SandboxHandle, Arc<dyn BillingProvider>, FlowgladClient) {
 /// Submits the hosted checkout form the way a browser would.
 async fn pay(url: &str, card: &str) -> reqwest::Response {
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    client.post(url).form(&[("card", card)]).send().await.unwrap()
+    pay_form::submit(&client, url, card).await
 }
 
 fn api(sb: &SandboxHandle, path: &str) -> String {

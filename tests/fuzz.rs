@@ -391,8 +391,57 @@ fn config_text() -> impl Strategy<Value = String> {
     })
 }
 
+/// Text as a hostile provider might send it: escape sequences (OSC 0 title, OSC 52 clipboard,
+/// CSI, DCS), their C1 single-character forms, BEL, CR, bidi overrides, mixed with real text.
+fn terminal_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        prop::sample::select(vec![
+            "\x1b]0;pwned\x07",
+            "\x1b]52;c;cHduZWQ=\x07",
+            "\x1b[2J",
+            "\x1bP1$r\x1b\\",
+            "\x1b]8;;http://x\x1b\\",
+            "\u{9b}31m",
+            "\u{9d}0;t\u{9c}",
+            "\u{90}",
+            "\x07",
+            "\r",
+            "\x08",
+            "\x7f",
+            "\u{202e}",
+            "\u{2066}",
+            "Müller",
+            "山田 太郎",
+            "👍",
+            "€12.00",
+            "\n",
+            "\t",
+        ])
+        .prop_map(str::to_string),
+        any::<char>().prop_map(String::from),
+        "\\PC{0,8}",
+    ];
+    prop::collection::vec(piece, 0..12).prop_map(|v| v.concat())
+}
+
 proptest! {
     #![proptest_config(config())]
+
+    #[test]
+    fn terminal_text_never_panics_and_never_passes_a_control(raw in terminal_text(), plain in "\\PC{0,40}") {
+        let one = till::text::line(&raw);
+        prop_assert!(!one.chars().any(till::text::is_unsafe), "line kept a control: {:?}", one);
+        let many = till::text::block(&raw);
+        prop_assert!(!many.chars().any(|c| till::text::is_unsafe(c) && c != '\n' && c != '\t'), "block kept a control: {:?}", many);
+        prop_assert_eq!(one.chars().count(), raw.chars().count(), "one stand-in per character");
+        // Identity on text that holds nothing unsafe.
+        let clean: String = plain.chars().filter(|c| !till::text::is_unsafe(*c)).collect();
+        prop_assert_eq!(till::text::line(&clean), clean.as_str());
+        prop_assert_eq!(till::text::block(&clean), clean.as_str());
+        if let Some(url) = till::text::safe_url(&raw) {
+            prop_assert!(url.as_str().chars().all(|c| c.is_ascii_graphic()), "unsafe link {:?}", url.as_str());
+        }
+    }
 
     #[test]
     fn kelviq_decoders_never_panic(bytes in body("kelviq")) { kelviq_decode(&bytes); }

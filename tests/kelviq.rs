@@ -1,5 +1,8 @@
 //! The Kelviq client against the embedded sandbox over real HTTP on loopback.
 
+#[path = "support/pay.rs"]
+mod pay_form;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -22,7 +25,7 @@ async fn setup() -> (SandboxHandle, Arc<dyn BillingProvider>, Http) {
 /// Submits the hosted checkout form the way a browser would.
 async fn pay(url: &str, card: &str) -> reqwest::Response {
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    client.post(url).form(&[("card", card)]).send().await.unwrap()
+    pay_form::submit(&client, url, card).await
 }
 
 #[tokio::test]

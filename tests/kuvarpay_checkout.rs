@@ -3,6 +3,9 @@
 //! the local estimate matches hand-computed figures and what the sandbox then charges, the
 //! `--dry-run` CLI never shows the key, and the sandbox counts the sessions created.
 
+#[path = "support/pay.rs"]
+mod pay_form;
+
 use std::process::Command;
 use std::sync::Arc;
 
@@ -80,7 +83,7 @@ fn fields(e: &ProviderError) -> Vec<&str> {
 /// Submits the hosted checkout form the way a browser would.
 async fn pay(url: &str) -> reqwest::Response {
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    client.post(url).form(&[("card", "4242 4242 4242 4242")]).send().await.unwrap()
+    pay_form::submit(&client, url, "4242 4242 4242 4242").await
 }
 
 fn assert_preview_headers(preview: &RequestPreview) {

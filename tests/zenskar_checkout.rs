@@ -3,6 +3,9 @@
 //! against hand-computed figures, validation in Zenskar's 422 shape, the `--dry-run` CLI, and
 //! the emulator's session count.
 
+#[path = "support/pay.rs"]
+mod pay_form;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
@@ -321,7 +324,7 @@ async fn a_prorated_checkout_is_invoiced_as_estimated_and_the_contract_ends_on_t
     assert_eq!(estimate.current_invoice.total.amount(), expected.round_dp(2), "360 × 10/{days}");
     assert!(estimate.next_invoice.is_none(), "nothing is billed after the end date");
     let paid = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let resp = paid.post(session.url.unwrap()).form(&[("card", "4242 4242 4242 4242")]).send().await.unwrap();
+    let resp = pay_form::submit(&paid, &session.url.unwrap(), "4242 4242 4242 4242").await;
     assert_eq!(resp.status(), 303);
     let done = zenskar.get_checkout(&session.id).await.unwrap();
     let sub = zenskar.get_subscription(&done.subscription_id.unwrap()).await.unwrap();
@@ -454,7 +457,7 @@ async fn a_guest_checkout_on_a_chosen_entity_creates_its_customer_there() {
     let session = zenskar.create_checkout(&request).await.unwrap();
     assert_eq!(session.customer_id, None);
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let resp = client.post(session.url.unwrap()).form(&[("card", "4242 4242 4242 4242")]).send().await.unwrap();
+    let resp = pay_form::submit(&client, &session.url.unwrap(), "4242 4242 4242 4242").await;
     assert_eq!(resp.status(), 303);
     let customer_id = zenskar.get_checkout(&session.id).await.unwrap().customer_id.unwrap();
     let customer = raw_get(&sb, &format!("customers/{customer_id}")).await;
@@ -484,12 +487,7 @@ async fn a_checkout_stops_taking_payment_at_its_expiry() {
     let late = zenskar.get_checkout(&session.id).await.unwrap();
     assert_eq!((late.status, late.raw_status.as_str()), (CheckoutStatus::Expired, "expired"));
     assert_eq!(late.url, None, "no payment link once expired");
-    let resp = reqwest::Client::new()
-        .post(session.url.as_deref().unwrap())
-        .form(&[("card", "4242 4242 4242 4242")])
-        .send()
-        .await
-        .unwrap();
+    let resp = pay_form::submit(&reqwest::Client::new(), session.url.as_deref().unwrap(), "4242 4242 4242 4242").await;
     assert!(!resp.status().is_success() && !resp.status().is_redirection(), "{}", resp.status());
 }
 

@@ -35,14 +35,21 @@ fn init_logging() -> Option<std::path::PathBuf> {
 pub fn info(global: &Global) -> Result<(), Failure> {
     let dirs = directories::ProjectDirs::from("", "", "till")
         .ok_or_else(|| failure(ExitCode::Failure, "no home directory to keep files in"))?;
-    let shown = |p: Option<std::path::PathBuf>| p.map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into());
+    let shown = |p: Option<std::path::PathBuf>| {
+        p.map(|p| crate::text::line(&p.display().to_string()).into_owned()).unwrap_or_else(|| "(none)".into())
+    };
     println!("version     {}", env!("CARGO_PKG_VERSION"));
     println!("config file {}", shown(config::profiles::config_path()));
-    println!("data dir    {}", dirs.data_dir().display());
+    println!("data dir    {}", shown(Some(dirs.data_dir().to_path_buf())));
     println!("audit file  {}", shown(crate::audit::default_path()));
     println!("log file    {}", shown(log_path()));
     match super::profiles::active(global)? {
-        Some(a) => println!("profile     {} ({}, {})", a.name, a.profile.provider.slug(), a.profile.mode.label()),
+        Some(a) => println!(
+            "profile     {} ({}, {})",
+            crate::text::line(&a.name),
+            a.profile.provider.slug(),
+            a.profile.mode.label()
+        ),
         None => println!("profile     (none: the embedded sandbox)"),
     }
     Ok(())
@@ -111,6 +118,7 @@ pub async fn run(global: &Global, args: ConsoleArgs) -> Result<(), Failure> {
             seed: args.sandbox_seed,
             latency: args.sandbox_latency.unwrap_or_default(),
             faults: args.sandbox_faults.clone().unwrap_or_default(),
+            hostile: global.sandbox_hostile,
             ..Default::default()
         };
         Some(sandbox::start(options).await.map_err(|e| failure(ExitCode::Failure, e.to_string()))?)
@@ -143,7 +151,7 @@ pub async fn run(global: &Global, args: ConsoleArgs) -> Result<(), Failure> {
 /// now, so a warning can go to stderr.
 fn keep_history(http: &Http) {
     if let Err(e) = super::requests::record(http.log()) {
-        eprintln!("till: warning: request history not saved: {e}");
+        eprintln!("till: warning: request history not saved: {}", crate::text::line(&e));
     }
 }
 

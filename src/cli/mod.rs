@@ -58,6 +58,10 @@ pub struct Global {
     /// Refuse every write (checkout, change, cancel, customer create/update).
     #[arg(long, global = true, env = "TILL_READ_ONLY")]
     pub read_only: bool,
+    /// Add a customer whose every text field holds terminal escape sequences to each provider of
+    /// the sandbox, to check that nothing a provider sends can drive the terminal.
+    #[arg(long, global = true, env = "TILL_SANDBOX_HOSTILE")]
+    pub sandbox_hostile: bool,
 }
 
 impl Global {
@@ -358,8 +362,8 @@ fn parse_pair(s: &str) -> Result<(String, String), String> {
 
 #[derive(Debug, Args, Default)]
 pub struct ConsoleArgs {
-    /// Generate this many extra customers in the embedded sandbox (per provider).
-    #[arg(long, default_value_t = 0)]
+    /// Generate this many extra customers in the embedded sandbox (per provider, at most 200,000).
+    #[arg(long, default_value_t = 0, value_parser = parse_customer_count)]
     pub sandbox_customers: usize,
     #[arg(long, default_value_t = 1)]
     pub sandbox_seed: u64,
@@ -381,8 +385,8 @@ pub enum SandboxCmd {
 pub struct ServeArgs {
     #[arg(long, default_value_t = 4010)]
     pub port: u16,
-    /// Generate this many extra customers (deterministic for a given --seed).
-    #[arg(long, default_value_t = 0)]
+    /// Generate this many extra customers (deterministic for a given --seed; at most 200,000).
+    #[arg(long, default_value_t = 0, value_parser = parse_customer_count)]
     pub customers: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -395,6 +399,16 @@ pub struct ServeArgs {
     /// Injected faults, e.g. 'kelviq=latency=2s,error=30%;*=ratelimit=5%:1s' (README: Fault injection).
     #[arg(long, value_parser = crate::sandbox::faults::FaultSpec::parse)]
     pub faults: Option<crate::sandbox::faults::FaultSpec>,
+}
+
+/// A `--customers` count within the sandbox's documented bound.
+fn parse_customer_count(s: &str) -> Result<usize, String> {
+    let max = crate::sandbox::MAX_GENERATED_CUSTOMERS;
+    match s.trim().parse::<usize>() {
+        Ok(n) if n <= max => Ok(n),
+        Ok(n) => Err(format!("{n} customers is more than the sandbox generates (at most {max})")),
+        Err(_) => Err(format!("{s:?} is not a number of customers (0 to {max})")),
+    }
 }
 
 fn parse_provider(s: &str) -> Result<ProviderKind, String> {

@@ -89,7 +89,7 @@ pub(crate) fn run_profiles(global: &Global, cmd: ProfilesCmd) -> Result<(), Fail
             if rows.is_empty() && !global.json {
                 eprintln!(
                     "till: no profiles in {} (add one with `till profiles add NAME --provider P`)",
-                    path.display()
+                    crate::text::line(&path.display().to_string())
                 );
             }
             emit(global.json, &rows, || profile_table(&file))
@@ -113,7 +113,7 @@ pub(crate) fn run_profiles(global: &Global, cmd: ProfilesCmd) -> Result<(), Fail
             };
             let verb = if file.profiles.insert(name.clone(), profile).is_some() { "updated" } else { "added" };
             profiles::save(&path, &file).map_err(config_err)?;
-            eprintln!("till: {verb} profile {name:?} in {}", path.display());
+            eprintln!("till: {verb} profile {name:?} in {}", crate::text::line(&path.display().to_string()));
             eprintln!(
                 "till: store its key with `till auth login --profile {name}` or export {}",
                 secrets::env_var(&name)
@@ -124,7 +124,7 @@ pub(crate) fn run_profiles(global: &Global, cmd: ProfilesCmd) -> Result<(), Fail
             file.get(&name, &path).map_err(config_err)?;
             file.profiles.remove(&name);
             profiles::save(&path, &file).map_err(config_err)?;
-            eprintln!("till: removed profile {name:?} from {}", path.display());
+            eprintln!("till: removed profile {name:?} from {}", crate::text::line(&path.display().to_string()));
             if let Ok(store) = secrets::platform_store() {
                 let _ = forget(store.as_ref(), &name);
             }
@@ -266,7 +266,10 @@ fn status(global: &Global, open: OpenStore<'_>) -> Result<(), Failure> {
     }
     let store = open();
     if let Err(e) = &store {
-        eprintln!("till: {e}; keys can only come from TILL_<PROFILE>_KEY environment variables");
+        eprintln!(
+            "till: {}; keys can only come from TILL_<PROFILE>_KEY environment variables",
+            crate::text::line(&e.to_string())
+        );
     }
     let rows: Vec<StatusRow> = file
         .profiles

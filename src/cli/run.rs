@@ -57,7 +57,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Profiles(cmd)) => super::profiles::run_profiles(&cli.global, cmd),
         Some(Command::Auth(cmd)) => super::profiles::run_auth(&cli.global, cmd),
         Some(Command::Audit { customer }) => super::writes::audit(customer.as_deref(), cli.global.json),
-        Some(Command::Sandbox(SandboxCmd::Serve(args))) => serve(args).await,
+        Some(Command::Sandbox(SandboxCmd::Serve(args))) => serve(args, cli.global.sandbox_hostile).await,
         Some(Command::Completions { shell }) => completions(shell),
         Some(Command::Requests(cmd)) => super::requests::run_requests(cmd, cli.global.json),
         Some(command) => headless(&cli.global, command).await,
@@ -65,7 +65,8 @@ pub async fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(()) => ExitCode::Ok,
         Err(f) => {
-            eprintln!("till: {}", f.message);
+            // Messages carry provider error text and file contents: never raw to the terminal.
+            eprintln!("till: {}", crate::text::block(&f.message));
             f.code
         }
     }
@@ -102,9 +103,8 @@ async fn connect(global: &super::Global) -> Result<Connection, Failure> {
             Ok(Connection { provider, log, sandbox: false, profile: None, _sandbox: None })
         }
         None => {
-            let handle = sandbox::start(SandboxOptions::default())
-                .await
-                .map_err(|e| failure(ExitCode::Failure, e.to_string()))?;
+            let options = SandboxOptions { hostile: global.sandbox_hostile, ..SandboxOptions::default() };
+            let handle = sandbox::start(options).await.map_err(|e| failure(ExitCode::Failure, e.to_string()))?;
             eprintln!("till: no profile configured; using the embedded sandbox at {}", handle.base_url());
             let log = http.log().clone();
             let provider = providers::connect(kind, handle.endpoint(kind), http)?;
@@ -125,7 +125,7 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
     let result = dispatch(&conn, global, command).await;
     // The command's outcome matters more than the history file: a failure to record is a warning.
     if let Err(e) = super::requests::record(&conn.log) {
-        eprintln!("till: warning: request history not saved: {e}");
+        eprintln!("till: warning: request history not saved: {}", crate::text::line(&e));
     }
     result
 }
@@ -227,9 +227,12 @@ pub(crate) fn emit<T: serde::Serialize>(json: bool, value: &T, table: impl FnOnc
         let mut s = serde_json::to_string_pretty(value)
             .map_err(|e| failure(ExitCode::Failure, format!("could not encode JSON: {e}")))?;
         s.push('\n');
-        s
+        // The same JSON value, with the C1 and bidi controls serde_json leaves raw escaped.
+        crate::text::json(&s).into_owned()
     } else {
-        table()
+        // Tables, details and bodies hold provider-supplied text; JSON above stays exact
+        // (serde_json escapes every control character anyway).
+        crate::text::block(&table()).into_owned()
     };
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -362,7 +365,7 @@ fn entitlement_table(ents: &[Entitlement]) -> String {
     table::render(&["FEATURE", "TYPE", "ACCESS", "DETAIL"], &rows)
 }
 
-async fn serve(args: ServeArgs) -> Result<(), Failure> {
+async fn serve(args: ServeArgs, hostile: bool) -> Result<(), Failure> {
     let options = SandboxOptions {
         port: args.port,
         extra_customers: args.customers,
@@ -371,6 +374,8 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         data_dir: args.data,
         capture: false,
         faults: args.faults.unwrap_or_default(),
+        limits: sandbox::server::Limits::default(),
+        hostile,
     };
     let handle = sandbox::start(options).await.map_err(|e| failure(ExitCode::Failure, e.to_string()))?;
     let mut out = String::new();
@@ -387,6 +392,12 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         out.push('\n');
     }
     out.push_str(&format!("hosted checkout pages: {}pay/<session>\n", handle.base_url()));
+    // The admin API changes how the sandbox behaves, so only whoever reads this may use it.
+    out.push_str(&format!(
+        "admin API: {}_admin/faults with header 'Authorization: Bearer {}'\n",
+        handle.base_url(),
+        handle.admin_token()
+    ));
     print!("{out}");
     let _ = std::io::stdout().flush();
     wait_for_shutdown().await;

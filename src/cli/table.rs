@@ -6,7 +6,10 @@ use unicode_width::UnicodeWidthStr;
 const MAX_CELL: usize = 48;
 
 pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let cells: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| truncate(c, MAX_CELL)).collect()).collect();
+    // One line per cell, so a provider's name with a newline or an escape cannot break the
+    // layout or reach the terminal; the width is measured after the stand-ins are in.
+    let cells: Vec<Vec<String>> =
+        rows.iter().map(|r| r.iter().map(|c| truncate(&crate::text::line(c), MAX_CELL)).collect()).collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
     for row in &cells {
         for (i, c) in row.iter().enumerate() {
@@ -48,6 +51,12 @@ mod tests {
         let lines: Vec<&str> = t.lines().collect();
         let id_col = |l: &str| l[..l.rfind(' ').unwrap()].width();
         assert_eq!(id_col(lines[1]), id_col(lines[2]));
+    }
+
+    #[test]
+    fn cells_are_one_safe_line() {
+        let t = render(&["NAME"], &[vec!["Eve\x1b]0;pwned\x07\nX\u{9b}".into()]]);
+        assert_eq!(t, "NAME\nEve␛]0;pwned␇␊X\u{FFFD}\n");
     }
 
     #[test]

@@ -245,6 +245,20 @@ pub fn local_change_estimate(current: &Subscription, plans: &[Plan], change: &Pl
 
 /// Joins a relative API path onto a base URL, keeping the base's own path
 /// (`http://h/kelviq/api/v1` + `customers/` → `http://h/kelviq/api/v1/customers/`).
+/// One URL path segment built from an id: percent-encoded, so `/`, `?`, `#`, `%` and spaces
+/// stay inside the segment. An id that is empty, `.` or `..` is refused: every URL parser
+/// resolves those away (`checkout get ..` sent `GET /checkout/`), so no encoding can carry
+/// them to the provider without changing the endpoint.
+pub fn path_segment(provider: crate::billing::ProviderKind, id: &str) -> Result<String> {
+    if matches!(id, "" | "." | "..") {
+        return Err(ProviderError::invalid(
+            provider,
+            format!("{id:?} is not a valid id (an empty id, \".\" or \"..\" would change the endpoint)"),
+        ));
+    }
+    Ok(url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>().replace('+', "%20"))
+}
+
 pub fn join_url(base: &Url, path: &str) -> Url {
     let mut url = base.clone();
     let joined = format!("{}/{}", base.path().trim_end_matches('/'), path.trim_start_matches('/'));

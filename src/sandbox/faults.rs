@@ -63,8 +63,26 @@ pub enum Mangle {
     Slow(Duration),
 }
 
+/// The longest delay a fault may add (per effect); anything longer is a typo, and capping it
+/// keeps every sum of delays far from `Duration`'s range.
+const MAX_FAULT_DURATION: Duration = Duration::from_secs(3600);
+
+/// `500ms`, `5s`, `2m`, or a bare number of milliseconds, at most an hour. Checked
+/// arithmetic: a huge number is an error, never a wrapped or panicking value.
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    crate::cli::parse_duration(s)
+    let t = s.trim();
+    let (number, unit) = t.find(|c: char| !c.is_ascii_digit()).map_or((t, "ms"), |i| (&t[..i], &t[i..]));
+    let n: u64 = number.parse().map_err(|_| format!("{s:?} is not a duration (try 500ms, 5s or 2m)"))?;
+    let millis = match unit {
+        "ms" => Some(n),
+        "s" => n.checked_mul(1_000),
+        "m" => n.checked_mul(60_000),
+        _ => return Err(format!("{s:?} has an unknown unit {unit:?} (use ms, s or m)")),
+    };
+    millis
+        .map(Duration::from_millis)
+        .filter(|d| *d <= MAX_FAULT_DURATION)
+        .ok_or_else(|| format!("{s:?} is longer than a fault may last (1 hour)"))
 }
 
 /// "30%" or "2.5%" → per mille.
@@ -166,7 +184,9 @@ impl FaultSpec {
             for effect in &rule.effects {
                 match *effect {
                     Effect::Latency { base, jitter } => {
-                        plan.delay += base + Duration::from_millis(rng.below(jitter.as_millis() as u64 + 1))
+                        let jitter_ms = u64::try_from(jitter.as_millis()).unwrap_or(u64::MAX).saturating_add(1);
+                        let extra = base.saturating_add(Duration::from_millis(rng.below(jitter_ms)));
+                        plan.delay = plan.delay.saturating_add(extra).min(MAX_FAULT_DURATION);
                     }
                     Effect::Error { permille, status } if plan.fail.is_none() && hit(permille, rng) => {
                         plan.fail = Some((status.unwrap_or(*rng.pick(&[500, 502, 503])), None));
@@ -258,11 +278,22 @@ mod tests {
             ("*=boom=1%", "unknown fault"),
             ("*=ratelimit=5%", "Retry-After"),
             ("*=error=5%:200", "4xx or 5xx"),
+            ("*=latency=4611686018427387904m", "longer than"),
+            ("*=latency=18446744073709551615s", "longer than"),
+            ("*=latency=99999999999999999999ms", "not a duration"),
+            ("*=slow=1%:61m", "longer than"),
         ] {
             let err = FaultSpec::parse(bad).unwrap_err();
             assert!(err.contains(needle), "{bad}: {err}");
         }
         assert!(FaultSpec::parse("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn many_long_delays_add_up_without_overflow() {
+        let spec = FaultSpec::parse(&vec!["*=latency=60m~60m"; 200].join(";")).unwrap();
+        let mut rng = SplitMix64::new(3);
+        assert_eq!(spec.plan("/kelviq/api/v1/customers/", &mut rng).delay, MAX_FAULT_DURATION);
     }
 
     #[test]

@@ -2,12 +2,14 @@
 //! Each provider is mounted under its own prefix (`/kelviq/api/v1`, `/kelviq-edge/api/v1`…)
 //! over one shared state, with a hosted checkout page at `/pay/{session}`.
 
+pub mod admin;
 pub mod faults;
 pub mod flowglad;
 pub mod kelviq;
 pub mod kuvarpay;
 pub mod pay;
 pub mod seed;
+pub mod server;
 pub mod zenskar;
 
 use std::net::SocketAddr;
@@ -57,7 +59,16 @@ pub struct SandboxOptions {
     pub capture: bool,
     /// Injected misbehaviour (see `faults`); changeable at runtime via `/_admin/faults`.
     pub faults: faults::FaultSpec,
+    /// Connection cap and timeouts.
+    pub limits: server::Limits,
+    /// Adds one customer per provider whose every text field carries terminal escape
+    /// sequences (see `seed::hostile_customer`), to prove the front ends show them inertly.
+    pub hostile: bool,
 }
+
+/// The most generated customers a sandbox takes (`--customers`): about 1 GB of memory at
+/// roughly 4.8 KB per customer across the four providers.
+pub const MAX_GENERATED_CUSTOMERS: usize = 200_000;
 
 impl Default for SandboxOptions {
     fn default() -> Self {
@@ -69,6 +80,8 @@ impl Default for SandboxOptions {
             data_dir: None,
             capture: false,
             faults: faults::FaultSpec::default(),
+            limits: server::Limits::default(),
+            hostile: false,
         }
     }
 }
@@ -81,6 +94,8 @@ pub enum SandboxError {
     Bind { port: u16, source: std::io::Error },
     #[error(transparent)]
     Seed(#[from] SeedError),
+    #[error("{count} generated customers is more than the sandbox takes ({MAX_GENERATED_CUSTOMERS})")]
+    TooManyCustomers { count: usize },
 }
 
 /// One request and response as the sandbox saw them.
@@ -105,6 +120,18 @@ pub struct AppState {
     capture: Option<Arc<Mutex<Vec<Captured>>>>,
     faults: Arc<Mutex<faults::FaultSpec>>,
     fault_rng: Arc<Mutex<crate::util::SplitMix64>>,
+    /// This run's admin API token (see `admin`).
+    admin_token: Arc<str>,
+    /// The hosted pay form's anti-CSRF token per checkout session (see `pay`).
+    pay_tokens: Arc<Mutex<std::collections::HashMap<String, String>>>,
+}
+
+/// A success or cancel URL the hosted page can redirect to: http(s) with a host and nothing
+/// the URL parser would silently drop (tabs, CR, LF) or a `Location` header could not hold.
+/// Every provider checks this when the checkout is created, so a bad URL is a 400 then and
+/// never a failure after the payment was taken.
+pub(crate) fn valid_redirect_url(text: &str) -> bool {
+    crate::text::safe_url(text).is_some_and(|u| u.host().is_some())
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -220,6 +247,16 @@ impl SandboxHandle {
         &self.state
     }
 
+    /// This run's admin token: send it as `Authorization: Bearer <token>` to `/_admin/…`.
+    pub fn admin_token(&self) -> &str {
+        &self.state.admin_token
+    }
+
+    /// Replaces the fault rules in-process (what `PUT /_admin/faults` does over HTTP).
+    pub fn set_faults(&self, spec: faults::FaultSpec) {
+        *lock(&self.state.faults) = spec;
+    }
+
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -244,11 +281,17 @@ fn load_seed(options: &SandboxOptions, provider: ProviderKind, builtin: &str) ->
         None => Seed::parse(builtin, &format!("assets/sandbox/{}.json (built in)", provider.slug()))?,
     };
     seed.generate_customers(options.extra_customers, options.seed);
+    if options.hostile {
+        seed.add_hostile_customer();
+    }
     Ok(seed)
 }
 
 /// Starts the sandbox on 127.0.0.1 and returns once it accepts connections.
 pub async fn start(options: SandboxOptions) -> Result<SandboxHandle, SandboxError> {
+    if options.extra_customers > MAX_GENERATED_CUSTOMERS {
+        return Err(SandboxError::TooManyCustomers { count: options.extra_customers });
+    }
     let listener = TcpListener::bind(("127.0.0.1", options.port)).await.map_err(|source| match source.kind() {
         std::io::ErrorKind::AddrInUse => SandboxError::PortInUse { port: options.port },
         _ => SandboxError::Bind { port: options.port, source },
@@ -271,17 +314,12 @@ pub async fn start(options: SandboxOptions) -> Result<SandboxHandle, SandboxErro
         capture: capture.clone(),
         faults: Arc::new(Mutex::new(options.faults.clone())),
         fault_rng: Arc::new(Mutex::new(crate::util::SplitMix64::new(options.seed))),
+        admin_token: admin::random_token(32).into(),
+        pay_tokens: Arc::default(),
     };
     let router = router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, router).with_graceful_shutdown(async {
-            let _ = rx.await;
-        });
-        if let Err(e) = serve.await {
-            tracing::error!("sandbox stopped: {e}");
-        }
-    });
+    let task = tokio::spawn(server::serve(listener, router, options.limits, rx));
     Ok(SandboxHandle { addr, shutdown: Some(tx), task: Some(task), capture, state })
 }
 
@@ -294,25 +332,11 @@ fn router(state: AppState) -> Router {
         .nest("/zenskar", zenskar::routes(state.clone()))
         .route("/pay/{session}", get(pay::show).post(pay::submit))
         .route("/pay/{session}/", get(pay::show).post(pay::submit))
-        .route("/_admin/faults", get(get_faults).put(put_faults))
+        .route("/_admin/faults", get(admin::get_faults).put(admin::put_faults))
         .layer(middleware::from_fn_with_state(state.clone(), delay_and_capture))
+        // Outermost: a request for another host name is refused before anything else runs.
+        .layer(middleware::from_fn(server::require_loopback_host))
         .with_state(state)
-}
-
-async fn get_faults(State(state): State<AppState>) -> String {
-    lock(&state.faults).text().to_string()
-}
-
-/// Replaces the fault rules at runtime; an empty body clears them.
-async fn put_faults(State(state): State<AppState>, body: String) -> Response {
-    use axum::response::IntoResponse;
-    match faults::FaultSpec::parse(&body) {
-        Ok(spec) => {
-            *lock(&state.faults) = spec;
-            (axum::http::StatusCode::OK, body).into_response()
-        }
-        Err(e) => (axum::http::StatusCode::BAD_REQUEST, e).into_response(),
-    }
 }
 
 /// Applies `--latency` and injected faults, tags every response with an `x-request-id` (so

@@ -1,11 +1,14 @@
 //! The sandbox's hosted checkout page, shared by every provider: `GET /pay/{session}` shows
 //! the order, submitting the form pays it. Stripe's test cards decide the outcome.
+//!
+//! The form carries an anti-CSRF token: a random value per session, issued with the page and
+//! required with the payment, so another web page cannot submit a payment with a blind POST.
 
 use axum::extract::{Form, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
-use super::AppState;
+use super::{AppState, lock};
 
 /// What the page shows for one session.
 #[derive(Clone, Debug)]
@@ -42,25 +45,50 @@ pub trait HostedCheckout {
 pub struct PayForm {
     #[serde(default)]
     card: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The session's form token, issued on first sight of the page.
+fn form_token(app: &AppState, session: &str) -> String {
+    lock(&app.pay_tokens).entry(session.to_string()).or_insert_with(|| super::admin::random_token(32)).clone()
 }
 
 pub async fn show(State(app): State<AppState>, Path(session): Path<String>) -> Response {
     match app.with_checkout(&session, |c| c.summary(&session)).flatten() {
-        Some(summary) => Html(render(&summary, None)).into_response(),
+        Some(summary) => {
+            let token = form_token(&app, &session);
+            Html(render(&summary, None, &token)).into_response()
+        }
         None => not_found(&session),
     }
 }
 
 pub async fn submit(State(app): State<AppState>, Path(session): Path<String>, Form(form): Form<PayForm>) -> Response {
+    let expected = lock(&app.pay_tokens).get(&session).cloned();
+    // A paid session cannot take money again, so it answers "already paid" whatever the token.
+    let paid = app.with_checkout(&session, |c| c.summary(&session)).flatten().is_some_and(|s| s.paid);
+    if !paid && !expected.is_some_and(|t| super::admin::same_secret(&t, &form.csrf)) {
+        return (
+            StatusCode::FORBIDDEN,
+            Html(
+                "<!doctype html><title>Expired form</title><p>This form has expired; open the checkout page again.</p>",
+            ),
+        )
+            .into_response();
+    }
+    let token = form.csrf;
     let card = if form.card.trim().is_empty() { CARD_OK.to_string() } else { form.card };
     let outcome = app.with_checkout(&session, |c| c.pay(&session, &card));
     match outcome {
         None => not_found(&session),
         Some(Ok(summary)) => match &summary.success_url {
-            Some(url) => {
-                (StatusCode::SEE_OTHER, [(header::LOCATION, url.clone())], Html(render(&summary, None))).into_response()
+            // Checked when the checkout was created; a URL a header cannot hold shows the page.
+            Some(url) if axum::http::HeaderValue::from_str(url).is_ok() => {
+                (StatusCode::SEE_OTHER, [(header::LOCATION, url.clone())], Html(render(&summary, None, &token)))
+                    .into_response()
             }
-            None => Html(render(&summary, None)).into_response(),
+            _ => Html(render(&summary, None, &token)).into_response(),
         },
         Some(Err(err)) => {
             let message = match err {
@@ -70,7 +98,7 @@ pub async fn submit(State(app): State<AppState>, Path(session): Path<String>, Fo
             };
             let summary = app.with_checkout(&session, |c| c.summary(&session)).flatten();
             match summary {
-                Some(s) => (StatusCode::PAYMENT_REQUIRED, Html(render(&s, Some(&message)))).into_response(),
+                Some(s) => (StatusCode::PAYMENT_REQUIRED, Html(render(&s, Some(&message), &token))).into_response(),
                 None => not_found(&session),
             }
         }
@@ -85,14 +113,15 @@ fn not_found(session: &str) -> Response {
         .into_response()
 }
 
-fn render(s: &OrderSummary, error: Option<&str>) -> String {
+fn render(s: &OrderSummary, error: Option<&str>, token: &str) -> String {
     let rows: String =
         s.lines.iter().map(|(k, v)| format!("<tr><td>{}</td><td class=n>{}</td></tr>", escape(k), escape(v))).collect();
     let action = if s.paid {
         "<p class=ok>Paid. Thank you!</p>".to_string()
     } else {
         format!(
-            "<form method=post><label>Card number <input name=card value=\"{CARD_OK}\" size=24></label> <button type=submit>Pay {}</button></form><p class=hint>Test cards: {CARD_OK} succeeds, {CARD_DECLINED} is declined.</p>",
+            "<form method=post><input type=hidden name=csrf value=\"{}\"><label>Card number <input name=card value=\"{CARD_OK}\" size=24></label> <button type=submit>Pay {}</button></form><p class=hint>Test cards: {CARD_OK} succeeds, {CARD_DECLINED} is declined.</p>",
+            escape(token),
             escape(&s.total)
         )
     };

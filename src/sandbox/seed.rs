@@ -9,6 +9,11 @@ use serde::Deserialize;
 
 use crate::util::SplitMix64;
 
+/// The oldest a seeded record may be, in days.
+pub const MAX_DAYS_AGO: i64 = 36_500;
+/// The largest usage or quantity a seed may hold.
+pub const MAX_COUNT: i64 = 1_000_000_000;
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Seed {
@@ -133,8 +138,10 @@ impl Seed {
         Seed::parse(&text, &path.display().to_string())
     }
 
-    /// Every reference points at something defined, so emulators can index without checks.
+    /// Every reference points at something defined and every number is in range, so
+    /// emulators can index and do date arithmetic without checks.
     fn check_references(&self) -> Result<(), String> {
+        self.check_ranges()?;
         let has_feature = |id: &str| self.features.iter().any(|f| f.id == id);
         for plan in &self.plans {
             if !self.products.iter().any(|p| p.id == plan.product) {
@@ -172,6 +179,64 @@ impl Seed {
             }
         }
         Ok(())
+    }
+
+    /// Dates a few centuries back overflow the date arithmetic of the emulators (a panic,
+    /// exit 101); counts beyond a billion are typos.
+    fn check_ranges(&self) -> Result<(), String> {
+        let days = |what: &str, who: &str, n: i64| {
+            if (0..=MAX_DAYS_AGO).contains(&n) {
+                Ok(())
+            } else {
+                Err(format!("{what} of {who:?} is {n}; it must be between 0 and {MAX_DAYS_AGO} (100 years)"))
+            }
+        };
+        for c in &self.customers {
+            days("created_days_ago", &c.id, c.created_days_ago)?;
+        }
+        for sub in &self.subscriptions {
+            days("started_days_ago", &sub.customer, sub.started_days_ago)?;
+            for (feature, n) in sub.usage.iter().chain(&sub.quantities) {
+                if !(0..=MAX_COUNT).contains(n) {
+                    return Err(format!(
+                        "subscription of {:?}: {feature:?} is {n}; it must be between 0 and {MAX_COUNT}",
+                        sub.customer
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds one customer (with a subscription to the first plan, so providers that derive
+    /// customers from subscriptions show it too) whose every text field carries what a
+    /// hostile provider could send a terminal: ESC sequences (OSC 0 retitles the window,
+    /// OSC 52 writes the clipboard, CSI clears the screen), BEL, CR and C1 controls.
+    pub fn add_hostile_customer(&mut self) {
+        let evil =
+            |base: &str| format!("{base}\x1b]0;pwned\x07\x1b]52;c;cHduZWQ=\x07\x1b[2J\u{9b}31m\u{9d}0;x\u{9c}\r\x07");
+        let id = format!("hostile_{}", evil("id"));
+        self.customers.push(SeedCustomer {
+            id: id.clone(),
+            name: evil("Eve Hostile "),
+            email: format!("eve{}@hostile.example", evil("")),
+            country: Some(evil("DE")),
+            created_days_ago: 3,
+        });
+        let first = self.plans.iter().find_map(|p| p.prices.first().map(|pr| (p, pr)));
+        if let Some((plan, price)) = first {
+            self.subscriptions.push(SeedSubscription {
+                customer: id,
+                plan: plan.id.clone(),
+                period: price.period.clone(),
+                currency: price.currency.clone(),
+                status: "active".into(),
+                started_days_ago: 3,
+                cancel_at_period_end: false,
+                usage: BTreeMap::new(),
+                quantities: BTreeMap::new(),
+            });
+        }
     }
 
     /// Adds `count` generated customers, deterministic for a given `seed`; every fifth one
@@ -329,6 +394,24 @@ mod tests {
         let mut c = Seed::parse(base, "test").unwrap();
         c.generate_customers(50, 43);
         assert_ne!(names(&a), names(&c));
+    }
+
+    #[test]
+    fn out_of_range_days_and_counts_are_named_errors() {
+        let base = r#"{"products":[{"id":"p","name":"P"}],"features":[],"plans":[{"id":"basic","name":"Basic","product":"p","prices":[{"currency":"USD","period":"MONTHLY","amount":"9.00"}],"grants":[]}],"customers":[{"id":"c","name":"C","email":"c@x.io","created_days_ago":CREATED}],"subscriptions":[{"customer":"c","plan":"basic","period":"MONTHLY","currency":"USD","status":"active","started_days_ago":STARTED,"usage":{"api":USAGE}}]}"#;
+        let seed = |c: &str, s: &str, u: &str| {
+            Seed::parse(&base.replace("CREATED", c).replace("STARTED", s).replace("USAGE", u), "t.json")
+        };
+        assert!(seed("1", "0", "5").is_ok());
+        for (c, s, u, needle) in [
+            ("9223372036854775807", "0", "5", "created_days_ago of \"c\""),
+            ("1", "-9223372036854775808", "5", "started_days_ago"),
+            ("-1", "0", "5", "between 0 and 36500"),
+            ("1", "0", "9223372036854775807", "\"api\" is 9223372036854775807"),
+        ] {
+            let err = seed(c, s, u).unwrap_err().to_string();
+            assert!(err.contains("t.json") && err.contains(needle), "{err}");
+        }
     }
 
     #[test]

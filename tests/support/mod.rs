@@ -5,4 +5,5 @@
 
 pub mod console;
 pub mod openapi;
+pub mod pay;
 pub mod runner;

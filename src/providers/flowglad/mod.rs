@@ -69,8 +69,8 @@ pub struct FlowgladClient {
 }
 
 /// Percent-encodes one path segment (external ids are user-chosen strings).
-fn encode(segment: &str) -> String {
-    url::form_urlencoded::byte_serialize(segment.as_bytes()).collect::<String>().replace('+', "%20")
+fn encode(segment: &str) -> Result<String> {
+    crate::providers::path_segment(ProviderKind::Flowglad, segment)
 }
 
 impl FlowgladClient {
@@ -139,7 +139,7 @@ impl FlowgladClient {
     /// slugs; pricing a subscription does not).
     async fn catalog_with(&self, resources: bool) -> Result<Catalog> {
         let id = self.pricing_model_id().await?;
-        let path = format!("pricing-models/{}", encode(&id));
+        let path = format!("pricing-models/{}", encode(&id)?);
         let load_resources = async {
             match resources {
                 true => self.get::<wire::ResourcesResponse>("resources", &[]).await.map(|r| r.resources),
@@ -156,7 +156,7 @@ impl FlowgladClient {
     }
 
     pub async fn billing(&self, external_id: &str) -> Result<wire::Billing> {
-        let billing: wire::Billing = self.get(&format!("customers/{}/billing", encode(external_id)), &[]).await?;
+        let billing: wire::Billing = self.get(&format!("customers/{}/billing", encode(external_id)?), &[]).await?;
         self.remember(&billing.customer);
         Ok(billing)
     }
@@ -164,7 +164,7 @@ impl FlowgladClient {
     /// `PUT /customers/{externalId}`: changes only the fields given.
     pub async fn update_customer(&self, external_id: &str, update: wire::CustomerUpdate) -> Result<Customer> {
         let body = wire::CustomerUpdateRequest { customer: update };
-        let path = format!("customers/{}", encode(external_id));
+        let path = format!("customers/{}", encode(external_id)?);
         let r: wire::CustomerResponse = self.send_json(Method::PUT, &path, &body, Idempotency::Unsafe).await?;
         self.remember(&r.customer);
         Ok(map::customer(r.customer))
@@ -216,7 +216,7 @@ impl FlowgladClient {
     }
 
     async fn current_and_catalog(&self, id: &str) -> Result<(wire::Subscription, Catalog)> {
-        let path = format!("subscriptions/{}", encode(id));
+        let path = format!("subscriptions/{}", encode(id)?);
         let (sub, catalog) = futures::try_join!(self.get::<wire::SubscriptionResponse>(&path, &[]), self.catalog())?;
         Ok((sub.subscription, catalog))
     }
@@ -278,7 +278,7 @@ impl BillingProvider for FlowgladClient {
     }
 
     async fn get_customer(&self, id: &str) -> Result<Customer> {
-        let r: wire::CustomerResponse = self.get(&format!("customers/{}", encode(id)), &[]).await?;
+        let r: wire::CustomerResponse = self.get(&format!("customers/{}", encode(id)?), &[]).await?;
         self.remember(&r.customer);
         Ok(map::customer(r.customer))
     }
@@ -336,7 +336,7 @@ impl BillingProvider for FlowgladClient {
     async fn change_plan(&self, id: &str, change: &PlanChange) -> Result<Subscription> {
         let (current, catalog) = self.current_and_catalog(id).await?;
         let body = Self::adjustment(self.change_price(&catalog, &current, change)?, change.timing);
-        let adjusted: wire::AdjustResponse = self.post(&format!("subscriptions/{}/adjust", encode(id)), &body).await?;
+        let adjusted: wire::AdjustResponse = self.post(&format!("subscriptions/{}/adjust", encode(id)?), &body).await?;
         self.subscription(&adjusted.subscription, Some(&adjusted.subscription_items), &catalog)
     }
 
@@ -352,7 +352,7 @@ impl BillingProvider for FlowgladClient {
         let currency = Currency::from_code(&price.currency)
             .map_err(|e| ProviderError::invalid(FLOWGLAD, format!("price {}: {e}", price.id)))?;
         let body = Self::adjustment(price, change.timing);
-        let path = format!("subscriptions/{}/preview-adjust", encode(id));
+        let path = format!("subscriptions/{}/preview-adjust", encode(id)?);
         // A preview changes nothing, so it may be retried like a read.
         let preview: wire::PreviewAdjustResponse =
             self.send_json(Method::POST, &path, &body, Idempotency::Safe).await?;
@@ -370,7 +370,7 @@ impl BillingProvider for FlowgladClient {
         let (current, catalog) = self.current_and_catalog(id).await?;
         map::check_cancel(&current, cancellation.timing)?;
         let body = wire::CancelRequest { cancellation: wire::CancelTiming { timing: timing.into() } };
-        let r: wire::SubscriptionResponse = self.post(&format!("subscriptions/{}/cancel", encode(id)), &body).await?;
+        let r: wire::SubscriptionResponse = self.post(&format!("subscriptions/{}/cancel", encode(id)?), &body).await?;
         self.subscription(&r.subscription, None, &catalog)
     }
 
@@ -378,7 +378,7 @@ impl BillingProvider for FlowgladClient {
     async fn uncancel_subscription(&self, id: &str) -> Result<Subscription> {
         let (current, catalog) = self.current_and_catalog(id).await?;
         map::check_uncancel(&current)?;
-        let request = self.request(Method::POST, &format!("subscriptions/{}/uncancel", encode(id)));
+        let request = self.request(Method::POST, &format!("subscriptions/{}/uncancel", encode(id)?));
         let r: wire::SubscriptionResponse = self.http.send(request).await?.json()?;
         self.subscription(&r.subscription, None, &catalog)
     }
@@ -415,7 +415,7 @@ impl BillingProvider for FlowgladClient {
     }
 
     async fn get_checkout(&self, id: &str) -> Result<CheckoutSession> {
-        let r: wire::CheckoutSessionResponse = self.get(&format!("checkout-sessions/{}", encode(id)), &[]).await?;
+        let r: wire::CheckoutSessionResponse = self.get(&format!("checkout-sessions/{}", encode(id)?), &[]).await?;
         let customer = r.checkout_session.customer_id.as_deref().map(|c| self.external_id(c));
         Ok(map::checkout(r, customer))
     }

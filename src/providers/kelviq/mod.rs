@@ -82,8 +82,8 @@ impl KelviqClient {
     async fn plan_catalog(&self) -> Result<Vec<Plan>> {
         let plans: Vec<wire::CatalogPlan> = self.get_all("catalog/plans/", &[]).await?;
         let loads = plans.into_iter().map(|p| async move {
-            let prices_path = format!("catalog/plans/{}/prices/", encode(&p.identifier));
-            let features_path = format!("catalog/plans/{}/features/", encode(&p.identifier));
+            let prices_path = format!("catalog/plans/{}/prices/", encode(&p.identifier)?);
+            let features_path = format!("catalog/plans/{}/features/", encode(&p.identifier)?);
             let (prices, features) = futures::try_join!(
                 self.get_all::<wire::PlanPrice>(&prices_path, &[]),
                 self.get_all::<wire::PlanFeatureEntitlement>(&features_path, &[]),
@@ -136,8 +136,8 @@ pub fn next_page_number(next: &str) -> Option<u64> {
 }
 
 /// Percent-encodes one path segment (customer ids are user-chosen strings).
-fn encode(segment: &str) -> String {
-    url::form_urlencoded::byte_serialize(segment.as_bytes()).collect::<String>().replace('+', "%20")
+fn encode(segment: &str) -> Result<String> {
+    crate::providers::path_segment(KELVIQ, segment)
 }
 
 fn period_name(period: ChargePeriod) -> Result<&'static str> {
@@ -219,7 +219,7 @@ impl BillingProvider for KelviqClient {
             metadata: update.metadata.clone(),
             billing_address: None,
         };
-        let req = self.core(Method::PATCH, &format!("customers/{}/", encode(id))).json(&body)?;
+        let req = self.core(Method::PATCH, &format!("customers/{}/", encode(id)?)).json(&body)?;
         let updated: wire::CustomerResponse = self.http.send(req).await?.json()?;
         Ok(map::customer(updated))
     }
@@ -235,7 +235,7 @@ impl BillingProvider for KelviqClient {
     }
 
     async fn get_subscription(&self, id: &str) -> Result<Subscription> {
-        let raw: wire::Subscription = self.get(&format!("subscriptions/{}/", encode(id)), &[]).await?;
+        let raw: wire::Subscription = self.get(&format!("subscriptions/{}/", encode(id)?), &[]).await?;
         map::subscription(raw)
     }
 
@@ -247,7 +247,7 @@ impl BillingProvider for KelviqClient {
             ..Default::default()
         };
         let updated: wire::UpdateSubscriptionResponse =
-            self.post(&format!("subscriptions/{}/update/", encode(id)), &body).await?;
+            self.post(&format!("subscriptions/{}/update/", encode(id)?), &body).await?;
         // The id can change (the old row becomes `superseded`): follow the returned one.
         self.get_subscription(&updated.subscription_id).await
     }
@@ -269,7 +269,7 @@ impl BillingProvider for KelviqClient {
             cancellation_comment: cancellation.comment.clone(),
             ..Default::default()
         };
-        let _: wire::MessageResponse = self.post(&format!("subscriptions/{}/cancel/", encode(id)), &body).await?;
+        let _: wire::MessageResponse = self.post(&format!("subscriptions/{}/cancel/", encode(id)?), &body).await?;
         self.get_subscription(id).await
     }
 
@@ -304,7 +304,7 @@ impl BillingProvider for KelviqClient {
     }
 
     async fn get_checkout(&self, id: &str) -> Result<CheckoutSession> {
-        let raw: wire::CheckoutSessionDetail = self.get(&format!("checkout/sessions/{}/", encode(id)), &[]).await?;
+        let raw: wire::CheckoutSessionDetail = self.get(&format!("checkout/sessions/{}/", encode(id)?), &[]).await?;
         let status = match raw.status.as_str() {
             "open" => CheckoutStatus::Open,
             "processing" => CheckoutStatus::Processing,

@@ -44,8 +44,8 @@ pub struct KuvarPayClient {
 }
 
 /// Percent-encodes one path segment.
-fn encode(segment: &str) -> String {
-    url::form_urlencoded::byte_serialize(segment.as_bytes()).collect::<String>().replace('+', "%20")
+fn encode(segment: &str) -> Result<String> {
+    crate::providers::path_segment(KUVARPAY, segment)
 }
 
 fn not_found(message: String) -> ProviderError {
@@ -157,7 +157,7 @@ impl KuvarPayClient {
     }
 
     async fn prices_of(&self, plan_uid: &str) -> Result<Vec<wire::Price>> {
-        self.get_all(&format!("api/v1/subscription-plans/{}/prices", encode(plan_uid)), &[]).await
+        self.get_all(&format!("api/v1/subscription-plans/{}/prices", encode(plan_uid)?), &[]).await
     }
 
     /// The price uid for a plan, period and currency (the request's own `price_id` wins).
@@ -195,7 +195,7 @@ impl KuvarPayClient {
         id: &str,
         wallet_address: Option<String>,
     ) -> Result<(CheckoutSession, Subscription)> {
-        let path = format!("api/v1/subscriptions/checkout-sessions/{}/confirm", encode(id));
+        let path = format!("api/v1/subscriptions/checkout-sessions/{}/confirm", encode(id)?);
         let body = wire::ConfirmCheckoutSessionRequest { wallet_address };
         let done: wire::ConfirmCheckoutSessionResponse = self.write(Method::POST, &path, &body).await?;
         self.customers.invalidate();
@@ -211,20 +211,20 @@ impl KuvarPayClient {
 
     /// Every invoice of a subscription, newest first.
     pub async fn list_invoices(&self, subscription_id: &str) -> Result<Vec<SubscriptionInvoice>> {
-        let path = format!("api/v1/subscriptions/{}/subscription-invoices", encode(subscription_id));
+        let path = format!("api/v1/subscriptions/{}/subscription-invoices", encode(subscription_id)?);
         let rows: Vec<wire::SubscriptionInvoice> = self.get_all(&path, &[]).await?;
         rows.into_iter().map(map::invoice).collect()
     }
 
     pub async fn get_invoice(&self, subscription_id: &str, invoice_id: &str) -> Result<SubscriptionInvoice> {
         let path =
-            format!("api/v1/subscriptions/{}/subscription-invoices/{}", encode(subscription_id), encode(invoice_id));
+            format!("api/v1/subscriptions/{}/subscription-invoices/{}", encode(subscription_id)?, encode(invoice_id)?);
         map::invoice(self.get(&path).await?)
     }
 
     async fn patch(&self, id: &str, body: &wire::UpdateSubscriptionRequest) -> Result<Subscription> {
         let updated: wire::Subscription =
-            self.write(Method::PATCH, &format!("api/v1/subscriptions/{}", encode(id)), body).await?;
+            self.write(Method::PATCH, &format!("api/v1/subscriptions/{}", encode(id)?), body).await?;
         self.customers.invalidate();
         map::subscription(updated, Utc::now())
     }
@@ -339,7 +339,7 @@ impl BillingProvider for KuvarPayClient {
     }
 
     async fn get_subscription(&self, id: &str) -> Result<Subscription> {
-        let raw: wire::Subscription = self.get(&format!("api/v1/subscriptions/{}", encode(id))).await?;
+        let raw: wire::Subscription = self.get(&format!("api/v1/subscriptions/{}", encode(id)?)).await?;
         map::subscription(raw, Utc::now())
     }
 
@@ -382,7 +382,7 @@ impl BillingProvider for KuvarPayClient {
             reason: cancellation.comment.clone(),
         };
         let canceled: wire::Subscription =
-            self.write(Method::DELETE, &format!("api/v1/subscriptions/{}", encode(id)), &body).await?;
+            self.write(Method::DELETE, &format!("api/v1/subscriptions/{}", encode(id)?), &body).await?;
         self.customers.invalidate();
         map::subscription(canceled, Utc::now())
     }
@@ -469,7 +469,7 @@ impl BillingProvider for KuvarPayClient {
 
     async fn get_checkout(&self, id: &str) -> Result<CheckoutSession> {
         let raw: wire::CheckoutSession =
-            self.get(&format!("api/v1/subscriptions/checkout-sessions/{}", encode(id))).await?;
+            self.get(&format!("api/v1/subscriptions/checkout-sessions/{}", encode(id)?)).await?;
         Ok(map::checkout(raw))
     }
 }

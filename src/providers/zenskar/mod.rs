@@ -106,11 +106,11 @@ impl ZenskarClient {
     }
 
     async fn plan(&self, id: &str) -> Result<wire::Plan> {
-        self.get(&format!("plans/{}", encode(id)), &[]).await
+        self.get(&format!("plans/{}", encode(id)?), &[]).await
     }
 
     async fn contract(&self, id: &str) -> Result<wire::Contract> {
-        self.get(&format!("contract_v2/{}", encode(id)), &[]).await
+        self.get(&format!("contract_v2/{}", encode(id)?), &[]).await
     }
 
     /// Business entities of the organisation; a guest checkout needs one.
@@ -135,7 +135,7 @@ impl ZenskarClient {
     /// `POST /checkouts/{id}/confirm`: creates the contract (or applies an amendment) once the
     /// checkout is pending or paid; returns the checkout as it then is.
     pub async fn confirm_checkout(&self, id: &str) -> Result<CheckoutSession> {
-        let path = format!("checkouts/{}/confirm", encode(id));
+        let path = format!("checkouts/{}/confirm", encode(id)?);
         let _: wire::ConfirmResponse = self.send_json(Method::POST, &path, &wire::ConfirmRequest::default()).await?;
         self.get_checkout(id).await
     }
@@ -185,8 +185,8 @@ fn auto_unsupported() -> ProviderError {
 }
 
 /// Percent-encodes one path segment.
-fn encode(segment: &str) -> String {
-    url::form_urlencoded::byte_serialize(segment.as_bytes()).collect::<String>().replace('+', "%20")
+fn encode(segment: &str) -> Result<String> {
+    crate::providers::path_segment(ZENSKAR, segment)
 }
 
 /// The end (exclusive) of the contract's current billing period.
@@ -245,7 +245,7 @@ impl BillingProvider for ZenskarClient {
 
     async fn get_customer(&self, id: &str) -> Result<Customer> {
         if map::is_uuid(id) {
-            let c: wire::Customer = self.get(&format!("customers/{}", encode(id)), &[]).await?;
+            let c: wire::Customer = self.get(&format!("customers/{}", encode(id)?), &[]).await?;
             return Ok(map::customer(c));
         }
         let q = [("external_id", id.to_string()), ("limit", "1".to_string())];
@@ -296,7 +296,7 @@ impl BillingProvider for ZenskarClient {
     async fn change_plan(&self, id: &str, change: &PlanChange) -> Result<Subscription> {
         let body = self.amendment_body(id, change).await?;
         let created: wire::Checkout = self.send_json(Method::POST, "checkouts", &body).await?;
-        let path = format!("checkouts/{}/confirm", encode(&created.id));
+        let path = format!("checkouts/{}/confirm", encode(&created.id)?);
         let confirmed: wire::ConfirmResponse =
             self.send_json(Method::POST, &path, &wire::ConfirmRequest::default()).await?;
         self.get_subscription(confirmed.contract_id.as_deref().unwrap_or(id)).await
@@ -322,7 +322,7 @@ impl BillingProvider for ZenskarClient {
         };
         let body = wire::ExpireRequest { expiry_date: expiry_date.map(map::format_date) };
         let _: serde_json::Value =
-            self.send_json(Method::PATCH, &format!("contract_v2/{}/expire", encode(id)), &body).await?;
+            self.send_json(Method::PATCH, &format!("contract_v2/{}/expire", encode(id)?), &body).await?;
         self.get_subscription(id).await
     }
 
@@ -348,7 +348,7 @@ impl BillingProvider for ZenskarClient {
 
     async fn entitlements(&self, customer_id: &str) -> Result<Vec<Entitlement>> {
         let uuid = self.customer_uuid(customer_id).await?;
-        let rows = self.get_all(&format!("entitlements/customer/unique/{}", encode(&uuid)), &[]).await?;
+        let rows = self.get_all(&format!("entitlements/customer/unique/{}", encode(&uuid)?), &[]).await?;
         Ok(map::entitlements(rows))
     }
 
@@ -368,7 +368,7 @@ impl BillingProvider for ZenskarClient {
     }
 
     async fn get_checkout(&self, id: &str) -> Result<CheckoutSession> {
-        let raw: wire::Checkout = self.get(&format!("checkouts/{}", encode(id)), &[]).await?;
+        let raw: wire::Checkout = self.get(&format!("checkouts/{}", encode(id)?), &[]).await?;
         map::checkout(raw)
     }
 }

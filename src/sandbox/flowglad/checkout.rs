@@ -12,7 +12,7 @@ const SESSION_LIFETIME_MS: Ms = 24 * 3_600_000;
 const METADATA_MAX_CHARS: usize = 500;
 
 fn valid_url(u: &str) -> bool {
-    url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+    crate::sandbox::valid_redirect_url(u)
 }
 
 /// The required URLs and the customer, checked the way zod reports them: all at once.
@@ -77,7 +77,10 @@ impl State {
         };
         let kind = self.checkout_kind(&input, customer, anonymous)?;
         let now = now_ms();
-        let id = self.id("chckt_session");
+        // Random per run, not from the seeded generator: the id is the pay page's address.
+        let _ = self.id("chckt_session");
+        // The seeded draw still happens, so the demo data's other ids stay as they were.
+        let id = format!("chckt_session_{}", crate::sandbox::admin::random_token(21));
         self.checkouts.insert(
             id.clone(),
             Checkout {
@@ -165,6 +168,9 @@ impl State {
         };
         if matches!(self.prices[price].kind, PriceKind::Usage { .. }) {
             return Err(ApiError::bad_request("Checkout sessions cannot be created for usage prices"));
+        }
+        if !self.total_in_range(price, quantity) {
+            return Err(ApiError::issue(&["checkoutSession", "quantity"], "too_big", QUANTITY_TOO_BIG));
         }
         Ok(CheckoutKind::Product { price, quantity, anonymous })
     }

@@ -131,6 +131,15 @@ impl State {
                 return Err(ApiError::Issues(vec![issue]));
             }
         };
+        if !self.total_in_range(price, quantity) {
+            let mut issue = Issue {
+                code: "too_big",
+                path: path.map(String::from).to_vec(),
+                message: super::state::QUANTITY_TOO_BIG.into(),
+            };
+            issue.path.extend([i.to_string(), "quantity".into()]);
+            return Err(ApiError::Issues(vec![issue]));
+        }
         Ok((price, quantity))
     }
 

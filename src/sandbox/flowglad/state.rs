@@ -323,6 +323,12 @@ impl State {
         format!("{prefix}_{}", token(&mut self.rng, 21))
     }
 
+    /// Whether `quantity` of `price` totals a sane amount: computed with checked arithmetic,
+    /// since `i64::MAX` seats wrapped to a negative total (−$12.00) before.
+    pub fn total_in_range(&self, price: usize, quantity: i64) -> bool {
+        self.prices[price].unit_price.checked_mul(quantity).is_some_and(|t| t.abs() <= MAX_LINE_TOTAL)
+    }
+
     pub fn customer(&self, external_id: &str) -> Option<usize> {
         self.by_external_id.get(external_id).copied()
     }
@@ -516,6 +522,11 @@ impl State {
 }
 
 /// `days` before `now`, minus a few deterministic seconds so seeded rows do not tie.
+/// The largest line total the sandbox accepts, in minor units (a hundred billion in major
+/// units): sums of many such lines stay far inside `i64`.
+pub const MAX_LINE_TOTAL: i64 = 10_000_000_000_000;
+pub const QUANTITY_TOO_BIG: &str = "Too big: quantity × unit price must be at most 100,000,000,000.00";
+
 pub fn days_ago(now: DateTime<Utc>, days: i64, jitter: &mut SplitMix64) -> DateTime<Utc> {
     now - Duration::days(days) - Duration::seconds(jitter.below(86_000) as i64)
 }

@@ -22,7 +22,7 @@ const DEFAULT_PERIODS: [ChargePeriod; 5] = [
 ];
 
 pub fn valid_url(text: &str) -> bool {
-    url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+    crate::sandbox::valid_redirect_url(text)
 }
 
 /// Checks features against the plan: each must be granted by it and have a positive quantity.
@@ -83,7 +83,10 @@ impl State {
             ApiError::field("chargePeriod", &format!("Plan '{}' has no {period} price in {currency}.", plan.identifier))
         })?;
         let quantities = quantities(self, &req.plan_identifier, req.features.as_ref())?;
-        let id = format!("cs_{}", token(&mut self.rng, 47));
+        // Random per run, not from the seeded generator: the id is the pay page's address.
+        let _ = token(&mut self.rng, 47);
+        // The seeded draw still happens, so the demo data's other ids stay as they were.
+        let id = format!("cs_{}", crate::sandbox::admin::random_token(47));
         let url = format!("{}/pay/{id}/", self.public_base);
         let checkout = Checkout {
             id: id.clone(),

@@ -14,7 +14,7 @@ use crate::providers::kuvarpay::wire;
 pub const MAX_NAME_CHARS: usize = 100;
 
 pub fn valid_url(text: &str) -> bool {
-    url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+    crate::sandbox::valid_redirect_url(text)
 }
 
 pub fn valid_email(e: &str) -> bool {

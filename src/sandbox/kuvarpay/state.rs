@@ -397,7 +397,10 @@ impl State {
         success_url: &str,
         created: DateTime<Utc>,
     ) -> String {
-        let uid = format!("cs_{}", token(&mut self.rng, 16));
+        // Random per run, not from the seeded generator: the id is the pay page's address.
+        let _ = token(&mut self.rng, 16);
+        // The seeded draw still happens, so the demo data's other ids stay as they were.
+        let uid = format!("cs_{}", crate::sandbox::admin::random_token(24));
         let session = CheckoutSession {
             uid: uid.clone(),
             status,

@@ -57,7 +57,10 @@ impl State {
         if preview {
             return Ok(Err(draft.estimates));
         }
-        let id = uuid(&mut self.rng);
+        // Random per run, not from the seeded generator: the id is the pay page's address.
+        let _ = uuid(&mut self.rng);
+        // The seeded draw still happens, so the demo data's other ids stay as they were.
+        let id = uuid::Uuid::new_v4().to_string();
         let checkout = Checkout {
             id: id.clone(),
             plan_id: Some(draft.plan_id),

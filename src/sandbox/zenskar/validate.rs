@@ -53,6 +53,10 @@ pub fn url_issue(value: &str) -> Option<(String, &'static str)> {
     if len > URL_MAX {
         return Some((format!("ensure this value has at most {URL_MAX} characters"), "value_error.any_str.max_length"));
     }
+    if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        // The URL parser would drop a CR or LF silently; the redirect header could not hold it.
+        return Some(("invalid or missing URL scheme".into(), "value_error.url.scheme"));
+    }
     match url::Url::parse(value) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()) => None,
         Ok(_) => Some(("URL scheme not permitted".into(), "value_error.url.scheme")),

@@ -5,7 +5,7 @@
 mod support;
 
 use crossterm::event::KeyCode;
-use support::runner::{Script, run};
+use support::runner::{Script, run, run_on};
 use till::billing::{ChargePeriod, ProviderKind, Subscription, SubscriptionStatus};
 use till::providers;
 use till::tui::state::Mode;
@@ -183,26 +183,10 @@ async fn zenskar_change_and_cancel_through_the_loop() {
     plan_flows(ProviderKind::Zenskar, "Business", "USD", "Enterprise", false).await;
 }
 
-/// The hosted page's form fields (hidden ones included), with the test card.
+/// Pays on the hosted page as a browser does (the form's token included).
 async fn pay(url: &str) {
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let page = client.get(url).send().await.unwrap().text().await.unwrap();
-    let mut form: Vec<(String, String)> = page
-        .split("<input")
-        .skip(1)
-        .filter_map(|tag| {
-            let attr = |name: &str| {
-                let at = tag.find(&format!("{name}="))? + name.len() + 1;
-                let rest = &tag[at..];
-                let rest = rest.trim_start_matches('"');
-                Some(rest[..rest.find(['"', ' ', '>']).unwrap_or(rest.len())].to_string())
-            };
-            Some((attr("name")?, attr("value").unwrap_or_default()))
-        })
-        .collect();
-    form.retain(|(k, _)| k != "card");
-    form.push(("card".into(), "4242 4242 4242 4242".into()));
-    let paid = client.post(url).form(&form).send().await.unwrap();
+    let paid = support::pay::submit(&client, url, "4242 4242 4242 4242").await;
     assert!(paid.status().is_redirection() || paid.status().is_success(), "{}", paid.status());
 }
 
@@ -270,4 +254,32 @@ async fn kuvarpay_checkout_through_the_loop() {
 #[tokio::test]
 async fn zenskar_checkout_through_the_loop() {
     checkout_flow(ProviderKind::Zenskar, "Plan", "Team").await;
+}
+
+/// Provider strings full of ESC, OSC, BEL and C1 bytes never reach the terminal from any
+/// pane, and the console keeps working (issue 14).
+#[tokio::test]
+async fn hostile_provider_strings_reach_no_cell_of_the_console() {
+    let options = till::sandbox::SandboxOptions { hostile: true, ..Default::default() };
+    run_on(options, Mode::Sandbox, 160, 44, |s| async move {
+        s.wait_for("Customers").await;
+        for tab in ['1', '2', '3', '4', '5'] {
+            s.key(KeyCode::Char(tab));
+            s.key(KeyCode::Char('/'));
+            s.text("pwned");
+            s.key(KeyCode::Enter);
+            s.wait_for("Eve Hostile").await;
+            s.key(KeyCode::Enter);
+            s.idle().await;
+            for _ in 0..4 {
+                let cells = s.symbols();
+                assert!(!cells.chars().any(|c| c.is_control()), "a control character reached a cell:\n{}", s.screen());
+                s.key(KeyCode::Tab);
+                s.idle().await;
+            }
+            s.key(KeyCode::Esc);
+            s.key(KeyCode::Esc);
+        }
+    })
+    .await;
 }

@@ -6,7 +6,6 @@ pub mod bench;
 pub mod keymap;
 pub mod layout;
 pub mod metrics;
-pub mod safe;
 pub mod state;
 pub mod tasks;
 pub mod terminal;
@@ -38,12 +37,12 @@ impl Outside for RealOutside {
             return;
         }
         // Only a plain http(s) URL goes inside the escape sequence.
-        let Some(url) = safe::safe_url(url) else { return };
+        let Some(url) = crate::text::safe_url(url) else { return };
         use std::io::Write;
         let mut out = std::io::stdout().lock();
         for (x, y, text) in cells {
             let _ = crossterm::queue!(out, crossterm::cursor::MoveTo(*x, *y));
-            let text = safe::strip_controls(text);
+            let text = crate::text::line(text);
             let _ = write!(out, "\x1b]8;;{url}\x1b\\{text}\x1b]8;;\x1b\\");
         }
         let _ = out.flush();

@@ -144,7 +144,7 @@ impl Tasks {
             Effect::ApplyUncancel { slot, customer_id, subscription } => {
                 self.apply_uncancel(slot, customer_id, *subscription)
             }
-            Effect::Copy(text) => self.outside.copy(&crate::tui::safe::strip_controls(&text)),
+            Effect::Copy(text) => self.outside.copy(&crate::text::block(&text)),
             Effect::Open(url) => self.open(&url),
             Effect::SnapshotRequests => {
                 let _ = self.tx.send(Msg::Requests(self.log.snapshot()));
@@ -184,11 +184,11 @@ impl Tasks {
 
     /// Opens a link only when it is a plain http(s) URL; a failure is reported, not hidden.
     fn open(&mut self, url: &str) {
-        match crate::tui::safe::safe_url(url) {
-            Some(url) => self.outside.open(&url),
+        match crate::text::safe_url(url) {
+            Some(url) => self.outside.open(url.as_str()),
             None => {
                 let _ = self.tx.send(Msg::Notice {
-                    text: format!("Not opened: {:?} is not a plain http(s) URL", crate::tui::safe::strip_controls(url)),
+                    text: format!("Not opened: {:?} is not a plain http(s) URL", crate::text::line(url)),
                     error: true,
                 });
             }

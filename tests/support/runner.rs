@@ -100,6 +100,11 @@ impl Script {
         self.screen.with(|b| b.to_string())
     }
 
+    /// Every cell's symbol, as the terminal would receive them.
+    pub fn symbols(&self) -> String {
+        self.screen.with(|b| b.buffer().content().iter().map(|c| c.symbol().to_string()).collect())
+    }
+
     /// Waits until the screen shows `text` (10 s at most).
     pub async fn wait_for(&self, text: &str) -> String {
         self.wait_until(text, |s| s.contains(text)).await
@@ -135,8 +140,17 @@ where
     F: FnOnce(Script) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
+    run_on(SandboxOptions::default(), mode, width, height, script).await
+}
+
+/// `run` on a sandbox started with these options.
+pub async fn run_on<F, Fut>(options: SandboxOptions, mode: Mode, width: u16, height: u16, script: F) -> AppState
+where
+    F: FnOnce(Script) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     super::console::journal();
-    let sandbox = Arc::new(sandbox::start(SandboxOptions::default()).await.unwrap());
+    let sandbox = Arc::new(sandbox::start(options).await.unwrap());
     let http = Http::new(HttpConfig::default()).unwrap();
     let providers = ProviderKind::ALL
         .into_iter()

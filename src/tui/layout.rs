@@ -3,8 +3,6 @@
 
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 
-use super::state::Pane;
-
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Areas {
     pub tabs: Rect,
@@ -71,4 +69,26 @@ pub fn areas(area: Rect, compact: bool, focus: Pane) -> Areas {
 /// Rows of data a bordered table with a header shows in `rect`.
 pub fn table_rows(rect: Rect) -> usize {
     rect.height.saturating_sub(3) as usize
+}
+
+/// The four panes of the main screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Customers,
+    Subscriptions,
+    Entitlements,
+    Plans,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 4] = [Pane::Customers, Pane::Subscriptions, Pane::Entitlements, Pane::Plans];
+
+    pub fn title(&self) -> &'static str {
+        match self {
+            Pane::Customers => "Customers",
+            Pane::Subscriptions => "Subscriptions",
+            Pane::Entitlements => "Entitlements",
+            Pane::Plans => "Plans",
+        }
+    }
 }

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod keymap;
 pub mod layout;
 pub mod metrics;
+pub mod outside;
 pub mod state;
 pub mod tasks;
 pub mod terminal;

@@ -11,7 +11,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use super::app::Outside;
+use super::outside::Outside;
 use super::state::change_flow::ChangeMsg;
 use super::state::checkout::presets;
 use super::state::checkout_flow::CheckoutMsg;

@@ -264,7 +264,7 @@ fn comparable_price<'a>(plan: &'a Plan, sub: &Subscription) -> Option<&'a Price>
 
 /// Moves a choice cursor; every movement key works in every dialog list.
 fn step(index: &mut usize, action: Action, len: usize) -> DialogKey {
-    if let Some(delta) = super::update::nav_delta(action, 10)
+    if let Some(delta) = super::movement::nav_delta(action, 10)
         && len > 0
     {
         *index = (*index as isize).saturating_add(delta).clamp(0, len as isize - 1) as usize;

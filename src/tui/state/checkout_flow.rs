@@ -137,7 +137,7 @@ impl AppState {
                 }
             }
             (Dialog::PresetLoad { names, selected }, nav) => {
-                if let Some(delta) = super::update::nav_delta(nav, 10) {
+                if let Some(delta) = super::movement::nav_delta(nav, 10) {
                     *selected = selected.saturating_add_signed(delta).min(names.len().saturating_sub(1));
                 }
                 Vec::new()

@@ -25,7 +25,7 @@ impl InvoicesState {
 
     fn navigate(&mut self, action: Action, height: usize) {
         let len = self.list.value.as_ref().map_or(0, Vec::len);
-        if let Some(delta) = super::update::nav_delta(action, height.max(1)) {
+        if let Some(delta) = super::movement::nav_delta(action, height.max(1)) {
             move_window(&mut self.selected, &mut self.offset, delta, len, height);
         }
     }

@@ -9,6 +9,7 @@ pub mod customers;
 pub mod dispatch;
 pub mod invoices;
 pub mod messages;
+pub mod movement;
 pub mod palette;
 pub mod requests;
 #[cfg(test)]
@@ -27,26 +28,7 @@ use customers::{CustomerStore, ListView, RowRef};
 use palette::PaletteState;
 use requests::RequestsState;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Pane {
-    Customers,
-    Subscriptions,
-    Entitlements,
-    Plans,
-}
-
-impl Pane {
-    pub const ALL: [Pane; 4] = [Pane::Customers, Pane::Subscriptions, Pane::Entitlements, Pane::Plans];
-
-    pub fn title(&self) -> &'static str {
-        match self {
-            Pane::Customers => "Customers",
-            Pane::Subscriptions => "Subscriptions",
-            Pane::Entitlements => "Entitlements",
-            Pane::Plans => "Plans",
-        }
-    }
-}
+pub use crate::tui::layout::Pane;
 
 /// SANDBOX, TEST or LIVE: always visible, because acting on live data must never be a surprise.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

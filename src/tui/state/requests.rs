@@ -40,7 +40,7 @@ impl RequestsState {
             };
             return;
         }
-        if let Some(delta) = super::update::nav_delta(action, height.max(1)) {
+        if let Some(delta) = super::movement::nav_delta(action, height.max(1)) {
             move_window(&mut self.selected, &mut self.offset, delta, len, height);
         }
     }

@@ -1,6 +1,7 @@
 //! Actions → state changes and effects. Pure: every test drives these directly.
 
 use super::customers::RowRef;
+use super::movement::nav_delta;
 use super::palette::PaletteState;
 use super::requests::RequestsState;
 use super::{AppState, Details, Dialog, Effect, FilterJob, Loadable, Pane};
@@ -388,21 +389,6 @@ impl AppState {
             self.views[self.tab].select(index, len, height);
         }
     }
-}
-
-/// How far a movement key moves a selection with `page` rows on screen (`None`: not a movement).
-/// Top and Bottom are "very far"; callers clamp to their list.
-pub(super) fn nav_delta(action: Action, page: usize) -> Option<isize> {
-    let page = isize::try_from(page).unwrap_or(isize::MAX / 2);
-    Some(match action {
-        Action::Up => -1,
-        Action::Down => 1,
-        Action::PageUp => -page,
-        Action::PageDown => page,
-        Action::Top => isize::MIN / 2,
-        Action::Bottom => isize::MAX / 2,
-        _ => return None,
-    })
 }
 
 fn clamp_move(current: usize, delta: isize, len: usize) -> usize {

@@ -13,10 +13,10 @@ use crate::tui::state::checkout::CheckoutBuilder;
 use crate::tui::state::checkout::fields::{Field, Input};
 use crate::util::ellipsize;
 
-pub fn draw(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect) {
+pub fn draw(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect, now: chrono::DateTime<chrono::Utc>) {
     frame.render_widget(Clear, area);
     if b.result.is_some() {
-        return result(frame, b, theme, area);
+        return result(frame, b, theme, area, now);
     }
     let cols = Layout::default()
         .direction(Direction::Horizontal)
@@ -254,7 +254,7 @@ pub fn prompt(frame: &mut Frame, dialog: &Dialog, theme: &Theme, area: Rect) {
     frame.render_widget(Paragraph::new(lines).block(pane_block(title.into(), true, theme, w)), rect);
 }
 
-fn result(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect) {
+fn result(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect, now: chrono::DateTime<chrono::Utc>) {
     let Some(r) = &b.result else { return };
     let url = r.session.url.clone().unwrap_or_default();
     let (qr_w, _) = qr::size(&url).unwrap_or((0, 0));
@@ -287,7 +287,7 @@ fn result(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect) {
         ]),
         Line::from(vec![
             Span::styled("Expires ", theme.dim()),
-            Span::raw(ellipsize(&expiry_text(r.session.expires_at), inner.width.saturating_sub(8) as usize)),
+            Span::raw(ellipsize(&expiry_text(r.session.expires_at, now), inner.width.saturating_sub(8) as usize)),
         ]),
         Line::from(Span::styled("URL", theme.dim())),
     ]);
@@ -318,9 +318,9 @@ pub fn url_lines(url: &str, width: u16) -> Vec<String> {
     url.chars().collect::<Vec<_>>().chunks(w).map(|c| c.iter().collect()).collect()
 }
 
-fn expiry_text(expires: Option<chrono::DateTime<chrono::Utc>>) -> String {
+fn expiry_text(expires: Option<chrono::DateTime<chrono::Utc>>, now: chrono::DateTime<chrono::Utc>) -> String {
     let Some(at) = expires else { return "not stated by the provider".into() };
-    let left = at - chrono::Utc::now();
+    let left = at - now;
     if left <= chrono::Duration::zero() {
         return format!("{} (expired)", at.format("%Y-%m-%d %H:%M UTC"));
     }

@@ -61,7 +61,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
 /// One dialog of the stack, drawn over what is beneath it.
 fn draw_dialog(frame: &mut Frame, state: &AppState, dialog: &Dialog, theme: &Theme, area: Rect) {
     match dialog {
-        Dialog::Checkout(b) => checkout::draw(frame, b, theme, checkout_area(area)),
+        Dialog::Checkout(b) => checkout::draw(frame, b, theme, checkout_area(area), state.now),
         Dialog::Change(f) => change::change(frame, f, theme, checkout_area(area)),
         Dialog::Cancel(f) => change::cancel(frame, f, theme, checkout_area(area), state.now.date_naive()),
         Dialog::Help { scroll, contexts } => overlays::help(frame, *scroll, contexts, state, theme, area),

@@ -132,6 +132,48 @@ pub fn paste_area(area: &mut TextArea<'static>, text: &str) -> Pasted {
     report
 }
 
+/// What a single-line field shows in `width` columns with its caret (`▏`) at char index
+/// `caret`: the text scrolls horizontally so the caret stays visible, and a cut end shows `…`.
+pub fn caret_view(text: &str, caret: usize, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let chars: Vec<char> = text.chars().collect();
+    let caret = caret.min(chars.len());
+    let w = |c: &char| c.width().unwrap_or(0);
+    let room = width.saturating_sub(1).max(1);
+    // Walk left from the caret while the text fits, leaving a column for a leading "…".
+    let mut start = caret;
+    let mut used = 0;
+    while start > 0 && used + w(&chars[start - 1]) < room.saturating_sub(1).max(1) {
+        start -= 1;
+        used += w(&chars[start]);
+    }
+    if start == 1 {
+        start = 0;
+    }
+    let mut out = String::new();
+    let mut cols = 0;
+    if start > 0 {
+        out.push('…');
+        cols += 1;
+    }
+    for (i, c) in chars.iter().enumerate().skip(start) {
+        if i == caret {
+            out.push('▏');
+            cols += 1;
+        }
+        if cols + w(c) > room + usize::from(i < caret) {
+            out.push('…');
+            return out;
+        }
+        out.push(*c);
+        cols += w(c);
+    }
+    if caret == chars.len() {
+        out.push('▏');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +213,20 @@ mod tests {
         edit_area(&mut area, ctrl_key('w'));
         assert_eq!(area.lines()[0], "example.");
         assert!(!edit_area(&mut area, key(KeyCode::Enter)), "no line breaks in a single-line field");
+    }
+
+    #[test]
+    fn the_caret_is_where_the_insertion_point_is_and_stays_visible() {
+        assert_eq!(caret_view("hello", 5, 20), "hello▏");
+        assert_eq!(caret_view("hello", 2, 20), "he▏llo");
+        let long = "https://example.com/a/very/long/path/that/does/not/fit";
+        let end = caret_view(long, long.len(), 20);
+        assert!(end.starts_with('…') && end.ends_with("fit▏"), "{end}");
+        assert!(end.chars().count() <= 21, "{end}");
+        let start = caret_view(long, 0, 20);
+        assert!(start.starts_with("▏https") && start.ends_with('…'), "{start}");
+        let middle = caret_view(long, 30, 20);
+        assert!(middle.contains('▏') && middle.starts_with('…') && middle.ends_with('…'), "{middle}");
     }
 
     #[test]

@@ -89,8 +89,11 @@ fn field_lines<'a>(lines: &mut Vec<Line<'a>>, f: &Field, focused: bool, theme: &
     let value: Vec<Span> = match &f.input {
         Input::Text(area) => {
             let text = area.lines().first().cloned().unwrap_or_default();
-            let cursor = if focused { "▏" } else { "" };
-            vec![Span::raw(ellipsize(&format!("{text}{cursor}"), value_width))]
+            if focused {
+                vec![Span::raw(crate::tui::text::caret_view(&text, area.cursor().1, value_width))]
+            } else {
+                vec![Span::raw(ellipsize(&text, value_width))]
+            }
         }
         Input::Pick { options, selected, query, .. } => {
             let chosen = selected.and_then(|i| options.get(i)).map(|c| c.label.clone()).unwrap_or_else(|| {

@@ -149,6 +149,13 @@ impl AppState {
                 s.customers.error = Some(e);
             }
         }
+        if let Some((s, id)) = self.follow_customer.clone()
+            && s == slot
+            && let Some(row) = self.slots[slot as usize].customers.position(&id)
+        {
+            self.follow_customer = None;
+            self.select_row(super::customers::RowRef { slot, row: row as u32 });
+        }
         let mut effects = Vec::new();
         // New rows change what every tab showing this slot would match.
         for tab in [0, slot as usize + 1] {

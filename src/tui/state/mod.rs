@@ -311,6 +311,8 @@ pub struct AppState {
     pub checkout_drafts: HashMap<u8, Box<checkout::CheckoutBuilder>>,
     /// Started with --read-only: every write is refused with a reason.
     pub read_only: bool,
+    /// After `R`, the customer to select again once the reloaded rows include them.
+    pub follow_customer: Option<(u8, String)>,
     /// After a write, the subscription to select once the reloaded list arrives.
     pub follow_subscription: Option<(u8, String, String)>,
     /// Corpus lengths per slot when each tab's filter last ran, to know if narrowing is safe.
@@ -342,6 +344,7 @@ impl AppState {
             watching: Vec::new(),
             read_only: false,
             follow_subscription: None,
+            follow_customer: None,
             filter_lens: vec![Vec::new(); tabs],
         }
     }

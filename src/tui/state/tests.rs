@@ -366,3 +366,23 @@ fn invoices_overlay_loads_ignores_stale_answers_and_says_when_not_offered() {
     s.handle_action(Action::Back);
     assert!(s.top().is_none());
 }
+
+#[test]
+fn refresh_keeps_the_selected_customer() {
+    let mut s = state();
+    s.go_tab(1);
+    let rows = [("k1", "Anna"), ("k2", "Bela"), ("k3", "Cleo")];
+    s.handle_msg(
+        Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &rows, None)) },
+        chrono::Utc::now(),
+    );
+    s.handle_action(Action::Down);
+    s.handle_action(Action::Down);
+    assert_eq!(s.selected_customer().map(|(_, c)| c.id.clone()).as_deref(), Some("k3"));
+    s.handle_action(Action::Refresh);
+    s.handle_msg(
+        Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &rows, None)) },
+        chrono::Utc::now(),
+    );
+    assert_eq!(s.selected_customer().map(|(_, c)| c.id.clone()).as_deref(), Some("k3"), "R keeps the selection");
+}

@@ -240,6 +240,8 @@ impl AppState {
     }
 
     fn refresh(&mut self) -> Vec<Effect> {
+        // The selected customer stays selected once the reloaded rows include them again.
+        self.follow_customer = self.selected_customer().map(|(slot, c)| (slot, c.id.clone()));
         for slot in self.tab_slots(self.tab) {
             let s = &mut self.slots[slot as usize];
             s.customers.reset();

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod billing;
 pub mod cli;
+pub mod ops;
 pub mod config;
 pub mod providers;
 pub mod sandbox;

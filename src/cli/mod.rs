@@ -3,6 +3,7 @@
 
 mod checkout;
 mod console;
+mod globals;
 mod profiles;
 mod requests;
 mod run;
@@ -157,12 +158,13 @@ pub enum AuthCmd {
 #[derive(Debug, Subcommand)]
 pub enum CustomersCmd {
     List {
-        /// Provider-side search (name, email or id).
+        /// Find customers by name, email or id: accents folded and fuzzy, as the console's `/`,
+        /// plus the provider's own search where it has one.
         #[arg(long)]
         search: Option<String>,
-        /// Stop after this many customers.
-        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
-        limit: u32,
+        /// Stop after this many customers (default 50; a cut list says so on stderr).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        limit: Option<u32>,
         /// Fetch every page.
         #[arg(long, conflicts_with = "limit")]
         all: bool,
@@ -200,8 +202,12 @@ pub enum InvoicesCmd {
 pub enum RequestsCmd {
     /// The newest requests first, numbered for `requests show`.
     List {
-        #[arg(long, default_value_t = 20)]
-        limit: usize,
+        /// Show this many (default 20; a cut list says so on stderr).
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Show the whole history.
+        #[arg(long, conflicts_with = "limit")]
+        all: bool,
     },
     /// One request in full: headers and bodies (keys read `[redacted]`).
     Show {
@@ -281,7 +287,8 @@ pub enum CheckoutCmd {
 /// Fields of a checkout session; each provider reads the ones its API defines.
 #[derive(Debug, Args)]
 pub struct CheckoutArgs {
-    /// Plan (Kelviq plan identifier, Flowglad product slug, KuvarPay plan uid, Zenskar plan id).
+    /// Plan: its id, slug or name as `till plans list` shows it (a name several plans share is
+    /// narrowed by --period and --currency).
     #[arg(long, default_value = "")]
     pub plan: String,
     /// ONE_TIME, MONTHLY, THREE_MONTHS, SIX_MONTHS, YEARLY (DAILY, WEEKLY, TWENTY_EIGHT_DAYS where enabled).
@@ -290,38 +297,49 @@ pub struct CheckoutArgs {
     /// A specific price (Flowglad price id or slug, KuvarPay price uid).
     #[arg(long)]
     pub price: Option<String>,
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    pub quantity: Option<u32>,
+    /// How many of the price to sell (a whole number, at least 1).
+    #[arg(long)]
+    pub quantity: Option<String>,
+    /// The customer's id at the provider (Flowglad: externalId; KuvarPay: the e-mail).
     #[arg(long)]
     pub customer: Option<String>,
+    /// The customer's e-mail (KuvarPay needs one, or --customer).
     #[arg(long)]
     pub customer_email: Option<String>,
+    /// The customer's first name (KuvarPay).
     #[arg(long)]
     pub first_name: Option<String>,
+    /// The customer's last name (KuvarPay).
     #[arg(long)]
     pub last_name: Option<String>,
+    /// Where the provider sends the customer after paying (absolute http(s) URL).
     #[arg(long, default_value = "https://example.com/thanks")]
     pub success_url: String,
+    /// Where the provider sends the customer who cancels (absolute http(s) URL).
     #[arg(long)]
     pub cancel_url: Option<String>,
     /// Feature or product quantity as identifier=quantity, e.g. --feature seats=5 (repeatable).
     #[arg(long = "feature", value_parser = parse_feature)]
     pub features: Vec<(String, u32)>,
+    /// ISO 4217 currency code, e.g. USD (KuvarPay: the target currency).
     #[arg(long)]
     pub currency: Option<String>,
+    /// The buyer's IPv4 or IPv6 address (Kelviq uses it for tax and currency).
     #[arg(long)]
-    pub ip: Option<std::net::IpAddr>,
-    /// Zenskar: contract start and end (YYYY-MM-DD).
+    pub ip: Option<String>,
+    /// Zenskar: contract start (YYYY-MM-DD).
     #[arg(long)]
-    pub start_date: Option<chrono::NaiveDate>,
+    pub start_date: Option<String>,
+    /// Zenskar: contract end (YYYY-MM-DD), after the start; empty for evergreen.
     #[arg(long)]
-    pub end_date: Option<chrono::NaiveDate>,
+    pub end_date: Option<String>,
     /// Zenskar: business entity for a guest checkout.
     #[arg(long)]
     pub business_entity: Option<String>,
-    /// Zenskar: when the session stops taking payment (RFC 3339, e.g. 2026-12-01T00:00:00Z).
+    /// Zenskar: when the session stops taking payment (RFC 3339, e.g. 2026-12-01T00:00:00Z, or
+    /// YYYY-MM-DD for the end of that day UTC).
     #[arg(long)]
-    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub expires_at: Option<String>,
     /// Zenskar: a product to switch off in this checkout (repeatable).
     #[arg(long = "disable-product")]
     pub disabled_products: Vec<String>,
@@ -331,7 +349,8 @@ pub struct CheckoutArgs {
     /// KuvarPay: amount to charge in --currency, e.g. 25000.00.
     #[arg(long)]
     pub target_amount: Option<String>,
-    /// Flowglad: purchase (default), activate-subscription or add-payment-method.
+    /// Flowglad: purchase (default), activate-subscription or add-payment-method (the
+    /// snake_case spellings are accepted too).
     #[arg(long = "type", default_value = "purchase")]
     pub kind: String,
     /// Flowglad: the subscription an activate/add-payment-method session is for.
@@ -395,6 +414,20 @@ pub struct ServeArgs {
     /// Injected faults, e.g. 'kelviq=latency=2s,error=30%;*=ratelimit=5%:1s' (README: Fault injection).
     #[arg(long, value_parser = crate::sandbox::faults::FaultSpec::parse)]
     pub faults: Option<crate::sandbox::faults::FaultSpec>,
+}
+
+/// clap's error as one line: its first line names the bad value and why; a first line ending
+/// in ':' ("the following required arguments were not provided:") is followed by the
+/// indented list it announces, which is joined onto it.
+pub fn usage_line(rendered: &str) -> String {
+    let mut lines = rendered.lines();
+    let first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ").trim_end();
+    if !first.ends_with(':') {
+        return first.to_string();
+    }
+    let listed: Vec<&str> =
+        lines.take_while(|l| l.starts_with(char::is_whitespace) && !l.trim().is_empty()).map(str::trim).collect();
+    if listed.is_empty() { first.to_string() } else { format!("{first} {}", listed.join(", ")) }
 }
 
 fn parse_provider(s: &str) -> Result<ProviderKind, String> {

@@ -57,7 +57,7 @@ async fn a_change_made_by_someone_else_after_the_preview_is_refused_and_not_jour
     let (_sb, p) = connect(ProviderKind::Flowglad).await;
     let dir = tempfile::tempdir().unwrap();
     let rec = recorder(dir.path());
-    let (preview, plan) = previewed(p.as_ref()).await;
+    let (preview, _) = previewed(p.as_ref()).await;
     let sub = preview.subscription.clone();
     // Another operator schedules a cancellation between preview and apply.
     let other = Cancellation { timing: CancelTiming::AtPeriodEnd, comment: None };
@@ -76,7 +76,6 @@ async fn an_unchanged_subscription_is_changed_and_journaled() {
     let dir = tempfile::tempdir().unwrap();
     let rec = recorder(dir.path());
     let (preview, plan) = previewed(p.as_ref()).await;
-    let sub = preview.subscription.clone();
     let after = apply_change(p.as_ref(), &rec, &preview.subscription, &preview.change).await.unwrap();
     assert_eq!(after.plan_id.as_deref(), Some(plan.as_str()));
     let actions = Journal::at(dir.path().join("audit.jsonl")).actions(None).unwrap();

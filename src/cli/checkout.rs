@@ -14,14 +14,11 @@ use crate::providers::BillingProvider;
 use super::CheckoutArgs;
 use super::run::{Failure, emit};
 
-/// The draft the flags describe, with `--plan` resolved against the catalog (an id, slug or
-/// name as `till plans list` shows it; `--period` and `--currency` narrow a shared name).
-async fn draft(p: &dyn BillingProvider, args: &CheckoutArgs) -> Result<(Draft, Vec<Plan>), Failure> {
-    let mut d = Draft::new(p.kind());
-    let plans = if args.plan.trim().is_empty() { Vec::new() } else { p.list_plans().await? };
-    let narrow = Narrowing { period: args.period, currency: args.currency.as_deref() };
-    d.set(Field::Plan, ops::plans::resolve(&plans, &args.plan, narrow)?);
-    d.set_opt(Field::Period, args.period.map(|p| p.to_string()))
+/// The draft the flags describe, with `plan` as the plan id to send.
+fn draft(kind: ProviderKind, args: &CheckoutArgs, plan: &str) -> Draft {
+    let mut d = Draft::new(kind);
+    d.set(Field::Plan, plan)
+        .set_opt(Field::Period, args.period.map(|p| p.to_string()))
         .set_opt(Field::Price, args.price.as_ref())
         .set_opt(Field::Quantity, args.quantity.as_ref())
         .set_opt(Field::Customer, args.customer.as_ref())
@@ -45,22 +42,42 @@ async fn draft(p: &dyn BillingProvider, args: &CheckoutArgs) -> Result<(Draft, V
     if args.business_entity.is_some() && args.customer.is_none() {
         d.set(Field::Guest, "true").set_opt(Field::BusinessEntity, args.business_entity.as_ref());
     }
-    let row = |(key, value): &(String, String), enabled| Row { key: key.clone(), value: value.clone(), enabled };
-    let mut quantities: Vec<Row> =
-        args.features.iter().map(|(k, q)| row(&(k.clone(), q.to_string()), true)).collect();
-    quantities.extend(args.disabled_products.iter().map(|k| row(&(k.clone(), String::new()), false)));
-    let list = if p.kind() == ProviderKind::Zenskar { Field::ProductOverrides } else { Field::Features };
+    let row = |key: &str, value: String, enabled| Row { key: key.to_string(), value, enabled };
+    let mut quantities: Vec<Row> = args.features.iter().map(|(k, q)| row(k, q.to_string(), true)).collect();
+    quantities.extend(args.disabled_products.iter().map(|k| row(k, String::new(), false)));
+    let list = if kind == ProviderKind::Zenskar { Field::ProductOverrides } else { Field::Features };
     d.set_rows(list, quantities);
-    d.set_rows(Field::Metadata, args.metadata.iter().map(|m| row(m, true)).collect());
-    Ok((d, plans))
+    d.set_rows(Field::Metadata, args.metadata.iter().map(|(k, v)| row(k, v.clone(), true)).collect());
+    d
+}
+
+/// Every problem on one line, each naming its field: the form's messages.
+fn refuse(problems: &[ops::checkout::Problem]) -> Result<(), Failure> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let text: Vec<String> = problems.iter().map(ops::checkout::Problem::for_cli).collect();
+    Err(ops::OpsError::usage(text.join("; ")).into())
+}
+
+/// The checks that need no provider, before anything is started or sent.
+pub fn precheck(kind: ProviderKind, args: &CheckoutArgs) -> Result<(), Failure> {
+    let now = Utc::now();
+    refuse(&ops::checkout::validate_all(&draft(kind, args, &args.plan), &[], now.date_naive(), now))
 }
 
 /// The request the flags describe, refused before anything is sent when a field breaks the
-/// rules the console's form checks (same messages, exit code 2).
+/// rules the console's form checks (same messages, exit code 2). `--plan` is resolved against
+/// the catalog: an id, slug or name as `till plans list` shows it (`--period` and `--currency`
+/// narrow a name several plans share).
 pub async fn request(p: &dyn BillingProvider, args: &CheckoutArgs) -> Result<CheckoutRequest, Failure> {
-    let (d, plans) = draft(p, args).await?;
+    let plans: Vec<Plan> = if args.plan.trim().is_empty() { Vec::new() } else { p.list_plans().await? };
+    let narrow = Narrowing { period: args.period, currency: args.currency.as_deref() };
+    let plan = ops::plans::resolve(&plans, &args.plan, narrow)?;
+    let d = draft(p.kind(), args, &plan);
     let now = Utc::now();
-    Ok(d.validated(&plans, now.date_naive(), now)?)
+    refuse(&ops::checkout::validate_all(&d, &plans, now.date_naive(), now))?;
+    Ok(d.request())
 }
 
 pub async fn create(conn: &super::run::Connection, args: CheckoutArgs, json: bool) -> Result<(), Failure> {

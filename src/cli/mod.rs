@@ -85,6 +85,7 @@ pub enum Command {
     Subscriptions(SubscriptionsCmd),
     /// A customer's entitlements (feature access, meters, values).
     Entitlements {
+        /// The customer's id at the provider.
         #[arg(long)]
         customer: String,
     },
@@ -96,6 +97,7 @@ pub enum Command {
     Invoices(InvoicesCmd),
     /// The audit journal of checkouts, plan changes and cancellations.
     Audit {
+        /// Only this customer's actions.
         #[arg(long)]
         customer: Option<String>,
     },
@@ -113,6 +115,7 @@ pub enum Command {
     Sandbox(SandboxCmd),
     /// Shell completion script on stdout, e.g. `till completions bash > ~/.local/share/bash-completion/completions/till`.
     Completions {
+        /// The shell to complete for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -120,10 +123,12 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum ProfilesCmd {
+    /// Every profile in config.toml.
     List,
     /// Add or replace a profile: `till profiles add NAME --provider P [--mode live] [--account ID]
     /// [--base-url URL] [--edge-url URL] [--read-only]`.
     Add {
+        /// The profile's name (letters, digits, - and _).
         name: String,
         /// test or live (the console's mode badge).
         #[arg(long, default_value = "test")]
@@ -134,6 +139,7 @@ pub enum ProfilesCmd {
     },
     /// Remove a profile (and its keys from the keyring, when one is reachable).
     Remove {
+        /// The profile to remove.
         name: String,
     },
 }
@@ -157,6 +163,7 @@ pub enum AuthCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum CustomersCmd {
+    /// Customers, newest first as the provider lists them, or those a search finds.
     List {
         /// Find customers by name, email or id: accents folded and fuzzy, as the console's `/`,
         /// plus the provider's own search where it has one.
@@ -169,22 +176,31 @@ pub enum CustomersCmd {
         #[arg(long, conflicts_with = "limit")]
         all: bool,
     },
+    /// One customer by id.
     Get {
+        /// The customer's id at the provider.
         id: String,
     },
+    /// Create a customer.
     Create {
+        /// The id to create it under (Flowglad: externalId).
         #[arg(long)]
         id: String,
+        /// Display name.
         #[arg(long)]
         name: Option<String>,
+        /// E-mail address.
         #[arg(long)]
         email: Option<String>,
     },
     /// Change a customer's name or email.
     Update {
+        /// The customer's id at the provider.
         id: String,
+        /// New display name.
         #[arg(long)]
         name: Option<String>,
+        /// New e-mail address.
         #[arg(long)]
         email: Option<String>,
     },
@@ -192,7 +208,9 @@ pub enum CustomersCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum InvoicesCmd {
+    /// The customer's invoices, as the provider lists them.
     List {
+        /// The customer's id at the provider.
         #[arg(long)]
         customer: String,
     },
@@ -221,21 +239,29 @@ pub enum RequestsCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum PlansCmd {
+    /// Every plan with each of its prices (PLAN and NAME are what `--plan` accepts).
     List,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum SubscriptionsCmd {
+    /// A customer's subscriptions.
     List {
+        /// The customer's id at the provider.
         #[arg(long)]
         customer: String,
     },
+    /// One subscription by id.
     Get {
+        /// The subscription's id at the provider.
         id: String,
     },
     /// Change plan: prints the preview; applies it only with --yes.
     Change {
+        /// The subscription to change.
         id: String,
+        /// The new plan: its id, slug or name as `till plans list` shows it (a name several
+        /// plans share is narrowed by the period and the subscription's currency).
         #[arg(long)]
         plan: String,
         /// Charge period (default: the subscription's own).
@@ -247,23 +273,29 @@ pub enum SubscriptionsCmd {
         /// Only print the preview (the default without --yes).
         #[arg(long)]
         preview: bool,
+        /// Apply the change (re-checked against the preview first).
         #[arg(long, conflicts_with = "preview")]
         yes: bool,
     },
     /// Cancel: prints what happens; applies it only with --yes.
     Cancel {
+        /// The subscription to cancel.
         id: String,
         /// immediately, at-period-end or on-date (with --date).
         #[arg(long, default_value = "immediately")]
         timing: String,
+        /// The last day for --timing on-date (YYYY-MM-DD, today or later).
         #[arg(long)]
         date: Option<chrono::NaiveDate>,
+        /// Apply the cancellation (re-checked against the preview first).
         #[arg(long)]
         yes: bool,
     },
     /// Remove a scheduled cancellation; applies it only with --yes.
     Uncancel {
+        /// The subscription whose cancellation to remove.
         id: String,
+        /// Apply it (re-checked against the preview first).
         #[arg(long)]
         yes: bool,
     },
@@ -280,8 +312,13 @@ fn parse_change_timing(s: &str) -> Result<crate::billing::ChangeTiming, String> 
 
 #[derive(Debug, Subcommand)]
 pub enum CheckoutCmd {
+    /// Create a checkout session and print its URL (validated first, as the console's form).
     Create(Box<CheckoutArgs>),
-    Get { id: String },
+    /// One checkout session by id.
+    Get {
+        /// The session's id at the provider.
+        id: String,
+    },
 }
 
 /// Fields of a checkout session; each provider reads the ones its API defines.
@@ -380,6 +417,7 @@ pub struct ConsoleArgs {
     /// Generate this many extra customers in the embedded sandbox (per provider).
     #[arg(long, default_value_t = 0)]
     pub sandbox_customers: usize,
+    /// Seed for the generated customers.
     #[arg(long, default_value_t = 1)]
     pub sandbox_seed: u64,
     /// Delay every embedded-sandbox response, e.g. 2s, to feel a slow provider.
@@ -398,11 +436,13 @@ pub enum SandboxCmd {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// The loopback port to listen on (0: any free port).
     #[arg(long, default_value_t = 4010)]
     pub port: u16,
     /// Generate this many extra customers (deterministic for a given --seed).
     #[arg(long, default_value_t = 0)]
     pub customers: usize,
+    /// Seed for the generated customers.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Delay every response, e.g. 200 (milliseconds) or 2s.
@@ -479,6 +519,40 @@ mod tests {
         assert_eq!(parse_feature("seats=5").unwrap(), ("seats".into(), 5));
         assert!(parse_feature("seats=0").unwrap_err().contains("positive"));
         assert!(parse_feature("seats").unwrap_err().contains("identifier=quantity"));
+    }
+
+    /// Every option, flag and positional of every command says what it is for (in `--help`
+    /// and in the shell completions generated from the same tree).
+    #[test]
+    fn every_argument_has_a_description() {
+        use clap::CommandFactory;
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(format!("{path} {} (command)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "till", &mut missing);
+        assert!(missing.is_empty(), "no description: {missing:#?}");
+    }
+
+    #[test]
+    fn usage_errors_keep_the_list_clap_announces() {
+        let rendered = "error: the following required arguments were not provided:\n  --customer <CUSTOMER>\n  --plan <PLAN>\n\nUsage: till subscriptions list --customer <CUSTOMER>\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            usage_line(rendered),
+            "the following required arguments were not provided: --customer <CUSTOMER>, --plan <PLAN>"
+        );
+        assert_eq!(usage_line("error: unexpected argument '--x' found\n\n  tip: …\n"), "unexpected argument '--x' found");
     }
 
     #[test]

@@ -139,6 +139,11 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
             "read-only: started with --read-only (or TILL_READ_ONLY, or a read-only profile), so writes are refused",
         ));
     }
+    // Input the console's form would refuse is refused before a sandbox starts or a byte is sent.
+    if let Command::Checkout(CheckoutCmd::Create(args)) = &command {
+        let kind = super::profiles::active(global)?.map_or(global.provider_or_default(), |a| a.profile.provider);
+        super::checkout::precheck(kind, args)?;
+    }
     let conn = connect(global).await?;
     let result = dispatch(&conn, global, command).await;
     // The command's outcome matters more than the history file: a failure to record is a warning.

@@ -124,7 +124,7 @@ async fn ensure_unchanged(p: &dyn BillingProvider, previewed: &Subscription) -> 
     let now = p.get_subscription(&previewed.id).await?;
     match differences(previewed, &now).first() {
         None => Ok(()),
-        Some(what) => Err(OpsError::new(ErrorKind::Rejected, format!("{} {STALE_PREVIEW} ({what})", previewed.id))),
+        Some(what) => Err(OpsError::new(ErrorKind::Rejected, format!("{STALE_PREVIEW} ({what})"))),
     }
 }
 

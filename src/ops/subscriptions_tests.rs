@@ -86,6 +86,25 @@ async fn an_unchanged_subscription_is_changed_and_journaled() {
     assert!(err.message.contains("plan:"), "{err}");
 }
 
+#[tokio::test]
+async fn a_refused_write_is_journaled_with_its_error() {
+    let (_sb, p) = connect(ProviderKind::Zenskar).await;
+    let dir = tempfile::tempdir().unwrap();
+    let rec = recorder(dir.path());
+    let (preview, _) = previewed(p.as_ref()).await;
+    let theirs = preview.subscription.amount.map(|a| a.currency());
+    // A plan in another currency: Zenskar refuses to amend the contract to it.
+    let plans = p.list_plans().await.unwrap();
+    let foreign = plans.iter().find(|plan| plan.prices.iter().all(|pr| Some(pr.amount.currency()) != theirs)).unwrap();
+    let change = PlanChange { plan_id: foreign.id.clone(), ..preview.change.clone() };
+    let err = apply_change(p.as_ref(), &rec, &preview.subscription, &change).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Rejected, "{err}");
+    let actions = Journal::at(dir.path().join("audit.jsonl")).actions(None).unwrap();
+    assert_eq!(actions.len(), 1);
+    assert_eq!(actions[0].outcome, crate::audit::Outcome::Failed);
+    assert!(actions[0].error.as_deref().unwrap().contains("currency"), "{:?}", actions[0].error);
+}
+
 #[test]
 fn a_past_cancel_date_is_a_usage_error() {
     let today = Utc::now().date_naive();

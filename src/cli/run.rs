@@ -140,9 +140,15 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
         ));
     }
     // Input the console's form would refuse is refused before a sandbox starts or a byte is sent.
-    if let Command::Checkout(CheckoutCmd::Create(args)) = &command {
-        let kind = super::profiles::active(global)?.map_or(global.provider_or_default(), |a| a.profile.provider);
-        super::checkout::precheck(kind, args)?;
+    match &command {
+        Command::Checkout(CheckoutCmd::Create(args)) => {
+            let kind = super::profiles::active(global)?.map_or(global.provider_or_default(), |a| a.profile.provider);
+            super::checkout::precheck(kind, args)?;
+        }
+        Command::Subscriptions(SubscriptionsCmd::Cancel { timing, date, .. }) => {
+            ops::subscriptions::cancel_timing(timing, *date, chrono::Utc::now().date_naive())?;
+        }
+        _ => {}
     }
     let conn = connect(global).await?;
     let result = dispatch(&conn, global, command).await;

@@ -4,8 +4,8 @@
 pub mod audit;
 pub mod billing;
 pub mod cli;
-pub mod ops;
 pub mod config;
+pub mod ops;
 pub mod providers;
 pub mod sandbox;
 pub mod search;

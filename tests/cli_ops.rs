@@ -43,7 +43,10 @@ fn assert_refused(args: &[&str], message: &str) {
 fn checkout_input_the_console_refuses_is_refused_before_sending() {
     let kelviq = ["checkout", "create", "--plan", "growth", "--period", "MONTHLY"];
     let with = |extra: &[&'static str]| [&kelviq[..], extra].concat();
-    assert_refused(&with(&["--success-url", "ftp://x"]), "Success URL (--success-url): must use http or https, not ftp");
+    assert_refused(
+        &with(&["--success-url", "ftp://x"]),
+        "Success URL (--success-url): must use http or https, not ftp",
+    );
     assert_refused(
         &with(&["--success-url", "example.com/x"]),
         "Success URL (--success-url): must be an absolute http(s) URL",
@@ -61,7 +64,16 @@ fn checkout_input_the_console_refuses_is_refused_before_sending() {
         "Target amount (--target-amount): a target amount is for METERED billing; FIXED charges the price",
     );
     assert_refused(
-        &kp(&["--customer-email", "a@b.co", "--billing-mode", "METERED", "--target-amount", "1.001", "--currency", "USD"]),
+        &kp(&[
+            "--customer-email",
+            "a@b.co",
+            "--billing-mode",
+            "METERED",
+            "--target-amount",
+            "1.001",
+            "--currency",
+            "USD",
+        ]),
         "Target amount (--target-amount): 1.001 has more decimals than USD allows",
     );
     let flowglad = ["-p", "flowglad", "checkout", "create", "--plan", "pro"];
@@ -71,7 +83,10 @@ fn checkout_input_the_console_refuses_is_refused_before_sending() {
         &[&zenskar[..], &["--start-date", "2027-03-01", "--end-date", "2027-02-01"]].concat(),
         "End date (--end-date): must be after the start date 2027-03-01",
     );
-    assert_refused(&[&zenskar[..], &["--end-date", "2027-02-30"]].concat(), "End date (--end-date): must be a real date");
+    assert_refused(
+        &[&zenskar[..], &["--end-date", "2027-02-30"]].concat(),
+        "End date (--end-date): must be a real date",
+    );
 }
 
 #[test]
@@ -91,8 +106,20 @@ const GRETA: &str = "12290c51-96a4-4aaa-bbd2-a6a3fc7421e6";
 fn plans_are_taken_by_id_slug_or_name_everywhere() {
     // Zenskar's plan ids are UUIDs with one plan per price: the name plus period and currency.
     let o = till(&[
-        "-p", "zenskar", "--json", "checkout", "create", "--plan", "team", "--period", "MONTHLY", "--currency", "USD",
-        "--customer", GRETA, "--dry-run",
+        "-p",
+        "zenskar",
+        "--json",
+        "checkout",
+        "create",
+        "--plan",
+        "team",
+        "--period",
+        "MONTHLY",
+        "--currency",
+        "USD",
+        "--customer",
+        GRETA,
+        "--dry-run",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let plans = till(&["-p", "zenskar", "--json", "plans", "list"]);
@@ -102,7 +129,9 @@ fn plans_are_taken_by_id_slug_or_name_everywhere() {
         .unwrap()
         .iter()
         .find(|p| {
-            p["name"] == "Team" && p["prices"][0]["period"] == "MONTHLY" && p["prices"][0]["amount"]["currency"] == "USD"
+            p["name"] == "Team"
+                && p["prices"][0]["period"] == "MONTHLY"
+                && p["prices"][0]["amount"]["currency"] == "USD"
         })
         .map(|p| p["id"].as_str().unwrap().to_string())
         .expect("a Team monthly USD plan");
@@ -110,11 +139,26 @@ fn plans_are_taken_by_id_slug_or_name_everywhere() {
     // A name several plans share, not narrowed: a usage error listing each with its price.
     let o = till(&["-p", "zenskar", "checkout", "create", "--plan", "team", "--customer", "c", "--dry-run"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("plan \"team\" is ambiguous") && stderr(&o).contains("$45.00 USD monthly"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("plan \"team\" is ambiguous") && stderr(&o).contains("$45.00 USD monthly"),
+        "{}",
+        stderr(&o)
+    );
     // KuvarPay's `plan_pro` by its name.
     let o = till(&[
-        "-p", "kuvarpay", "checkout", "create", "--plan", "Pro", "--period", "MONTHLY", "--currency", "USD",
-        "--customer-email", "a@b.co", "--dry-run",
+        "-p",
+        "kuvarpay",
+        "checkout",
+        "create",
+        "--plan",
+        "Pro",
+        "--period",
+        "MONTHLY",
+        "--currency",
+        "USD",
+        "--customer-email",
+        "a@b.co",
+        "--dry-run",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("priceUid"), "{}", stdout(&o));
@@ -124,7 +168,16 @@ fn plans_are_taken_by_id_slug_or_name_everywhere() {
 fn checkout_types_take_either_spelling() {
     for spelling in ["activate-subscription", "activate_subscription"] {
         let o = till(&[
-            "-p", "flowglad", "checkout", "create", "--type", spelling, "--subscription", "sub_1", "--customer", "u",
+            "-p",
+            "flowglad",
+            "checkout",
+            "create",
+            "--type",
+            spelling,
+            "--subscription",
+            "sub_1",
+            "--customer",
+            "u",
             "--dry-run",
         ]);
         assert_eq!(o.status.code(), Some(0), "{spelling}: {}", stderr(&o));
@@ -177,7 +230,9 @@ fn global_flags_apply_or_are_refused() {
     assert_eq!(stdout(&o).trim(), "[]", "no Flowglad requests were made");
     let o = till_in(data.path(), &["-p", "zenskar", "--json", "requests", "list"]);
     let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(!rows.as_array().unwrap().is_empty() && rows.as_array().unwrap().iter().all(|r| r["provider"] == "zenskar"));
+    assert!(
+        !rows.as_array().unwrap().is_empty() && rows.as_array().unwrap().iter().all(|r| r["provider"] == "zenskar")
+    );
 
     let o = till_in(data.path(), &["info", "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

@@ -49,7 +49,8 @@ pub fn info(global: &Global) -> Result<(), Failure> {
         })),
     });
     super::run::emit(global.json, &info, || {
-        let shown = |p: Option<std::path::PathBuf>| p.map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into());
+        let shown =
+            |p: Option<std::path::PathBuf>| p.map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into());
         let mut text = format!("version     {}\n", env!("CARGO_PKG_VERSION"));
         text += &format!("config file {}\n", shown(config::profiles::config_path()));
         text += &format!("data dir    {}\n", dirs.data_dir().display());

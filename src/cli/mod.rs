@@ -552,7 +552,10 @@ mod tests {
             usage_line(rendered),
             "the following required arguments were not provided: --customer <CUSTOMER>, --plan <PLAN>"
         );
-        assert_eq!(usage_line("error: unexpected argument '--x' found\n\n  tip: …\n"), "unexpected argument '--x' found");
+        assert_eq!(
+            usage_line("error: unexpected argument '--x' found\n\n  tip: …\n"),
+            "unexpected argument '--x' found"
+        );
     }
 
     #[test]

@@ -122,7 +122,11 @@ async fn uncancel(conn: &Connection, id: &str, yes: bool, json: bool) -> Result<
 }
 
 /// `till audit`: the journal's actions, for one customer and (with `--provider`) one provider.
-pub fn audit(customer: Option<&str>, provider: Option<crate::billing::ProviderKind>, json: bool) -> Result<(), Failure> {
+pub fn audit(
+    customer: Option<&str>,
+    provider: Option<crate::billing::ProviderKind>,
+    json: bool,
+) -> Result<(), Failure> {
     let path = audit::default_path()
         .ok_or_else(|| failure(ExitCode::Failure, "no data directory for the journal (set TILL_DATA_DIR)"))?;
     let mut entries = Journal::at(path).actions(customer).map_err(|e| failure(ExitCode::Failure, e))?;

@@ -42,8 +42,9 @@ pub enum ErrorKind {
 pub struct OpsError {
     pub kind: ErrorKind,
     pub message: String,
-    /// The provider's own error, when the failure came from a provider call.
-    pub provider: Option<ProviderError>,
+    /// The provider's own error, when the failure came from a provider call (boxed: it is
+    /// large and most results are `Ok`).
+    pub provider: Option<Box<ProviderError>>,
 }
 
 pub type Result<T> = std::result::Result<T, OpsError>;
@@ -65,7 +66,7 @@ impl OpsError {
     /// `Invalid` error of `provider` with the same text.
     pub fn into_provider_error(self, provider: ProviderKind) -> ProviderError {
         match self.provider {
-            Some(e) => e,
+            Some(e) => *e,
             None => ProviderError::new(provider, WireKind::Invalid, self.message),
         }
     }
@@ -95,7 +96,7 @@ pub fn kind_of(e: &ProviderError) -> ErrorKind {
 
 impl From<ProviderError> for OpsError {
     fn from(e: ProviderError) -> OpsError {
-        OpsError { kind: kind_of(&e), message: e.to_string(), provider: Some(e) }
+        OpsError { kind: kind_of(&e), message: e.to_string(), provider: Some(Box::new(e)) }
     }
 }
 

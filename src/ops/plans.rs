@@ -129,8 +129,8 @@ mod tests {
         assert_eq!(resolve(&plans, "team", monthly_usd).unwrap(), "u-1");
         let yearly = Narrowing { period: Some(ChargePeriod::Yearly), currency: None };
         assert_eq!(resolve(&plans, "Team", yearly).unwrap(), "u-2");
-        let err = resolve(&plans, "team", Narrowing { period: Some(ChargePeriod::Monthly), currency: None })
-            .unwrap_err();
+        let err =
+            resolve(&plans, "team", Narrowing { period: Some(ChargePeriod::Monthly), currency: None }).unwrap_err();
         assert_eq!(err.kind, super::super::ErrorKind::Usage);
         assert!(err.message.contains("ambiguous"), "{err}");
         assert!(err.message.contains("u-1 (Team: $49.00 USD monthly)"), "{err}");

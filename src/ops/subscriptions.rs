@@ -81,15 +81,20 @@ pub async fn cancel(
 ) -> Result<Subscription> {
     ensure_unchanged(p, previewed).await?;
     let before = json!({"subscription": previewed, "cancellation": cancellation});
-    journaled(recorder, act(p, "subscription.cancel", previewed, before), p.cancel_subscription(&previewed.id, cancellation))
-        .await
+    journaled(
+        recorder,
+        act(p, "subscription.cancel", previewed, before),
+        p.cancel_subscription(&previewed.id, cancellation),
+    )
+    .await
 }
 
 /// Removes a scheduled cancellation, journaled, after checking nothing moved since the preview.
 pub async fn uncancel(p: &dyn BillingProvider, recorder: &Recorder, previewed: &Subscription) -> Result<Subscription> {
     ensure_unchanged(p, previewed).await?;
     let before = json!({"subscription": previewed});
-    journaled(recorder, act(p, "subscription.uncancel", previewed, before), p.uncancel_subscription(&previewed.id)).await
+    journaled(recorder, act(p, "subscription.uncancel", previewed, before), p.uncancel_subscription(&previewed.id))
+        .await
 }
 
 fn act(p: &dyn BillingProvider, action: &'static str, s: &Subscription, before: serde_json::Value) -> Act {

@@ -63,8 +63,9 @@ impl Tasks {
     pub(super) fn submit_checkout(&self, slot: u8, request: CheckoutRequest) {
         let (Some(p), tx, recorder) = (self.provider(slot), self.tx.clone(), self.recorder.clone()) else { return };
         self.spawn(async move {
-            let result =
-                ops::checkout::create(p.as_ref(), &recorder, &request).await.map_err(|e| e.into_provider_error(p.kind()));
+            let result = ops::checkout::create(p.as_ref(), &recorder, &request)
+                .await
+                .map_err(|e| e.into_provider_error(p.kind()));
             let _ = tx.send(Msg::Checkout(CheckoutMsg::Submitted { result }));
         });
     }

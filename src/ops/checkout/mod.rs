@@ -119,8 +119,7 @@ impl Draft {
                 .collect::<BTreeMap<_, _>>(),
             ..Default::default()
         };
-        let quantities =
-            if self.provider == ProviderKind::Zenskar { Field::ProductOverrides } else { Field::Features };
+        let quantities = if self.provider == ProviderKind::Zenskar { Field::ProductOverrides } else { Field::Features };
         for row in self.rows(quantities) {
             match (row.enabled, row.value.trim().parse::<u32>()) {
                 (true, Ok(q)) => {

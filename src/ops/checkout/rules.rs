@@ -56,7 +56,9 @@ pub fn check(
         Field::Quantity => validate::positive_int(v).map(|_| ()),
         Field::StartDate => validate::date(v).map(|_| ()),
         Field::EndDate => check_end_date(draft, v, today),
-        Field::ExpiresAt => parse_expiry(v).and_then(|t| if t > now { Ok(()) } else { Err("must be in the future".into()) }),
+        Field::ExpiresAt => {
+            parse_expiry(v).and_then(|t| if t > now { Ok(()) } else { Err("must be in the future".into()) })
+        }
         Field::Currency => validate::currency(v).map(|_| ()),
         Field::TargetAmount => check_amount(draft, v),
         Field::CheckoutType => CheckoutType::parse(v).map(|_| ()),

@@ -29,7 +29,10 @@ fn a_complete_draft_builds_its_request() {
     d.set(Field::Ip, "203.0.113.7").set(Field::Customer, "cus_1");
     d.set_rows(Field::Features, vec![Row { key: "seats".into(), value: "5".into(), enabled: true }]);
     let r = d.validated(&[], today(), now()).unwrap();
-    assert_eq!((r.plan_id.as_str(), r.period, r.customer_id.as_deref()), ("growth", Some(ChargePeriod::Monthly), Some("cus_1")));
+    assert_eq!(
+        (r.plan_id.as_str(), r.period, r.customer_id.as_deref()),
+        ("growth", Some(ChargePeriod::Monthly), Some("cus_1"))
+    );
     assert_eq!(r.features, vec![FeatureQuantity { feature_id: "seats".into(), quantity: 5 }]);
 }
 

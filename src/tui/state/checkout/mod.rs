@@ -179,7 +179,9 @@ impl CheckoutBuilder {
             Input::Pick { options, selected, highlight, .. } => {
                 // One spelling of checkout types; presets may hold the older snake_case one.
                 let value = match id {
-                    FieldId::CheckoutType => crate::ops::checkout::CheckoutType::parse(value).map_or(value, |t| t.as_str()),
+                    FieldId::CheckoutType => {
+                        crate::ops::checkout::CheckoutType::parse(value).map_or(value, |t| t.as_str())
+                    }
                     _ => value,
                 };
                 if let Some(i) = options.iter().position(|c| c.value == value) {

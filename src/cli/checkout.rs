@@ -71,7 +71,10 @@ pub fn precheck(kind: ProviderKind, args: &CheckoutArgs) -> Result<(), Failure> 
 /// the catalog: an id, slug or name as `till plans list` shows it (`--period` and `--currency`
 /// narrow a name several plans share).
 pub async fn request(p: &dyn BillingProvider, args: &CheckoutArgs) -> Result<CheckoutRequest, Failure> {
-    let plans: Vec<Plan> = if args.plan.trim().is_empty() { Vec::new() } else { p.list_plans().await? };
+    // A catalog that cannot be read leaves `--plan` as typed: the create that follows meets the
+    // same failure and reports (and journals) it.
+    let plans: Vec<Plan> =
+        if args.plan.trim().is_empty() { Vec::new() } else { p.list_plans().await.unwrap_or_default() };
     let narrow = Narrowing { period: args.period, currency: args.currency.as_deref() };
     let plan = ops::plans::resolve(&plans, &args.plan, narrow)?;
     let d = draft(p.kind(), args, &plan);

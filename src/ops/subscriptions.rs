@@ -35,7 +35,8 @@ pub async fn plan_change(
 ) -> Result<PlanChange> {
     let period = period.unwrap_or(subscription.period);
     let currency = subscription.amount.map(|a| a.currency().code().to_string());
-    let catalog = p.list_plans().await?;
+    // A catalog that cannot be read leaves `plan` as typed, for the provider to judge.
+    let catalog = p.list_plans().await.unwrap_or_default();
     let narrow = Narrowing { period: Some(period), currency: currency.as_deref() };
     let plan_id = plans::resolve(&catalog, plan, narrow)?;
     Ok(PlanChange { plan_id, period, price_id: None, timing, features: vec![] })

@@ -1,7 +1,8 @@
 //! The user's actions, UI-free: both the console and the headless CLI call these, so they
 //! validate with the same rules, journal the same way and fail with the same messages.
 //!
-//! Depends only on `billing`, `providers`, `audit`, `config` and `search`; never on ratatui,
+//! Depends only on `billing`, `providers`, `audit`, `search` and `util` (the sandbox in tests);
+//! never on ratatui,
 //! crossterm or clap. Each failure carries an [`ErrorKind`], from which the CLI derives its
 //! exit code and the console its wording.
 

@@ -2,8 +2,7 @@
 //! validate with the same rules, journal the same way and fail with the same messages.
 //!
 //! Depends only on `billing`, `providers`, `audit`, `search` and `util` (the sandbox in tests);
-//! never on ratatui,
-//! crossterm or clap. Each failure carries an [`ErrorKind`], from which the CLI derives its
+//! never on ratatui, crossterm or clap. Each failure carries an [`ErrorKind`], from which the CLI derives its
 //! exit code and the console its wording.
 
 pub mod checkout;

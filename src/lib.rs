@@ -5,6 +5,7 @@ pub mod audit;
 pub mod billing;
 pub mod cli;
 pub mod config;
+pub mod ops;
 pub mod providers;
 pub mod sandbox;
 pub mod search;

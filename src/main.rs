@@ -13,10 +13,7 @@ fn main() -> std::process::ExitCode {
                 let _ = e.print();
                 return std::process::ExitCode::from(0);
             }
-            // One line: clap's first line names the bad value and why.
-            let rendered = e.to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
-            eprintln!("till: {first} (see `till --help`)");
+            eprintln!("till: {} (see `till --help`)", till::cli::usage_line(&e.to_string()));
             return std::process::ExitCode::from(2);
         }
     };

@@ -1,82 +1,98 @@
 //! `till checkout create`: one request for any provider, `--dry-run` to see it without
 //! sending, and the billing estimate (the provider's own, or computed locally and labelled).
 
-use crate::billing::{CheckoutPurpose, CheckoutRequest, Estimate, EstimateSource, FeatureQuantity};
+use chrono::Utc;
+
+use crate::billing::{CheckoutRequest, Estimate, EstimateSource, Plan, ProviderKind};
+use crate::ops::{
+    self,
+    checkout::{Draft, Field, Row},
+    plans::Narrowing,
+};
 use crate::providers::BillingProvider;
 
 use super::CheckoutArgs;
-use super::run::{ExitCode, Failure, emit, failure};
+use super::run::{Failure, emit};
 
-fn purpose(args: &CheckoutArgs) -> Result<Option<CheckoutPurpose>, Failure> {
-    match args.kind.as_str() {
-        "purchase" => Ok(None),
-        "activate-subscription" => {
-            let subscription_id = args
-                .subscription
-                .clone()
-                .ok_or_else(|| failure(ExitCode::Usage, "--type activate-subscription needs --subscription ID"))?;
-            Ok(Some(CheckoutPurpose::ActivateSubscription { subscription_id }))
-        }
-        "add-payment-method" => {
-            Ok(Some(CheckoutPurpose::AddPaymentMethod { subscription_id: args.subscription.clone() }))
-        }
-        other => Err(failure(
-            ExitCode::Usage,
-            format!("--type {other:?} is not one of purchase, activate-subscription, add-payment-method"),
-        )),
+/// The draft the flags describe, with `plan` as the plan id to send.
+fn draft(kind: ProviderKind, args: &CheckoutArgs, plan: &str) -> Draft {
+    let mut d = Draft::new(kind);
+    d.set(Field::Plan, plan)
+        .set_opt(Field::Period, args.period.map(|p| p.to_string()))
+        .set_opt(Field::Price, args.price.as_ref())
+        .set_opt(Field::Quantity, args.quantity.as_ref())
+        .set_opt(Field::Customer, args.customer.as_ref())
+        .set_opt(Field::CustomerEmail, args.customer_email.as_ref())
+        .set_opt(Field::FirstName, args.first_name.as_ref())
+        .set_opt(Field::LastName, args.last_name.as_ref())
+        .set(Field::SuccessUrl, &args.success_url)
+        .set_opt(Field::CancelUrl, args.cancel_url.as_ref())
+        .set_opt(Field::Currency, args.currency.as_ref())
+        .set_opt(Field::Ip, args.ip.as_ref())
+        .set_opt(Field::StartDate, args.start_date.as_ref())
+        .set_opt(Field::EndDate, args.end_date.as_ref())
+        .set_opt(Field::ExpiresAt, args.expires_at.as_ref())
+        .set_opt(Field::BillingMode, args.billing_mode.as_ref())
+        .set_opt(Field::TargetAmount, args.target_amount.as_ref())
+        .set(Field::CheckoutType, &args.kind)
+        .set_opt(Field::TargetSubscription, args.subscription.as_ref())
+        .set_opt(Field::PreserveAnchor, args.preserve_billing_cycle_anchor.map(|b| b.to_string()))
+        .set_opt(Field::OutputName, args.output_name.as_ref());
+    // A business entity without a customer is Zenskar's guest checkout.
+    if args.business_entity.is_some() && args.customer.is_none() {
+        d.set(Field::Guest, "true").set_opt(Field::BusinessEntity, args.business_entity.as_ref());
     }
+    let row = |key: &str, value: String, enabled| Row { key: key.to_string(), value, enabled };
+    let mut quantities: Vec<Row> = args.features.iter().map(|(k, q)| row(k, q.to_string(), true)).collect();
+    quantities.extend(args.disabled_products.iter().map(|k| row(k, String::new(), false)));
+    let list = if kind == ProviderKind::Zenskar { Field::ProductOverrides } else { Field::Features };
+    d.set_rows(list, quantities);
+    d.set_rows(Field::Metadata, args.metadata.iter().map(|(k, v)| row(k, v.clone(), true)).collect());
+    d
 }
 
-pub fn request(args: &CheckoutArgs) -> Result<CheckoutRequest, Failure> {
-    Ok(CheckoutRequest {
-        plan_id: args.plan.clone(),
-        period: args.period,
-        price_id: args.price.clone(),
-        customer_id: args.customer.clone(),
-        customer_email: args.customer_email.clone(),
-        customer_first_name: args.first_name.clone(),
-        customer_last_name: args.last_name.clone(),
-        currency: args.currency.clone(),
-        quantity: args.quantity,
-        features: args
-            .features
-            .iter()
-            .map(|(feature_id, quantity)| FeatureQuantity { feature_id: feature_id.clone(), quantity: *quantity })
-            .collect(),
-        success_url: args.success_url.clone(),
-        cancel_url: args.cancel_url.clone(),
-        ip_address: args.ip.map(|ip| ip.to_string()),
-        start_date: args.start_date,
-        end_date: args.end_date,
-        business_entity_id: args.business_entity.clone(),
-        expires_at: args.expires_at,
-        disabled_products: args.disabled_products.clone(),
-        billing_mode: args.billing_mode.clone(),
-        target_amount: args.target_amount.clone(),
-        metadata: args.metadata.iter().cloned().collect(),
-        purpose: purpose(args)?,
-        preserve_billing_cycle_anchor: args.preserve_billing_cycle_anchor,
-        output_name: args.output_name.clone(),
-    })
+/// Every problem on one line, each naming its field: the form's messages.
+fn refuse(problems: &[ops::checkout::Problem]) -> Result<(), Failure> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let text: Vec<String> = problems.iter().map(ops::checkout::Problem::for_cli).collect();
+    Err(ops::OpsError::usage(text.join("; ")).into())
+}
+
+/// The checks that need no provider, before anything is started or sent.
+pub fn precheck(kind: ProviderKind, args: &CheckoutArgs) -> Result<(), Failure> {
+    let now = Utc::now();
+    refuse(&ops::checkout::validate_all(&draft(kind, args, &args.plan), &[], now.date_naive(), now))
+}
+
+/// The request the flags describe, refused before anything is sent when a field breaks the
+/// rules the console's form checks (same messages, exit code 2). `--plan` is resolved against
+/// the catalog: an id, slug or name as `till plans list` shows it (`--period` and `--currency`
+/// narrow a name several plans share).
+pub async fn request(p: &dyn BillingProvider, args: &CheckoutArgs) -> Result<CheckoutRequest, Failure> {
+    // A catalog that cannot be read leaves `--plan` as typed: the create that follows meets the
+    // same failure and reports (and journals) it.
+    let plans: Vec<Plan> =
+        if args.plan.trim().is_empty() { Vec::new() } else { p.list_plans().await.unwrap_or_default() };
+    let narrow = Narrowing { period: args.period, currency: args.currency.as_deref() };
+    let plan = ops::plans::resolve(&plans, &args.plan, narrow)?;
+    let d = draft(p.kind(), args, &plan);
+    let now = Utc::now();
+    refuse(&ops::checkout::validate_all(&d, &plans, now.date_naive(), now))?;
+    Ok(d.request())
 }
 
 pub async fn create(conn: &super::run::Connection, args: CheckoutArgs, json: bool) -> Result<(), Failure> {
     let p: &dyn BillingProvider = conn.provider.as_ref();
-    let request = request(&args)?;
+    let request = request(p, &args).await?;
     if args.dry_run {
         let preview = p.checkout_preview(&request).await?;
         return emit(json, &preview, || {
             format!("{}\n\n{}\n", preview.pretty_body().unwrap_or_default(), preview.curl())
         });
     }
-    let act = crate::audit::Action {
-        provider: p.kind(),
-        action: "checkout.create",
-        customer: request.customer_id.clone(),
-        target: None,
-        before: Some(serde_json::json!({"request": request})),
-    };
-    let mut session = super::writes::recorder(conn).record(act, p.create_checkout(&request)).await?;
+    let mut session = ops::checkout::create(p, &super::writes::recorder(conn), &request).await?;
     if session.estimate.is_none() {
         session.estimate = p.estimate_checkout(&request).await.ok();
     }

@@ -32,27 +32,36 @@ fn init_logging() -> Option<std::path::PathBuf> {
     Some(path)
 }
 
+/// Where till keeps things, as text or (with `--json`) one object of the same fields.
 pub fn info(global: &Global) -> Result<(), Failure> {
     let dirs = directories::ProjectDirs::from("", "", "till")
         .ok_or_else(|| failure(ExitCode::Failure, "no home directory to keep files in"))?;
-    let shown = |p: Option<std::path::PathBuf>| {
-        p.map(|p| crate::text::line(&p.display().to_string()).into_owned()).unwrap_or_else(|| "(none)".into())
-    };
-    println!("version     {}", env!("CARGO_PKG_VERSION"));
-    println!("config file {}", shown(config::profiles::config_path()));
-    println!("data dir    {}", shown(Some(dirs.data_dir().to_path_buf())));
-    println!("audit file  {}", shown(crate::audit::default_path()));
-    println!("log file    {}", shown(log_path()));
-    match super::profiles::active(global)? {
-        Some(a) => println!(
-            "profile     {} ({}, {})",
-            crate::text::line(&a.name),
-            a.profile.provider.slug(),
-            a.profile.mode.label()
-        ),
-        None => println!("profile     (none: the embedded sandbox)"),
-    }
-    Ok(())
+    let path = |p: Option<std::path::PathBuf>| p.map(|p| p.display().to_string());
+    let profile = super::profiles::active(global)?;
+    let info = serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "config_file": path(config::profiles::config_path()),
+        "data_dir": dirs.data_dir().display().to_string(),
+        "audit_file": path(crate::audit::default_path()),
+        "log_file": path(log_path()),
+        "profile": profile.as_ref().map(|a| serde_json::json!({
+            "name": a.name, "provider": a.profile.provider.slug(), "mode": a.profile.mode.label(),
+        })),
+    });
+    super::run::emit(global.json, &info, || {
+        let shown =
+            |p: Option<std::path::PathBuf>| p.map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into());
+        let mut text = format!("version     {}\n", env!("CARGO_PKG_VERSION"));
+        text += &format!("config file {}\n", shown(config::profiles::config_path()));
+        text += &format!("data dir    {}\n", dirs.data_dir().display());
+        text += &format!("audit file  {}\n", shown(crate::audit::default_path()));
+        text += &format!("log file    {}\n", shown(log_path()));
+        text += &match &profile {
+            Some(a) => format!("profile     {} ({}, {})\n", a.name, a.profile.provider.slug(), a.profile.mode.label()),
+            None => "profile     (none: the embedded sandbox)\n".to_string(),
+        };
+        text
+    })
 }
 
 /// Without a profile: SANDBOX when nothing points away from it; LIVE when a key says so

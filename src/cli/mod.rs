@@ -3,6 +3,7 @@
 
 mod checkout;
 mod console;
+mod globals;
 mod profiles;
 mod requests;
 mod run;
@@ -88,6 +89,7 @@ pub enum Command {
     Subscriptions(SubscriptionsCmd),
     /// A customer's entitlements (feature access, meters, values).
     Entitlements {
+        /// The customer's id at the provider.
         #[arg(long)]
         customer: String,
     },
@@ -99,6 +101,7 @@ pub enum Command {
     Invoices(InvoicesCmd),
     /// The audit journal of checkouts, plan changes and cancellations.
     Audit {
+        /// Only this customer's actions.
         #[arg(long)]
         customer: Option<String>,
     },
@@ -116,6 +119,7 @@ pub enum Command {
     Sandbox(SandboxCmd),
     /// Shell completion script on stdout, e.g. `till completions bash > ~/.local/share/bash-completion/completions/till`.
     Completions {
+        /// The shell to complete for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -123,10 +127,12 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum ProfilesCmd {
+    /// Every profile in config.toml.
     List,
     /// Add or replace a profile: `till profiles add NAME --provider P [--mode live] [--account ID]
     /// [--base-url URL] [--edge-url URL] [--read-only]`.
     Add {
+        /// The profile's name (letters, digits, - and _).
         name: String,
         /// test or live (the console's mode badge).
         #[arg(long, default_value = "test")]
@@ -137,6 +143,7 @@ pub enum ProfilesCmd {
     },
     /// Remove a profile (and its keys from the keyring, when one is reachable).
     Remove {
+        /// The profile to remove.
         name: String,
     },
 }
@@ -160,33 +167,44 @@ pub enum AuthCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum CustomersCmd {
+    /// Customers, newest first as the provider lists them, or those a search finds.
     List {
-        /// Provider-side search (name, email or id).
+        /// Find customers by name, email or id: accents folded and fuzzy, as the console's `/`,
+        /// plus the provider's own search where it has one.
         #[arg(long)]
         search: Option<String>,
-        /// Stop after this many customers.
-        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
-        limit: u32,
+        /// Stop after this many customers (default 50; a cut list says so on stderr).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        limit: Option<u32>,
         /// Fetch every page.
         #[arg(long, conflicts_with = "limit")]
         all: bool,
     },
+    /// One customer by id.
     Get {
+        /// The customer's id at the provider.
         id: String,
     },
+    /// Create a customer.
     Create {
+        /// The id to create it under (Flowglad: externalId).
         #[arg(long)]
         id: String,
+        /// Display name.
         #[arg(long)]
         name: Option<String>,
+        /// E-mail address.
         #[arg(long)]
         email: Option<String>,
     },
     /// Change a customer's name or email.
     Update {
+        /// The customer's id at the provider.
         id: String,
+        /// New display name.
         #[arg(long)]
         name: Option<String>,
+        /// New e-mail address.
         #[arg(long)]
         email: Option<String>,
     },
@@ -194,7 +212,9 @@ pub enum CustomersCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum InvoicesCmd {
+    /// The customer's invoices, as the provider lists them.
     List {
+        /// The customer's id at the provider.
         #[arg(long)]
         customer: String,
     },
@@ -204,8 +224,12 @@ pub enum InvoicesCmd {
 pub enum RequestsCmd {
     /// The newest requests first, numbered for `requests show`.
     List {
-        #[arg(long, default_value_t = 20)]
-        limit: usize,
+        /// Show this many (default 20; a cut list says so on stderr).
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Show the whole history.
+        #[arg(long, conflicts_with = "limit")]
+        all: bool,
     },
     /// One request in full: headers and bodies (keys read `[redacted]`).
     Show {
@@ -219,21 +243,29 @@ pub enum RequestsCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum PlansCmd {
+    /// Every plan with each of its prices (PLAN and NAME are what `--plan` accepts).
     List,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum SubscriptionsCmd {
+    /// A customer's subscriptions.
     List {
+        /// The customer's id at the provider.
         #[arg(long)]
         customer: String,
     },
+    /// One subscription by id.
     Get {
+        /// The subscription's id at the provider.
         id: String,
     },
     /// Change plan: prints the preview; applies it only with --yes.
     Change {
+        /// The subscription to change.
         id: String,
+        /// The new plan: its id, slug or name as `till plans list` shows it (a name several
+        /// plans share is narrowed by the period and the subscription's currency).
         #[arg(long)]
         plan: String,
         /// Charge period (default: the subscription's own).
@@ -245,23 +277,29 @@ pub enum SubscriptionsCmd {
         /// Only print the preview (the default without --yes).
         #[arg(long)]
         preview: bool,
+        /// Apply the change (re-checked against the preview first).
         #[arg(long, conflicts_with = "preview")]
         yes: bool,
     },
     /// Cancel: prints what happens; applies it only with --yes.
     Cancel {
+        /// The subscription to cancel.
         id: String,
         /// immediately, at-period-end or on-date (with --date).
         #[arg(long, default_value = "immediately")]
         timing: String,
+        /// The last day for --timing on-date (YYYY-MM-DD, today or later).
         #[arg(long)]
         date: Option<chrono::NaiveDate>,
+        /// Apply the cancellation (re-checked against the preview first).
         #[arg(long)]
         yes: bool,
     },
     /// Remove a scheduled cancellation; applies it only with --yes.
     Uncancel {
+        /// The subscription whose cancellation to remove.
         id: String,
+        /// Apply it (re-checked against the preview first).
         #[arg(long)]
         yes: bool,
     },
@@ -278,14 +316,20 @@ fn parse_change_timing(s: &str) -> Result<crate::billing::ChangeTiming, String> 
 
 #[derive(Debug, Subcommand)]
 pub enum CheckoutCmd {
+    /// Create a checkout session and print its URL (validated first, as the console's form).
     Create(Box<CheckoutArgs>),
-    Get { id: String },
+    /// One checkout session by id.
+    Get {
+        /// The session's id at the provider.
+        id: String,
+    },
 }
 
 /// Fields of a checkout session; each provider reads the ones its API defines.
 #[derive(Debug, Args)]
 pub struct CheckoutArgs {
-    /// Plan (Kelviq plan identifier, Flowglad product slug, KuvarPay plan uid, Zenskar plan id).
+    /// Plan: its id, slug or name as `till plans list` shows it (a name several plans share is
+    /// narrowed by --period and --currency).
     #[arg(long, default_value = "")]
     pub plan: String,
     /// ONE_TIME, MONTHLY, THREE_MONTHS, SIX_MONTHS, YEARLY (DAILY, WEEKLY, TWENTY_EIGHT_DAYS where enabled).
@@ -294,38 +338,49 @@ pub struct CheckoutArgs {
     /// A specific price (Flowglad price id or slug, KuvarPay price uid).
     #[arg(long)]
     pub price: Option<String>,
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    pub quantity: Option<u32>,
+    /// How many of the price to sell (a whole number, at least 1).
+    #[arg(long)]
+    pub quantity: Option<String>,
+    /// The customer's id at the provider (Flowglad: externalId; KuvarPay: the e-mail).
     #[arg(long)]
     pub customer: Option<String>,
+    /// The customer's e-mail (KuvarPay needs one, or --customer).
     #[arg(long)]
     pub customer_email: Option<String>,
+    /// The customer's first name (KuvarPay).
     #[arg(long)]
     pub first_name: Option<String>,
+    /// The customer's last name (KuvarPay).
     #[arg(long)]
     pub last_name: Option<String>,
+    /// Where the provider sends the customer after paying (absolute http(s) URL).
     #[arg(long, default_value = "https://example.com/thanks")]
     pub success_url: String,
+    /// Where the provider sends the customer who cancels (absolute http(s) URL).
     #[arg(long)]
     pub cancel_url: Option<String>,
     /// Feature or product quantity as identifier=quantity, e.g. --feature seats=5 (repeatable).
     #[arg(long = "feature", value_parser = parse_feature)]
     pub features: Vec<(String, u32)>,
+    /// ISO 4217 currency code, e.g. USD (KuvarPay: the target currency).
     #[arg(long)]
     pub currency: Option<String>,
+    /// The buyer's IPv4 or IPv6 address (Kelviq uses it for tax and currency).
     #[arg(long)]
-    pub ip: Option<std::net::IpAddr>,
-    /// Zenskar: contract start and end (YYYY-MM-DD).
+    pub ip: Option<String>,
+    /// Zenskar: contract start (YYYY-MM-DD).
     #[arg(long)]
-    pub start_date: Option<chrono::NaiveDate>,
+    pub start_date: Option<String>,
+    /// Zenskar: contract end (YYYY-MM-DD), after the start; empty for evergreen.
     #[arg(long)]
-    pub end_date: Option<chrono::NaiveDate>,
+    pub end_date: Option<String>,
     /// Zenskar: business entity for a guest checkout.
     #[arg(long)]
     pub business_entity: Option<String>,
-    /// Zenskar: when the session stops taking payment (RFC 3339, e.g. 2026-12-01T00:00:00Z).
+    /// Zenskar: when the session stops taking payment (RFC 3339, e.g. 2026-12-01T00:00:00Z, or
+    /// YYYY-MM-DD for the end of that day UTC).
     #[arg(long)]
-    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub expires_at: Option<String>,
     /// Zenskar: a product to switch off in this checkout (repeatable).
     #[arg(long = "disable-product")]
     pub disabled_products: Vec<String>,
@@ -335,7 +390,8 @@ pub struct CheckoutArgs {
     /// KuvarPay: amount to charge in --currency, e.g. 25000.00.
     #[arg(long)]
     pub target_amount: Option<String>,
-    /// Flowglad: purchase (default), activate-subscription or add-payment-method.
+    /// Flowglad: purchase (default), activate-subscription or add-payment-method (the
+    /// snake_case spellings are accepted too).
     #[arg(long = "type", default_value = "purchase")]
     pub kind: String,
     /// Flowglad: the subscription an activate/add-payment-method session is for.
@@ -365,6 +421,7 @@ pub struct ConsoleArgs {
     /// Generate this many extra customers in the embedded sandbox (per provider, at most 200,000).
     #[arg(long, default_value_t = 0, value_parser = parse_customer_count)]
     pub sandbox_customers: usize,
+    /// Seed for the generated customers.
     #[arg(long, default_value_t = 1)]
     pub sandbox_seed: u64,
     /// Delay every embedded-sandbox response, e.g. 2s, to feel a slow provider.
@@ -383,11 +440,13 @@ pub enum SandboxCmd {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// The loopback port to listen on (0: any free port).
     #[arg(long, default_value_t = 4010)]
     pub port: u16,
     /// Generate this many extra customers (deterministic for a given --seed; at most 200,000).
     #[arg(long, default_value_t = 0, value_parser = parse_customer_count)]
     pub customers: usize,
+    /// Seed for the generated customers.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Delay every response, e.g. 200 (milliseconds) or 2s.
@@ -409,6 +468,20 @@ fn parse_customer_count(s: &str) -> Result<usize, String> {
         Ok(n) => Err(format!("{n} customers is more than the sandbox generates (at most {max})")),
         Err(_) => Err(format!("{s:?} is not a number of customers (0 to {max})")),
     }
+}
+
+/// clap's error as one line: its first line names the bad value and why; a first line ending
+/// in ':' ("the following required arguments were not provided:") is followed by the
+/// indented list it announces, which is joined onto it.
+pub fn usage_line(rendered: &str) -> String {
+    let mut lines = rendered.lines();
+    let first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ").trim_end();
+    if !first.ends_with(':') {
+        return first.to_string();
+    }
+    let listed: Vec<&str> =
+        lines.take_while(|l| l.starts_with(char::is_whitespace) && !l.trim().is_empty()).map(str::trim).collect();
+    if listed.is_empty() { first.to_string() } else { format!("{first} {}", listed.join(", ")) }
 }
 
 fn parse_provider(s: &str) -> Result<ProviderKind, String> {
@@ -460,6 +533,43 @@ mod tests {
         assert_eq!(parse_feature("seats=5").unwrap(), ("seats".into(), 5));
         assert!(parse_feature("seats=0").unwrap_err().contains("positive"));
         assert!(parse_feature("seats").unwrap_err().contains("identifier=quantity"));
+    }
+
+    /// Every option, flag and positional of every command says what it is for (in `--help`
+    /// and in the shell completions generated from the same tree).
+    #[test]
+    fn every_argument_has_a_description() {
+        use clap::CommandFactory;
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(format!("{path} {} (command)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "till", &mut missing);
+        assert!(missing.is_empty(), "no description: {missing:#?}");
+    }
+
+    #[test]
+    fn usage_errors_keep_the_list_clap_announces() {
+        let rendered = "error: the following required arguments were not provided:\n  --customer <CUSTOMER>\n  --plan <PLAN>\n\nUsage: till subscriptions list --customer <CUSTOMER>\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            usage_line(rendered),
+            "the following required arguments were not provided: --customer <CUSTOMER>, --plan <PLAN>"
+        );
+        assert_eq!(
+            usage_line("error: unexpected argument '--x' found\n\n  tip: …\n"),
+            "unexpected argument '--x' found"
+        );
     }
 
     #[test]

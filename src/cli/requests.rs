@@ -7,7 +7,11 @@ use std::path::PathBuf;
 
 use super::RequestsCmd;
 use super::run::{ExitCode, Failure, emit, failure};
+use crate::billing::ProviderKind;
 use crate::providers::log::{Exchange, RequestLog};
+
+/// `requests list` without `--limit` or `--all`.
+const DEFAULT_LIMIT: usize = 20;
 
 /// Past this size the file is cut back to the newest exchanges that fit in half of it (at most
 /// `KEEP`): half, so that the next runs append instead of rewriting the file every time.
@@ -90,12 +94,20 @@ fn load() -> Result<Vec<Exchange>, String> {
     }
 }
 
-pub fn run_requests(cmd: RequestsCmd, json: bool) -> Result<(), Failure> {
+/// `provider` (the global `--provider`) keeps that provider's requests only; numbers count
+/// within what is kept, so `-p X requests show N` is row N of `-p X requests list`.
+pub fn run_requests(cmd: RequestsCmd, json: bool, provider: Option<ProviderKind>) -> Result<(), Failure> {
     let mut history = load().map_err(|m| failure(ExitCode::Failure, m))?;
+    history.retain(|e| provider.is_none_or(|p| e.provider == p));
     history.reverse();
     match cmd {
-        RequestsCmd::List { limit } => {
-            history.truncate(limit);
+        RequestsCmd::List { limit, all } => {
+            let max = if all { history.len() } else { limit.unwrap_or(DEFAULT_LIMIT) };
+            if limit.is_none() && history.len() > max {
+                let more = crate::ops::customers::More::Count((history.len() - max) as u64);
+                super::run::note_cut("requests", more, max);
+            }
+            history.truncate(max);
             emit(json, &history, || table(&history))
         }
         RequestsCmd::Show { number, curl } => {

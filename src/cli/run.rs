@@ -7,7 +7,8 @@ use std::sync::Arc;
 use super::{CheckoutCmd, Cli, Command, CustomersCmd, PlansCmd, SandboxCmd, ServeArgs, SubscriptionsCmd, table};
 use crate::billing::{Entitlement, EntitlementKind, NewCustomer, Plan, ProviderKind, Subscription};
 use crate::config::{self, Overrides};
-use crate::providers::{self, BillingProvider, ErrorKind, Http, PageRequest, ProviderError};
+use crate::ops;
+use crate::providers::{self, BillingProvider, Http, ProviderError};
 use crate::sandbox::{self, SandboxHandle, SandboxOptions};
 
 /// Documented exit codes.
@@ -23,12 +24,17 @@ pub enum ExitCode {
 
 impl ExitCode {
     pub fn for_error(e: &ProviderError) -> ExitCode {
-        if e.is_auth() {
-            ExitCode::Auth
-        } else if e.kind == ErrorKind::Invalid || matches!(e.status, Some(400 | 409 | 422)) {
-            ExitCode::Validation
-        } else {
-            ExitCode::Provider
+        ExitCode::for_kind(ops::kind_of(e))
+    }
+
+    /// The documented code for each kind of operation failure (README: Exit codes).
+    pub fn for_kind(kind: ops::ErrorKind) -> ExitCode {
+        match kind {
+            ops::ErrorKind::Usage => ExitCode::Usage,
+            ops::ErrorKind::NotFound | ops::ErrorKind::Unavailable => ExitCode::Provider,
+            ops::ErrorKind::Auth => ExitCode::Auth,
+            ops::ErrorKind::Rejected => ExitCode::Validation,
+            ops::ErrorKind::Other => ExitCode::Failure,
         }
     }
 }
@@ -45,21 +51,33 @@ impl From<ProviderError> for Failure {
     }
 }
 
+impl From<ops::OpsError> for Failure {
+    fn from(e: ops::OpsError) -> Failure {
+        Failure { code: ExitCode::for_kind(e.kind), message: e.message }
+    }
+}
+
 pub(crate) fn failure(code: ExitCode, message: impl Into<String>) -> Failure {
     Failure { message: message.into(), code }
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
+    if let Err(f) = super::globals::check(&cli.global, cli.command.as_ref()) {
+        eprintln!("till: {}", f.message);
+        return f.code;
+    }
     let result = match cli.command {
         None => super::console::run(&cli.global, super::ConsoleArgs::default()).await,
         Some(Command::Console(args)) => super::console::run(&cli.global, args).await,
         Some(Command::Info) => super::console::info(&cli.global),
         Some(Command::Profiles(cmd)) => super::profiles::run_profiles(&cli.global, cmd),
         Some(Command::Auth(cmd)) => super::profiles::run_auth(&cli.global, cmd),
-        Some(Command::Audit { customer }) => super::writes::audit(customer.as_deref(), cli.global.json),
+        Some(Command::Audit { customer }) => {
+            super::writes::audit(customer.as_deref(), cli.global.provider, cli.global.json)
+        }
         Some(Command::Sandbox(SandboxCmd::Serve(args))) => serve(args, cli.global.sandbox_hostile).await,
         Some(Command::Completions { shell }) => completions(shell),
-        Some(Command::Requests(cmd)) => super::requests::run_requests(cmd, cli.global.json),
+        Some(Command::Requests(cmd)) => super::requests::run_requests(cmd, cli.global.json, cli.global.provider),
         Some(command) => headless(&cli.global, command).await,
     };
     match result {
@@ -121,6 +139,17 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
             "read-only: started with --read-only (or TILL_READ_ONLY, or a read-only profile), so writes are refused",
         ));
     }
+    // Input the console's form would refuse is refused before a sandbox starts or a byte is sent.
+    match &command {
+        Command::Checkout(CheckoutCmd::Create(args)) => {
+            let kind = super::profiles::active(global)?.map_or(global.provider_or_default(), |a| a.profile.provider);
+            super::checkout::precheck(kind, args)?;
+        }
+        Command::Subscriptions(SubscriptionsCmd::Cancel { timing, date, .. }) => {
+            ops::subscriptions::cancel_timing(timing, *date, chrono::Utc::now().date_naive())?;
+        }
+        _ => {}
+    }
     let conn = connect(global).await?;
     let result = dispatch(&conn, global, command).await;
     // The command's outcome matters more than the history file: a failure to record is a warning.
@@ -137,7 +166,7 @@ async fn dispatch(conn: &Connection, global: &super::Global, command: Command) -
     match command {
         Command::Customers(cmd) => customers(p, cmd, json).await,
         Command::Invoices(super::InvoicesCmd::List { customer }) => {
-            let invoices = p.list_invoices(&customer).await?;
+            let invoices = ops::customers::invoices(p, &customer).await?;
             emit(json, &invoices, || invoice_table(&invoices))
         }
         Command::Plans(PlansCmd::List) => {
@@ -188,9 +217,7 @@ async fn dispatch(conn: &Connection, global: &super::Global, command: Command) -
 /// `till customers …`: list, get, create, update.
 async fn customers(p: &dyn BillingProvider, cmd: CustomersCmd, json: bool) -> Result<(), Failure> {
     match cmd {
-        CustomersCmd::List { search, limit, all } => {
-            list_customers(p, search, if all { None } else { Some(limit) }, json).await
-        }
+        CustomersCmd::List { search, limit, all } => list_customers(p, search, limit, all, json).await,
         CustomersCmd::Get { id } => {
             let c = p.get_customer(&id).await?;
             emit(json, &c, || customer_table(std::slice::from_ref(&c)))
@@ -247,26 +274,39 @@ async fn list_customers(
     p: &dyn BillingProvider,
     search: Option<String>,
     limit: Option<u32>,
+    all: bool,
     json: bool,
 ) -> Result<(), Failure> {
-    let mut customers = Vec::new();
-    let mut request = PageRequest { cursor: None, limit: limit.unwrap_or(100).min(100), search };
-    loop {
-        let page = p.list_customers(&request).await?;
-        customers.extend(page.items);
-        if let Some(max) = limit {
-            if customers.len() >= max as usize {
-                customers.truncate(max as usize);
-                break;
-            }
-            request.limit = (max as usize - customers.len()).min(100) as u32;
-        }
-        match page.next_cursor {
-            Some(next) => request.cursor = Some(next),
-            None => break,
-        }
+    let max = if all { None } else { Some(limit.unwrap_or(DEFAULT_CUSTOMER_LIMIT)) };
+    let listing = match search.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        Some(query) => ops::customers::search(p, query, max).await?,
+        None => ops::customers::list(p, max).await?,
+    };
+    if listing.scan_capped {
+        eprintln!(
+            "till: searched the first {} customers locally (accents folded); beyond them only the provider's own search was used",
+            ops::customers::SCAN_CAP
+        );
     }
-    emit(json, &customers, || customer_table(&customers))
+    // Only a cut the user did not ask for is worth a message: `--limit N` means N.
+    if limit.is_none() {
+        note_cut("customers", listing.more, DEFAULT_CUSTOMER_LIMIT as usize);
+    }
+    emit(json, &listing.customers, || customer_table(&listing.customers))
+}
+
+/// `customers list` without `--limit` or `--all`.
+pub(crate) const DEFAULT_CUSTOMER_LIMIT: u32 = 50;
+
+/// Says on stderr that a list stopped at its default limit, how many more there are and how to
+/// see them.
+pub(crate) fn note_cut(what: &str, more: ops::customers::More, shown: usize) {
+    let how_many = match more {
+        ops::customers::More::None => return,
+        ops::customers::More::Count(n) => format!("{n} more"),
+        ops::customers::More::Some => "more".to_string(),
+    };
+    eprintln!("till: showing the first {shown} {what}; {how_many} not shown (use --all, or --limit N)");
 }
 
 fn customer_table(customers: &[crate::billing::Customer]) -> String {

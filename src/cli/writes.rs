@@ -6,8 +6,9 @@ use serde_json::json;
 
 use super::run::{Connection, ExitCode, Failure, emit, failure};
 use super::{CheckoutCmd, Command, CustomersCmd, SubscriptionsCmd};
-use crate::audit::{self, Action, Journal, Recorder};
-use crate::billing::{CancelTiming, Cancellation, PlanChange};
+use crate::audit::{self, Journal, Recorder};
+use crate::billing::Cancellation;
+use crate::ops;
 
 /// Whether a command would change anything at a provider (refused under --read-only).
 pub fn is_write(command: &Command) -> bool {
@@ -61,41 +62,17 @@ async fn change(
     json: bool,
 ) -> Result<(), Failure> {
     let p = conn.provider.as_ref();
-    let before = p.get_subscription(id).await?;
-    let change =
-        PlanChange { plan_id: plan, period: period.unwrap_or(before.period), price_id: None, timing, features: vec![] };
-    let preview = p.preview_change(id, &change).await?;
-    let text = super::checkout::estimate_text(&preview);
+    let preview = ops::subscriptions::preview_change(p, id, &plan, period, timing).await?;
+    let text = super::checkout::estimate_text(&preview.estimate);
     if !yes {
-        return emit(json, &json!({"preview": preview, "applied": false}), || {
+        return emit(json, &json!({"preview": preview.estimate, "applied": false}), || {
             format!("{text}(preview only: add --yes to apply)\n")
         });
     }
-    let act = Action {
-        provider: p.kind(),
-        action: "subscription.change",
-        customer: Some(before.customer_id.clone()),
-        target: Some(id.to_string()),
-        before: Some(json!({"subscription": before, "change": change})),
-    };
-    let after = recorder(conn).record(act, p.change_plan(id, &change)).await?;
-    emit(json, &json!({"preview": preview, "applied": true, "subscription": after}), || {
+    let after = ops::subscriptions::apply_change(p, &recorder(conn), &preview.subscription, &preview.change).await?;
+    emit(json, &json!({"preview": preview.estimate, "applied": true, "subscription": after}), || {
         format!("{text}changed: {id} is now {} ({})\n", after.plan_name.as_deref().unwrap_or("?"), after.id)
     })
-}
-
-fn cancel_timing(timing: &str, date: Option<chrono::NaiveDate>) -> Result<CancelTiming, Failure> {
-    match (timing, date) {
-        ("immediately" | "now", _) => Ok(CancelTiming::Immediately),
-        ("at-period-end" | "period-end", _) => Ok(CancelTiming::AtPeriodEnd),
-        ("on-date", Some(d)) if d >= Utc::now().date_naive() => Ok(CancelTiming::OnDate(d)),
-        ("on-date", Some(d)) => Err(failure(ExitCode::Validation, format!("--date {d} is in the past"))),
-        ("on-date", None) => Err(failure(ExitCode::Usage, "--timing on-date needs --date YYYY-MM-DD")),
-        (other, _) => Err(failure(
-            ExitCode::Usage,
-            format!("--timing {other:?} is not one of immediately, at-period-end, on-date"),
-        )),
-    }
 }
 
 async fn cancel(
@@ -107,13 +84,10 @@ async fn cancel(
     json: bool,
 ) -> Result<(), Failure> {
     let p = conn.provider.as_ref();
-    let timing = cancel_timing(timing, date)?;
+    let today = Utc::now().date_naive();
+    let timing = ops::subscriptions::cancel_timing(timing, date, today)?;
     let before = p.get_subscription(id).await?;
-    let end = match timing {
-        CancelTiming::Immediately => Some(Utc::now().date_naive()),
-        CancelTiming::AtPeriodEnd => before.current_period_end.map(|d| d.date_naive()),
-        CancelTiming::OnDate(d) => Some(d),
-    };
+    let end = ops::subscriptions::cancel_end(&before, timing, today);
     if !yes {
         let ends = end.map(|d| d.to_string()).unwrap_or_default();
         let text = format!(
@@ -123,14 +97,7 @@ async fn cancel(
         return emit(json, &json!({"subscription": before, "ends_on": end, "applied": false}), || text);
     }
     let cancellation = Cancellation { timing, comment: None };
-    let act = Action {
-        provider: p.kind(),
-        action: "subscription.cancel",
-        customer: Some(before.customer_id.clone()),
-        target: Some(id.to_string()),
-        before: Some(json!({"subscription": before, "cancellation": cancellation})),
-    };
-    let after = recorder(conn).record(act, p.cancel_subscription(id, &cancellation)).await?;
+    let after = ops::subscriptions::cancel(p, &recorder(conn), &before, &cancellation).await?;
     emit(json, &json!({"applied": true, "subscription": after}), || {
         format!(
             "canceled: {id} is {}{}\n",
@@ -148,23 +115,22 @@ async fn uncancel(conn: &Connection, id: &str, yes: bool, json: bool) -> Result<
         let text = format!("{id} would renew as before instead of ending {ends}\n(preview only: add --yes to apply)\n");
         return emit(json, &json!({"subscription": before, "applied": false}), || text);
     }
-    let act = Action {
-        provider: p.kind(),
-        action: "subscription.uncancel",
-        customer: Some(before.customer_id.clone()),
-        target: Some(id.to_string()),
-        before: Some(json!({"subscription": before})),
-    };
-    let after = recorder(conn).record(act, p.uncancel_subscription(id)).await?;
+    let after = ops::subscriptions::uncancel(p, &recorder(conn), &before).await?;
     emit(json, &json!({"applied": true, "subscription": after}), || {
         format!("uncanceled: {id} renews ({})\n", after.status.label())
     })
 }
 
-pub fn audit(customer: Option<&str>, json: bool) -> Result<(), Failure> {
+/// `till audit`: the journal's actions, for one customer and (with `--provider`) one provider.
+pub fn audit(
+    customer: Option<&str>,
+    provider: Option<crate::billing::ProviderKind>,
+    json: bool,
+) -> Result<(), Failure> {
     let path = audit::default_path()
         .ok_or_else(|| failure(ExitCode::Failure, "no data directory for the journal (set TILL_DATA_DIR)"))?;
-    let entries = Journal::at(path).actions(customer).map_err(|e| failure(ExitCode::Failure, e))?;
+    let mut entries = Journal::at(path).actions(customer).map_err(|e| failure(ExitCode::Failure, e))?;
+    entries.retain(|e| provider.is_none_or(|p| e.provider == p));
     emit(json, &entries, || {
         let rows: Vec<Vec<String>> = entries
             .iter()

@@ -1,20 +1,20 @@
 //! The console's writes: plan change, cancel, uncancel, checkout. Each runs once (never
-//! retried here) and is journaled before and after through the audit recorder.
-
-use serde_json::json;
+//! retried here) through the same `ops` function the CLI calls (re-check, journal).
 
 use super::state::change_flow::ChangeMsg;
 use super::state::checkout_flow::CheckoutMsg;
 use super::state::messages::Msg;
 use super::tasks::Tasks;
-use crate::audit::Action;
 use crate::billing::{Cancellation, CheckoutRequest, PlanChange, Subscription};
+use crate::ops;
 
 impl Tasks {
     pub(super) fn preview_change(&mut self, slot: u8, subscription_id: String, change: PlanChange, generation: u64) {
         let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
         self.spawn(async move {
-            let result = p.preview_change(&subscription_id, &change).await;
+            let result = ops::subscriptions::preview(p.as_ref(), &subscription_id, &change)
+                .await
+                .map_err(|e| e.into_provider_error(p.kind()));
             let _ = tx.send(Msg::Change(ChangeMsg::Previewed { generation, result }));
         });
     }
@@ -22,14 +22,11 @@ impl Tasks {
     pub(super) fn apply_change(&mut self, slot: u8, customer: String, before: Subscription, change: PlanChange) {
         let (Some(p), tx, recorder) = (self.provider(slot), self.tx.clone(), self.recorder.clone()) else { return };
         self.spawn(async move {
-            let act = Action {
-                provider: p.kind(),
-                action: "subscription.change",
-                customer: Some(customer),
-                target: Some(before.id.clone()),
-                before: Some(json!({"subscription": before, "change": change})),
-            };
-            let result = recorder.record(act, p.change_plan(&before.id, &change)).await;
+            // The journal files the action under the customer the console shows.
+            let before = Subscription { customer_id: customer, ..before };
+            let result = ops::subscriptions::apply_change(p.as_ref(), &recorder, &before, &change)
+                .await
+                .map_err(|e| e.into_provider_error(p.kind()));
             let _ = tx.send(Msg::Change(ChangeMsg::Changed { result }));
         });
     }
@@ -43,14 +40,10 @@ impl Tasks {
     ) {
         let (Some(p), tx, recorder) = (self.provider(slot), self.tx.clone(), self.recorder.clone()) else { return };
         self.spawn(async move {
-            let act = Action {
-                provider: p.kind(),
-                action: "subscription.cancel",
-                customer: Some(customer),
-                target: Some(before.id.clone()),
-                before: Some(json!({"subscription": before, "cancellation": cancellation})),
-            };
-            let result = recorder.record(act, p.cancel_subscription(&before.id, &cancellation)).await;
+            let before = Subscription { customer_id: customer, ..before };
+            let result = ops::subscriptions::cancel(p.as_ref(), &recorder, &before, &cancellation)
+                .await
+                .map_err(|e| e.into_provider_error(p.kind()));
             let _ = tx.send(Msg::Change(ChangeMsg::Canceled { result }));
         });
     }
@@ -58,14 +51,10 @@ impl Tasks {
     pub(super) fn apply_uncancel(&mut self, slot: u8, customer: String, before: Subscription) {
         let (Some(p), tx, recorder) = (self.provider(slot), self.tx.clone(), self.recorder.clone()) else { return };
         self.spawn(async move {
-            let act = Action {
-                provider: p.kind(),
-                action: "subscription.uncancel",
-                customer: Some(customer),
-                target: Some(before.id.clone()),
-                before: Some(json!({"subscription": before})),
-            };
-            let result = recorder.record(act, p.uncancel_subscription(&before.id)).await;
+            let before = Subscription { customer_id: customer, ..before };
+            let result = ops::subscriptions::uncancel(p.as_ref(), &recorder, &before)
+                .await
+                .map_err(|e| e.into_provider_error(p.kind()));
             let _ = tx.send(Msg::Change(ChangeMsg::Canceled { result }));
         });
     }
@@ -74,14 +63,9 @@ impl Tasks {
     pub(super) fn submit_checkout(&self, slot: u8, request: CheckoutRequest) {
         let (Some(p), tx, recorder) = (self.provider(slot), self.tx.clone(), self.recorder.clone()) else { return };
         self.spawn(async move {
-            let act = Action {
-                provider: p.kind(),
-                action: "checkout.create",
-                customer: request.customer_id.clone(),
-                target: None,
-                before: Some(json!({"request": request})),
-            };
-            let result = recorder.record(act, p.create_checkout(&request)).await;
+            let result = ops::checkout::create(p.as_ref(), &recorder, &request)
+                .await
+                .map_err(|e| e.into_provider_error(p.kind()));
             let _ = tx.send(Msg::Checkout(CheckoutMsg::Submitted { result }));
         });
     }

@@ -5,104 +5,9 @@ use ratatui_textarea::TextArea;
 
 use crate::billing::{ChargePeriod, Plan, ProviderKind};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum FieldId {
-    CheckoutType,
-    TargetSubscription,
-    Plan,
-    Period,
-    Price,
-    Customer,
-    Guest,
-    BusinessEntity,
-    CustomerEmail,
-    FirstName,
-    LastName,
-    Quantity,
-    Features,
-    ProductOverrides,
-    BillingMode,
-    Currency,
-    TargetAmount,
-    StartDate,
-    EndDate,
-    ExpiresAt,
-    SuccessUrl,
-    CancelUrl,
-    Ip,
-    PreserveAnchor,
-    OutputName,
-    Metadata,
-}
-
-impl FieldId {
-    /// Stable names, for presets and for matching provider field errors.
-    pub fn key(&self) -> &'static str {
-        use FieldId::*;
-        match self {
-            CheckoutType => "type",
-            TargetSubscription => "subscription",
-            Plan => "plan",
-            Period => "period",
-            Price => "price",
-            Customer => "customer",
-            Guest => "guest",
-            BusinessEntity => "business_entity",
-            CustomerEmail => "customer_email",
-            FirstName => "first_name",
-            LastName => "last_name",
-            Quantity => "quantity",
-            Features => "features",
-            ProductOverrides => "product_overrides",
-            BillingMode => "billing_mode",
-            Currency => "currency",
-            TargetAmount => "target_amount",
-            StartDate => "start_date",
-            EndDate => "end_date",
-            ExpiresAt => "expires_at",
-            SuccessUrl => "success_url",
-            CancelUrl => "cancel_url",
-            Ip => "ip_address",
-            PreserveAnchor => "preserve_billing_cycle_anchor",
-            OutputName => "output_name",
-            Metadata => "metadata",
-        }
-    }
-
-    /// Wire field names a provider may put in a field error, mapped back to the form.
-    pub fn from_wire(name: &str) -> Option<FieldId> {
-        let n = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase().replace('_', "");
-        use FieldId::*;
-        Some(match n.as_str() {
-            "planidentifier" | "planid" | "plan" => Plan,
-            "chargeperiod" | "period" | "interval" => Period,
-            "priceid" | "priceslug" | "price" | "targetprice" => Price,
-            "customerid" | "customerexternalid" | "customer" => Customer,
-            "businessentityid" => BusinessEntity,
-            "customeremail" | "email" => CustomerEmail,
-            "firstname" => FirstName,
-            "lastname" => LastName,
-            "quantity" => Quantity,
-            "features" => Features,
-            "productoverrides" => ProductOverrides,
-            "billingmode" => BillingMode,
-            "currency" | "currencycode" | "targetcurrency" => Currency,
-            "targetamount" | "amount" => TargetAmount,
-            "startdate" => StartDate,
-            "enddate" => EndDate,
-            "expiresat" => ExpiresAt,
-            "successurl" => SuccessUrl,
-            "cancelurl" => CancelUrl,
-            "ipaddress" => Ip,
-            "preservebillingcycleanchor" => PreserveAnchor,
-            "outputname" => OutputName,
-            "metadata" | "outputmetadata" => Metadata,
-            "targetsubscriptionid" => TargetSubscription,
-            "type" => CheckoutType,
-            _ => return None,
-        })
-    }
-}
+/// The form's fields are the checkout fields `ops` validates (one set of names and rules for
+/// the form and the CLI).
+pub use crate::ops::checkout::Field as FieldId;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Choice {
@@ -111,12 +16,7 @@ pub struct Choice {
 }
 
 /// One row of a list editor: an identifier, a value, and whether it is switched on.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct RowItem {
-    pub key: String,
-    pub value: String,
-    pub enabled: bool,
-}
+pub use crate::ops::checkout::Row as RowItem;
 
 pub enum Input {
     Text(Box<TextArea<'static>>),
@@ -192,9 +92,9 @@ pub fn schema(provider: ProviderKind) -> Vec<Field> {
                 "Checkout type",
                 pick(
                     &[
-                        ("product", "product"),
-                        ("activate_subscription", "activate subscription"),
-                        ("add_payment_method", "add payment method"),
+                        ("purchase", "product"),
+                        ("activate-subscription", "activate subscription"),
+                        ("add-payment-method", "add payment method"),
                     ],
                     Some(0),
                 ),

@@ -172,6 +172,13 @@ impl CheckoutBuilder {
         match &mut f.input {
             Input::Text(area) => **area = fields::text_area(value),
             Input::Pick { options, selected, highlight, .. } => {
+                // One spelling of checkout types; presets may hold the older snake_case one.
+                let value = match id {
+                    FieldId::CheckoutType => {
+                        crate::ops::checkout::CheckoutType::parse(value).map_or(value, |t| t.as_str())
+                    }
+                    _ => value,
+                };
                 if let Some(i) = options.iter().position(|c| c.value == value) {
                     *selected = Some(i);
                     *highlight = i;

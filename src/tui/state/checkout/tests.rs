@@ -185,11 +185,15 @@ fn kuvarpay_email_currency_and_amount() {
     assert!(b.field(FieldId::TargetAmount).is_some());
     assert!(!b.validate(today()), "three decimals are too many for USD");
     b.set_value(FieldId::TargetAmount, "12.50");
+    // FIXED charges the catalog price: KuvarPay refuses a target amount with it, so the form does.
+    assert!(!b.validate(today()));
+    assert!(b.field(FieldId::TargetAmount).unwrap().error.as_deref().unwrap().contains("METERED"));
+    b.set_value(FieldId::BillingMode, "METERED");
     assert!(b.validate(today()), "{:?}", b.blocker());
     let r = b.request();
     assert_eq!(
         (r.billing_mode.as_deref(), r.target_amount.as_deref(), r.currency.as_deref()),
-        (Some("FIXED"), Some("12.50"), Some("USD"))
+        (Some("METERED"), Some("12.50"), Some("USD"))
     );
 }
 

@@ -1,0 +1,60 @@
+//! Global flags apply to every command or are refused by it: a flag that would be silently
+//! ignored (`till completions bash --json`) is a usage error naming the flag and the command.
+//!
+//! `--profile` and `--read-only` are left out: both can come from the environment
+//! (`TILL_PROFILE`, `TILL_READ_ONLY`), which must not make unrelated commands fail, and a
+//! read-only flag on a command that writes nothing already holds.
+
+use super::run::{ExitCode, Failure, failure};
+use super::{Command, Global, ProfilesCmd, SandboxCmd};
+
+/// The global flags a command honours.
+#[derive(Clone, Copy, Default)]
+struct Honours {
+    provider: bool,
+    json: bool,
+    urls: bool,
+    timeouts: bool,
+}
+
+const ALL: Honours = Honours { provider: true, json: true, urls: true, timeouts: true };
+
+fn honours(command: Option<&Command>) -> (&'static str, Honours) {
+    match command {
+        // The console takes every flag but prints no JSON.
+        None => ("console", Honours { json: false, ..ALL }),
+        Some(Command::Console(_)) => ("console", Honours { json: false, ..ALL }),
+        Some(Command::Info) => ("info", Honours { json: true, ..Honours::default() }),
+        Some(Command::Audit { .. }) => ("audit", Honours { provider: true, json: true, ..Honours::default() }),
+        Some(Command::Requests(_)) => ("requests", Honours { provider: true, json: true, ..Honours::default() }),
+        Some(Command::Profiles(ProfilesCmd::Add { .. })) => {
+            ("profiles add", Honours { provider: true, urls: true, ..Honours::default() })
+        }
+        Some(Command::Profiles(ProfilesCmd::List)) => ("profiles list", Honours { json: true, ..Honours::default() }),
+        Some(Command::Profiles(ProfilesCmd::Remove { .. })) => ("profiles remove", Honours::default()),
+        Some(Command::Auth(super::AuthCmd::Status)) => ("auth status", Honours { json: true, ..Honours::default() }),
+        Some(Command::Auth(_)) => ("auth", Honours::default()),
+        Some(Command::Sandbox(SandboxCmd::Serve(_))) => ("sandbox serve", Honours::default()),
+        Some(Command::Completions { .. }) => ("completions", Honours::default()),
+        Some(_) => ("", ALL),
+    }
+}
+
+/// Refuses a global flag the command would ignore.
+pub fn check(global: &Global, command: Option<&Command>) -> Result<(), Failure> {
+    let (name, h) = honours(command);
+    let given = [
+        ("--provider", global.provider.is_some(), h.provider),
+        ("--json", global.json, h.json),
+        ("--base-url", global.base_url.is_some(), h.urls),
+        ("--edge-url", global.edge_url.is_some(), h.urls),
+        ("--connect-timeout", global.connect_timeout.is_some(), h.timeouts),
+        ("--timeout", global.timeout.is_some(), h.timeouts),
+    ];
+    match given.iter().find(|(_, set, honoured)| *set && !*honoured) {
+        Some((flag, _, _)) => {
+            Err(failure(ExitCode::Usage, format!("{flag} does not apply to `till {name}`; leave it out")))
+        }
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,160 @@
+//! Plan changes, cancellations and uncancellations: preview, then apply with the journal.
+//!
+//! Before applying, the subscription is read again and compared with the one the operator
+//! previewed (plan, status, period, pending change); if another operator or process changed
+//! it in between, the action is refused with [`STALE_PREVIEW`] instead of applying a change
+//! priced for a state that no longer exists.
+
+use chrono::NaiveDate;
+use serde_json::json;
+
+use super::journal::{Act, journaled};
+use super::plans::{self, Narrowing};
+use super::{ErrorKind, OpsError, Result, STALE_PREVIEW};
+use crate::audit::Recorder;
+use crate::billing::{CancelTiming, Cancellation, ChangeTiming, ChargePeriod, Estimate, PlanChange, Subscription};
+use crate::providers::BillingProvider;
+
+/// A change as previewed: the subscription it was priced for, the change and its estimate.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ChangePreview {
+    pub subscription: Subscription,
+    pub change: PlanChange,
+    pub estimate: Estimate,
+}
+
+/// The change `plan` (an id, slug or name) describes for `subscription`: the period defaults
+/// to the subscription's own, and the subscription's period and currency narrow a plan name
+/// several plans share.
+pub async fn plan_change(
+    p: &dyn BillingProvider,
+    subscription: &Subscription,
+    plan: &str,
+    period: Option<ChargePeriod>,
+    timing: ChangeTiming,
+) -> Result<PlanChange> {
+    let period = period.unwrap_or(subscription.period);
+    let currency = subscription.amount.map(|a| a.currency().code().to_string());
+    // A catalog that cannot be read leaves `plan` as typed, for the provider to judge.
+    let catalog = p.list_plans().await.unwrap_or_default();
+    let narrow = Narrowing { period: Some(period), currency: currency.as_deref() };
+    let plan_id = plans::resolve(&catalog, plan, narrow)?;
+    Ok(PlanChange { plan_id, period, price_id: None, timing, features: vec![] })
+}
+
+/// What `change` would charge, as the provider (or till, labelled local) prices it.
+pub async fn preview(p: &dyn BillingProvider, subscription_id: &str, change: &PlanChange) -> Result<Estimate> {
+    Ok(p.preview_change(subscription_id, change).await?)
+}
+
+/// Reads the subscription and previews the change `plan` describes (the CLI's path).
+pub async fn preview_change(
+    p: &dyn BillingProvider,
+    subscription_id: &str,
+    plan: &str,
+    period: Option<ChargePeriod>,
+    timing: ChangeTiming,
+) -> Result<ChangePreview> {
+    let subscription = p.get_subscription(subscription_id).await?;
+    let change = plan_change(p, &subscription, plan, period, timing).await?;
+    let estimate = preview(p, subscription_id, &change).await?;
+    Ok(ChangePreview { subscription, change, estimate })
+}
+
+/// Applies a previewed change, journaled, after checking nothing moved since the preview.
+pub async fn apply_change(
+    p: &dyn BillingProvider,
+    recorder: &Recorder,
+    previewed: &Subscription,
+    change: &PlanChange,
+) -> Result<Subscription> {
+    ensure_unchanged(p, previewed).await?;
+    let act = act(p, "subscription.change", previewed, json!({"subscription": previewed, "change": change}));
+    journaled(recorder, act, p.change_plan(&previewed.id, change)).await
+}
+
+/// Cancels as previewed, journaled, after checking nothing moved since the preview.
+pub async fn cancel(
+    p: &dyn BillingProvider,
+    recorder: &Recorder,
+    previewed: &Subscription,
+    cancellation: &Cancellation,
+) -> Result<Subscription> {
+    ensure_unchanged(p, previewed).await?;
+    let before = json!({"subscription": previewed, "cancellation": cancellation});
+    journaled(
+        recorder,
+        act(p, "subscription.cancel", previewed, before),
+        p.cancel_subscription(&previewed.id, cancellation),
+    )
+    .await
+}
+
+/// Removes a scheduled cancellation, journaled, after checking nothing moved since the preview.
+pub async fn uncancel(p: &dyn BillingProvider, recorder: &Recorder, previewed: &Subscription) -> Result<Subscription> {
+    ensure_unchanged(p, previewed).await?;
+    let before = json!({"subscription": previewed});
+    journaled(recorder, act(p, "subscription.uncancel", previewed, before), p.uncancel_subscription(&previewed.id))
+        .await
+}
+
+fn act(p: &dyn BillingProvider, action: &'static str, s: &Subscription, before: serde_json::Value) -> Act {
+    Act { provider: p.kind(), action, customer: Some(s.customer_id.clone()), target: Some(s.id.clone()), before }
+}
+
+/// Cancel timing from its user-facing names; a date must be today or later.
+pub fn cancel_timing(timing: &str, date: Option<NaiveDate>, today: NaiveDate) -> Result<CancelTiming> {
+    match (timing.trim(), date) {
+        ("immediately" | "now", _) => Ok(CancelTiming::Immediately),
+        ("at-period-end" | "period-end", _) => Ok(CancelTiming::AtPeriodEnd),
+        ("on-date", Some(d)) if d >= today => Ok(CancelTiming::OnDate(d)),
+        ("on-date", Some(d)) => Err(OpsError::usage(format!("--date {d} is in the past (today is {today})"))),
+        ("on-date", None) => Err(OpsError::usage("--timing on-date needs --date YYYY-MM-DD")),
+        (other, _) => {
+            Err(OpsError::usage(format!("--timing {other:?} is not one of immediately, at-period-end, on-date")))
+        }
+    }
+}
+
+/// The day access would end under `timing`.
+pub fn cancel_end(s: &Subscription, timing: CancelTiming, today: NaiveDate) -> Option<NaiveDate> {
+    match timing {
+        CancelTiming::Immediately => Some(today),
+        CancelTiming::AtPeriodEnd => s.current_period_end.map(|d| d.date_naive()),
+        CancelTiming::OnDate(d) => Some(d),
+    }
+}
+
+/// Refuses when the subscription now differs from `previewed` in what the preview priced.
+async fn ensure_unchanged(p: &dyn BillingProvider, previewed: &Subscription) -> Result<()> {
+    let now = p.get_subscription(&previewed.id).await?;
+    match differences(previewed, &now).first() {
+        None => Ok(()),
+        Some(what) => Err(OpsError::new(ErrorKind::Rejected, format!("{STALE_PREVIEW} ({what})"))),
+    }
+}
+
+/// What a preview depends on and a concurrent write changes: plan, status, period (charge
+/// period and current term) and a pending change (a scheduled end or cancellation).
+pub fn differences(previewed: &Subscription, now: &Subscription) -> Vec<String> {
+    let show = |v: Option<String>| v.unwrap_or_else(|| "none".into());
+    let mut out = Vec::new();
+    let mut compare = |what: &str, a: Option<String>, b: Option<String>| {
+        if a != b {
+            out.push(format!("{what}: {} → {}", show(a), show(b)));
+        }
+    };
+    compare("plan", previewed.plan_id.clone(), now.plan_id.clone());
+    compare("status", Some(previewed.status.label().into()), Some(now.status.label().into()));
+    compare("period", Some(previewed.period.label()), Some(now.period.label()));
+    let day = |d: Option<chrono::DateTime<chrono::Utc>>| d.map(|d| d.to_rfc3339());
+    compare("period start", day(previewed.current_period_start), day(now.current_period_start));
+    compare("period end", day(previewed.current_period_end), day(now.current_period_end));
+    compare("ends on", previewed.ends_on.map(|d| d.to_string()), now.ends_on.map(|d| d.to_string()));
+    compare("canceled at", day(previewed.canceled_at), day(now.canceled_at));
+    out
+}
+
+#[cfg(test)]
+#[path = "subscriptions_tests.rs"]
+mod tests;

@@ -1,0 +1,248 @@
+//! The CLI through the shared operations layer (issue 12): it validates like the console's form,
+//! finds customers like the console's filter, takes plans by id, slug or name, and its flags and
+//! exit codes are consistent with themselves.
+
+use std::process::{Command, Output};
+
+fn till_in(data: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_till"))
+        .args(args)
+        .env_remove("TILL_PROFILE")
+        .env_remove("TILL_READ_ONLY")
+        .env_remove("TILL_KELVIQ_BASE_URL")
+        .env("TILL_DATA_DIR", data)
+        .env("TILL_CONFIG_DIR", data.join("config"))
+        .output()
+        .unwrap()
+}
+
+fn till(args: &[&str]) -> Output {
+    till_in(&std::env::temp_dir().join(format!("till-cli-ops-{}", std::process::id())), args)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+/// Refused before anything is sent: exit 2, one line naming the field with the form's message,
+/// and no sandbox started (nothing was going to be sent).
+fn assert_refused(args: &[&str], message: &str) {
+    let o = till(args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: one line expected: {err:?}");
+    assert!(err.contains(message), "{args:?}: {err:?} should contain {message:?}");
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn checkout_input_the_console_refuses_is_refused_before_sending() {
+    let kelviq = ["checkout", "create", "--plan", "growth", "--period", "MONTHLY"];
+    let with = |extra: &[&'static str]| [&kelviq[..], extra].concat();
+    assert_refused(
+        &with(&["--success-url", "ftp://x"]),
+        "Success URL (--success-url): must use http or https, not ftp",
+    );
+    assert_refused(
+        &with(&["--success-url", "example.com/x"]),
+        "Success URL (--success-url): must be an absolute http(s) URL",
+    );
+    assert_refused(&with(&["--ip", "999.1.1.1"]), "IP address (--ip): must be an IPv4 or IPv6 address");
+    assert_refused(&with(&["--currency", "XYZ"]), "Currency (--currency): unknown currency \"XYZ\"");
+    let kuvarpay = ["-p", "kuvarpay", "checkout", "create", "--price", "price_x"];
+    let kp = |extra: &[&'static str]| [&kuvarpay[..], extra].concat();
+    assert_refused(
+        &kp(&["--customer-email", "bob@"]),
+        "Customer email (--customer-email): must be an email address like name@example.com",
+    );
+    assert_refused(
+        &kp(&["--customer-email", "a@b.co", "--target-amount", "10", "--currency", "USD"]),
+        "Target amount (--target-amount): a target amount is for METERED billing; FIXED charges the price",
+    );
+    assert_refused(
+        &kp(&[
+            "--customer-email",
+            "a@b.co",
+            "--billing-mode",
+            "METERED",
+            "--target-amount",
+            "1.001",
+            "--currency",
+            "USD",
+        ]),
+        "Target amount (--target-amount): 1.001 has more decimals than USD allows",
+    );
+    let flowglad = ["-p", "flowglad", "checkout", "create", "--plan", "pro"];
+    assert_refused(&[&flowglad[..], &["--quantity", "0"]].concat(), "Quantity (--quantity): must be at least 1");
+    let zenskar = ["-p", "zenskar", "checkout", "create", "--plan", "p", "--customer", "c"];
+    assert_refused(
+        &[&zenskar[..], &["--start-date", "2027-03-01", "--end-date", "2027-02-01"]].concat(),
+        "End date (--end-date): must be after the start date 2027-03-01",
+    );
+    assert_refused(
+        &[&zenskar[..], &["--end-date", "2027-02-30"]].concat(),
+        "End date (--end-date): must be a real date",
+    );
+}
+
+#[test]
+fn search_folds_accents_on_every_provider() {
+    for provider in ["kelviq", "flowglad", "kuvarpay", "zenskar"] {
+        let o = till(&["-p", provider, "customers", "list", "--search", "muller"]);
+        assert_eq!(o.status.code(), Some(0), "{provider}: {}", stderr(&o));
+        let first = stdout(&o).lines().nth(1).unwrap_or_default().to_string();
+        assert!(first.contains("Müller"), "{provider}: the best match first, got {:?}", stdout(&o));
+    }
+}
+
+/// A seeded Zenskar customer.
+const GRETA: &str = "12290c51-96a4-4aaa-bbd2-a6a3fc7421e6";
+
+#[test]
+fn plans_are_taken_by_id_slug_or_name_everywhere() {
+    // Zenskar's plan ids are UUIDs with one plan per price: the name plus period and currency.
+    let o = till(&[
+        "-p",
+        "zenskar",
+        "--json",
+        "checkout",
+        "create",
+        "--plan",
+        "team",
+        "--period",
+        "MONTHLY",
+        "--currency",
+        "USD",
+        "--customer",
+        GRETA,
+        "--dry-run",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let plans = till(&["-p", "zenskar", "--json", "plans", "list"]);
+    let plans: serde_json::Value = serde_json::from_slice(&plans.stdout).unwrap();
+    let team_usd_monthly = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| {
+            p["name"] == "Team"
+                && p["prices"][0]["period"] == "MONTHLY"
+                && p["prices"][0]["amount"]["currency"] == "USD"
+        })
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .expect("a Team monthly USD plan");
+    assert!(stdout(&o).contains(&team_usd_monthly), "{}", stdout(&o));
+    // A name several plans share, not narrowed: a usage error listing each with its price.
+    let o = till(&["-p", "zenskar", "checkout", "create", "--plan", "team", "--customer", "c", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("plan \"team\" is ambiguous") && stderr(&o).contains("$45.00 USD monthly"),
+        "{}",
+        stderr(&o)
+    );
+    // KuvarPay's `plan_pro` by its name.
+    let o = till(&[
+        "-p",
+        "kuvarpay",
+        "checkout",
+        "create",
+        "--plan",
+        "Pro",
+        "--period",
+        "MONTHLY",
+        "--currency",
+        "USD",
+        "--customer-email",
+        "a@b.co",
+        "--dry-run",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("priceUid"), "{}", stdout(&o));
+}
+
+#[test]
+fn checkout_types_take_either_spelling() {
+    for spelling in ["activate-subscription", "activate_subscription"] {
+        let o = till(&[
+            "-p",
+            "flowglad",
+            "checkout",
+            "create",
+            "--type",
+            spelling,
+            "--subscription",
+            "sub_1",
+            "--customer",
+            "u",
+            "--dry-run",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{spelling}: {}", stderr(&o));
+        assert!(stdout(&o).contains("\"activate_subscription\""), "{}", stdout(&o));
+    }
+    assert_refused(&["-p", "flowglad", "checkout", "create", "--type", "refund"], "Checkout type (--type)");
+}
+
+#[test]
+fn a_past_cancel_date_is_a_usage_error() {
+    assert_refused(
+        &["subscriptions", "cancel", "any", "--timing", "on-date", "--date", "2020-01-01", "--yes"],
+        "--date 2020-01-01 is in the past",
+    );
+}
+
+#[test]
+fn a_list_cut_at_its_default_limit_says_so() {
+    let o = till(&["customers", "list"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 51, "header and 50 rows");
+    assert!(
+        stderr(&o).contains("showing the first 50 customers; 16 more not shown (use --all, or --limit N)"),
+        "{}",
+        stderr(&o)
+    );
+    let o = till(&["customers", "list", "--limit", "3"]);
+    assert!(!stderr(&o).contains("not shown"), "an explicit limit is what was asked for: {}", stderr(&o));
+    let o = till(&["customers", "list", "--all"]);
+    assert_eq!(stdout(&o).lines().count(), 67);
+    assert!(!stderr(&o).contains("not shown"));
+}
+
+#[test]
+fn usage_errors_name_the_missing_argument() {
+    let o = till(&["subscriptions", "list"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("were not provided: --customer <CUSTOMER>"), "{err}");
+}
+
+#[test]
+fn global_flags_apply_or_are_refused() {
+    let data = tempfile::tempdir().unwrap();
+    assert_eq!(till_in(data.path(), &["customers", "list", "--limit", "1"]).status.code(), Some(0));
+    assert_eq!(till_in(data.path(), &["-p", "zenskar", "plans", "list"]).status.code(), Some(0));
+    let o = till_in(data.path(), &["-p", "flowglad", "--json", "requests", "list"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "[]", "no Flowglad requests were made");
+    let o = till_in(data.path(), &["-p", "zenskar", "--json", "requests", "list"]);
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        !rows.as_array().unwrap().is_empty() && rows.as_array().unwrap().iter().all(|r| r["provider"] == "zenskar")
+    );
+
+    let o = till_in(data.path(), &["info", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let info: serde_json::Value = serde_json::from_slice(&o.stdout).expect("info --json prints JSON");
+    assert!(info["audit_file"].as_str().unwrap().ends_with("audit.jsonl"), "{info}");
+
+    let o = till_in(data.path(), &["completions", "bash", "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--json does not apply to `till completions`"), "{}", stderr(&o));
+    let o = till_in(data.path(), &["-p", "kelviq", "sandbox", "serve", "--port", "0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--provider does not apply to `till sandbox serve`"));
+}

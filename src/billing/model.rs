@@ -217,6 +217,28 @@ pub struct Subscription {
 }
 
 impl Subscription {
+    /// The date that matters now, with the verb that fits the state: "renews" only for an
+    /// active subscription that will renew; "trial ends" while trialing; "cancels" for a
+    /// scheduled end; "ended" once over. The console and the CLI show the same phrase.
+    pub fn date_phrase(&self) -> String {
+        use SubscriptionStatus as S;
+        let period_end =
+            self.current_period_end.filter(|_| self.period != ChargePeriod::OneTime).map(|d| d.date_naive());
+        match (self.status, self.ends_on, period_end) {
+            (status, Some(end), _) if status.is_live() => format!("cancels {end}"),
+            (S::Canceled | S::Expired, Some(end), _) => format!("ended {end}"),
+            (S::Canceled | S::Expired, None, Some(end)) => format!("ended {end}"),
+            (S::Active, None, Some(renew)) => format!("renews {renew}"),
+            (S::Trialing, None, Some(end)) => format!("trial ends {end}"),
+            (S::PastDue, None, Some(end)) => format!("payment due · period ends {end}"),
+            (S::Superseded, _, _) => "replaced by a newer subscription".into(),
+            (S::Incomplete, _, _) => "awaiting first payment".into(),
+            (_, Some(end), _) => format!("ends {end}"),
+            (_, None, Some(end)) => format!("period ends {end}"),
+            _ => String::new(),
+        }
+    }
+
     /// Active now but set to end: the state an operator can still undo where the provider allows.
     pub fn cancel_scheduled(&self) -> bool {
         self.status.is_live() && self.ends_on.is_some()
@@ -408,5 +430,42 @@ mod tests {
         assert_eq!(c.display_name(), "a@b.c");
         c.email = None;
         assert_eq!(c.display_name(), "c1");
+    }
+}
+
+#[cfg(test)]
+mod date_phrase_tests {
+    use super::*;
+
+    fn sub(status: SubscriptionStatus, ends_on: Option<NaiveDate>) -> Subscription {
+        Subscription {
+            provider: ProviderKind::Kelviq,
+            id: "s".into(),
+            customer_id: "c".into(),
+            plan_id: None,
+            plan_name: None,
+            status,
+            raw_status: String::new(),
+            amount: None,
+            period: ChargePeriod::Monthly,
+            started_on: None,
+            current_period_start: None,
+            current_period_end: chrono::DateTime::from_timestamp(1_800_000_000, 0),
+            ends_on,
+            canceled_at: None,
+            trial_days_remaining: None,
+        }
+    }
+
+    #[test]
+    fn only_a_renewing_subscription_says_renews() {
+        use SubscriptionStatus as S;
+        let end = NaiveDate::from_ymd_opt(2027, 1, 15);
+        assert_eq!(sub(S::Active, None).date_phrase(), "renews 2027-01-15");
+        assert_eq!(sub(S::Trialing, None).date_phrase(), "trial ends 2027-01-15");
+        assert_eq!(sub(S::Active, end).date_phrase(), "cancels 2027-01-15");
+        for s in [S::Superseded, S::Incomplete, S::Canceled, S::Expired, S::PastDue] {
+            assert!(!sub(s, None).date_phrase().contains("renews"), "{s:?}");
+        }
     }
 }

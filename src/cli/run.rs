@@ -365,11 +365,7 @@ fn subscription_table(subs: &[Subscription]) -> String {
     let rows: Vec<Vec<String>> = subs
         .iter()
         .map(|s| {
-            let end = match (s.ends_on, s.current_period_end) {
-                (Some(d), _) => format!("ends {d}"),
-                (None, Some(renews)) => format!("renews {}", renews.format("%Y-%m-%d")),
-                _ => String::new(),
-            };
+            let end = s.date_phrase();
             vec![
                 s.id.clone(),
                 s.plan_name.clone().or(s.plan_id.clone()).unwrap_or_default(),

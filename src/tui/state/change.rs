@@ -39,6 +39,8 @@ pub fn per_day(amount: Decimal, period: ChargePeriod) -> Option<Decimal> {
 pub struct PlanOption {
     pub plan: Plan,
     pub relation: Relation,
+    /// What tells same-named plans apart: the compared price and its cadence.
+    pub price: String,
 }
 
 /// Where a dialog is. The change dialog always walks Choose › Period › Timing › Confirm (a
@@ -126,7 +128,10 @@ impl ChangeFlow {
                             std::cmp::Ordering::Equal => Relation::SamePrice,
                         })
                 };
-                PlanOption { plan: p.clone(), relation }
+                let price = comparable_price(p, &subscription)
+                    .map(|pr| format!("{} {}", pr.amount, pr.period.label()))
+                    .unwrap_or_default();
+                PlanOption { plan: p.clone(), relation, price }
             })
             .collect();
         let plan_idx = options.iter().position(|o| o.relation != Relation::Current).unwrap_or(0);
@@ -328,13 +333,9 @@ impl CancelFlow {
         }
     }
 
-    /// When access ends under the chosen timing.
+    /// When access ends under the chosen timing: the same rule the CLI previews with.
     pub fn end_date(&self, today: NaiveDate) -> Option<NaiveDate> {
-        match self.timing(today).ok()? {
-            CancelTiming::Immediately => Some(today),
-            CancelTiming::AtPeriodEnd => self.subscription.current_period_end.map(|d| d.date_naive()),
-            CancelTiming::OnDate(d) => Some(d),
-        }
+        crate::ops::subscriptions::cancel_end(&self.subscription, self.timing(today).ok()?, today)
     }
 
     fn started(&self) -> bool {

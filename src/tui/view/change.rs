@@ -75,7 +75,12 @@ pub fn change(frame: &mut Frame, f: &ChangeFlow, theme: &Theme, area: Rect) {
                 let style = if i == f.plan_idx { theme.selected(true) } else { Default::default() };
                 let mark = if o.relation == Relation::Current { "● " } else { "  " };
                 lines.push(Line::from(Span::styled(
-                    format!("{mark}{:<24} {}", ellipsize(&o.plan.name, 24), o.relation.label()),
+                    format!(
+                        "{mark}{:<24} {:<22} {}",
+                        ellipsize(&o.plan.name, 24),
+                        ellipsize(&o.price, 22),
+                        o.relation.label()
+                    ),
                     style,
                 )));
             }

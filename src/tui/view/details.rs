@@ -70,17 +70,7 @@ pub fn subscriptions(frame: &mut Frame, state: &AppState, theme: &Theme, area: R
 }
 
 fn subscription_row<'a>(s: &Subscription, theme: &Theme, plan_w: usize, price_w: usize, dates_w: usize) -> Row<'a> {
-    let dates = match (
-        s.ends_on,
-        s.current_period_end.filter(|_| s.period != crate::billing::ChargePeriod::OneTime),
-        s.status.is_live(),
-    ) {
-        (Some(end), _, true) => format!("cancels {end}"),
-        (Some(end), _, false) => format!("ended {end}"),
-        (None, Some(renew), true) => format!("renews {}", renew.format("%Y-%m-%d")),
-        (None, Some(end), false) => format!("period end {}", end.format("%Y-%m-%d")),
-        _ => String::new(),
-    };
+    let dates = s.date_phrase();
     let plan = s.plan_name.clone().or(s.plan_id.clone()).unwrap_or_default();
     Row::new(vec![
         Cell::from(ellipsize(&plan, plan_w)),

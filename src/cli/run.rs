@@ -25,6 +25,8 @@ impl ExitCode {
     pub fn for_error(e: &ProviderError) -> ExitCode {
         if e.is_auth() {
             ExitCode::Auth
+        } else if e.kind == ErrorKind::Journal {
+            ExitCode::Failure
         } else if e.kind == ErrorKind::Invalid || matches!(e.status, Some(400 | 409 | 422)) {
             ExitCode::Validation
         } else {

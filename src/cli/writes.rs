@@ -164,7 +164,11 @@ async fn uncancel(conn: &Connection, id: &str, yes: bool, json: bool) -> Result<
 pub fn audit(customer: Option<&str>, json: bool) -> Result<(), Failure> {
     let path = audit::default_path()
         .ok_or_else(|| failure(ExitCode::Failure, "no data directory for the journal (set TILL_DATA_DIR)"))?;
-    let entries = Journal::at(path).actions(customer).map_err(|e| failure(ExitCode::Failure, e))?;
+    let read = Journal::at(path).read_actions(customer).map_err(|e| failure(ExitCode::Failure, e))?;
+    if !read.skipped.is_empty() {
+        eprintln!("till: warning: {}", read.skipped);
+    }
+    let entries = read.entries;
     emit(json, &entries, || {
         let rows: Vec<Vec<String>> = entries
             .iter()

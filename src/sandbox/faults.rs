@@ -64,7 +64,7 @@ pub enum Mangle {
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    crate::cli::parse_duration(s)
+    crate::util::duration::parse(s)
 }
 
 /// "30%" or "2.5%" → per mille.

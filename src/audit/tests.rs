@@ -120,29 +120,12 @@ async fn a_read_only_journal_refuses_the_action() {
     assert!(err.to_string().contains("Permission denied"), "{err}");
 }
 
-/// A full disk: a 64 KiB tmpfs, filled. Mounting needs root (CI runs as root); elsewhere the
-/// test says it was skipped.
+/// A full disk: a 64 KiB tmpfs, filled (needs root, as CI has; skipped elsewhere).
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_full_disk_refuses_the_action_and_leaves_no_torn_line() {
-    struct Mount(PathBuf);
-    impl Drop for Mount {
-        fn drop(&mut self) {
-            let _ = std::process::Command::new("umount").arg(&self.0).status();
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let mounted = std::process::Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
-        .arg(dir.path())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !mounted {
-        eprintln!("skipped: cannot mount a tmpfs here (needs root)");
-        return;
-    }
-    let _mount = Mount(dir.path().to_path_buf());
+    let Some(disk) = crate::util::files::FullDisk::mount() else { return };
+    let dir = &disk.dir;
     let path = dir.path().join("audit.jsonl");
     // A journal line first, padded to fill its 4 KiB page exactly (a shorter one would leave
     // room in the page for the next line), then fill the disk.
@@ -153,9 +136,7 @@ async fn a_full_disk_refuses_the_action_and_leaves_no_torn_line() {
     Journal::at(path.clone()).append(&first).unwrap();
     assert_eq!(std::fs::metadata(&path).unwrap().len(), 4096);
     let len_before = std::fs::metadata(&path).unwrap().len();
-    let mut filler = std::fs::File::create(dir.path().join("filler")).unwrap();
-    while filler.write_all(&[0u8; 4096]).is_ok() {}
-    let _ = filler.write_all(&[0u8; 1]);
+    disk.fill();
     let (err, sent) = refused(recorder_at(path.clone())).await;
     assert!(!sent, "the request must not be sent");
     assert!(err.to_string().contains("No space left on device"), "{err}");

@@ -211,7 +211,7 @@ impl History {
             return Ok(());
         }
         let budget = usize::try_from(self.max_bytes / 2).unwrap_or(usize::MAX);
-        files::write_atomic(&self.path, newest_lines(&bytes, budget, self.keep))
+        files::write_atomic(&self.path, newest_lines(&bytes, budget, self.keep)).map_err(String::from)
     }
 
     /// Every exchange that decodes, oldest first, and the damaged lines skipped.

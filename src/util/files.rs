@@ -78,26 +78,47 @@ fn no_follow(options: &mut OpenOptions) {
 /// exclusively in the same directory (so no symlink is followed and no one else's file is
 /// reused), written, fsynced, renamed over `path`, and the directory fsynced. A symlink at
 /// `path` is replaced, not written through. The result is 0600 in a 0700 directory.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let fail = |what: &str, e: &dyn fmt::Display| format!("cannot {what} {}: {e}", path.display());
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let fail =
+        |action: &'static str, path: &Path, source: io::Error| WriteError { action, path: path.to_path_buf(), source };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    private_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    private_dir(&dir).map_err(|e| fail("create", &dir, e))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     // tempfile creates with O_EXCL and mode 0600.
     let mut temp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
         .tempfile_in(&dir)
-        .map_err(|e| fail("create a temporary file next to", &e))?;
-    temp.write_all(bytes).map_err(|e| fail("write", &e))?;
-    temp.as_file().sync_all().map_err(|e| fail("write", &e))?;
+        .map_err(|e| fail("create a temporary file next to", path, e))?;
+    temp.write_all(bytes).map_err(|e| fail("write", path, e))?;
+    temp.as_file().sync_all().map_err(|e| fail("write", path, e))?;
     // On failure the temp file is removed when `temp` drops; the old file is untouched.
-    temp.persist(path).map_err(|e| fail("replace", &e.error))?;
+    temp.persist(path).map_err(|e| fail("replace", path, e.error))?;
     sync_dir(&dir);
     Ok(())
+}
+
+/// Why an atomic write failed: what it was doing, to which file, and the OS error.
+#[derive(Debug)]
+pub struct WriteError {
+    pub action: &'static str,
+    pub path: PathBuf,
+    pub source: io::Error,
+}
+
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot {} {}: {}", self.action, self.path.display(), self.source)
+    }
+}
+
+impl From<WriteError> for String {
+    fn from(e: WriteError) -> String {
+        e.to_string()
+    }
 }
 
 /// Makes a rename or a new file durable. Best effort: not every platform can open a directory.
@@ -247,6 +268,46 @@ pub fn read_json_lines<T: serde::de::DeserializeOwned>(
     }
 }
 
+/// A tiny tmpfs that tests fill to see what a full disk does. Mounting needs root (CI runs as
+/// root); elsewhere `mount` returns `None` and the test says it was skipped.
+#[cfg(all(test, target_os = "linux"))]
+pub(crate) struct FullDisk {
+    pub dir: tempfile::TempDir,
+}
+
+#[cfg(all(test, target_os = "linux"))]
+impl FullDisk {
+    pub fn mount() -> Option<FullDisk> {
+        let dir = tempfile::tempdir().ok()?;
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !mounted {
+            eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+            return None;
+        }
+        Some(FullDisk { dir })
+    }
+
+    /// Takes every free block.
+    pub fn fill(&self) {
+        if let Ok(mut filler) = File::create(self.dir.path().join("filler")) {
+            while filler.write_all(&[0u8; 4096]).is_ok() {}
+            let _ = filler.write_all(&[0u8; 1]);
+        }
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+impl Drop for FullDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,6 +409,21 @@ mod tests {
             let mode = std::fs::metadata(dir.path().join(p)).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o700, "{p}");
         }
+    }
+
+    /// `std::fs::write` truncated first: a full disk left the file cut off.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_rewrite_on_a_full_disk_leaves_the_old_file_whole() {
+        let Some(disk) = FullDisk::mount() else { return };
+        let path = disk.dir.path().join("config.toml");
+        write_atomic(&path, &[b'a'; 3000]).unwrap();
+        disk.fill();
+        let err = write_atomic(&path, &[b'b'; 6000]).unwrap_err();
+        assert!(err.to_string().contains("No space left on device"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), vec![b'a'; 3000]);
+        let names: Vec<_> = std::fs::read_dir(disk.dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(names.len(), 2, "no temporary file left: {names:?}");
     }
 
     #[cfg(unix)]

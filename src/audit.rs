@@ -92,12 +92,25 @@ impl Journal {
     /// was written. Oldest first; `customer` filters. Streams the file once (O(lines)), and
     /// skips damaged lines rather than failing: the rest of the journal stays readable.
     pub fn read_actions(&self, customer: Option<&str>) -> Result<Actions, String> {
+        self.scan(customer, true)
+    }
+
+    /// [`Journal::read_actions`] without `before` and `after`, for a table: a long journal
+    /// then costs memory for its rows only, not for every snapshot it holds.
+    pub fn summaries(&self, customer: Option<&str>) -> Result<Actions, String> {
+        self.scan(customer, false)
+    }
+
+    fn scan(&self, customer: Option<&str>, payloads: bool) -> Result<Actions, String> {
         let _lock = self.read_lock()?;
         let mut entries: Vec<Entry> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
-        let skipped = files::read_json_lines(&self.path, |e: Entry| {
+        let skipped = files::read_json_lines(&self.path, |mut e: Entry| {
             if customer.is_some_and(|c| e.customer.as_deref() != Some(c)) {
                 return;
+            }
+            if !payloads {
+                (e.before, e.after) = (None, None);
             }
             match index.get(&e.id) {
                 Some(&i) => {

@@ -65,6 +65,9 @@ async fn one_record_per_action_with_outcome_and_before_after() {
     assert_eq!(actions[1].outcome, Outcome::Failed);
     assert!(actions[1].error.as_deref().unwrap().contains("already cancelled"));
     assert_eq!(journal.actions(Some("c2")).unwrap().len(), 1);
+    let rows = journal.summaries(None).unwrap().entries;
+    assert_eq!(rows.iter().map(|e| e.outcome).collect::<Vec<_>>(), [Outcome::Succeeded, Outcome::Failed]);
+    assert!(rows.iter().all(|e| e.before.is_none() && e.after.is_none()), "a table keeps no snapshots");
 }
 
 /// Runs an action through a recorder whose journal cannot be written; returns the error and

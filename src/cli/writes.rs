@@ -164,7 +164,9 @@ async fn uncancel(conn: &Connection, id: &str, yes: bool, json: bool) -> Result<
 pub fn audit(customer: Option<&str>, json: bool) -> Result<(), Failure> {
     let path = audit::default_path()
         .ok_or_else(|| failure(ExitCode::Failure, "no data directory for the journal (set TILL_DATA_DIR)"))?;
-    let read = Journal::at(path).read_actions(customer).map_err(|e| failure(ExitCode::Failure, e))?;
+    let journal = Journal::at(path);
+    let read = if json { journal.read_actions(customer) } else { journal.summaries(customer) };
+    let read = read.map_err(|e| failure(ExitCode::Failure, e))?;
     if !read.skipped.is_empty() {
         eprintln!("till: warning: {}", read.skipped);
     }

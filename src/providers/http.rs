@@ -14,7 +14,7 @@ use url::Url;
 
 use super::error::{ErrorKind, ProviderError};
 use super::log::{Exchange, LoggedHeader, RequestLog};
-use super::redact::{REDACTED, Redactor};
+use super::redact::{Redactor, redact_error, redact_headers};
 use crate::billing::ProviderKind;
 use crate::util::SplitMix64;
 
@@ -490,35 +490,6 @@ impl Failure {
             None => Some(policy.backoff(attempt, rng)),
         }
     }
-}
-
-/// Response headers with every secret (and URL userinfo) replaced in their values.
-fn redact_headers(redactor: &Redactor, headers: &HeaderMap) -> HeaderMap {
-    let mut out = HeaderMap::with_capacity(headers.len());
-    for (name, value) in headers {
-        let text = String::from_utf8_lossy(value.as_bytes());
-        let clean = redactor.text(&text);
-        let value = if clean == text {
-            value.clone()
-        } else {
-            HeaderValue::from_str(&clean).unwrap_or(HeaderValue::from_static(REDACTED))
-        };
-        out.append(name.clone(), value);
-    }
-    out
-}
-
-/// Every string of an error, redacted: the last line of defence for what is printed and
-/// journaled (its parts come from redacted data already, except messages till builds itself).
-fn redact_error(mut e: ProviderError, redactor: &Redactor) -> ProviderError {
-    e.message = redactor.text(&e.message);
-    e.code = e.code.map(|c| redactor.text(&c));
-    e.request_id = e.request_id.map(|r| redactor.text(&r));
-    for f in &mut e.field_errors {
-        f.field = redactor.text(&f.field);
-        f.message = redactor.text(&f.message);
-    }
-    e
 }
 
 /// `Retry-After` as delta-seconds or an HTTP date.

@@ -7,6 +7,9 @@
 use std::borrow::Cow;
 
 use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderValue};
+
+use super::error::ProviderError;
 
 pub const REDACTED: &str = "[redacted]";
 
@@ -68,6 +71,35 @@ impl Redactor {
     pub fn is_empty(&self) -> bool {
         self.secrets.is_empty()
     }
+}
+
+/// Response headers with every secret (and URL userinfo) replaced in their values.
+pub fn redact_headers(redactor: &Redactor, headers: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let text = String::from_utf8_lossy(value.as_bytes());
+        let clean = redactor.text(&text);
+        let value = if clean == text {
+            value.clone()
+        } else {
+            HeaderValue::from_str(&clean).unwrap_or(HeaderValue::from_static(REDACTED))
+        };
+        out.append(name.clone(), value);
+    }
+    out
+}
+
+/// Every string of an error, redacted: the last line of defence for what is printed and
+/// journaled (its parts come from redacted data already, except messages till builds itself).
+pub fn redact_error(mut e: ProviderError, redactor: &Redactor) -> ProviderError {
+    e.message = redactor.text(&e.message);
+    e.code = e.code.map(|c| redactor.text(&c));
+    e.request_id = e.request_id.map(|r| redactor.text(&r));
+    for f in &mut e.field_errors {
+        f.field = redactor.text(&f.field);
+        f.message = redactor.text(&f.message);
+    }
+    e
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

@@ -82,7 +82,7 @@ impl Journal {
 
     /// Every line that decodes, in order, with the numbers of those that do not.
     pub fn read(&self) -> Result<(Vec<Entry>, Skipped), String> {
-        let _lock = self.read_lock()?;
+        let _lock = files::FileLock::for_reading(&self.path);
         let mut lines = Vec::new();
         let skipped = files::read_json_lines(&self.path, |e: Entry| lines.push(e))?;
         Ok((lines, skipped))
@@ -102,7 +102,7 @@ impl Journal {
     }
 
     fn scan(&self, customer: Option<&str>, payloads: bool) -> Result<Actions, String> {
-        let _lock = self.read_lock()?;
+        let _lock = files::FileLock::for_reading(&self.path);
         let mut entries: Vec<Entry> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let skipped = files::read_json_lines(&self.path, |mut e: Entry| {
@@ -115,7 +115,8 @@ impl Journal {
             match index.get(&e.id) {
                 Some(&i) => {
                     let existing = &mut entries[i];
-                    *existing = Entry { before: existing.before.take().or(e.before.clone()), ..e };
+                    let before = existing.before.take().or_else(|| e.before.take());
+                    *existing = Entry { before, ..e };
                 }
                 None => {
                     index.insert(e.id.clone(), entries.len());
@@ -139,15 +140,6 @@ impl Journal {
             tracing::warn!("audit journal: {}", actions.skipped);
         }
         Ok(actions.entries)
-    }
-
-    /// A shared lock while reading, so a line being appended is not mistaken for a torn one.
-    /// No journal yet means nothing to lock (and no directory to create just to read).
-    fn read_lock(&self) -> Result<Option<files::FileLock>, String> {
-        if !self.path.exists() {
-            return Ok(None);
-        }
-        files::FileLock::shared(&self.path).map(Some)
     }
 }
 

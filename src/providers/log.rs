@@ -216,7 +216,7 @@ impl History {
 
     /// Every exchange that decodes, oldest first, and the damaged lines skipped.
     pub fn load(&self) -> Result<(Vec<Exchange>, Skipped), String> {
-        let _lock = if self.path.exists() { Some(files::FileLock::shared(&self.path)?) } else { None };
+        let _lock = files::FileLock::for_reading(&self.path);
         let mut out = Vec::new();
         let skipped = files::read_json_lines(&self.path, |e: Exchange| out.push(e))?;
         Ok((out, skipped))

@@ -147,6 +147,16 @@ impl FileLock {
         FileLock::take(path, false)
     }
 
+    /// A shared lock for a reader, so a line being appended is not mistaken for a torn one;
+    /// `None` when there is no file yet (nothing to create just to read) or no lock can be
+    /// had (read-only media): the reader tolerates a torn line anyway.
+    pub fn for_reading(path: &Path) -> Option<FileLock> {
+        if !path.exists() {
+            return None;
+        }
+        FileLock::shared(path).ok()
+    }
+
     fn take(path: &Path, exclusive: bool) -> Result<FileLock, String> {
         let lock_path = lock_path(path);
         private_parent(&lock_path).map_err(|e| format!("cannot create the directory of {}: {e}", path.display()))?;

@@ -3,7 +3,7 @@
 //! before anything is sent and a `succeeded`/`failed` line after, with the same id, so an
 //! action cut short (crash, kill, lost network) shows as interrupted.
 
-use std::io::Write;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::billing::ProviderKind;
-use crate::providers::ProviderError;
 use crate::providers::log::RequestLog;
+use crate::providers::{ErrorKind, ProviderError};
+use crate::util::files::{self, Skipped};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -54,6 +55,13 @@ pub struct Journal {
     path: PathBuf,
 }
 
+/// What a read of the journal found: one record per action, and the damaged lines it skipped.
+#[derive(Clone, Debug, Default)]
+pub struct Actions {
+    pub entries: Vec<Entry>,
+    pub skipped: Skipped,
+}
+
 impl Journal {
     pub fn at(path: PathBuf) -> Journal {
         Journal { path }
@@ -63,55 +71,75 @@ impl Journal {
         &self.path
     }
 
-    /// One line per call, written with a single `write` on an append-mode file so lines from
-    /// two processes never interleave.
+    /// One line, on disk (fsynced) when this returns: under the journal's lock, so appends
+    /// from two processes never interleave, starting on a fresh line if the file ends in a
+    /// torn one. The file is 0600 in a 0700 directory.
     pub fn append(&self, entry: &Entry) -> Result<(), String> {
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        }
         let mut line = serde_json::to_vec(entry).map_err(|e| format!("cannot encode an audit line: {e}"))?;
         line.push(b'\n');
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| format!("cannot open {}: {e}", self.path.display()))?;
-        file.write_all(&line).map_err(|e| format!("cannot write {}: {e}", self.path.display()))
+        files::append_lines(&self.path, &line)
     }
 
-    /// Every line; malformed ones are reported with their line number, not skipped silently.
-    pub fn read(&self) -> Result<Vec<Entry>, String> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(format!("cannot read {}: {e}", self.path.display())),
-        };
-        text.lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("{} line {}: {e}", self.path.display(), i + 1)))
-            .collect()
+    /// Every line that decodes, in order, with the numbers of those that do not.
+    pub fn read(&self) -> Result<(Vec<Entry>, Skipped), String> {
+        let _lock = files::FileLock::for_reading(&self.path);
+        let mut lines = Vec::new();
+        let skipped = files::read_json_lines(&self.path, |e: Entry| lines.push(e))?;
+        Ok((lines, skipped))
     }
 
     /// One record per action: its final line, or the start marked interrupted when no end
-    /// was written. Oldest first; `customer` filters.
-    pub fn actions(&self, customer: Option<&str>) -> Result<Vec<Entry>, String> {
-        let mut out: Vec<Entry> = Vec::new();
-        for e in self.read()? {
+    /// was written. Oldest first; `customer` filters. Streams the file once (O(lines)), and
+    /// skips damaged lines rather than failing: the rest of the journal stays readable.
+    pub fn read_actions(&self, customer: Option<&str>) -> Result<Actions, String> {
+        self.scan(customer, true)
+    }
+
+    /// [`Journal::read_actions`] without `before` and `after`, for a table: a long journal
+    /// then costs memory for its rows only, not for every snapshot it holds.
+    pub fn summaries(&self, customer: Option<&str>) -> Result<Actions, String> {
+        self.scan(customer, false)
+    }
+
+    fn scan(&self, customer: Option<&str>, payloads: bool) -> Result<Actions, String> {
+        let _lock = files::FileLock::for_reading(&self.path);
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let skipped = files::read_json_lines(&self.path, |mut e: Entry| {
             if customer.is_some_and(|c| e.customer.as_deref() != Some(c)) {
-                continue;
+                return;
             }
-            match out.iter_mut().find(|x| x.id == e.id) {
-                Some(existing) => *existing = Entry { before: existing.before.take().or(e.before.clone()), ..e },
-                None => out.push(e),
+            if !payloads {
+                (e.before, e.after) = (None, None);
             }
-        }
-        for e in &mut out {
+            match index.get(&e.id) {
+                Some(&i) => {
+                    let existing = &mut entries[i];
+                    let before = existing.before.take().or_else(|| e.before.take());
+                    *existing = Entry { before, ..e };
+                }
+                None => {
+                    index.insert(e.id.clone(), entries.len());
+                    entries.push(e);
+                }
+            }
+        })?;
+        for e in &mut entries {
             if e.outcome == Outcome::Started {
                 e.outcome = Outcome::Interrupted;
             }
         }
-        Ok(out)
+        Ok(Actions { entries, skipped })
+    }
+
+    /// [`Journal::read_actions`] without the damage report (logged instead), for views that
+    /// only list actions.
+    pub fn actions(&self, customer: Option<&str>) -> Result<Vec<Entry>, String> {
+        let actions = self.read_actions(customer)?;
+        if !actions.skipped.is_empty() {
+            tracing::warn!("audit journal: {}", actions.skipped);
+        }
+        Ok(actions.entries)
     }
 }
 
@@ -135,8 +163,10 @@ pub struct Action<'a> {
 
 impl Recorder {
     /// Journals `act` around `run`: a start line, then the outcome with the request ids of
-    /// the writes it sent. A journal that cannot be written never blocks the action; the
-    /// problem is logged.
+    /// the writes it sent. The start line is on disk (fsynced) before `run` is first polled,
+    /// which is when its request goes out; if it cannot be written, `run` is dropped unpolled
+    /// and the action is refused: no money moves without a journal line. A failure to write
+    /// the end line is logged; the start line then reads as interrupted.
     pub async fn record<T, F>(&self, act: Action<'_>, run: F) -> Result<T, ProviderError>
     where
         T: Serialize,
@@ -159,7 +189,7 @@ impl Recorder {
             outcome: Outcome::Started,
             error: None,
         };
-        self.write(&entry);
+        self.start(&entry)?;
         let result = run.await;
         entry.time = Utc::now();
         entry.request_ids = self
@@ -180,92 +210,26 @@ impl Recorder {
             }
         }
         entry.before = None; // the start line holds it
-        self.write(&entry);
+        if let Some(j) = &self.journal
+            && let Err(e) = j.append(&entry)
+        {
+            tracing::error!("audit journal: the end of {} {} was not recorded: {e}", entry.action, entry.id);
+        }
         result
     }
 
-    fn write(&self, entry: &Entry) {
-        if let Some(j) = &self.journal
-            && let Err(e) = j.append(entry)
-        {
-            tracing::error!("audit journal: {e}");
-        }
+    fn start(&self, entry: &Entry) -> Result<(), ProviderError> {
+        let refused = |why: String| {
+            ProviderError::new(
+                entry.provider,
+                ErrorKind::Journal,
+                format!("{} refused, nothing was sent: the audit journal cannot be written ({why})", entry.action),
+            )
+        };
+        let journal = self.journal.as_ref().ok_or_else(|| refused("no data directory: set TILL_DATA_DIR".into()))?;
+        journal.append(entry).map_err(refused)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn recorder(dir: &Path) -> Recorder {
-        Recorder {
-            journal: Some(Journal::at(dir.join("audit.jsonl"))),
-            profile: "p".into(),
-            mode: "sandbox".into(),
-            log: RequestLog::new(10),
-        }
-    }
-
-    fn act(customer: &str) -> Action<'static> {
-        Action {
-            provider: ProviderKind::Kelviq,
-            action: "subscription.cancel",
-            customer: Some(customer.into()),
-            target: Some("s1".into()),
-            before: Some(serde_json::json!({"status": "active"})),
-        }
-    }
-
-    #[tokio::test]
-    async fn one_record_per_action_with_outcome_and_before_after() {
-        let dir = tempfile::tempdir().unwrap();
-        let r = recorder(dir.path());
-        let ok: Result<&str, ProviderError> = r.record(act("c1"), async { Ok("canceled") }).await;
-        assert!(ok.is_ok());
-        let err = ProviderError::from_response(
-            ProviderKind::Kelviq,
-            400,
-            br#"{"detail":"Subscription is already cancelled."}"#,
-            None,
-        );
-        let failed: Result<(), _> = r.record(act("c2"), async { Err(err) }).await;
-        assert!(failed.is_err());
-        let journal = Journal::at(dir.path().join("audit.jsonl"));
-        assert_eq!(journal.read().unwrap().len(), 4, "a start and an end line each");
-        let actions = journal.actions(None).unwrap();
-        assert_eq!(actions.len(), 2);
-        assert_eq!(
-            (actions[0].outcome, actions[0].after.clone()),
-            (Outcome::Succeeded, Some(serde_json::json!("canceled")))
-        );
-        assert_eq!(actions[0].before, Some(serde_json::json!({"status": "active"})));
-        assert_eq!(actions[1].outcome, Outcome::Failed);
-        assert!(actions[1].error.as_deref().unwrap().contains("already cancelled"));
-        assert_eq!(journal.actions(Some("c2")).unwrap().len(), 1);
-    }
-
-    #[test]
-    fn a_start_without_an_end_reads_as_interrupted_and_bad_lines_are_named() {
-        let dir = tempfile::tempdir().unwrap();
-        let journal = Journal::at(dir.path().join("audit.jsonl"));
-        let entry = Entry {
-            id: "a1".into(),
-            time: Utc::now(),
-            profile: "p".into(),
-            provider: ProviderKind::Zenskar,
-            mode: "live".into(),
-            customer: Some("c".into()),
-            action: "subscription.change".into(),
-            target: None,
-            before: None,
-            after: None,
-            request_ids: vec![],
-            outcome: Outcome::Started,
-            error: None,
-        };
-        journal.append(&entry).unwrap();
-        assert_eq!(journal.actions(None).unwrap()[0].outcome, Outcome::Interrupted);
-        std::fs::OpenOptions::new().append(true).open(journal.path()).unwrap().write_all(b"{not json\n").unwrap();
-        assert!(journal.read().unwrap_err().contains("line 2"));
-    }
-}
+mod tests;

@@ -76,7 +76,9 @@ impl KeyringStore {
 /// How long connecting to the keyring may take: 5 s, or `TILL_KEYRING_TIMEOUT` (e.g. `500ms`).
 pub fn connect_deadline() -> Result<Duration, SecretError> {
     match std::env::var("TILL_KEYRING_TIMEOUT") {
-        Ok(v) => crate::cli::parse_duration(&v).map_err(|e| SecretError::Failed(format!("TILL_KEYRING_TIMEOUT: {e}"))),
+        Ok(v) => {
+            crate::util::duration::parse(&v).map_err(|e| SecretError::Failed(format!("TILL_KEYRING_TIMEOUT: {e}")))
+        }
         Err(_) => Ok(Duration::from_secs(5)),
     }
 }

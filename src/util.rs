@@ -1,5 +1,8 @@
 //! Small shared helpers with no better home.
 
+pub mod duration;
+pub mod files;
+
 use std::path::PathBuf;
 
 /// A file in till's data dir: `$TILL_DATA_DIR/<name>`, else the XDG data dir. The audit

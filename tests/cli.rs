@@ -44,7 +44,7 @@ fn malformed_flag_values_are_usage_errors() {
         2,
         "unknown charge period",
     );
-    assert_one_line_error(&till(&["customers", "list", "--timeout", "2h"]), 2, "unknown unit");
+    assert_one_line_error(&till(&["customers", "list", "--timeout", "2x"]), 2, "unknown time unit");
     assert_one_line_error(&till(&["checkout", "create", "--plan", "growth", "--ip", "999.1.1.1"]), 2, "--ip");
 }
 

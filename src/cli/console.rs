@@ -20,8 +20,8 @@ pub fn log_path() -> Option<std::path::PathBuf> {
 /// Logs go to a file: the console owns the screen. `TILL_LOG` sets the level (default info).
 fn init_logging() -> Option<std::path::PathBuf> {
     let path = log_path()?;
-    std::fs::create_dir_all(path.parent()?).ok()?;
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(&path).ok()?;
+    crate::util::files::private_parent(&path).ok()?;
+    let file = crate::util::files::open_private_append(&path).ok()?;
     let filter = tracing_subscriber::EnvFilter::try_from_env("TILL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()

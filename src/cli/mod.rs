@@ -56,8 +56,9 @@ pub struct Global {
     /// Per-request timeout, e.g. 30s.
     #[arg(long, global = true, value_parser = parse_duration)]
     pub timeout: Option<Duration>,
-    /// Refuse every write (checkout, change, cancel, customer create/update).
-    #[arg(long, global = true, env = "TILL_READ_ONLY")]
+    /// Refuse every write (checkout, change, cancel, customer create/update). TILL_READ_ONLY
+    /// takes 1/0, true/false, yes/no or on/off.
+    #[arg(long, global = true, env = "TILL_READ_ONLY", value_parser = clap::builder::BoolishValueParser::new())]
     pub read_only: bool,
     /// Add a customer whose every text field holds terminal escape sequences to each provider of
     /// the sandbox, to check that nothing a provider sends can drive the terminal.
@@ -492,17 +493,9 @@ fn parse_period(s: &str) -> Result<ChargePeriod, String> {
     ChargePeriod::parse(s).map_err(|e| e.to_string())
 }
 
-/// `5s`, `500ms`, `2m`, or a bare number of milliseconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    let (number, unit) = t.find(|c: char| !c.is_ascii_digit()).map_or((t, "ms"), |i| (&t[..i], &t[i..]));
-    let n: u64 = number.parse().map_err(|_| format!("{s:?} is not a duration (try 500ms, 5s or 2m)"))?;
-    match unit {
-        "ms" => Ok(Duration::from_millis(n)),
-        "s" => Ok(Duration::from_secs(n)),
-        "m" => Ok(Duration::from_secs(n * 60)),
-        _ => Err(format!("{s:?} has an unknown unit {unit:?} (use ms, s or m)")),
-    }
+/// `5s`, `500ms`, `2m`, or a bare number of milliseconds; overflow is an error.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    crate::util::duration::parse(s)
 }
 
 fn parse_feature(s: &str) -> Result<(String, u32), String> {
@@ -528,7 +521,7 @@ mod tests {
     fn durations_and_features_parse_or_explain() {
         assert_eq!(parse_duration("250").unwrap(), Duration::from_millis(250));
         assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
-        assert!(parse_duration("2h").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("4611686018427387904m").unwrap_err().contains("too long"));
         assert!(parse_duration("fast").unwrap_err().contains("not a duration"));
         assert_eq!(parse_feature("seats=5").unwrap(), ("seats".into(), 5));
         assert!(parse_feature("seats=0").unwrap_err().contains("positive"));

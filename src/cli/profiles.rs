@@ -143,7 +143,10 @@ fn profile_table(file: &ConfigFile) -> String {
                 p.provider.slug().to_string(),
                 p.mode.label().to_string(),
                 if p.read_only { "yes" } else { "no" }.to_string(),
-                p.base_url.clone().unwrap_or_else(|| config::default_base_url(p.provider).to_string()),
+                p.base_url
+                    .as_deref()
+                    .map(|u| crate::providers::redact::userinfo(u).into_owned())
+                    .unwrap_or_else(|| config::default_base_url(p.provider).to_string()),
                 p.account.clone().unwrap_or_default(),
             ]
         })

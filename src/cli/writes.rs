@@ -129,7 +129,13 @@ pub fn audit(
 ) -> Result<(), Failure> {
     let path = audit::default_path()
         .ok_or_else(|| failure(ExitCode::Failure, "no data directory for the journal (set TILL_DATA_DIR)"))?;
-    let mut entries = Journal::at(path).actions(customer).map_err(|e| failure(ExitCode::Failure, e))?;
+    let journal = Journal::at(path);
+    let read = if json { journal.read_actions(customer) } else { journal.summaries(customer) };
+    let read = read.map_err(|e| failure(ExitCode::Failure, e))?;
+    if !read.skipped.is_empty() {
+        eprintln!("till: warning: {}", read.skipped);
+    }
+    let mut entries = read.entries;
     entries.retain(|e| provider.is_none_or(|p| e.provider == p));
     emit(json, &entries, || {
         let rows: Vec<Vec<String>> = entries

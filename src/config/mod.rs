@@ -52,7 +52,8 @@ fn env_name(kind: ProviderKind, suffix: &str) -> String {
 fn parse_url(source_name: &str, value: &str) -> Result<Url, ConfigError> {
     let bad = |reason: &str| ConfigError::BadUrl {
         source_name: source_name.to_string(),
-        value: value.to_string(),
+        // Errors are printed: URL credentials must not be.
+        value: crate::providers::redact::userinfo(value).into_owned(),
         reason: reason.to_string(),
     };
     let url = Url::parse(value).map_err(|e| bad(&e.to_string()))?;
@@ -91,7 +92,7 @@ pub fn external_endpoint(
     let key_var = env_name(kind, "KEY");
     let key = lookup(&key_var).filter(|k| !k.is_empty()).ok_or_else(|| ConfigError::MissingKey {
         provider: kind,
-        url: base_url.to_string(),
+        url: crate::providers::redact::userinfo(base_url.as_str()).into_owned(),
         var: key_var.clone(),
     })?;
     Ok(Some(Endpoint {
@@ -272,5 +273,20 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("TILL_KELVIQ_BASE_URL"));
+    }
+
+    #[test]
+    fn url_credentials_never_reach_an_error_message() {
+        let url = "ftp://alice:s3cretpw@x.example/";
+        let bad =
+            external_endpoint(ProviderKind::Kelviq, &Overrides::default(), &env(&[("TILL_KELVIQ_BASE_URL", url)]));
+        let missing = external_endpoint(
+            ProviderKind::Kelviq,
+            &Overrides::default(),
+            &env(&[("TILL_KELVIQ_BASE_URL", "https://alice:s3cretpw@x.example/")]),
+        );
+        for err in [bad.unwrap_err().to_string(), missing.unwrap_err().to_string()] {
+            assert!(!err.contains("s3cretpw") && err.contains("[redacted]@x.example"), "{err}");
+        }
     }
 }

@@ -136,17 +136,15 @@ pub fn load(path: &Path) -> Result<ConfigFile, ProfileError> {
     }
 }
 
+/// Replaces the file atomically (a full disk leaves the old config, never half of it), 0600
+/// in a 0700 directory.
 pub fn save(path: &Path, file: &ConfigFile) -> Result<(), ProfileError> {
-    let io = |action, e: std::io::Error| ProfileError::Io {
-        action,
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    };
     let text = toml::to_string_pretty(file).map_err(|e| ProfileError::Invalid(format!("cannot encode config: {e}")))?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| io("create the directory of", e))?;
-    }
-    std::fs::write(path, text).map_err(|e| io("write", e))
+    crate::util::files::write_atomic(path, text.as_bytes()).map_err(|e| ProfileError::Io {
+        action: e.action,
+        path: e.path.display().to_string(),
+        reason: e.source.to_string(),
+    })
 }
 
 impl ConfigFile {
@@ -223,5 +221,54 @@ mod tests {
         save(&path, &file).unwrap();
         assert_eq!(load(&path).unwrap(), file);
         assert!(matches!(file.get("nope", &path), Err(ProfileError::Unknown { .. })));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
+        }
+    }
+
+    fn profiles(n: usize) -> ConfigFile {
+        let mut file = ConfigFile::default();
+        for i in 0..n {
+            let profile = Profile {
+                provider: ProviderKind::Zenskar,
+                mode: ProfileMode::Test,
+                base_url: Some(format!("https://billing-{i}.example.com/api/v1")),
+                edge_url: None,
+                account: Some(format!("org_{i:040}")),
+                read_only: false,
+            };
+            file.profiles.insert(format!("profile-{i}"), profile);
+        }
+        file
+    }
+
+    /// A full disk used to leave config.toml cut off, and every profile command failed.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_save_on_a_full_disk_keeps_the_old_config_loadable() {
+        let Some(disk) = crate::util::files::FullDisk::mount() else { return };
+        let path = disk.dir.path().join("config.toml");
+        let old = profiles(10);
+        save(&path, &old).unwrap();
+        disk.fill();
+        let err = save(&path, &profiles(60)).unwrap_err().to_string();
+        assert!(err.contains("No space left on device") && err.contains("config.toml"), "{err}");
+        assert_eq!(load(&path).unwrap(), old);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_save_replaces_a_symlink_instead_of_writing_through_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::write(&elsewhere, "keep me").unwrap();
+        let path = dir.path().join("config.toml");
+        std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
+        save(&path, &profiles(1)).unwrap();
+        assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "keep me");
+        assert_eq!(load(&path).unwrap(), profiles(1));
     }
 }

@@ -65,7 +65,7 @@ async fn a_change_made_by_someone_else_after_the_preview_is_refused_and_not_jour
     let err = apply_change(p.as_ref(), &rec, &preview.subscription, &preview.change).await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::Rejected);
     assert!(err.message.contains(STALE_PREVIEW) && err.message.contains("ends on"), "{err}");
-    assert!(Journal::at(dir.path().join("audit.jsonl")).read().unwrap().is_empty(), "nothing was sent");
+    assert!(Journal::at(dir.path().join("audit.jsonl")).read().unwrap().0.is_empty(), "nothing was sent");
     let err = uncancel(p.as_ref(), &rec, &preview.subscription).await.unwrap_err();
     assert!(err.message.contains(STALE_PREVIEW), "{err}");
 }

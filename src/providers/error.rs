@@ -24,6 +24,9 @@ pub enum ErrorKind {
     Unsupported,
     /// Bad input caught before anything was sent.
     Invalid,
+    /// A money-moving action refused before anything was sent because its audit journal
+    /// line could not be written (full disk, permissions).
+    Journal,
 }
 
 /// A message about one field, as the provider reported it.

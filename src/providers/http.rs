@@ -14,6 +14,7 @@ use url::Url;
 
 use super::error::{ErrorKind, ProviderError};
 use super::log::{Exchange, LoggedHeader, RequestLog};
+use super::redact::{Redactor, redact_error, redact_headers};
 use crate::billing::ProviderKind;
 use crate::util::SplitMix64;
 
@@ -175,12 +176,14 @@ impl ApiRequest {
         !matches!(self.idempotency, Idempotency::Unsafe)
     }
 
+    /// The request's key(s) and its URL's password, for redacting everything derived from it.
+    fn redactor(&self) -> Redactor {
+        let password = self.url.password().map(str::to_string);
+        Redactor::new(self.secrets.iter().map(|s| s.expose().to_string()).chain(password))
+    }
+
     fn redact(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for s in &self.secrets {
-            out = out.replace(s.expose(), "[redacted]");
-        }
-        out
+        self.redactor().text(text)
     }
 }
 
@@ -337,7 +340,7 @@ impl Http {
                     tokio::time::sleep(delay).await;
                     attempt += 1;
                 }
-                (Err(failure), None) => return Err(*failure.error),
+                (Err(failure), None) => return Err(redact_error(*failure.error, &request.redactor())),
                 (Ok(resp), _) => return Ok(resp),
             }
         }
@@ -359,6 +362,11 @@ impl Http {
             Ok::<_, reqwest::Error>((status, resp_headers, body))
         }
         .await;
+        // Redacted on arrival: a provider that echoes the key (in a message, a request id, any
+        // field) cannot get it into an error, the log, the journal or the screen.
+        let redactor = request.redactor();
+        let result =
+            result.map(|(status, headers, body)| (status, redact_headers(&redactor, &headers), redactor.bytes(body)));
         let mut exchange = Exchange {
             id: 0,
             provider: request.provider,
@@ -453,7 +461,7 @@ fn unanswered(request: &ApiRequest, exchange: &mut Exchange, e: &reqwest::Error,
     } else {
         (ErrorKind::Transport, e.is_connect() || e.is_request() || e.is_body())
     };
-    let message = describe_transport_error(e, config);
+    let message = request.redact(&describe_transport_error(e, config));
     exchange.error = Some(message.clone());
     Failure { retryable, retry_after: None, error: Box::new(ProviderError::new(request.provider, kind, message)) }
 }

@@ -1,7 +1,9 @@
 //! The request log: an in-memory ring of the last exchanges with every provider, secrets
-//! already redacted, for the console's Requests view, `till requests` and curl exports.
+//! already redacted, for the console's Requests view, `till requests` and curl exports; and
+//! its history on disk, `requests.jsonl`.
 
 use std::collections::VecDeque;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -10,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::billing::ProviderKind;
+use crate::util::files::{self, Skipped};
 
 /// Bodies are kept up to this many bytes each: enough to read a page of results or an
 /// error, small enough that 500 entries stay a few megabytes.
@@ -150,6 +153,93 @@ impl RequestLog {
     }
 }
 
+/// Past this size the request history is cut back to the newest exchanges that fit in half of
+/// it (at most `HISTORY_KEEP`): half, so that the next runs append instead of rewriting the
+/// file every time.
+pub const HISTORY_MAX_BYTES: u64 = 8 * 1024 * 1024;
+pub const HISTORY_KEEP: usize = 1_000;
+
+/// `requests.jsonl` in the data dir: the request log of past commands and console sessions,
+/// already redacted, so a script can look at what a failed command sent and get a `curl`.
+pub fn history_path() -> Option<PathBuf> {
+    crate::util::data_file("requests.jsonl")
+}
+
+/// The request history file, with the same guarantees as the audit journal: appends and
+/// trims under one lock (so a trim never drops a record appended meanwhile), a torn tail
+/// never swallows the next record, damaged lines are skipped and named, 0600 in a 0700 dir.
+pub struct History {
+    path: PathBuf,
+    max_bytes: u64,
+    keep: usize,
+}
+
+impl History {
+    pub fn at(path: PathBuf) -> History {
+        History { path, max_bytes: HISTORY_MAX_BYTES, keep: HISTORY_KEEP }
+    }
+
+    /// Smaller limits, for tests that trim often.
+    pub fn with_limits(path: PathBuf, max_bytes: u64, keep: usize) -> History {
+        History { path, max_bytes, keep }
+    }
+
+    /// Appends `exchanges`, then trims when the file has grown past the limit.
+    pub fn append(&self, exchanges: &[Exchange]) -> Result<(), String> {
+        if exchanges.is_empty() {
+            return Ok(());
+        }
+        let mut bytes = Vec::new();
+        for exchange in exchanges {
+            serde_json::to_writer(&mut bytes, exchange).map_err(|e| e.to_string())?;
+            bytes.push(b'\n');
+        }
+        files::append_lines(&self.path, &bytes)?;
+        if std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0) > self.max_bytes {
+            self.trim()?;
+        }
+        Ok(())
+    }
+
+    /// Rewrites the file with only its newest lines (atomically: a crash mid-trim leaves the
+    /// old history), under the lock, re-checking the size another process may have cut already.
+    /// Bytes, not text: a non-UTF-8 byte must not stop trimming for good.
+    fn trim(&self) -> Result<(), String> {
+        let _lock = files::FileLock::exclusive(&self.path)?;
+        let bytes = std::fs::read(&self.path).map_err(|e| format!("cannot read {}: {e}", self.path.display()))?;
+        if bytes.len() as u64 <= self.max_bytes {
+            return Ok(());
+        }
+        let budget = usize::try_from(self.max_bytes / 2).unwrap_or(usize::MAX);
+        files::write_atomic(&self.path, newest_lines(&bytes, budget, self.keep)).map_err(String::from)
+    }
+
+    /// Every exchange that decodes, oldest first, and the damaged lines skipped.
+    pub fn load(&self) -> Result<(Vec<Exchange>, Skipped), String> {
+        let _lock = files::FileLock::for_reading(&self.path);
+        let mut out = Vec::new();
+        let skipped = files::read_json_lines(&self.path, |e: Exchange| out.push(e))?;
+        Ok((out, skipped))
+    }
+}
+
+/// The tail of `text` holding its newest whole lines: at most `max_lines` of them and at most
+/// `max_bytes` in all (so a single longer line is dropped as well).
+fn newest_lines(text: &[u8], max_bytes: usize, max_lines: usize) -> &[u8] {
+    let body = text.strip_suffix(b"\n").unwrap_or(text);
+    let (mut start, mut end, mut lines) = (text.len(), body.len(), 0);
+    while lines < max_lines && end > 0 {
+        let line_start = body[..end].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        if text.len() - line_start > max_bytes {
+            break;
+        }
+        start = line_start;
+        lines += 1;
+        end = line_start.saturating_sub(1);
+    }
+    &text[start..]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,6 +286,87 @@ mod tests {
         assert!(curl.contains(r#"-H "authorization: Bearer ${TILL_KELVIQ_KEY}""#), "{curl}");
         assert!(curl.contains(r#"--data-raw '{"name":"O'\''Brien $HOME"}'"#), "{curl}");
         assert!(!curl.contains("[redacted]"));
+    }
+
+    #[test]
+    fn newest_lines_keep_whole_lines_within_both_limits() {
+        let text = b"aaaa\nbbbb\ncccc\n";
+        assert_eq!(newest_lines(text, 100, 2), b"bbbb\ncccc\n", "line limit");
+        assert_eq!(newest_lines(text, 10, 10), b"bbbb\ncccc\n", "byte limit: 10 bytes hold two lines");
+        assert_eq!(newest_lines(text, 9, 10), b"cccc\n");
+        assert_eq!(newest_lines(text, 4, 10), b"", "a line longer than the limit is dropped");
+        assert_eq!(newest_lines(text, 100, 10), text);
+        assert_eq!(newest_lines(b"", 100, 10), b"");
+        assert_eq!(newest_lines(b"x\ny", 100, 1), b"y", "no trailing newline");
+        assert_eq!(newest_lines("é\nü\n".as_bytes(), 3, 10), "ü\n".as_bytes(), "cuts only at line boundaries");
+        assert_eq!(newest_lines(b"\xff\xfe\nok\n", 100, 10), b"\xff\xfe\nok\n", "bytes, not text");
+    }
+
+    /// A torn line used to swallow the next record, and one non-UTF-8 byte made the whole
+    /// history unreadable and untrimmable.
+    #[test]
+    fn history_tolerates_a_torn_tail_and_bytes_that_are_not_utf8() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("requests.jsonl");
+        let good = serde_json::to_string(&exchange("http://h/old")).unwrap();
+        let mut bytes = format!("{good}\n").into_bytes();
+        bytes.extend_from_slice(b"{\"url\":\"\xff\"}\n");
+        bytes.extend_from_slice(&good.as_bytes()[..40]);
+        std::fs::write(&path, bytes).unwrap();
+        let history = History::with_limits(path.clone(), 1_000_000, 100);
+        history.append(&[exchange("http://h/new")]).unwrap();
+        let (loaded, skipped) = history.load().unwrap();
+        let urls: Vec<&str> = loaded.iter().map(|e| e.url.as_str()).collect();
+        assert_eq!(urls, ["http://h/old", "http://h/new"]);
+        assert_eq!(skipped.lines, vec![2, 3]);
+
+        // Over the limit: the trim still runs, non-UTF-8 bytes and all.
+        let line = good.len() as u64 + 10;
+        let small = History::with_limits(path.clone(), 2 * line + 10, 100);
+        small.append(&[exchange("http://h/newest")]).unwrap();
+        let (loaded, _) = small.load().unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() <= line + 5, "trimmed to half the limit");
+        assert_eq!(loaded.last().map(|e| e.url.as_str()), Some("http://h/newest"));
+    }
+
+    /// Four writers append and trim at once, each through its own handles as separate
+    /// processes would. Appends are serialised, so a lost record shows as a gap: every
+    /// writer's surviving records must be a run that ends with its last one.
+    #[test]
+    fn concurrent_appends_and_trims_lose_no_newer_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("requests.jsonl");
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let history = History::with_limits(path.clone(), 40_000, 1_000);
+                std::thread::spawn(move || {
+                    for i in 0..60 {
+                        history.append(&[exchange(&format!("http://h/{t}/{i}"))]).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let (loaded, skipped) = History::at(path).load().unwrap();
+        assert!(skipped.is_empty(), "{skipped}");
+        assert!(loaded.len() < 240, "trims happened");
+        let mut seen: Vec<Vec<u32>> = vec![Vec::new(); 4];
+        for e in &loaded {
+            let mut parts = e.url.rsplit('/');
+            let i: u32 = parts.next().unwrap().parse().unwrap();
+            let t: usize = parts.next().unwrap().parse().unwrap();
+            seen[t].push(i);
+        }
+        let last = loaded.last().unwrap().url.clone();
+        assert!(last.ends_with("/59"), "the very last record survives: {last}");
+        for (t, got) in seen.iter().enumerate() {
+            if let Some(first) = got.first() {
+                let run: Vec<u32> = (*first..60).collect();
+                assert_eq!(got, &run, "writer {t} lost a record");
+            }
+        }
     }
 
     #[test]

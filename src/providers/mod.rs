@@ -7,6 +7,7 @@ pub mod http;
 pub mod kelviq;
 pub mod kuvarpay;
 pub mod log;
+pub mod redact;
 pub mod zenskar;
 
 use std::sync::Arc;

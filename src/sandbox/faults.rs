@@ -70,19 +70,13 @@ const MAX_FAULT_DURATION: Duration = Duration::from_secs(3600);
 /// `500ms`, `5s`, `2m`, or a bare number of milliseconds, at most an hour. Checked
 /// arithmetic: a huge number is an error, never a wrapped or panicking value.
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    let (number, unit) = t.find(|c: char| !c.is_ascii_digit()).map_or((t, "ms"), |i| (&t[..i], &t[i..]));
-    let n: u64 = number.parse().map_err(|_| format!("{s:?} is not a duration (try 500ms, 5s or 2m)"))?;
-    let millis = match unit {
-        "ms" => Some(n),
-        "s" => n.checked_mul(1_000),
-        "m" => n.checked_mul(60_000),
-        _ => return Err(format!("{s:?} has an unknown unit {unit:?} (use ms, s or m)")),
-    };
-    millis
-        .map(Duration::from_millis)
-        .filter(|d| *d <= MAX_FAULT_DURATION)
-        .ok_or_else(|| format!("{s:?} is longer than a fault may last (1 hour)"))
+    crate::util::duration::parse(s).and_then(|d| {
+        if d <= MAX_FAULT_DURATION {
+            Ok(d)
+        } else {
+            Err(format!("{s:?} is longer than a fault may last (1 hour)"))
+        }
+    })
 }
 
 /// "30%" or "2.5%" → per mille.

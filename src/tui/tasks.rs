@@ -170,8 +170,11 @@ impl Tasks {
             Effect::ShowAudit { customer } => self.files(move || {
                 let result = crate::audit::default_path()
                     .ok_or_else(|| "no data directory (set TILL_DATA_DIR)".to_string())
-                    .and_then(|p| crate::audit::Journal::at(p).actions(Some(&customer)))
-                    .map(|entries| (entries, None));
+                    .and_then(|p| crate::audit::Journal::at(p).read_actions(Some(&customer)))
+                    .map(|read| {
+                        let note = (!read.skipped.is_empty()).then(|| format!("Skipped: {}", read.skipped));
+                        (read.entries, note)
+                    });
                 Msg::Change(ChangeMsg::Audit { customer, result })
             }),
         }

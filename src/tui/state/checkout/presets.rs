@@ -46,10 +46,8 @@ pub fn save(path: &Path, preset: Preset) -> Result<(), String> {
     file.presets.retain(|p| !(p.name == preset.name && p.provider == preset.provider));
     file.presets.push(preset);
     let text = toml::to_string_pretty(&file).map_err(|e| format!("cannot encode presets: {e}"))?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    // Atomic: a full disk leaves the old presets, never half of them; 0600 in a 0700 dir.
+    crate::util::files::write_atomic(path, text.as_bytes()).map_err(String::from)
 }
 
 /// Fields that name the customer: never saved in, nor loaded from, a preset.
@@ -84,5 +82,31 @@ impl CheckoutBuilder {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `std::fs::write` wrote through a symlink and truncated in place; a save now replaces
+    /// the file atomically, owner-only.
+    #[cfg(unix)]
+    #[test]
+    fn save_is_atomic_owner_only_and_never_writes_through_a_symlink() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::write(&elsewhere, "# keep me\n").unwrap();
+        let path = dir.path().join("till/presets.toml");
+        std::fs::create_dir(dir.path().join("till")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
+        let preset = Preset { name: "p".into(), provider: ProviderKind::Kelviq, fields: BTreeMap::new() };
+        save(&path, preset.clone()).unwrap();
+        assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "# keep me\n");
+        assert_eq!(load(&path).unwrap().presets, vec![preset]);
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
     }
 }

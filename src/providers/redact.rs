@@ -1,0 +1,173 @@
+//! Redaction: keys and URL credentials never leave the HTTP layer. A provider may echo the key
+//! anywhere (an error message, a request-id header, a field of a body), so the HTTP layer
+//! redacts every response's headers and body as they arrive, before anything reads them, and
+//! every string it builds itself (URLs, transport errors). Whatever is printed or stored later
+//! (stderr, `audit.jsonl`, `requests.jsonl`, curl exports) derives from redacted data.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderValue};
+
+use super::error::ProviderError;
+
+pub const REDACTED: &str = "[redacted]";
+
+/// The secret values of one request: its key(s) and the password of its URL, if any.
+#[derive(Clone, Debug, Default)]
+pub struct Redactor {
+    /// Longest first, so a key that contains another is replaced whole.
+    secrets: Vec<String>,
+}
+
+impl Redactor {
+    pub fn new(secrets: impl IntoIterator<Item = String>) -> Redactor {
+        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| !s.is_empty()).collect();
+        // The percent-decoded form too: a URL password is stored encoded but echoed decoded.
+        let decoded: Vec<String> = secrets
+            .iter()
+            .filter_map(|s| percent_decode(s))
+            .filter(|d| !d.is_empty() && !secrets.contains(d))
+            .collect();
+        secrets.extend(decoded);
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
+        Redactor { secrets }
+    }
+
+    /// `text` with every secret and every URL's userinfo replaced by `[redacted]`.
+    pub fn text(&self, text: &str) -> String {
+        let mut out = userinfo(text).into_owned();
+        for s in &self.secrets {
+            if out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), REDACTED);
+            }
+        }
+        out
+    }
+
+    /// A body with every secret replaced; untouched (no copy) when it holds none. Replacing
+    /// inside a JSON string keeps the JSON valid: `[redacted]` needs no escaping.
+    pub fn bytes(&self, body: Bytes) -> Bytes {
+        let mut current = body;
+        for s in &self.secrets {
+            let needle = s.as_bytes();
+            if find(&current, needle).is_none() {
+                continue;
+            }
+            let mut out = Vec::with_capacity(current.len());
+            let mut rest: &[u8] = &current;
+            while let Some(i) = find(rest, needle) {
+                out.extend_from_slice(&rest[..i]);
+                out.extend_from_slice(REDACTED.as_bytes());
+                rest = &rest[i + needle.len()..];
+            }
+            out.extend_from_slice(rest);
+            current = Bytes::from(out);
+        }
+        current
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty()
+    }
+}
+
+/// Response headers with every secret (and URL userinfo) replaced in their values.
+pub fn redact_headers(redactor: &Redactor, headers: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let text = String::from_utf8_lossy(value.as_bytes());
+        let clean = redactor.text(&text);
+        let value = if clean == text {
+            value.clone()
+        } else {
+            HeaderValue::from_str(&clean).unwrap_or(HeaderValue::from_static(REDACTED))
+        };
+        out.append(name.clone(), value);
+    }
+    out
+}
+
+/// Every string of an error, redacted: the last line of defence for what is printed and
+/// journaled (its parts come from redacted data already, except messages till builds itself).
+pub fn redact_error(mut e: ProviderError, redactor: &Redactor) -> ProviderError {
+    e.message = redactor.text(&e.message);
+    e.code = e.code.map(|c| redactor.text(&c));
+    e.request_id = e.request_id.map(|r| redactor.text(&r));
+    for f in &mut e.field_errors {
+        f.field = redactor.text(&f.field);
+        f.message = redactor.text(&f.message);
+    }
+    e
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || needle.len() > haystack.len() {
+        return None;
+    }
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    if !s.contains('%') {
+        return None;
+    }
+    let decoded: Vec<u8> = url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned().into_bytes())?;
+    String::from_utf8(decoded).ok()
+}
+
+/// Replaces the userinfo of every URL in `text` (`https://user:pass@host` becomes
+/// `https://[redacted]@host`), wherever the URL sits: a message, a header, a body.
+pub fn userinfo(text: &str) -> Cow<'_, str> {
+    if !text.contains("://") || !text.contains('@') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (before, after) = rest.split_at(i + 3);
+        out.push_str(before);
+        // The authority ends at the first of these; an '@' inside it ends the userinfo.
+        let end = after.find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>') || c.is_whitespace());
+        let authority = &after[..end.unwrap_or(after.len())];
+        match authority.rfind('@') {
+            Some(at) => {
+                out.push_str(REDACTED);
+                rest = &after[at..];
+            }
+            None => rest = after,
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_occurrence_of_every_secret_goes() {
+        let r = Redactor::new(["sk_live_abc".to_string(), "sk_live_abc_longer".to_string(), String::new()]);
+        assert_eq!(r.text("key sk_live_abc_longer and sk_live_abc."), "key [redacted] and [redacted].");
+        let body = Bytes::from_static(br#"{"detail":"bad key sk_live_abc","id":"req-sk_live_abc"}"#);
+        assert_eq!(&r.bytes(body)[..], br#"{"detail":"bad key [redacted]","id":"req-[redacted]"}"#);
+        let clean = Bytes::from_static(b"nothing here");
+        assert_eq!(r.bytes(clean.clone()), clean);
+    }
+
+    #[test]
+    fn url_userinfo_is_redacted_wherever_it_appears() {
+        assert_eq!(userinfo("https://user:pa55@h.example/x?y=1"), "https://[redacted]@h.example/x?y=1");
+        assert_eq!(
+            userinfo(r#"could not reach "http://u:p@127.0.0.1:9/a" or ftp://x@y"#),
+            r#"could not reach "http://[redacted]@127.0.0.1:9/a" or ftp://[redacted]@y"#
+        );
+        assert_eq!(userinfo("mail me@example.com at https://h/x@y"), "mail me@example.com at https://h/x@y");
+        let r = Redactor::new(["p%40ss".to_string()]);
+        assert_eq!(r.text("password was p@ss"), "password was [redacted]", "decoded form too");
+    }
+}

@@ -608,7 +608,10 @@ fn headless_commands_work_with_external_ids() {
     assert!(ents.as_array().unwrap().iter().any(|e| e["name"] == "Seats"));
     let plans = till(&["plans", "list"]);
     let team = plans.as_array().unwrap().iter().find(|p| p["name"] == "Team").unwrap();
-    let session = till(&["checkout", "create", "--plan", team["id"].as_str().unwrap(), "--feature", "seats=8"]);
+    // Zenskar requires a customer for a non-guest checkout (its docs), which the CLI checks first.
+    let plan = team["id"].as_str().unwrap();
+    let session =
+        till(&["checkout", "create", "--plan", plan, "--customer", "crm_mueller_kanzlei", "--feature", "seats=8"]);
     assert_eq!(session["estimate"]["source"], "provider");
     assert!(session["url"].as_str().unwrap().contains("/pay/"));
 }

@@ -12,7 +12,7 @@ use crate::ops::{
 use crate::providers::BillingProvider;
 
 use super::CheckoutArgs;
-use super::run::{Failure, emit};
+use super::common::{Failure, emit};
 
 /// The draft the flags describe, with `plan` as the plan id to send.
 fn draft(kind: ProviderKind, args: &CheckoutArgs, plan: &str) -> Draft {
@@ -83,7 +83,7 @@ pub async fn request(p: &dyn BillingProvider, args: &CheckoutArgs) -> Result<Che
     Ok(d.request())
 }
 
-pub async fn create(conn: &super::run::Connection, args: CheckoutArgs, json: bool) -> Result<(), Failure> {
+pub async fn create(conn: &super::common::Connection, args: CheckoutArgs, json: bool) -> Result<(), Failure> {
     let p: &dyn BillingProvider = conn.provider.as_ref();
     let request = request(p, &args).await?;
     if args.dry_run {
@@ -92,7 +92,7 @@ pub async fn create(conn: &super::run::Connection, args: CheckoutArgs, json: boo
             format!("{}\n\n{}\n", preview.pretty_body().unwrap_or_default(), preview.curl())
         });
     }
-    let mut session = ops::checkout::create(p, &super::writes::recorder(conn), &request).await?;
+    let mut session = ops::checkout::create(p, &super::common::recorder(conn), &request).await?;
     if session.estimate.is_none() {
         session.estimate = p.estimate_checkout(&request).await.ok();
     }

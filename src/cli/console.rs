@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::run::{ExitCode, Failure, failure};
+use super::common::{ExitCode, Failure, failure};
 use super::{ConsoleArgs, Global};
 use crate::billing::ProviderKind;
 use crate::config::{self, Overrides};
@@ -48,7 +48,7 @@ pub fn info(global: &Global) -> Result<(), Failure> {
             "name": a.name, "provider": a.profile.provider.slug(), "mode": a.profile.mode.label(),
         })),
     });
-    super::run::emit(global.json, &info, || {
+    super::common::emit(global.json, &info, || {
         let shown =
             |p: Option<std::path::PathBuf>| p.map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into());
         let mut text = format!("version     {}\n", env!("CARGO_PKG_VERSION"));

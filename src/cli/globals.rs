@@ -5,7 +5,7 @@
 //! (`TILL_PROFILE`, `TILL_READ_ONLY`), which must not make unrelated commands fail, and a
 //! read-only flag on a command that writes nothing already holds.
 
-use super::run::{ExitCode, Failure, failure};
+use super::common::{ExitCode, Failure, failure};
 use super::{Command, Global, ProfilesCmd, SandboxCmd};
 
 /// The global flags a command honours.

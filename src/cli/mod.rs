@@ -2,6 +2,7 @@
 //! the console; stdout carries only data, everything else goes to stderr.
 
 mod checkout;
+mod common;
 mod console;
 mod globals;
 mod profiles;
@@ -15,7 +16,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-pub use run::{ExitCode, run};
+pub use common::ExitCode;
+pub use run::run;
 
 use crate::billing::{ChargePeriod, ProviderKind};
 

@@ -5,7 +5,7 @@
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
-use super::run::{ExitCode, Failure, emit, failure};
+use super::common::{ExitCode, Failure, emit, failure};
 use super::{AuthCmd, Global, ProfilesCmd, table};
 use crate::billing::ProviderKind;
 use crate::config::profiles::{self, ConfigFile, Profile, ProfileError, ProfileMode};

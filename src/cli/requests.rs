@@ -3,7 +3,7 @@
 //! dir, so a script can look at what a failed command actually sent and get a `curl` for it.
 
 use super::RequestsCmd;
-use super::run::{ExitCode, Failure, emit, failure};
+use super::common::{ExitCode, Failure, emit, failure};
 use crate::billing::ProviderKind;
 use crate::providers::log::{Exchange, History, RequestLog, history_path};
 
@@ -41,7 +41,7 @@ pub fn run_requests(cmd: RequestsCmd, json: bool, provider: Option<ProviderKind>
             let max = if all { history.len() } else { limit.unwrap_or(DEFAULT_LIMIT) };
             if limit.is_none() && history.len() > max {
                 let more = crate::ops::customers::More::Count((history.len() - max) as u64);
-                super::run::note_cut("requests", more, max);
+                super::common::note_cut("requests", more, max);
             }
             history.truncate(max);
             emit(json, &history, || table(&history))

@@ -4,9 +4,9 @@
 use chrono::Utc;
 use serde_json::json;
 
-use super::run::{Connection, ExitCode, Failure, emit, failure};
+use super::common::{Connection, ExitCode, Failure, emit, failure};
 use super::{CheckoutCmd, Command, CustomersCmd, SubscriptionsCmd};
-use crate::audit::{self, Journal, Recorder};
+use crate::audit::{self, Journal};
 use crate::billing::Cancellation;
 use crate::ops;
 
@@ -21,23 +21,6 @@ pub fn is_write(command: &Command) -> bool {
             | SubscriptionsCmd::Uncancel { yes, .. },
         ) => *yes,
         _ => false,
-    }
-}
-
-pub fn recorder(conn: &Connection) -> Recorder {
-    Recorder {
-        journal: audit::default_path().map(Journal::at),
-        profile: match (&conn.profile, conn.sandbox) {
-            (Some((name, _)), _) => name.clone(),
-            (None, true) => "embedded sandbox".into(),
-            (None, false) => "environment".into(),
-        },
-        mode: match (&conn.profile, conn.sandbox) {
-            (Some((_, mode)), _) => (*mode).into(),
-            (None, true) => "sandbox".into(),
-            (None, false) => "test".into(),
-        },
-        log: conn.log.clone(),
     }
 }
 
@@ -69,7 +52,9 @@ async fn change(
             format!("{text}(preview only: add --yes to apply)\n")
         });
     }
-    let after = ops::subscriptions::apply_change(p, &recorder(conn), &preview.subscription, &preview.change).await?;
+    let after =
+        ops::subscriptions::apply_change(p, &super::common::recorder(conn), &preview.subscription, &preview.change)
+            .await?;
     emit(json, &json!({"preview": preview.estimate, "applied": true, "subscription": after}), || {
         format!("{text}changed: {id} is now {} ({})\n", after.plan_name.as_deref().unwrap_or("?"), after.id)
     })
@@ -97,7 +82,7 @@ async fn cancel(
         return emit(json, &json!({"subscription": before, "ends_on": end, "applied": false}), || text);
     }
     let cancellation = Cancellation { timing, comment: None };
-    let after = ops::subscriptions::cancel(p, &recorder(conn), &before, &cancellation).await?;
+    let after = ops::subscriptions::cancel(p, &super::common::recorder(conn), &before, &cancellation).await?;
     emit(json, &json!({"applied": true, "subscription": after}), || {
         format!(
             "canceled: {id} is {}{}\n",
@@ -115,7 +100,7 @@ async fn uncancel(conn: &Connection, id: &str, yes: bool, json: bool) -> Result<
         let text = format!("{id} would renew as before instead of ending {ends}\n(preview only: add --yes to apply)\n");
         return emit(json, &json!({"subscription": before, "applied": false}), || text);
     }
-    let after = ops::subscriptions::uncancel(p, &recorder(conn), &before).await?;
+    let after = ops::subscriptions::uncancel(p, &super::common::recorder(conn), &before).await?;
     emit(json, &json!({"applied": true, "subscription": after}), || {
         format!("uncanceled: {id} renews ({})\n", after.status.label())
     })

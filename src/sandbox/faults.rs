@@ -71,11 +71,7 @@ const MAX_FAULT_DURATION: Duration = Duration::from_secs(3600);
 /// arithmetic: a huge number is an error, never a wrapped or panicking value.
 fn parse_duration(s: &str) -> Result<Duration, String> {
     crate::util::duration::parse(s).and_then(|d| {
-        if d <= MAX_FAULT_DURATION {
-            Ok(d)
-        } else {
-            Err(format!("{s:?} is longer than a fault may last (1 hour)"))
-        }
+        if d <= MAX_FAULT_DURATION { Ok(d) } else { Err(format!("{s:?} is longer than a fault may last (1 hour)")) }
     })
 }
 

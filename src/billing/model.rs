@@ -120,6 +120,34 @@ pub struct Price {
     pub trial_days: Option<u32>,
 }
 
+/// A value in a listed row that could not be decoded. The row stays in the list with what did
+/// decode; the value is left out (a price dropped, an amount unknown) and the issue says which
+/// value and why, so one bad value never hides the other rows. Tables mark such rows; JSON
+/// carries them as `"issues": [{"path": …, "message": …}]` (absent when there are none).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RowIssue {
+    /// Where the value sits in the provider's object (`prices[pr_1].currency`, `amount`).
+    pub path: String,
+    pub message: String,
+}
+
+impl RowIssue {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> RowIssue {
+        RowIssue { path: path.into(), message: message.into() }
+    }
+}
+
+impl fmt::Display for RowIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// One line for a row's issues ("prices[pr_1].currency: unknown currency code …; …").
+pub fn issues_summary(issues: &[RowIssue]) -> String {
+    issues.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Plan {
     pub provider: ProviderKind,
@@ -130,6 +158,10 @@ pub struct Plan {
     pub prices: Vec<Price>,
     /// What the plan grants, where the provider exposes it in the catalog.
     pub features: Vec<PlanFeature>,
+    /// Values of this plan that could not be decoded (a price in an unknown currency is
+    /// left out of `prices` and named here).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<RowIssue>,
 }
 
 impl Plan {
@@ -214,6 +246,9 @@ pub struct Subscription {
     pub ends_on: Option<NaiveDate>,
     pub canceled_at: Option<DateTime<Utc>>,
     pub trial_days_remaining: Option<u32>,
+    /// Values that could not be decoded (then `amount` is `None` rather than a guess).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<RowIssue>,
 }
 
 impl Subscription {
@@ -325,6 +360,9 @@ pub struct InvoiceRecord {
     pub issued_on: Option<NaiveDate>,
     pub due_on: Option<NaiveDate>,
     pub url: Option<String>,
+    /// Values that could not be decoded (then `total`/`amount_due` are `None`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<RowIssue>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -216,6 +216,7 @@ impl Catalog {
         for product in self.model.products.iter().filter(|p| p.active) {
             let prices = product.prices.iter().filter(|p| p.active).map(price).collect::<Result<Vec<_>, _>>()?;
             plans.push(Plan {
+                issues: Vec::new(),
                 provider: FLOWGLAD,
                 id: product.slug.clone(),
                 name: product.name.clone(),
@@ -228,6 +229,7 @@ impl Catalog {
         for meter in self.model.usage_meters.iter().filter(|m| !m.prices.is_empty()) {
             let per = meter.prices.first().and_then(|p| p.usage_events_per_unit).unwrap_or(1);
             plans.push(Plan {
+                issues: Vec::new(),
                 provider: FLOWGLAD,
                 id: format!("{USAGE_PLAN_PREFIX}{}", meter.slug),
                 name: format!("{} (usage, per {per})", meter.name),
@@ -342,6 +344,7 @@ pub fn subscription(
         .filter(|_| s.status == "trialing")
         .map(|t| u32::try_from((t.date_naive() - now.date_naive()).num_days().max(0)).unwrap_or(0));
     Ok(Subscription {
+        issues: Vec::new(),
         provider: FLOWGLAD,
         id: s.id.clone(),
         customer_id,
@@ -512,6 +515,7 @@ pub fn invoice(i: wire::InvoiceWithLines, customer_id: &str) -> Result<crate::bi
     };
     let date = |ms: i64| datetime(ms).map(|d| d.date_naive());
     Ok(crate::billing::InvoiceRecord {
+        issues: Vec::new(),
         provider: crate::billing::ProviderKind::Flowglad,
         number: (!inv.invoice_number.is_empty()).then(|| inv.invoice_number.clone()),
         customer_id: Some(customer_id.to_string()),

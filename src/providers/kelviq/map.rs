@@ -89,6 +89,7 @@ pub fn subscription(s: wire::Subscription) -> Result<Subscription, ProviderError
         _ => None,
     };
     Ok(Subscription {
+        issues: Vec::new(),
         provider: KELVIQ,
         period: period(
             s.billing_type.as_deref(),
@@ -179,6 +180,7 @@ pub fn plan_feature(e: &wire::PlanFeatureEntitlement) -> PlanFeature {
 
 pub fn plan(p: wire::CatalogPlan, prices: Vec<Price>, features: Vec<PlanFeature>) -> Plan {
     Plan {
+        issues: Vec::new(),
         provider: KELVIQ,
         id: p.identifier,
         name: p.name,

@@ -111,6 +111,7 @@ pub fn price(p: &wire::Price) -> Result<Price, ProviderError> {
 pub fn plan(p: wire::Plan, prices: &[wire::Price]) -> Result<Plan, ProviderError> {
     let prices = prices.iter().filter(|pr| pr.active != Some(false)).map(price).collect::<Result<Vec<_>, _>>()?;
     Ok(Plan {
+        issues: Vec::new(),
         provider: KUVARPAY,
         id: p.uid,
         name: p.name,
@@ -183,6 +184,7 @@ pub fn subscription(s: wire::Subscription, now: DateTime<Utc>) -> Result<Subscri
     };
     let created = datetime(&s.created_at);
     Ok(Subscription {
+        issues: Vec::new(),
         provider: KUVARPAY,
         customer_id: s.customer.as_ref().map(customer_key).unwrap_or_default(),
         plan_id: s.plan.as_ref().map(|p| p.uid.clone()),

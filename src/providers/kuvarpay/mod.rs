@@ -408,6 +408,7 @@ impl BillingProvider for KuvarPayClient {
         for sub in subs {
             for i in self.list_invoices(&sub.id).await? {
                 out.push(crate::billing::InvoiceRecord {
+                    issues: Vec::new(),
                     provider: ProviderKind::KuvarPay,
                     number: None,
                     customer_id: Some(sub.customer_id.clone()),

@@ -236,6 +236,7 @@ pub fn plan(p: wire::Plan) -> Result<Option<Plan>, ProviderError> {
     }
     let product = main.and_then(|ph| ph.pricings.iter().find_map(|pp| pp.product.as_ref()?.name.clone()));
     Ok(Some(Plan {
+        issues: Vec::new(),
         provider: ZENSKAR,
         features: main.map(phase_features).unwrap_or_default(),
         id: p.id,
@@ -322,6 +323,7 @@ pub fn subscription(c: wire::Contract, today: NaiveDate) -> Result<Subscription,
         .map(|end| (end - today).num_days().saturating_add(1).max(0) as u32);
     let plan_id = c.plan_id.clone().or_else(|| phase?.pricings.iter().find_map(|pp| pp.plan_id.clone()));
     Ok(Subscription {
+        issues: Vec::new(),
         provider: ZENSKAR,
         status: status(&c.status, in_trial),
         raw_status: c.status,

@@ -331,6 +331,7 @@ impl BillingProvider for ZenskarClient {
         Ok(rows
             .into_iter()
             .map(|i| crate::billing::InvoiceRecord {
+                issues: Vec::new(),
                 provider: ProviderKind::Zenskar,
                 id: i.id,
                 number: i.number,

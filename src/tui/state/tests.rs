@@ -195,6 +195,7 @@ fn subscriptions_and_plans_panes_move_within_their_rows() {
     s.handle_msg(Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &[("k1", "Anna")], None)) });
     s.ensure_loaded();
     let sub = |id: &str| Subscription {
+        issues: Vec::new(),
         provider: ProviderKind::Kelviq,
         id: id.into(),
         customer_id: "k1".into(),
@@ -313,6 +314,7 @@ fn invoices_overlay_loads_ignores_stale_answers_and_says_when_not_offered() {
     s.handle_action(Action::Bottom);
     assert_eq!(s.handle_action(Action::Invoices), vec![Effect::LoadInvoices { slot: 1, customer_id: "p1".into() }]);
     let invoice = |id: &str| InvoiceRecord {
+        issues: Vec::new(),
         provider: ProviderKind::KuvarPay,
         id: id.into(),
         number: None,

@@ -165,6 +165,21 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// A listed plan that could not be decoded at all: its id and name where known, no prices,
+    /// and the reason. It stays in the list so the other plans are not hidden by it.
+    pub fn undecodable(provider: ProviderKind, id: String, name: String, issue: RowIssue) -> Plan {
+        Plan {
+            provider,
+            id,
+            name,
+            description: None,
+            product: None,
+            prices: Vec::new(),
+            features: Vec::new(),
+            issues: vec![issue],
+        }
+    }
+
     pub fn price_for(&self, period: ChargePeriod, currency: Option<&str>) -> Option<&Price> {
         self.prices
             .iter()
@@ -252,6 +267,36 @@ pub struct Subscription {
 }
 
 impl Subscription {
+    /// A listed subscription that could not be decoded: what is known (id, customer, the
+    /// provider's status) and the reason. Status is `Unknown`, amount and dates `None`; the
+    /// period is a placeholder (one-time) that no caller should act on while `issues` is set.
+    pub fn undecodable(
+        provider: ProviderKind,
+        id: String,
+        customer_id: String,
+        raw_status: String,
+        issue: RowIssue,
+    ) -> Subscription {
+        Subscription {
+            provider,
+            id,
+            customer_id,
+            plan_id: None,
+            plan_name: None,
+            status: SubscriptionStatus::Unknown,
+            raw_status,
+            amount: None,
+            period: ChargePeriod::OneTime,
+            started_on: None,
+            current_period_start: None,
+            current_period_end: None,
+            ends_on: None,
+            canceled_at: None,
+            trial_days_remaining: None,
+            issues: vec![issue],
+        }
+    }
+
     /// Active now but set to end: the state an operator can still undo where the provider allows.
     pub fn cancel_scheduled(&self) -> bool {
         self.status.is_live() && self.ends_on.is_some()
@@ -363,6 +408,32 @@ pub struct InvoiceRecord {
     /// Values that could not be decoded (then `total`/`amount_due` are `None`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub issues: Vec<RowIssue>,
+}
+
+impl InvoiceRecord {
+    /// A listed invoice that could not be decoded: id, customer and status, and the reason.
+    pub fn undecodable(
+        provider: ProviderKind,
+        id: String,
+        customer_id: Option<String>,
+        status: String,
+        issue: RowIssue,
+    ) -> InvoiceRecord {
+        InvoiceRecord {
+            provider,
+            id,
+            number: None,
+            customer_id,
+            subscription_id: None,
+            status,
+            total: None,
+            amount_due: None,
+            issued_on: None,
+            due_on: None,
+            url: None,
+            issues: vec![issue],
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -1,6 +1,7 @@
 //! Provider clients behind one trait. The console and the headless commands only ever see
 //! [`BillingProvider`]; URLs, JSON shapes and auth headers stay inside each provider module.
 
+pub mod decode;
 pub mod error;
 pub mod flowglad;
 pub mod http;

@@ -23,7 +23,7 @@ use super::{
 };
 use crate::billing::{
     CancelTiming, Cancellation, ChangeTiming, CheckoutRequest, CheckoutSession, Currency, Customer, Entitlement,
-    Estimate, NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
+    Estimate, InvoiceRecord, NewCustomer, Plan, PlanChange, ProviderKind, RowIssue, Subscription,
 };
 use map::{Catalog, FLOWGLAD};
 
@@ -316,14 +316,19 @@ impl BillingProvider for FlowgladClient {
             .subscriptions
             .iter()
             .map(|d| {
-                let s = map::subscription(
-                    &d.subscription,
-                    Some(&d.subscription_items),
-                    &catalog,
-                    customer_id.to_string(),
-                    Utc::now(),
-                )?;
-                Ok(s)
+                let s = &d.subscription;
+                let mapped =
+                    map::subscription(s, Some(&d.subscription_items), &catalog, customer_id.to_string(), Utc::now());
+                // A subscription that cannot be decoded stays in the list, marked.
+                Ok(mapped.unwrap_or_else(|e| {
+                    Subscription::undecodable(
+                        map::FLOWGLAD,
+                        s.id.clone(),
+                        customer_id.to_string(),
+                        s.status.clone(),
+                        RowIssue::new("subscription", e.message),
+                    )
+                }))
             })
             .collect()
     }
@@ -389,7 +394,21 @@ impl BillingProvider for FlowgladClient {
         let billing = self.billing(customer_id).await?;
         let mut invoices = billing.invoices;
         invoices.sort_by_key(|i| std::cmp::Reverse(i.invoice.invoice_date));
-        invoices.into_iter().map(|i| map::invoice(i, customer_id)).collect()
+        Ok(invoices
+            .into_iter()
+            .map(|i| {
+                let (id, status) = (i.invoice.id.clone(), i.invoice.status.clone());
+                map::invoice(i, customer_id).unwrap_or_else(|e| {
+                    InvoiceRecord::undecodable(
+                        map::FLOWGLAD,
+                        id,
+                        Some(customer_id.to_string()),
+                        status,
+                        RowIssue::new("invoice", e.message),
+                    )
+                })
+            })
+            .collect())
     }
 
     async fn entitlements(&self, customer_id: &str) -> Result<Vec<Entitlement>> {

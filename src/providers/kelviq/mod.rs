@@ -19,7 +19,7 @@ use super::{
 };
 use crate::billing::{
     CancelTiming, Cancellation, ChargePeriod, CheckoutRequest, CheckoutSession, CheckoutStatus, Customer,
-    CustomerUpdate, Entitlement, Estimate, NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
+    CustomerUpdate, Entitlement, Estimate, NewCustomer, Plan, PlanChange, ProviderKind, RowIssue, Subscription,
 };
 
 const KELVIQ: ProviderKind = ProviderKind::Kelviq;
@@ -88,14 +88,14 @@ impl KelviqClient {
                 self.get_all::<wire::PlanPrice>(&prices_path, &[]),
                 self.get_all::<wire::PlanFeatureEntitlement>(&features_path, &[]),
             )?;
-            let prices = map::prices(&prices)?;
+            let (prices, issues) = map::prices(&prices);
             // A BOOLEAN set to false is listed on the plan but not granted by it.
             let features = features
                 .iter()
                 .filter(|f| f.details.value != serde_json::Value::Bool(false))
                 .map(map::plan_feature)
                 .collect();
-            Ok::<_, ProviderError>(map::plan(p, prices, features))
+            Ok::<_, ProviderError>(map::plan(p, prices, features, issues))
         });
         try_join_all(loads).await
     }
@@ -231,7 +231,16 @@ impl BillingProvider for KelviqClient {
     async fn list_subscriptions(&self, customer_id: &str) -> Result<Vec<Subscription>> {
         let raw: Vec<wire::Subscription> =
             self.get_all("subscriptions/", &[("customer_id", customer_id.to_string())]).await?;
-        raw.into_iter().map(map::subscription).collect()
+        // A subscription that cannot be decoded stays in the list, marked (see RowIssue).
+        Ok(raw
+            .into_iter()
+            .map(|s| {
+                let (id, customer, status) = (s.id.clone(), s.customer_id.clone(), s.status.clone());
+                map::subscription(s).unwrap_or_else(|e| {
+                    Subscription::undecodable(KELVIQ, id, customer, status, RowIssue::new("subscription", e.message))
+                })
+            })
+            .collect())
     }
 
     async fn get_subscription(&self, id: &str) -> Result<Subscription> {

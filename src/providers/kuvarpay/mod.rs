@@ -22,7 +22,7 @@ use super::http::{ApiRequest, Http, Idempotency, RequestPreview};
 use super::{BillingProvider, Capabilities, Endpoint, ErrorKind, Page, PageRequest, ProviderError, Result, join_url};
 use crate::billing::{
     CancelTiming, Cancellation, ChangeTiming, ChargePeriod, CheckoutRequest, CheckoutSession, Customer, Entitlement,
-    Estimate, NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
+    Estimate, NewCustomer, Plan, PlanChange, ProviderKind, RowIssue, Subscription,
 };
 pub use map::SubscriptionInvoice;
 
@@ -316,7 +316,12 @@ impl BillingProvider for KuvarPayClient {
         let plans: Vec<wire::Plan> = self.get_all("api/v1/subscription-plans", &[]).await?;
         let loads = plans.into_iter().filter(|p| p.active != Some(false)).map(|p| async move {
             let prices = self.prices_of(&p.uid).await?;
-            map::plan(p, &prices)
+            let (id, name) = (p.uid.clone(), p.name.clone());
+            // A plan that cannot be decoded stays in the list, marked (see RowIssue).
+            Ok::<_, ProviderError>(
+                map::plan(p, &prices)
+                    .unwrap_or_else(|e| Plan::undecodable(KUVARPAY, id, name, RowIssue::new("plan", e.message))),
+            )
         });
         futures::future::try_join_all(loads).await
     }
@@ -334,7 +339,14 @@ impl BillingProvider for KuvarPayClient {
                     c.uid == customer_id || c.email.as_deref().is_some_and(|e| e.trim().to_lowercase() == wanted)
                 })
             })
-            .map(|s| map::subscription(s, now))
+            .map(|s| {
+                let (id, status) = (s.uid.clone(), s.status.clone());
+                map::subscription(s, now).unwrap_or_else(|e| {
+                    let issue = RowIssue::new("subscription", e.message);
+                    Subscription::undecodable(KUVARPAY, id, customer_id.to_string(), status, issue)
+                })
+            })
+            .map(Ok)
             .collect()
     }
 

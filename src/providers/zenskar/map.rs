@@ -13,7 +13,7 @@ use super::wire;
 use crate::billing::{
     ChargePeriod, CheckoutSession, CheckoutStatus, Currency, Customer, Entitlement, EntitlementKind, Estimate,
     EstimateLine, EstimateSource, IntervalUnit, Invoice, Money, Plan, PlanFeature, Price, PriceKind, ProviderKind,
-    Subscription, SubscriptionStatus,
+    RowIssue, Subscription, SubscriptionStatus,
 };
 use crate::providers::{ErrorKind, ProviderError};
 
@@ -466,12 +466,19 @@ pub struct InvoiceSummary {
     pub period_end: Option<NaiveDate>,
     pub due_on: Option<NaiveDate>,
     pub url: Option<String>,
+    /// Values that could not be decoded (an unknown currency leaves the amounts `None`).
+    pub issues: Vec<RowIssue>,
 }
 
 pub fn invoice_summary(i: wire::Invoice) -> Result<InvoiceSummary, ProviderError> {
-    let cur = i.currency.as_deref().map(|c| currency(c, &format!("invoice {}", i.id))).transpose()?;
+    let mut issues = Vec::new();
+    let cur = i
+        .currency
+        .as_deref()
+        .and_then(|c| Currency::from_code(c).map_err(|e| issues.push(RowIssue::new("currency", e.to_string()))).ok());
     let money = |d: Option<Decimal>| Some(Money::new(d?, cur?));
     Ok(InvoiceSummary {
+        issues,
         number: i.invoice_number,
         customer_id: i.customer_id,
         contract_id: i.contract_id,

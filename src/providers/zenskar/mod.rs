@@ -17,7 +17,7 @@ use super::http::{ApiRequest, Http, RequestPreview};
 use super::{BillingProvider, Capabilities, Endpoint, ErrorKind, Page, PageRequest, ProviderError, Result, join_url};
 use crate::billing::{
     CancelTiming, Cancellation, ChangeTiming, CheckoutRequest, CheckoutSession, Customer, Entitlement, Estimate,
-    NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
+    NewCustomer, Plan, PlanChange, ProviderKind, RowIssue, Subscription,
 };
 pub use map::InvoiceSummary;
 
@@ -279,14 +279,31 @@ impl BillingProvider for ZenskarClient {
 
     async fn list_plans(&self) -> Result<Vec<Plan>> {
         let raw: Vec<wire::Plan> = self.get_all("plans", &[]).await?;
-        Ok(raw.into_iter().map(map::plan).collect::<Result<Vec<_>>>()?.into_iter().flatten().collect())
+        // A plan that cannot be decoded stays in the list, marked (see RowIssue).
+        Ok(raw
+            .into_iter()
+            .filter_map(|p| {
+                let (id, name) = (p.id.clone(), p.name.clone());
+                map::plan(p)
+                    .unwrap_or_else(|e| Some(Plan::undecodable(ZENSKAR, id, name, RowIssue::new("plan", e.message))))
+            })
+            .collect())
     }
 
     async fn list_subscriptions(&self, customer_id: &str) -> Result<Vec<Subscription>> {
         let uuid = self.customer_uuid(customer_id).await?;
         let raw: Vec<wire::Contract> = self.get_all("contract_v2", &[("customer_id", uuid)]).await?;
         let today = Utc::now().date_naive();
-        raw.into_iter().map(|c| map::subscription(c, today)).collect()
+        Ok(raw
+            .into_iter()
+            .map(|c| {
+                let (id, status) = (c.id.clone(), c.status.clone());
+                map::subscription(c, today).unwrap_or_else(|e| {
+                    let issue = RowIssue::new("subscription", e.message);
+                    Subscription::undecodable(ZENSKAR, id, customer_id.to_string(), status, issue)
+                })
+            })
+            .collect())
     }
 
     async fn get_subscription(&self, id: &str) -> Result<Subscription> {
@@ -331,7 +348,7 @@ impl BillingProvider for ZenskarClient {
         Ok(rows
             .into_iter()
             .map(|i| crate::billing::InvoiceRecord {
-                issues: Vec::new(),
+                issues: i.issues,
                 provider: ProviderKind::Zenskar,
                 id: i.id,
                 number: i.number,

@@ -247,21 +247,23 @@ async fn list_customers(
     json: bool,
 ) -> Result<(), Failure> {
     let mut customers = Vec::new();
-    let mut request = PageRequest { cursor: None, limit: limit.unwrap_or(100).min(100), search };
+    // One page size for every page, the rest cut locally: under page-number paging a smaller
+    // last page would be another grid (page 2 of 20 is rows 21–40, not 101–120).
+    let mut request = PageRequest { cursor: None, limit: limit.unwrap_or(100).clamp(1, 100), search };
+    let mut guard = crate::providers::paging::PageGuard::new(p.kind(), "customers");
     loop {
         let page = p.list_customers(&request).await?;
         customers.extend(page.items);
-        if let Some(max) = limit {
-            if customers.len() >= max as usize {
-                customers.truncate(max as usize);
-                break;
-            }
-            request.limit = (max as usize - customers.len()).min(100) as u32;
+        if limit.is_some_and(|max| customers.len() >= max as usize) {
+            break;
         }
-        match page.next_cursor {
+        match guard.advance_filtered(page.next_cursor)? {
             Some(next) => request.cursor = Some(next),
             None => break,
         }
+    }
+    if let Some(max) = limit {
+        customers.truncate(max as usize);
     }
     emit(json, &customers, || customer_table(&customers))
 }

@@ -8,6 +8,7 @@ pub mod http;
 pub mod kelviq;
 pub mod kuvarpay;
 pub mod log;
+pub mod paging;
 pub mod zenskar;
 
 use std::sync::Arc;

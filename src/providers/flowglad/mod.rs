@@ -18,6 +18,7 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use super::http::{ApiRequest, Http, Idempotency};
+use super::paging;
 use super::{
     BillingProvider, Capabilities, Endpoint, Page, PageRequest, ProviderError, RequestPreview, Result, join_url,
 };
@@ -258,6 +259,9 @@ impl BillingProvider for FlowgladClient {
             q.push(("cursor", cursor.clone()));
         }
         let body: wire::Page<wire::Customer> = self.get("customers", &q).await?;
+        let next_cursor = body.next_cursor.clone().filter(|_| body.has_more);
+        // Checked on the rows Flowglad sent, before the local search filter empties a page.
+        paging::check_page(FLOWGLAD, "customers", page.cursor.as_deref(), body.data.len(), next_cursor.as_deref())?;
         body.data.iter().for_each(|c| self.remember(c));
         let needle = page.search.as_deref().map(|s| crate::util::fold_accents(s.trim())).filter(|s| !s.is_empty());
         let items = body
@@ -270,11 +274,7 @@ impl BillingProvider for FlowgladClient {
             })
             .map(map::customer)
             .collect();
-        Ok(Page {
-            items,
-            next_cursor: body.next_cursor.filter(|_| body.has_more),
-            total: needle.is_none().then_some(body.total),
-        })
+        Ok(Page { items, next_cursor, total: needle.is_none().then_some(body.total) })
     }
 
     async fn get_customer(&self, id: &str) -> Result<Customer> {

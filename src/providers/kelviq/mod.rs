@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::http::{ApiRequest, Http};
+use super::paging::{self, PageGuard};
 use super::{
     BillingProvider, Capabilities, Endpoint, ErrorKind, Page, PageRequest, ProviderError, RequestPreview, Result,
     join_url,
@@ -66,15 +67,18 @@ impl KelviqClient {
     async fn get_all<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<T>> {
         let mut out = Vec::new();
         let mut page = 1u64;
+        let mut guard = PageGuard::new(KELVIQ, path).starting_at("1");
         loop {
             let mut q = query.to_vec();
             q.push(("page", page.to_string()));
             q.push(("page_size", MAX_PAGE.to_string()));
             let body: wire::Paginated<T> = self.get(path, &q).await?;
+            let rows = body.results.len();
             out.extend(body.results);
-            match body.next.as_deref().and_then(next_page_number) {
-                Some(n) if n > page => page = n,
-                _ => return Ok(out),
+            let next = next_link(path, page, body.next.as_deref())?;
+            match guard.advance(rows, next.map(|n| n.to_string()))? {
+                Some(n) => page = n.parse().unwrap_or(page + 1),
+                None => return Ok(out),
             }
         }
     }
@@ -129,6 +133,32 @@ impl KelviqClient {
     }
 }
 
+/// The page a `next` link points at. A link that is present but names no later page is no end
+/// of the list (that would hide rows): it is refused, as a page loop would be.
+fn next_link(what: &str, page: u64, next: Option<&str>) -> Result<Option<u64>> {
+    let Some(link) = next.filter(|l| !l.is_empty()) else { return Ok(None) };
+    match next_page_number(link) {
+        Some(n) if n > page => Ok(Some(n)),
+        _ => Err(ProviderError::new(
+            KELVIQ,
+            ErrorKind::Decode,
+            format!("{what}: page {page} links to {link:?} as the next page, which is not after it; stopped"),
+        )),
+    }
+}
+
+/// A customers cursor: the page number and the page size it was counted in, so the next page
+/// is asked with the same `page_size` whatever limit the caller passes (page N of another size
+/// would repeat or skip rows).
+fn parse_cursor(cursor: Option<&str>, limit: u32) -> (u64, u32) {
+    let size = limit.clamp(1, MAX_PAGE);
+    let Some(c) = cursor else { return (1, size) };
+    match c.split_once(':') {
+        Some((n, s)) => (n.parse().unwrap_or(1), s.parse().map_or(size, |s: u32| s.clamp(1, MAX_PAGE))),
+        None => (c.parse().unwrap_or(1), size),
+    }
+}
+
 /// `…?page=3&page_size=10` → 3.
 pub fn next_page_number(next: &str) -> Option<u64> {
     let url = Url::parse(next).ok()?;
@@ -177,17 +207,16 @@ impl BillingProvider for KelviqClient {
     }
 
     async fn list_customers(&self, page: &PageRequest) -> Result<Page<Customer>> {
-        let number: u64 = page.cursor.as_deref().and_then(|c| c.parse().ok()).unwrap_or(1);
-        let mut q = vec![("page", number.to_string()), ("page_size", page.limit.clamp(1, MAX_PAGE).to_string())];
+        let (number, size) = parse_cursor(page.cursor.as_deref(), page.limit);
+        let mut q = vec![("page", number.to_string()), ("page_size", size.to_string())];
         if let Some(s) = page.search.as_deref().filter(|s| !s.is_empty()) {
             q.push(("search", s.to_string()));
         }
         let body: wire::Paginated<wire::CustomerResponse> = self.get("customers/", &q).await?;
-        Ok(Page {
-            next_cursor: body.next.as_deref().and_then(next_page_number).filter(|n| *n > number).map(|n| n.to_string()),
-            total: Some(body.count),
-            items: body.results.into_iter().map(map::customer).collect(),
-        })
+        let next = next_link("customers", number, body.next.as_deref())?;
+        let next_cursor = next.map(|n| format!("{n}:{size}"));
+        paging::check_page(KELVIQ, "customers", page.cursor.as_deref(), body.results.len(), next_cursor.as_deref())?;
+        Ok(Page { next_cursor, total: Some(body.count), items: body.results.into_iter().map(map::customer).collect() })
     }
 
     async fn get_customer(&self, id: &str) -> Result<Customer> {

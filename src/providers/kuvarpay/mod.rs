@@ -19,6 +19,7 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use super::http::{ApiRequest, Http, Idempotency, RequestPreview};
+use super::paging::MAX_PAGES;
 use super::{BillingProvider, Capabilities, Endpoint, ErrorKind, Page, PageRequest, ProviderError, Result, join_url};
 use crate::billing::{
     CancelTiming, Cancellation, ChangeTiming, ChargePeriod, CheckoutRequest, CheckoutSession, Customer, Entitlement,
@@ -102,11 +103,20 @@ impl KuvarPayClient {
         envelope::list(&self.http.send(self.request(Method::GET, path).query(&q)).await?)
     }
 
-    /// Every row of a list: page 1, then the remaining pages a few at a time. Without a
-    /// paging block, pages are read one by one until a short page.
+    /// Every row of a list. With a `pagination` block the pages are known up front (and capped);
+    /// without one (undocumented), full pages are followed until a short one, at most
+    /// [`MAX_PAGES`] of them.
     async fn get_all<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<T>> {
         let (mut rows, paging) = self.page_of::<T>(path, query, 1).await?;
+        let too_many = |pages: u64| {
+            ProviderError::new(
+                KUVARPAY,
+                ErrorKind::Decode,
+                format!("{path}: the list did not end within {pages} pages (the most till follows); stopped"),
+            )
+        };
         match paging {
+            Some(p) if p.total_pages > MAX_PAGES as u64 => return Err(too_many(p.total_pages)),
             Some(p) if p.total_pages > 1 => {
                 let rest: Vec<Vec<T>> = stream::iter(2..=p.total_pages)
                     .map(|n| async move { self.page_of::<T>(path, query, n).await.map(|(r, _)| r) })
@@ -118,8 +128,11 @@ impl KuvarPayClient {
             Some(_) => {}
             None => {
                 let mut last = rows.len();
-                let mut n = 1;
-                while last >= self.page_size as usize && n < 100_000 {
+                let mut n = 1u64;
+                while last >= self.page_size as usize {
+                    if n >= MAX_PAGES as u64 {
+                        return Err(too_many(n));
+                    }
                     n += 1;
                     let (more, _) = self.page_of::<T>(path, query, n).await?;
                     last = more.len();

@@ -14,6 +14,7 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use super::http::{ApiRequest, Http, RequestPreview};
+use super::paging::{self, PageGuard};
 use super::{BillingProvider, Capabilities, Endpoint, ErrorKind, Page, PageRequest, ProviderError, Result, join_url};
 use crate::billing::{
     CancelTiming, Cancellation, ChangeTiming, CheckoutRequest, CheckoutSession, Customer, Entitlement, Estimate,
@@ -26,8 +27,6 @@ const ZENSKAR: ProviderKind = ProviderKind::Zenskar;
 pub const API_VERSION: &str = "20230501";
 /// Page size for reading whole lists; the documented maximum on bounded lists is 100.
 const MAX_PAGE: u32 = 100;
-/// A runaway cursor (one that never ends) stops here instead of looping forever.
-const MAX_PAGES: usize = 10_000;
 
 pub fn connect(endpoint: Endpoint, http: Http) -> Result<Arc<dyn BillingProvider>> {
     Ok(Arc::new(ZenskarClient::new(endpoint, http)?))
@@ -76,24 +75,21 @@ impl ZenskarClient {
     async fn get_all<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<T>> {
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
-        for _ in 0..MAX_PAGES {
+        let mut guard = PageGuard::new(ZENSKAR, path);
+        loop {
             let mut q = query.to_vec();
             q.push(("limit", MAX_PAGE.to_string()));
             if let Some(c) = &cursor {
                 q.push(("cursor", c.clone()));
             }
             let page: wire::Page<T> = self.get(path, &q).await?;
+            let rows = page.results.len();
             out.extend(page.results);
-            match page.next.filter(|n| !n.is_empty()) {
-                Some(next) if cursor.as_ref() != Some(&next) => cursor = Some(next),
-                _ => return Ok(out),
+            match guard.advance(rows, page.next.filter(|n| !n.is_empty()))? {
+                Some(next) => cursor = Some(next),
+                None => return Ok(out),
             }
         }
-        Err(ProviderError::new(
-            ZENSKAR,
-            ErrorKind::Decode,
-            format!("{path}: the list did not end after {MAX_PAGES} pages"),
-        ))
     }
 
     /// Zenskar addresses customers by UUID; an external id is looked up first, so the console
@@ -236,11 +232,9 @@ impl BillingProvider for ZenskarClient {
             q.push(search_filter(s));
         }
         let body: wire::Page<wire::Customer> = self.get("customers", &q).await?;
-        Ok(Page {
-            next_cursor: body.next.filter(|n| !n.is_empty()),
-            total: body.total,
-            items: body.results.into_iter().map(map::customer).collect(),
-        })
+        let next_cursor = body.next.filter(|n| !n.is_empty());
+        paging::check_page(ZENSKAR, "customers", page.cursor.as_deref(), body.results.len(), next_cursor.as_deref())?;
+        Ok(Page { next_cursor, total: body.total, items: body.results.into_iter().map(map::customer).collect() })
     }
 
     async fn get_customer(&self, id: &str) -> Result<Customer> {

@@ -45,6 +45,13 @@ pub fn info(global: &Global) -> Result<(), Failure> {
         Some(a) => println!("profile     {} ({}, {})", a.name, a.profile.provider.slug(), a.profile.mode.label()),
         None => println!("profile     (none: the embedded sandbox)"),
     }
+    // A config file that cannot be read is reported by the commands that need it.
+    let profiles = super::profiles::configured().unwrap_or_default();
+    let hosts = super::info::lines(global, &profiles);
+    if !hosts.is_empty() {
+        println!("hosts (per profile: core and edge host, each host's mode, the key's mode)");
+        hosts.iter().for_each(|l| println!("{l}"));
+    }
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 
 mod checkout;
 mod console;
+mod info;
 mod profiles;
 mod requests;
 mod run;

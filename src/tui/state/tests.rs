@@ -249,6 +249,7 @@ fn requests_overlay_lists_newest_first_and_backs_out() {
     let log = crate::providers::log::RequestLog::new(10);
     for i in 0..3 {
         log.push(crate::providers::log::Exchange {
+            key_variable: None,
             id: 0,
             provider: ProviderKind::Kelviq,
             started_at: chrono::Utc::now(),

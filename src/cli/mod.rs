@@ -208,7 +208,7 @@ pub enum RequestsCmd {
     Show {
         /// The number from `requests list` (1 = newest).
         number: usize,
-        /// Print a curl command that repeats it (the key comes from `$TILL_<PROVIDER>_KEY`).
+        /// Print a curl command that repeats it (the key from `$TILL_<PROFILE>_KEY` under a profile, else `$TILL_<PROVIDER>_KEY`).
         #[arg(long)]
         curl: bool,
     },

@@ -23,8 +23,11 @@ use super::paging::MAX_PAGES;
 use super::{BillingProvider, Capabilities, Endpoint, ErrorKind, Page, PageRequest, ProviderError, Result, join_url};
 use crate::billing::{
     CancelTiming, Cancellation, ChangeTiming, ChargePeriod, CheckoutRequest, CheckoutSession, Customer, Entitlement,
-    Estimate, NewCustomer, Plan, PlanChange, ProviderKind, RowIssue, Subscription,
+    Estimate, InvoiceRecord, NewCustomer, Plan, PlanChange, ProviderKind, RowIssue, Subscription,
 };
+
+/// An invoice's id and status, known even when the rest of it cannot be decoded.
+type InvoiceHead = (String, String);
 pub use map::SubscriptionInvoice;
 
 const KUVARPAY: ProviderKind = ProviderKind::KuvarPay;
@@ -224,9 +227,15 @@ impl KuvarPayClient {
 
     /// Every invoice of a subscription, newest first.
     pub async fn list_invoices(&self, subscription_id: &str) -> Result<Vec<SubscriptionInvoice>> {
+        self.invoice_rows(subscription_id).await?.into_iter().map(|(_, row)| row).collect()
+    }
+
+    /// Every invoice of a subscription, each decoded on its own (with its id and status, so an
+    /// undecodable one can still be listed and marked).
+    async fn invoice_rows(&self, subscription_id: &str) -> Result<Vec<(InvoiceHead, Result<SubscriptionInvoice>)>> {
         let path = format!("api/v1/subscriptions/{}/subscription-invoices", encode(subscription_id));
         let rows: Vec<wire::SubscriptionInvoice> = self.get_all(&path, &[]).await?;
-        rows.into_iter().map(map::invoice).collect()
+        Ok(rows.into_iter().map(|r| ((r.uid.clone(), r.status.clone()), map::invoice(r))).collect())
     }
 
     pub async fn get_invoice(&self, subscription_id: &str, invoice_id: &str) -> Result<SubscriptionInvoice> {
@@ -431,7 +440,19 @@ impl BillingProvider for KuvarPayClient {
         let subs = self.list_subscriptions(customer_id).await?;
         let mut out = Vec::new();
         for sub in subs {
-            for i in self.list_invoices(&sub.id).await? {
+            for ((id, status), row) in self.invoice_rows(&sub.id).await? {
+                let i = match row {
+                    Ok(i) => i,
+                    Err(e) => {
+                        // One invoice that cannot be decoded is listed and marked, not fatal.
+                        let issue = RowIssue::new("invoice", e.message);
+                        let mut record =
+                            InvoiceRecord::undecodable(KUVARPAY, id, Some(sub.customer_id.clone()), status, issue);
+                        record.subscription_id = Some(sub.id.clone());
+                        out.push(record);
+                        continue;
+                    }
+                };
                 out.push(crate::billing::InvoiceRecord {
                     issues: Vec::new(),
                     provider: ProviderKind::KuvarPay,

@@ -217,17 +217,14 @@ pub fn profile_endpoint(
 /// Flowglad keys say their mode (`sk_live_` / `sk_test_`); a key for the other mode is refused
 /// before any request is sent.
 pub fn check_key_mode(name: &str, profile: &Profile, key: &Secret) -> Result<(), ConfigError> {
-    if profile.provider != ProviderKind::Flowglad {
-        return Ok(());
+    match hosts::key_mode(profile.provider, key) {
+        Some(found) if found != profile.mode => Err(ConfigError::KeyModeMismatch {
+            profile: name.to_string(),
+            mode: profile.mode.label(),
+            prefix: if found == ProfileMode::Live { "sk_live_" } else { "sk_test_" },
+        }),
+        _ => Ok(()),
     }
-    let (mode, wrong) = match profile.mode {
-        ProfileMode::Test => ("test", "sk_live_"),
-        ProfileMode::Live => ("live", "sk_test_"),
-    };
-    if key.expose().starts_with(wrong) {
-        return Err(ConfigError::KeyModeMismatch { profile: name.to_string(), mode, prefix: wrong });
-    }
-    Ok(())
 }
 
 /// Timeouts from flags, else defaults.
@@ -386,6 +383,8 @@ mod tests {
         let err = go(&test, "sk_live_SECRET").unwrap_err().to_string();
         assert!(err.contains("test mode") && err.contains("sk_live_") && !err.contains("SECRET"), "{err}");
         assert!(go(&live, "sk_test_abc").is_err());
+        // Staging keys carry a leading `stg_`; their mode is still read.
+        assert!(go(&test, "stg_sk_live_abc").is_err());
         // Other providers do not encode the mode in the key.
         assert!(
             check_key_mode("k", &profile(ProviderKind::Kelviq, ProfileMode::Test), &Secret::new("sk_live_x")).is_ok()

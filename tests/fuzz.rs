@@ -259,7 +259,7 @@ fn kelviq_decode(bytes: &[u8]) {
         Err(e) => check_rejection(&e),
     }
     match r.json::<Vec<wire::CatalogPlan>>() {
-        Ok(plans) => plans.into_iter().for_each(|p| drop(map::plan(p, Vec::new(), Vec::new()))),
+        Ok(plans) => plans.into_iter().for_each(|p| drop(map::plan(p, Vec::new(), Vec::new(), Vec::new()))),
         Err(e) => check_rejection(&e),
     }
     if let Ok(prices) = r.json::<Vec<wire::PlanPrice>>() {

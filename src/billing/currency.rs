@@ -1,95 +1,65 @@
 //! ISO 4217 currencies with their minor-unit exponent.
 //!
 //! The exponent is the fact that turns "4900" into ¥4,900 or $49.00: getting it wrong is the
-//! classic 100× billing bug, so it lives in one table and nowhere else.
+//! classic 100× billing bug. Codes and exponents come from the `iso_currency` crate (ISO 4217
+//! as published by SIX), not from a table of our own; the only local data are display symbols
+//! (a presentation choice) and two withdrawn codes that Flowglad's spec still accepts.
 
 use std::fmt;
 use std::str::FromStr;
 
-/// A currency code (upper-case ISO 4217) with its minor-unit exponent and display symbol.
+/// A currency code (upper-case ISO 4217) with its minor-unit exponent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Currency {
     code: [u8; 3],
     exponent: u8,
 }
 
-/// (code, exponent, symbol). Symbols only where they are unambiguous in a billing console;
-/// everything else displays as "CODE 1.00".
-const TABLE: &[(&str, u8, Option<&str>)] = &[
-    ("AED", 2, None),
-    ("ARS", 2, None),
-    ("AUD", 2, Some("A$")),
-    ("BDT", 2, Some("৳")),
-    ("BGN", 2, None),
-    ("BHD", 3, None),
-    ("BIF", 0, None),
-    ("BRL", 2, Some("R$")),
-    ("CAD", 2, Some("CA$")),
-    ("CHF", 2, None),
-    ("CLF", 4, None),
-    ("CLP", 0, None),
-    ("CNY", 2, Some("CN¥")),
-    ("COP", 2, None),
-    ("CZK", 2, None),
-    ("DJF", 0, None),
-    ("DKK", 2, None),
-    ("EGP", 2, None),
-    ("EUR", 2, Some("€")),
-    ("GBP", 2, Some("£")),
-    ("GHS", 2, None),
-    ("GNF", 0, None),
-    ("HKD", 2, Some("HK$")),
-    ("HUF", 2, None),
-    ("IDR", 2, None),
-    ("ILS", 2, Some("₪")),
-    ("INR", 2, Some("₹")),
-    ("IQD", 3, None),
-    ("ISK", 0, None),
-    ("JOD", 3, None),
-    ("JPY", 0, Some("¥")),
-    ("KES", 2, None),
-    ("KMF", 0, None),
-    ("KRW", 0, Some("₩")),
-    ("KWD", 3, None),
-    ("LYD", 3, None),
-    ("MAD", 2, None),
-    ("MXN", 2, Some("MX$")),
-    ("MYR", 2, None),
-    ("NGN", 2, Some("₦")),
-    ("NOK", 2, None),
-    ("NZD", 2, Some("NZ$")),
-    ("OMR", 3, None),
-    ("PEN", 2, None),
-    ("PHP", 2, Some("₱")),
-    ("PKR", 2, None),
-    ("PLN", 2, None),
-    ("PYG", 0, None),
-    ("QAR", 2, None),
-    ("RON", 2, None),
-    ("RWF", 0, None),
-    ("SAR", 2, None),
-    ("SEK", 2, None),
-    ("SGD", 2, Some("S$")),
-    ("THB", 2, Some("฿")),
-    ("TND", 3, None),
-    ("TRY", 2, Some("₺")),
-    ("TWD", 2, Some("NT$")),
-    ("UAH", 2, Some("₴")),
-    ("UGX", 0, None),
-    ("USD", 2, Some("$")),
-    ("UYI", 0, None),
-    ("VND", 0, Some("₫")),
-    ("VUV", 0, None),
-    ("XAF", 0, None),
-    ("XOF", 0, None),
-    ("XPF", 0, None),
-    ("ZAR", 2, None),
+/// Withdrawn codes still listed in Flowglad's `CurrencyCode` enum, with the exponent ISO 4217
+/// gave them while they were current (ISO 4217 list three, historic denominations): ANG was
+/// replaced by XCG in 2025, STD by STN in 2018. `iso_currency` lists current codes only.
+const WITHDRAWN: &[(&str, u8)] = &[("ANG", 2), ("STD", 2)];
+
+/// Symbols only where they are unambiguous in a billing console; every other currency
+/// displays as "CODE 1.00" (a `$` alone could be any of twenty dollars).
+const SYMBOLS: &[(&str, &str)] = &[
+    ("AUD", "A$"),
+    ("BDT", "৳"),
+    ("BRL", "R$"),
+    ("CAD", "CA$"),
+    ("CNY", "CN¥"),
+    ("EUR", "€"),
+    ("GBP", "£"),
+    ("HKD", "HK$"),
+    ("ILS", "₪"),
+    ("INR", "₹"),
+    ("JPY", "¥"),
+    ("KRW", "₩"),
+    ("MXN", "MX$"),
+    ("NGN", "₦"),
+    ("NZD", "NZ$"),
+    ("PHP", "₱"),
+    ("SGD", "S$"),
+    ("THB", "฿"),
+    ("TRY", "₺"),
+    ("TWD", "NT$"),
+    ("UAH", "₴"),
+    ("USD", "$"),
+    ("VND", "₫"),
 ];
 
-/// Why a string is not a currency we know.
+/// Why a string is not a currency amounts can be kept in.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown currency code {0:?} (expected an ISO 4217 code such as USD, EUR or JPY)")]
-pub struct UnknownCurrency(pub String);
+pub enum UnknownCurrency {
+    #[error("unknown currency code {0:?} (expected an ISO 4217 code such as USD, EUR or JPY)")]
+    Unknown(String),
+    /// Gold, SDRs, the test code XTS…: ISO 4217 gives them no minor unit, so an amount in
+    /// minor units has no meaning.
+    #[error(
+        "currency {0:?} has no minor unit in ISO 4217 (a metal, fund or test code), so no amount can be read in it"
+    )]
+    NoMinorUnit(String),
+}
 
 impl Currency {
     pub const USD: Currency = Currency::known(*b"USD", 2);
@@ -107,18 +77,26 @@ impl Currency {
     /// Looks a code up case-insensitively ("usd" from Kelviq, "USD" elsewhere).
     pub fn from_code(code: &str) -> Result<Currency, UnknownCurrency> {
         let upper = code.trim().to_ascii_uppercase();
-        TABLE
-            .iter()
-            .find(|(c, _, _)| *c == upper)
-            .map(|(c, exp, _)| {
-                let b = c.as_bytes();
-                Currency::known([b[0], b[1], b[2]], *exp)
-            })
-            .ok_or_else(|| UnknownCurrency(code.to_string()))
+        let bytes: [u8; 3] = upper
+            .as_bytes()
+            .try_into()
+            .ok()
+            .filter(|b: &[u8; 3]| b.iter().all(u8::is_ascii_uppercase))
+            .ok_or_else(|| UnknownCurrency::Unknown(code.to_string()))?;
+        let exponent = match iso_currency::Currency::from_code(&upper) {
+            Some(iso) => iso.exponent().ok_or_else(|| UnknownCurrency::NoMinorUnit(upper.clone()))?,
+            None => WITHDRAWN
+                .iter()
+                .find(|(c, _)| *c == upper)
+                .map(|(_, e)| u16::from(*e))
+                .ok_or_else(|| UnknownCurrency::Unknown(code.to_string()))?,
+        };
+        let exponent = u8::try_from(exponent).map_err(|_| UnknownCurrency::NoMinorUnit(upper.clone()))?;
+        Ok(Currency::known(bytes, exponent))
     }
 
     pub fn code(&self) -> &str {
-        // The bytes come from TABLE, which holds ASCII codes only.
+        // The bytes were checked to be ASCII upper-case letters on the way in.
         std::str::from_utf8(&self.code).unwrap_or("???")
     }
 
@@ -128,12 +106,20 @@ impl Currency {
     }
 
     pub fn symbol(&self) -> Option<&'static str> {
-        TABLE.iter().find(|(c, _, _)| c.as_bytes() == self.code).and_then(|(_, _, s)| *s)
+        SYMBOLS.iter().find(|(c, _)| c.as_bytes() == self.code).map(|(_, s)| *s)
     }
 
-    /// Every code in the table, for pickers and validation messages.
-    pub fn all_codes() -> impl Iterator<Item = &'static str> {
-        TABLE.iter().map(|(c, _, _)| *c)
+    /// Every code amounts can be kept in, sorted, for pickers and validation messages.
+    pub fn all_codes() -> Vec<String> {
+        use iso_currency::IntoEnumIterator;
+        let mut codes: Vec<String> = iso_currency::Currency::iter()
+            .filter(|c| c.exponent().is_some())
+            .map(|c| c.code().to_string())
+            .chain(WITHDRAWN.iter().map(|(c, _)| (*c).to_string()))
+            .collect();
+        codes.sort();
+        codes.dedup();
+        codes
     }
 }
 
@@ -183,11 +169,43 @@ mod tests {
     }
 
     #[test]
-    fn table_is_sorted_and_unique() {
-        let codes: Vec<_> = Currency::all_codes().collect();
-        let mut sorted = codes.clone();
-        sorted.sort();
-        sorted.dedup();
-        assert_eq!(codes, sorted);
+    fn metals_and_test_codes_have_no_minor_unit() {
+        for code in ["XAU", "XDR", "XTS", "XXX"] {
+            let err = Currency::from_code(code).unwrap_err();
+            assert_eq!(err, UnknownCurrency::NoMinorUnit(code.into()), "{code}");
+        }
+        assert!(Currency::from_code("US").is_err());
+        assert!(Currency::from_code("U$D").is_err());
+    }
+
+    #[test]
+    fn iso_exponents_beyond_the_old_table() {
+        // Codes the hand-written table lacked (RUB, KZT, MOP, …) and ISO's 2-digit HUF/MGA/MRU,
+        // which some money crates get wrong.
+        for (code, exp) in [("RUB", 2), ("KZT", 2), ("MOP", 2), ("DOP", 2), ("CRC", 2), ("JMD", 2), ("TTD", 2)] {
+            assert_eq!(Currency::from_code(code).unwrap().exponent(), exp, "{code}");
+        }
+        for (code, exp) in [("HUF", 2), ("MGA", 2), ("MRU", 2), ("CLF", 4), ("UYI", 0), ("ANG", 2), ("STD", 2)] {
+            assert_eq!(Currency::from_code(code).unwrap().exponent(), exp, "{code}");
+        }
+    }
+
+    /// Every code in Flowglad's `components.schemas.CurrencyCode` enum is a currency we can
+    /// keep amounts in (the spec is the contract the provider answers with).
+    #[test]
+    fn every_flowglad_currency_code_is_known() {
+        let dir = std::env::var("TILL_SPECS_DIR")
+            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/specs").to_string());
+        let text = std::fs::read_to_string(format!("{dir}/flowglad/openapi.json")).unwrap();
+        let spec: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let codes = spec["components"]["schemas"]["CurrencyCode"]["enum"].as_array().unwrap();
+        assert_eq!(codes.len(), 134);
+        let all = Currency::all_codes();
+        for code in codes {
+            let code = code.as_str().unwrap();
+            let c = Currency::from_code(code).unwrap_or_else(|e| panic!("{code}: {e}"));
+            assert_eq!(c.code(), code);
+            assert!(all.iter().any(|a| a == code), "{code} missing from all_codes");
+        }
     }
 }

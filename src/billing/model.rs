@@ -120,6 +120,34 @@ pub struct Price {
     pub trial_days: Option<u32>,
 }
 
+/// A value in a listed row that could not be decoded. The row stays in the list with what did
+/// decode; the value is left out (a price dropped, an amount unknown) and the issue says which
+/// value and why, so one bad value never hides the other rows. Tables mark such rows; JSON
+/// carries them as `"issues": [{"path": …, "message": …}]` (absent when there are none).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RowIssue {
+    /// Where the value sits in the provider's object (`prices[pr_1].currency`, `amount`).
+    pub path: String,
+    pub message: String,
+}
+
+impl RowIssue {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> RowIssue {
+        RowIssue { path: path.into(), message: message.into() }
+    }
+}
+
+impl fmt::Display for RowIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// One line for a row's issues ("prices[pr_1].currency: unknown currency code …; …").
+pub fn issues_summary(issues: &[RowIssue]) -> String {
+    issues.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Plan {
     pub provider: ProviderKind,
@@ -130,9 +158,28 @@ pub struct Plan {
     pub prices: Vec<Price>,
     /// What the plan grants, where the provider exposes it in the catalog.
     pub features: Vec<PlanFeature>,
+    /// Values of this plan that could not be decoded (a price in an unknown currency is
+    /// left out of `prices` and named here).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<RowIssue>,
 }
 
 impl Plan {
+    /// A listed plan that could not be decoded at all: its id and name where known, no prices,
+    /// and the reason. It stays in the list so the other plans are not hidden by it.
+    pub fn undecodable(provider: ProviderKind, id: String, name: String, issue: RowIssue) -> Plan {
+        Plan {
+            provider,
+            id,
+            name,
+            description: None,
+            product: None,
+            prices: Vec::new(),
+            features: Vec::new(),
+            issues: vec![issue],
+        }
+    }
+
     pub fn price_for(&self, period: ChargePeriod, currency: Option<&str>) -> Option<&Price> {
         self.prices
             .iter()
@@ -214,6 +261,9 @@ pub struct Subscription {
     pub ends_on: Option<NaiveDate>,
     pub canceled_at: Option<DateTime<Utc>>,
     pub trial_days_remaining: Option<u32>,
+    /// Values that could not be decoded (then `amount` is `None` rather than a guess).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<RowIssue>,
 }
 
 impl Subscription {
@@ -236,6 +286,36 @@ impl Subscription {
             (_, Some(end), _) => format!("ends {end}"),
             (_, None, Some(end)) => format!("period ends {end}"),
             _ => String::new(),
+        }
+    }
+
+    /// A listed subscription that could not be decoded: what is known (id, customer, the
+    /// provider's status) and the reason. Status is `Unknown`, amount and dates `None`; the
+    /// period is a placeholder (one-time) that no caller should act on while `issues` is set.
+    pub fn undecodable(
+        provider: ProviderKind,
+        id: String,
+        customer_id: String,
+        raw_status: String,
+        issue: RowIssue,
+    ) -> Subscription {
+        Subscription {
+            provider,
+            id,
+            customer_id,
+            plan_id: None,
+            plan_name: None,
+            status: SubscriptionStatus::Unknown,
+            raw_status,
+            amount: None,
+            period: ChargePeriod::OneTime,
+            started_on: None,
+            current_period_start: None,
+            current_period_end: None,
+            ends_on: None,
+            canceled_at: None,
+            trial_days_remaining: None,
+            issues: vec![issue],
         }
     }
 
@@ -347,6 +427,35 @@ pub struct InvoiceRecord {
     pub issued_on: Option<NaiveDate>,
     pub due_on: Option<NaiveDate>,
     pub url: Option<String>,
+    /// Values that could not be decoded (then `total`/`amount_due` are `None`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<RowIssue>,
+}
+
+impl InvoiceRecord {
+    /// A listed invoice that could not be decoded: id, customer and status, and the reason.
+    pub fn undecodable(
+        provider: ProviderKind,
+        id: String,
+        customer_id: Option<String>,
+        status: String,
+        issue: RowIssue,
+    ) -> InvoiceRecord {
+        InvoiceRecord {
+            provider,
+            id,
+            number: None,
+            customer_id,
+            subscription_id: None,
+            status,
+            total: None,
+            amount_due: None,
+            issued_on: None,
+            due_on: None,
+            url: None,
+            issues: vec![issue],
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -454,6 +563,7 @@ mod date_phrase_tests {
             ends_on,
             canceled_at: None,
             trial_days_remaining: None,
+            issues: Vec::new(),
         }
     }
 

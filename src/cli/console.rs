@@ -38,6 +38,9 @@ pub fn info(global: &Global) -> Result<(), Failure> {
         .ok_or_else(|| failure(ExitCode::Failure, "no home directory to keep files in"))?;
     let path = |p: Option<std::path::PathBuf>| p.map(|p| p.display().to_string());
     let profile = super::profiles::active(global)?;
+    // A config file that cannot be read is reported by the commands that need it.
+    let profiles = super::profiles::configured().unwrap_or_default();
+    let hosts = super::info::lines(global, &profiles);
     let info = serde_json::json!({
         "version": env!("CARGO_PKG_VERSION"),
         "config_file": path(config::profiles::config_path()),
@@ -47,6 +50,7 @@ pub fn info(global: &Global) -> Result<(), Failure> {
         "profile": profile.as_ref().map(|a| serde_json::json!({
             "name": a.name, "provider": a.profile.provider.slug(), "mode": a.profile.mode.label(),
         })),
+        "hosts": hosts,
     });
     super::common::emit(global.json, &info, || {
         let shown =
@@ -60,6 +64,10 @@ pub fn info(global: &Global) -> Result<(), Failure> {
             Some(a) => format!("profile     {} ({}, {})\n", a.name, a.profile.provider.slug(), a.profile.mode.label()),
             None => "profile     (none: the embedded sandbox)\n".to_string(),
         };
+        if !hosts.is_empty() {
+            text += "hosts (per profile: core and edge host, each host's mode, the key's mode)\n";
+            hosts.iter().for_each(|l| text += &format!("{l}\n"));
+        }
         text
     })
 }

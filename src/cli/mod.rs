@@ -5,6 +5,7 @@ mod checkout;
 mod common;
 mod console;
 mod globals;
+mod info;
 mod profiles;
 mod requests;
 mod run;
@@ -238,7 +239,7 @@ pub enum RequestsCmd {
     Show {
         /// The number from `requests list` (1 = newest).
         number: usize,
-        /// Print a curl command that repeats it (the key comes from `$TILL_<PROVIDER>_KEY`).
+        /// Print a curl command that repeats it (the key from `$TILL_<PROFILE>_KEY` under a profile, else `$TILL_<PROVIDER>_KEY`).
         #[arg(long)]
         curl: bool,
     },

@@ -37,6 +37,11 @@ fn load() -> Result<(PathBuf, ConfigFile), Failure> {
     Ok((path, file))
 }
 
+/// Every configured profile (an empty file when there is none).
+pub(crate) fn configured() -> Result<ConfigFile, Failure> {
+    load().map(|(_, file)| file)
+}
+
 pub(crate) fn active(global: &Global) -> Result<Option<Active>, Failure> {
     let Some(name) = global.profile.as_deref() else { return Ok(None) };
     let (path, file) = load()?;
@@ -146,7 +151,7 @@ fn profile_table(file: &ConfigFile) -> String {
                 p.base_url
                     .as_deref()
                     .map(|u| crate::providers::redact::userinfo(u).into_owned())
-                    .unwrap_or_else(|| config::default_base_url(p.provider).to_string()),
+                    .unwrap_or_else(|| config::default_base_url_for(p.provider, p.mode).to_string()),
                 p.account.clone().unwrap_or_default(),
             ]
         })

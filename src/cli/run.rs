@@ -238,7 +238,7 @@ fn invoice_table(invoices: &[crate::billing::InvoiceRecord]) -> String {
             vec![
                 i.number.clone().unwrap_or_else(|| i.id.clone()),
                 i.status.clone(),
-                i.total.map(|t| t.to_string()).unwrap_or_default(),
+                or_unknown(i.total.map(|t| t.to_string()), &i.issues),
                 i.amount_due.map(|t| t.to_string()).unwrap_or_default(),
                 date(i.issued_on),
                 date(i.due_on),
@@ -246,14 +246,29 @@ fn invoice_table(invoices: &[crate::billing::InvoiceRecord]) -> String {
             ]
         })
         .collect();
-    table::render(&["INVOICE", "STATUS", "TOTAL", "DUE", "ISSUED", "DUE ON", "SUBSCRIPTION"], &rows)
+    let table = table::render(&["INVOICE", "STATUS", "TOTAL", "DUE", "ISSUED", "DUE ON", "SUBSCRIPTION"], &rows);
+    with_issues(table, invoices.iter().map(|i| (i.id.as_str(), i.issues.as_slice())))
+}
+
+/// Marks unknown cells of a row that has issues with "?", so "" never reads as "nothing".
+fn or_unknown(value: Option<String>, issues: &[crate::billing::RowIssue]) -> String {
+    value.unwrap_or_else(|| if issues.is_empty() { String::new() } else { "?".into() })
+}
+
+/// The table, then one line per row with values that could not be decoded: the row is listed
+/// with what did decode, and this says what is missing and why.
+fn with_issues<'a>(mut table: String, rows: impl Iterator<Item = (&'a str, &'a [crate::billing::RowIssue])>) -> String {
+    for (id, issues) in rows.filter(|(_, issues)| !issues.is_empty()) {
+        table.push_str(&format!("! {id}: could not decode {}\n", crate::billing::issues_summary(issues)));
+    }
+    table
 }
 
 fn plan_table(plans: &[Plan]) -> String {
     let rows: Vec<Vec<String>> = plans
         .iter()
         .flat_map(|plan| {
-            plan.prices.iter().map(move |price| {
+            let priced = plan.prices.iter().map(move |price| {
                 vec![
                     plan.id.clone(),
                     plan.name.clone(),
@@ -261,10 +276,15 @@ fn plan_table(plans: &[Plan]) -> String {
                     price.amount.currency().to_string(),
                     price.amount.to_string(),
                 ]
-            })
+            });
+            // A plan whose prices could not be decoded is still listed, not silently dropped.
+            let unpriced = (plan.prices.is_empty() && !plan.issues.is_empty())
+                .then(|| vec![plan.id.clone(), plan.name.clone(), "?".into(), "?".into(), "?".into()]);
+            priced.chain(unpriced)
         })
         .collect();
-    table::render(&["PLAN", "NAME", "PERIOD", "CURRENCY", "PRICE"], &rows)
+    let table = table::render(&["PLAN", "NAME", "PERIOD", "CURRENCY", "PRICE"], &rows);
+    with_issues(table, plans.iter().map(|p| (p.id.as_str(), p.issues.as_slice())))
 }
 
 fn subscription_table(subs: &[Subscription]) -> String {
@@ -276,13 +296,19 @@ fn subscription_table(subs: &[Subscription]) -> String {
                 s.id.clone(),
                 s.plan_name.clone().or(s.plan_id.clone()).unwrap_or_default(),
                 s.status.label().to_string(),
-                s.amount.map(|a| a.to_string()).unwrap_or_default(),
-                s.period.label(),
+                or_unknown(s.amount.map(|a| a.to_string()), &s.issues),
+                // An undecodable row's period is a placeholder: show it as unknown.
+                if s.status == crate::billing::SubscriptionStatus::Unknown && !s.issues.is_empty() {
+                    "?".into()
+                } else {
+                    s.period.label()
+                },
                 end,
             ]
         })
         .collect();
-    table::render(&["ID", "PLAN", "STATUS", "AMOUNT", "PERIOD", "DATES"], &rows)
+    let table = table::render(&["ID", "PLAN", "STATUS", "AMOUNT", "PERIOD", "DATES"], &rows);
+    with_issues(table, subs.iter().map(|s| (s.id.as_str(), s.issues.as_slice())))
 }
 
 fn entitlement_table(ents: &[Entitlement]) -> String {

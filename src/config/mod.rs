@@ -3,8 +3,10 @@
 //! A named profile (config.toml, see `profiles`) supplies defaults that the environment and
 //! flags override.
 
+pub mod hosts;
 pub mod profiles;
 
+pub use hosts::{EdgeSource, ModeMismatch};
 pub use profiles::{ConfigFile, Profile, ProfileMode};
 
 use std::time::Duration;
@@ -24,8 +26,13 @@ pub fn default_base_url(kind: ProviderKind) -> &'static str {
     }
 }
 
-pub fn default_edge_url(kind: ProviderKind) -> Option<&'static str> {
-    (kind == ProviderKind::Kelviq).then_some("https://edge.api.kelviq.com/api/v1")
+/// The base URL a profile of `mode` talks to by default: Kelviq's test mode is its sandbox
+/// environment (own hosts, own keys); the other providers serve both modes from one host.
+pub fn default_base_url_for(kind: ProviderKind, mode: ProfileMode) -> &'static str {
+    match kind {
+        ProviderKind::Kelviq => hosts::kelviq_default_base(mode),
+        _ => default_base_url(kind),
+    }
 }
 
 /// Overrides given on the command line; `None` means "not given".
@@ -43,6 +50,25 @@ pub enum ConfigError {
     MissingKey { provider: ProviderKind, url: String, var: String },
     #[error("profile {profile:?} is in {mode} mode but its key starts with {prefix:?}: fix the mode or the key")]
     KeyModeMismatch { profile: String, mode: &'static str, prefix: &'static str },
+    #[error(transparent)]
+    HostMode(#[from] ModeMismatch),
+}
+
+/// The URLs an endpoint will use and how the edge URL was chosen (for `till info`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hosts {
+    pub base_url: Url,
+    /// Kelviq only: the entitlements host.
+    pub edge: Option<(Url, EdgeSource)>,
+}
+
+/// The edge URL: given (flag, variable or profile, named), else for Kelviq derived from the
+/// core URL as the provider pairs its hosts.
+fn edge_for(kind: ProviderKind, base_url: &Url, given: Option<(Url, String)>) -> Option<(Url, EdgeSource)> {
+    match given {
+        Some((url, from)) => Some((url, EdgeSource::Explicit(from))),
+        None => (kind == ProviderKind::Kelviq).then(|| hosts::derive_edge(base_url)),
+    }
 }
 
 fn env_name(kind: ProviderKind, suffix: &str) -> String {
@@ -86,26 +112,90 @@ pub fn external_endpoint(
     overrides: &Overrides,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<Endpoint>, ConfigError> {
-    let base = pick(overrides.base_url.as_deref(), "--base-url", &env_name(kind, "BASE_URL"), lookup)?;
-    let Some(base_url) = base else { return Ok(None) };
-    let edge_url = pick(overrides.edge_url.as_deref(), "--edge-url", &env_name(kind, "EDGE_URL"), lookup)?;
+    let Some(hosts) = external_hosts(kind, overrides, lookup)? else { return Ok(None) };
     let key_var = env_name(kind, "KEY");
     let key = lookup(&key_var).filter(|k| !k.is_empty()).ok_or_else(|| ConfigError::MissingKey {
         provider: kind,
-        url: crate::providers::redact::userinfo(base_url.as_str()).into_owned(),
+        url: crate::providers::redact::userinfo(hosts.base_url.as_str()).into_owned(),
         var: key_var.clone(),
     })?;
+    let key = Secret::new(key).with_env_var(key_var);
+    check_hosts(&format!("{kind} (from the environment)"), kind, None, &key, &hosts)?;
+    let client_var = env_name(kind, "CLIENT_KEY");
     Ok(Some(Endpoint {
-        edge_url: edge_url.or_else(|| (kind == ProviderKind::Kelviq).then(|| base_url.clone())),
-        base_url,
-        key: Secret::new(key),
-        client_key: lookup(&env_name(kind, "CLIENT_KEY")).filter(|k| !k.is_empty()).map(Secret::new),
+        edge_url: hosts.edge.map(|(url, _)| url),
+        base_url: hosts.base_url,
+        key,
+        client_key: lookup(&client_var).filter(|k| !k.is_empty()).map(|k| Secret::new(k).with_env_var(client_var)),
         account: lookup(&env_name(kind, "ACCOUNT")).filter(|k| !k.is_empty()),
     }))
 }
 
-/// The endpoint for a profile: flags, then `TILL_<PROVIDER>_*` variables, then the profile,
-/// then the provider's production URLs. The key comes from `secrets` (keyring or env var).
+/// The URLs flags and `TILL_<PROVIDER>_*` variables point at, or `None` (the sandbox).
+pub fn external_hosts(
+    kind: ProviderKind,
+    overrides: &Overrides,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Hosts>, ConfigError> {
+    let base = pick(overrides.base_url.as_deref(), "--base-url", &env_name(kind, "BASE_URL"), lookup)?;
+    let Some(base_url) = base else { return Ok(None) };
+    Ok(Some(Hosts { edge: edge_for(kind, &base_url, picked_edge(kind, overrides, lookup)?), base_url }))
+}
+
+/// A given edge URL and where it came from (flag, then variable).
+fn picked_edge(
+    kind: ProviderKind,
+    overrides: &Overrides,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<(Url, String)>, ConfigError> {
+    let var = env_name(kind, "EDGE_URL");
+    let from = if overrides.edge_url.is_some() { "--edge-url".to_string() } else { var.clone() };
+    Ok(pick(overrides.edge_url.as_deref(), "--edge-url", &var, lookup)?.map(|u| (u, from)))
+}
+
+/// Every host of the endpoint against `mode` (see [`hosts::check_hosts`]).
+fn check_hosts(
+    who: &str,
+    kind: ProviderKind,
+    mode: Option<ProfileMode>,
+    key: &Secret,
+    hosts: &Hosts,
+) -> Result<(), ConfigError> {
+    let mut urls: Vec<(&'static str, &Url)> = vec![("the base URL", &hosts.base_url)];
+    if let Some((edge, _)) = &hosts.edge {
+        urls.push(("the edge URL", edge));
+    }
+    Ok(hosts::check_hosts(who, kind, mode, key, &urls)?)
+}
+
+/// A profile's URLs: flags, then `TILL_<PROVIDER>_*` variables, then the profile, then the
+/// provider's URLs for the profile's mode; Kelviq's edge URL paired with the core one.
+pub fn profile_hosts(
+    name: &str,
+    profile: &Profile,
+    overrides: &Overrides,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Hosts, ConfigError> {
+    let kind = profile.provider;
+    let from_profile = |field: &str, value: &Option<String>| -> Result<Option<Url>, ConfigError> {
+        value.as_deref().map(|v| parse_url(&format!("profile {name:?} {field}"), v)).transpose()
+    };
+    let base_url = match pick(overrides.base_url.as_deref(), "--base-url", &env_name(kind, "BASE_URL"), lookup)? {
+        Some(url) => url,
+        None => match from_profile("base_url", &profile.base_url)? {
+            Some(url) => url,
+            None => parse_url("the default base URL", default_base_url_for(kind, profile.mode))?,
+        },
+    };
+    let given = match picked_edge(kind, overrides, lookup)? {
+        Some(found) => Some(found),
+        None => from_profile("edge_url", &profile.edge_url)?.map(|u| (u, format!("profile {name:?} edge_url"))),
+    };
+    Ok(Hosts { edge: edge_for(kind, &base_url, given), base_url })
+}
+
+/// The endpoint for a profile (URLs as [`profile_hosts`]). The key comes from `secrets`
+/// (keyring or env var); it is refused before any request if it or a host is of the other mode.
 pub fn profile_endpoint(
     name: &str,
     profile: &Profile,
@@ -116,41 +206,26 @@ pub fn profile_endpoint(
 ) -> Result<Endpoint, ConfigError> {
     let kind = profile.provider;
     check_key_mode(name, profile, &key)?;
-    let from_profile = |field: &str, value: &Option<String>| -> Result<Option<Url>, ConfigError> {
-        value.as_deref().map(|v| parse_url(&format!("profile {name:?} {field}"), v)).transpose()
-    };
-    let base_url = match pick(overrides.base_url.as_deref(), "--base-url", &env_name(kind, "BASE_URL"), lookup)? {
-        Some(url) => url,
-        None => match from_profile("base_url", &profile.base_url)? {
-            Some(url) => url,
-            None => parse_url("the default base URL", default_base_url(kind))?,
-        },
-    };
-    let edge_url = match pick(overrides.edge_url.as_deref(), "--edge-url", &env_name(kind, "EDGE_URL"), lookup)? {
-        Some(url) => Some(url),
-        None => match from_profile("edge_url", &profile.edge_url)? {
-            Some(url) => Some(url),
-            None => default_edge_url(kind).map(|u| parse_url("the default edge URL", u)).transpose()?,
-        },
-    };
+    let hosts = profile_hosts(name, profile, overrides, lookup)?;
+    check_hosts(&format!("profile {name:?}"), kind, Some(profile.mode), &key, &hosts)?;
+    // Curl exports read the key from the profile's variable, whichever store it came from.
+    let key = key.with_env_var(crate::secrets::env_var(name));
+    let client_key = client_key.map(|k| k.with_env_var(crate::secrets::client_env_var(name)));
     let account = lookup(&env_name(kind, "ACCOUNT")).filter(|a| !a.is_empty()).or_else(|| profile.account.clone());
-    Ok(Endpoint { base_url, edge_url, key, client_key, account })
+    Ok(Endpoint { edge_url: hosts.edge.map(|(url, _)| url), base_url: hosts.base_url, key, client_key, account })
 }
 
 /// Flowglad keys say their mode (`sk_live_` / `sk_test_`); a key for the other mode is refused
 /// before any request is sent.
 pub fn check_key_mode(name: &str, profile: &Profile, key: &Secret) -> Result<(), ConfigError> {
-    if profile.provider != ProviderKind::Flowglad {
-        return Ok(());
+    match hosts::key_mode(profile.provider, key) {
+        Some(found) if found != profile.mode => Err(ConfigError::KeyModeMismatch {
+            profile: name.to_string(),
+            mode: profile.mode.label(),
+            prefix: if found == ProfileMode::Live { "sk_live_" } else { "sk_test_" },
+        }),
+        _ => Ok(()),
     }
-    let (mode, wrong) = match profile.mode {
-        ProfileMode::Test => ("test", "sk_live_"),
-        ProfileMode::Live => ("live", "sk_test_"),
-    };
-    if key.expose().starts_with(wrong) {
-        return Err(ConfigError::KeyModeMismatch { profile: name.to_string(), mode, prefix: wrong });
-    }
-    Ok(())
 }
 
 /// Timeouts from flags, else defaults.
@@ -231,12 +306,70 @@ mod tests {
     }
 
     #[test]
-    fn kelviq_profile_gets_the_edge_host_and_client_key() {
-        let p = profile(ProviderKind::Kelviq, ProfileMode::Test);
-        let e = profile_endpoint("k", &p, &Overrides::default(), &env(&[]), Secret::new("s"), Some(Secret::new("c")))
-            .unwrap();
-        assert_eq!(e.edge_url.unwrap().as_str(), "https://edge.api.kelviq.com/api/v1");
+    fn kelviq_profile_gets_the_hosts_of_its_mode_and_the_client_key() {
+        let go = |p: &Profile| {
+            profile_endpoint("k", p, &Overrides::default(), &env(&[]), Secret::new("s"), Some(Secret::new("c")))
+                .unwrap()
+        };
+        // A test profile talks to Kelviq's sandbox environment, never to production.
+        let e = go(&profile(ProviderKind::Kelviq, ProfileMode::Test));
+        assert_eq!(e.base_url.as_str(), "https://sandboxapi.kelviq.com/api/v1");
+        assert_eq!(e.edge_url.unwrap().as_str(), "https://edge.sandboxapi.kelviq.com/api/v1");
         assert_eq!(e.client_key.unwrap().expose(), "c");
+        let e = go(&profile(ProviderKind::Kelviq, ProfileMode::Live));
+        assert_eq!(e.edge_url.unwrap().as_str(), "https://edge.api.kelviq.com/api/v1");
+    }
+
+    /// A profile with only a base_url used to send entitlement requests (with the key) to the
+    /// production edge host; with only TILL_KELVIQ_BASE_URL, to the core host.
+    #[test]
+    fn kelviq_edge_host_follows_the_core_host() {
+        let mut p = profile(ProviderKind::Kelviq, ProfileMode::Test);
+        p.base_url = Some("https://sandboxapi.kelviq.com/api/v1".into());
+        let e = profile_endpoint("k", &p, &Overrides::default(), &env(&[]), Secret::new("s"), None).unwrap();
+        assert_eq!(e.edge_url.unwrap().as_str(), "https://edge.sandboxapi.kelviq.com/api/v1");
+        p.base_url = Some("http://mock.test:4010/api/v1".into());
+        let h = profile_hosts("k", &p, &Overrides::default(), &env(&[])).unwrap();
+        assert_eq!(h.edge, Some((Url::parse("http://mock.test:4010/api/v1").unwrap(), EdgeSource::SameAsCore)));
+        let lookup = env(&[("TILL_KELVIQ_BASE_URL", "https://api.kelviq.com/api/v1"), ("TILL_KELVIQ_KEY", "k")]);
+        let e = external_endpoint(ProviderKind::Kelviq, &Overrides::default(), &lookup).unwrap().unwrap();
+        assert_eq!(e.edge_url.unwrap().as_str(), "https://edge.api.kelviq.com/api/v1");
+    }
+
+    #[test]
+    fn no_key_reaches_a_host_of_the_other_mode() {
+        let p = profile(ProviderKind::Kelviq, ProfileMode::Test);
+        let flags = Overrides { base_url: None, edge_url: Some("https://edge.api.kelviq.com/api/v1".into()) };
+        let err = profile_endpoint("k", &p, &flags, &env(&[]), Secret::new("s"), None).unwrap_err();
+        assert!(matches!(err, ConfigError::HostMode(_)), "{err}");
+        assert!(err.to_string().contains("edge URL is a live host"), "{err}");
+        let mut live = profile(ProviderKind::Kelviq, ProfileMode::Live);
+        live.base_url = Some("https://sandboxapi.kelviq.com/api/v1".into());
+        assert!(profile_endpoint("k", &live, &Overrides::default(), &env(&[]), Secret::new("s"), None).is_err());
+        // Without a profile: the core host's mode decides, and the edge must agree.
+        let lookup = env(&[
+            ("TILL_KELVIQ_BASE_URL", "https://sandboxapi.kelviq.com/api/v1"),
+            ("TILL_KELVIQ_EDGE_URL", "https://edge.api.kelviq.com/api/v1"),
+            ("TILL_KELVIQ_KEY", "k"),
+        ]);
+        assert!(external_endpoint(ProviderKind::Kelviq, &Overrides::default(), &lookup).is_err());
+    }
+
+    /// Curl exports under a profile read `${TILL_<PROFILE>_KEY}`, not `${TILL_KELVIQ_KEY}`.
+    #[test]
+    fn profile_keys_name_the_profile_variable() {
+        let p = profile(ProviderKind::Kelviq, ProfileMode::Test);
+        let e = profile_endpoint(
+            "acme-prod",
+            &p,
+            &Overrides::default(),
+            &env(&[]),
+            Secret::new("s"),
+            Some(Secret::new("c")),
+        )
+        .unwrap();
+        assert_eq!(e.key.env_var(), Some("TILL_ACME_PROD_KEY"));
+        assert_eq!(e.client_key.unwrap().env_var(), Some("TILL_ACME_PROD_CLIENT_KEY"));
     }
 
     #[test]
@@ -251,6 +384,8 @@ mod tests {
         let err = go(&test, "sk_live_SECRET").unwrap_err().to_string();
         assert!(err.contains("test mode") && err.contains("sk_live_") && !err.contains("SECRET"), "{err}");
         assert!(go(&live, "sk_test_abc").is_err());
+        // Staging keys carry a leading `stg_`; their mode is still read.
+        assert!(go(&test, "stg_sk_live_abc").is_err());
         // Other providers do not encode the mode in the key.
         assert!(
             check_key_mode("k", &profile(ProviderKind::Kelviq, ProfileMode::Test), &Secret::new("sk_live_x")).is_ok()

@@ -43,16 +43,17 @@ pub struct Listing {
 pub async fn list(p: &dyn BillingProvider, limit: Option<u32>) -> Result<Listing> {
     let max = limit.map(|l| l as usize);
     let mut customers = Vec::new();
-    let mut request = PageRequest::first(page_size(max, 0));
+    // One page size for every page, the rest cut locally: under page-number paging a smaller
+    // last page would be another grid (page 2 of 20 is rows 21–40, not 101–120).
+    let mut request = PageRequest::first(page_size(max));
+    let mut guard = crate::providers::paging::PageGuard::new(p.kind(), "customers");
     loop {
         let page = p.list_customers(&request).await?;
         customers.extend(page.items);
         let full = max.is_some_and(|m| customers.len() >= m);
-        match page.next_cursor {
-            Some(next) if !full => {
-                request.cursor = Some(next);
-                request.limit = page_size(max, customers.len());
-            }
+        let next = if full { page.next_cursor } else { guard.advance_filtered(page.next_cursor)? };
+        match next {
+            Some(next) if !full => request.cursor = Some(next),
             next => {
                 let shown = max.map_or(customers.len(), |m| customers.len().min(m));
                 let more = match (page.total, next) {
@@ -68,8 +69,8 @@ pub async fn list(p: &dyn BillingProvider, limit: Option<u32>) -> Result<Listing
     }
 }
 
-fn page_size(max: Option<usize>, have: usize) -> u32 {
-    max.map_or(PAGE, |m| m.saturating_sub(have).clamp(1, PAGE as usize) as u32)
+fn page_size(max: Option<usize>) -> u32 {
+    max.map_or(PAGE, |m| m.clamp(1, PAGE as usize) as u32)
 }
 
 /// Customers matching `query` (name, email or id), accent-folded, best first.
@@ -97,10 +98,11 @@ pub async fn search(p: &dyn BillingProvider, query: &str, limit: Option<u32>) ->
 async fn scan(p: &dyn BillingProvider, search: Option<String>, cap: usize) -> Result<(Vec<Customer>, bool)> {
     let mut out = Vec::new();
     let mut request = PageRequest { cursor: None, limit: PAGE, search };
+    let mut guard = crate::providers::paging::PageGuard::new(p.kind(), "customers");
     loop {
         let page = p.list_customers(&request).await?;
         out.extend(page.items);
-        match page.next_cursor {
+        match guard.advance_filtered(page.next_cursor)? {
             Some(next) if out.len() < cap => request.cursor = Some(next),
             Some(_) => return Ok((out, true)),
             None => return Ok((out, false)),

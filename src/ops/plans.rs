@@ -97,6 +97,7 @@ mod tests {
                 })
                 .collect(),
             features: vec![],
+            issues: Vec::new(),
         }
     }
 

@@ -19,18 +19,32 @@ use crate::billing::ProviderKind;
 use crate::util::SplitMix64;
 
 /// A secret value (API key). Its `Debug` never shows the value, so it cannot leak through
-/// `{:?}` in a log line or a panic message.
+/// `{:?}` in a log line or a panic message. It knows the environment variable a user sets it
+/// from (`TILL_<PROFILE>_KEY`), so a curl export reads the same key, not another account's.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+pub struct Secret {
+    value: String,
+    env_var: Option<String>,
+}
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
+        Secret { value: value.into(), env_var: None }
+    }
+
+    /// Names the variable this key is set from, for curl exports.
+    pub fn with_env_var(mut self, var: impl Into<String>) -> Secret {
+        self.env_var = Some(var.into());
+        self
     }
 
     /// The only way to read the value; call sites are easy to audit.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.value
+    }
+
+    pub fn env_var(&self) -> Option<&str> {
+        self.env_var.as_deref()
     }
 }
 
@@ -172,6 +186,11 @@ impl ApiRequest {
         self.body.as_ref()
     }
 
+    /// The variable the request's key was set from, when the key knows it.
+    fn key_variable(&self) -> Option<String> {
+        self.secrets.iter().find_map(|s| s.env_var().map(str::to_string))
+    }
+
     fn retryable(&self) -> bool {
         !matches!(self.idempotency, Idempotency::Unsafe)
     }
@@ -211,6 +230,9 @@ pub struct RequestPreview {
     pub url: String,
     pub headers: Vec<LoggedHeader>,
     pub body: Option<String>,
+    /// The variable the key was set from (see [`Secret::with_env_var`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_variable: Option<String>,
 }
 
 impl RequestPreview {
@@ -225,9 +247,10 @@ impl RequestPreview {
         )
     }
 
-    /// `curl` with the key read from `${TILL_<PROVIDER>_KEY}`.
+    /// `curl` with the key read from the variable it was set from (`${TILL_<PROFILE>_KEY}`
+    /// under a profile, `${TILL_<PROVIDER>_KEY}` otherwise).
     pub fn curl(&self) -> String {
-        let var = format!("TILL_{}_KEY", self.provider.slug().to_ascii_uppercase());
+        let var = self.key_variable.clone().unwrap_or_else(|| super::log::provider_key_variable(self.provider));
         super::log::curl_command(&self.method, &self.url, &self.headers, self.body.as_deref(), &var)
     }
 }
@@ -246,6 +269,7 @@ impl ApiRequest {
             url: self.redact(self.url.as_str()),
             headers,
             body: self.body.as_ref().map(|b| self.redact(&String::from_utf8_lossy(b))),
+            key_variable: self.key_variable(),
         }
     }
 }
@@ -384,6 +408,7 @@ impl Http {
             response_body_size: 0,
             attempt,
             error: None,
+            key_variable: request.key_variable(),
         };
         let outcome = match result {
             Ok((status, resp_headers, body)) => answered(request, &mut exchange, status, resp_headers, body),

@@ -45,6 +45,10 @@ pub struct Exchange {
     pub response_body_size: usize,
     pub attempt: u32,
     pub error: Option<String>,
+    /// The variable the key was set from (`TILL_<PROFILE>_KEY` under a profile); older
+    /// history lines have none and fall back to the provider's variable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_variable: Option<String>,
 }
 
 fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -64,9 +68,10 @@ impl Exchange {
         }
     }
 
-    /// `TILL_KELVIQ_KEY`: the variable a curl export reads the key from.
+    /// The variable a curl export reads the key from: the one the key was set from
+    /// (`TILL_<PROFILE>_KEY` under a profile), else `TILL_<PROVIDER>_KEY`.
     pub fn key_variable(&self) -> String {
-        format!("TILL_{}_KEY", self.provider.slug().to_ascii_uppercase())
+        self.key_variable.clone().unwrap_or_else(|| provider_key_variable(self.provider))
     }
 
     /// A shell command reproducing the request. Redacted secrets become `${env_var}`, so the
@@ -74,6 +79,11 @@ impl Exchange {
     pub fn to_curl(&self, env_var: &str) -> String {
         curl_command(&self.method, &self.url, &self.request_headers, self.request_body.as_deref(), env_var)
     }
+}
+
+/// `TILL_KELVIQ_KEY`: the variable a key is read from without a profile.
+pub fn provider_key_variable(provider: ProviderKind) -> String {
+    format!("TILL_{}_KEY", provider.slug().to_ascii_uppercase())
 }
 
 /// `curl` for a request whose secrets read `[redacted]`; they become `${env_var}`.
@@ -246,6 +256,7 @@ mod tests {
 
     fn exchange(url: &str) -> Exchange {
         Exchange {
+            key_variable: None,
             id: 0,
             provider: ProviderKind::Kelviq,
             started_at: Utc::now(),

@@ -1,12 +1,14 @@
 //! Provider clients behind one trait. The console and the headless commands only ever see
 //! [`BillingProvider`]; URLs, JSON shapes and auth headers stay inside each provider module.
 
+pub mod decode;
 pub mod error;
 pub mod flowglad;
 pub mod http;
 pub mod kelviq;
 pub mod kuvarpay;
 pub mod log;
+pub mod paging;
 pub mod redact;
 pub mod zenskar;
 

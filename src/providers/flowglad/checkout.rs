@@ -117,7 +117,12 @@ pub fn purchase_estimate(catalog: &Catalog, request: &CheckoutRequest, today: Na
         return Err(field_error("priceId", format!("price {} is billed by usage, not sold by checkout", price.id)));
     }
     let start = request.start_date.unwrap_or(today);
-    let trial = price.trial_period_days.filter(|d| *d > 0 && price.kind == wire::PRICE_SUBSCRIPTION);
+    let trial = price
+        .trial_period_days
+        .filter(|d| *d > 0 && price.kind == wire::PRICE_SUBSCRIPTION)
+        .map(|d| crate::providers::decode::fit_u32(d, "trialPeriodDays"))
+        .transpose()
+        .map_err(|e| ProviderError::invalid(FLOWGLAD, format!("price {}: {e}", price.id)))?;
     let billed_from = match trial {
         Some(days) => start
             .checked_add_days(Days::new(u64::from(days)))

@@ -10,9 +10,10 @@ use serde_json::Number;
 use super::wire;
 use crate::billing::{
     ChargePeriod, CheckoutSession, CheckoutStatus, Currency, Customer, EntitlementKind, Estimate, EstimateLine,
-    EstimateSource, IntervalUnit, Invoice, Money, Plan, PlanFeature, Price, PriceKind, ProviderKind, Subscription,
-    SubscriptionStatus,
+    EstimateSource, IntervalUnit, Invoice, Money, Plan, PlanFeature, Price, PriceKind, ProviderKind, RowIssue,
+    Subscription, SubscriptionStatus,
 };
+use crate::providers::decode::fit_u32;
 use crate::providers::{ErrorKind, ProviderError};
 
 pub(crate) const FLOWGLAD: ProviderKind = ProviderKind::Flowglad;
@@ -65,10 +66,12 @@ pub fn interval_name(unit: IntervalUnit) -> &'static str {
     }
 }
 
-fn period(unit: Option<&str>, count: Option<u32>, what: &str) -> Result<ChargePeriod, ProviderError> {
+fn period(unit: Option<&str>, count: Option<u64>, what: &str) -> Result<ChargePeriod, ProviderError> {
     let unit = unit.ok_or_else(|| decode_error(format!("{what} has no intervalUnit")))?;
     let unit = interval_unit(unit).ok_or_else(|| decode_error(format!("{what}: unknown interval unit {unit:?}")))?;
-    Ok(ChargePeriod::from_interval(unit, count.unwrap_or(1).max(1)))
+    let count =
+        fit_u32(count.unwrap_or(1).max(1), "intervalCount").map_err(|e| decode_error(format!("{what}: {e}")))?;
+    Ok(ChargePeriod::from_interval(unit, count))
 }
 
 pub fn customer(c: wire::Customer) -> Customer {
@@ -103,8 +106,27 @@ pub fn price(p: &wire::Price) -> Result<Price, ProviderError> {
         kind,
         period: price_period(p)?,
         amount: Money::from_minor(p.unit_price, currency),
-        trial_days: p.trial_period_days.filter(|d| *d > 0),
+        trial_days: p
+            .trial_period_days
+            .filter(|d| *d > 0)
+            .map(|d| fit_u32(d, "trialPeriodDays"))
+            .transpose()
+            .map_err(|e| decode_error(format!("price {}: {e}", p.id)))?,
     })
+}
+
+/// The active prices that decode; each one that does not is left out and named, so one price
+/// in an unexpected currency or interval does not hide the plan or the catalog.
+fn prices_of(raw: &[wire::Price]) -> (Vec<Price>, Vec<RowIssue>) {
+    let mut prices = Vec::new();
+    let mut issues = Vec::new();
+    for p in raw.iter().filter(|p| p.active) {
+        match price(p) {
+            Ok(price) => prices.push(price),
+            Err(e) => issues.push(RowIssue::new(format!("prices[{}]", p.id), e.message)),
+        }
+    }
+    (prices, issues)
 }
 
 /// Where a price sits in the catalog: under a product, or under a usage meter.
@@ -214,8 +236,9 @@ impl Catalog {
     pub fn plans(&self) -> Result<Vec<Plan>, ProviderError> {
         let mut plans = Vec::new();
         for product in self.model.products.iter().filter(|p| p.active) {
-            let prices = product.prices.iter().filter(|p| p.active).map(price).collect::<Result<Vec<_>, _>>()?;
+            let (prices, issues) = prices_of(&product.prices);
             plans.push(Plan {
+                issues,
                 provider: FLOWGLAD,
                 id: product.slug.clone(),
                 name: product.name.clone(),
@@ -227,13 +250,15 @@ impl Catalog {
         }
         for meter in self.model.usage_meters.iter().filter(|m| !m.prices.is_empty()) {
             let per = meter.prices.first().and_then(|p| p.usage_events_per_unit).unwrap_or(1);
+            let (prices, issues) = prices_of(&meter.prices);
             plans.push(Plan {
+                issues,
                 provider: FLOWGLAD,
                 id: format!("{USAGE_PLAN_PREFIX}{}", meter.slug),
                 name: format!("{} (usage, per {per})", meter.name),
                 description: None,
                 product: Some(self.model.name.clone()),
-                prices: meter.prices.iter().filter(|p| p.active).map(price).collect::<Result<Vec<_>, _>>()?,
+                prices,
                 features: Vec::new(),
             });
         }
@@ -338,10 +363,18 @@ pub fn subscription(
         _ => None,
     };
     let plan = catalog.plan_of_price(&s.price_id);
+    // An amount that cannot be read (a currency we cannot keep money in) leaves it unknown
+    // and the row marked; the rest of the subscription is still worth showing.
+    let mut issues = Vec::new();
+    let amount = amount(s, items, catalog, now.timestamp_millis())
+        .map_err(|e| issues.push(RowIssue::new("amount", e.message)))
+        .ok()
+        .flatten();
     let trial_days_remaining = trial_end
         .filter(|_| s.status == "trialing")
         .map(|t| u32::try_from((t.date_naive() - now.date_naive()).num_days().max(0)).unwrap_or(0));
     Ok(Subscription {
+        issues,
         provider: FLOWGLAD,
         id: s.id.clone(),
         customer_id,
@@ -349,7 +382,7 @@ pub fn subscription(
         plan_name: s.name.clone().or(plan.map(|(_, name)| name)),
         status: status(&s.status),
         raw_status: s.status.clone(),
-        amount: amount(s, items, catalog, now.timestamp_millis())?,
+        amount,
         period,
         started_on: datetime(s.start_date).map(|d| d.date_naive()),
         current_period_start: start,
@@ -500,7 +533,26 @@ pub fn preview_estimate(p: &wire::PreviewAdjustResponse, currency: Currency) -> 
 /// minor units). There is no amount-due field either, so that stays unknown.
 pub fn invoice(i: wire::InvoiceWithLines, customer_id: &str) -> Result<crate::billing::InvoiceRecord, ProviderError> {
     let inv = i.invoice;
-    let cur = currency(&inv.currency, &format!("invoice {}", inv.id))?;
+    // An unknown currency leaves the total unknown and the row marked, not the list broken.
+    let cur = match Currency::from_code(&inv.currency) {
+        Ok(cur) => cur,
+        Err(e) => {
+            let issue = RowIssue::new("currency", e.to_string());
+            let mut record = crate::billing::InvoiceRecord::undecodable(
+                FLOWGLAD,
+                inv.id.clone(),
+                Some(customer_id.to_string()),
+                inv.status.clone(),
+                issue,
+            );
+            record.number = (!inv.invoice_number.is_empty()).then(|| inv.invoice_number.clone());
+            record.subscription_id = inv.subscription_id.clone();
+            record.issued_on = datetime(inv.invoice_date).map(|d| d.date_naive());
+            record.due_on = inv.due_date.and_then(datetime).map(|d| d.date_naive());
+            record.url = inv.pdf_url.clone();
+            return Ok(record);
+        }
+    };
     let overflow = || decode_error(format!("invoice {}: the total does not fit in an amount", inv.id));
     let minor = match inv.subtotal {
         Some(subtotal) => subtotal.checked_add(inv.tax_amount.unwrap_or(0)).ok_or_else(overflow)?,
@@ -512,6 +564,7 @@ pub fn invoice(i: wire::InvoiceWithLines, customer_id: &str) -> Result<crate::bi
     };
     let date = |ms: i64| datetime(ms).map(|d| d.date_naive());
     Ok(crate::billing::InvoiceRecord {
+        issues: Vec::new(),
         provider: crate::billing::ProviderKind::Flowglad,
         number: (!inv.invoice_number.is_empty()).then(|| inv.invoice_number.clone()),
         customer_id: Some(customer_id.to_string()),

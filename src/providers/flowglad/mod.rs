@@ -18,12 +18,13 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use super::http::{ApiRequest, Http, Idempotency};
+use super::paging;
 use super::{
     BillingProvider, Capabilities, Endpoint, Page, PageRequest, ProviderError, RequestPreview, Result, join_url,
 };
 use crate::billing::{
     CancelTiming, Cancellation, ChangeTiming, CheckoutRequest, CheckoutSession, Currency, Customer, Entitlement,
-    Estimate, NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
+    Estimate, InvoiceRecord, NewCustomer, Plan, PlanChange, ProviderKind, RowIssue, Subscription,
 };
 use map::{Catalog, FLOWGLAD};
 
@@ -258,6 +259,9 @@ impl BillingProvider for FlowgladClient {
             q.push(("cursor", cursor.clone()));
         }
         let body: wire::Page<wire::Customer> = self.get("customers", &q).await?;
+        let next_cursor = body.next_cursor.clone().filter(|_| body.has_more);
+        // Checked on the rows Flowglad sent, before the local search filter empties a page.
+        paging::check_page(FLOWGLAD, "customers", page.cursor.as_deref(), body.data.len(), next_cursor.as_deref())?;
         body.data.iter().for_each(|c| self.remember(c));
         let needle = page.search.as_deref().map(|s| crate::util::fold_accents(s.trim())).filter(|s| !s.is_empty());
         let items = body
@@ -270,11 +274,7 @@ impl BillingProvider for FlowgladClient {
             })
             .map(map::customer)
             .collect();
-        Ok(Page {
-            items,
-            next_cursor: body.next_cursor.filter(|_| body.has_more),
-            total: needle.is_none().then_some(body.total),
-        })
+        Ok(Page { items, next_cursor, total: needle.is_none().then_some(body.total) })
     }
 
     async fn get_customer(&self, id: &str) -> Result<Customer> {
@@ -316,14 +316,19 @@ impl BillingProvider for FlowgladClient {
             .subscriptions
             .iter()
             .map(|d| {
-                let s = map::subscription(
-                    &d.subscription,
-                    Some(&d.subscription_items),
-                    &catalog,
-                    customer_id.to_string(),
-                    Utc::now(),
-                )?;
-                Ok(s)
+                let s = &d.subscription;
+                let mapped =
+                    map::subscription(s, Some(&d.subscription_items), &catalog, customer_id.to_string(), Utc::now());
+                // A subscription that cannot be decoded stays in the list, marked.
+                Ok(mapped.unwrap_or_else(|e| {
+                    Subscription::undecodable(
+                        map::FLOWGLAD,
+                        s.id.clone(),
+                        customer_id.to_string(),
+                        s.status.clone(),
+                        RowIssue::new("subscription", e.message),
+                    )
+                }))
             })
             .collect()
     }
@@ -389,7 +394,21 @@ impl BillingProvider for FlowgladClient {
         let billing = self.billing(customer_id).await?;
         let mut invoices = billing.invoices;
         invoices.sort_by_key(|i| std::cmp::Reverse(i.invoice.invoice_date));
-        invoices.into_iter().map(|i| map::invoice(i, customer_id)).collect()
+        Ok(invoices
+            .into_iter()
+            .map(|i| {
+                let (id, status) = (i.invoice.id.clone(), i.invoice.status.clone());
+                map::invoice(i, customer_id).unwrap_or_else(|e| {
+                    InvoiceRecord::undecodable(
+                        map::FLOWGLAD,
+                        id,
+                        Some(customer_id.to_string()),
+                        status,
+                        RowIssue::new("invoice", e.message),
+                    )
+                })
+            })
+            .collect())
     }
 
     async fn entitlements(&self, customer_id: &str) -> Result<Vec<Entitlement>> {

@@ -241,7 +241,11 @@ fn wrong_types_are_decode_errors_naming_the_field() {
     let mut sub = subscription(true, "active");
     sub["intervalCount"] = json!("one");
     let err = decode(json!({"customer": {"id": "c", "externalId": "u"}, "subscriptions": [sub]}));
-    assert!(err.message.contains("subscriptions[0]") && err.message.contains("renewing fields"), "{}", err.message);
+    assert!(err.message.contains("subscriptions[0]") && err.message.contains("intervalCount"), "{}", err.message);
+    // Past u64 the value is no integer the contract allows: refused, and the path is named.
+    sub["intervalCount"] = json!(-1);
+    let err = decode(json!({"customer": {"id": "c", "externalId": "u"}, "subscriptions": [sub]}));
+    assert!(err.message.contains("intervalCount") && err.message.contains("-1"), "{}", err.message);
     let err = decode(json!({"customer": {"id": "c"}}));
     assert!(err.message.contains("externalId"), "{}", err.message);
 }
@@ -340,6 +344,57 @@ fn invoice_totals_from_subtotal_and_tax_else_from_lines() {
     assert_eq!(with_tax.total.unwrap().to_string(), "¥4,510");
     let huge = doc(json!({"subtotal": i64::MAX, "taxAmount": 1}));
     assert_eq!(map::invoice(huge, "cust").unwrap_err().kind, ErrorKind::Decode);
-    let bad_currency = map::invoice(doc(json!({"currency": "XYZW"})), "cust").unwrap_err();
-    assert!(bad_currency.message.contains("invoice inv_1"), "{bad_currency}");
+    // An unknown currency marks the row (total unknown) instead of failing the list.
+    let bad_currency = map::invoice(doc(json!({"currency": "XYZW"})), "cust").unwrap();
+    assert_eq!(
+        (bad_currency.id.as_str(), bad_currency.total, bad_currency.number.as_deref()),
+        ("inv_1", None, Some("A-1"))
+    );
+    assert_eq!(bad_currency.issues[0].path, "currency");
+    assert!(bad_currency.issues[0].message.contains("XYZW"), "{}", bad_currency.issues[0]);
+    let rub = map::invoice(doc(json!({"currency": "RUB", "subtotal": 99000})), "cust").unwrap();
+    assert_eq!(rub.total.unwrap().to_string(), "RUB 990.00");
+}
+
+/// One price in a currency till cannot keep money in leaves its plan listed with the other
+/// prices and an issue naming it; codes the old table lacked (RUB, MOP) decode.
+#[test]
+fn plans_keep_their_rows_when_one_price_cannot_be_decoded() {
+    let model: wire::PricingModelDetails = serde_json::from_value(json!({
+        "id": "pm_1", "name": "Main",
+        "products": [
+            {"id": "prod_1", "name": "Pro", "slug": "pro", "active": true,
+             "prices": [price("price_rub", "subscription", Some("month"), 99000, "RUB"),
+                        price("price_bad", "subscription", Some("month"), 100, "XAU")]},
+            {"id": "prod_2", "name": "Basic", "slug": "basic", "active": true,
+             "prices": [price("price_mop", "subscription", Some("month"), 4900, "MOP")]}]
+    }))
+    .unwrap();
+    let plans = Catalog::new(model, Vec::new()).plans().unwrap();
+    assert_eq!(plans.len(), 2);
+    assert_eq!(plans[0].prices.len(), 1);
+    assert_eq!(plans[0].prices[0].amount.to_string(), "RUB 990.00");
+    assert_eq!(plans[0].issues.len(), 1);
+    assert_eq!(plans[0].issues[0].path, "prices[price_bad]");
+    assert!(plans[0].issues[0].message.contains("no minor unit"), "{}", plans[0].issues[0]);
+    assert_eq!((plans[1].prices[0].amount.to_string(), plans[1].issues.len()), ("MOP 49.00".into(), 0));
+    let json = serde_json::to_value(&plans).unwrap();
+    assert_eq!(json[0]["issues"][0]["path"], "prices[price_bad]");
+    assert!(json[1].get("issues").is_none(), "no issues, no key: {}", json[1]);
+}
+
+/// Wider than u32, as the spec allows: counts decode, and narrowing names the field.
+#[test]
+fn counts_wider_than_u32_decode_and_fail_only_where_meaning_would_be_lost() {
+    let mut p = price("price_w", "subscription", Some("week"), 100, "USD");
+    p["intervalCount"] = json!(5_000_000_000_u64);
+    p["trialPeriodDays"] = json!(4_294_967_296_u64);
+    let p: wire::Price = serde_json::from_value(p).unwrap();
+    let err = map::price(&p).unwrap_err();
+    assert!(err.message.contains("intervalCount is 5000000000"), "{}", err.message);
+    let page: wire::Page<wire::Customer> =
+        serde_json::from_value(json!({"data": [], "hasMore": false, "total": 3.0})).unwrap();
+    assert_eq!(page.total, 3);
+    let err = serde_json::from_value::<wire::Page<wire::Customer>>(json!({"data": [], "total": 2.5})).unwrap_err();
+    assert!(err.to_string().contains("whole number"), "{err}");
 }

@@ -10,15 +10,12 @@ use serde_json::Value;
 use super::wire;
 use crate::billing::{
     ChargePeriod, Currency, Customer, Entitlement, EntitlementKind, IntervalUnit, Money, Plan, PlanFeature, Price,
-    PriceKind, ProviderKind, Subscription, SubscriptionStatus,
+    PriceKind, ProviderKind, RowIssue, Subscription, SubscriptionStatus,
 };
+use crate::providers::decode::fit_u32;
 use crate::providers::{ErrorKind, ProviderError};
 
 const KELVIQ: ProviderKind = ProviderKind::Kelviq;
-
-fn decode_error(message: String) -> ProviderError {
-    ProviderError::new(KELVIQ, ErrorKind::Decode, message)
-}
 
 pub fn customer(c: wire::CustomerResponse) -> Customer {
     Customer {
@@ -81,21 +78,33 @@ pub fn period(
 }
 
 pub fn subscription(s: wire::Subscription) -> Result<Subscription, ProviderError> {
+    // An amount that cannot be read leaves the amount unknown and the row marked, not the list
+    // broken: every other field of the subscription is still worth showing.
+    let mut issues = Vec::new();
     let amount = match (&s.amount, &s.currency) {
-        (Some(a), Some(c)) => {
-            let currency = Currency::from_code(c).map_err(|e| decode_error(format!("subscription {}: {e}", s.id)))?;
-            Some(Money::parse(a, currency).map_err(|e| decode_error(format!("subscription {} amount: {e}", s.id)))?)
-        }
+        (Some(a), Some(c)) => match Currency::from_code(c) {
+            Err(e) => {
+                issues.push(RowIssue::new("currency", e.to_string()));
+                None
+            }
+            Ok(currency) => {
+                Money::parse(a, currency).map_err(|e| issues.push(RowIssue::new("amount", e.to_string()))).ok()
+            }
+        },
         _ => None,
     };
+    let unit = s
+        .recurrence_unit
+        .map(|u| fit_u32(u, "recurrenceUnit"))
+        .transpose()
+        .map_err(|e| ProviderError::new(KELVIQ, ErrorKind::Decode, format!("subscription {}: {e}", s.id)))?;
+    let trial_days_remaining = s.trial_days_remaining.and_then(|d| {
+        fit_u32(d, "trialDaysRemaining").map_err(|e| issues.push(RowIssue::new("trialDaysRemaining", e))).ok()
+    });
     Ok(Subscription {
+        issues,
         provider: KELVIQ,
-        period: period(
-            s.billing_type.as_deref(),
-            s.recurrence_type.as_deref(),
-            s.recurrence_unit,
-            s.recurrence.as_deref(),
-        ),
+        period: period(s.billing_type.as_deref(), s.recurrence_type.as_deref(), unit, s.recurrence.as_deref()),
         status: status(&s.status),
         raw_status: s.status,
         plan_id: s.plan.as_ref().map(|p| p.identifier.clone()),
@@ -107,7 +116,7 @@ pub fn subscription(s: wire::Subscription) -> Result<Subscription, ProviderError
         current_period_end: s.billing_period_end_time.as_deref().and_then(parse_datetime),
         ends_on: s.end_date.as_deref().and_then(parse_date),
         canceled_at: s.canceled_at.as_deref().and_then(parse_datetime),
-        trial_days_remaining: s.trial_days_remaining,
+        trial_days_remaining,
         id: s.id,
     })
 }
@@ -123,34 +132,57 @@ pub fn decimal_from_json(v: &Value) -> Option<Decimal> {
 }
 
 /// One [`Price`] per (currency, charge period) from the plan's flat charges. Per-feature
-/// charges (seats) are not prices of the plan itself and are skipped here.
-pub fn prices(raw: &[wire::PlanPrice]) -> Result<Vec<Price>, ProviderError> {
+/// charges (seats) are not prices of the plan itself and are skipped here. A price that cannot
+/// be decoded is left out and named in the returned issues, so the plan keeps its other prices.
+pub fn prices(raw: &[wire::PlanPrice]) -> (Vec<Price>, Vec<RowIssue>) {
     let mut out = Vec::new();
-    for p in raw.iter().filter(|p| p.enabled != Some(false)) {
-        let currency = Currency::from_code(&p.currency)
-            .map_err(|e| decode_error(format!("plan price {}: {e}", p.id.as_deref().unwrap_or("?"))))?;
-        let kind = match p.price_type.as_deref() {
-            Some("FREE") => PriceKind::Free,
-            Some("CUSTOM") => PriceKind::Custom,
-            _ => PriceKind::Paid,
-        };
-        let trial_days = p.free_trial.unwrap_or(false).then_some(p.trial_period).flatten();
-        for ccp in p.charge_catalog_price.iter().filter(|c| c.feature.is_none()) {
-            for charge in &ccp.charges {
-                let period = ChargePeriod::parse(&charge.charge_period).map_err(|e| decode_error(e.to_string()))?;
-                let amount = charge.price_data.get("amount").and_then(decimal_from_json).unwrap_or(Decimal::ZERO);
-                out.push(Price { id: p.id.clone(), kind, period, amount: Money::new(amount, currency), trial_days });
-            }
+    let mut issues = Vec::new();
+    for (i, p) in raw.iter().enumerate().filter(|(_, p)| p.enabled != Some(false)) {
+        let at = format!("prices[{}]", p.id.as_deref().map_or_else(|| i.to_string(), str::to_string));
+        match price_rows(p) {
+            Ok(mut rows) => out.append(&mut rows),
+            Err((path, message)) => issues.push(RowIssue::new(format!("{at}.{path}"), message)),
         }
-        if kind == PriceKind::Free && p.charge_catalog_price.is_empty() {
-            out.push(Price {
-                id: p.id.clone(),
-                kind,
-                period: ChargePeriod::OneTime,
-                amount: Money::zero(currency),
-                trial_days,
-            });
+    }
+    (out, issues)
+}
+
+/// The prices one catalog price yields, or the path and reason of the value that failed.
+fn price_rows(p: &wire::PlanPrice) -> Result<Vec<Price>, (String, String)> {
+    let currency = Currency::from_code(&p.currency).map_err(|e| ("currency".to_string(), e.to_string()))?;
+    let kind = match p.price_type.as_deref() {
+        Some("FREE") => PriceKind::Free,
+        Some("CUSTOM") => PriceKind::Custom,
+        _ => PriceKind::Paid,
+    };
+    let trial_days = p
+        .free_trial
+        .unwrap_or(false)
+        .then_some(p.trial_period)
+        .flatten()
+        .map(|d| fit_u32(d, "trialPeriod"))
+        .transpose()
+        .map_err(|e| ("trialPeriod".to_string(), e))?;
+    let mut out = Vec::new();
+    for (ci, ccp) in p.charge_catalog_price.iter().enumerate().filter(|(_, c)| c.feature.is_none()) {
+        for (k, charge) in ccp.charges.iter().enumerate() {
+            let period = ChargePeriod::parse(&charge.charge_period)
+                .map_err(|e| (format!("chargeCatalogPrice[{ci}].charges[{k}].chargePeriod"), e.to_string()))?;
+            let amount = charge.price_data.get("amount").and_then(decimal_from_json).unwrap_or(Decimal::ZERO);
+            out.push(Price { id: p.id.clone(), kind, period, amount: Money::new(amount, currency), trial_days });
         }
+    }
+    // A FREE price has no plan-level charge to read a period from: its chargeCatalogPrice is
+    // empty or holds only feature-level charges (the spec's own example). The spec has free
+    // plans take ONE_TIME, so it is a free one-time price.
+    if kind == PriceKind::Free && out.is_empty() {
+        out.push(Price {
+            id: p.id.clone(),
+            kind,
+            period: ChargePeriod::OneTime,
+            amount: Money::zero(currency),
+            trial_days,
+        });
     }
     Ok(out)
 }
@@ -177,8 +209,9 @@ pub fn plan_feature(e: &wire::PlanFeatureEntitlement) -> PlanFeature {
     }
 }
 
-pub fn plan(p: wire::CatalogPlan, prices: Vec<Price>, features: Vec<PlanFeature>) -> Plan {
+pub fn plan(p: wire::CatalogPlan, prices: Vec<Price>, features: Vec<PlanFeature>, issues: Vec<RowIssue>) -> Plan {
     Plan {
+        issues,
         provider: KELVIQ,
         id: p.identifier,
         name: p.name,
@@ -272,13 +305,44 @@ mod tests {
     }
 
     #[test]
-    fn bad_currency_is_a_decode_error_naming_the_subscription() {
+    fn bad_currency_marks_the_subscription_row_instead_of_failing() {
         let raw: wire::Subscription =
             serde_json::from_str(r#"{"id":"s1","amount":"1.00","currency":"zzz","status":"active","customerId":"c"}"#)
                 .unwrap();
-        let err = subscription(raw).unwrap_err();
-        assert_eq!(err.kind, ErrorKind::Decode);
-        assert!(err.message.contains("s1") && err.message.contains("zzz"));
+        let s = subscription(raw).unwrap();
+        assert_eq!((s.id.as_str(), s.amount), ("s1", None));
+        assert_eq!(s.issues.len(), 1);
+        assert_eq!(s.issues[0].path, "currency");
+        assert!(s.issues[0].message.contains("\"zzz\""), "{}", s.issues[0]);
+        // A currency the old hand-written table lacked now decodes.
+        let raw: wire::Subscription = serde_json::from_str(
+            r#"{"id":"s2","amount":"990.00","currency":"rub","status":"active","customerId":"c"}"#,
+        )
+        .unwrap();
+        assert_eq!(subscription(raw).unwrap().amount.unwrap().to_string(), "RUB 990.00");
+    }
+
+    #[test]
+    fn a_price_in_an_unknown_currency_is_dropped_and_named_the_others_stay() {
+        let raw: Vec<wire::PlanPrice> = serde_json::from_str(r#"[
+            {"id":"p1","priceType":"PAID","currency":"QQQ","chargeCatalogPrice":[{"feature":null,"charges":[{"chargePeriod":"MONTHLY","priceData":{"amount":5}}]}]},
+            {"id":"p2","priceType":"PAID","currency":"KZT","chargeCatalogPrice":[{"feature":null,"charges":[{"chargePeriod":"MONTHLY","priceData":{"amount":2500}}]}]}]"#).unwrap();
+        let (p, issues) = prices(&raw);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].amount.to_string(), "KZT 2,500.00");
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].path, "prices[p1].currency");
+    }
+
+    /// A FREE price whose chargeCatalogPrice holds only feature-level charges (the spec's
+    /// example `feature` uuid) is a free one-time price, not no price at all.
+    #[test]
+    fn free_price_with_only_feature_charges_is_a_free_one_time_price() {
+        let raw: Vec<wire::PlanPrice> = serde_json::from_str(r#"[{"id":"df0b9da9-58c3-4d77-9b62-3f6e4c2b1ad0","priceType":"FREE","currency":"USD","freeTrial":false,"trialPeriod":0,"enabled":true,"chargeCatalogPrice":[{"feature":"3a3e92ab-90a3-4f43-8e87-9d4c8c5a9c01","priceModel":"FLAT","charges":[{"chargePeriod":"MONTHLY","priceData":{"amount":0}}]}]}]"#).unwrap();
+        let (p, issues) = prices(&raw);
+        assert!(issues.is_empty());
+        assert_eq!(p.len(), 1);
+        assert_eq!((p[0].kind, p[0].period, p[0].amount.is_zero()), (PriceKind::Free, ChargePeriod::OneTime, true));
     }
 
     #[test]
@@ -292,7 +356,8 @@ mod tests {
     #[test]
     fn prices_read_flat_charges_exactly() {
         let raw: Vec<wire::PlanPrice> = serde_json::from_str(r#"[{"id":"p1","priceType":"PAID","currency":"EUR","enabled":true,"chargeCatalogPrice":[{"feature":null,"priceModel":"FLAT","charges":[{"chargePeriod":"MONTHLY","priceData":{"amount":29.99}},{"chargePeriod":"QUARTERLY","priceData":{"amount":80}}]},{"feature":"f-uuid","priceModel":"FLAT","charges":[{"chargePeriod":"MONTHLY","priceData":{"amount":5}}]}]}]"#).unwrap();
-        let p = prices(&raw).unwrap();
+        let (p, issues) = prices(&raw);
+        assert!(issues.is_empty());
         assert_eq!(p.len(), 2);
         assert_eq!(p[0].amount.to_string(), "€29.99");
         assert_eq!(p[1].period, ChargePeriod::ThreeMonths);

@@ -13,13 +13,14 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::http::{ApiRequest, Http};
+use super::paging::{self, PageGuard};
 use super::{
     BillingProvider, Capabilities, Endpoint, ErrorKind, Page, PageRequest, ProviderError, RequestPreview, Result,
     join_url,
 };
 use crate::billing::{
     CancelTiming, Cancellation, ChargePeriod, CheckoutRequest, CheckoutSession, CheckoutStatus, Customer,
-    CustomerUpdate, Entitlement, Estimate, NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
+    CustomerUpdate, Entitlement, Estimate, NewCustomer, Plan, PlanChange, ProviderKind, RowIssue, Subscription,
 };
 
 const KELVIQ: ProviderKind = ProviderKind::Kelviq;
@@ -66,15 +67,18 @@ impl KelviqClient {
     async fn get_all<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<T>> {
         let mut out = Vec::new();
         let mut page = 1u64;
+        let mut guard = PageGuard::new(KELVIQ, path).starting_at("1");
         loop {
             let mut q = query.to_vec();
             q.push(("page", page.to_string()));
             q.push(("page_size", MAX_PAGE.to_string()));
             let body: wire::Paginated<T> = self.get(path, &q).await?;
+            let rows = body.results.len();
             out.extend(body.results);
-            match body.next.as_deref().and_then(next_page_number) {
-                Some(n) if n > page => page = n,
-                _ => return Ok(out),
+            let next = next_link(path, page, body.next.as_deref())?;
+            match guard.advance(rows, next.map(|n| n.to_string()))? {
+                Some(n) => page = n.parse().unwrap_or(page + 1),
+                None => return Ok(out),
             }
         }
     }
@@ -88,14 +92,14 @@ impl KelviqClient {
                 self.get_all::<wire::PlanPrice>(&prices_path, &[]),
                 self.get_all::<wire::PlanFeatureEntitlement>(&features_path, &[]),
             )?;
-            let prices = map::prices(&prices)?;
+            let (prices, issues) = map::prices(&prices);
             // A BOOLEAN set to false is listed on the plan but not granted by it.
             let features = features
                 .iter()
                 .filter(|f| f.details.value != serde_json::Value::Bool(false))
                 .map(map::plan_feature)
                 .collect();
-            Ok::<_, ProviderError>(map::plan(p, prices, features))
+            Ok::<_, ProviderError>(map::plan(p, prices, features, issues))
         });
         try_join_all(loads).await
     }
@@ -126,6 +130,32 @@ impl KelviqClient {
                 .map(|f| wire::FeatureInput { identifier: f.feature_id.clone(), quantity: i64::from(f.quantity) })
                 .collect()
         })
+    }
+}
+
+/// The page a `next` link points at. A link that is present but names no later page is no end
+/// of the list (that would hide rows): it is refused, as a page loop would be.
+fn next_link(what: &str, page: u64, next: Option<&str>) -> Result<Option<u64>> {
+    let Some(link) = next.filter(|l| !l.is_empty()) else { return Ok(None) };
+    match next_page_number(link) {
+        Some(n) if n > page => Ok(Some(n)),
+        _ => Err(ProviderError::new(
+            KELVIQ,
+            ErrorKind::Decode,
+            format!("{what}: page {page} links to {link:?} as the next page, which is not after it; stopped"),
+        )),
+    }
+}
+
+/// A customers cursor: the page number and the page size it was counted in, so the next page
+/// is asked with the same `page_size` whatever limit the caller passes (page N of another size
+/// would repeat or skip rows).
+fn parse_cursor(cursor: Option<&str>, limit: u32) -> (u64, u32) {
+    let size = limit.clamp(1, MAX_PAGE);
+    let Some(c) = cursor else { return (1, size) };
+    match c.split_once(':') {
+        Some((n, s)) => (n.parse().unwrap_or(1), s.parse().map_or(size, |s: u32| s.clamp(1, MAX_PAGE))),
+        None => (c.parse().unwrap_or(1), size),
     }
 }
 
@@ -177,17 +207,16 @@ impl BillingProvider for KelviqClient {
     }
 
     async fn list_customers(&self, page: &PageRequest) -> Result<Page<Customer>> {
-        let number: u64 = page.cursor.as_deref().and_then(|c| c.parse().ok()).unwrap_or(1);
-        let mut q = vec![("page", number.to_string()), ("page_size", page.limit.clamp(1, MAX_PAGE).to_string())];
+        let (number, size) = parse_cursor(page.cursor.as_deref(), page.limit);
+        let mut q = vec![("page", number.to_string()), ("page_size", size.to_string())];
         if let Some(s) = page.search.as_deref().filter(|s| !s.is_empty()) {
             q.push(("search", s.to_string()));
         }
         let body: wire::Paginated<wire::CustomerResponse> = self.get("customers/", &q).await?;
-        Ok(Page {
-            next_cursor: body.next.as_deref().and_then(next_page_number).filter(|n| *n > number).map(|n| n.to_string()),
-            total: Some(body.count),
-            items: body.results.into_iter().map(map::customer).collect(),
-        })
+        let next = next_link("customers", number, body.next.as_deref())?;
+        let next_cursor = next.map(|n| format!("{n}:{size}"));
+        paging::check_page(KELVIQ, "customers", page.cursor.as_deref(), body.results.len(), next_cursor.as_deref())?;
+        Ok(Page { next_cursor, total: Some(body.count), items: body.results.into_iter().map(map::customer).collect() })
     }
 
     async fn get_customer(&self, id: &str) -> Result<Customer> {
@@ -231,7 +260,16 @@ impl BillingProvider for KelviqClient {
     async fn list_subscriptions(&self, customer_id: &str) -> Result<Vec<Subscription>> {
         let raw: Vec<wire::Subscription> =
             self.get_all("subscriptions/", &[("customer_id", customer_id.to_string())]).await?;
-        raw.into_iter().map(map::subscription).collect()
+        // A subscription that cannot be decoded stays in the list, marked (see RowIssue).
+        Ok(raw
+            .into_iter()
+            .map(|s| {
+                let (id, customer, status) = (s.id.clone(), s.customer_id.clone(), s.status.clone());
+                map::subscription(s).unwrap_or_else(|e| {
+                    Subscription::undecodable(KELVIQ, id, customer, status, RowIssue::new("subscription", e.message))
+                })
+            })
+            .collect())
     }
 
     async fn get_subscription(&self, id: &str) -> Result<Subscription> {

@@ -99,7 +99,7 @@ pub struct CatalogPlan {
     #[serde(default)]
     pub metadata: Value,
     #[serde(default)]
-    pub version: Option<u32>,
+    pub version: Option<u64>,
     #[serde(default)]
     pub is_latest: Option<bool>,
     #[serde(default)]
@@ -123,7 +123,7 @@ pub struct PlanPrice {
     #[serde(default)]
     pub free_trial: Option<bool>,
     #[serde(default)]
-    pub trial_period: Option<u32>,
+    pub trial_period: Option<u64>,
     #[serde(default)]
     pub enabled: Option<bool>,
     #[serde(default)]
@@ -260,7 +260,7 @@ pub struct CheckoutSessionDetail {
     #[serde(default)]
     pub metadata: Value,
     #[serde(default)]
-    pub trial_period: Option<u32>,
+    pub trial_period: Option<u64>,
     #[serde(default)]
     pub order: Option<CheckoutSessionOrder>,
     #[serde(default)]
@@ -378,13 +378,13 @@ pub struct Subscription {
     #[serde(default)]
     pub features: Vec<SubscriptionFeatureDetail>,
     #[serde(default)]
-    pub trial_days_remaining: Option<u32>,
+    pub trial_days_remaining: Option<u64>,
     #[serde(default)]
     pub customer_id: String,
     #[serde(default)]
     pub billing_type: Option<String>,
     #[serde(default)]
-    pub recurrence_unit: Option<u32>,
+    pub recurrence_unit: Option<u64>,
     #[serde(default)]
     pub recurrence_type: Option<String>,
     #[serde(default)]

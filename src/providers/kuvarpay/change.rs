@@ -80,6 +80,7 @@ mod tests {
 
     fn plan(id: &str, amount: &str) -> Plan {
         Plan {
+            issues: Vec::new(),
             provider: ProviderKind::KuvarPay,
             id: id.into(),
             name: id.into(),
@@ -99,6 +100,7 @@ mod tests {
     fn sub(status: SubscriptionStatus, amount: &str) -> Subscription {
         let now = Utc::now();
         Subscription {
+            issues: Vec::new(),
             provider: ProviderKind::KuvarPay,
             id: "sub_1".into(),
             customer_id: "a@b.c".into(),

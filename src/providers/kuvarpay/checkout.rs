@@ -314,6 +314,7 @@ mod tests {
 
     fn catalog() -> Vec<Plan> {
         let plan = |id: &str, name: &str, prices: Vec<Price>| Plan {
+            issues: Vec::new(),
             provider: KUVARPAY,
             id: id.into(),
             name: name.into(),

@@ -13,6 +13,7 @@ use crate::billing::{
     ChargePeriod, CheckoutSession, CheckoutStatus, Currency, Customer, IntervalUnit, Money, Plan, Price, PriceKind,
     ProviderKind, Subscription, SubscriptionStatus,
 };
+use crate::providers::decode::fit_u32;
 use crate::providers::{ErrorKind, ProviderError};
 
 const KUVARPAY: ProviderKind = ProviderKind::KuvarPay;
@@ -68,7 +69,7 @@ pub fn checkout_status(raw: &str) -> CheckoutStatus {
 
 /// `MONTHLY` (backend enum) or `month`/`monthly` (the guide's create-price example), times
 /// `interval_count`.
-pub fn period(interval: &str, count: Option<u32>) -> Result<ChargePeriod, ProviderError> {
+pub fn period(interval: &str, count: Option<u64>) -> Result<ChargePeriod, ProviderError> {
     let unit = match interval.trim().to_ascii_lowercase().as_str() {
         "daily" | "day" | "days" => IntervalUnit::Day,
         "weekly" | "week" | "weeks" => IntervalUnit::Week,
@@ -76,7 +77,8 @@ pub fn period(interval: &str, count: Option<u32>) -> Result<ChargePeriod, Provid
         "yearly" | "year" | "years" | "annual" | "annually" => IntervalUnit::Year,
         _ => return Err(decode_error(format!("unknown billing interval {interval:?}"))),
     };
-    Ok(ChargePeriod::from_interval(unit, count.unwrap_or(1).max(1)))
+    let count = fit_u32(count.unwrap_or(1).max(1), "interval_count").map_err(decode_error)?;
+    Ok(ChargePeriod::from_interval(unit, count))
 }
 
 /// The interval KuvarPay's backend stores, for a period it can express.
@@ -103,7 +105,12 @@ pub fn price(p: &wire::Price) -> Result<Price, ProviderError> {
         kind: if amount.is_zero() { PriceKind::Free } else { PriceKind::Paid },
         period: period(&p.interval, p.interval_count)?,
         amount,
-        trial_days: p.trial_period_days.filter(|d| *d > 0),
+        trial_days: p
+            .trial_period_days
+            .filter(|d| *d > 0)
+            .map(|d| fit_u32(d, "trial_period_days"))
+            .transpose()
+            .map_err(|e| decode_error(format!("price {}: {e}", p.uid)))?,
     })
 }
 
@@ -111,6 +118,7 @@ pub fn price(p: &wire::Price) -> Result<Price, ProviderError> {
 pub fn plan(p: wire::Plan, prices: &[wire::Price]) -> Result<Plan, ProviderError> {
     let prices = prices.iter().filter(|pr| pr.active != Some(false)).map(price).collect::<Result<Vec<_>, _>>()?;
     Ok(Plan {
+        issues: Vec::new(),
         provider: KUVARPAY,
         id: p.uid,
         name: p.name,
@@ -183,6 +191,7 @@ pub fn subscription(s: wire::Subscription, now: DateTime<Utc>) -> Result<Subscri
     };
     let created = datetime(&s.created_at);
     Ok(Subscription {
+        issues: Vec::new(),
         provider: KUVARPAY,
         customer_id: s.customer.as_ref().map(customer_key).unwrap_or_default(),
         plan_id: s.plan.as_ref().map(|p| p.uid.clone()),

@@ -19,11 +19,15 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use super::http::{ApiRequest, Http, Idempotency, RequestPreview};
+use super::paging::MAX_PAGES;
 use super::{BillingProvider, Capabilities, Endpoint, ErrorKind, Page, PageRequest, ProviderError, Result, join_url};
 use crate::billing::{
     CancelTiming, Cancellation, ChangeTiming, ChargePeriod, CheckoutRequest, CheckoutSession, Customer, Entitlement,
-    Estimate, NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
+    Estimate, InvoiceRecord, NewCustomer, Plan, PlanChange, ProviderKind, RowIssue, Subscription,
 };
+
+/// An invoice's id and status, known even when the rest of it cannot be decoded.
+type InvoiceHead = (String, String);
 pub use map::SubscriptionInvoice;
 
 const KUVARPAY: ProviderKind = ProviderKind::KuvarPay;
@@ -102,11 +106,20 @@ impl KuvarPayClient {
         envelope::list(&self.http.send(self.request(Method::GET, path).query(&q)).await?)
     }
 
-    /// Every row of a list: page 1, then the remaining pages a few at a time. Without a
-    /// paging block, pages are read one by one until a short page.
+    /// Every row of a list. With a `pagination` block the pages are known up front (and capped);
+    /// without one (undocumented), full pages are followed until a short one, at most
+    /// [`MAX_PAGES`] of them.
     async fn get_all<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<T>> {
         let (mut rows, paging) = self.page_of::<T>(path, query, 1).await?;
+        let too_many = |pages: u64| {
+            ProviderError::new(
+                KUVARPAY,
+                ErrorKind::Decode,
+                format!("{path}: the list did not end within {pages} pages (the most till follows); stopped"),
+            )
+        };
         match paging {
+            Some(p) if p.total_pages > MAX_PAGES as u64 => return Err(too_many(p.total_pages)),
             Some(p) if p.total_pages > 1 => {
                 let rest: Vec<Vec<T>> = stream::iter(2..=p.total_pages)
                     .map(|n| async move { self.page_of::<T>(path, query, n).await.map(|(r, _)| r) })
@@ -118,8 +131,11 @@ impl KuvarPayClient {
             Some(_) => {}
             None => {
                 let mut last = rows.len();
-                let mut n = 1;
-                while last >= self.page_size as usize && n < 100_000 {
+                let mut n = 1u64;
+                while last >= self.page_size as usize {
+                    if n >= MAX_PAGES as u64 {
+                        return Err(too_many(n));
+                    }
                     n += 1;
                     let (more, _) = self.page_of::<T>(path, query, n).await?;
                     last = more.len();
@@ -211,9 +227,15 @@ impl KuvarPayClient {
 
     /// Every invoice of a subscription, newest first.
     pub async fn list_invoices(&self, subscription_id: &str) -> Result<Vec<SubscriptionInvoice>> {
+        self.invoice_rows(subscription_id).await?.into_iter().map(|(_, row)| row).collect()
+    }
+
+    /// Every invoice of a subscription, each decoded on its own (with its id and status, so an
+    /// undecodable one can still be listed and marked).
+    async fn invoice_rows(&self, subscription_id: &str) -> Result<Vec<(InvoiceHead, Result<SubscriptionInvoice>)>> {
         let path = format!("api/v1/subscriptions/{}/subscription-invoices", encode(subscription_id)?);
         let rows: Vec<wire::SubscriptionInvoice> = self.get_all(&path, &[]).await?;
-        rows.into_iter().map(map::invoice).collect()
+        Ok(rows.into_iter().map(|r| ((r.uid.clone(), r.status.clone()), map::invoice(r))).collect())
     }
 
     pub async fn get_invoice(&self, subscription_id: &str, invoice_id: &str) -> Result<SubscriptionInvoice> {
@@ -316,7 +338,12 @@ impl BillingProvider for KuvarPayClient {
         let plans: Vec<wire::Plan> = self.get_all("api/v1/subscription-plans", &[]).await?;
         let loads = plans.into_iter().filter(|p| p.active != Some(false)).map(|p| async move {
             let prices = self.prices_of(&p.uid).await?;
-            map::plan(p, &prices)
+            let (id, name) = (p.uid.clone(), p.name.clone());
+            // A plan that cannot be decoded stays in the list, marked (see RowIssue).
+            Ok::<_, ProviderError>(
+                map::plan(p, &prices)
+                    .unwrap_or_else(|e| Plan::undecodable(KUVARPAY, id, name, RowIssue::new("plan", e.message))),
+            )
         });
         futures::future::try_join_all(loads).await
     }
@@ -334,7 +361,14 @@ impl BillingProvider for KuvarPayClient {
                     c.uid == customer_id || c.email.as_deref().is_some_and(|e| e.trim().to_lowercase() == wanted)
                 })
             })
-            .map(|s| map::subscription(s, now))
+            .map(|s| {
+                let (id, status) = (s.uid.clone(), s.status.clone());
+                map::subscription(s, now).unwrap_or_else(|e| {
+                    let issue = RowIssue::new("subscription", e.message);
+                    Subscription::undecodable(KUVARPAY, id, customer_id.to_string(), status, issue)
+                })
+            })
+            .map(Ok)
             .collect()
     }
 
@@ -406,8 +440,21 @@ impl BillingProvider for KuvarPayClient {
         let subs = self.list_subscriptions(customer_id).await?;
         let mut out = Vec::new();
         for sub in subs {
-            for i in self.list_invoices(&sub.id).await? {
+            for ((id, status), row) in self.invoice_rows(&sub.id).await? {
+                let i = match row {
+                    Ok(i) => i,
+                    Err(e) => {
+                        // One invoice that cannot be decoded is listed and marked, not fatal.
+                        let issue = RowIssue::new("invoice", e.message);
+                        let mut record =
+                            InvoiceRecord::undecodable(KUVARPAY, id, Some(sub.customer_id.clone()), status, issue);
+                        record.subscription_id = Some(sub.id.clone());
+                        out.push(record);
+                        continue;
+                    }
+                };
                 out.push(crate::billing::InvoiceRecord {
+                    issues: Vec::new(),
                     provider: ProviderKind::KuvarPay,
                     number: None,
                     customer_id: Some(sub.customer_id.clone()),

@@ -113,9 +113,9 @@ pub struct Price {
     #[serde(alias = "billing_interval")]
     pub interval: String,
     #[serde(default, alias = "intervalCount")]
-    pub interval_count: Option<u32>,
+    pub interval_count: Option<u64>,
     #[serde(default, alias = "trialPeriodDays")]
-    pub trial_period_days: Option<u32>,
+    pub trial_period_days: Option<u64>,
     #[serde(default)]
     pub active: Option<bool>,
     #[serde(default)]
@@ -231,7 +231,7 @@ pub struct SubscriptionInvoice {
     #[serde(default)]
     pub voided_at: Option<String>,
     #[serde(default)]
-    pub attempt_count: Option<u32>,
+    pub attempt_count: Option<u64>,
     #[serde(default)]
     pub next_payment_attempt: Option<String>,
     #[serde(default)]

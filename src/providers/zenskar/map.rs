@@ -13,7 +13,7 @@ use super::wire;
 use crate::billing::{
     ChargePeriod, CheckoutSession, CheckoutStatus, Currency, Customer, Entitlement, EntitlementKind, Estimate,
     EstimateLine, EstimateSource, IntervalUnit, Invoice, Money, Plan, PlanFeature, Price, PriceKind, ProviderKind,
-    Subscription, SubscriptionStatus,
+    RowIssue, Subscription, SubscriptionStatus,
 };
 use crate::providers::{ErrorKind, ProviderError};
 
@@ -236,6 +236,7 @@ pub fn plan(p: wire::Plan) -> Result<Option<Plan>, ProviderError> {
     }
     let product = main.and_then(|ph| ph.pricings.iter().find_map(|pp| pp.product.as_ref()?.name.clone()));
     Ok(Some(Plan {
+        issues: Vec::new(),
         provider: ZENSKAR,
         features: main.map(phase_features).unwrap_or_default(),
         id: p.id,
@@ -322,6 +323,7 @@ pub fn subscription(c: wire::Contract, today: NaiveDate) -> Result<Subscription,
         .map(|end| (end - today).num_days().saturating_add(1).max(0) as u32);
     let plan_id = c.plan_id.clone().or_else(|| phase?.pricings.iter().find_map(|pp| pp.plan_id.clone()));
     Ok(Subscription {
+        issues: Vec::new(),
         provider: ZENSKAR,
         status: status(&c.status, in_trial),
         raw_status: c.status,
@@ -464,12 +466,19 @@ pub struct InvoiceSummary {
     pub period_end: Option<NaiveDate>,
     pub due_on: Option<NaiveDate>,
     pub url: Option<String>,
+    /// Values that could not be decoded (an unknown currency leaves the amounts `None`).
+    pub issues: Vec<RowIssue>,
 }
 
 pub fn invoice_summary(i: wire::Invoice) -> Result<InvoiceSummary, ProviderError> {
-    let cur = i.currency.as_deref().map(|c| currency(c, &format!("invoice {}", i.id))).transpose()?;
+    let mut issues = Vec::new();
+    let cur = i
+        .currency
+        .as_deref()
+        .and_then(|c| Currency::from_code(c).map_err(|e| issues.push(RowIssue::new("currency", e.to_string()))).ok());
     let money = |d: Option<Decimal>| Some(Money::new(d?, cur?));
     Ok(InvoiceSummary {
+        issues,
         number: i.invoice_number,
         customer_id: i.customer_id,
         contract_id: i.contract_id,

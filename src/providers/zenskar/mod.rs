@@ -14,10 +14,11 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use super::http::{ApiRequest, Http, RequestPreview};
+use super::paging::{self, PageGuard};
 use super::{BillingProvider, Capabilities, Endpoint, ErrorKind, Page, PageRequest, ProviderError, Result, join_url};
 use crate::billing::{
     CancelTiming, Cancellation, ChangeTiming, CheckoutRequest, CheckoutSession, Customer, Entitlement, Estimate,
-    NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
+    NewCustomer, Plan, PlanChange, ProviderKind, RowIssue, Subscription,
 };
 pub use map::InvoiceSummary;
 
@@ -26,8 +27,6 @@ const ZENSKAR: ProviderKind = ProviderKind::Zenskar;
 pub const API_VERSION: &str = "20230501";
 /// Page size for reading whole lists; the documented maximum on bounded lists is 100.
 const MAX_PAGE: u32 = 100;
-/// A runaway cursor (one that never ends) stops here instead of looping forever.
-const MAX_PAGES: usize = 10_000;
 
 pub fn connect(endpoint: Endpoint, http: Http) -> Result<Arc<dyn BillingProvider>> {
     Ok(Arc::new(ZenskarClient::new(endpoint, http)?))
@@ -76,24 +75,21 @@ impl ZenskarClient {
     async fn get_all<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<T>> {
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
-        for _ in 0..MAX_PAGES {
+        let mut guard = PageGuard::new(ZENSKAR, path);
+        loop {
             let mut q = query.to_vec();
             q.push(("limit", MAX_PAGE.to_string()));
             if let Some(c) = &cursor {
                 q.push(("cursor", c.clone()));
             }
             let page: wire::Page<T> = self.get(path, &q).await?;
+            let rows = page.results.len();
             out.extend(page.results);
-            match page.next.filter(|n| !n.is_empty()) {
-                Some(next) if cursor.as_ref() != Some(&next) => cursor = Some(next),
-                _ => return Ok(out),
+            match guard.advance(rows, page.next.filter(|n| !n.is_empty()))? {
+                Some(next) => cursor = Some(next),
+                None => return Ok(out),
             }
         }
-        Err(ProviderError::new(
-            ZENSKAR,
-            ErrorKind::Decode,
-            format!("{path}: the list did not end after {MAX_PAGES} pages"),
-        ))
     }
 
     /// Zenskar addresses customers by UUID; an external id is looked up first, so the console
@@ -236,11 +232,9 @@ impl BillingProvider for ZenskarClient {
             q.push(search_filter(s));
         }
         let body: wire::Page<wire::Customer> = self.get("customers", &q).await?;
-        Ok(Page {
-            next_cursor: body.next.filter(|n| !n.is_empty()),
-            total: body.total,
-            items: body.results.into_iter().map(map::customer).collect(),
-        })
+        let next_cursor = body.next.filter(|n| !n.is_empty());
+        paging::check_page(ZENSKAR, "customers", page.cursor.as_deref(), body.results.len(), next_cursor.as_deref())?;
+        Ok(Page { next_cursor, total: body.total, items: body.results.into_iter().map(map::customer).collect() })
     }
 
     async fn get_customer(&self, id: &str) -> Result<Customer> {
@@ -279,14 +273,31 @@ impl BillingProvider for ZenskarClient {
 
     async fn list_plans(&self) -> Result<Vec<Plan>> {
         let raw: Vec<wire::Plan> = self.get_all("plans", &[]).await?;
-        Ok(raw.into_iter().map(map::plan).collect::<Result<Vec<_>>>()?.into_iter().flatten().collect())
+        // A plan that cannot be decoded stays in the list, marked (see RowIssue).
+        Ok(raw
+            .into_iter()
+            .filter_map(|p| {
+                let (id, name) = (p.id.clone(), p.name.clone());
+                map::plan(p)
+                    .unwrap_or_else(|e| Some(Plan::undecodable(ZENSKAR, id, name, RowIssue::new("plan", e.message))))
+            })
+            .collect())
     }
 
     async fn list_subscriptions(&self, customer_id: &str) -> Result<Vec<Subscription>> {
         let uuid = self.customer_uuid(customer_id).await?;
         let raw: Vec<wire::Contract> = self.get_all("contract_v2", &[("customer_id", uuid)]).await?;
         let today = Utc::now().date_naive();
-        raw.into_iter().map(|c| map::subscription(c, today)).collect()
+        Ok(raw
+            .into_iter()
+            .map(|c| {
+                let (id, status) = (c.id.clone(), c.status.clone());
+                map::subscription(c, today).unwrap_or_else(|e| {
+                    let issue = RowIssue::new("subscription", e.message);
+                    Subscription::undecodable(ZENSKAR, id, customer_id.to_string(), status, issue)
+                })
+            })
+            .collect())
     }
 
     async fn get_subscription(&self, id: &str) -> Result<Subscription> {
@@ -331,6 +342,7 @@ impl BillingProvider for ZenskarClient {
         Ok(rows
             .into_iter()
             .map(|i| crate::billing::InvoiceRecord {
+                issues: i.issues,
                 provider: ProviderKind::Zenskar,
                 id: i.id,
                 number: i.number,

@@ -52,8 +52,8 @@ pub fn price(s: &State, i: usize) -> wire::Price {
         kind: kind.into(),
         name: Some(p.name.clone()),
         interval_unit: interval.map(|(u, _)| interval_name(u).to_string()),
-        interval_count: interval.map(|(_, c)| c),
-        trial_period_days: trial,
+        interval_count: interval.map(|(_, c)| u64::from(c)),
+        trial_period_days: trial.map(u64::from),
         is_default: p.is_default,
         unit_price: p.unit_price,
         usage_events_per_unit: events,
@@ -190,7 +190,7 @@ pub fn subscription(s: &State, sub: &Subscription) -> wire::Subscription {
     let renewal = match (sub.renews, price.interval()) {
         (true, Some((unit, count))) => wire::Renewal::Renewing(wire::RenewingFields {
             interval: interval_name(unit).into(),
-            interval_count: count,
+            interval_count: u64::from(count),
             trial_end: sub.trial_end,
             current_billing_period_start: sub.period.map(|(a, _)| a),
             current_billing_period_end: sub.period.map(|(_, b)| b),

@@ -83,7 +83,7 @@ pub fn prices(p: &Plan) -> Vec<wire::PlanPrice> {
                 price_type: Some(if free { "FREE" } else { "PAID" }.to_string()),
                 currency: first.currency.code().to_string(),
                 free_trial: Some(p.trial_days.is_some()),
-                trial_period: Some(p.trial_days.unwrap_or(0)),
+                trial_period: Some(u64::from(p.trial_days.unwrap_or(0))),
                 enabled: Some(true),
                 tax_behavior: Some("EXCLUSIVE".into()),
                 charge_catalog_price: vec![wire::PlanChargeCatalogPrice {

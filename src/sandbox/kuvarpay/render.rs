@@ -41,8 +41,8 @@ pub fn price(p: &Price) -> wire::Price {
         amount: amount(p.amount, p.currency),
         currency: p.currency.code().to_string(),
         interval: interval.to_string(),
-        interval_count: Some(count),
-        trial_period_days: p.trial_days,
+        interval_count: Some(u64::from(count)),
+        trial_period_days: p.trial_days.map(u64::from),
         active: Some(true),
         created_at: Some(iso(p.created)),
     }
@@ -103,7 +103,7 @@ pub fn invoice(sub_uid: &str, i: &Invoice) -> wire::SubscriptionInvoice {
         due_date: Some(iso(i.due_date)),
         paid_at: i.paid_at.map(iso),
         voided_at: None,
-        attempt_count: Some(i.charge_attempts.len() as u32),
+        attempt_count: Some(i.charge_attempts.len() as u64),
         next_payment_attempt: (i.status == "OPEN" && !i.charge_attempts.is_empty())
             .then(|| iso(i.due_date + chrono::Duration::days(i.charge_attempts.len() as i64 + 1))),
         processing: Some(false),

@@ -209,6 +209,7 @@ fn subscriptions_and_plans_panes_move_within_their_rows() {
     );
     s.ensure_loaded();
     let sub = |id: &str| Subscription {
+        issues: Vec::new(),
         provider: ProviderKind::Kelviq,
         id: id.into(),
         customer_id: "k1".into(),
@@ -265,6 +266,7 @@ fn requests_overlay_lists_newest_first_and_backs_out() {
     let log = crate::providers::log::RequestLog::new(10);
     for i in 0..3 {
         log.push(crate::providers::log::Exchange {
+            key_variable: None,
             id: 0,
             provider: ProviderKind::Kelviq,
             started_at: chrono::Utc::now(),
@@ -336,6 +338,7 @@ fn invoices_overlay_loads_ignores_stale_answers_and_says_when_not_offered() {
     s.handle_action(Action::Bottom);
     assert_eq!(s.handle_action(Action::Invoices), vec![Effect::LoadInvoices { slot: 1, customer_id: "p1".into() }]);
     let invoice = |id: &str| InvoiceRecord {
+        issues: Vec::new(),
         provider: ProviderKind::KuvarPay,
         id: id.into(),
         number: None,

@@ -36,6 +36,7 @@ fn sub() -> Subscription {
         ends_on: None,
         canceled_at: None,
         trial_days_remaining: None,
+        issues: Vec::new(),
     }
 }
 
@@ -54,6 +55,7 @@ fn plan(id: &str, monthly: rust_decimal::Decimal) -> Plan {
             trial_days: None,
         }],
         features: vec![],
+        issues: Vec::new(),
     }
 }
 

@@ -26,9 +26,9 @@ pub struct Price {
     #[serde(default)]
     pub interval_unit: Option<String>,
     #[serde(default)]
-    pub interval_count: Option<u32>,
+    pub interval_count: Option<u64>,
     #[serde(default)]
-    pub trial_period_days: Option<u32>,
+    pub trial_period_days: Option<u64>,
     #[serde(default)]
     pub is_default: bool,
     /// Integer minor units (cents, yen).

@@ -37,7 +37,8 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
     #[serde(default)]
     pub has_more: bool,
-    #[serde(default)]
+    /// `number` in the spec: whole values written as floats (`3.0`) are accepted.
+    #[serde(default, deserialize_with = "crate::providers::decode::count_number")]
     pub total: u64,
 }
 

@@ -80,7 +80,7 @@ pub struct RenewingFields {
     #[serde(default)]
     pub interval: String,
     #[serde(default)]
-    pub interval_count: u32,
+    pub interval_count: u64,
     #[serde(default)]
     pub trial_end: Option<Millis>,
     #[serde(default)]
@@ -127,8 +127,10 @@ impl<'de> Deserialize<'de> for Renewal {
         if !renews {
             return Ok(Renewal::NonRenewing);
         }
-        let fields: RenewingFields = serde_json::from_value(Value::Object(map))
-            .map_err(|e| D::Error::custom(format!("renewing fields: {e}")))?;
+        // Flattened fields arrive as a map, which hides their path from the outer decoder:
+        // name it here so "expected …" always says which field (`intervalCount: …`).
+        let fields: RenewingFields = serde_path_to_error::deserialize(Value::Object(map))
+            .map_err(|e| D::Error::custom(format!("{}: {}", e.path(), e.inner())))?;
         Ok(Renewal::Renewing(fields))
     }
 }

@@ -23,6 +23,7 @@ fn plans() -> Vec<Plan> {
     };
     vec![
         Plan {
+            issues: Vec::new(),
             provider: ProviderKind::Kelviq,
             id: "starter".into(),
             name: "Starter".into(),
@@ -32,6 +33,7 @@ fn plans() -> Vec<Plan> {
             features: vec![],
         },
         Plan {
+            issues: Vec::new(),
             provider: ProviderKind::Kelviq,
             id: "growth".into(),
             name: "Growth".into(),

@@ -33,6 +33,9 @@ fn references(text: &str, module: &[String], depth: usize) -> BTreeSet<Vec<Strin
     let mut out = BTreeSet::new();
     // Test modules may reach anywhere; only the code that ships is layered.
     let text = text.split("#[cfg(test)]").next().unwrap_or(text);
+    // Comments (doc links included) are not imports.
+    let code: String = text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+    let text = code.as_str();
     for (prefix, base) in [("crate::", Vec::new()), ("super::", module[..module.len().saturating_sub(1)].to_vec())] {
         for (i, _) in text.match_indices(prefix) {
             let rest = &text[i + prefix.len()..];

@@ -141,3 +141,58 @@ fn console_in_a_real_terminal_starts_filters_switches_and_restores_the_terminal(
     let after = tmux.screen();
     assert!(!after.contains("SANDBOX"), "alternate screen left:\n{after}");
 }
+
+/// The console's pid, from a pane that `exec`s it after ignoring SIGHUP (as `nohup` does).
+fn launch_ignoring_hangup(dir: &Path) -> (Tmux, u32) {
+    let pid = dir.join("pid.txt");
+    let tmux = Tmux { socket: dir.join("tmux.sock").display().to_string() };
+    let script = format!(
+        "echo $$ > {pid}; trap '' HUP; XDG_STATE_HOME={state} TILL_DATA_DIR={state} exec {bin}",
+        pid = pid.display(),
+        state = dir.display(),
+        bin = env!("CARGO_BIN_EXE_till"),
+    );
+    tmux.run(&["new-session", "-d", "-s", "smoke", "-x", "120", "-y", "32", &script]);
+    (tmux, wait_for_file(&pid).trim().parse().unwrap())
+}
+
+fn alive(pid: u32) -> bool {
+    Command::new("kill").args(["-0", &pid.to_string()]).status().is_ok_and(|s| s.success())
+}
+
+/// Issue 14: with SIGHUP ignored, a closed terminal used to leave the console spinning at
+/// 100 % CPU on `read(0) = 0`; now it notices the hang-up and exits.
+#[test]
+fn a_closed_terminal_ends_the_console_even_with_sighup_ignored() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (tmux, pid) = launch_ignoring_hangup(dir.path());
+    tmux.wait_for("Customers · ");
+    tmux.run(&["kill-server"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alive(pid) {
+        assert!(Instant::now() < deadline, "the console (pid {pid}) kept running after its terminal closed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// SIGINT and SIGQUIT from outside end the console like SIGTERM: terminal restored, exit 0.
+#[test]
+fn sigint_and_sigquit_restore_the_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    for signal in ["-INT", "-QUIT"] {
+        let dir = tempfile::tempdir().unwrap();
+        let (tmux, status, stty) = launch(dir.path());
+        tmux.wait_for("Customers · ");
+        let shell = tmux.run(&["display", "-p", "-t", "smoke", "#{pane_pid}"]).trim().to_string();
+        let children = Command::new("pgrep").args(["-P", &shell]).output().expect("pgrep");
+        let pid = String::from_utf8_lossy(&children.stdout).lines().next().expect("console process").to_string();
+        assert!(Command::new("kill").args([signal, &pid]).status().unwrap().success());
+        assert_eq!(wait_for_file(&status).trim(), "0", "{signal} ends the console cleanly");
+        assert_cooked(&wait_for_file(&stty));
+    }
+}

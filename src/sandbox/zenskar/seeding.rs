@@ -47,6 +47,7 @@ impl State {
             invoices: Vec::new(),
             checkouts: BTreeMap::new(),
             change_charges: Vec::new(),
+            amendment_quotes: Vec::new(),
             rng,
         };
         state.build_catalog(seed, now);

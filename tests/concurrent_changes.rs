@@ -150,7 +150,8 @@ async fn zenskar_amendment_priced_on_an_older_revision_is_a_409() {
         change(&p.id, ChargePeriod::Monthly)
     };
     let (business, enterprise) = (target("Business"), target("Enterprise"));
-    let invoices_before = sb.state().zenskar.lock().unwrap().invoices.iter().filter(|i| i.contract_id == team.id).count();
+    let invoices_before =
+        sb.state().zenskar.lock().unwrap().invoices.iter().filter(|i| i.contract_id == team.id).count();
     let (won, preview, changed, refused) = race(a.as_ref(), b.as_ref(), &team.id, [&business, &enterprise]).await;
     assert_eq!(refused.status, Some(409), "{refused}");
     assert!(refused.message.contains("preview the change again"), "{refused}");

@@ -81,10 +81,14 @@ impl State {
     pub fn check_quote(&self, plan: &AdjustPlan, adjustment: &wire::Adjustment, now: Ms) -> Result<(), ApiError> {
         let sub = &self.subscriptions[plan.sub];
         let stale = self.quotes.iter().any(|q| {
-            q.subscription == sub.id && &q.adjustment == adjustment && now - q.at <= QUOTE_TTL_MS && q.updated != sub.updated
+            q.subscription == sub.id
+                && &q.adjustment == adjustment
+                && now - q.at <= QUOTE_TTL_MS
+                && q.updated != sub.updated
         });
         if stale {
-            let message = format!("Subscription {} changed after this adjustment was previewed; preview it again", sub.id);
+            let message =
+                format!("Subscription {} changed after this adjustment was previewed; preview it again", sub.id);
             return Err(ApiError::conflict(message));
         }
         Ok(())

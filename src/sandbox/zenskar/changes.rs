@@ -44,8 +44,7 @@ impl State {
         now: DateTime<Utc>,
     ) {
         let ttl = Duration::minutes(QUOTE_TTL_MINUTES);
-        self.amendment_quotes
-            .retain(|q| !(q.contract_id == contract_id && &q.request == req) && now - q.at <= ttl);
+        self.amendment_quotes.retain(|q| !(q.contract_id == contract_id && &q.request == req) && now - q.at <= ttl);
         let quote = AmendmentQuote { contract_id: contract_id.to_string(), request: req.clone(), revision, at: now };
         self.amendment_quotes.push(quote);
     }
@@ -59,9 +58,10 @@ impl State {
         now: DateTime<Utc>,
     ) -> Result<(), ApiError> {
         let ttl = Duration::minutes(QUOTE_TTL_MINUTES);
-        let stale = self.amendment_quotes.iter().any(|q| {
-            q.contract_id == contract_id && &q.request == req && now - q.at <= ttl && q.revision != revision
-        });
+        let stale = self
+            .amendment_quotes
+            .iter()
+            .any(|q| q.contract_id == contract_id && &q.request == req && now - q.at <= ttl && q.revision != revision);
         if stale { Err(changed_since(contract_id)) } else { Ok(()) }
     }
 

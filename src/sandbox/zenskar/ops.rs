@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
+use super::dates::day_before;
 use super::state::{ApiError, Checkout, EntKind, Issue, Item, Phase, PhaseKind, State, uuid};
 use super::validate::{ValidCheckout, validate_checkout};
 use crate::billing::{Currency, Money};
-use crate::providers::zenskar::map::day_before;
 use crate::providers::zenskar::wire;
 use crate::sandbox::pay::{CARD_DECLINED, HostedCheckout, OrderSummary, PayError};
 

@@ -8,8 +8,8 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
+use super::dates::{current_period, day_before};
 use crate::billing::{ChargePeriod, Currency, Money};
-use crate::providers::zenskar::map::{current_period, day_before};
 use crate::providers::zenskar::wire;
 use crate::util::SplitMix64;
 

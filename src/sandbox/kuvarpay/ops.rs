@@ -323,15 +323,13 @@ impl State {
     fn settle_pending_change(&mut self, uid: &str, raises_charge: bool, now: DateTime<Utc>) -> Result<(), ApiError> {
         let pending = |i: &Invoice| i.plan_change && i.status == "OPEN" && i.due_date > now;
         let Some(invoices) = self.invoices.get_mut(uid) else { return Ok(()) };
-        if raises_charge {
-            if let Some(inv) = invoices.iter().find(|i| pending(i)) {
-                let message = format!(
-                    "A previous price change is awaiting payment (invoice {}, collected {}); try again after it is paid",
-                    inv.invoice_id,
-                    inv.due_date.format("%Y-%m-%d %H:%M UTC")
-                );
-                return Err(ApiError::new(409, "PRICE_CHANGE_PENDING", message));
-            }
+        if raises_charge && let Some(inv) = invoices.iter().find(|i| pending(i)) {
+            let message = format!(
+                "A previous price change is awaiting payment (invoice {}, collected {}); try again after it is paid",
+                inv.invoice_id,
+                inv.due_date.format("%Y-%m-%d %H:%M UTC")
+            );
+            return Err(ApiError::new(409, "PRICE_CHANGE_PENDING", message));
         }
         for inv in invoices.iter_mut().filter(|i| pending(i)) {
             inv.status = "VOID";

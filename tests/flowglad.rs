@@ -484,10 +484,6 @@ async fn downgrades_wait_for_the_period_end() {
     assert_eq!(preview.effective_date, period_end);
     assert_eq!(preview.next_invoice.as_ref().unwrap().total.to_string(), "$12.00");
 
-    let changed = flowglad.change_plan(&pro.id, &down).await.unwrap();
-    assert_eq!(changed.plan_id.as_deref(), Some("pro"), "still Pro until the period ends");
-    assert_eq!(changed.amount.unwrap().to_string(), "$39.00");
-
     let up_later = PlanChange { plan_id: "business".into(), ..monthly("business", ChangeTiming::AtPeriodEnd) };
     let err = flowglad.preview_change(&pro.id, &up_later).await.unwrap_err();
     assert!(err.message.contains("Upgrades take effect immediately"), "{err}");
@@ -500,6 +496,13 @@ async fn downgrades_wait_for_the_period_end() {
     let other_interval = PlanChange { price_id: yearly.id.clone(), ..monthly("business", ChangeTiming::Immediately) };
     let err = flowglad.change_plan(&pro.id, &other_interval).await.unwrap_err();
     assert!(err.message.contains("keeps its billing interval"), "{err}");
+
+    let changed = flowglad.change_plan(&pro.id, &down).await.unwrap();
+    assert_eq!(changed.plan_id.as_deref(), Some("pro"), "still Pro until the period ends");
+    assert_eq!(changed.amount.unwrap().to_string(), "$39.00");
+    // Flowglad refuses another adjustment while this one is scheduled.
+    let err = flowglad.change_plan(&pro.id, &up_later).await.unwrap_err();
+    assert!(err.message.contains("scheduled adjustment is already pending"), "{err}");
 }
 
 #[tokio::test]

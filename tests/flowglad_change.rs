@@ -125,9 +125,11 @@ async fn a_downgrade_at_period_end_bills_nothing_now_and_the_new_plan_next() {
     let ents = flowglad.entitlements("user_patterson_pets").await.unwrap();
     assert_grants(&plan(flowglad.as_ref(), "pro").await, &ents);
 
+    // With the downgrade scheduled, Flowglad refuses any further adjustment until it is
+    // cancelled (cancel-scheduled-adjustment), so a second change cannot silently replace it.
     let up_later = monthly("business", ChangeTiming::AtPeriodEnd);
     let err = flowglad.preview_change(&pro.id, &up_later).await.unwrap_err();
-    assert!(err.message.contains("Upgrades take effect immediately"), "{err}");
+    assert!(err.message.contains("scheduled adjustment is already pending"), "{err}");
     let err = flowglad.change_plan(&pro.id, &up_later).await.unwrap_err();
     assert_eq!((err.status, err.code.as_deref()), (Some(400), Some("BAD_REQUEST")));
     assert!(charges(&sb).is_empty());

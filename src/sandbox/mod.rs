@@ -8,6 +8,7 @@ pub mod flowglad;
 pub mod kelviq;
 pub mod kuvarpay;
 pub mod pay;
+pub mod proration;
 pub mod seed;
 pub mod server;
 pub mod zenskar;

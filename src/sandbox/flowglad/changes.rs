@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::ops::AdjustPlan;
-use super::state::{Ms, State, from_ms};
+use super::state::{ApiError, Ms, State, from_ms};
 use crate::billing::Money;
 use crate::providers::flowglad::wire;
 
@@ -68,8 +68,30 @@ impl State {
             proration: plan.proration,
             fraction_through: plan.fraction_through,
         };
-        self.quotes.retain(|q| q.subscription != quote.subscription && now - q.at <= QUOTE_TTL_MS);
+        self.quotes.retain(|q| {
+            !(q.subscription == quote.subscription && q.adjustment == quote.adjustment) && now - q.at <= QUOTE_TTL_MS
+        });
         self.quotes.push(quote);
+    }
+
+    /// Refuses an adjustment that was previewed recently against an earlier state of the
+    /// subscription [inferred, conservative: Flowglad documents no version check]. Two
+    /// operators who previewed against the same state cannot both apply: the second gets 409
+    /// and no proration is charged for a change priced on a state that no longer exists.
+    pub fn check_quote(&self, plan: &AdjustPlan, adjustment: &wire::Adjustment, now: Ms) -> Result<(), ApiError> {
+        let sub = &self.subscriptions[plan.sub];
+        let stale = self.quotes.iter().any(|q| {
+            q.subscription == sub.id
+                && &q.adjustment == adjustment
+                && now - q.at <= QUOTE_TTL_MS
+                && q.updated != sub.updated
+        });
+        if stale {
+            let message =
+                format!("Subscription {} changed after this adjustment was previewed; preview it again", sub.id);
+            return Err(ApiError::conflict(message));
+        }
+        Ok(())
     }
 
     /// Prices `plan` as its preview did when the same adjustment was previewed recently and the

@@ -278,6 +278,7 @@ async fn adjust(Extract(app): Extract<AppState>, Path(id): Path<String>, bytes: 
     let now = now_ms();
     f.settle(now);
     let mut plan = f.plan_adjustment(&id, &req.adjustment, now)?.map_err(ApiError::bad_request)?;
+    f.check_quote(&plan, &req.adjustment, now)?;
     f.honour_quote(&mut plan, &req.adjustment, now);
     let items = f.apply_adjustment(&plan, now);
     f.record_change_charge(&plan);

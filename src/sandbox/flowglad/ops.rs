@@ -159,12 +159,22 @@ impl State {
     }
 
     /// Why Flowglad would refuse to move `sub` to these prices, if it would.
-    fn refusal(&self, sub: &Subscription, new_items: &[(usize, i64)]) -> Option<String> {
+    fn refusal(&self, sub: &Subscription, new_items: &[(usize, i64)], now: Ms) -> Option<String> {
         if !sub.renews || sub.period.is_none() {
             return Some("Non-renewing subscriptions cannot be adjusted".into());
         }
         if !sub.is_current() {
             return Some(format!("Subscription is {} and cannot be adjusted", sub.status));
+        }
+        // Flowglad's adjustSubscription refuses both (its source, and the constraints listed
+        // in its OpenAPI description): a second change must not silently replace the first.
+        if sub.status == "cancellation_scheduled" {
+            return Some("Cannot adjust while a cancellation is scheduled; uncancel the subscription first".into());
+        }
+        if sub.scheduled_adjustment_at.is_some_and(|at| at > now) {
+            return Some(
+                "A scheduled adjustment is already pending; cancel it with cancel-scheduled-adjustment first".into(),
+            );
         }
         let current = &self.prices[sub.price];
         new_items.iter().map(|&(p, _)| &self.prices[p]).find_map(|price| {
@@ -191,7 +201,7 @@ impl State {
         let sub_index = self.find_subscription(id)?;
         let new_items = self.adjustment_items(adj)?;
         let sub = &self.subscriptions[sub_index];
-        if let Some(reason) = self.refusal(sub, &new_items) {
+        if let Some(reason) = self.refusal(sub, &new_items, now) {
             return Ok(Err(reason));
         }
         let (start, end) = sub.period.unwrap_or((now, now));
@@ -266,7 +276,8 @@ impl State {
         } else {
             sub.scheduled_adjustment_at = Some(at);
         }
-        sub.updated = now;
+        // Strictly later, even within one millisecond: `updated` is the version previews hold.
+        sub.updated = now.max(sub.updated + 1);
         let items = sub.items.iter().filter(|i| i.expired.is_none()).cloned().collect();
         self.subscriptions[plan.sub] = sub;
         if plan.proration > 0 {

@@ -5,7 +5,7 @@ use serde_json::{Number, Value};
 
 use super::ops::AdjustPlan;
 use super::state::*;
-use crate::providers::flowglad::map::interval_name;
+use crate::billing::IntervalUnit;
 use crate::providers::flowglad::wire;
 
 fn number(d: Decimal) -> Number {
@@ -503,5 +503,15 @@ pub fn preview(s: &State, plan: &AdjustPlan, now: Ms) -> wire::PreviewAdjustResp
         payment_method,
         current_subscription_items: Some(preview_items(s, current.into_iter())),
         new_subscription_items: Some(preview_items(s, plan.new_items.iter().copied())),
+    }
+}
+
+/// Flowglad's `IntervalUnit` enum values (its spec), written by the emulator itself.
+fn interval_name(unit: IntervalUnit) -> &'static str {
+    match unit {
+        IntervalUnit::Day => "day",
+        IntervalUnit::Week => "week",
+        IntervalUnit::Month => "month",
+        IntervalUnit::Year => "year",
     }
 }

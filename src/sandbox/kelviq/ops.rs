@@ -6,10 +6,10 @@ use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use super::state::{ApiError, Checkout, Order, State, Subscription, current_period, start_of_day, token};
-use crate::billing::estimate::{CurrentTerm, PricedItem, estimate_change};
 use crate::billing::{ChargePeriod, Currency, Money};
 use crate::providers::kelviq::wire;
 use crate::sandbox::pay::{CARD_DECLINED, HostedCheckout, OrderSummary, PayError};
+use crate::sandbox::proration::{Term, prorate};
 use crate::sandbox::seed::SeedFeatureType;
 
 /// Kelviq enables these periods by default; the others need support to switch them on.
@@ -200,7 +200,7 @@ impl State {
 
     /// `POST /subscriptions/{id}/update/`: the old row becomes `superseded`, a new one takes
     /// over with the new plan, period and amount. The prorated difference is charged as an
-    /// order, computed by the same engine the console's local preview uses.
+    /// order, computed by the sandbox's own proration (never the console's estimate code).
     pub fn update_subscription(&mut self, id: &str, req: wire::UpdateSubscriptionRequest) -> Result<String, ApiError> {
         let today = Utc::now().date_naive();
         let current = self.updatable(id, today)?;
@@ -369,27 +369,19 @@ fn entitlement_row(
     row
 }
 
-/// What Kelviq charges now for a change, by the same proration rule the console previews with.
+/// What Kelviq charges now for a change: "the prorated difference" (its webhook docs), by the
+/// sandbox's own calendar-day rule (see `sandbox::proration`); negative is a credit.
 pub fn prorated_charge(
     current: &Subscription,
     period: ChargePeriod,
     new_amount: Decimal,
     today: NaiveDate,
 ) -> Result<Decimal, String> {
-    let term = CurrentTerm {
-        description: current.plan_id.clone(),
-        amount: Money::new(current.amount, current.currency),
-        period_start: current.period_start.date_naive(),
-        period_end: current.period_end.date_naive(),
-    };
-    let item = PricedItem {
-        description: String::new(),
-        unit_amount: Money::new(new_amount, current.currency),
-        quantity: 1,
-        period,
-    };
-    let estimate = estimate_change(&term, &item, today, period == current.period).map_err(|e| e.to_string())?;
-    Ok(estimate.current_invoice.total.amount())
+    let term =
+        Term { amount: current.amount, start: current.period_start.date_naive(), end: current.period_end.date_naive() };
+    prorate(term, new_amount, period, period == current.period, today, current.currency)
+        .map(|p| p.net())
+        .ok_or_else(|| "The prorated amount is out of range.".to_string())
 }
 
 impl HostedCheckout for State {

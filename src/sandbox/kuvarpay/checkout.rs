@@ -7,7 +7,6 @@ use rust_decimal::Decimal;
 
 use super::state::{ApiError, State};
 use crate::billing::Currency;
-use crate::providers::kuvarpay::checkout::target_amount_problem;
 use crate::providers::kuvarpay::wire;
 
 /// Longest first or last name accepted (inferred; the schema stores text).
@@ -48,6 +47,37 @@ fn target_price_errors(target: &wire::TargetPrice, errors: &mut Vec<(String, Str
     };
     if let Some(problem) = target_amount_problem(&target.target_amount, currency) {
         errors.push(("targetPrice.targetAmount".into(), problem));
+    }
+}
+
+/// KuvarPay stores amounts as `numeric(18,8)`: at most ten digits before the point.
+const AMOUNT_INTEGER_DIGITS: usize = 10;
+
+/// The emulator's own check of a METERED target amount (never the client's validator): a
+/// decimal string such as `"5000.00"`, above zero, that fits the amount column and has no
+/// more decimals than the currency.
+fn target_amount_problem(text: &str, currency: Option<Currency>) -> Option<String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Some("targetAmount is required for METERED billing".into());
+    }
+    let (whole, fraction) = t.split_once('.').unwrap_or((t, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) {
+        return Some("must be a decimal string such as \"5000.00\"".into());
+    }
+    if whole.trim_start_matches('0').len() > AMOUNT_INTEGER_DIGITS {
+        return Some(format!("must have at most {AMOUNT_INTEGER_DIGITS} digits before the decimal point"));
+    }
+    if whole.bytes().chain(fraction.bytes()).all(|b| b == b'0') {
+        return Some("must be greater than zero".into());
+    }
+    let places = fraction.trim_end_matches('0').len();
+    match currency {
+        Some(c) if places > c.exponent() as usize => {
+            Some(format!("{} allows at most {} decimal places", c.code(), c.exponent()))
+        }
+        _ => None,
     }
 }
 

@@ -5,11 +5,15 @@ use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 
 use super::state::{ApiError, ChargeAttempt, Invoice, State, Subscription, current_period, token};
-use crate::billing::estimate::{CurrentTerm, PricedItem, estimate_change};
 use crate::billing::{ChargePeriod, Currency, Money};
 use crate::providers::kuvarpay::wire;
 use crate::sandbox::pay::{CARD_DECLINED, HostedCheckout, OrderSummary, PayError};
+use crate::sandbox::proration::{Term, prorate};
 use crate::util::SplitMix64;
+
+/// A price change's prorated invoice is pulled from the wallet authorization this long after
+/// the change, like KuvarPay's scheduled charges without a due date [inferred].
+const CHANGE_COLLECTED_AFTER_HOURS: i64 = 24;
 
 pub const STATUSES: [&str; 7] =
     ["ACTIVE", "TRIALING", "PAST_DUE", "CANCELED", "UNPAID", "INCOMPLETE", "INCOMPLETE_EXPIRED"];
@@ -60,6 +64,7 @@ fn invoice(
         paid_at: None,
         created: due - Duration::days(1),
         charge_attempts: Vec::new(),
+        plan_change: false,
     }
 }
 
@@ -309,6 +314,29 @@ impl State {
         Ok(())
     }
 
+    /// KuvarPay documents no rule for a second price change [inferred, conservative]. While
+    /// the previous change's prorated invoice is OPEN and not yet due, that change is pending:
+    /// a change that would raise another proration is refused with 409 (two operators cannot
+    /// both upgrade, and the later one cannot bill on top of a change still being paid); one
+    /// that raises none (a downgrade) replaces it, and the pending invoice is voided, so no
+    /// proration is ever collected for a change that was overwritten.
+    fn settle_pending_change(&mut self, uid: &str, raises_charge: bool, now: DateTime<Utc>) -> Result<(), ApiError> {
+        let pending = |i: &Invoice| i.plan_change && i.status == "OPEN" && i.due_date > now;
+        let Some(invoices) = self.invoices.get_mut(uid) else { return Ok(()) };
+        if raises_charge && let Some(inv) = invoices.iter().find(|i| pending(i)) {
+            let message = format!(
+                "A previous price change is awaiting payment (invoice {}, collected {}); try again after it is paid",
+                inv.invoice_id,
+                inv.due_date.format("%Y-%m-%d %H:%M UTC")
+            );
+            return Err(ApiError::new(409, "PRICE_CHANGE_PENDING", message));
+        }
+        for inv in invoices.iter_mut().filter(|i| pending(i)) {
+            inv.status = "VOID";
+        }
+        Ok(())
+    }
+
     fn price_change_errors(&self, sub: &Subscription, price_uid: &str) -> Vec<(String, String)> {
         let field = |m: &str| vec![("price_id".to_string(), m.to_string())];
         let Some(new) = self.price(price_uid) else { return field("no subscription price with this uid") };
@@ -322,8 +350,8 @@ impl State {
     }
 
     /// Applies a new price now. The difference for the rest of the period is invoiced (OPEN,
-    /// to be charged from the customer's authorization), by the same proration rule the
-    /// console's local preview uses; a trial just switches price.
+    /// to be charged from the customer's authorization), by the sandbox's own calendar-day
+    /// proration (see `sandbox::proration`); a trial just switches price.
     fn change_price(&mut self, uid: &str, price_uid: &str, now: DateTime<Utc>) -> Result<(), ApiError> {
         let sub = self.subscription(uid).cloned().ok_or_else(|| ApiError::not_found("Subscription"))?;
         let (old_amount, currency, old_period) = self.terms(&sub).ok_or_else(|| ApiError::state("no price"))?;
@@ -334,23 +362,19 @@ impl State {
         let (from, to) = (plan_name(self, sub.price_uid.as_deref()), plan_name(self, Some(price_uid)));
         let mut charged = Decimal::ZERO;
         if sub.status != "TRIALING" {
-            let term = CurrentTerm {
-                description: from.clone(),
-                amount: Money::new(old_amount, currency),
-                period_start: sub.period_start.date_naive(),
-                period_end: sub.period_end.date_naive(),
-            };
-            let item = PricedItem {
-                description: to.clone(),
-                unit_amount: Money::new(new.amount, currency),
-                quantity: 1,
-                period: new.period,
-            };
-            let estimate = estimate_change(&term, &item, now.date_naive(), new.period == old_period)
-                .map_err(|e| ApiError::state(e.to_string()))?;
-            let due = estimate.current_invoice.total.amount();
+            let term =
+                Term { amount: old_amount, start: sub.period_start.date_naive(), end: sub.period_end.date_naive() };
+            let same_period = new.period == old_period;
+            let p = prorate(term, new.amount, new.period, same_period, now.date_naive(), currency)
+                .ok_or_else(|| ApiError::state("the prorated amount is out of range"))?;
+            // KuvarPay keeps no credit: only a positive difference is invoiced.
+            let due = p.net();
+            self.settle_pending_change(uid, due > Decimal::ZERO, now)?;
             if due > Decimal::ZERO {
-                let inv = self.new_invoice(due, currency, format!("Plan change: {from} → {to} (prorated)"), now);
+                let description = format!("Plan change: {from} → {to} (prorated)");
+                let mut inv =
+                    self.new_invoice(due, currency, description, now + Duration::hours(CHANGE_COLLECTED_AFTER_HOURS));
+                (inv.created, inv.plan_change) = (now, true);
                 self.add_invoice(uid, inv);
                 charged = due;
             }

@@ -5,8 +5,8 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::state::{CheckoutSession, Customer, Invoice, Plan, Price, State, Subscription};
-use crate::billing::{Currency, Money};
-use crate::providers::kuvarpay::{map, wire};
+use crate::billing::{ChargePeriod, Currency, IntervalUnit, Money};
+use crate::providers::kuvarpay::wire;
 
 /// Millisecond ISO timestamps, as a JavaScript backend prints them.
 pub fn iso(t: DateTime<Utc>) -> String {
@@ -33,8 +33,20 @@ pub fn plan(p: &Plan) -> wire::Plan {
     }
 }
 
+/// KuvarPay's `BillingInterval` names (its backend enum) and the count.
+fn interval_name(period: ChargePeriod) -> Option<(&'static str, u32)> {
+    let (unit, count) = period.interval()?;
+    let name = match unit {
+        IntervalUnit::Day => "DAILY",
+        IntervalUnit::Week => "WEEKLY",
+        IntervalUnit::Month => "MONTHLY",
+        IntervalUnit::Year => "YEARLY",
+    };
+    Some((name, count))
+}
+
 pub fn price(p: &Price) -> wire::Price {
-    let (interval, count) = map::interval_name(p.period).unwrap_or(("MONTHLY", 1));
+    let (interval, count) = interval_name(p.period).unwrap_or(("MONTHLY", 1));
     wire::Price {
         uid: p.uid.clone(),
         plan_id: Some(p.plan_uid.clone()),

@@ -126,6 +126,9 @@ pub struct Invoice {
     pub paid_at: Option<DateTime<Utc>>,
     pub created: DateTime<Utc>,
     pub charge_attempts: Vec<ChargeAttempt>,
+    /// The prorated charge of a price change, collected from the wallet authorization on
+    /// its due date; until then the change is pending (see ops.rs).
+    pub plan_change: bool,
 }
 
 #[derive(Clone, Debug)]

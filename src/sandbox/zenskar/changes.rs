@@ -1,12 +1,79 @@
 //! What amendments billed, and what a contract bills next: the figures tests compare with
-//! Zenskar's `/checkouts/preview` of the same change.
+//! Zenskar's `/checkouts/preview` of the same change; and the rule that keeps two operators
+//! from both amending one contract.
+//!
+//! Zenskar documents no concurrency rule for amendments [inferred, conservative]: an amendment
+//! is priced against one revision of the contract, so it is refused with 409 when the contract
+//! has changed since — at checkout creation when this amendment was previewed against an older
+//! revision, and at confirmation when the checkout itself was priced against one. Each accepted
+//! amendment therefore bills exactly what was shown for it, and no second proration is raised
+//! from a stale estimate.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::state::State;
+use super::state::{ApiError, Checkout, State};
 use crate::billing::Money;
+use crate::providers::zenskar::wire;
+
+/// How long a preview of an amendment binds a checkout for the same amendment.
+const QUOTE_TTL_MINUTES: i64 = 15;
+
+/// One `/checkouts/preview` of an amendment: the body and the contract revision it priced.
+#[derive(Clone, Debug)]
+pub struct AmendmentQuote {
+    pub contract_id: String,
+    pub request: wire::CheckoutCreateRequest,
+    pub revision: u64,
+    pub at: DateTime<Utc>,
+}
+
+fn changed_since(contract_id: &str) -> ApiError {
+    ApiError::Detail(
+        409,
+        format!("Contract {contract_id} was amended after this change was priced; preview the change again"),
+    )
+}
 
 impl State {
+    /// Keeps a preview of an amendment, replacing an earlier one of the same body.
+    pub(super) fn remember_amendment_quote(
+        &mut self,
+        contract_id: &str,
+        req: &wire::CheckoutCreateRequest,
+        revision: u64,
+        now: DateTime<Utc>,
+    ) {
+        let ttl = Duration::minutes(QUOTE_TTL_MINUTES);
+        self.amendment_quotes.retain(|q| !(q.contract_id == contract_id && &q.request == req) && now - q.at <= ttl);
+        let quote = AmendmentQuote { contract_id: contract_id.to_string(), request: req.clone(), revision, at: now };
+        self.amendment_quotes.push(quote);
+    }
+
+    /// Refuses a checkout for an amendment whose recent preview priced an older revision.
+    pub(super) fn check_amendment_quote(
+        &self,
+        contract_id: &str,
+        req: &wire::CheckoutCreateRequest,
+        revision: u64,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let ttl = Duration::minutes(QUOTE_TTL_MINUTES);
+        let stale = self
+            .amendment_quotes
+            .iter()
+            .any(|q| q.contract_id == contract_id && &q.request == req && now - q.at <= ttl && q.revision != revision);
+        if stale { Err(changed_since(contract_id)) } else { Ok(()) }
+    }
+
+    /// Refuses to apply an amendment checkout priced against an older revision of the contract.
+    pub(super) fn check_still_current(&self, contract_id: &str, c: &Checkout) -> Result<(), ApiError> {
+        let current = self.contract(contract_id).map(|k| k.revision);
+        if c.contract_revision.is_some() && current != c.contract_revision {
+            return Err(changed_since(contract_id));
+        }
+        Ok(())
+    }
+
     /// What amendments effective today billed, in order: (contract id, amount). A positive
     /// amount is the prorated charge (an approved invoice); a negative one the credit for
     /// unused time, which Zenskar issues as a credit note (the emulator keeps only this

@@ -1,15 +1,15 @@
 //! The emulator's billing estimates for `/checkouts` and `/checkouts/preview`: a new
 //! contract's first and next invoices (by day when the contract's end cuts a period short),
-//! and an amendment prorated with the engine the console uses locally for other providers.
+//! and an amendment prorated by the day with the sandbox's own engine (`sandbox::proration`).
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use super::dates::{day_before, format_date};
 use super::state::{ApiError, Contract, Item, PhaseKind, State, add_days};
-use crate::billing::estimate::{CurrentTerm, PricedItem, estimate_change};
 use crate::billing::{ChargePeriod, Currency, Money};
-use crate::providers::zenskar::map::{day_before, format_date};
 use crate::providers::zenskar::wire;
+use crate::sandbox::proration::{Term, prorate};
 
 impl State {
     fn line(
@@ -89,7 +89,7 @@ impl State {
         wire::Estimates { current_invoice: Some(self.invoice_estimate(current, currency)), next_invoice: next }
     }
 
-    /// Prorated by day with the same engine the console uses locally for other providers:
+    /// Prorated by day with the sandbox's own engine (never the console's estimate code):
     /// credit for the unused old plan, charge for the rest of the period on the new one.
     pub(super) fn estimate_amendment(
         &self,
@@ -120,27 +120,28 @@ impl State {
         }
         let old = c.billing_phase(on).ok_or_else(|| ApiError::bad("Contract has no phases"))?;
         let old_name = self.plan(&old.plan_id).map(|p| p.name.clone()).unwrap_or_else(|| "current plan".into());
-        let term = CurrentTerm {
-            description: old_name,
-            amount: Money::new(self.items_amount(&old.items), c.currency),
-            period_start: bounds.0,
-            period_end: bounds.1,
-        };
+        let old_amount = self.items_amount(&old.items);
         let same_period = self.phase_period(old) == Some(plan.period);
-        let item =
-            PricedItem { description: label(&plan.name), unit_amount: new_amount, quantity: 1, period: plan.period };
-        let e = estimate_change(&term, &item, on, same_period).map_err(|e| ApiError::bad(e.to_string()))?;
-        let to_wire = |inv: &crate::billing::Invoice| {
-            let lines = inv
-                .lines
-                .iter()
-                .map(|l| line(l.description.clone(), l.amount, l.quantity, l.period_start, l.period_end))
-                .collect();
-            self.invoice_estimate(lines, c.currency)
-        };
+        let term = Term { amount: old_amount, start: bounds.0, end: bounds.1 };
+        let p = prorate(term, new_amount.amount(), plan.period, same_period, on, c.currency)
+            .ok_or_else(|| ApiError::bad("The prorated amount is out of range"))?;
+        let days = format!("{} of {} days", p.days_left, p.days_in_period);
+        let money = |a: Decimal| Money::new(a, c.currency);
+        let credit = line(
+            format!("Unused time on {old_name} ({days})"),
+            money(p.credit),
+            Decimal::ONE,
+            Some(on),
+            Some(bounds.1),
+        );
+        let charged =
+            if same_period { format!("Remaining time on {} ({days})", label(&plan.name)) } else { label(&plan.name) };
+        let charge = line(charged, money(p.charge), Decimal::ONE, Some(on), Some(p.charged_until));
+        let next =
+            line(label(&plan.name), new_amount, Decimal::ONE, Some(p.next_start), plan.period.advance(p.next_start));
         Ok(wire::Estimates {
-            current_invoice: Some(to_wire(&e.current_invoice)),
-            next_invoice: e.next_invoice.as_ref().map(to_wire),
+            current_invoice: Some(self.invoice_estimate(vec![credit, charge], c.currency)),
+            next_invoice: Some(self.invoice_estimate(vec![next], c.currency)),
         })
     }
 }

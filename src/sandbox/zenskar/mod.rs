@@ -3,6 +3,7 @@
 //! family whose sessions are paid on the shared hosted page.
 
 mod changes;
+mod dates;
 mod estimates;
 mod ops;
 mod paging;
@@ -25,8 +26,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::{AppState, keys, lock};
-use crate::providers::zenskar::map::{is_uuid, parse_date};
 use crate::providers::zenskar::wire;
+use dates::{is_uuid, parse_date};
 use paging::{ilike, keyed_page, offset_page, page_params, query_issue};
 pub use state::State;
 use state::{ApiError, Issue};

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
+use super::dates::day_before;
 use super::state::{ApiError, Checkout, EntKind, Issue, Item, Phase, PhaseKind, State, uuid};
 use super::validate::{ValidCheckout, validate_checkout};
 use crate::billing::{Currency, Money};
-use crate::providers::zenskar::map::day_before;
 use crate::providers::zenskar::wire;
 use crate::sandbox::pay::{CARD_DECLINED, HostedCheckout, OrderSummary, PayError};
 
@@ -54,6 +54,14 @@ impl State {
             Some(cid) => self.amendment_draft(cid, &v, now.date_naive())?,
             None => self.new_contract_draft(&v)?,
         };
+        let revision = v.contract_id.as_deref().and_then(|c| self.contract(c)).map(|k| k.revision);
+        if let (Some(cid), Some(revision)) = (v.contract_id.as_deref(), revision) {
+            if preview {
+                self.remember_amendment_quote(cid, &req, revision, now);
+            } else {
+                self.check_amendment_quote(cid, &req, revision, now)?;
+            }
+        }
         if preview {
             return Ok(Err(draft.estimates));
         }
@@ -82,6 +90,7 @@ impl State {
             estimates: draft.estimates,
             created: now,
             updated: now,
+            contract_revision: revision,
         };
         self.checkouts.insert(id.clone(), checkout);
         Ok(Ok(id))
@@ -216,7 +225,10 @@ impl State {
     fn complete(&mut self, id: &str, paid: bool, now: DateTime<Utc>) -> Result<String, ApiError> {
         let c = self.checkouts.get(id).cloned().ok_or_else(|| ApiError::not_found("Checkout"))?;
         let contract_id = match &c.contract_id {
-            Some(cid) => self.amend(cid, &c, paid, now)?,
+            Some(cid) => {
+                self.check_still_current(cid, &c)?;
+                self.amend(cid, &c, paid, now)?
+            }
             None => self.start_contract(&c, paid, now)?,
         };
         if let Some(stored) = self.checkouts.get_mut(id) {
@@ -300,6 +312,7 @@ impl State {
             }
         }
         k.updated = now;
+        k.revision += 1;
         let (cust, cur) = (k.customer_id.clone(), k.currency);
         if c.start <= now.date_naive() {
             self.change_charges.push((contract_id.to_string(), Money::new(charge, cur)));
@@ -338,6 +351,7 @@ impl State {
             p.end = Some(p.end.map_or(date, |e| e.min(date)));
         }
         k.updated = now;
+        k.revision += 1;
         Ok(())
     }
 

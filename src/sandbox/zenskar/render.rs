@@ -3,10 +3,10 @@
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde_json::Map;
 
+use super::dates::{format_date, iso_duration};
 use super::state::{
     Checkout, Contract, Customer, EntitlementDef, Invoice, Item, Phase, PhaseKind, Plan, PriceModel, State,
 };
-use crate::providers::zenskar::map::{format_date, iso_duration};
 use crate::providers::zenskar::wire;
 
 /// Naive ISO 8601 with microseconds, as Python's `isoformat()` writes a naive UTC datetime

@@ -12,9 +12,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde_json::Map;
 
+use super::dates::day_before;
 use super::state::{EntKind, EntitlementDef, Grant, Phase, Plan, PriceModel, Pricing, Product, State, add_days, uuid};
 use crate::billing::{ChargePeriod, Currency};
-use crate::providers::zenskar::map::day_before;
 use crate::providers::zenskar::wire;
 use crate::sandbox::seed::{Seed, SeedFeatureType, SeedPlan, SeedSubscription};
 use crate::util::SplitMix64;
@@ -47,6 +47,7 @@ impl State {
             invoices: Vec::new(),
             checkouts: BTreeMap::new(),
             change_charges: Vec::new(),
+            amendment_quotes: Vec::new(),
             rng,
         };
         state.build_catalog(seed, now);

@@ -8,8 +8,8 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
+use super::dates::{current_period, day_before};
 use crate::billing::{ChargePeriod, Currency, Money};
-use crate::providers::zenskar::map::{current_period, day_before};
 use crate::providers::zenskar::wire;
 use crate::util::SplitMix64;
 
@@ -189,6 +189,9 @@ pub struct Contract {
     pub usage: BTreeMap<String, i64>,
     pub created: DateTime<Utc>,
     pub updated: DateTime<Utc>,
+    /// Bumped by every write to the contract (amendment, expiry, pause): an amendment priced
+    /// against an older revision is refused (see changes.rs).
+    pub revision: u64,
 }
 
 impl Contract {
@@ -267,6 +270,8 @@ pub struct Checkout {
     pub estimates: wire::Estimates,
     pub created: DateTime<Utc>,
     pub updated: DateTime<Utc>,
+    /// For an amendment: the contract's revision its estimate was priced against.
+    pub contract_revision: Option<u64>,
 }
 
 impl Checkout {
@@ -299,6 +304,8 @@ pub struct State {
     pub checkouts: BTreeMap<String, Checkout>,
     /// What each amendment effective today billed: (contract id, amount); see changes.rs.
     pub change_charges: Vec<(String, Money)>,
+    /// Amendment previews, so a checkout priced from a stale preview is refused; see changes.rs.
+    pub amendment_quotes: Vec<super::changes::AmendmentQuote>,
     pub(crate) rng: SplitMix64,
 }
 
@@ -443,6 +450,7 @@ impl State {
             usage: BTreeMap::new(),
             created: now,
             updated: now,
+            revision: 0,
         }
     }
 

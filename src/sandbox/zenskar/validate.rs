@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::dates::{is_uuid, parse_date, parse_datetime};
 use super::state::{ApiError, Issue};
-use crate::providers::zenskar::map::{is_uuid, parse_date, parse_datetime};
 use crate::providers::zenskar::wire;
 
 /// A checkout request whose fields have the right types.

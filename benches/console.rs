@@ -1,6 +1,8 @@
 //! Criterion benches for the console's hot paths: drawing a frame of a 100k-customer list and
 //! filtering 100k names. `scripts/bench` prints the same figures next to their targets.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -4,6 +4,8 @@
 //!
 //! Usage: console_bench <customers> <names-out-file> <query>
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::time::Instant;
 
 use ratatui::Terminal;

@@ -161,8 +161,8 @@ mod tests {
         let narrowed = filter(&c, "name12", Some(&first));
         let mut full = filter(&c, "name12", None);
         let mut n = narrowed.clone();
-        full.sort();
-        n.sort();
+        full.sort_unstable();
+        n.sort_unstable();
         assert_eq!(n, full);
         assert!(!narrowed.is_empty());
     }

@@ -5,9 +5,21 @@ pub mod files;
 
 use std::path::PathBuf;
 
-/// A file in till's data dir: `$TILL_DATA_DIR/<name>`, else the XDG data dir. The audit
-/// journal and the request history live side by side there.
+/// A data dir chosen by the embedding program (tests), ahead of the environment: setting an
+/// environment variable from inside a running program is not safe once threads exist.
+static DATA_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Uses `dir` as the data dir for the rest of the process (the first call wins).
+pub fn use_data_dir(dir: PathBuf) {
+    let _ = DATA_DIR.set(dir);
+}
+
+/// A file in till's data dir: the one `use_data_dir` chose, else `$TILL_DATA_DIR/<name>`, else
+/// the XDG data dir. The audit journal and the request history live side by side there.
 pub fn data_file(name: &str) -> Option<PathBuf> {
+    if let Some(dir) = DATA_DIR.get() {
+        return Some(dir.join(name));
+    }
     if let Some(dir) = std::env::var_os("TILL_DATA_DIR") {
         return Some(PathBuf::from(dir).join(name));
     }
@@ -29,10 +41,8 @@ impl SplitMix64 {
     pub fn from_entropy() -> SplitMix64 {
         use std::sync::atomic::{AtomicU64, Ordering};
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
         SplitMix64(nanos ^ COUNTER.fetch_add(0x9E37_79B9, Ordering::Relaxed).rotate_left(17))
     }
 

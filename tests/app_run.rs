@@ -2,6 +2,8 @@
 //! injected input stream) on all four providers: Enter pressed five times at every step
 //! applies nothing; the confirm key (Ctrl-S) applies exactly once.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 mod support;
 
 use crossterm::event::KeyCode;

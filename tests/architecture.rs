@@ -2,6 +2,8 @@
 //! `cli` imports `cli`, nothing outside `tui` and `cli` imports `tui`, and no two modules
 //! import each other.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -18,7 +20,7 @@ fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// `src/tui/state/update.rs` → ["tui", "state", "update"]; `mod.rs` names its folder.
+/// `src/tui/state/update.rs` is `tui::state::update`; a `mod.rs` names its folder.
 fn module_of(path: &Path) -> Vec<String> {
     let rel = path.strip_prefix("src").unwrap().with_extension("");
     let mut parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();

@@ -2,6 +2,8 @@
 //! against the sandbox: preview == applied, entitlements after, one apply per confirm,
 //! read-only, LIVE typed confirmation, and the audit journal.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 mod support;
 
 use std::time::Duration;

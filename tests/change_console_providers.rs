@@ -2,6 +2,8 @@
 //! change_console.rs): the sandbox charges exactly what the preview said, and the customer's
 //! subscriptions and entitlements reload afterwards.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 mod support;
 
 use crossterm::event::KeyCode;

@@ -2,6 +2,8 @@
 //! provider: open it, fill it, watch the preview follow, submit, pay on the hosted page over
 //! HTTP, and see the new subscription in the Subscriptions pane without a refresh.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 mod support;
 
 use std::time::{Duration, Instant};

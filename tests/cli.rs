@@ -1,5 +1,7 @@
 //! The real binary: data on stdout, one-line errors on stderr, documented exit codes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 

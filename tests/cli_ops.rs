@@ -2,6 +2,8 @@
 //! finds customers like the console's filter, takes plans by id, slug or name, and its flags and
 //! exit codes are consistent with themselves.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::process::{Command, Output};
 
 fn till_in(data: &std::path::Path, args: &[&str]) -> Output {

@@ -2,6 +2,8 @@
 //! types, which the README promises are stable) and the human tables, per provider, against the
 //! embedded sandbox. Dates move with the clock, so tables have them masked.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::process::Command;
 
 use serde_json::Value;

@@ -7,6 +7,8 @@
 //! Whatever the interleaving: exactly one change is accepted, it alone raised a proration,
 //! that proration is what its preview said, and the subscription ends on its plan.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::sync::Arc;
 
 use till::billing::{ChangeTiming, ChargePeriod, Estimate, Money, PlanChange, ProviderKind, Subscription};

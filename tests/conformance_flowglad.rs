@@ -7,6 +7,8 @@
 //! plain text for 401 and unknown routes): the spec's generic error schema
 //! (`{message, code, issues}`) does not describe them (shared/specs/flowglad/SOURCES.md).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 mod support;
 
 use std::collections::BTreeSet;

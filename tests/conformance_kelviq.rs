@@ -1,6 +1,8 @@
 //! Every request the Kelviq client sends and every response the sandbox returns, validated
 //! against Kelviq's official OpenAPI spec (shared/specs/kelviq/openapi.json).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 mod support;
 
 use std::collections::BTreeSet;

@@ -2,6 +2,8 @@
 //! sandbox, with insta snapshots at 120×32 and 80×24. Dates and timings are masked in
 //! snapshots because the sandbox's data is relative to today.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::time::Duration;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};

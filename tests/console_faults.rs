@@ -2,6 +2,8 @@
 //! (provider, status, request id), the other providers keep working, and `R` recovers once
 //! the provider does. A failed checkout submit keeps everything typed.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 mod support;
 
 use std::time::Duration;

@@ -2,6 +2,8 @@
 //! invoice API lists the selected customer's invoices as the client returns them, `y` copies the
 //! link, `o` opens it; Kelviq says it has none; a failing provider shows its error and `R` recovers.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 mod support;
 
 use crossterm::event::KeyCode;

@@ -2,6 +2,8 @@
 //! bound and honour Retry-After, unkeyed writes are sent once, bad bodies are decode errors,
 //! resets and slow bodies are transport errors and timeouts. Nothing panics.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::time::{Duration, Instant};
 
 use till::billing::{NewCustomer, ProviderKind};

@@ -2,6 +2,8 @@
 //! written refuses the action, a damaged journal still lists, TILL_READ_ONLY takes the usual
 //! spellings, durations that overflow are refused.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::path::Path;
 use std::process::{Command, Output};
 

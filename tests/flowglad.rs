@@ -1,5 +1,7 @@
 //! The Flowglad client against the embedded sandbox over real HTTP on loopback.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 #[path = "support/pay.rs"]
 mod pay_form;
 

@@ -2,6 +2,8 @@
 //! says is what `adjust` bills, for upgrades and downgrades at every timing Flowglad offers,
 //! and the entitlements follow the plan's catalog features.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};

@@ -2,6 +2,8 @@
 //! sends, every form field reaches the sandbox and changes what paying creates, field
 //! validation errors come back named, and the local estimate matches hand-computed figures.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 #[path = "support/pay.rs"]
 mod pay_form;
 

@@ -7,6 +7,8 @@
 //! past the first level), values of every JSON type, plus byte-level damage (truncation, stray
 //! bytes). CI runs the default case count; `scripts/fuzz` runs 1,000,000 per target in release.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 

@@ -3,6 +3,8 @@
 //! controls). In text mode none of those bytes reach stdout or stderr; `--json` keeps the data
 //! exact. Also the sandbox's own input limits: out-of-range seeds and `--customers`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::process::{Command, Output};
 
 use serde_json::Value;

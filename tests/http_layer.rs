@@ -1,6 +1,8 @@
 //! The shared HTTP layer against a scripted local server: retries, Retry-After, idempotency
 //! keys, timeouts, keep-alive and the request log.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

@@ -1,6 +1,8 @@
 //! `till info` names, per profile, the core and edge hosts and the key's mode; and a curl
 //! export under a profile reads the profile's key variable.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 

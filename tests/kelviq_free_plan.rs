@@ -2,6 +2,8 @@
 //! feature-level charges. It used to leave the plan without a price: missing from `plans list`,
 //! refused as a change target ("has no one-time price") and unsellable by checkout.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use axum::extract::Path;
 use axum::routing::get;
 use axum::{Json, Router};

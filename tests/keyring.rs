@@ -2,6 +2,8 @@
 //! `.ci/run` runs this inside `dbus-run-session` with an unlocked gnome-keyring and
 //! `TILL_REQUIRE_KEYRING=1`; elsewhere it skips, saying why, when no Secret Service answers.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::process::{Command, Output, Stdio};
 
 use till::billing::ProviderKind;

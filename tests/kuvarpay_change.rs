@@ -2,6 +2,8 @@
 //! is what the emulator bills (upgrades prorated, downgrades and trials charge nothing), only
 //! immediate changes are offered, and repeated cancels get KuvarPay's error.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};

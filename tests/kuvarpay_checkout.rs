@@ -3,6 +3,8 @@
 //! the local estimate matches hand-computed figures and what the sandbox then charges, the
 //! `--dry-run` CLI never shows the key, and the sandbox counts the sessions created.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 #[path = "support/pay.rs"]
 mod pay_form;
 

@@ -1,6 +1,8 @@
 //! Tests of the OpenAPI test-support validator (`tests/support/openapi.rs`), against
 //! small inline specs and against the providers' real specs.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 mod support;
 
 use serde_json::{Value, json};

@@ -1,6 +1,8 @@
 //! Tests of the OpenAPI test-support validator's conversion and matching rules, on small
 //! inline specs (the providers' real specs are exercised in openapi_validator.rs).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 mod support;
 
 use serde_json::{Value, json};

@@ -2,6 +2,8 @@
 //! a constant page size under `--limit`, and lists that never end (a repeated cursor, a cycle
 //! of cursors, an empty page that says more follow) stop with an error instead of looping.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::collections::HashMap;
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};

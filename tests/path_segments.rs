@@ -2,6 +2,8 @@
 //! `checkout get ..` used to send `GET /checkout/` (the URL parser resolves dot segments), and
 //! `/`, `?` or `#` in an id would start a new segment, a query or a fragment.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use till::billing::ProviderKind;
 use till::providers::{self, ErrorKind, Http, HttpConfig};
 use till::sandbox::{self, SandboxOptions};

@@ -1,6 +1,8 @@
 //! `till profiles …`, `--profile` on commands, and the config file's error messages, through
 //! the real binary with the config dir in a tempdir and no keyring reachable.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 

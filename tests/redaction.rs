@@ -2,6 +2,8 @@
 //! and a base URL with credentials in it: the key and the password appear nowhere in what till
 //! prints (stdout, stderr), stores (audit.jsonl, requests.jsonl, till.log) or exports (curl).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -2,6 +2,8 @@
 //! stablecoin and an invoice in an unknown currency are listed and marked, and the rows beside
 //! them are intact. (Flowglad and Kelviq rows are covered by their mapping tests.)
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};

@@ -1,6 +1,8 @@
 //! The sandbox as a target: web pages (DNS rebinding, cross-site form posts), other local
 //! processes (idle sockets), and hostile request fields. Nothing here may panic the sandbox.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 #[path = "support/pay.rs"]
 mod pay_form;
 

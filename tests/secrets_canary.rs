@@ -2,6 +2,8 @@
 //! the sandbox (which rejects it), then every file the program wrote and everything it printed
 //! or drew is searched for the key. Zero occurrences.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;

@@ -2,6 +2,8 @@
 //! provider, quit, and check the terminal is back in cooked mode. `.ci/run` installs tmux;
 //! without it this test is skipped locally and fails under CI.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -2,6 +2,8 @@
 //! `/checkouts/preview` is what the confirmed amendment bills, for upgrades and downgrades
 //! today and at the period end, and the entitlement totals follow the plan's grants.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate, Utc};

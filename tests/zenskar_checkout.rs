@@ -3,6 +3,8 @@
 //! against hand-computed figures, validation in Zenskar's 422 shape, the `--dry-run` CLI, and
 //! the emulator's session count.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 #[path = "support/pay.rs"]
 mod pay_form;
 

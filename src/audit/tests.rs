@@ -109,7 +109,7 @@ async fn an_unwritable_journal_refuses_the_action_before_anything_is_sent() {
 #[tokio::test]
 async fn a_read_only_journal_refuses_the_action() {
     use std::os::unix::fs::PermissionsExt;
-    if unsafe { libc::geteuid() } == 0 {
+    if rustix::process::geteuid().is_root() {
         eprintln!("skipped: root ignores file permissions");
         return;
     }
@@ -170,7 +170,7 @@ fn damage_is_skipped_and_named_and_the_next_append_is_not_swallowed() {
     // Garbage and a non-UTF-8 byte in the middle.
     let mut text = std::fs::read(journal.path()).unwrap();
     let second_newline = text.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(1).unwrap().0;
-    text.splice(second_newline + 1..second_newline + 1, b"{garbage\n\xff\xfe\n".iter().copied());
+    text.splice((second_newline + 1)..=second_newline, b"{garbage\n\xff\xfe\n".iter().copied());
     std::fs::write(journal.path(), text).unwrap();
 
     journal.append(&entry("a4", Outcome::Started)).unwrap();

@@ -35,7 +35,7 @@ fn describe(kind: &EntitlementKind) -> Option<String> {
 }
 
 fn change(name: &str, old: &EntitlementKind, new: &EntitlementKind) -> Option<String> {
-    use EntitlementKind::*;
+    use EntitlementKind::{Customizable, Meter};
     match (old, new) {
         (Meter { limit: a, .. }, Meter { limit: b, .. }) if a != b => {
             let show = |l: &Option<i64>| l.map_or("unlimited".to_string(), |v| v.to_string());

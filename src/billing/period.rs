@@ -55,7 +55,7 @@ impl ChargePeriod {
 
     /// The recurring interval, or `None` for a one-time charge.
     pub fn interval(&self) -> Option<(IntervalUnit, u32)> {
-        use ChargePeriod::*;
+        use ChargePeriod::{Daily, Every, Monthly, OneTime, SixMonths, ThreeMonths, TwentyEightDays, Weekly, Yearly};
         use IntervalUnit as U;
         match *self {
             OneTime => None,
@@ -88,7 +88,7 @@ impl ChargePeriod {
 
     /// Kelviq's wire name. `Every` has none and returns `None`.
     pub fn kelviq_name(&self) -> Option<&'static str> {
-        use ChargePeriod::*;
+        use ChargePeriod::{Daily, Every, Monthly, OneTime, SixMonths, ThreeMonths, TwentyEightDays, Weekly, Yearly};
         Some(match self {
             OneTime => "ONE_TIME",
             Daily => "DAILY",
@@ -144,7 +144,7 @@ impl ChargePeriod {
 
     /// Human label: "monthly", "every 3 months", "one-time".
     pub fn label(&self) -> String {
-        use ChargePeriod::*;
+        use ChargePeriod::{Daily, Every, Monthly, OneTime, SixMonths, ThreeMonths, TwentyEightDays, Weekly, Yearly};
         match self {
             OneTime => "one-time".into(),
             Daily => "daily".into(),

@@ -83,7 +83,7 @@ pub(crate) fn emit<T: serde::Serialize>(json: bool, value: &T, table: impl FnOnc
         crate::text::block(&table()).into_owned()
     };
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(failure(ExitCode::Failure, format!("could not write output: {e}")))
         }

@@ -53,8 +53,7 @@ pub fn info(global: &Global) -> Result<(), Failure> {
         "hosts": hosts,
     });
     super::common::emit(global.json, &info, || {
-        let shown =
-            |p: Option<std::path::PathBuf>| p.map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into());
+        let shown = |p: Option<std::path::PathBuf>| p.map_or_else(|| "(none)".into(), |p| p.display().to_string());
         let mut text = format!("version     {}\n", env!("CARGO_PKG_VERSION"));
         text += &format!("config file {}\n", shown(config::profiles::config_path()));
         text += &format!("data dir    {}\n", dirs.data_dir().display());

@@ -148,10 +148,10 @@ fn profile_table(file: &ConfigFile) -> String {
                 p.provider.slug().to_string(),
                 p.mode.label().to_string(),
                 if p.read_only { "yes" } else { "no" }.to_string(),
-                p.base_url
-                    .as_deref()
-                    .map(|u| crate::providers::redact::userinfo(u).into_owned())
-                    .unwrap_or_else(|| config::default_base_url_for(p.provider, p.mode).to_string()),
+                p.base_url.as_deref().map_or_else(
+                    || config::default_base_url_for(p.provider, p.mode).to_string(),
+                    |u| crate::providers::redact::userinfo(u).into_owned(),
+                ),
                 p.account.clone().unwrap_or_default(),
             ]
         })

@@ -179,7 +179,7 @@ fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, "till", &mut script);
     let mut out = std::io::stdout().lock();
-    match out.write_all(&script).and_then(|_| out.flush()) {
+    match out.write_all(&script).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(failure(ExitCode::Failure, format!("could not write the completion script: {e}")))
         }

@@ -96,7 +96,7 @@ async fn uncancel(conn: &Connection, id: &str, yes: bool, json: bool) -> Result<
     let p = conn.provider.as_ref();
     let before = p.get_subscription(id).await?;
     if !yes {
-        let ends = before.ends_on.map(|d| d.to_string()).unwrap_or_else(|| "(no end is scheduled)".into());
+        let ends = before.ends_on.map_or_else(|| "(no end is scheduled)".into(), |d| d.to_string());
         let text = format!("{id} would renew as before instead of ending {ends}\n(preview only: add --yes to apply)\n");
         return emit(json, &json!({"subscription": before, "applied": false}), || text);
     }

@@ -593,7 +593,7 @@ mod tests {
         let mut rng = SplitMix64::new(1);
         let err = ProviderError::new(ProviderKind::Kelviq, ErrorKind::Http, "rate limited");
         let long =
-            Failure { retryable: true, retry_after: Some(Duration::from_secs(3600)), error: Box::new(err.clone()) };
+            Failure { retryable: true, retry_after: Some(Duration::from_hours(1)), error: Box::new(err.clone()) };
         assert_eq!(long.retry_delay(1, &policy, &mut rng), None);
         let short = Failure { retryable: true, retry_after: Some(Duration::from_secs(1)), error: Box::new(err) };
         assert_eq!(short.retry_delay(1, &policy, &mut rng), Some(Duration::from_secs(1)));

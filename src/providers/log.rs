@@ -205,7 +205,7 @@ impl History {
             bytes.push(b'\n');
         }
         files::append_lines(&self.path, &bytes)?;
-        if std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0) > self.max_bytes {
+        if std::fs::metadata(&self.path).map_or(0, |m| m.len()) > self.max_bytes {
             self.trim()?;
         }
         Ok(())

@@ -65,7 +65,7 @@ pub enum Mangle {
 
 /// The longest delay a fault may add (per effect); anything longer is a typo, and capping it
 /// keeps every sum of delays far from `Duration`'s range.
-const MAX_FAULT_DURATION: Duration = Duration::from_secs(3600);
+const MAX_FAULT_DURATION: Duration = Duration::from_hours(1);
 
 /// `500ms`, `5s`, `2m`, or a bare number of milliseconds, at most an hour. Checked
 /// arithmetic: a huge number is an error, never a wrapped or panicking value.

@@ -176,7 +176,7 @@ impl<B: Backend> App<B> {
             let loading = self.state.any_loading();
             tokio::select! {
                 biased;
-                _ = &mut shutdown => break,
+                () = &mut shutdown => break,
                 Some(msg) = self.rx.recv() => self.handle_msg(msg),
                 event = input.next() => match event {
                     Some(Ok(e)) => self.handle_event(e),

@@ -153,7 +153,7 @@ impl Tasks {
             Effect::SavePreset(preset) => self.files(move || {
                 let result = presets_path().and_then(|path| {
                     presets::save(&path, (*preset).clone())
-                        .map(|_| format!("Saved preset {:?} in {}", preset.name, path.display()))
+                        .map(|()| format!("Saved preset {:?} in {}", preset.name, path.display()))
                 });
                 Msg::Checkout(CheckoutMsg::PresetSaved { result })
             }),

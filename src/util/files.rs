@@ -407,12 +407,12 @@ mod tests {
     fn new_directories_are_0700_even_with_a_permissive_umask() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        // SAFETY: umask is process-wide; this test only widens it for the two calls below and
-        // restores it, and no other test depends on the umask.
-        let old = unsafe { libc::umask(0) };
+        // umask is process-wide; this test only widens it for the two calls below and restores
+        // it, and no other test depends on the umask.
+        let old = rustix::process::umask(rustix::fs::Mode::empty());
         let made = private_dir(&dir.path().join("a/b"));
         let written = write_atomic(&dir.path().join("c/d.toml"), b"x");
-        unsafe { libc::umask(old) };
+        rustix::process::umask(old);
         made.unwrap();
         written.unwrap();
         for p in ["a", "a/b", "c"] {

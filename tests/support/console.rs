@@ -23,8 +23,8 @@ static DATA_DIR: Once = Once::new();
 pub fn journal() -> Journal {
     let dir = std::env::temp_dir().join(format!("till-tests-{}", std::process::id()));
     DATA_DIR.call_once(|| {
-        // SAFETY: set once, before any test reads it (every console starts by calling this).
-        unsafe { std::env::set_var("TILL_DATA_DIR", &dir) };
+        // Every console starts by calling this, before anything reads the data dir.
+        till::util::use_data_dir(dir.clone());
     });
     Journal::at(dir.join("audit.jsonl"))
 }

@@ -144,7 +144,7 @@ pub(super) fn describe(error: &ValidationError<'_>, out: &mut Vec<String>) {
     let branches: Vec<(usize, &Vec<ValidationError<'static>>)> =
         context.iter().enumerate().filter(|(_, branch)| !is_null_branch(branch)).collect();
     if let [(_, branch)] = branches.as_slice() {
-        for sub in branch.iter() {
+        for sub in *branch {
             describe(sub, out);
         }
         return;

@@ -2,6 +2,8 @@
 //! form's anti-CSRF token), then submit the form with it. Included with
 //! `#[path = "support/pay.rs"] mod pay_form;` by tests that do not use the rest of `support`.
 
+#![allow(clippy::unwrap_used)]
+
 /// GETs the pay page at `url`, then POSTs `card` with the page's form token. Redirects are
 /// not followed, so a success answers 303.
 #[allow(dead_code)]

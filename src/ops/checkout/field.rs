@@ -49,7 +49,11 @@ impl Field {
     }
 
     fn names(&self) -> (&'static str, &'static str, &'static str) {
-        use Field::*;
+        use Field::{
+            BillingMode, BusinessEntity, CancelUrl, CheckoutType, Currency, Customer, CustomerEmail, EndDate,
+            ExpiresAt, Features, FirstName, Guest, Ip, LastName, Metadata, OutputName, Period, Plan, PreserveAnchor,
+            Price, ProductOverrides, Quantity, StartDate, SuccessUrl, TargetAmount, TargetSubscription,
+        };
         match self {
             CheckoutType => ("type", "Checkout type", "--type"),
             TargetSubscription => ("subscription", "Target subscription", "--subscription"),
@@ -85,7 +89,11 @@ impl Field {
     /// Wire field names a provider may put in a field error, mapped back to the field.
     pub fn from_wire(name: &str) -> Option<Field> {
         let n = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase().replace('_', "");
-        use Field::*;
+        use Field::{
+            BillingMode, BusinessEntity, CancelUrl, CheckoutType, Currency, Customer, CustomerEmail, EndDate,
+            ExpiresAt, Features, FirstName, Ip, LastName, Metadata, OutputName, Period, Plan, PreserveAnchor, Price,
+            ProductOverrides, Quantity, StartDate, SuccessUrl, TargetAmount, TargetSubscription,
+        };
         Some(match n.as_str() {
             "planidentifier" | "planid" | "plan" => Plan,
             "chargeperiod" | "period" | "interval" => Period,

@@ -226,7 +226,7 @@ impl Catalog {
         };
         let candidates: Vec<&wire::Price> = product.prices.iter().filter(matches).collect();
         candidates.iter().find(|p| p.is_default).or(candidates.first()).copied().ok_or_else(|| {
-            let period = period.map(|p| p.label()).unwrap_or_else(|| "any period".into());
+            let period = period.map_or_else(|| "any period".into(), |p| p.label());
             let currency = currency.map(|c| format!(" in {}", c.to_uppercase())).unwrap_or_default();
             ProviderError::invalid(FLOWGLAD, format!("product {plan_id:?} has no active {period} price{currency}"))
         })

@@ -142,9 +142,10 @@ impl FlowgladClient {
         let id = self.pricing_model_id().await?;
         let path = format!("pricing-models/{}", encode(&id)?);
         let load_resources = async {
-            match resources {
-                true => self.get::<wire::ResourcesResponse>("resources", &[]).await.map(|r| r.resources),
-                false => Ok(Vec::new()),
+            if resources {
+                self.get::<wire::ResourcesResponse>("resources", &[]).await.map(|r| r.resources)
+            } else {
+                Ok(Vec::new())
             }
         };
         let (model, resources) =

@@ -346,7 +346,7 @@ mod tests {
             customer_first_name: Some("Ada".into()),
             customer_last_name: Some("Ọbáfẹ́mi".into()),
             success_url: "https://shop.example/thanks".into(),
-            cancel_url: Some("".into()),
+            cancel_url: Some(String::new()),
             ..Default::default()
         }
     }

@@ -1,7 +1,10 @@
 //! Checkout sessions of every type and what paying one on the hosted page does.
 
 use super::ops::{MISSING_STRING, now_ms};
-use super::state::*;
+use super::state::{
+    ApiError, Checkout, CheckoutKind, Customer, Issue, Ms, PriceKind, QUANTITY_TOO_BIG, State, Subscription, from_ms,
+    ms,
+};
 use crate::billing::Money;
 use crate::providers::flowglad::wire;
 use crate::sandbox::kelviq::state::current_period;
@@ -198,7 +201,7 @@ impl State {
             }
             CheckoutKind::Activate { ref target } => self.activate(target, &card, &checkout, now),
             CheckoutKind::AddPaymentMethod { target, update_all } => {
-                for &s in self.subscriptions_of.get(&customer).cloned().unwrap_or_default().iter() {
+                for &s in &self.subscriptions_of.get(&customer).cloned().unwrap_or_default() {
                     let sub = &mut self.subscriptions[s];
                     if Some(&sub.id) == target.as_ref() || (update_all == Some(true) && sub.is_current()) {
                         sub.default_payment_method = Some(card.clone());
@@ -314,7 +317,7 @@ impl State {
     fn checkout_lines(&self, c: &Checkout) -> (Vec<(String, String)>, String) {
         let price_line = |price: usize, quantity: i64| {
             let p = &self.prices[price];
-            let product = p.product.map(|i| self.products[i].name.clone()).unwrap_or_else(|| p.name.clone());
+            let product = p.product.map_or_else(|| p.name.clone(), |i| self.products[i].name.clone());
             let total = Money::from_minor(p.unit_price * quantity, p.currency).to_string();
             let period = p.period().label();
             let label = if quantity > 1 {

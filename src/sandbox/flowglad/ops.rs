@@ -4,7 +4,7 @@
 use chrono::Utc;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::state::*;
+use super::state::{ApiError, Customer, Issue, Item, Ms, State, Subscription, ms};
 use crate::providers::flowglad::wire;
 
 pub fn now_ms() -> Ms {

@@ -119,7 +119,7 @@ pub fn paginate<T>(
         Some(after) => {
             let (mut lo, mut hi) = (0, count);
             while lo < hi {
-                let mid = (lo + hi) / 2;
+                let mid = usize::midpoint(lo, hi);
                 if key(mid) <= *after { lo = mid + 1 } else { hi = mid }
             }
             lo

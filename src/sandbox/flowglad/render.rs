@@ -4,7 +4,10 @@ use rust_decimal::Decimal;
 use serde_json::{Number, Value};
 
 use super::ops::AdjustPlan;
-use super::state::*;
+use super::state::{
+    Checkout, CheckoutKind, Customer, FeatureItem, FeatureKind, Invoice, Item, LIVEMODE, Ms, ORGANIZATION_ID,
+    PaymentMethod, PriceKind, Resource, State, Subscription,
+};
 use crate::billing::IntervalUnit;
 use crate::providers::flowglad::wire;
 

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Duration, Utc};
 
-use super::state::*;
+use super::state::{
+    Customer, Feature, FeatureKind, Meter, Ms, Price, PriceKind, Product, Resource, State, Subscription, days_ago, ms,
+};
 use crate::billing::{ChargePeriod, Currency, Money};
 use crate::sandbox::kelviq::state::{current_period, token};
 use crate::sandbox::seed::{Seed, SeedFeatureType, SeedPlan, SeedSubscription};
@@ -257,7 +259,7 @@ impl State {
         }
         for (resource, quantity) in &s.quantities {
             let Some(r) = self.resources.iter().position(|x| &x.slug == resource) else { continue };
-            for fi in sub.features.iter_mut() {
+            for fi in &mut sub.features {
                 if matches!(self.features[fi.feature].kind, FeatureKind::Resource { resource, .. } if resource == r) {
                     fi.amount = Some(*quantity);
                 }

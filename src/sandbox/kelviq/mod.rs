@@ -110,8 +110,7 @@ fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let field = inner
             .strip_prefix("missing field `")
             .and_then(|rest| rest.split('`').next())
-            .map(str::to_string)
-            .unwrap_or_else(|| e.path().to_string());
+            .map_or_else(|| e.path().to_string(), str::to_string);
         let message = if inner.starts_with("missing field") { "This field is required.".to_string() } else { inner };
         ApiError::field(&field, &message)
     })

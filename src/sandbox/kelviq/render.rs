@@ -171,7 +171,7 @@ pub fn subscription(state: &State, s: &Subscription, today: NaiveDate) -> Value 
         .unwrap_or_default();
     let (word, upper, unit) = recurrence(s.period);
     let trial_days =
-        s.trial_end.filter(|_| s.status == "trialing").map(|t| (t.date_naive() - today).num_days().max(0)).unwrap_or(0);
+        s.trial_end.filter(|_| s.status == "trialing").map_or(0, |t| (t.date_naive() - today).num_days().max(0));
     json!({
         "id": s.uuid,
         "externalSubscriptionId": s.external_id,

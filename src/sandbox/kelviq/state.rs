@@ -457,7 +457,7 @@ impl State {
     ) -> impl Iterator<Item = (&'a Feature, Value, bool)> + 'a {
         plan.grants.iter().filter_map(move |g| {
             let feature = self.feature(&g.feature)?;
-            let value = quantities.get(&g.feature).map(|q| Value::from(*q)).unwrap_or_else(|| g.value.clone());
+            let value = quantities.get(&g.feature).map_or_else(|| g.value.clone(), |q| Value::from(*q));
             Some((feature, value, g.hard_limit))
         })
     }

@@ -119,7 +119,7 @@ impl State {
             });
         }
         let old = c.billing_phase(on).ok_or_else(|| ApiError::bad("Contract has no phases"))?;
-        let old_name = self.plan(&old.plan_id).map(|p| p.name.clone()).unwrap_or_else(|| "current plan".into());
+        let old_name = self.plan(&old.plan_id).map_or_else(|| "current plan".into(), |p| p.name.clone());
         let old_amount = self.items_amount(&old.items);
         let same_period = self.phase_period(old) == Some(plan.period);
         let term = Term { amount: old_amount, start: bounds.0, end: bounds.1 };

@@ -437,8 +437,7 @@ impl HostedCheckout for State {
             .customer_id
             .as_deref()
             .and_then(|id| self.customer(id))
-            .map(|cu| cu.name.clone())
-            .unwrap_or_else(|| "a guest customer".into());
+            .map_or_else(|| "a guest customer".into(), |cu| cu.name.clone());
         Some(OrderSummary {
             provider: "Zenskar",
             session_id: c.id.clone(),

@@ -143,7 +143,7 @@ pub fn keyed_page(
     let below = |k: usize| {
         let (mut lo, mut hi) = (0, keys);
         while lo < hi {
-            let mid = (lo + hi) / 2;
+            let mid = usize::midpoint(lo, hi);
             if key_at(mid) < k { lo = mid + 1 } else { hi = mid }
         }
         lo

@@ -32,12 +32,16 @@ impl AppState {
             Some(Dialog::Palette(p)) => {
                 let report = crate::tui::text::paste_line(&mut p.input, text);
                 p.selected = 0;
-                report.notice().map(|n| self.notify(n));
+                if let Some(n) = report.notice() {
+                    self.notify(n)
+                }
                 Vec::new()
             }
             Some(Dialog::PresetSave(s) | Dialog::LiveConfirm(s)) => {
                 let report = crate::tui::text::paste_line(s, text);
-                report.notice().map(|n| self.notify(n));
+                if let Some(n) = report.notice() {
+                    self.notify(n)
+                }
                 Vec::new()
             }
             Some(Dialog::Checkout(_)) => self.paste_checkout(text),
@@ -93,7 +97,10 @@ impl AppState {
 
     /// Keymap contexts active now, most specific first.
     pub fn contexts(&self) -> Vec<Context> {
-        use Context::*;
+        use Context::{
+            Audit, Customers, Discard, Filter, Global, Help, Invoices, List, LiveConfirm, NotTyping, Palette, Panes,
+            PresetLoad, PresetSave, Requests, StepText,
+        };
         let typing = |ctx: Context| vec![ctx, Global];
         let list = |ctx: Context| vec![ctx, List, NotTyping, Global];
         match self.top() {
@@ -145,7 +152,7 @@ impl AppState {
 }
 
 fn step_contexts(step: Step, live: bool) -> Vec<Context> {
-    use Context::*;
+    use Context::{Global, List, NotTyping, StepText, Steps};
     match step {
         Step::Confirm if live => vec![StepText, Global],
         Step::Confirm | Step::Applying | Step::Done => vec![Steps, NotTyping, Global],

@@ -42,7 +42,7 @@ impl AppState {
         let Some(s) = self.slots.get(slot as usize) else { return Vec::new() };
         let provider = s.kind;
         if !s.caps.invoices {
-            self.notify(format!("Invoices are not offered by {} (its invoices arrive only as webhooks)", provider));
+            self.notify(format!("Invoices are not offered by {provider} (its invoices arrive only as webhooks)"));
             return Vec::new();
         }
         self.push(Dialog::Invoices(InvoicesState {

@@ -15,7 +15,7 @@ impl AppState {
         let areas = layout::areas(area, self.compact(), self.focus);
         let filter_line =
             usize::from(pane == Pane::Customers && (self.view().filter.editing || self.view().filter.active()));
-        areas.pane(pane).map(layout::table_rows).unwrap_or(10).saturating_sub(filter_line).max(1)
+        areas.pane(pane).map_or(10, layout::table_rows).saturating_sub(filter_line).max(1)
     }
 
     /// An action in the panes (no dialog open).

@@ -44,12 +44,10 @@ fn steps_line<'a>(steps: &[(Step, &str)], current: Step, theme: &Theme) -> Line<
         if i > 0 {
             spans.push(Span::styled(" › ", theme.dim()));
         }
-        let style = if i == at {
-            theme.selected(true)
-        } else if i < at {
-            theme.ok()
-        } else {
-            theme.dim()
+        let style = match i.cmp(&at) {
+            std::cmp::Ordering::Equal => theme.selected(true),
+            std::cmp::Ordering::Less => theme.ok(),
+            std::cmp::Ordering::Greater => theme.dim(),
         };
         spans.push(Span::styled(format!("{} {name}", i + 1), style));
     }
@@ -126,7 +124,7 @@ fn timing_label(t: ChangeTiming) -> &'static str {
 
 /// The confirm step restates what will happen: customer, old → new, period, amount now,
 /// next invoice, effective date, entitlement difference.
-fn review<'a>(lines: &mut Vec<Line<'a>>, f: &ChangeFlow, theme: &Theme, width: usize) {
+fn review(lines: &mut Vec<Line<'_>>, f: &ChangeFlow, theme: &Theme, width: usize) {
     let old = f.subscription.plan_name.clone().unwrap_or_default();
     let new = f.plan().map(|p| p.name.clone()).unwrap_or_default();
     let change = f.change();
@@ -142,7 +140,7 @@ fn review<'a>(lines: &mut Vec<Line<'a>>, f: &ChangeFlow, theme: &Theme, width: u
         (Some(e), None) => {
             lines.push(Line::from(format!(
                 "Effective {}",
-                e.effective_date.map(|d| d.to_string()).unwrap_or_else(|| "as the provider decides".into())
+                e.effective_date.map_or_else(|| "as the provider decides".into(), |d| d.to_string())
             )));
             lines.extend(estimate_lines(e, theme, width));
         }

@@ -82,7 +82,7 @@ fn submit_line<'a>(b: &CheckoutBuilder, theme: &Theme, width: usize) -> Line<'a>
 }
 
 /// A field as "▸ Label  value", then its open picker or list rows, then its message.
-fn field_lines<'a>(lines: &mut Vec<Line<'a>>, f: &Field, focused: bool, theme: &Theme, width: usize) {
+fn field_lines(lines: &mut Vec<Line<'_>>, f: &Field, focused: bool, theme: &Theme, width: usize) {
     let marker = if focused { "▸ " } else { "  " };
     let label = format!("{marker}{}{} ", f.label, if f.required { " *" } else { "" });
     let value_width = width.saturating_sub(label.chars().count() + 1);
@@ -96,9 +96,12 @@ fn field_lines<'a>(lines: &mut Vec<Line<'a>>, f: &Field, focused: bool, theme: &
             }
         }
         Input::Pick { options, selected, query, .. } => {
-            let chosen = selected.and_then(|i| options.get(i)).map(|c| c.label.clone()).unwrap_or_else(|| {
-                if options.is_empty() { "(nothing to choose yet)".into() } else { "(choose)".into() }
-            });
+            let chosen = selected.and_then(|i| options.get(i)).map_or_else(
+                || {
+                    if options.is_empty() { "(nothing to choose yet)".into() } else { "(choose)".into() }
+                },
+                |c| c.label.clone(),
+            );
             let q = if focused && !query.is_empty() { format!("  /{query}") } else { String::new() };
             vec![Span::raw(ellipsize(&format!("{chosen}{q}"), value_width))]
         }
@@ -123,7 +126,7 @@ fn field_lines<'a>(lines: &mut Vec<Line<'a>>, f: &Field, focused: bool, theme: &
 }
 
 /// The open part of a focused picker (matching options) or list editor (its rows).
-fn expanded<'a>(lines: &mut Vec<Line<'a>>, input: &Input, theme: &Theme, width: usize) {
+fn expanded(lines: &mut Vec<Line<'_>>, input: &Input, theme: &Theme, width: usize) {
     match input {
         Input::Pick { options, query, highlight, .. } => {
             let q = query.to_lowercase();
@@ -224,7 +227,7 @@ fn preview_pane(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rec
             out
         }
         (None, None) => vec![Line::from(Span::styled(
-            b.blocker().map(|r| format!("Fix to preview: {r}")).unwrap_or_else(|| "…".into()),
+            b.blocker().map_or_else(|| "…".into(), |r| format!("Fix to preview: {r}")),
             theme.dim(),
         ))],
     };

@@ -29,7 +29,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
             state.tab_slots(state.tab).iter().map(|&s| state.slots[s as usize].customers.rows.len()).sum::<usize>()
         )
     } else {
-        format!("Customers · {} of {}", count, total)
+        format!("Customers · {count} of {total}")
     };
     let block = pane_block(title, focused, theme, area.width);
     let inner = block.inner(area);

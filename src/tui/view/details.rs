@@ -221,7 +221,9 @@ pub fn plans(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
 }
 
 fn short_period(p: crate::billing::ChargePeriod) -> String {
-    use crate::billing::ChargePeriod::*;
+    use crate::billing::ChargePeriod::{
+        Daily, Monthly, OneTime, SixMonths, ThreeMonths, TwentyEightDays, Weekly, Yearly,
+    };
     match p {
         OneTime => "once".into(),
         Daily => "/day".into(),

@@ -74,7 +74,11 @@ fn rows(with_enabled: bool) -> Input {
 
 /// The fields each provider's checkout API defines (shared/providers/), in form order.
 pub fn schema(provider: ProviderKind) -> Vec<Field> {
-    use FieldId::*;
+    use FieldId::{
+        BillingMode, BusinessEntity, CancelUrl, CheckoutType, Currency, Customer, CustomerEmail, EndDate, ExpiresAt,
+        Features, FirstName, Guest, Ip, LastName, Metadata, OutputName, Period, Plan, PreserveAnchor, Price,
+        ProductOverrides, Quantity, StartDate, SuccessUrl, TargetAmount, TargetSubscription,
+    };
     let success = || field(SuccessUrl, "Success URL", text_input("https://example.com/thanks"), true);
     match provider {
         ProviderKind::Kelviq => vec![

@@ -169,15 +169,12 @@ fn pick_action(
             query.clear();
             return FieldKey::Changed;
         }
-        Action::Text(key) => {
-            if text::edit_line(query, key) {
-                let q = query.to_lowercase();
-                if let Some(i) = options
-                    .iter()
-                    .position(|o| o.label.to_lowercase().contains(&q) || o.value.to_lowercase().contains(&q))
-                {
-                    *highlight = i;
-                }
+        Action::Text(key) if text::edit_line(query, key) => {
+            let q = query.to_lowercase();
+            if let Some(i) =
+                options.iter().position(|o| o.label.to_lowercase().contains(&q) || o.value.to_lowercase().contains(&q))
+            {
+                *highlight = i;
             }
         }
         _ => {}

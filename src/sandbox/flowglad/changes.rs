@@ -6,27 +6,14 @@
 //! changed since): the console confirms exactly what it showed, and tests can prove it.
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 
 use super::ops::AdjustPlan;
-use super::state::{ApiError, Ms, State, from_ms};
+use super::state::{ApiError, Ms, Quote, State, from_ms};
 use crate::billing::Money;
 use crate::providers::flowglad::wire;
 
 /// How long a preview's proration is honoured by `adjust`.
 const QUOTE_TTL_MS: Ms = 15 * 60 * 1000;
-
-/// One preview: the adjustment it priced and what it quoted.
-#[derive(Clone, Debug)]
-pub struct Quote {
-    pub subscription: String,
-    pub adjustment: wire::Adjustment,
-    pub at: Ms,
-    /// The subscription's `updated` when quoted; any later change voids the quote.
-    pub updated: Ms,
-    pub proration: i64,
-    pub fraction_through: Decimal,
-}
 
 impl State {
     /// What applied plan changes billed now, in order: (subscription id, amount). Immediate

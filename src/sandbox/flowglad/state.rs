@@ -314,7 +314,7 @@ pub struct State {
     /// What immediate plan changes billed: (subscription id, amount); see `change_charges`.
     pub change_charges: Vec<(String, crate::billing::Money)>,
     /// Recent `preview-adjust` quotes that `adjust` honours (changes.rs).
-    pub quotes: Vec<super::changes::Quote>,
+    pub quotes: Vec<Quote>,
     pub(crate) rng: SplitMix64,
 }
 
@@ -529,4 +529,16 @@ pub const QUANTITY_TOO_BIG: &str = "Too big: quantity × unit price must be at m
 
 pub fn days_ago(now: DateTime<Utc>, days: i64, jitter: &mut SplitMix64) -> DateTime<Utc> {
     now - Duration::days(days) - Duration::seconds(jitter.below(86_000) as i64)
+}
+
+/// One preview: the adjustment it priced and what it quoted.
+#[derive(Clone, Debug)]
+pub struct Quote {
+    pub subscription: String,
+    pub adjustment: crate::providers::flowglad::wire::Adjustment,
+    pub at: Ms,
+    /// The subscription's `updated` when quoted; any later change voids the quote.
+    pub updated: Ms,
+    pub proration: i64,
+    pub fraction_through: rust_decimal::Decimal,
 }

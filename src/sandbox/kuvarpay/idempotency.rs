@@ -8,29 +8,15 @@ use axum::extract::{Request, State as Extract};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 
 use super::ops::fnv;
-use super::state::ApiError;
+use super::state::{ApiError, Stored};
 use crate::sandbox::{AppState, lock};
 
 /// How long a stored response is replayed.
 const RETENTION_HOURS: i64 = 24;
 const MAX_BODY: usize = 1024 * 1024;
-
-#[derive(Clone, Debug)]
-pub enum Stored {
-    /// The first request with this key is still running.
-    InFlight {
-        fingerprint: u64,
-    },
-    Done {
-        fingerprint: u64,
-        status: u16,
-        body: Bytes,
-        at: DateTime<Utc>,
-    },
-}
 
 fn fingerprint(method: &Method, path: &str, body: &[u8]) -> u64 {
     let mut bytes = Vec::with_capacity(method.as_str().len() + path.len() + body.len() + 2);

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 
-use super::idempotency::Stored;
 use crate::billing::{ChargePeriod, Currency};
 use crate::sandbox::seed::{Seed, SeedCustomer, SeedPlan, SeedSubscription};
 use crate::util::SplitMix64;
@@ -465,4 +464,19 @@ mod tests {
         let pending = state.checkouts.values().filter(|c| c.status == "PENDING").count();
         assert!(pending >= 1, "seeded incomplete subscriptions come with a payable session");
     }
+}
+
+/// A stored response to an idempotent request, or the first one still running.
+#[derive(Clone, Debug)]
+pub enum Stored {
+    /// The first request with this key is still running.
+    InFlight {
+        fingerprint: u64,
+    },
+    Done {
+        fingerprint: u64,
+        status: u16,
+        body: axum::body::Bytes,
+        at: chrono::DateTime<chrono::Utc>,
+    },
 }

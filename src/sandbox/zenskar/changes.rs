@@ -11,21 +11,12 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::state::{ApiError, Checkout, State};
+use super::state::{AmendmentQuote, ApiError, Checkout, State};
 use crate::billing::Money;
 use crate::providers::zenskar::wire;
 
 /// How long a preview of an amendment binds a checkout for the same amendment.
 const QUOTE_TTL_MINUTES: i64 = 15;
-
-/// One `/checkouts/preview` of an amendment: the body and the contract revision it priced.
-#[derive(Clone, Debug)]
-pub struct AmendmentQuote {
-    pub contract_id: String,
-    pub request: wire::CheckoutCreateRequest,
-    pub revision: u64,
-    pub at: DateTime<Utc>,
-}
 
 fn changed_since(contract_id: &str) -> ApiError {
     ApiError::Detail(

@@ -305,7 +305,7 @@ pub struct State {
     /// What each amendment effective today billed: (contract id, amount); see changes.rs.
     pub change_charges: Vec<(String, Money)>,
     /// Amendment previews, so a checkout priced from a stale preview is refused; see changes.rs.
-    pub amendment_quotes: Vec<super::changes::AmendmentQuote>,
+    pub amendment_quotes: Vec<AmendmentQuote>,
     pub(crate) rng: SplitMix64,
 }
 
@@ -490,4 +490,13 @@ impl State {
             created,
         });
     }
+}
+
+/// One `/checkouts/preview` of an amendment: the body and the contract revision it priced.
+#[derive(Clone, Debug)]
+pub struct AmendmentQuote {
+    pub contract_id: String,
+    pub request: crate::providers::zenskar::wire::CheckoutCreateRequest,
+    pub revision: u64,
+    pub at: chrono::DateTime<chrono::Utc>,
 }

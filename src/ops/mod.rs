@@ -80,11 +80,14 @@ impl fmt::Display for OpsError {
 
 impl std::error::Error for OpsError {}
 
-/// A provider's answer classified: 401/403 auth, 404 not found, 400/409/422 or a client-side
-/// `Invalid` rejected, everything else (network, 5xx, decode, unsupported) unavailable.
+/// A provider's answer classified: 401/403 auth, an unwritable journal other, 404 not found,
+/// 400/409/422 or a client-side `Invalid` rejected, everything else (network, 5xx, decode, unsupported) unavailable.
 pub fn kind_of(e: &ProviderError) -> ErrorKind {
     if e.is_auth() {
         ErrorKind::Auth
+    } else if e.kind == WireKind::Journal {
+        // Refused before sending: the journal could not be written (exit 1, could not run).
+        ErrorKind::Other
     } else if e.kind == WireKind::Invalid || matches!(e.status, Some(400 | 409 | 422)) {
         ErrorKind::Rejected
     } else if e.is_not_found() {

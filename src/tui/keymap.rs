@@ -355,6 +355,8 @@ pub const BINDINGS: &[Binding] = &[
     b!(FormPick, "↑", Action::Up, "", "Highlight the previous option", [(KeyCode::Up, NONE)]),
     b!(FormPick, "PgDn / PgUp", Action::PageDown, "", "Page through the options", [(KeyCode::PageDown, NONE)]),
     b!(FormPick, "PgUp", Action::PageUp, "", "Page up through the options", [(KeyCode::PageUp, NONE)]),
+    b!(FormPick, "Home / End", Action::Top, "", "First option (End: the last)", [(KeyCode::Home, NONE)]),
+    b!(FormPick, "End", Action::Bottom, "", "Last option", [(KeyCode::End, NONE)]),
     b!(FormPick, "Enter", Action::Choose, "take", "Take the highlighted option", [ENTER]),
     b!(FormPick, "Ctrl-D", Action::DeleteRow, "", "Clear an optional choice", [(KeyCode::Char('d'), CTRL)]),
     b!(FormToggle, "Space / Enter", Action::Toggle, "flip", "Flip the toggle", [(KeyCode::Char(' '), NONE), ENTER]),

@@ -155,6 +155,8 @@ fn pick_action(
         Action::Up if pos > 0 => *highlight = matches[pos - 1],
         Action::PageDown if !matches.is_empty() => *highlight = matches[(pos + 8).min(matches.len() - 1)],
         Action::PageUp if !matches.is_empty() => *highlight = matches[pos.saturating_sub(8)],
+        Action::Top if !matches.is_empty() => *highlight = matches[0],
+        Action::Bottom if !matches.is_empty() => *highlight = matches[matches.len() - 1],
         Action::Down => return FieldKey::Next,
         Action::Up => return FieldKey::Prev,
         Action::Choose => {

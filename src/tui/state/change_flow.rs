@@ -61,8 +61,14 @@ impl AppState {
             return Vec::new();
         }
         let Some(plans) = s.plans.value.clone() else {
-            self.notify("The plan catalog is still loading; try again in a moment");
-            return self.ensure_loaded();
+            self.notify("The plan catalog is loading; press u again in a moment");
+            // In the compact layout the Plans pane may never have been shown: ask for it now.
+            let slot_state = &mut self.slots[slot as usize];
+            if slot_state.plans.wanted() {
+                slot_state.plans = super::Loadable::loading();
+                return vec![Effect::LoadPlans { slot }];
+            }
+            return Vec::new();
         };
         let timings = s.provider.change_timings();
         let live = self.mode == Mode::Live;

@@ -137,6 +137,8 @@ impl AppState {
             (None, Action::Choose) if self.views[self.tab].filter.editing => true,
             (None, Action::Choose) => self.focus == Pane::Customers && self.selected_customer().is_some(),
             (None, Action::Open) => false,
+            (Some(Dialog::Change(f)), Action::Choose) => f.step != Step::Confirm,
+            (Some(Dialog::Cancel(f)), Action::Choose) => f.step != Step::Confirm,
             (Some(Dialog::Change(f)), Action::Confirm) => f.step == Step::Confirm && f.preview.value.is_some(),
             (Some(Dialog::Cancel(f)), Action::Confirm) => f.step == Step::Confirm,
             (Some(Dialog::Change(f)), Action::StepBack) => {

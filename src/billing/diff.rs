@@ -38,7 +38,7 @@ fn change(name: &str, old: &EntitlementKind, new: &EntitlementKind) -> Option<St
     use EntitlementKind::{Customizable, Meter};
     match (old, new) {
         (Meter { limit: a, .. }, Meter { limit: b, .. }) if a != b => {
-            let show = |l: &Option<i64>| l.map_or("unlimited".to_string(), |v| v.to_string());
+            let show = |l: &Option<i64>| l.map_or("unlimited".to_string(), super::money::group_int);
             let direction = match (a, b) {
                 (Some(x), Some(y)) if y > x => "raised",
                 (Some(_), None) => "raised",
@@ -58,7 +58,8 @@ fn change(name: &str, old: &EntitlementKind, new: &EntitlementKind) -> Option<St
                 (Some(x), Some(y)) if y < x => "↓",
                 _ => "~",
             };
-            Some(format!("{arrow} {name}: {a} → {b}"))
+            let grouped = |v: &str| v.parse::<i64>().map_or_else(|_| v.to_string(), super::money::group_int);
+            Some(format!("{arrow} {name}: {} → {}", grouped(a), grouped(b)))
         }
         (a, b) if std::mem::discriminant(a) != std::mem::discriminant(b) => Some(format!("~ {name}: changes kind")),
         _ => None,
@@ -93,7 +94,7 @@ mod tests {
         ];
         assert_eq!(
             entitlement_diff(&old, &new),
-            vec!["− sso: lost", "↑ api: limit raised 1000 → 50000", "↑ seats: 3 → 10", "+ audit: gained"]
+            vec!["− sso: lost", "↑ api: limit raised 1,000 → 50,000", "↑ seats: 3 → 10", "+ audit: gained"]
         );
         assert_eq!(entitlement_diff(&new, &new), Vec::<String>::new());
         assert_eq!(

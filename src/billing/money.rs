@@ -154,6 +154,13 @@ impl serde::Serialize for Money {
     }
 }
 
+/// A whole number with its thousands grouped, the one style used for every count till shows:
+/// 512000 → "512,000".
+pub fn group_int(n: i64) -> String {
+    let out = group_thousands(&n.unsigned_abs().to_string());
+    if n < 0 { format!("-{out}") } else { out }
+}
+
 /// Groups the integer part in threes: "4900" becomes "4,900".
 fn group_thousands(digits: &str) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);

@@ -164,17 +164,9 @@ fn meter<'a>(limit: Option<i64>, used: i64, remaining: Option<i64>, theme: &Them
     ]
 }
 
-/// 512000 → "512,000".
+/// 512000 → "512,000" (the grouping every count uses).
 fn group(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if n < 0 { format!("-{out}") } else { out }
+    crate::billing::money::group_int(n)
 }
 
 pub fn plans(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {

@@ -229,6 +229,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     fn profiles(n: usize) -> ConfigFile {
         let mut file = ConfigFile::default();
         for i in 0..n {

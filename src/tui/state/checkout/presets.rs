@@ -85,13 +85,13 @@ impl CheckoutBuilder {
     }
 }
 
-#[cfg(test)]
+// Its one test needs symlinks and file modes.
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
     /// `std::fs::write` wrote through a symlink and truncated in place; a save now replaces
     /// the file atomically, owner-only.
-    #[cfg(unix)]
     #[test]
     fn save_is_atomic_owner_only_and_never_writes_through_a_symlink() {
         use std::os::unix::fs::PermissionsExt;

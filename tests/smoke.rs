@@ -104,6 +104,12 @@ fn sigterm_restores_the_terminal() {
     if !tmux_available() {
         return;
     }
+    signal_the_console("-TERM");
+}
+
+/// Starts the console, sends it `signal` from outside, and checks it exits 0 with the
+/// terminal back in cooked mode.
+fn signal_the_console(signal: &str) {
     let dir = tempfile::tempdir().unwrap();
     let (tmux, status, stty) = launch(dir.path());
     tmux.wait_for("Customers · ");
@@ -111,8 +117,8 @@ fn sigterm_restores_the_terminal() {
     let shell = tmux.run(&["display", "-p", "-t", "smoke", "#{pane_pid}"]).trim().to_string();
     let children = Command::new("pgrep").args(["-P", &shell]).output().expect("pgrep");
     let pid = String::from_utf8_lossy(&children.stdout).lines().next().expect("console process").to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    assert_eq!(wait_for_file(&status).trim(), "0", "SIGTERM ends the console cleanly");
+    assert!(Command::new("kill").args([signal, &pid]).status().unwrap().success());
+    assert_eq!(wait_for_file(&status).trim(), "0", "{signal} ends the console cleanly");
     assert_cooked(&wait_for_file(&stty));
 }
 
@@ -187,14 +193,6 @@ fn sigint_and_sigquit_restore_the_terminal() {
         return;
     }
     for signal in ["-INT", "-QUIT"] {
-        let dir = tempfile::tempdir().unwrap();
-        let (tmux, status, stty) = launch(dir.path());
-        tmux.wait_for("Customers · ");
-        let shell = tmux.run(&["display", "-p", "-t", "smoke", "#{pane_pid}"]).trim().to_string();
-        let children = Command::new("pgrep").args(["-P", &shell]).output().expect("pgrep");
-        let pid = String::from_utf8_lossy(&children.stdout).lines().next().expect("console process").to_string();
-        assert!(Command::new("kill").args([signal, &pid]).status().unwrap().success());
-        assert_eq!(wait_for_file(&status).trim(), "0", "{signal} ends the console cleanly");
-        assert_cooked(&wait_for_file(&stty));
+        signal_the_console(signal);
     }
 }

@@ -1,5 +1,6 @@
 //! The selected customer's subscriptions and entitlements, and the plan catalog.
 
+use crate::billing::money::group_int;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -140,10 +141,14 @@ fn entitlement_line<'a>(e: &Entitlement, theme: &Theme, name_w: usize, width: us
 /// `[██████░░░░] 512,000 / 550,000 · 38,000 left` drawn with text, so it reads without colour.
 fn meter<'a>(limit: Option<i64>, used: i64, remaining: Option<i64>, theme: &Theme, width: usize) -> Vec<Span<'a>> {
     let Some(limit) = limit.filter(|l| *l > 0) else {
-        return vec![Span::raw(format!("{} used · unlimited", group(used)))];
+        return vec![Span::raw(format!("{} used · unlimited", group_int(used)))];
     };
-    let text =
-        format!(" {} / {} · {} left", group(used), group(limit), group(remaining.unwrap_or(limit - used).max(0)));
+    let text = format!(
+        " {} / {} · {} left",
+        group_int(used),
+        group_int(limit),
+        group_int(remaining.unwrap_or(limit - used).max(0))
+    );
     // A fixed width per pane keeps the bars of all meters aligned.
     let bar_w = (width / 3).clamp(4, 20);
     let used_c = i128::from(used.max(0));
@@ -162,11 +167,6 @@ fn meter<'a>(limit: Option<i64>, used: i64, remaining: Option<i64>, theme: &Them
         Span::raw("]"),
         Span::raw(ellipsize(&text, width.saturating_sub(bar_w + 2))),
     ]
-}
-
-/// 512000 → "512,000" (the grouping every count uses).
-fn group(n: i64) -> String {
-    crate::billing::money::group_int(n)
 }
 
 pub fn plans(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {

@@ -207,3 +207,33 @@ async fn a_live_checkout_needs_the_customer_id_typed_too() {
     assert_eq!(count(), before + 1, "the typed id confirms");
     assert!(c.app.state.checkout().unwrap().result.is_some());
 }
+
+#[tokio::test]
+async fn a_downgrade_below_current_usage_says_so_before_the_confirm_key() {
+    let mut c = console(Mode::Sandbox, false).await;
+    pick(&mut c, "cus_rossi_design", "Growth").await;
+    for _ in 0..50 {
+        if c.app.state.selected_details().is_some_and(|d| d.entitlements.value.is_some()) {
+            break;
+        }
+        c.app.settle(Duration::from_millis(100)).await;
+    }
+    c.key(KeyCode::Char('u')).await;
+    c.choose_plan("Starter").await;
+    let flow = c.app.state.change().unwrap();
+    assert_eq!(flow.step, Step::Confirm);
+    assert!(
+        flow.usage_warnings.iter().any(|w| w.contains("485,000 used") && w.contains("over the new limit 50,000")),
+        "{:?}",
+        flow.usage_warnings
+    );
+    let screen = c.screen();
+    assert!(screen.contains("Usage over the new limits"), "{screen}");
+    assert!(c.kelviq_charges().is_empty(), "nothing applied by previewing");
+    // Back to the plan step and up to Business: no warning.
+    c.key(KeyCode::Backspace).await;
+    c.key(KeyCode::Backspace).await;
+    c.key(KeyCode::Backspace).await;
+    c.choose_plan("Business").await;
+    assert!(c.app.state.change().unwrap().usage_warnings.is_empty());
+}

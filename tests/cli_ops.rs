@@ -248,3 +248,27 @@ fn global_flags_apply_or_are_refused() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--provider does not apply to `till sandbox serve`"));
 }
+
+#[test]
+fn a_headless_downgrade_preview_names_usage_over_the_new_limit() {
+    // Each run starts its own sandbox; seeded ids are the same in every run.
+    let list = till(&["-p", "kelviq", "--json", "subscriptions", "list", "--customer", "cus_rossi_design"]);
+    assert_eq!(list.status.code(), Some(0), "{}", stderr(&list));
+    let subs: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let growth = subs.as_array().unwrap().iter().find(|s| s["plan_name"] == "Growth").expect("Growth");
+    let id = growth["id"].as_str().unwrap();
+    let o = till(&["-p", "kelviq", "subscriptions", "change", id, "--plan", "starter"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(out.contains("usage over the new limits:"), "{out}");
+    assert!(out.contains("⚠ API calls: 485,000 used, over the new limit 50,000"), "{out}");
+    assert!(
+        out.contains("Credit €") && out.contains("(nothing due now)") && !out.contains("-€"),
+        "a credit reads as one: {out}"
+    );
+    assert!(out.contains("(preview only: add --yes to apply)"), "{out}");
+    let o = till(&["-p", "kelviq", "--json", "subscriptions", "change", id, "--plan", "starter"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["applied"], false);
+    assert!(v["usage_warnings"][0].as_str().unwrap().contains("485,000 used"), "{v}");
+}

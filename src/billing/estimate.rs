@@ -62,6 +62,19 @@ pub struct Estimate {
     pub effective_date: Option<NaiveDate>,
 }
 
+impl Estimate {
+    /// What happens to money now, in words: a negative total is money going back to the
+    /// customer, so it reads "Credit €…", never "Due now -€…". The CLI and console share it.
+    pub fn headline(&self) -> String {
+        let total = self.current_invoice.total;
+        if total.is_negative() {
+            format!("Credit {} (nothing due now)", total.negated())
+        } else {
+            format!("Due now {total}")
+        }
+    }
+}
+
 /// A price being bought: amount per period, times a quantity.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PricedItem {

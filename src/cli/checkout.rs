@@ -110,7 +110,7 @@ pub async fn create(conn: &super::common::Connection, args: CheckoutArgs, json: 
 pub fn estimate_text(e: &Estimate) -> String {
     let mut s = String::new();
     let source = if e.source == EstimateSource::Local { "estimated locally by till" } else { "provider estimate" };
-    s.push_str(&format!("due now {} ({source})\n", e.current_invoice.total));
+    s.push_str(&format!("{} ({source})\n", e.headline()));
     for line in &e.current_invoice.lines {
         s.push_str(&format!("  {:<48} {}\n", line.description, line.amount.rounded()));
     }

@@ -46,18 +46,39 @@ async fn change(
 ) -> Result<(), Failure> {
     let p = conn.provider.as_ref();
     let preview = ops::subscriptions::preview_change(p, id, &plan, period, timing).await?;
-    let text = super::checkout::estimate_text(&preview.estimate);
+    let text = change_text(&preview);
     if !yes {
-        return emit(json, &json!({"preview": preview.estimate, "applied": false}), || {
-            format!("{text}(preview only: add --yes to apply)\n")
-        });
+        return emit(
+            json,
+            &json!({"preview": preview.estimate, "entitlement_changes": preview.entitlement_changes,
+            "usage_warnings": preview.usage_warnings, "applied": false}),
+            || format!("{text}(preview only: add --yes to apply)\n"),
+        );
     }
     let after =
         ops::subscriptions::apply_change(p, &super::common::recorder(conn), &preview.subscription, &preview.change)
             .await?;
-    emit(json, &json!({"preview": preview.estimate, "applied": true, "subscription": after}), || {
-        format!("{text}changed: {id} is now {} ({})\n", after.plan_name.as_deref().unwrap_or("?"), after.id)
-    })
+    emit(
+        json,
+        &json!({"preview": preview.estimate, "entitlement_changes": preview.entitlement_changes,
+        "usage_warnings": preview.usage_warnings, "applied": true, "subscription": after}),
+        || format!("{text}changed: {id} is now {} ({})\n", after.plan_name.as_deref().unwrap_or("?"), after.id),
+    )
+}
+
+/// The estimate, then the entitlement differences and the usage warnings, as the console's
+/// preview states them.
+fn change_text(preview: &ops::subscriptions::ChangePreview) -> String {
+    let mut text = super::checkout::estimate_text(&preview.estimate);
+    for (title, lines) in
+        [("entitlements", &preview.entitlement_changes), ("usage over the new limits", &preview.usage_warnings)]
+    {
+        if !lines.is_empty() {
+            text.push_str(&format!("{title}:\n"));
+            lines.iter().for_each(|l| text.push_str(&format!("  {l}\n")));
+        }
+    }
+    text
 }
 
 async fn cancel(

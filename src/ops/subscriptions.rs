@@ -12,15 +12,20 @@ use super::journal::{Act, journaled};
 use super::plans::{self, Narrowing};
 use super::{ErrorKind, OpsError, Result, STALE_PREVIEW};
 use crate::audit::Recorder;
-use crate::billing::{CancelTiming, Cancellation, ChangeTiming, ChargePeriod, Estimate, PlanChange, Subscription};
+use crate::billing::{
+    CancelTiming, Cancellation, ChangeTiming, ChargePeriod, Estimate, Plan, PlanChange, Subscription, diff,
+};
 use crate::providers::BillingProvider;
 
-/// A change as previewed: the subscription it was priced for, the change and its estimate.
+/// A change as previewed: the subscription it was priced for, the change, its estimate, what
+/// it does to the entitlements and which meters' usage would be over the new limits.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct ChangePreview {
     pub subscription: Subscription,
     pub change: PlanChange,
     pub estimate: Estimate,
+    pub entitlement_changes: Vec<String>,
+    pub usage_warnings: Vec<String>,
 }
 
 /// The change `plan` (an id, slug or name) describes for `subscription`: the period defaults
@@ -33,12 +38,22 @@ pub async fn plan_change(
     period: Option<ChargePeriod>,
     timing: ChangeTiming,
 ) -> Result<PlanChange> {
-    let period = period.unwrap_or(subscription.period);
-    let currency = subscription.amount.map(|a| a.currency().code().to_string());
     // A catalog that cannot be read leaves `plan` as typed, for the provider to judge.
     let catalog = p.list_plans().await.unwrap_or_default();
+    change_in(&catalog, subscription, plan, period, timing)
+}
+
+fn change_in(
+    catalog: &[Plan],
+    subscription: &Subscription,
+    plan: &str,
+    period: Option<ChargePeriod>,
+    timing: ChangeTiming,
+) -> Result<PlanChange> {
+    let period = period.unwrap_or(subscription.period);
+    let currency = subscription.amount.map(|a| a.currency().code().to_string());
     let narrow = Narrowing { period: Some(period), currency: currency.as_deref() };
-    let plan_id = plans::resolve(&catalog, plan, narrow)?;
+    let plan_id = plans::resolve(catalog, plan, narrow)?;
     Ok(PlanChange { plan_id, period, price_id: None, timing, features: vec![] })
 }
 
@@ -47,7 +62,8 @@ pub async fn preview(p: &dyn BillingProvider, subscription_id: &str, change: &Pl
     Ok(p.preview_change(subscription_id, change).await?)
 }
 
-/// Reads the subscription and previews the change `plan` describes (the CLI's path).
+/// Reads the subscription and previews the change `plan` describes (the CLI's path), with the
+/// entitlement differences from the catalog and the customer's usage over the new limits.
 pub async fn preview_change(
     p: &dyn BillingProvider,
     subscription_id: &str,
@@ -56,9 +72,22 @@ pub async fn preview_change(
     timing: ChangeTiming,
 ) -> Result<ChangePreview> {
     let subscription = p.get_subscription(subscription_id).await?;
-    let change = plan_change(p, &subscription, plan, period, timing).await?;
+    let catalog = p.list_plans().await.unwrap_or_default();
+    let change = change_in(&catalog, &subscription, plan, period, timing)?;
     let estimate = preview(p, subscription_id, &change).await?;
-    Ok(ChangePreview { subscription, change, estimate })
+    let features = |id: Option<&String>| {
+        catalog.iter().find(|c| Some(&c.id) == id).map(|c| c.features.clone()).unwrap_or_default()
+    };
+    let (old, new) = (features(subscription.plan_id.as_ref()), features(Some(&change.plan_id)));
+    // Usage is advice for the operator: a provider that cannot say leaves it out, not the preview.
+    let current = p.entitlements(&subscription.customer_id).await.unwrap_or_default();
+    Ok(ChangePreview {
+        entitlement_changes: diff::entitlement_diff(&old, &new),
+        usage_warnings: diff::usage_warnings(&current, &old, &new),
+        subscription,
+        change,
+        estimate,
+    })
 }
 
 /// Applies a previewed change, journaled, after checking nothing moved since the preview.

@@ -73,6 +73,8 @@ pub struct ChangeFlow {
     pub step: Step,
     pub preview: Live<Estimate>,
     pub diff: Vec<String>,
+    /// Meters whose usage today exceeds the limit after the change (said before the confirm key).
+    pub usage_warnings: Vec<String>,
     pub live: bool,
     pub typed: String,
     pub outcome: Option<Result<Subscription, String>>,
@@ -149,6 +151,7 @@ impl ChangeFlow {
             step: Step::Choose,
             preview: Live::default(),
             diff: Vec::new(),
+            usage_warnings: Vec::new(),
             live,
             typed: String::new(),
             outcome: None,

@@ -154,8 +154,14 @@ impl AppState {
                     .and_then(|p| p.iter().find(|p| Some(&p.id) == flow.subscription.plan_id.as_ref()))
                     .map(|p| p.features.clone())
                     .unwrap_or_default();
-                flow.diff =
-                    flow.plan().map(|p| crate::billing::diff::entitlement_diff(&old, &p.features)).unwrap_or_default();
+                let new = flow.plan().map(|p| p.features.clone()).unwrap_or_default();
+                flow.diff = crate::billing::diff::entitlement_diff(&old, &new);
+                let current = self
+                    .details
+                    .get(&(flow.slot, flow.customer_id.clone()))
+                    .and_then(|d| d.entitlements.value.as_ref());
+                flow.usage_warnings =
+                    current.map(|c| crate::billing::diff::usage_warnings(c, &old, &new)).unwrap_or_default();
                 let generation = flow.preview.start();
                 vec![Effect::PreviewChange {
                     slot: flow.slot,

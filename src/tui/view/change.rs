@@ -150,6 +150,10 @@ fn review(lines: &mut Vec<Line<'_>>, f: &ChangeFlow, theme: &Theme, width: usize
         lines.push(Line::from(Span::styled("Entitlements", theme.header())));
         lines.extend(f.diff.iter().map(|d| Line::from(format!("  {d}"))));
     }
+    if !f.usage_warnings.is_empty() {
+        lines.push(Line::from(Span::styled("Usage over the new limits", theme.error())));
+        lines.extend(f.usage_warnings.iter().map(|w| Line::from(Span::styled(format!("  {w}"), theme.error()))));
+    }
     lines.push(Line::from(""));
     match (&f.step, &f.outcome) {
         (Step::Applying, _) => lines.push(Line::from(Span::styled("Applying…", theme.header()))),

@@ -187,14 +187,7 @@ fn estimate_pane(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Re
 
 /// Current invoice lines and total, then the next invoice's date and total.
 pub fn estimate_lines<'a>(e: &Estimate, theme: &Theme, width: usize) -> Vec<Line<'a>> {
-    let total = e.current_invoice.total;
-    // A negative total is money going back to the customer: say so, never "Due now -€…".
-    let head = if total.is_negative() {
-        format!("Credit {} (nothing due now)", total.negated())
-    } else {
-        format!("Due now {total}")
-    };
-    let mut lines = vec![Line::from(Span::styled(head, theme.header()))];
+    let mut lines = vec![Line::from(Span::styled(e.headline(), theme.header()))];
     for l in &e.current_invoice.lines {
         let amount = l.amount.rounded().to_string();
         let desc = ellipsize(&l.description, width.saturating_sub(amount.chars().count() + 3));

@@ -263,7 +263,7 @@ fn a_headless_downgrade_preview_names_usage_over_the_new_limit() {
     assert!(out.contains("usage over the new limits:"), "{out}");
     assert!(out.contains("⚠ API calls: 485,000 used, over the new limit 50,000"), "{out}");
     assert!(
-        out.contains("Credit €") && out.contains("(nothing due now)") && !out.contains("-€"),
+        out.contains("Credit €") && out.contains("(nothing due now)") && !out.contains("Due now -"),
         "a credit reads as one: {out}"
     );
     assert!(out.contains("(preview only: add --yes to apply)"), "{out}");

@@ -272,3 +272,23 @@ fn a_headless_downgrade_preview_names_usage_over_the_new_limit() {
     assert_eq!(v["applied"], false);
     assert!(v["usage_warnings"][0].as_str().unwrap().contains("485,000 used"), "{v}");
 }
+
+#[test]
+fn a_scheduled_change_is_in_the_json_and_calling_it_off_says_where_it_is_not_offered() {
+    let subs = till(&["-p", "flowglad", "--json", "subscriptions", "list", "--customer", "user_souza_moda"]);
+    assert_eq!(subs.status.code(), Some(0), "{}", stderr(&subs));
+    let subs: serde_json::Value = serde_json::from_slice(&subs.stdout).unwrap();
+    let pro = subs.as_array().unwrap().iter().find(|s| s["plan_name"] == "Pro").expect("Pro");
+    let id = pro["id"].as_str().unwrap();
+    let args = ["-p", "flowglad", "--json", "subscriptions", "change", id, "--plan", "starter"];
+    let o = till(&[&args[..], &["--timing", "at-period-end", "--yes"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["subscription"]["plan_name"], "Pro", "{v}");
+    assert_eq!(v["subscription"]["pending_change"]["plan_name"], "Starter", "{v}");
+    assert_eq!(v["subscription"]["pending_change"]["on"], pro["current_period_end"].as_str().unwrap()[..10], "{v}");
+    // Kelviq schedules no changes: calling one off is not offered (exit 3, one line).
+    let o = till(&["-p", "kelviq", "subscriptions", "cancel-change", "any-id"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not offered by Kelviq"), "{}", stderr(&o));
+}

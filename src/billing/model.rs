@@ -261,9 +261,32 @@ pub struct Subscription {
     pub ends_on: Option<NaiveDate>,
     pub canceled_at: Option<DateTime<Utc>>,
     pub trial_days_remaining: Option<u32>,
+    /// A change the provider has scheduled for later (a downgrade at period end), shown so an
+    /// operator does not mistake the current plan for what the customer will have next.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_change: Option<PendingChange>,
     /// Values that could not be decoded (then `amount` is `None` rather than a guess).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub issues: Vec<RowIssue>,
+}
+
+/// A plan change that takes effect later, as the provider reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PendingChange {
+    pub plan_id: Option<String>,
+    pub plan_name: Option<String>,
+    pub on: Option<NaiveDate>,
+}
+
+impl PendingChange {
+    /// "→ Starter on 2027-07-23".
+    pub fn phrase(&self) -> String {
+        let to = self.plan_name.as_deref().or(self.plan_id.as_deref()).unwrap_or("another plan");
+        match self.on {
+            Some(on) => format!("→ {to} on {on}"),
+            None => format!("→ {to} (scheduled)"),
+        }
+    }
 }
 
 impl Subscription {
@@ -276,6 +299,9 @@ impl Subscription {
             self.current_period_end.filter(|_| self.period != ChargePeriod::OneTime).map(|d| d.date_naive());
         match (self.status, self.ends_on, period_end) {
             (status, Some(end), _) if status.is_live() => format!("cancels {end}"),
+            (status, None, _) if status.is_live() && self.pending_change.is_some() => {
+                self.pending_change.as_ref().map(PendingChange::phrase).unwrap_or_default()
+            }
             (S::Canceled | S::Expired, Some(end), _) => format!("ended {end}"),
             (S::Canceled | S::Expired, None, Some(end)) => format!("ended {end}"),
             (S::Active, None, Some(renew)) => format!("renews {renew}"),
@@ -315,6 +341,7 @@ impl Subscription {
             ends_on: None,
             canceled_at: None,
             trial_days_remaining: None,
+            pending_change: None,
             issues: vec![issue],
         }
     }
@@ -563,6 +590,7 @@ mod date_phrase_tests {
             ends_on,
             canceled_at: None,
             trial_days_remaining: None,
+            pending_change: None,
             issues: Vec::new(),
         }
     }

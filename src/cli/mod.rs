@@ -307,6 +307,15 @@ pub enum SubscriptionsCmd {
         #[arg(long)]
         yes: bool,
     },
+    /// Call off a plan change scheduled for later (a downgrade at period end); applies it only
+    /// with --yes. Flowglad offers it; the others say they do not.
+    CancelChange {
+        /// The subscription whose scheduled change to call off.
+        id: String,
+        /// Apply it (re-checked against the preview first).
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 fn parse_change_timing(s: &str) -> Result<crate::billing::ChangeTiming, String> {

@@ -140,7 +140,8 @@ async fn dispatch(conn: &Connection, global: &super::Global, command: Command) -
         Command::Subscriptions(
             cmd @ (SubscriptionsCmd::Change { .. }
             | SubscriptionsCmd::Cancel { .. }
-            | SubscriptionsCmd::Uncancel { .. }),
+            | SubscriptionsCmd::Uncancel { .. }
+            | SubscriptionsCmd::CancelChange { .. }),
         ) => super::writes::run(conn, cmd, json).await,
         Command::Sandbox(_)
         | Command::Console(_)

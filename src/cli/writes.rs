@@ -18,7 +18,8 @@ pub fn is_write(command: &Command) -> bool {
         Command::Subscriptions(
             SubscriptionsCmd::Change { yes, .. }
             | SubscriptionsCmd::Cancel { yes, .. }
-            | SubscriptionsCmd::Uncancel { yes, .. },
+            | SubscriptionsCmd::Uncancel { yes, .. }
+            | SubscriptionsCmd::CancelChange { yes, .. },
         ) => *yes,
         _ => false,
     }
@@ -31,6 +32,7 @@ pub async fn run(conn: &Connection, cmd: SubscriptionsCmd, json: bool) -> Result
         }
         SubscriptionsCmd::Cancel { id, timing, date, yes } => cancel(conn, &id, &timing, date, yes, json).await,
         SubscriptionsCmd::Uncancel { id, yes } => uncancel(conn, &id, yes, json).await,
+        SubscriptionsCmd::CancelChange { id, yes } => cancel_change(conn, &id, yes, json).await,
         SubscriptionsCmd::List { .. } | SubscriptionsCmd::Get { .. } => Ok(()),
     }
 }
@@ -124,6 +126,26 @@ async fn uncancel(conn: &Connection, id: &str, yes: bool, json: bool) -> Result<
     let after = ops::subscriptions::uncancel(p, &super::common::recorder(conn), &before).await?;
     emit(json, &json!({"applied": true, "subscription": after}), || {
         format!("uncanceled: {id} renews ({})\n", after.status.label())
+    })
+}
+
+async fn cancel_change(conn: &Connection, id: &str, yes: bool, json: bool) -> Result<(), Failure> {
+    let p = conn.provider.as_ref();
+    if !p.capabilities().cancel_scheduled_change {
+        let what = format!("cancelling a scheduled plan change is not offered by {}", p.kind());
+        return Err(failure(ExitCode::for_kind(ops::ErrorKind::Unavailable), what));
+    }
+    let before = p.get_subscription(id).await?;
+    let Some(pending) = before.pending_change.as_ref().map(crate::billing::PendingChange::phrase) else {
+        return Err(failure(ExitCode::Validation, format!("{id} has no scheduled plan change")));
+    };
+    if !yes {
+        let text = format!("{id} would stay on its plan instead of {pending}\n(preview only: add --yes to apply)\n");
+        return emit(json, &json!({"subscription": before, "applied": false}), || text);
+    }
+    let after = ops::subscriptions::cancel_scheduled_change(p, &super::common::recorder(conn), &before).await?;
+    emit(json, &json!({"applied": true, "subscription": after}), || {
+        format!("called off: {id} stays on {}\n", after.plan_name.as_deref().unwrap_or("its plan"))
     })
 }
 

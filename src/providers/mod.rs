@@ -49,6 +49,8 @@ pub struct Capabilities {
     pub cancel_at_period_end: bool,
     pub cancel_on_date: bool,
     pub uncancel: bool,
+    /// A plan change scheduled for later can be called off.
+    pub cancel_scheduled_change: bool,
     pub entitlements: bool,
     pub checkout_create: bool,
     pub checkout_get: bool,
@@ -125,6 +127,12 @@ pub trait BillingProvider: Send + Sync {
     async fn uncancel_subscription(&self, id: &str) -> Result<Subscription> {
         let _ = id;
         Err(ProviderError::unsupported(self.kind(), "undoing a scheduled cancellation"))
+    }
+
+    /// Calls off a plan change scheduled for later (`Subscription::pending_change`).
+    async fn cancel_scheduled_change(&self, id: &str) -> Result<Subscription> {
+        let _ = id;
+        Err(ProviderError::unsupported(self.kind(), "cancelling a scheduled plan change"))
     }
 
     async fn entitlements(&self, customer_id: &str) -> Result<Vec<Entitlement>>;

@@ -171,7 +171,7 @@ pub const BINDINGS: &[Binding] = &[
         "U",
         Action::Uncancel,
         "",
-        "Undo the selected subscription's scheduled cancellation (preview, Ctrl-S applies)",
+        "Undo the selected subscription's scheduled cancellation or plan change (preview, Ctrl-S applies)",
         [(KeyCode::Char('U'), SHIFT), (KeyCode::Char('U'), NONE)]
     ),
     b!(Panes, "a", Action::Audit, "", "The selected customer's audit journal", [(KeyCode::Char('a'), NONE)]),

@@ -52,7 +52,7 @@ impl Tasks {
         let (Some(p), tx, recorder) = (self.provider(slot), self.tx.clone(), self.recorder.clone()) else { return };
         self.spawn(async move {
             let before = Subscription { customer_id: customer, ..before };
-            let result = ops::subscriptions::uncancel(p.as_ref(), &recorder, &before)
+            let result = ops::subscriptions::undo_scheduled(p.as_ref(), &recorder, &before)
                 .await
                 .map_err(|e| e.into_provider_error(p.kind()));
             let _ = tx.send(Msg::Change(ChangeMsg::Canceled { result }));

@@ -10,8 +10,8 @@ use serde_json::Number;
 use super::wire;
 use crate::billing::{
     ChargePeriod, CheckoutSession, CheckoutStatus, Currency, Customer, EntitlementKind, Estimate, EstimateLine,
-    EstimateSource, IntervalUnit, Invoice, Money, Plan, PlanFeature, Price, PriceKind, ProviderKind, RowIssue,
-    Subscription, SubscriptionStatus,
+    EstimateSource, IntervalUnit, Invoice, Money, PendingChange, Plan, PlanFeature, Price, PriceKind, ProviderKind,
+    RowIssue, Subscription, SubscriptionStatus,
 };
 use crate::providers::decode::fit_u32;
 use crate::providers::{ErrorKind, ProviderError};
@@ -390,6 +390,28 @@ pub fn subscription(
         ends_on: ends_on.map(|d| d.date_naive()),
         canceled_at: s.canceled_at.and_then(datetime),
         trial_days_remaining,
+        pending_change: pending_change(s, items, catalog, now.timestamp_millis()),
+    })
+}
+
+/// The adjustment Flowglad has scheduled (`scheduledAdjustmentAt`): the plan of the items added
+/// from that moment on, which replace the current ones at the end of the billing period.
+fn pending_change(
+    s: &wire::Subscription,
+    items: Option<&[wire::SubscriptionItem]>,
+    catalog: &Catalog,
+    now: i64,
+) -> Option<PendingChange> {
+    let at = s.scheduled_adjustment_at.filter(|at| *at > now)?;
+    let plan = items
+        .unwrap_or_default()
+        .iter()
+        .filter(|i| i.added_date >= at && i.expired_at.is_none())
+        .find_map(|i| i.price_id.as_deref().and_then(|id| catalog.plan_of_price(id)));
+    Some(PendingChange {
+        plan_id: plan.as_ref().map(|(id, _)| id.clone()),
+        plan_name: plan.map(|(_, name)| name),
+        on: datetime(at).map(|d| d.date_naive()),
     })
 }
 

@@ -245,6 +245,7 @@ impl BillingProvider for FlowgladClient {
             cancel_at_period_end: true,
             cancel_on_date: false,
             uncancel: true,
+            cancel_scheduled_change: true,
             entitlements: true,
             checkout_create: true,
             checkout_get: true,
@@ -386,6 +387,19 @@ impl BillingProvider for FlowgladClient {
         map::check_uncancel(&current)?;
         let request = self.request(Method::POST, &format!("subscriptions/{}/uncancel", encode(id)?));
         let r: wire::SubscriptionResponse = self.http.send(request).await?.json()?;
+        self.subscription(&r.subscription, None, &catalog)
+    }
+
+    async fn cancel_scheduled_change(&self, id: &str) -> Result<Subscription> {
+        let (current, catalog) = self.current_and_catalog(id).await?;
+        if current.scheduled_adjustment_at.is_none() {
+            return Err(ProviderError::invalid(
+                FLOWGLAD,
+                format!("subscription {id} has no scheduled change to cancel"),
+            ));
+        }
+        let path = format!("subscriptions/{}/cancel-scheduled-adjustment", encode(id)?);
+        let r: wire::CancelScheduledAdjustmentOutput = self.post(&path, &serde_json::json!({})).await?;
         self.subscription(&r.subscription, None, &catalog)
     }
 

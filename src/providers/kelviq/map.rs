@@ -117,6 +117,7 @@ pub fn subscription(s: wire::Subscription) -> Result<Subscription, ProviderError
         ends_on: s.end_date.as_deref().and_then(parse_date),
         canceled_at: s.canceled_at.as_deref().and_then(parse_datetime),
         trial_days_remaining,
+        pending_change: None,
         id: s.id,
     })
 }

@@ -197,6 +197,7 @@ impl BillingProvider for KelviqClient {
             cancel_at_period_end: true,
             cancel_on_date: true,
             uncancel: false,
+            cancel_scheduled_change: false,
             entitlements: true,
             checkout_create: true,
             checkout_get: true,

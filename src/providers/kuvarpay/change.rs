@@ -116,6 +116,7 @@ mod tests {
             ends_on: None,
             canceled_at: None,
             trial_days_remaining: None,
+            pending_change: None,
         }
     }
 

@@ -206,6 +206,7 @@ pub fn subscription(s: wire::Subscription, now: DateTime<Utc>) -> Result<Subscri
         ends_on,
         canceled_at: cancelled_at,
         trial_days_remaining,
+        pending_change: None,
         id: s.uid,
     })
 }

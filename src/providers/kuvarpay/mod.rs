@@ -307,6 +307,7 @@ impl BillingProvider for KuvarPayClient {
             cancel_at_period_end: true,
             cancel_on_date: false,
             uncancel: true,
+            cancel_scheduled_change: false,
             entitlements: false,
             checkout_create: true,
             checkout_get: true,

@@ -12,8 +12,8 @@ use serde_json::Value;
 use super::wire;
 use crate::billing::{
     ChargePeriod, CheckoutSession, CheckoutStatus, Currency, Customer, Entitlement, EntitlementKind, Estimate,
-    EstimateLine, EstimateSource, IntervalUnit, Invoice, Money, Plan, PlanFeature, Price, PriceKind, ProviderKind,
-    RowIssue, Subscription, SubscriptionStatus,
+    EstimateLine, EstimateSource, IntervalUnit, Invoice, Money, PendingChange, Plan, PlanFeature, Price, PriceKind,
+    ProviderKind, RowIssue, Subscription, SubscriptionStatus,
 };
 use crate::providers::{ErrorKind, ProviderError};
 
@@ -338,8 +338,26 @@ pub fn subscription(c: wire::Contract, today: NaiveDate) -> Result<Subscription,
         ends_on: opt_date(&c.end_date),
         canceled_at: None,
         trial_days_remaining,
+        pending_change: pending_change(&c.phases, phase, today),
         id: c.id,
     })
+}
+
+/// A later phase on a different plan (how an amendment "at period end" is recorded): the
+/// change scheduled for its start date.
+fn pending_change(phases: &[wire::Phase], current: Option<&wire::Phase>, today: NaiveDate) -> Option<PendingChange> {
+    let plan_of = |p: &wire::Phase| p.pricings.iter().find_map(|pp| pp.plan_id.clone());
+    let current_plan = current.and_then(plan_of);
+    let next = phases
+        .iter()
+        .filter(|p| !is_trial(p))
+        .filter(|p| opt_date(&p.start_date).is_some_and(|s| s > today))
+        .min_by_key(|p| opt_date(&p.start_date))?;
+    let plan_id = plan_of(next);
+    if plan_id.is_some() && plan_id == current_plan {
+        return None; // a later phase of the same plan is a renewal, not a change
+    }
+    Some(PendingChange { plan_id, plan_name: next.name.clone(), on: opt_date(&next.start_date) })
 }
 
 /// Zenskar's types onto the console's: Feature is access (any unexpired grant), Quantity is a

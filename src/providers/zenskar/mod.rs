@@ -214,6 +214,7 @@ impl BillingProvider for ZenskarClient {
             cancel_at_period_end: true, // till computes the period end and expires on its last day
             cancel_on_date: true,
             uncancel: false,
+            cancel_scheduled_change: false,
             entitlements: true,
             checkout_create: true,
             checkout_get: true,

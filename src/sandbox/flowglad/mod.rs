@@ -65,6 +65,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/api/v1/subscriptions/{id}/preview-adjust", post(preview_adjust))
         .route("/api/v1/subscriptions/{id}/cancel", post(cancel))
         .route("/api/v1/subscriptions/{id}/uncancel", post(uncancel))
+        .route("/api/v1/subscriptions/{id}/cancel-scheduled-adjustment", post(cancel_scheduled_adjustment))
         .route("/api/v1/checkout-sessions", get(list_checkouts).post(create_checkout))
         .route("/api/v1/checkout-sessions/{id}", get(get_checkout))
         .fallback(not_found)
@@ -324,6 +325,17 @@ async fn uncancel(Extract(app): Extract<AppState>, Path(id): Path<String>, bytes
     f.settle(now_ms());
     let i = f.uncancel(&id)?;
     ok(wire::SubscriptionResponse { subscription: render::subscription(&f, &f.subscriptions[i]) })
+}
+
+async fn cancel_scheduled_adjustment(Extract(app): Extract<AppState>, Path(id): Path<String>, bytes: Bytes) -> Reply {
+    json_body(&bytes, true)?;
+    let mut f = lock(&app.flowglad);
+    f.settle(now_ms());
+    let (i, canceled_item_count) = f.cancel_scheduled_adjustment(&id)?;
+    ok(wire::CancelScheduledAdjustmentOutput {
+        subscription: render::subscription(&f, &f.subscriptions[i]),
+        canceled_item_count,
+    })
 }
 
 async fn create_checkout(Extract(app): Extract<AppState>, bytes: Bytes) -> Reply {

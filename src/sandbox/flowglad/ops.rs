@@ -348,4 +348,24 @@ impl State {
         sub.updated = now;
         Ok(index)
     }
+
+    /// `cancel-scheduled-adjustment`, as the spec describes it: the subscription must have a
+    /// pending adjustment; the items scheduled to start with it are expired and
+    /// `scheduledAdjustmentAt` is cleared. Returns the subscription and how many items ended.
+    pub fn cancel_scheduled_adjustment(&mut self, id: &str) -> Result<(usize, usize), ApiError> {
+        let index = self.find_subscription(id)?;
+        let now = now_ms();
+        let sub = &mut self.subscriptions[index];
+        let Some(at) = sub.scheduled_adjustment_at.filter(|at| *at > now) else {
+            return Err(ApiError::bad_request("Subscription has no scheduled adjustment to cancel"));
+        };
+        let mut count = 0;
+        for item in sub.items.iter_mut().filter(|i| i.added >= at && i.expired.is_none()) {
+            item.expired = Some(now);
+            count += 1;
+        }
+        sub.scheduled_adjustment_at = None;
+        sub.updated = now.max(sub.updated + 1);
+        Ok((index, count))
+    }
 }

@@ -4,7 +4,8 @@
 use super::change::{CancelChoice, CancelFlow, ChangeFlow, DialogKey, Step};
 use super::{AppState, Dialog, Effect, Mode};
 use crate::audit::Entry;
-use crate::billing::{Cancellation, Estimate, Subscription};
+use crate::billing::{Cancellation, Estimate, ProviderKind, Subscription};
+use crate::providers::Capabilities;
 use crate::providers::ProviderError;
 use crate::tui::action::Action;
 
@@ -83,12 +84,8 @@ impl AppState {
         };
         let caps = &self.slots[slot as usize].caps;
         let kind = self.slots[slot as usize].kind;
-        if undo && !caps.uncancel {
-            self.notify_error(format!("Undoing a scheduled cancellation is not offered by {kind}"));
-            return Vec::new();
-        }
-        if undo && !sub.cancel_scheduled() {
-            self.notify_error("This subscription has no scheduled cancellation to undo");
+        if undo && let Some(refusal) = undo_refusal(&sub, caps, kind) {
+            self.notify_error(refusal);
             return Vec::new();
         }
         if !undo && (!caps.cancel || !sub.status.is_live()) {
@@ -293,5 +290,20 @@ impl AppState {
             self.notify(n);
         }
         Vec::new()
+    }
+}
+
+/// Why `U` cannot undo anything on `sub`: nothing is scheduled, or the provider offers no way
+/// to undo what is.
+fn undo_refusal(sub: &Subscription, caps: &Capabilities, kind: ProviderKind) -> Option<String> {
+    if sub.cancel_scheduled() {
+        return (!caps.uncancel).then(|| format!("Undoing a scheduled cancellation is not offered by {kind}"));
+    }
+    match &sub.pending_change {
+        Some(p) if !caps.cancel_scheduled_change => {
+            Some(format!("Cancelling a scheduled plan change ({}) is not offered by {kind}", p.phrase()))
+        }
+        Some(_) => None,
+        None => Some("This subscription has no scheduled cancellation or plan change to undo".into()),
     }
 }

@@ -34,6 +34,7 @@ impl BillingProvider for Fake {
             cancel_at_period_end: true,
             cancel_on_date: true,
             uncancel: false,
+            cancel_scheduled_change: false,
             entitlements: self.0 != ProviderKind::KuvarPay,
             checkout_create: true,
             checkout_get: true,
@@ -225,6 +226,7 @@ fn subscriptions_and_plans_panes_move_within_their_rows() {
         ends_on: None,
         canceled_at: None,
         trial_days_remaining: None,
+        pending_change: None,
     };
     s.handle_msg(
         Msg::Subscriptions { slot: 0, customer_id: "k1".into(), result: Ok(vec![sub("s1"), sub("s2")]) },

@@ -36,6 +36,7 @@ fn sub() -> Subscription {
         ends_on: None,
         canceled_at: None,
         trial_days_remaining: None,
+        pending_change: None,
         issues: Vec::new(),
     }
 }

@@ -8,7 +8,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use super::checkout::estimate_lines;
 use super::{Theme, pane_block};
 use crate::audit::{Entry, Outcome};
-use crate::billing::ChangeTiming;
+use crate::billing::{ChangeTiming, PendingChange};
 use crate::tui::state::change::{CHANGE_STEPS, CancelFlow, ChangeFlow, Relation, Step};
 use crate::util::ellipsize;
 use chrono::NaiveDate;
@@ -177,7 +177,11 @@ fn review(lines: &mut Vec<Line<'_>>, f: &ChangeFlow, theme: &Theme, width: usize
 pub fn cancel(frame: &mut Frame, f: &CancelFlow, theme: &Theme, area: Rect, today: NaiveDate) {
     let rect = dialog_area(area);
     frame.render_widget(Clear, rect);
-    let verb = if f.undo { "Undo cancellation" } else { "Cancel" };
+    let verb = match (f.undo, f.subscription.cancel_scheduled()) {
+        (false, _) => "Cancel",
+        (true, true) => "Undo cancellation",
+        (true, false) => "Undo scheduled change",
+    };
     let title = format!("{verb} · {} · {}", f.customer_name, f.subscription.plan_name.as_deref().unwrap_or("?"));
     let steps: &[(Step, &str)] = if f.undo {
         &[(Step::Confirm, "Preview")]
@@ -217,7 +221,11 @@ fn cancel_review<'a>(f: &CancelFlow, theme: &Theme, today: NaiveDate) -> Vec<Lin
         Line::from(format!("Customer  {} ({})", f.customer_name, f.customer_id)),
         Line::from(format!("Subscription {} · {}", f.subscription.id, f.subscription.status.label())),
     ];
-    if f.undo {
+    if f.undo && !f.subscription.cancel_scheduled() {
+        let change = f.subscription.pending_change.as_ref().map(PendingChange::phrase).unwrap_or_default();
+        let plan = f.subscription.plan_name.as_deref().unwrap_or("its current plan");
+        lines.push(Line::from(format!("The scheduled change {change} is called off; it stays on {plan}.")));
+    } else if f.undo {
         let end = f.subscription.ends_on.map(|d| d.to_string()).unwrap_or_default();
         lines.push(Line::from(format!("The scheduled end on {end} is removed; the subscription renews as before.")));
     } else {
@@ -233,8 +241,10 @@ fn cancel_review<'a>(f: &CancelFlow, theme: &Theme, today: NaiveDate) -> Vec<Lin
         (Step::Applying, _) => lines.push(Line::from(Span::styled("Applying…", theme.header()))),
         (Step::Done, Some(Ok(s))) => {
             let ends = s.ends_on.map(|d| format!(", ends {d}")).unwrap_or_default();
-            lines
-                .push(Line::from(Span::styled(format!("Done: {}{ends} · Enter closes", s.status.label()), theme.ok())));
+            let plan = s.plan_name.as_deref().map(|p| format!(" on {p}")).unwrap_or_default();
+            let pending = s.pending_change.as_ref().map(|p| format!(", {}", p.phrase())).unwrap_or_default();
+            let done = format!("Done: {}{plan}{ends}{pending} · Enter closes", s.status.label());
+            lines.push(Line::from(Span::styled(done, theme.ok())));
         }
         (Step::Done, Some(Err(e))) => {
             lines.push(Line::from(Span::styled(format!("Failed: {e} · Enter closes"), theme.error())))
@@ -244,7 +254,11 @@ fn cancel_review<'a>(f: &CancelFlow, theme: &Theme, today: NaiveDate) -> Vec<Lin
             &f.typed,
             &f.customer_id,
             theme,
-            if f.undo { "removes the cancellation" } else { "cancels" },
+            match (f.undo, f.subscription.cancel_scheduled()) {
+                (false, _) => "cancels",
+                (true, true) => "removes the cancellation",
+                (true, false) => "calls off the scheduled change",
+            },
         )),
     }
     lines

@@ -46,10 +46,17 @@ pub fn subscriptions(frame: &mut Frame, state: &AppState, theme: &Theme, area: R
         pane_message(frame, inner, "No subscriptions", theme.dim());
         return;
     }
-    // Price and period share a column ("€18.00 /mo") so dates keep room at 120 columns.
+    // Price and period share a column ("€18.00 /mo"). Status, price and dates take what their
+    // content needs; the plan name shrinks first, then the dates, so money and dates are cut last.
     let w = inner.width;
-    let (status_w, price_w, dates_w) = (9u16, 15u16, 17u16);
+    let widest = |f: &dyn Fn(&Subscription) -> usize, min: usize| {
+        subs.iter().map(f).max().unwrap_or(0).max(min).min(usize::from(u16::MAX)) as u16
+    };
+    let status_w = widest(&|s| s.status.label().chars().count(), 6);
+    let price_w = widest(&|s| price_text(s).chars().count(), 5);
+    let dates_w = widest(&|s| s.date_phrase().chars().count(), 5);
     let plan_w = w.saturating_sub(status_w + price_w + dates_w + 3).max(6);
+    let dates_w = dates_w.min(w.saturating_sub(plan_w + status_w + price_w + 3)).max(5);
     let rows: Vec<Row> =
         subs.iter().map(|s| subscription_row(s, theme, plan_w as usize, price_w as usize, dates_w as usize)).collect();
     let header = [("Plan", plan_w), ("Status", status_w), ("Price", price_w), ("Dates", dates_w)]
@@ -76,12 +83,13 @@ fn subscription_row<'a>(s: &Subscription, theme: &Theme, plan_w: usize, price_w:
     Row::new(vec![
         Cell::from(ellipsize(&plan, plan_w)),
         Cell::from(Span::styled(s.status.label(), theme.status(s.status))),
-        Cell::from(ellipsize(
-            &s.amount.map(|a| format!("{a} {}", short_period(s.period))).unwrap_or_default(),
-            price_w,
-        )),
+        Cell::from(ellipsize(&price_text(s), price_w)),
         Cell::from(ellipsize(&dates, dates_w)),
     ])
+}
+
+fn price_text(s: &Subscription) -> String {
+    s.amount.map(|a| format!("{a} {}", short_period(s.period))).unwrap_or_default()
 }
 
 pub fn entitlements(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {

@@ -140,6 +140,14 @@ pub struct SubscriptionResponse {
     pub subscription: Subscription,
 }
 
+/// `cancel-scheduled-adjustment`'s `CancelScheduledAdjustmentOutput`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelScheduledAdjustmentOutput {
+    pub subscription: Subscription,
+    pub canceled_item_count: usize,
+}
+
 /// `StaticSubscriptionItemClientSelectSchemaOutput`; with `price` inside `/billing`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]

@@ -114,3 +114,31 @@ async fn kuvarpay_cancel_at_period_end_then_undo() {
     let renewed = c.shown(&sub.id).unwrap();
     assert!(!renewed.cancel_scheduled() && renewed.status.is_live(), "undone: {renewed:?}");
 }
+
+#[tokio::test]
+async fn flowglad_offers_only_the_changes_flowglad_accepts() {
+    let mut c = console(Mode::Sandbox, false).await;
+    let sub = select(&mut c, ProviderKind::Flowglad, "Pro", "EUR").await;
+    let slot = ProviderKind::ALL.iter().position(|k| *k == ProviderKind::Flowglad).unwrap();
+    let catalog = c.app.state.slots[slot].plans.value.clone().unwrap();
+    assert!(
+        catalog.iter().any(|p| p.prices.iter().any(|pr| pr.kind == till::billing::PriceKind::Usage)),
+        "the catalog lists usage-meter prices"
+    );
+    c.key(KeyCode::Char('u')).await;
+    let flow = c.app.state.change().unwrap();
+    assert!(flow.options.len() >= 2, "{:?}", flow.options.iter().map(|o| &o.plan.name).collect::<Vec<_>>());
+    for o in &flow.options {
+        assert!(
+            o.plan.prices.iter().any(|pr| pr.period == sub.period && pr.kind != till::billing::PriceKind::Usage),
+            "{} has no non-usage price billed like the subscription ({})",
+            o.plan.name,
+            sub.period.label()
+        );
+        assert!(!o.plan.prices.iter().all(|pr| pr.kind == till::billing::PriceKind::Usage), "{}", o.plan.name);
+    }
+    c.choose_plan_only("Business").await;
+    let flow = c.app.state.change().unwrap();
+    assert_eq!(flow.periods, vec![sub.period], "Flowglad keeps the subscription's interval");
+    assert!(c.screen().contains("keeps a subscription's billing interval"), "{}", c.screen());
+}

@@ -292,3 +292,21 @@ fn a_scheduled_change_is_in_the_json_and_calling_it_off_says_where_it_is_not_off
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(stderr(&o).contains("not offered by Kelviq"), "{}", stderr(&o));
 }
+
+#[test]
+fn entitlements_granted_by_two_subscriptions_name_each_plans_share() {
+    // Müller Maschinenbau holds Growth and Starter on Kelviq: both grant seats and meters.
+    let o = till(&["-p", "kelviq", "entitlements", "--customer", "cus_mueller_maschinenbau"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.lines().next().unwrap().contains("FROM"), "{out}");
+    let seats = out.lines().find(|l| l.starts_with("seats")).unwrap_or_else(|| panic!("{out}"));
+    // Growth was bought with 18 seats: the subscription's own value, not the plan's default 10.
+    assert!(seats.contains("from Starter 3 · Growth 18"), "{seats}");
+    assert!(out.contains("512,000 used of 550,000, 38,000 left"), "grouped like the console: {out}");
+    let api = out.lines().find(|l| l.starts_with("api-calls")).unwrap();
+    assert!(api.contains("Growth 500,000") && api.contains("Starter 50,000"), "{api}");
+    // One subscription: no FROM column.
+    let o = till(&["-p", "kelviq", "entitlements", "--customer", "cus_rossi_design"]);
+    assert!(!stdout(&o).lines().next().unwrap().contains("FROM"), "{}", stdout(&o));
+}

@@ -2,6 +2,7 @@
 //! and pure functions, so every provider client, the sandbox and the console share one
 //! vocabulary and it can be tested without a network.
 
+pub mod attribution;
 pub mod currency;
 pub mod diff;
 pub mod estimate;

@@ -265,6 +265,10 @@ pub struct Subscription {
     /// operator does not mistake the current plan for what the customer will have next.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_change: Option<PendingChange>,
+    /// What this subscription grants, where the provider reports it per subscription (Kelviq:
+    /// with the quantities bought, which the catalog's plan values do not know).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<PlanFeature>,
     /// Values that could not be decoded (then `amount` is `None` rather than a guess).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub issues: Vec<RowIssue>,
@@ -342,6 +346,7 @@ impl Subscription {
             canceled_at: None,
             trial_days_remaining: None,
             pending_change: None,
+            features: Vec::new(),
             issues: vec![issue],
         }
     }
@@ -591,6 +596,7 @@ mod date_phrase_tests {
             canceled_at: None,
             trial_days_remaining: None,
             pending_change: None,
+            features: Vec::new(),
             issues: Vec::new(),
         }
     }

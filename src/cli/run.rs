@@ -1,6 +1,7 @@
 //! Executes headless commands: resolve where the provider lives (a configured server or the
 //! embedded sandbox), call it through `BillingProvider`, print a table or JSON.
 
+use crate::billing::money::group_int;
 use std::io::Write;
 
 use super::common::{Connection, ExitCode, Failure, emit, failure, note_cut};
@@ -122,7 +123,14 @@ async fn dispatch(conn: &Connection, global: &super::Global, command: Command) -
         }
         Command::Entitlements { customer } => {
             let e = p.entitlements(&customer).await?;
-            emit(json, &e, || entitlement_table(&e))
+            // The table names each plan's grant where several subscriptions grant a feature;
+            // reading them is best effort (the entitlements themselves are the answer).
+            let (subs, plans) = if json {
+                (Vec::new(), Vec::new())
+            } else {
+                (p.list_subscriptions(&customer).await.unwrap_or_default(), p.list_plans().await.unwrap_or_default())
+            };
+            emit(json, &e, || entitlement_table(&e, &subs, &plans))
         }
         Command::Checkout(CheckoutCmd::Create(args)) => super::checkout::create(conn, *args, json).await,
         Command::Checkout(CheckoutCmd::Get { id }) => {
@@ -312,7 +320,15 @@ fn subscription_table(subs: &[Subscription]) -> String {
     with_issues(table, subs.iter().map(|s| (s.id.as_str(), s.issues.as_slice())))
 }
 
-fn entitlement_table(ents: &[Entitlement]) -> String {
+fn entitlement_table(
+    ents: &[Entitlement],
+    subs: &[crate::billing::Subscription],
+    plans: &[crate::billing::Plan],
+) -> String {
+    let from = |e: &Entitlement| {
+        let sources = crate::billing::attribution::sources(&e.feature_id, subs, plans);
+        if sources.is_empty() { String::new() } else { crate::billing::attribution::phrase(&sources) }
+    };
     let rows: Vec<Vec<String>> = ents
         .iter()
         .map(|e| {
@@ -321,17 +337,27 @@ fn entitlement_table(ents: &[Entitlement]) -> String {
                 EntitlementKind::Meter { limit, used, remaining, .. } => (
                     "meter",
                     format!(
-                        "{used} used of {}, {} left",
-                        limit.map_or("unlimited".into(), |l| l.to_string()),
-                        remaining.map_or("unlimited".into(), |r| r.to_string())
+                        "{} used of {}, {} left",
+                        group_int(*used),
+                        limit.map_or("unlimited".into(), group_int),
+                        remaining.map_or("unlimited".into(), group_int)
                     ),
                 ),
                 EntitlementKind::Customizable { value } => ("value", value.clone()),
             };
-            vec![e.feature_id.clone(), kind.to_string(), if e.has_access { "✓" } else { "✗" }.to_string(), detail]
+            let access = if e.has_access { "✓" } else { "✗" }.to_string();
+            vec![e.feature_id.clone(), kind.to_string(), access, detail, from(e)]
         })
         .collect();
-    table::render(&["FEATURE", "TYPE", "ACCESS", "DETAIL"], &rows)
+    let mut headers = vec!["FEATURE", "TYPE", "ACCESS", "DETAIL", "FROM"];
+    let mut rows = rows;
+    if rows.iter().all(|r| r[4].is_empty()) {
+        headers.pop();
+        rows.iter_mut().for_each(|r| {
+            r.pop();
+        });
+    }
+    table::render(&headers, &rows)
 }
 
 async fn serve(args: ServeArgs, hostile: bool) -> Result<(), Failure> {

@@ -78,7 +78,13 @@ pub async fn preview_change(
     let features = |id: Option<&String>| {
         catalog.iter().find(|c| Some(&c.id) == id).map(|c| c.features.clone()).unwrap_or_default()
     };
-    let (old, new) = (features(subscription.plan_id.as_ref()), features(Some(&change.plan_id)));
+    // The subscription's own grants (seats bought) when the provider reports them.
+    let old = if subscription.features.is_empty() {
+        features(subscription.plan_id.as_ref())
+    } else {
+        subscription.features.clone()
+    };
+    let new = features(Some(&change.plan_id));
     // Usage is advice for the operator: a provider that cannot say leaves it out, not the preview.
     let current = p.entitlements(&subscription.customer_id).await.unwrap_or_default();
     Ok(ChangePreview {

@@ -43,6 +43,9 @@ pub struct Capabilities {
     pub plans: bool,
     pub subscriptions: bool,
     pub change_plan: bool,
+    /// A plan change may move the subscription to another billing interval (Flowglad keeps
+    /// a subscription's interval and refuses prices of another).
+    pub change_interval: bool,
     /// The provider previews a change itself; otherwise till estimates locally.
     pub native_change_preview: bool,
     pub cancel: bool,

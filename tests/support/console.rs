@@ -38,8 +38,13 @@ pub struct Console {
 }
 
 pub async fn console(mode: Mode, read_only: bool) -> Console {
+    console_with(mode, read_only, SandboxOptions::default()).await
+}
+
+/// A console on a sandbox started with `options` (more customers, latency, faults).
+pub async fn console_with(mode: Mode, read_only: bool, options: SandboxOptions) -> Console {
     journal();
-    let sandbox = sandbox::start(SandboxOptions::default()).await.unwrap();
+    let sandbox = sandbox::start(options).await.unwrap();
     let http = Http::new(HttpConfig::default()).unwrap();
     let providers = ProviderKind::ALL
         .into_iter()
@@ -141,8 +146,8 @@ impl Console {
         subs[i].clone()
     }
 
-    /// In the change dialog: moves to `plan`, takes it, and takes the default period and timing.
-    pub async fn choose_plan(&mut self, plan: &str) {
+    /// In the change dialog: moves to `plan` and takes it (the Period step follows).
+    pub async fn choose_plan_only(&mut self, plan: &str) {
         let flow = self.app.state.change().unwrap_or_else(|| panic!("no change dialog: {:?}", self.app.state.notice));
         let target =
             flow.options.iter().position(|o| o.plan.name == plan).unwrap_or_else(|| panic!("{plan} not offered"));
@@ -154,6 +159,11 @@ impl Console {
             self.key(KeyCode::Up).await;
         }
         self.key(KeyCode::Enter).await;
+    }
+
+    /// In the change dialog: moves to `plan`, takes it, and takes the default period and timing.
+    pub async fn choose_plan(&mut self, plan: &str) {
+        self.choose_plan_only(plan).await;
         while matches!(self.app.state.change().map(|f| f.step), Some(Step::Period | Step::Timing)) {
             self.key(KeyCode::Enter).await;
         }

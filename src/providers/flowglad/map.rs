@@ -391,6 +391,7 @@ pub fn subscription(
         canceled_at: s.canceled_at.and_then(datetime),
         trial_days_remaining,
         pending_change: pending_change(s, items, catalog, now.timestamp_millis()),
+        features: Vec::new(),
     })
 }
 

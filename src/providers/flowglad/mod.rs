@@ -240,6 +240,7 @@ impl BillingProvider for FlowgladClient {
             plans: true,
             subscriptions: true,
             change_plan: true,
+            change_interval: false,
             native_change_preview: true,
             cancel: true,
             cancel_at_period_end: true,

@@ -118,8 +118,26 @@ pub fn subscription(s: wire::Subscription) -> Result<Subscription, ProviderError
         canceled_at: s.canceled_at.as_deref().and_then(parse_datetime),
         trial_days_remaining,
         pending_change: None,
+        features: s.features.iter().filter_map(subscription_feature).collect(),
         id: s.id,
     })
+}
+
+/// One of a subscription's `features` as a grant: meters with their limit, CUSTOMIZABLE with
+/// the value bought (seats), booleans only when granted.
+fn subscription_feature(f: &wire::SubscriptionFeatureDetail) -> Option<PlanFeature> {
+    let kind = match f.feature_type.to_ascii_uppercase().as_str() {
+        "METER" => EntitlementKind::Meter {
+            limit: f.value,
+            used: 0,
+            remaining: f.value,
+            hard_limit: f.hard_limit.unwrap_or(false),
+        },
+        "CUSTOMIZABLE" => EntitlementKind::Customizable { value: f.value?.to_string() },
+        _ if f.value.unwrap_or(0) == 0 => return None,
+        _ => EntitlementKind::Boolean,
+    };
+    Some(PlanFeature { feature_id: f.identifier.clone(), name: Some(f.name.clone()).filter(|n| !n.is_empty()), kind })
 }
 
 /// A JSON number or numeric string as an exact decimal. serde_json holds non-integers as f64;
@@ -232,8 +250,13 @@ fn json_scalar(v: &Value) -> String {
 }
 
 /// Aggregates duplicate feature rows (a customer with several subscriptions) the way the
-/// official SDKs do: meters sum limit and usage, booleans grant if any row grants,
-/// customizable values take the first row.
+/// official SDKs do: meters sum limit and usage (`hasAccess` = remaining unknown or > 0),
+/// booleans grant if any row grants, CUSTOMIZABLE values take the first row. Source: Kelviq's
+/// Node SDK guide (`kelviq/docs`, `backend-integration/node-sdk.mdx`) and the Python SDK's
+/// `kelviq_sdk/entitlements.py`, as recorded in ../shared/providers/kelviq-zenskar.md
+/// ("Entitlements (Edge host)"). The edge API does not say which subscription a row comes
+/// from, so the console names each plan's grant beside a merged figure
+/// (`billing::attribution`).
 pub fn entitlements(raw: Vec<wire::EntitlementDetail>, names: &BTreeMap<String, String>) -> Vec<Entitlement> {
     let mut order: Vec<String> = Vec::new();
     let mut merged: BTreeMap<String, Entitlement> = BTreeMap::new();

@@ -117,6 +117,7 @@ mod tests {
             canceled_at: None,
             trial_days_remaining: None,
             pending_change: None,
+            features: Vec::new(),
         }
     }
 

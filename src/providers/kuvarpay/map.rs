@@ -164,6 +164,13 @@ fn subscription_amount(s: &wire::Subscription) -> Result<Option<Money>, Provider
     }
 }
 
+/// A METERED subscription need not belong to a plan (the merchant bills usage): it still gets
+/// a name, not a blank or "?".
+fn metered_name(s: &wire::Subscription) -> Option<String> {
+    let metered = s.billing_mode.as_deref().is_some_and(|m| m.eq_ignore_ascii_case("METERED"));
+    metered.then(|| "Metered billing (no plan)".to_string())
+}
+
 pub fn subscription(s: wire::Subscription, now: DateTime<Utc>) -> Result<Subscription, ProviderError> {
     let amount = subscription_amount(&s)?;
     // METERED subscriptions have no price (the merchant invoices usage); they bill monthly.
@@ -195,7 +202,7 @@ pub fn subscription(s: wire::Subscription, now: DateTime<Utc>) -> Result<Subscri
         provider: KUVARPAY,
         customer_id: s.customer.as_ref().map(customer_key).unwrap_or_default(),
         plan_id: s.plan.as_ref().map(|p| p.uid.clone()),
-        plan_name: s.plan.as_ref().and_then(|p| p.name.clone()),
+        plan_name: s.plan.as_ref().and_then(|p| p.name.clone()).or_else(|| metered_name(&s)),
         status: normalised,
         raw_status: s.status,
         amount,
@@ -207,6 +214,7 @@ pub fn subscription(s: wire::Subscription, now: DateTime<Utc>) -> Result<Subscri
         canceled_at: cancelled_at,
         trial_days_remaining,
         pending_change: None,
+        features: Vec::new(),
         id: s.uid,
     })
 }
@@ -289,6 +297,15 @@ mod tests {
         assert_eq!(period("fortnight", None).unwrap_err().kind, ErrorKind::Decode);
         assert_eq!(interval_name(ChargePeriod::Weekly), Some(("WEEKLY", 1)));
         assert_eq!(interval_name(ChargePeriod::OneTime), None);
+    }
+
+    #[test]
+    fn a_metered_subscription_without_a_plan_has_a_name() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+        let s = subscription(sub(r#"{"uid":"s1","status":"ACTIVE","billing_mode":"METERED"}"#), now).unwrap();
+        assert_eq!(s.plan_name.as_deref(), Some("Metered billing (no plan)"));
+        let s = subscription(sub(r#"{"uid":"s2","status":"ACTIVE","billing_mode":"FIXED"}"#), now).unwrap();
+        assert_eq!(s.plan_name, None, "a FIXED subscription without a plan is not called metered");
     }
 
     #[test]

@@ -302,6 +302,7 @@ impl BillingProvider for KuvarPayClient {
             plans: true,
             subscriptions: true,
             change_plan: true,
+            change_interval: true,
             native_change_preview: false,
             cancel: true,
             cancel_at_period_end: true,

@@ -339,6 +339,7 @@ pub fn subscription(c: wire::Contract, today: NaiveDate) -> Result<Subscription,
         canceled_at: None,
         trial_days_remaining,
         pending_change: pending_change(&c.phases, phase, today),
+        features: Vec::new(),
         id: c.id,
     })
 }

@@ -209,6 +209,7 @@ impl BillingProvider for ZenskarClient {
             plans: true,
             subscriptions: true,
             change_plan: true, // checkout amendment; documented as "coming soon" for the portal
+            change_interval: true,
             native_change_preview: true,
             cancel: true,
             cancel_at_period_end: true, // till computes the period end and expires on its last day

@@ -82,6 +82,8 @@ pub struct ChangeFlow {
     first_plan_idx: usize,
     /// Set when Enter is pressed on the Preview step: the hint says which key applies.
     pub enter_hint: bool,
+    /// The provider keeps a subscription's billing interval: only that period is offered.
+    pub keep_interval: bool,
 }
 
 /// What an action did to a dialog.
@@ -96,6 +98,14 @@ pub enum DialogKey {
     AskDiscard,
 }
 
+/// What the provider allows a change to do: its timings, and whether it keeps the
+/// subscription's billing interval.
+#[derive(Clone, Debug)]
+pub struct ChangeRules {
+    pub timings: Vec<ChangeTiming>,
+    pub keep_interval: bool,
+}
+
 /// The steps a change dialog shows, in order.
 pub const CHANGE_STEPS: [(Step, &str); 4] =
     [(Step::Choose, "Plan"), (Step::Period, "Period"), (Step::Timing, "Timing"), (Step::Confirm, "Preview")];
@@ -107,16 +117,23 @@ impl ChangeFlow {
         customer_name: String,
         subscription: Subscription,
         plans: &[Plan],
-        timings: Vec<ChangeTiming>,
+        rules: ChangeRules,
         live: bool,
     ) -> ChangeFlow {
+        let ChangeRules { timings, keep_interval } = rules;
         let currency = subscription.amount.map(|a| a.currency());
         let current_rate = subscription.amount.and_then(|a| per_day(a.amount(), subscription.period));
+        // Only what the provider accepts: a recurring price in the subscription's currency that
+        // is not a usage meter's, and at its own interval where the provider keeps it.
+        let offered = |pr: &crate::billing::Price| {
+            Some(pr.amount.currency()) == currency
+                && pr.period != ChargePeriod::OneTime
+                && pr.kind != crate::billing::PriceKind::Usage
+                && (!keep_interval || pr.period == subscription.period)
+        };
         let options: Vec<PlanOption> = plans
             .iter()
-            .filter(|p| {
-                p.prices.iter().any(|pr| Some(pr.amount.currency()) == currency && pr.period != ChargePeriod::OneTime)
-            })
+            .filter(|p| p.prices.iter().any(offered))
             .map(|p| {
                 let relation = if Some(&p.id) == subscription.plan_id.as_ref() {
                     Relation::Current
@@ -157,6 +174,7 @@ impl ChangeFlow {
             outcome: None,
             first_plan_idx: plan_idx,
             enter_hint: false,
+            keep_interval,
         }
     }
 
@@ -189,7 +207,12 @@ impl ChangeFlow {
                     .into_iter()
                     .filter(|period| {
                         *period != ChargePeriod::OneTime
-                            && p.prices.iter().any(|pr| pr.period == *period && Some(pr.amount.currency()) == currency)
+                            && (!self.keep_interval || *period == self.subscription.period)
+                            && p.prices.iter().any(|pr| {
+                                pr.period == *period
+                                    && Some(pr.amount.currency()) == currency
+                                    && pr.kind != crate::billing::PriceKind::Usage
+                            })
                     })
                     .collect()
             })

@@ -1,7 +1,7 @@
 //! Plan change, cancel and undo inside the console: opening the dialogs on the selected
 //! subscription, read-only and LIVE rules, and what happens when a write comes back.
 
-use super::change::{CancelChoice, CancelFlow, ChangeFlow, DialogKey, Step};
+use super::change::{CancelChoice, CancelFlow, ChangeFlow, ChangeRules, DialogKey, Step};
 use super::{AppState, Dialog, Effect, Mode};
 use crate::audit::Entry;
 use crate::billing::{Cancellation, Estimate, ProviderKind, Subscription};
@@ -71,9 +71,10 @@ impl AppState {
             }
             return Vec::new();
         };
-        let timings = s.provider.change_timings();
+        let rules = ChangeRules { timings: s.provider.change_timings(), keep_interval: !s.caps.change_interval };
         let live = self.mode == Mode::Live;
-        self.push(Dialog::Change(Box::new(ChangeFlow::new(slot, customer, name, sub, &plans, timings, live))));
+        let flow = ChangeFlow::new(slot, customer, name, sub, &plans, rules, live);
+        self.push(Dialog::Change(Box::new(flow)));
         Vec::new()
     }
 
@@ -144,13 +145,16 @@ impl AppState {
             }
             DialogKey::Preview => {
                 let Some(change) = flow.change() else { return Vec::new() };
-                let old = self
-                    .slots
-                    .get(flow.slot as usize)
-                    .and_then(|s| s.plans.value.as_ref())
-                    .and_then(|p| p.iter().find(|p| Some(&p.id) == flow.subscription.plan_id.as_ref()))
-                    .map(|p| p.features.clone())
-                    .unwrap_or_default();
+                // The subscription's own grants (seats bought) when the provider reports them.
+                let own = Some(flow.subscription.features.clone()).filter(|f| !f.is_empty());
+                let old = own.unwrap_or_else(|| {
+                    self.slots
+                        .get(flow.slot as usize)
+                        .and_then(|s| s.plans.value.as_ref())
+                        .and_then(|p| p.iter().find(|p| Some(&p.id) == flow.subscription.plan_id.as_ref()))
+                        .map(|p| p.features.clone())
+                        .unwrap_or_default()
+                });
                 let new = flow.plan().map(|p| p.features.clone()).unwrap_or_default();
                 flow.diff = crate::billing::diff::entitlement_diff(&old, &new);
                 let current = self

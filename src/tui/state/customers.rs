@@ -42,6 +42,7 @@ impl CustomerStore {
         }
         self.next_cursor = page.next_cursor;
         self.total = page.total.or(self.total);
+        self.keep_total_honest();
         self.loading = false;
         self.error = None;
         self.loaded_once = true;
@@ -67,6 +68,7 @@ impl CustomerStore {
             self.corpus.push_chunk(fresh.iter().map(haystack).collect());
             self.rows.extend(fresh);
         }
+        self.keep_total_honest();
         rows
     }
 
@@ -80,10 +82,28 @@ impl CustomerStore {
 
     /// Whether a page should be requested now.
     pub fn wants_page(&self, selected_row: usize) -> bool {
-        if self.loading || self.error.is_some() || self.exhausted() {
+        if !self.can_load_more() {
             return false;
         }
         !self.loaded_once || self.load_all || selected_row + PREFETCH_MARGIN >= self.rows.len()
+    }
+
+    /// Pages remain, none is in flight and the last one did not fail.
+    pub fn can_load_more(&self) -> bool {
+        !self.loading && self.error.is_none() && !self.exhausted()
+    }
+
+    /// The provider has customers not loaded yet (a search over loaded rows is not final).
+    pub fn has_more(&self) -> bool {
+        self.error.is_none() && !self.exhausted()
+    }
+
+    /// A customer created after the count was read (a checkout's new customer) raises it:
+    /// never "67 of 66".
+    fn keep_total_honest(&mut self) {
+        if let Some(t) = &mut self.total {
+            *t = (*t).max(self.rows.len() as u64);
+        }
     }
 }
 
@@ -193,6 +213,16 @@ mod tests {
         assert_eq!(s.corpus.len(), 4);
         assert!(s.exhausted());
         assert!(!s.wants_page(3));
+    }
+
+    #[test]
+    fn a_customer_found_beyond_the_count_raises_it() {
+        let mut s = CustomerStore::default();
+        let mut p = page(&["a", "b"], None);
+        p.total = Some(2);
+        s.append(p);
+        s.merge_found(vec![c("new")]);
+        assert_eq!((s.rows.len(), s.total), (3, Some(3)), "not 3 of 2");
     }
 
     #[test]

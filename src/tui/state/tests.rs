@@ -29,6 +29,7 @@ impl BillingProvider for Fake {
             plans: true,
             subscriptions: true,
             change_plan: true,
+            change_interval: true,
             native_change_preview: false,
             cancel: true,
             cancel_at_period_end: true,
@@ -227,6 +228,7 @@ fn subscriptions_and_plans_panes_move_within_their_rows() {
         canceled_at: None,
         trial_days_remaining: None,
         pending_change: None,
+        features: Vec::new(),
     };
     s.handle_msg(
         Msg::Subscriptions { slot: 0, customer_id: "k1".into(), result: Ok(vec![sub("s1"), sub("s2")]) },

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rust_decimal_macros::dec;
 
-use super::change::{CancelChoice, CancelFlow, ChangeFlow, Step};
+use super::change::{CancelChoice, CancelFlow, ChangeFlow, ChangeRules, Step};
 use super::checkout::CheckoutBuilder;
 use super::checkout::fields::Input;
 use super::*;
@@ -37,6 +37,7 @@ fn sub() -> Subscription {
         canceled_at: None,
         trial_days_remaining: None,
         pending_change: None,
+        features: Vec::new(),
         issues: Vec::new(),
     }
 }
@@ -62,7 +63,8 @@ fn plan(id: &str, monthly: rust_decimal::Decimal) -> Plan {
 
 fn change_flow(live: bool) -> ChangeFlow {
     let plans = [plan("starter", dec!(18)), plan("growth", dec!(49))];
-    ChangeFlow::new(0, "c1".into(), "Cleo".into(), sub(), &plans, vec![ChangeTiming::Immediately], live)
+    let rules = ChangeRules { timings: vec![ChangeTiming::Immediately], keep_interval: false };
+    ChangeFlow::new(0, "c1".into(), "Cleo".into(), sub(), &plans, rules, live)
 }
 
 fn cancel_flow() -> CancelFlow {

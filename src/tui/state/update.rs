@@ -190,9 +190,17 @@ impl AppState {
         let selected = self.views[self.tab].selected;
         let filtering = self.views[self.tab].filter.active();
         for slot in self.tab_slots(self.tab) {
+            // A provider without server-side search is searched through: every page is loaded
+            // while the filter is on (Esc clears the filter and stops it).
+            let search_all = filtering && !self.slots[slot as usize].caps.search_customers;
             let store = &mut self.slots[slot as usize].customers;
             // Rows of this slot before the selection approximates its position in a merged list.
-            if store.wants_page(if filtering { 0 } else { selected }) && (!filtering || !store.loaded_once) {
+            let wants = if search_all {
+                store.can_load_more()
+            } else {
+                store.wants_page(if filtering { 0 } else { selected }) && (!filtering || !store.loaded_once)
+            };
+            if wants {
                 store.loading = true;
                 effects.push(Effect::LoadCustomers { slot, cursor: store.next_cursor.clone() });
             }

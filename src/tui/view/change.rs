@@ -66,6 +66,7 @@ pub fn change(frame: &mut Frame, f: &ChangeFlow, theme: &Theme, area: Rect) {
     let width = rect.width.saturating_sub(2) as usize;
     let step = if matches!(f.step, Step::Applying | Step::Done) { Step::Confirm } else { f.step };
     let mut lines: Vec<Line> = vec![steps_line(&CHANGE_STEPS, step, theme), Line::from("")];
+    let mut footer = Vec::new();
     match f.step {
         Step::Choose => {
             lines.push(Line::from(Span::styled("Choose the new plan (j/k or ↑/↓, Enter takes it):", theme.header())));
@@ -90,8 +91,12 @@ pub fn change(frame: &mut Frame, f: &ChangeFlow, theme: &Theme, area: Rect) {
                 lines.push(pick_line(i == f.period_idx, format!("  {}", p.label()), theme));
             }
             if f.periods.len() == 1 {
-                lines
-                    .push(Line::from(Span::styled("  (the only period this plan sells: Enter takes it)", theme.dim())));
+                let why = if f.keep_interval {
+                    "  (the provider keeps a subscription's billing interval: Enter takes it)"
+                } else {
+                    "  (the only period this plan sells: Enter takes it)"
+                };
+                lines.push(Line::from(Span::styled(why, theme.dim())));
             }
         }
         Step::Timing => {
@@ -106,12 +111,38 @@ pub fn change(frame: &mut Frame, f: &ChangeFlow, theme: &Theme, area: Rect) {
                 )));
             }
         }
-        Step::Confirm | Step::Applying | Step::Done | Step::Date => review(&mut lines, f, theme, width),
+        Step::Confirm | Step::Applying | Step::Done | Step::Date => {
+            review(&mut lines, &mut footer, f, theme, width);
+        }
     }
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(pane_block(title, true, theme, rect.width)),
-        rect,
-    );
+    render_dialog(frame, rect, title, lines, footer, theme);
+}
+
+/// The dialog's box with `footer` (the confirm key or the outcome) pinned to its last rows, so
+/// the key that applies is always on screen; a body too long for what is left is cut with a
+/// line saying how much is hidden.
+fn render_dialog(frame: &mut Frame, rect: Rect, title: String, body: Vec<Line>, footer: Vec<Line>, theme: &Theme) {
+    let block = pane_block(title, true, theme, rect.width);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let footer = Paragraph::new(footer).wrap(Wrap { trim: false });
+    let footer_h = u16::try_from(footer.line_count(inner.width)).unwrap_or(u16::MAX).min(inner.height);
+    let body_area = Rect { height: inner.height - footer_h, ..inner };
+    let footer_area = Rect { y: inner.y + body_area.height, height: footer_h, ..inner };
+    let body = Paragraph::new(body).wrap(Wrap { trim: false });
+    let needed = body.line_count(inner.width);
+    let room = usize::from(body_area.height);
+    if needed > room && room > 0 {
+        let shown = Rect { height: body_area.height - 1, ..body_area };
+        frame.render_widget(body, shown);
+        let hidden = needed - (room - 1);
+        let note = format!("… {hidden} more line{} (a taller terminal shows them)", if hidden == 1 { "" } else { "s" });
+        let note_area = Rect { y: shown.y + shown.height, height: 1, ..body_area };
+        frame.render_widget(Paragraph::new(Line::from(Span::styled(note, theme.dim()))), note_area);
+    } else {
+        frame.render_widget(body, body_area);
+    }
+    frame.render_widget(footer, footer_area);
 }
 
 fn timing_label(t: ChangeTiming) -> &'static str {
@@ -124,7 +155,7 @@ fn timing_label(t: ChangeTiming) -> &'static str {
 
 /// The confirm step restates what will happen: customer, old → new, period, amount now,
 /// next invoice, effective date, entitlement difference.
-fn review(lines: &mut Vec<Line<'_>>, f: &ChangeFlow, theme: &Theme, width: usize) {
+fn review<'a>(lines: &mut Vec<Line<'a>>, footer: &mut Vec<Line<'a>>, f: &ChangeFlow, theme: &Theme, width: usize) {
     let old = f.subscription.plan_name.clone().unwrap_or_default();
     let new = f.plan().map(|p| p.name.clone()).unwrap_or_default();
     let change = f.change();
@@ -154,21 +185,20 @@ fn review(lines: &mut Vec<Line<'_>>, f: &ChangeFlow, theme: &Theme, width: usize
         lines.push(Line::from(Span::styled("Usage over the new limits", theme.error())));
         lines.extend(f.usage_warnings.iter().map(|w| Line::from(Span::styled(format!("  {w}"), theme.error()))));
     }
-    lines.push(Line::from(""));
     match (&f.step, &f.outcome) {
-        (Step::Applying, _) => lines.push(Line::from(Span::styled("Applying…", theme.header()))),
-        (Step::Done, Some(Ok(s))) => lines.push(Line::from(Span::styled(
+        (Step::Applying, _) => footer.push(Line::from(Span::styled("Applying…", theme.header()))),
+        (Step::Done, Some(Ok(s))) => footer.push(Line::from(Span::styled(
             format!("Done: now {} ({}) · Enter closes", s.plan_name.as_deref().unwrap_or("?"), s.id),
             theme.ok(),
         ))),
         (Step::Done, Some(Err(e))) => {
-            lines.push(Line::from(Span::styled(format!("Failed: {e} · Enter closes"), theme.error())))
+            footer.push(Line::from(Span::styled(format!("Failed: {e} · Enter closes"), theme.error())));
         }
         _ if f.preview.value.is_some() => {
             if f.enter_hint {
-                lines.push(Line::from(Span::styled("Enter does not apply: press Ctrl-S to apply", theme.error())));
+                footer.push(Line::from(Span::styled("Enter does not apply: press Ctrl-S to apply", theme.error())));
             }
-            lines.extend(confirm_lines(f.live, &f.typed, &f.customer_id, theme, "applies exactly this change"))
+            footer.extend(confirm_lines(f.live, &f.typed, &f.customer_id, theme, "applies exactly this change"));
         }
         _ => {}
     }
@@ -190,14 +220,17 @@ pub fn cancel(frame: &mut Frame, f: &CancelFlow, theme: &Theme, area: Rect, toda
     };
     let step = if matches!(f.step, Step::Applying | Step::Done) { Step::Confirm } else { f.step };
     let mut lines = vec![steps_line(steps, step, theme), Line::from("")];
-    lines.extend(match f.step {
-        Step::Choose | Step::Date => cancel_choices(f, theme),
-        _ => cancel_review(f, theme, today),
-    });
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(pane_block(title, true, theme, rect.width)),
-        rect,
-    );
+    let footer = match f.step {
+        Step::Choose | Step::Date => {
+            lines.extend(cancel_choices(f, theme));
+            Vec::new()
+        }
+        _ => {
+            lines.extend(cancel_review(f, theme, today));
+            cancel_footer(f, theme)
+        }
+    };
+    render_dialog(frame, rect, title, lines, footer, theme);
 }
 
 fn cancel_choices<'a>(f: &CancelFlow, theme: &Theme) -> Vec<Line<'a>> {
@@ -236,7 +269,12 @@ fn cancel_review<'a>(f: &CancelFlow, theme: &Theme, today: NaiveDate) -> Vec<Lin
         let credit = "Credit: none stated by the provider (unused time is not refunded unless it says so)";
         lines.push(Line::from(Span::styled(credit, theme.dim())));
     }
-    lines.push(Line::from(""));
+    lines
+}
+
+/// The confirm key, or what applying did.
+fn cancel_footer<'a>(f: &CancelFlow, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
     match (&f.step, &f.outcome) {
         (Step::Applying, _) => lines.push(Line::from(Span::styled("Applying…", theme.header()))),
         (Step::Done, Some(Ok(s))) => {

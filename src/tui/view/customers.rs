@@ -22,14 +22,12 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
         })
         .sum();
     let count = state.row_count();
-    let title = if view.filter.active() {
-        format!(
-            "Customers · {} matching of {}",
-            count,
-            state.tab_slots(state.tab).iter().map(|&s| state.slots[s as usize].customers.rows.len()).sum::<usize>()
-        )
-    } else {
-        format!("Customers · {count} of {total}")
+    let loaded: usize = state.tab_slots(state.tab).iter().map(|&s| state.slots[s as usize].customers.rows.len()).sum();
+    let title = match (view.filter.active(), search_progress(state)) {
+        (true, Some(progress)) => format!("Customers · {count} matching so far · {progress} · Esc stops"),
+        (true, None) => format!("Customers · {count} matching of {loaded}"),
+        (false, _) if first_load(state) => "Customers · loading…".to_string(),
+        (false, _) => format!("Customers · {count} of {}", group(total)),
     };
     let block = pane_block(title, focused, theme, area.width);
     let inner = block.inner(area);
@@ -60,6 +58,38 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
     table(frame, state, theme, table_area, focused);
 }
 
+/// "searching 12,400 of 100,064…" while a filter searches a provider without server-side
+/// search through pages not loaded yet; `None` once every page is in (the count is final).
+fn search_progress(state: &AppState) -> Option<String> {
+    let searching: Vec<_> = state
+        .tab_slots(state.tab)
+        .into_iter()
+        .map(|s| &state.slots[s as usize])
+        .filter(|s| !s.caps.search_customers && s.customers.has_more())
+        .collect();
+    if searching.is_empty() || !state.view().filter.active() {
+        return None;
+    }
+    let loaded: usize = searching.iter().map(|s| s.customers.rows.len()).sum();
+    let totals: Option<u64> = searching.iter().map(|s| s.customers.total).sum();
+    Some(match totals {
+        Some(t) => format!("searching {} of {}…", group(loaded as u64), group(t)),
+        None => format!("searching {} loaded…", group(loaded as u64)),
+    })
+}
+
+/// No provider of the tab has answered yet: "loading", not "0 of 0".
+fn first_load(state: &AppState) -> bool {
+    state.tab_slots(state.tab).iter().all(|&s| {
+        let c = &state.slots[s as usize].customers;
+        !c.loaded_once && c.error.is_none()
+    })
+}
+
+fn group(n: u64) -> String {
+    crate::billing::money::group_int(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
 /// Errors of individual providers (the All tab may have several) or a "loading more" hint.
 fn footer_line<'a>(state: &AppState, theme: &Theme, width: usize) -> Option<Line<'a>> {
     let errors: Vec<String> = state
@@ -85,7 +115,9 @@ fn empty_state(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
         .iter()
         .any(|&s| !state.slots[s as usize].customers.loaded_once && state.slots[s as usize].customers.error.is_none());
     let text = if state.view().filter.active() {
-        if state.view().filter.running {
+        if let Some(progress) = search_progress(state) {
+            format!("No match yet · {progress}")
+        } else if state.view().filter.running {
             "Filtering…".to_string()
         } else {
             format!("No customer matches {:?} · Esc clears the filter", state.view().filter.query)

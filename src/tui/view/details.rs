@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::{Theme, pane_block, pane_message};
-use crate::billing::{Entitlement, EntitlementKind, Subscription};
+use crate::billing::{Entitlement, EntitlementKind, Subscription, attribution};
 use crate::providers::ProviderError;
 use crate::tui::state::{AppState, Loadable, Pane};
 use crate::util::ellipsize;
@@ -120,16 +120,50 @@ pub fn entitlements(frame: &mut Frame, state: &AppState, theme: &Theme, area: Re
         .max()
         .unwrap_or(8)
         .clamp(8, (inner.width / 3) as usize);
+    let bar = bar_width(ents, (inner.width as usize).saturating_sub(name_w + 3));
+    let subs = details.and_then(|d| d.subscriptions.value.as_deref()).unwrap_or(&[]);
+    let catalog = state.selected_customer().and_then(|(slot, _)| state.slots[slot as usize].plans.value.as_deref());
     let lines: Vec<Line> = ents
         .iter()
         .skip(state.ent_offset)
+        .flat_map(|e| {
+            let mut lines = vec![entitlement_line(e, theme, name_w, inner.width as usize, bar)];
+            // Several subscriptions grant it: say what each plan gives, so a figure merged by the
+            // provider's rule (summed, or the first row's value) can be read back to its source.
+            let from = attribution::sources(&e.feature_id, subs, catalog.unwrap_or(&[]));
+            let indent = " ".repeat(name_w + 3);
+            for text in wrap_sources(&from, inner.width as usize, name_w + 3) {
+                lines.push(Line::from(Span::styled(format!("{indent}{text}"), theme.dim())));
+            }
+            lines
+        })
         .take(inner.height as usize)
-        .map(|e| entitlement_line(e, theme, name_w, inner.width as usize))
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn entitlement_line<'a>(e: &Entitlement, theme: &Theme, name_w: usize, width: usize) -> Line<'a> {
+/// "from Starter 50,000 · Growth 500,000" on as many lines as the pane needs, never cutting
+/// a plan's figure.
+fn wrap_sources(from: &[attribution::Source], width: usize, indent: usize) -> Vec<String> {
+    let room = width.saturating_sub(indent).max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::from("from");
+    for (i, s) in from.iter().enumerate() {
+        let part = format!("{}{} {}", if i == 0 { " " } else { " · " }, s.plan, s.grants);
+        if line.chars().count() + part.chars().count() > room && i > 0 {
+            lines.push(std::mem::take(&mut line));
+            line = format!("  {} {}", s.plan, s.grants);
+        } else {
+            line.push_str(&part);
+        }
+    }
+    if !from.is_empty() {
+        lines.push(ellipsize(&line, room));
+    }
+    lines.into_iter().map(|l| ellipsize(&l, room)).collect()
+}
+
+fn entitlement_line<'a>(e: &Entitlement, theme: &Theme, name_w: usize, width: usize, bar: usize) -> Line<'a> {
     let name = ellipsize(e.name.as_deref().unwrap_or(&e.feature_id), name_w);
     let name = format!("{name:<name_w$} ");
     let mark = if e.has_access { Span::styled("✓ ", theme.ok()) } else { Span::styled("✗ ", theme.error()) };
@@ -139,7 +173,7 @@ fn entitlement_line<'a>(e: &Entitlement, theme: &Theme, name_w: usize, width: us
             vec![Span::styled(if e.has_access { "included" } else { "not included" }, theme.dim())]
         }
         EntitlementKind::Customizable { value } => vec![Span::raw(format!("value {value}"))],
-        EntitlementKind::Meter { limit, used, remaining, .. } => meter(*limit, *used, *remaining, theme, rest),
+        EntitlementKind::Meter { limit, used, remaining, .. } => meter(*limit, *used, *remaining, theme, rest, bar),
     };
     let mut spans = vec![mark, Span::raw(name)];
     spans.extend(detail);
@@ -147,18 +181,50 @@ fn entitlement_line<'a>(e: &Entitlement, theme: &Theme, name_w: usize, width: us
 }
 
 /// `[██████░░░░] 512,000 / 550,000 · 38,000 left` drawn with text, so it reads without colour.
-fn meter<'a>(limit: Option<i64>, used: i64, remaining: Option<i64>, theme: &Theme, width: usize) -> Vec<Span<'a>> {
-    let Some(limit) = limit.filter(|l| *l > 0) else {
+/// " 1,941,000 / 2,250,000 · 309,000 left" and the same without what is left.
+fn meter_texts(limit: i64, used: i64, remaining: Option<i64>) -> (String, String) {
+    let left = group_int(remaining.unwrap_or(limit - used).max(0));
+    let short = format!(" {} / {}", group_int(used), group_int(limit));
+    (format!("{short} · {left} left"), short)
+}
+
+/// One bar width for the pane: the widest (up to a third of the space, 4–20 cells) that
+/// leaves every meter's full figures visible.
+fn bar_width(ents: &[Entitlement], width: usize) -> usize {
+    let preferred = (width / 3).clamp(4, 20);
+    ents.iter()
+        .filter_map(|e| match e.kind {
+            EntitlementKind::Meter { limit: Some(l), used, remaining, .. } if l > 0 => {
+                Some(width.saturating_sub(meter_texts(l, used, remaining).0.chars().count() + 2))
+            }
+            _ => None,
+        })
+        .min()
+        .unwrap_or(preferred)
+        .clamp(4, preferred)
+}
+
+fn meter<'a>(
+    limit: Option<i64>,
+    used: i64,
+    remaining: Option<i64>,
+    theme: &Theme,
+    width: usize,
+    bar: usize,
+) -> Vec<Span<'a>> {
+    let Some(limit) = limit else {
         return vec![Span::raw(format!("{} used · unlimited", group_int(used)))];
     };
-    let text = format!(
-        " {} / {} · {} left",
-        group_int(used),
-        group_int(limit),
-        group_int(remaining.unwrap_or(limit - used).max(0))
-    );
-    // A fixed width per pane keeps the bars of all meters aligned.
-    let bar_w = (width / 3).clamp(4, 20);
+    if limit <= 0 {
+        // A zero allowance (an expired contract's credits) is the opposite of unlimited.
+        let text = format!("{} used · no allowance (limit 0)", group_int(used));
+        return vec![Span::styled(ellipsize(&text, width), theme.error())];
+    }
+    let (full, short) = meter_texts(limit, used, remaining);
+    // The pane's bar width (`bar`) keeps every meter's bar aligned; a figure that still would
+    // not fit beside it drops "· N left" before anything is cut.
+    let text = if full.chars().count() + bar + 2 <= width { full } else { short };
+    let bar_w = bar;
     let used_c = i128::from(used.max(0));
     let filled = ((used_c * bar_w as i128 + i128::from(limit) / 2) / i128::from(limit)).min(bar_w as i128) as usize;
     let style = if used >= limit {
@@ -234,5 +300,53 @@ fn short_period(p: crate::billing::ChargePeriod) -> String {
         Yearly => "/yr".into(),
         TwentyEightDays => "/28d".into(),
         other => format!("/{}", other.label()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(spans: &[Span]) -> String {
+        spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn sources_wrap_instead_of_cutting_a_figure() {
+        let from = [
+            attribution::Source { plan: "Starter".into(), grants: "50,000".into() },
+            attribution::Source { plan: "Growth".into(), grants: "500,000".into() },
+        ];
+        assert_eq!(wrap_sources(&from, 60, 10), vec!["from Starter 50,000 · Growth 500,000"]);
+        assert_eq!(wrap_sources(&from, 40, 10), vec!["from Starter 50,000", "  Growth 500,000"]);
+        assert!(wrap_sources(&[], 40, 10).is_empty());
+    }
+
+    #[test]
+    fn figures_are_cut_last_in_a_narrow_meter() {
+        let theme = Theme { color: false };
+        let wide = text(&meter(Some(2_250_000), 1_941_000, Some(309_000), &theme, 60, 20));
+        assert!(wide.ends_with(" 1,941,000 / 2,250,000 · 309,000 left"), "{wide}");
+        let narrow = text(&meter(Some(2_250_000), 1_941_000, Some(309_000), &theme, 34, 4));
+        assert!(narrow.contains("1,941,000 / 2,250,000") && !narrow.contains('…'), "{narrow}");
+        let e = |limit, used| Entitlement {
+            feature_id: "m".into(),
+            name: None,
+            has_access: true,
+            kind: EntitlementKind::Meter { limit: Some(limit), used, remaining: None, hard_limit: true },
+            resets_at: None,
+        };
+        // One bar width for the pane: as wide as the longest figures allow.
+        assert_eq!(bar_width(&[e(1_000, 880), e(10_000, 4_500)], 40), 10);
+        assert_eq!(bar_width(&[e(1_000, 880)], 90), 20);
+    }
+
+    #[test]
+    fn a_zero_limit_is_no_allowance_and_only_none_is_unlimited() {
+        let theme = Theme { color: false };
+        assert_eq!(text(&meter(Some(0), 0, Some(0), &theme, 60, 20)), "0 used · no allowance (limit 0)");
+        assert_eq!(text(&meter(None, 1_200, None, &theme, 60, 20)), "1,200 used · unlimited");
+        let some = text(&meter(Some(50_000), 12_000, Some(38_000), &theme, 60, 20));
+        assert!(some.contains("12,000 / 50,000 · 38,000 left"), "{some}");
     }
 }

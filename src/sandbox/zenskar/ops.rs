@@ -11,7 +11,7 @@ use super::state::{ApiError, Checkout, EntKind, Issue, Item, Phase, PhaseKind, S
 use super::validate::{ValidCheckout, validate_checkout};
 use crate::billing::{Currency, Money};
 use crate::providers::zenskar::wire;
-use crate::sandbox::pay::{CARD_DECLINED, HostedCheckout, OrderSummary, PayError};
+use crate::sandbox::pay::{CARD_DECLINED, HostedCheckout, OrderSummary, PayError, TrialTerms};
 
 /// A checkout being built: the new contract's or amended phase's lines and what they cost.
 struct Draft {
@@ -433,6 +433,22 @@ impl HostedCheckout for State {
         if let Some(plan) = c.plan_id.as_deref().and_then(|p| self.plan(p)) {
             lines.insert(0, (format!("{} ({}, {})", plan.name, plan.period.label(), plan.currency), String::new()));
         }
+        // A new contract on a plan with a trial: the estimate's next invoice is the first charge.
+        let trial = c
+            .plan_id
+            .as_deref()
+            .filter(|_| c.contract_revision.is_none())
+            .and_then(|p| self.plan(p))
+            .and_then(|p| p.trial_days)
+            .filter(|d| *d > 0 && inv.total.is_zero())
+            .and_then(|days| {
+                let next = c.estimates.next_invoice.as_ref()?;
+                Some(TrialTerms {
+                    days,
+                    first_charge: money(next.total),
+                    on: super::state::add_days(c.start, i64::from(days)),
+                })
+            });
         let customer = c
             .customer_id
             .as_deref()
@@ -445,6 +461,7 @@ impl HostedCheckout for State {
             customer,
             lines,
             total: money(inv.total),
+            trial,
             success_url: c.success_url.clone(),
         })
     }

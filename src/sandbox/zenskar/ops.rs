@@ -274,6 +274,7 @@ impl State {
     fn amend(&mut self, contract_id: &str, c: &Checkout, paid: bool, now: DateTime<Utc>) -> Result<String, ApiError> {
         let plan_id = c.plan_id.clone().ok_or_else(|| ApiError::bad("Checkout has no plan"))?;
         let new_period = self.plan(&plan_id).map(|p| p.period);
+        let new_name = self.plan(&plan_id).map_or_else(|| plan_id.clone(), |p| p.name.clone());
         let old_period =
             self.contract(contract_id).and_then(|k| k.billing_phase(c.start)).and_then(|p| self.phase_period(p));
         let ids = [uuid(&mut self.rng), uuid(&mut self.rng)];
@@ -320,6 +321,11 @@ impl State {
         if charge > Decimal::ZERO && c.start <= now.date_naive() {
             let end = new_period.and_then(|p| p.advance(c.start)).unwrap_or(c.start);
             self.push_invoice(contract_id, &cust, cur, c.start, end, charge, if paid { "paid" } else { "approved" });
+        }
+        if charge < Decimal::ZERO && c.start <= now.date_naive() {
+            // Issued invoices stay as they are; the unused time is credited by a new document.
+            let description = format!("Plan change to {new_name}: unused time on the previous plan");
+            self.push_credit_note(contract_id, &cust, cur, -charge, description, now);
         }
         Ok(contract_id.to_string())
     }

@@ -40,8 +40,12 @@ async fn raw(sb: &SandboxHandle, kind: ProviderKind, path: &str) -> Value {
     let req = match kind {
         ProviderKind::Kelviq => req.bearer_auth(keys::KELVIQ_SERVER),
         ProviderKind::Flowglad => req.header("authorization", keys::FLOWGLAD),
-        ProviderKind::KuvarPay => req.header("x-api-key", keys::KUVARPAY).header("x-business-id", keys::KUVARPAY_BUSINESS),
-        ProviderKind::Zenskar => req.header("x-api-key", keys::ZENSKAR).header("organisation", keys::ZENSKAR_ORGANISATION),
+        ProviderKind::KuvarPay => {
+            req.header("x-api-key", keys::KUVARPAY).header("x-business-id", keys::KUVARPAY_BUSINESS)
+        }
+        ProviderKind::Zenskar => {
+            req.header("x-api-key", keys::ZENSKAR).header("organisation", keys::ZENSKAR_ORGANISATION)
+        }
     };
     let resp = req.send().await.unwrap();
     assert!(resp.status().is_success(), "GET {path}: {}", resp.status());
@@ -73,7 +77,8 @@ fn decimal(v: &Value) -> Decimal {
 // ---------------------------------------------------------------------------------- KuvarPay
 
 async fn kuvarpay_invoices(sb: &SandboxHandle, uid: &str) -> Vec<Value> {
-    let body = raw(sb, ProviderKind::KuvarPay, &format!("api/v1/subscriptions/{uid}/subscription-invoices?limit=100")).await;
+    let body =
+        raw(sb, ProviderKind::KuvarPay, &format!("api/v1/subscriptions/{uid}/subscription-invoices?limit=100")).await;
     body["data"].as_array().cloned().unwrap_or_default()
 }
 
@@ -180,7 +185,9 @@ async fn zenskar_changes_add_an_invoice_or_a_credit_note_and_rewrite_nothing() {
     let plans = z.list_plans().await.unwrap();
     let monthly_usd = |name: &str| {
         let p = plans.iter().find(|p| {
-            p.name == name && p.prices[0].period == ChargePeriod::Monthly && p.prices[0].amount.currency().code() == "USD"
+            p.name == name
+                && p.prices[0].period == ChargePeriod::Monthly
+                && p.prices[0].amount.currency().code() == "USD"
         });
         p.unwrap().id.clone()
     };
@@ -235,11 +242,15 @@ async fn kelviq_changes_leave_the_paid_order_untouched_and_charge_as_previewed()
         let preview = kelviq.preview_change(&id, &to).await.unwrap();
         let charged_before = sb.state().kelviq.lock().unwrap().change_charges().len();
         id = kelviq.change_plan(&id, &to).await.unwrap().id;
-        assert_eq!(raw(&sb, ProviderKind::Kelviq, &path).await["order"].to_string(), order, "the paid order is as issued");
+        assert_eq!(
+            raw(&sb, ProviderKind::Kelviq, &path).await["order"].to_string(),
+            order,
+            "the paid order is as issued"
+        );
         let charges = sb.state().kelviq.lock().unwrap().change_charges();
-        let total = charges[charged_before..].iter().fold(Money::zero(preview.current_invoice.total.currency()), |a, (_, m)| {
-            a.checked_add(m).unwrap()
-        });
+        let total = charges[charged_before..]
+            .iter()
+            .fold(Money::zero(preview.current_invoice.total.currency()), |a, (_, m)| a.checked_add(m).unwrap());
         assert_eq!(total, preview.current_invoice.total, "→ {plan}");
     }
 }

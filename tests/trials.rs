@@ -103,16 +103,12 @@ async fn kelviq_starter_trial_charges_nothing_now_and_eur_18_when_it_ends() {
     // Kelviq has no invoice API: the checkout's order is the charge, flagged as a trial.
     let base = sb.endpoint(ProviderKind::Kelviq).base_url;
     let url = format!("{}/checkout/sessions/{session_id}/", base.as_str().trim_end_matches('/'));
-    let detail: Value = reqwest::Client::new()
-        .get(url)
-        .bearer_auth(keys::KELVIQ_SERVER)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!((&detail["order"]["isTrial"], &detail["order"]["amountTotal"]), (&Value::Bool(true), &Value::from("0.00")));
+    let detail: Value =
+        reqwest::Client::new().get(url).bearer_auth(keys::KELVIQ_SERVER).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (&detail["order"]["isTrial"], &detail["order"]["amountTotal"]),
+        (&Value::Bool(true), &Value::from("0.00"))
+    );
 }
 
 #[tokio::test]
@@ -139,7 +135,11 @@ async fn kuvarpay_pro_trial_charges_nothing_now_and_its_price_when_it_ends() {
 fn zenskar_plan<'a>(plans: &'a [Plan], name: &str) -> &'a Plan {
     plans
         .iter()
-        .find(|p| p.name == name && p.prices[0].period == ChargePeriod::Monthly && p.prices[0].amount.currency().code() == "USD")
+        .find(|p| {
+            p.name == name
+                && p.prices[0].period == ChargePeriod::Monthly
+                && p.prices[0].amount.currency().code() == "USD"
+        })
         .unwrap()
 }
 
@@ -148,11 +148,8 @@ async fn zenskar_essentials_trial_charges_nothing_now_and_its_price_when_it_ends
     let (_sb, zenskar) = setup(ProviderKind::Zenskar).await;
     let plans = zenskar.list_plans().await.unwrap();
     let essentials = zenskar_plan(&plans, "Essentials");
-    let req = CheckoutRequest {
-        period: None,
-        currency: None,
-        ..request(&essentials.id, "USD", Some("crm_mueller_kanzlei"))
-    };
+    let req =
+        CheckoutRequest { period: None, currency: None, ..request(&essentials.id, "USD", Some("crm_mueller_kanzlei")) };
     let (sub, _) = trial_checkout(zenskar.as_ref(), &req, "$0.00", "$15.00").await;
     assert_eq!(charged_invoices(zenskar.as_ref(), &sub).await, Vec::<String>::new());
 }

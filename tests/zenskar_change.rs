@@ -261,7 +261,8 @@ async fn a_period_end_cancel_previews_the_same_last_day_it_applies() {
     assert_eq!(applied.date_phrase(), format!("cancels {preview}"));
     let stored = sb.state().zenskar.lock().unwrap().contract(&team.id).unwrap().end;
     assert_eq!(stored, Some(preview), "the sandbox stores the day the preview named");
-    let on_last_day = sb.state().zenskar.lock().unwrap().contract(&team.id).unwrap().effective_status(preview).to_string();
+    let on_last_day =
+        sb.state().zenskar.lock().unwrap().contract(&team.id).unwrap().effective_status(preview).to_string();
     assert_eq!(on_last_day, "active", "access through the whole last day");
     // The other timings preview what they apply too.
     for timing in [CancelTiming::OnDate(today() + Duration::days(3)), CancelTiming::Immediately] {

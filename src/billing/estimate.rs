@@ -168,7 +168,8 @@ pub fn estimate_purchase_with_trial(
     trial_days: Option<u32>,
 ) -> Result<Estimate, MoneyError> {
     let Some(days) = trial_days.filter(|d| *d > 0) else { return estimate_purchase_until(items, start, end) };
-    let billed_from = trial_end(start, days).ok_or_else(|| MoneyError::Overflow("the trial ends past the calendar".into()))?;
+    let billed_from =
+        trial_end(start, days).ok_or_else(|| MoneyError::Overflow("the trial ends past the calendar".into()))?;
     let first = estimate_purchase_until(items, billed_from, end)?;
     Ok(with_trial(first, start, billed_from, days))
 }

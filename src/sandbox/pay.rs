@@ -34,7 +34,6 @@ pub struct TrialTerms {
     pub on: chrono::NaiveDate,
 }
 
-
 /// The card the form submits; Stripe's test numbers as Kelviq's sandbox documents them.
 pub const CARD_OK: &str = "4242 4242 4242 4242";
 pub const CARD_DECLINED: &str = "4000 0000 0000 0002";

@@ -410,7 +410,8 @@ impl HostedCheckout for State {
         let trial = self.trial_days(c).map(|days| {
             // Before payment the trial would start today; after it, it started with the subscription.
             let sub = c.subscription_id.as_deref().and_then(|id| self.subscription(id));
-            let on = sub.and_then(|s| s.trial_end).unwrap_or_else(|| Utc::now() + chrono::Duration::days(i64::from(days)));
+            let on =
+                sub.and_then(|s| s.trial_end).unwrap_or_else(|| Utc::now() + chrono::Duration::days(i64::from(days)));
             TrialTerms { days, first_charge: money.to_string(), on: on.date_naive() }
         });
         let due_now = if trial.is_some() { Money::zero(c.currency) } else { money };

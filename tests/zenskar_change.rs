@@ -242,3 +242,33 @@ async fn seats_bought_beyond_the_plan_follow_a_downgrade() {
     let seats = ents.iter().find(|e| e.name.as_deref() == Some("Seats")).unwrap();
     assert_eq!(seats.kind, EntitlementKind::Customizable { value: "27".into() }, "27 seats were bought on Business");
 }
+
+/// Issue 13: a period-end cancel previewed "access ends 2027-11-04" and applied 2027-11-03.
+/// Zenskar's `expiry_date` is the contract's inclusive last day (it runs until 23:59:59 that
+/// day), so the preview the CLI and the console show (`ops::subscriptions::cancel_end`), the
+/// date the applied contract shows, and the sandbox's stored end are the same day: the day
+/// before the period's exclusive end, and the contract is still live on it.
+#[tokio::test]
+async fn a_period_end_cancel_previews_the_same_last_day_it_applies() {
+    let (sb, z) = setup().await;
+    let team = only_contract(z.as_ref(), "crm_toth_ugyved").await;
+    let period_end = team.current_period_end.unwrap().date_naive();
+    let preview = till::ops::subscriptions::cancel_end(&team, CancelTiming::AtPeriodEnd, today()).unwrap();
+    assert_eq!(preview, period_end - Duration::days(1), "the inclusive last day");
+    let applied = z.cancel_subscription(&team.id, &Cancellation { timing: CancelTiming::AtPeriodEnd, comment: None });
+    let applied = applied.await.unwrap();
+    assert_eq!(applied.ends_on, Some(preview), "the result shows the previewed day");
+    assert_eq!(applied.date_phrase(), format!("cancels {preview}"));
+    let stored = sb.state().zenskar.lock().unwrap().contract(&team.id).unwrap().end;
+    assert_eq!(stored, Some(preview), "the sandbox stores the day the preview named");
+    let on_last_day =
+        sb.state().zenskar.lock().unwrap().contract(&team.id).unwrap().effective_status(preview).to_string();
+    assert_eq!(on_last_day, "active", "access through the whole last day");
+    // The other timings preview what they apply too.
+    for timing in [CancelTiming::OnDate(today() + Duration::days(3)), CancelTiming::Immediately] {
+        let now = z.get_subscription(&team.id).await.unwrap();
+        let preview = till::ops::subscriptions::cancel_end(&now, timing, today());
+        let applied = z.cancel_subscription(&team.id, &Cancellation { timing, comment: None }).await.unwrap();
+        assert_eq!(applied.ends_on, preview, "{timing:?}");
+    }
+}

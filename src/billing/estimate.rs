@@ -164,6 +164,48 @@ pub fn estimate_purchase_until(
     })
 }
 
+/// The first day billed after a free trial of `days` starting on `start` (the trial's
+/// exclusive end), or None past the calendar.
+pub fn trial_end(start: NaiveDate, days: u32) -> Option<NaiveDate> {
+    start.checked_add_days(chrono::Days::new(u64::from(days)))
+}
+
+/// A purchase whose first `trial_days` are free, as every provider here documents trials:
+/// nothing is due on `start`, and the first period is charged when the trial ends (the
+/// estimate of the same purchase starting then becomes the next invoice). Without a trial
+/// (None or zero days) this is [`estimate_purchase_until`].
+pub fn estimate_purchase_with_trial(
+    items: &[PricedItem],
+    start: NaiveDate,
+    end: Option<NaiveDate>,
+    trial_days: Option<u32>,
+) -> Result<Estimate, MoneyError> {
+    let Some(days) = trial_days.filter(|d| *d > 0) else { return estimate_purchase_until(items, start, end) };
+    let billed_from =
+        trial_end(start, days).ok_or_else(|| MoneyError::Overflow("the trial ends past the calendar".into()))?;
+    let first = estimate_purchase_until(items, billed_from, end)?;
+    Ok(with_trial(first, start, billed_from, days))
+}
+
+/// Nothing is due until the trial ends on `trial_end`; `first` (the purchase priced from
+/// that day) becomes the next invoice.
+pub fn with_trial(first: Estimate, start: NaiveDate, trial_end: NaiveDate, days: u32) -> Estimate {
+    let zero = Money::zero(first.current_invoice.total.currency());
+    let line = EstimateLine {
+        description: format!("{days}-day free trial"),
+        quantity: Decimal::ONE,
+        amount: zero,
+        period_start: Some(start),
+        period_end: Some(trial_end),
+    };
+    Estimate {
+        source: first.source,
+        current_invoice: Invoice { date: Some(start), lines: vec![line], total: zero },
+        next_invoice: Some(first.current_invoice),
+        effective_date: Some(start),
+    }
+}
+
 /// The line for the period starting at `from`, cut at `end` and prorated by day when `end`
 /// falls inside it; also the period's end when billing continues after it.
 fn prorated_line(
@@ -439,6 +481,32 @@ mod tests {
         // No end date: the whole period, and the next invoice at the period end.
         let e = estimate_purchase_until(&[monthly(usd("30"), 2)], d(2026, 3, 31), None).unwrap();
         assert_eq!((e.current_invoice.total, e.next_invoice.unwrap().date), (usd("60.00"), Some(d(2026, 4, 30))));
+    }
+
+    /// A 14-day trial on a €18 monthly plan: €0.00 now, €18.00 on the day the trial ends,
+    /// then monthly from there; no trial (None or 0 days) is the plain purchase.
+    #[test]
+    fn a_trial_charges_nothing_now_and_the_first_period_when_it_ends() {
+        let eur = |s: &str| Money::parse(s, Currency::EUR).unwrap();
+        let items = [PricedItem {
+            description: "Starter (monthly)".into(),
+            unit_amount: eur("18.00"),
+            quantity: 1,
+            period: ChargePeriod::Monthly,
+        }];
+        let e = estimate_purchase_with_trial(&items, d(2027, 1, 20), None, Some(14)).unwrap();
+        assert_eq!((e.current_invoice.date, e.current_invoice.total), (Some(d(2027, 1, 20)), eur("0.00")));
+        assert_eq!(e.current_invoice.lines[0].description, "14-day free trial");
+        assert_eq!(e.current_invoice.lines[0].period_end, Some(d(2027, 2, 3)));
+        let next = e.next_invoice.unwrap();
+        assert_eq!((next.date, next.total), (Some(d(2027, 2, 3)), eur("18.00")));
+        assert_eq!(next.lines[0].period_end, Some(d(2027, 3, 3)));
+        assert_eq!(e.effective_date, Some(d(2027, 1, 20)));
+        for none in [None, Some(0)] {
+            let plain = estimate_purchase_with_trial(&items, d(2027, 1, 20), None, none).unwrap();
+            assert_eq!(plain, estimate_purchase(&items, d(2027, 1, 20)).unwrap());
+        }
+        assert!(estimate_purchase_with_trial(&items, NaiveDate::MAX, None, Some(14)).is_err());
     }
 
     #[test]

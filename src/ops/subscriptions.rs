@@ -13,7 +13,8 @@ use super::plans::{self, Narrowing};
 use super::{ErrorKind, OpsError, Result, STALE_PREVIEW};
 use crate::audit::Recorder;
 use crate::billing::{
-    CancelTiming, Cancellation, ChangeTiming, ChargePeriod, Estimate, Plan, PlanChange, Subscription, diff,
+    CancelTiming, Cancellation, ChangeTiming, ChargePeriod, Estimate, Plan, PlanChange, ProviderKind, Subscription,
+    diff,
 };
 use crate::providers::BillingProvider;
 
@@ -183,11 +184,21 @@ pub fn cancel_timing(timing: &str, date: Option<NaiveDate>, today: NaiveDate) ->
     }
 }
 
-/// The day access would end under `timing`.
+/// The day access would end under `timing`, as the provider will record it (the date the
+/// applied cancellation then shows as the subscription's end). Zenskar's `expiry_date` is the
+/// contract's inclusive last day (it runs until 23:59:59 that day), so a period-end cancel
+/// there ends on the day before the period's exclusive end; elsewhere the end is the period
+/// end itself.
 pub fn cancel_end(s: &Subscription, timing: CancelTiming, today: NaiveDate) -> Option<NaiveDate> {
     match timing {
         CancelTiming::Immediately => Some(today),
-        CancelTiming::AtPeriodEnd => s.current_period_end.map(|d| d.date_naive()),
+        CancelTiming::AtPeriodEnd => {
+            let end = s.current_period_end.map(|d| d.date_naive())?;
+            Some(match s.provider {
+                ProviderKind::Zenskar => crate::providers::zenskar::expiry_for_period_end(end),
+                _ => end,
+            })
+        }
         CancelTiming::OnDate(d) => Some(d),
     }
 }

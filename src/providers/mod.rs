@@ -165,7 +165,8 @@ pub trait BillingProvider: Send + Sync {
 }
 
 /// A local estimate of a purchase: the plan's price for the period and currency (or the
-/// price named by `price_id`), times the quantity, from the start date (today by default).
+/// price named by `price_id`), times the quantity, from the start date (today by default),
+/// after the price's free trial when it has one.
 pub fn local_purchase_estimate(
     provider: ProviderKind,
     plans: &[Plan],
@@ -205,7 +206,9 @@ pub fn local_purchase_estimate(
         period: price.period,
     };
     let start = request.start_date.unwrap_or(today);
-    crate::billing::estimate::estimate_purchase_until(&[item], start, request.end_date)
+    // The catalog's free trial: nothing now, the first period when it ends.
+    let trial = price.trial_days.filter(|_| price.period != crate::billing::ChargePeriod::OneTime);
+    crate::billing::estimate::estimate_purchase_with_trial(&[item], start, request.end_date, trial)
         .map_err(|e| invalid(e.to_string()))
 }
 

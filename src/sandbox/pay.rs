@@ -18,8 +18,20 @@ pub struct OrderSummary {
     pub paid: bool,
     pub customer: String,
     pub lines: Vec<(String, String)>,
+    /// What paying charges now (zero during a free trial).
     pub total: String,
+    /// A free trial: what is charged when it ends, and on which day; the page says so
+    /// instead of asking to pay the plan's price now.
+    pub trial: Option<TrialTerms>,
     pub success_url: Option<String>,
+}
+
+/// The charge a free trial defers: the amount (formatted) and the day it is taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrialTerms {
+    pub days: u32,
+    pub first_charge: String,
+    pub on: chrono::NaiveDate,
 }
 
 /// The card the form submits; Stripe's test numbers as Kelviq's sandbox documents them.
@@ -116,18 +128,31 @@ fn not_found(session: &str) -> Response {
 fn render(s: &OrderSummary, error: Option<&str>, token: &str) -> String {
     let rows: String =
         s.lines.iter().map(|(k, v)| format!("<tr><td>{}</td><td class=n>{}</td></tr>", escape(k), escape(v))).collect();
+    let button = match &s.trial {
+        Some(_) => format!("Start trial · {} now", s.total),
+        None => format!("Pay {}", s.total),
+    };
     let action = if s.paid {
-        "<p class=ok>Paid. Thank you!</p>".to_string()
+        let done = if s.trial.is_some() { "Trial started. Thank you!" } else { "Paid. Thank you!" };
+        format!("<p class=ok>{done}</p>")
     } else {
         format!(
-            "<form method=post><input type=hidden name=csrf value=\"{}\"><label>Card number <input name=card value=\"{CARD_OK}\" size=24></label> <button type=submit>Pay {}</button></form><p class=hint>Test cards: {CARD_OK} succeeds, {CARD_DECLINED} is declined.</p>",
+            "<form method=post><input type=hidden name=csrf value=\"{}\"><label>Card number <input name=card value=\"{CARD_OK}\" size=24></label> <button type=submit>{}</button></form><p class=hint>Test cards: {CARD_OK} succeeds, {CARD_DECLINED} is declined.</p>",
             escape(token),
-            escape(&s.total)
+            escape(&button)
         )
     };
+    let trial = s
+        .trial
+        .as_ref()
+        .map(|t| {
+            let when = format!("After the {}-day free trial, on {}", t.days, t.on);
+            format!("<tr><td>{}</td><td class=n>{}</td></tr>", escape(&when), escape(&t.first_charge))
+        })
+        .unwrap_or_default();
     let error = error.map(|e| format!("<p class=err>{}</p>", escape(e))).unwrap_or_default();
     format!(
-        "<!doctype html><html><head><meta charset=utf-8><title>Checkout {id}</title><style>body{{font-family:sans-serif;max-width:36em;margin:2em auto}}td.n{{text-align:right}}.err{{color:#b00}}.ok{{color:#070}}.hint{{color:#666;font-size:small}}</style></head><body><h1>{provider} sandbox checkout</h1><p>Session <code>{id}</code> for {customer}</p><table>{rows}<tr><th>Total</th><th class=n>{total}</th></tr></table>{error}{action}</body></html>",
+        "<!doctype html><html><head><meta charset=utf-8><title>Checkout {id}</title><style>body{{font-family:sans-serif;max-width:36em;margin:2em auto}}td.n{{text-align:right}}.err{{color:#b00}}.ok{{color:#070}}.hint{{color:#666;font-size:small}}</style></head><body><h1>{provider} sandbox checkout</h1><p>Session <code>{id}</code> for {customer}</p><table>{rows}<tr><th>Due today</th><th class=n>{total}</th></tr>{trial}</table>{error}{action}</body></html>",
         id = escape(&s.session_id),
         provider = s.provider,
         customer = escape(&s.customer),

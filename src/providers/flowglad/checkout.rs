@@ -3,14 +3,13 @@
 //! Flowglad has no pre-purchase preview (`preview-adjust` only prices changes to an existing
 //! subscription), so every checkout estimate is computed by till and labelled local.
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use reqwest::Method;
-use rust_decimal::Decimal;
 
 use super::map::{Catalog, FLOWGLAD};
 use super::{FlowgladClient, wire};
 use crate::billing::estimate::{PricedItem, estimate_purchase};
-use crate::billing::{CheckoutPurpose, CheckoutRequest, Estimate, EstimateLine, EstimateSource, Invoice, Money};
+use crate::billing::{CheckoutPurpose, CheckoutRequest, Estimate};
 use crate::providers::http::{ApiRequest, Idempotency};
 use crate::providers::{BillingProvider, FieldError, ProviderError, Result, local_purchase_estimate};
 
@@ -116,48 +115,10 @@ pub fn purchase_estimate(catalog: &Catalog, request: &CheckoutRequest, today: Na
     if price.kind == wire::PRICE_USAGE {
         return Err(field_error("priceId", format!("price {} is billed by usage, not sold by checkout", price.id)));
     }
-    let start = request.start_date.unwrap_or(today);
-    let trial = price
-        .trial_period_days
-        .filter(|d| *d > 0 && price.kind == wire::PRICE_SUBSCRIPTION)
-        .map(|d| crate::providers::decode::fit_u32(d, "trialPeriodDays"))
-        .transpose()
-        .map_err(|e| ProviderError::invalid(FLOWGLAD, format!("price {}: {e}", price.id)))?;
-    let billed_from = match trial {
-        Some(days) => start
-            .checked_add_days(Days::new(u64::from(days)))
-            .ok_or_else(|| ProviderError::invalid(FLOWGLAD, "the trial ends beyond the calendar"))?,
-        None => start,
-    };
-    let priced = CheckoutRequest {
-        price_id: Some(price.id.clone()),
-        start_date: Some(billed_from),
-        end_date: None,
-        ..request.clone()
-    };
-    let first = local_purchase_estimate(FLOWGLAD, &catalog.plans()?, &priced, today)?;
-    Ok(match trial {
-        Some(days) => with_trial(first, start, billed_from, days),
-        None => first,
-    })
-}
-
-/// Nothing is due until the trial ends; the first charge becomes the next invoice.
-fn with_trial(first: Estimate, start: NaiveDate, trial_end: NaiveDate, days: u32) -> Estimate {
-    let zero = Money::zero(first.current_invoice.total.currency());
-    let line = EstimateLine {
-        description: format!("{days}-day free trial"),
-        quantity: Decimal::ONE,
-        amount: zero,
-        period_start: Some(start),
-        period_end: Some(trial_end),
-    };
-    Estimate {
-        source: EstimateSource::Local,
-        current_invoice: Invoice { date: Some(start), lines: vec![line], total: zero },
-        next_invoice: Some(first.current_invoice),
-        effective_date: Some(start),
-    }
+    // The price's trial (`trialPeriodDays`) is the catalog's, honoured by the shared local
+    // estimate: nothing now, the first period when the trial ends.
+    let priced = CheckoutRequest { price_id: Some(price.id.clone()), end_date: None, ..request.clone() };
+    local_purchase_estimate(FLOWGLAD, &catalog.plans()?, &priced, today)
 }
 
 impl FlowgladClient {

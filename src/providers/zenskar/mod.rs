@@ -185,6 +185,14 @@ fn encode(segment: &str) -> Result<String> {
     crate::providers::path_segment(ZENSKAR, segment)
 }
 
+/// The `expiry_date` that ends a contract with its billing period ending (exclusive) on
+/// `period_end`: Zenskar documents the expiry date as the last day the contract runs
+/// ("taking effect at 23:59:59.999999" that day), so it is the day before. The preview
+/// (`ops::subscriptions::cancel_end`) and the request both use this one rule.
+pub fn expiry_for_period_end(period_end: NaiveDate) -> NaiveDate {
+    map::day_before(period_end)
+}
+
 /// The end (exclusive) of the contract's current billing period.
 fn period_end(contract: &wire::Contract) -> Result<NaiveDate> {
     let sub = map::subscription(contract.clone(), Utc::now().date_naive())?;
@@ -331,7 +339,7 @@ impl BillingProvider for ZenskarClient {
         let expiry_date = match cancellation.timing {
             CancelTiming::Immediately => None,
             CancelTiming::OnDate(d) => Some(d),
-            CancelTiming::AtPeriodEnd => Some(map::day_before(period_end(&self.contract(id).await?)?)),
+            CancelTiming::AtPeriodEnd => Some(expiry_for_period_end(period_end(&self.contract(id).await?)?)),
         };
         let body = wire::ExpireRequest { expiry_date: expiry_date.map(map::format_date) };
         let _: serde_json::Value =

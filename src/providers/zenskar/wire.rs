@@ -569,3 +569,30 @@ pub struct BusinessEntity {
     #[serde(default)]
     pub currency: Option<String>,
 }
+
+/// A credit note (`GET /credit_notes`): Zenskar's correction of an approved invoice. Its
+/// schema was not captured; these fields follow the invoice row's naming [inferred].
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct CreditNote {
+    pub id: String,
+    #[serde(default)]
+    pub credit_note_number: Option<String>,
+    /// The invoice credited.
+    #[serde(default)]
+    pub invoice_id: Option<String>,
+    #[serde(default)]
+    pub customer_id: Option<String>,
+    #[serde(default)]
+    pub contract_id: Option<String>,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// The amount credited, positive.
+    #[serde(default, with = "amount::opt")]
+    pub total_amount: Option<Decimal>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<String>,
+}

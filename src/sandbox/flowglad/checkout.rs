@@ -8,7 +8,7 @@ use super::state::{
 use crate::billing::Money;
 use crate::providers::flowglad::wire;
 use crate::sandbox::kelviq::state::current_period;
-use crate::sandbox::pay::{CARD_DECLINED, HostedCheckout, OrderSummary, PayError};
+use crate::sandbox::pay::{CARD_DECLINED, HostedCheckout, OrderSummary, PayError, TrialTerms};
 
 /// Sessions expire a day after creation.
 const SESSION_LIFETIME_MS: Ms = 24 * 3_600_000;
@@ -242,15 +242,14 @@ impl State {
             sub.anchor = anchor;
             sub.period = Some((now, end));
         }
-        let trial = match self.prices[price].kind {
-            PriceKind::Subscription { trial_days: Some(days), .. } if days > 0 => {
-                Some(now + i64::from(days) * 86_400_000)
-            }
-            _ => None,
-        };
+        let trial = self.trial_days(price).map(|days| now + i64::from(days) * 86_400_000);
         if let Some(end) = trial {
+            // The trial is the first billing period: the first charge is on `trialEnd`, and
+            // the billing cycle runs from there.
             sub.status = "trialing".into();
             sub.trial_end = Some(end);
+            sub.period = Some((now, end));
+            sub.anchor = end;
         }
         // A paid plan replaces the free default plan the customer was put on.
         let replaced: Vec<usize> = self.subscriptions_of.get(&customer).cloned().unwrap_or_default();
@@ -313,6 +312,26 @@ impl State {
         }
     }
 
+    /// The free trial a subscription price starts with (`trialPeriodDays`).
+    fn trial_days(&self, price: usize) -> Option<u32> {
+        match self.prices[price].kind {
+            PriceKind::Subscription { trial_days: Some(days), .. } if days > 0 => Some(days),
+            _ => None,
+        }
+    }
+
+    /// A product checkout's trial as the hosted page states it: nothing now, the price
+    /// on the day the trial ends (from payment, or from now while unpaid).
+    fn checkout_trial(&self, c: &Checkout) -> Option<TrialTerms> {
+        let CheckoutKind::Product { price, quantity, .. } = c.kind else { return None };
+        let days = self.trial_days(price)?;
+        let p = &self.prices[price];
+        let first_charge = Money::from_minor(p.unit_price * quantity, p.currency).to_string();
+        let started = if c.status == "open" { now_ms() } else { c.updated };
+        let on = from_ms(started + i64::from(days) * 86_400_000).date_naive();
+        Some(TrialTerms { days, first_charge, on })
+    }
+
     /// The order lines and total the hosted page shows.
     fn checkout_lines(&self, c: &Checkout) -> (Vec<(String, String)>, String) {
         let price_line = |price: usize, quantity: i64| {
@@ -348,6 +367,11 @@ impl HostedCheckout for State {
     fn summary(&self, session_id: &str) -> Option<OrderSummary> {
         let c = self.checkouts.get(session_id)?;
         let (lines, total) = self.checkout_lines(c);
+        let trial = self.checkout_trial(c);
+        let total = match (&trial, &c.kind) {
+            (Some(_), CheckoutKind::Product { price, .. }) => Money::zero(self.prices[*price].currency).to_string(),
+            _ => total,
+        };
         let customer = c
             .customer
             .map(|i| &self.customers[i])
@@ -359,6 +383,7 @@ impl HostedCheckout for State {
             customer,
             lines,
             total,
+            trial,
             success_url: Some(c.success_url.clone()),
         })
     }

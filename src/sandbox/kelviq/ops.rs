@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use super::state::{ApiError, Checkout, Order, State, Subscription, current_period, start_of_day, token};
 use crate::billing::{ChargePeriod, Currency, Money};
 use crate::providers::kelviq::wire;
-use crate::sandbox::pay::{CARD_DECLINED, HostedCheckout, OrderSummary, PayError};
+use crate::sandbox::pay::{CARD_DECLINED, HostedCheckout, OrderSummary, PayError, TrialTerms};
 use crate::sandbox::proration::{Term, prorate};
 use crate::sandbox::seed::SeedFeatureType;
 
@@ -150,7 +150,15 @@ impl State {
             currency,
             invoice_id: format!("INV-{stamp}-{}", token(&mut self.rng, 5).to_uppercase()),
             billing_type,
+            is_trial: false,
         }
+    }
+
+    /// The free trial a checkout starts: the plan price's `trialPeriod` (Kelviq: `freeTrial`
+    /// with `trialPeriod` days), for recurring periods only.
+    fn trial_days(&self, checkout: &Checkout) -> Option<u32> {
+        let days = self.plan(&checkout.plan_id).and_then(|p| p.trial_days).filter(|d| *d > 0)?;
+        (checkout.period != ChargePeriod::OneTime).then_some(days)
     }
 
     /// Payment on the hosted page: creates the customer if needed, activates a subscription.
@@ -168,8 +176,12 @@ impl State {
         if self.customer(&customer_id).is_none() {
             self.insert_customer(customer_id.clone(), None, None, BTreeMap::new(), None, now);
         }
-        let trial_days = self.plan(&checkout.plan_id).and_then(|p| p.trial_days);
-        let (period_start, period_end) = current_period(now, checkout.period, now);
+        let trial_days = self.trial_days(&checkout);
+        let (period_start, period_end) = match trial_days {
+            // The trial is the first billing period; the plan's price is charged when it ends.
+            Some(days) => (now, now + chrono::Duration::days(i64::from(days))),
+            None => current_period(now, checkout.period, now),
+        };
         let mut sub = self.new_subscription(
             &customer_id,
             &checkout.plan_id,
@@ -181,12 +193,14 @@ impl State {
             period_end,
         );
         sub.quantities = checkout.quantities.clone();
-        if let Some(days) = trial_days {
+        if trial_days.is_some() {
             sub.status = "trialing".into();
-            sub.trial_end = Some(now + chrono::Duration::days(i64::from(days)));
+            sub.trial_end = Some(period_end);
         }
         let billing_type = if checkout.period == ChargePeriod::OneTime { "ONE_TIME" } else { "SUBSCRIPTION" };
-        let order = self.new_order(checkout.amount, checkout.currency, billing_type);
+        let charged = if trial_days.is_some() { Decimal::ZERO } else { checkout.amount };
+        let mut order = self.new_order(charged, checkout.currency, billing_type);
+        order.is_trial = trial_days.is_some();
         let sub_id = sub.uuid.clone();
         self.subscriptions.push(sub);
         if let Some(c) = self.checkouts.get_mut(id) {
@@ -393,6 +407,14 @@ impl HostedCheckout for State {
         let c = self.checkouts.get(session_id)?;
         let plan = self.plan(&c.plan_id)?;
         let money = Money::new(c.amount, c.currency);
+        let trial = self.trial_days(c).map(|days| {
+            // Before payment the trial would start today; after it, it started with the subscription.
+            let sub = c.subscription_id.as_deref().and_then(|id| self.subscription(id));
+            let on =
+                sub.and_then(|s| s.trial_end).unwrap_or_else(|| Utc::now() + chrono::Duration::days(i64::from(days)));
+            TrialTerms { days, first_charge: money.to_string(), on: on.date_naive() }
+        });
+        let due_now = if trial.is_some() { Money::zero(c.currency) } else { money };
         let mut lines = vec![(format!("{} ({})", plan.name, c.period.label()), money.to_string())];
         for (feature, qty) in &c.quantities {
             lines.push((format!("{feature} × {qty}"), "included".into()));
@@ -410,7 +432,8 @@ impl HostedCheckout for State {
             paid: c.status != "open",
             customer,
             lines,
-            total: money.to_string(),
+            total: due_now.to_string(),
+            trial,
             success_url: Some(c.success_url.clone()),
         })
     }

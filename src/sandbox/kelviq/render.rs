@@ -210,7 +210,7 @@ pub fn checkout_detail(state: &State, c: &Checkout, today: NaiveDate) -> Value {
     let order = c.order.as_ref().map(|o| {
         json!({
             "id": o.id, "status": o.status, "paidAt": o.paid_at.map(iso), "createdOn": iso(o.created), "billingType": o.billing_type,
-            "isTrial": false, "amountSubtotal": money(o.amount_total), "amountDiscount": money(rust_decimal::Decimal::ZERO),
+            "isTrial": o.is_trial, "amountSubtotal": money(o.amount_total), "amountDiscount": money(rust_decimal::Decimal::ZERO),
             "amountTax": money(rust_decimal::Decimal::ZERO), "amountTotal": money(o.amount_total), "saleCurrency": o.currency.code(),
             "saleCurrencySymbol": o.currency.symbol().unwrap_or(""), "invoiceId": o.invoice_id,
         })

@@ -154,6 +154,8 @@ pub struct Order {
     pub currency: Currency,
     pub invoice_id: String,
     pub billing_type: &'static str,
+    /// The order that starts a free trial: it charges nothing (`isTrial` on the wire).
+    pub is_trial: bool,
 }
 
 #[derive(Clone, Debug)]

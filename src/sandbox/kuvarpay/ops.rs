@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use super::state::{ApiError, ChargeAttempt, Invoice, State, Subscription, current_period, token};
 use crate::billing::{ChargePeriod, Currency, Money};
 use crate::providers::kuvarpay::wire;
-use crate::sandbox::pay::{CARD_DECLINED, HostedCheckout, OrderSummary, PayError};
+use crate::sandbox::pay::{CARD_DECLINED, HostedCheckout, OrderSummary, PayError, TrialTerms};
 use crate::sandbox::proration::{Term, prorate};
 use crate::util::SplitMix64;
 
@@ -96,6 +96,8 @@ impl State {
 
     /// Builds a subscription's past invoices on first read: one per elapsed period (the last
     /// twelve), failed ones for PAST_DUE/UNPAID, and this period's usage as a METERED invoice.
+    /// They are built from the subscription as it is, so every write to a subscription calls
+    /// this first: an issued invoice is never rebuilt from a later price or status.
     pub fn ensure_invoices(&mut self, uid: &str) {
         if self.invoices.contains_key(uid) {
             return;
@@ -261,6 +263,7 @@ impl State {
     pub fn update_subscription(&mut self, uid: &str, req: wire::UpdateSubscriptionRequest) -> Result<(), ApiError> {
         let now = Utc::now();
         let sub = self.subscription(uid).cloned().ok_or_else(|| ApiError::not_found("Subscription"))?;
+        self.ensure_invoices(uid);
         let mut errors = Vec::new();
         if let Some(status) = req.status.as_deref() {
             let upper = status.to_ascii_uppercase();
@@ -392,6 +395,7 @@ impl State {
     /// DELETE: immediately, or at the end of the current period.
     pub fn cancel(&mut self, uid: &str, at_period_end: bool, reason: Option<String>) -> Result<(), ApiError> {
         let now = Utc::now();
+        self.ensure_invoices(uid);
         let sub = self.subscription(uid).ok_or_else(|| ApiError::not_found("Subscription"))?;
         if matches!(sub.status, "CANCELED" | "INCOMPLETE_EXPIRED") {
             return Err(ApiError::state(format!("Subscription is already {}", sub.status)));
@@ -437,6 +441,16 @@ impl HostedCheckout for State {
         let plan = c.price_uid.as_deref().and_then(|p| self.price(p)).and_then(|p| self.plan(&p.plan_uid));
         let name = plan.map_or_else(|| "Metered billing (cap)".to_string(), |p| p.name.clone());
         let money = Money::new(amount, currency);
+        // A trial price charges nothing on approval; its price when the trial ends.
+        let trial = c.price_uid.as_deref().and_then(|p| self.price(p)).and_then(|p| p.trial_days).filter(|d| *d > 0);
+        let trial = trial.map(|days| {
+            let on = match sub.trial_end {
+                Some(end) if c.status != "PENDING" => end,
+                _ => Utc::now() + Duration::days(i64::from(days)),
+            };
+            TrialTerms { days, first_charge: money.to_string(), on: on.date_naive() }
+        });
+        let due_now = if trial.is_some() { Money::zero(currency) } else { money };
         let customer = &self.customers[c.customer];
         let who = match (&customer.first_name, &customer.last_name) {
             (Some(f), Some(l)) => format!("{f} {l} <{}>", customer.email),
@@ -449,7 +463,8 @@ impl HostedCheckout for State {
             paid: c.status != "PENDING",
             customer: who,
             lines: vec![(format!("{name} ({})", period.label()), money.to_string())],
-            total: money.to_string(),
+            total: due_now.to_string(),
+            trial,
             success_url: Some(c.success_url.clone()),
         })
     }

@@ -11,8 +11,10 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::state::{AmendmentQuote, ApiError, Checkout, State};
-use crate::billing::Money;
+use rust_decimal::Decimal;
+
+use super::state::{AmendmentQuote, ApiError, Checkout, CreditNote, State, uuid};
+use crate::billing::{Currency, Money};
 use crate::providers::zenskar::wire;
 
 /// How long a preview of an amendment binds a checkout for the same amendment.
@@ -67,11 +69,64 @@ impl State {
 
     /// What amendments effective today billed, in order: (contract id, amount). A positive
     /// amount is the prorated charge (an approved invoice); a negative one the credit for
-    /// unused time, which Zenskar issues as a credit note (the emulator keeps only this
-    /// record); zero for a change during a trial. Amendments scheduled for a later date bill
+    /// unused time (a credit note, `GET /credit_notes`); zero for a change during a trial. Amendments scheduled for a later date bill
     /// nothing now and are not listed.
     pub fn change_charges(&self) -> Vec<(String, Money)> {
         self.change_charges.clone()
+    }
+
+    /// Issues a credit note for `total` against the contract's latest invoice.
+    pub(super) fn push_credit_note(
+        &mut self,
+        contract_id: &str,
+        customer_id: &str,
+        currency: Currency,
+        total: Decimal,
+        description: String,
+        now: DateTime<Utc>,
+    ) {
+        let invoice_id = self
+            .invoices
+            .iter()
+            .filter(|i| i.contract_id == contract_id)
+            .max_by_key(|i| i.created)
+            .map(|i| i.id.clone());
+        let note = CreditNote {
+            id: uuid(&mut self.rng),
+            number: format!("CN-{:06}", self.credit_notes.len() + 1001),
+            invoice_id,
+            customer_id: customer_id.to_string(),
+            contract_id: contract_id.to_string(),
+            currency,
+            total,
+            description,
+            created: now,
+        };
+        self.credit_notes.push(note);
+    }
+
+    /// `GET /credit_notes`, newest first, optionally for one customer or contract.
+    pub fn credit_notes(&self, customer: Option<&str>, contract: Option<&str>) -> Vec<wire::CreditNote> {
+        let mut rows: Vec<&CreditNote> = self
+            .credit_notes
+            .iter()
+            .filter(|n| customer.is_none_or(|c| n.customer_id == c) && contract.is_none_or(|c| n.contract_id == c))
+            .collect();
+        rows.sort_by_key(|n| std::cmp::Reverse(n.created));
+        rows.into_iter()
+            .map(|n| wire::CreditNote {
+                id: n.id.clone(),
+                credit_note_number: Some(n.number.clone()),
+                invoice_id: n.invoice_id.clone(),
+                customer_id: Some(n.customer_id.clone()),
+                contract_id: Some(n.contract_id.clone()),
+                status: "approved".into(),
+                currency: Some(n.currency.code().to_string()),
+                total_amount: Some(n.total),
+                description: Some(n.description.clone()),
+                created_at: Some(n.created.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            })
+            .collect()
     }
 
     /// The next regular invoice of a live contract: the start of its next billing period and

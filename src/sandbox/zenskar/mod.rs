@@ -66,6 +66,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/checkouts/{checkout_id}", get(get_checkout))
         .route("/checkouts/{checkout_id}/confirm", post(confirm_checkout))
         .route("/invoices", get(list_invoices))
+        .route("/credit_notes", get(list_credit_notes))
         .route("/business_entities", get(list_business_entities))
         .fallback(|| async { ApiError::Detail(404, "Not Found".into()).into_response() })
         .layer(middleware::from_fn_with_state(state, require_headers))
@@ -340,6 +341,15 @@ async fn list_invoices(Extract(app): Extract<AppState>, Query(q): Q) -> Reply {
     let (start, end, next, prev) = offset_page(matched.len(), limit, cursor)?;
     let rows: Vec<_> = matched[start..end].iter().map(|&i| render::invoice(&z.invoices[i])).collect();
     Ok(results(rows, next, prev, matched.len()))
+}
+
+async fn list_credit_notes(Extract(app): Extract<AppState>, Query(q): Q) -> Reply {
+    let (limit, cursor) = page_params(&q)?;
+    let customer = query_uuid(&q, "customer_id")?;
+    let contract = query_uuid(&q, "contract_id")?;
+    let rows = lock(&app.zenskar).credit_notes(customer.as_deref(), contract.as_deref());
+    let (start, end, next, prev) = offset_page(rows.len(), limit, cursor)?;
+    Ok(results(rows[start..end].to_vec(), next, prev, rows.len()))
 }
 
 async fn list_business_entities(Extract(app): Extract<AppState>, Query(q): Q) -> Reply {

@@ -11,7 +11,7 @@ use super::state::{ApiError, Checkout, EntKind, Issue, Item, Phase, PhaseKind, S
 use super::validate::{ValidCheckout, validate_checkout};
 use crate::billing::{Currency, Money};
 use crate::providers::zenskar::wire;
-use crate::sandbox::pay::{CARD_DECLINED, HostedCheckout, OrderSummary, PayError};
+use crate::sandbox::pay::{CARD_DECLINED, HostedCheckout, OrderSummary, PayError, TrialTerms};
 
 /// A checkout being built: the new contract's or amended phase's lines and what they cost.
 struct Draft {
@@ -274,6 +274,7 @@ impl State {
     fn amend(&mut self, contract_id: &str, c: &Checkout, paid: bool, now: DateTime<Utc>) -> Result<String, ApiError> {
         let plan_id = c.plan_id.clone().ok_or_else(|| ApiError::bad("Checkout has no plan"))?;
         let new_period = self.plan(&plan_id).map(|p| p.period);
+        let new_name = self.plan(&plan_id).map_or_else(|| plan_id.clone(), |p| p.name.clone());
         let old_period =
             self.contract(contract_id).and_then(|k| k.billing_phase(c.start)).and_then(|p| self.phase_period(p));
         let ids = [uuid(&mut self.rng), uuid(&mut self.rng)];
@@ -320,6 +321,11 @@ impl State {
         if charge > Decimal::ZERO && c.start <= now.date_naive() {
             let end = new_period.and_then(|p| p.advance(c.start)).unwrap_or(c.start);
             self.push_invoice(contract_id, &cust, cur, c.start, end, charge, if paid { "paid" } else { "approved" });
+        }
+        if charge < Decimal::ZERO && c.start <= now.date_naive() {
+            // Issued invoices stay as they are; the unused time is credited by a new document.
+            let description = format!("Plan change to {new_name}: unused time on the previous plan");
+            self.push_credit_note(contract_id, &cust, cur, -charge, description, now);
         }
         Ok(contract_id.to_string())
     }
@@ -433,6 +439,22 @@ impl HostedCheckout for State {
         if let Some(plan) = c.plan_id.as_deref().and_then(|p| self.plan(p)) {
             lines.insert(0, (format!("{} ({}, {})", plan.name, plan.period.label(), plan.currency), String::new()));
         }
+        // A new contract on a plan with a trial: the estimate's next invoice is the first charge.
+        let trial = c
+            .plan_id
+            .as_deref()
+            .filter(|_| c.contract_revision.is_none())
+            .and_then(|p| self.plan(p))
+            .and_then(|p| p.trial_days)
+            .filter(|d| *d > 0 && inv.total.is_zero())
+            .and_then(|days| {
+                let next = c.estimates.next_invoice.as_ref()?;
+                Some(TrialTerms {
+                    days,
+                    first_charge: money(next.total),
+                    on: super::state::add_days(c.start, i64::from(days)),
+                })
+            });
         let customer = c
             .customer_id
             .as_deref()
@@ -445,6 +467,7 @@ impl HostedCheckout for State {
             customer,
             lines,
             total: money(inv.total),
+            trial,
             success_url: c.success_url.clone(),
         })
     }

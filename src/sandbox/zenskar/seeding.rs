@@ -45,6 +45,7 @@ impl State {
             contract_index: HashMap::new(),
             contracts_by_customer: HashMap::new(),
             invoices: Vec::new(),
+            credit_notes: Vec::new(),
             checkouts: BTreeMap::new(),
             change_charges: Vec::new(),
             amendment_quotes: Vec::new(),

@@ -248,6 +248,24 @@ pub struct Invoice {
     pub created: DateTime<Utc>,
 }
 
+/// A credit note: the correction Zenskar issues against an approved invoice (approved
+/// invoices are immutable). Here, the credit for unused time when a plan change lowers the
+/// price mid-period.
+#[derive(Clone, Debug)]
+pub struct CreditNote {
+    pub id: String,
+    pub number: String,
+    /// The invoice it credits: the contract's latest one when issued.
+    pub invoice_id: Option<String>,
+    pub customer_id: String,
+    pub contract_id: String,
+    pub currency: Currency,
+    /// Positive: the amount credited.
+    pub total: Decimal,
+    pub description: String,
+    pub created: DateTime<Utc>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Checkout {
     pub id: String,
@@ -301,6 +319,7 @@ pub struct State {
     pub contract_index: HashMap<String, usize>,
     pub contracts_by_customer: HashMap<String, Vec<usize>>,
     pub invoices: Vec<Invoice>,
+    pub credit_notes: Vec<CreditNote>,
     pub checkouts: BTreeMap<String, Checkout>,
     /// What each amendment effective today billed: (contract id, amount); see changes.rs.
     pub change_charges: Vec<(String, Money)>,

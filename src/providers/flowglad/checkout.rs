@@ -239,7 +239,13 @@ impl FlowgladClient {
         let body: wire::Page<wire::CheckoutSession> = self.get("checkout-sessions", &q).await?;
         let next_cursor = body.next_cursor.clone().filter(|_| body.has_more);
         let what = "checkout sessions";
-        crate::providers::paging::check_page(FLOWGLAD, what, page.cursor.as_deref(), body.data.len(), next_cursor.as_deref())?;
+        crate::providers::paging::check_page(
+            FLOWGLAD,
+            what,
+            page.cursor.as_deref(),
+            body.data.len(),
+            next_cursor.as_deref(),
+        )?;
         let plans = match self.catalog().await {
             Ok(catalog) => catalog.plans().unwrap_or_default(),
             Err(_) => Vec::new(),
@@ -257,7 +263,8 @@ impl FlowgladClient {
         let (name, email) = (s.customer_name.clone(), s.customer_email.clone());
         let created_at = super::map::datetime(s.created_at).filter(|_| s.created_at > 0);
         let customer = s.customer_id.as_deref().map(|c| self.external_id(c));
-        let mut session = super::map::checkout(wire::CheckoutSessionResponse { checkout_session: s, url: String::new() }, customer);
+        let mut session =
+            super::map::checkout(wire::CheckoutSessionResponse { checkout_session: s, url: String::new() }, customer);
         // The record's status stays `open` past `expires`; a list reads it as expired.
         if session.raw_status == "open" && session.expires_at.is_some_and(|t| t < chrono::Utc::now()) {
             session.status = crate::billing::CheckoutStatus::Expired;

@@ -443,5 +443,4 @@ impl BillingProvider for FlowgladClient {
     async fn list_checkouts(&self, page: &PageRequest) -> Result<Page<crate::billing::CheckoutListing>> {
         self.checkout_list(page).await
     }
-
 }

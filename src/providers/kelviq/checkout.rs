@@ -41,11 +41,8 @@ fn listing(raw: wire::CheckoutSessionDetail) -> CheckoutListing {
         let currency = Currency::from_code(o.sale_currency.as_deref().or(raw.currency.as_deref())?).ok()?;
         Money::parse(o.amount_total.as_deref()?, currency).ok()
     });
-    let created_at = raw
-        .created_on
-        .as_deref()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc));
+    let created_at =
+        raw.created_on.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
     CheckoutListing {
         session: session(&raw),
         customer_name: raw.customer.as_ref().and_then(|c| c.name.clone()),

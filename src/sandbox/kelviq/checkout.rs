@@ -19,8 +19,9 @@ pub(super) async fn list_checkouts(Extract(app): Extract<AppState>, Query(q): Qu
         q.get(name)
             .filter(|d| !d.is_empty())
             .map(|d| {
-                NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                    .map_err(|_| ApiError::field(name, "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."))
+                NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                    ApiError::field(name, "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.")
+                })
             })
             .transpose()
     };
@@ -56,7 +57,9 @@ fn matches(k: &State, c: &Checkout, needle: &str) -> bool {
 /// payment method (the list schema has none of them).
 fn list_item(k: &State, c: &Checkout) -> wire::CheckoutSessionDetail {
     let customer = c.customer_id.as_deref().map(|id| match k.customer(id) {
-        Some(cu) => wire::OrderCustomer { customer_id: cu.customer_id.clone(), name: cu.name.clone(), email: cu.email.clone() },
+        Some(cu) => {
+            wire::OrderCustomer { customer_id: cu.customer_id.clone(), name: cu.name.clone(), email: cu.email.clone() }
+        }
         None => wire::OrderCustomer { customer_id: id.to_string(), name: None, email: None },
     });
     wire::CheckoutSessionDetail {

@@ -168,3 +168,23 @@ async fn the_console_lists_reopens_and_watches_a_session() {
     assert!(state.watching.is_empty(), "a paid session is no longer watched");
     assert!(matches!(state.top(), Some(Dialog::CheckoutSessions(_))));
 }
+
+/// KuvarPay FIXED with a target amount is refused under the field as the amount is typed,
+/// before any submit, and the panes say they are stale.
+#[tokio::test]
+async fn kuvarpay_fixed_with_a_target_amount_is_refused_as_you_type() {
+    support::runner::run(Mode::Sandbox, 120, 32, |s| async move {
+        s.wait_for("Customers").await;
+        s.text(&tab_key(ProviderKind::KuvarPay).to_string());
+        s.idle().await;
+        s.key(KeyCode::Char('n'));
+        s.wait_for("New checkout · KuvarPay").await;
+        (0..3).for_each(|_| s.key(KeyCode::Tab));
+        s.text("1");
+        let screen = s.wait_for("target amount is for METERED").await;
+        assert!(screen.contains("stale: fix"), "{screen}");
+        s.ctrl('b');
+        s.wait_for("Nothing copied").await;
+    })
+    .await;
+}

@@ -87,7 +87,7 @@ impl AppState {
             let listed = state.listed.get(&slot).map_or(&[][..], Vec::as_slice);
             rows.extend(sessions::merge(&mine, listed).into_iter().map(|l| (slot, l)));
         }
-        rows.sort_by(|a, b| b.1.created_at.cmp(&a.1.created_at));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.1.created_at));
         state.rows = rows;
         state.selected = keep
             .and_then(|id| state.rows.iter().position(|(_, l)| l.session.id == id))

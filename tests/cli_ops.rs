@@ -79,7 +79,10 @@ fn checkout_input_the_console_refuses_is_refused_before_sending() {
         "Target amount (--target-amount): 1.001 has more decimals than USD allows",
     );
     let flowglad = ["-p", "flowglad", "checkout", "create", "--plan", "pro"];
-    assert_refused(&[&flowglad[..], &["--quantity", "0"]].concat(), "Quantity (--quantity): must be at least 1");
+    assert_refused(
+        &[&flowglad[..], &["--quantity", "0"]].concat(),
+        "Quantity (--quantity): must be positive (1 or more)",
+    );
     let zenskar = ["-p", "zenskar", "checkout", "create", "--plan", "p", "--customer", "c"];
     assert_refused(
         &[&zenskar[..], &["--start-date", "2027-03-01", "--end-date", "2027-02-01"]].concat(),

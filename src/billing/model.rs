@@ -514,6 +514,26 @@ pub struct CheckoutSession {
     pub estimate: Option<Estimate>,
 }
 
+/// A checkout session as a list shows it: the session, who it is for, what it sells and when
+/// it was made. Each figure is `None` where the provider's list does not state it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CheckoutListing {
+    pub session: CheckoutSession,
+    pub customer_name: Option<String>,
+    pub customer_email: Option<String>,
+    /// What the session sells (price × quantity), or what is due now for a session this
+    /// console created.
+    pub amount: Option<Money>,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+impl CheckoutStatus {
+    /// Paid, expired or canceled: nothing more will happen to the session.
+    pub fn is_final(&self) -> bool {
+        matches!(self, CheckoutStatus::Complete | CheckoutStatus::Expired | CheckoutStatus::Canceled)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeTiming {

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use super::money::{MoneyError, group_int};
 use super::{Currency, Money};
 
 /// Checkout URLs: absolute http(s), 1..=2083 characters (Zenskar's documented bound, and the
@@ -23,7 +24,8 @@ pub fn url(value: &str) -> Result<url::Url, String> {
         return Err("required".into());
     }
     if v.chars().count() > MAX_URL_LEN {
-        return Err(format!("too long: {} characters, at most {MAX_URL_LEN}", v.chars().count()));
+        let (n, max) = (v.chars().count() as i64, MAX_URL_LEN as i64);
+        return Err(format!("too long: {} characters (max {})", group_int(n), group_int(max)));
     }
     let parsed = url::Url::parse(v)
         .map_err(|_| "must be an absolute http(s) URL, e.g. https://example.com/thanks".to_string())?;
@@ -57,12 +59,31 @@ pub fn ip(value: &str) -> Result<IpAddr, String> {
     value.trim().parse::<IpAddr>().map_err(|_| "must be an IPv4 or IPv6 address".into())
 }
 
+/// The largest quantity till sends: Flowglad's spec bounds `quantity` as a signed 32-bit
+/// integer, the tightest bound of the four providers, so one rule serves them all.
+pub const MAX_QUANTITY: u32 = i32::MAX as u32;
+
+/// A count of 1 or more. Each message says what is wrong with the value: its sign, its size,
+/// a fraction, or not being a number at all.
 pub fn positive_int(value: &str) -> Result<u32, String> {
     let v = value.trim();
-    match v.parse::<u64>() {
-        Ok(0) => Err("must be at least 1".into()),
-        Ok(n) => u32::try_from(n).map_err(|_| "too large".into()),
-        Err(_) => Err("must be a whole number".into()),
+    if v.is_empty() {
+        return Err("required".into());
+    }
+    let too_large = || format!("too large (max {})", group_int(i64::from(MAX_QUANTITY)));
+    let digits = v.strip_prefix(['+', '-']).unwrap_or(v);
+    if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+        // Digits only: the sign and the size decide, however many digits there are.
+        let zero = digits.chars().all(|c| c == '0');
+        if v.starts_with('-') || zero {
+            return Err("must be positive (1 or more)".into());
+        }
+        return digits.parse::<u32>().ok().filter(|n| *n <= MAX_QUANTITY).ok_or_else(too_large);
+    }
+    match v.parse::<Decimal>() {
+        Ok(d) if d <= Decimal::ZERO => Err("must be positive (1 or more)".into()),
+        Ok(_) => Err("must be a whole number (no fraction)".into()),
+        Err(_) => Err(format!("{:?} is not a number; type a whole number like 5", crate::util::ellipsize(v, 24))),
     }
 }
 
@@ -79,11 +100,35 @@ pub fn currency(value: &str) -> Result<Currency, String> {
     Currency::from_code(value).map_err(|_| format!("unknown currency {:?} (ISO 4217, e.g. USD)", value.trim()))
 }
 
-/// A positive amount with no more decimals than the currency has.
+/// The largest amount a form accepts, in major units: more is a typo (an extra digit, a pasted
+/// number), and it keeps every currency's minor units far inside an `i64`.
+pub const MAX_AMOUNT: i64 = 1_000_000_000;
+
+/// A positive amount with no more decimals than the currency has, at most `MAX_AMOUNT`.
 pub fn amount(value: &str, currency: Currency) -> Result<Money, String> {
-    let money = Money::parse_exact(value, currency).map_err(|e| e.to_string())?;
+    let v = value.trim();
+    let too_large = || format!("too large (max {})", group_int(MAX_AMOUNT));
+    let money = match Money::parse_exact(v, currency) {
+        Ok(m) => m,
+        // Digits that overflow a decimal are a size problem, not a spelling one.
+        Err(MoneyError::NotADecimal { .. })
+            if !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '+')) =>
+        {
+            return Err(too_large());
+        }
+        Err(MoneyError::NotADecimal { .. }) if v.starts_with('-') && v[1..].chars().all(|c| c.is_ascii_digit()) => {
+            return Err("must be positive".into());
+        }
+        Err(MoneyError::NotADecimal { .. }) => {
+            return Err(format!("{:?} is not an amount; type one like 49.00", crate::util::ellipsize(v, 24)));
+        }
+        Err(e) => return Err(e.to_string()),
+    };
     if money.amount() <= Decimal::ZERO {
-        return Err("must be more than zero".into());
+        return Err("must be positive".into());
+    }
+    if money.amount() > Decimal::from(MAX_AMOUNT) {
+        return Err(too_large());
     }
     Ok(money)
 }
@@ -113,7 +158,7 @@ mod tests {
         for (input, ok) in cases {
             assert_eq!(url(input).is_ok(), *ok, "{input:?}");
         }
-        assert!(url(&too_long).unwrap_err().contains("2083"));
+        assert!(url(&too_long).unwrap_err().contains("(max 2,083)"), "{}", url(&too_long).unwrap_err());
     }
 
     #[test]
@@ -151,8 +196,34 @@ mod tests {
     #[test]
     fn quantities() {
         assert_eq!(positive_int("12"), Ok(12));
+        assert_eq!(positive_int(" +7 "), Ok(7));
+        assert_eq!(positive_int("2147483647"), Ok(MAX_QUANTITY));
         for bad in ["0", "-1", "1.5", "", "ten", "99999999999"] {
             assert!(positive_int(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    /// Each message names what is wrong: the sign, the size, a fraction, not a number; never
+    /// "must be a whole number" for 0, -1 or a huge count.
+    #[test]
+    fn quantity_messages_say_what_is_wrong() {
+        let positive = "must be positive (1 or more)";
+        let large = "too large (max 2,147,483,647)";
+        let cases: &[(&str, &str)] = &[
+            ("0", positive),
+            ("000", positive),
+            ("-1", positive),
+            ("-99999999999999999999999999999999999999999", positive),
+            ("-0.5", positive),
+            ("2147483648", large),
+            ("4294967296", large),
+            ("99999999999999999999999999999999999999999", large),
+            ("1.5", "must be a whole number (no fraction)"),
+            ("ten", "\"ten\" is not a number; type a whole number like 5"),
+            ("", "required"),
+        ];
+        for (input, message) in cases {
+            assert_eq!(positive_int(input).unwrap_err(), *message, "{input:?}");
         }
     }
 
@@ -174,11 +245,29 @@ mod tests {
         assert_eq!(currency("eur").unwrap().code(), "EUR");
         assert!(currency("XYZ").unwrap_err().contains("XYZ"));
         assert!(amount("25000.00", Currency::NGN).is_ok());
+        assert!(amount("1000000000", Currency::USD).is_ok());
         assert!(amount("0", Currency::USD).is_err());
         assert!(amount("-5", Currency::USD).is_err());
         assert!(amount("1.001", Currency::USD).is_err());
         assert!(amount("1.5", Currency::JPY).is_err(), "JPY has no minor unit");
         assert!(amount("abc", Currency::USD).is_err());
         assert!(required("  ").is_err() && required(" x ").is_ok());
+    }
+
+    #[test]
+    fn amount_messages_say_what_is_wrong() {
+        let cases: &[(&str, &str)] = &[
+            ("0", "must be positive"),
+            ("0.00", "must be positive"),
+            ("-5", "must be positive"),
+            ("-99999999999999999999999999999999999", "must be positive"),
+            ("1000000000.01", "too large (max 1,000,000,000)"),
+            ("99999999999999999999999999999999999", "too large (max 1,000,000,000)"),
+            ("abc", "\"abc\" is not an amount; type one like 49.00"),
+            ("1.001", "1.001 has more decimals than USD allows (2)"),
+        ];
+        for (input, message) in cases {
+            assert_eq!(amount(input, Currency::USD).unwrap_err(), *message, "{input:?}");
+        }
     }
 }

@@ -123,3 +123,31 @@ pub fn estimate_text(e: &Estimate) -> String {
     }
     s
 }
+
+/// `till checkout sessions`: the provider's sessions, newest first, as a table or JSON.
+pub async fn sessions(p: &dyn BillingProvider, limit: u32, json: bool) -> Result<(), Failure> {
+    let sessions = ops::checkout::sessions::list(p, limit).await?;
+    emit(json, &sessions, || session_table(&sessions))
+}
+
+fn session_table(sessions: &[crate::billing::CheckoutListing]) -> String {
+    if sessions.is_empty() {
+        return "no checkout sessions\n".into();
+    }
+    let when = |t: Option<chrono::DateTime<Utc>>| t.map_or("-".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string());
+    let rows: Vec<Vec<String>> = sessions
+        .iter()
+        .map(|l| {
+            let customer = l.customer_name.clone().or(l.customer_email.clone()).or(l.session.customer_id.clone());
+            vec![
+                l.session.id.clone(),
+                l.session.raw_status.clone(),
+                customer.unwrap_or_else(|| "-".into()),
+                l.amount.map_or("-".into(), |m| m.to_string()),
+                when(l.created_at),
+                when(l.session.expires_at),
+            ]
+        })
+        .collect();
+    super::table::render(&["ID", "STATUS", "CUSTOMER", "AMOUNT", "CREATED (UTC)", "EXPIRES (UTC)"], &rows)
+}

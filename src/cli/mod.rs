@@ -336,6 +336,12 @@ pub enum CheckoutCmd {
         /// The session's id at the provider.
         id: String,
     },
+    /// The provider's checkout sessions, newest first (Kelviq, Flowglad; "not offered" elsewhere).
+    Sessions {
+        /// How many sessions to list (1-100).
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100))]
+        limit: u32,
+    },
 }
 
 /// Fields of a checkout session; each provider reads the ones its API defines.

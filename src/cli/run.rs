@@ -133,6 +133,7 @@ async fn dispatch(conn: &Connection, global: &super::Global, command: Command) -
             emit(json, &e, || entitlement_table(&e, &subs, &plans))
         }
         Command::Checkout(CheckoutCmd::Create(args)) => super::checkout::create(conn, *args, json).await,
+        Command::Checkout(CheckoutCmd::Sessions { limit }) => super::checkout::sessions(p, limit, json).await,
         Command::Checkout(CheckoutCmd::Get { id }) => {
             let s = p.get_checkout(&id).await?;
             emit(json, &s, || {

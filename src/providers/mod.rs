@@ -57,6 +57,8 @@ pub struct Capabilities {
     pub entitlements: bool,
     pub checkout_create: bool,
     pub checkout_get: bool,
+    /// A list of the account's checkout sessions (Kelviq, Flowglad).
+    pub checkout_list: bool,
     /// Checkout responses include the provider's own billing estimate.
     pub native_checkout_estimate: bool,
     pub invoices: bool,
@@ -148,6 +150,12 @@ pub trait BillingProvider: Send + Sync {
 
     async fn create_checkout(&self, request: &CheckoutRequest) -> Result<CheckoutSession>;
     async fn get_checkout(&self, id: &str) -> Result<CheckoutSession>;
+
+    /// The account's checkout sessions, newest first, one page at a time.
+    async fn list_checkouts(&self, page: &PageRequest) -> Result<Page<crate::billing::CheckoutListing>> {
+        let _ = page;
+        Err(ProviderError::unsupported(self.kind(), "listing checkout sessions"))
+    }
 
     /// The exact request `create_checkout` would send for `request`, without sending it
     /// (lookups it needs first, such as resolving a plan's products, may be made).

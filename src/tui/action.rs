@@ -38,6 +38,8 @@ pub enum Action {
     CopyCurl,
     CopyBody,
     NewCheckout,
+    /// The checkout-sessions list.
+    CheckoutSessions,
     ChangePlan,
     Cancel,
     Uncancel,

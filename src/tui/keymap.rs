@@ -34,6 +34,8 @@ pub enum Context {
     /// The Submit button.
     FormSubmit,
     FormResult,
+    /// The checkout-sessions list.
+    CheckoutSessions,
     PresetSave,
     PresetLoad,
     /// LIVE checkout: the customer id typed before Ctrl-S creates it.
@@ -83,6 +85,7 @@ impl Context {
             Context::FormRows => "List editor (typing edits the cell)",
             Context::FormSubmit => "Submit button",
             Context::FormResult => "Checkout result",
+            Context::CheckoutSessions => "Checkout sessions",
             Context::PresetSave => "Save preset (type a name)",
             Context::PresetLoad => "Load preset",
             Context::LiveConfirm => "LIVE confirmation (type the customer id)",
@@ -156,6 +159,14 @@ pub const BINDINGS: &[Binding] = &[
         "checkout",
         "New checkout for this provider, prefilled with the selected customer and plan",
         [(KeyCode::Char('n'), NONE)]
+    ),
+    b!(
+        Panes,
+        "N",
+        Action::CheckoutSessions,
+        "",
+        "Checkout sessions: this console's and the provider's (Enter reopens one with its URL and QR code)",
+        [(KeyCode::Char('N'), SHIFT), (KeyCode::Char('N'), NONE)]
     ),
     b!(
         Panes,
@@ -387,6 +398,32 @@ pub const BINDINGS: &[Binding] = &[
         "close",
         "Close (payment is still watched in the background)",
         [ESC, (KeyCode::Char('q'), NONE)]
+    ),
+    b!(
+        CheckoutSessions,
+        "Enter",
+        Action::Choose,
+        "reopen",
+        "Reopen the session: URL, QR code and status, watched until paid or expired",
+        [ENTER]
+    ),
+    b!(CheckoutSessions, "y", Action::Copy, "copy URL", "Copy the session's URL", [(KeyCode::Char('y'), NONE)]),
+    b!(CheckoutSessions, "o", Action::Open, "", "Open the session's URL", [(KeyCode::Char('o'), NONE)]),
+    b!(
+        CheckoutSessions,
+        "R",
+        Action::Refresh,
+        "reload",
+        "Ask the providers again",
+        [(KeyCode::Char('R'), SHIFT), (KeyCode::Char('R'), NONE)]
+    ),
+    b!(
+        CheckoutSessions,
+        "Esc / q / N",
+        Action::Back,
+        "close",
+        "Close the list",
+        [ESC, (KeyCode::Char('q'), NONE), (KeyCode::Char('N'), SHIFT), (KeyCode::Char('N'), NONE)]
     ),
     b!(PresetSave, "Enter", Action::Choose, "save", "Save under the typed name", [ENTER]),
     b!(PresetSave, "Esc", Action::Back, "cancel", "Back to the form", [ESC]),

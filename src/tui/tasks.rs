@@ -127,6 +127,21 @@ impl Tasks {
             }
             Effect::SubmitCheckout { slot, request } => self.submit_checkout(slot, *request),
             Effect::PollCheckout { slot, id } => self.poll_checkout(slot, id),
+            Effect::FetchCheckout { slot, id } => {
+                let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
+                self.spawn(async move {
+                    let result = p.get_checkout(&id).await;
+                    let _ = tx.send(Msg::Checkout(CheckoutMsg::Polled { id, result }));
+                });
+            }
+            Effect::ListCheckouts { slot } => {
+                let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
+                self.spawn(async move {
+                    let limit = super::state::checkout_sessions::LIST_LIMIT;
+                    let result = crate::ops::checkout::sessions::list(p.as_ref(), limit).await.map_err(|e| e.message);
+                    let _ = tx.send(Msg::Checkout(CheckoutMsg::Listed { slot, result }));
+                });
+            }
             Effect::StopPolling { id } => {
                 if let Some(h) = self.polling.remove(&id) {
                     h.abort();

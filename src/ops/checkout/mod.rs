@@ -3,6 +3,7 @@
 
 mod field;
 mod rules;
+pub mod sessions;
 #[cfg(test)]
 mod tests;
 

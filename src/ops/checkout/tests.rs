@@ -43,7 +43,9 @@ fn each_field_rule_names_its_field_with_the_forms_message() {
         (Field::CancelUrl, "example.com/x", "must be an absolute http(s) URL"),
         (Field::CustomerEmail, "bob@", "must be an email address"),
         (Field::Ip, "999.1.1.1", "must be an IPv4 or IPv6 address"),
-        (Field::Quantity, "0", "must be at least 1"),
+        (Field::Quantity, "0", "must be positive (1 or more)"),
+        (Field::Quantity, "-1", "must be positive (1 or more)"),
+        (Field::Quantity, "99999999999", "too large (max 2,147,483,647)"),
         (Field::StartDate, "2026-02-30", "must be a real date"),
         (Field::ExpiresAt, "2020-01-01", "must be in the future"),
         (Field::Currency, "XYZ", "unknown currency \"XYZ\""),
@@ -119,7 +121,10 @@ fn what_each_provider_needs_is_required() {
 fn rows_need_a_name_and_a_positive_quantity() {
     let mut d = kelviq();
     d.set_rows(Field::Features, vec![Row { key: "seats".into(), value: "0".into(), enabled: true }]);
-    assert_eq!(problems(&d), vec![(Field::Features, "row 1 (seats): quantity must be at least 1".to_string())]);
+    assert_eq!(
+        problems(&d),
+        vec![(Field::Features, "row 1 (seats): quantity must be positive (1 or more)".to_string())]
+    );
     d.set_rows(Field::Metadata, vec![Row { key: " ".into(), value: "x".into(), enabled: true }]);
     assert!(problems(&d).contains(&(Field::Metadata, "row 1: name the key".to_string())));
 }

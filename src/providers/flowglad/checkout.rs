@@ -5,11 +5,12 @@
 
 use chrono::NaiveDate;
 use reqwest::Method;
+use rust_decimal::Decimal;
 
 use super::map::{Catalog, FLOWGLAD};
 use super::{FlowgladClient, wire};
 use crate::billing::estimate::{PricedItem, estimate_purchase};
-use crate::billing::{CheckoutPurpose, CheckoutRequest, Estimate};
+use crate::billing::{CheckoutPurpose, CheckoutRequest, Estimate, Money};
 use crate::providers::http::{ApiRequest, Idempotency};
 use crate::providers::{BillingProvider, FieldError, ProviderError, Result, local_purchase_estimate};
 
@@ -181,5 +182,55 @@ impl FlowgladClient {
             estimate.current_invoice.lines.iter_mut().for_each(|l| l.period_end = Some(end));
         }
         Ok(estimate)
+    }
+}
+
+impl FlowgladClient {
+    /// One page of `GET /checkout-sessions` (cursor/limit). The record names Flowglad's own
+    /// customer id; the external id is shown where the client has seen it. The amount is the
+    /// session's price × quantity from the catalog (the record states none); without the
+    /// catalog the list still shows, without amounts.
+    pub(super) async fn checkout_list(
+        &self,
+        page: &crate::providers::PageRequest,
+    ) -> Result<crate::providers::Page<crate::billing::CheckoutListing>> {
+        let mut q = vec![("limit", page.limit.clamp(1, super::MAX_PAGE).to_string())];
+        if let Some(cursor) = &page.cursor {
+            q.push(("cursor", cursor.clone()));
+        }
+        let body: wire::Page<wire::CheckoutSession> = self.get("checkout-sessions", &q).await?;
+        let next_cursor = body.next_cursor.clone().filter(|_| body.has_more);
+        let what = "checkout sessions";
+        crate::providers::paging::check_page(
+            FLOWGLAD,
+            what,
+            page.cursor.as_deref(),
+            body.data.len(),
+            next_cursor.as_deref(),
+        )?;
+        let plans = match self.catalog().await {
+            Ok(catalog) => catalog.plans().unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        let items = body.data.into_iter().map(|s| self.listing(s, &plans)).collect();
+        Ok(crate::providers::Page { items, next_cursor, total: Some(body.total) })
+    }
+
+    fn listing(&self, s: wire::CheckoutSession, plans: &[crate::billing::Plan]) -> crate::billing::CheckoutListing {
+        let amount = s.price_id.as_deref().and_then(|id| {
+            let price = plans.iter().flat_map(|p| &p.prices).find(|pr| pr.id.as_deref() == Some(id))?;
+            let quantity = Decimal::from(s.quantity.max(1));
+            Some(Money::new(price.amount.amount() * quantity, price.amount.currency()))
+        });
+        let (name, email) = (s.customer_name.clone(), s.customer_email.clone());
+        let created_at = super::map::datetime(s.created_at).filter(|_| s.created_at > 0);
+        let customer = s.customer_id.as_deref().map(|c| self.external_id(c));
+        let mut session =
+            super::map::checkout(wire::CheckoutSessionResponse { checkout_session: s, url: String::new() }, customer);
+        // The record's status stays `open` past `expires`; a list reads it as expired.
+        if session.raw_status == "open" && session.expires_at.is_some_and(|t| t < chrono::Utc::now()) {
+            session.status = crate::billing::CheckoutStatus::Expired;
+        }
+        crate::billing::CheckoutListing { session, customer_name: name, customer_email: email, amount, created_at }
     }
 }

@@ -250,6 +250,7 @@ impl BillingProvider for FlowgladClient {
             entitlements: true,
             checkout_create: true,
             checkout_get: true,
+            checkout_list: true,
             native_checkout_estimate: false,
             invoices: true,
             idempotency_keys: false,
@@ -453,5 +454,8 @@ impl BillingProvider for FlowgladClient {
         let r: wire::CheckoutSessionResponse = self.get(&format!("checkout-sessions/{}", encode(id)?), &[]).await?;
         let customer = r.checkout_session.customer_id.as_deref().map(|c| self.external_id(c));
         Ok(map::checkout(r, customer))
+    }
+    async fn list_checkouts(&self, page: &PageRequest) -> Result<Page<crate::billing::CheckoutListing>> {
+        self.checkout_list(page).await
     }
 }

@@ -1,6 +1,7 @@
 //! Kelviq client. Core API for customers, catalog, checkout and subscriptions; the edge host
 //! for entitlements. Reference: shared/providers/kelviq-zenskar.md, part 1.
 
+mod checkout;
 pub mod map;
 pub mod wire;
 
@@ -202,6 +203,7 @@ impl BillingProvider for KelviqClient {
             entitlements: true,
             checkout_create: true,
             checkout_get: true,
+            checkout_list: true,
             native_checkout_estimate: false,
             invoices: false,
             idempotency_keys: false,
@@ -345,23 +347,10 @@ impl BillingProvider for KelviqClient {
 
     async fn get_checkout(&self, id: &str) -> Result<CheckoutSession> {
         let raw: wire::CheckoutSessionDetail = self.get(&format!("checkout/sessions/{}/", encode(id)?), &[]).await?;
-        let status = match raw.status.as_str() {
-            "open" => CheckoutStatus::Open,
-            "processing" => CheckoutStatus::Processing,
-            "success" | "complete" | "completed" => CheckoutStatus::Complete,
-            "expired" => CheckoutStatus::Expired,
-            _ => CheckoutStatus::Unknown,
-        };
-        Ok(CheckoutSession {
-            provider: KELVIQ,
-            id: raw.id,
-            url: None,
-            status,
-            raw_status: raw.status,
-            expires_at: None,
-            customer_id: raw.customer.map(|c| c.customer_id),
-            subscription_id: raw.subscription.map(|s| s.id),
-            estimate: None,
-        })
+        Ok(checkout::session(&raw))
+    }
+
+    async fn list_checkouts(&self, page: &PageRequest) -> Result<Page<crate::billing::CheckoutListing>> {
+        self.checkout_list(page).await
     }
 }

@@ -312,6 +312,7 @@ impl BillingProvider for KuvarPayClient {
             entitlements: false,
             checkout_create: true,
             checkout_get: true,
+            checkout_list: false,
             native_checkout_estimate: false,
             invoices: true,
             idempotency_keys: true,

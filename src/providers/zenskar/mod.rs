@@ -227,6 +227,7 @@ impl BillingProvider for ZenskarClient {
             entitlements: true,
             checkout_create: true,
             checkout_get: true,
+            checkout_list: false,
             native_checkout_estimate: true,
             invoices: true,
             idempotency_keys: false, // only usage ingestion honours Idempotency-Key

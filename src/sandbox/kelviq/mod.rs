@@ -1,5 +1,6 @@
 //! Kelviq emulation: routes under `/kelviq/api/v1` (core) and `/kelviq-edge/api/v1` (edge).
 
+mod checkout;
 mod ops;
 mod render;
 pub mod state;
@@ -57,6 +58,7 @@ pub fn core_routes(state: AppState) -> Router<AppState> {
         .route("/subscriptions/{id}/update/", post(update_subscription))
         .route("/subscriptions/{id}/cancel/", post(cancel_subscription))
         .route("/checkout/", post(create_checkout))
+        .route("/checkout/sessions/", get(checkout::list_checkouts))
         .route("/checkout/sessions/{id}/", get(get_checkout))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state, require_server_key))

@@ -11,13 +11,36 @@ use crate::tui::action::Action;
 /// Results the checkout builder waits for.
 #[derive(Debug)]
 pub enum CheckoutMsg {
-    Previewed { generation: u64, result: Result<RequestPreview, ProviderError> },
-    Estimated { generation: u64, result: Result<Estimate, ProviderError> },
-    Submitted { result: Result<CheckoutSession, ProviderError> },
-    Polled { id: String, result: Result<CheckoutSession, ProviderError> },
-    Presets { result: Result<Vec<Preset>, String> },
-    PresetLoaded { name: String, result: Result<Option<Preset>, String> },
-    PresetSaved { result: Result<String, String> },
+    Previewed {
+        generation: u64,
+        result: Result<RequestPreview, ProviderError>,
+    },
+    Estimated {
+        generation: u64,
+        result: Result<Estimate, ProviderError>,
+    },
+    Submitted {
+        result: Result<CheckoutSession, ProviderError>,
+    },
+    Polled {
+        id: String,
+        result: Result<CheckoutSession, ProviderError>,
+    },
+    Presets {
+        result: Result<Vec<Preset>, String>,
+    },
+    PresetLoaded {
+        name: String,
+        result: Result<Option<Preset>, String>,
+    },
+    PresetSaved {
+        result: Result<String, String>,
+    },
+    /// A provider's checkout sessions, for the sessions list.
+    Listed {
+        slot: u8,
+        result: Result<Vec<crate::billing::CheckoutListing>, String>,
+    },
 }
 
 impl AppState {
@@ -236,10 +259,14 @@ impl AppState {
         // A session still open keeps being watched: closing the result never stops tracking.
         if let Some(r) = b.result.take()
             && r.polling
+            && !self.watching.iter().any(|(_, s)| s.id == r.session.id)
         {
             self.watching.push((b.slot, r.session.clone()));
         }
-        self.checkout_drafts.insert(b.slot, b);
+        // A session reopened from the list leaves no draft: the form was never the user's.
+        if !b.reopened {
+            self.checkout_drafts.insert(b.slot, b);
+        }
         Vec::new()
     }
 
@@ -261,13 +288,28 @@ impl AppState {
     }
 
     pub fn handle_checkout_msg(&mut self, msg: CheckoutMsg) -> Vec<Effect> {
-        if let CheckoutMsg::Polled { id, result } = msg {
-            return self.polled(&id, result);
-        }
+        let msg = match msg {
+            CheckoutMsg::Polled { id, result } => return self.polled(&id, result),
+            CheckoutMsg::Listed { slot, result } => {
+                self.sessions_listed(slot, result);
+                return Vec::new();
+            }
+            other => other,
+        };
         let Some(b) = self.checkout_mut() else { return Vec::new() };
         match msg {
             CheckoutMsg::Previewed { generation, result } => b.preview.finish(generation, result),
-            CheckoutMsg::Estimated { generation, result } => b.estimate.finish(generation, result),
+            CheckoutMsg::Estimated { generation, result } => {
+                b.estimate.finish(generation, result);
+                // An estimate that lands after the submit still gives the listed session its amount.
+                let id = b.result.as_ref().map(|r| r.session.id.clone());
+                if let Some((id, e)) = id.zip(b.estimate.value.as_ref()) {
+                    let total = e.current_invoice.total;
+                    self.own_checkouts.iter_mut().filter(|(_, l)| l.session.id == id).for_each(|(_, l)| {
+                        l.amount = l.amount.or(Some(total));
+                    });
+                }
+            }
             CheckoutMsg::Submitted { result } => {
                 let ok = result.is_ok();
                 b.submitted(result);
@@ -276,10 +318,14 @@ impl AppState {
                     if r.session.estimate.is_none() && b.estimate.value.is_none() {
                         b.notice = Some("No estimate for this session".into());
                     }
-                    return vec![Effect::PollCheckout { slot: b.slot, id: r.session.id.clone() }];
+                    let estimate = r.session.estimate.as_ref().or(b.estimate.value.as_ref());
+                    let amount = estimate.map(|e| e.current_invoice.total);
+                    let (slot, session) = (b.slot, r.session.clone());
+                    self.remember_checkout(slot, &session, amount);
+                    return vec![Effect::PollCheckout { slot, id: session.id }];
                 }
             }
-            CheckoutMsg::Polled { .. } => {}
+            CheckoutMsg::Polled { .. } | CheckoutMsg::Listed { .. } => {}
             CheckoutMsg::Presets { result } => match result {
                 Ok(list) => {
                     let names: Vec<String> =
@@ -313,16 +359,17 @@ impl AppState {
     /// once paid, the customer's subscriptions reload and the status bar says so.
     fn polled(&mut self, id: &str, result: Result<CheckoutSession, ProviderError>) -> Vec<Effect> {
         let now = self.now;
-        let (slot, session) = if let Some(b) = self.checkout_mut()
+        let (slot, session, was_final) = if let Some(b) = self.checkout_mut()
             && let Some(r) = b.result.as_mut().filter(|r| r.session.id == id)
         {
             r.checked_at = Some(now);
+            let was_final = finished(&r.session);
             match result {
                 Ok(s) => {
                     r.poll_error = None;
                     merge_status(&mut r.session, s);
                     r.polling = !finished(&r.session);
-                    (b.slot, r.session.clone())
+                    (b.slot, r.session.clone(), was_final)
                 }
                 Err(e) => {
                     r.poll_error = Some(e.to_string());
@@ -336,12 +383,17 @@ impl AppState {
             if finished(&session) {
                 self.watching.remove(i);
             }
-            (slot, session)
+            (slot, session, false)
         } else {
             return vec![Effect::StopPolling { id: id.to_string() }];
         };
+        self.record_checkout(slot, &session);
         if !finished(&session) {
             return Vec::new();
+        }
+        // A reopened session that had already finished: nothing new to announce.
+        if was_final {
+            return vec![Effect::StopPolling { id: id.to_string() }];
         }
         let mut effects = vec![Effect::StopPolling { id: id.to_string() }];
         if session.status == CheckoutStatus::Complete
@@ -387,6 +439,8 @@ fn finished(s: &CheckoutSession) -> bool {
 /// Keeps what only the create response had (the URL, the estimate).
 fn merge_status(into: &mut CheckoutSession, polled: CheckoutSession) {
     into.status = polled.status;
+    // Flowglad returns the URL on every read; Kelviq only at creation.
+    into.url = into.url.take().or(polled.url);
     into.raw_status = polled.raw_status;
     into.subscription_id = polled.subscription_id.or(into.subscription_id.take());
     into.customer_id = polled.customer_id.or(into.customer_id.take());

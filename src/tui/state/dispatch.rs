@@ -73,12 +73,14 @@ impl AppState {
             _ => {}
         }
         match self.top().map(Dialog::name) {
+            None if action == Action::CheckoutSessions => self.open_checkout_sessions(),
             None => self.panes_action(action),
             Some("help" | "audit") => self.scroll_action(action),
             Some("palette") => self.palette_action(action),
             Some("requests") => self.requests_action(action),
             Some("invoices") => self.invoices_action(action),
             Some("checkout") => self.checkout_action(action),
+            Some("checkout-sessions") => self.sessions_action(action),
             Some("change") => self.change_action(action),
             Some("cancel") => self.cancel_action(action),
             Some("preset-save" | "preset-load" | "live-confirm") => self.preset_action(action),
@@ -117,6 +119,7 @@ impl AppState {
             Some(Dialog::LiveConfirm(_)) => typing(LiveConfirm),
             Some(Dialog::Discard { .. }) => vec![Discard],
             Some(Dialog::Checkout(b)) => b.contexts(),
+            Some(Dialog::CheckoutSessions(_)) => list(Context::CheckoutSessions),
             Some(Dialog::Change(f)) => step_contexts(f.step, f.live),
             Some(Dialog::Cancel(f)) => {
                 if f.step == Step::Date {

@@ -5,6 +5,7 @@ pub mod change;
 pub mod change_flow;
 pub mod checkout;
 pub mod checkout_flow;
+pub mod checkout_sessions;
 pub mod customers;
 pub mod dispatch;
 pub mod invoices;
@@ -135,6 +136,8 @@ pub enum Dialog {
         note: Option<String>,
     },
     Checkout(Box<checkout::CheckoutBuilder>),
+    /// This console's and the provider's checkout sessions (`N`).
+    CheckoutSessions(Box<checkout_sessions::SessionsState>),
     Change(Box<change::ChangeFlow>),
     Cancel(Box<change::CancelFlow>),
     /// A name being typed for "save preset".
@@ -161,6 +164,7 @@ impl Dialog {
             Dialog::Invoices(_) => "invoices",
             Dialog::Audit { .. } => "audit",
             Dialog::Checkout(_) => "checkout",
+            Dialog::CheckoutSessions(_) => "checkout-sessions",
             Dialog::Change(_) => "change",
             Dialog::Cancel(_) => "cancel",
             Dialog::PresetSave(_) => "preset-save",
@@ -220,6 +224,14 @@ pub enum Effect {
     },
     StopPolling {
         id: String,
+    },
+    /// One status read now (a reopened session), answered like a poll.
+    FetchCheckout {
+        slot: u8,
+        id: String,
+    },
+    ListCheckouts {
+        slot: u8,
     },
     SavePreset(Box<checkout::presets::Preset>),
     ListPresets {
@@ -307,6 +319,8 @@ pub struct AppState {
     pub now: chrono::DateTime<chrono::Utc>,
     /// Checkout sessions whose result was closed, still watched until paid or expired.
     pub watching: Vec<(u8, crate::billing::CheckoutSession)>,
+    /// Every checkout session this console created, for the sessions list.
+    pub own_checkouts: Vec<(u8, crate::billing::CheckoutListing)>,
     /// Forms closed with Esc, per provider slot: nothing typed is lost.
     pub checkout_drafts: HashMap<u8, Box<checkout::CheckoutBuilder>>,
     /// Started with --read-only: every write is refused with a reason.
@@ -342,6 +356,7 @@ impl AppState {
             now: chrono::Utc::now(),
             checkout_drafts: HashMap::new(),
             watching: Vec::new(),
+            own_checkouts: Vec::new(),
             read_only: false,
             follow_subscription: None,
             follow_customer: None,

@@ -33,6 +33,7 @@ impl AppState {
         all.extend([
             ("requests".to_string(), Command::Action(Action::Requests)),
             ("checkout".to_string(), Command::Action(Action::NewCheckout)),
+            ("checkout sessions".to_string(), Command::Action(Action::CheckoutSessions)),
             ("invoices".to_string(), Command::Action(Action::Invoices)),
             ("refresh".to_string(), Command::Action(Action::Refresh)),
             ("help".to_string(), Command::Action(Action::Help)),

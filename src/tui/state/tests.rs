@@ -39,6 +39,7 @@ impl BillingProvider for Fake {
             entitlements: self.0 != ProviderKind::KuvarPay,
             checkout_create: true,
             checkout_get: true,
+            checkout_list: true,
             native_checkout_estimate: false,
             invoices: self.0 == ProviderKind::KuvarPay,
             idempotency_keys: false,

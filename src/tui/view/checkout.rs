@@ -169,20 +169,20 @@ fn estimate_pane(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Re
         Some(EstimateSource::Local) => "estimated locally",
         None => "estimate",
     };
-    let block = pane_block(
-        format!("Billing estimate · {source}{}", if b.estimate.loading { " · updating…" } else { "" }),
-        false,
-        theme,
-        area.width,
-    );
+    let title = match b.stale_reason() {
+        Some(field) => format!("Estimate · stale: fix {field}"),
+        None => format!("Billing estimate · {source}{}", if b.estimate.loading { " · updating…" } else { "" }),
+    };
+    let block = pane_block(title, false, theme, area.width);
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    let stale = b.stale_reason().is_some();
     let lines = match (&b.estimate.value, &b.estimate.error) {
         (_, Some(e)) => vec![Line::from(Span::styled(e.clone(), theme.error()))],
         (Some(e), None) => estimate_lines(e, theme, inner.width as usize),
         (None, None) => vec![Line::from(Span::styled("Shown once the form is valid", theme.dim()))],
     };
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    frame.render_widget(Paragraph::new(stale_lines(lines, stale, theme)).wrap(Wrap { trim: false }), inner);
 }
 
 /// Current invoice lines and total, then the next invoice's date and total.
@@ -207,8 +207,15 @@ pub fn estimate_lines<'a>(e: &Estimate, theme: &Theme, width: usize) -> Vec<Line
 }
 
 fn preview_pane(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect) {
-    let block = pane_block("Request · Ctrl-B copy body · Ctrl-K copy curl".into(), false, theme, area.width);
+    let title = match b.stale_reason() {
+        // The stale mark comes first so a narrow pane's ellipsis never hides it.
+        Some(field) => format!("Request · stale: fix {field} · copy keys refuse it"),
+        None if b.preview.loading => "Request · updating… · Ctrl-B copy body · Ctrl-K copy curl".into(),
+        None => "Request · Ctrl-B copy body · Ctrl-K copy curl".into(),
+    };
+    let block = pane_block(title, false, theme, area.width);
     let inner = block.inner(area);
+    let stale = b.stale_reason().is_some();
     frame.render_widget(block, area);
     let lines: Vec<Line> = match (&b.preview.value, &b.preview.error) {
         (_, Some(e)) => vec![Line::from(Span::styled(e.clone(), theme.error()))],
@@ -224,7 +231,15 @@ fn preview_pane(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rec
             theme.dim(),
         ))],
     };
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    frame.render_widget(Paragraph::new(stale_lines(lines, stale, theme)).wrap(Wrap { trim: false }), inner);
+}
+
+/// A stale pane's content, dimmed so it does not read as the current request.
+fn stale_lines<'a>(lines: Vec<Line<'a>>, stale: bool, theme: &Theme) -> Vec<Line<'a>> {
+    if !stale {
+        return lines;
+    }
+    lines.into_iter().map(|l| l.style(theme.dim())).collect()
 }
 
 /// The preset and LIVE-confirmation prompts stacked on the form.
@@ -260,68 +275,132 @@ pub fn prompt(frame: &mut Frame, dialog: &Dialog, theme: &Theme, area: Rect) {
     frame.render_widget(Paragraph::new(lines).block(pane_block(title.into(), true, theme, w)), rect);
 }
 
+/// Where the result view puts things: the text column, the QR code when it fits beside the
+/// text, the session id and URL cut to the column's width, and the row the URL starts on.
+/// Drawing and the OSC 8 rewrite both read it, so the link lands on the URL as drawn.
+struct ResultLayout {
+    /// The bordered box around `text`.
+    outer: Rect,
+    text: Rect,
+    qr: Option<Rect>,
+    id_lines: Vec<String>,
+    url_lines: Vec<String>,
+    /// Rows inside `text` above the URL: the id, Status, Expires and the "URL" label.
+    url_row: u16,
+}
+
+/// The text column never gets narrower than this; below it the QR code gives way.
+const MIN_TEXT: u16 = 30;
+
+fn result_layout(url: &str, id: &str, area: Rect) -> ResultLayout {
+    let (qr_w, _) = if url.is_empty() { (0, 0) } else { qr::size(url).unwrap_or((0, 0)) };
+    // The QR code sits to the right only when the text keeps MIN_TEXT columns.
+    let qr_cols = qr_w + 2;
+    let fits = qr_w > 0 && area.width >= MIN_TEXT + 2 + qr_cols;
+    let text_w = if fits { area.width - qr_cols } else { area.width };
+    let outer = Rect { width: text_w, ..area };
+    let text = Rect {
+        x: outer.x + 1,
+        y: outer.y + 1,
+        width: outer.width.saturating_sub(2),
+        height: outer.height.saturating_sub(2),
+    };
+    let qr = fits.then(|| Rect { x: area.x + text_w + 1, y: area.y, width: qr_w, height: area.height });
+    let id_lines = wrap_exact(&format!("Session {id}"), text.width);
+    let url_row = u16::try_from(id_lines.len()).unwrap_or(u16::MAX).saturating_add(3);
+    ResultLayout { outer, text, qr, id_lines, url_lines: wrap_exact(url, text.width), url_row }
+}
+
 fn result(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect, now: chrono::DateTime<chrono::Utc>) {
     let Some(r) = &b.result else { return };
     let url = r.session.url.clone().unwrap_or_default();
-    let (qr_w, _) = qr::size(&url).unwrap_or((0, 0));
-    let cols = Layout::default()
-        .direction(Direction::Horizontal)
-        .constraints([Constraint::Min(30), Constraint::Length(qr_w + 2)])
-        .split(area);
+    let layout = result_layout(&url, &r.session.id, area);
+    let outer = layout.outer;
     let block = pane_block(
-        format!("Checkout created · {} · y copy URL · o open · Esc close", b.provider),
+        format!("Checkout {} · {} · y copy URL · o open · Esc close", result_verb(b), b.provider),
         true,
         theme,
-        cols[0].width,
+        outer.width,
     );
-    let inner = block.inner(cols[0]);
-    frame.render_widget(block, cols[0]);
+    frame.render_widget(block, outer);
     let status_style = match r.session.status {
         CheckoutStatus::Complete => theme.ok(),
         CheckoutStatus::Expired | CheckoutStatus::Canceled => theme.error(),
         _ => theme.header(),
     };
-    let mut lines: Vec<Line> =
-        url_lines(&format!("Session {}", r.session.id), inner.width).into_iter().map(Line::from).collect();
+    let width = layout.text.width as usize;
+    let mut lines: Vec<Line> = layout.id_lines.iter().cloned().map(Line::from).collect();
     lines.extend([
         Line::from(vec![
             Span::styled("Status  ", theme.dim()),
             Span::styled(
-                format!("{}{}", r.session.raw_status, if r.polling { " · checking every 2 s" } else { "" }),
+                ellipsize(
+                    &format!("{}{}", r.session.raw_status, if r.polling { " · checking every 2 s" } else { "" }),
+                    width.saturating_sub(8),
+                ),
                 status_style,
             ),
         ]),
         Line::from(vec![
             Span::styled("Expires ", theme.dim()),
-            Span::raw(ellipsize(&expiry_text(r.session.expires_at, now), inner.width.saturating_sub(8) as usize)),
+            Span::raw(ellipsize(&expiry_text(r.session.expires_at, now), width.saturating_sub(8))),
         ]),
         Line::from(Span::styled("URL", theme.dim())),
     ]);
-    lines.extend(url_lines(&url, inner.width).into_iter().map(|chunk| Line::from(Span::styled(chunk, theme.header()))));
+    if url.is_empty() {
+        let why = format!("not returned by {} for this session (only when it is created)", b.provider);
+        lines.push(Line::from(Span::styled(ellipsize(&why, width), theme.dim())));
+    }
+    lines.extend(layout.url_lines.iter().map(|chunk| Line::from(Span::styled(chunk.clone(), theme.header()))));
     if let Some(e) = &r.poll_error {
-        lines.push(Line::from(Span::styled(format!("status check failed: {e}"), theme.error())));
+        lines.push(Line::from(Span::styled(ellipsize(&format!("status check failed: {e}"), width), theme.error())));
     }
     lines.push(Line::from(""));
+    if layout.qr.is_none() && !url.is_empty() {
+        let need = qr::size(&url).map_or(0, |(w, _)| w + 4 + MIN_TEXT);
+        lines.push(Line::from(Span::styled(
+            ellipsize(&format!("QR code: needs {need} columns (o opens the URL)"), width),
+            theme.dim(),
+        )));
+    }
     let estimate = r.session.estimate.as_ref().or(b.estimate.value.as_ref());
     if let Some(e) = estimate {
-        lines.extend(estimate_lines(e, theme, inner.width as usize));
+        lines.extend(estimate_lines(e, theme, width));
     }
     if let Some(n) = &b.notice {
-        lines.push(Line::from(Span::styled(n.clone(), theme.ok())));
+        lines.push(Line::from(Span::styled(ellipsize(n, width), theme.ok())));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
-    if let Some(code) = qr::lines(&url) {
-        frame.render_widget(
-            Paragraph::new(code),
-            Rect { x: cols[1].x + 1, y: cols[1].y, width: qr_w, height: cols[1].height },
-        );
+    frame.render_widget(Paragraph::new(lines), layout.text);
+    if let (Some(rect), Some(code)) = (layout.qr, qr::lines(&url)) {
+        frame.render_widget(Paragraph::new(code), rect);
     }
 }
 
-/// The URL cut into lines of the pane's width (never mid-line ellipsized: it must be exact).
-pub fn url_lines(url: &str, width: u16) -> Vec<String> {
-    let w = width.max(1) as usize;
-    url.chars().collect::<Vec<_>>().chunks(w).map(|c| c.iter().collect()).collect()
+/// "created" after a submit, "session" when reopened from the list.
+fn result_verb(b: &CheckoutBuilder) -> &'static str {
+    if b.reopened { "session" } else { "created" }
+}
+
+/// Text cut into lines of exactly `width` display columns (the last may be shorter), never
+/// ellipsized: a URL must stay exact, so joining the lines gives it back.
+pub fn wrap_exact(text: &str, width: u16) -> Vec<String> {
+    let w = usize::from(width.max(1));
+    let mut out = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + cw > w && !line.is_empty() {
+            out.push(std::mem::take(&mut line));
+            used = 0;
+        }
+        line.push(c);
+        used += cw;
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out
 }
 
 fn expiry_text(expires: Option<chrono::DateTime<chrono::Utc>>, now: chrono::DateTime<chrono::Utc>) -> String {
@@ -334,24 +413,22 @@ fn expiry_text(expires: Option<chrono::DateTime<chrono::Utc>>, now: chrono::Date
 }
 
 /// Where the URL is drawn in the result view, for writing it again as an OSC 8 hyperlink:
-/// (x, y, text) per line.
+/// (x, y, text) per line, from the same layout the drawing used.
 pub fn url_cells(b: &CheckoutBuilder, area: Rect) -> Vec<(u16, u16, String)> {
-    let Some(url) = b.result.as_ref().and_then(|r| r.session.url.clone()) else { return Vec::new() };
-    let (qr_w, _) = qr::size(&url).unwrap_or((0, 0));
-    let cols = Layout::default()
-        .direction(Direction::Horizontal)
-        .constraints([Constraint::Min(30), Constraint::Length(qr_w + 2)])
-        .split(area);
-    let inner = Rect {
-        x: cols[0].x + 1,
-        y: cols[0].y + 1,
-        width: cols[0].width.saturating_sub(2),
-        height: cols[0].height.saturating_sub(2),
-    };
-    url_lines(&url, inner.width)
+    let Some(r) = b.result.as_ref() else { return Vec::new() };
+    let Some(url) = r.session.url.clone() else { return Vec::new() };
+    let layout = result_layout(&url, &r.session.id, area);
+    let text = layout.text;
+    layout
+        .url_lines
         .into_iter()
         .enumerate()
-        .filter(|(i, _)| 4 + (*i as u16) < inner.height)
-        .map(|(i, chunk)| (inner.x, inner.y + 4 + i as u16, chunk))
+        .map(|(i, chunk)| (layout.url_row.saturating_add(u16::try_from(i).unwrap_or(u16::MAX)), chunk))
+        .filter(|(row, _)| *row < text.height)
+        .map(|(row, chunk)| (text.x, text.y + row, chunk))
         .collect()
 }
+
+#[cfg(test)]
+#[path = "checkout_tests.rs"]
+mod tests;

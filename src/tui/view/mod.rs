@@ -2,6 +2,7 @@
 
 mod change;
 mod checkout;
+mod checkout_sessions;
 mod customers;
 mod details;
 mod invoices;
@@ -62,6 +63,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
 fn draw_dialog(frame: &mut Frame, state: &AppState, dialog: &Dialog, theme: &Theme, area: Rect) {
     match dialog {
         Dialog::Checkout(b) => checkout::draw(frame, b, theme, checkout_area(area), state.now),
+        Dialog::CheckoutSessions(s) => checkout_sessions::draw(frame, state, s, theme, area),
         Dialog::Change(f) => change::change(frame, f, theme, checkout_area(area)),
         Dialog::Cancel(f) => change::cancel(frame, f, theme, checkout_area(area), state.now.date_naive()),
         Dialog::Help { scroll, contexts } => overlays::help(frame, *scroll, contexts, state, theme, area),

@@ -87,6 +87,8 @@ pub struct CheckoutBuilder {
     pub submit_error: Option<ProviderError>,
     pub result: Option<CheckoutResult>,
     pub notice: Option<String>,
+    /// A session reopened from the checkout-sessions list: closing it keeps no draft.
+    pub reopened: bool,
     /// The catalog the pickers were filled from.
     plans: Vec<Plan>,
 }
@@ -110,6 +112,7 @@ impl CheckoutBuilder {
             submit_error: None,
             result: None,
             notice: None,
+            reopened: false,
             plans: Vec::new(),
         };
         b.set_catalog(plans);
@@ -263,6 +266,12 @@ impl CheckoutBuilder {
     /// The request preview matches the form as it is now (valid, and not being refreshed).
     pub fn preview_fresh(&self) -> bool {
         self.blocker().is_none() && self.preview.value.is_some() && !self.preview.loading
+    }
+
+    /// The short label of the first field the form refuses: while there is one, the estimate
+    /// and request panes still show the last valid form's, so they are marked stale.
+    pub fn stale_reason(&self) -> Option<&'static str> {
+        self.fields.iter().find(|f| f.error.is_some()).map(|f| f.id.label())
     }
 
     /// Why submit is disabled, or `None` when the form is valid.

@@ -160,7 +160,7 @@ fn flowglad_types_and_their_required_fields() {
     b.set_value(FieldId::Metadata, "campaign=black-friday");
     b.set_value(FieldId::Quantity, "0");
     assert!(!b.validate(today()));
-    assert_eq!(b.field(FieldId::Quantity).unwrap().error.as_deref(), Some("must be at least 1"));
+    assert_eq!(b.field(FieldId::Quantity).unwrap().error.as_deref(), Some("must be positive (1 or more)"));
     b.set_value(FieldId::Quantity, "3");
     assert!(b.validate(today()), "{:?}", b.blocker());
     let r = b.request();

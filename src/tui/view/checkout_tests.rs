@@ -1,0 +1,107 @@
+//! The checkout result at every terminal width: the URL wraps cleanly and the OSC 8 rewrite
+//! lands exactly on it; the estimate and request panes mark themselves stale.
+
+use chrono::{TimeZone, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+
+use super::{draw, url_cells};
+use crate::billing::{CheckoutSession, CheckoutStatus, ProviderKind};
+use crate::tui::state::checkout::fields::FieldId;
+use crate::tui::state::checkout::{CheckoutBuilder, CheckoutResult};
+use crate::tui::view::Theme;
+
+/// A Kelviq-shaped session: a 47-character id and a sandbox pay URL, as the console shows them.
+fn result_builder() -> (CheckoutBuilder, String) {
+    let id = "cs_Jj50OBe7EZvI3pe23ToHWLmUKDPdy8nNjkYVbnT3BviNXpO".to_string();
+    let url = format!("http://127.0.0.1:40123/pay/{id}/?lang=en&return=https%3A%2F%2Fexample.com%2Fthanks");
+    let mut b = CheckoutBuilder::new(0, ProviderKind::Kelviq, &[], None, None);
+    let session = CheckoutSession {
+        provider: ProviderKind::Kelviq,
+        id,
+        url: Some(url.clone()),
+        status: CheckoutStatus::Open,
+        raw_status: "open".into(),
+        expires_at: None,
+        customer_id: Some("cus_1".into()),
+        subscription_id: None,
+        estimate: None,
+    };
+    b.result = Some(CheckoutResult { session, polling: true, checked_at: None, poll_error: None });
+    (b, url)
+}
+
+fn render(b: &CheckoutBuilder, width: u16, height: u16) -> (Vec<String>, Rect) {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let area = Rect::new(0, 0, width, height);
+    let now = Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap();
+    terminal.draw(|f| draw(f, b, &Theme { color: false }, area, now)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let rows =
+        (0..height).map(|y| (0..width).map(|x| buffer[(x, y)].symbol().to_string()).collect::<String>()).collect();
+    (rows, area)
+}
+
+/// The text of row `y` from column `x` for `len` cells.
+fn cells(rows: &[String], x: u16, y: u16, len: usize) -> String {
+    rows[usize::from(y)].chars().skip(usize::from(x)).take(len).collect()
+}
+
+#[test]
+fn the_url_wraps_cleanly_and_the_link_lands_on_it_at_every_width() {
+    let (b, url) = result_builder();
+    for height in [24u16, 32] {
+        for width in 60u16..=140 {
+            let (rows, area) = render(&b, width, height);
+            let link = url_cells(&b, area);
+            let at = format!("{width}×{height}");
+            assert!(!link.is_empty(), "{at}: no URL cells");
+            // The OSC 8 rewrite covers exactly what is drawn there, and joined it is the URL.
+            for (x, y, chunk) in &link {
+                assert_eq!(&cells(&rows, *x, *y, chunk.chars().count()), chunk, "{at}: link off the URL at row {y}");
+            }
+            let joined: String = link.iter().map(|(_, _, c)| c.as_str()).collect();
+            assert_eq!(joined, url, "{at}: the URL is not recoverable");
+            // The label sits on the row above the first chunk, alone.
+            let (x0, y0, _) = &link[0];
+            let label = cells(&rows, *x0, y0 - 1, 8);
+            assert_eq!(label.trim_end(), "URL", "{at}: label missing, found {label:?}");
+            // No fragment after the URL: the row below its last chunk holds none of it.
+            let (x1, y1, last) = &link[link.len() - 1];
+            let below = cells(&rows, *x1, y1 + 1, last.chars().count().max(8));
+            assert!(below.trim().is_empty(), "{at}: stray text under the URL: {below:?}");
+            // The session id is whole too, wrapped the same way.
+            let screen = rows.join("\n");
+            assert!(screen.contains("Session cs_"), "{at}: no session line");
+        }
+    }
+}
+
+#[test]
+fn a_narrow_result_drops_the_qr_code_and_says_so() {
+    let (b, _) = result_builder();
+    let (wide, _) = render(&b, 120, 32);
+    assert!(wide.iter().any(|r| r.contains('█')), "the QR code is drawn at 120 columns");
+    let (narrow, _) = render(&b, 60, 24);
+    assert!(!narrow.iter().any(|r| r.contains('█')), "no clipped QR code at 60 columns");
+    assert!(narrow.join("\n").contains("QR code: needs"), "{}", narrow.join("\n"));
+}
+
+#[test]
+fn panes_mark_themselves_stale_while_the_form_is_invalid() {
+    let mut b = CheckoutBuilder::new(0, ProviderKind::Flowglad, &[], None, None);
+    b.set_value(FieldId::Quantity, "0");
+    b.validate(Utc.with_ymd_and_hms(2026, 11, 21, 0, 0, 0).unwrap().date_naive());
+    for width in [80u16, 120] {
+        let screen = render(&b, width, 24).0.join("\n");
+        assert!(screen.contains("Estimate · stale: fix"), "{width}:\n{screen}");
+        assert!(screen.contains("Request · stale: fix"), "{width}:\n{screen}");
+    }
+    b.set_value(FieldId::Quantity, "2");
+    b.set_value(FieldId::Price, "");
+    b.validate(Utc.with_ymd_and_hms(2026, 11, 21, 0, 0, 0).unwrap().date_naive());
+    let screen = render(&b, 120, 24).0.join("\n");
+    assert_eq!(b.stale_reason(), Some("Price"));
+    assert!(screen.contains("Estimate · stale: fix Price"), "{screen}");
+}

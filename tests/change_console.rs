@@ -237,3 +237,20 @@ async fn a_downgrade_below_current_usage_says_so_before_the_confirm_key() {
     c.choose_plan("Business").await;
     assert!(c.app.state.change().unwrap().usage_warnings.is_empty());
 }
+
+#[tokio::test]
+async fn at_80x24_a_long_preview_keeps_the_confirm_key_on_screen() {
+    let mut c = console(Mode::Sandbox, false).await;
+    pick(&mut c, "cus_rossi_design", "Growth").await;
+    c.app.terminal.backend_mut().resize(80, 24);
+    c.app.handle_event(Event::Resize(80, 24));
+    c.app.settle(Duration::from_secs(2)).await;
+    c.key(KeyCode::Char('u')).await;
+    c.choose_plan("Starter").await;
+    let screen = c.screen();
+    assert!(screen.contains("Ctrl-S applies exactly this change"), "the confirm key is visible:\n{screen}");
+    assert!(
+        screen.contains("more line") || screen.contains("485,000 used"),
+        "the body either fits or says how much is hidden:\n{screen}"
+    );
+}

@@ -27,6 +27,18 @@ pub fn count_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D
     whole_count(&n).ok_or_else(|| serde::de::Error::custom(format!("a count must be a whole number ≥ 0, got {n}")))
 }
 
+/// Where a body failed to decode, as a JSON path. serde reports a missing field at the object
+/// that lacks it (`.` for the body itself), so the field is added: `results[0].identifier`.
+pub fn error_path(path: &serde_path_to_error::Path, inner: &str) -> String {
+    let at = path.to_string();
+    let missing = inner.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+    match missing {
+        Some(field) if at == "." => field.to_string(),
+        Some(field) => format!("{at}.{field}"),
+        None => at,
+    }
+}
+
 /// A decimal amount the spec types as a JSON `number` (Kelviq's `priceData.amount`).
 ///
 /// serde_json (without `arbitrary_precision`) carries non-integers as f64, so a number is
@@ -124,6 +136,28 @@ mod tests {
         assert_eq!(write("120").unwrap(), r#"{"amount":120}"#);
         assert_eq!(write("999999999.99").unwrap(), r#"{"amount":999999999.99}"#);
         assert!(write("1234567890.123456789").unwrap_err().contains("exactly"));
+    }
+
+    #[test]
+    fn a_missing_field_is_named_in_the_path() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Row {
+            id: String,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Page {
+            results: Vec<Row>,
+        }
+        let path = |json: &str| {
+            let e =
+                serde_path_to_error::deserialize::<_, Page>(&mut serde_json::Deserializer::from_str(json)).unwrap_err();
+            error_path(e.path(), &e.inner().to_string())
+        };
+        assert_eq!(path("{}"), "results");
+        assert_eq!(path(r#"{"results":[{"id":"a"},{}]}"#), "results[1].id");
+        assert_eq!(path(r#"{"results":[{"id":7}]}"#), "results[0].id");
     }
 
     #[test]

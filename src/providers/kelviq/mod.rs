@@ -287,7 +287,7 @@ impl BillingProvider for KelviqClient {
         let updated: wire::UpdateSubscriptionResponse =
             self.post(&format!("subscriptions/{}/update/", encode(id)?), &body).await?;
         // The id can change (the old row becomes `superseded`): follow the returned one.
-        self.get_subscription(&updated.subscription_id).await
+        self.get_subscription(updated.subscription_id.as_deref().filter(|s| !s.is_empty()).unwrap_or(id)).await
     }
 
     async fn preview_change(&self, id: &str, change: &PlanChange) -> Result<Estimate> {
@@ -357,8 +357,8 @@ impl BillingProvider for KelviqClient {
             status,
             raw_status: raw.status,
             expires_at: None,
-            customer_id: raw.customer.map(|c| c.customer_id),
-            subscription_id: raw.subscription.map(|s| s.id),
+            customer_id: raw.customer.map(|c| c.customer_id).filter(|c| !c.is_empty()),
+            subscription_id: raw.subscription.map(|s| s.id).filter(|s| !s.is_empty()),
             estimate: None,
         })
     }

@@ -276,6 +276,9 @@ pub struct CreateCheckoutSessionResponse {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderCustomer {
+    /// Empty when absent: the spec requires no field of a response, and a checkout session
+    /// is still worth reading without its customer.
+    #[serde(default)]
     pub customer_id: String,
     #[serde(default)]
     pub name: Option<String>,
@@ -326,7 +329,10 @@ pub struct SelectedData {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckoutSessionOrder {
+    /// The order is not read by till: nothing in it is required.
+    #[serde(default)]
     pub id: String,
+    #[serde(default)]
     pub status: String,
     #[serde(default)]
     pub paid_at: Option<String>,
@@ -355,6 +361,8 @@ pub struct CheckoutSessionOrder {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckoutSessionSubscription {
+    /// Empty when absent (the session then names no subscription).
+    #[serde(default)]
     pub id: String,
     #[serde(default)]
     pub recurrence: Option<String>,
@@ -385,6 +393,7 @@ pub struct CheckoutSessionSubscription {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderPaymentMethod {
+    #[serde(default)]
     pub payment_method_type: String,
     #[serde(default)]
     pub payment_method_name: Option<String>,
@@ -502,7 +511,10 @@ pub struct UpdateSubscriptionRequest {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateSubscriptionResponse {
-    pub subscription_id: String,
+    /// The subscription after the change, which may be a new one. The spec requires no field;
+    /// without it the client reads the subscription it changed.
+    #[serde(default)]
+    pub subscription_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -519,6 +531,8 @@ pub struct CancelSubscriptionRequest {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct MessageResponse {
+    /// Informational only; a success without it is still a success.
+    #[serde(default)]
     pub message: String,
 }
 

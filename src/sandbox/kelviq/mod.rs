@@ -279,7 +279,7 @@ async fn update_subscription(
 ) -> Reply {
     let req: wire::UpdateSubscriptionRequest = body(&bytes)?;
     let new_id = lock(&app.kelviq).update_subscription(&id, req)?;
-    Ok(Json(wire::UpdateSubscriptionResponse { subscription_id: new_id }).into_response())
+    Ok(Json(wire::UpdateSubscriptionResponse { subscription_id: Some(new_id) }).into_response())
 }
 
 async fn cancel_subscription(

@@ -27,6 +27,65 @@ pub fn count_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D
     whole_count(&n).ok_or_else(|| serde::de::Error::custom(format!("a count must be a whole number ≥ 0, got {n}")))
 }
 
+/// Where a body failed to decode, as a JSON path. serde reports a missing field at the object
+/// that lacks it (`.` for the body itself), so the field is added: `results[0].identifier`.
+pub fn error_path(path: &serde_path_to_error::Path, inner: &str) -> String {
+    let at = path.to_string();
+    let missing = inner.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+    match missing {
+        Some(field) if at == "." => field.to_string(),
+        Some(field) => format!("{at}.{field}"),
+        None => at,
+    }
+}
+
+/// A decimal amount the spec types as a JSON `number` (Kelviq's `priceData.amount`).
+///
+/// serde_json (without `arbitrary_precision`) carries non-integers as f64, so a number is
+/// exact only up to 15 significant digits: decoding reads the number's shortest round-trip
+/// text (what the provider wrote, for any realistic price); encoding refuses an amount whose
+/// f64 would not print back as the same decimal, rather than writing a different price.
+pub mod decimal_number {
+    use std::str::FromStr;
+
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serializer};
+    use serde_json::{Number, Value};
+
+    pub fn serialize<S: Serializer>(amount: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
+        let amount = amount.normalize();
+        if amount.scale() == 0
+            && let Ok(whole) = i64::try_from(amount.mantissa())
+        {
+            return serializer.serialize_i64(whole);
+        }
+        let text = amount.to_string();
+        match text.parse::<f64>() {
+            Ok(f) if Number::from_f64(f).is_some_and(|n| from_number(&n) == Some(amount)) => {
+                serializer.serialize_f64(f)
+            }
+            _ => Err(serde::ser::Error::custom(format!("{text} cannot be written exactly as a JSON number"))),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        let parsed = match &value {
+            Value::Number(n) => from_number(n),
+            // Not what the spec says, but a decimal string loses nothing.
+            Value::String(s) => Decimal::from_str(s.trim()).ok(),
+            _ => None,
+        };
+        parsed.ok_or_else(|| serde::de::Error::custom(format!("an amount must be a decimal number, got {value}")))
+    }
+
+    /// The number's text as a decimal; large and tiny floats print in exponent form.
+    pub fn from_number(n: &Number) -> Option<Decimal> {
+        let text = n.to_string();
+        Decimal::from_str(&text).or_else(|_| Decimal::from_scientific(&text)).ok().map(|d| d.normalize())
+    }
+}
+
 fn whole_count(n: &Number) -> Option<u64> {
     if let Some(u) = n.as_u64() {
         return Some(u);
@@ -55,6 +114,50 @@ mod tests {
         let err = t(r#"{"total": 2.5}"#).unwrap_err();
         assert!(err.contains("whole number") && err.contains("2.5"), "{err}");
         assert!(t(r#"{"total": -1}"#).is_err());
+    }
+
+    #[derive(serde::Serialize, Deserialize)]
+    struct Amount {
+        #[serde(with = "decimal_number")]
+        amount: rust_decimal::Decimal,
+    }
+
+    #[test]
+    fn decimal_numbers_round_trip_exactly_and_refuse_what_they_cannot_write() {
+        use std::str::FromStr;
+        let dec = |s: &str| rust_decimal::Decimal::from_str(s).unwrap();
+        let read = |s: &str| serde_json::from_str::<Amount>(s).map(|a| a.amount).map_err(|e| e.to_string());
+        assert_eq!(read(r#"{"amount": 29.99}"#), Ok(dec("29.99")));
+        assert_eq!(read(r#"{"amount": 1e21}"#), Ok(dec("1000000000000000000000")));
+        assert_eq!(read(r#"{"amount": "12.50"}"#), Ok(dec("12.5")));
+        assert!(read(r#"{"amount": true}"#).unwrap_err().contains("decimal number"));
+        let write = |s: &str| serde_json::to_string(&Amount { amount: dec(s) }).map_err(|e| e.to_string());
+        assert_eq!(write("29.990").unwrap(), r#"{"amount":29.99}"#);
+        assert_eq!(write("120").unwrap(), r#"{"amount":120}"#);
+        assert_eq!(write("999999999.99").unwrap(), r#"{"amount":999999999.99}"#);
+        assert!(write("1234567890.123456789").unwrap_err().contains("exactly"));
+    }
+
+    #[test]
+    fn a_missing_field_is_named_in_the_path() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Row {
+            id: String,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Page {
+            results: Vec<Row>,
+        }
+        let path = |json: &str| {
+            let e =
+                serde_path_to_error::deserialize::<_, Page>(&mut serde_json::Deserializer::from_str(json)).unwrap_err();
+            error_path(e.path(), &e.inner().to_string())
+        };
+        assert_eq!(path("{}"), "results");
+        assert_eq!(path(r#"{"results":[{"id":"a"},{}]}"#), "results[1].id");
+        assert_eq!(path(r#"{"results":[{"id":7}]}"#), "results[0].id");
     }
 
     #[test]

@@ -76,7 +76,7 @@ impl ProviderError {
         body: &[u8],
         request_id: Option<String>,
     ) -> ProviderError {
-        let decoded = decode_error_body(body);
+        let decoded = decode_error_body_of(provider, body);
         let message = decoded.message.unwrap_or_else(|| default_status_message(status).to_string());
         ProviderError {
             provider,
@@ -147,6 +147,96 @@ pub struct DecodedErrorBody {
     pub code: Option<String>,
     pub request_id: Option<String>,
     pub fields: Vec<FieldError>,
+}
+
+/// Decodes an error body from `provider`: first as one of the shapes its wire module defines
+/// (the shapes the sandbox writes), then, for anything else a proxy or a new API version may
+/// send, with the tolerant [`decode_error_body`].
+pub fn decode_error_body_of(provider: ProviderKind, body: &[u8]) -> DecodedErrorBody {
+    let typed = match provider {
+        ProviderKind::Kelviq => kelviq_error(body),
+        ProviderKind::Flowglad => flowglad_error(body),
+        ProviderKind::KuvarPay => kuvarpay_error(body),
+        ProviderKind::Zenskar => zenskar_error(body),
+    };
+    typed
+        .filter(|d| d.message.as_deref().is_some_and(|m| !m.trim().is_empty()))
+        .unwrap_or_else(|| decode_error_body(body))
+}
+
+fn parsed<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
+    serde_json::from_slice(body).ok()
+}
+
+fn message_only(message: &str) -> Option<DecodedErrorBody> {
+    Some(DecodedErrorBody { message: Some(message.trim().to_string()), ..Default::default() })
+}
+
+fn with_fields(fields: Vec<FieldError>) -> Option<DecodedErrorBody> {
+    Some(DecodedErrorBody { message: summarise_fields(&fields), fields, ..Default::default() })
+}
+
+fn kelviq_error(body: &[u8]) -> Option<DecodedErrorBody> {
+    use super::kelviq::wire;
+    if let Some(e) = parsed::<wire::DetailError>(body) {
+        return message_only(&e.detail);
+    }
+    if let Some(e) = parsed::<wire::StatusMessageError>(body) {
+        return message_only(&e.message);
+    }
+    let fields = parsed::<wire::FieldErrors>(body)?;
+    with_fields(
+        fields
+            .into_iter()
+            .flat_map(|(field, messages)| {
+                messages.into_iter().map(move |message| FieldError { field: field.clone(), message })
+            })
+            .collect(),
+    )
+}
+
+fn zenskar_error(body: &[u8]) -> Option<DecodedErrorBody> {
+    use super::zenskar::wire;
+    if let Some(e) = parsed::<wire::DetailError>(body) {
+        return message_only(&e.detail);
+    }
+    if let Some(e) = parsed::<wire::ValidationError>(body) {
+        let fields = e.detail.into_iter().map(|i| {
+            let loc =
+                i.loc.iter().map(wire::LocPart::text).filter(|p| !matches!(p.as_str(), "body" | "query" | "path"));
+            FieldError { field: loc.collect::<Vec<_>>().join("."), message: i.msg }
+        });
+        return with_fields(fields.collect());
+    }
+    if let Some(e) = parsed::<wire::UnauthorizedError>(body) {
+        return message_only(&e.message);
+    }
+    parsed::<wire::GatewayError>(body).and_then(|e| message_only(&e.message))
+}
+
+fn flowglad_error(body: &[u8]) -> Option<DecodedErrorBody> {
+    use super::flowglad::wire;
+    let e = parsed::<wire::ErrorBody>(body)?;
+    // Errors raised before the procedure runs carry the ZodError's message: its issues as text.
+    let issues = match &e.error {
+        wire::ErrorMessage::Issues(issues) => Ok(issues.clone()),
+        wire::ErrorMessage::Text(text) => serde_json::from_str::<Vec<wire::ZodIssue>>(text).map_err(|_| text),
+    };
+    let mut decoded = match issues {
+        Ok(issues) => with_fields(
+            issues.iter().map(|i| FieldError { field: i.dotted_path(), message: i.message.clone() }).collect(),
+        )?,
+        Err(text) => message_only(text)?,
+    };
+    decoded.code = e.code;
+    decoded.request_id = e.request_id;
+    Some(decoded)
+}
+
+fn kuvarpay_error(body: &[u8]) -> Option<DecodedErrorBody> {
+    let e = parsed::<super::kuvarpay::wire::ErrorBody>(body)?;
+    let fields = e.details.into_iter().map(|d| FieldError { field: d.field, message: d.message }).collect();
+    Some(DecodedErrorBody { message: Some(e.error.trim().to_string()), code: e.code, request_id: None, fields })
 }
 
 /// Decodes any error body we have seen: `{detail: "..."}`, `{detail: [{loc, msg}]}` (pydantic),
@@ -422,5 +512,88 @@ mod tests {
         let e = ProviderError::from_response(ProviderKind::Kelviq, 401, b"", None);
         assert!(e.to_string().contains("API key"));
         assert!(e.is_auth());
+    }
+
+    /// Each provider's error shapes, written by the sandbox through the wire types, are read
+    /// back through the same types.
+    #[test]
+    fn typed_error_shapes_round_trip_through_the_wire_types() {
+        use crate::providers::{flowglad, kelviq, kuvarpay, zenskar};
+        let read = |p, v: &dyn erased::Ser| decode_error_body_of(p, &v.bytes());
+        let d = read(ProviderKind::Kelviq, &kelviq::wire::DetailError { detail: "Invalid page.".into() });
+        assert_eq!(d.message.as_deref(), Some("Invalid page."));
+        let fields: kelviq::wire::FieldErrors =
+            [("email".to_string(), vec!["Enter a valid email address.".into()])].into();
+        let d = read(ProviderKind::Kelviq, &fields);
+        assert_eq!(
+            d.fields,
+            vec![FieldError { field: "email".into(), message: "Enter a valid email address.".into() }]
+        );
+        let issue = zenskar::wire::ValidationIssue {
+            loc: vec![
+                zenskar::wire::LocPart::Name("body".into()),
+                zenskar::wire::LocPart::Name("phases".into()),
+                zenskar::wire::LocPart::Index(0),
+            ],
+            msg: "field required".into(),
+            kind: "value_error.missing".into(),
+        };
+        let d = read(ProviderKind::Zenskar, &zenskar::wire::ValidationError { detail: vec![issue] });
+        assert_eq!(d.message.as_deref(), Some("phases.0: field required"));
+        let d = read(ProviderKind::Zenskar, &zenskar::wire::GatewayError { message: "explicit deny".into() });
+        assert_eq!(d.message.as_deref(), Some("explicit deny"));
+        let body = kuvarpay::wire::ErrorBody {
+            success: false,
+            error: "Validation failed".into(),
+            code: Some("VALIDATION_ERROR".into()),
+            details: vec![kuvarpay::wire::FieldDetail { field: "priceUid".into(), message: "required".into() }],
+        };
+        let d = read(ProviderKind::KuvarPay, &body);
+        assert_eq!(
+            (d.message.as_deref(), d.code.as_deref(), d.fields.len()),
+            (Some("Validation failed"), Some("VALIDATION_ERROR"), 1)
+        );
+        let zod = flowglad::wire::ZodIssue {
+            code: "invalid_type".into(),
+            path: vec![flowglad::wire::PathPart::Key("customer".into()), flowglad::wire::PathPart::Key("email".into())],
+            message: "Required".into(),
+            ..Default::default()
+        };
+        let body = flowglad::wire::ErrorBody {
+            error: flowglad::wire::ErrorMessage::Issues(vec![zod]),
+            code: Some("BAD_REQUEST".into()),
+            request_id: Some("ab12cd34".into()),
+        };
+        let d = read(ProviderKind::Flowglad, &body);
+        assert_eq!(d.fields, vec![FieldError { field: "customer.email".into(), message: "Required".into() }]);
+        assert_eq!((d.code.as_deref(), d.request_id.as_deref()), (Some("BAD_REQUEST"), Some("ab12cd34")));
+    }
+
+    /// Flowglad's handler sends paging errors as the ZodError's message: the issues as pretty
+    /// JSON text. The tolerant decoder showed that text whole; the typed one names the field.
+    #[test]
+    fn flowglad_issues_sent_as_text_name_their_field() {
+        let body = r#"{"error":"[\n  {\n    \"origin\": \"number\",\n    \"code\": \"too_big\",\n    \"maximum\": 100,\n    \"inclusive\": true,\n    \"path\": [\n      \"limit\"\n    ],\n    \"message\": \"Too big: expected number to be <=100\"\n  }\n]","request_id":"r1"}"#;
+        let e = ProviderError::from_response(ProviderKind::Flowglad, 400, body.as_bytes(), None);
+        assert_eq!(
+            e.field_errors,
+            vec![FieldError { field: "limit".into(), message: "Too big: expected number to be <=100".into() }]
+        );
+        assert_eq!(e.message, "limit: Too big: expected number to be <=100");
+        assert_eq!(e.request_id.as_deref(), Some("r1"));
+        // A shape no wire type knows still decodes, through the tolerant path.
+        let e = ProviderError::from_response(ProviderKind::Flowglad, 502, b"<html>Bad Gateway</html>", None);
+        assert_eq!(e.message, "<html>Bad Gateway</html>");
+    }
+
+    mod erased {
+        pub trait Ser {
+            fn bytes(&self) -> Vec<u8>;
+        }
+        impl<T: serde::Serialize> Ser for T {
+            fn bytes(&self) -> Vec<u8> {
+                serde_json::to_vec(self).unwrap()
+            }
+        }
     }
 }

@@ -292,7 +292,11 @@ impl ApiResponse {
             let mut err = ProviderError::new(
                 self.provider,
                 ErrorKind::Decode,
-                format!("unexpected response body at {}: {}", e.path(), e.inner()),
+                format!(
+                    "unexpected response body at {}: {}",
+                    super::decode::error_path(e.path(), &e.inner().to_string()),
+                    e.inner()
+                ),
             );
             err.status = Some(self.status);
             err.request_id = self.request_id.clone();

@@ -30,8 +30,15 @@ pub fn datetime(ms: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_millis(ms)
 }
 
+/// A decode error about one field of the provider's object, named so the message says where.
+fn field_error(field: &str, message: String) -> ProviderError {
+    let mut e = decode_error(message.clone());
+    e.field_errors.push(crate::providers::FieldError { field: field.to_string(), message });
+    e
+}
+
 fn currency(code: &str, what: &str) -> Result<Currency, ProviderError> {
-    Currency::from_code(code).map_err(|e| decode_error(format!("{what}: {e}")))
+    Currency::from_code(code).map_err(|e| field_error("currency", format!("{what}: {e}")))
 }
 
 /// A JSON number of minor units as money: 1999 USD → $19.99; fractions survive (proration).
@@ -67,10 +74,11 @@ pub fn interval_name(unit: IntervalUnit) -> &'static str {
 }
 
 fn period(unit: Option<&str>, count: Option<u64>, what: &str) -> Result<ChargePeriod, ProviderError> {
-    let unit = unit.ok_or_else(|| decode_error(format!("{what} has no intervalUnit")))?;
-    let unit = interval_unit(unit).ok_or_else(|| decode_error(format!("{what}: unknown interval unit {unit:?}")))?;
-    let count =
-        fit_u32(count.unwrap_or(1).max(1), "intervalCount").map_err(|e| decode_error(format!("{what}: {e}")))?;
+    let unit = unit.ok_or_else(|| field_error("intervalUnit", format!("{what} has no intervalUnit")))?;
+    let unit = interval_unit(unit)
+        .ok_or_else(|| field_error("intervalUnit", format!("{what}: unknown interval unit {unit:?}")))?;
+    let count = fit_u32(count.unwrap_or(1).max(1), "intervalCount")
+        .map_err(|e| field_error("intervalCount", format!("{what}: {e}")))?;
     Ok(ChargePeriod::from_interval(unit, count))
 }
 

@@ -28,8 +28,8 @@ pub fn session(raw: &wire::CheckoutSessionDetail) -> CheckoutSession {
         status: status(&raw.status),
         raw_status: raw.status.clone(),
         expires_at: None,
-        customer_id: raw.customer.as_ref().map(|c| c.customer_id.clone()),
-        subscription_id: raw.subscription.as_ref().map(|s| s.id.clone()),
+        customer_id: raw.customer.as_ref().map(|c| c.customer_id.clone()).filter(|c| !c.is_empty()),
+        subscription_id: raw.subscription.as_ref().map(|s| s.id.clone()).filter(|s| !s.is_empty()),
         estimate: None,
     }
 }

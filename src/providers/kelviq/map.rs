@@ -1,7 +1,6 @@
 //! Kelviq wire types → billing model. Pure functions, tested with the spec's examples.
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -140,13 +139,19 @@ fn subscription_feature(f: &wire::SubscriptionFeatureDetail) -> Option<PlanFeatu
     Some(PlanFeature { feature_id: f.identifier.clone(), name: Some(f.name.clone()).filter(|n| !n.is_empty()), kind })
 }
 
-/// A JSON number or numeric string as an exact decimal. serde_json holds non-integers as f64;
-/// its shortest round-trip text is what the provider wrote for any price with ≤15 digits.
-pub fn decimal_from_json(v: &Value) -> Option<Decimal> {
-    match v {
-        Value::Number(n) => Decimal::from_str(&n.to_string()).ok(),
-        Value::String(s) => Decimal::from_str(s.trim()).ok(),
-        _ => None,
+/// The amount of a plan-level charge, read through [`wire::FlatPriceData`]. A FREE price may
+/// leave it out (nothing to charge); any other charge without a readable amount cannot be
+/// priced, and is refused rather than shown as free.
+fn flat_amount(price_data: &Value, kind: PriceKind) -> Result<Decimal, String> {
+    if kind == PriceKind::Free && price_data.get("amount").is_none_or(Value::is_null) {
+        return Ok(Decimal::ZERO);
+    }
+    match serde_json::from_value::<wire::FlatPriceData>(price_data.clone()) {
+        Ok(flat) => Ok(flat.amount),
+        Err(e) if price_data.get("amount").is_none() => {
+            Err(format!("a {kind:?} plan charge without an amount cannot be priced ({e})"))
+        }
+        Err(e) => Err(e.to_string()),
     }
 }
 
@@ -187,7 +192,8 @@ fn price_rows(p: &wire::PlanPrice) -> Result<Vec<Price>, (String, String)> {
         for (k, charge) in ccp.charges.iter().enumerate() {
             let period = ChargePeriod::parse(&charge.charge_period)
                 .map_err(|e| (format!("chargeCatalogPrice[{ci}].charges[{k}].chargePeriod"), e.to_string()))?;
-            let amount = charge.price_data.get("amount").and_then(decimal_from_json).unwrap_or(Decimal::ZERO);
+            let amount = flat_amount(&charge.price_data, kind)
+                .map_err(|e| (format!("chargeCatalogPrice[{ci}].charges[{k}].priceData.amount"), e))?;
             out.push(Price { id: p.id.clone(), kind, period, amount: Money::new(amount, currency), trial_days });
         }
     }
@@ -385,6 +391,29 @@ mod tests {
         assert_eq!(p.len(), 2);
         assert_eq!(p[0].amount.to_string(), "€29.99");
         assert_eq!(p[1].period, ChargePeriod::ThreeMonths);
+    }
+
+    /// A paid plan charge whose amount is missing or unreadable used to become a price of 0
+    /// (a paid plan shown as free); it is now named, and the plan keeps its other prices.
+    #[test]
+    fn a_paid_charge_without_a_readable_amount_is_named_not_free() {
+        let raw: Vec<wire::PlanPrice> = serde_json::from_str(r#"[
+            {"id":"p1","priceType":"PAID","currency":"USD","chargeCatalogPrice":[{"feature":null,"priceModel":"TIERED","charges":[{"chargePeriod":"MONTHLY","priceData":{"currency":"usd"}}]}]},
+            {"id":"p2","priceType":"PAID","currency":"USD","chargeCatalogPrice":[{"feature":null,"charges":[{"chargePeriod":"MONTHLY","priceData":{"amount":"lots"}}]}]},
+            {"id":"p3","priceType":"FREE","currency":"USD","chargeCatalogPrice":[{"feature":null,"charges":[{"chargePeriod":"ONE_TIME","priceData":{}}]}]},
+            {"id":"p4","priceType":"PAID","currency":"USD","chargeCatalogPrice":[{"feature":null,"charges":[{"chargePeriod":"YEARLY","priceData":{"amount":1e3}}]}]}]"#).unwrap();
+        let (p, issues) = prices(&raw);
+        let paths: Vec<&str> = issues.iter().map(|i| i.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "prices[p1].chargeCatalogPrice[0].charges[0].priceData.amount",
+                "prices[p2].chargeCatalogPrice[0].charges[0].priceData.amount"
+            ]
+        );
+        assert!(issues[0].message.contains("without an amount"), "{}", issues[0]);
+        let amounts: Vec<String> = p.iter().map(|p| p.amount.to_string()).collect();
+        assert_eq!(amounts, ["$0.00", "$1,000.00"]);
     }
 
     #[test]

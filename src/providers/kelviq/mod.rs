@@ -291,7 +291,7 @@ impl BillingProvider for KelviqClient {
         let updated: wire::UpdateSubscriptionResponse =
             self.post(&format!("subscriptions/{}/update/", encode(id)?), &body).await?;
         // The id can change (the old row becomes `superseded`): follow the returned one.
-        self.get_subscription(&updated.subscription_id).await
+        self.get_subscription(updated.subscription_id.as_deref().filter(|s| !s.is_empty()).unwrap_or(id)).await
     }
 
     async fn preview_change(&self, id: &str, change: &PlanChange) -> Result<Estimate> {

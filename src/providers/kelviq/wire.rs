@@ -7,6 +7,15 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod errors;
+pub use errors::*;
+
+/// An empty JSON object, for the spec's free-form objects (`details`, `metadata`, `meter`)
+/// when there is nothing to say.
+pub fn empty_object() -> Value {
+    Value::Object(serde_json::Map::new())
+}
+
 /// DRF-style page: `next`/`previous` are absolute URLs.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Paginated<T> {
@@ -47,6 +56,7 @@ pub struct CustomerResponse {
     pub name: Option<String>,
     #[serde(default)]
     pub email: Option<String>,
+    /// Free-form in the spec (`additionalProperties: true`, "server-added details"): kept raw.
     #[serde(default)]
     pub details: Value,
     #[serde(default)]
@@ -96,6 +106,7 @@ pub struct CatalogPlan {
     pub description: Option<String>,
     #[serde(default)]
     pub product: Option<String>,
+    /// Free-form in the spec (`additionalProperties: true`): kept raw.
     #[serde(default)]
     pub metadata: Value,
     #[serde(default)]
@@ -153,9 +164,39 @@ pub struct PlanChargeCatalogPrice {
 pub struct PlanCharge {
     /// Catalog enum: ONE_TIME, DAILY, MONTHLY, QUARTERLY, YEARLY.
     pub charge_period: String,
-    /// `{amount: number}` for FLAT; amounts are JSON numbers here, unlike subscriptions.
+    /// Free-form in the spec: its shape depends on the price model (`{amount, block_size?}`
+    /// for FLAT/PACKAGE, `{currency}` for tiers), so it is kept raw and read through
+    /// [`FlatPriceData`] where a flat amount is expected.
     #[serde(default)]
     pub price_data: Value,
+}
+
+/// `priceData` of a FLAT charge. The amount is a JSON number here, unlike the decimal
+/// strings of subscriptions and orders.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FlatPriceData {
+    #[serde(with = "crate::providers::decode::decimal_number")]
+    pub amount: rust_decimal::Decimal,
+}
+
+/// `featureDetails` of a METER feature: `featureSubType` and its units. The catalog's copy is
+/// free-form in the spec (kept raw in [`CatalogFeature`]); a subscription's copy declares
+/// `units` only.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct FeatureDetails {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature_sub_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units: Option<FeatureUnits>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct FeatureUnits {
+    #[serde(default)]
+    pub singular: String,
+    #[serde(default)]
+    pub plural: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -170,6 +211,7 @@ pub struct CatalogFeature {
     pub description: Option<String>,
     #[serde(default)]
     pub feature_type: String,
+    /// Free-form in the spec (`additionalProperties: true`); its METER shape is [`FeatureDetails`].
     #[serde(default)]
     pub feature_details: Value,
 }
@@ -234,6 +276,9 @@ pub struct CreateCheckoutSessionResponse {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderCustomer {
+    /// Empty when absent: the spec requires no field of a response, and a checkout session
+    /// is still worth reading without its customer.
+    #[serde(default)]
     pub customer_id: String,
     #[serde(default)]
     pub name: Option<String>,
@@ -255,8 +300,10 @@ pub struct CheckoutSessionDetail {
     pub status: String,
     #[serde(default)]
     pub created_on: Option<String>,
+    /// Free-form in the spec ("selected plan/addons"); the sandbox writes [`SelectedData`].
     #[serde(default)]
     pub selected_data: Value,
+    /// Free-form in the spec ("customer-supplied metadata"): kept raw.
     #[serde(default)]
     pub metadata: Value,
     #[serde(default)]
@@ -269,10 +316,23 @@ pub struct CheckoutSessionDetail {
     pub payment_method: Option<OrderPaymentMethod>,
 }
 
+/// What the sandbox records as a session's `selectedData` (the spec leaves it free-form).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SelectedData {
+    pub plan_identifier: String,
+    pub charge_period: String,
+    #[serde(default)]
+    pub features: BTreeMap<String, i64>,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckoutSessionOrder {
+    /// The order is not read by till: nothing in it is required.
+    #[serde(default)]
     pub id: String,
+    #[serde(default)]
     pub status: String,
     #[serde(default)]
     pub paid_at: Option<String>,
@@ -293,13 +353,27 @@ pub struct CheckoutSessionOrder {
     #[serde(default)]
     pub sale_currency: Option<String>,
     #[serde(default)]
+    pub sale_currency_symbol: Option<String>,
+    #[serde(default)]
     pub invoice_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckoutSessionSubscription {
+    /// Empty when absent (the session then names no subscription).
+    #[serde(default)]
     pub id: String,
+    #[serde(default)]
+    pub recurrence: Option<String>,
+    #[serde(default)]
+    pub billing_period_start_time: Option<String>,
+    #[serde(default)]
+    pub billing_period_end_time: Option<String>,
+    #[serde(default)]
+    pub start_date: Option<String>,
+    #[serde(default)]
+    pub end_date: Option<String>,
     #[serde(default)]
     pub status: String,
     #[serde(default)]
@@ -307,14 +381,19 @@ pub struct CheckoutSessionSubscription {
     #[serde(default)]
     pub currency: Option<String>,
     #[serde(default)]
-    pub start_date: Option<String>,
+    pub trial_days_remaining: Option<u64>,
     #[serde(default)]
-    pub billing_period_end_time: Option<String>,
+    pub billing_type: Option<String>,
+    #[serde(default)]
+    pub recurrence_unit: Option<u64>,
+    #[serde(default)]
+    pub recurrence_type: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderPaymentMethod {
+    #[serde(default)]
     pub payment_method_type: String,
     #[serde(default)]
     pub payment_method_name: Option<String>,
@@ -339,9 +418,26 @@ pub struct SubscriptionFeatureDetail {
     #[serde(default)]
     pub name: String,
     #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
     pub feature_type: String,
+    /// `details`, `metadata` and `meter` are bare `type: object` in the spec: kept raw.
+    #[serde(default)]
+    pub details: Value,
+    #[serde(default)]
+    pub is_archived: Option<bool>,
+    #[serde(default)]
+    pub metadata: Value,
+    #[serde(default)]
+    pub modified_on: Option<String>,
+    #[serde(default)]
+    pub meter: Value,
+    #[serde(default)]
+    pub feature_details: Option<FeatureDetails>,
     #[serde(default)]
     pub reset: Option<String>,
+    #[serde(default)]
+    pub reset_time: Option<String>,
     #[serde(default)]
     pub value: Option<i64>,
     #[serde(default)]
@@ -415,7 +511,10 @@ pub struct UpdateSubscriptionRequest {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateSubscriptionResponse {
-    pub subscription_id: String,
+    /// The subscription after the change, which may be a new one. The spec requires no field;
+    /// without it the client reads the subscription it changed.
+    #[serde(default)]
+    pub subscription_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -432,6 +531,8 @@ pub struct CancelSubscriptionRequest {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct MessageResponse {
+    /// Informational only; a success without it is still a success.
+    #[serde(default)]
     pub message: String,
 }
 

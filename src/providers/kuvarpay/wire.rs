@@ -93,6 +93,7 @@ pub struct Plan {
     pub description: Option<String>,
     #[serde(default)]
     pub active: Option<bool>,
+    /// Free-form in the reference (the merchant's own keys): kept raw.
     #[serde(default)]
     pub metadata: Value,
     #[serde(default)]
@@ -177,6 +178,7 @@ pub struct Subscription {
     pub cancelled_at: Option<String>,
     #[serde(default)]
     pub cancellation_reason: Option<String>,
+    /// Free-form in the reference (the merchant's own keys): kept raw.
     #[serde(default)]
     pub metadata: Value,
     #[serde(default)]
@@ -236,6 +238,7 @@ pub struct SubscriptionInvoice {
     pub next_payment_attempt: Option<String>,
     #[serde(default)]
     pub processing: Option<bool>,
+    /// Free-form in the reference (the merchant's own keys): kept raw.
     #[serde(default)]
     pub metadata: Value,
     #[serde(default)]

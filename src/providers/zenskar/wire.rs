@@ -12,6 +12,8 @@ use serde_json::{Map, Value};
 
 #[path = "amount.rs"]
 pub mod amount;
+mod errors;
+pub use errors::*;
 
 /// Any list. The envelope varies by endpoint: rows in `results` or `data`, the count in
 /// `total_count` or `total`; both spellings are accepted.
@@ -438,7 +440,7 @@ pub struct Checkout {
     #[serde(default)]
     pub product_overrides: Vec<ProductOverride>,
     #[serde(default)]
-    pub contract: Option<Value>,
+    pub contract: Option<CheckoutContract>,
     #[serde(default)]
     pub created_at: Option<String>,
     #[serde(default)]
@@ -453,6 +455,18 @@ pub struct Checkout {
     pub redirect_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+/// The contract a checkout will create, as the reference's example shows it: `{name, phases[]}`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct CheckoutContract {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// The example shows an empty list and no element shape: kept raw.
+    #[serde(default)]
+    pub phases: Vec<Value>,
 }
 
 impl Checkout {

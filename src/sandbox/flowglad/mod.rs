@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{AppState, keys, lock};
 use crate::providers::flowglad::wire;
@@ -33,19 +33,28 @@ pub const INVALID_KEY: &str = "API key invalid. Please check that you are provid
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, body) = match self {
-            ApiError::Procedure { status, code, message } => (status, json!({ "error": message, "code": code })),
-            ApiError::Issues(issues) => {
-                (400, json!({ "error": issues.iter().map(issue_json).collect::<Vec<_>>(), "code": "BAD_REQUEST" }))
-            }
-            ApiError::Handler(message) => (400, json!({ "error": message })),
+        let text = wire::ErrorMessage::Text;
+        let (status, error, code) = match self {
+            ApiError::Procedure { status, code, message } => (status, text(message), Some(code.to_string())),
+            ApiError::Issues(issues) => (
+                400,
+                wire::ErrorMessage::Issues(issues.into_iter().map(zod_issue).collect()),
+                Some("BAD_REQUEST".into()),
+            ),
+            ApiError::Handler(message) => (400, text(message), None),
         };
+        let body = wire::ErrorBody { error, code, request_id: None };
         (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), Json(body)).into_response()
     }
 }
 
-fn issue_json(i: &Issue) -> Value {
-    json!({ "code": i.code, "path": i.path, "message": i.message })
+fn zod_issue(i: Issue) -> wire::ZodIssue {
+    wire::ZodIssue {
+        code: i.code.to_string(),
+        path: i.path.into_iter().map(wire::PathPart::Key).collect(),
+        message: i.message,
+        ..Default::default()
+    }
 }
 
 type Reply = Result<Response, ApiError>;
@@ -101,13 +110,16 @@ async fn authenticate(request: Request, next: Next) -> Response {
         parts.headers.get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     let body = if is_json && (parts.status.is_client_error() || parts.status.is_server_error()) {
         let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(mut map)) => {
-                map.insert("request_id".into(), Value::String(request_id.clone()));
+        let stamped = serde_json::from_slice::<wire::ErrorBody>(&bytes).and_then(|mut error| {
+            error.request_id = Some(request_id.clone());
+            serde_json::to_vec(&error)
+        });
+        match stamped {
+            Ok(stamped) => {
                 parts.headers.remove(header::CONTENT_LENGTH);
-                Body::from(Value::Object(map).to_string())
+                Body::from(stamped)
             }
-            _ => Body::from(bytes),
+            Err(_) => Body::from(bytes),
         }
     } else {
         body
@@ -121,7 +133,7 @@ async fn authenticate(request: Request, next: Next) -> Response {
 /// Parses a POST/PUT body; an empty body is accepted only where Flowglad accepts one.
 fn json_body(bytes: &[u8], allow_empty: bool) -> Result<Value, ApiError> {
     if allow_empty && bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(json!({}));
+        return Ok(Value::Object(serde_json::Map::new()));
     }
     serde_json::from_slice(bytes).map_err(|_| ApiError::Handler("Invalid JSON in request body".into()))
 }

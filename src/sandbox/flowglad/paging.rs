@@ -1,8 +1,6 @@
 //! Flowglad's cursor paging: `limit` 1..=100 (default 10), an opaque base64 cursor holding
 //! the last row's `{id, createdAt, direction}`, rows in ascending (createdAt, id) order.
 
-use serde_json::{Value, json};
-
 use super::state::{ApiError, Ms};
 use crate::providers::flowglad::wire;
 
@@ -65,10 +63,14 @@ pub fn page_query(raw: &[(String, String)]) -> Result<PageQuery, ApiError> {
             Ok(n) if n.fract() == 0.0 && (1.0..=100.0).contains(&n) => n as usize,
             Ok(n) => return Err(ApiError::Handler(limit_issue(n))),
             Err(_) => {
-                return Err(ApiError::Handler(zod_message(json!({
-                    "expected": "number", "code": "invalid_type", "received": "NaN", "path": ["limit"],
-                    "message": "Invalid input: expected number, received NaN"
-                }))));
+                return Err(ApiError::Handler(zod_message(wire::ZodIssue {
+                    expected: Some("number".into()),
+                    code: "invalid_type".into(),
+                    received: Some("NaN".into()),
+                    path: limit_path(),
+                    message: "Invalid input: expected number, received NaN".into(),
+                    ..Default::default()
+                })));
             }
         },
     };
@@ -80,30 +82,74 @@ pub fn page_query(raw: &[(String, String)]) -> Result<PageQuery, ApiError> {
     Ok(PageQuery { limit, cursor, after })
 }
 
+fn limit_path() -> Vec<wire::PathPart> {
+    vec![wire::PathPart::Key("limit".into())]
+}
+
 fn limit_issue(n: f64) -> String {
+    let path = limit_path();
     let issue = if n < 1.0 {
-        json!({"origin": "number", "code": "too_small", "minimum": 1, "inclusive": true, "path": ["limit"], "message": "Too small: expected number to be >=1"})
+        wire::ZodIssue {
+            origin: Some("number".into()),
+            code: "too_small".into(),
+            minimum: Some(1),
+            inclusive: Some(true),
+            path,
+            message: "Too small: expected number to be >=1".into(),
+            ..Default::default()
+        }
     } else if n > 100.0 {
-        json!({"origin": "number", "code": "too_big", "maximum": 100, "inclusive": true, "path": ["limit"], "message": "Too big: expected number to be <=100"})
+        wire::ZodIssue {
+            origin: Some("number".into()),
+            code: "too_big".into(),
+            maximum: Some(100),
+            inclusive: Some(true),
+            path,
+            message: "Too big: expected number to be <=100".into(),
+            ..Default::default()
+        }
     } else {
-        json!({"expected": "int", "format": "safeint", "code": "invalid_type", "path": ["limit"], "message": "Invalid input: expected int, received number"})
+        wire::ZodIssue {
+            expected: Some("int".into()),
+            format: Some("safeint".into()),
+            code: "invalid_type".into(),
+            path,
+            message: "Invalid input: expected int, received number".into(),
+            ..Default::default()
+        }
     };
     zod_message(issue)
 }
 
 /// A ZodError's `message`: its issues as pretty JSON, which the handler passes on as a string.
-fn zod_message(issue: Value) -> String {
+fn zod_message(issue: wire::ZodIssue) -> String {
     serde_json::to_string_pretty(&vec![issue]).unwrap_or_default()
 }
 
+/// The sandbox's own cursor (opaque to clients): the last row's sort key, base64 JSON as
+/// Flowglad's cursors are.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Cursor {
+    #[serde(default = "oldest")]
+    created_at: Ms,
+    id: String,
+    #[serde(default)]
+    direction: String,
+}
+
+fn oldest() -> Ms {
+    Ms::MIN
+}
+
 pub fn encode_cursor(created: Ms, id: &str) -> String {
-    base64_encode(json!({"createdAt": created, "id": id, "direction": "forward"}).to_string().as_bytes())
+    let cursor = Cursor { created_at: created, id: id.to_string(), direction: "forward".into() };
+    base64_encode(serde_json::to_string(&cursor).unwrap_or_default().as_bytes())
 }
 
 fn decode_cursor(cursor: &str) -> Option<(Ms, String)> {
-    let value: Value = serde_json::from_slice(&base64_decode(cursor)?).ok()?;
-    let id = value.get("id")?.as_str().filter(|s| !s.is_empty())?.to_string();
-    Some((value.get("createdAt").and_then(Value::as_i64).unwrap_or(i64::MIN), id))
+    let cursor: Cursor = serde_json::from_slice(&base64_decode(cursor)?).ok()?;
+    (!cursor.id.is_empty()).then_some((cursor.created_at, cursor.id))
 }
 
 /// One page over `count` rows whose sort keys `key(i)` ascend; `render(start, end)` renders

@@ -15,7 +15,7 @@ use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{AppState, keys, lock};
 use crate::providers::kelviq::wire;
@@ -25,15 +25,13 @@ pub use state::State;
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
-            ApiError::Detail(status, detail) => (code(status), Json(json!({ "detail": detail }))).into_response(),
+            ApiError::Detail(status, detail) => (code(status), Json(wire::DetailError { detail })).into_response(),
             ApiError::Fields(status, fields) => {
-                let mut map = serde_json::Map::new();
+                let mut map = wire::FieldErrors::new();
                 for (field, message) in fields {
-                    if let Value::Array(list) = map.entry(field).or_insert_with(|| Value::Array(Vec::new())) {
-                        list.push(Value::String(message));
-                    }
+                    map.entry(field).or_default().push(message);
                 }
-                (code(status), Json(Value::Object(map))).into_response()
+                (code(status), Json(map)).into_response()
             }
         }
     }
@@ -81,7 +79,11 @@ fn bearer(request: &Request) -> Option<&str> {
 
 fn unauthorized(has_header: bool) -> Response {
     let detail = if has_header { "Invalid token." } else { "Authentication credentials were not provided." };
-    (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], Json(json!({ "detail": detail })))
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Bearer")],
+        Json(wire::DetailError { detail: detail.into() }),
+    )
         .into_response()
 }
 
@@ -156,7 +158,7 @@ fn paginate<T: serde::Serialize>(
     let results = page_rows(start, (start + size).min(count));
     let next = (start + size < count).then(|| link(page + 1)).flatten();
     let previous = (page > 1).then(|| link(page - 1)).flatten();
-    Ok(Json(json!({ "count": count, "next": next, "previous": previous, "results": results })).into_response())
+    Ok(Json(wire::Paginated { count: count as u64, next, previous, results }).into_response())
 }
 
 /// Paginates rows that are already rendered (small lists: plans, prices, subscriptions).
@@ -258,7 +260,7 @@ async fn list_subscriptions(Extract(app): Extract<AppState>, Query(q): Query<Has
     let today = Utc::now().date_naive();
     let statuses: Option<Vec<String>> =
         q.get("status").map(|s| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect());
-    let rows: Vec<Value> = k
+    let rows: Vec<wire::Subscription> = k
         .list_subscriptions(q.get("customer_id").map(String::as_str), statuses.as_deref(), today)
         .into_iter()
         .map(|s| render::subscription(&k, s, today))
@@ -279,7 +281,7 @@ async fn update_subscription(
 ) -> Reply {
     let req: wire::UpdateSubscriptionRequest = body(&bytes)?;
     let new_id = lock(&app.kelviq).update_subscription(&id, req)?;
-    Ok(Json(wire::UpdateSubscriptionResponse { subscription_id: new_id }).into_response())
+    Ok(Json(wire::UpdateSubscriptionResponse { subscription_id: Some(new_id) }).into_response())
 }
 
 async fn cancel_subscription(

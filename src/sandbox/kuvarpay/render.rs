@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::state::{CheckoutSession, Customer, Invoice, Plan, Price, State, Subscription};
 use crate::billing::{ChargePeriod, Currency, IntervalUnit, Money};
@@ -17,8 +17,14 @@ fn amount(a: Decimal, c: Currency) -> String {
     Money::new(a, c).rounded().to_decimal_string()
 }
 
+/// `metadata` is free-form in the reference (an object of the merchant's own keys), so the
+/// wire types keep it as raw JSON; the sandbox stores string values.
 fn metadata(m: &std::collections::BTreeMap<String, String>) -> Value {
-    serde_json::to_value(m).unwrap_or_else(|_| json!({}))
+    Value::Object(m.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
+}
+
+fn no_metadata() -> Value {
+    Value::Object(serde_json::Map::new())
 }
 
 pub fn plan(p: &Plan) -> wire::Plan {
@@ -27,7 +33,7 @@ pub fn plan(p: &Plan) -> wire::Plan {
         name: p.name.clone(),
         description: Some(p.description.clone()),
         active: Some(true),
-        metadata: json!({}),
+        metadata: no_metadata(),
         created_at: Some(iso(p.created)),
         updated_at: Some(iso(p.created)),
     }
@@ -119,7 +125,7 @@ pub fn invoice(sub_uid: &str, i: &Invoice) -> wire::SubscriptionInvoice {
         next_payment_attempt: (i.status == "OPEN" && !i.charge_attempts.is_empty())
             .then(|| iso(i.due_date + chrono::Duration::days(i.charge_attempts.len() as i64 + 1))),
         processing: Some(false),
-        metadata: json!({}),
+        metadata: no_metadata(),
         created_at: Some(iso(i.created)),
         updated_at: Some(iso(i.paid_at.unwrap_or(i.created))),
         charge_attempts: i

@@ -23,7 +23,7 @@ use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{AppState, keys, lock};
 use crate::providers::zenskar::wire;
@@ -37,12 +37,18 @@ impl IntoResponse for ApiError {
         match self {
             ApiError::Detail(status, detail) => {
                 let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-                (code, Json(json!({ "detail": detail }))).into_response()
+                (code, Json(wire::DetailError { detail })).into_response()
             }
             ApiError::Validation(issues) => {
-                let detail: Vec<Value> =
-                    issues.into_iter().map(|i| json!({"loc": i.loc, "msg": i.msg, "type": i.kind})).collect();
-                (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "detail": detail }))).into_response()
+                let detail = issues
+                    .into_iter()
+                    .map(|i| wire::ValidationIssue {
+                        loc: i.loc.into_iter().map(wire::LocPart::Name).collect(),
+                        msg: i.msg,
+                        kind: i.kind,
+                    })
+                    .collect();
+                (StatusCode::UNPROCESSABLE_ENTITY, Json(wire::ValidationError { detail })).into_response()
             }
         }
     }
@@ -84,10 +90,13 @@ async fn require_headers(request: Request, next: Next) -> Response {
 fn check_headers(request: &Request) -> Option<Response> {
     let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
     if header("x-api-key") != Some(keys::ZENSKAR) {
-        return Some((StatusCode::UNAUTHORIZED, Json(json!({"message": "Unauthorized"}))).into_response());
+        let body = wire::UnauthorizedError { message: "Unauthorized".into() };
+        return Some((StatusCode::UNAUTHORIZED, Json(body)).into_response());
     }
     if header("organisation") != Some(keys::ZENSKAR_ORGANISATION) {
-        let body = json!({"Message": "User is not authorized to access this resource with an explicit deny"});
+        let body = wire::GatewayError {
+            message: "User is not authorized to access this resource with an explicit deny".into(),
+        };
         return Some((StatusCode::FORBIDDEN, Json(body)).into_response());
     }
     if header("apiversion").is_some_and(|v| v.parse::<u32>().is_err()) {

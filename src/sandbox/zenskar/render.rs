@@ -188,11 +188,11 @@ pub fn contract(state: &State, k: &Contract, today: NaiveDate) -> wire::Contract
 }
 
 pub fn checkout(state: &State, c: &Checkout, now: DateTime<Utc>) -> wire::Checkout {
-    let contract = c
-        .plan_id
-        .as_deref()
-        .and_then(|p| state.plan(p))
-        .map(|p| serde_json::json!({"name": p.name, "currency": p.currency.code(), "phases": []}));
+    let contract = c.plan_id.as_deref().and_then(|p| state.plan(p)).map(|p| wire::CheckoutContract {
+        name: Some(p.name.clone()),
+        currency: Some(p.currency.code().to_string()),
+        phases: Vec::new(),
+    });
     let status = c.effective_status(now).to_string();
     let payable = matches!(status.as_str(), "open" | "pending");
     wire::Checkout {

@@ -8,6 +8,7 @@
 
 mod catalog;
 mod checkout;
+mod errors;
 mod subscription;
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ use serde_json::Value;
 
 pub use catalog::*;
 pub use checkout::*;
+pub use errors::*;
 pub use subscription::*;
 
 /// Epoch milliseconds, Flowglad's only timestamp format.
@@ -211,15 +213,4 @@ pub struct PaymentMethod {
     pub default: bool,
     #[serde(default)]
     pub payment_method_data: BTreeMap<String, Value>,
-}
-
-/// The error body Flowglad's REST handler actually sends (not the spec's `{message, issues}`).
-/// `error` is a string or, for input validation, the list of zod issues.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct ErrorBody {
-    pub error: Value,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
 }

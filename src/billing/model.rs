@@ -527,7 +527,64 @@ pub struct CheckoutListing {
     pub created_at: Option<DateTime<Utc>>,
 }
 
+/// The normalised status, with the provider's own word beside it when it says something else:
+/// "active", "past due (UNPAID)", "open (approved)". The console and the CLI show statuses
+/// this way for subscriptions' details, invoices and checkout sessions alike.
+pub fn status_text(label: &str, raw: &str) -> String {
+    let plain = |s: &str| s.trim().to_lowercase().replace(['_', '-'], " ");
+    if raw.trim().is_empty() || plain(raw) == plain(label) { label.to_string() } else { format!("{label} ({raw})") }
+}
+
+/// Invoice statuses across the four providers, normalised: draft, open (issued, not yet fully
+/// paid: Zenskar's approved, partially_paid, upcoming; KuvarPay's SENT), paid, void (Zenskar's
+/// discarded too), uncollectible (KuvarPay's OVERDUE). The raw word stays beside it.
+pub fn invoice_status_label(raw: &str) -> &'static str {
+    match raw.trim().to_lowercase().as_str() {
+        "draft" => "draft",
+        "paid" | "succeeded" | "success" | "complete" | "completed" => "paid",
+        "open"
+        | "pending"
+        | "unpaid"
+        | "approved"
+        | "issued"
+        | "sent"
+        | "partially_paid"
+        | "upcoming"
+        | "edited"
+        | "awaiting_payment_confirmation" => "open",
+        "void" | "voided" | "canceled" | "cancelled" | "discarded" => "void",
+        "uncollectible" | "failed" | "past_due" | "overdue" => "uncollectible",
+        "refunded" | "partially_refunded" => "refunded",
+        _ => "unknown",
+    }
+}
+
+impl CheckoutSession {
+    /// "complete (COMPLETED)": see [`status_text`].
+    pub fn status_text(&self) -> String {
+        status_text(self.status.label(), &self.raw_status)
+    }
+}
+
+impl InvoiceRecord {
+    /// "open (approved)": see [`status_text`].
+    pub fn status_text(&self) -> String {
+        status_text(invoice_status_label(&self.status), &self.status)
+    }
+}
+
 impl CheckoutStatus {
+    pub fn label(&self) -> &'static str {
+        match self {
+            CheckoutStatus::Open => "open",
+            CheckoutStatus::Processing => "processing",
+            CheckoutStatus::Complete => "complete",
+            CheckoutStatus::Expired => "expired",
+            CheckoutStatus::Canceled => "canceled",
+            CheckoutStatus::Unknown => "unknown",
+        }
+    }
+
     /// Paid, expired or canceled: nothing more will happen to the session.
     pub fn is_final(&self) -> bool {
         matches!(self, CheckoutStatus::Complete | CheckoutStatus::Expired | CheckoutStatus::Canceled)
@@ -631,5 +688,22 @@ mod date_phrase_tests {
         for s in [S::Superseded, S::Incomplete, S::Canceled, S::Expired, S::PastDue] {
             assert!(!sub(s, None).date_phrase().contains("renews"), "{s:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod status_text_tests {
+    use super::*;
+
+    #[test]
+    fn the_normalised_status_leads_and_a_different_raw_word_follows() {
+        assert_eq!(status_text("active", "ACTIVE"), "active");
+        assert_eq!(status_text("past due", "past_due"), "past due");
+        assert_eq!(status_text("past due", "UNPAID"), "past due (UNPAID)");
+        assert_eq!(status_text(invoice_status_label("approved"), "approved"), "open (approved)");
+        assert_eq!(status_text(invoice_status_label("PAID"), "PAID"), "paid");
+        assert_eq!(status_text(invoice_status_label("discarded"), "discarded"), "void (discarded)");
+        assert_eq!(status_text(invoice_status_label("weird"), "weird"), "unknown (weird)");
+        assert_eq!(status_text(CheckoutStatus::Complete.label(), "COMPLETED"), "complete (COMPLETED)");
     }
 }

@@ -98,7 +98,7 @@ pub async fn create(conn: &super::common::Connection, args: CheckoutArgs, json: 
     }
     emit(json, &session, || {
         let mut s = format!("{}\n", session.url.as_deref().unwrap_or("(no checkout URL returned)"));
-        s.push_str(&format!("session {}  status {}\n", session.id, session.raw_status));
+        s.push_str(&format!("session {}  status {}\n", session.id, session.status_text()));
         if let Some(e) = &session.estimate {
             s.push_str(&estimate_text(e));
         }
@@ -141,7 +141,7 @@ fn session_table(sessions: &[crate::billing::CheckoutListing]) -> String {
             let customer = l.customer_name.clone().or(l.customer_email.clone()).or(l.session.customer_id.clone());
             vec![
                 l.session.id.clone(),
-                l.session.raw_status.clone(),
+                l.session.status_text(),
                 customer.unwrap_or_else(|| "-".into()),
                 l.amount.map_or("-".into(), |m| m.to_string()),
                 when(l.created_at),

@@ -140,7 +140,7 @@ async fn dispatch(conn: &Connection, global: &super::Global, command: Command) -
                 format!(
                     "id      {}\nstatus  {}\ncustomer {}\nsubscription {}\n",
                     s.id,
-                    s.raw_status,
+                    s.status_text(),
                     s.customer_id.as_deref().unwrap_or("-"),
                     s.subscription_id.as_deref().unwrap_or("-")
                 )
@@ -247,7 +247,7 @@ fn invoice_table(invoices: &[crate::billing::InvoiceRecord]) -> String {
         .map(|i| {
             vec![
                 i.number.clone().unwrap_or_else(|| i.id.clone()),
-                i.status.clone(),
+                i.status_text(),
                 or_unknown(i.total.map(|t| t.to_string()), &i.issues),
                 i.amount_due.map(|t| t.to_string()).unwrap_or_default(),
                 date(i.issued_on),

@@ -335,7 +335,7 @@ fn result(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect, now
             Span::styled("Status  ", theme.dim()),
             Span::styled(
                 ellipsize(
-                    &format!("{}{}", r.session.raw_status, if r.polling { " · checking every 2 s" } else { "" }),
+                    &format!("{}{}", r.session.status_text(), if r.polling { " · checking every 2 s" } else { "" }),
                     width.saturating_sub(8),
                 ),
                 status_style,

@@ -44,7 +44,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, s: &SessionsState, theme: &Them
         let provider = state.slots.get(usize::from(*slot)).map_or("", |p| p.kind.display_name());
         let text = cols.row([
             provider,
-            &l.session.raw_status,
+            &l.session.status_text(),
             &customer(l),
             &amount(l),
             &when(l.created_at, cols.date),
@@ -87,7 +87,8 @@ impl Columns {
         let date = width >= 100;
         let d = if date { 16 } else { 11 };
         let provider = if many { 9 } else { 0 };
-        let (status, amount) = (10, 14);
+        // "complete (success)": the normalised status and the provider's word.
+        let (status, amount) = (if width >= 90 { 20 } else { 14 }, 14);
         let fixed = provider + status + amount + 2 * d + 5;
         Columns { provider, status, customer: width.saturating_sub(fixed).max(8), amount, created: d, date }
     }

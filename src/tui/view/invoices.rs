@@ -66,17 +66,16 @@ pub fn draw(frame: &mut Frame, inv: &InvoicesState, theme: &Theme, area: Rect) {
 
 /// One invoice; `sub_w` is `None` in the narrow layout (no amount due, no subscription).
 fn invoice_row<'a>(i: &InvoiceRecord, theme: &Theme, number_w: usize, sub_w: Option<usize>) -> Row<'a> {
-    let status = i.status.to_lowercase();
-    let style = match status.as_str() {
-        "paid" | "approved" | "succeeded" => theme.ok(),
-        "open" | "draft" | "pending" | "awaiting_payment_confirmation" => Default::default(),
+    let style = match crate::billing::invoice_status_label(&i.status) {
+        "paid" => theme.ok(),
+        "open" | "draft" => Default::default(),
         _ => theme.error(),
     };
     let money = |m: &Option<crate::billing::Money>| m.as_ref().map_or("—".to_string(), ToString::to_string);
     let date = |d: &Option<chrono::NaiveDate>| d.map_or("—".to_string(), |d| d.to_string());
     let mut cells = vec![
         Cell::from(ellipsize(i.number.as_deref().unwrap_or(&i.id), number_w)),
-        Cell::from(Span::styled(ellipsize(&i.status, 14), style)),
+        Cell::from(Span::styled(ellipsize(&i.status_text(), 24), style)),
         Cell::from(money(&i.total)),
     ];
     if sub_w.is_some() {

@@ -140,9 +140,24 @@ pub fn schema(provider: ProviderKind) -> Vec<Field> {
     }
 }
 
-/// Picker options from the provider's catalog.
+/// Picker options from the provider's catalog. A name several plans share (Zenskar has one
+/// plan per price: "Enterprise" ×4) is told apart by price, currency and cadence, and so is the
+/// chosen value, which shows the same label.
 pub fn plan_choices(plans: &[Plan]) -> Vec<Choice> {
-    plans.iter().map(|p| Choice { value: p.id.clone(), label: p.name.clone() }).collect()
+    plans
+        .iter()
+        .map(|p| {
+            let shared = plans.iter().filter(|o| o.name.trim().eq_ignore_ascii_case(p.name.trim())).count() > 1;
+            let label = match p.prices.first().filter(|_| shared) {
+                Some(pr) => {
+                    format!("{} · {} {} {}", p.name, pr.amount, pr.amount.currency().code(), pr.period.label())
+                }
+                None if shared => format!("{} · {}", p.name, p.id),
+                None => p.name.clone(),
+            };
+            Choice { value: p.id.clone(), label }
+        })
+        .collect()
 }
 
 pub fn period_choices(plan: Option<&Plan>) -> Vec<Choice> {

@@ -267,3 +267,22 @@ fn presets_round_trip_through_toml() {
     std::fs::write(&path, "[[preset]]\nname = 1\n").unwrap();
     assert!(presets::load(&path).unwrap_err().contains("presets.toml"), "a malformed file names itself");
 }
+
+#[test]
+fn plans_sharing_a_name_are_told_apart_by_price_currency_and_cadence() {
+    let mut catalog = plans();
+    let mut twin = catalog[1].clone();
+    twin.id = "growth-yearly".into();
+    twin.prices = vec![Price {
+        id: Some("p_g_y2".into()),
+        kind: PriceKind::Paid,
+        period: ChargePeriod::Yearly,
+        amount: usd("790"),
+        trial_days: None,
+    }];
+    catalog.push(twin);
+    let labels: Vec<String> = super::fields::plan_choices(&catalog).into_iter().map(|c| c.label).collect();
+    assert_eq!(labels[0], "Starter", "a unique name needs nothing more");
+    assert_eq!(labels[1], "Growth · $79.00 USD monthly");
+    assert_eq!(labels[2], "Growth · $790.00 USD yearly");
+}

@@ -181,16 +181,22 @@ fn review<'a>(lines: &mut Vec<Line<'a>>, footer: &mut Vec<Line<'a>>, f: &ChangeF
         lines.push(Line::from(Span::styled("Entitlements", theme.header())));
         lines.extend(f.diff.iter().map(|d| Line::from(format!("  {d}"))));
     }
-    if !f.usage_warnings.is_empty() {
-        lines.push(Line::from(Span::styled("Usage over the new limits", theme.error())));
-        lines.extend(f.usage_warnings.iter().map(|w| Line::from(Span::styled(format!("  {w}"), theme.error()))));
+    // Usage over the new limits sits with the confirm key, pinned to the dialog's bottom: it is
+    // what an operator must read before applying, at any terminal height.
+    if !f.usage_warnings.is_empty() && matches!(f.step, Step::Confirm) {
+        footer.push(Line::from(Span::styled("Usage over the new limits", theme.error())));
+        footer.extend(f.usage_warnings.iter().map(|w| Line::from(Span::styled(format!("  {w}"), theme.error()))));
     }
     match (&f.step, &f.outcome) {
         (Step::Applying, _) => footer.push(Line::from(Span::styled("Applying…", theme.header()))),
-        (Step::Done, Some(Ok(s))) => footer.push(Line::from(Span::styled(
-            format!("Done: now {} ({}) · Enter closes", s.plan_name.as_deref().unwrap_or("?"), s.id),
-            theme.ok(),
-        ))),
+        (Step::Done, Some(Ok(s))) => {
+            let plan = s.plan_name.as_deref().unwrap_or("?");
+            let done = match &s.pending_change {
+                Some(p) => format!("Done: still {plan} ({}), {} · Enter closes", s.id, p.phrase()),
+                None => format!("Done: now {plan} ({}) · Enter closes", s.id),
+            };
+            footer.push(Line::from(Span::styled(done, theme.ok())));
+        }
         (Step::Done, Some(Err(e))) => {
             footer.push(Line::from(Span::styled(format!("Failed: {e} · Enter closes"), theme.error())));
         }

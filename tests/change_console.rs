@@ -251,4 +251,13 @@ async fn at_80x24_a_long_preview_keeps_the_confirm_key_on_screen() {
     assert!(screen.contains("Ctrl-S applies exactly this change"), "the confirm key is visible:\n{screen}");
     assert!(screen.contains("Usage over the new limits"), "the usage warning is never hidden:\n{screen}");
     assert!(screen.contains("485,000 used"), "{screen}");
+    // What does not fit scrolls into view; nothing the operator needs stays out of reach.
+    assert!(screen.contains("↓ scrolls") && !screen.contains("Audit log: lost"), "{screen}");
+    for _ in 0..10 {
+        c.key(KeyCode::Down).await;
+    }
+    let screen = c.screen();
+    assert!(screen.contains("Audit log: lost") && screen.contains("above"), "{screen}");
+    assert!(screen.contains("Ctrl-S applies exactly this change"), "{screen}");
+    assert!(c.kelviq_charges().is_empty(), "scrolling applies nothing");
 }

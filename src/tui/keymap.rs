@@ -461,6 +461,8 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b!(StepText, "Shift-Tab", Action::StepBack, "back", "Back one step", [BACKTAB, BACKTAB_BARE]),
     b!(StepText, "Esc", Action::Back, "close", "Close (asks first)", [ESC]),
+    b!(StepText, "↓", Action::Down, "", "Scroll a long preview down (letters type)", [(KeyCode::Down, NONE)]),
+    b!(StepText, "↑", Action::Up, "", "Scroll a long preview up", [(KeyCode::Up, NONE)]),
     b!(Discard, "Esc", Action::Back, "discard", "Discard the started change", [ESC]),
     b!(Discard, "any other key", Action::Keep, "keep", "Keep editing", [(KeyCode::Null, NONE)]),
 ];

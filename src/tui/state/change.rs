@@ -84,6 +84,8 @@ pub struct ChangeFlow {
     pub enter_hint: bool,
     /// The provider keeps a subscription's billing interval: only that period is offered.
     pub keep_interval: bool,
+    /// Lines of the Preview step scrolled past (↓/↑), when it is taller than the dialog.
+    pub body_scroll: usize,
 }
 
 /// What an action did to a dialog.
@@ -175,6 +177,7 @@ impl ChangeFlow {
             first_plan_idx: plan_idx,
             enter_hint: false,
             keep_interval,
+            body_scroll: 0,
         }
     }
 
@@ -246,6 +249,7 @@ impl ChangeFlow {
             }
             (Step::Timing, Action::Choose) if !self.timings.is_empty() => {
                 self.step = Step::Confirm;
+                self.body_scroll = 0;
                 DialogKey::Preview
             }
             (Step::Confirm, Action::Choose) => {
@@ -276,6 +280,13 @@ impl ChangeFlow {
             (Step::Choose, nav) => step(&mut self.plan_idx, nav, self.options.len()),
             (Step::Period, nav) => step(&mut self.period_idx, nav, self.periods.len()),
             (Step::Timing, nav) => step(&mut self.timing_idx, nav, self.timings.len()),
+            // A preview taller than the dialog scrolls; the view keeps the offset in range.
+            (Step::Confirm, nav) => {
+                if let Some(delta) = super::movement::nav_delta(nav, 10) {
+                    self.body_scroll = self.body_scroll.saturating_add_signed(delta).min(200);
+                }
+                DialogKey::Nothing
+            }
             _ => DialogKey::Nothing,
         }
     }

@@ -160,7 +160,9 @@ fn step_contexts(step: Step, live: bool) -> Vec<Context> {
     use Context::{Global, List, NotTyping, StepText, Steps};
     match step {
         Step::Confirm if live => vec![StepText, Global],
-        Step::Confirm | Step::Applying | Step::Done => vec![Steps, NotTyping, Global],
+        // A preview taller than the dialog scrolls with the list keys.
+        Step::Confirm => vec![Steps, List, NotTyping, Global],
+        Step::Applying | Step::Done => vec![Steps, NotTyping, Global],
         _ => vec![Steps, List, NotTyping, Global],
     }
 }

@@ -115,13 +115,20 @@ pub fn change(frame: &mut Frame, f: &ChangeFlow, theme: &Theme, area: Rect) {
             review(&mut lines, &mut footer, f, theme, width);
         }
     }
-    render_dialog(frame, rect, title, lines, footer, theme);
+    render_dialog(frame, rect, title, (lines, f.body_scroll), footer, theme);
 }
 
 /// The dialog's box with `footer` (the confirm key or the outcome) pinned to its last rows, so
-/// the key that applies is always on screen; a body too long for what is left is cut with a
-/// line saying how much is hidden.
-fn render_dialog(frame: &mut Frame, rect: Rect, title: String, body: Vec<Line>, footer: Vec<Line>, theme: &Theme) {
+/// the key that applies is always on screen; a body too long for what is left scrolls (↓/↑)
+/// from `scroll`, with a line saying how much is hidden and how to see it.
+fn render_dialog(
+    frame: &mut Frame,
+    rect: Rect,
+    title: String,
+    (body, scroll): (Vec<Line>, usize),
+    footer: Vec<Line>,
+    theme: &Theme,
+) {
     let block = pane_block(title, true, theme, rect.width);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
@@ -134,9 +141,14 @@ fn render_dialog(frame: &mut Frame, rect: Rect, title: String, body: Vec<Line>, 
     let room = usize::from(body_area.height);
     if needed > room && room > 0 {
         let shown = Rect { height: body_area.height - 1, ..body_area };
-        frame.render_widget(body, shown);
-        let hidden = needed - (room - 1);
-        let note = format!("… {hidden} more line{} (a taller terminal shows them)", if hidden == 1 { "" } else { "s" });
+        let scroll = scroll.min(needed - (room - 1));
+        frame.render_widget(body.scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)), shown);
+        let below = needed - (room - 1) - scroll;
+        let note = match (scroll, below) {
+            (0, n) => format!("… {n} more line{} · ↓ scrolls", if n == 1 { "" } else { "s" }),
+            (up, 0) => format!("↑ {up} line{} above · ↑ scrolls back", if up == 1 { "" } else { "s" }),
+            (up, n) => format!("↑ {up} above · {n} more below · ↓/↑ scroll"),
+        };
         let note_area = Rect { y: shown.y + shown.height, height: 1, ..body_area };
         frame.render_widget(Paragraph::new(Line::from(Span::styled(note, theme.dim()))), note_area);
     } else {
@@ -236,7 +248,7 @@ pub fn cancel(frame: &mut Frame, f: &CancelFlow, theme: &Theme, area: Rect, toda
             cancel_footer(f, theme)
         }
     };
-    render_dialog(frame, rect, title, lines, footer, theme);
+    render_dialog(frame, rect, title, (lines, 0), footer, theme);
 }
 
 fn cancel_choices<'a>(f: &CancelFlow, theme: &Theme) -> Vec<Line<'a>> {

@@ -236,7 +236,7 @@ fn prorated_line(
     }
     let days = (period_end - from).num_days().max(1);
     let used = (end - from).num_days().clamp(0, days);
-    let amount = full.times(Decimal::from(used) / Decimal::from(days))?;
+    let amount = full.prorated(used, days)?;
     let line = EstimateLine {
         description: format!("{} ({used} of {days} days)", item.description),
         quantity: Decimal::from(item.quantity),
@@ -270,8 +270,7 @@ pub fn estimate_change(
     let currency = current.amount.currency();
     let total_days = (current.period_end - current.period_start).num_days().max(1);
     let remaining_days = (current.period_end - today).num_days().clamp(0, total_days);
-    let fraction = Decimal::from(remaining_days) / Decimal::from(total_days);
-    let credit = current.amount.times(fraction)?.negated();
+    let credit = current.amount.prorated(remaining_days, total_days)?.negated();
     let new_total = new.total()?;
     let mut lines = vec![EstimateLine {
         description: format!("Unused time on {} ({remaining_days} of {total_days} days)", current.description),
@@ -281,7 +280,7 @@ pub fn estimate_change(
         period_end: Some(current.period_end),
     }];
     let (charge, next_start) = if same_period {
-        (new_total.times(fraction)?, current.period_end)
+        (new_total.prorated(remaining_days, total_days)?, current.period_end)
     } else {
         (new_total, new.period.advance(today).unwrap_or(today))
     };
@@ -434,6 +433,27 @@ mod tests {
             assert_eq!(e.current_invoice.total, usd(total), "{start}..{end} changed {today}");
             assert_eq!(e.next_invoice.unwrap().date, Some(end));
         }
+    }
+
+    /// The sandbox's proration rounds an exact half minor unit away from zero; so does the
+    /// local estimate now that it multiplies before dividing (it used to give 0.00).
+    #[test]
+    fn an_exact_half_minor_unit_rounds_away_from_zero_as_the_sandbox_does() {
+        let current = CurrentTerm {
+            description: "Tiny".into(),
+            amount: usd("0.15"),
+            period_start: d(2026, 4, 1),
+            period_end: d(2026, 5, 1),
+        };
+        let new = PricedItem {
+            description: "Tiny+".into(),
+            unit_amount: usd("0.15"),
+            quantity: 1,
+            period: ChargePeriod::Monthly,
+        };
+        let e = estimate_change(&current, &new, d(2026, 4, 30), true).unwrap();
+        let lines: Vec<Money> = e.current_invoice.lines.iter().map(|l| l.amount.rounded()).collect();
+        assert_eq!(lines, vec![usd("-0.01"), usd("0.01")], "0.15 × 1 ÷ 30 = 0.005 exactly");
     }
 
     #[test]

@@ -129,6 +129,16 @@ impl Money {
             .ok_or_else(|| MoneyError::Overflow(self.amount.to_string()))
     }
 
+    /// `amount × part ÷ whole`, multiplied before dividing so an exact result stays exact
+    /// (0.15 × 1 ÷ 30 is 0.005, which then rounds half away from zero to 0.01; a fraction
+    /// computed first, 1 ÷ 30 = 0.0333…, would give 0.004999… and round to 0.00).
+    pub fn prorated(&self, part: i64, whole: i64) -> Result<Money, MoneyError> {
+        let overflow = || MoneyError::Overflow(self.amount.to_string());
+        let scaled = self.amount.checked_mul(Decimal::from(part)).ok_or_else(overflow)?;
+        let exact = scaled.checked_div(Decimal::from(whole.max(1))).ok_or_else(overflow)?;
+        Ok(Money::new(exact, self.currency))
+    }
+
     pub fn negated(&self) -> Money {
         Money::new(-self.amount, self.currency)
     }

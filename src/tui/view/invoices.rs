@@ -36,7 +36,10 @@ pub fn draw(frame: &mut Frame, inv: &InvoicesState, theme: &Theme, area: Rect) {
     }
     // Below 100 columns the amount due and the subscription give way to what identifies a bill.
     let wide = inner.width >= 100;
-    let (status_w, money_w, date_w) = (14u16, 14u16, 10u16);
+    // The status column fits "open (approved)"; the invoice number gives way first.
+    let longest = invoices.iter().map(|i| i.status_text().chars().count()).max().unwrap_or(6);
+    let status_w = u16::try_from(longest.clamp(6, 24)).unwrap_or(24);
+    let (money_w, date_w) = (14u16, 10u16);
     let fixed = if wide { status_w + 2 * money_w + 2 * date_w + 6 } else { status_w + money_w + 2 * date_w + 4 };
     let number_w =
         if wide { (inner.width.saturating_sub(fixed) / 2).clamp(8, 24) } else { inner.width.saturating_sub(fixed) };
@@ -75,7 +78,7 @@ fn invoice_row<'a>(i: &InvoiceRecord, theme: &Theme, number_w: usize, sub_w: Opt
     let date = |d: &Option<chrono::NaiveDate>| d.map_or("—".to_string(), |d| d.to_string());
     let mut cells = vec![
         Cell::from(ellipsize(i.number.as_deref().unwrap_or(&i.id), number_w)),
-        Cell::from(Span::styled(ellipsize(&i.status_text(), 24), style)),
+        Cell::from(Span::styled(i.status_text(), style)),
         Cell::from(money(&i.total)),
     ];
     if sub_w.is_some() {

@@ -36,8 +36,11 @@ impl Pasted {
 
 /// Pasted text as field text: line breaks and tabs become nothing, other controls are removed.
 pub fn clean_paste(text: &str, room: usize) -> (String, Pasted) {
-    let mut removed = 0;
-    let kept: Vec<char> = text
+    // Whole escape sequences go, not only their ESC byte: a pasted "\x1b[31m" would otherwise
+    // leave "[31m" in the field, typed text the user never meant.
+    let plain = strip_ansi_escapes::strip_str(text);
+    let mut removed = text.chars().count() - plain.chars().count();
+    let kept: Vec<char> = plain
         .chars()
         .filter(|c| {
             let control = c.is_control();
@@ -187,11 +190,23 @@ mod tests {
     }
 
     #[test]
+    fn paste_drops_whole_escape_sequences_not_only_their_esc() {
+        let mut s = String::new();
+        let r = paste_line(&mut s, "ros\x1b[31m\x07si\x1b]8;;http://x\x07\r\n");
+        assert_eq!(s, "rossi");
+        assert!(r.removed >= 5, "{}", r.removed);
+    }
+
+    #[test]
     fn paste_removes_controls_and_caps_the_length() {
         let mut s = String::new();
-        let r = paste_line(&mut s, "ines\x1b\x1b\tx\r\r");
-        assert_eq!(s, "inesx");
+        let r = paste_line(&mut s, "ines\x1b\x1b\t\r\r");
+        assert_eq!(s, "ines");
         assert_eq!(r.removed, 5);
+        // ESC and the character after it are one escape sequence (ECMA-48), so both go.
+        let mut s2 = String::new();
+        paste_line(&mut s2, "ab\x1bxc");
+        assert_eq!(s2, "abc");
         let big = "a".repeat(200_000);
         let r = paste_line(&mut s, &big);
         assert_eq!(s.chars().count(), MAX_FIELD_CHARS);

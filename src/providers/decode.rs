@@ -39,6 +39,17 @@ pub fn error_path(path: &serde_path_to_error::Path, inner: &str) -> String {
     }
 }
 
+/// One list row decoded on its own, so a row that breaks the contract spoils only itself: the
+/// error names the row's path (`results[3].customerId: missing field`).
+pub fn list_row<T: serde::de::DeserializeOwned>(index: usize, row: serde_json::Value) -> Result<T, (String, String)> {
+    serde_path_to_error::deserialize(row).map_err(|e| {
+        let inner = e.inner().to_string();
+        let at = error_path(e.path(), &inner);
+        let path = if at == "." { format!("results[{index}]") } else { format!("results[{index}].{at}") };
+        (path, inner)
+    })
+}
+
 /// A decimal amount the spec types as a JSON `number` (Kelviq's `priceData.amount`).
 ///
 /// serde_json (without `arbitrary_precision`) carries non-integers as f64, so a number is

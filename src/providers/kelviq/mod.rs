@@ -262,16 +262,26 @@ impl BillingProvider for KelviqClient {
     }
 
     async fn list_subscriptions(&self, customer_id: &str) -> Result<Vec<Subscription>> {
-        let raw: Vec<wire::Subscription> =
+        let rows: Vec<serde_json::Value> =
             self.get_all("subscriptions/", &[("customer_id", customer_id.to_string())]).await?;
-        // A subscription that cannot be decoded stays in the list, marked (see RowIssue).
-        Ok(raw
+        // A subscription that cannot be decoded or mapped stays in the list, marked (RowIssue):
+        // one broken row never hides the others.
+        Ok(rows
             .into_iter()
-            .map(|s| {
-                let (id, customer, status) = (s.id.clone(), s.customer_id.clone(), s.status.clone());
-                map::subscription(s).unwrap_or_else(|e| {
-                    Subscription::undecodable(KELVIQ, id, customer, status, RowIssue::new("subscription", e.message))
-                })
+            .enumerate()
+            .map(|(i, row)| {
+                let text = |key: &str| row.get(key).and_then(serde_json::Value::as_str).map(str::to_string);
+                let id = text("id").unwrap_or_else(|| format!("(row {})", i + 1));
+                let customer = text("customerId").unwrap_or_else(|| customer_id.to_string());
+                let status = text("status").unwrap_or_default();
+                let undecodable =
+                    |issue| Subscription::undecodable(KELVIQ, id.clone(), customer.clone(), status.clone(), issue);
+                match crate::providers::decode::list_row::<wire::Subscription>(i, row.clone()) {
+                    Err((path, message)) => undecodable(RowIssue::new(path, message)),
+                    Ok(s) => {
+                        map::subscription(s).unwrap_or_else(|e| undecodable(RowIssue::new("subscription", e.message)))
+                    }
+                }
             })
             .collect())
     }

@@ -81,18 +81,6 @@ pub fn period(interval: &str, count: Option<u64>) -> Result<ChargePeriod, Provid
     Ok(ChargePeriod::from_interval(unit, count))
 }
 
-/// The interval KuvarPay's backend stores, for a period it can express.
-pub fn interval_name(period: ChargePeriod) -> Option<(&'static str, u32)> {
-    let (unit, count) = period.interval()?;
-    let name = match unit {
-        IntervalUnit::Day => "DAILY",
-        IntervalUnit::Week => "WEEKLY",
-        IntervalUnit::Month => "MONTHLY",
-        IntervalUnit::Year => "YEARLY",
-    };
-    Some((name, count))
-}
-
 pub fn money(amount: &str, currency: &str, what: &str) -> Result<Money, ProviderError> {
     let currency = Currency::from_code(currency).map_err(|e| decode_error(format!("{what}: {e}")))?;
     Money::parse(amount.trim(), currency).map_err(|e| decode_error(format!("{what} amount {amount:?}: {e}")))
@@ -295,8 +283,8 @@ mod tests {
         assert_eq!(period("YEARLY", Some(1)).unwrap(), ChargePeriod::Yearly);
         assert_eq!(period("week", Some(2)).unwrap(), ChargePeriod::Every { unit: IntervalUnit::Week, count: 2 });
         assert_eq!(period("fortnight", None).unwrap_err().kind, ErrorKind::Decode);
-        assert_eq!(interval_name(ChargePeriod::Weekly), Some(("WEEKLY", 1)));
-        assert_eq!(interval_name(ChargePeriod::OneTime), None);
+        assert_eq!(wire::interval_name(ChargePeriod::Weekly), Some(("WEEKLY", 1)));
+        assert_eq!(wire::interval_name(ChargePeriod::OneTime), None);
     }
 
     #[test]

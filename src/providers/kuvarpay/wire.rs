@@ -13,6 +13,21 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+use crate::billing::{ChargePeriod, IntervalUnit};
+
+/// KuvarPay's `BillingInterval` names (its backend enum: MONTHLY, YEARLY, WEEKLY, DAILY) and
+/// the count, for a period it can express. One definition for the client and the sandbox.
+pub fn interval_name(period: ChargePeriod) -> Option<(&'static str, u32)> {
+    let (unit, count) = period.interval()?;
+    let name = match unit {
+        IntervalUnit::Day => "DAILY",
+        IntervalUnit::Week => "WEEKLY",
+        IntervalUnit::Month => "MONTHLY",
+        IntervalUnit::Year => "YEARLY",
+    };
+    Some((name, count))
+}
+
 /// Success envelope: `{ "success": true, "data": ..., "pagination": ... }`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Envelope<T> {

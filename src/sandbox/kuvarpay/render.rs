@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use super::state::{CheckoutSession, Customer, Invoice, Plan, Price, State, Subscription};
-use crate::billing::{ChargePeriod, Currency, IntervalUnit, Money};
+use crate::billing::{Currency, Money};
 use crate::providers::kuvarpay::wire;
 
 /// Millisecond ISO timestamps, as a JavaScript backend prints them.
@@ -39,20 +39,8 @@ pub fn plan(p: &Plan) -> wire::Plan {
     }
 }
 
-/// KuvarPay's `BillingInterval` names (its backend enum) and the count.
-fn interval_name(period: ChargePeriod) -> Option<(&'static str, u32)> {
-    let (unit, count) = period.interval()?;
-    let name = match unit {
-        IntervalUnit::Day => "DAILY",
-        IntervalUnit::Week => "WEEKLY",
-        IntervalUnit::Month => "MONTHLY",
-        IntervalUnit::Year => "YEARLY",
-    };
-    Some((name, count))
-}
-
 pub fn price(p: &Price) -> wire::Price {
-    let (interval, count) = interval_name(p.period).unwrap_or(("MONTHLY", 1));
+    let (interval, count) = wire::interval_name(p.period).unwrap_or(("MONTHLY", 1));
     wire::Price {
         uid: p.uid.clone(),
         plan_id: Some(p.plan_uid.clone()),

@@ -65,7 +65,10 @@ pub fn usage_warnings(current: &[Entitlement], old: &[PlanFeature], new: &[PlanF
         } else {
             "soft limit: access continues, usage over the limit as the provider bills it"
         };
-        let resets = e.resets_at.as_deref().map(|r| format!(" until usage resets {}", r.get(..10).unwrap_or(r)));
+        // Only a real date is stated; anything else the provider sent is left out.
+        let reset_day = e.resets_at.as_deref().and_then(|r| r.get(..10));
+        let reset_day = reset_day.and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+        let resets = reset_day.map(|d| format!(" until usage resets {d}"));
         let resets = if hard { resets.unwrap_or_default() } else { String::new() };
         out.push(format!("⚠ {name}: {} used, {what}: {access}{resets}", group_int(used)));
     }

@@ -158,8 +158,9 @@ fn wrap_sources(from: &[attribution::Source], width: usize, indent: usize) -> Ve
         }
     }
     if !from.is_empty() {
-        lines.push(ellipsize(&line, room));
+        lines.push(line);
     }
+    // A single part wider than the pane is the only thing ever cut.
     lines.into_iter().map(|l| ellipsize(&l, room)).collect()
 }
 

@@ -123,6 +123,7 @@ mod tests {
             email: Some(email.into()),
             created_at: None,
             metadata: Default::default(),
+            issues: Vec::new(),
         }
     }
 

@@ -55,6 +55,7 @@ fn every_fixture_is_decoded_below() {
         "zenskar/checkout_confirm.json",
         "zenskar/checkout_preview.json",
         "zenskar/checkout_session.json",
+        "zenskar/customer_get.json",
         "zenskar/customers_list.json",
         "zenskar/gateway_forbidden.json",
         "zenskar/validation_error.json",
@@ -109,6 +110,25 @@ fn zenskar_examples_decode() {
     assert_eq!(session.contract.as_ref().and_then(|c| c.name.as_deref()), Some("Growth"));
     let mapped = zenskar::map::checkout(session).unwrap();
     assert!(mapped.estimate.is_some());
+}
+
+/// The docs' `GET /customers/{id}` example uses keys its own schema does not have (`phone`,
+/// `billing_address{street, postal_code}`). The schema is trusted: the example still decodes,
+/// its identity, name, email and creation date are read, and the off-schema keys are not
+/// mistaken for the schema's `phone_number` or `address`.
+#[test]
+fn zenskar_customer_example_decodes_by_its_schema_despite_its_own_keys() {
+    let raw: zenskar::wire::Customer = zenskar("customer_get.json").json().unwrap();
+    assert_eq!((raw.phone_number.as_deref(), raw.address.is_none()), (None, true), "{raw:?}");
+    let customer = zenskar::map::customer(raw);
+    assert_eq!(customer.id, "0b6f3c2e-8d1a-4e57-9f0c-2a7b5e9d4c13");
+    assert_eq!(customer.alt_id.as_deref(), Some("acme-2"));
+    assert_eq!(
+        (customer.name.as_deref(), customer.email.as_deref()),
+        (Some("Acme GmbH"), Some("billing@acme-gmbh.example"))
+    );
+    assert_eq!(customer.created_at.map(|d| d.to_rfc3339()).as_deref(), Some("2024-03-01T09:30:00+00:00"));
+    assert!(customer.issues.is_empty());
 }
 
 #[test]

@@ -75,9 +75,33 @@ pub struct Customer {
     pub email: Option<String>,
     pub created_at: Option<DateTime<Utc>>,
     pub metadata: BTreeMap<String, String>,
+    /// Values of this listed customer that could not be decoded (see `RowIssue`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<RowIssue>,
 }
 
 impl Customer {
+    /// A listed customer whose row broke the contract: what could be read (the id at least, or
+    /// its place in the list), and why the rest could not. It stays listed, marked.
+    pub fn undecodable(
+        provider: ProviderKind,
+        id: String,
+        name: Option<String>,
+        email: Option<String>,
+        issue: RowIssue,
+    ) -> Customer {
+        Customer {
+            provider,
+            id,
+            alt_id: None,
+            name,
+            email,
+            created_at: None,
+            metadata: BTreeMap::new(),
+            issues: vec![issue],
+        }
+    }
+
     /// Name, else email, else id: what a list row shows first.
     pub fn display_name(&self) -> &str {
         self.name.as_deref().filter(|n| !n.is_empty()).or(self.email.as_deref()).unwrap_or(&self.id)
@@ -644,6 +668,7 @@ mod tests {
             email: Some("a@b.c".into()),
             created_at: None,
             metadata: BTreeMap::new(),
+            issues: Vec::new(),
         };
         assert_eq!(c.display_name(), "a@b.c");
         c.email = None;

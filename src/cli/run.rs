@@ -237,7 +237,8 @@ fn customer_table(customers: &[crate::billing::Customer]) -> String {
             ]
         })
         .collect();
-    table::render(&["NAME", "EMAIL", "ID", "CREATED"], &rows)
+    let table = table::render(&["NAME", "EMAIL", "ID", "CREATED"], &rows);
+    with_issues(table, customers.iter().map(|c| (c.id.as_str(), c.issues.as_slice())))
 }
 
 fn invoice_table(invoices: &[crate::billing::InvoiceRecord]) -> String {

@@ -42,10 +42,19 @@ pub fn error_path(path: &serde_path_to_error::Path, inner: &str) -> String {
 /// One list row decoded on its own, so a row that breaks the contract spoils only itself: the
 /// error names the row's path (`results[3].customerId: missing field`).
 pub fn list_row<T: serde::de::DeserializeOwned>(index: usize, row: serde_json::Value) -> Result<T, (String, String)> {
+    list_row_in("results", index, row)
+}
+
+/// `list_row` for a list the caller names (`prices[2].currency` for a plan's prices).
+pub fn list_row_in<T: serde::de::DeserializeOwned>(
+    list: &str,
+    index: usize,
+    row: serde_json::Value,
+) -> Result<T, (String, String)> {
     serde_path_to_error::deserialize(row).map_err(|e| {
         let inner = e.inner().to_string();
         let at = error_path(e.path(), &inner);
-        let path = if at == "." { format!("results[{index}]") } else { format!("results[{index}].{at}") };
+        let path = if at == "." { format!("{list}[{index}]") } else { format!("{list}[{index}].{at}") };
         (path, inner)
     })
 }

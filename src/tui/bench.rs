@@ -25,6 +25,7 @@ pub fn generated_customers(count: usize, seed: u64) -> Vec<Customer> {
             email: Some(c.email),
             created_at: None,
             metadata: Default::default(),
+            issues: Vec::new(),
         })
         .collect()
 }

@@ -91,6 +91,7 @@ pub fn customer(c: wire::Customer) -> Customer {
         name: Some(c.name).filter(|n| !n.is_empty()),
         email: Some(c.email).filter(|e| !e.is_empty()),
         metadata: c.domain.map(|d| BTreeMap::from([("domain".to_string(), d)])).unwrap_or_default(),
+        issues: Vec::new(),
     }
 }
 
@@ -131,7 +132,10 @@ fn prices_of(raw: &[wire::Price]) -> (Vec<Price>, Vec<RowIssue>) {
     for p in raw.iter().filter(|p| p.active) {
         match price(p) {
             Ok(price) => prices.push(price),
-            Err(e) => issues.push(RowIssue::new(format!("prices[{}]", p.id), e.message)),
+            Err(e) => {
+                let field = e.field_errors.first().map(|f| format!(".{}", f.field)).unwrap_or_default();
+                issues.push(RowIssue::new(format!("prices[{}]{field}", p.id), e.message));
+            }
         }
     }
     (prices, issues)

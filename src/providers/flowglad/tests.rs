@@ -375,11 +375,11 @@ fn plans_keep_their_rows_when_one_price_cannot_be_decoded() {
     assert_eq!(plans[0].prices.len(), 1);
     assert_eq!(plans[0].prices[0].amount.to_string(), "RUB 990.00");
     assert_eq!(plans[0].issues.len(), 1);
-    assert_eq!(plans[0].issues[0].path, "prices[price_bad]");
+    assert_eq!(plans[0].issues[0].path, "prices[price_bad].currency");
     assert!(plans[0].issues[0].message.contains("no minor unit"), "{}", plans[0].issues[0]);
     assert_eq!((plans[1].prices[0].amount.to_string(), plans[1].issues.len()), ("MOP 49.00".into(), 0));
     let json = serde_json::to_value(&plans).unwrap();
-    assert_eq!(json[0]["issues"][0]["path"], "prices[price_bad]");
+    assert_eq!(json[0]["issues"][0]["path"], "prices[price_bad].currency");
     assert!(json[1].get("issues").is_none(), "no issues, no key: {}", json[1]);
 }
 
@@ -397,4 +397,37 @@ fn counts_wider_than_u32_decode_and_fail_only_where_meaning_would_be_lost() {
     assert_eq!(page.total, 3);
     let err = serde_json::from_value::<wire::Page<wire::Customer>>(json!({"data": [], "total": 2.5})).unwrap_err();
     assert!(err.to_string().contains("whole number"), "{err}");
+}
+
+/// Item 7 of issue 15: a price whose interval or currency cannot be used names the field, not
+/// only the value ("expected u32" alone left the reader guessing which one).
+#[test]
+fn interval_and_currency_errors_name_their_field() {
+    let fields = |p: &serde_json::Value| {
+        let p: wire::Price = serde_json::from_value(p.clone()).unwrap();
+        let e = map::price(&p).unwrap_err();
+        assert!(e.message.contains("price price_x"), "{}", e.message);
+        e.field_errors.iter().map(|f| f.field.clone()).collect::<Vec<_>>()
+    };
+    let ok = price("price_x", "subscription", Some("month"), 100, "USD");
+    let mut p = ok.clone();
+    p["intervalUnit"] = json!("fortnight");
+    assert_eq!(fields(&p), ["intervalUnit"]);
+    p["intervalUnit"] = json!(null);
+    assert_eq!(fields(&p), ["intervalUnit"]);
+    let mut p = ok.clone();
+    p["intervalCount"] = json!(u64::from(u32::MAX) + 1);
+    assert_eq!(fields(&p), ["intervalCount"]);
+    let mut p = ok.clone();
+    p["currency"] = json!("XAU");
+    assert_eq!(fields(&p), ["currency"]);
+    let renewing = |interval: serde_json::Value| {
+        let model: wire::PricingModelDetails = serde_json::from_value(json!({"id": "pm_1", "name": "Main",
+            "products": [{"id": "prod_1", "name": "Pro", "slug": "pro", "active": true, "prices": [interval]}]}))
+        .unwrap();
+        Catalog::new(model, Vec::new()).plans().unwrap().remove(0).issues
+    };
+    let mut p = ok;
+    p["intervalUnit"] = json!("fortnight");
+    assert_eq!(renewing(p)[0].path, "prices[price_x].intervalUnit");
 }

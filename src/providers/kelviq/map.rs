@@ -25,6 +25,7 @@ pub fn customer(c: wire::CustomerResponse) -> Customer {
         email: c.email,
         created_at: c.created_on.as_deref().and_then(parse_datetime),
         metadata: c.metadata.unwrap_or_default(),
+        issues: Vec::new(),
     }
 }
 

@@ -11,8 +11,10 @@ use async_trait::async_trait;
 use futures::future::try_join_all;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 use url::Url;
 
+use super::decode;
 use super::http::{ApiRequest, Http};
 use super::paging::{self, PageGuard};
 use super::{
@@ -84,22 +86,34 @@ impl KelviqClient {
         }
     }
 
+    /// The catalog, each plan with its prices and features. Every row is decoded on its own: a
+    /// plan, price or feature that breaks the spec is named on its plan (`prices[1].currency`)
+    /// and the rest of the catalog still shows.
     async fn plan_catalog(&self) -> Result<Vec<Plan>> {
-        let plans: Vec<wire::CatalogPlan> = self.get_all("catalog/plans/", &[]).await?;
-        let loads = plans.into_iter().map(|p| async move {
+        let rows: Vec<Value> = self.get_all("catalog/plans/", &[]).await?;
+        let loads = rows.into_iter().enumerate().map(|(i, row)| async move {
+            let p = match decode::list_row::<wire::CatalogPlan>(i, row.clone()) {
+                Ok(p) => p,
+                Err((path, message)) => {
+                    let id = text_field(&row, "identifier").unwrap_or_else(|| format!("(row {})", i + 1));
+                    let name = text_field(&row, "name").unwrap_or_default();
+                    return Ok(Plan::undecodable(KELVIQ, id, name, RowIssue::new(path, message)));
+                }
+            };
             let prices_path = format!("catalog/plans/{}/prices/", encode(&p.identifier)?);
             let features_path = format!("catalog/plans/{}/features/", encode(&p.identifier)?);
             let (prices, features) = futures::try_join!(
-                self.get_all::<wire::PlanPrice>(&prices_path, &[]),
-                self.get_all::<wire::PlanFeatureEntitlement>(&features_path, &[]),
+                self.get_all::<Value>(&prices_path, &[]),
+                self.get_all::<Value>(&features_path, &[]),
             )?;
-            let (prices, issues) = map::prices(&prices);
+            let (prices, mut row_issues) = decode_each::<wire::PlanPrice>("prices", prices);
+            let (features, feature_issues) = decode_each::<wire::PlanFeatureEntitlement>("features", features);
+            row_issues.extend(feature_issues);
+            let (prices, mut issues) = map::prices(&prices);
+            issues.extend(row_issues);
             // A BOOLEAN set to false is listed on the plan but not granted by it.
-            let features = features
-                .iter()
-                .filter(|f| f.details.value != serde_json::Value::Bool(false))
-                .map(map::plan_feature)
-                .collect();
+            let features =
+                features.iter().filter(|f| f.details.value != Value::Bool(false)).map(map::plan_feature).collect();
             Ok::<_, ProviderError>(map::plan(p, prices, features, issues))
         });
         try_join_all(loads).await
@@ -131,6 +145,38 @@ impl KelviqClient {
                 .map(|f| wire::FeatureInput { identifier: f.feature_id.clone(), quantity: i64::from(f.quantity) })
                 .collect()
         })
+    }
+}
+
+/// A string field of a row that did not decode, to name it by.
+fn text_field(row: &Value, key: &str) -> Option<String> {
+    row.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// Decodes each row of a list on its own: the rows that read, and an issue per row that did not.
+fn decode_each<T: DeserializeOwned>(list: &str, rows: Vec<Value>) -> (Vec<T>, Vec<RowIssue>) {
+    let mut decoded = Vec::with_capacity(rows.len());
+    let mut issues = Vec::new();
+    for (i, row) in rows.into_iter().enumerate() {
+        match decode::list_row_in::<T>(list, i, row) {
+            Ok(t) => decoded.push(t),
+            Err((path, message)) => issues.push(RowIssue::new(path, message)),
+        }
+    }
+    (decoded, issues)
+}
+
+/// A listed customer, or the customer marked with why its row could not be read.
+fn customer_row(index: usize, row: Value) -> Customer {
+    match decode::list_row::<wire::CustomerResponse>(index, row.clone()) {
+        Ok(c) => map::customer(c),
+        Err((path, message)) => Customer::undecodable(
+            KELVIQ,
+            text_field(&row, "customerId").unwrap_or_else(|| format!("(row {})", index + 1)),
+            text_field(&row, "name"),
+            text_field(&row, "email"),
+            RowIssue::new(path, message),
+        ),
     }
 }
 
@@ -216,17 +262,19 @@ impl BillingProvider for KelviqClient {
         if let Some(s) = page.search.as_deref().filter(|s| !s.is_empty()) {
             q.push(("search", s.to_string()));
         }
-        let body: wire::Paginated<wire::CustomerResponse> = self.get("customers/", &q).await?;
+        let body: wire::Paginated<Value> = self.get("customers/", &q).await?;
         let next = next_link("customers", number, body.next.as_deref())?;
         let next_cursor = next.map(|n| format!("{n}:{size}"));
         paging::check_page(KELVIQ, "customers", page.cursor.as_deref(), body.results.len(), next_cursor.as_deref())?;
-        Ok(Page { next_cursor, total: Some(body.count), items: body.results.into_iter().map(map::customer).collect() })
+        let items = body.results.into_iter().enumerate().map(|(i, row)| customer_row(i, row)).collect();
+        Ok(Page { next_cursor, total: Some(body.count), items })
     }
 
     async fn get_customer(&self, id: &str) -> Result<Customer> {
         // No GET-one endpoint: search, then require an exact customerId match.
-        let found: Vec<wire::CustomerResponse> = self.get_all("customers/", &[("search", id.to_string())]).await?;
-        found.into_iter().find(|c| c.customer_id == id).map(map::customer).ok_or_else(|| {
+        // Rows are read one by one, so another customer's broken row does not hide this one.
+        let found: Vec<Value> = self.get_all("customers/", &[("search", id.to_string())]).await?;
+        found.into_iter().enumerate().map(|(i, row)| customer_row(i, row)).find(|c| c.id == id).ok_or_else(|| {
             let mut e = ProviderError::new(KELVIQ, ErrorKind::Http, format!("no customer with customerId {id:?}"));
             e.status = Some(404);
             e
@@ -262,8 +310,7 @@ impl BillingProvider for KelviqClient {
     }
 
     async fn list_subscriptions(&self, customer_id: &str) -> Result<Vec<Subscription>> {
-        let rows: Vec<serde_json::Value> =
-            self.get_all("subscriptions/", &[("customer_id", customer_id.to_string())]).await?;
+        let rows: Vec<Value> = self.get_all("subscriptions/", &[("customer_id", customer_id.to_string())]).await?;
         // A subscription that cannot be decoded or mapped stays in the list, marked (RowIssue):
         // one broken row never hides the others.
         Ok(rows
@@ -276,7 +323,7 @@ impl BillingProvider for KelviqClient {
                 let status = text("status").unwrap_or_default();
                 let undecodable =
                     |issue| Subscription::undecodable(KELVIQ, id.clone(), customer.clone(), status.clone(), issue);
-                match crate::providers::decode::list_row::<wire::Subscription>(i, row.clone()) {
+                match decode::list_row::<wire::Subscription>(i, row.clone()) {
                     Err((path, message)) => undecodable(RowIssue::new(path, message)),
                     Ok(s) => {
                         map::subscription(s).unwrap_or_else(|e| undecodable(RowIssue::new("subscription", e.message)))

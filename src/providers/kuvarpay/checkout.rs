@@ -399,6 +399,7 @@ mod tests {
             email: Some("kofi@example.gh".into()),
             created_at: None,
             metadata: Default::default(),
+            issues: Vec::new(),
         };
         let r = CheckoutRequest {
             customer_id: Some("cus_1".into()),

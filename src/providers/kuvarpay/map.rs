@@ -135,6 +135,7 @@ pub fn customer(c: &wire::CustomerRef, seen_at: Option<DateTime<Utc>>) -> Custom
         email,
         created_at: datetime(&c.created_at).or(seen_at),
         metadata: BTreeMap::new(),
+        issues: Vec::new(),
     }
 }
 

@@ -112,6 +112,7 @@ pub fn customer(c: wire::Customer) -> Customer {
         email: c.email,
         created_at: c.created_at.as_deref().and_then(parse_datetime),
         metadata,
+        issues: Vec::new(),
     }
 }
 

@@ -191,6 +191,7 @@ mod tests {
             email: None,
             created_at: None,
             metadata: Default::default(),
+            issues: Vec::new(),
         }
     }
 

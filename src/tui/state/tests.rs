@@ -92,6 +92,7 @@ fn customer(kind: ProviderKind, id: &str, name: &str) -> Customer {
         email: None,
         created_at: None,
         metadata: Default::default(),
+        issues: Vec::new(),
     }
 }
 

@@ -167,7 +167,7 @@ fn table(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect, focused
         .filter_map(|r| state.customer(r).map(|c| (r, c)))
         .map(|(r, c)| {
             let mut cells = vec![
-                Cell::from(ellipsize(c.name.as_deref().unwrap_or("—"), w[0] as usize)),
+                Cell::from(ellipsize(&name_cell(c), w[0] as usize)),
                 Cell::from(ellipsize(c.email.as_deref().unwrap_or(""), w[1] as usize)),
                 Cell::from(ellipsize(&c.id, w[2] as usize)),
             ];
@@ -189,6 +189,12 @@ fn table(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect, focused
         .column_spacing(1);
     let mut ts = TableState::default().with_selected(Some(view.selected.saturating_sub(start)));
     frame.render_stateful_widget(table, area, &mut ts);
+}
+
+/// The name, marked "⚠" when the provider's row for this customer could not all be read.
+fn name_cell(c: &crate::billing::Customer) -> String {
+    let name = c.name.as_deref().unwrap_or("—");
+    if c.issues.is_empty() { name.to_string() } else { format!("⚠ {name}") }
 }
 
 /// "Growth · active", "2 live", "none", or blank while unknown.

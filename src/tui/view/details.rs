@@ -80,12 +80,21 @@ pub fn subscriptions(frame: &mut Frame, state: &AppState, theme: &Theme, area: R
 fn subscription_row<'a>(s: &Subscription, theme: &Theme, plan_w: usize, price_w: usize, dates_w: usize) -> Row<'a> {
     let dates = s.date_phrase();
     let plan = s.plan_name.clone().or(s.plan_id.clone()).unwrap_or_default();
+    // A row the provider sent in a shape that could not be read says so where its plan goes.
+    let plan = unreadable_mark(&s.issues).map_or(plan.clone(), |mark| format!("{mark} {plan}").trim_end().to_string());
     Row::new(vec![
         Cell::from(ellipsize(&plan, plan_w)),
         Cell::from(Span::styled(s.status.label(), theme.status(s.status))),
         Cell::from(ellipsize(&price_text(s), price_w)),
         Cell::from(ellipsize(&dates, dates_w)),
     ])
+}
+
+/// "⚠ unreadable results[1].amount" for a row with values that could not be decoded.
+pub(super) fn unreadable_mark(issues: &[crate::billing::RowIssue]) -> Option<String> {
+    let first = issues.first()?;
+    let more = if issues.len() > 1 { format!(" +{}", issues.len() - 1) } else { String::new() };
+    Some(format!("⚠ unreadable {}{more}", first.path))
 }
 
 fn price_text(s: &Subscription) -> String {
@@ -272,6 +281,7 @@ pub fn plans(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
             let mut prices: Vec<String> =
                 p.prices.iter().map(|pr| format!("{} {}", pr.amount, short_period(pr.period))).collect();
             prices.dedup();
+            prices.extend(unreadable_mark(&p.issues));
             Row::new(vec![
                 Cell::from(ellipsize(&p.name, name_w as usize)),
                 Cell::from(ellipsize(&prices.join("  "), inner.width.saturating_sub(name_w + 1) as usize)),

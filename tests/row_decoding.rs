@@ -61,17 +61,60 @@ async fn plan_features(Path(plan): Path<String>) -> Json<Value> {
 }
 
 async fn kelviq(router: Router) -> std::sync::Arc<dyn providers::BillingProvider> {
+    serve(ProviderKind::Kelviq, "/api/v1/", router).await
+}
+
+async fn serve(kind: ProviderKind, base: &str, router: Router) -> std::sync::Arc<dyn providers::BillingProvider> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     let endpoint = Endpoint {
-        base_url: url::Url::parse(&format!("http://{addr}/api/v1/")).unwrap(),
+        base_url: url::Url::parse(&format!("http://{addr}{base}")).unwrap(),
         edge_url: None,
         key: Secret::new("sk_test_rows"),
         client_key: None,
-        account: None,
+        account: Some("org_rows".into()),
     };
-    providers::connect(ProviderKind::Kelviq, endpoint, Http::new(HttpConfig::default()).unwrap()).unwrap()
+    providers::connect(kind, endpoint, Http::new(HttpConfig::default()).unwrap()).unwrap()
+}
+
+async fn flowglad_customers() -> Json<Value> {
+    let row = |id: &str, ext: Value, email: Value| {
+        json!({"id": id, "externalId": ext, "name": "Name", "email": email, "createdAt": 1, "updatedAt": 1,
+            "livemode": false, "organizationId": "org", "pricingModelId": "pm"})
+    };
+    Json(json!({"data": [row("cus_1", json!("ext-1"), json!("a@example.com")),
+        row("cus_2", json!("ext-2"), json!(["two@example.com"])), row("cus_3", json!("ext-3"), json!("c@example.com"))],
+        "hasMore": false, "total": 3}))
+}
+
+async fn zenskar_customers() -> Json<Value> {
+    Json(
+        json!({"data": [{"id": "0b6f3c2e-8d1a-4e57-9f0c-2a7b5e9d4c13", "customer_name": "Acme", "email": "a@acme.example"},
+        {"id": "1b6f3c2e-8d1a-4e57-9f0c-2a7b5e9d4c13", "customer_name": "Beta", "custom_data": "not an object"},
+        {"customer_name": "No Id"}], "next": null, "total": 3}),
+    )
+}
+
+/// The same for the other providers with customer lists: one row in a shape that breaks the
+/// schema is listed with its id and the path, the others as usual.
+#[tokio::test]
+async fn flowglad_and_zenskar_customer_pages_keep_their_readable_rows() {
+    let flowglad =
+        serve(ProviderKind::Flowglad, "/", Router::new().route("/api/v1/customers", get(flowglad_customers))).await;
+    let page = flowglad.list_customers(&providers::PageRequest::first(20)).await.expect("not lost to one row");
+    let ids: Vec<&str> = page.items.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["ext-1", "ext-2", "ext-3"]);
+    assert_eq!(page.items[1].issues[0].path, "data[1].email", "{:?}", page.items[1].issues);
+    assert!(page.items[0].issues.is_empty() && page.items[2].issues.is_empty());
+
+    let zenskar = serve(ProviderKind::Zenskar, "/", Router::new().route("/customers", get(zenskar_customers))).await;
+    let page = zenskar.list_customers(&providers::PageRequest::first(20)).await.expect("not lost to one row");
+    assert_eq!(page.items.len(), 3);
+    assert_eq!(page.items[0].name.as_deref(), Some("Acme"));
+    assert_eq!(page.items[1].issues[0].path, "data[1].custom_data", "{:?}", page.items[1].issues);
+    assert_eq!(page.items[1].name.as_deref(), Some("Beta"));
+    assert_eq!((page.items[2].id.as_str(), page.items[2].issues[0].path.as_str()), ("(row 3)", "data[2].id"));
 }
 
 #[tokio::test]

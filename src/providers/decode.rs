@@ -59,6 +59,39 @@ pub fn list_row_in<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// The JSON keys a provider's customer row names itself by, to list a row that broke the
+/// contract with what it still says: `id`, `name`, `email`.
+pub struct CustomerKeys {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub email: &'static str,
+}
+
+/// One listed customer: decoded and mapped, or, when its shape breaks the contract, listed with
+/// its identity fields and the issue (`data[3].email: invalid type …`). A row without an id is
+/// `(row N)`.
+pub fn customer_row<T: serde::de::DeserializeOwned>(
+    provider: crate::billing::ProviderKind,
+    (list, index): (&str, usize),
+    row: serde_json::Value,
+    keys: &CustomerKeys,
+    map: impl FnOnce(T) -> crate::billing::Customer,
+) -> crate::billing::Customer {
+    let text =
+        |key: &str| row.get(key).and_then(serde_json::Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+    let (id, name, email) = (text(keys.id), text(keys.name), text(keys.email));
+    match list_row_in::<T>(list, index, row) {
+        Ok(decoded) => map(decoded),
+        Err((path, message)) => crate::billing::Customer::undecodable(
+            provider,
+            id.unwrap_or_else(|| format!("(row {})", index + 1)),
+            name,
+            email,
+            crate::billing::RowIssue::new(path, message),
+        ),
+    }
+}
+
 /// A decimal amount the spec types as a JSON `number` (Kelviq's `priceData.amount`).
 ///
 /// serde_json (without `arbitrary_precision`) carries non-integers as f64, so a number is

@@ -18,10 +18,10 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use super::http::{ApiRequest, Http, Idempotency};
-use super::paging;
 use super::{
     BillingProvider, Capabilities, Endpoint, Page, PageRequest, ProviderError, RequestPreview, Result, join_url,
 };
+use super::{decode, paging};
 use crate::billing::{
     CancelTiming, Cancellation, ChangeTiming, CheckoutRequest, CheckoutSession, Currency, Customer, Entitlement,
     Estimate, InvoiceRecord, NewCustomer, Plan, PlanChange, ProviderKind, RowIssue, Subscription,
@@ -262,21 +262,30 @@ impl BillingProvider for FlowgladClient {
         if let Some(cursor) = &page.cursor {
             q.push(("cursor", cursor.clone()));
         }
-        let body: wire::Page<wire::Customer> = self.get("customers", &q).await?;
+        let body: wire::Page<serde_json::Value> = self.get("customers", &q).await?;
         let next_cursor = body.next_cursor.clone().filter(|_| body.has_more);
         // Checked on the rows Flowglad sent, before the local search filter empties a page.
         paging::check_page(FLOWGLAD, "customers", page.cursor.as_deref(), body.data.len(), next_cursor.as_deref())?;
-        body.data.iter().for_each(|c| self.remember(c));
         let needle = page.search.as_deref().map(|s| crate::util::fold_accents(s.trim())).filter(|s| !s.is_empty());
+        // Each row on its own: one customer in a shape that breaks the spec is listed, marked.
+        let keys = decode::CustomerKeys { id: "externalId", name: "name", email: "email" };
         let items = body
             .data
             .into_iter()
-            .filter(|c| {
-                needle.as_deref().is_none_or(|n| {
-                    crate::util::fold_accents(&format!("{} {} {}", c.name, c.email, c.external_id)).contains(n)
+            .enumerate()
+            .map(|(i, row)| {
+                decode::customer_row(FLOWGLAD, ("data", i), row, &keys, |c: wire::Customer| {
+                    self.remember(&c);
+                    map::customer(c)
                 })
             })
-            .map(map::customer)
+            .filter(|c| {
+                needle.as_deref().is_none_or(|n| {
+                    let text =
+                        [c.name.as_deref(), c.email.as_deref(), Some(c.id.as_str())].map(Option::unwrap_or_default);
+                    crate::util::fold_accents(&text.join(" ")).contains(n)
+                })
+            })
             .collect();
         Ok(Page { items, next_cursor, total: needle.is_none().then_some(body.total) })
     }

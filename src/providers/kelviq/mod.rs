@@ -168,16 +168,8 @@ fn decode_each<T: DeserializeOwned>(list: &str, rows: Vec<Value>) -> (Vec<T>, Ve
 
 /// A listed customer, or the customer marked with why its row could not be read.
 fn customer_row(index: usize, row: Value) -> Customer {
-    match decode::list_row::<wire::CustomerResponse>(index, row.clone()) {
-        Ok(c) => map::customer(c),
-        Err((path, message)) => Customer::undecodable(
-            KELVIQ,
-            text_field(&row, "customerId").unwrap_or_else(|| format!("(row {})", index + 1)),
-            text_field(&row, "name"),
-            text_field(&row, "email"),
-            RowIssue::new(path, message),
-        ),
-    }
+    let keys = decode::CustomerKeys { id: "customerId", name: "name", email: "email" };
+    decode::customer_row(KELVIQ, ("results", index), row, &keys, map::customer)
 }
 
 /// The page a `next` link points at. A link that is present but names no later page is no end

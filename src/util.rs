@@ -1,6 +1,7 @@
 //! Small shared helpers with no better home.
 
 pub mod duration;
+pub mod export;
 pub mod files;
 
 use std::path::PathBuf;

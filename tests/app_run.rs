@@ -67,7 +67,7 @@ async fn select(s: &Script, kind: ProviderKind, customer: &str, row: usize) {
     s.text(&format!("customer {customer}"));
     s.key(KeyCode::Enter);
     s.idle().await;
-    s.key(KeyCode::Enter); // drill into the subscriptions
+    s.key(KeyCode::Tab); // to the subscriptions
     s.idle().await;
     (0..row).for_each(|_| s.key(KeyCode::Char('j')));
     s.idle().await;
@@ -271,7 +271,13 @@ async fn hostile_provider_strings_reach_no_cell_of_the_console() {
             s.text("pwned");
             s.key(KeyCode::Enter);
             s.wait_for("Eve Hostile").await;
+            // Her detail view (Enter) shows every field she has: still no control character.
             s.key(KeyCode::Enter);
+            s.idle().await;
+            let cells = s.symbols();
+            assert!(!cells.chars().any(|c| c.is_control()), "a control character reached a cell:\n{}", s.screen());
+            s.key(KeyCode::Esc);
+            s.key(KeyCode::Tab);
             s.idle().await;
             for _ in 0..4 {
                 let cells = s.symbols();

@@ -119,7 +119,16 @@ async fn navigation_moves_selection_and_drills_into_subscriptions() {
     assert_eq!(c.app.state.view().selected, 3);
     let name = c.app.state.selected_customer().unwrap().1.display_name().to_string();
     assert!(c.screen().contains(&format!("Subscriptions · {name}")), "details follow the selection");
+    // Enter opens the customer (issue 16); Esc closes it; Tab reaches the subscriptions.
     c.keys(&[KeyCode::Enter]).await;
+    assert!(
+        c.screen().contains(&format!("Kelviq › {name}")) || c.screen().contains(&format!(" › {name}")),
+        "{}",
+        c.screen()
+    );
+    c.keys(&[KeyCode::Esc]).await;
+    assert!(c.app.state.dialogs.is_empty());
+    c.keys(&[KeyCode::Tab]).await;
     assert_eq!(c.app.state.focus, Pane::Subscriptions);
     c.keys(&[KeyCode::Esc]).await;
     assert_eq!(c.app.state.focus, Pane::Customers);

@@ -43,6 +43,16 @@ impl ProviderKind {
             ProviderKind::Zenskar => "Zenskar",
         }
     }
+
+    /// What the provider calls the id its API addresses a customer by (see `Customer::id`).
+    pub fn customer_id_name(&self) -> &'static str {
+        match self {
+            ProviderKind::Kelviq => "customerId",
+            ProviderKind::Flowglad => "externalId",
+            ProviderKind::KuvarPay => "email",
+            ProviderKind::Zenskar => "id",
+        }
+    }
 }
 
 impl fmt::Display for ProviderKind {

@@ -34,7 +34,17 @@ pub enum Action {
     Refresh,
     Filter,
     Copy,
+    /// The whole object as JSON (`Y` in a detail view).
+    CopyAll,
     Open,
+    /// The object in the provider's web dashboard (`O`).
+    OpenDashboard,
+    /// The object's JSON on screen instead of its fields (`v`).
+    ToggleRaw,
+    /// The next sort column of a list (`s`).
+    Sort,
+    /// The sort order reversed (`S`).
+    SortReverse,
     CopyCurl,
     CopyBody,
     NewCheckout,

@@ -25,6 +25,12 @@ pub enum Context {
     Requests,
     Invoices,
     Audit,
+    /// A detail view (Enter on any row).
+    Detail,
+    /// Filter, sort and export in an overlay list (request log, invoices, audit, sessions).
+    Lists,
+    /// The filter line of an overlay list.
+    ListFilter,
     /// The checkout form, whatever field has focus.
     Form,
     FormText,
@@ -54,6 +60,7 @@ impl Context {
         matches!(
             self,
             Context::Filter
+                | Context::ListFilter
                 | Context::Palette
                 | Context::FormText
                 | Context::FormPick
@@ -78,6 +85,9 @@ impl Context {
             Context::Requests => "Request log",
             Context::Invoices => "Invoices",
             Context::Audit => "Audit journal",
+            Context::Detail => "Detail view",
+            Context::Lists => "Lists (request log, invoices, audit, sessions)",
+            Context::ListFilter => "List filter (typing filters; 5xx, POST, /path in the request log)",
             Context::Form => "Checkout form",
             Context::FormText => "Text field (typing edits; Ctrl-A/E start/end, Ctrl-U/W delete)",
             Context::FormPick => "Picker (typing filters the options)",
@@ -226,7 +236,14 @@ pub const BINDINGS: &[Binding] = &[
         "Fuzzy filter (accents folded: muller finds Müller)",
         [(KeyCode::Char('/'), NONE)]
     ),
-    b!(Customers, "Enter", Action::Choose, "open", "Show the customer's subscriptions", [ENTER]),
+    b!(
+        Panes,
+        "Enter",
+        Action::Choose,
+        "open",
+        "Open the selected row: every field of the customer, subscription or plan",
+        [ENTER]
+    ),
     // Movement, in every list, picker and scrolling overlay.
     b!(List, "j / ↓", Action::Down, "move", "Move down", [(KeyCode::Down, NONE), (KeyCode::Char('j'), NONE)]),
     b!(List, "k / ↑", Action::Up, "", "Move up", [(KeyCode::Up, NONE), (KeyCode::Char('k'), NONE)]),
@@ -289,6 +306,7 @@ pub const BINDINGS: &[Binding] = &[
         [ESC, (KeyCode::Char('q'), NONE), (KeyCode::Char('r'), NONE)]
     ),
     // Invoices.
+    b!(Invoices, "Enter", Action::Choose, "open", "The invoice's fields: totals, dates, link", [ENTER]),
     b!(
         Invoices,
         "y",
@@ -314,7 +332,72 @@ pub const BINDINGS: &[Binding] = &[
         "Close",
         [ESC, (KeyCode::Char('q'), NONE), (KeyCode::Char('i'), NONE)]
     ),
+    // Filter, sort and export, in every overlay list.
+    b!(
+        Lists,
+        "/",
+        Action::Filter,
+        "filter",
+        "Filter the list (every word must match; the request log also takes 5xx, POST, /path)",
+        [(KeyCode::Char('/'), NONE)]
+    ),
+    b!(Lists, "s", Action::Sort, "sort", "Sort by the next column (the header shows it)", [(KeyCode::Char('s'), NONE)]),
+    b!(
+        Lists,
+        "S",
+        Action::SortReverse,
+        "",
+        "Reverse the sort",
+        [(KeyCode::Char('S'), SHIFT), (KeyCode::Char('S'), NONE)]
+    ),
+    b!(
+        Lists,
+        ":",
+        Action::Palette,
+        "",
+        "Command palette over the list (:export csv|json [PATH] writes it as shown)",
+        [(KeyCode::Char(':'), NONE), (KeyCode::Char(':'), SHIFT)]
+    ),
+    b!(ListFilter, "Enter", Action::Choose, "keep", "Keep the filter and return to the list", [ENTER]),
+    b!(ListFilter, "Esc", Action::Back, "clear", "Clear the filter", [ESC]),
+    // Detail views.
+    b!(
+        Detail,
+        "Enter",
+        Action::Choose,
+        "open",
+        "Open the object the field names (a subscription, a plan, a request)",
+        [ENTER]
+    ),
+    b!(Detail, "y", Action::Copy, "copy field", "Copy the field under the cursor", [(KeyCode::Char('y'), NONE)]),
+    b!(
+        Detail,
+        "Y",
+        Action::CopyAll,
+        "copy JSON",
+        "Copy the whole object as JSON",
+        [(KeyCode::Char('Y'), SHIFT), (KeyCode::Char('Y'), NONE)]
+    ),
+    b!(
+        Detail,
+        "v",
+        Action::ToggleRaw,
+        "JSON",
+        "Show the object as JSON (v again: the fields)",
+        [(KeyCode::Char('v'), NONE)]
+    ),
+    b!(Detail, "o", Action::Open, "", "Open the object's link (an invoice's URL)", [(KeyCode::Char('o'), NONE)]),
+    b!(
+        Detail,
+        "O",
+        Action::OpenDashboard,
+        "",
+        "Open the object in the provider's dashboard, where its URL pattern is documented",
+        [(KeyCode::Char('O'), SHIFT), (KeyCode::Char('O'), NONE)]
+    ),
+    b!(Detail, "Esc / q", Action::Back, "back", "Back one level", [ESC, (KeyCode::Char('q'), NONE)]),
     // Audit journal.
+    b!(Audit, "Enter", Action::Choose, "open", "The highlighted entry: before → after, amounts, request ids", [ENTER]),
     b!(
         Audit,
         "Esc / q / a",

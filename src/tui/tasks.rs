@@ -161,6 +161,7 @@ impl Tasks {
             }
             Effect::Copy(text) => self.outside.copy(&crate::text::block(&text)),
             Effect::Open(url) => self.open(&url),
+            Effect::Export(job) => self.files(move || export_file(&job)),
             Effect::SnapshotRequests => {
                 let _ = self.tx.send(Msg::Requests(self.log.snapshot()));
             }
@@ -412,4 +413,36 @@ pub fn run_filter(job: &FilterJob) -> Vec<RowRef> {
         scored.sort_by_key(|s| std::cmp::Reverse(s.0));
     }
     scored.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Writes an export where asked (`~/` is the home directory), else in the data dir's
+/// `exports/`, atomically; says where, or why not, naming the path.
+fn export_file(job: &crate::tui::state::export::ExportJob) -> Msg {
+    let name =
+        format!("exports/{}-{}.{}", job.list, chrono::Utc::now().format("%Y%m%d-%H%M%S"), job.format.extension());
+    let path = match job.path.as_deref() {
+        Some(p) => match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
+            (Some(rest), Some(home)) => std::path::PathBuf::from(home).join(rest),
+            _ => std::path::PathBuf::from(p),
+        },
+        None => match crate::util::data_file(&name) {
+            Some(p) => p,
+            None => {
+                return Msg::Notice {
+                    text: "Export failed: no data directory (set TILL_DATA_DIR)".into(),
+                    error: true,
+                };
+            }
+        },
+    };
+    let written = job
+        .render()
+        .and_then(|text| crate::util::files::write_atomic(&path, text.as_bytes()).map_err(|e| e.to_string()));
+    match written {
+        Ok(()) => Msg::Notice {
+            text: format!("Exported {} rows of {} to {}", job.rows.len(), job.list, path.display()),
+            error: false,
+        },
+        Err(e) => Msg::Notice { text: format!("Export to {} failed: {e}", path.display()), error: true },
+    }
 }

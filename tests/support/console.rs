@@ -43,6 +43,11 @@ pub async fn console(mode: Mode, read_only: bool) -> Console {
 
 /// A console on a sandbox started with `options` (more customers, latency, faults).
 pub async fn console_with(mode: Mode, read_only: bool, options: SandboxOptions) -> Console {
+    console_sized(mode, read_only, options, (140, 40)).await
+}
+
+/// A console drawn at `size` from its first frame.
+pub async fn console_sized(mode: Mode, read_only: bool, options: SandboxOptions, size: (u16, u16)) -> Console {
     journal();
     let sandbox = sandbox::start(options).await.unwrap();
     let http = Http::new(HttpConfig::default()).unwrap();
@@ -51,11 +56,17 @@ pub async fn console_with(mode: Mode, read_only: bool, options: SandboxOptions) 
         .map(|k| providers::connect(k, sandbox.endpoint(k), http.clone()).unwrap())
         .collect();
     let recorder = Recorder::default();
-    let mut app =
-        App::new(TestBackend::new(140, 40), providers, http.log().clone(), mode, "test", Box::new(recorder.clone()))
-            .unwrap()
-            .with_theme(Theme { color: false })
-            .read_only(read_only);
+    let mut app = App::new(
+        TestBackend::new(size.0, size.1),
+        providers,
+        http.log().clone(),
+        mode,
+        "test",
+        Box::new(recorder.clone()),
+    )
+    .unwrap()
+    .with_theme(Theme { color: false })
+    .read_only(read_only);
     app.start();
     app.settle(Duration::from_secs(10)).await;
     Console { app, sandbox, http, recorder }

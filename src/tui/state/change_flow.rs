@@ -238,7 +238,11 @@ impl AppState {
             }
             ChangeMsg::Audit { customer, result } => {
                 match result {
-                    Ok((entries, note)) => self.push(Dialog::Audit { customer, entries, offset: 0, note }),
+                    Ok((mut entries, note)) => {
+                        entries.reverse();
+                        let control = Default::default();
+                        self.push(Dialog::Audit { customer, entries, offset: 0, note, control });
+                    }
                     Err(e) => self.notify_error(format!("Audit journal: {e}")),
                 }
                 Vec::new()

@@ -25,11 +25,17 @@ pub struct SessionsState {
     /// Per provider: "not offered by …" or the error of its list.
     pub notes: Vec<String>,
     listed: HashMap<u8, Vec<CheckoutListing>>,
+    pub control: super::listing::ListControl,
 }
 
 impl SessionsState {
+    /// The rows shown, filtered and sorted: indexes into `rows`.
+    pub fn visible(&self) -> Vec<usize> {
+        self.control.visible(&self.rows)
+    }
+
     pub fn selected_row(&self) -> Option<&(u8, CheckoutListing)> {
-        self.rows.get(self.selected)
+        self.visible().get(self.selected).and_then(|&i| self.rows.get(i))
     }
 }
 
@@ -89,10 +95,11 @@ impl AppState {
         }
         rows.sort_by_key(|r| std::cmp::Reverse(r.1.created_at));
         state.rows = rows;
+        let visible = state.visible();
         state.selected = keep
-            .and_then(|id| state.rows.iter().position(|(_, l)| l.session.id == id))
+            .and_then(|id| visible.iter().position(|&i| state.rows[i].1.session.id == id))
             .unwrap_or(0)
-            .min(state.rows.len().saturating_sub(1));
+            .min(visible.len().saturating_sub(1));
     }
 
     /// Keeps this console's record of a session current (created, polled, fetched).
@@ -135,6 +142,10 @@ impl AppState {
 
     pub(crate) fn sessions_action(&mut self, action: Action) -> Vec<Effect> {
         let Some(Dialog::CheckoutSessions(state)) = self.dialogs.last_mut() else { return Vec::new() };
+        let columns = <(u8, CheckoutListing) as super::listing::Tabular>::columns().len();
+        if super::listing::list_key(&mut state.control, &mut state.selected, action, columns) {
+            return Vec::new();
+        }
         let url = state.selected_row().and_then(|(_, l)| l.session.url.clone());
         match action {
             Action::Back => {
@@ -162,7 +173,7 @@ impl AppState {
             Action::Open => url.map(Effect::Open).into_iter().collect(),
             nav => {
                 if let Some(delta) = super::movement::nav_delta(nav, 10) {
-                    let last = state.rows.len().saturating_sub(1);
+                    let last = state.visible().len().saturating_sub(1);
                     state.selected = state.selected.saturating_add_signed(delta).min(last);
                 }
                 Vec::new()

@@ -72,10 +72,17 @@ impl AppState {
             }
             _ => {}
         }
+        // `:` over a list opens the palette there, so `:export` writes that list.
+        if action == Action::Palette && self.top().and_then(Dialog::list_control).is_some_and(|c| !c.editing) {
+            self.push(Dialog::Palette(super::palette::PaletteState::default()));
+            return Vec::new();
+        }
         match self.top().map(Dialog::name) {
             None if action == Action::CheckoutSessions => self.open_checkout_sessions(),
             None => self.panes_action(action),
-            Some("help" | "audit") => self.scroll_action(action),
+            Some("help") => self.scroll_action(action),
+            Some("audit") => self.audit_action(action),
+            Some("detail") => self.detail_action(action),
             Some("palette") => self.palette_action(action),
             Some("requests") => self.requests_action(action),
             Some("invoices") => self.invoices_action(action),
@@ -105,6 +112,22 @@ impl AppState {
         };
         let typing = |ctx: Context| vec![ctx, Global];
         let list = |ctx: Context| vec![ctx, List, NotTyping, Global];
+        // An overlay list: its filter line while typing, else its keys and the list keys.
+        if let Some(control) = self.top().and_then(Dialog::list_control) {
+            let in_detail = matches!(self.top(), Some(Dialog::Requests(r)) if r.detail);
+            if control.editing {
+                return typing(Context::ListFilter);
+            }
+            if !in_detail {
+                let own = match self.top() {
+                    Some(Dialog::Requests(_)) => Requests,
+                    Some(Dialog::Invoices(_)) => Invoices,
+                    Some(Dialog::Audit { .. }) => Audit,
+                    _ => Context::CheckoutSessions,
+                };
+                return vec![own, Context::Lists, List, NotTyping, Global];
+            }
+        }
         match self.top() {
             None if self.views[self.tab].filter.editing => typing(Filter),
             None if self.focus == Pane::Customers => vec![Customers, Panes, List, NotTyping, Global],
@@ -114,6 +137,7 @@ impl AppState {
             Some(Dialog::Requests(_)) => list(Requests),
             Some(Dialog::Invoices(_)) => list(Invoices),
             Some(Dialog::Audit { .. }) => list(Audit),
+            Some(Dialog::Detail(_)) => list(Context::Detail),
             Some(Dialog::PresetSave(_)) => typing(PresetSave),
             Some(Dialog::PresetLoad { .. }) => list(PresetLoad),
             Some(Dialog::LiveConfirm(_)) => typing(LiveConfirm),
@@ -138,7 +162,7 @@ impl AppState {
         }
         match (self.top(), action) {
             (None, Action::Choose) if self.views[self.tab].filter.editing => true,
-            (None, Action::Choose) => self.focus == Pane::Customers && self.selected_customer().is_some(),
+            (None, Action::Choose) => self.selected_customer().is_some() || self.focus == Pane::Plans,
             (None, Action::Open) => false,
             (Some(Dialog::Change(f)), Action::Choose) => f.step != Step::Confirm,
             (Some(Dialog::Cancel(f)), Action::Choose) => f.step != Step::Confirm,

@@ -16,15 +16,22 @@ pub struct InvoicesState {
     pub list: Loadable<Vec<InvoiceRecord>>,
     pub selected: usize,
     pub offset: usize,
+    pub control: super::listing::ListControl,
 }
 
 impl InvoicesState {
+    /// The rows shown, filtered and sorted: indexes into the list.
+    pub fn visible(&self) -> Vec<usize> {
+        self.list.value.as_deref().map_or_else(Vec::new, |l| self.control.visible(l))
+    }
+
     pub fn selected(&self) -> Option<&InvoiceRecord> {
-        self.list.value.as_ref()?.get(self.selected)
+        let i = *self.visible().get(self.selected)?;
+        self.list.value.as_ref()?.get(i)
     }
 
     fn navigate(&mut self, action: Action, height: usize) {
-        let len = self.list.value.as_ref().map_or(0, Vec::len);
+        let len = self.visible().len();
         if let Some(delta) = super::movement::nav_delta(action, height.max(1)) {
             move_window(&mut self.selected, &mut self.offset, delta, len, height);
         }
@@ -53,6 +60,7 @@ impl AppState {
             list: Loadable::loading(),
             selected: 0,
             offset: 0,
+            control: Default::default(),
         }));
         vec![Effect::LoadInvoices { slot, customer_id }]
     }
@@ -69,7 +77,7 @@ impl AppState {
             && inv.customer_id == customer_id
         {
             inv.list.settle(result);
-            let len = inv.list.value.as_ref().map_or(0, Vec::len);
+            let len = inv.visible().len();
             inv.selected = inv.selected.min(len.saturating_sub(1));
         }
     }
@@ -77,9 +85,31 @@ impl AppState {
     pub(crate) fn invoices_action(&mut self, action: Action) -> Vec<Effect> {
         let height = self.page_height(Pane::Customers);
         let Some(Dialog::Invoices(inv)) = self.dialogs.last_mut() else { return Vec::new() };
+        let columns = <InvoiceRecord as super::listing::Tabular>::columns().len();
+        if super::listing::list_key(&mut inv.control, &mut inv.selected, action, columns) {
+            inv.offset = 0;
+            return Vec::new();
+        }
         match action {
             Action::Back => {
                 self.pop();
+                Vec::new()
+            }
+            Action::Choose => {
+                let Some(invoice) = inv.selected() else { return Vec::new() };
+                let crumbs = vec![inv.provider.display_name().to_string(), inv.customer_name.clone()];
+                let (slot, customer_id) = (inv.slot, inv.customer_id.clone());
+                let invoice = invoice.clone();
+                let target = invoice.subscription_id.clone().filter(|id| {
+                    self.details
+                        .get(&(slot, customer_id.clone()))
+                        .and_then(|d| d.subscriptions.value.as_ref())
+                        .is_some_and(|subs| subs.iter().any(|s| &s.id == id))
+                });
+                let target =
+                    target.map(|id| super::detail::Target::Subscription { slot, customer_id: customer_id.clone(), id });
+                let detail = super::detail_build::invoice_detail(&invoice, crumbs, target);
+                self.push(Dialog::Detail(Box::new(detail)));
                 Vec::new()
             }
             Action::Refresh => {

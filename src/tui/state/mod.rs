@@ -7,8 +7,13 @@ pub mod checkout;
 pub mod checkout_flow;
 pub mod checkout_sessions;
 pub mod customers;
+pub mod detail;
+pub mod detail_build;
 pub mod dispatch;
+pub mod export;
 pub mod invoices;
+pub mod listing;
+pub mod listing_rows;
 pub mod messages;
 pub mod movement;
 pub mod palette;
@@ -130,12 +135,16 @@ pub enum Dialog {
     /// The audit journal of one customer (`a`).
     Audit {
         customer: String,
+        /// Newest first.
         entries: Vec<crate::audit::Entry>,
         offset: usize,
+        control: listing::ListControl,
         /// Damaged journal lines the reader skipped, said in the title.
         note: Option<String>,
     },
     Checkout(Box<checkout::CheckoutBuilder>),
+    /// One object's fields (Enter on a row); stacked, so Esc goes back one level.
+    Detail(Box<detail::DetailState>),
     /// This console's and the provider's checkout sessions (`N`).
     CheckoutSessions(Box<checkout_sessions::SessionsState>),
     Change(Box<change::ChangeFlow>),
@@ -164,6 +173,7 @@ impl Dialog {
             Dialog::Invoices(_) => "invoices",
             Dialog::Audit { .. } => "audit",
             Dialog::Checkout(_) => "checkout",
+            Dialog::Detail(_) => "detail",
             Dialog::CheckoutSessions(_) => "checkout-sessions",
             Dialog::Change(_) => "change",
             Dialog::Cancel(_) => "cancel",
@@ -203,6 +213,8 @@ pub enum Effect {
     Filter(FilterJob),
     Copy(String),
     Open(String),
+    /// Write a list to a file (`:export`).
+    Export(Box<export::ExportJob>),
     SnapshotRequests,
     CheckoutPreview {
         slot: u8,

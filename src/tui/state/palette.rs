@@ -16,6 +16,7 @@ pub enum Command {
     Pane(Pane),
     Customer(String),
     Action(Action),
+    Export(super::export::ExportFormat, Option<String>),
 }
 
 impl AppState {
@@ -27,6 +28,17 @@ impl AppState {
         {
             return vec![(format!("customer {id}"), Command::Customer(id.to_string()))];
         }
+        if let Some(rest) = text.strip_prefix("export ") {
+            let mut words = rest.trim().splitn(2, ' ');
+            let format = match words.next() {
+                Some("csv") => super::export::ExportFormat::Csv,
+                Some("json") => super::export::ExportFormat::Json,
+                _ => return Vec::new(),
+            };
+            let path = words.next().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
+            let label = format!("export {} {}", format.extension(), path.as_deref().unwrap_or("(to the data dir)"));
+            return vec![(label, Command::Export(format, path))];
+        }
         let mut all: Vec<(String, Command)> =
             (0..self.views.len()).map(|t| (self.tab_title(t).to_lowercase(), Command::Tab(t))).collect();
         all.extend(Pane::ALL.iter().map(|p| (p.title().to_lowercase(), Command::Pane(*p))));
@@ -35,6 +47,8 @@ impl AppState {
             ("checkout".to_string(), Command::Action(Action::NewCheckout)),
             ("checkout sessions".to_string(), Command::Action(Action::CheckoutSessions)),
             ("invoices".to_string(), Command::Action(Action::Invoices)),
+            ("export csv [path]".to_string(), Command::Export(super::export::ExportFormat::Csv, None)),
+            ("export json [path]".to_string(), Command::Export(super::export::ExportFormat::Json, None)),
             ("refresh".to_string(), Command::Action(Action::Refresh)),
             ("help".to_string(), Command::Action(Action::Help)),
             ("quit".to_string(), Command::Action(Action::Quit)),
@@ -99,6 +113,7 @@ impl AppState {
             }
             Command::Action(a) => self.handle_action(a),
             Command::Customer(id) => self.jump_to_customer(&id),
+            Command::Export(format, path) => self.export(format, path),
         }
     }
 

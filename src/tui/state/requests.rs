@@ -13,22 +13,49 @@ pub struct RequestsState {
     pub offset: usize,
     pub detail: bool,
     pub scroll: usize,
+    /// Opened from an audit entry: the exchange with this provider request id, shown in full
+    /// once the log arrives.
+    pub focus_request: Option<String>,
+    pub control: super::listing::ListControl,
 }
 
 impl RequestsState {
+    /// The log, opened on the exchange whose provider request id is `request_id`.
+    pub fn focused_on(request_id: &str) -> RequestsState {
+        RequestsState { focus_request: Some(request_id.to_string()), ..RequestsState::default() }
+    }
+
+    /// The rows shown, filtered and sorted: indexes into `entries`.
+    pub fn visible(&self) -> Vec<usize> {
+        self.control.visible(&self.entries)
+    }
+
     pub fn replace(&mut self, mut entries: Vec<Exchange>) {
-        let selected_id = self.entries.get(self.selected).map(|e| e.id);
+        let selected_id = self.selected().map(|e| e.id);
         entries.reverse();
         self.entries = entries;
-        self.selected = selected_id.and_then(|id| self.entries.iter().position(|e| e.id == id)).unwrap_or(0);
+        let visible = self.visible();
+        self.selected = selected_id.and_then(|id| visible.iter().position(|&i| self.entries[i].id == id)).unwrap_or(0);
+        if let Some(wanted) = self.focus_request.take() {
+            self.control = super::listing::ListControl::default();
+            match self.entries.iter().position(|e| e.request_id.as_deref() == Some(wanted.as_str())) {
+                Some(i) => {
+                    self.selected = i;
+                    self.offset = i;
+                    self.detail = true;
+                }
+                // Older than the log keeps (500 exchanges in memory): say so in the list.
+                None => self.focus_request = Some(wanted),
+            }
+        }
     }
 
     pub fn selected(&self) -> Option<&Exchange> {
-        self.entries.get(self.selected)
+        self.visible().get(self.selected).and_then(|&i| self.entries.get(i))
     }
 
     pub fn navigate(&mut self, action: Action, height: usize) {
-        let len = self.entries.len();
+        let len = self.visible().len();
         if self.detail {
             self.scroll = match action {
                 Action::Up => self.scroll.saturating_sub(1),

@@ -100,7 +100,15 @@ fn every_mode() -> Vec<(String, AppState)> {
     with("help", &|s| s.push(Dialog::Help { scroll: 0, contexts: vec![Context::Global] }));
     with("palette", &|s| s.push(Dialog::Palette(Default::default())));
     with("requests", &|s| s.push(Dialog::Requests(Default::default())));
-    with("audit", &|s| s.push(Dialog::Audit { customer: "c".into(), entries: vec![], offset: 0, note: None }));
+    with("audit", &|s| {
+        s.push(Dialog::Audit {
+            customer: "c".into(),
+            entries: vec![],
+            offset: 0,
+            note: None,
+            control: Default::default(),
+        })
+    });
     with("preset save", &|s| s.push(Dialog::PresetSave(String::new())));
     with("preset load", &|s| s.push(Dialog::PresetLoad { names: vec!["a".into()], selected: 0 }));
     with("live confirm", &|s| s.push(Dialog::LiveConfirm(String::new())));

@@ -114,13 +114,7 @@ impl AppState {
     }
 
     fn enter(&mut self) -> Vec<Effect> {
-        match self.focus {
-            Pane::Customers if self.selected_customer().is_some() => {
-                self.focus = Pane::Subscriptions;
-                self.ensure_loaded()
-            }
-            _ => Vec::new(),
-        }
+        self.open_pane_detail()
     }
 
     fn copy_selected(&mut self) -> Vec<Effect> {
@@ -354,6 +348,11 @@ impl AppState {
     pub(crate) fn requests_action(&mut self, action: Action) -> Vec<Effect> {
         let height = self.page_height(Pane::Customers);
         let Some(Dialog::Requests(req)) = self.dialogs.last_mut() else { return Vec::new() };
+        let columns = <crate::providers::log::Exchange as super::listing::Tabular>::columns().len();
+        if !req.detail && super::listing::list_key(&mut req.control, &mut req.selected, action, columns) {
+            req.offset = 0;
+            return Vec::new();
+        }
         match action {
             Action::Back => {
                 if req.detail {
@@ -365,7 +364,7 @@ impl AppState {
                 Vec::new()
             }
             Action::Choose => {
-                req.detail = !req.entries.is_empty();
+                req.detail = req.selected().is_some();
                 Vec::new()
             }
             Action::Copy | Action::CopyCurl | Action::Open => {

@@ -320,35 +320,42 @@ fn cancel_footer<'a>(f: &CancelFlow, theme: &Theme) -> Vec<Line<'a>> {
     lines
 }
 
-pub fn audit(
-    frame: &mut Frame,
-    customer: &str,
-    entries: &[Entry],
-    offset: usize,
-    note: Option<&str>,
-    theme: &Theme,
-    area: Rect,
-) {
+/// The audit overlay's data: the customer's entries (newest first), the top row, its filter.
+pub struct AuditView<'a> {
+    pub customer: &'a str,
+    pub entries: &'a [Entry],
+    pub offset: usize,
+    pub note: Option<&'a str>,
+    pub control: &'a crate::tui::state::listing::ListControl,
+}
+
+pub fn audit(frame: &mut Frame, view: &AuditView, theme: &Theme, area: Rect) {
+    use crate::tui::state::listing::Tabular;
     let rect = Rect { x: area.x, y: area.y + 1, width: area.width, height: area.height.saturating_sub(2) };
     frame.render_widget(Clear, rect);
     let mut lines: Vec<Line> = Vec::new();
-    if let Some(n) = note {
+    if let Some(n) = view.note {
         lines.push(Line::from(Span::styled(n.to_string(), theme.error())));
     }
-    if entries.is_empty() {
+    let visible = view.control.visible(view.entries);
+    if view.entries.is_empty() {
         lines.push(Line::from(Span::styled(
             "No changes, cancellations or checkouts recorded for this customer",
             theme.dim(),
         )));
+    } else if visible.is_empty() {
+        lines.push(Line::from(Span::styled("No entry matches the filter (Esc clears it)", theme.dim())));
     }
-    for e in entries.iter().rev().skip(offset.min(entries.len().saturating_sub(1))) {
+    let top = view.offset.min(visible.len().saturating_sub(1));
+    for (n, e) in visible.iter().filter_map(|&i| view.entries.get(i)).enumerate().skip(top) {
         let style = match e.outcome {
             Outcome::Succeeded => theme.ok(),
             Outcome::Failed | Outcome::Interrupted => theme.error(),
             Outcome::Started => theme.dim(),
         };
+        let mark = if n == top { theme.selected(true) } else { ratatui::style::Style::default() };
         lines.push(Line::from(vec![
-            Span::raw(format!("{} {} {:<22} ", e.time.format("%Y-%m-%d %H:%M:%S"), e.provider, e.action)),
+            Span::styled(format!("{} {} {:<22} ", e.time.format("%Y-%m-%d %H:%M:%S"), e.provider, e.action), mark),
             Span::styled(format!("{:?}", e.outcome).to_lowercase(), style),
             Span::raw(format!(" {} {}", e.target.as_deref().unwrap_or(""), e.request_ids.join(","))),
         ]));
@@ -358,7 +365,17 @@ pub fn audit(
     }
     frame.render_widget(
         Paragraph::new(lines).block(pane_block(
-            format!("Audit journal · {customer} · newest first · Esc closes"),
+            format!(
+                "Audit journal · {} · {} · Enter open · / filter · s sort · Esc closes",
+                view.customer,
+                match view.control.sort {
+                    None =>
+                        crate::tui::view::list_title(view.control, Entry::columns(), visible.len(), view.entries.len())
+                            + " · newest first",
+                    Some(_) =>
+                        crate::tui::view::list_title(view.control, Entry::columns(), visible.len(), view.entries.len()),
+                }
+            ),
             true,
             theme,
             rect.width,

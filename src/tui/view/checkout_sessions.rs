@@ -11,14 +11,19 @@ use super::{Theme, pane_block};
 use crate::billing::CheckoutListing;
 use crate::tui::state::AppState;
 use crate::tui::state::checkout_sessions::SessionsState;
+use crate::tui::state::listing::Tabular;
 use crate::util::ellipsize;
 
 pub fn draw(frame: &mut Frame, state: &AppState, s: &SessionsState, theme: &Theme, area: Rect) {
     let rect = Rect { x: area.x, y: area.y + 1, width: area.width, height: area.height.saturating_sub(2) };
     frame.render_widget(Clear, rect);
     let loading = if s.loading.is_empty() { "" } else { " · loading…" };
+    let visible = s.visible();
     let block = pane_block(
-        format!("Checkout sessions · {}{loading} · Enter reopen · y copy URL · R reload · Esc close", s.rows.len()),
+        format!(
+            "Checkout sessions · {}{loading} · Enter reopen · y copy URL · / filter · s sort · Esc close",
+            super::list_title(&s.control, <(u8, CheckoutListing) as Tabular>::columns(), visible.len(), s.rows.len())
+        ),
         true,
         theme,
         rect.width,
@@ -30,17 +35,23 @@ pub fn draw(frame: &mut Frame, state: &AppState, s: &SessionsState, theme: &Them
         s.notes.iter().map(|n| Line::from(Span::styled(ellipsize(n, width), theme.dim()))).collect();
     let many = s.slots.len() > 1;
     let cols = Columns::fit(width, many);
+    let names = <(u8, CheckoutListing) as Tabular>::columns();
+    let header: Vec<String> =
+        super::sorted_headers(&s.control, names, &[0, 1, 2, 3, 4, 5]).iter().map(|h| h.to_uppercase()).collect();
     lines.push(Line::from(Span::styled(
-        cols.row(["PROVIDER", "STATUS", "CUSTOMER", "AMOUNT", "CREATED", "EXPIRES"]),
+        cols.row([&header[0], &header[1], &header[2], &header[3], &header[4], &header[5]]),
         theme.header(),
     )));
     if s.rows.is_empty() {
         let text = if s.loading.is_empty() { "No checkout sessions yet (n creates one)" } else { "Loading…" };
         lines.push(Line::from(Span::styled(text, theme.dim())));
+    } else if visible.is_empty() {
+        lines.push(Line::from(Span::styled("No session matches the filter (Esc clears it)", theme.dim())));
     }
     let height = usize::from(inner.height).saturating_sub(lines.len() + 1).max(1);
     let start = s.selected.saturating_sub(height.saturating_sub(1));
-    for (i, (slot, l)) in s.rows.iter().enumerate().skip(start).take(height) {
+    let rows = visible.iter().filter_map(|&i| s.rows.get(i));
+    for (i, (slot, l)) in rows.enumerate().skip(start).take(height) {
         let provider = state.slots.get(usize::from(*slot)).map_or("", |p| p.kind.display_name());
         let text = cols.row([
             provider,

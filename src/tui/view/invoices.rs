@@ -9,16 +9,25 @@ use super::details::placeholder;
 use super::{Theme, pane_block, pane_message};
 use crate::billing::InvoiceRecord;
 use crate::tui::state::invoices::InvoicesState;
+use crate::tui::state::listing::Tabular;
 use crate::util::ellipsize;
 
 pub fn draw(frame: &mut Frame, inv: &InvoicesState, theme: &Theme, area: Rect) {
     let rect = Rect { x: area.x, y: area.y + 1, width: area.width, height: area.height.saturating_sub(2) };
     frame.render_widget(Clear, rect);
     let who = if inv.customer_name.is_empty() { inv.customer_id.as_str() } else { inv.customer_name.as_str() };
-    let count = inv.list.value.as_ref().map_or(String::new(), |l| format!(" · {}", l.len()));
+    let visible = inv.visible();
+    let columns = <InvoiceRecord as Tabular>::columns();
+    let count =
+        inv.list.value.as_ref().map_or(String::new(), |l| {
+            format!(" · {}", super::list_title(&inv.control, columns, visible.len(), l.len()))
+        });
     let refreshing = if inv.list.loading && inv.list.value.is_some() { " · refreshing…" } else { "" };
     let block = pane_block(
-        format!("Invoices · {who} · {}{count}{refreshing} · y copy link · o open · R refresh · Esc back", inv.provider),
+        format!(
+            "Invoices · {who} · {}{count}{refreshing} · Enter open · y copy link · / filter · s sort · Esc back",
+            inv.provider
+        ),
         true,
         theme,
         rect.width,
@@ -29,9 +38,14 @@ pub fn draw(frame: &mut Frame, inv: &InvoicesState, theme: &Theme, area: Rect) {
         pane_message(frame, inner, &text, if is_err { theme.error() } else { theme.dim() });
         return;
     }
-    let invoices = inv.list.value.as_deref().unwrap_or(&[]);
-    if invoices.is_empty() {
+    let all = inv.list.value.as_deref().unwrap_or(&[]);
+    if all.is_empty() {
         pane_message(frame, inner, "No invoices for this customer", theme.dim());
+        return;
+    }
+    let invoices: Vec<&InvoiceRecord> = visible.iter().filter_map(|&i| all.get(i)).collect();
+    if invoices.is_empty() {
+        pane_message(frame, inner, "No invoice matches the filter (Esc clears it)", theme.dim());
         return;
     }
     // Below 100 columns the amount due and the subscription give way to what identifies a bill.
@@ -47,18 +61,17 @@ pub fn draw(frame: &mut Frame, inv: &InvoicesState, theme: &Theme, area: Rect) {
     let height = inner.height.saturating_sub(1) as usize;
     let rows: Vec<Row> = invoices
         .iter()
+        .copied()
         .skip(inv.offset)
         .take(height)
         .map(|i| invoice_row(i, theme, number_w as usize, wide.then_some(sub_w as usize)))
         .collect();
-    let (widths, header): (Vec<u16>, Vec<&str>) = if wide {
-        (
-            vec![number_w, status_w, money_w, money_w, date_w, date_w, sub_w],
-            vec!["Invoice", "Status", "Total", "Amount due", "Issued", "Due", "Subscription"],
-        )
+    let (widths, shown): (Vec<u16>, Vec<usize>) = if wide {
+        (vec![number_w, status_w, money_w, money_w, date_w, date_w, sub_w], vec![0, 1, 2, 3, 4, 5, 6])
     } else {
-        (vec![number_w, status_w, money_w, date_w, date_w], vec!["Invoice", "Status", "Total", "Issued", "Due"])
+        (vec![number_w, status_w, money_w, date_w, date_w], vec![0, 1, 2, 4, 5])
     };
+    let header = super::sorted_headers(&inv.control, columns, &shown);
     let table = Table::new(rows, widths.into_iter().map(Constraint::Length))
         .header(Row::new(header).style(theme.header()))
         .row_highlight_style(theme.selected(true))

@@ -4,6 +4,7 @@ mod change;
 mod checkout;
 mod checkout_sessions;
 mod customers;
+mod detail;
 mod details;
 mod invoices;
 mod overlays;
@@ -70,8 +71,10 @@ fn draw_dialog(frame: &mut Frame, state: &AppState, dialog: &Dialog, theme: &The
         Dialog::Palette(p) => overlays::palette(frame, state, p, theme, area),
         Dialog::Requests(r) => requests::draw(frame, r, theme, area),
         Dialog::Invoices(i) => invoices::draw(frame, i, theme, area),
-        Dialog::Audit { customer, entries, offset, note } => {
-            change::audit(frame, customer, entries, *offset, note.as_deref(), theme, area)
+        Dialog::Detail(d) => detail::draw(frame, d, theme, area),
+        Dialog::Audit { customer, entries, offset, note, control } => {
+            let audit = change::AuditView { customer, entries, offset: *offset, note: note.as_deref(), control };
+            change::audit(frame, &audit, theme, area)
         }
         Dialog::PresetSave(_) | Dialog::PresetLoad { .. } | Dialog::LiveConfirm(_) => {
             checkout::prompt(frame, dialog, theme, checkout_area(area))
@@ -99,7 +102,35 @@ pub fn hyperlink_cells(state: &AppState, area: Rect) -> Option<(String, Cells)> 
     Some((url, checkout::url_cells(b, checkout_area(area))))
 }
 
+/// The header's right end: the profile (where it fits), the mode badge and, while writes are
+/// off, READ-ONLY: who and what the console is acting on is never out of sight.
+fn context_spans<'a>(state: &AppState, theme: &Theme, room: usize) -> Vec<Span<'a>> {
+    let mut badges = vec![Span::styled(format!(" {} ", status::mode_name(state.mode)), theme.badge(state.mode))];
+    if state.read_only {
+        badges.push(Span::raw(" "));
+        badges.push(Span::styled(" READ-ONLY ", theme.badge(crate::tui::state::Mode::Test)));
+    }
+    let width = |spans: &[Span]| spans.iter().map(|s| s.content.chars().count()).sum::<usize>();
+    let profile = Span::styled(format!("{} ", state.profile), theme.dim());
+    if width(&badges) + profile.content.chars().count() <= room {
+        badges.insert(0, profile);
+    }
+    badges
+}
+
 fn tabs(frame: &mut Frame, state: &AppState, theme: &Theme, areas: &Areas) {
+    let tabs_width: usize = (0..state.views.len()).map(|t| state.tab_title(t).chars().count() + 6).sum();
+    let right = context_spans(state, theme, (areas.tabs.width as usize).saturating_sub(tabs_width + 1));
+    let right_w = right.iter().map(|s| s.content.chars().count()).sum::<usize>() as u16;
+    frame.render_widget(
+        Paragraph::new(Line::from(right)).alignment(Alignment::Right),
+        Rect {
+            x: areas.tabs.x + areas.tabs.width.saturating_sub(right_w),
+            width: right_w.min(areas.tabs.width),
+            ..areas.tabs
+        },
+    );
+    let areas_tabs = Rect { width: areas.tabs.width.saturating_sub(right_w + 1), ..areas.tabs };
     let mut spans = Vec::new();
     for t in 0..state.views.len() {
         let mut label = format!(" {} {} ", t + 1, state.tab_title(t));
@@ -110,7 +141,7 @@ fn tabs(frame: &mut Frame, state: &AppState, theme: &Theme, areas: &Areas) {
         spans.push(Span::styled("│", theme.dim()));
     }
     spans.pop();
-    frame.render_widget(Paragraph::new(Line::from(spans)), areas.tabs);
+    frame.render_widget(Paragraph::new(Line::from(spans)), areas_tabs);
 }
 
 fn pane_tabs(frame: &mut Frame, state: &AppState, theme: &Theme, r: Rect) {
@@ -121,6 +152,35 @@ fn pane_tabs(frame: &mut Frame, state: &AppState, theme: &Theme, r: Rect) {
     }
     spans.pop();
     frame.render_widget(Paragraph::new(Line::from(spans)), r);
+}
+
+/// "12 of 48 · sorted by Total ↓ · filter: 5xx" (or "48") for a list's title.
+pub(crate) fn list_title(
+    control: &crate::tui::state::listing::ListControl,
+    columns: &[&str],
+    shown: usize,
+    total: usize,
+) -> String {
+    let count = if shown == total { total.to_string() } else { format!("{shown} of {total}") };
+    let how = control.describe(columns);
+    if how.is_empty() { count } else { format!("{count} · {how}") }
+}
+
+/// Header cells for the columns a table shows (`shown` indexes `columns`), the sorted one
+/// marked ↑ or ↓. The short names replace "(ms)" and such for narrow cells.
+pub(crate) fn sorted_headers(
+    control: &crate::tui::state::listing::ListControl,
+    columns: &[&str],
+    shown: &[usize],
+) -> Vec<String> {
+    shown
+        .iter()
+        .map(|&i| {
+            let name = columns.get(i).copied().unwrap_or("");
+            let short = name.split(" (").next().unwrap_or(name);
+            control.header(i, short)
+        })
+        .collect()
 }
 
 /// A bordered block whose border shows focus and whose title never overflows.

@@ -8,6 +8,7 @@ use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, TableState};
 
 use super::{Theme, pane_block, pane_message};
 use crate::providers::log::Exchange;
+use crate::tui::state::listing::Tabular;
 use crate::tui::state::requests::RequestsState;
 use crate::util::ellipsize;
 
@@ -19,23 +20,28 @@ pub fn draw(frame: &mut Frame, r: &RequestsState, theme: &Theme, area: Rect) {
     {
         return detail(frame, e, r.scroll, theme, rect);
     }
+    let visible = r.visible();
+    let columns = <Exchange as Tabular>::columns();
+    let shown = super::list_title(&r.control, columns, visible.len(), r.entries.len());
     let block = pane_block(
-        format!("Requests · {} · Enter details · c copy curl · y copy URL · Esc back", r.entries.len()),
+        format!("Requests · {shown} · Enter details · c copy curl · / filter · s sort · Esc back"),
         true,
         theme,
         rect.width,
     );
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    if r.entries.is_empty() {
-        pane_message(frame, inner, "No requests yet", theme.dim());
+    if visible.is_empty() {
+        let text =
+            if r.entries.is_empty() { "No requests yet" } else { "No request matches the filter (Esc clears it)" };
+        pane_message(frame, inner, text, theme.dim());
         return;
     }
     let height = inner.height.saturating_sub(1) as usize;
     let path_w = inner.width.saturating_sub(8 + 9 + 7 + 7 + 7 + 22 + 6);
-    let rows: Vec<Row> = r
-        .entries
+    let rows: Vec<Row> = visible
         .iter()
+        .filter_map(|&i| r.entries.get(i))
         .skip(r.offset)
         .take(height)
         .map(|e| {
@@ -64,7 +70,7 @@ pub fn draw(frame: &mut Frame, r: &RequestsState, theme: &Theme, area: Rect) {
         Constraint::Length(22),
     ];
     let table = Table::new(rows, widths)
-        .header(Row::new(["Time", "Provider", "Method", "Path", "Status", "Time", "Request id"]).style(theme.header()))
+        .header(Row::new(super::sorted_headers(&r.control, columns, &[0, 1, 2, 3, 4, 5, 6])).style(theme.header()))
         .row_highlight_style(theme.selected(true))
         .column_spacing(1);
     let mut ts = TableState::default().with_selected(Some(r.selected.saturating_sub(r.offset)));

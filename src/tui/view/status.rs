@@ -13,13 +13,20 @@ use crate::util::ellipsize;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
+pub fn mode_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Sandbox => "SANDBOX",
+        Mode::Test => "TEST",
+        Mode::Live => "LIVE",
+    }
+}
+
 pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
-    let badge = match state.mode {
-        Mode::Sandbox => " SANDBOX ",
-        Mode::Test => " TEST ",
-        Mode::Live => " LIVE ",
-    };
+    let badge = format!(" {} ", mode_name(state.mode));
     let mut spans = vec![Span::styled(badge, theme.badge(state.mode)), Span::raw(format!(" {} ", state.profile))];
+    if state.read_only {
+        spans.push(Span::styled("READ-ONLY ", theme.error()));
+    }
     if state.any_loading() {
         spans.push(Span::raw(format!("{} ", SPINNER[state.spinner % SPINNER.len()])));
     }

@@ -1,0 +1,354 @@
+//! The detail view (Enter on any row): one object's fields, grouped and labelled, with `y` for
+//! the field under the cursor, `Y` for the whole object as JSON, `v` for that JSON on screen,
+//! `o` for its link and `O` for the provider's dashboard. Detail views stack: Enter on a
+//! subscription inside a customer opens the subscription above it, and Esc goes back one
+//! level; the title shows the path (Kelviq › Eszter Kovács › sub_…).
+
+use super::customers::move_window;
+use super::{AppState, Dialog, Effect, Pane};
+use crate::tui::action::Action;
+
+/// Where Enter on a field leads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A subscription of the customer the view belongs to.
+    Subscription { slot: u8, customer_id: String, id: String },
+    /// A plan of the slot's catalog.
+    Plan { slot: u8, id: String },
+    /// The exchange in the request log with this provider request id.
+    Request(String),
+}
+
+/// One line of a detail view: a group heading, or a labelled value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DetailLine {
+    Section(String),
+    /// `copy` is what `y` copies when it is not the value itself (a subscription's id).
+    Field {
+        label: String,
+        value: String,
+        target: Option<Target>,
+        copy: Option<String>,
+    },
+}
+
+impl DetailLine {
+    pub fn field(label: impl Into<String>, value: impl Into<String>) -> DetailLine {
+        DetailLine::Field { label: label.into(), value: value.into(), target: None, copy: None }
+    }
+
+    pub fn link(label: impl Into<String>, value: impl Into<String>, target: Target) -> DetailLine {
+        DetailLine::Field { label: label.into(), value: value.into(), target: Some(target), copy: None }
+    }
+
+    /// The same line, with `y` copying `text` instead of the value.
+    pub fn copying(mut self, text: impl Into<String>) -> DetailLine {
+        if let DetailLine::Field { copy, .. } = &mut self {
+            *copy = Some(text.into());
+        }
+        self
+    }
+
+    pub fn section(title: impl Into<String>) -> DetailLine {
+        DetailLine::Section(title.into())
+    }
+}
+
+/// What kind of object a detail view shows, for its dashboard message and tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DetailKind {
+    Customer,
+    Subscription,
+    Invoice,
+    Plan,
+    AuditEntry,
+}
+
+impl DetailKind {
+    pub fn singular(self) -> &'static str {
+        match self {
+            DetailKind::Customer => "customer",
+            DetailKind::Subscription => "subscription",
+            DetailKind::Invoice => "invoice",
+            DetailKind::Plan => "plan",
+            DetailKind::AuditEntry => "audit entry",
+        }
+    }
+
+    pub fn noun(self) -> &'static str {
+        match self {
+            DetailKind::Customer => "customers",
+            DetailKind::Subscription => "subscriptions",
+            DetailKind::Invoice => "invoices",
+            DetailKind::Plan => "plans",
+            DetailKind::AuditEntry => "audit entries",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct DetailState {
+    pub kind: DetailKind,
+    /// The provider's name (or "Audit") first, then the objects opened on the way here.
+    pub crumbs: Vec<String>,
+    pub lines: Vec<DetailLine>,
+    /// Index into `lines`; always a field when there is one.
+    pub selected: usize,
+    pub offset: usize,
+    /// The object as till reads it (what `--json` prints), for `Y` and `v`.
+    pub json: String,
+    pub show_json: bool,
+    pub json_scroll: usize,
+    /// What `o` opens (an invoice's or session's link).
+    pub link: Option<String>,
+    /// The provider whose dashboard `O` would open.
+    pub provider: Option<crate::billing::ProviderKind>,
+}
+
+impl DetailState {
+    pub fn new(kind: DetailKind, crumbs: Vec<String>, lines: Vec<DetailLine>, json: String) -> DetailState {
+        let selected = lines.iter().position(|l| matches!(l, DetailLine::Field { .. })).unwrap_or(0);
+        DetailState {
+            kind,
+            crumbs,
+            lines,
+            selected,
+            offset: 0,
+            json,
+            show_json: false,
+            json_scroll: 0,
+            link: None,
+            provider: None,
+        }
+    }
+
+    pub fn with_link(mut self, link: Option<String>) -> DetailState {
+        self.link = link;
+        self
+    }
+
+    pub fn with_provider(mut self, provider: crate::billing::ProviderKind) -> DetailState {
+        self.provider = Some(provider);
+        self
+    }
+
+    /// The field under the cursor: (label, what `y` copies, target).
+    pub fn selected_field(&self) -> Option<(&str, &str, Option<&Target>)> {
+        match self.lines.get(self.selected)? {
+            DetailLine::Field { label, value, target, copy } => {
+                Some((label, copy.as_deref().unwrap_or(value), target.as_ref()))
+            }
+            DetailLine::Section(_) => None,
+        }
+    }
+
+    /// Moves to the next field in the direction of the movement, skipping headings.
+    fn navigate(&mut self, action: Action, height: usize) {
+        if self.show_json {
+            let lines = self.json.lines().count();
+            if let Some(delta) = super::movement::nav_delta(action, height.max(1)) {
+                self.json_scroll = self.json_scroll.saturating_add_signed(delta).min(lines.saturating_sub(1));
+            }
+            return;
+        }
+        let Some(delta) = super::movement::nav_delta(action, height.max(1)) else { return };
+        let len = self.lines.len();
+        let mut at = self.selected;
+        move_window(&mut at, &mut self.offset, delta, len, height);
+        let is_field = |i: usize| matches!(self.lines.get(i), Some(DetailLine::Field { .. }));
+        // Land on a field: onward in the direction moved, else back.
+        let onward: Box<dyn Iterator<Item = usize>> =
+            if delta >= 0 { Box::new(at..len) } else { Box::new((0..=at).rev()) };
+        let back: Box<dyn Iterator<Item = usize>> =
+            if delta >= 0 { Box::new((0..at).rev()) } else { Box::new(at..len) };
+        if let Some(i) = onward.chain(back).find(|&i| is_field(i)) {
+            self.selected = i;
+        }
+        // Keep the heading above the first field visible when moving to the top.
+        if self.selected < self.offset || (delta < 0 && self.lines[..self.selected].iter().all(is_heading)) {
+            self.offset = self.offset.min(self.selected.saturating_sub(1));
+        }
+        if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+    }
+}
+
+fn is_heading(line: &DetailLine) -> bool {
+    matches!(line, DetailLine::Section(_))
+}
+
+impl AppState {
+    /// Rows a detail view shows at once (the overlay is the screen less the chrome).
+    pub(crate) fn detail_height(&self) -> usize {
+        usize::from(self.size.1.saturating_sub(6)).max(1)
+    }
+
+    pub(crate) fn detail_action(&mut self, action: Action) -> Vec<Effect> {
+        let height = self.detail_height();
+        let Some(Dialog::Detail(d)) = self.dialogs.last_mut() else { return Vec::new() };
+        match action {
+            Action::Back => {
+                if d.show_json {
+                    d.show_json = false;
+                } else {
+                    self.pop();
+                }
+                Vec::new()
+            }
+            Action::ToggleRaw => {
+                d.show_json = !d.show_json;
+                d.json_scroll = 0;
+                Vec::new()
+            }
+            Action::Copy => match d.selected_field() {
+                Some((label, value, _)) => {
+                    let (label, value) = (label.to_string(), value.to_string());
+                    self.notify(format!("Copied {label} (OSC 52)"));
+                    vec![Effect::Copy(value)]
+                }
+                None => Vec::new(),
+            },
+            Action::CopyAll => {
+                let (json, what) = (d.json.clone(), d.kind.singular());
+                self.notify(format!("Copied the {what} as JSON (OSC 52)"));
+                vec![Effect::Copy(json)]
+            }
+            Action::Open => match d.link.clone() {
+                Some(url) => {
+                    self.notify(format!("Opening {url}"));
+                    vec![Effect::Open(url)]
+                }
+                None => {
+                    let noun = d.kind.noun();
+                    self.notify(format!("Nothing to open: these {noun} have no link of their own"));
+                    Vec::new()
+                }
+            },
+            Action::OpenDashboard => {
+                let who = d.provider.map_or("this view".to_string(), |p| p.display_name().to_string());
+                let noun = d.kind.noun();
+                // None of the four providers documents a URL pattern for its dashboard pages.
+                self.notify(format!("No dashboard link known for {noun} of {who}"));
+                Vec::new()
+            }
+            Action::Choose => {
+                let target = d.selected_field().and_then(|(_, _, t)| t.cloned());
+                match target {
+                    Some(t) => self.open_target(t),
+                    None => Vec::new(),
+                }
+            }
+            nav => {
+                d.navigate(nav, height);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Enter on a field that names another object: open it above this one.
+    fn open_target(&mut self, target: Target) -> Vec<Effect> {
+        let crumbs = match self.top() {
+            Some(Dialog::Detail(d)) => d.crumbs.clone(),
+            _ => Vec::new(),
+        };
+        let next = match &target {
+            Target::Subscription { slot, customer_id, id } => self.subscription_detail(*slot, customer_id, id, crumbs),
+            Target::Plan { slot, .. } if self.slots.get(*slot as usize).is_some_and(|s| s.plans.value.is_none()) => {
+                let name = self.slots[*slot as usize].kind.display_name();
+                self.notify(format!("Loading {name}'s plans… Enter again opens the plan"));
+                let plans = &mut self.slots[*slot as usize].plans;
+                if plans.loading {
+                    return Vec::new();
+                }
+                plans.loading = true;
+                return vec![Effect::LoadPlans { slot: *slot }];
+            }
+            Target::Plan { slot, id } => self.plan_detail(*slot, id, crumbs),
+            Target::Request(request_id) => {
+                self.push(Dialog::Requests(super::requests::RequestsState::focused_on(request_id)));
+                return vec![Effect::SnapshotRequests];
+            }
+        };
+        match next {
+            Some(d) => self.push(Dialog::Detail(Box::new(d))),
+            None => self.notify("That object is no longer loaded: press R in the panes to reload"),
+        }
+        Vec::new()
+    }
+
+    /// Enter in the panes: the selected row's detail view.
+    pub(crate) fn open_pane_detail(&mut self) -> Vec<Effect> {
+        let effects = if self.focus == Pane::Customers { self.ensure_loaded() } else { Vec::new() };
+        let Some((slot, customer)) = self.selected_customer() else {
+            if self.focus == Pane::Plans {
+                return self.open_selected_plan();
+            }
+            return effects;
+        };
+        let (customer_id, crumbs) = (customer.id.clone(), self.customer_crumbs(slot, customer));
+        let detail = match self.focus {
+            Pane::Customers | Pane::Entitlements => self.customer_detail(slot, &customer_id),
+            Pane::Subscriptions => {
+                let sub = self
+                    .selected_details()
+                    .and_then(|d| d.subscriptions.value.as_ref())
+                    .and_then(|s| s.get(self.sub_selected))
+                    .map(|s| s.id.clone());
+                sub.and_then(|id| self.subscription_detail(slot, &customer_id, &id, crumbs))
+            }
+            Pane::Plans => return self.open_selected_plan(),
+        };
+        match detail {
+            Some(d) => self.push(Dialog::Detail(Box::new(d))),
+            None => self.notify("Nothing selected to open"),
+        }
+        effects
+    }
+
+    fn open_selected_plan(&mut self) -> Vec<Effect> {
+        let Some(slot) = self.plans_slot() else { return Vec::new() };
+        let crumbs = vec![self.slots[slot as usize].kind.display_name().to_string()];
+        let id = self.slots[slot as usize]
+            .plans
+            .value
+            .as_ref()
+            .and_then(|p| p.get(self.plan_selected))
+            .map(|p| p.id.clone());
+        match id.and_then(|id| self.plan_detail(slot, &id, crumbs)) {
+            Some(d) => self.push(Dialog::Detail(Box::new(d))),
+            None => self.notify("No plan selected"),
+        }
+        Vec::new()
+    }
+
+    /// "Kelviq › Eszter Kovács": where a customer's objects sit.
+    pub(crate) fn customer_crumbs(&self, slot: u8, customer: &crate::billing::Customer) -> Vec<String> {
+        vec![self.slots[slot as usize].kind.display_name().to_string(), customer.display_name().to_string()]
+    }
+}
+
+impl AppState {
+    /// The audit journal: the top line is the highlighted entry; Enter opens it.
+    pub(crate) fn audit_action(&mut self, action: Action) -> Vec<Effect> {
+        if let Some(Dialog::Audit { control, offset, .. }) = self.dialogs.last_mut() {
+            let columns = <crate::audit::Entry as super::listing::Tabular>::columns().len();
+            if super::listing::list_key(control, offset, action, columns) {
+                return Vec::new();
+            }
+        }
+        if action != Action::Choose {
+            return self.scroll_action(action);
+        }
+        let Some(Dialog::Audit { customer, entries, offset, control, .. }) = self.top() else { return Vec::new() };
+        let visible = control.visible(entries);
+        // The view clamps a scroll past the end to the last entry; so does this.
+        let Some(entry) = visible.get((*offset).min(visible.len().saturating_sub(1))).and_then(|&i| entries.get(i))
+        else {
+            return Vec::new();
+        };
+        let detail = super::detail_build::audit_detail(entry, customer);
+        self.push(Dialog::Detail(Box::new(detail)));
+        Vec::new()
+    }
+}

@@ -1,0 +1,383 @@
+//! What each kind of detail view shows, built from what the console has loaded (pure: the
+//! builders read `AppState` and return lines). Money and dates are formatted as everywhere
+//! else; empty values read "—" so a blank never looks like a value.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::AppState;
+use super::detail::{DetailKind, DetailLine, DetailState, Target};
+use crate::billing::money::group_int;
+use crate::billing::{
+    Customer, Entitlement, EntitlementKind, InvoiceRecord, Plan, PlanFeature, RowIssue, Subscription, attribution,
+};
+
+const NONE: &str = "—";
+
+fn or_dash(value: Option<impl ToString>) -> String {
+    value.map_or_else(|| NONE.to_string(), |v| v.to_string()).chars().collect::<String>()
+}
+
+fn when(t: Option<DateTime<Utc>>) -> String {
+    or_dash(t.map(|t| t.format("%Y-%m-%d %H:%M UTC")))
+}
+
+fn json_of<T: Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("(not representable as JSON: {e})"))
+}
+
+/// "Could not read" lines for values the provider sent in a shape that broke its contract.
+fn issue_lines(lines: &mut Vec<DetailLine>, issues: &[RowIssue]) {
+    if issues.is_empty() {
+        return;
+    }
+    lines.push(DetailLine::section("Could not read"));
+    lines.extend(issues.iter().map(|i| DetailLine::field(i.path.clone(), i.message.clone())));
+}
+
+/// "limit 50,000 · 12,000 used", "included", "value 5".
+pub fn grant_text(kind: &EntitlementKind) -> String {
+    match kind {
+        EntitlementKind::Boolean => "included".into(),
+        EntitlementKind::Customizable { value } => format!("value {value}"),
+        EntitlementKind::Meter { limit: None, used, .. } => format!("unlimited · {} used", group_int(*used)),
+        EntitlementKind::Meter { limit: Some(l), used, .. } => {
+            format!("limit {} · {} used", group_int(*l), group_int(*used))
+        }
+    }
+}
+
+fn feature_lines(features: &[PlanFeature]) -> impl Iterator<Item = DetailLine> + '_ {
+    features.iter().map(|f| {
+        let grants = match &f.kind {
+            EntitlementKind::Meter { limit: Some(l), .. } => format!("limit {}", group_int(*l)),
+            EntitlementKind::Meter { limit: None, .. } => "unlimited".into(),
+            other => grant_text(other),
+        };
+        DetailLine::field(f.name.clone().unwrap_or_else(|| f.feature_id.clone()), grants)
+    })
+}
+
+/// A subscription as one line of its customer: the plan as the label, then "active · €18.00
+/// monthly · renews 2027-01-05 · <id>"; `y` copies the id, Enter opens it.
+fn subscription_summary(slot: u8, s: &Subscription) -> DetailLine {
+    let plan = s.plan_name.as_deref().or(s.plan_id.as_deref()).unwrap_or("(no plan)");
+    let price = s.amount.map(|a| format!(" · {a} {}", s.period.label())).unwrap_or_default();
+    let phrase = s.date_phrase();
+    let when = if phrase.is_empty() { String::new() } else { format!(" · {phrase}") };
+    let text = format!("{}{price}{when} · {}", s.status.label(), s.id);
+    let target = Target::Subscription { slot, customer_id: s.customer_id.clone(), id: s.id.clone() };
+    DetailLine::link(plan, text, target).copying(s.id.clone())
+}
+
+impl AppState {
+    pub(crate) fn customer_detail(&self, slot: u8, customer_id: &str) -> Option<DetailState> {
+        let s = self.slots.get(slot as usize)?;
+        let c = s.customers.rows.iter().find(|c| c.id == customer_id)?;
+        let details = self.details.get(&(slot, c.id.clone()));
+        let mut lines = customer_identity(c);
+        lines.push(DetailLine::section("Subscriptions"));
+        match details.map(|d| &d.subscriptions) {
+            Some(l) if l.value.is_some() => {
+                let subs = l.value.as_deref().unwrap_or(&[]);
+                if subs.is_empty() {
+                    lines.push(DetailLine::field("", "none"));
+                }
+                lines.extend(subs.iter().map(|sub| subscription_summary(slot, sub)));
+            }
+            Some(l) if l.error.is_some() => lines.push(DetailLine::field("error", or_dash(l.error.as_ref()))),
+            _ => lines.push(DetailLine::field("", "loading… (reopen once the pane shows them)")),
+        }
+        if let Some(ents) = details.and_then(|d| d.entitlements.value.as_deref()).filter(|e| !e.is_empty()) {
+            lines.push(DetailLine::section("Entitlements"));
+            lines.extend(ents.iter().map(entitlement_line));
+        }
+        issue_lines(&mut lines, &c.issues);
+        let crumbs = vec![s.kind.display_name().to_string(), c.display_name().to_string()];
+        Some(DetailState::new(DetailKind::Customer, crumbs, lines, json_of(c)).with_provider(s.kind))
+    }
+
+    pub(crate) fn subscription_detail(
+        &self,
+        slot: u8,
+        customer_id: &str,
+        id: &str,
+        mut crumbs: Vec<String>,
+    ) -> Option<DetailState> {
+        let s = self.slots.get(slot as usize)?;
+        let details = self.details.get(&(slot, customer_id.to_string()))?;
+        let subs = details.subscriptions.value.as_deref()?;
+        let sub = subs.iter().find(|x| x.id == id)?;
+        let catalog = s.plans.value.as_deref().unwrap_or(&[]);
+        let mut lines = subscription_lines(slot, sub, catalog);
+        let grants: &[PlanFeature] = if sub.features.is_empty() {
+            catalog.iter().find(|p| sub.plan_id.as_ref() == Some(&p.id)).map_or(&[], |p| &p.features)
+        } else {
+            &sub.features
+        };
+        if !grants.is_empty() {
+            let source = if sub.features.is_empty() { "Grants (from the plan's catalog entry)" } else { "Grants" };
+            lines.push(DetailLine::section(source));
+            for f in grants {
+                let from = attribution::sources(&f.feature_id, subs, catalog);
+                let mut line = feature_lines(std::slice::from_ref(f)).collect::<Vec<_>>();
+                if let (Some(DetailLine::Field { value, .. }), false) = (line.first_mut(), from.is_empty()) {
+                    value.push_str(&format!(" ({})", attribution::phrase(&from)));
+                }
+                lines.append(&mut line);
+            }
+        }
+        issue_lines(&mut lines, &sub.issues);
+        crumbs.push(sub.id.clone());
+        Some(DetailState::new(DetailKind::Subscription, crumbs, lines, json_of(sub)).with_provider(s.kind))
+    }
+
+    pub(crate) fn plan_detail(&self, slot: u8, id: &str, mut crumbs: Vec<String>) -> Option<DetailState> {
+        let s = self.slots.get(slot as usize)?;
+        let plan = s.plans.value.as_deref()?.iter().find(|p| p.id == id)?;
+        crumbs.push(plan.name.clone());
+        let lines = plan_lines(plan);
+        Some(DetailState::new(DetailKind::Plan, crumbs, lines, json_of(plan)).with_provider(s.kind))
+    }
+}
+
+fn customer_identity(c: &Customer) -> Vec<DetailLine> {
+    let mut lines = vec![
+        DetailLine::section("Customer"),
+        DetailLine::field("Name", or_dash(c.name.as_deref())),
+        DetailLine::field("Email", or_dash(c.email.as_deref())),
+        DetailLine::field(format!("ID ({})", c.provider.customer_id_name()), c.id.clone()),
+        DetailLine::field("Provider's own ID", or_dash(c.alt_id.as_deref())),
+        DetailLine::field("Created", when(c.created_at)),
+    ];
+    lines.push(DetailLine::section("Metadata"));
+    if c.metadata.is_empty() {
+        lines.push(DetailLine::field("", "none"));
+    }
+    lines.extend(c.metadata.iter().map(|(k, v)| DetailLine::field(k.clone(), v.clone())));
+    lines
+}
+
+fn entitlement_line(e: &Entitlement) -> DetailLine {
+    let name = e.name.clone().unwrap_or_else(|| e.feature_id.clone());
+    let resets = e.resets_at.as_deref().map(|r| format!(" · resets {r}")).unwrap_or_default();
+    let text = match (&e.kind, e.has_access) {
+        (EntitlementKind::Boolean, true) => "included".to_string(),
+        (EntitlementKind::Boolean, false) => "not included".to_string(),
+        (kind, true) => format!("{}{resets}", grant_text(kind)),
+        (kind, false) => format!("no access · {}{resets}", grant_text(kind)),
+    };
+    DetailLine::field(name, text)
+}
+
+fn subscription_lines(slot: u8, s: &Subscription, catalog: &[Plan]) -> Vec<DetailLine> {
+    let plan = s.plan_name.clone().or_else(|| s.plan_id.clone()).unwrap_or_else(|| NONE.into());
+    // A link even before the catalog is loaded: Enter loads it (see `open_target`).
+    let listed = catalog.is_empty() || catalog.iter().any(|p| Some(&p.id) == s.plan_id.as_ref());
+    let plan_line = match &s.plan_id {
+        Some(id) if listed => DetailLine::link("Plan", format!("{plan} ({id})"), Target::Plan { slot, id: id.clone() }),
+        Some(id) if plan != *id => DetailLine::field("Plan", format!("{plan} ({id})")),
+        _ => DetailLine::field("Plan", plan),
+    };
+    let price = s.amount.map(|a| format!("{a} {}", s.period.label()));
+    let mut lines = vec![
+        DetailLine::section("Subscription"),
+        DetailLine::field("ID", s.id.clone()),
+        DetailLine::field("Customer", s.customer_id.clone()),
+        plan_line,
+        DetailLine::field("Price", or_dash(price)),
+        DetailLine::field("Status", crate::billing::status_text(s.status.label(), &s.raw_status)),
+        DetailLine::field("Now", s.date_phrase()),
+        DetailLine::section("Dates"),
+        DetailLine::field("Started", or_dash(s.started_on)),
+        DetailLine::field("Period start", when(s.current_period_start)),
+        DetailLine::field("Period end", when(s.current_period_end)),
+        DetailLine::field(
+            "Trial",
+            or_dash(s.trial_days_remaining.filter(|d| *d > 0).map(|d| format!("{d} days left"))),
+        ),
+        DetailLine::field("Ends on", or_dash(s.ends_on)),
+        DetailLine::field("Canceled at", when(s.canceled_at)),
+    ];
+    lines.push(DetailLine::field(
+        "Pending change",
+        s.pending_change.as_ref().map_or_else(|| "none".to_string(), crate::billing::PendingChange::phrase),
+    ));
+    lines
+}
+
+fn plan_lines(plan: &Plan) -> Vec<DetailLine> {
+    let mut lines = vec![
+        DetailLine::section("Plan"),
+        DetailLine::field("ID", plan.id.clone()),
+        DetailLine::field("Name", plan.name.clone()),
+        DetailLine::field("Product", or_dash(plan.product.as_deref())),
+        DetailLine::field("Description", or_dash(plan.description.as_deref().filter(|d| !d.is_empty()))),
+        DetailLine::section("Prices"),
+    ];
+    if plan.prices.is_empty() {
+        lines.push(DetailLine::field("", "none readable"));
+    }
+    for p in &plan.prices {
+        let trial = p.trial_days.map(|d| format!(" · {d}-day trial")).unwrap_or_default();
+        let kind = format!("{:?}", p.kind).to_lowercase();
+        let label = format!("{} {}", p.period.label(), p.amount.currency().code());
+        let id = p.id.as_deref().map(|i| format!(" · {i}")).unwrap_or_default();
+        lines.push(DetailLine::field(label, format!("{} ({kind}){trial}{id}", p.amount)));
+    }
+    lines.push(DetailLine::section("Grants"));
+    if plan.features.is_empty() {
+        lines.push(DetailLine::field("", "none listed in the catalog"));
+    }
+    lines.extend(feature_lines(&plan.features));
+    issue_lines(&mut lines, &plan.issues);
+    lines
+}
+
+/// An invoice's fields, in the order a support agent reads them.
+pub fn invoice_detail(inv: &InvoiceRecord, mut crumbs: Vec<String>, sub_target: Option<Target>) -> DetailState {
+    let subscription = match (&inv.subscription_id, sub_target) {
+        (Some(id), Some(t)) => DetailLine::link("Subscription", id.clone(), t),
+        (id, _) => DetailLine::field("Subscription", or_dash(id.as_deref())),
+    };
+    let mut lines = vec![
+        DetailLine::section("Invoice"),
+        DetailLine::field("Number", or_dash(inv.number.as_deref())),
+        DetailLine::field("ID", inv.id.clone()),
+        DetailLine::field("Status", inv.status_text()),
+        DetailLine::field("Customer", or_dash(inv.customer_id.as_deref())),
+        subscription,
+        DetailLine::section("Amounts"),
+        DetailLine::field("Total", or_dash(inv.total)),
+        DetailLine::field("Amount due", or_dash(inv.amount_due)),
+        DetailLine::section("Dates"),
+        DetailLine::field("Issued", or_dash(inv.issued_on)),
+        DetailLine::field("Due", or_dash(inv.due_on)),
+        DetailLine::section("Link"),
+        DetailLine::field("URL", or_dash(inv.url.as_deref())),
+    ];
+    issue_lines(&mut lines, &inv.issues);
+    crumbs.push(inv.number.clone().unwrap_or_else(|| inv.id.clone()));
+    DetailState::new(DetailKind::Invoice, crumbs, lines, json_of(inv))
+        .with_link(inv.url.clone())
+        .with_provider(inv.provider)
+}
+
+/// An audit entry: what was done, the state before and after as a field-by-field diff, and
+/// the provider request ids (Enter on one shows that exchange in the request log).
+pub fn audit_detail(e: &crate::audit::Entry, customer: &str) -> DetailState {
+    let mut lines = vec![
+        DetailLine::section("Action"),
+        DetailLine::field("Action", e.action.clone()),
+        DetailLine::field("Outcome", format!("{:?}", e.outcome).to_lowercase()),
+        DetailLine::field("Time", e.time.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
+        DetailLine::field("Provider", e.provider.display_name()),
+        DetailLine::field("Profile", format!("{} ({})", e.profile, e.mode)),
+        DetailLine::field("Customer", or_dash(e.customer.as_deref())),
+        DetailLine::field("Target", or_dash(e.target.as_deref())),
+        DetailLine::field("Entry ID", e.id.clone()),
+    ];
+    if let Some(err) = &e.error {
+        lines.push(DetailLine::field("Error", err.clone()));
+    }
+    change_lines(&mut lines, e.before.as_ref(), e.after.as_ref());
+    lines.push(DetailLine::section("Provider requests (Enter shows the exchange)"));
+    if e.request_ids.is_empty() {
+        lines.push(DetailLine::field("", "none recorded"));
+    }
+    lines
+        .extend(e.request_ids.iter().map(|id| DetailLine::link("Request id", id.clone(), Target::Request(id.clone()))));
+    let crumbs = vec!["Audit".to_string(), customer.to_string(), e.action.clone()];
+    DetailState::new(DetailKind::AuditEntry, crumbs, lines, json_of(e)).with_provider(e.provider)
+}
+
+/// What was asked (the change, the cancellation, the checkout request), then the object before
+/// → after as changed fields, or, for a new object, what came back.
+fn change_lines(lines: &mut Vec<DetailLine>, before: Option<&Value>, after: Option<&Value>) {
+    let object_before = before.and_then(|b| b.get("subscription"));
+    let asked: Vec<(String, String)> = match before {
+        Some(Value::Object(map)) => {
+            let mut out = Vec::new();
+            map.iter().filter(|(k, _)| k.as_str() != "subscription").for_each(|(k, v)| flatten(k, v, &mut out));
+            out
+        }
+        _ => Vec::new(),
+    };
+    if !asked.is_empty() {
+        lines.push(DetailLine::section("Asked"));
+        lines.extend(asked.into_iter().map(|(k, v)| DetailLine::field(k, v)));
+    }
+    match (object_before, after) {
+        (Some(old), new) => {
+            lines.push(DetailLine::section("Before → after"));
+            let diff = json_diff(Some(old), new);
+            if diff.is_empty() {
+                lines.push(DetailLine::field("", "no recorded difference"));
+            }
+            lines.extend(diff.into_iter().map(|(path, change)| DetailLine::field(path, change)));
+        }
+        (None, Some(new)) => {
+            lines.push(DetailLine::section("Result"));
+            let mut out = Vec::new();
+            flatten("", new, &mut out);
+            lines.extend(out.into_iter().map(|(k, v)| DetailLine::field(k, v)));
+        }
+        (None, None) => {}
+    }
+}
+
+/// Leaf values that differ between two JSON documents, by path: `amount: €18.00 → €49.00`.
+pub fn json_diff(before: Option<&Value>, after: Option<&Value>) -> Vec<(String, String)> {
+    let mut left = Vec::new();
+    let mut right = Vec::new();
+    flatten("", before.unwrap_or(&Value::Null), &mut left);
+    flatten("", after.unwrap_or(&Value::Null), &mut right);
+    let find = |list: &[(String, String)], key: &str| list.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    let mut keys: Vec<String> = left.iter().chain(&right).map(|(k, _)| k.clone()).collect();
+    keys.dedup();
+    let mut seen = std::collections::HashSet::new();
+    keys.into_iter()
+        .filter(|k| seen.insert(k.clone()))
+        .filter_map(|k| {
+            let (a, b) = (find(&left, &k), find(&right, &k));
+            (a != b).then(|| (k, format!("{} → {}", a.as_deref().unwrap_or(NONE), b.as_deref().unwrap_or(NONE))))
+        })
+        .collect()
+}
+
+fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
+    let join = |key: &str| if prefix.is_empty() { key.to_string() } else { format!("{prefix}.{key}") };
+    match value {
+        Value::Object(map) => map.iter().for_each(|(k, v)| flatten(&join(k), v, out)),
+        Value::Array(items) => {
+            items.iter().enumerate().for_each(|(i, v)| flatten(&format!("{prefix}[{i}]"), v, out));
+        }
+        Value::Null if prefix.is_empty() => {}
+        Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_diff_lists_only_changed_leaves_by_path() {
+        let before = json!({"plan_id": "starter", "amount": {"value": "18.00"}, "status": "active", "x": [1, 2]});
+        let after = json!({"plan_id": "growth", "amount": {"value": "49.00"}, "status": "active", "x": [1]});
+        let diff = json_diff(Some(&before), Some(&after));
+        assert_eq!(
+            diff,
+            vec![
+                ("amount.value".to_string(), "18.00 → 49.00".to_string()),
+                ("plan_id".to_string(), "starter → growth".to_string()),
+                ("x[1]".to_string(), "2 → —".to_string()),
+            ]
+        );
+        assert_eq!(json_diff(None, Some(&json!({"id": "s1"}))), vec![("id".to_string(), "— → s1".to_string())]);
+        assert!(json_diff(Some(&before), Some(&before)).is_empty());
+    }
+}

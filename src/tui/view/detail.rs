@@ -1,0 +1,103 @@
+//! A detail view: the breadcrumb path in the title, then the object's fields grouped under
+//! headings, labels in one column and values wrapped (never cut) in the other; or its JSON.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::{Theme, pane_block};
+use crate::tui::state::detail::{DetailLine, DetailState};
+
+pub fn draw(frame: &mut Frame, d: &DetailState, theme: &Theme, area: Rect) {
+    let rect = Rect { x: area.x, y: area.y + 1, width: area.width, height: area.height.saturating_sub(2) };
+    frame.render_widget(Clear, rect);
+    let path = d.crumbs.join(" › ");
+    let keys = if d.show_json { "v fields · Y copy · Esc back" } else { "y copy · Y JSON · v raw · Esc back" };
+    let block = pane_block(format!("{path} · {keys}"), true, theme, rect.width);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let lines = if d.show_json { json_lines(d, inner.height as usize) } else { field_lines(d, theme, inner) };
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn json_lines<'a>(d: &DetailState, height: usize) -> Vec<Line<'a>> {
+    d.json.lines().skip(d.json_scroll).take(height).map(|l| Line::from(l.to_string())).collect()
+}
+
+/// Labels take the widest label's width (a third of the view at most); values wrap onto
+/// continuation lines under themselves, so an id or a sum is never cut.
+fn field_lines<'a>(d: &DetailState, theme: &Theme, inner: Rect) -> Vec<Line<'a>> {
+    let width = inner.width as usize;
+    let label_w = d
+        .lines
+        .iter()
+        .filter_map(|l| match l {
+            DetailLine::Field { label, .. } => Some(label.chars().count()),
+            DetailLine::Section(_) => None,
+        })
+        .max()
+        .unwrap_or(0)
+        .clamp(4, (width / 3).clamp(4, 28));
+    let value_w = width.saturating_sub(label_w + 3).max(8);
+    let mut out = Vec::new();
+    for (i, line) in d.lines.iter().enumerate().skip(d.offset) {
+        match line {
+            DetailLine::Section(title) => out.push(Line::from(Span::styled(title.clone(), theme.header()))),
+            DetailLine::Field { label, value, target, .. } => {
+                let selected = i == d.selected;
+                let style = if selected { theme.selected(true) } else { ratatui::style::Style::default() };
+                let mark = if target.is_some() { "›" } else { " " };
+                let label = crate::util::ellipsize(label, label_w);
+                let mut chunks = wrap(value, value_w).into_iter();
+                let first = chunks.next().unwrap_or_default();
+                out.push(Line::from(vec![
+                    Span::styled(format!(" {label:<label_w$} "), theme.dim()),
+                    Span::styled(format!("{mark}{first}"), style),
+                ]));
+                let pad = " ".repeat(label_w + 3);
+                out.extend(chunks.map(|c| Line::from(vec![Span::raw(pad.clone()), Span::styled(c, style)])));
+            }
+        }
+        if out.len() >= inner.height as usize {
+            break;
+        }
+    }
+    out
+}
+
+/// Splits a value into pieces of at most `width` characters, at spaces where it can.
+fn wrap(value: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for paragraph in value.split('\n') {
+        let mut line = String::new();
+        for word in paragraph.split(' ') {
+            let fits = line.chars().count() + word.chars().count() + usize::from(!line.is_empty()) <= width;
+            if !fits && !line.is_empty() {
+                out.push(std::mem::take(&mut line));
+            }
+            let mut rest: Vec<char> = word.chars().collect();
+            while rest.len() > width {
+                out.push(rest.drain(..width).collect());
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.extend(rest);
+        }
+        out.push(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn values_wrap_at_spaces_and_long_ids_are_split_not_cut() {
+        assert_eq!(wrap("Growth · active · €18.00", 12), vec!["Growth ·", "active ·", "€18.00"]);
+        assert_eq!(wrap("sub_0123456789abcdef", 8), vec!["sub_0123", "456789ab", "cdef"]);
+        assert_eq!(wrap("short", 20), vec!["short"]);
+    }
+}

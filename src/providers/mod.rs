@@ -149,9 +149,10 @@ pub trait BillingProvider: Send + Sync {
         Err(ProviderError::unsupported(self.kind(), "refunding a payment"))
     }
 
-    /// A fresh link to the customer's self-service portal.
-    async fn portal_link(&self, customer_id: &str) -> Result<PortalLink> {
-        let _ = customer_id;
+    /// A fresh link to the customer's self-service portal; `return_url` is where the portal
+    /// sends the customer back to (Zenskar requires one; the others have no such field).
+    async fn portal_link(&self, customer_id: &str, return_url: Option<&str>) -> Result<PortalLink> {
+        let _ = (customer_id, return_url);
         Err(ProviderError::unsupported(self.kind(), "customer portal links"))
     }
 

@@ -331,6 +331,7 @@ fn router(state: AppState) -> Router {
         .nest("/flowglad", flowglad::routes(state.clone()))
         .nest("/kuvarpay", kuvarpay::routes(state.clone()))
         .nest("/zenskar", zenskar::routes(state.clone()))
+        .route("/kelviq-portal/{slug}/", get(kelviq::payments::routes::portal_page))
         .route("/pay/{session}", get(pay::show).post(pay::submit))
         .route("/pay/{session}/", get(pay::show).post(pay::submit))
         .route("/_admin/faults", get(admin::get_faults).put(admin::put_faults))

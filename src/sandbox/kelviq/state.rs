@@ -187,6 +187,8 @@ pub struct State {
     /// Prorated charges from plan changes, by the subscription they created: what the
     /// sandbox actually billed, to compare with the console's preview.
     pub charges: Vec<(String, Order)>,
+    /// Refunds and portal tokens (payments.rs).
+    pub ledger: super::payments::Ledger,
     pub(crate) rng: SplitMix64,
 }
 
@@ -254,6 +256,7 @@ impl State {
             subscriptions: Vec::new(),
             checkouts: BTreeMap::new(),
             charges: Vec::new(),
+            ledger: Default::default(),
             rng,
         };
         let mut seeded: Vec<_> = seed.customers.iter().collect();

@@ -315,6 +315,8 @@ pub struct State {
     pub change_charges: Vec<(String, crate::billing::Money)>,
     /// Recent `preview-adjust` quotes that `adjust` honours (changes.rs).
     pub quotes: Vec<Quote>,
+    /// Refunds and usage events (payments.rs).
+    pub ledger: super::payments::Ledger,
     pub(crate) rng: SplitMix64,
 }
 

@@ -5,7 +5,7 @@ mod changes;
 mod checkout;
 mod ops;
 mod paging;
-mod payments;
+pub mod payments;
 mod render;
 mod seeding;
 pub mod state;
@@ -82,7 +82,6 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/api/v1/payments/{id}", get(payments::get_payment))
         .route("/api/v1/payments/{id}/refund", post(payments::refund))
         .route("/api/v1/usage-events", post(payments::create_usage_event))
-        .route("/billing-portal/{organization}/{customer}", get(payments::portal_page))
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .layer(middleware::from_fn_with_state(state, authenticate))

@@ -43,11 +43,13 @@ impl OrderRow {
     }
 }
 
-/// `ORD-<paid time>-<5 characters>`, the documented shape, from a stable source id.
+/// `ORD-<paid day>000000-<5 characters>`, the documented shape, from a stable source id. The
+/// time of day is left out: seeded periods start at the time the sandbox started, and the id
+/// must be the same in the next process (a CLI preview, then its `--yes`).
 fn order_id(paid: DateTime<Utc>, source: &str) -> String {
     let tail: String =
         source.chars().filter(char::is_ascii_alphanumeric).take(5).collect::<String>().to_ascii_uppercase();
-    format!("ORD-{}-{tail:0<5}", paid.format("%Y%m%d%H%M%S"))
+    format!("ORD-{}000000-{tail:0<5}", paid.format("%Y%m%d"))
 }
 
 impl State {
@@ -67,7 +69,7 @@ impl State {
                 paid_at: s.period_start,
                 total: s.amount,
                 currency: s.currency,
-                invoice_id: format!("INV-{}-{}", s.period_start.format("%Y%m%d%H%M%S"), &s.uuid[..5].to_uppercase()),
+                invoice_id: format!("INV-{}000000-{}", s.period_start.format("%Y%m%d"), &s.uuid[..5].to_uppercase()),
                 billing_type: "SUBSCRIPTION",
                 subscription_id: Some(s.uuid.clone()),
                 is_trial: false,

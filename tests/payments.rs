@@ -159,7 +159,12 @@ async fn usage_reports_move_the_meter() {
 
     let flowglad = client(&sb, ProviderKind::Flowglad, &http);
     let (customer, meter, before) = flowglad_meter(flowglad.as_ref()).await;
-    let report = UsageReport { customer_id: customer.clone(), feature_id: meter.clone(), quantity: 3, mode: UsageMode::Increment };
+    let report = UsageReport {
+        customer_id: customer.clone(),
+        feature_id: meter.clone(),
+        quantity: 3,
+        mode: UsageMode::Increment,
+    };
     let receipt = ops::usage::report(flowglad.as_ref(), &rec, &guard, &report).await.unwrap();
     assert!(receipt.subscription_id.is_some());
     assert_eq!(used(&flowglad.entitlements(&customer).await.unwrap(), &meter), before + 3);
@@ -229,12 +234,16 @@ async fn providers_without_an_action_say_it_is_not_offered() {
     assert_eq!(kuvarpay.actions(), providers::Actions::default());
     assert!(zenskar.actions().portal_link && !zenskar.actions().payments && !zenskar.actions().refunds);
     let e = ops::payments::list(kuvarpay.as_ref(), "x").await.unwrap_err();
-    assert_eq!((e.kind, e.message.as_str()), (ops::ErrorKind::Unavailable, "listing payments is not offered by KuvarPay"));
+    assert_eq!(
+        (e.kind, e.message.as_str()),
+        (ops::ErrorKind::Unavailable, "listing payments is not offered by KuvarPay")
+    );
     let e = ops::payments::preview_refund(zenskar.as_ref(), "x", None, None, None).await.unwrap_err();
     assert_eq!(e.message, "refunding a payment is not offered by Zenskar");
     let e = ops::portal::link(kuvarpay.as_ref(), &rec, "x", None).await.unwrap_err();
     assert_eq!(e.message, "customer portal links are not offered by KuvarPay");
-    let report = UsageReport { customer_id: "x".into(), feature_id: "f".into(), quantity: 1, mode: UsageMode::Increment };
+    let report =
+        UsageReport { customer_id: "x".into(), feature_id: "f".into(), quantity: 1, mode: UsageMode::Increment };
     let e = ops::usage::report(zenskar.as_ref(), &rec, &ops::payments::Guard::default(), &report).await.unwrap_err();
     assert_eq!(e.message, "reporting usage is not offered by Zenskar");
     // The trait's own default says the same when a front end calls without checking.
@@ -277,12 +286,25 @@ async fn new_requests_and_responses_follow_the_official_specs() {
     for (kind, customer) in [(ProviderKind::Kelviq, KELVIQ_CUSTOMER), (ProviderKind::Flowglad, FLOWGLAD_CUSTOMER)] {
         let p = client(&sb, kind, &http);
         let payment = p.list_payments(customer).await.unwrap().remove(0);
-        let preview = ops::payments::preview_refund(p.as_ref(), &payment.id, Some("10"), Some(till::billing::payments::RefundReason::Duplicate), Some("n".into())).await.unwrap();
+        let preview = ops::payments::preview_refund(
+            p.as_ref(),
+            &payment.id,
+            Some("10"),
+            Some(till::billing::payments::RefundReason::Duplicate),
+            Some("n".into()),
+        )
+        .await
+        .unwrap();
         ops::payments::refund(p.as_ref(), &rec, &guard, &preview).await.unwrap();
         p.portal_link(customer, None).await.unwrap();
     }
     let kelviq = client(&sb, ProviderKind::Kelviq, &http);
-    let report = UsageReport { customer_id: "cus_kovacs".into(), feature_id: "api-calls".into(), quantity: 2, mode: UsageMode::Increment };
+    let report = UsageReport {
+        customer_id: "cus_kovacs".into(),
+        feature_id: "api-calls".into(),
+        quantity: 2,
+        mode: UsageMode::Increment,
+    };
     kelviq.report_usage(&report).await.unwrap();
     let flowglad = client(&sb, ProviderKind::Flowglad, &http);
     let (customer, meter, _) = flowglad_meter(flowglad.as_ref()).await;

@@ -58,7 +58,8 @@ fn a_refund_previews_then_applies_with_yes() {
     assert!(journal.contains("payment.refund"), "{journal}");
 
     // Too much, too precise: refused with exit 2 and one line, before anything is sent.
-    for (amount, says) in [("750.01", "more than the €750.00 still refundable"), ("1.001", "more decimals than EUR")] {
+    for (amount, says) in [("750.01", "more than the €750.00 still refundable"), ("1.001", "more decimals than EUR")]
+    {
         let o = till(&dir, &["payments", "refund", &id, "--amount", amount, "--yes"]);
         let (_, stderr) = out(&o);
         assert_eq!(o.status.code(), Some(2), "{amount}: {stderr}");

@@ -118,9 +118,7 @@ impl RefundReason {
             "fraudulent" | "fraud" => Ok(RefundReason::Fraudulent),
             "requested_by_customer" | "requested" | "customer" => Ok(RefundReason::RequestedByCustomer),
             "other" => Ok(RefundReason::Other),
-            _ => Err(format!(
-                "{text:?} is not a refund reason (duplicate, fraudulent, requested-by-customer, other)"
-            )),
+            _ => Err(format!("{text:?} is not a refund reason (duplicate, fraudulent, requested-by-customer, other)")),
         }
     }
 

@@ -99,11 +99,7 @@ pub async fn refund(
         let show = |m: Option<Money>| m.map_or_else(|| "unknown".into(), |m| m.to_string());
         return Err(OpsError::new(
             ErrorKind::Rejected,
-            format!(
-                "{STALE_PREVIEW} (refundable: {} → {})",
-                show(preview.payment.refundable),
-                show(now.refundable)
-            ),
+            format!("{STALE_PREVIEW} (refundable: {} → {})", show(preview.payment.refundable), show(now.refundable)),
         ));
     }
     let request = RefundRequest {

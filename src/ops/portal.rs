@@ -28,7 +28,10 @@ pub async fn link(
     return_url: Option<&str>,
 ) -> Result<PortalLink> {
     if !p.actions().portal_link {
-        return Err(OpsError::new(ErrorKind::Unavailable, format!("customer portal links are not offered by {}", p.kind())));
+        return Err(OpsError::new(
+            ErrorKind::Unavailable,
+            format!("customer portal links are not offered by {}", p.kind()),
+        ));
     }
     if customer_id.trim().is_empty() {
         return Err(OpsError::usage("a portal link needs a customer id"));

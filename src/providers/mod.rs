@@ -22,8 +22,8 @@ use url::Url;
 pub use error::{ErrorKind, FieldError, ProviderError};
 pub use http::{Http, HttpConfig, RequestPreview, Secret};
 
-use crate::billing::payments::{Payment, PortalLink, RefundOutcome, RefundRequest, UsageReceipt, UsageReport};
 use crate::billing::estimate::{CurrentTerm, PricedItem, estimate_change};
+use crate::billing::payments::{Payment, PortalLink, RefundOutcome, RefundRequest, UsageReceipt, UsageReport};
 use crate::billing::{
     Cancellation, ChangeTiming, CheckoutRequest, CheckoutSession, Customer, CustomerUpdate, Entitlement, Estimate,
     NewCustomer, Plan, PlanChange, ProviderKind, Subscription,

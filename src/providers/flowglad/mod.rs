@@ -277,7 +277,11 @@ impl BillingProvider for FlowgladClient {
         self.refund(request).await
     }
 
-    async fn portal_link(&self, customer_id: &str, return_url: Option<&str>) -> Result<crate::billing::payments::PortalLink> {
+    async fn portal_link(
+        &self,
+        customer_id: &str,
+        return_url: Option<&str>,
+    ) -> Result<crate::billing::payments::PortalLink> {
         let _ = return_url;
         self.portal(customer_id).await
     }

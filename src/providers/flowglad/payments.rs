@@ -126,7 +126,8 @@ fn payment_row(index: usize, row: Value, customer: &str) -> Payment {
     let text = |key: &str| row.get(key).and_then(Value::as_str).map(str::to_string);
     let id = text("id").unwrap_or_else(|| format!("(row {})", index + 1));
     let status = text("status").unwrap_or_default();
-    let undecodable = |issue| Payment::undecodable(FLOWGLAD, id.clone(), Some(customer.to_string()), status.clone(), issue);
+    let undecodable =
+        |issue| Payment::undecodable(FLOWGLAD, id.clone(), Some(customer.to_string()), status.clone(), issue);
     match decode::list_row::<wire::Payment>(index, row.clone()) {
         Err((path, message)) => undecodable(RowIssue::new(path, message)),
         Ok(p) => payment(p, customer).unwrap_or_else(|e| undecodable(RowIssue::new("payment", e.message))),

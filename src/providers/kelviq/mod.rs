@@ -2,8 +2,8 @@
 //! for entitlements. Reference: shared/providers/kelviq-zenskar.md, part 1.
 
 mod checkout;
-pub mod payments;
 pub mod map;
+pub mod payments;
 pub mod wire;
 
 use std::collections::BTreeMap;
@@ -268,7 +268,11 @@ impl BillingProvider for KelviqClient {
         self.refund(request).await
     }
 
-    async fn portal_link(&self, customer_id: &str, return_url: Option<&str>) -> Result<crate::billing::payments::PortalLink> {
+    async fn portal_link(
+        &self,
+        customer_id: &str,
+        return_url: Option<&str>,
+    ) -> Result<crate::billing::payments::PortalLink> {
         let _ = return_url;
         self.portal(customer_id).await
     }

@@ -149,7 +149,8 @@ pub fn payment(o: wire::OrderResponse) -> Result<Payment> {
     };
     let refunded = Some(Money::from_minor(o.refunded_total_units.unwrap_or(0), currency));
     let status = status(&o.status);
-    let created_at = o.paid_at.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
+    let created_at =
+        o.paid_at.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
     Ok(Payment {
         provider: KELVIQ,
         customer_id: o.customer.as_ref().map(|c| c.customer_id.clone()).filter(|c| !c.is_empty()),

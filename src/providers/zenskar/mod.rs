@@ -215,7 +215,11 @@ impl BillingProvider for ZenskarClient {
         super::Actions { portal_link: true, ..super::Actions::default() }
     }
 
-    async fn portal_link(&self, customer_id: &str, return_url: Option<&str>) -> Result<crate::billing::payments::PortalLink> {
+    async fn portal_link(
+        &self,
+        customer_id: &str,
+        return_url: Option<&str>,
+    ) -> Result<crate::billing::payments::PortalLink> {
         self.portal(customer_id, return_url).await
     }
 

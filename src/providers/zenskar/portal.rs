@@ -16,11 +16,15 @@ impl ZenskarClient {
         let return_url = return_url.map(str::trim).filter(|u| !u.is_empty()).ok_or_else(|| {
             ProviderError::invalid(ZENSKAR, "a Zenskar portal session needs a return URL (--return-url)")
         })?;
-        if !crate::text::safe_url(return_url).is_some_and(|u| u.host().is_some()) {
-            return Err(ProviderError::invalid(ZENSKAR, format!("return URL {return_url:?} is not an absolute http(s) URL")));
+        if crate::text::safe_url(return_url).is_none_or(|u| u.host().is_none()) {
+            return Err(ProviderError::invalid(
+                ZENSKAR,
+                format!("return URL {return_url:?} is not an absolute http(s) URL"),
+            ));
         }
         let uuid = self.customer_uuid(customer_id).await?;
-        let body = wire::CustomerSessionRequest { customer_id: uuid, return_url: return_url.to_string(), idle_timeout: None };
+        let body =
+            wire::CustomerSessionRequest { customer_id: uuid, return_url: return_url.to_string(), idle_timeout: None };
         let send = |method: Method| -> Result<_> {
             Ok(self.request(method, "customer/session").json(&body)?.secret_response_fields(SECRET_FIELDS))
         };
@@ -30,7 +34,11 @@ impl ZenskarClient {
         };
         let session: wire::CustomerSessionResponse = response.json()?;
         if url::Url::parse(&session.redirect_url).is_err() {
-            return Err(ProviderError::new(ZENSKAR, ErrorKind::Decode, "the portal session came back without redirect_url"));
+            return Err(ProviderError::new(
+                ZENSKAR,
+                ErrorKind::Decode,
+                "the portal session came back without redirect_url",
+            ));
         }
         Ok(PortalLink { provider: ZENSKAR, customer_id: customer_id.to_string(), url: session.redirect_url })
     }

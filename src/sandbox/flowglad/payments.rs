@@ -55,7 +55,8 @@ impl State {
         let inv = &self.invoices[i];
         let id = payment_id(&inv.id);
         let total = self.invoice_total(i);
-        let (refunded, refunded_at) = self.ledger.refunded.get(&id).copied().map_or((None, None), |(r, at)| (Some(r), Some(at)));
+        let (refunded, refunded_at) =
+            self.ledger.refunded.get(&id).copied().map_or((None, None), |(r, at)| (Some(r), Some(at)));
         let whole = refunded.is_some_and(|r| r >= total);
         wire::Payment {
             id,

@@ -174,9 +174,13 @@ impl State {
         let done = self.ledger.refunded.get(&row.id).copied().unwrap_or(0);
         let left = row.total_units() - done;
         let units = match (req.amount_units, req.amount) {
-            (Some(u), _) if u < 1 => return Err(RefundError::field("amountUnits", "Ensure this value is greater than or equal to 1.")),
+            (Some(u), _) if u < 1 => {
+                return Err(RefundError::field("amountUnits", "Ensure this value is greater than or equal to 1."));
+            }
             (Some(u), _) => u,
-            (None, Some(a)) if a <= Decimal::ZERO => return Err(RefundError::field("amount", "Ensure this value is greater than 0.")),
+            (None, Some(a)) if a <= Decimal::ZERO => {
+                return Err(RefundError::field("amount", "Ensure this value is greater than 0."));
+            }
             (None, Some(a)) => {
                 let scaled = a * Decimal::from(10_i64.pow(row.currency.exponent()));
                 if !scaled.fract().is_zero() {
@@ -223,7 +227,8 @@ impl State {
             s.customer_id == req.customer_id
                 && s.is_live(today)
                 && self.plan(&s.plan_id).is_some_and(|p| {
-                    self.granted(p, &s.quantities).any(|(f, _, _)| f.identifier == req.feature_id && f.type_name() == "METER")
+                    self.granted(p, &s.quantities)
+                        .any(|(f, _, _)| f.identifier == req.feature_id && f.type_name() == "METER")
                 })
         });
         let Some(i) = target else {
@@ -266,7 +271,10 @@ pub mod routes {
     use crate::sandbox::kelviq::state::ApiError;
     use crate::sandbox::{AppState, lock};
 
-    pub async fn list_orders(Extract(app): Extract<AppState>, Query(q): Query<HashMap<String, String>>) -> Reply {
+    pub(crate) async fn list_orders(
+        Extract(app): Extract<AppState>,
+        Query(q): Query<HashMap<String, String>>,
+    ) -> Reply {
         let k = lock(&app.kelviq);
         let search = q.get("search").map(|s| s.to_lowercase()).filter(|s| !s.is_empty());
         let rows: Vec<wire::OrderResponse> = k
@@ -278,22 +286,27 @@ pub mod routes {
             .filter(|o| {
                 let Some(needle) = &search else { return true };
                 let c = o.customer.as_ref();
-                [Some(&o.id), c.map(|c| &c.customer_id), c.and_then(|c| c.name.as_ref()), c.and_then(|c| c.email.as_ref())]
-                    .into_iter()
-                    .flatten()
-                    .any(|t| t.to_lowercase().contains(needle.as_str()))
+                [
+                    Some(&o.id),
+                    c.map(|c| &c.customer_id),
+                    c.and_then(|c| c.name.as_ref()),
+                    c.and_then(|c| c.email.as_ref()),
+                ]
+                .into_iter()
+                .flatten()
+                .any(|t| t.to_lowercase().contains(needle.as_str()))
             })
             .collect();
         paginate_all(&k.public_base, "/kelviq/api/v1/orders/", &q, rows, 10)
     }
 
-    pub async fn get_order(Extract(app): Extract<AppState>, Path(id): Path<String>) -> Reply {
+    pub(crate) async fn get_order(Extract(app): Extract<AppState>, Path(id): Path<String>) -> Reply {
         let k = lock(&app.kelviq);
         let row = k.orders().into_iter().find(|o| o.id == id).ok_or_else(|| ApiError::not_found("Not found."))?;
         Ok(Json(k.render_order(&row)).into_response())
     }
 
-    pub async fn create_refund(Extract(app): Extract<AppState>, bytes: axum::body::Bytes) -> Reply {
+    pub(crate) async fn create_refund(Extract(app): Extract<AppState>, bytes: axum::body::Bytes) -> Reply {
         let req: wire::RefundCreateRequest = body(&bytes)?;
         let result = lock(&app.kelviq).refund(req);
         Ok(match result {
@@ -306,7 +319,7 @@ pub mod routes {
         })
     }
 
-    pub async fn portal_session(Extract(app): Extract<AppState>, bytes: axum::body::Bytes) -> Reply {
+    pub(crate) async fn portal_session(Extract(app): Extract<AppState>, bytes: axum::body::Bytes) -> Reply {
         let req: wire::CreatePortalSessionRequest = body(&bytes)?;
         let mut k = lock(&app.kelviq);
         let email = match k.customer(&req.customer_id) {
@@ -320,7 +333,7 @@ pub mod routes {
         Ok(Json(wire::CreatePortalSessionResponse { token, email: Some(email), customer_portal_url }).into_response())
     }
 
-    pub async fn report_usage(Extract(app): Extract<AppState>, bytes: axum::body::Bytes) -> Reply {
+    pub(crate) async fn report_usage(Extract(app): Extract<AppState>, bytes: axum::body::Bytes) -> Reply {
         let req: wire::ReportUsageRequest = body(&bytes)?;
         lock(&app.kelviq).report_usage(&req)?;
         Ok(Json(wire::ReportUsageResponse {
@@ -337,7 +350,10 @@ pub mod routes {
     }
 
     /// The hosted portal: a page naming the customer for a token the API issued, 403 else.
-    pub async fn portal_page(Extract(app): Extract<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
+    pub(crate) async fn portal_page(
+        Extract(app): Extract<AppState>,
+        Query(q): Query<HashMap<String, String>>,
+    ) -> Response {
         let k = lock(&app.kelviq);
         let customer = q.get("token").and_then(|t| k.ledger.portal_tokens.get(t)).and_then(|id| k.customer(id));
         match customer {
@@ -348,7 +364,9 @@ pub mod routes {
                 ))
                 .into_response()
             }
-            None => (StatusCode::FORBIDDEN, Html("<!doctype html><p>This portal link is not valid.</p>")).into_response(),
+            None => {
+                (StatusCode::FORBIDDEN, Html("<!doctype html><p>This portal link is not valid.</p>")).into_response()
+            }
         }
     }
 }

@@ -3,11 +3,11 @@
 //! family whose sessions are paid on the shared hosted page.
 
 mod changes;
-pub mod portal;
 mod dates;
 mod estimates;
 mod ops;
 mod paging;
+pub mod portal;
 mod render;
 mod seeding;
 pub mod state;

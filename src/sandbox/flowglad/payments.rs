@@ -4,8 +4,6 @@
 //! `partially_refunded` or `refunded`. A usage event adds to the subscription's meter, which
 //! `usageMeterBalances` in `/customers/{id}/billing` reads.
 
-use std::collections::BTreeMap;
-
 use axum::extract::{Path, Query, State as Extract};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -15,15 +13,6 @@ use super::state::{ApiError, LIVEMODE, Ms, ORGANIZATION_ID, State};
 use super::{Reply, decode, json_body, ok};
 use crate::providers::flowglad::wire;
 use crate::sandbox::{AppState, lock};
-
-/// What the sandbox remembers beyond the seed: refunds and usage events.
-#[derive(Debug, Default)]
-pub struct Ledger {
-    /// Payment id → (minor units refunded, when last).
-    pub refunded: BTreeMap<String, (i64, Ms)>,
-    /// Usage events by transaction id (Flowglad de-duplicates on it).
-    pub usage_events: BTreeMap<String, wire::UsageEvent>,
-}
 
 fn payment_id(invoice_id: &str) -> String {
     format!("pay_{}", invoice_id.strip_prefix("inv_").unwrap_or(invoice_id))

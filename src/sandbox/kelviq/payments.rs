@@ -3,24 +3,12 @@
 //! charges); a refund raises the order's `refundedTotalUnits` and moves it to
 //! `PARTIAL_REFUND` / `REFUNDED`; a usage report moves the meter that entitlements read.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::state::{ApiError, State};
 use crate::billing::{Currency, Money};
 use crate::providers::kelviq::wire;
-
-/// What the sandbox remembers beyond the seed: refunds and portal tokens.
-#[derive(Debug, Default)]
-pub struct Ledger {
-    /// Order id → minor units refunded so far.
-    pub refunded: BTreeMap<String, i64>,
-    pub refunds: Vec<wire::RefundResponse>,
-    /// Portal token → customer id.
-    pub portal_tokens: BTreeMap<String, String>,
-}
 
 /// An order as the sandbox derives it.
 #[derive(Clone, Debug)]

@@ -99,6 +99,16 @@ async fn kelviq_refunds_part_then_the_rest_and_the_order_follows() {
     assert_eq!((all.payment.status, all.payment.raw_status.as_str()), (PaymentStatus::Refunded, "REFUNDED"));
     let again = kelviq.get_payment(&order.id).await.unwrap();
     assert_eq!(again.refunded.unwrap().to_decimal_string(), "750.00");
+    // Sent past the ops check, the sandbox refuses in Kelviq's `{error}` shape, read as text.
+    let direct = till::billing::payments::RefundRequest {
+        payment_id: order.id.clone(),
+        amount: till::billing::Money::parse("1", again.amount.unwrap().currency()).unwrap(),
+        reason: None,
+        note: None,
+    };
+    let e = kelviq.refund_payment(&direct).await.unwrap_err();
+    assert_eq!(e.status, Some(400));
+    assert!(e.to_string().contains("Order is not refundable."), "{e}");
 
     let journal = Journal::at(dir.join("audit.jsonl")).read_actions(Some(KELVIQ_CUSTOMER)).unwrap();
     let refunds = journal.entries.iter().filter(|e| e.action == "payment.refund").count();

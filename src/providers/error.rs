@@ -184,9 +184,6 @@ fn kelviq_error(body: &[u8]) -> Option<DecodedErrorBody> {
     if let Some(e) = parsed::<wire::StatusMessageError>(body) {
         return message_only(&e.message);
     }
-    if let Some(e) = parsed::<wire::ErrorMessage>(body) {
-        return message_only(&e.error);
-    }
     let fields = parsed::<wire::FieldErrors>(body)?;
     with_fields(
         fields

@@ -8,6 +8,7 @@ pub mod diff;
 pub mod estimate;
 pub mod model;
 pub mod money;
+pub mod payments;
 pub mod period;
 pub mod validate;
 

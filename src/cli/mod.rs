@@ -6,6 +6,7 @@ mod common;
 mod console;
 mod globals;
 mod info;
+mod payments;
 mod profiles;
 mod requests;
 mod run;
@@ -103,6 +104,21 @@ pub enum Command {
     /// A customer's invoices (KuvarPay and Zenskar have an invoice API).
     #[command(subcommand)]
     Invoices(InvoicesCmd),
+    /// A customer's payments, and refunds (Kelviq orders, Flowglad payments).
+    #[command(subcommand)]
+    Payments(payments::PaymentsCmd),
+    /// A fresh link to the customer's self-service portal (Kelviq, Flowglad, Zenskar).
+    Portal {
+        /// The customer's id at the provider.
+        #[arg(long)]
+        customer: String,
+        /// Where the portal sends the customer back to (Zenskar requires one).
+        #[arg(long)]
+        return_url: Option<String>,
+    },
+    /// Usage of metered features (Kelviq, Flowglad).
+    #[command(subcommand)]
+    Usage(payments::UsageCmd),
     /// The audit journal of checkouts, plan changes and cancellations.
     Audit {
         /// Only this customer's actions.

@@ -152,6 +152,11 @@ async fn dispatch(conn: &Connection, global: &super::Global, command: Command) -
             | SubscriptionsCmd::Uncancel { .. }
             | SubscriptionsCmd::CancelChange { .. }),
         ) => super::writes::run(conn, cmd, json).await,
+        Command::Payments(cmd) => super::payments::payments(conn, cmd, json).await,
+        Command::Portal { customer, return_url } => {
+            super::payments::portal(conn, &customer, return_url.as_deref(), json).await
+        }
+        Command::Usage(cmd) => super::payments::usage(conn, cmd, json).await,
         Command::Sandbox(_)
         | Command::Console(_)
         | Command::Info

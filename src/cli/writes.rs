@@ -21,6 +21,8 @@ pub fn is_write(command: &Command) -> bool {
             | SubscriptionsCmd::Uncancel { yes, .. }
             | SubscriptionsCmd::CancelChange { yes, .. },
         ) => *yes,
+        Command::Payments(super::payments::PaymentsCmd::Refund(args)) => args.yes,
+        Command::Usage(_) => true,
         _ => false,
     }
 }

@@ -8,8 +8,11 @@
 pub mod checkout;
 pub mod customers;
 mod journal;
+pub mod payments;
 pub mod plans;
+pub mod portal;
 pub mod subscriptions;
+pub mod usage;
 
 use std::fmt;
 

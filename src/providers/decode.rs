@@ -92,6 +92,27 @@ pub fn customer_row<T: serde::de::DeserializeOwned>(
     }
 }
 
+/// [`decimal_number`] for optional (nullable or absent) amounts.
+pub mod opt_decimal_number {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serializer};
+    use serde_json::Value;
+
+    pub fn serialize<S: Serializer>(amount: &Option<Decimal>, serializer: S) -> Result<S::Ok, S::Error> {
+        match amount {
+            Some(a) => super::decimal_number::serialize(a, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Decimal>, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::Null => Ok(None),
+            v => super::decimal_number::deserialize(v).map(Some).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
 /// A decimal amount the spec types as a JSON `number` (Kelviq's `priceData.amount`).
 ///
 /// serde_json (without `arbitrary_precision`) carries non-integers as f64, so a number is

@@ -132,13 +132,25 @@ pub struct ApiRequest {
     secrets: Vec<Secret>,
     body: Option<Bytes>,
     pub idempotency: Idempotency,
+    /// JSON fields of the response whose values grant access (a portal token): the log
+    /// shows them as `[redacted]`; the caller still reads them.
+    secret_fields: &'static [&'static str],
 }
 
 impl ApiRequest {
     pub fn new(provider: ProviderKind, method: Method, url: Url) -> ApiRequest {
         let idempotency =
             if method == Method::GET || method == Method::HEAD { Idempotency::Safe } else { Idempotency::Unsafe };
-        ApiRequest { provider, method, url, headers: Vec::new(), secrets: Vec::new(), body: None, idempotency }
+        ApiRequest {
+            provider,
+            method,
+            url,
+            headers: Vec::new(),
+            secrets: Vec::new(),
+            body: None,
+            idempotency,
+            secret_fields: &[],
+        }
     }
 
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> ApiRequest {
@@ -175,6 +187,12 @@ impl ApiRequest {
         self.body = Some(Bytes::from(bytes));
         self.headers.push((reqwest::header::CONTENT_TYPE, "application/json".into()));
         Ok(self)
+    }
+
+    /// Marks response fields (at any depth) whose values the request log must not keep.
+    pub fn secret_response_fields(mut self, fields: &'static [&'static str]) -> ApiRequest {
+        self.secret_fields = fields;
+        self
     }
 
     pub fn idempotency(mut self, idempotency: Idempotency) -> ApiRequest {
@@ -448,6 +466,36 @@ fn preview(request: &ApiRequest, body: &Bytes) -> String {
     request.redact(&String::from_utf8_lossy(&body[..body.len().min(super::log::BODY_PREVIEW_LIMIT)]))
 }
 
+/// The body for the log: the values of `fields` replaced by `[redacted]` wherever they occur
+/// in a JSON body (a body that is not JSON is kept, as it cannot hold the fields).
+fn without_secret_fields(fields: &[&str], body: &Bytes) -> Bytes {
+    fn scrub(value: &mut serde_json::Value, fields: &[&str]) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    if fields.contains(&k.as_str()) && !v.is_null() {
+                        *v = serde_json::Value::String(super::redact::REDACTED.into());
+                    } else {
+                        scrub(v, fields);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| scrub(v, fields)),
+            _ => {}
+        }
+    }
+    if fields.is_empty() {
+        return body.clone();
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut value) => {
+            scrub(&mut value, fields);
+            serde_json::to_vec(&value).map(Bytes::from).unwrap_or_else(|_| body.clone())
+        }
+        Err(_) => body.clone(),
+    }
+}
+
 /// A response arrived: log it, and turn a non-2xx status into a (maybe retryable) failure.
 fn answered(
     request: &ApiRequest,
@@ -469,7 +517,7 @@ fn answered(
         })
         .collect();
     exchange.response_body_size = body.len();
-    exchange.response_body = Some(preview(request, &body));
+    exchange.response_body = Some(preview(request, &without_secret_fields(request.secret_fields, &body)));
     if (200..300).contains(&status) {
         return Ok(ApiResponse { provider: request.provider, status, headers, body, request_id });
     }

@@ -23,6 +23,7 @@ pub use error::{ErrorKind, FieldError, ProviderError};
 pub use http::{Http, HttpConfig, RequestPreview, Secret};
 
 use crate::billing::estimate::{CurrentTerm, PricedItem, estimate_change};
+use crate::billing::payments::{Payment, PortalLink, RefundOutcome, RefundRequest, UsageReceipt, UsageReport};
 use crate::billing::{
     Cancellation, ChangeTiming, CheckoutRequest, CheckoutSession, Customer, CustomerUpdate, Entitlement, Estimate,
     NewCustomer, Plan, PlanChange, ProviderKind, Subscription,
@@ -66,6 +67,24 @@ pub struct Capabilities {
     pub idempotency_keys: bool,
 }
 
+/// The everyday support actions of issue 16 a provider offers (kept apart from
+/// [`Capabilities`] so front ends that build that struct literally need no change). A front
+/// end checks the flag to say "not offered by X" before calling; the trait's default method
+/// says the same if it is called anyway.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Actions {
+    /// A customer's payments or orders (`list_payments`, `get_payment`).
+    pub payments: bool,
+    /// Refunding a payment, fully or partly (`refund_payment`).
+    pub refunds: bool,
+    /// A signed link to the customer's self-service portal (`portal_link`).
+    pub portal_link: bool,
+    /// Reporting usage for a metered feature (`report_usage`, adding to the meter).
+    pub usage_report: bool,
+    /// Usage can also be set to an absolute value (Kelviq's `SET`).
+    pub usage_set: bool,
+}
+
 /// A page request. `cursor` is opaque to callers: whatever the previous page returned.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PageRequest {
@@ -105,6 +124,43 @@ pub trait BillingProvider: Send + Sync {
     fn kind(&self) -> ProviderKind;
 
     fn capabilities(&self) -> Capabilities;
+
+    /// Which of the everyday support actions (payments, refunds, portal, usage) it offers.
+    fn actions(&self) -> Actions {
+        Actions::default()
+    }
+
+    /// A customer's payments (Kelviq orders), newest first.
+    async fn list_payments(&self, customer_id: &str) -> Result<Vec<Payment>> {
+        let _ = customer_id;
+        Err(ProviderError::unsupported(self.kind(), "listing payments"))
+    }
+
+    /// One payment (Kelviq order) by id, as it is now.
+    async fn get_payment(&self, id: &str) -> Result<Payment> {
+        let _ = id;
+        Err(ProviderError::unsupported(self.kind(), "reading a payment"))
+    }
+
+    /// Refunds `request.amount` of a payment; the amount was checked by
+    /// `billing::payments::refund_amount` before (ops does so).
+    async fn refund_payment(&self, request: &RefundRequest) -> Result<RefundOutcome> {
+        let _ = request;
+        Err(ProviderError::unsupported(self.kind(), "refunding a payment"))
+    }
+
+    /// A fresh link to the customer's self-service portal; `return_url` is where the portal
+    /// sends the customer back to (Zenskar requires one; the others have no such field).
+    async fn portal_link(&self, customer_id: &str, return_url: Option<&str>) -> Result<PortalLink> {
+        let _ = (customer_id, return_url);
+        Err(ProviderError::unsupported(self.kind(), "customer portal links"))
+    }
+
+    /// Reports usage of a metered feature for a customer.
+    async fn report_usage(&self, report: &UsageReport) -> Result<UsageReceipt> {
+        let _ = report;
+        Err(ProviderError::unsupported(self.kind(), "reporting usage"))
+    }
 
     async fn list_customers(&self, page: &PageRequest) -> Result<Page<Customer>>;
     async fn get_customer(&self, id: &str) -> Result<Customer>;

@@ -125,6 +125,8 @@ pub struct AppState {
     admin_token: Arc<str>,
     /// The hosted pay form's anti-CSRF token per checkout session (see `pay`).
     pay_tokens: Arc<Mutex<std::collections::HashMap<String, String>>>,
+    /// Zenskar portal session keys → customer UUID (zenskar/portal.rs).
+    portal_sessions: Arc<Mutex<std::collections::HashMap<String, String>>>,
 }
 
 /// A success or cancel URL the hosted page can redirect to: http(s) with a host and nothing
@@ -317,6 +319,7 @@ pub async fn start(options: SandboxOptions) -> Result<SandboxHandle, SandboxErro
         fault_rng: Arc::new(Mutex::new(crate::util::SplitMix64::new(options.seed))),
         admin_token: admin::random_token(32).into(),
         pay_tokens: Arc::default(),
+        portal_sessions: Arc::default(),
     };
     let router = router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
@@ -331,6 +334,10 @@ fn router(state: AppState) -> Router {
         .nest("/flowglad", flowglad::routes(state.clone()))
         .nest("/kuvarpay", kuvarpay::routes(state.clone()))
         .nest("/zenskar", zenskar::routes(state.clone()))
+        .route("/kelviq-portal/{slug}/", get(kelviq::payments::routes::portal_page))
+        // Hosted pages a customer opens without an API key.
+        .route("/zenskar-portal/session/{key}", get(zenskar::portal::page))
+        .route("/flowglad-portal/{organization}/{customer}", get(flowglad::payments::portal_page))
         .route("/pay/{session}", get(pay::show).post(pay::submit))
         .route("/pay/{session}/", get(pay::show).post(pay::submit))
         .route("/_admin/faults", get(admin::get_faults).put(admin::put_faults))

@@ -5,6 +5,7 @@
 pub mod checkout;
 pub mod entitle;
 pub mod map;
+pub mod payments;
 #[cfg(test)]
 mod tests;
 pub mod wire;
@@ -255,6 +256,41 @@ impl BillingProvider for FlowgladClient {
             invoices: true,
             idempotency_keys: false,
         }
+    }
+
+    fn actions(&self) -> super::Actions {
+        super::Actions { payments: true, refunds: true, portal_link: true, usage_report: true, usage_set: false }
+    }
+
+    async fn list_payments(&self, customer_id: &str) -> Result<Vec<crate::billing::payments::Payment>> {
+        self.payments_of(customer_id).await
+    }
+
+    async fn get_payment(&self, id: &str) -> Result<crate::billing::payments::Payment> {
+        self.payment(id).await
+    }
+
+    async fn refund_payment(
+        &self,
+        request: &crate::billing::payments::RefundRequest,
+    ) -> Result<crate::billing::payments::RefundOutcome> {
+        self.refund(request).await
+    }
+
+    async fn portal_link(
+        &self,
+        customer_id: &str,
+        return_url: Option<&str>,
+    ) -> Result<crate::billing::payments::PortalLink> {
+        let _ = return_url;
+        self.portal(customer_id).await
+    }
+
+    async fn report_usage(
+        &self,
+        report: &crate::billing::payments::UsageReport,
+    ) -> Result<crate::billing::payments::UsageReceipt> {
+        self.usage(report).await
     }
 
     async fn list_customers(&self, page: &PageRequest) -> Result<Page<Customer>> {

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 mod errors;
+mod payments;
 pub use errors::*;
+pub use payments::*;
 
 /// An empty JSON object, for the spec's free-form objects (`details`, `metadata`, `meter`)
 /// when there is nothing to say.

@@ -4,6 +4,7 @@
 
 mod checkout;
 pub mod map;
+mod portal;
 pub mod wire;
 
 use std::sync::Arc;
@@ -206,6 +207,20 @@ fn period_end(contract: &wire::Contract) -> Result<NaiveDate> {
 impl BillingProvider for ZenskarClient {
     fn kind(&self) -> ProviderKind {
         ZENSKAR
+    }
+
+    /// Only the portal: `GET /payments` and `POST /payments/{id}/refund` are named in the
+    /// docs' index but no field of a payment or a refund is documented (provider notes).
+    fn actions(&self) -> super::Actions {
+        super::Actions { portal_link: true, ..super::Actions::default() }
+    }
+
+    async fn portal_link(
+        &self,
+        customer_id: &str,
+        return_url: Option<&str>,
+    ) -> Result<crate::billing::payments::PortalLink> {
+        self.portal(customer_id, return_url).await
     }
 
     fn capabilities(&self) -> Capabilities {

@@ -13,7 +13,9 @@ use serde_json::{Map, Value};
 #[path = "amount.rs"]
 pub mod amount;
 mod errors;
+mod portal;
 pub use errors::*;
+pub use portal::*;
 
 /// Any list. The envelope varies by endpoint: rows in `results` or `data`, the count in
 /// `total_count` or `total`; both spellings are accepted.

@@ -5,6 +5,7 @@ mod changes;
 mod checkout;
 mod ops;
 mod paging;
+pub mod payments;
 mod render;
 mod seeding;
 pub mod state;
@@ -77,6 +78,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/api/v1/subscriptions/{id}/cancel-scheduled-adjustment", post(cancel_scheduled_adjustment))
         .route("/api/v1/checkout-sessions", get(list_checkouts).post(create_checkout))
         .route("/api/v1/checkout-sessions/{id}", get(get_checkout))
+        .route("/api/v1/payments", get(payments::list_payments))
+        .route("/api/v1/payments/{id}", get(payments::get_payment))
+        .route("/api/v1/payments/{id}/refund", post(payments::refund))
+        .route("/api/v1/usage-events", post(payments::create_usage_event))
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .layer(middleware::from_fn_with_state(state, authenticate))

@@ -419,7 +419,7 @@ pub fn billing(s: &State, customer_index: usize) -> wire::Billing {
         subscriptions: all,
         pricing_model: Some(catalog.clone()),
         catalog: Some(catalog),
-        billing_portal_url: format!("{}/flowglad/billing-portal/{ORGANIZATION_ID}/{}", s.public_base, c.id),
+        billing_portal_url: format!("{}/flowglad-portal/{ORGANIZATION_ID}/{}", s.public_base, c.id),
     }
 }
 

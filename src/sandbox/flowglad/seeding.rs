@@ -44,6 +44,7 @@ impl State {
             checkouts: BTreeMap::new(),
             change_charges: Vec::new(),
             quotes: Vec::new(),
+            ledger: Default::default(),
             rng: SplitMix64::new(0x666c_6f77_676c_6164),
         };
         state.pricing_model_id = state.id("pricing_model");

@@ -315,6 +315,8 @@ pub struct State {
     pub change_charges: Vec<(String, crate::billing::Money)>,
     /// Recent `preview-adjust` quotes that `adjust` honours (changes.rs).
     pub quotes: Vec<Quote>,
+    /// Refunds and usage events (payments.rs).
+    pub ledger: Ledger,
     pub(crate) rng: SplitMix64,
 }
 
@@ -541,4 +543,13 @@ pub struct Quote {
     pub updated: Ms,
     pub proration: i64,
     pub fraction_through: rust_decimal::Decimal,
+}
+
+/// What the sandbox remembers beyond the seed: refunds and usage events.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    /// Payment id → (minor units refunded, when last).
+    pub refunded: std::collections::BTreeMap<String, (i64, Ms)>,
+    /// Usage events by transaction id (Flowglad de-duplicates on it).
+    pub usage_events: std::collections::BTreeMap<String, crate::providers::flowglad::wire::UsageEvent>,
 }

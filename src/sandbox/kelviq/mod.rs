@@ -2,6 +2,7 @@
 
 mod checkout;
 mod ops;
+pub mod payments;
 mod render;
 pub mod state;
 
@@ -58,6 +59,11 @@ pub fn core_routes(state: AppState) -> Router<AppState> {
         .route("/checkout/", post(create_checkout))
         .route("/checkout/sessions/", get(checkout::list_checkouts))
         .route("/checkout/sessions/{id}/", get(get_checkout))
+        .route("/orders/", get(payments::routes::list_orders))
+        .route("/orders/{id}/", get(payments::routes::get_order))
+        .route("/refunds/", post(payments::routes::create_refund))
+        .route("/portal/session/", post(payments::routes::portal_session))
+        .route("/report/usage/", post(payments::routes::report_usage))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state, require_server_key))
 }

@@ -187,6 +187,8 @@ pub struct State {
     /// Prorated charges from plan changes, by the subscription they created: what the
     /// sandbox actually billed, to compare with the console's preview.
     pub charges: Vec<(String, Order)>,
+    /// Refunds and portal tokens (payments.rs).
+    pub ledger: Ledger,
     pub(crate) rng: SplitMix64,
 }
 
@@ -254,6 +256,7 @@ impl State {
             subscriptions: Vec::new(),
             checkouts: BTreeMap::new(),
             charges: Vec::new(),
+            ledger: Default::default(),
             rng,
         };
         let mut seeded: Vec<_> = seed.customers.iter().collect();
@@ -508,4 +511,14 @@ pub fn reset_at(t: DateTime<Utc>) -> String {
 
 pub fn start_of_day(d: NaiveDate) -> DateTime<Utc> {
     d.and_time(NaiveTime::MIN).and_utc()
+}
+
+/// What the sandbox remembers beyond the seed: refunds and portal tokens.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    /// Order id → minor units refunded so far.
+    pub refunded: std::collections::BTreeMap<String, i64>,
+    pub refunds: Vec<crate::providers::kelviq::wire::RefundResponse>,
+    /// Portal token → customer id.
+    pub portal_tokens: std::collections::BTreeMap<String, String>,
 }

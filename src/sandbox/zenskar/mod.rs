@@ -7,6 +7,7 @@ mod dates;
 mod estimates;
 mod ops;
 mod paging;
+pub mod portal;
 mod render;
 mod seeding;
 pub mod state;
@@ -74,6 +75,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/invoices", get(list_invoices))
         .route("/credit_notes", get(list_credit_notes))
         .route("/business_entities", get(list_business_entities))
+        // The docs conflict on the method (GET with a body now, POST before): both work.
+        .route("/customer/session", post(portal::create_session).get(portal::create_session))
         .fallback(|| async { ApiError::Detail(404, "Not Found".into()).into_response() })
         .layer(middleware::from_fn_with_state(state, require_headers))
 }

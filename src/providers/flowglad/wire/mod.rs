@@ -9,6 +9,7 @@
 mod catalog;
 mod checkout;
 mod errors;
+mod payments;
 mod subscription;
 
 use std::collections::BTreeMap;
@@ -19,6 +20,7 @@ use serde_json::Value;
 pub use catalog::*;
 pub use checkout::*;
 pub use errors::*;
+pub use payments::*;
 pub use subscription::*;
 
 /// Epoch milliseconds, Flowglad's only timestamp format.

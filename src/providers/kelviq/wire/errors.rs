@@ -22,3 +22,9 @@ pub struct StatusMessageError {
 /// DRF's field validation body: each field names its messages,
 /// `{"email": ["Enter a valid email address."]}`.
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// `{error}`: refunds' business and payment-provider errors (spec: `RefundErrorResponse`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorMessage {
+    pub error: String,
+}

@@ -19,6 +19,26 @@ struct Honours {
 
 const ALL: Honours = Honours { provider: true, json: true, urls: true, timeouts: true };
 
+/// The commands that print a list, which `--output csv` writes as rows.
+fn lists(command: Option<&Command>) -> bool {
+    use super::{CheckoutCmd, CustomersCmd, InvoicesCmd, PlansCmd, RequestsCmd, SubscriptionsCmd};
+    matches!(
+        command,
+        Some(
+            Command::Customers(CustomersCmd::List { .. })
+                | Command::Plans(PlansCmd::List)
+                | Command::Subscriptions(SubscriptionsCmd::List { .. })
+                | Command::Invoices(InvoicesCmd::List { .. })
+                | Command::Entitlements { .. }
+                | Command::Checkout(CheckoutCmd::Sessions { .. })
+                | Command::Requests(RequestsCmd::List { .. })
+                | Command::Audit { .. }
+                | Command::Profiles(ProfilesCmd::List)
+                | Command::Payments(super::payments::PaymentsCmd::List { .. })
+        )
+    )
+}
+
 fn honours(command: Option<&Command>) -> (&'static str, Honours) {
     match command {
         // The console takes every flag but prints no JSON.
@@ -40,17 +60,36 @@ fn honours(command: Option<&Command>) -> (&'static str, Honours) {
     }
 }
 
+/// The command as typed, for messages ("customers get"): the variant and, for a command
+/// group (`Customers(Get { … })`), the subcommand's.
+fn command_name(command: Option<&Command>) -> String {
+    let debug = command.map(|c| format!("{c:?}")).unwrap_or_default();
+    let word = |s: &str| s.chars().take_while(char::is_ascii_alphanumeric).collect::<String>().to_lowercase();
+    let first = word(&debug);
+    match debug.get(first.len()..).and_then(|rest| rest.strip_prefix('(')) {
+        Some(inner) if inner.starts_with(|c: char| c.is_ascii_uppercase()) => format!("{first} {}", word(inner)),
+        _ => first,
+    }
+}
+
 /// Refuses a global flag the command would ignore.
 pub fn check(global: &Global, command: Option<&Command>) -> Result<(), Failure> {
     let (name, h) = honours(command);
+    let name = if name.is_empty() { command_name(command) } else { name.to_string() };
+    let output = global.output;
     let given = [
         ("--provider", global.provider.is_some(), h.provider),
         ("--json", global.json, h.json),
+        ("--output json", output == Some(super::table::OutputFormat::Json), h.json),
+        ("--output csv", output == Some(super::table::OutputFormat::Csv), lists(command)),
         ("--base-url", global.base_url.is_some(), h.urls),
         ("--edge-url", global.edge_url.is_some(), h.urls),
         ("--connect-timeout", global.connect_timeout.is_some(), h.timeouts),
         ("--timeout", global.timeout.is_some(), h.timeouts),
     ];
+    if global.json && output.is_some_and(|o| o != super::table::OutputFormat::Json) {
+        return Err(failure(ExitCode::Usage, "--json and --output csv|table contradict each other; keep one"));
+    }
     match given.iter().find(|(_, set, honoured)| *set && !*honoured) {
         Some((flag, _, _)) => {
             Err(failure(ExitCode::Usage, format!("{flag} does not apply to `till {name}`; leave it out")))

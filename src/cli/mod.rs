@@ -48,6 +48,10 @@ pub struct Global {
     /// Print JSON instead of a table.
     #[arg(long, global = true)]
     pub json: bool,
+    /// How lists are printed: table (default), json (as --json) or csv (RFC 4180, for
+    /// spreadsheets; list commands only).
+    #[arg(long, global = true, value_enum)]
+    pub output: Option<table::OutputFormat>,
     /// Base URL of the provider's API (else TILL_<PROVIDER>_BASE_URL, else the embedded sandbox).
     #[arg(long, global = true)]
     pub base_url: Option<String>,

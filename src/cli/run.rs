@@ -12,10 +12,15 @@ use crate::ops;
 use crate::providers::{self, BillingProvider, Http};
 use crate::sandbox::{self, SandboxOptions};
 
-pub async fn run(cli: Cli) -> ExitCode {
+pub async fn run(mut cli: Cli) -> ExitCode {
     if let Err(f) = super::globals::check(&cli.global, cli.command.as_ref()) {
         eprintln!("till: {}", f.message);
         return f.code;
+    }
+    match cli.global.output {
+        Some(super::table::OutputFormat::Json) => cli.global.json = true,
+        Some(super::table::OutputFormat::Csv) => super::table::print_csv(),
+        _ => {}
     }
     let result = match cli.command {
         None => super::console::run(&cli.global, super::ConsoleArgs::default()).await,
@@ -275,7 +280,13 @@ fn or_unknown(value: Option<String>, issues: &[crate::billing::RowIssue]) -> Str
 /// with what did decode, and this says what is missing and why.
 fn with_issues<'a>(mut table: String, rows: impl Iterator<Item = (&'a str, &'a [crate::billing::RowIssue])>) -> String {
     for (id, issues) in rows.filter(|(_, issues)| !issues.is_empty()) {
-        table.push_str(&format!("! {id}: could not decode {}\n", crate::billing::issues_summary(issues)));
+        let line = format!("! {id}: could not decode {}\n", crate::billing::issues_summary(issues));
+        // CSV stays rows only; the reader still learns what could not be read.
+        if super::table::csv_output() {
+            eprint!("till: {}", crate::text::block(&line));
+        } else {
+            table.push_str(&line);
+        }
     }
     table
 }

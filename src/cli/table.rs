@@ -5,7 +5,32 @@ use unicode_width::UnicodeWidthStr;
 /// Cells wider than this are cut with an ellipsis.
 const MAX_CELL: usize = 48;
 
+/// `--output`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Set once, before any list is printed, by `--output csv`.
+static CSV: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Makes every list print as CSV (set from `--output csv` at start-up).
+pub fn print_csv() {
+    let _ = CSV.set(true);
+}
+
+pub fn csv_output() -> bool {
+    CSV.get().copied().unwrap_or(false)
+}
+
+/// A list for people (aligned columns) or, under `--output csv`, for spreadsheets: every cell
+/// whole, formulas defused (`util::export`).
 pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
+    if csv_output() {
+        return crate::util::export::csv(headers, rows).unwrap_or_else(|e| format!("{e}\n"));
+    }
     // One line per cell, so a provider's name with a newline or an escape cannot break the
     // layout or reach the terminal; the width is measured after the stand-ins are in.
     let cells: Vec<Vec<String>> =

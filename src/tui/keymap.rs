@@ -148,6 +148,14 @@ pub const BINDINGS: &[Binding] = &[
     // The panes.
     b!(
         Panes,
+        "Enter",
+        Action::Choose,
+        "open",
+        "Open the selected row: every field of the customer, subscription or plan",
+        [ENTER]
+    ),
+    b!(
+        Panes,
         "u",
         Action::ChangePlan,
         "change plan",
@@ -235,14 +243,6 @@ pub const BINDINGS: &[Binding] = &[
         "filter",
         "Fuzzy filter (accents folded: muller finds Müller)",
         [(KeyCode::Char('/'), NONE)]
-    ),
-    b!(
-        Panes,
-        "Enter",
-        Action::Choose,
-        "open",
-        "Open the selected row: every field of the customer, subscription or plan",
-        [ENTER]
     ),
     // Movement, in every list, picker and scrolling overlay.
     b!(List, "j / ↓", Action::Down, "move", "Move down", [(KeyCode::Down, NONE), (KeyCode::Char('j'), NONE)]),

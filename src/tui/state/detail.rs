@@ -327,28 +327,3 @@ impl AppState {
         vec![self.slots[slot as usize].kind.display_name().to_string(), customer.display_name().to_string()]
     }
 }
-
-impl AppState {
-    /// The audit journal: the top line is the highlighted entry; Enter opens it.
-    pub(crate) fn audit_action(&mut self, action: Action) -> Vec<Effect> {
-        if let Some(Dialog::Audit { control, offset, .. }) = self.dialogs.last_mut() {
-            let columns = <crate::audit::Entry as super::listing::Tabular>::columns().len();
-            if super::listing::list_key(control, offset, action, columns) {
-                return Vec::new();
-            }
-        }
-        if action != Action::Choose {
-            return self.scroll_action(action);
-        }
-        let Some(Dialog::Audit { customer, entries, offset, control, .. }) = self.top() else { return Vec::new() };
-        let visible = control.visible(entries);
-        // The view clamps a scroll past the end to the last entry; so does this.
-        let Some(entry) = visible.get((*offset).min(visible.len().saturating_sub(1))).and_then(|&i| entries.get(i))
-        else {
-            return Vec::new();
-        };
-        let detail = super::detail_build::audit_detail(entry, customer);
-        self.push(Dialog::Detail(Box::new(detail)));
-        Vec::new()
-    }
-}

@@ -6,12 +6,13 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::AppState;
 use super::detail::{DetailKind, DetailLine, DetailState, Target};
+use super::{AppState, Dialog, Effect};
 use crate::billing::money::group_int;
 use crate::billing::{
     Customer, Entitlement, EntitlementKind, InvoiceRecord, Plan, PlanFeature, RowIssue, Subscription, attribution,
 };
+use crate::tui::action::Action;
 
 const NONE: &str = "—";
 
@@ -359,6 +360,31 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
+impl AppState {
+    /// The audit journal: the top line is the highlighted entry; Enter opens it.
+    pub(crate) fn audit_action(&mut self, action: Action) -> Vec<Effect> {
+        if let Some(Dialog::Audit { control, offset, .. }) = self.dialogs.last_mut() {
+            let columns = <crate::audit::Entry as super::listing::Tabular>::columns().len();
+            if super::listing::list_key(control, offset, action, columns) {
+                return Vec::new();
+            }
+        }
+        if action != Action::Choose {
+            return self.scroll_action(action);
+        }
+        let Some(Dialog::Audit { customer, entries, offset, control, .. }) = self.top() else { return Vec::new() };
+        let visible = control.visible(entries);
+        // The view clamps a scroll past the end to the last entry; so does this.
+        let Some(entry) = visible.get((*offset).min(visible.len().saturating_sub(1))).and_then(|&i| entries.get(i))
+        else {
+            return Vec::new();
+        };
+        let detail = audit_detail(entry, customer);
+        self.push(Dialog::Detail(Box::new(detail)));
+        Vec::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,8 +398,8 @@ mod tests {
         assert_eq!(
             diff,
             vec![
-                ("amount.value".to_string(), "18.00 → 49.00".to_string()),
                 ("plan_id".to_string(), "starter → growth".to_string()),
+                ("amount.value".to_string(), "18.00 → 49.00".to_string()),
                 ("x[1]".to_string(), "2 → —".to_string()),
             ]
         );

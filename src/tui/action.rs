@@ -55,6 +55,10 @@ pub enum Action {
     Uncancel,
     Audit,
     Invoices,
+    /// The selected customer's payments (`P`).
+    Payments,
+    /// Refund the selected payment (`f` in the payments list).
+    Refund,
     NextField,
     PrevField,
     Toggle,
@@ -71,6 +75,6 @@ pub enum Action {
 impl Action {
     /// Actions that change something at a provider; hidden and refused under --read-only.
     pub fn is_write(&self) -> bool {
-        matches!(self, Action::NewCheckout | Action::ChangePlan | Action::Cancel | Action::Uncancel)
+        matches!(self, Action::NewCheckout | Action::ChangePlan | Action::Cancel | Action::Uncancel | Action::Refund)
     }
 }

@@ -27,6 +27,8 @@ pub enum Context {
     Audit,
     /// A detail view (Enter on any row).
     Detail,
+    /// The payments list.
+    Payments,
     /// Filter, sort and export in an overlay list (request log, invoices, audit, sessions).
     Lists,
     /// The filter line of an overlay list.
@@ -86,6 +88,7 @@ impl Context {
             Context::Invoices => "Invoices",
             Context::Audit => "Audit journal",
             Context::Detail => "Detail view",
+            Context::Payments => "Payments",
             Context::Lists => "Lists (request log, invoices, audit, sessions)",
             Context::ListFilter => "List filter (typing filters; 5xx, POST, /path in the request log)",
             Context::Form => "Checkout form",
@@ -205,6 +208,14 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b!(Panes, "a", Action::Audit, "", "The selected customer's audit journal", [(KeyCode::Char('a'), NONE)]),
     b!(Panes, "i", Action::Invoices, "", "The selected customer's invoices", [(KeyCode::Char('i'), NONE)]),
+    b!(
+        Panes,
+        "P",
+        Action::Payments,
+        "",
+        "The selected customer's payments (f refunds one: amount, preview, Ctrl-S)",
+        [(KeyCode::Char('P'), SHIFT), (KeyCode::Char('P'), NONE)]
+    ),
     b!(Panes, "o", Action::Open, "", "Open the selected object's link in the browser", [(KeyCode::Char('o'), NONE)]),
     b!(
         Panes,
@@ -360,6 +371,25 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b!(ListFilter, "Enter", Action::Choose, "keep", "Keep the filter and return to the list", [ENTER]),
     b!(ListFilter, "Esc", Action::Back, "clear", "Clear the filter", [ESC]),
+    // Payments.
+    b!(
+        Payments,
+        "f",
+        Action::Refund,
+        "refund",
+        "Refund the payment: type an amount (empty: all that is refundable), Enter previews, Ctrl-S refunds",
+        [(KeyCode::Char('f'), NONE)]
+    ),
+    b!(Payments, "y", Action::Copy, "copy id", "Copy the payment id", [(KeyCode::Char('y'), NONE)]),
+    b!(
+        Payments,
+        "R",
+        Action::Refresh,
+        "reload",
+        "Reload the payments",
+        [(KeyCode::Char('R'), SHIFT), (KeyCode::Char('R'), NONE)]
+    ),
+    b!(Payments, "Esc / q", Action::Back, "close", "Close", [ESC, (KeyCode::Char('q'), NONE)]),
     // Detail views.
     b!(
         Detail,

@@ -7,6 +7,7 @@ pub mod keymap;
 pub mod layout;
 pub mod metrics;
 pub mod outside;
+mod payments_tasks;
 pub mod state;
 pub mod tasks;
 pub mod terminal;

@@ -62,6 +62,8 @@ pub enum DetailKind {
     Invoice,
     Plan,
     AuditEntry,
+    /// A link to hand to a customer (a portal session).
+    Link,
 }
 
 impl DetailKind {
@@ -72,6 +74,7 @@ impl DetailKind {
             DetailKind::Invoice => "invoice",
             DetailKind::Plan => "plan",
             DetailKind::AuditEntry => "audit entry",
+            DetailKind::Link => "link",
         }
     }
 
@@ -82,6 +85,7 @@ impl DetailKind {
             DetailKind::Invoice => "invoices",
             DetailKind::Plan => "plans",
             DetailKind::AuditEntry => "audit entries",
+            DetailKind::Link => "links",
         }
     }
 }

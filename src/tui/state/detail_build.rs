@@ -293,6 +293,22 @@ pub fn audit_detail(e: &crate::audit::Entry, customer: &str) -> DetailState {
     DetailState::new(DetailKind::AuditEntry, crumbs, lines, json_of(e)).with_provider(e.provider)
 }
 
+/// A customer-portal link: `o` opens it, `y` on the URL copies it. It grants access to the
+/// customer's billing, so it is shown here and nowhere else (not the log, not the journal).
+pub fn portal_detail(link: &crate::billing::payments::PortalLink) -> DetailState {
+    let lines = vec![
+        DetailLine::section("Customer portal link (hand it to the customer; it signs them in)"),
+        DetailLine::field("Customer", link.customer_id.clone()),
+        DetailLine::field("Provider", link.provider.display_name()),
+        DetailLine::field("URL", link.url.clone()),
+    ];
+    let crumbs = vec![link.provider.display_name().to_string(), link.customer_id.clone(), "portal link".into()];
+    let json = json_of(link);
+    DetailState::new(DetailKind::Link, crumbs, lines, json)
+        .with_link(Some(link.url.clone()))
+        .with_provider(link.provider)
+}
+
 /// What was asked (the change, the cancellation, the checkout request), then the object before
 /// → after as changed fields, or, for a new object, what came back.
 fn change_lines(lines: &mut Vec<DetailLine>, before: Option<&Value>, after: Option<&Value>) {

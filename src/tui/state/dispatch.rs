@@ -46,6 +46,14 @@ impl AppState {
             }
             Some(Dialog::Checkout(_)) => self.paste_checkout(text),
             Some(Dialog::Change(_) | Dialog::Cancel(_)) => self.paste_step(text),
+            Some(Dialog::Refund(f)) => {
+                let target = if f.step == super::payments::RefundStep::Amount { &mut f.amount } else { &mut f.typed };
+                let report = crate::tui::text::paste_line(target, text);
+                if let Some(n) = report.notice() {
+                    self.notify(n);
+                }
+                Vec::new()
+            }
             Some(_) => Vec::new(),
         }
     }
@@ -83,6 +91,8 @@ impl AppState {
             Some("help") => self.scroll_action(action),
             Some("audit") => self.audit_action(action),
             Some("detail") => self.detail_action(action),
+            Some("payments") => self.payments_action(action),
+            Some("refund") => self.refund_action(action),
             Some("palette") => self.palette_action(action),
             Some("requests") => self.requests_action(action),
             Some("invoices") => self.invoices_action(action),
@@ -123,6 +133,7 @@ impl AppState {
                     Some(Dialog::Requests(_)) => Requests,
                     Some(Dialog::Invoices(_)) => Invoices,
                     Some(Dialog::Audit { .. }) => Audit,
+                    Some(Dialog::Payments(_)) => Context::Payments,
                     _ => Context::CheckoutSessions,
                 };
                 return vec![own, Context::Lists, List, NotTyping, Global];
@@ -138,6 +149,8 @@ impl AppState {
             Some(Dialog::Invoices(_)) => list(Invoices),
             Some(Dialog::Audit { .. }) => list(Audit),
             Some(Dialog::Detail(_)) => list(Context::Detail),
+            Some(Dialog::Payments(_)) => list(Context::Payments),
+            Some(Dialog::Refund(f)) => refund_contexts(f),
             Some(Dialog::PresetSave(_)) => typing(PresetSave),
             Some(Dialog::PresetLoad { .. }) => list(PresetLoad),
             Some(Dialog::LiveConfirm(_)) => typing(LiveConfirm),
@@ -177,6 +190,17 @@ impl AppState {
             (Some(Dialog::Checkout(b)), Action::CopyBody | Action::CopyCurl) => b.preview_fresh(),
             _ => true,
         }
+    }
+}
+
+/// The refund dialog: typing the amount, then the preview (typing the customer id in LIVE).
+fn refund_contexts(f: &super::payments::RefundFlow) -> Vec<Context> {
+    use super::payments::RefundStep;
+    use Context::{Global, NotTyping, StepText, Steps};
+    match f.step {
+        RefundStep::Amount => vec![StepText, Global],
+        RefundStep::Confirm if f.live => vec![StepText, Global],
+        _ => vec![Steps, NotTyping, Global],
     }
 }
 

@@ -148,6 +148,7 @@ impl super::Dialog {
             super::Dialog::Invoices(i) => Some(&i.control),
             super::Dialog::Audit { control, .. } => Some(control),
             super::Dialog::CheckoutSessions(s) => Some(&s.control),
+            super::Dialog::Payments(p) => Some(&p.control),
             _ => None,
         }
     }

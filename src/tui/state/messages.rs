@@ -62,6 +62,7 @@ pub enum Msg {
     },
     Checkout(super::checkout_flow::CheckoutMsg),
     Change(super::change_flow::ChangeMsg),
+    Payments(super::payments::PaymentsMsg),
 }
 
 impl AppState {
@@ -130,6 +131,7 @@ impl AppState {
             }
             Msg::Checkout(m) => self.handle_checkout_msg(m),
             Msg::Change(m) => self.handle_change_msg(m),
+            Msg::Payments(m) => self.handle_payments_msg(m),
             Msg::Requests(entries) => {
                 if let Some(Dialog::Requests(r)) = self.dialogs.iter_mut().find(|d| matches!(d, Dialog::Requests(_))) {
                     r.replace(entries);

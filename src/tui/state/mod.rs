@@ -17,6 +17,7 @@ pub mod listing_rows;
 pub mod messages;
 pub mod movement;
 pub mod palette;
+pub mod payments;
 pub mod requests;
 #[cfg(test)]
 mod tests;
@@ -145,6 +146,10 @@ pub enum Dialog {
     Checkout(Box<checkout::CheckoutBuilder>),
     /// One object's fields (Enter on a row); stacked, so Esc goes back one level.
     Detail(Box<detail::DetailState>),
+    /// The selected customer's payments (`P`).
+    Payments(Box<payments::PaymentsState>),
+    /// Refunding one payment: amount, preview, Ctrl-S.
+    Refund(Box<payments::RefundFlow>),
     /// This console's and the provider's checkout sessions (`N`).
     CheckoutSessions(Box<checkout_sessions::SessionsState>),
     Change(Box<change::ChangeFlow>),
@@ -174,6 +179,8 @@ impl Dialog {
             Dialog::Audit { .. } => "audit",
             Dialog::Checkout(_) => "checkout",
             Dialog::Detail(_) => "detail",
+            Dialog::Payments(_) => "payments",
+            Dialog::Refund(_) => "refund",
             Dialog::CheckoutSessions(_) => "checkout-sessions",
             Dialog::Change(_) => "change",
             Dialog::Cancel(_) => "cancel",
@@ -213,6 +220,25 @@ pub enum Effect {
     Filter(FilterJob),
     Copy(String),
     Open(String),
+    LoadPayments {
+        slot: u8,
+        customer_id: String,
+    },
+    PreviewRefund {
+        slot: u8,
+        payment_id: String,
+        amount: Option<String>,
+    },
+    ApplyRefund {
+        slot: u8,
+        preview: Box<crate::ops::payments::RefundPreview>,
+        guard: crate::ops::payments::Guard,
+    },
+    PortalLink {
+        slot: u8,
+        customer_id: String,
+        return_url: Option<String>,
+    },
     /// Write a list to a file (`:export`).
     Export(Box<export::ExportJob>),
     SnapshotRequests,

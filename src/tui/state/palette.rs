@@ -17,6 +17,8 @@ pub enum Command {
     Customer(String),
     Action(Action),
     Export(super::export::ExportFormat, Option<String>),
+    /// A customer-portal link, with the return URL Zenskar requires.
+    Portal(Option<String>),
 }
 
 impl AppState {
@@ -27,6 +29,9 @@ impl AppState {
             text.strip_prefix("customer ").or_else(|| text.strip_prefix("c ")).map(str::trim).filter(|s| !s.is_empty())
         {
             return vec![(format!("customer {id}"), Command::Customer(id.to_string()))];
+        }
+        if let Some(rest) = text.strip_prefix("portal ").map(str::trim).filter(|r| !r.is_empty()) {
+            return vec![(format!("portal (return to {rest})"), Command::Portal(Some(rest.to_string())))];
         }
         if let Some(rest) = text.strip_prefix("export ") {
             let mut words = rest.trim().splitn(2, ' ');
@@ -47,6 +52,8 @@ impl AppState {
             ("checkout".to_string(), Command::Action(Action::NewCheckout)),
             ("checkout sessions".to_string(), Command::Action(Action::CheckoutSessions)),
             ("invoices".to_string(), Command::Action(Action::Invoices)),
+            ("payments".to_string(), Command::Action(Action::Payments)),
+            ("portal [return-url]".to_string(), Command::Portal(None)),
             ("export csv [path]".to_string(), Command::Export(super::export::ExportFormat::Csv, None)),
             ("export json [path]".to_string(), Command::Export(super::export::ExportFormat::Json, None)),
             ("refresh".to_string(), Command::Action(Action::Refresh)),
@@ -114,6 +121,7 @@ impl AppState {
             Command::Action(a) => self.handle_action(a),
             Command::Customer(id) => self.jump_to_customer(&id),
             Command::Export(format, path) => self.export(format, path),
+            Command::Portal(return_url) => self.portal_link(return_url),
         }
     }
 

@@ -60,6 +60,7 @@ impl AppState {
             Action::Uncancel => self.open_cancel(true),
             Action::Audit => self.show_audit(),
             Action::Invoices => self.show_invoices(),
+            Action::Payments => self.show_payments(),
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
                 self.navigate(action)
             }

@@ -8,6 +8,7 @@ mod detail;
 mod details;
 mod invoices;
 mod overlays;
+mod payments;
 pub mod qr;
 mod requests;
 mod status;
@@ -72,6 +73,8 @@ fn draw_dialog(frame: &mut Frame, state: &AppState, dialog: &Dialog, theme: &The
         Dialog::Requests(r) => requests::draw(frame, r, theme, area),
         Dialog::Invoices(i) => invoices::draw(frame, i, theme, area),
         Dialog::Detail(d) => detail::draw(frame, d, theme, area),
+        Dialog::Payments(p) => payments::list(frame, p, theme, area),
+        Dialog::Refund(f) => payments::refund(frame, f, theme, area),
         Dialog::Audit { customer, entries, offset, note, control } => {
             let audit = change::AuditView { customer, entries, offset: *offset, note: note.as_deref(), control };
             change::audit(frame, &audit, theme, area)

@@ -1,0 +1,143 @@
+//! Payments and refunds in the console (issue 16, "Everyday actions"): `P` lists a customer's
+//! payments, `f` refunds one through amount → preview → Ctrl-S (Enter never refunds, the
+//! amount is checked first, LIVE types the customer id, read-only refuses), journaled; `:portal`
+//! shows a portal link to copy or open; providers without them say "not offered by".
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
+mod support;
+
+use crossterm::event::KeyCode;
+use till::billing::ProviderKind;
+use till::billing::payments::Payment;
+use till::tui::state::payments::RefundStep;
+use till::tui::state::{Dialog, Mode};
+
+use support::console::{Console, console, journal};
+
+/// The first customer of `kind` with a payment that can still be refunded, selected.
+async fn customer_with_payment(c: &mut Console, kind: ProviderKind) -> (String, Payment) {
+    let slot = ProviderKind::ALL.iter().position(|k| *k == kind).unwrap();
+    let client = till::providers::connect(kind, c.sandbox.endpoint(kind), c.http.clone()).unwrap();
+    let ids: Vec<String> = c.app.state.slots[slot].customers.rows.iter().map(|x| x.id.clone()).collect();
+    for id in ids {
+        let payments = client.list_payments(&id).await.unwrap_or_default();
+        if let Some(p) = payments.into_iter().find(|p| p.refundable.is_some_and(|r| !r.is_zero())) {
+            c.select(kind, &id, |_| true).await;
+            return (id, p);
+        }
+    }
+    panic!("no {kind} customer with a refundable payment");
+}
+
+async fn payment_now(c: &Console, kind: ProviderKind, id: &str) -> Payment {
+    let client = till::providers::connect(kind, c.sandbox.endpoint(kind), c.http.clone()).unwrap();
+    client.get_payment(id).await.unwrap()
+}
+
+fn refund_step(c: &Console) -> Option<RefundStep> {
+    c.app.state.dialogs.iter().find_map(|d| if let Dialog::Refund(f) = d { Some(f.step) } else { None })
+}
+
+/// Opens the payments list and the refund dialog on payment `id`.
+async fn open_refund(c: &mut Console, id: &str) {
+    c.key(KeyCode::Char('P')).await;
+    let Some(Dialog::Payments(p)) = c.app.state.top() else { panic!("payments list: {}", c.screen()) };
+    let at = p.visible().iter().position(|&i| p.list.value.as_ref().unwrap()[i].id == id).expect("listed");
+    for _ in 0..at {
+        c.key(KeyCode::Char('j')).await;
+    }
+    c.key(KeyCode::Char('f')).await;
+    assert_eq!(refund_step(c), Some(RefundStep::Amount), "{:?}\n{}", c.app.state.notice, c.screen());
+}
+
+async fn refund_part(kind: ProviderKind) {
+    let mut c = console(Mode::Sandbox, false).await;
+    let (customer, payment) = customer_with_payment(&mut c, kind).await;
+    open_refund(&mut c, &payment.id).await;
+    let currency = payment.refundable.unwrap().currency();
+    // More than is refundable: refused at the preview, nothing sent, still typing.
+    c.text("999999").await;
+    c.key(KeyCode::Enter).await;
+    assert_eq!(refund_step(&c), Some(RefundStep::Amount));
+    assert!(c.screen().contains("more than"), "{}", c.screen());
+    for _ in 0..6 {
+        c.key(KeyCode::Backspace).await;
+    }
+    c.text("1").await;
+    c.key(KeyCode::Enter).await;
+    assert_eq!(refund_step(&c), Some(RefundStep::Confirm), "{}", c.screen());
+    let expected = till::billing::Money::parse_exact("1", currency).unwrap();
+    assert!(c.screen().contains(&format!("Refund {expected}")), "{}", c.screen());
+    c.double_enter().await;
+    assert_eq!(refund_step(&c), Some(RefundStep::Confirm), "Enter never refunds");
+    assert_eq!(payment_now(&c, kind, &payment.id).await.refunded, payment.refunded, "nothing moved yet");
+    c.confirm_twice().await;
+    assert_eq!(refund_step(&c), Some(RefundStep::Done), "{}", c.screen());
+    let after = payment_now(&c, kind, &payment.id).await;
+    let before_refunded = payment.refunded.map_or(rust_decimal::Decimal::ZERO, |m| m.amount());
+    assert_eq!(after.refunded.unwrap().amount() - before_refunded, expected.amount(), "refunded once, exactly 1");
+    let lines = std::fs::read_to_string(journal().path()).unwrap();
+    assert!(
+        lines.lines().any(|l| l.contains("payment.refund") && l.contains(&payment.id) && l.contains(&customer)),
+        "journaled"
+    );
+    // Enter closes; the list beneath reloads with the new refundable amount.
+    c.key(KeyCode::Enter).await;
+    let Some(Dialog::Payments(p)) = c.app.state.top() else { panic!("back to the list") };
+    let shown = p.list.value.as_ref().unwrap().iter().find(|x| x.id == payment.id).unwrap();
+    assert_eq!(shown.refunded, after.refunded);
+}
+
+#[tokio::test]
+async fn kelviq_refunds_part_of_an_order_once_after_the_preview() {
+    refund_part(ProviderKind::Kelviq).await;
+}
+
+#[tokio::test]
+async fn flowglad_refunds_part_of_a_payment_once_after_the_preview() {
+    refund_part(ProviderKind::Flowglad).await;
+}
+
+#[tokio::test]
+async fn live_needs_the_customer_id_typed_and_read_only_refuses() {
+    let mut c = console(Mode::Live, false).await;
+    let (customer, payment) = customer_with_payment(&mut c, ProviderKind::Kelviq).await;
+    open_refund(&mut c, &payment.id).await;
+    c.key(KeyCode::Enter).await; // the whole refundable amount
+    assert_eq!(refund_step(&c), Some(RefundStep::Confirm));
+    c.confirm_twice().await;
+    assert_eq!(refund_step(&c), Some(RefundStep::Confirm), "refused until the id is typed");
+    assert!(c.app.state.notice.as_ref().unwrap().text.contains("LIVE"));
+    c.text(&customer).await;
+    c.ctrl('s').await;
+    assert_eq!(refund_step(&c), Some(RefundStep::Done), "{}", c.screen());
+
+    let mut ro = console(Mode::Sandbox, true).await;
+    let (_, payment) = customer_with_payment(&mut ro, ProviderKind::Kelviq).await;
+    ro.key(KeyCode::Char('P')).await;
+    ro.key(KeyCode::Char('f')).await;
+    assert_eq!(refund_step(&ro), None);
+    assert!(ro.app.state.notice.as_ref().unwrap().text.starts_with("Read-only"));
+    assert_eq!(payment_now(&ro, ProviderKind::Kelviq, &payment.id).await.refunded, payment.refunded);
+}
+
+#[tokio::test]
+async fn portal_links_open_and_providers_without_payments_say_so() {
+    let mut c = console(Mode::Sandbox, false).await;
+    c.select(ProviderKind::Kelviq, "cus_rossi_design", |_| true).await;
+    c.text(":").await;
+    c.text("portal").await;
+    c.key(KeyCode::Enter).await;
+    let Some(Dialog::Detail(d)) = c.app.state.top() else { panic!("portal link shown: {:?}", c.app.state.notice) };
+    let url = d.link.clone().unwrap();
+    assert!(url.contains("token="), "{url}");
+    c.key(KeyCode::Char('o')).await;
+    assert!(c.recorder.log.lock().unwrap().iter().any(|l| l == &format!("open:{url}")));
+    c.key(KeyCode::Esc).await;
+
+    let kuvarpay = c.app.state.slots[2].customers.rows[0].id.clone();
+    c.select(ProviderKind::KuvarPay, &kuvarpay, |_| true).await;
+    c.key(KeyCode::Char('P')).await;
+    assert_eq!(c.app.state.notice.as_ref().unwrap().text, "Listing payments is not offered by KuvarPay");
+}

@@ -141,3 +141,39 @@ async fn portal_links_open_and_providers_without_payments_say_so() {
     c.key(KeyCode::Char('P')).await;
     assert_eq!(c.app.state.notice.as_ref().unwrap().text, "Listing payments is not offered by KuvarPay");
 }
+
+fn api_calls_used(c: &Console) -> i64 {
+    let ents = c.app.state.selected_details().and_then(|d| d.entitlements.value.clone()).unwrap_or_default();
+    match ents.iter().find(|e| e.feature_id == "api-calls").map(|e| e.kind.clone()) {
+        Some(till::billing::EntitlementKind::Meter { used, .. }) => used,
+        other => panic!("api-calls meter: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn usage_is_reported_only_by_ctrl_s_and_the_meter_moves() {
+    let mut c = console(Mode::Sandbox, false).await;
+    c.select(ProviderKind::Kelviq, "cus_mueller_maschinenbau", |_| true).await;
+    let before = api_calls_used(&c);
+    c.text(":").await;
+    c.text("usage api-calls 100").await;
+    c.key(KeyCode::Enter).await;
+    assert!(matches!(c.app.state.top(), Some(Dialog::Usage(_))), "{:?}", c.app.state.notice);
+    assert!(c.screen().contains("Add 100 to api-calls"), "{}", c.screen());
+    c.double_enter().await;
+    c.key(KeyCode::Esc).await;
+    assert!(!matches!(c.app.state.top(), Some(Dialog::Usage(_))), "Esc closes without reporting");
+    c.key(KeyCode::Char('R')).await;
+    assert_eq!(api_calls_used(&c), before, "nothing was reported");
+    c.text(":").await;
+    c.text("usage api-calls 100").await;
+    c.key(KeyCode::Enter).await;
+    c.confirm_twice().await;
+    c.key(KeyCode::Enter).await;
+    assert_eq!(api_calls_used(&c), before + 100, "reported once; the gauge moved");
+    // A quantity that is no number is refused before anything opens.
+    c.text(":").await;
+    c.text("usage api-calls lots").await;
+    c.key(KeyCode::Enter).await;
+    assert!(c.app.state.notice.as_ref().unwrap().text.contains("not a whole number"));
+}

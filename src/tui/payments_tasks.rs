@@ -45,4 +45,12 @@ impl Tasks {
             let _ = tx.send(Msg::Payments(PaymentsMsg::Portal { result }));
         });
     }
+
+    pub(super) fn report_usage(&mut self, slot: u8, report: crate::billing::payments::UsageReport, guard: Guard) {
+        let (Some(p), tx, recorder) = (self.provider(slot), self.tx.clone(), self.recorder.clone()) else { return };
+        self.spawn(async move {
+            let result = ops::usage::report(p.as_ref(), &recorder, &guard, &report).await.map_err(|e| e.to_string());
+            let _ = tx.send(Msg::Payments(PaymentsMsg::Usage { result }));
+        });
+    }
 }

@@ -166,6 +166,7 @@ impl Tasks {
             Effect::PreviewRefund { slot, payment_id, amount } => self.preview_refund(slot, payment_id, amount),
             Effect::ApplyRefund { slot, preview, guard } => self.apply_refund(slot, *preview, guard),
             Effect::PortalLink { slot, customer_id, return_url } => self.portal_link(slot, customer_id, return_url),
+            Effect::ReportUsage { slot, report, guard } => self.report_usage(slot, *report, guard),
             Effect::SnapshotRequests => {
                 let _ = self.tx.send(Msg::Requests(self.log.snapshot()));
             }

@@ -24,6 +24,7 @@ mod tests;
 #[cfg(test)]
 mod tests_keys;
 pub mod update;
+pub mod usage;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -150,6 +151,8 @@ pub enum Dialog {
     Payments(Box<payments::PaymentsState>),
     /// Refunding one payment: amount, preview, Ctrl-S.
     Refund(Box<payments::RefundFlow>),
+    /// Reporting usage (`:usage FEATURE QTY`): the report, then Ctrl-S.
+    Usage(Box<usage::UsageFlow>),
     /// This console's and the provider's checkout sessions (`N`).
     CheckoutSessions(Box<checkout_sessions::SessionsState>),
     Change(Box<change::ChangeFlow>),
@@ -181,6 +184,7 @@ impl Dialog {
             Dialog::Detail(_) => "detail",
             Dialog::Payments(_) => "payments",
             Dialog::Refund(_) => "refund",
+            Dialog::Usage(_) => "usage",
             Dialog::CheckoutSessions(_) => "checkout-sessions",
             Dialog::Change(_) => "change",
             Dialog::Cancel(_) => "cancel",
@@ -232,6 +236,11 @@ pub enum Effect {
     ApplyRefund {
         slot: u8,
         preview: Box<crate::ops::payments::RefundPreview>,
+        guard: crate::ops::payments::Guard,
+    },
+    ReportUsage {
+        slot: u8,
+        report: Box<crate::billing::payments::UsageReport>,
         guard: crate::ops::payments::Guard,
     },
     PortalLink {

@@ -19,6 +19,8 @@ pub enum Command {
     Export(super::export::ExportFormat, Option<String>),
     /// A customer-portal link, with the return URL Zenskar requires.
     Portal(Option<String>),
+    /// Usage to report: feature, quantity.
+    Usage(String, String),
 }
 
 impl AppState {
@@ -29,6 +31,12 @@ impl AppState {
             text.strip_prefix("customer ").or_else(|| text.strip_prefix("c ")).map(str::trim).filter(|s| !s.is_empty())
         {
             return vec![(format!("customer {id}"), Command::Customer(id.to_string()))];
+        }
+        if let Some(rest) = text.strip_prefix("usage ").map(str::trim).filter(|r| !r.is_empty()) {
+            let mut words = rest.split_whitespace();
+            let (feature, quantity) = (words.next().unwrap_or_default(), words.next().unwrap_or_default());
+            let label = format!("usage: report {quantity} of {feature} (preview, then Ctrl-S)");
+            return vec![(label, Command::Usage(feature.to_string(), quantity.to_string()))];
         }
         if let Some(rest) = text.strip_prefix("portal ").map(str::trim).filter(|r| !r.is_empty()) {
             return vec![(format!("portal (return to {rest})"), Command::Portal(Some(rest.to_string())))];
@@ -54,6 +62,7 @@ impl AppState {
             ("invoices".to_string(), Command::Action(Action::Invoices)),
             ("payments".to_string(), Command::Action(Action::Payments)),
             ("portal [return-url]".to_string(), Command::Portal(None)),
+            ("usage <feature> <quantity>".to_string(), Command::Usage(String::new(), String::new())),
             ("export csv [path]".to_string(), Command::Export(super::export::ExportFormat::Csv, None)),
             ("export json [path]".to_string(), Command::Export(super::export::ExportFormat::Json, None)),
             ("refresh".to_string(), Command::Action(Action::Refresh)),
@@ -122,6 +131,11 @@ impl AppState {
             Command::Customer(id) => self.jump_to_customer(&id),
             Command::Export(format, path) => self.export(format, path),
             Command::Portal(return_url) => self.portal_link(return_url),
+            Command::Usage(feature, _) if feature.is_empty() => {
+                self.notify("Type the feature and the quantity after \"usage \"");
+                Vec::new()
+            }
+            Command::Usage(feature, quantity) => self.open_usage(&feature, &quantity),
         }
     }
 

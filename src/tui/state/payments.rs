@@ -59,6 +59,7 @@ pub enum PaymentsMsg {
     Previewed { payment_id: String, result: Result<RefundPreview, String> },
     Refunded { result: Result<RefundOutcome, String> },
     Portal { result: Result<crate::billing::payments::PortalLink, String> },
+    Usage { result: Result<crate::billing::payments::UsageReceipt, String> },
 }
 
 impl Tabular for Payment {
@@ -256,6 +257,7 @@ impl AppState {
                     f.result = Some(result);
                 }
             }
+            PaymentsMsg::Usage { result } => return self.usage_reported(result),
             PaymentsMsg::Portal { result } => match result {
                 Ok(link) => {
                     let detail = super::detail_build::portal_detail(&link);

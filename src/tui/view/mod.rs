@@ -75,6 +75,7 @@ fn draw_dialog(frame: &mut Frame, state: &AppState, dialog: &Dialog, theme: &The
         Dialog::Detail(d) => detail::draw(frame, d, theme, area),
         Dialog::Payments(p) => payments::list(frame, p, theme, area),
         Dialog::Refund(f) => payments::refund(frame, f, theme, area),
+        Dialog::Usage(f) => payments::usage(frame, f, theme, area),
         Dialog::Audit { customer, entries, offset, note, control } => {
             let audit = change::AuditView { customer, entries, offset: *offset, note: note.as_deref(), control };
             change::audit(frame, &audit, theme, area)

@@ -148,3 +148,54 @@ fn step_lines<'a>(f: &RefundFlow, theme: &Theme) -> Vec<Line<'a>> {
         _ => Vec::new(),
     }
 }
+
+pub fn usage(frame: &mut Frame, f: &crate::tui::state::usage::UsageFlow, theme: &Theme, area: Rect) {
+    use crate::tui::state::usage::UsageStep;
+    let width = area.width.min(76);
+    let rect = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + 3,
+        width,
+        height: area.height.saturating_sub(6).min(10),
+    };
+    frame.render_widget(Clear, rect);
+    let r = &f.report;
+    let mut lines = vec![
+        Line::from(Span::styled(
+            format!(
+                "Add {} to {} for {}",
+                crate::billing::money::group_int(i64::try_from(r.quantity).unwrap_or(i64::MAX)),
+                r.feature_id,
+                r.customer_id
+            ),
+            theme.header(),
+        )),
+        Line::from(format!("Now: {}", f.current.as_deref().unwrap_or("not shown in the loaded entitlements"))),
+        Line::from(""),
+    ];
+    match (f.step, &f.result) {
+        (UsageStep::Confirm, _) => {
+            if f.live {
+                lines.push(Line::from(Span::styled(
+                    format!("LIVE: type {} to confirm: {}▏", r.customer_id, f.typed),
+                    theme.error(),
+                )));
+            }
+            lines.push(Line::from(Span::styled("Ctrl-S reports it (billed usage) · Esc closes", theme.dim())));
+        }
+        (UsageStep::Applying, _) => lines.push(Line::from(Span::styled("Reporting…", theme.dim()))),
+        (UsageStep::Done, Some(Ok(receipt))) => lines.push(Line::from(Span::styled(
+            format!(
+                "Reported{} · Enter closes and reloads the meter",
+                receipt.id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default()
+            ),
+            theme.ok(),
+        ))),
+        (UsageStep::Done, Some(Err(e))) => {
+            lines.push(Line::from(Span::styled(format!("Failed: {e} · Enter closes"), theme.error())))
+        }
+        (UsageStep::Done, None) => {}
+    }
+    let block = pane_block(format!("Report usage · {}", r.customer_id), true, theme, rect.width);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), rect);
+}

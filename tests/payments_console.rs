@@ -177,3 +177,45 @@ async fn usage_is_reported_only_by_ctrl_s_and_the_meter_moves() {
     c.key(KeyCode::Enter).await;
     assert!(c.app.state.notice.as_ref().unwrap().text.contains("not a whole number"));
 }
+
+#[tokio::test]
+async fn customers_are_created_and_renamed_only_by_ctrl_s_and_journaled() {
+    let mut c = console(Mode::Sandbox, false).await;
+    let kelviq =
+        till::providers::connect(ProviderKind::Kelviq, c.sandbox.endpoint(ProviderKind::Kelviq), c.http.clone())
+            .unwrap();
+    c.text("2").await;
+    c.text(":").await;
+    c.text("new customer cus_console_new new@example.com Nova Person").await;
+    c.key(KeyCode::Enter).await;
+    assert!(matches!(c.app.state.top(), Some(Dialog::CustomerWrite(_))), "{:?}", c.app.state.notice);
+    assert!(c.screen().contains("Create customer cus_console_new"), "{}", c.screen());
+    c.double_enter().await;
+    assert!(kelviq.get_customer("cus_console_new").await.is_err(), "Enter never writes");
+    c.confirm_twice().await;
+    let created = kelviq.get_customer("cus_console_new").await.expect("created");
+    assert_eq!((created.name.as_deref(), created.email.as_deref()), (Some("Nova Person"), Some("new@example.com")));
+    c.key(KeyCode::Enter).await;
+
+    c.text(":").await;
+    c.text("customer cus_console_new").await;
+    c.key(KeyCode::Enter).await;
+    assert_eq!(c.app.state.selected_customer().unwrap().1.id, "cus_console_new", "the new customer is listed");
+    c.text(":").await;
+    c.text("rename Nova Lovelace").await;
+    c.key(KeyCode::Enter).await;
+    assert!(c.screen().contains("name: Nova Person → Nova Lovelace"), "{}", c.screen());
+    c.ctrl('s').await;
+    assert_eq!(kelviq.get_customer("cus_console_new").await.unwrap().name.as_deref(), Some("Nova Lovelace"));
+    c.key(KeyCode::Enter).await;
+    let lines = std::fs::read_to_string(journal().path()).unwrap();
+    assert!(lines.lines().any(|l| l.contains("customer.create") && l.contains("cus_console_new")));
+    assert!(lines.lines().any(|l| l.contains("customer.update") && l.contains("Nova Lovelace")));
+
+    // A malformed email is refused before anything opens.
+    c.text(":").await;
+    c.text("email not-an-email").await;
+    c.key(KeyCode::Enter).await;
+    assert!(!matches!(c.app.state.top(), Some(Dialog::CustomerWrite(_))));
+    assert!(c.app.state.notice.as_ref().unwrap().text.contains("is not an email address"));
+}

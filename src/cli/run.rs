@@ -109,7 +109,7 @@ async fn dispatch(conn: &Connection, global: &super::Global, command: Command) -
     let p = conn.provider.as_ref();
     let json = global.json;
     match command {
-        Command::Customers(cmd) => customers(p, cmd, json).await,
+        Command::Customers(cmd) => customers(conn, cmd, json).await,
         Command::Invoices(super::InvoicesCmd::List { customer }) => {
             let invoices = ops::customers::invoices(p, &customer).await?;
             emit(json, &invoices, || invoice_table(&invoices))
@@ -174,7 +174,10 @@ async fn dispatch(conn: &Connection, global: &super::Global, command: Command) -
 }
 
 /// `till customers …`: list, get, create, update.
-async fn customers(p: &dyn BillingProvider, cmd: CustomersCmd, json: bool) -> Result<(), Failure> {
+async fn customers(conn: &Connection, cmd: CustomersCmd, json: bool) -> Result<(), Failure> {
+    let p = conn.provider.as_ref();
+    // Writes are refused earlier under --read-only (`writes::is_write`); journaled here.
+    let (recorder, guard) = (super::common::recorder(conn), ops::payments::Guard::default());
     match cmd {
         CustomersCmd::List { search, limit, all } => list_customers(p, search, limit, all, json).await,
         CustomersCmd::Get { id } => {
@@ -182,12 +185,14 @@ async fn customers(p: &dyn BillingProvider, cmd: CustomersCmd, json: bool) -> Re
             emit(json, &c, || customer_table(std::slice::from_ref(&c)))
         }
         CustomersCmd::Create { id, name, email } => {
-            let c = p.create_customer(&NewCustomer { id, name, email, metadata: Default::default() }).await?;
+            let new = NewCustomer { id, name, email, metadata: Default::default() };
+            let c = ops::customer_writes::create(p, &recorder, &guard, &new).await?;
             emit(json, &c, || customer_table(std::slice::from_ref(&c)))
         }
         CustomersCmd::Update { id, name, email } => {
             let update = crate::billing::CustomerUpdate { name, email, metadata: None };
-            let c = p.update_customer(&id, &update).await?;
+            let before = p.get_customer(&id).await?;
+            let c = ops::customer_writes::update(p, &recorder, &guard, &before, &update).await?;
             emit(json, &c, || customer_table(std::slice::from_ref(&c)))
         }
     }

@@ -6,6 +6,7 @@
 //! exit code and the console its wording.
 
 pub mod checkout;
+pub mod customer_writes;
 pub mod customers;
 mod journal;
 pub mod payments;

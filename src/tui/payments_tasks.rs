@@ -1,6 +1,7 @@
 //! The console's payment work: list, refund preview, refund (journaled, once, never retried
 //! here) and portal links, each through the `ops` function the CLI calls.
 
+use super::state::customer_edit::CustomerWrite;
 use super::state::messages::Msg;
 use super::state::payments::PaymentsMsg;
 use super::tasks::Tasks;
@@ -51,6 +52,19 @@ impl Tasks {
         self.spawn(async move {
             let result = ops::usage::report(p.as_ref(), &recorder, &guard, &report).await.map_err(|e| e.to_string());
             let _ = tx.send(Msg::Payments(PaymentsMsg::Usage { result }));
+        });
+    }
+
+    pub(super) fn write_customer(&mut self, slot: u8, write: CustomerWrite, guard: Guard) {
+        let (Some(p), tx, recorder) = (self.provider(slot), self.tx.clone(), self.recorder.clone()) else { return };
+        self.spawn(async move {
+            let result = match &write {
+                CustomerWrite::Create(new) => ops::customer_writes::create(p.as_ref(), &recorder, &guard, new).await,
+                CustomerWrite::Update { before, update } => {
+                    ops::customer_writes::update(p.as_ref(), &recorder, &guard, before, update).await
+                }
+            };
+            let _ = tx.send(Msg::Payments(PaymentsMsg::Customer { result: result.map_err(|e| e.to_string()) }));
         });
     }
 }

@@ -167,6 +167,7 @@ impl Tasks {
             Effect::ApplyRefund { slot, preview, guard } => self.apply_refund(slot, *preview, guard),
             Effect::PortalLink { slot, customer_id, return_url } => self.portal_link(slot, customer_id, return_url),
             Effect::ReportUsage { slot, report, guard } => self.report_usage(slot, *report, guard),
+            Effect::WriteCustomer { slot, write, guard } => self.write_customer(slot, *write, guard),
             Effect::SnapshotRequests => {
                 let _ = self.tx.send(Msg::Requests(self.log.snapshot()));
             }

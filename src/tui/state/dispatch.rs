@@ -46,6 +46,13 @@ impl AppState {
             }
             Some(Dialog::Checkout(_)) => self.paste_checkout(text),
             Some(Dialog::Change(_) | Dialog::Cancel(_)) => self.paste_step(text),
+            Some(Dialog::CustomerWrite(f)) => {
+                let report = crate::tui::text::paste_line(&mut f.typed, text);
+                if let Some(n) = report.notice() {
+                    self.notify(n);
+                }
+                Vec::new()
+            }
             Some(Dialog::Usage(f)) => {
                 let report = crate::tui::text::paste_line(&mut f.typed, text);
                 if let Some(n) = report.notice() {
@@ -101,6 +108,7 @@ impl AppState {
             Some("payments") => self.payments_action(action),
             Some("refund") => self.refund_action(action),
             Some("usage") => self.usage_action(action),
+            Some("customer-write") => self.customer_write_action(action),
             Some("palette") => self.palette_action(action),
             Some("requests") => self.requests_action(action),
             Some("invoices") => self.invoices_action(action),
@@ -161,6 +169,8 @@ impl AppState {
             Some(Dialog::Refund(f)) => refund_contexts(f),
             Some(Dialog::Usage(f)) if f.live && f.step == super::usage::UsageStep::Confirm => typing(StepText),
             Some(Dialog::Usage(_)) => vec![Context::Steps, NotTyping, Global],
+            Some(Dialog::CustomerWrite(f)) if f.live && f.result.is_none() => typing(StepText),
+            Some(Dialog::CustomerWrite(_)) => vec![Context::Steps, NotTyping, Global],
             Some(Dialog::PresetSave(_)) => typing(PresetSave),
             Some(Dialog::PresetLoad { .. }) => list(PresetLoad),
             Some(Dialog::LiveConfirm(_)) => typing(LiveConfirm),

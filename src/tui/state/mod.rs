@@ -6,6 +6,7 @@ pub mod change_flow;
 pub mod checkout;
 pub mod checkout_flow;
 pub mod checkout_sessions;
+pub mod customer_edit;
 pub mod customers;
 pub mod detail;
 pub mod detail_build;
@@ -151,6 +152,8 @@ pub enum Dialog {
     Payments(Box<payments::PaymentsState>),
     /// Refunding one payment: amount, preview, Ctrl-S.
     Refund(Box<payments::RefundFlow>),
+    /// Creating or changing a customer: what changes, then Ctrl-S.
+    CustomerWrite(Box<customer_edit::CustomerWriteFlow>),
     /// Reporting usage (`:usage FEATURE QTY`): the report, then Ctrl-S.
     Usage(Box<usage::UsageFlow>),
     /// This console's and the provider's checkout sessions (`N`).
@@ -185,6 +188,7 @@ impl Dialog {
             Dialog::Payments(_) => "payments",
             Dialog::Refund(_) => "refund",
             Dialog::Usage(_) => "usage",
+            Dialog::CustomerWrite(_) => "customer-write",
             Dialog::CheckoutSessions(_) => "checkout-sessions",
             Dialog::Change(_) => "change",
             Dialog::Cancel(_) => "cancel",
@@ -236,6 +240,11 @@ pub enum Effect {
     ApplyRefund {
         slot: u8,
         preview: Box<crate::ops::payments::RefundPreview>,
+        guard: crate::ops::payments::Guard,
+    },
+    WriteCustomer {
+        slot: u8,
+        write: Box<customer_edit::CustomerWrite>,
         guard: crate::ops::payments::Guard,
     },
     ReportUsage {

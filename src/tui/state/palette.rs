@@ -21,6 +21,13 @@ pub enum Command {
     Portal(Option<String>),
     /// Usage to report: feature, quantity.
     Usage(String, String),
+    /// `new customer ID [EMAIL] [NAME…]`.
+    NewCustomer(String),
+    /// `rename NAME…` / `email ADDRESS` for the selected customer.
+    EditCustomer {
+        name: Option<String>,
+        email: Option<String>,
+    },
 }
 
 impl AppState {
@@ -31,6 +38,20 @@ impl AppState {
             text.strip_prefix("customer ").or_else(|| text.strip_prefix("c ")).map(str::trim).filter(|s| !s.is_empty())
         {
             return vec![(format!("customer {id}"), Command::Customer(id.to_string()))];
+        }
+        if let Some(rest) = text.strip_prefix("new customer ").map(str::trim).filter(|r| !r.is_empty()) {
+            return vec![(
+                format!("new customer {rest} (preview, then Ctrl-S)"),
+                Command::NewCustomer(rest.to_string()),
+            )];
+        }
+        if let Some(rest) = text.strip_prefix("rename ").map(str::trim).filter(|r| !r.is_empty()) {
+            let cmd = Command::EditCustomer { name: Some(rest.to_string()), email: None };
+            return vec![(format!("rename the customer to {rest} (preview, then Ctrl-S)"), cmd)];
+        }
+        if let Some(rest) = text.strip_prefix("email ").map(str::trim).filter(|r| !r.is_empty()) {
+            let cmd = Command::EditCustomer { name: None, email: Some(rest.to_string()) };
+            return vec![(format!("change the customer's email to {rest} (preview, then Ctrl-S)"), cmd)];
         }
         if let Some(rest) = text.strip_prefix("usage ").map(str::trim).filter(|r| !r.is_empty()) {
             let mut words = rest.split_whitespace();
@@ -63,6 +84,9 @@ impl AppState {
             ("payments".to_string(), Command::Action(Action::Payments)),
             ("portal [return-url]".to_string(), Command::Portal(None)),
             ("usage <feature> <quantity>".to_string(), Command::Usage(String::new(), String::new())),
+            ("new customer <id> [email] [name]".to_string(), Command::NewCustomer(String::new())),
+            ("rename <name>".to_string(), Command::EditCustomer { name: Some(String::new()), email: None }),
+            ("email <address>".to_string(), Command::EditCustomer { name: None, email: Some(String::new()) }),
             ("export csv [path]".to_string(), Command::Export(super::export::ExportFormat::Csv, None)),
             ("export json [path]".to_string(), Command::Export(super::export::ExportFormat::Json, None)),
             ("refresh".to_string(), Command::Action(Action::Refresh)),
@@ -136,6 +160,14 @@ impl AppState {
                 Vec::new()
             }
             Command::Usage(feature, quantity) => self.open_usage(&feature, &quantity),
+            Command::NewCustomer(words) => {
+                let write = self.new_customer_write(&words);
+                self.open_customer_write(write)
+            }
+            Command::EditCustomer { name, email } => {
+                let write = self.update_customer_write(name, email);
+                self.open_customer_write(write)
+            }
         }
     }
 

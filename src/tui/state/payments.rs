@@ -60,6 +60,7 @@ pub enum PaymentsMsg {
     Refunded { result: Result<RefundOutcome, String> },
     Portal { result: Result<crate::billing::payments::PortalLink, String> },
     Usage { result: Result<crate::billing::payments::UsageReceipt, String> },
+    Customer { result: Result<crate::billing::Customer, String> },
 }
 
 impl Tabular for Payment {
@@ -258,6 +259,7 @@ impl AppState {
                 }
             }
             PaymentsMsg::Usage { result } => return self.usage_reported(result),
+            PaymentsMsg::Customer { result } => return self.customer_written(result),
             PaymentsMsg::Portal { result } => match result {
                 Ok(link) => {
                     let detail = super::detail_build::portal_detail(&link);

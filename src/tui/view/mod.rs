@@ -76,6 +76,7 @@ fn draw_dialog(frame: &mut Frame, state: &AppState, dialog: &Dialog, theme: &The
         Dialog::Payments(p) => payments::list(frame, p, theme, area),
         Dialog::Refund(f) => payments::refund(frame, f, theme, area),
         Dialog::Usage(f) => payments::usage(frame, f, theme, area),
+        Dialog::CustomerWrite(f) => payments::customer_write(frame, f, theme, area),
         Dialog::Audit { customer, entries, offset, note, control } => {
             let audit = change::AuditView { customer, entries, offset: *offset, note: note.as_deref(), control };
             change::audit(frame, &audit, theme, area)

@@ -199,3 +199,38 @@ pub fn usage(frame: &mut Frame, f: &crate::tui::state::usage::UsageFlow, theme: 
     let block = pane_block(format!("Report usage · {}", r.customer_id), true, theme, rect.width);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), rect);
 }
+
+pub fn customer_write(
+    frame: &mut Frame,
+    f: &crate::tui::state::customer_edit::CustomerWriteFlow,
+    theme: &Theme,
+    area: Rect,
+) {
+    let width = area.width.min(76);
+    let rect = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + 3,
+        width,
+        height: area.height.saturating_sub(6).min(10),
+    };
+    frame.render_widget(Clear, rect);
+    let mut lines: Vec<Line> = f.write.preview().into_iter().map(Line::from).collect();
+    lines.push(Line::from(""));
+    match (&f.result, f.applying) {
+        (_, true) => lines.push(Line::from(Span::styled("Saving…", theme.dim()))),
+        (Some(Ok(c)), _) => {
+            lines.push(Line::from(Span::styled(format!("Saved {} · Enter closes and reloads", c.id), theme.ok())))
+        }
+        (Some(Err(e)), _) => lines.push(Line::from(Span::styled(format!("Failed: {e} · Enter closes"), theme.error()))),
+        (None, false) => {
+            if f.live {
+                let id = f.write.customer_id();
+                lines
+                    .push(Line::from(Span::styled(format!("LIVE: type {id} to confirm: {}▏", f.typed), theme.error())));
+            }
+            lines.push(Line::from(Span::styled("Ctrl-S saves · Esc closes", theme.dim())));
+        }
+    }
+    let block = pane_block("Customer".to_string(), true, theme, rect.width);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), rect);
+}

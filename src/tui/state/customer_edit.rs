@@ -1,0 +1,180 @@
+//! Creating a customer (`:new customer ID [EMAIL] [NAME…]`) and changing the selected one's
+//! name (`:rename NAME…`) or email (`:email ADDRESS`): what will change is shown first, and
+//! only Ctrl-S writes it (LIVE: once the customer id is typed), journaled by `ops`.
+
+use super::{AppState, Dialog, Effect, Mode};
+use crate::billing::{Customer, CustomerUpdate, NewCustomer};
+use crate::tui::action::Action;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum CustomerWrite {
+    Create(NewCustomer),
+    Update { before: Box<Customer>, update: CustomerUpdate },
+}
+
+impl CustomerWrite {
+    pub fn customer_id(&self) -> &str {
+        match self {
+            CustomerWrite::Create(c) => &c.id,
+            CustomerWrite::Update { before, .. } => &before.id,
+        }
+    }
+
+    /// What will change, one line each: "name: Ada → Ada Lovelace".
+    pub fn preview(&self) -> Vec<String> {
+        let show = |v: Option<&str>| v.filter(|s| !s.is_empty()).unwrap_or("—").to_string();
+        match self {
+            CustomerWrite::Create(c) => vec![
+                format!("Create customer {}", c.id),
+                format!("name: {}", show(c.name.as_deref())),
+                format!("email: {}", show(c.email.as_deref())),
+            ],
+            CustomerWrite::Update { before, update } => {
+                let mut out = vec![format!("Change customer {}", before.id)];
+                if let Some(name) = &update.name {
+                    out.push(format!("name: {} → {name}", show(before.name.as_deref())));
+                }
+                if let Some(email) = &update.email {
+                    out.push(format!("email: {} → {email}", show(before.email.as_deref())));
+                }
+                out
+            }
+        }
+    }
+}
+
+pub struct CustomerWriteFlow {
+    pub slot: u8,
+    pub write: CustomerWrite,
+    pub live: bool,
+    pub typed: String,
+    pub applying: bool,
+    pub result: Option<Result<Customer, String>>,
+}
+
+impl AppState {
+    /// Opens the confirmation of a customer write after the checks that need no provider.
+    pub(crate) fn open_customer_write(&mut self, write: Result<(u8, CustomerWrite), String>) -> Vec<Effect> {
+        if self.read_only {
+            self.notify_error("Read-only: customer changes are disabled");
+            return Vec::new();
+        }
+        let (slot, write) = match write {
+            Ok(w) => w,
+            Err(e) => {
+                self.notify_error(e);
+                return Vec::new();
+            }
+        };
+        let check = match &write {
+            CustomerWrite::Create(c) if !self.slots[slot as usize].caps.create_customer => {
+                Err(format!("Creating customers is not offered by {}", self.slots[slot as usize].kind))
+            }
+            CustomerWrite::Create(c) => c
+                .email
+                .as_deref()
+                .map_or(Ok(()), |e| crate::ops::customer_writes::check_email(e).map_err(|e| e.message)),
+            CustomerWrite::Update { update, .. } => update
+                .email
+                .as_deref()
+                .map_or(Ok(()), |e| crate::ops::customer_writes::check_email(e).map_err(|e| e.message)),
+        };
+        if let Err(e) = check {
+            self.notify_error(e);
+            return Vec::new();
+        }
+        let live = self.mode == Mode::Live;
+        let flow = CustomerWriteFlow { slot, write, live, typed: String::new(), applying: false, result: None };
+        self.push(Dialog::CustomerWrite(Box::new(flow)));
+        Vec::new()
+    }
+
+    /// `:new customer ID [EMAIL] [NAME…]` on the current provider tab.
+    pub(crate) fn new_customer_write(&self, words: &str) -> Result<(u8, CustomerWrite), String> {
+        let slot = if self.tab == 0 { None } else { Some((self.tab - 1) as u8) };
+        let slot = slot.ok_or("Choose a provider tab first: a new customer belongs to one provider")?;
+        let mut parts = words.split_whitespace();
+        let id = parts.next().ok_or("Type the new customer's id: new customer ID [EMAIL] [NAME…]")?.to_string();
+        let rest: Vec<&str> = parts.collect();
+        let (email, name_words) = match rest.first() {
+            Some(w) if w.contains('@') => (Some((*w).to_string()), &rest[1..]),
+            _ => (None, &rest[..]),
+        };
+        let name = Some(name_words.join(" ")).filter(|n| !n.is_empty());
+        Ok((slot, CustomerWrite::Create(NewCustomer { id, name, email, metadata: Default::default() })))
+    }
+
+    /// `:rename NAME…` / `:email ADDRESS` on the selected customer.
+    pub(crate) fn update_customer_write(
+        &self,
+        name: Option<String>,
+        email: Option<String>,
+    ) -> Result<(u8, CustomerWrite), String> {
+        let (slot, c) = self.selected_customer().ok_or("Select a customer first")?;
+        if name.as_deref().is_some_and(str::is_empty) || email.as_deref().is_some_and(str::is_empty) {
+            return Err("Type the new value after the command".into());
+        }
+        let update = CustomerUpdate { name, email, metadata: None };
+        Ok((slot, CustomerWrite::Update { before: Box::new(c.clone()), update }))
+    }
+
+    pub(crate) fn customer_write_action(&mut self, action: Action) -> Vec<Effect> {
+        let read_only = self.read_only;
+        let Some(Dialog::CustomerWrite(f)) = self.dialogs.last_mut() else { return Vec::new() };
+        match action {
+            _ if f.applying => Vec::new(),
+            Action::Back | Action::Choose if f.result.is_some() => {
+                let done = f.result.as_ref().is_some_and(Result::is_ok);
+                let slot = f.slot;
+                self.pop();
+                if done {
+                    // The list shows the new or changed customer after a reload.
+                    return self.go_refresh(slot);
+                }
+                Vec::new()
+            }
+            Action::Back => {
+                self.pop();
+                Vec::new()
+            }
+            Action::Text(key) if f.live => {
+                crate::tui::text::edit_line(&mut f.typed, key);
+                Vec::new()
+            }
+            Action::Choose => {
+                self.notify("Enter never writes: Ctrl-S does");
+                Vec::new()
+            }
+            Action::Confirm => {
+                let id = f.write.customer_id().to_string();
+                if f.live && f.typed.trim() != id {
+                    self.notify_error(format!("LIVE: type the customer id ({id}) before Ctrl-S"));
+                    return Vec::new();
+                }
+                f.applying = true;
+                let guard = crate::ops::payments::Guard {
+                    read_only,
+                    live: f.live,
+                    typed_customer: f.live.then(|| f.typed.trim().to_string()),
+                };
+                vec![Effect::WriteCustomer { slot: f.slot, write: Box::new(f.write.clone()), guard }]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    pub(crate) fn customer_written(&mut self, result: Result<Customer, String>) -> Vec<Effect> {
+        if let Some(Dialog::CustomerWrite(f)) = self.dialogs.iter_mut().find(|d| matches!(d, Dialog::CustomerWrite(_)))
+        {
+            f.applying = false;
+            f.result = Some(result);
+        }
+        Vec::new()
+    }
+
+    /// Reloads the slot's customers (as `R` does on its tab) and follows the written one.
+    fn go_refresh(&mut self, slot: u8) -> Vec<Effect> {
+        self.details.retain(|(s, _), _| *s != slot);
+        self.handle_action(Action::Refresh)
+    }
+}

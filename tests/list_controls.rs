@@ -159,3 +159,45 @@ async fn exporting_without_a_path_writes_to_the_data_dir_and_says_where() {
     let notice = c.app.state.notice.clone().unwrap();
     assert!(notice.text.contains("/proc/no/such/dir/x.csv") && notice.text.contains("failed"), "{}", notice.text);
 }
+
+fn shown_names(c: &Console) -> Vec<String> {
+    let s = &c.app.state;
+    (0..s.row_count())
+        .filter_map(|i| s.row_at(i))
+        .filter_map(|r| s.customer(r))
+        .map(|x| x.display_name().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_customer_list_sorts_by_name_with_and_without_a_filter() {
+    let mut c = console(Mode::Sandbox, false).await;
+    c.text("2").await;
+    let provider_order = shown_names(&c);
+    c.text("s").await; // by Name
+    let names = shown_names(&c);
+    assert_eq!(names.len(), provider_order.len(), "sorting hides nothing");
+    let folded: Vec<String> = c.app.state.views[1]
+        .order
+        .iter()
+        .map(|r| till::util::fold_accents(c.app.state.customer(*r).unwrap().name.as_deref().unwrap_or("")))
+        .collect();
+    assert!(folded.windows(2).all(|w| w[0] <= w[1]), "by name, accents folded: {folded:?}");
+    assert!(c.screen().contains("Name ↑") && c.screen().contains("sorted by Name ↑"), "{}", c.screen());
+    c.text("S").await;
+    let reversed = shown_names(&c);
+    assert_eq!(reversed.iter().rev().cloned().collect::<Vec<_>>(), names, "S reverses");
+    // A filter keeps the sort: the hits, in name order.
+    c.text("/").await;
+    c.text("gmbh").await;
+    c.key(KeyCode::Enter).await;
+    let hits = shown_names(&c);
+    assert!(!hits.is_empty() && hits.len() < names.len(), "{hits:?}");
+    let folded: Vec<String> = hits.iter().map(|n| till::util::fold_accents(n)).collect();
+    assert!(folded.windows(2).all(|w| w[0] >= w[1]), "still reversed by name: {folded:?}");
+    c.key(KeyCode::Esc).await;
+    for _ in 0..5 {
+        c.text("s").await; // Email, ID, Provider, Created, then none
+    }
+    assert_eq!(shown_names(&c), provider_order, "past the last column: the provider's order again");
+}

@@ -200,6 +200,22 @@ pub const BINDINGS: &[Binding] = &[
     b!(Panes, "q", Action::Quit, "quit", "Quit", [(KeyCode::Char('q'), NONE)]),
     b!(
         Panes,
+        "s / S",
+        Action::Sort,
+        "",
+        "Sort the focused pane by its next column (S reverses); the title says how",
+        [(KeyCode::Char('s'), NONE)]
+    ),
+    b!(
+        Panes,
+        "S",
+        Action::SortReverse,
+        "",
+        "Reverse the sort",
+        [(KeyCode::Char('S'), SHIFT), (KeyCode::Char('S'), NONE)]
+    ),
+    b!(
+        Panes,
         "U",
         Action::Uncancel,
         "",

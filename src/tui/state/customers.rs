@@ -139,6 +139,10 @@ pub struct ListView {
     pub selected: usize,
     pub offset: usize,
     pub filter: Filter,
+    /// Column and reversed, when the list is sorted (`s`); `None` keeps the provider's order.
+    pub sort: Option<(usize, bool)>,
+    /// The rows (or the filter's hits) in sorted order, while `sort` is set.
+    pub order: Vec<RowRef>,
 }
 
 impl ListView {

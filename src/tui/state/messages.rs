@@ -75,6 +75,7 @@ impl AppState {
             Msg::Found { slot, id, result } => self.found(slot, &id, result),
             Msg::Subscriptions { slot, customer_id, result } => {
                 self.details_entry(slot, &customer_id).subscriptions.settle(result);
+                self.resort_details();
                 self.follow(slot, &customer_id);
                 // A shorter list (a write replaced a subscription) never leaves the cursor past its end.
                 if self.selected_customer().is_some_and(|(s, c)| s == slot && c.id == customer_id) {
@@ -106,6 +107,7 @@ impl AppState {
                 if let Some(s) = self.slots.get_mut(slot as usize) {
                     s.plans.settle(result);
                 }
+                self.resort_details();
                 self.checkout_catalog_arrived(slot)
             }
             Msg::Filtered { tab, generation, query, hits } => {
@@ -114,6 +116,7 @@ impl AppState {
                     filter.hits = hits;
                     filter.applied = Some(query);
                     filter.running = false;
+                    self.resort_customers(tab);
                     let len = self.views[tab].filter.hits.len();
                     let view = &mut self.views[tab];
                     view.selected = view.selected.min(len.saturating_sub(1));
@@ -157,6 +160,11 @@ impl AppState {
         {
             self.follow_customer = None;
             self.select_row(super::customers::RowRef { slot, row: row as u32 });
+        }
+        for tab in [0, slot as usize + 1] {
+            if self.views[tab].sort.is_some() {
+                self.resort_customers(tab);
+            }
         }
         let mut effects = Vec::new();
         // New rows change what every tab showing this slot would match.

@@ -18,6 +18,7 @@ pub mod listing_rows;
 pub mod messages;
 pub mod movement;
 pub mod palette;
+pub mod pane_sort;
 pub mod payments;
 pub mod requests;
 #[cfg(test)]
@@ -387,6 +388,8 @@ pub struct AppState {
     pub follow_subscription: Option<(u8, String, String)>,
     /// Corpus lengths per slot when each tab's filter last ran, to know if narrowing is safe.
     pub(crate) filter_lens: Vec<Vec<usize>>,
+    /// The sort of the subscriptions and plans panes (`s`, `S`).
+    pub sorts: HashMap<Pane, Option<(usize, bool)>>,
 }
 
 impl AppState {
@@ -417,6 +420,7 @@ impl AppState {
             follow_subscription: None,
             follow_customer: None,
             filter_lens: vec![Vec::new(); tabs],
+            sorts: HashMap::new(),
         }
     }
 
@@ -436,6 +440,9 @@ impl AppState {
     /// Rows the current tab shows: the filter's hits, or every loaded row.
     pub fn row_count(&self) -> usize {
         let view = &self.views[self.tab];
+        if view.sort.is_some() {
+            return view.order.len();
+        }
         if view.filter.active() {
             return view.filter.hits.len();
         }
@@ -444,6 +451,9 @@ impl AppState {
 
     pub fn row_at(&self, index: usize) -> Option<RowRef> {
         let view = &self.views[self.tab];
+        if view.sort.is_some() {
+            return view.order.get(index).copied();
+        }
         if view.filter.active() {
             return view.filter.hits.get(index).copied();
         }

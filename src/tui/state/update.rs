@@ -61,6 +61,7 @@ impl AppState {
             Action::Audit => self.show_audit(),
             Action::Invoices => self.show_invoices(),
             Action::Payments => self.show_payments(),
+            Action::Sort | Action::SortReverse => self.sort_pane(action),
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
                 self.navigate(action)
             }

@@ -29,6 +29,9 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
         (false, _) if first_load(state) => "Customers · loading…".to_string(),
         (false, _) => format!("Customers · {count} of {}", group(total)),
     };
+    let control = crate::tui::state::listing::ListControl { sort: view.sort, ..Default::default() };
+    let sorted = control.describe(<crate::billing::Customer as crate::tui::state::listing::Tabular>::columns());
+    let title = if sorted.is_empty() { title } else { format!("{title} · {sorted}") };
     let block = pane_block(title, focused, theme, area.width);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -154,10 +157,14 @@ fn table(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect, focused
     let height = area.height.saturating_sub(1) as usize;
     let with_provider = state.tab == 0;
     let w = widths(area.width, with_provider);
-    let mut header =
-        vec![ellipsize("Name", w[0] as usize), ellipsize("Email", w[1] as usize), ellipsize("ID", w[2] as usize)];
+    let control = crate::tui::state::listing::ListControl { sort: view.sort, ..Default::default() };
+    let mut header = vec![
+        ellipsize(&control.header(0, "Name"), w[0] as usize),
+        ellipsize(&control.header(1, "Email"), w[1] as usize),
+        ellipsize(&control.header(2, "ID"), w[2] as usize),
+    ];
     if with_provider {
-        header.push(ellipsize("Provider", w[3] as usize));
+        header.push(ellipsize(&control.header(3, "Provider"), w[3] as usize));
     }
     header.push(ellipsize("Subscription", w[4] as usize));
     // Only the rows on screen become widgets: 100k rows cost the same as 30.

@@ -63,13 +63,13 @@ fn customer_name(c: &Console, index: usize) -> String {
     c.app.state.customer(r).unwrap().name.clone().unwrap()
 }
 
-async fn clicking_customer_rows_selects_then_opens(w: u16, h: u16) {
-    let mut c = sized(w, h).await;
+async fn clicking_customer_rows_selects_then_opens(width: u16, height: u16) {
+    let mut c = sized(width, height).await;
     assert_eq!(c.app.state.view().selected, 0);
     let name = customer_name(&c, 4);
     let (x, y) = found(&c, &name, (0, 2));
     send(&mut c, CLICK, x, y).await;
-    assert_eq!(c.app.state.view().selected, 4, "{w}x{h}: the row under the pointer\n{}", c.screen());
+    assert_eq!(c.app.state.view().selected, 4, "{width}x{height}: the row under the pointer\n{}", c.screen());
     assert!(c.app.state.dialogs.is_empty(), "a first click only selects");
     // The details of the row landed on load, not of every row passed.
     assert!(c.app.state.selected_details().is_some_and(|d| d.subscriptions.value.is_some()));
@@ -301,4 +301,68 @@ async fn clicks_run_through_the_real_loop() {
     .await;
     assert_eq!(state.tab, 1);
     assert_eq!(state.view().selected, 3);
+}
+
+/// The real binary in tmux: mouse reporting is on while the console runs (off with
+/// `--no-mouse`) and off again after `q` and after SIGTERM. Skipped without tmux, as
+/// `tests/smoke.rs` is.
+#[test]
+fn a_real_terminal_gets_mouse_reporting_and_has_it_turned_off_on_exit() {
+    use std::process::Command;
+    use std::time::Instant;
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "tmux is required under CI");
+        eprintln!("skipped: tmux not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // One tmux server per run: a killed server's socket is not at once reusable.
+    let socket = std::cell::RefCell::new(String::new());
+    let tmux = |args: &[&str]| {
+        let socket = socket.borrow().clone();
+        let out = Command::new("tmux").arg("-S").arg(&socket).args(args).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let wait = |what: &str, ok: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !ok() {
+            let why = [tmux(&["list-sessions"]), tmux(&["capture-pane", "-p", "-t", "m"])].join("\n");
+            assert!(Instant::now() < deadline, "timed out waiting for {what}:\n{why}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let flag = || tmux(&["display", "-p", "-t", "m", "#{mouse_any_flag}"]);
+    // (arguments, how it ends, mouse while running)
+    for (run, (args, end, on)) in
+        [("", "q", "1"), ("console --no-mouse", "q", "0"), ("", "TERM", "1")].into_iter().enumerate()
+    {
+        *socket.borrow_mut() = dir.path().join(format!("tmux-{run}.sock")).display().to_string();
+        let done = dir.path().join(format!("done-{run}"));
+        let script = format!(
+            "XDG_STATE_HOME={d} TILL_DATA_DIR={d} TILL_CONFIG_DIR={d} {bin} {args}; touch {done}; sleep 30",
+            d = dir.path().display(),
+            bin = env!("CARGO_BIN_EXE_till"),
+            done = done.display()
+        );
+        let started = Command::new("tmux")
+            .arg("-S")
+            .arg(&*socket.borrow())
+            .args(["new-session", "-d", "-s", "m", "-x", "120", "-y", "32", &script])
+            .output()
+            .unwrap();
+        assert!(started.status.success(), "tmux: {}", String::from_utf8_lossy(&started.stderr));
+        wait("the console", &|| tmux(&["capture-pane", "-p", "-t", "m"]).contains("Customers · "));
+        assert_eq!(flag(), on, "mouse reporting while running `till {args}`");
+        if end == "q" {
+            tmux(&["send-keys", "-t", "m", "q"]);
+        } else {
+            let shell = tmux(&["display", "-p", "-t", "m", "#{pane_pid}"]);
+            let children = Command::new("pgrep").args(["-P", &shell]).output().unwrap();
+            let pid = String::from_utf8_lossy(&children.stdout).lines().next().unwrap().to_string();
+            assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        }
+        wait("the console to exit", &|| done.exists());
+        assert_eq!(flag(), "0", "mouse reporting left on after `till {args}` ended by {end}");
+        tmux(&["kill-server"]);
+    }
 }

@@ -41,6 +41,7 @@ pub fn info(global: &Global) -> Result<(), Failure> {
     // A config file that cannot be read is reported by the commands that need it.
     let profiles = super::profiles::configured().unwrap_or_default();
     let hosts = super::info::lines(global, &profiles);
+    let mouse = profiles.mouse();
     let info = serde_json::json!({
         "version": env!("CARGO_PKG_VERSION"),
         "config_file": path(config::profiles::config_path()),
@@ -51,6 +52,7 @@ pub fn info(global: &Global) -> Result<(), Failure> {
             "name": a.name, "provider": a.profile.provider.slug(), "mode": a.profile.mode.label(),
         })),
         "hosts": hosts,
+        "mouse": mouse,
     });
     super::common::emit(global.json, &info, || {
         let shown = |p: Option<std::path::PathBuf>| p.map_or_else(|| "(none)".into(), |p| p.display().to_string());
@@ -62,6 +64,11 @@ pub fn info(global: &Global) -> Result<(), Failure> {
         text += &match &profile {
             Some(a) => format!("profile     {} ({}, {})\n", a.name, a.profile.provider.slug(), a.profile.mode.label()),
             None => "profile     (none: the embedded sandbox)\n".to_string(),
+        };
+        text += if mouse {
+            "mouse       on in the console (console --no-mouse or mouse = false in config.toml turns it off)\n"
+        } else {
+            "mouse       off (mouse = false in config.toml)\n"
         };
         if !hosts.is_empty() {
             text += "hosts (per profile: core and edge host, each host's mode, the key's mode)\n";
@@ -96,12 +103,12 @@ fn badge(mode: config::ProfileMode) -> Mode {
 }
 
 /// The console on one profile's account: that provider only, its mode on the badge.
-async fn run_profile(global: &Global, active: super::profiles::Active, http: Http) -> Result<(), Failure> {
+async fn run_profile(global: &Global, active: super::profiles::Active, http: Http, mouse: bool) -> Result<(), Failure> {
     let endpoint = super::profiles::endpoint(&active, global, &crate::secrets::platform_store)?;
     let provider = providers::connect(active.profile.provider, endpoint, http.clone())?;
     let read_only = global.read_only || active.profile.read_only;
     let mode = badge(active.profile.mode);
-    let result = crate::tui::run(vec![provider], http.log().clone(), mode, &active.name, read_only).await;
+    let result = crate::tui::run(vec![provider], http.log().clone(), mode, &active.name, read_only, mouse).await;
     keep_history(&http);
     result.map_err(|m| failure(ExitCode::Failure, m))
 }
@@ -111,8 +118,9 @@ pub async fn run(global: &Global, args: ConsoleArgs) -> Result<(), Failure> {
     tracing::info!("console starting; log file {:?}", log_file);
     let http = Http::new(config::http_config(global.connect_timeout, global.timeout))
         .map_err(|m| failure(ExitCode::Failure, m))?;
+    let mouse = mouse_wanted(&args);
     if let Some(active) = super::profiles::active(global)? {
-        return run_profile(global, active, http).await;
+        return run_profile(global, active, http, mouse).await;
     }
     let lookup = |k: &str| std::env::var(k).ok();
     let mut external = Vec::new();
@@ -155,12 +163,18 @@ pub async fn run(global: &Global, args: ConsoleArgs) -> Result<(), Failure> {
     }
     let mode = env_mode(&external);
     let profile = if mode == Mode::Sandbox { "embedded sandbox" } else { "environment" };
-    let result = crate::tui::run(providers, http.log().clone(), mode, profile, global.read_only).await;
+    let result = crate::tui::run(providers, http.log().clone(), mode, profile, global.read_only, mouse).await;
     keep_history(&http);
     if let Some(sb) = sandbox {
         sb.shutdown().await;
     }
     result.map_err(|m| failure(ExitCode::Failure, m))
+}
+
+/// Mouse capture: on, unless `--no-mouse` or `mouse = false` in config.toml. A config file
+/// that cannot be read leaves it on (the profile commands report the file's fault).
+fn mouse_wanted(args: &ConsoleArgs) -> bool {
+    !args.no_mouse && super::profiles::configured().map_or(true, |f| f.mouse())
 }
 
 /// The session's requests join the history `till requests` reads; the terminal is restored by

@@ -469,6 +469,10 @@ pub struct ConsoleArgs {
     /// Injected faults for the embedded sandbox (same syntax as `sandbox serve --faults`).
     #[arg(long, value_parser = crate::sandbox::faults::FaultSpec::parse)]
     pub sandbox_faults: Option<crate::sandbox::faults::FaultSpec>,
+    /// Leave the mouse to the terminal (text selection works; no clicks or wheel in the
+    /// console). `mouse = false` in config.toml does the same for every start.
+    #[arg(long)]
+    pub no_mouse: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -60,6 +60,10 @@ pub struct Profile {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
+    /// `mouse = false` at the top of the file: the console leaves the mouse to the terminal
+    /// (text selection works). Unset means on. First, because TOML puts plain keys before tables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mouse: Option<bool>,
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
 }
@@ -148,6 +152,11 @@ pub fn save(path: &Path, file: &ConfigFile) -> Result<(), ProfileError> {
 }
 
 impl ConfigFile {
+    /// Whether the console captures the mouse: on unless `mouse = false`.
+    pub fn mouse(&self) -> bool {
+        self.mouse.unwrap_or(true)
+    }
+
     pub fn get(&self, name: &str, path: &Path) -> Result<&Profile, ProfileError> {
         self.profiles
             .get(name)
@@ -227,6 +236,23 @@ mod tests {
             assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
             assert_eq!(std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
         }
+    }
+
+    #[test]
+    fn mouse_is_on_unless_the_file_says_false_and_survives_a_save() {
+        assert!(parse_str("").unwrap().mouse());
+        assert!(parse_str("mouse = true\n").unwrap().mouse());
+        let off = parse_str("mouse = false\n\n[profiles.acme]\nprovider = \"kelviq\"\n").unwrap();
+        assert!(!off.mouse());
+        let err = parse_str("mouse = \"no\"\n").unwrap_err().to_string();
+        assert!(err.starts_with("/cfg/config.toml:1: mouse: "), "{err}");
+        // A profile command loads and saves the file: the setting must come back, before the tables.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        save(&path, &off).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("mouse = false"), "{text}");
+        assert_eq!(load(&path).unwrap(), off);
     }
 
     #[cfg(unix)]

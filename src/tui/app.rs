@@ -113,6 +113,11 @@ impl<B: Backend> App<B> {
                 let effects = self.state.handle_key(key, now);
                 self.apply(effects);
             }
+            // Moves and drags arrive by the hundred and change nothing: no redraw for them.
+            Event::Mouse(m) if super::state::mouse::matters(m.kind) => {
+                let effects = self.state.handle_mouse(m.kind, m.column, m.row, now);
+                self.apply(effects);
+            }
             Event::Paste(text) => {
                 let effects = self.state.handle_paste(&text, now);
                 self.apply(effects);

@@ -60,15 +60,17 @@ impl Outside for RealOutside {
     }
 }
 
-/// Runs the console on the real terminal until the user quits or SIGTERM arrives.
+/// Runs the console on the real terminal until the user quits or SIGTERM arrives; `mouse`
+/// turns mouse capture on (clicks and the wheel, see `state::mouse`).
 pub async fn run(
     providers: Vec<Arc<dyn BillingProvider>>,
     log: RequestLog,
     mode: Mode,
     profile: &str,
     read_only: bool,
+    mouse: bool,
 ) -> Result<(), String> {
-    let backend = terminal::init().map_err(|e| format!("cannot take over the terminal: {e}"))?;
+    let backend = terminal::init(mouse).map_err(|e| format!("cannot take over the terminal: {e}"))?;
     // From here on, every exit path must restore the terminal.
     let result = async {
         let mut app = App::new(backend, providers, log, mode, profile, Box::new(RealOutside))

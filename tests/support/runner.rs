@@ -92,6 +92,11 @@ impl Script {
         text.chars().for_each(|c| self.key(KeyCode::Char(c)));
     }
 
+    /// Any event, e.g. a mouse click.
+    pub fn event(&self, event: Event) {
+        let _ = self.input.unbounded_send(Ok(event));
+    }
+
     pub fn paste(&self, text: &str) {
         let _ = self.input.unbounded_send(Ok(Event::Paste(text.to_string())));
     }

@@ -16,6 +16,7 @@ pub mod invoices;
 pub mod listing;
 pub mod listing_rows;
 pub mod messages;
+pub mod mouse;
 pub mod movement;
 pub mod palette;
 pub mod pane_sort;

@@ -31,6 +31,11 @@ macro_rules! snapshot {
             (r"\d+ days? left", "[n] days left"),
             (r"req_sbx_[0-9a-f]+", "[request id]"),
             (r"127\.0\.0\.1:\d+", "[sandbox]"),
+            (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "[uuid]"),
+            // Kelviq order and invoice ids carry the day they were paid, which moves with today.
+            (r"(ORD|INV)-\d{14}", "$1-[day]"),
+            // Kelviq's usage idempotency key is random.
+            (r"\b[a-z0-9]{32}\b", "[key]"),
         ]}, {
             insta::assert_snapshot!($name, $console.screen());
         });
@@ -203,4 +208,37 @@ async fn an_audit_entry_shows_before_and_after_and_jumps_to_its_request() {
     let Some(Dialog::Requests(r)) = c.app.state.top() else { panic!("the request log opens") };
     assert!(r.detail, "on the exchange itself");
     assert_eq!(r.selected().and_then(|e| e.request_id.clone()), Some(request_id));
+}
+
+#[tokio::test]
+async fn payments_and_audit_entries_open_at_two_sizes() {
+    for (w, h) in [(120, 32), (80, 24)] {
+        let mut c = sized(w, h).await;
+        c.text("2").await;
+        c.text(":").await;
+        c.text("customer cus_rossi_design").await;
+        c.key(KeyCode::Enter).await;
+        c.key(KeyCode::Char('P')).await;
+        c.key(KeyCode::Enter).await;
+        assert_eq!(detail_kinds(&c), [DetailKind::Payment]);
+        let screen = c.screen();
+        assert!(screen.contains("Refundable") && screen.contains("€750.00"), "{screen}");
+        snapshot!(format!("payment_{w}x{h}"), c);
+        c.key(KeyCode::Esc).await;
+        c.key(KeyCode::Esc).await;
+
+        c.text(":").await;
+        c.text("customer cus_mueller_maschinenbau").await;
+        c.key(KeyCode::Enter).await;
+        c.text(":").await;
+        c.text("usage api-calls 25").await;
+        c.key(KeyCode::Enter).await;
+        c.ctrl('s').await;
+        c.key(KeyCode::Enter).await;
+        c.key(KeyCode::Char('a')).await;
+        c.key(KeyCode::Enter).await;
+        assert_eq!(detail_kinds(&c), [DetailKind::AuditEntry]);
+        assert!(c.screen().contains("usage.report") && c.screen().contains("report.quantity"), "{}", c.screen());
+        snapshot!(format!("audit_entry_{w}x{h}"), c);
+    }
 }

@@ -396,6 +396,14 @@ pub const BINDINGS: &[Binding] = &[
         "Refund the payment: type an amount (empty: all that is refundable), Enter previews, Ctrl-S refunds",
         [(KeyCode::Char('f'), NONE)]
     ),
+    b!(
+        Payments,
+        "Enter",
+        Action::Choose,
+        "open",
+        "The payment's fields: paid, refunded, refundable, what it paid for",
+        [ENTER]
+    ),
     b!(Payments, "y", Action::Copy, "copy id", "Copy the payment id", [(KeyCode::Char('y'), NONE)]),
     b!(
         Payments,

@@ -64,6 +64,7 @@ pub enum DetailKind {
     AuditEntry,
     /// A link to hand to a customer (a portal session).
     Link,
+    Payment,
 }
 
 impl DetailKind {
@@ -75,6 +76,7 @@ impl DetailKind {
             DetailKind::Plan => "plan",
             DetailKind::AuditEntry => "audit entry",
             DetailKind::Link => "link",
+            DetailKind::Payment => "payment",
         }
     }
 
@@ -86,6 +88,7 @@ impl DetailKind {
             DetailKind::Plan => "plans",
             DetailKind::AuditEntry => "audit entries",
             DetailKind::Link => "links",
+            DetailKind::Payment => "payments",
         }
     }
 }

@@ -293,6 +293,29 @@ pub fn audit_detail(e: &crate::audit::Entry, customer: &str) -> DetailState {
     DetailState::new(DetailKind::AuditEntry, crumbs, lines, json_of(e)).with_provider(e.provider)
 }
 
+/// A payment: what was paid, refunded and is still refundable, and what it paid for.
+pub fn payment_detail(p: &crate::billing::payments::Payment, mut crumbs: Vec<String>) -> DetailState {
+    let when_paid = p.created_at.map(|t| t.format("%Y-%m-%d %H:%M UTC"));
+    let mut lines = vec![
+        DetailLine::section("Payment"),
+        DetailLine::field("ID", p.id.clone()),
+        DetailLine::field("Status", crate::billing::status_text(p.status.label(), &p.raw_status)),
+        DetailLine::field("Customer", or_dash(p.customer_id.as_deref())),
+        DetailLine::field("Created", or_dash(when_paid)),
+        DetailLine::field("Description", or_dash(p.description.as_deref())),
+        DetailLine::section("Amounts"),
+        DetailLine::field("Paid", or_dash(p.amount)),
+        DetailLine::field("Refunded", or_dash(p.refunded)),
+        DetailLine::field("Refundable", or_dash(p.refundable)),
+        DetailLine::section("For"),
+        DetailLine::field("Invoice", or_dash(p.invoice_id.as_deref())),
+        DetailLine::field("Subscription", or_dash(p.subscription_id.as_deref())),
+    ];
+    issue_lines(&mut lines, &p.issues);
+    crumbs.push(p.id.clone());
+    DetailState::new(DetailKind::Payment, crumbs, lines, json_of(p)).with_provider(p.provider)
+}
+
 /// A customer-portal link: `o` opens it, `y` on the URL copies it. It grants access to the
 /// customer's billing, so it is shown here and nowhere else (not the log, not the journal).
 pub fn portal_detail(link: &crate::billing::payments::PortalLink) -> DetailState {
@@ -312,11 +335,18 @@ pub fn portal_detail(link: &crate::billing::payments::PortalLink) -> DetailState
 /// What was asked (the change, the cancellation, the checkout request), then the object before
 /// → after as changed fields, or, for a new object, what came back.
 fn change_lines(lines: &mut Vec<DetailLine>, before: Option<&Value>, after: Option<&Value>) {
-    let object_before = before.and_then(|b| b.get("subscription"));
+    // The object acted on, as the journal's "before" names it; a result that wraps the object
+    // (a refund's outcome holds the payment) is compared by the same key.
+    let key = ["subscription", "payment", "customer"].into_iter().find(|k| before.and_then(|b| b.get(k)).is_some());
+    let object_before = key.and_then(|k| before.and_then(|b| b.get(k)));
+    let after = match (key, after) {
+        (Some(k), Some(a)) => a.get(k).or(Some(a)),
+        (_, a) => a,
+    };
     let asked: Vec<(String, String)> = match before {
         Some(Value::Object(map)) => {
             let mut out = Vec::new();
-            map.iter().filter(|(k, _)| k.as_str() != "subscription").for_each(|(k, v)| flatten(k, v, &mut out));
+            map.iter().filter(|(k, _)| Some(k.as_str()) != key).for_each(|(k, v)| flatten(k, v, &mut out));
             out
         }
         _ => Vec::new(),
@@ -371,6 +401,7 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
             items.iter().enumerate().for_each(|(i, v)| flatten(&format!("{prefix}[{i}]"), v, out));
         }
         Value::Null if prefix.is_empty() => {}
+        Value::Null => out.push((prefix.to_string(), NONE.to_string())),
         Value::String(s) => out.push((prefix.to_string(), s.clone())),
         other => out.push((prefix.to_string(), other.to_string())),
     }

@@ -138,6 +138,13 @@ impl AppState {
                 None => Vec::new(),
             },
             Action::Refund => self.open_refund(),
+            Action::Choose => {
+                let Some(pay) = p.selected().cloned() else { return Vec::new() };
+                let crumbs = vec![self.slots[p.slot as usize].kind.display_name().to_string(), p.customer_name.clone()];
+                let detail = super::detail_build::payment_detail(&pay, crumbs);
+                self.push(Dialog::Detail(Box::new(detail)));
+                Vec::new()
+            }
             nav => {
                 let len = p.visible().len();
                 if let Some(delta) = super::movement::nav_delta(nav, 10) {
@@ -254,6 +261,10 @@ impl AppState {
             }
             PaymentsMsg::Refunded { result } => {
                 if let Some(Dialog::Refund(f)) = self.dialogs.iter_mut().find(|d| matches!(d, Dialog::Refund(_))) {
+                    // The figures at the top show the payment as it now is.
+                    if let Ok(outcome) = &result {
+                        f.payment = outcome.payment.clone();
+                    }
                     f.step = RefundStep::Done;
                     f.result = Some(result);
                 }

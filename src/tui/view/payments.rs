@@ -38,7 +38,10 @@ pub fn list(frame: &mut Frame, p: &PaymentsState, theme: &Theme, area: Rect) {
     }
     let wide = inner.width >= 100;
     let shown: Vec<usize> = if wide { vec![0, 1, 2, 3, 4, 5] } else { vec![0, 1, 2, 4] };
-    let (money_w, date_w, status_w) = (14u16, 16u16, 22u16);
+    // Statuses and money keep their width; the payment id gives way first.
+    let longest = visible.iter().filter_map(|&i| all.get(i)).map(|x| x.cells()[1].chars().count()).max().unwrap_or(6);
+    let (money_w, date_w) = (14u16, 16u16);
+    let status_w = u16::try_from(longest.clamp(6, 36)).unwrap_or(36);
     let fixed = status_w + money_w * (shown.len() as u16 - 2) + if wide { date_w } else { 0 } + shown.len() as u16;
     let id_w = inner.width.saturating_sub(fixed).max(8);
     let widths: Vec<u16> = shown

@@ -38,7 +38,10 @@ pub fn draw(frame: &mut Frame, r: &RequestsState, theme: &Theme, area: Rect) {
         return;
     }
     let height = inner.height.saturating_sub(1) as usize;
-    let path_w = inner.width.saturating_sub(8 + 9 + 7 + 7 + 7 + 22 + 6);
+    // The path says what a request did; below 110 columns the request id (in the details,
+    // Enter) gives its room to the path.
+    let id_w: u16 = if inner.width >= 110 { 22 } else { 0 };
+    let path_w = inner.width.saturating_sub(8 + 9 + 7 + 7 + 7 + id_w + if id_w > 0 { 6 } else { 5 });
     let rows: Vec<Row> = visible
         .iter()
         .filter_map(|&i| r.entries.get(i))
@@ -49,28 +52,28 @@ pub fn draw(frame: &mut Frame, r: &RequestsState, theme: &Theme, area: Rect) {
                 Some(s) => Span::styled(s.to_string(), if s < 400 { theme.ok() } else { theme.error() }),
                 None => Span::styled("—", theme.error()),
             };
-            Row::new(vec![
+            let mut cells = vec![
                 Cell::from(e.started_at.format("%H:%M:%S").to_string()),
                 Cell::from(e.provider.display_name()),
                 Cell::from(e.method.clone()),
                 Cell::from(ellipsize(e.path(), path_w as usize)),
                 Cell::from(status),
                 Cell::from(format!("{} ms", e.duration.as_millis())),
-                Cell::from(ellipsize(e.request_id.as_deref().unwrap_or(""), 22)),
-            ])
+            ];
+            if id_w > 0 {
+                cells.push(Cell::from(ellipsize(e.request_id.as_deref().unwrap_or(""), id_w as usize)));
+            }
+            Row::new(cells)
         })
         .collect();
-    let widths = [
-        Constraint::Length(8),
-        Constraint::Length(9),
-        Constraint::Length(7),
-        Constraint::Length(path_w),
-        Constraint::Length(7),
-        Constraint::Length(7),
-        Constraint::Length(22),
-    ];
-    let table = Table::new(rows, widths)
-        .header(Row::new(super::sorted_headers(&r.control, columns, &[0, 1, 2, 3, 4, 5, 6])).style(theme.header()))
+    let mut widths = vec![8, 9, 7, path_w, 7, 7];
+    let mut shown = vec![0, 1, 2, 3, 4, 5];
+    if id_w > 0 {
+        widths.push(id_w);
+        shown.push(6);
+    }
+    let table = Table::new(rows, widths.into_iter().map(Constraint::Length))
+        .header(Row::new(super::sorted_headers(&r.control, columns, &shown)).style(theme.header()))
         .row_highlight_style(theme.selected(true))
         .column_spacing(1);
     let mut ts = TableState::default().with_selected(Some(r.selected.saturating_sub(r.offset)));

@@ -57,3 +57,18 @@ fn csv_is_refused_where_there_is_no_list_and_with_json() {
     let plans: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
     assert!(!plans.is_empty(), "--output json is --json");
 }
+
+/// `TILL_SANDBOX_HOSTILE=1` was refused as "invalid value '1'" (a plain bool flag takes only
+/// true/false); it now reads 1/0, yes/no, on/off like TILL_READ_ONLY.
+#[test]
+fn the_hostile_sandbox_switch_takes_one_as_the_environment_says() {
+    let o = Command::new(env!("CARGO_BIN_EXE_till"))
+        .args(["customers", "list", "--search", "hostile", "--output", "csv"])
+        .env("TILL_SANDBOX_HOSTILE", "1")
+        .env_remove("TILL_KELVIQ_BASE_URL")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("Eve Hostile") && !out.contains('\u{1b}'), "{out}");
+}

@@ -70,7 +70,8 @@ pub struct Global {
     pub read_only: bool,
     /// Add a customer whose every text field holds terminal escape sequences to each provider of
     /// the sandbox, to check that nothing a provider sends can drive the terminal.
-    #[arg(long, global = true, env = "TILL_SANDBOX_HOSTILE")]
+    /// TILL_SANDBOX_HOSTILE takes 1/0, true/false, yes/no or on/off, like TILL_READ_ONLY.
+    #[arg(long, global = true, env = "TILL_SANDBOX_HOSTILE", value_parser = clap::builder::BoolishValueParser::new())]
     pub sandbox_hostile: bool,
 }
 

@@ -42,17 +42,14 @@ pub fn list(frame: &mut Frame, p: &PaymentsState, theme: &Theme, area: Rect) {
     let longest = visible.iter().filter_map(|&i| all.get(i)).map(|x| x.cells()[1].chars().count()).max().unwrap_or(6);
     let (money_w, date_w) = (14u16, 16u16);
     let status_w = u16::try_from(longest.clamp(6, 36)).unwrap_or(36);
-    let fixed = status_w + money_w * (shown.len() as u16 - 2) + if wide { date_w } else { 0 } + shown.len() as u16;
+    let width_of = |c: usize| match c {
+        1 => status_w,
+        5 => date_w,
+        _ => money_w,
+    };
+    let fixed: u16 = shown.iter().skip(1).map(|&c| width_of(c)).sum::<u16>() + shown.len() as u16;
     let id_w = inner.width.saturating_sub(fixed).max(8);
-    let widths: Vec<u16> = shown
-        .iter()
-        .map(|c| match c {
-            0 => id_w,
-            1 => status_w,
-            5 => date_w,
-            _ => money_w,
-        })
-        .collect();
+    let widths: Vec<u16> = shown.iter().map(|&c| if c == 0 { id_w } else { width_of(c) }).collect();
     let height = inner.height.saturating_sub(1) as usize;
     let offset = p.selected.saturating_sub(height.saturating_sub(1));
     let rows: Vec<Row> = visible

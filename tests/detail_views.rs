@@ -9,7 +9,7 @@ mod support;
 
 use crossterm::event::KeyCode;
 use till::billing::ProviderKind;
-use till::tui::state::detail::DetailKind;
+use till::tui::state::detail::{DetailKind, DetailLine};
 use till::tui::state::{Dialog, Mode, Pane};
 
 use support::console::{Console, console, console_sized};
@@ -34,6 +34,7 @@ macro_rules! snapshot {
             (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "[uuid]"),
             // Kelviq order and invoice ids carry the day they were paid, which moves with today.
             (r"(ORD|INV)-\d{14}", "$1-[day]"),
+            (r"\.\d{1,9}Z", ".[frac]Z"),
             // Kelviq's usage idempotency key is random.
             (r"\b[a-z0-9]{32}\b", "[key]"),
         ]}, {
@@ -49,6 +50,24 @@ async fn sized(w: u16, h: u16) -> Console {
 
 fn detail_kinds(c: &Console) -> Vec<DetailKind> {
     c.app.state.dialogs.iter().filter_map(|d| if let Dialog::Detail(x) = d { Some(x.kind) } else { None }).collect()
+}
+
+fn top_lines(c: &Console) -> Vec<till::tui::state::detail::DetailLine> {
+    match c.app.state.top() {
+        Some(Dialog::Detail(d)) => d.lines.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// A field of the "From the provider" section of the top detail view.
+fn raw_field(c: &Console, label: &str) -> Option<String> {
+    let lines = top_lines(c);
+    let from = lines.iter().position(|l| matches!(l, DetailLine::Section(t) if t.starts_with("From the provider")))?;
+    let prefix = format!("{label}: ");
+    lines[from..].iter().find_map(|l| match l {
+        DetailLine::Field { value, .. } => value.strip_prefix(&prefix).map(str::to_string),
+        DetailLine::Section(_) => None,
+    })
 }
 
 fn top_crumbs(c: &Console) -> String {
@@ -74,6 +93,8 @@ async fn customers_and_their_subscriptions_open_and_stack_with_breadcrumbs() {
         let screen = c.screen();
         assert!(screen.contains("ID (customerId)") && screen.contains("cus_mueller_maschinenbau"), "{screen}");
         assert!(screen.contains(&sub.id), "the customer's subscriptions are listed with their ids:\n{screen}");
+        // Every field Kelviq sent for her, as the request log kept it (found, or read once).
+        assert!(raw_field(&c, "customerId").as_deref() == Some("cus_mueller_maschinenbau"), "{:?}", top_lines(&c));
         snapshot!(format!("customer_{w}x{h}"), c);
 
         // Down to the subscription's line, Enter: the subscription opens above the customer.
@@ -163,6 +184,15 @@ async fn invoices_open_with_totals_dates_and_link() {
         let screen = c.screen();
         assert!(screen.contains("TILL-01038") && screen.contains("$390.00"), "{screen}");
         assert!(screen.contains("Amount due") && screen.contains("Issued"), "{screen}");
+        // Flowglad sends invoices inside its whole billing answer, larger than the 16 KB the
+        // request log keeps: the view says so rather than showing part of it.
+        let lines = top_lines(&c);
+        assert!(
+            lines
+                .iter()
+                .any(|l| matches!(l, DetailLine::Field { value, .. } if value == "not in this session's request log")),
+            "{lines:?}"
+        );
         snapshot!(format!("invoice_{w}x{h}"), c);
         c.key(KeyCode::Esc).await;
         assert!(matches!(c.app.state.top(), Some(Dialog::Invoices(_))), "Esc goes back to the list");
@@ -192,9 +222,7 @@ async fn an_audit_entry_shows_before_and_after_and_jumps_to_its_request() {
             .lines
             .iter()
             .find_map(|l| match l {
-                till::tui::state::detail::DetailLine::Field { label, value, .. } if label == "Request id" => {
-                    Some(value.clone())
-                }
+                DetailLine::Field { label, value, .. } if label == "Request id" => Some(value.clone()),
                 _ => None,
             })
             .expect("a request id is listed"),

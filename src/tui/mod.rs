@@ -8,6 +8,7 @@ pub mod layout;
 pub mod metrics;
 pub mod outside;
 mod payments_tasks;
+pub mod raw_tasks;
 pub mod state;
 pub mod tasks;
 pub mod terminal;

@@ -110,6 +110,13 @@ pub struct DetailState {
     pub link: Option<String>,
     /// The provider whose dashboard `O` would open.
     pub provider: Option<crate::billing::ProviderKind>,
+    /// The object to look up in the provider's own answers (slot, id).
+    pub raw_for: Option<(u8, String)>,
+    /// The id to read the object again by when the log has no whole copy (customers and
+    /// subscriptions; a customer is read by the id till addresses it by).
+    pub raw_fetch: Option<String>,
+    /// The provider's object as it sent it: `None` while looking, `Some(None)` when not found.
+    pub raw: Option<Option<String>>,
 }
 
 impl DetailState {
@@ -126,6 +133,29 @@ impl DetailState {
             json_scroll: 0,
             link: None,
             provider: None,
+            raw_for: None,
+            raw_fetch: None,
+            raw: None,
+        }
+    }
+
+    /// Looks the object up in the provider's answers once the view opens.
+    pub fn with_raw(mut self, slot: u8, id: &str) -> DetailState {
+        self.raw_for = Some((slot, id.to_string()));
+        self
+    }
+
+    /// When not in the log, read it again by `id` (customers, subscriptions).
+    pub fn fetching_by(mut self, id: &str) -> DetailState {
+        self.raw_fetch = Some(id.to_string());
+        self
+    }
+
+    /// What `v` shows: the provider's own JSON when it was found, else till's.
+    pub fn shown_json(&self) -> &str {
+        match &self.raw {
+            Some(Some(raw)) => raw,
+            _ => &self.json,
         }
     }
 
@@ -152,7 +182,7 @@ impl DetailState {
     /// Moves to the next field in the direction of the movement, skipping headings.
     fn navigate(&mut self, action: Action, height: usize) {
         if self.show_json {
-            let lines = self.json.lines().count();
+            let lines = self.shown_json().lines().count();
             if let Some(delta) = super::movement::nav_delta(action, height.max(1)) {
                 self.json_scroll = self.json_scroll.saturating_add_signed(delta).min(lines.saturating_sub(1));
             }
@@ -278,10 +308,12 @@ impl AppState {
             }
         };
         match next {
-            Some(d) => self.push(Dialog::Detail(Box::new(d))),
-            None => self.notify("That object is no longer loaded: press R in the panes to reload"),
+            Some(d) => self.push_detail(d),
+            None => {
+                self.notify("That object is no longer loaded: press R in the panes to reload");
+                Vec::new()
+            }
         }
-        Vec::new()
     }
 
     /// Enter in the panes: the selected row's detail view.
@@ -307,10 +339,16 @@ impl AppState {
             Pane::Plans => return self.open_selected_plan(),
         };
         match detail {
-            Some(d) => self.push(Dialog::Detail(Box::new(d))),
-            None => self.notify("Nothing selected to open"),
+            Some(d) => {
+                let mut effects = effects;
+                effects.extend(self.push_detail(d));
+                effects
+            }
+            None => {
+                self.notify("Nothing selected to open");
+                effects
+            }
         }
-        effects
     }
 
     fn open_selected_plan(&mut self) -> Vec<Effect> {
@@ -323,14 +361,54 @@ impl AppState {
             .and_then(|p| p.get(self.plan_selected))
             .map(|p| p.id.clone());
         match id.and_then(|id| self.plan_detail(slot, &id, crumbs)) {
-            Some(d) => self.push(Dialog::Detail(Box::new(d))),
-            None => self.notify("No plan selected"),
+            Some(d) => self.push_detail(d),
+            None => {
+                self.notify("No plan selected");
+                Vec::new()
+            }
         }
-        Vec::new()
     }
 
     /// "Kelviq › Eszter Kovács": where a customer's objects sit.
     pub(crate) fn customer_crumbs(&self, slot: u8, customer: &crate::billing::Customer) -> Vec<String> {
         vec![self.slots[slot as usize].kind.display_name().to_string(), customer.display_name().to_string()]
+    }
+}
+
+/// At most this many of the provider's fields are listed (the JSON view has them all).
+const RAW_FIELDS: usize = 300;
+
+impl AppState {
+    /// Opens a detail view above the top dialog, and asks for the provider's own object.
+    pub(crate) fn push_detail(&mut self, d: DetailState) -> Vec<Effect> {
+        let fetch = d.raw_fetch.clone();
+        let effect = d.raw_for.clone().map(|(slot, id)| Effect::FindRaw { slot, kind: d.kind, id, fetch });
+        self.push(Dialog::Detail(Box::new(d)));
+        effect.into_iter().collect()
+    }
+
+    /// The provider's object arrived (or was not found): every detail view of it lists its
+    /// fields under "From the provider".
+    pub(crate) fn raw_arrived(&mut self, slot: u8, id: &str, found: Option<serde_json::Value>) {
+        for dialog in &mut self.dialogs {
+            let Dialog::Detail(d) = dialog else { continue };
+            if d.raw_for.as_ref().is_none_or(|(s, i)| *s != slot || i != id) || d.raw.is_some() {
+                continue;
+            }
+            let Some(value) = &found else {
+                d.lines.push(DetailLine::section("From the provider"));
+                d.lines.push(DetailLine::field("", "not in this session's request log"));
+                d.raw = Some(None);
+                continue;
+            };
+            let fields = super::detail_build::flat_fields(value);
+            let title = format!("From the provider ({} fields; v shows its JSON)", fields.len());
+            d.lines.push(DetailLine::section(title));
+            // The path rides with the value, so long paths do not widen the label column.
+            let shown =
+                fields.into_iter().take(RAW_FIELDS).map(|(k, v)| DetailLine::field("", format!("{k}: {v}")).copying(v));
+            d.lines.extend(shown);
+            d.raw = Some(serde_json::to_string_pretty(value).ok());
+        }
     }
 }

@@ -96,7 +96,13 @@ impl AppState {
         }
         issue_lines(&mut lines, &c.issues);
         let crumbs = vec![s.kind.display_name().to_string(), c.display_name().to_string()];
-        Some(DetailState::new(DetailKind::Customer, crumbs, lines, json_of(c)).with_provider(s.kind))
+        let detail = DetailState::new(DetailKind::Customer, crumbs, lines, json_of(c)).with_provider(s.kind);
+        // Providers name a customer object by their own id; the id till addresses it by is a
+        // foreign key in every subscription.
+        Some(match c.alt_id.as_deref() {
+            Some(own) => detail.with_raw(slot, own).fetching_by(&c.id),
+            None => detail,
+        })
     }
 
     pub(crate) fn subscription_detail(
@@ -131,7 +137,8 @@ impl AppState {
         }
         issue_lines(&mut lines, &sub.issues);
         crumbs.push(sub.id.clone());
-        Some(DetailState::new(DetailKind::Subscription, crumbs, lines, json_of(sub)).with_provider(s.kind))
+        let detail = DetailState::new(DetailKind::Subscription, crumbs, lines, json_of(sub));
+        Some(detail.with_provider(s.kind).with_raw(slot, &sub.id).fetching_by(&sub.id))
     }
 
     pub(crate) fn plan_detail(&self, slot: u8, id: &str, mut crumbs: Vec<String>) -> Option<DetailState> {
@@ -139,7 +146,11 @@ impl AppState {
         let plan = s.plans.value.as_deref()?.iter().find(|p| p.id == id)?;
         crumbs.push(plan.name.clone());
         let lines = plan_lines(plan);
-        Some(DetailState::new(DetailKind::Plan, crumbs, lines, json_of(plan)).with_provider(s.kind))
+        Some(
+            DetailState::new(DetailKind::Plan, crumbs, lines, json_of(plan))
+                .with_provider(s.kind)
+                .with_raw(slot, &plan.id),
+        )
     }
 }
 
@@ -372,6 +383,13 @@ fn change_lines(lines: &mut Vec<DetailLine>, before: Option<&Value>, after: Opti
         }
         (None, None) => {}
     }
+}
+
+/// Every leaf of a JSON document by path (`plan.name`, `items[0].quantity`).
+pub fn flat_fields(value: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    flatten("", value, &mut out);
+    out
 }
 
 /// Leaf values that differ between two JSON documents, by path: `amount: €18.00 → €49.00`.

@@ -108,9 +108,8 @@ impl AppState {
                 });
                 let target =
                     target.map(|id| super::detail::Target::Subscription { slot, customer_id: customer_id.clone(), id });
-                let detail = super::detail_build::invoice_detail(&invoice, crumbs, target);
-                self.push(Dialog::Detail(Box::new(detail)));
-                Vec::new()
+                let detail = super::detail_build::invoice_detail(&invoice, crumbs, target).with_raw(slot, &invoice.id);
+                self.push_detail(detail)
             }
             Action::Refresh => {
                 inv.list.loading = true;

@@ -63,6 +63,12 @@ pub enum Msg {
     Checkout(super::checkout_flow::CheckoutMsg),
     Change(super::change_flow::ChangeMsg),
     Payments(super::payments::PaymentsMsg),
+    /// The provider's object for the detail views of `id`, or `None` when the log has none.
+    Raw {
+        slot: u8,
+        id: String,
+        found: Option<serde_json::Value>,
+    },
 }
 
 impl AppState {
@@ -135,6 +141,10 @@ impl AppState {
             Msg::Checkout(m) => self.handle_checkout_msg(m),
             Msg::Change(m) => self.handle_change_msg(m),
             Msg::Payments(m) => self.handle_payments_msg(m),
+            Msg::Raw { slot, id, found } => {
+                self.raw_arrived(slot, &id, found);
+                Vec::new()
+            }
             Msg::Requests(entries) => {
                 if let Some(Dialog::Requests(r)) = self.dialogs.iter_mut().find(|d| matches!(d, Dialog::Requests(_))) {
                     r.replace(entries);

@@ -244,6 +244,14 @@ pub enum Effect {
         preview: Box<crate::ops::payments::RefundPreview>,
         guard: crate::ops::payments::Guard,
     },
+    /// The provider's own object for a detail view (from the request log).
+    FindRaw {
+        slot: u8,
+        kind: detail::DetailKind,
+        id: String,
+        /// Read the object again by this id when the log has no whole copy.
+        fetch: Option<String>,
+    },
     WriteCustomer {
         slot: u8,
         write: Box<customer_edit::CustomerWrite>,

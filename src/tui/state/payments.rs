@@ -141,9 +141,8 @@ impl AppState {
             Action::Choose => {
                 let Some(pay) = p.selected().cloned() else { return Vec::new() };
                 let crumbs = vec![self.slots[p.slot as usize].kind.display_name().to_string(), p.customer_name.clone()];
-                let detail = super::detail_build::payment_detail(&pay, crumbs);
-                self.push(Dialog::Detail(Box::new(detail)));
-                Vec::new()
+                let detail = super::detail_build::payment_detail(&pay, crumbs).with_raw(p.slot, &pay.id);
+                self.push_detail(detail)
             }
             nav => {
                 let len = p.visible().len();

@@ -13,7 +13,11 @@ pub fn draw(frame: &mut Frame, d: &DetailState, theme: &Theme, area: Rect) {
     let rect = Rect { x: area.x, y: area.y + 1, width: area.width, height: area.height.saturating_sub(2) };
     frame.render_widget(Clear, rect);
     let path = d.crumbs.join(" › ");
-    let keys = if d.show_json { "v fields · Y copy · Esc back" } else { "y copy · Y JSON · v raw · Esc back" };
+    let keys = match (d.show_json, &d.raw) {
+        (true, Some(Some(_))) => "the provider's JSON · v fields · Esc back",
+        (true, _) => "till's JSON · v fields · Y copy · Esc back",
+        (false, _) => "y copy · Y JSON · v raw · Esc back",
+    };
     let block = pane_block(format!("{path} · {keys}"), true, theme, rect.width);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
@@ -22,7 +26,7 @@ pub fn draw(frame: &mut Frame, d: &DetailState, theme: &Theme, area: Rect) {
 }
 
 fn json_lines<'a>(d: &DetailState, height: usize) -> Vec<Line<'a>> {
-    d.json.lines().skip(d.json_scroll).take(height).map(|l| Line::from(l.to_string())).collect()
+    d.shown_json().lines().skip(d.json_scroll).take(height).map(|l| Line::from(l.to_string())).collect()
 }
 
 /// Labels take the widest label's width (a third of the view at most); values wrap onto

@@ -201,3 +201,25 @@ async fn the_customer_list_sorts_by_name_with_and_without_a_filter() {
     }
     assert_eq!(shown_names(&c), provider_order, "past the last column: the provider's order again");
 }
+
+#[tokio::test]
+async fn the_plans_pane_filters_and_enter_opens_the_plan_shown() {
+    let mut c = console(Mode::Sandbox, false).await;
+    c.text("2").await;
+    palette(&mut c, "plans").await;
+    let all = c.app.state.shown_plans().len();
+    c.text("/").await;
+    c.text("grow").await;
+    c.key(KeyCode::Enter).await;
+    let shown: Vec<String> = c.app.state.shown_plans().iter().map(|p| p.name.clone()).collect();
+    assert!(!shown.is_empty() && shown.len() < all, "{shown:?} of {all}");
+    assert!(shown.iter().all(|n| n.to_lowercase().contains("grow")), "{shown:?}");
+    assert!(c.screen().contains("/grow"), "{}", c.screen());
+    c.key(KeyCode::Enter).await;
+    let Some(Dialog::Detail(d)) = c.app.state.top() else { panic!("plan detail") };
+    assert_eq!(d.crumbs.last().unwrap(), &shown[0], "the highlighted plan of the filtered list");
+    c.key(KeyCode::Esc).await;
+    c.text("/").await;
+    c.key(KeyCode::Esc).await;
+    assert_eq!(c.app.state.shown_plans().len(), all, "Esc in the filter line clears it");
+}

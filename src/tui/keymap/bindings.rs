@@ -69,6 +69,14 @@ pub const BINDINGS: &[Binding] = &[
     b!(Panes, "q", Action::Quit, "quit", "Quit", [(KeyCode::Char('q'), NONE)]),
     b!(
         Panes,
+        "/",
+        Action::Filter,
+        "",
+        "Filter the focused list: customers, or the plans in the Plans pane",
+        [(KeyCode::Char('/'), NONE)]
+    ),
+    b!(
+        Panes,
         "s / S",
         Action::Sort,
         "",

@@ -62,16 +62,7 @@ impl AppState {
                 draft
             }
             None => {
-                let plan = (self.focus == Pane::Plans)
-                    .then(|| {
-                        self.slots[slot as usize]
-                            .plans
-                            .value
-                            .as_ref()
-                            .and_then(|p| p.get(self.plan_selected))
-                            .map(|p| p.id.clone())
-                    })
-                    .flatten();
+                let plan = (self.focus == Pane::Plans).then(|| self.selected_plan().map(|p| p.id.clone())).flatten();
                 let plans = self.slots[slot as usize].plans.value.clone().unwrap_or_default();
                 if self.slots[slot as usize].plans.wanted() {
                     self.slots[slot as usize].plans = super::Loadable::loading();

@@ -4,6 +4,8 @@
 //! subscription inside a customer opens the subscription above it, and Esc goes back one
 //! level; the title shows the path (Kelviq › Eszter Kovács › sub_…).
 
+use serde_json::Value;
+
 use super::customers::move_window;
 use super::{AppState, Dialog, Effect, Pane};
 use crate::tui::action::Action;
@@ -354,12 +356,7 @@ impl AppState {
     fn open_selected_plan(&mut self) -> Vec<Effect> {
         let Some(slot) = self.plans_slot() else { return Vec::new() };
         let crumbs = vec![self.slots[slot as usize].kind.display_name().to_string()];
-        let id = self.slots[slot as usize]
-            .plans
-            .value
-            .as_ref()
-            .and_then(|p| p.get(self.plan_selected))
-            .map(|p| p.id.clone());
+        let id = self.selected_plan().map(|p| p.id.clone());
         match id.and_then(|id| self.plan_detail(slot, &id, crumbs)) {
             Some(d) => self.push_detail(d),
             None => {
@@ -401,7 +398,7 @@ impl AppState {
                 d.raw = Some(None);
                 continue;
             };
-            let fields = super::detail_build::flat_fields(value);
+            let fields = flat_fields(value);
             let title = format!("From the provider ({} fields; v shows its JSON)", fields.len());
             d.lines.push(DetailLine::section(title));
             // The path rides with the value, so long paths do not widen the label column.
@@ -410,5 +407,26 @@ impl AppState {
             d.lines.extend(shown);
             d.raw = Some(serde_json::to_string_pretty(value).ok());
         }
+    }
+}
+
+/// Every leaf of a JSON document by path (`plan.name`, `items[0].quantity`).
+pub fn flat_fields(value: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    flatten("", value, &mut out);
+    out
+}
+
+pub(crate) fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
+    let join = |key: &str| if prefix.is_empty() { key.to_string() } else { format!("{prefix}.{key}") };
+    match value {
+        Value::Object(map) => map.iter().for_each(|(k, v)| flatten(&join(k), v, out)),
+        Value::Array(items) => {
+            items.iter().enumerate().for_each(|(i, v)| flatten(&format!("{prefix}[{i}]"), v, out));
+        }
+        Value::Null if prefix.is_empty() => {}
+        Value::Null => out.push((prefix.to_string(), "—".to_string())),
+        Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        other => out.push((prefix.to_string(), other.to_string())),
     }
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::detail::{DetailKind, DetailLine, DetailState, Target};
+use super::detail::{DetailKind, DetailLine, DetailState, Target, flatten};
 use super::{AppState, Dialog, Effect};
 use crate::billing::money::group_int;
 use crate::billing::{
@@ -385,13 +385,6 @@ fn change_lines(lines: &mut Vec<DetailLine>, before: Option<&Value>, after: Opti
     }
 }
 
-/// Every leaf of a JSON document by path (`plan.name`, `items[0].quantity`).
-pub fn flat_fields(value: &Value) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    flatten("", value, &mut out);
-    out
-}
-
 /// Leaf values that differ between two JSON documents, by path: `amount: €18.00 → €49.00`.
 pub fn json_diff(before: Option<&Value>, after: Option<&Value>) -> Vec<(String, String)> {
     let mut left = Vec::new();
@@ -409,20 +402,6 @@ pub fn json_diff(before: Option<&Value>, after: Option<&Value>) -> Vec<(String, 
             (a != b).then(|| (k, format!("{} → {}", a.as_deref().unwrap_or(NONE), b.as_deref().unwrap_or(NONE))))
         })
         .collect()
-}
-
-fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
-    let join = |key: &str| if prefix.is_empty() { key.to_string() } else { format!("{prefix}.{key}") };
-    match value {
-        Value::Object(map) => map.iter().for_each(|(k, v)| flatten(&join(k), v, out)),
-        Value::Array(items) => {
-            items.iter().enumerate().for_each(|(i, v)| flatten(&format!("{prefix}[{i}]"), v, out));
-        }
-        Value::Null if prefix.is_empty() => {}
-        Value::Null => out.push((prefix.to_string(), NONE.to_string())),
-        Value::String(s) => out.push((prefix.to_string(), s.clone())),
-        other => out.push((prefix.to_string(), other.to_string())),
-    }
 }
 
 impl AppState {

@@ -28,6 +28,13 @@ impl AppState {
             return Vec::new();
         }
         match self.dialogs.last_mut() {
+            None if self.plans_filter.editing => {
+                let report = crate::tui::text::paste_line(&mut self.plans_filter.query, text);
+                if let Some(n) = report.notice() {
+                    self.notify(n);
+                }
+                Vec::new()
+            }
             None => self.paste_filter(text),
             Some(Dialog::Palette(p)) => {
                 let report = crate::tui::text::paste_line(&mut p.input, text);
@@ -157,6 +164,7 @@ impl AppState {
         }
         match self.top() {
             None if self.views[self.tab].filter.editing => typing(Filter),
+            None if self.plans_filter.editing => typing(Context::ListFilter),
             None if self.focus == Pane::Customers => vec![Customers, Panes, List, NotTyping, Global],
             None => vec![Panes, List, NotTyping, Global],
             Some(Dialog::Help { .. }) => list(Help),

@@ -399,6 +399,8 @@ pub struct AppState {
     pub(crate) filter_lens: Vec<Vec<usize>>,
     /// The sort of the subscriptions and plans panes (`s`, `S`).
     pub sorts: HashMap<Pane, Option<(usize, bool)>>,
+    /// `/` in the Plans pane.
+    pub plans_filter: listing::ListControl,
 }
 
 impl AppState {
@@ -430,6 +432,7 @@ impl AppState {
             follow_customer: None,
             filter_lens: vec![Vec::new(); tabs],
             sorts: HashMap::new(),
+            plans_filter: listing::ListControl::default(),
         }
     }
 

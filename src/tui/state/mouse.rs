@@ -198,8 +198,7 @@ impl AppState {
                 target.map_or_else(Vec::new, |t| self.walk_to(t, |s| Some(s.sub_selected), was_focused))
             }
             Pane::Plans => {
-                let plans = self.plans_slot().and_then(|s| self.slots[s as usize].plans.value.as_ref());
-                let target = table_row(inner(rect), at, self.plan_selected, plans.map_or(0, Vec::len));
+                let target = table_row(inner(rect), at, self.plan_selected, self.shown_plans().len());
                 target.map_or_else(Vec::new, |t| self.walk_to(t, |s| Some(s.plan_selected), was_focused))
             }
             // Lines of varying height and no selection: a click focuses it, the wheel scrolls it.

@@ -92,6 +92,29 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// The plans the Plans pane shows: the catalog, filtered by `/` there.
+    pub fn shown_plans(&self) -> Vec<&Plan> {
+        let Some(plans) = self.plans_slot().and_then(|s| self.slots[s as usize].plans.value.as_deref()) else {
+            return Vec::new();
+        };
+        self.plans_filter.visible(plans).into_iter().filter_map(|i| plans.get(i)).collect()
+    }
+
+    /// The highlighted plan of the Plans pane.
+    pub fn selected_plan(&self) -> Option<&Plan> {
+        self.shown_plans().get(self.plan_selected).copied()
+    }
+
+    /// Keys while the Plans pane's filter line has focus.
+    pub(crate) fn plans_filter_action(&mut self, action: Action) -> Vec<Effect> {
+        let mut selected = self.plan_selected;
+        super::listing::list_key(&mut self.plans_filter, &mut selected, action, Plan::columns().len());
+        self.plan_selected = selected;
+        Vec::new()
+    }
+}
+
 fn sort_rows<T: Tabular>(rows: &mut [T], column: usize, reversed: bool) {
     rows.sort_by(|a, b| {
         let order = a.sort_key(column).cmp(&b.sort_key(column));

@@ -23,6 +23,9 @@ impl AppState {
         if self.views[self.tab].filter.editing {
             return self.filter_action(action);
         }
+        if self.plans_filter.editing || (self.focus == Pane::Plans && action == Action::Filter) {
+            return self.plans_filter_action(action);
+        }
         match action {
             Action::Quit => {
                 self.quit = true;
@@ -42,8 +45,12 @@ impl AppState {
             Action::NextTab => self.go_tab((self.tab + 1) % self.views.len()),
             Action::PrevTab => self.go_tab((self.tab + self.views.len() - 1) % self.views.len()),
             Action::GoTab(n) => self.go_tab(usize::from(n)),
-            Action::Filter => {
+            Action::Filter if self.focus == Pane::Customers => {
                 self.views[self.tab].filter.editing = true;
+                Vec::new()
+            }
+            Action::Filter => {
+                self.notify("/ filters the customer list (Customers pane) and the plans (Plans pane)");
                 Vec::new()
             }
             Action::Choose => self.enter(),
@@ -128,11 +135,7 @@ impl AppState {
                 .and_then(|s| s.get(self.sub_selected))
                 .map(|s| s.id.clone()),
             Pane::Entitlements => None,
-            Pane::Plans => self
-                .plans_slot()
-                .and_then(|s| self.slots[s as usize].plans.value.as_ref())
-                .and_then(|p| p.get(self.plan_selected))
-                .map(|p| p.id.clone()),
+            Pane::Plans => self.selected_plan().map(|p| p.id.clone()),
         };
         match text {
             Some(t) => {
@@ -171,8 +174,7 @@ impl AppState {
                 Vec::new()
             }
             Pane::Plans => {
-                let len =
-                    self.plans_slot().and_then(|s| self.slots[s as usize].plans.value.as_ref()).map_or(0, Vec::len);
+                let len = self.shown_plans().len();
                 self.plan_selected = clamp_move(self.plan_selected, delta, len);
                 Vec::new()
             }

@@ -273,7 +273,25 @@ pub fn plans(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
         pane_message(frame, inner, &text, if is_err { theme.error() } else { theme.dim() });
         return;
     }
-    let plans = s.plans.value.as_deref().unwrap_or(&[]);
+    let plans = state.shown_plans();
+    let control = &state.plans_filter;
+    let inner = if control.editing || !control.query.trim().is_empty() {
+        let line = format!("/{}{}", control.query, if control.editing { "▏" } else { "" });
+        let y = inner.y + inner.height.saturating_sub(1);
+        frame.render_widget(Paragraph::new(line), Rect { y, height: 1, ..inner });
+        Rect { height: inner.height.saturating_sub(1), ..inner }
+    } else {
+        inner
+    };
+    if plans.is_empty() {
+        let text = if control.query.trim().is_empty() {
+            "No plans"
+        } else {
+            "No plan matches the filter (/ then Esc clears it)"
+        };
+        pane_message(frame, inner, text, theme.dim());
+        return;
+    }
     let name_w = (inner.width / 3).max(8);
     let rows: Vec<Row> = plans
         .iter()

@@ -201,7 +201,8 @@ mod tests {
         assert_eq!(action_for(&key(KeyCode::Down, NONE), &ctx), Some(Action::Down));
         assert_eq!(action_for(&key(KeyCode::Char('c'), CTRL), &ctx), Some(Action::ForceQuit));
         assert_eq!(action_for(&key(KeyCode::Char('3'), NONE), &ctx), Some(Action::GoTab(2)));
-        assert_eq!(action_for(&key(KeyCode::Char('/'), NONE), &ctx), None, "filter only in the customers pane");
+        // `/` filters the focused pane's list; the panes decide which (customers or plans).
+        assert_eq!(action_for(&key(KeyCode::Char('/'), NONE), &ctx), Some(Action::Filter));
     }
 
     #[test]

@@ -146,17 +146,14 @@ impl AppState {
                 Vec::new()
             }
             Action::Confirm => {
-                let id = f.write.customer_id().to_string();
-                if f.live && f.typed.trim() != id {
-                    self.notify_error(format!("LIVE: type the customer id ({id}) before Ctrl-S"));
-                    return Vec::new();
-                }
-                f.applying = true;
-                let guard = crate::ops::payments::Guard {
-                    read_only,
-                    live: f.live,
-                    typed_customer: f.live.then(|| f.typed.trim().to_string()),
+                let guard = match super::payments::confirm_guard(read_only, f.live, &f.typed, f.write.customer_id()) {
+                    Ok(g) => g,
+                    Err(e) => {
+                        self.notify_error(e);
+                        return Vec::new();
+                    }
                 };
+                f.applying = true;
                 vec![Effect::WriteCustomer { slot: f.slot, write: Box::new(f.write.clone()), guard }]
             }
             _ => Vec::new(),

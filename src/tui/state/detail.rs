@@ -213,6 +213,51 @@ impl DetailState {
     }
 }
 
+impl DetailState {
+    /// The label and value widths at `width` columns: labels take the widest label (a third of
+    /// the view, at most 28), values the rest. The view draws with these and the mouse finds
+    /// lines with them.
+    pub fn columns(&self, width: usize) -> (usize, usize) {
+        let label_w = self
+            .lines
+            .iter()
+            .filter_map(|l| match l {
+                DetailLine::Field { label, .. } => Some(label.chars().count()),
+                DetailLine::Section(_) => None,
+            })
+            .max()
+            .unwrap_or(0)
+            .clamp(4, (width / 3).clamp(4, 28));
+        (label_w, width.saturating_sub(label_w + 3).max(8))
+    }
+}
+
+/// Splits a value into pieces of at most `width` characters, at spaces where it can: how a
+/// detail view draws a value, so an id or a sum is wrapped, never cut.
+pub fn wrap_value(value: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    for paragraph in value.split('\n') {
+        let mut line = String::new();
+        for word in paragraph.split(' ') {
+            let fits = line.chars().count() + word.chars().count() + usize::from(!line.is_empty()) <= width;
+            if !fits && !line.is_empty() {
+                out.push(std::mem::take(&mut line));
+            }
+            let mut rest: Vec<char> = word.chars().collect();
+            while rest.len() > width {
+                out.push(rest.drain(..width).collect());
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.extend(rest);
+        }
+        out.push(line);
+    }
+    out
+}
+
 fn is_heading(line: &DetailLine) -> bool {
     matches!(line, DetailLine::Section(_))
 }

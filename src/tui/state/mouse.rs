@@ -397,18 +397,7 @@ fn change_dialog_area(area: Rect) -> Rect {
 /// The detail line drawn at `at` (`view/detail.rs::field_lines`): sections take a line, a
 /// field as many as its wrapped value.
 fn detail_line_at(d: &DetailState, inner: Rect, at: Position) -> Option<usize> {
-    let width = usize::from(inner.width);
-    let label_w = d
-        .lines
-        .iter()
-        .filter_map(|l| match l {
-            DetailLine::Field { label, .. } => Some(label.chars().count()),
-            DetailLine::Section(_) => None,
-        })
-        .max()
-        .unwrap_or(0)
-        .clamp(4, (width / 3).clamp(4, 28));
-    let value_w = width.saturating_sub(label_w + 3).max(8);
+    let (_, value_w) = d.columns(usize::from(inner.width));
     let mut y = usize::from(inner.y);
     let bottom = y + usize::from(inner.height);
     for (i, line) in d.lines.iter().enumerate().skip(d.offset) {
@@ -427,27 +416,9 @@ fn detail_line_at(d: &DetailState, inner: Rect, at: Position) -> Option<usize> {
     None
 }
 
-/// How many lines `view/detail.rs::wrap` makes of `value` at `width`.
+/// How many lines a detail view draws of `value` at `width`.
 fn wrapped_lines(value: &str, width: usize) -> usize {
-    let width = width.max(1);
-    let mut count = 0;
-    for paragraph in value.split('\n') {
-        let mut line = 0usize;
-        for word in paragraph.split(' ') {
-            let mut rest = word.chars().count();
-            if line + rest + usize::from(line > 0) > width && line > 0 {
-                count += 1;
-                line = 0;
-            }
-            while rest > width {
-                count += 1;
-                rest -= width;
-            }
-            line += rest + usize::from(line > 0);
-        }
-        count += 1;
-    }
-    count
+    super::detail::wrap_value(value, width).len()
 }
 
 fn requests_cursor(s: &AppState) -> Option<usize> {

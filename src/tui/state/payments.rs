@@ -5,7 +5,7 @@
 use super::listing::{ListControl, SortKey, Tabular, money_key};
 use super::{AppState, Dialog, Effect, Loadable, Mode};
 use crate::billing::payments::{Payment, RefundOutcome};
-use crate::ops::payments::RefundPreview;
+use crate::ops::payments::{Guard, RefundPreview};
 use crate::providers::ProviderError;
 use crate::tui::action::Action;
 
@@ -61,6 +61,16 @@ pub enum PaymentsMsg {
     Portal { result: Result<crate::billing::payments::PortalLink, String> },
     Usage { result: Result<crate::billing::payments::UsageReceipt, String> },
     Customer { result: Result<crate::billing::Customer, String> },
+}
+
+/// The guard for Ctrl-S in a console write dialog (refund, usage, customer): LIVE needs the
+/// customer id typed exactly. `ops` checks the same guard again before sending; checking here
+/// keeps the dialog open with the reason instead of failing after "Applying".
+pub(crate) fn confirm_guard(read_only: bool, live: bool, typed: &str, customer: &str) -> Result<Guard, String> {
+    if live && typed.trim() != customer {
+        return Err(format!("LIVE: type the customer id ({customer}) before Ctrl-S"));
+    }
+    Ok(Guard { read_only, live, typed_customer: live.then(|| typed.trim().to_string()) })
 }
 
 impl Tabular for Payment {
@@ -222,16 +232,14 @@ impl AppState {
             (RefundStep::Confirm, Action::Confirm) => {
                 let Some(Ok(preview)) = f.preview.clone() else { return Vec::new() };
                 let customer = preview.payment.customer_id.clone().unwrap_or_default();
-                if f.live && f.typed.trim() != customer {
-                    self.notify_error(format!("LIVE: type the customer id ({customer}) before Ctrl-S"));
-                    return Vec::new();
-                }
-                f.step = RefundStep::Applying;
-                let guard = crate::ops::payments::Guard {
-                    read_only,
-                    live: f.live,
-                    typed_customer: f.live.then(|| f.typed.trim().to_string()),
+                let guard = match confirm_guard(read_only, f.live, &f.typed, &customer) {
+                    Ok(g) => g,
+                    Err(e) => {
+                        self.notify_error(e);
+                        return Vec::new();
+                    }
                 };
+                f.step = RefundStep::Applying;
                 vec![Effect::ApplyRefund { slot: f.slot, preview: Box::new(preview), guard }]
             }
             _ => Vec::new(),

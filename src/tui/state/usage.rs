@@ -97,17 +97,14 @@ impl AppState {
                 Vec::new()
             }
             (UsageStep::Confirm, Action::Confirm) => {
-                if f.live && f.typed.trim() != f.report.customer_id {
-                    let id = f.report.customer_id.clone();
-                    self.notify_error(format!("LIVE: type the customer id ({id}) before Ctrl-S"));
-                    return Vec::new();
-                }
-                f.step = UsageStep::Applying;
-                let guard = crate::ops::payments::Guard {
-                    read_only,
-                    live: f.live,
-                    typed_customer: f.live.then(|| f.typed.trim().to_string()),
+                let guard = match super::payments::confirm_guard(read_only, f.live, &f.typed, &f.report.customer_id) {
+                    Ok(g) => g,
+                    Err(e) => {
+                        self.notify_error(e);
+                        return Vec::new();
+                    }
                 };
+                f.step = UsageStep::Applying;
                 vec![Effect::ReportUsage { slot: f.slot, report: Box::new(f.report.clone()), guard }]
             }
             _ => Vec::new(),

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::{Theme, pane_block};
-use crate::tui::state::detail::{DetailLine, DetailState};
+use crate::tui::state::detail::{DetailLine, DetailState, wrap_value};
 
 pub fn draw(frame: &mut Frame, d: &DetailState, theme: &Theme, area: Rect) {
     let rect = Rect { x: area.x, y: area.y + 1, width: area.width, height: area.height.saturating_sub(2) };
@@ -32,18 +32,7 @@ fn json_lines<'a>(d: &DetailState, height: usize) -> Vec<Line<'a>> {
 /// Labels take the widest label's width (a third of the view at most); values wrap onto
 /// continuation lines under themselves, so an id or a sum is never cut.
 fn field_lines<'a>(d: &DetailState, theme: &Theme, inner: Rect) -> Vec<Line<'a>> {
-    let width = inner.width as usize;
-    let label_w = d
-        .lines
-        .iter()
-        .filter_map(|l| match l {
-            DetailLine::Field { label, .. } => Some(label.chars().count()),
-            DetailLine::Section(_) => None,
-        })
-        .max()
-        .unwrap_or(0)
-        .clamp(4, (width / 3).clamp(4, 28));
-    let value_w = width.saturating_sub(label_w + 3).max(8);
+    let (label_w, value_w) = d.columns(inner.width as usize);
     let mut out = Vec::new();
     for (i, line) in d.lines.iter().enumerate().skip(d.offset) {
         match line {
@@ -53,7 +42,7 @@ fn field_lines<'a>(d: &DetailState, theme: &Theme, inner: Rect) -> Vec<Line<'a>>
                 let style = if selected { theme.selected(true) } else { ratatui::style::Style::default() };
                 let mark = if target.is_some() { "›" } else { " " };
                 let label = crate::util::ellipsize(label, label_w);
-                let mut chunks = wrap(value, value_w).into_iter();
+                let mut chunks = wrap_value(value, value_w).into_iter();
                 let first = chunks.next().unwrap_or_default();
                 out.push(Line::from(vec![
                     Span::styled(format!(" {label:<label_w$} "), theme.dim()),
@@ -70,33 +59,9 @@ fn field_lines<'a>(d: &DetailState, theme: &Theme, inner: Rect) -> Vec<Line<'a>>
     out
 }
 
-/// Splits a value into pieces of at most `width` characters, at spaces where it can.
-fn wrap(value: &str, width: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    for paragraph in value.split('\n') {
-        let mut line = String::new();
-        for word in paragraph.split(' ') {
-            let fits = line.chars().count() + word.chars().count() + usize::from(!line.is_empty()) <= width;
-            if !fits && !line.is_empty() {
-                out.push(std::mem::take(&mut line));
-            }
-            let mut rest: Vec<char> = word.chars().collect();
-            while rest.len() > width {
-                out.push(rest.drain(..width).collect());
-            }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.extend(rest);
-        }
-        out.push(line);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    use super::wrap;
+    use crate::tui::state::detail::wrap_value as wrap;
 
     #[test]
     fn values_wrap_at_spaces_and_long_ids_are_split_not_cut() {

@@ -71,15 +71,21 @@ pub fn list(frame: &mut Frame, p: &PaymentsState, theme: &Theme, area: Rect) {
     frame.render_stateful_widget(table, inner, &mut ts);
 }
 
-pub fn refund(frame: &mut Frame, f: &RefundFlow, theme: &Theme, area: Rect) {
+/// A write dialog's box, centred, at most 76 wide and `height` high, cleared.
+fn dialog_box(frame: &mut Frame, area: Rect, height: u16) -> Rect {
     let width = area.width.min(76);
     let rect = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + 3,
         width,
-        height: area.height.saturating_sub(6).min(16),
+        height: area.height.saturating_sub(6).min(height),
     };
     frame.render_widget(Clear, rect);
+    rect
+}
+
+pub fn refund(frame: &mut Frame, f: &RefundFlow, theme: &Theme, area: Rect) {
+    let rect = dialog_box(frame, area, 16);
     let pay = &f.payment;
     let money = |m: Option<crate::billing::Money>| m.map_or_else(|| "—".to_string(), |m| m.to_string());
     let mut lines = vec![
@@ -151,14 +157,7 @@ fn step_lines<'a>(f: &RefundFlow, theme: &Theme) -> Vec<Line<'a>> {
 
 pub fn usage(frame: &mut Frame, f: &crate::tui::state::usage::UsageFlow, theme: &Theme, area: Rect) {
     use crate::tui::state::usage::UsageStep;
-    let width = area.width.min(76);
-    let rect = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + 3,
-        width,
-        height: area.height.saturating_sub(6).min(10),
-    };
-    frame.render_widget(Clear, rect);
+    let rect = dialog_box(frame, area, 10);
     let r = &f.report;
     let mut lines = vec![
         Line::from(Span::styled(
@@ -206,14 +205,7 @@ pub fn customer_write(
     theme: &Theme,
     area: Rect,
 ) {
-    let width = area.width.min(76);
-    let rect = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + 3,
-        width,
-        height: area.height.saturating_sub(6).min(10),
-    };
-    frame.render_widget(Clear, rect);
+    let rect = dialog_box(frame, area, 10);
     let mut lines: Vec<Line> = f.write.preview().into_iter().map(Line::from).collect();
     lines.push(Line::from(""));
     match (&f.result, f.applying) {

@@ -117,7 +117,8 @@ pub async fn run(global: &Global, args: ConsoleArgs) -> Result<(), Failure> {
     let log_file = init_logging();
     tracing::info!("console starting; log file {:?}", log_file);
     let http = Http::new(config::http_config(global.connect_timeout, global.timeout))
-        .map_err(|m| failure(ExitCode::Failure, m))?;
+        .map_err(|m| failure(ExitCode::Failure, m))?
+        .keeping_full_bodies(crate::providers::log::CONSOLE_FULL_BODIES);
     let mouse = mouse_wanted(&args);
     if let Some(active) = super::profiles::active(global)? {
         return run_profile(global, active, http, mouse).await;

@@ -360,6 +360,14 @@ impl Http {
         Ok(Http { client, config, log: RequestLog::new(500) })
     }
 
+    /// The console's client: its log also keeps whole response bodies, up to `budget` bytes
+    /// over the newest entries, so a detail view finds an object in a page longer than the
+    /// preview.
+    pub fn keeping_full_bodies(mut self, budget: usize) -> Http {
+        self.log = self.log.keeping_full_bodies(budget);
+        self
+    }
+
     pub fn log(&self) -> &RequestLog {
         &self.log
     }
@@ -431,9 +439,13 @@ impl Http {
             attempt,
             error: None,
             key_variable: request.key_variable(),
+            full_response_body: None,
         };
         let outcome = match result {
-            Ok((status, resp_headers, body)) => answered(request, &mut exchange, status, resp_headers, body),
+            Ok((status, resp_headers, body)) => {
+                let keep_whole = self.log.keeps_full_bodies();
+                answered(request, &mut exchange, status, resp_headers, body, keep_whole)
+            }
             Err(e) => Err(unanswered(request, &mut exchange, &e, &self.config)),
         };
         self.log.push(exchange);
@@ -503,6 +515,7 @@ fn answered(
     status: u16,
     headers: HeaderMap,
     body: Bytes,
+    keep_whole: bool,
 ) -> Result<ApiResponse, Failure> {
     let request_id =
         REQUEST_ID_HEADERS.iter().find_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()).map(str::to_string));
@@ -517,7 +530,11 @@ fn answered(
         })
         .collect();
     exchange.response_body_size = body.len();
-    exchange.response_body = Some(preview(request, &without_secret_fields(request.secret_fields, &body)));
+    let logged = without_secret_fields(request.secret_fields, &body);
+    exchange.response_body = Some(preview(request, &logged));
+    if keep_whole && logged.len() > super::log::BODY_PREVIEW_LIMIT {
+        exchange.full_response_body = Some(request.redact(&String::from_utf8_lossy(&logged)).into());
+    }
     if (200..300).contains(&status) {
         return Ok(ApiResponse { provider: request.provider, status, headers, body, request_id });
     }

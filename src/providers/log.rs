@@ -18,6 +18,10 @@ use crate::util::files::{self, Skipped};
 /// error, small enough that 500 entries stay a few megabytes.
 pub const BODY_PREVIEW_LIMIT: usize = 16 * 1024;
 
+/// Whole response bodies the console keeps in memory, over its newest exchanges, for its
+/// detail views' "From the provider": a few pages of a big list.
+pub const CONSOLE_FULL_BODIES: usize = 8 * 1024 * 1024;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoggedHeader {
     pub name: String,
@@ -49,6 +53,11 @@ pub struct Exchange {
     /// history lines have none and fall back to the provider's variable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_variable: Option<String>,
+    /// The whole response body (redacted like the preview) when it is longer than the
+    /// preview, kept in memory only and only by a log made `keeping_full_bodies`: the console
+    /// reads the provider's own fields of an object from it. Never written to the history.
+    #[serde(skip)]
+    pub full_response_body: Option<Arc<str>>,
 }
 
 fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -122,6 +131,8 @@ pub struct RequestLog {
     inner: Arc<Mutex<VecDeque<Exchange>>>,
     capacity: usize,
     next_id: Arc<AtomicU64>,
+    /// Bytes of whole response bodies kept across the newest entries (0: previews only).
+    full_body_budget: usize,
 }
 
 impl RequestLog {
@@ -130,17 +141,42 @@ impl RequestLog {
             inner: Arc::new(Mutex::new(VecDeque::with_capacity(capacity))),
             capacity,
             next_id: Arc::new(AtomicU64::new(1)),
+            full_body_budget: 0,
         }
+    }
+
+    /// Keeps whole response bodies, newest first, up to `budget` bytes in all; older entries
+    /// fall back to their preview. Headless commands keep previews only, so paging through a
+    /// whole account costs no extra copies.
+    pub fn keeping_full_bodies(mut self, budget: usize) -> RequestLog {
+        self.full_body_budget = budget;
+        self
+    }
+
+    pub fn keeps_full_bodies(&self) -> bool {
+        self.full_body_budget > 0
     }
 
     pub fn push(&self, mut exchange: Exchange) {
         exchange.id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        if exchange.full_response_body.as_ref().is_some_and(|b| b.len() > self.full_body_budget) {
+            exchange.full_response_body = None;
+        }
         // A poisoned lock only means another thread panicked mid-push; the deque is still valid.
         let mut entries = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() == self.capacity {
             entries.pop_front();
         }
         entries.push_back(exchange);
+        let mut kept = 0;
+        for e in entries.iter_mut().rev() {
+            let size = e.full_response_body.as_ref().map_or(0, |b| b.len());
+            if kept + size > self.full_body_budget {
+                e.full_response_body = None;
+            } else {
+                kept += size;
+            }
+        }
     }
 
     /// Oldest first.
@@ -276,7 +312,26 @@ mod tests {
             response_body_size: 0,
             attempt: 1,
             error: None,
+            full_response_body: None,
         }
+    }
+
+    #[test]
+    fn whole_bodies_are_kept_newest_first_within_the_budget() {
+        let log = RequestLog::new(10).keeping_full_bodies(25);
+        for (i, size) in [10, 10, 10, 30].into_iter().enumerate() {
+            let mut e = exchange(&format!("http://h/{i}"));
+            e.full_response_body = Some("x".repeat(size).into());
+            log.push(e);
+        }
+        let kept: Vec<Option<usize>> =
+            log.snapshot().iter().map(|e| e.full_response_body.as_ref().map(|b| b.len())).collect();
+        assert_eq!(kept, [None, Some(10), Some(10), None], "the 30-byte body is over budget on its own");
+        let previews_only = RequestLog::new(10);
+        let mut e = exchange("http://h/x");
+        e.full_response_body = Some("x".into());
+        previews_only.push(e);
+        assert!(previews_only.snapshot()[0].full_response_body.is_none());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::state::detail::DetailKind;
+use super::state::detail::RawRead;
 use super::state::messages::Msg;
 use super::tasks::Tasks;
 use crate::providers::log::Exchange;
@@ -20,7 +20,8 @@ pub fn find_in_log(exchanges: &[Exchange], provider: crate::billing::ProviderKin
     let size = |v: &Value| v.as_object().map_or(0, serde_json::Map::len);
     let mut best: Option<Value> = None;
     for e in exchanges.iter().rev().filter(|e| e.provider == provider) {
-        let Some(body) = e.response_body.as_deref().and_then(|b| serde_json::from_str::<Value>(b).ok()) else {
+        let text = e.full_response_body.as_deref().or(e.response_body.as_deref());
+        let Some(body) = text.and_then(|b| serde_json::from_str::<Value>(b).ok()) else {
             continue;
         };
         let mut found: Option<&Value> = None;
@@ -47,17 +48,19 @@ fn visit<'a>(value: &'a Value, id: &str, best: &mut Option<&'a Value>) {
 }
 
 impl Tasks {
-    pub(super) fn find_raw(&mut self, slot: u8, kind: DetailKind, id: String, fetch: Option<String>) {
+    pub(super) fn find_raw(&mut self, slot: u8, id: String, fetch: Option<RawRead>) {
         let (Some(p), tx, log) = (self.provider(slot), self.tx.clone(), self.log.clone()) else { return };
         self.spawn(async move {
             let provider = p.kind();
             let mut found = find_in_log(&log.snapshot(), provider, &id);
             if let (None, Some(again)) = (&found, fetch) {
-                // One fresh read; its answer is small enough to be kept whole in the log.
-                let read = match kind {
-                    DetailKind::Customer => p.get_customer(&again).await.map(|_| ()),
-                    DetailKind::Subscription => p.get_subscription(&again).await.map(|_| ()),
-                    _ => Ok(()),
+                // One fresh read: the newest answer, kept whole by the console's log.
+                let read = match &again {
+                    RawRead::Customer(id) => p.get_customer(id).await.map(|_| ()),
+                    RawRead::Subscription(id) => p.get_subscription(id).await.map(|_| ()),
+                    RawRead::Invoices { customer_id } => p.list_invoices(customer_id).await.map(|_| ()),
+                    RawRead::Plans => p.list_plans().await.map(|_| ()),
+                    RawRead::Payment(id) => p.get_payment(id).await.map(|_| ()),
                 };
                 if read.is_ok() {
                     found = find_in_log(&log.snapshot(), provider, &id);
@@ -103,5 +106,14 @@ mod tests {
         )];
         assert_eq!(find_in_log(&nested, ProviderKind::Kelviq, "p1").unwrap()["name"], "A", "the fuller object");
         assert!(find_in_log(&nested, ProviderKind::Kelviq, "u1").is_none(), "a foreign key names no object");
+    }
+
+    #[test]
+    fn a_whole_body_kept_beside_a_cut_preview_is_searched() {
+        let whole = r#"{"data":[{"id":"inv_1","invoiceNumber":"TILL-1"}]}"#;
+        let mut e = exchange(ProviderKind::Flowglad, &whole[..20]);
+        assert!(find_in_log(std::slice::from_ref(&e), ProviderKind::Flowglad, "inv_1").is_none(), "cut JSON");
+        e.full_response_body = Some(whole.into());
+        assert_eq!(find_in_log(&[e], ProviderKind::Flowglad, "inv_1").unwrap()["invoiceNumber"], "TILL-1");
     }
 }

@@ -168,7 +168,7 @@ impl Tasks {
             Effect::PortalLink { slot, customer_id, return_url } => self.portal_link(slot, customer_id, return_url),
             Effect::ReportUsage { slot, report, guard } => self.report_usage(slot, *report, guard),
             Effect::WriteCustomer { slot, write, guard } => self.write_customer(slot, *write, guard),
-            Effect::FindRaw { slot, kind, id, fetch } => self.find_raw(slot, kind, id, fetch),
+            Effect::FindRaw { slot, id, fetch, .. } => self.find_raw(slot, id, fetch),
             Effect::SnapshotRequests => {
                 let _ = self.tx.send(Msg::Requests(self.log.snapshot()));
             }

@@ -50,7 +50,7 @@ pub async fn console_with(mode: Mode, read_only: bool, options: SandboxOptions) 
 pub async fn console_sized(mode: Mode, read_only: bool, options: SandboxOptions, size: (u16, u16)) -> Console {
     journal();
     let sandbox = sandbox::start(options).await.unwrap();
-    let http = Http::new(HttpConfig::default()).unwrap();
+    let http = Http::new(HttpConfig::default()).unwrap().keeping_full_bodies(till::providers::log::CONSOLE_FULL_BODIES);
     let providers = ProviderKind::ALL
         .into_iter()
         .map(|k| providers::connect(k, sandbox.endpoint(k), http.clone()).unwrap())

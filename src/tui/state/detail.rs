@@ -56,6 +56,22 @@ impl DetailLine {
     }
 }
 
+/// The one read that brings an object back into the request log when its copy there rolled
+/// off or was cut at the preview limit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RawRead {
+    /// A customer, by the id till addresses it by.
+    Customer(String),
+    Subscription(String),
+    /// A customer's invoices (no provider reads one invoice by id through till).
+    Invoices {
+        customer_id: String,
+    },
+    /// The plan catalog.
+    Plans,
+    Payment(String),
+}
+
 /// What kind of object a detail view shows, for its dashboard message and tests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DetailKind {
@@ -114,9 +130,8 @@ pub struct DetailState {
     pub provider: Option<crate::billing::ProviderKind>,
     /// The object to look up in the provider's own answers (slot, id).
     pub raw_for: Option<(u8, String)>,
-    /// The id to read the object again by when the log has no whole copy (customers and
-    /// subscriptions; a customer is read by the id till addresses it by).
-    pub raw_fetch: Option<String>,
+    /// How to read the object again when the log has no whole copy of it.
+    pub raw_fetch: Option<RawRead>,
     /// The provider's object as it sent it: `None` while looking, `Some(None)` when not found.
     pub raw: Option<Option<String>>,
 }
@@ -147,9 +162,9 @@ impl DetailState {
         self
     }
 
-    /// When not in the log, read it again by `id` (customers, subscriptions).
-    pub fn fetching_by(mut self, id: &str) -> DetailState {
-        self.raw_fetch = Some(id.to_string());
+    /// When not in the log, read it again this way.
+    pub fn fetching(mut self, read: RawRead) -> DetailState {
+        self.raw_fetch = Some(read);
         self
     }
 
@@ -472,6 +487,44 @@ pub(crate) fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String
         Value::Null if prefix.is_empty() => {}
         Value::Null => out.push((prefix.to_string(), "—".to_string())),
         Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        Value::Number(n) => {
+            let date = n.as_i64().and_then(|n| epoch_date(prefix, n));
+            let text = date.map_or_else(|| n.to_string(), |d| format!("{n} ({d})"));
+            out.push((prefix.to_string(), text));
+        }
         other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
+
+/// A timestamp field sent as a number (Flowglad's epoch milliseconds, epoch seconds
+/// elsewhere), as the date it stands for; the number itself stays beside it.
+fn epoch_date(key: &str, n: i64) -> Option<String> {
+    let name = key.rsplit(['.', ']']).next().unwrap_or(key).to_ascii_lowercase();
+    let dated = ["at", "date", "created", "updated", "start", "end"].iter().any(|s| name.ends_with(s));
+    let when = match n {
+        1_000_000_000_000..100_000_000_000_000 if dated => chrono::DateTime::from_timestamp_millis(n),
+        1_000_000_000..100_000_000_000 if dated => chrono::DateTime::from_timestamp(n, 0),
+        _ => None,
+    };
+    when.map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_timestamps_show_their_date_and_other_numbers_stay_numbers() {
+        let value = serde_json::json!({
+            "createdAt": 1_784_886_413_034_i64, "current_period_end": 1_767_225_600,
+            "amount": 1_784_886_413_034_i64, "items": [{"updatedAt": 0}]
+        });
+        let mut out = Vec::new();
+        flatten("", &value, &mut out);
+        let get = |k: &str| out.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("createdAt"), Some("1784886413034 (2026-07-24 09:46:53 UTC)"));
+        assert_eq!(get("current_period_end"), Some("1767225600 (2026-01-01 00:00:00 UTC)"));
+        assert_eq!(get("amount"), Some("1784886413034"), "not a date by its name");
+        assert_eq!(get("items[0].updatedAt"), Some("0"), "too small to be a timestamp");
     }
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::detail::{DetailKind, DetailLine, DetailState, Target, flatten};
+use super::detail::{DetailKind, DetailLine, DetailState, RawRead, Target, flatten};
 use super::{AppState, Dialog, Effect};
 use crate::billing::money::group_int;
 use crate::billing::{
@@ -100,7 +100,7 @@ impl AppState {
         // Providers name a customer object by their own id; the id till addresses it by is a
         // foreign key in every subscription.
         Some(match c.alt_id.as_deref() {
-            Some(own) => detail.with_raw(slot, own).fetching_by(&c.id),
+            Some(own) => detail.with_raw(slot, own).fetching(RawRead::Customer(c.id.clone())),
             None => detail,
         })
     }
@@ -138,7 +138,7 @@ impl AppState {
         issue_lines(&mut lines, &sub.issues);
         crumbs.push(sub.id.clone());
         let detail = DetailState::new(DetailKind::Subscription, crumbs, lines, json_of(sub));
-        Some(detail.with_provider(s.kind).with_raw(slot, &sub.id).fetching_by(&sub.id))
+        Some(detail.with_provider(s.kind).with_raw(slot, &sub.id).fetching(RawRead::Subscription(sub.id.clone())))
     }
 
     pub(crate) fn plan_detail(&self, slot: u8, id: &str, mut crumbs: Vec<String>) -> Option<DetailState> {
@@ -149,7 +149,8 @@ impl AppState {
         Some(
             DetailState::new(DetailKind::Plan, crumbs, lines, json_of(plan))
                 .with_provider(s.kind)
-                .with_raw(slot, &plan.id),
+                .with_raw(slot, &plan.id)
+                .fetching(RawRead::Plans),
         )
     }
 }

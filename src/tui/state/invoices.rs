@@ -108,7 +108,9 @@ impl AppState {
                 });
                 let target =
                     target.map(|id| super::detail::Target::Subscription { slot, customer_id: customer_id.clone(), id });
-                let detail = super::detail_build::invoice_detail(&invoice, crumbs, target).with_raw(slot, &invoice.id);
+                let detail = super::detail_build::invoice_detail(&invoice, crumbs, target)
+                    .with_raw(slot, &invoice.id)
+                    .fetching(super::detail::RawRead::Invoices { customer_id: customer_id.clone() });
                 self.push_detail(detail)
             }
             Action::Refresh => {

@@ -249,8 +249,8 @@ pub enum Effect {
         slot: u8,
         kind: detail::DetailKind,
         id: String,
-        /// Read the object again by this id when the log has no whole copy.
-        fetch: Option<String>,
+        /// How to read the object again when the log has no whole copy.
+        fetch: Option<detail::RawRead>,
     },
     WriteCustomer {
         slot: u8,

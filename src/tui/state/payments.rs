@@ -151,7 +151,9 @@ impl AppState {
             Action::Choose => {
                 let Some(pay) = p.selected().cloned() else { return Vec::new() };
                 let crumbs = vec![self.slots[p.slot as usize].kind.display_name().to_string(), p.customer_name.clone()];
-                let detail = super::detail_build::payment_detail(&pay, crumbs).with_raw(p.slot, &pay.id);
+                let detail = super::detail_build::payment_detail(&pay, crumbs)
+                    .with_raw(p.slot, &pay.id)
+                    .fetching(super::detail::RawRead::Payment(pay.id.clone()));
                 self.push_detail(detail)
             }
             nav => {

@@ -273,6 +273,7 @@ fn requests_overlay_lists_newest_first_and_backs_out() {
     for i in 0..3 {
         log.push(crate::providers::log::Exchange {
             key_variable: None,
+            full_response_body: None,
             id: 0,
             provider: ProviderKind::Kelviq,
             started_at: chrono::Utc::now(),

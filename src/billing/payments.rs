@@ -239,6 +239,73 @@ pub struct UsageReceipt {
     pub subscription_id: Option<String>,
 }
 
+/// A customer's saved way to pay: a card, a bank debit, a wallet. Only what the provider
+/// shows of it (brand, last four digits, expiry), never a full number.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PaymentMethod {
+    pub provider: ProviderKind,
+    pub id: String,
+    /// The provider's word for it: `card`, `sepa_debit`, `us_bank_account`, `link`, …
+    pub kind: String,
+    pub brand: Option<String>,
+    pub last4: Option<String>,
+    /// (month 1–12, year), when the provider says.
+    pub expires: Option<(u32, i32)>,
+    pub is_default: bool,
+    /// The provider's status word, when it sends one (`succeeded`, `active`, …).
+    pub status: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    /// Values that could not be read; the row is kept and says so.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<RowIssue>,
+}
+
+impl PaymentMethod {
+    /// A row whose shape breaks the provider's schema, kept with what was wrong.
+    pub fn unreadable(provider: ProviderKind, id: String, issue: RowIssue) -> PaymentMethod {
+        PaymentMethod {
+            provider,
+            id,
+            kind: "unreadable".into(),
+            brand: None,
+            last4: None,
+            expires: None,
+            is_default: false,
+            status: None,
+            created_at: None,
+            issues: vec![issue],
+        }
+    }
+
+    /// `visa •••• 4242 · expires 12/2029 · default`.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![match (&self.brand, &self.last4) {
+            (Some(b), Some(l)) => format!("{b} •••• {l}"),
+            (None, Some(l)) => format!("{} •••• {l}", self.kind),
+            (Some(b), None) => b.clone(),
+            (None, None) => self.kind.clone(),
+        }];
+        if let Some((m, y)) = self.expires {
+            parts.push(format!("expires {m:02}/{y}"));
+        }
+        if self.is_default {
+            parts.push("default".into());
+        }
+        if let Some(s) = self.status.as_deref().filter(|s| !matches!(*s, "succeeded" | "active")) {
+            parts.push(s.to_string());
+        }
+        parts.extend(self.issues.iter().map(|i| format!("⚠ {}: {}", i.path, i.message)));
+        parts.join(" · ")
+    }
+
+    /// An expiry from a provider's month and year fields, when both are plausible.
+    pub fn expiry(month: Option<i64>, year: Option<i64>) -> Option<(u32, i32)> {
+        let month = u32::try_from(month?).ok().filter(|m| (1..=12).contains(m))?;
+        let year = i32::try_from(year?).ok().filter(|y| (2000..=2200).contains(y))?;
+        Some((month, year))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,7 +34,9 @@ fn lists(command: Option<&Command>) -> bool {
                 | Command::Requests(RequestsCmd::List { .. })
                 | Command::Audit { .. }
                 | Command::Profiles(ProfilesCmd::List)
-                | Command::Payments(super::payments::PaymentsCmd::List { .. })
+                | Command::Payments(
+                    super::payments::PaymentsCmd::List { .. } | super::payments::PaymentsCmd::Methods { .. }
+                )
         )
     )
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::common::{Connection, Failure, emit, recorder};
 use super::table;
-use crate::billing::payments::{Payment, RefundReason, UsageMode, UsageReport};
+use crate::billing::payments::{Payment, PaymentMethod, RefundReason, UsageMode, UsageReport};
 use crate::ops;
 
 #[derive(Debug, Subcommand)]
@@ -21,6 +21,12 @@ pub enum PaymentsCmd {
     },
     /// Refund a payment, wholly or partly: prints the preview; applies it only with --yes.
     Refund(RefundArgs),
+    /// A customer's saved payment methods (Kelviq, Flowglad, Zenskar), default first.
+    Methods {
+        /// The customer's id at the provider.
+        #[arg(long)]
+        customer: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +87,10 @@ pub async fn payments(conn: &Connection, cmd: PaymentsCmd, json: bool) -> Result
             emit(json, &list, || payment_table(&list))
         }
         PaymentsCmd::Refund(args) => refund(conn, args, json).await,
+        PaymentsCmd::Methods { customer } => {
+            let list = ops::payments::payment_methods(p, &customer).await?;
+            emit(json, &list, || method_table(&list))
+        }
     }
 }
 
@@ -127,6 +137,25 @@ pub async fn usage(conn: &Connection, cmd: UsageCmd, json: bool) -> Result<(), F
         let verb = if set { "set to" } else { "added" };
         format!("usage {verb} {} on {} for {}\n", receipt.quantity, receipt.feature_id, receipt.customer_id)
     })
+}
+
+fn method_table(list: &[PaymentMethod]) -> String {
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|m| {
+            vec![
+                m.id.clone(),
+                m.kind.clone(),
+                m.brand.clone().unwrap_or_default(),
+                m.last4.clone().unwrap_or_default(),
+                m.expires.map(|(mo, y)| format!("{mo:02}/{y}")).unwrap_or_default(),
+                if m.is_default { "yes".into() } else { String::new() },
+                m.created_at.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+                m.issues.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+            ]
+        })
+        .collect();
+    table::render(&["METHOD", "TYPE", "BRAND", "LAST 4", "EXPIRES", "DEFAULT", "ADDED", "ISSUES"], &rows)
 }
 
 fn payment_table(list: &[Payment]) -> String {

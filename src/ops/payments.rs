@@ -9,7 +9,7 @@ use super::journal::{Act, journaled};
 use super::{ErrorKind, OpsError, Result, STALE_PREVIEW};
 use crate::audit::Recorder;
 use crate::billing::Money;
-use crate::billing::payments::{Payment, RefundOutcome, RefundReason, RefundRequest, refund_amount};
+use crate::billing::payments::{Payment, PaymentMethod, RefundOutcome, RefundReason, RefundRequest, refund_amount};
 use crate::providers::BillingProvider;
 
 /// What the front end knows about the session a write runs in.
@@ -66,6 +66,15 @@ pub async fn list(p: &dyn BillingProvider, customer_id: &str) -> Result<Vec<Paym
         return Err(not_offered(p, "listing payments"));
     }
     Ok(p.list_payments(customer_id).await?)
+}
+
+/// A customer's saved payment methods, default first; "not offered by …" where the provider
+/// has no way to read them.
+pub async fn payment_methods(p: &dyn BillingProvider, customer_id: &str) -> Result<Vec<PaymentMethod>> {
+    if !p.actions().payment_methods {
+        return Err(not_offered(p, "reading payment methods"));
+    }
+    Ok(p.list_payment_methods(customer_id).await?)
 }
 
 /// Reads the payment and checks `amount` (absent: everything refundable) against it.

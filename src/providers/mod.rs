@@ -83,6 +83,8 @@ pub struct Actions {
     pub usage_report: bool,
     /// Usage can also be set to an absolute value (Kelviq's `SET`).
     pub usage_set: bool,
+    /// A customer's saved payment methods (`list_payment_methods`).
+    pub payment_methods: bool,
 }
 
 /// A page request. `cursor` is opaque to callers: whatever the previous page returned.
@@ -154,6 +156,12 @@ pub trait BillingProvider: Send + Sync {
     async fn portal_link(&self, customer_id: &str, return_url: Option<&str>) -> Result<PortalLink> {
         let _ = (customer_id, return_url);
         Err(ProviderError::unsupported(self.kind(), "customer portal links"))
+    }
+
+    /// A customer's saved payment methods, the default first.
+    async fn list_payment_methods(&self, customer_id: &str) -> Result<Vec<crate::billing::payments::PaymentMethod>> {
+        let _ = customer_id;
+        Err(ProviderError::unsupported(self.kind(), "reading payment methods"))
     }
 
     /// Reports usage of a metered feature for a customer.

@@ -38,6 +38,33 @@ pub struct TrialTerms {
 pub const CARD_OK: &str = "4242 4242 4242 4242";
 pub const CARD_DECLINED: &str = "4000 0000 0000 0002";
 
+/// A card the hosted page took, as a provider keeps it: the network read from the number's
+/// first digits and the last four. The page asks for no expiry, so none is kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardSeen {
+    pub brand: &'static str,
+    pub last4: String,
+}
+
+impl CardSeen {
+    /// From what was typed (spaces and dashes allowed); an empty field pays with `CARD_OK`.
+    pub fn from_typed(typed: &str) -> CardSeen {
+        let mut digits: String = typed.chars().filter(char::is_ascii_digit).collect();
+        if digits.is_empty() {
+            digits = CARD_OK.replace(' ', "");
+        }
+        let brand = match digits.as_bytes() {
+            [b'4', ..] => "visa",
+            [b'3', b'4' | b'7', ..] => "amex",
+            [b'5', b'1'..=b'5', ..] | [b'2', b'2'..=b'7', ..] => "mastercard",
+            [b'6', ..] => "discover",
+            _ => "card",
+        };
+        let last4 = digits[digits.len().saturating_sub(4)..].to_string();
+        CardSeen { brand, last4 }
+    }
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum PayError {
     Declined,
@@ -162,4 +189,17 @@ fn render(s: &OrderSummary, error: Option<&str>, token: &str) -> String {
 
 pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod card_tests {
+    use super::*;
+
+    #[test]
+    fn a_typed_card_keeps_only_its_network_and_last_four() {
+        assert_eq!(CardSeen::from_typed("4242 4242 4242 4242"), CardSeen { brand: "visa", last4: "4242".into() });
+        assert_eq!(CardSeen::from_typed("5555-5555-5555-4444"), CardSeen { brand: "mastercard", last4: "4444".into() });
+        assert_eq!(CardSeen::from_typed("3782 822463 10005"), CardSeen { brand: "amex", last4: "0005".into() });
+        assert_eq!(CardSeen::from_typed(""), CardSeen { brand: "visa", last4: "4242".into() }, "the default card");
+    }
 }

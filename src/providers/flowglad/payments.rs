@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use super::{FlowgladClient, MAX_PAGE, encode, map::FLOWGLAD, wire};
 use crate::billing::payments::{
-    Payment, PaymentStatus, PortalLink, RefundOutcome, RefundRequest, UsageMode, UsageReceipt, UsageReport,
+    Payment, PaymentMethod, PaymentStatus, PortalLink, RefundOutcome, RefundRequest, UsageMode, UsageReceipt,
+    UsageReport,
 };
 use crate::billing::{Currency, Money, RowIssue};
 use crate::providers::paging::PageGuard;
@@ -145,6 +146,37 @@ pub fn status(p: &wire::Payment) -> PaymentStatus {
         "failed" => PaymentStatus::Failed,
         "canceled" => PaymentStatus::Canceled,
         _ => PaymentStatus::Other,
+    }
+}
+
+impl FlowgladClient {
+    /// The customer's saved methods, from the billing answer: `GET /payment-methods` takes
+    /// no customer filter (Flowglad drops list filters), the billing read is per customer.
+    pub(super) async fn payment_methods_of(&self, external_id: &str) -> Result<Vec<PaymentMethod>> {
+        let billing = self.billing(external_id).await?;
+        let mut out: Vec<PaymentMethod> = billing.payment_methods.into_iter().map(payment_method).collect();
+        out.sort_by_key(|m| (!m.is_default, std::cmp::Reverse(m.created_at)));
+        Ok(out)
+    }
+}
+
+/// `paymentMethodData` is the processor's own object: a card's `brand`, `last4` and expiry
+/// (`exp_month`/`exp_year` as Stripe names them, or camelCase).
+pub fn payment_method(m: wire::PaymentMethod) -> PaymentMethod {
+    let data = &m.payment_method_data;
+    let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_string).filter(|s| !s.is_empty());
+    let number = |a: &str, b: &str| data.get(a).or_else(|| data.get(b)).and_then(Value::as_i64);
+    PaymentMethod {
+        provider: FLOWGLAD,
+        brand: text("brand"),
+        last4: text("last4"),
+        expires: PaymentMethod::expiry(number("exp_month", "expMonth"), number("exp_year", "expYear")),
+        is_default: m.default,
+        status: None,
+        created_at: DateTime::<Utc>::from_timestamp_millis(m.created_at).filter(|_| m.created_at > 0),
+        kind: m.kind,
+        id: m.id,
+        issues: Vec::new(),
     }
 }
 

@@ -250,7 +250,18 @@ impl BillingProvider for KelviqClient {
     }
 
     fn actions(&self) -> super::Actions {
-        super::Actions { payments: true, refunds: true, portal_link: true, usage_report: true, usage_set: true }
+        super::Actions {
+            payments: true,
+            refunds: true,
+            portal_link: true,
+            usage_report: true,
+            usage_set: true,
+            payment_methods: true,
+        }
+    }
+
+    async fn list_payment_methods(&self, customer_id: &str) -> Result<Vec<crate::billing::payments::PaymentMethod>> {
+        self.payment_methods_of(customer_id).await
     }
 
     async fn list_payments(&self, customer_id: &str) -> Result<Vec<crate::billing::payments::Payment>> {

@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use super::{KELVIQ, KelviqClient, decode, encode, wire};
 use crate::billing::payments::{
-    Payment, PaymentStatus, PortalLink, RefundOutcome, RefundRequest, UsageMode, UsageReceipt, UsageReport,
+    Payment, PaymentMethod, PaymentStatus, PortalLink, RefundOutcome, RefundRequest, UsageMode, UsageReceipt,
+    UsageReport,
 };
 use crate::billing::{Currency, Money, RowIssue};
 use crate::providers::{ProviderError, Result};
@@ -28,6 +29,26 @@ impl KelviqClient {
             .filter(|p| p.customer_id.as_deref() == Some(customer_id))
             .collect();
         out.sort_by_key(|p| std::cmp::Reverse(p.created_at));
+        Ok(out)
+    }
+
+    /// `GET /payment-methods/?customer_id=…`: the customer's saved methods (the filter is
+    /// exact), default first.
+    pub(super) async fn payment_methods_of(&self, customer_id: &str) -> Result<Vec<PaymentMethod>> {
+        let rows: Vec<Value> = self.get_all("payment-methods/", &[("customer_id", customer_id.to_string())]).await?;
+        let mut out: Vec<PaymentMethod> = rows
+            .into_iter()
+            .enumerate()
+            .filter(|(_, r)| r.pointer("/customer/customerId").and_then(Value::as_str).is_none_or(|c| c == customer_id))
+            .map(|(i, row)| {
+                let id = row.get("id").map_or_else(|| format!("(row {})", i + 1), Value::to_string);
+                match decode::list_row::<wire::PaymentMethodResponse>(i, row) {
+                    Ok(r) => payment_method(r),
+                    Err((path, message)) => PaymentMethod::unreadable(KELVIQ, id, RowIssue::new(path, message)),
+                }
+            })
+            .collect();
+        out.sort_by_key(|m| (!m.is_default, std::cmp::Reverse(m.created_at)));
         Ok(out)
     }
 
@@ -166,6 +187,25 @@ pub fn payment(o: wire::OrderResponse) -> Result<Payment> {
         id: o.id,
         issues: vec![],
     })
+}
+
+/// A `PaymentMethodResponse` row; a card's details are in `methodData`.
+fn payment_method(r: wire::PaymentMethodResponse) -> PaymentMethod {
+    let data = &r.method_data;
+    let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_string).filter(|s| !s.is_empty());
+    let number = |k: &str| data.get(k).and_then(Value::as_i64);
+    PaymentMethod {
+        provider: KELVIQ,
+        id: r.id.to_string(),
+        brand: text("brand"),
+        last4: text("last4"),
+        expires: PaymentMethod::expiry(number("expMonth"), number("expYear")),
+        is_default: r.is_default,
+        status: Some(r.status).filter(|s| !s.is_empty()),
+        created_at: r.created_on.as_deref().and_then(super::map::parse_datetime),
+        kind: r.method_type,
+        issues: Vec::new(),
+    }
 }
 
 #[cfg(test)]

@@ -212,7 +212,11 @@ impl BillingProvider for ZenskarClient {
     /// Only the portal: `GET /payments` and `POST /payments/{id}/refund` are named in the
     /// docs' index but no field of a payment or a refund is documented (provider notes).
     fn actions(&self) -> super::Actions {
-        super::Actions { portal_link: true, ..super::Actions::default() }
+        super::Actions { portal_link: true, payment_methods: true, ..super::Actions::default() }
+    }
+
+    async fn list_payment_methods(&self, customer_id: &str) -> Result<Vec<crate::billing::payments::PaymentMethod>> {
+        self.payment_methods_of(customer_id).await
     }
 
     async fn portal_link(

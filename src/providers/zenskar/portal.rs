@@ -5,7 +5,8 @@
 use reqwest::Method;
 
 use super::{ZENSKAR, ZenskarClient, wire};
-use crate::billing::payments::PortalLink;
+use crate::billing::RowIssue;
+use crate::billing::payments::{PaymentMethod, PortalLink};
 use crate::providers::{ErrorKind, ProviderError, Result};
 
 /// The redirect URL opens the portal as the customer; the session token is its key.
@@ -41,5 +42,45 @@ impl ZenskarClient {
             ));
         }
         Ok(PortalLink { provider: ZENSKAR, customer_id: customer_id.to_string(), url: session.redirect_url })
+    }
+
+    /// The customer's saved methods, every page, default first. The connector's `details`
+    /// are read the way Stripe names a card's fields (`brand`, `last4`, `exp_month`,
+    /// `exp_year`), camelCase too: the docs leave that object open.
+    pub(super) async fn payment_methods_of(&self, customer_id: &str) -> Result<Vec<PaymentMethod>> {
+        let uuid = self.customer_uuid(customer_id).await?;
+        let rows: Vec<serde_json::Value> = self.get_all(&format!("customers/{uuid}/payment_methods"), &[]).await?;
+        let mut out: Vec<PaymentMethod> = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let id =
+                    row.get("id").and_then(|v| v.as_str()).map_or_else(|| format!("(row {})", i + 1), str::to_string);
+                match crate::providers::decode::list_row::<wire::PaymentMethod>(i, row) {
+                    Ok(m) => payment_method(m),
+                    Err((path, message)) => PaymentMethod::unreadable(ZENSKAR, id, RowIssue::new(path, message)),
+                }
+            })
+            .collect();
+        out.sort_by_key(|m| !m.is_default);
+        Ok(out)
+    }
+}
+
+fn payment_method(m: wire::PaymentMethod) -> PaymentMethod {
+    let data = &m.details;
+    let text = |k: &str| data.get(k).and_then(|v| v.as_str()).map(str::to_string).filter(|s| !s.is_empty());
+    let number = |a: &str, b: &str| data.get(a).or_else(|| data.get(b)).and_then(serde_json::Value::as_i64);
+    PaymentMethod {
+        provider: ZENSKAR,
+        id: m.id,
+        kind: m.kind.filter(|k| !k.is_empty()).unwrap_or_else(|| "payment method".into()),
+        brand: text("brand"),
+        last4: text("last4"),
+        expires: PaymentMethod::expiry(number("exp_month", "expMonth"), number("exp_year", "expYear")),
+        is_default: m.is_default,
+        status: m.status.filter(|s| !s.is_empty()),
+        created_at: None,
+        issues: Vec::new(),
     }
 }

@@ -180,7 +180,7 @@ impl State {
 
     /// What paying does: a subscription (or single payment) for product sessions, the
     /// first payment of an incomplete subscription, or a saved card.
-    fn complete_checkout(&mut self, id: &str, last4: &str) -> Result<(), PayError> {
+    fn complete_checkout(&mut self, id: &str, card: crate::sandbox::pay::CardSeen) -> Result<(), PayError> {
         let checkout =
             self.checkouts.get(id).cloned().ok_or_else(|| PayError::Unavailable("no such session".into()))?;
         let now = now_ms();
@@ -194,7 +194,7 @@ impl State {
             Some(c) => c,
             None => self.guest_customer(now),
         };
-        let card = self.add_card(customer, last4, now);
+        let card = self.add_card(customer, card, now);
         match checkout.kind {
             CheckoutKind::Product { price, quantity, .. } => {
                 self.sell(customer, price, quantity, &card, &checkout, now)
@@ -393,8 +393,7 @@ impl HostedCheckout for State {
         if digits == CARD_DECLINED.replace(' ', "") {
             return Err(PayError::Declined);
         }
-        let last4 = digits.get(digits.len().saturating_sub(4)..).unwrap_or("4242").to_string();
-        self.complete_checkout(session_id, &last4)?;
+        self.complete_checkout(session_id, crate::sandbox::pay::CardSeen::from_typed(card))?;
         self.summary(session_id).ok_or_else(|| PayError::Unavailable("session vanished".into()))
     }
 }

@@ -383,7 +383,7 @@ fn payment_method(s: &State, pm: &PaymentMethod) -> wire::PaymentMethod {
         kind: "card".into(),
         default: pm.default,
         payment_method_data: [
-            ("brand".to_string(), Value::from("visa")),
+            ("brand".to_string(), Value::from(pm.brand)),
             ("last4".to_string(), Value::from(pm.last4.clone())),
         ]
         .into_iter()
@@ -488,7 +488,7 @@ pub fn preview(s: &State, plan: &AdjustPlan, now: Ms) -> wire::PreviewAdjustResp
                 id: pm.id.clone(),
                 kind: "card".into(),
                 last4: Some(pm.last4.clone()),
-                brand: Some("visa".into()),
+                brand: Some(pm.brand.into()),
             }
         });
     wire::PreviewAdjustResponse {

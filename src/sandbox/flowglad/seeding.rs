@@ -268,7 +268,8 @@ impl State {
         }
         let paid = self.prices[price].unit_price > 0;
         if paid && matches!(sub.status.as_str(), "active" | "past_due" | "cancellation_scheduled" | "paused") {
-            sub.default_payment_method = Some(self.add_card(customer, "4242", ms(start)));
+            sub.default_payment_method =
+                Some(self.add_card(customer, crate::sandbox::pay::CardSeen::from_typed(""), ms(start)));
         }
         let invoice_status = match sub.status.as_str() {
             "active" | "cancellation_scheduled" => Some("paid"),

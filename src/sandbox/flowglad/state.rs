@@ -265,6 +265,7 @@ pub struct PaymentMethod {
     pub customer: usize,
     pub created: Ms,
     pub last4: String,
+    pub brand: &'static str,
     pub default: bool,
 }
 
@@ -507,7 +508,7 @@ impl State {
         self.push_invoice(invoice);
     }
 
-    pub fn add_card(&mut self, customer: usize, last4: &str, now: Ms) -> String {
+    pub fn add_card(&mut self, customer: usize, card: crate::sandbox::pay::CardSeen, now: Ms) -> String {
         let id = self.id("pm");
         for pm in self.payment_methods.iter_mut().filter(|p| p.customer == customer) {
             pm.default = false;
@@ -516,7 +517,8 @@ impl State {
             id: id.clone(),
             customer,
             created: now,
-            last4: last4.into(),
+            last4: card.last4,
+            brand: card.brand,
             default: true,
         });
         id

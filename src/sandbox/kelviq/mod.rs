@@ -1,5 +1,6 @@
 //! Kelviq emulation: routes under `/kelviq/api/v1` (core) and `/kelviq-edge/api/v1` (edge).
 
+mod cards;
 mod checkout;
 mod ops;
 pub mod payments;
@@ -64,6 +65,7 @@ pub fn core_routes(state: AppState) -> Router<AppState> {
         .route("/refunds/", post(payments::routes::create_refund))
         .route("/portal/session/", post(payments::routes::portal_session))
         .route("/report/usage/", post(payments::routes::report_usage))
+        .route("/payment-methods/", get(cards::routes::list_payment_methods))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state, require_server_key))
 }

@@ -444,6 +444,11 @@ impl HostedCheckout for State {
             return Err(PayError::Declined);
         }
         self.complete_checkout(session_id)?;
+        let paid =
+            self.checkouts.get(session_id).and_then(|c| Some((c.customer_id.clone()?, c.order.as_ref()?.created)));
+        if let Some((customer, at)) = paid {
+            self.save_card(&customer, crate::sandbox::pay::CardSeen::from_typed(card), at);
+        }
         self.summary(session_id).ok_or_else(|| PayError::Unavailable("session vanished".into()))
     }
 }

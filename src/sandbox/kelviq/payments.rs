@@ -145,10 +145,13 @@ impl State {
                 None => wire::OrderSubscriptionSummary::default(),
             }),
             invoice_id: Some(row.invoice_id.clone()),
-            payment_method: Some(wire::OrderPaymentMethod {
-                payment_method_type: "card".into(),
-                payment_method_name: Some("visa".into()),
-                last4: Some("4242".into()),
+            payment_method: Some({
+                let card = self.card_for_order(row);
+                wire::OrderPaymentMethod {
+                    payment_method_type: "card".into(),
+                    payment_method_name: Some(card.brand.into()),
+                    last4: Some(card.last4),
+                }
             }),
         }
     }

@@ -521,4 +521,6 @@ pub struct Ledger {
     pub refunds: Vec<crate::providers::kelviq::wire::RefundResponse>,
     /// Portal token → customer id.
     pub portal_tokens: std::collections::BTreeMap<String, String>,
+    /// Cards payments on the hosted page saved (cards.rs).
+    pub cards: Vec<super::cards::SavedCard>,
 }

@@ -2,6 +2,7 @@
 //! with the varying envelopes, pydantic 422s, contracts, entitlements and the `/checkouts`
 //! family whose sessions are paid on the shared hosted page.
 
+mod cards;
 mod changes;
 mod dates;
 mod estimates;
@@ -62,6 +63,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/customers", get(list_customers).post(create_customer))
         .route("/customers/{customer_id}", get(get_customer))
+        .route("/customers/{customer_id}/payment_methods", get(list_payment_methods))
         .route("/plans", get(list_plans))
         .route("/plans/{plan_id}", get(get_plan))
         .route("/contract_v2", get(list_contracts))
@@ -234,6 +236,16 @@ async fn get_customer(Extract(app): Extract<AppState>, Path(id): Path<String>) -
     let z = lock(&app.zenskar);
     let c = z.customer(&id).ok_or_else(|| ApiError::not_found("Customer"))?;
     Ok(Json(render::customer(c)).into_response())
+}
+
+async fn list_payment_methods(Extract(app): Extract<AppState>, Path(id): Path<String>, Query(q): Q) -> Reply {
+    path_uuid("customer_id", &id)?;
+    let (limit, cursor) = page_params(&q)?;
+    let z = lock(&app.zenskar);
+    z.customer(&id).ok_or_else(|| ApiError::not_found("Customer"))?;
+    let rows = z.payment_methods(&id);
+    let (start, end, next, prev) = offset_page(rows.len(), limit, cursor)?;
+    Ok(results(rows[start..end].to_vec(), next, prev, rows.len()))
 }
 
 async fn list_plans(Extract(app): Extract<AppState>, Query(q): Q) -> Reply {

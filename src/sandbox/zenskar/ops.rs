@@ -489,6 +489,9 @@ impl HostedCheckout for State {
             ApiError::Detail(_, m) => PayError::Unavailable(m),
             ApiError::Validation(_) => PayError::Unavailable("the checkout is not valid".into()),
         })?;
+        if let Some(customer) = self.checkout_customer(session_id) {
+            self.save_card(&customer, crate::sandbox::pay::CardSeen::from_typed(card), now);
+        }
         self.summary(session_id).ok_or_else(|| PayError::Unavailable("checkout vanished".into()))
     }
 }

@@ -49,6 +49,7 @@ impl State {
             checkouts: BTreeMap::new(),
             change_charges: Vec::new(),
             amendment_quotes: Vec::new(),
+            cards: Vec::new(),
             rng,
         };
         state.build_catalog(seed, now);

@@ -325,6 +325,8 @@ pub struct State {
     pub change_charges: Vec<(String, Money)>,
     /// Amendment previews, so a checkout priced from a stale preview is refused; see changes.rs.
     pub amendment_quotes: Vec<AmendmentQuote>,
+    /// Cards payments on the hosted page saved (cards.rs).
+    pub cards: Vec<super::cards::SavedCard>,
     pub(crate) rng: SplitMix64,
 }
 

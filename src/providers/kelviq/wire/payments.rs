@@ -155,3 +155,39 @@ pub struct ReportUsageResponse {
     #[serde(default)]
     pub timestamp: Option<String>,
 }
+
+/// `GET /payment-methods/` rows (`PaymentMethodResponse`): only `succeeded` methods are listed.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentMethodResponse {
+    #[serde(default)]
+    pub id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<PaymentMethodCustomer>,
+    #[serde(default)]
+    pub method_type: String,
+    /// For a card: `brand`, `last4`, `expMonth`, `expYear`, `funding`, `country`.
+    #[serde(default)]
+    pub method_data: serde_json::Map<String, Value>,
+    #[serde(default)]
+    pub is_default: bool,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub created_on: Option<String>,
+    #[serde(default)]
+    pub modified_on: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentMethodCustomer {
+    #[serde(default)]
+    pub customer_id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_address: Option<super::BillingAddress>,
+}

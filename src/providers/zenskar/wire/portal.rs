@@ -1,5 +1,6 @@
 //! The customer portal session (`/customer/session`, docs2 `docs/customer-facing-portal`).
 //! The docs name only `redirect_url` and `session_token` in the answer; both open the portal.
+//! Also the rows of a customer's payment methods (docs2 `customers/list-payment-methods`).
 
 use serde::{Deserialize, Serialize};
 
@@ -18,4 +19,31 @@ pub struct CustomerSessionResponse {
     pub redirect_url: String,
     #[serde(default)]
     pub session_token: Option<String>,
+}
+
+/// A row of `GET /customers/{customer_id}/payment_methods` (docs2: list payment methods).
+/// `details` is the connector's own object (a card's brand, last four digits, expiry).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct PaymentMethod {
+    pub id: String,
+    #[serde(default)]
+    pub customer_id: Option<String>,
+    #[serde(default)]
+    pub organisation_id: Option<String>,
+    #[serde(default)]
+    pub connector_id: Option<String>,
+    #[serde(default)]
+    pub connector_name: Option<String>,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    #[serde(default)]
+    pub is_default: bool,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub details: serde_json::Map<String, serde_json::Value>,
 }

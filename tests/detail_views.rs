@@ -71,6 +71,19 @@ fn raw_field(c: &Console, label: &str) -> Option<String> {
     })
 }
 
+/// The values of a section of the top detail view.
+fn section(c: &Console, title: &str) -> Vec<String> {
+    let lines = top_lines(c);
+    let Some(at) = lines.iter().position(|l| matches!(l, DetailLine::Section(t) if t == title)) else { return vec![] };
+    lines[at + 1..]
+        .iter()
+        .map_while(|l| match l {
+            DetailLine::Field { value, .. } => Some(value.clone()),
+            DetailLine::Section(_) => None,
+        })
+        .collect()
+}
+
 fn top_crumbs(c: &Console) -> String {
     match c.app.state.top() {
         Some(Dialog::Detail(d)) => d.crumbs.join(" › "),
@@ -96,6 +109,9 @@ async fn customers_and_their_subscriptions_open_and_stack_with_breadcrumbs() {
         assert!(screen.contains(&sub.id), "the customer's subscriptions are listed with their ids:\n{screen}");
         // Every field Kelviq sent for her, as the request log kept it (found, or read once).
         assert!(raw_field(&c, "customerId").as_deref() == Some("cus_mueller_maschinenbau"), "{:?}", top_lines(&c));
+        // Her saved card, read when the view opened (Kelviq's GET /payment-methods/).
+        let methods = section(&c, "Payment methods");
+        assert_eq!(methods, ["visa •••• 4242 · default"], "{:?}", top_lines(&c));
         snapshot!(format!("customer_{w}x{h}"), c);
 
         // Down to the subscription's line, Enter: the subscription opens above the customer.
@@ -266,5 +282,18 @@ async fn payments_and_audit_entries_open_at_two_sizes() {
         assert_eq!(detail_kinds(&c), [DetailKind::AuditEntry]);
         assert!(c.screen().contains("usage.report") && c.screen().contains("report.quantity"), "{}", c.screen());
         snapshot!(format!("audit_entry_{w}x{h}"), c);
+    }
+}
+
+#[tokio::test]
+async fn a_customer_without_payment_methods_or_a_provider_without_them_says_which() {
+    let mut c = sized(120, 32).await;
+    for (tab, expected) in [("4", "not offered by KuvarPay"), ("5", "none saved")] {
+        c.text(tab).await;
+        c.app.state.focus = Pane::Customers;
+        c.key(KeyCode::Enter).await;
+        assert_eq!(detail_kinds(&c), [DetailKind::Customer]);
+        assert_eq!(section(&c, "Payment methods"), [expected], "{:?}", top_lines(&c));
+        c.key(KeyCode::Esc).await;
     }
 }

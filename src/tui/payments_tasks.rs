@@ -18,6 +18,14 @@ impl Tasks {
         });
     }
 
+    pub(super) fn load_payment_methods(&mut self, slot: u8, customer_id: String) {
+        let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
+        self.spawn(async move {
+            let result = ops::payments::payment_methods(p.as_ref(), &customer_id).await.map_err(|e| e.to_string());
+            let _ = tx.send(Msg::Payments(PaymentsMsg::Methods { slot, customer_id, result }));
+        });
+    }
+
     pub(super) fn preview_refund(&mut self, slot: u8, payment_id: String, amount: Option<String>) {
         let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
         self.spawn(async move {

@@ -163,6 +163,7 @@ impl Tasks {
             Effect::Open(url) => self.open(&url),
             Effect::Export(job) => self.files(move || export_file(&job)),
             Effect::LoadPayments { slot, customer_id } => self.load_payments(slot, customer_id),
+            Effect::LoadPaymentMethods { slot, customer_id } => self.load_payment_methods(slot, customer_id),
             Effect::PreviewRefund { slot, payment_id, amount } => self.preview_refund(slot, payment_id, amount),
             Effect::ApplyRefund { slot, preview, guard } => self.apply_refund(slot, *preview, guard),
             Effect::PortalLink { slot, customer_id, return_url } => self.portal_link(slot, customer_id, return_url),

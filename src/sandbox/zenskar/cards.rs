@@ -40,7 +40,7 @@ impl State {
                 organisation_id: Some(self.organisation_id.clone()),
                 connector_id: None,
                 connector_name: Some(CONNECTOR.into()),
-                external_id: Some(format!("pm_{}", c.id.replace('-', "")[..16].to_string())),
+                external_id: Some(format!("pm_{}", c.id.chars().filter(|ch| *ch != '-').take(16).collect::<String>())),
                 is_default: i == 0,
                 status: Some("active".into()),
                 country: Some("US".into()),

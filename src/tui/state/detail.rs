@@ -134,6 +134,8 @@ pub struct DetailState {
     pub raw_fetch: Option<RawRead>,
     /// The provider's object as it sent it: `None` while looking, `Some(None)` when not found.
     pub raw: Option<Option<String>>,
+    /// A customer whose payment methods are still to come (slot, customer id).
+    pub methods_for: Option<(u8, String)>,
 }
 
 impl DetailState {
@@ -153,6 +155,7 @@ impl DetailState {
             raw_for: None,
             raw_fetch: None,
             raw: None,
+            methods_for: None,
         }
     }
 
@@ -439,9 +442,10 @@ impl AppState {
     /// Opens a detail view above the top dialog, and asks for the provider's own object.
     pub(crate) fn push_detail(&mut self, d: DetailState) -> Vec<Effect> {
         let fetch = d.raw_fetch.clone();
-        let effect = d.raw_for.clone().map(|(slot, id)| Effect::FindRaw { slot, kind: d.kind, id, fetch });
+        let raw = d.raw_for.clone().map(|(slot, id)| Effect::FindRaw { slot, kind: d.kind, id, fetch });
+        let methods = d.methods_for.clone().map(|(slot, customer_id)| Effect::LoadPaymentMethods { slot, customer_id });
         self.push(Dialog::Detail(Box::new(d)));
-        effect.into_iter().collect()
+        raw.into_iter().chain(methods).collect()
     }
 
     /// The provider's object arrived (or was not found): every detail view of it lists its

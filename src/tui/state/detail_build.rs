@@ -94,9 +94,13 @@ impl AppState {
             lines.push(DetailLine::section("Entitlements"));
             lines.extend(ents.iter().map(entitlement_line));
         }
+        lines.extend(super::payment_methods::placeholder(s.provider.as_ref()));
         issue_lines(&mut lines, &c.issues);
         let crumbs = vec![s.kind.display_name().to_string(), c.display_name().to_string()];
-        let detail = DetailState::new(DetailKind::Customer, crumbs, lines, json_of(c)).with_provider(s.kind);
+        let mut detail = DetailState::new(DetailKind::Customer, crumbs, lines, json_of(c)).with_provider(s.kind);
+        if s.provider.actions().payment_methods {
+            detail.methods_for = Some((slot, c.id.clone()));
+        }
         // Providers name a customer object by their own id; the id till addresses it by is a
         // foreign key in every subscription.
         Some(match c.alt_id.as_deref() {

@@ -20,6 +20,7 @@ pub mod mouse;
 pub mod movement;
 pub mod palette;
 pub mod pane_sort;
+pub mod payment_methods;
 pub mod payments;
 pub mod requests;
 #[cfg(test)]
@@ -231,6 +232,11 @@ pub enum Effect {
     Copy(String),
     Open(String),
     LoadPayments {
+        slot: u8,
+        customer_id: String,
+    },
+    /// A customer's saved payment methods, for their detail view.
+    LoadPaymentMethods {
         slot: u8,
         customer_id: String,
     },

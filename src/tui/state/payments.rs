@@ -61,6 +61,7 @@ pub enum PaymentsMsg {
     Portal { result: Result<crate::billing::payments::PortalLink, String> },
     Usage { result: Result<crate::billing::payments::UsageReceipt, String> },
     Customer { result: Result<crate::billing::Customer, String> },
+    Methods { slot: u8, customer_id: String, result: Result<Vec<crate::billing::payments::PaymentMethod>, String> },
 }
 
 /// The guard for Ctrl-S in a console write dialog (refund, usage, customer): LIVE needs the
@@ -250,6 +251,7 @@ impl AppState {
 
     pub(crate) fn handle_payments_msg(&mut self, msg: PaymentsMsg) -> Vec<Effect> {
         match msg {
+            PaymentsMsg::Methods { slot, customer_id, result } => self.methods_arrived(slot, &customer_id, result),
             PaymentsMsg::Listed { slot, customer_id, result } => {
                 if let Some(Dialog::Payments(p)) = self.dialogs.iter_mut().find(|d| matches!(d, Dialog::Payments(_)))
                     && p.slot == slot

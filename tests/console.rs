@@ -95,6 +95,7 @@ macro_rules! snapshot {
             (r"\d{2}:\d{2}:\d{2}", "[time]"),
             (r"\d+ ms", "[n] ms"),
             (r"req_sbx_[0-9a-f]+", "[request id]"),
+            (r"127\.0\.0\.1:\d+", "[sandbox]"),
         ]}, {
             insta::assert_snapshot!($name, $console.screen());
         });

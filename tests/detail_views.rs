@@ -297,3 +297,22 @@ async fn a_customer_without_payment_methods_or_a_provider_without_them_says_whic
         c.key(KeyCode::Esc).await;
     }
 }
+
+/// The header names the account the tab acts on: Zenskar's organisation (shortened where the
+/// row is narrow), the API host where the key alone names the account; none on All.
+#[tokio::test]
+async fn the_header_names_the_account_of_the_tab() {
+    let org = till::sandbox::keys::ZENSKAR_ORGANISATION;
+    for ((w, h), zenskar) in
+        [((120, 32), format!("test · org {org}")), ((80, 24), format!("test · org {}…", &org[..8]))]
+    {
+        let mut c = sized(w, h).await;
+        let header = |c: &Console| c.screen().lines().next().unwrap_or_default().to_string();
+        assert!(!header(&c).contains(" · "), "All shows four accounts' customers: {}", header(&c));
+        c.text("5").await;
+        assert!(header(&c).contains(&zenskar), "{w}x{h}: {}", header(&c));
+        c.text("2").await;
+        let host = c.sandbox.base_url().port().map(|p| format!("test · 127.0.0.1:{p}")).unwrap();
+        assert!(header(&c).contains(&host) || w < 100, "{w}x{h}: {}", header(&c));
+    }
+}

@@ -98,7 +98,7 @@ async fn a_click_selects_the_customer_under_the_pointer_and_a_second_opens_it_80
 async fn tab_clicks_switch_tabs_and_the_gaps_between_do_nothing() {
     for (w, h) in [(120, 32), (80, 24)] {
         let mut c = sized(w, h).await;
-        let (x, y) = found(&c, "3 Flowglad", (0, 0));
+        let (x, y) = found(&c, "3 Flo", (0, 0));
         assert_eq!(y, 0);
         send(&mut c, CLICK, x + 2, 0).await;
         assert_eq!(c.app.state.tab, 2, "{w}x{h}\n{}", c.screen());

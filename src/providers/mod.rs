@@ -121,11 +121,33 @@ pub struct Endpoint {
     pub account: Option<String>,
 }
 
+impl Endpoint {
+    /// Which account the client acts on, for the console's header: the organisation or
+    /// business id where the provider takes one, else the API's host (the key alone names
+    /// the account, and the host tells production from staging or the sandbox).
+    pub fn account_label(&self, kind: crate::billing::ProviderKind) -> String {
+        let account = self.account.as_deref().map(str::trim).filter(|a| !a.is_empty());
+        match (kind, account) {
+            (crate::billing::ProviderKind::Zenskar, Some(a)) => format!("org {a}"),
+            (crate::billing::ProviderKind::KuvarPay, Some(a)) => format!("business {a}"),
+            _ => {
+                let host = self.base_url.host_str().unwrap_or("?");
+                self.base_url.port().map_or_else(|| host.to_string(), |p| format!("{host}:{p}"))
+            }
+        }
+    }
+}
+
 #[async_trait]
 pub trait BillingProvider: Send + Sync {
     fn kind(&self) -> ProviderKind;
 
     fn capabilities(&self) -> Capabilities;
+
+    /// Which account this client acts on ([`Endpoint::account_label`]).
+    fn account(&self) -> String {
+        String::new()
+    }
 
     /// Which of the everyday support actions (payments, refunds, portal, usage) it offers.
     fn actions(&self) -> Actions {

@@ -231,6 +231,10 @@ impl BillingProvider for FlowgladClient {
         FLOWGLAD
     }
 
+    fn account(&self) -> String {
+        self.endpoint.account_label(self.kind())
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             list_customers: true,

@@ -222,6 +222,10 @@ impl BillingProvider for KelviqClient {
         KELVIQ
     }
 
+    fn account(&self) -> String {
+        self.endpoint.account_label(self.kind())
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             list_customers: true,

@@ -292,6 +292,10 @@ impl BillingProvider for KuvarPayClient {
         KUVARPAY
     }
 
+    fn account(&self) -> String {
+        self.endpoint.account_label(self.kind())
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             list_customers: true, // derived from subscriptions and checkout sessions

@@ -227,6 +227,10 @@ impl BillingProvider for ZenskarClient {
         self.portal(customer_id, return_url).await
     }
 
+    fn account(&self) -> String {
+        self.endpoint.account_label(self.kind())
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             list_customers: true,

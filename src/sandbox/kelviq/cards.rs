@@ -6,17 +6,9 @@
 use chrono::{DateTime, Utc};
 
 use super::payments::OrderRow;
-use super::state::State;
+use super::state::{SavedCard, State};
 use crate::providers::kelviq::wire;
 use crate::sandbox::pay::CardSeen;
-
-#[derive(Clone, Debug)]
-pub struct SavedCard {
-    pub id: i64,
-    pub customer_id: String,
-    pub card: CardSeen,
-    pub created: DateTime<Utc>,
-}
 
 /// Ids of the seed's cards start here; cards saved later count from 1.
 const SEEDED_CARD_IDS: i64 = 100_000;

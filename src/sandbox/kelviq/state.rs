@@ -522,5 +522,14 @@ pub struct Ledger {
     /// Portal token → customer id.
     pub portal_tokens: std::collections::BTreeMap<String, String>,
     /// Cards payments on the hosted page saved (cards.rs).
-    pub cards: Vec<super::cards::SavedCard>,
+    pub cards: Vec<SavedCard>,
+}
+
+/// A card a payment on the hosted page saved (cards.rs reads and renders them).
+#[derive(Clone, Debug)]
+pub struct SavedCard {
+    pub id: i64,
+    pub customer_id: String,
+    pub card: crate::sandbox::pay::CardSeen,
+    pub created: DateTime<Utc>,
 }

@@ -4,17 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::state::{State, uuid};
+use super::state::{SavedCard, State, uuid};
 use crate::providers::zenskar::wire;
 use crate::sandbox::pay::CardSeen;
-
-#[derive(Clone, Debug)]
-pub struct SavedCard {
-    pub id: String,
-    pub customer_id: String,
-    pub card: CardSeen,
-    pub created: DateTime<Utc>,
-}
 
 /// The connector the sandbox's hosted page stands for.
 const CONNECTOR: &str = "stripe";

@@ -326,7 +326,7 @@ pub struct State {
     /// Amendment previews, so a checkout priced from a stale preview is refused; see changes.rs.
     pub amendment_quotes: Vec<AmendmentQuote>,
     /// Cards payments on the hosted page saved (cards.rs).
-    pub cards: Vec<super::cards::SavedCard>,
+    pub cards: Vec<SavedCard>,
     pub(crate) rng: SplitMix64,
 }
 
@@ -520,4 +520,13 @@ pub struct AmendmentQuote {
     pub request: crate::providers::zenskar::wire::CheckoutCreateRequest,
     pub revision: u64,
     pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A card a payment on the hosted page saved (cards.rs reads and renders them).
+#[derive(Clone, Debug)]
+pub struct SavedCard {
+    pub id: String,
+    pub customer_id: String,
+    pub card: crate::sandbox::pay::CardSeen,
+    pub created: DateTime<Utc>,
 }

@@ -87,10 +87,15 @@ impl<T> Loadable<T> {
 }
 
 /// One provider the console talks to.
+/// From this width on, every tab shows its provider's whole name.
+pub const WIDE_TABS: u16 = 100;
+
 pub struct Slot {
     pub kind: ProviderKind,
     pub provider: Arc<dyn BillingProvider>,
     pub caps: Capabilities,
+    /// The account it acts on (organisation, business or API host), for the header.
+    pub account: String,
     pub customers: CustomerStore,
     pub plans: Loadable<Vec<Plan>>,
 }
@@ -100,6 +105,7 @@ impl Slot {
         Slot {
             kind: provider.kind(),
             caps: provider.capabilities(),
+            account: provider.account(),
             provider,
             customers: CustomerStore::default(),
             plans: Loadable::default(),
@@ -445,6 +451,26 @@ impl AppState {
     /// Slots shown by a tab.
     pub fn tab_slots(&self, tab: usize) -> Vec<u8> {
         if tab == 0 { (0..self.slots.len() as u8).collect() } else { vec![(tab - 1) as u8] }
+    }
+
+    /// A tab's label in the header (" 2 Kelviq ", " 2 Kelviq ! " when its list failed). Below
+    /// `WIDE_TABS` columns the tabs not shown are cut to three letters (" 2 Kel "), leaving
+    /// room for the profile, the account and the mode badge. The view draws these labels and
+    /// the mouse hit-tests them.
+    pub fn tab_label(&self, t: usize, screen_width: u16) -> String {
+        let failed = t > 0 && self.slots.get(t - 1).is_some_and(|s| s.customers.error.is_some());
+        let title = self.tab_title(t);
+        let title: String =
+            if screen_width < WIDE_TABS && t != self.tab { title.chars().take(3).collect() } else { title.to_string() };
+        format!(" {} {title} {}", t + 1, if failed { "! " } else { "" })
+    }
+
+    /// The account the current tab acts on, when it shows one provider.
+    pub fn tab_account(&self) -> Option<&str> {
+        match self.tab_slots(self.tab).as_slice() {
+            [one] => Some(self.slots[*one as usize].account.as_str()).filter(|a| !a.is_empty()),
+            _ => None,
+        }
     }
 
     pub fn tab_title(&self, tab: usize) -> &'static str {

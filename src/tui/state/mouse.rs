@@ -211,8 +211,7 @@ impl AppState {
     fn tab_at(&self, x: u16) -> Option<usize> {
         let mut left = 0usize;
         for t in 0..self.views.len() {
-            let failed = t > 0 && self.slots[t - 1].customers.error.is_some();
-            let width = format!(" {} {} {}", t + 1, self.tab_title(t), if failed { "! " } else { "" }).chars().count();
+            let width = self.tab_label(t, self.screen().width).chars().count();
             if (left..left + width).contains(&usize::from(x)) {
                 return Some(t);
             }

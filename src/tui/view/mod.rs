@@ -107,8 +107,9 @@ pub fn hyperlink_cells(state: &AppState, area: Rect) -> Option<(String, Cells)> 
     Some((url, checkout::url_cells(b, checkout_area(area))))
 }
 
-/// The header's right end: the profile (where it fits), the mode badge and, while writes are
-/// off, READ-ONLY: who and what the console is acting on is never out of sight.
+/// The header's right end: the profile and the account the tab acts on (where they fit,
+/// the account shortened first), the mode badge and, while writes are off, READ-ONLY: who and
+/// what the console is acting on is never out of sight.
 fn context_spans<'a>(state: &AppState, theme: &Theme, room: usize) -> Vec<Span<'a>> {
     let mut badges = vec![Span::styled(format!(" {} ", status::mode_name(state.mode)), theme.badge(state.mode))];
     if state.read_only {
@@ -116,15 +117,32 @@ fn context_spans<'a>(state: &AppState, theme: &Theme, room: usize) -> Vec<Span<'
         badges.push(Span::styled(" READ-ONLY ", theme.badge(crate::tui::state::Mode::Test)));
     }
     let width = |spans: &[Span]| spans.iter().map(|s| s.content.chars().count()).sum::<usize>();
-    let profile = Span::styled(format!("{} ", state.profile), theme.dim());
-    if width(&badges) + profile.content.chars().count() <= room {
-        badges.insert(0, profile);
+    let left = room.saturating_sub(width(&badges));
+    let account = state.tab_account().map(crate::text::line);
+    let short = account.as_deref().and_then(short_account);
+    let candidates = [
+        account.as_deref().map(|a| format!("{} · {a} ", state.profile)),
+        short.as_deref().map(|a| format!("{} · {a} ", state.profile)),
+        short.as_deref().map(|a| format!("{a} ")),
+        Some(format!("{} ", state.profile)),
+    ];
+    if let Some(context) = candidates.into_iter().flatten().find(|c| c.chars().count() <= left) {
+        badges.insert(0, Span::styled(context, theme.dim()));
     }
     badges
 }
 
+/// `org 3c90c3cc…` for `org 3c90c3cc-0d44-…`: enough to tell two accounts apart at a glance.
+/// A host is not cut (`127.0.0.…` would name nothing).
+fn short_account(account: &str) -> Option<String> {
+    let (kind, id) = account.split_once(' ')?;
+    let cut: String = id.chars().take(8).collect();
+    Some(if cut.chars().count() < id.chars().count() { format!("{kind} {cut}…") } else { account.to_string() })
+}
+
 fn tabs(frame: &mut Frame, state: &AppState, theme: &Theme, areas: &Areas) {
-    let tabs_width: usize = (0..state.views.len()).map(|t| state.tab_title(t).chars().count() + 6).sum();
+    let width = areas.tabs.width;
+    let tabs_width: usize = (0..state.views.len()).map(|t| state.tab_label(t, width).chars().count() + 1).sum();
     let right = context_spans(state, theme, (areas.tabs.width as usize).saturating_sub(tabs_width + 1));
     let right_w = right.iter().map(|s| s.content.chars().count()).sum::<usize>() as u16;
     frame.render_widget(
@@ -138,11 +156,7 @@ fn tabs(frame: &mut Frame, state: &AppState, theme: &Theme, areas: &Areas) {
     let areas_tabs = Rect { width: areas.tabs.width.saturating_sub(right_w + 1), ..areas.tabs };
     let mut spans = Vec::new();
     for t in 0..state.views.len() {
-        let mut label = format!(" {} {} ", t + 1, state.tab_title(t));
-        if t > 0 && state.slots[t - 1].customers.error.is_some() {
-            label = format!(" {} {} ! ", t + 1, state.tab_title(t));
-        }
-        spans.push(Span::styled(label, theme.tab(t == state.tab)));
+        spans.push(Span::styled(state.tab_label(t, width), theme.tab(t == state.tab)));
         spans.push(Span::styled("│", theme.dim()));
     }
     spans.pop();

@@ -22,6 +22,7 @@ pub mod palette;
 pub mod pane_sort;
 pub mod payments;
 pub mod requests;
+pub mod summaries;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -223,6 +224,11 @@ pub enum Effect {
     },
     Prefetch {
         items: Vec<(u8, String)>,
+    },
+    /// A page of a provider's listing of every customer's subscriptions (`state/summaries.rs`).
+    SummaryPage {
+        slot: u8,
+        cursor: Option<String>,
     },
     LoadPlans {
         slot: u8,

@@ -119,6 +119,17 @@ async fn opening_the_all_tab_and_scrolling_1000_rows_reads_listings_not_one_cust
         assert!(alone <= presses + 1, "{kind}: {alone} single reads over {presses} page-downs: {scrolled:?}");
     }
     eprintln!("requests by endpoint after {presses} page-downs: {scrolled:?}");
+
+    // The Zenskar tab (its rows lie past row 1,000 of All): its listing answers there too.
+    c.text("5").await;
+    for _ in 0..4 {
+        c.key(KeyCode::PageDown).await;
+    }
+    let checks = summaries_match_single_reads(&c).await;
+    let zenskar = counts(&c, &[checks]);
+    let pages = zenskar.get(&Read::Listing(ProviderKind::Zenskar)).copied().unwrap_or(0);
+    assert!(pages >= 1 && pages <= loaded(&c, ProviderKind::Zenskar).div_ceil(100) + 2, "{zenskar:?}");
+    assert!(zenskar.get(&Read::OneCustomer(ProviderKind::Zenskar)).copied().unwrap_or(0) <= 5, "{zenskar:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

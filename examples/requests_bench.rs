@@ -94,7 +94,8 @@ async fn main() {
         .collect();
     let backend = TestBackend::new(120, 32);
     let mut app =
-        App::new(backend, providers, http.log().clone(), Mode::Sandbox, "bench", Box::new(Recorder::default())).unwrap();
+        App::new(backend, providers, http.log().clone(), Mode::Sandbox, "bench", Box::new(Recorder::default()))
+            .unwrap();
     app.start();
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(10) {

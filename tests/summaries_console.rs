@@ -136,7 +136,9 @@ async fn opening_the_all_tab_and_scrolling_1000_rows_reads_listings_not_one_cust
 async fn a_write_updates_the_summary_and_the_older_listing_never_overwrites_it() {
     let mut c = console_with(Mode::Sandbox, false, SandboxOptions { capture: true, ..Default::default() }).await;
     let sub = c
-        .select(ProviderKind::Kelviq, "cus_wisniewski", |s| s.plan_name.as_deref() == Some("Business") && s.status.is_live())
+        .select(ProviderKind::Kelviq, "cus_wisniewski", |s| {
+            s.plan_name.as_deref() == Some("Business") && s.status.is_live()
+        })
         .await;
     let slot = c.app.state.slots.iter().position(|s| s.kind == ProviderKind::Kelviq).unwrap() as u8;
     // The listing answered for this customer before the write.

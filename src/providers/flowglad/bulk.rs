@@ -48,7 +48,8 @@ impl FlowgladClient {
                     text("status").unwrap_or_default(),
                 );
                 // One row in a shape that breaks the spec is listed, marked; the page still shows.
-                let undecodable = |issue| Subscription::undecodable(FLOWGLAD, id.clone(), customer.clone(), status.clone(), issue);
+                let undecodable =
+                    |issue| Subscription::undecodable(FLOWGLAD, id.clone(), customer.clone(), status.clone(), issue);
                 match decode::list_row_in::<wire::Subscription>("data", i, row.clone()) {
                     Err((path, message)) => undecodable(RowIssue::new(path, message)),
                     Ok(s) => map::subscription(&s, None, &catalog, customer.clone(), now)

@@ -340,7 +340,11 @@ impl BillingProvider for KelviqClient {
 
     async fn list_subscriptions(&self, customer_id: &str) -> Result<Vec<Subscription>> {
         let rows: Vec<Value> = self.get_all("subscriptions/", &[("customer_id", customer_id.to_string())]).await?;
-        Ok(rows.into_iter().enumerate().map(|(i, row)| subscriptions::subscription_row(i, row, Some(customer_id))).collect())
+        Ok(rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, row)| subscriptions::subscription_row(i, row, Some(customer_id)))
+            .collect())
     }
 
     async fn get_subscription(&self, id: &str) -> Result<Subscription> {

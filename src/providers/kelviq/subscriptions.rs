@@ -34,7 +34,13 @@ impl KelviqClient {
         let body: wire::Paginated<Value> = self.get("subscriptions/", &q).await?;
         let next = next_link("subscriptions", number, body.next.as_deref())?;
         let next_cursor = next.map(|n| format!("{n}:{size}"));
-        paging::check_page(KELVIQ, "subscriptions", page.cursor.as_deref(), body.results.len(), next_cursor.as_deref())?;
+        paging::check_page(
+            KELVIQ,
+            "subscriptions",
+            page.cursor.as_deref(),
+            body.results.len(),
+            next_cursor.as_deref(),
+        )?;
         let items = body.results.into_iter().enumerate().map(|(i, row)| subscription_row(i, row, None)).collect();
         Ok(Page { items, next_cursor, total: Some(body.count) })
     }

@@ -31,10 +31,12 @@ impl ZenskarClient {
                     text("status").unwrap_or_default(),
                 );
                 // One contract in a shape that breaks the reference is listed, marked.
-                let undecodable = |issue| Subscription::undecodable(ZENSKAR, id.clone(), customer.clone(), status.clone(), issue);
+                let undecodable =
+                    |issue| Subscription::undecodable(ZENSKAR, id.clone(), customer.clone(), status.clone(), issue);
                 match decode::list_row::<wire::Contract>(i, row.clone()) {
                     Err((path, message)) => undecodable(RowIssue::new(path, message)),
-                    Ok(c) => map::subscription(c, today).unwrap_or_else(|e| undecodable(RowIssue::new("subscription", e.message))),
+                    Ok(c) => map::subscription(c, today)
+                        .unwrap_or_else(|e| undecodable(RowIssue::new("subscription", e.message))),
                 }
             })
             .collect();

@@ -105,7 +105,8 @@ impl AppState {
                 Vec::new()
             }
             Msg::DetailsDropped { slot, customer_id } => {
-                let listed = self.slots.get(slot as usize).is_some_and(|s| s.customers.summaries.is_filled(&customer_id));
+                let listed =
+                    self.slots.get(slot as usize).is_some_and(|s| s.customers.summaries.is_filled(&customer_id));
                 if let Some(d) = self.details.get_mut(&(slot, customer_id)) {
                     if d.subscriptions.loading && listed {
                         // The listing's answer stays shown; the read is asked again when selected.

@@ -72,13 +72,14 @@ impl BulkSummaries {
         self.by_customer.get(&c.id).or_else(|| c.alt_id.as_ref().and_then(|a| self.by_customer.get(a)))
     }
 
-    /// The next page to ask for, marking it in flight; `None` when none should be asked.
-    fn next_page(&mut self) -> Option<Option<String>> {
+    /// The request for slot `slot`'s next page, marking it in flight; `None` when no page
+    /// should be asked.
+    fn next_page(&mut self, slot: u8) -> Option<Effect> {
         if self.loading || self.complete || self.error.is_some() {
             return None;
         }
         self.loading = true;
-        Some(self.next_cursor.clone())
+        Some(Effect::SummaryPage { slot, cursor: self.next_cursor.clone() })
     }
 
     fn add_page(&mut self, page: Page<Subscription>) {
@@ -153,9 +154,7 @@ impl AppState {
                     d.subscriptions.error = None;
                 }
                 None => {
-                    if let Some(cursor) = s.customers.summaries.next_page() {
-                        pages.push(Effect::SummaryPage { slot, cursor });
-                    }
+                    pages.extend(s.customers.summaries.next_page(slot));
                 }
             }
         }

@@ -256,6 +256,24 @@ pub trait BillingProvider: Send + Sync {
         let plans = self.list_plans().await?;
         local_purchase_estimate(self.kind(), &plans, request, Utc::now().date_naive())
     }
+
+    /// Whether [`BillingProvider::list_subscriptions_page`] lists the whole account's
+    /// subscriptions (Kelviq `GET /subscriptions/`, Flowglad `GET /subscriptions`, Zenskar
+    /// `GET /contract_v2`), so a list of customers gets its summaries from a few pages instead
+    /// of one request per customer.
+    fn bulk_subscriptions(&self) -> bool {
+        false
+    }
+
+    /// One page of every customer's subscriptions, in the provider's order, for summaries.
+    /// Each row's `customer_id` is the customer's [`Customer::id`], or its `alt_id` where the
+    /// listing names customers by the provider's internal id (Flowglad rows of customers not
+    /// read yet). `total` counts the whole listing where the provider says; `next_cursor` is
+    /// `None` on the last page. A customer absent from every page has no subscription.
+    async fn list_subscriptions_page(&self, page: &PageRequest) -> Result<Page<Subscription>> {
+        let _ = page;
+        Err(ProviderError::unsupported(self.kind(), "listing every customer's subscriptions at once"))
+    }
 }
 
 /// A local estimate of a purchase: the plan's price for the period and currency (or the

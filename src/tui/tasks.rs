@@ -17,6 +17,7 @@ use super::state::checkout::presets;
 use super::state::checkout_flow::CheckoutMsg;
 use super::state::customers::{PAGE_SIZE, RowRef};
 use super::state::messages::Msg;
+use super::state::summaries::SUMMARY_PAGE;
 use super::state::{Effect, FilterJob};
 use crate::providers::log::RequestLog;
 use crate::providers::{BillingProvider, PageRequest};
@@ -118,6 +119,7 @@ impl Tasks {
             Effect::FindCustomer { slot, id } => self.find(slot, id),
             Effect::LoadDetails { slot, customer_id } => self.load_details(slot, customer_id),
             Effect::Prefetch { items } => self.prefetch(items),
+            Effect::SummaryPage { slot, cursor } => self.summary_page(slot, cursor),
             Effect::LoadPlans { slot } => self.load_plans(slot),
             Effect::LoadInvoices { slot, customer_id } => self.load_invoices(slot, customer_id),
             Effect::Filter(job) => self.filter(job),
@@ -309,6 +311,17 @@ impl Tasks {
                 })
                 .await;
         }));
+    }
+
+    /// One page of the provider's listing of every customer's subscriptions; the state asks
+    /// the next one when it still has visible customers to answer for.
+    fn summary_page(&self, slot: u8, cursor: Option<String>) {
+        let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
+        self.spawn(async move {
+            let page = PageRequest { cursor: cursor.clone(), limit: SUMMARY_PAGE, search: None };
+            let result = p.list_subscriptions_page(&page).await;
+            let _ = tx.send(Msg::SummaryPage { slot, cursor, result });
+        });
     }
 
     fn load_invoices(&self, slot: u8, customer_id: String) {

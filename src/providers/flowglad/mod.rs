@@ -2,6 +2,7 @@
 //! `externalId`; `/customers/{externalId}/billing` is the rich read for subscriptions and
 //! entitlements. Reference: shared/providers/flowglad-kuvarpay.md, part 1.
 
+mod bulk;
 pub mod checkout;
 pub mod entitle;
 pub mod map;
@@ -68,6 +69,8 @@ pub struct FlowgladClient {
     /// Flowglad id → external id, learnt from every customer read: subscriptions and
     /// checkout sessions name customers by Flowglad id only.
     external_ids: Mutex<HashMap<String, String>>,
+    /// The pricing model a subscription listing's pages are named with (`bulk.rs`).
+    listing_catalog: Mutex<Option<Arc<Catalog>>>,
 }
 
 /// Percent-encodes one path segment (external ids are user-chosen strings).
@@ -77,7 +80,13 @@ fn encode(segment: &str) -> Result<String> {
 
 impl FlowgladClient {
     pub fn new(endpoint: Endpoint, http: Http) -> FlowgladClient {
-        FlowgladClient { endpoint, http, pricing_model_id: Mutex::new(None), external_ids: Mutex::new(HashMap::new()) }
+        FlowgladClient {
+            endpoint,
+            http,
+            pricing_model_id: Mutex::new(None),
+            external_ids: Mutex::new(HashMap::new()),
+            listing_catalog: Mutex::new(None),
+        }
     }
 
     pub fn mode(&self) -> KeyMode {
@@ -517,5 +526,13 @@ impl BillingProvider for FlowgladClient {
     }
     async fn list_checkouts(&self, page: &PageRequest) -> Result<Page<crate::billing::CheckoutListing>> {
         self.checkout_list(page).await
+    }
+
+    fn bulk_subscriptions(&self) -> bool {
+        true
+    }
+
+    async fn list_subscriptions_page(&self, page: &PageRequest) -> Result<Page<Subscription>> {
+        self.subscriptions_page(page).await
     }
 }

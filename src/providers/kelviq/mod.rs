@@ -4,6 +4,7 @@
 mod checkout;
 pub mod map;
 pub mod payments;
+mod subscriptions;
 pub mod wire;
 
 use std::collections::BTreeMap;
@@ -354,25 +355,10 @@ impl BillingProvider for KelviqClient {
 
     async fn list_subscriptions(&self, customer_id: &str) -> Result<Vec<Subscription>> {
         let rows: Vec<Value> = self.get_all("subscriptions/", &[("customer_id", customer_id.to_string())]).await?;
-        // A subscription that cannot be decoded or mapped stays in the list, marked (RowIssue):
-        // one broken row never hides the others.
         Ok(rows
             .into_iter()
             .enumerate()
-            .map(|(i, row)| {
-                let text = |key: &str| row.get(key).and_then(serde_json::Value::as_str).map(str::to_string);
-                let id = text("id").unwrap_or_else(|| format!("(row {})", i + 1));
-                let customer = text("customerId").unwrap_or_else(|| customer_id.to_string());
-                let status = text("status").unwrap_or_default();
-                let undecodable =
-                    |issue| Subscription::undecodable(KELVIQ, id.clone(), customer.clone(), status.clone(), issue);
-                match decode::list_row::<wire::Subscription>(i, row.clone()) {
-                    Err((path, message)) => undecodable(RowIssue::new(path, message)),
-                    Ok(s) => {
-                        map::subscription(s).unwrap_or_else(|e| undecodable(RowIssue::new("subscription", e.message)))
-                    }
-                }
-            })
+            .map(|(i, row)| subscriptions::subscription_row(i, row, Some(customer_id)))
             .collect())
     }
 
@@ -452,5 +438,13 @@ impl BillingProvider for KelviqClient {
 
     async fn list_checkouts(&self, page: &PageRequest) -> Result<Page<crate::billing::CheckoutListing>> {
         self.checkout_list(page).await
+    }
+
+    fn bulk_subscriptions(&self) -> bool {
+        true
+    }
+
+    async fn list_subscriptions_page(&self, page: &PageRequest) -> Result<Page<Subscription>> {
+        self.subscriptions_page(page).await
     }
 }

@@ -3,6 +3,7 @@
 //! Reference: shared/providers/kelviq-zenskar.md part 2; doubts are listed in notes/zenskar.md.
 
 mod checkout;
+mod contracts;
 pub mod map;
 mod portal;
 pub mod wire;
@@ -425,6 +426,14 @@ impl BillingProvider for ZenskarClient {
     async fn get_checkout(&self, id: &str) -> Result<CheckoutSession> {
         let raw: wire::Checkout = self.get(&format!("checkouts/{}", encode(id)?), &[]).await?;
         map::checkout(raw)
+    }
+
+    fn bulk_subscriptions(&self) -> bool {
+        true
+    }
+
+    async fn list_subscriptions_page(&self, page: &PageRequest) -> Result<Page<Subscription>> {
+        self.contracts_page(page).await
     }
 }
 

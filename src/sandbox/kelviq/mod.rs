@@ -169,7 +169,7 @@ fn paginate<T: serde::Serialize>(
     Ok(Json(wire::Paginated { count: count as u64, next, previous, results }).into_response())
 }
 
-/// Paginates rows that are already rendered (small lists: plans, prices, subscriptions).
+/// Paginates rows that are already rendered (small lists: plans, prices, features).
 fn paginate_all<T: serde::Serialize>(
     public_base: &str,
     path: &str,
@@ -268,12 +268,11 @@ async fn list_subscriptions(Extract(app): Extract<AppState>, Query(q): Query<Has
     let today = Utc::now().date_naive();
     let statuses: Option<Vec<String>> =
         q.get("status").map(|s| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect());
-    let rows: Vec<wire::Subscription> = k
-        .list_subscriptions(q.get("customer_id").map(String::as_str), statuses.as_deref(), today)
-        .into_iter()
-        .map(|s| render::subscription(&k, s, today))
-        .collect();
-    paginate_all(&k.public_base, "/kelviq/api/v1/subscriptions/", &q, rows, 10)
+    let rows = k.list_subscriptions(q.get("customer_id").map(String::as_str), statuses.as_deref(), today);
+    // Only the page is rendered: without a customer filter the list is the whole account.
+    paginate(&k.public_base, "/kelviq/api/v1/subscriptions/", &q, rows.len(), 10, |start, end| {
+        rows[start..end].iter().map(|s| render::subscription(&k, s, today)).collect::<Vec<wire::Subscription>>()
+    })
 }
 
 async fn get_subscription(Extract(app): Extract<AppState>, Path(id): Path<String>) -> Reply {

@@ -397,6 +397,9 @@ impl AppState {
                 .map_or_else(|| customer.clone(), |c| c.display_name().to_string());
             self.notify(format!("{name} paid · checkout {id} complete; their subscriptions are reloading"));
             self.details.remove(&(slot, customer.clone()));
+            if let Some(s) = self.slots.get_mut(slot as usize) {
+                s.customers.summaries.written(&customer);
+            }
             if self.slots[slot as usize].customers.position(&customer).is_none() {
                 effects.push(Effect::FindCustomer { slot, id: customer });
             }

@@ -25,6 +25,8 @@ pub struct CustomerStore {
     pub error: Option<ProviderError>,
     /// At least one page arrived (distinguishes "empty" from "not loaded yet").
     pub loaded_once: bool,
+    /// The provider's subscription listing for the summary column; `R` starts it over.
+    pub summaries: super::summaries::BulkSummaries,
 }
 
 impl CustomerStore {

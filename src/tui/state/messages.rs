@@ -34,6 +34,12 @@ pub enum Msg {
         customer_id: String,
         result: Result<Vec<Entitlement>, ProviderError>,
     },
+    /// A page of the subscription listing asked with `cursor` (`Effect::SummaryPage`).
+    SummaryPage {
+        slot: u8,
+        cursor: Option<String>,
+        result: Result<Page<Subscription>, ProviderError>,
+    },
     Plans {
         slot: u8,
         result: Result<Vec<Plan>, ProviderError>,
@@ -79,7 +85,11 @@ impl AppState {
             Msg::CustomersPage { slot, result } => self.customers_page(slot, result),
             Msg::SearchDone { slot, query, result } => self.search_done(slot, &query, result),
             Msg::Found { slot, id, result } => self.found(slot, &id, result),
+            Msg::SummaryPage { slot, cursor, result } => self.summary_page(slot, cursor, result),
             Msg::Subscriptions { slot, customer_id, result } => {
+                if let (Ok(subs), Some(s)) = (&result, self.slots.get_mut(slot as usize)) {
+                    s.customers.summaries.read_alone(&customer_id, subs);
+                }
                 self.details_entry(slot, &customer_id).subscriptions.settle(result);
                 self.resort_details();
                 self.follow(slot, &customer_id);
@@ -95,8 +105,13 @@ impl AppState {
                 Vec::new()
             }
             Msg::DetailsDropped { slot, customer_id } => {
+                let listed =
+                    self.slots.get(slot as usize).is_some_and(|s| s.customers.summaries.is_filled(&customer_id));
                 if let Some(d) = self.details.get_mut(&(slot, customer_id)) {
-                    if d.subscriptions.loading {
+                    if d.subscriptions.loading && listed {
+                        // The listing's answer stays shown; the read is asked again when selected.
+                        d.subscriptions.loading = false;
+                    } else if d.subscriptions.loading {
                         d.subscriptions = Default::default();
                     }
                     if d.entitlements.loading {

@@ -23,6 +23,7 @@ pub mod pane_sort;
 pub mod payment_methods;
 pub mod payments;
 pub mod requests;
+pub mod summaries;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -230,6 +231,11 @@ pub enum Effect {
     },
     Prefetch {
         items: Vec<(u8, String)>,
+    },
+    /// A page of a provider's listing of every customer's subscriptions (`state/summaries.rs`).
+    SummaryPage {
+        slot: u8,
+        cursor: Option<String>,
     },
     LoadPlans {
         slot: u8,

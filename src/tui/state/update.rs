@@ -205,11 +205,17 @@ impl AppState {
         }
         if let Some((slot, c)) = self.selected_customer() {
             let key = (slot, c.id.clone());
+            // A summary from the provider's listing is not the panes' read: that is asked alone.
+            let listed = self.slots[slot as usize].customers.summaries.is_filled(&key.1);
             let entry = self.details.entry(key.clone()).or_default();
-            let wants_details = entry.subscriptions.wanted() || entry.entitlements.wanted();
+            let relisted = listed && !entry.subscriptions.loading;
+            let wants_details = entry.subscriptions.wanted() || entry.entitlements.wanted() || relisted;
             if wants_details {
                 if entry.subscriptions.wanted() {
                     entry.subscriptions = Loadable::loading();
+                } else if relisted {
+                    // Keeps the listing's answer on screen until the customer's own arrives.
+                    entry.subscriptions.loading = true;
                 }
                 if entry.entitlements.wanted() && self.slots[slot as usize].caps.entitlements {
                     entry.entitlements = Loadable::loading();
@@ -227,22 +233,8 @@ impl AppState {
             self.slots[slot as usize].plans = Loadable::loading();
             effects.push(Effect::LoadPlans { slot });
         }
-        let missing = self.visible_without_summary();
-        if !missing.is_empty() {
-            effects.push(Effect::Prefetch { items: missing });
-        }
+        effects.extend(self.summary_effects());
         effects
-    }
-
-    /// Visible customers whose subscriptions are unknown, for the summary column.
-    fn visible_without_summary(&self) -> Vec<(u8, String)> {
-        let view = &self.views[self.tab];
-        let height = self.page_height(Pane::Customers);
-        (view.offset..view.offset + height)
-            .filter_map(|i| self.row_at(i))
-            .filter_map(|r| self.customer(r).map(|c| (r.slot, c.id.clone())))
-            .filter(|key| self.details.get(key).is_none_or(|d| d.subscriptions.wanted()))
-            .collect()
     }
 
     fn refresh(&mut self) -> Vec<Effect> {

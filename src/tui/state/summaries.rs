@@ -1,0 +1,210 @@
+//! The customer list's summary column. Where a provider lists every customer's subscriptions
+//! in pages (`BillingProvider::bulk_subscriptions`), the column is filled from that listing,
+//! grouped by customer; a customer absent from a complete listing has none, with no request of
+//! its own. Elsewhere, and while the listing would cost more pages than it saves, each visible
+//! customer is read on its own (`Effect::Prefetch`). The selected customer's panes are always
+//! read on their own, and that read replaces the listing's answer for that customer.
+//!
+//! Staleness: the listing is a snapshot taken when its pages were read. A write through till
+//! drops the customer's details; such a customer is then read again on its own, never refilled
+//! from the older snapshot (`BulkSummaries::seen`, `BulkSummaries::written`). `R` starts over.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{AppState, Effect, Pane};
+use crate::billing::{Customer, Subscription};
+use crate::providers::{Page, ProviderError};
+
+/// Rows asked per listing page: the most each provider allows.
+pub const SUMMARY_PAGE: u32 = 100;
+/// Listing pages allowed beyond one per 100 loaded customers: the first page (which tells how
+/// long the listing is) and a little slack for subscriptions outnumbering customers.
+pub const LISTING_SLACK: usize = 2;
+
+/// What one provider's subscription listing has told so far.
+#[derive(Debug, Default)]
+pub struct BulkSummaries {
+    /// Subscriptions listed so far, by the customer id the listing names them with.
+    by_customer: HashMap<String, Vec<Subscription>>,
+    next_cursor: Option<String>,
+    /// Pages read so far in this walk.
+    pub pages: usize,
+    /// Rows in the whole listing, as the provider last said.
+    total: Option<u64>,
+    /// The last page arrived: every customer not listed has no subscription.
+    pub complete: bool,
+    pub loading: bool,
+    /// A page failed: visible customers are read one by one until `R`.
+    pub error: Option<ProviderError>,
+    /// Customers read one by one for the column (each counted once): what reading them alone has
+    /// cost so far, which the listing may then spend instead.
+    single_reads: HashSet<String>,
+    /// Customers whose details entry holds the listing's answer, not their own read.
+    filled: HashSet<String>,
+    /// Customers whose summary the console has held. If their details entry is gone, a write
+    /// dropped it, and the snapshot is older than that write.
+    seen: HashSet<String>,
+}
+
+impl BulkSummaries {
+    fn pages_needed(&self) -> usize {
+        match self.total {
+            Some(t) => usize::try_from(t).unwrap_or(usize::MAX).div_ceil(SUMMARY_PAGE as usize).max(1),
+            None => self.pages + 1,
+        }
+    }
+
+    /// Whether to read the listing to its end for `loaded` customer rows: it may cost one page
+    /// per 100 loaded customers plus [`LISTING_SLACK`], or as many pages as customers have been
+    /// read alone so far (then the listing costs at most what reading alone already did).
+    pub fn walking(&self, loaded: usize) -> bool {
+        let allowance = loaded.div_ceil(SUMMARY_PAGE as usize) + LISTING_SLACK + self.single_reads.len();
+        !self.complete && self.error.is_none() && self.pages_needed() <= allowance
+    }
+
+    /// The listing answers for this customer now (complete, or being read).
+    fn answers(&self, loaded: usize) -> bool {
+        self.complete || self.walking(loaded)
+    }
+
+    /// The listed subscriptions of `c`, by its id or its provider-internal id.
+    fn listed(&self, c: &Customer) -> Option<&Vec<Subscription>> {
+        self.by_customer.get(&c.id).or_else(|| c.alt_id.as_ref().and_then(|a| self.by_customer.get(a)))
+    }
+
+    /// The request for slot `slot`'s next page, marking it in flight; `None` when no page
+    /// should be asked.
+    fn next_page(&mut self, slot: u8) -> Option<Effect> {
+        if self.loading || self.complete || self.error.is_some() {
+            return None;
+        }
+        self.loading = true;
+        Some(Effect::SummaryPage { slot, cursor: self.next_cursor.clone() })
+    }
+
+    fn add_page(&mut self, page: Page<Subscription>) {
+        for s in page.items {
+            self.by_customer.entry(s.customer_id.clone()).or_default().push(s);
+        }
+        self.pages += 1;
+        self.total = page.total.or(self.total);
+        self.complete = page.next_cursor.is_none();
+        self.next_cursor = page.next_cursor;
+    }
+
+    /// A customer's own read arrived: it is newer than the listing, so it replaces it.
+    pub fn read_alone(&mut self, id: &str, subs: &[Subscription]) {
+        self.by_customer.insert(id.to_string(), subs.to_vec());
+        self.filled.remove(id);
+        self.seen.insert(id.to_string());
+    }
+
+    /// A write changed this customer's subscriptions: never answer for them from the listing.
+    pub fn written(&mut self, id: &str) {
+        self.by_customer.remove(id);
+        self.filled.remove(id);
+        self.seen.insert(id.to_string());
+    }
+
+    /// The details entry holds the listing's answer; the selected customer is read alone.
+    pub fn is_filled(&self, id: &str) -> bool {
+        self.filled.contains(id)
+    }
+}
+
+impl AppState {
+    /// Visible customers of the current tab as `(slot, row index)`.
+    fn visible_customers(&self) -> Vec<(u8, usize)> {
+        let view = &self.views[self.tab];
+        let height = self.page_height(Pane::Customers);
+        (view.offset..view.offset + height).filter_map(|i| self.row_at(i)).map(|r| (r.slot, r.row as usize)).collect()
+    }
+
+    /// The summary column's work for the visible rows: answers from a provider's listing where
+    /// it has them (no request), the listing's next page where it is being read, and single
+    /// reads (`Effect::Prefetch`) for the rest.
+    pub(super) fn summary_effects(&mut self) -> Vec<Effect> {
+        let mut singles = Vec::new();
+        let mut pages = Vec::new();
+        for (slot, row) in self.visible_customers() {
+            let Some(s) = self.slots.get_mut(slot as usize) else { continue };
+            let Some(c) = s.customers.rows.get(row) else { continue };
+            let key = (slot, c.id.clone());
+            let entry = self.details.get(&key);
+            if entry.is_some_and(|d| !d.subscriptions.wanted()) {
+                continue;
+            }
+            let bulk = &s.customers.summaries;
+            let dropped_by_write = entry.is_none() && bulk.seen.contains(&c.id);
+            if !s.provider.bulk_subscriptions() || dropped_by_write || !bulk.answers(s.customers.rows.len()) {
+                if s.provider.bulk_subscriptions() {
+                    s.customers.summaries.single_reads.insert(c.id.clone());
+                }
+                singles.push(key);
+                continue;
+            }
+            let answer = bulk.listed(c).cloned().or_else(|| bulk.complete.then(Vec::new));
+            match answer {
+                Some(subs) => {
+                    let bulk = &mut s.customers.summaries;
+                    bulk.filled.insert(key.1.clone());
+                    bulk.seen.insert(key.1.clone());
+                    let d = self.details.entry(key).or_default();
+                    d.subscriptions.value = Some(subs);
+                    d.subscriptions.error = None;
+                }
+                None => {
+                    pages.extend(s.customers.summaries.next_page(slot));
+                }
+            }
+        }
+        if !singles.is_empty() {
+            pages.push(Effect::Prefetch { items: singles });
+        }
+        pages
+    }
+
+    /// A page of a provider's subscription listing arrived (or failed).
+    pub(super) fn summary_page(
+        &mut self,
+        slot: u8,
+        cursor: Option<String>,
+        result: Result<Page<Subscription>, ProviderError>,
+    ) -> Vec<Effect> {
+        let Some(s) = self.slots.get_mut(slot as usize) else { return Vec::new() };
+        let bulk = &mut s.customers.summaries;
+        // A page of a walk that `R` has since started over is dropped.
+        if !bulk.loading || bulk.next_cursor != cursor {
+            return Vec::new();
+        }
+        bulk.loading = false;
+        match result {
+            Ok(page) => bulk.add_page(page),
+            Err(e) => {
+                // A walk that stopped half way may miss subscriptions of those it answered for:
+                // they are read alone instead.
+                bulk.error = Some(e);
+                for id in std::mem::take(&mut bulk.filled) {
+                    if let Some(d) = self.details.get_mut(&(slot, id)) {
+                        d.subscriptions = Default::default();
+                    }
+                }
+                return self.ensure_loaded();
+            }
+        }
+        // Customers answered from earlier pages get what this page adds for them.
+        let filled: Vec<String> = bulk.filled.iter().cloned().collect();
+        for id in filled {
+            let listed = s
+                .customers
+                .position(&id)
+                .and_then(|row| s.customers.rows.get(row))
+                .and_then(|c| s.customers.summaries.listed(c).cloned());
+            let answer = listed.or_else(|| s.customers.summaries.complete.then(Vec::new));
+            if let (Some(subs), Some(d)) = (answer, self.details.get_mut(&(slot, id))) {
+                d.subscriptions.value = Some(subs);
+            }
+        }
+        self.ensure_loaded()
+    }
+}

@@ -344,6 +344,7 @@ pub struct Http {
     client: reqwest::Client,
     config: HttpConfig,
     log: RequestLog,
+    budgets: super::budget::Budgets,
 }
 
 impl Http {
@@ -357,7 +358,7 @@ impl Http {
             .user_agent(concat!("till/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("could not build the HTTP client: {e}"))?;
-        Ok(Http { client, config, log: RequestLog::new(500) })
+        Ok(Http { client, config, log: RequestLog::new(500), budgets: super::budget::Budgets::default() })
     }
 
     /// The console's client: its log also keeps whole response bodies, up to `budget` bytes
@@ -370,6 +371,11 @@ impl Http {
 
     pub fn log(&self) -> &RequestLog {
         &self.log
+    }
+
+    /// The per-provider request budgets every request waits on.
+    pub fn budgets(&self) -> &super::budget::Budgets {
+        &self.budgets
     }
 
     pub fn config(&self) -> &HttpConfig {
@@ -401,6 +407,7 @@ impl Http {
     }
 
     async fn attempt(&self, request: &ApiRequest, attempt: u32) -> Result<ApiResponse, Failure> {
+        let waited = self.budgets.acquire(request.provider).await;
         let started_at = chrono::Utc::now();
         let start = Instant::now();
         let headers = request_headers(request)?;
@@ -440,9 +447,12 @@ impl Http {
             error: None,
             key_variable: request.key_variable(),
             full_response_body: None,
+            queued_ms: u64::try_from(waited.time.as_millis()).unwrap_or(u64::MAX),
+            queued_for: (!waited.time.is_zero()).then_some(waited.reason),
         };
         let outcome = match result {
             Ok((status, resp_headers, body)) => {
+                self.budgets.answered(request.provider, status, retry_after(&resp_headers));
                 let keep_whole = self.log.keeps_full_bodies();
                 answered(request, &mut exchange, status, resp_headers, body, keep_whole)
             }

@@ -58,6 +58,15 @@ pub struct Exchange {
     /// reads the provider's own fields of an object from it. Never written to the history.
     #[serde(skip)]
     pub full_response_body: Option<Arc<str>>,
+    /// How long the request waited for its provider's budget before it was sent, and why.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub queued_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued_for: Option<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -313,6 +322,8 @@ mod tests {
             attempt: 1,
             error: None,
             full_response_body: None,
+            queued_ms: 0,
+            queued_for: None,
         }
     }
 

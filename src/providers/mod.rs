@@ -1,6 +1,7 @@
 //! Provider clients behind one trait. The console and the headless commands only ever see
 //! [`BillingProvider`]; URLs, JSON shapes and auth headers stay inside each provider module.
 
+pub mod budget;
 pub mod decode;
 pub mod error;
 pub mod flowglad;
@@ -327,6 +328,7 @@ pub fn local_purchase_estimate(
 /// Builds the client for `kind`. One [`Http`] is shared so all providers share the
 /// connection pool and the request log.
 pub fn connect(kind: ProviderKind, endpoint: Endpoint, http: Http) -> Result<Arc<dyn BillingProvider>> {
+    http.budgets().default_for(kind, &endpoint.base_url);
     match kind {
         ProviderKind::Kelviq => Ok(Arc::new(kelviq::KelviqClient::new(endpoint, http))),
         ProviderKind::Flowglad => flowglad::connect(endpoint, http),

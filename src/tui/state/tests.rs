@@ -274,6 +274,8 @@ fn requests_overlay_lists_newest_first_and_backs_out() {
         log.push(crate::providers::log::Exchange {
             key_variable: None,
             full_response_body: None,
+            queued_ms: 0,
+            queued_for: None,
             id: 0,
             provider: ProviderKind::Kelviq,
             started_at: chrono::Utc::now(),

@@ -224,6 +224,9 @@ fn click_everywhere(c: &mut Console, what: &str) {
                             | Effect::ApplyCancel { .. }
                             | Effect::ApplyUncancel { .. }
                             | Effect::SubmitCheckout { .. }
+                            | Effect::ApplyRefund { .. }
+                            | Effect::WriteCustomer { .. }
+                            | Effect::ReportUsage { .. }
                     )
                 });
                 assert!(bad.is_none(), "{what}: {kind:?} at ({x},{y}) gave {bad:?}");
@@ -285,6 +288,53 @@ async fn a_click_never_confirms_a_change_a_cancellation_or_a_checkout() {
     let b = c.app.state.checkout().unwrap();
     assert!(b.result.is_none() && !b.submitting, "a click submitted the form");
     assert_eq!(c.sandbox.state().kelviq.lock().unwrap().checkout_count(), before, "no session was created");
+}
+
+/// Clicks now focus fields, pick options and flip toggles in the checkout form: clicked all
+/// over, on every provider's form at both sizes, it still submits nothing.
+#[tokio::test]
+async fn a_click_never_submits_the_checkout_form_at_80x24_or_120x32() {
+    for (w, h) in [(120, 32), (80, 24)] {
+        let mut c = sized(w, h).await;
+        let before = checkouts(&c);
+        for (tab, kind) in [
+            ('2', ProviderKind::Kelviq),
+            ('3', ProviderKind::Flowglad),
+            ('4', ProviderKind::KuvarPay),
+            ('5', ProviderKind::Zenskar),
+        ] {
+            c.key(KeyCode::Char(tab)).await;
+            c.key(KeyCode::Char('n')).await;
+            assert!(c.app.state.checkout().is_some(), "{kind} {w}x{h}: no form\n{}", c.screen());
+            if kind == ProviderKind::Kelviq {
+                // A valid form, so only the confirm key stands between it and a session.
+                c.text("busi").await;
+                c.key(KeyCode::Enter).await;
+                assert!(c.app.state.checkout().unwrap().blocker().is_none(), "{w}x{h}: valid\n{}", c.screen());
+            }
+            click_everywhere(&mut c, &format!("{kind} checkout form at {w}x{h}"));
+            c.app.settle(Duration::from_secs(10)).await;
+            let b = c.app.state.checkout().unwrap();
+            assert!(b.result.is_none() && !b.submitting, "{kind} {w}x{h}: a click submitted the form");
+            assert!(matches!(c.app.state.top(), Some(Dialog::Checkout(_))), "{kind} {w}x{h}: the form is on top");
+            c.key(KeyCode::Esc).await;
+            while !c.app.state.dialogs.is_empty() {
+                c.key(KeyCode::Esc).await;
+            }
+        }
+        assert_eq!(checkouts(&c), before, "{w}x{h}: no session was created");
+    }
+}
+
+/// Checkout sessions in the sandbox, per provider.
+fn checkouts(c: &Console) -> [usize; 4] {
+    let st = c.sandbox.state();
+    [
+        st.kelviq.lock().unwrap().checkout_count(),
+        st.flowglad.lock().unwrap().checkout_count(),
+        st.kuvarpay.lock().unwrap().checkout_count(),
+        st.zenskar.lock().unwrap().checkout_count(),
+    ]
 }
 
 #[tokio::test]

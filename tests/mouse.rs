@@ -353,8 +353,25 @@ async fn clicks_run_through_the_real_loop() {
     assert_eq!(state.view().selected, 3);
 }
 
+/// `--no-mouse` is for the console: before another command it would do nothing, so it is a
+/// usage error naming the two ways that take it.
+#[test]
+fn no_mouse_before_another_command_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_till"))
+        .args(["--no-mouse", "plans", "list"])
+        .env("TILL_DATA_DIR", dir.path())
+        .env("TILL_CONFIG_DIR", dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("till --no-mouse") && stderr.contains("till console --no-mouse"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
 /// The real binary in tmux: mouse reporting is on while the console runs (off with
-/// `--no-mouse`) and off again after `q` and after SIGTERM. Skipped without tmux, as
+/// `till --no-mouse` and `till console --no-mouse`) and off again after `q` and after SIGTERM. Skipped without tmux, as
 /// `tests/smoke.rs` is.
 #[test]
 fn a_real_terminal_gets_mouse_reporting_and_has_it_turned_off_on_exit() {
@@ -384,7 +401,9 @@ fn a_real_terminal_gets_mouse_reporting_and_has_it_turned_off_on_exit() {
     let flag = || tmux(&["display", "-p", "-t", "m", "#{mouse_any_flag}"]);
     // (arguments, how it ends, mouse while running)
     for (run, (args, end, on)) in
-        [("", "q", "1"), ("console --no-mouse", "q", "0"), ("", "TERM", "1")].into_iter().enumerate()
+        [("", "q", "1"), ("console --no-mouse", "q", "0"), ("--no-mouse", "q", "0"), ("", "TERM", "1")]
+            .into_iter()
+            .enumerate()
     {
         *socket.borrow_mut() = dir.path().join(format!("tmux-{run}.sock")).display().to_string();
         let done = dir.path().join(format!("done-{run}"));

@@ -102,10 +102,13 @@ async fn a_click_on_a_checkout_field_focuses_it_and_a_click_on_an_option_picks_i
         // The Submit button takes focus; a click on it never submits.
         let (x, y) = in_form(&c, "[ Submit");
         send(&mut c, CLICK, x, y).await;
+        // The picker closed with the focus: the button moved up.
+        let (x, y) = in_form(&c, "[ Submit");
         send(&mut c, CLICK, x, y).await;
         let b = c.app.state.checkout().unwrap();
         assert_eq!(b.focus, b.fields.len(), "{w}x{h}\n{}", c.screen());
         assert!(b.result.is_none() && !b.submitting);
+        assert!(b.notice.as_deref().is_some_and(|n| n.contains("Ctrl-S")), "{w}x{h}: says which key submits");
         assert!(matches!(c.app.state.top(), Some(Dialog::Checkout(_))), "still the form");
         // The estimate and the request preview are not the form.
         let (x, y) = find(&c, "Request", (w / 2, 1), w).unwrap();

@@ -4,9 +4,9 @@
 //! with: `checkout::form_layout` for the form's lines, `layout` for the boxes.
 //!
 //! `Choose` is the one key here that does something in a dialog that moves money, and only
-//! where it cannot: on a picker's option it picks the option, on the Submit button it says
-//! that Ctrl-S submits, and in the preset list it loads a preset into the form. Nothing here
-//! asks for `Confirm`; `tests/mouse.rs` clicks every cell of every provider's form.
+//! where it cannot: on a picker's option it picks the option, and in the preset list it loads
+//! a preset into the form. Nothing here asks for `Confirm`; a click on the Submit button only
+//! says that Ctrl-S submits. `tests/mouse.rs` clicks every cell of every provider's form.
 
 use ratatui::layout::{Position, Rect};
 
@@ -40,8 +40,13 @@ impl AppState {
             FormRow::Field(i) | FormRow::Message(i) if i != focus => self.focus_field(i),
             FormRow::Field(_) if toggle => self.mouse_action(Action::Toggle),
             FormRow::Submit if focus != submit => self.focus_field(submit),
-            // Enter on the Submit button only says which key submits.
-            FormRow::Submit => self.mouse_action(Action::Choose),
+            FormRow::Submit => {
+                // As Enter there: say which key submits, and submit nothing.
+                if let Some(b) = self.checkout_mut() {
+                    b.notice = Some("Ctrl-S creates the checkout session (a click never submits)".into());
+                }
+                Vec::new()
+            }
             FormRow::Option(i) => self.pick_option(i),
             FormRow::ListRow(r) => self.click_list_row(r, column),
             FormRow::Field(_) | FormRow::Message(_) | FormRow::Other => Vec::new(),
@@ -116,14 +121,13 @@ impl AppState {
     }
 
     /// `Choose` from a click cannot move money here although a money dialog is open: on an
-    /// option of a checkout picker (it picks the option), on the checkout's Submit button
-    /// (Enter there only says that Ctrl-S submits) and in the preset list (loading a preset
-    /// fills the form, which still takes Ctrl-S).
+    /// option of a checkout picker (it picks the option) and in the preset list (loading a
+    /// preset fills the form, which still takes Ctrl-S).
     pub(super) fn choose_is_harmless(&self) -> bool {
         match self.top() {
             Some(Dialog::PresetLoad { .. }) => true,
             Some(Dialog::Checkout(b)) => {
-                b.result.is_none() && b.fields.get(b.focus).is_none_or(|f| matches!(f.input, Input::Pick { .. }))
+                b.result.is_none() && b.fields.get(b.focus).is_some_and(|f| matches!(f.input, Input::Pick { .. }))
             }
             _ => false,
         }

@@ -2,7 +2,8 @@
 //! `NextPane`, `GoTab`, `Choose`) and goes through `handle_action`, so every invariant of the
 //! keys holds for the mouse too. Above all: **a click never confirms.** No mouse event yields
 //! `Action::Confirm`, and in the dialogs that move money (change, cancel, checkout and their
-//! prompts) a click only moves the highlight, never even `Choose`.
+//! prompts) a click only moves the highlight or the focus, never even `Choose`, except where
+//! `Choose` moves no money (a checkout picker's option, the preset list: `mouse_forms.rs`).
 //!
 //! Hit-testing uses the view's geometry: `layout::areas` for the panes, and the same borders,
 //! header rows and scroll offsets the view draws with (`view/*.rs`); `tests/mouse.rs` clicks on

@@ -7,10 +7,9 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use super::{Theme, pane_block};
 use crate::tui::keymap::{self, Context};
+use crate::tui::layout::centered;
 use crate::tui::state::AppState;
 use crate::tui::state::palette::PaletteState;
-
-use crate::tui::layout::centered;
 
 /// Help lines for a mode: each context's keys, then the palette's commands where the palette
 /// is reachable, wrapped to `width` columns. `true` marks a heading.

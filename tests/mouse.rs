@@ -224,6 +224,9 @@ fn click_everywhere(c: &mut Console, what: &str) {
                             | Effect::ApplyCancel { .. }
                             | Effect::ApplyUncancel { .. }
                             | Effect::SubmitCheckout { .. }
+                            | Effect::ApplyRefund { .. }
+                            | Effect::WriteCustomer { .. }
+                            | Effect::ReportUsage { .. }
                     )
                 });
                 assert!(bad.is_none(), "{what}: {kind:?} at ({x},{y}) gave {bad:?}");
@@ -287,6 +290,53 @@ async fn a_click_never_confirms_a_change_a_cancellation_or_a_checkout() {
     assert_eq!(c.sandbox.state().kelviq.lock().unwrap().checkout_count(), before, "no session was created");
 }
 
+/// Clicks now focus fields, pick options and flip toggles in the checkout form: clicked all
+/// over, on every provider's form at both sizes, it still submits nothing.
+#[tokio::test]
+async fn a_click_never_submits_the_checkout_form_at_80x24_or_120x32() {
+    for (w, h) in [(120, 32), (80, 24)] {
+        let mut c = sized(w, h).await;
+        let before = checkouts(&c);
+        for (tab, kind) in [
+            ('2', ProviderKind::Kelviq),
+            ('3', ProviderKind::Flowglad),
+            ('4', ProviderKind::KuvarPay),
+            ('5', ProviderKind::Zenskar),
+        ] {
+            c.key(KeyCode::Char(tab)).await;
+            c.key(KeyCode::Char('n')).await;
+            assert!(c.app.state.checkout().is_some(), "{kind} {w}x{h}: no form\n{}", c.screen());
+            if kind == ProviderKind::Kelviq {
+                // A valid form, so only the confirm key stands between it and a session.
+                c.text("busi").await;
+                c.key(KeyCode::Enter).await;
+                assert!(c.app.state.checkout().unwrap().blocker().is_none(), "{w}x{h}: valid\n{}", c.screen());
+            }
+            click_everywhere(&mut c, &format!("{kind} checkout form at {w}x{h}"));
+            c.app.settle(Duration::from_secs(10)).await;
+            let b = c.app.state.checkout().unwrap();
+            assert!(b.result.is_none() && !b.submitting, "{kind} {w}x{h}: a click submitted the form");
+            assert!(matches!(c.app.state.top(), Some(Dialog::Checkout(_))), "{kind} {w}x{h}: the form is on top");
+            c.key(KeyCode::Esc).await;
+            while !c.app.state.dialogs.is_empty() {
+                c.key(KeyCode::Esc).await;
+            }
+        }
+        assert_eq!(checkouts(&c), before, "{w}x{h}: no session was created");
+    }
+}
+
+/// Checkout sessions in the sandbox, per provider.
+fn checkouts(c: &Console) -> [usize; 4] {
+    let st = c.sandbox.state();
+    [
+        st.kelviq.lock().unwrap().checkout_count(),
+        st.flowglad.lock().unwrap().checkout_count(),
+        st.kuvarpay.lock().unwrap().checkout_count(),
+        st.zenskar.lock().unwrap().checkout_count(),
+    ]
+}
+
 #[tokio::test]
 async fn clicks_run_through_the_real_loop() {
     let state = support::runner::run(Mode::Sandbox, 120, 32, |s| async move {
@@ -303,8 +353,25 @@ async fn clicks_run_through_the_real_loop() {
     assert_eq!(state.view().selected, 3);
 }
 
+/// `--no-mouse` is for the console: before another command it would do nothing, so it is a
+/// usage error naming the two ways that take it.
+#[test]
+fn no_mouse_before_another_command_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_till"))
+        .args(["--no-mouse", "plans", "list"])
+        .env("TILL_DATA_DIR", dir.path())
+        .env("TILL_CONFIG_DIR", dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("till --no-mouse") && stderr.contains("till console --no-mouse"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
 /// The real binary in tmux: mouse reporting is on while the console runs (off with
-/// `--no-mouse`) and off again after `q` and after SIGTERM. Skipped without tmux, as
+/// `till --no-mouse` and `till console --no-mouse`) and off again after `q` and after SIGTERM. Skipped without tmux, as
 /// `tests/smoke.rs` is.
 #[test]
 fn a_real_terminal_gets_mouse_reporting_and_has_it_turned_off_on_exit() {
@@ -334,7 +401,9 @@ fn a_real_terminal_gets_mouse_reporting_and_has_it_turned_off_on_exit() {
     let flag = || tmux(&["display", "-p", "-t", "m", "#{mouse_any_flag}"]);
     // (arguments, how it ends, mouse while running)
     for (run, (args, end, on)) in
-        [("", "q", "1"), ("console --no-mouse", "q", "0"), ("", "TERM", "1")].into_iter().enumerate()
+        [("", "q", "1"), ("console --no-mouse", "q", "0"), ("--no-mouse", "q", "0"), ("", "TERM", "1")]
+            .into_iter()
+            .enumerate()
     {
         *socket.borrow_mut() = dir.path().join(format!("tmux-{run}.sock")).display().to_string();
         let done = dir.path().join(format!("done-{run}"));

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::common::{ExitCode, Failure, failure};
-use super::{ConsoleArgs, Global};
+use super::{Command, ConsoleArgs, Global};
 use crate::billing::ProviderKind;
 use crate::config::{self, Overrides};
 use crate::providers::{self, BillingProvider, Http};
@@ -66,7 +66,7 @@ pub fn info(global: &Global) -> Result<(), Failure> {
             None => "profile     (none: the embedded sandbox)\n".to_string(),
         };
         text += if mouse {
-            "mouse       on in the console (console --no-mouse or mouse = false in config.toml turns it off)\n"
+            "mouse       on in the console (--no-mouse or mouse = false in config.toml turns it off)\n"
         } else {
             "mouse       off (mouse = false in config.toml)\n"
         };
@@ -175,7 +175,27 @@ pub async fn run(global: &Global, args: ConsoleArgs) -> Result<(), Failure> {
 /// Mouse capture: on, unless `--no-mouse` or `mouse = false` in config.toml. A config file
 /// that cannot be read leaves it on (the profile commands report the file's fault).
 fn mouse_wanted(args: &ConsoleArgs) -> bool {
-    !args.no_mouse && super::profiles::configured().map_or(true, |f| f.mouse())
+    mouse_on(args, super::profiles::configured().map_or(true, |f| f.mouse()))
+}
+
+/// The decision itself: `--no-mouse` wins, else the config file's `mouse`.
+fn mouse_on(args: &ConsoleArgs, configured: bool) -> bool {
+    !args.no_mouse && configured
+}
+
+/// The console's arguments when the command line starts the console (else `None`). Bare
+/// `till` is the console, so `till --no-mouse` turns the mouse off as `till console
+/// --no-mouse` does; before any other command the flag would do nothing, so it is refused.
+pub fn console_args(no_mouse: bool, command: Option<&Command>) -> Result<Option<ConsoleArgs>, Failure> {
+    match command {
+        None => Ok(Some(ConsoleArgs { no_mouse, ..ConsoleArgs::default() })),
+        Some(Command::Console(args)) => Ok(Some(ConsoleArgs { no_mouse: no_mouse || args.no_mouse, ..args.clone() })),
+        Some(_) if no_mouse => Err(failure(
+            ExitCode::Usage,
+            "--no-mouse is for the console: `till --no-mouse` or `till console --no-mouse`",
+        )),
+        Some(_) => Ok(None),
+    }
 }
 
 /// The session's requests join the history `till requests` reads; the terminal is restored by
@@ -194,6 +214,29 @@ mod tests {
     fn endpoint(key: &str) -> Option<Endpoint> {
         let base_url = url::Url::parse("http://127.0.0.1:9/").ok()?;
         Some(Endpoint { base_url, edge_url: None, key: Secret::new(key), client_key: None, account: None })
+    }
+
+    #[test]
+    fn no_mouse_reaches_the_console_from_bare_till_and_from_console_and_is_refused_elsewhere() {
+        use clap::Parser;
+        let args = |line: &[&str]| {
+            let cli = crate::cli::Cli::try_parse_from(line).map_err(|e| e.to_string())?;
+            console_args(cli.no_mouse, cli.command.as_ref()).map_err(|f| format!("{:?}: {}", f.code, f.message))
+        };
+        for line in
+            [&["till", "--no-mouse"][..], &["till", "console", "--no-mouse"], &["till", "--no-mouse", "console"]]
+        {
+            let console = args(line).unwrap().unwrap();
+            assert!(!mouse_on(&console, true), "{line:?}: the mouse stays off");
+        }
+        let console = args(&["till"]).unwrap().unwrap();
+        assert!(mouse_on(&console, true), "on by default");
+        assert!(!mouse_on(&console, false), "mouse = false in config.toml");
+        let kept = args(&["till", "--no-mouse", "console", "--sandbox-customers", "5"]).unwrap().unwrap();
+        assert_eq!(kept.sandbox_customers, 5, "the console's other flags are kept");
+        assert!(args(&["till", "plans", "list"]).unwrap().is_none(), "not the console");
+        let refused = args(&["till", "--no-mouse", "plans", "list"]).unwrap_err();
+        assert!(refused.starts_with("Usage") && refused.contains("--no-mouse"), "{refused}");
     }
 
     #[test]

@@ -32,6 +32,10 @@ use crate::billing::{ChargePeriod, ProviderKind};
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// Leave the mouse to the terminal in the console bare `till` starts (as `till console
+    /// --no-mouse` does); refused before any other command.
+    #[arg(long)]
+    pub no_mouse: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -456,7 +460,7 @@ fn parse_pair(s: &str) -> Result<(String, String), String> {
     Ok((k.trim().to_string(), v.to_string()))
 }
 
-#[derive(Debug, Args, Default)]
+#[derive(Clone, Debug, Args, Default)]
 pub struct ConsoleArgs {
     /// Generate this many extra customers in the embedded sandbox (per provider, at most 200,000).
     #[arg(long, default_value_t = 0, value_parser = parse_customer_count)]

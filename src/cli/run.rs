@@ -17,14 +17,21 @@ pub async fn run(mut cli: Cli) -> ExitCode {
         eprintln!("till: {}", f.message);
         return f.code;
     }
+    let console = match super::console::console_args(cli.no_mouse, cli.command.as_ref()) {
+        Ok(args) => args,
+        Err(f) => {
+            eprintln!("till: {}", f.message);
+            return f.code;
+        }
+    };
     match cli.global.output {
         Some(super::table::OutputFormat::Json) => cli.global.json = true,
         Some(super::table::OutputFormat::Csv) => super::table::print_csv(),
         _ => {}
     }
     let result = match cli.command {
-        None => super::console::run(&cli.global, super::ConsoleArgs::default()).await,
-        Some(Command::Console(args)) => super::console::run(&cli.global, args).await,
+        // `console_args` gave the arguments for both: bare `till` is the console.
+        None | Some(Command::Console(_)) => super::console::run(&cli.global, console.unwrap_or_default()).await,
         Some(Command::Info) => super::console::info(&cli.global),
         Some(Command::Profiles(cmd)) => super::profiles::run_profiles(&cli.global, cmd),
         Some(Command::Auth(cmd)) => super::profiles::run_auth(&cli.global, cmd),

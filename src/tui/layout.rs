@@ -66,6 +66,48 @@ pub fn areas(area: Rect, compact: bool, focus: Pane) -> Areas {
     out
 }
 
+/// The checkout form and the dialogs stacked on it cover everything between the tab row and
+/// the status bar.
+pub fn checkout_area(screen: Rect) -> Rect {
+    Rect { x: screen.x, y: screen.y + 1, width: screen.width, height: screen.height.saturating_sub(2) }
+}
+
+/// The checkout builder's three panes in its `area`: the form on the left, the estimate above
+/// the request preview on the right.
+pub fn checkout_panes(area: Rect) -> (Rect, Rect, Rect) {
+    let cols = Layout::default()
+        .direction(Direction::Horizontal)
+        .constraints([Constraint::Percentage(50), Constraint::Percentage(50)])
+        .split(area);
+    let right = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Percentage(40), Constraint::Percentage(60)])
+        .split(cols[1]);
+    (cols[0], right[0], right[1])
+}
+
+/// A box of at most `width` × `height` in the middle of `area`, a cell clear of its edges.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width.saturating_sub(2));
+    let h = height.min(area.height.saturating_sub(2));
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
+
+/// The command palette's box on the `screen` for `suggestions` entries: the input line, then
+/// at most `height - 3` entries.
+pub fn palette_area(screen: Rect, suggestions: usize) -> Rect {
+    let height = u16::try_from(suggestions).unwrap_or(u16::MAX).saturating_add(3).min(14);
+    Rect { y: screen.y + 2, ..centered(screen, 60, height) }
+}
+
+/// A prompt stacked on the checkout form (preset name, preset list, LIVE id) with `lines`
+/// lines, in the form's `area`.
+pub fn prompt_area(area: Rect, lines: usize) -> Rect {
+    let h = u16::try_from(lines).unwrap_or(u16::MAX).saturating_add(2).min(area.height);
+    let w = 84.min(area.width);
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
+
 /// Rows of data a bordered table with a header shows in `rect`.
 pub fn table_rows(rect: Rect) -> usize {
     rect.height.saturating_sub(3) as usize

@@ -17,6 +17,7 @@ pub mod listing;
 pub mod listing_rows;
 pub mod messages;
 pub mod mouse;
+mod mouse_forms;
 pub mod movement;
 pub mod palette;
 pub mod pane_sort;

@@ -2,7 +2,8 @@
 //! `NextPane`, `GoTab`, `Choose`) and goes through `handle_action`, so every invariant of the
 //! keys holds for the mouse too. Above all: **a click never confirms.** No mouse event yields
 //! `Action::Confirm`, and in the dialogs that move money (change, cancel, checkout and their
-//! prompts) a click only moves the highlight, never even `Choose`.
+//! prompts) a click only moves the highlight or the focus, never even `Choose`, except where
+//! `Choose` moves no money (a checkout picker's option, the preset list: `mouse_forms.rs`).
 //!
 //! Hit-testing uses the view's geometry: `layout::areas` for the panes, and the same borders,
 //! header rows and scroll offsets the view draws with (`view/*.rs`); `tests/mouse.rs` clicks on
@@ -55,9 +56,11 @@ impl AppState {
     }
 
     /// One action, as a key would give it. The mouse's only way into the state.
-    fn mouse_action(&mut self, action: Action) -> Vec<Effect> {
-        // Defence in depth: nothing in this file asks for these, and nothing may.
-        if action == Action::Confirm || (action == Action::Choose && self.money_dialog_open()) {
+    pub(super) fn mouse_action(&mut self, action: Action) -> Vec<Effect> {
+        // Defence in depth: nothing asks for these, and nothing may (`Choose` only where
+        // `choose_is_harmless` says it moves no money).
+        let choose_blocked = self.money_dialog_open() && !self.choose_is_harmless();
+        if action == Action::Confirm || (action == Action::Choose && choose_blocked) {
             return Vec::new();
         }
         self.handle_action(action)
@@ -80,14 +83,14 @@ impl AppState {
         })
     }
 
-    fn screen(&self) -> Rect {
+    pub(super) fn screen(&self) -> Rect {
         Rect::new(0, 0, self.size.0, self.size.1)
     }
 
     fn wheel(&mut self, at: Position, action: Action) -> Vec<Effect> {
         let scrolls = match self.top() {
             None => return self.wheel_panes(at, action),
-            Some(Dialog::Help { .. } | Dialog::Detail(_) | Dialog::Palette(_)) => true,
+            Some(Dialog::Help { .. } | Dialog::Detail(_) | Dialog::Palette(_) | Dialog::PresetLoad { .. }) => true,
             Some(Dialog::Requests(_) | Dialog::Invoices(_) | Dialog::Audit { .. } | Dialog::CheckoutSessions(_)) => {
                 self.top().and_then(Dialog::list_control).is_some_and(|c| !c.editing)
             }
@@ -149,7 +152,7 @@ impl AppState {
 
     /// Walks the selection with Up/Down until `cursor` reads `target` (or stops moving). A
     /// click on the row already selected is Enter when `enter` says Enter is safe there.
-    fn walk_to(&mut self, target: usize, cursor: Cursor, enter: bool) -> Vec<Effect> {
+    pub(super) fn walk_to(&mut self, target: usize, cursor: Cursor, enter: bool) -> Vec<Effect> {
         if cursor(self) == Some(target) {
             return if enter { self.mouse_action(Action::Choose) } else { Vec::new() };
         }
@@ -285,6 +288,9 @@ impl AppState {
                 None => Vec::new(),
             },
             Some(Dialog::Change(_) | Dialog::Cancel(_)) => self.click_option(at),
+            Some(Dialog::Checkout(_)) => self.click_checkout(at),
+            Some(Dialog::Palette(_)) => self.click_palette(at),
+            Some(Dialog::PresetLoad { .. }) => self.click_preset(at),
             _ => Vec::new(),
         }
     }
@@ -354,7 +360,7 @@ impl AppState {
 }
 
 /// A bordered block's inside.
-fn inner(rect: Rect) -> Rect {
+pub(super) fn inner(rect: Rect) -> Rect {
     Rect {
         x: rect.x.saturating_add(1),
         y: rect.y.saturating_add(1),

@@ -101,6 +101,10 @@ impl AppState {
     }
 
     pub(crate) fn palette_action(&mut self, action: Action) -> Vec<Effect> {
+        let count = match self.top() {
+            Some(Dialog::Palette(p)) => self.palette_suggestions(&p.input).len(),
+            _ => 0,
+        };
         let Some(Dialog::Palette(p)) = self.dialogs.last_mut() else { return Vec::new() };
         match action {
             Action::Back => {
@@ -114,7 +118,8 @@ impl AppState {
                 Vec::new()
             }
             Action::Down => {
-                p.selected += 1;
+                // Stops at the last entry, so Up moves from where the highlight is drawn.
+                p.selected = (p.selected + 1).min(count.saturating_sub(1));
                 Vec::new()
             }
             Action::Up => {

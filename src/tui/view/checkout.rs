@@ -2,7 +2,8 @@
 //! right; after submit, the URL, a QR code, the session's status and the estimate.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
@@ -10,7 +11,7 @@ use super::{Theme, pane_block, qr};
 use crate::billing::{CheckoutStatus, Estimate, EstimateSource};
 use crate::tui::state::Dialog;
 use crate::tui::state::checkout::CheckoutBuilder;
-use crate::tui::state::checkout::fields::{Field, Input};
+use crate::tui::state::checkout::form_layout::{Tone, form_lines};
 use crate::util::ellipsize;
 
 pub fn draw(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect, now: chrono::DateTime<chrono::Utc>) {
@@ -18,17 +19,10 @@ pub fn draw(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect, n
     if b.result.is_some() {
         return result(frame, b, theme, area, now);
     }
-    let cols = Layout::default()
-        .direction(Direction::Horizontal)
-        .constraints([Constraint::Percentage(50), Constraint::Percentage(50)])
-        .split(area);
-    form(frame, b, theme, cols[0]);
-    let right = Layout::default()
-        .direction(Direction::Vertical)
-        .constraints([Constraint::Percentage(40), Constraint::Percentage(60)])
-        .split(cols[1]);
-    estimate_pane(frame, b, theme, right[0]);
-    preview_pane(frame, b, theme, right[1]);
+    let (form_area, estimate_area, preview_area) = crate::tui::layout::checkout_panes(area);
+    form(frame, b, theme, form_area);
+    estimate_pane(frame, b, theme, estimate_area);
+    preview_pane(frame, b, theme, preview_area);
 }
 
 fn form(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect) {
@@ -40,126 +34,29 @@ fn form(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect) {
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let width = inner.width as usize;
-    let mut lines: Vec<Line> = Vec::new();
-    let mut focus_line = 0;
-    for (i, f) in b.fields.iter().enumerate() {
-        if i == b.focus {
-            focus_line = lines.len();
-        }
-        field_lines(&mut lines, f, i == b.focus, theme, width);
-    }
-    if b.focus == b.fields.len() {
-        focus_line = lines.len();
-    }
-    lines.push(Line::from(""));
-    lines.push(submit_line(b, theme, width));
-    if let Some(e) = &b.submit_error {
-        lines.push(Line::from(Span::styled(ellipsize(&e.to_string(), width * 3), theme.error())));
-    }
-    if let Some(n) = &b.notice {
-        lines.push(Line::from(Span::styled(ellipsize(n, width), theme.ok())));
-    }
-    // Keep the focused field in view on short screens.
-    let height = inner.height as usize;
-    let scroll = focus_line.saturating_sub(height.saturating_sub(6));
-    frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)).wrap(Wrap { trim: false }), inner);
+    // The lines and the scroll come from the state, which the mouse hit-tests with.
+    let form = form_lines(b, inner.width as usize);
+    let scroll = form.scroll(inner.height);
+    let lines: Vec<Line> = form
+        .lines
+        .into_iter()
+        .map(|l| {
+            Line::from(
+                l.spans.into_iter().map(|(text, tone)| Span::styled(text, style(theme, tone))).collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)).wrap(Wrap { trim: false }), inner);
 }
 
-fn submit_line<'a>(b: &CheckoutBuilder, theme: &Theme, width: usize) -> Line<'a> {
-    let focused = b.focus == b.fields.len();
-    let style = theme.selected(focused);
-    if b.submitting {
-        return Line::from(Span::styled("[ Submitting… ]", style));
-    }
-    match b.blocker() {
-        Some(reason) => Line::from(vec![
-            Span::styled("[ Submit ]", theme.dim()),
-            Span::styled(format!(" disabled · {}", ellipsize(&reason, width.saturating_sub(22))), theme.error()),
-        ]),
-        None => Line::from(Span::styled("[ Submit · Ctrl-S ]", style)),
-    }
-}
-
-/// A field as "▸ Label  value", then its open picker or list rows, then its message.
-fn field_lines(lines: &mut Vec<Line<'_>>, f: &Field, focused: bool, theme: &Theme, width: usize) {
-    let marker = if focused { "▸ " } else { "  " };
-    let label = format!("{marker}{}{} ", f.label, if f.required { " *" } else { "" });
-    let value_width = width.saturating_sub(label.chars().count() + 1);
-    let value: Vec<Span> = match &f.input {
-        Input::Text(area) => {
-            let text = area.lines().first().cloned().unwrap_or_default();
-            if focused {
-                vec![Span::raw(crate::tui::text::caret_view(&text, area.cursor().1, value_width))]
-            } else {
-                vec![Span::raw(ellipsize(&text, value_width))]
-            }
-        }
-        Input::Pick { options, selected, query, .. } => {
-            let chosen = selected.and_then(|i| options.get(i)).map_or_else(
-                || {
-                    if options.is_empty() { "(nothing to choose yet)".into() } else { "(choose)".into() }
-                },
-                |c| c.label.clone(),
-            );
-            let q = if focused && !query.is_empty() { format!("  /{query}") } else { String::new() };
-            vec![Span::raw(ellipsize(&format!("{chosen}{q}"), value_width))]
-        }
-        Input::Toggle(on) => vec![Span::raw(if *on { "[x] yes" } else { "[ ] no" })],
-        Input::Rows { rows, .. } => vec![Span::styled(
-            format!("{} row(s){}", rows.len(), if focused { " · Ctrl-N add · Ctrl-D delete · ←→ column" } else { "" }),
-            theme.dim(),
-        )],
-    };
-    let mut spans = vec![Span::styled(label, if focused { theme.header() } else { theme.dim() })];
-    spans.extend(value);
-    lines.push(Line::from(spans));
-    if focused {
-        expanded(lines, &f.input, theme, width);
-    }
-    for msg in [&f.error, &f.server_error].into_iter().flatten() {
-        lines.push(Line::from(Span::styled(
-            format!("    ⚠ {}", ellipsize(msg, width.saturating_sub(6))),
-            theme.error(),
-        )));
-    }
-}
-
-/// The open part of a focused picker (matching options) or list editor (its rows).
-fn expanded(lines: &mut Vec<Line<'_>>, input: &Input, theme: &Theme, width: usize) {
-    match input {
-        Input::Pick { options, query, highlight, .. } => {
-            let q = query.to_lowercase();
-            let matches: Vec<(usize, &crate::tui::state::checkout::fields::Choice)> = options
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| {
-                    q.is_empty() || c.label.to_lowercase().contains(&q) || c.value.to_lowercase().contains(&q)
-                })
-                .collect();
-            let start = matches.iter().position(|(i, _)| i == highlight).unwrap_or(0).saturating_sub(2);
-            for (i, c) in matches.iter().skip(start).take(5) {
-                let style = if i == highlight { theme.selected(true) } else { theme.dim() };
-                lines.push(Line::from(Span::styled(
-                    format!("      {}", ellipsize(&c.label, width.saturating_sub(8))),
-                    style,
-                )));
-            }
-        }
-        Input::Rows { rows, cursor, column, with_enabled } => {
-            for (i, r) in rows.iter().enumerate() {
-                let cell = |text: &str, col: usize| {
-                    let style = if i == *cursor && col == *column { theme.selected(true) } else { Default::default() };
-                    Span::styled(format!(" {} ", if text.is_empty() { "·" } else { text }), style)
-                };
-                let mut spans = vec![Span::raw("     "), cell(&r.key, 0), Span::raw("="), cell(&r.value, 1)];
-                if *with_enabled {
-                    spans.push(cell(if r.enabled { "enabled" } else { "disabled" }, 2));
-                }
-                lines.push(Line::from(spans));
-            }
-        }
-        _ => {}
+fn style(theme: &Theme, tone: Tone) -> Style {
+    match tone {
+        Tone::Plain => Style::default(),
+        Tone::Header => theme.header(),
+        Tone::Dim => theme.dim(),
+        Tone::Error => theme.error(),
+        Tone::Ok => theme.ok(),
+        Tone::Selected(focused) => theme.selected(focused),
     }
 }
 
@@ -268,9 +165,8 @@ pub fn prompt(frame: &mut Frame, dialog: &Dialog, theme: &Theme, area: Rect) {
         ),
         _ => return,
     };
-    let h = (lines.len() as u16 + 2).min(area.height);
-    let w = 84.min(area.width);
-    let rect = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    let rect = crate::tui::layout::prompt_area(area, lines.len());
+    let w = rect.width;
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(pane_block(title.into(), true, theme, w)), rect);
 }

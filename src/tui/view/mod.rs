@@ -90,7 +90,7 @@ fn draw_dialog(frame: &mut Frame, state: &AppState, dialog: &Dialog, theme: &The
 
 /// The builder covers everything between the tab row and the status bar.
 pub fn checkout_area(area: Rect) -> Rect {
-    Rect { x: area.x, y: area.y + 1, width: area.width, height: area.height.saturating_sub(2) }
+    layout::checkout_area(area)
 }
 
 /// Text drawn at (x, y), to be written again with an escape sequence around it.

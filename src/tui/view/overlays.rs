@@ -7,14 +7,9 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use super::{Theme, pane_block};
 use crate::tui::keymap::{self, Context};
+use crate::tui::layout::centered;
 use crate::tui::state::AppState;
 use crate::tui::state::palette::PaletteState;
-
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let w = width.min(area.width.saturating_sub(2));
-    let h = height.min(area.height.saturating_sub(2));
-    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
-}
 
 /// Help lines for a mode: each context's keys, then the palette's commands where the palette
 /// is reachable, wrapped to `width` columns. `true` marks a heading.
@@ -127,8 +122,7 @@ pub fn discard(frame: &mut Frame, what: &str, theme: &Theme, area: Rect) {
 
 pub fn palette(frame: &mut Frame, state: &AppState, p: &PaletteState, theme: &Theme, area: Rect) {
     let suggestions = state.palette_suggestions(&p.input);
-    let rect = centered(area, 60, (suggestions.len() as u16 + 3).min(14));
-    let rect = Rect { y: area.y + 2, ..rect };
+    let rect = crate::tui::layout::palette_area(area, suggestions.len());
     frame.render_widget(Clear, rect);
     let mut lines = vec![Line::from(vec![Span::styled(":", theme.header()), Span::raw(format!("{}▏", p.input))])];
     let selected = p.selected.min(suggestions.len().saturating_sub(1));

@@ -2,6 +2,7 @@
 //! preview and billing estimate, submitted once, then the result (URL, QR code, status).
 
 pub mod fields;
+pub mod form_layout;
 mod input;
 pub mod presets;
 mod request;

@@ -29,6 +29,7 @@ async fn a_failing_provider_shows_its_error_and_recovers_on_refresh() {
         base_delay: Duration::from_millis(10),
         max_delay: Duration::from_millis(20),
         max_retry_after: Duration::from_secs(1),
+        rate_limit_patience: Duration::from_millis(1500),
     };
     support::console::journal();
     let http = Http::new(HttpConfig { retry, ..HttpConfig::default() }).unwrap();

@@ -21,6 +21,7 @@ async fn kelviq_with(faults: &str, timeout: Duration) -> (SandboxHandle, std::sy
         base_delay: Duration::from_millis(20),
         max_delay: Duration::from_millis(100),
         max_retry_after: Duration::from_secs(5),
+        rate_limit_patience: Duration::from_millis(1500),
     };
     let http =
         Http::new(HttpConfig { connect_timeout: Duration::from_secs(2), request_timeout: timeout, retry }).unwrap();

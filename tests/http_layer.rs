@@ -89,6 +89,7 @@ fn http(timeout: Duration) -> Http {
         base_delay: Duration::from_millis(10),
         max_delay: Duration::from_millis(50),
         max_retry_after: Duration::from_secs(5),
+        rate_limit_patience: Duration::from_millis(1500),
     };
     Http::new(HttpConfig { connect_timeout: Duration::from_secs(1), request_timeout: timeout, retry }).unwrap()
 }

@@ -158,6 +158,8 @@ async fn console_never_shows_the_key() {
         edge_url: None,
         account: None,
         read_only: false,
+        rate_limit: None,
+        burst: None,
     };
     let no_env = |_: &str| None;
     let endpoint =

@@ -105,6 +105,7 @@ fn badge(mode: config::ProfileMode) -> Mode {
 /// The console on one profile's account: that provider only, its mode on the badge.
 async fn run_profile(global: &Global, active: super::profiles::Active, http: Http, mouse: bool) -> Result<(), Failure> {
     let endpoint = super::profiles::endpoint(&active, global, &crate::secrets::platform_store)?;
+    super::profiles::apply_limit(&active, &http);
     let provider = providers::connect(active.profile.provider, endpoint, http.clone())?;
     let read_only = global.read_only || active.profile.read_only;
     let mode = badge(active.profile.mode);

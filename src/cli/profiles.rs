@@ -115,6 +115,9 @@ pub(crate) fn run_profiles(global: &Global, cmd: ProfilesCmd) -> Result<(), Fail
                 edge_url: global.edge_url.clone(),
                 account,
                 read_only: global.read_only,
+                // Set in config.toml by hand; adding the profile again keeps them.
+                rate_limit: file.profiles.get(&name).and_then(|p| p.rate_limit),
+                burst: file.profiles.get(&name).and_then(|p| p.burst),
             };
             let verb = if file.profiles.insert(name.clone(), profile).is_some() { "updated" } else { "added" };
             profiles::save(&path, &file).map_err(config_err)?;
@@ -320,6 +323,15 @@ fn status_table(rows: &[StatusRow]) -> String {
     table::render(&["PROFILE", "PROVIDER", "MODE", "KEY", "CLIENT KEY"], &cells)
 }
 
+/// The profile's `rate_limit` / `burst` become its provider's request budget.
+pub fn apply_limit(active: &Active, http: &crate::providers::Http) {
+    let Some(rate) = active.profile.rate_limit else { return };
+    let per_second = rate.per_second();
+    let burst = active.profile.burst.map_or((per_second * 2.0).max(1.0), |b| f64::from(b.get()));
+    let limit = crate::providers::budget::Limit { per_second, burst };
+    http.budgets().set(active.profile.provider, Some(limit));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,7 +342,16 @@ mod tests {
     }
 
     fn active(name: &str, provider: ProviderKind, mode: ProfileMode) -> Active {
-        let profile = Profile { provider, mode, base_url: None, edge_url: None, account: None, read_only: false };
+        let profile = Profile {
+            provider,
+            mode,
+            base_url: None,
+            edge_url: None,
+            account: None,
+            read_only: false,
+            rate_limit: None,
+            burst: None,
+        };
         Active { name: name.to_string(), profile }
     }
 

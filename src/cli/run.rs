@@ -58,6 +58,7 @@ async fn connect(global: &super::Global) -> Result<Connection, Failure> {
         .map_err(|m| failure(ExitCode::Failure, m))?;
     if let Some(active) = super::profiles::active(global)? {
         let endpoint = super::profiles::endpoint(&active, global, &crate::secrets::platform_store)?;
+        super::profiles::apply_limit(&active, &http);
         let log = http.log().clone();
         let provider = providers::connect(active.profile.provider, endpoint, http)?;
         let profile = Some((active.name, active.profile.mode.label()));

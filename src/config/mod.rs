@@ -281,7 +281,16 @@ mod tests {
     }
 
     fn profile(kind: ProviderKind, mode: ProfileMode) -> Profile {
-        Profile { provider: kind, mode, base_url: None, edge_url: None, account: None, read_only: false }
+        Profile {
+            provider: kind,
+            mode,
+            base_url: None,
+            edge_url: None,
+            account: None,
+            read_only: false,
+            rate_limit: None,
+            burst: None,
+        }
     }
 
     #[test]

@@ -55,6 +55,41 @@ pub struct Profile {
     pub account: Option<String>,
     #[serde(default)]
     pub read_only: bool,
+    /// Requests per second this account may take (else 10 for a provider's own host,
+    /// unlimited for a loopback one); a 429 still slows it down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<Rate>,
+    /// Requests that may go at once after a quiet spell (else twice the rate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burst: Option<std::num::NonZeroU32>,
+}
+
+/// Requests per second: more than zero, at most 10,000.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "f64", into = "f64")]
+pub struct Rate(f64);
+
+impl Rate {
+    pub fn per_second(self) -> f64 {
+        self.0
+    }
+}
+
+impl TryFrom<f64> for Rate {
+    type Error = String;
+    fn try_from(n: f64) -> Result<Rate, String> {
+        if n.is_finite() && n > 0.0 && n <= 10_000.0 {
+            Ok(Rate(n))
+        } else {
+            Err(format!("{n} is not a rate: requests per second, more than 0 and at most 10000"))
+        }
+    }
+}
+
+impl From<Rate> for f64 {
+    fn from(r: Rate) -> f64 {
+        r.0
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -182,6 +217,17 @@ mod tests {
         let acme = &file.profiles["acme"];
         assert_eq!((acme.provider, acme.mode, acme.read_only), (ProviderKind::Zenskar, ProfileMode::Live, true));
         assert_eq!(acme.account.as_deref(), Some("org_1"));
+        let limited =
+            parse("[profiles.p]\nprovider = \"kelviq\"\nrate_limit = 2.5\nburst = 4\n", Path::new("c.toml")).unwrap();
+        let p = &limited.profiles["p"];
+        assert_eq!((p.rate_limit.map(Rate::per_second), p.burst.map(|b| b.get())), (Some(2.5), Some(4)));
+        for (bad, field) in
+            [("rate_limit = 0", "rate_limit"), ("rate_limit = -3", "rate_limit"), ("burst = 0", "burst")]
+        {
+            let text = format!("[profiles.p]\nprovider = \"kelviq\"\n{bad}\n");
+            let e = parse(&text, Path::new("c.toml")).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("c.toml:3: profiles.p.{field}: ")), "{e}");
+        }
         let dev = &file.profiles["dev"];
         assert_eq!((dev.mode, dev.read_only, dev.edge_url.as_deref()), (ProfileMode::Test, false, None));
     }
@@ -225,6 +271,8 @@ mod tests {
                 edge_url: None,
                 account: Some("biz_9".into()),
                 read_only: false,
+                rate_limit: Some(Rate(2.0)),
+                burst: None,
             },
         );
         save(&path, &file).unwrap();
@@ -266,6 +314,8 @@ mod tests {
                 edge_url: None,
                 account: Some(format!("org_{i:040}")),
                 read_only: false,
+                rate_limit: None,
+                burst: None,
             };
             file.profiles.insert(format!("profile-{i}"), profile);
         }

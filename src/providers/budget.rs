@@ -84,6 +84,9 @@ struct Bucket {
     sent: VecDeque<Instant>,
     /// The rate before the first cut, where an unlimited provider becomes unlimited again.
     recover_to: Option<f64>,
+    /// The last cut: 429s answering requests sent at the old rate do not cut again within a
+    /// second (one decrease per round, as TCP does), so a burst of them halves the rate once.
+    cut_at: Option<Instant>,
 }
 
 impl Bucket {
@@ -98,6 +101,7 @@ impl Bucket {
             waiting: [0; 3],
             sent: VecDeque::new(),
             recover_to: None,
+            cut_at: None,
         }
     }
 
@@ -138,22 +142,33 @@ impl Bucket {
     }
 
     fn rate_limited(&mut self, retry_after: Option<Duration>, now: Instant) {
-        let from = self.current.map_or(self.sent.len().max(1) as f64, |l| l.per_second);
-        if self.recover_to.is_none() {
-            self.recover_to = Some(self.configured.map_or(from, |l| l.per_second));
+        let recent_cut = self.cut_at.is_some_and(|at| now.saturating_duration_since(at) < Duration::from_secs(1));
+        if !recent_cut {
+            self.refill(now);
+            let from = self.current.map_or(self.sent.len().max(1) as f64, |l| l.per_second);
+            if self.recover_to.is_none() {
+                self.recover_to = Some(self.configured.map_or(from, |l| l.per_second));
+            }
+            let per_second = (from / 2.0).max(MIN_RATE);
+            self.current = Some(Limit { per_second, burst: per_second.max(1.0) });
+            // Spent: the requests that drew this 429 were sent at the old rate.
+            self.tokens = 0.0;
+            self.cut_at = Some(now);
         }
-        let per_second = (from / 2.0).max(MIN_RATE);
-        self.current = Some(Limit { per_second, burst: per_second.max(1.0) });
-        self.tokens = self.tokens.min(0.0);
         if let Some(wait) = retry_after {
-            let until = now + wait.min(Duration::from_secs(60));
+            let wait = wait.min(Duration::from_mins(1));
+            let until = now + wait;
             self.paused_until = Some(self.paused_until.map_or(until, |u| u.max(until)));
+            // The provider named the moment: one request may go when the pause ends.
+            if let (false, Some(l)) = (recent_cut, self.current) {
+                self.tokens = 1.0 - wait.as_secs_f64() * l.per_second;
+            }
         }
     }
 
     fn answered(&mut self) {
         let (Some(limit), Some(target)) = (self.current, self.recover_to) else { return };
-        let per_second = limit.per_second + RECOVERY_STEP;
+        let per_second = limit.per_second + (limit.per_second * 0.05).max(RECOVERY_STEP);
         if per_second >= target {
             self.current = self.configured;
             self.recover_to = None;
@@ -267,7 +282,8 @@ mod tests {
             b.acquire(K).await;
         }
         b.answered(K, 429, Some(Duration::from_secs(2)));
-        assert_eq!(b.current(K).map(|l| l.per_second), Some(4.0), "half of the 8/s actually sent");
+        b.answered(K, 429, Some(Duration::from_secs(2)));
+        assert_eq!(b.current(K).map(|l| l.per_second), Some(4.0), "half of the 8/s sent, once per second");
         let w = b.acquire(K).await;
         assert!(w.time >= Duration::from_secs(2) && w.reason.contains("Retry-After"), "{w:?}");
         for _ in 0..20 {

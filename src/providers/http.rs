@@ -63,6 +63,9 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// A `Retry-After` longer than this is not waited for; the error goes to the user.
     pub max_retry_after: Duration,
+    /// How long a request refused with 429 keeps being retried (each retry waits for the
+    /// budget, which the 429s have slowed down); 429s use up no attempt meanwhile.
+    pub rate_limit_patience: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -72,6 +75,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(5),
             max_retry_after: Duration::from_secs(30),
+            rate_limit_patience: Duration::from_secs(20),
         }
     }
 }
@@ -383,15 +387,34 @@ impl Http {
     }
 
     /// Sends with retries. Non-2xx answers become [`ProviderError`]s decoded from the body.
+    /// A 429 was refused before any work, so it does not use up an attempt: a request that
+    /// may be sent again keeps trying, at the pace the budget sets, for the policy's
+    /// `rate_limit_patience`.
     pub async fn send(&self, request: ApiRequest) -> Result<ApiResponse, ProviderError> {
         let policy = &self.config.retry;
         let mut rng = SplitMix64::from_entropy();
         let mut attempt = 1;
+        let mut refused = 0;
+        let started = Instant::now();
         loop {
             let outcome = self.attempt(&request, attempt).await;
-            let can_retry = request.retryable() && attempt < policy.max_attempts;
+            let rate_limited = matches!(&outcome, Err(f) if f.error.status == Some(429));
+            if rate_limited {
+                refused += 1;
+            }
+            let can_retry = request.retryable()
+                && if rate_limited {
+                    started.elapsed() < policy.rate_limit_patience
+                } else {
+                    attempt - refused < policy.max_attempts
+                };
             let wait = match &outcome {
                 Ok(resp) => return Ok(resp.clone()),
+                // The budget holds a rate-limited retry (the pause, then the cut rate), so the
+                // wait shows in the log as the budget's, with its reason.
+                Err(failure) if can_retry && rate_limited => {
+                    failure.retry_delay(attempt, policy, &mut rng).map(|_| Duration::ZERO)
+                }
                 Err(failure) if can_retry => failure.retry_delay(attempt, policy, &mut rng),
                 Err(_) => None,
             };
@@ -644,6 +667,7 @@ mod tests {
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_millis(800),
             max_retry_after: Duration::from_secs(1),
+            rate_limit_patience: Duration::from_secs(1),
         };
         let mut rng = SplitMix64::new(1);
         for attempt in 1..10 {

@@ -2,6 +2,7 @@
 //! typing-driven work is "latest wins": a newer search or filter supersedes an older one, and
 //! a details load that is no longer for the selected customer is dropped before it is sent.
 
+use crate::providers::budget::{Priority, with_priority};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -297,7 +298,7 @@ impl Tasks {
         }
         let providers = self.providers.clone();
         let tx = self.tx.clone();
-        self.prefetch = Some(self.spawn(async move {
+        self.prefetch = Some(self.spawn(with_priority(Priority::Background, async move {
             tokio::time::sleep(PREFETCH_DEBOUNCE).await;
             futures::stream::iter(items)
                 .for_each_concurrent(PREFETCH_CONCURRENCY, |(slot, customer_id)| {
@@ -310,18 +311,18 @@ impl Tasks {
                     }
                 })
                 .await;
-        }));
+        })));
     }
 
     /// One page of the provider's listing of every customer's subscriptions; the state asks
     /// the next one when it still has visible customers to answer for.
     fn summary_page(&self, slot: u8, cursor: Option<String>) {
         let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
-        self.spawn(async move {
+        self.spawn(with_priority(Priority::Background, async move {
             let page = PageRequest { cursor: cursor.clone(), limit: SUMMARY_PAGE, search: None };
             let result = p.list_subscriptions_page(&page).await;
             let _ = tx.send(Msg::SummaryPage { slot, cursor, result });
-        });
+        }));
     }
 
     fn load_invoices(&self, slot: u8, customer_id: String) {

@@ -41,7 +41,8 @@ impl Tabular for Exchange {
         }
     }
 
-    /// `5xx` (a status class), `POST` (a method), `/checkout` (a path), a provider, or any text.
+    /// `5xx` (a status class), `POST` (a method), `/checkout` (a path), `queued` (waited for
+    /// the provider's budget), a provider, or any text.
     fn matches_word(&self, word: &str) -> bool {
         let class = word.strip_suffix("xx").and_then(|d| d.parse::<u16>().ok()).filter(|d| (1..=5).contains(d));
         if let Some(class) = class {
@@ -49,6 +50,9 @@ impl Tabular for Exchange {
         }
         if word == "error" || word == "failed" {
             return self.status.is_none_or(|s| s >= 400);
+        }
+        if word == "queued" || word == "waited" {
+            return self.queued_ms > 0;
         }
         if word.starts_with('/') {
             return self.path().to_lowercase().contains(word);

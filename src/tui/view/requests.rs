@@ -92,6 +92,10 @@ fn detail(frame: &mut Frame, e: &Exchange, scroll: usize, theme: &Theme, rect: R
             e.request_id.as_deref().unwrap_or("—")
         )),
     ];
+    if e.queued_ms > 0 {
+        let why = e.queued_for.as_deref().unwrap_or("the provider's request budget");
+        lines.push(Line::from(format!("waited {} ms before sending: {why}", e.queued_ms)));
+    }
     if let Some(err) = &e.error {
         lines.push(Line::from(Span::styled(format!("error: {err}"), theme.error())));
     }

@@ -52,7 +52,17 @@ impl Tasks {
         let (Some(p), tx, log) = (self.provider(slot), self.tx.clone(), self.log.clone()) else { return };
         self.spawn(async move {
             let provider = p.kind();
-            let mut found = find_in_log(&log.snapshot(), provider, &id);
+            // A customer is named by the provider's own id (Kelviq's uuid, Flowglad's id), or,
+            // where till addresses it by that very id (Zenskar's uuid), by the id till uses.
+            let also = match &fetch {
+                Some(RawRead::Customer(own)) => Some(own.clone()),
+                _ => None,
+            };
+            let look = |entries: &[Exchange]| {
+                find_in_log(entries, provider, &id)
+                    .or_else(|| also.as_deref().and_then(|a| find_in_log(entries, provider, a)))
+            };
+            let mut found = look(&log.snapshot());
             if let (None, Some(again)) = (&found, fetch) {
                 // One fresh read: the newest answer, kept whole by the console's log.
                 let read = match &again {
@@ -63,7 +73,7 @@ impl Tasks {
                     RawRead::Payment(id) => p.get_payment(id).await.map(|_| ()),
                 };
                 if read.is_ok() {
-                    found = find_in_log(&log.snapshot(), provider, &id);
+                    found = look(&log.snapshot());
                 }
             }
             let _ = tx.send(Msg::Raw { slot, id, found });

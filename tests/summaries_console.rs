@@ -92,10 +92,10 @@ async fn opening_the_all_tab_and_scrolling_1000_rows_reads_listings_not_one_cust
     let options = SandboxOptions { capture: true, extra_customers: 300, ..Default::default() };
     let mut c = console_with(Mode::Sandbox, false, options).await;
     let opened = counts(&c, &[]);
-    // One selected customer (Kelviq's first) is read alone for the panes; no row is read alone
-    // for the column.
+    // One selected customer (Kelviq's first) is read alone for the panes, and the two after it
+    // are read ahead (tests/read_ahead.rs); no row is read alone for the column.
     let alone: usize = opened.iter().filter(|(r, _)| matches!(r, Read::OneCustomer(_))).map(|(_, n)| n).sum();
-    assert!(alone <= 1, "opening: {opened:?}");
+    assert!(alone <= 3, "opening: {opened:?}");
     let kelviq_pages = opened.get(&Read::Listing(ProviderKind::Kelviq)).copied().unwrap_or(0);
     assert!(kelviq_pages >= 1 && kelviq_pages <= loaded(&c, ProviderKind::Kelviq).div_ceil(100) + 2, "{opened:?}");
     let first_check = summaries_match_single_reads(&c).await;
@@ -114,9 +114,10 @@ async fn opening_the_all_tab_and_scrolling_1000_rows_reads_listings_not_one_cust
         let customers = loaded(&c, kind);
         assert!(customers > 300, "{kind}: {customers} loaded");
         assert!(pages <= customers.div_ceil(100) + 2, "{kind}: {pages} listing pages for {customers} customers");
-        // Reads of one customer are the selected customer's panes only: one per page down at most.
+        // Reads of one customer are the selected customer's panes and its three neighbours read
+        // ahead: four per page down at most.
         let alone = scrolled.get(&Read::OneCustomer(kind)).copied().unwrap_or(0);
-        assert!(alone <= presses + 1, "{kind}: {alone} single reads over {presses} page-downs: {scrolled:?}");
+        assert!(alone <= 4 * (presses + 1), "{kind}: {alone} single reads over {presses} page-downs: {scrolled:?}");
     }
     eprintln!("requests by endpoint after {presses} page-downs: {scrolled:?}");
 
@@ -129,7 +130,8 @@ async fn opening_the_all_tab_and_scrolling_1000_rows_reads_listings_not_one_cust
     let zenskar = counts(&c, &[checks]);
     let pages = zenskar.get(&Read::Listing(ProviderKind::Zenskar)).copied().unwrap_or(0);
     assert!(pages >= 1 && pages <= loaded(&c, ProviderKind::Zenskar).div_ceil(100) + 2, "{zenskar:?}");
-    assert!(zenskar.get(&Read::OneCustomer(ProviderKind::Zenskar)).copied().unwrap_or(0) <= 5, "{zenskar:?}");
+    // The selected customer and three neighbours read ahead, per stop: 5 stops.
+    assert!(zenskar.get(&Read::OneCustomer(ProviderKind::Zenskar)).copied().unwrap_or(0) <= 20, "{zenskar:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -118,7 +118,8 @@ impl Tasks {
             Effect::LoadCustomers { slot, cursor } => self.load_customers(slot, cursor),
             Effect::Search { slot, query } => self.search(slot, query),
             Effect::FindCustomer { slot, id } => self.find(slot, id),
-            Effect::LoadDetails { slot, customer_id } => self.load_details(slot, customer_id),
+            Effect::LoadDetails { slot, customer_id, prefetch: false } => self.load_details(slot, customer_id),
+            Effect::LoadDetails { slot, customer_id, prefetch: true } => self.read_ahead(slot, customer_id),
             Effect::Prefetch { items } => self.prefetch(items),
             Effect::SummaryPage { slot, cursor } => self.summary_page(slot, cursor),
             Effect::LoadPlans { slot } => self.load_plans(slot),
@@ -289,6 +290,22 @@ impl Tasks {
                 let _ = tx.send(Msg::Entitlements { slot, customer_id, result });
             }
         });
+    }
+
+    /// A neighbour's subscriptions and entitlements, read ahead at the lowest priority. Never
+    /// dropped: its rows are marked loading until the answer comes.
+    fn read_ahead(&self, slot: u8, customer_id: String) {
+        let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
+        self.spawn(with_priority(Priority::Prefetch, async move {
+            let wants_ents = p.capabilities().entitlements;
+            let subs = p.list_subscriptions(&customer_id);
+            let ents = async { if wants_ents { Some(p.entitlements(&customer_id).await) } else { None } };
+            let (subs, ents) = futures::join!(subs, ents);
+            let _ = tx.send(Msg::Subscriptions { slot, customer_id: customer_id.clone(), result: subs });
+            if let Some(result) = ents {
+                let _ = tx.send(Msg::Entitlements { slot, customer_id, result });
+            }
+        }));
     }
 
     /// Subscriptions of the visible rows, for the summary column; replaced by the next scroll.

@@ -98,11 +98,11 @@ impl AppState {
                     let len = self.selected_details().and_then(|d| d.subscriptions.value.as_ref()).map_or(0, Vec::len);
                     self.sub_selected = self.sub_selected.min(len.saturating_sub(1));
                 }
-                Vec::new()
+                self.details_arrived(slot, &customer_id)
             }
             Msg::Entitlements { slot, customer_id, result } => {
                 self.details_entry(slot, &customer_id).entitlements.settle(result);
-                Vec::new()
+                self.details_arrived(slot, &customer_id)
             }
             Msg::DetailsDropped { slot, customer_id } => {
                 let listed =

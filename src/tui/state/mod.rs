@@ -229,6 +229,9 @@ pub enum Effect {
     LoadDetails {
         slot: u8,
         customer_id: String,
+        /// A neighbour of the selected customer, read ahead at the lowest priority while the
+        /// console is idle; never dropped by a newer selection.
+        prefetch: bool,
     },
     Prefetch {
         items: Vec<(u8, String)>,
@@ -404,6 +407,9 @@ pub struct AppState {
     pub now: chrono::DateTime<chrono::Utc>,
     /// Checkout sessions whose result was closed, still watched until paid or expired.
     pub watching: Vec<(u8, crate::billing::CheckoutSession)>,
+    /// The selected customer, when the selection last moved to them, and how long the one
+    /// before stayed selected: read-ahead waits until the user pauses.
+    pub moved: Option<(u8, String, chrono::DateTime<chrono::Utc>, chrono::Duration)>,
     /// Every checkout session this console created, for the sessions list.
     pub own_checkouts: Vec<(u8, crate::billing::CheckoutListing)>,
     /// Forms closed with Esc, per provider slot: nothing typed is lost.
@@ -443,6 +449,7 @@ impl AppState {
             spinner: 0,
             quit: false,
             now: chrono::Utc::now(),
+            moved: None,
             checkout_drafts: HashMap::new(),
             watching: Vec::new(),
             own_checkouts: Vec::new(),

@@ -139,12 +139,12 @@ fn all_tab_merges_providers_and_selection_loads_details() {
     assert_eq!(s.row_count(), 3);
     assert_eq!(s.row_at(2), Some(RowRef { slot: 1, row: 0 }));
     assert!(
-        effects.contains(&Effect::LoadDetails { slot: 0, customer_id: "k1".into() })
+        effects.contains(&Effect::LoadDetails { slot: 0, customer_id: "k1".into(), prefetch: false })
             || s.details.contains_key(&(0, "k1".into()))
     );
     let effects = s.handle_action(Action::Bottom);
     assert_eq!(s.selected_customer().unwrap().1.id, "p1");
-    assert!(effects.contains(&Effect::LoadDetails { slot: 1, customer_id: "p1".into() }));
+    assert!(effects.contains(&Effect::LoadDetails { slot: 1, customer_id: "p1".into(), prefetch: false }));
     assert!(
         s.details[&(1, "p1".into())].entitlements.value.is_none() && !s.details[&(1, "p1".into())].entitlements.loading,
         "KuvarPay has no entitlements to load"
@@ -397,4 +397,45 @@ fn refresh_keeps_the_selected_customer() {
         chrono::Utc::now(),
     );
     assert_eq!(s.selected_customer().map(|(_, c)| c.id.clone()).as_deref(), Some("k3"), "R keeps the selection");
+}
+
+#[test]
+fn when_the_selected_customer_arrives_the_next_ones_are_read_ahead_once() {
+    let mut s = state();
+    s.ensure_loaded();
+    let rows = [("k1", "Anna"), ("k2", "Ben"), ("k3", "Cleo"), ("k4", "Dan")];
+    s.handle_msg(
+        Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &rows, None)) },
+        chrono::Utc::now(),
+    );
+    s.handle_msg(
+        Msg::CustomersPage { slot: 1, result: Ok(page(ProviderKind::KuvarPay, &[], None)) },
+        chrono::Utc::now(),
+    );
+    s.handle_action(Action::Down);
+    assert_eq!(s.selected_customer().unwrap().1.id, "k2");
+    let ahead = |effects: &[Effect]| -> Vec<String> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::LoadDetails { customer_id, prefetch: true, .. } => Some(customer_id.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    // An answer within a moment of the move (a user scrolling past) reads nothing ahead.
+    let soon = s.now + chrono::Duration::milliseconds(50);
+    let subs = Msg::Subscriptions { slot: 0, customer_id: "k2".into(), result: Ok(vec![]) };
+    assert!(ahead(&s.handle_msg(subs, soon)).is_empty(), "entitlements still loading");
+    let ents = || Msg::Entitlements { slot: 0, customer_id: "k2".into(), result: Ok(vec![]) };
+    assert!(ahead(&s.handle_msg(ents(), soon)).is_empty(), "not resting yet");
+    // The same answer once the selection has rested there.
+    s.details.get_mut(&(0, "k2".into())).unwrap().entitlements.loading = true;
+    let effects = s.handle_msg(ents(), soon + chrono::Duration::milliseconds(200));
+    let mut read = ahead(&effects);
+    read.sort();
+    // k1, the first selection, is already being read for the panes.
+    assert_eq!(read, ["k3", "k4"]);
+    assert!(s.details[&(0, "k3".into())].subscriptions.loading, "marked loading: not asked twice");
+    assert!(ahead(&s.ensure_loaded()).is_empty(), "each neighbour once");
 }

@@ -8,6 +8,9 @@ use super::{AppState, Details, Dialog, Effect, FilterJob, Loadable, Pane};
 use crate::tui::action::Action;
 use crate::tui::layout;
 
+/// How long the selection must rest before the console reads its neighbours ahead.
+const READ_AHEAD_PAUSE: chrono::Duration = chrono::Duration::milliseconds(150);
+
 impl AppState {
     /// Rows of the focused list that fit on screen (page size for PgUp/PgDn).
     pub fn page_height(&self, pane: Pane) -> usize {
@@ -205,24 +208,17 @@ impl AppState {
         }
         if let Some((slot, c)) = self.selected_customer() {
             let key = (slot, c.id.clone());
-            // A summary from the provider's listing is not the panes' read: that is asked alone.
-            let listed = self.slots[slot as usize].customers.summaries.is_filled(&key.1);
-            let entry = self.details.entry(key.clone()).or_default();
-            let relisted = listed && !entry.subscriptions.loading;
-            let wants_details = entry.subscriptions.wanted() || entry.entitlements.wanted() || relisted;
-            if wants_details {
-                if entry.subscriptions.wanted() {
-                    entry.subscriptions = Loadable::loading();
-                } else if relisted {
-                    // Keeps the listing's answer on screen until the customer's own arrives.
-                    entry.subscriptions.loading = true;
-                }
-                if entry.entitlements.wanted() && self.slots[slot as usize].caps.entitlements {
-                    entry.entitlements = Loadable::loading();
-                }
+            self.note_move(slot, &key.1);
+            let paused = self.moved.as_ref().is_some_and(|m| m.3 >= READ_AHEAD_PAUSE);
+            if self.claim_details(slot, &key.1) {
                 self.sub_selected = 0;
                 self.ent_offset = 0;
-                effects.push(Effect::LoadDetails { slot, customer_id: key.1 });
+                effects.push(Effect::LoadDetails { slot, customer_id: key.1, prefetch: false });
+            } else if paused
+                && self.details.get(&key).is_some_and(|d| !d.subscriptions.loading && !d.entitlements.loading)
+            {
+                // Moved onto a customer read ahead, after a pause: keep reading ahead.
+                effects.extend(self.prefetch_neighbours());
             }
         }
         if let Some(slot) = self.plans_slot()
@@ -235,6 +231,67 @@ impl AppState {
         }
         effects.extend(self.summary_effects());
         effects
+    }
+
+    /// Marks a customer's subscriptions and entitlements as loading where they are wanted, and
+    /// says whether a read is needed. A summary from the provider's listing is not the panes'
+    /// read: that is asked alone.
+    fn claim_details(&mut self, slot: u8, id: &str) -> bool {
+        let listed = self.slots[slot as usize].customers.summaries.is_filled(id);
+        let with_entitlements = self.slots[slot as usize].caps.entitlements;
+        let entry = self.details.entry((slot, id.to_string())).or_default();
+        let relisted = listed && !entry.subscriptions.loading;
+        let wanted = entry.subscriptions.wanted() || entry.entitlements.wanted() || relisted;
+        if !wanted {
+            return false;
+        }
+        if entry.subscriptions.wanted() {
+            entry.subscriptions = Loadable::loading();
+        } else if relisted {
+            // Keeps the listing's answer on screen until the customer's own arrives.
+            entry.subscriptions.loading = true;
+        }
+        if entry.entitlements.wanted() && with_entitlements {
+            entry.entitlements = Loadable::loading();
+        }
+        true
+    }
+
+    /// A customer's subscriptions or entitlements arrived: when they were the selected
+    /// customer's last and the selection has rested there a moment, the console is idle and
+    /// reads the neighbours ahead. Scrolling (a key every few milliseconds) reads nothing ahead.
+    pub(super) fn details_arrived(&mut self, slot: u8, customer_id: &str) -> Vec<Effect> {
+        let selected = self.selected_customer().is_some_and(|(s, c)| s == slot && c.id == customer_id);
+        let settled = self.selected_details().is_some_and(|d| !d.subscriptions.loading && !d.entitlements.loading);
+        let resting = self.moved.as_ref().is_some_and(|m| self.now - m.2 >= READ_AHEAD_PAUSE);
+        if selected && settled && resting { self.prefetch_neighbours() } else { Vec::new() }
+    }
+
+    /// Records when the selection moved to another customer, and how long it rested before.
+    fn note_move(&mut self, slot: u8, id: &str) {
+        let now = self.now;
+        match &mut self.moved {
+            Some((s, c, _, _)) if *s == slot && c == id => {}
+            Some(m) => *m = (slot, id.to_string(), now, now - m.2),
+            None => self.moved = Some((slot, id.to_string(), now, READ_AHEAD_PAUSE)),
+        }
+    }
+
+    /// Once the selected customer has arrived, the next two rows and the previous one are read
+    /// ahead, so moving there shows them at once (each at most once until `R`).
+    fn prefetch_neighbours(&mut self) -> Vec<Effect> {
+        let selected = self.views[self.tab].selected;
+        let rows = [Some(selected + 1), Some(selected + 2), selected.checked_sub(1)];
+        let keys: Vec<(u8, String)> = rows
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.row_at(i))
+            .filter_map(|r| self.customer(r).map(|c| (r.slot, c.id.clone())))
+            .collect();
+        keys.into_iter()
+            .filter(|(slot, id)| self.claim_details(*slot, id))
+            .map(|(slot, customer_id)| Effect::LoadDetails { slot, customer_id, prefetch: true })
+            .collect()
     }
 
     fn refresh(&mut self) -> Vec<Effect> {

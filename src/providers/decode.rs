@@ -169,9 +169,30 @@ fn whole_count(n: &Number) -> Option<u64> {
     (f >= 0.0 && f.fract() == 0.0 && f < 18_446_744_073_709_551_616.0).then_some(f as u64)
 }
 
+/// A card's brand, last four digits and expiry from a payment processor's own object
+/// (Kelviq's `methodData`, Flowglad's `paymentMethodData`, Zenskar's `details`): `brand`,
+/// `last4`, and `exp_month`/`exp_year` as Stripe names them, or `expMonth`/`expYear`.
+pub fn card_details<'a>(
+    get: impl Fn(&str) -> Option<&'a serde_json::Value>,
+) -> (Option<String>, Option<String>, Option<(u32, i32)>) {
+    let text = |k: &str| get(k).and_then(serde_json::Value::as_str).map(str::to_string).filter(|s| !s.is_empty());
+    let number = |a: &str, b: &str| get(a).or_else(|| get(b)).and_then(serde_json::Value::as_i64);
+    let expires =
+        crate::billing::payments::PaymentMethod::expiry(number("exp_month", "expMonth"), number("exp_year", "expYear"));
+    (text("brand"), text("last4"), expires)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn card_details_read_both_spellings_and_refuse_impossible_expiries() {
+        let stripe = serde_json::json!({"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2029});
+        let camel = serde_json::json!({"brand": "", "last4": "0005", "expMonth": 13, "expYear": 2029});
+        assert_eq!(card_details(|k| stripe.get(k)), (Some("visa".into()), Some("4242".into()), Some((12, 2029))));
+        assert_eq!(card_details(|k| camel.get(k)), (None, Some("0005".into()), None), "month 13, empty brand");
+    }
 
     #[derive(Deserialize)]
     struct Total {

@@ -2,7 +2,6 @@
 //! typing-driven work is "latest wins": a newer search or filter supersedes an older one, and
 //! a details load that is no longer for the selected customer is dropped before it is sent.
 
-use crate::providers::budget::{Priority, with_priority};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -20,6 +19,7 @@ use super::state::customers::{PAGE_SIZE, RowRef};
 use super::state::messages::Msg;
 use super::state::summaries::SUMMARY_PAGE;
 use super::state::{Effect, FilterJob};
+use crate::providers::budget::{Priority, with_priority};
 use crate::providers::log::RequestLog;
 use crate::providers::{BillingProvider, PageRequest};
 use crate::search;
@@ -61,6 +61,18 @@ pub struct Tasks {
     /// The clipboard and the browser.
     outside: Box<dyn Outside + Send>,
     pub(super) log: RequestLog,
+}
+
+/// A customer's subscriptions and entitlements (where offered), read side by side.
+async fn read_details(p: Arc<dyn BillingProvider>, tx: UnboundedSender<Msg>, slot: u8, customer_id: String) {
+    let wants_ents = p.capabilities().entitlements;
+    let subs = p.list_subscriptions(&customer_id);
+    let ents = async { if wants_ents { Some(p.entitlements(&customer_id).await) } else { None } };
+    let (subs, ents) = futures::join!(subs, ents);
+    let _ = tx.send(Msg::Subscriptions { slot, customer_id: customer_id.clone(), result: subs });
+    if let Some(result) = ents {
+        let _ = tx.send(Msg::Entitlements { slot, customer_id, result });
+    }
 }
 
 impl Tasks {
@@ -173,7 +185,7 @@ impl Tasks {
             Effect::PortalLink { slot, customer_id, return_url } => self.portal_link(slot, customer_id, return_url),
             Effect::ReportUsage { slot, report, guard } => self.report_usage(slot, *report, guard),
             Effect::WriteCustomer { slot, write, guard } => self.write_customer(slot, *write, guard),
-            Effect::FindRaw { slot, id, fetch, .. } => self.find_raw(slot, id, fetch),
+            Effect::FindRaw { slot, id, fetch } => self.find_raw(slot, id, fetch),
             Effect::SnapshotRequests => {
                 let _ = self.tx.send(Msg::Requests(self.log.snapshot()));
             }
@@ -281,14 +293,7 @@ impl Tasks {
                 let _ = tx.send(Msg::DetailsDropped { slot, customer_id });
                 return;
             }
-            let wants_ents = p.capabilities().entitlements;
-            let subs = p.list_subscriptions(&customer_id);
-            let ents = async { if wants_ents { Some(p.entitlements(&customer_id).await) } else { None } };
-            let (subs, ents) = futures::join!(subs, ents);
-            let _ = tx.send(Msg::Subscriptions { slot, customer_id: customer_id.clone(), result: subs });
-            if let Some(result) = ents {
-                let _ = tx.send(Msg::Entitlements { slot, customer_id, result });
-            }
+            read_details(p, tx, slot, customer_id).await;
         });
     }
 
@@ -296,16 +301,7 @@ impl Tasks {
     /// dropped: its rows are marked loading until the answer comes.
     fn read_ahead(&self, slot: u8, customer_id: String) {
         let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
-        self.spawn(with_priority(Priority::Prefetch, async move {
-            let wants_ents = p.capabilities().entitlements;
-            let subs = p.list_subscriptions(&customer_id);
-            let ents = async { if wants_ents { Some(p.entitlements(&customer_id).await) } else { None } };
-            let (subs, ents) = futures::join!(subs, ents);
-            let _ = tx.send(Msg::Subscriptions { slot, customer_id: customer_id.clone(), result: subs });
-            if let Some(result) = ents {
-                let _ = tx.send(Msg::Entitlements { slot, customer_id, result });
-            }
-        }));
+        self.spawn(with_priority(Priority::Prefetch, read_details(p, tx, slot, customer_id)));
     }
 
     /// Subscriptions of the visible rows, for the summary column; replaced by the next scroll.

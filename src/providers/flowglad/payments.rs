@@ -163,14 +163,12 @@ impl FlowgladClient {
 /// `paymentMethodData` is the processor's own object: a card's `brand`, `last4` and expiry
 /// (`exp_month`/`exp_year` as Stripe names them, or camelCase).
 pub fn payment_method(m: wire::PaymentMethod) -> PaymentMethod {
-    let data = &m.payment_method_data;
-    let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_string).filter(|s| !s.is_empty());
-    let number = |a: &str, b: &str| data.get(a).or_else(|| data.get(b)).and_then(Value::as_i64);
+    let (brand, last4, expires) = decode::card_details(|k| m.payment_method_data.get(k));
     PaymentMethod {
         provider: FLOWGLAD,
-        brand: text("brand"),
-        last4: text("last4"),
-        expires: PaymentMethod::expiry(number("exp_month", "expMonth"), number("exp_year", "expYear")),
+        brand,
+        last4,
+        expires,
         is_default: m.default,
         status: None,
         created_at: DateTime::<Utc>::from_timestamp_millis(m.created_at).filter(|_| m.created_at > 0),

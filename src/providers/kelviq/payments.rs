@@ -191,15 +191,13 @@ pub fn payment(o: wire::OrderResponse) -> Result<Payment> {
 
 /// A `PaymentMethodResponse` row; a card's details are in `methodData`.
 fn payment_method(r: wire::PaymentMethodResponse) -> PaymentMethod {
-    let data = &r.method_data;
-    let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_string).filter(|s| !s.is_empty());
-    let number = |k: &str| data.get(k).and_then(Value::as_i64);
+    let (brand, last4, expires) = decode::card_details(|k| r.method_data.get(k));
     PaymentMethod {
         provider: KELVIQ,
         id: r.id.to_string(),
-        brand: text("brand"),
-        last4: text("last4"),
-        expires: PaymentMethod::expiry(number("expMonth"), number("expYear")),
+        brand,
+        last4,
+        expires,
         is_default: r.is_default,
         status: Some(r.status).filter(|s| !s.is_empty()),
         created_at: r.created_on.as_deref().and_then(super::map::parse_datetime),

@@ -68,16 +68,14 @@ impl ZenskarClient {
 }
 
 fn payment_method(m: wire::PaymentMethod) -> PaymentMethod {
-    let data = &m.details;
-    let text = |k: &str| data.get(k).and_then(|v| v.as_str()).map(str::to_string).filter(|s| !s.is_empty());
-    let number = |a: &str, b: &str| data.get(a).or_else(|| data.get(b)).and_then(serde_json::Value::as_i64);
+    let (brand, last4, expires) = crate::providers::decode::card_details(|k| m.details.get(k));
     PaymentMethod {
         provider: ZENSKAR,
         id: m.id,
         kind: m.kind.filter(|k| !k.is_empty()).unwrap_or_else(|| "payment method".into()),
-        brand: text("brand"),
-        last4: text("last4"),
-        expires: PaymentMethod::expiry(number("exp_month", "expMonth"), number("exp_year", "expYear")),
+        brand,
+        last4,
+        expires,
         is_default: m.is_default,
         status: m.status.filter(|s| !s.is_empty()),
         created_at: None,

@@ -442,7 +442,7 @@ impl AppState {
     /// Opens a detail view above the top dialog, and asks for the provider's own object.
     pub(crate) fn push_detail(&mut self, d: DetailState) -> Vec<Effect> {
         let fetch = d.raw_fetch.clone();
-        let raw = d.raw_for.clone().map(|(slot, id)| Effect::FindRaw { slot, kind: d.kind, id, fetch });
+        let raw = d.raw_for.clone().map(|(slot, id)| Effect::FindRaw { slot, id, fetch });
         let methods = d.methods_for.clone().map(|(slot, customer_id)| Effect::LoadPaymentMethods { slot, customer_id });
         self.push(Dialog::Detail(Box::new(d)));
         raw.into_iter().chain(methods).collect()

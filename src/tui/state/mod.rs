@@ -269,7 +269,6 @@ pub enum Effect {
     /// The provider's own object for a detail view (from the request log).
     FindRaw {
         slot: u8,
-        kind: detail::DetailKind,
         id: String,
         /// How to read the object again when the log has no whole copy.
         fetch: Option<detail::RawRead>,

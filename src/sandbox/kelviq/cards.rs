@@ -35,9 +35,14 @@ impl State {
     /// Every saved method, newest first, narrowed to a customer id and/or email.
     pub fn payment_methods(&self, customer_id: Option<&str>, email: Option<&str>) -> Vec<wire::PaymentMethodResponse> {
         let mut cards = self.ledger.cards.clone();
-        let orders = self.orders();
+        // One pass over the orders: each customer's first charge (generated accounts are large).
+        let mut first_paid: std::collections::HashMap<String, DateTime<Utc>> = std::collections::HashMap::new();
+        for o in self.orders().into_iter().filter(|o| customer_id.is_none_or(|id| o.customer_id == id)) {
+            let at = first_paid.entry(o.customer_id).or_insert(o.paid_at);
+            *at = (*at).min(o.paid_at);
+        }
         for (i, c) in self.customers.iter().enumerate() {
-            let paid = orders.iter().filter(|o| o.customer_id == c.customer_id).map(|o| o.paid_at).min();
+            let paid = first_paid.get(&c.customer_id).copied();
             let seeded_card = CardSeen::from_typed("");
             let saved = cards.iter().any(|s| s.customer_id == c.customer_id && s.card == seeded_card);
             if let (Some(paid), false) = (paid, saved) {

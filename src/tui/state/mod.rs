@@ -552,9 +552,11 @@ impl AppState {
         }
     }
 
+    /// Whether what the user is waiting for is loading: the spinner. Reads ahead of the
+    /// selection (and a left customer's read still in flight) are not waited for.
     pub fn any_loading(&self) -> bool {
         self.slots.iter().any(|s| s.customers.loading || s.plans.loading)
-            || self.details.values().any(|d| d.subscriptions.loading || d.entitlements.loading)
+            || self.selected_details().is_some_and(|d| d.subscriptions.loading || d.entitlements.loading)
             || self.views.iter().any(|v| v.filter.running)
             || self.checkout().is_some_and(|b| b.submitting || b.preview.loading || b.estimate.loading)
     }

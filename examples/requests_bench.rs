@@ -39,7 +39,9 @@ fn endpoint(method: &str, path: &str) -> String {
 /// Which provider and whether it is a summary read: a listing, or one customer's subscriptions.
 fn summary_kind(path: &str) -> Option<(ProviderKind, &'static str)> {
     let (route, query) = path.split_once('?').unwrap_or((path, ""));
-    let one = query.split('&').any(|p| p.starts_with("customer_"));
+    // Zenskar's batch of up to 100 named customers counts with the listings: a summary read
+    // that is not one customer's.
+    let one = query.split('&').any(|p| p.starts_with("customer_") && !p.starts_with("customer_id__in="));
     match route {
         "/kelviq/api/v1/subscriptions/" => Some((ProviderKind::Kelviq, if one { "one" } else { "listing" })),
         "/flowglad/api/v1/subscriptions" => Some((ProviderKind::Flowglad, "listing")),

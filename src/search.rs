@@ -50,6 +50,20 @@ impl Corpus {
         None
     }
 
+    /// Puts a new haystack at `index` (a customer renamed in place). The chunk holding it is
+    /// copied, so a filter task still holding the old snapshot is unaffected.
+    pub fn replace(&mut self, mut index: usize, haystack: Utf32String) {
+        for chunk in &mut self.chunks {
+            if index < chunk.len() {
+                let mut copy: Vec<Utf32String> = chunk.to_vec();
+                copy[index] = haystack;
+                *chunk = copy.into();
+                return;
+            }
+            index -= chunk.len();
+        }
+    }
+
     /// Every haystack with its global index, in order.
     fn iter(&self) -> impl Iterator<Item = (u32, Utf32Str<'_>)> {
         self.chunks.iter().flat_map(|c| c.iter()).enumerate().map(|(i, h)| (i as u32, h.slice(..)))

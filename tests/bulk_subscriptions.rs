@@ -144,3 +144,55 @@ async fn listing_traffic_follows_the_kelviq_and_flowglad_specs() {
     }
     assert!(checked.values().all(|n| *n > 3) && checked.len() == 2, "pages validated: {checked:?}");
 }
+
+/// Zenskar's `customer_id__in`: the contracts of exactly the customers named, paged, equal to
+/// each customer's own list; a value that is no UUID is refused naming the parameter.
+#[tokio::test]
+async fn zenskar_lists_the_contracts_of_named_customers_only() {
+    let (sandbox, http) = start().await;
+    let p = providers::connect(ProviderKind::Zenskar, sandbox.endpoint(ProviderKind::Zenskar), http.clone()).unwrap();
+    assert_eq!(p.subscriptions_batch(), 100);
+    let customers = all_customers(p.as_ref()).await;
+    // A batch with customers that have contracts and some that have none, in small pages.
+    let mut named = Vec::new();
+    let mut expected = BTreeSet::new();
+    for c in &customers {
+        let own = p.list_subscriptions(&c.id).await.unwrap();
+        if named.len() < 12 && (own.is_empty() == (named.len() % 3 == 0)) {
+            expected.extend(own.iter().map(|s| (s.customer_id.clone(), s.id.clone())));
+            named.push(c.id.clone());
+        }
+    }
+    assert_eq!(named.len(), 12);
+    assert!(expected.len() > 4, "{expected:?}");
+    let mut got = BTreeSet::new();
+    let mut page = PageRequest::first(3);
+    let mut pages = 0;
+    loop {
+        let answer = p.list_subscriptions_of(&named, &page).await.unwrap();
+        pages += 1;
+        for s in answer.items {
+            assert!(named.contains(&s.customer_id), "{} is not named", s.customer_id);
+            assert!(got.insert((s.customer_id, s.id)), "repeated");
+        }
+        match answer.next_cursor {
+            Some(n) => page.cursor = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(got, expected);
+    assert!(pages > 1, "paged in threes");
+
+    let mut url = sandbox.provider_url("zenskar/contract_v2");
+    url.set_query(Some("customer_id__in=not-a-uuid"));
+    let answer = reqwest::Client::new()
+        .get(url)
+        .header("x-api-key", sandbox::keys::ZENSKAR)
+        .header("organisation", sandbox::keys::ZENSKAR_ORGANISATION)
+        .header("apiversion", "20230501")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 422);
+    assert!(answer.text().await.unwrap().contains("customer_id__in"));
+}

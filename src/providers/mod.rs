@@ -275,6 +275,21 @@ pub trait BillingProvider: Send + Sync {
         let _ = page;
         Err(ProviderError::unsupported(self.kind(), "listing every customer's subscriptions at once"))
     }
+
+    /// How many customers [`BillingProvider::list_subscriptions_of`] may name in one request:
+    /// 0 where the provider cannot filter its listing by several customers (Zenskar can:
+    /// `customer_id__in`). A list of customers then costs one request per this many, whatever
+    /// the size of the account.
+    fn subscriptions_batch(&self) -> usize {
+        0
+    }
+
+    /// One page of the subscriptions of these customers (each a [`Customer::id`]), in the
+    /// provider's order; each row's `customer_id` names one of them. For summaries.
+    async fn list_subscriptions_of(&self, customer_ids: &[String], page: &PageRequest) -> Result<Page<Subscription>> {
+        let _ = (customer_ids, page);
+        Err(ProviderError::unsupported(self.kind(), "listing several customers' subscriptions at once"))
+    }
 }
 
 /// A local estimate of a purchase: the plan's price for the period and currency (or the

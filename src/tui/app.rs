@@ -81,9 +81,14 @@ impl<B: Backend> App<B> {
     }
 
     pub fn with_clock(mut self, clock: fn() -> DateTime<Utc>) -> Self {
+        self.set_clock(clock);
+        self
+    }
+
+    /// The clock updates are given from now on (tests move time forward with it).
+    pub fn set_clock(&mut self, clock: fn() -> DateTime<Utc>) {
         self.clock = clock;
         self.state.now = clock();
-        self
     }
 
     pub fn with_theme(mut self, theme: Theme) -> Self {
@@ -179,6 +184,7 @@ impl<B: Backend> App<B> {
         spinner.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         while !self.state.quit {
             let loading = self.state.any_loading();
+            let wake = self.wake_in();
             tokio::select! {
                 biased;
                 () = &mut shutdown => break,
@@ -192,6 +198,11 @@ impl<B: Backend> App<B> {
                     self.state.spinner = self.state.spinner.wrapping_add(1);
                     self.dirty = true;
                 }
+                () = tokio::time::sleep(wake.unwrap_or_default()), if wake.is_some() => {
+                    // Shown data turned stale: redraw with its age (no request, no further wake).
+                    self.state.now = (self.clock)();
+                    self.dirty = true;
+                }
             }
             // Batch whatever else is queued before drawing once.
             while let Ok(msg) = self.rx.try_recv() {
@@ -201,6 +212,12 @@ impl<B: Backend> App<B> {
         }
         self.metrics.flush();
         Ok(())
+    }
+
+    /// How long until the state wants a redraw with nothing happening (`AppState::next_wake`).
+    fn wake_in(&self) -> Option<Duration> {
+        let at = self.state.next_wake()?;
+        Some((at - (self.clock)()).to_std().unwrap_or_default())
     }
 
     /// Test helper: processes results until no task runs and nothing is queued, then draws.

@@ -18,7 +18,7 @@ use super::state::checkout_flow::CheckoutMsg;
 use super::state::customers::{PAGE_SIZE, RowRef};
 use super::state::messages::Msg;
 use super::state::summaries::SUMMARY_PAGE;
-use super::state::{Effect, FilterJob};
+use super::state::{DetailParts, Effect, FilterJob};
 use crate::providers::budget::{Priority, with_priority};
 use crate::providers::log::RequestLog;
 use crate::providers::{BillingProvider, PageRequest};
@@ -64,14 +64,42 @@ pub struct Tasks {
 }
 
 /// A customer's subscriptions and entitlements (where offered), read side by side.
-async fn read_details(p: Arc<dyn BillingProvider>, tx: UnboundedSender<Msg>, slot: u8, customer_id: String) {
-    let wants_ents = p.capabilities().entitlements;
-    let subs = p.list_subscriptions(&customer_id);
+async fn read_details(
+    p: Arc<dyn BillingProvider>,
+    tx: UnboundedSender<Msg>,
+    slot: u8,
+    customer_id: String,
+    parts: DetailParts,
+) {
+    let wants_ents = parts.entitlements && p.capabilities().entitlements;
+    let subs = async { if parts.subscriptions { Some(p.list_subscriptions(&customer_id).await) } else { None } };
     let ents = async { if wants_ents { Some(p.entitlements(&customer_id).await) } else { None } };
     let (subs, ents) = futures::join!(subs, ents);
-    let _ = tx.send(Msg::Subscriptions { slot, customer_id: customer_id.clone(), result: subs });
+    if let Some(result) = subs {
+        let _ = tx.send(Msg::Subscriptions { slot, customer_id: customer_id.clone(), result });
+    }
     if let Some(result) = ents {
         let _ = tx.send(Msg::Entitlements { slot, customer_id, result });
+    }
+}
+
+/// Every page of the subscriptions of `customer_ids`, with the usual runaway guards.
+async fn subscriptions_of(
+    p: &dyn BillingProvider,
+    customer_ids: &[String],
+) -> Result<Vec<crate::billing::Subscription>, crate::providers::ProviderError> {
+    let mut guard = crate::providers::paging::PageGuard::new(p.kind(), "subscriptions of listed customers");
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = PageRequest { cursor: cursor.clone(), limit: SUMMARY_PAGE, search: None };
+        let page = p.list_subscriptions_of(customer_ids, &page).await?;
+        let rows = page.items.len();
+        out.extend(page.items);
+        match guard.advance(rows, page.next_cursor)? {
+            Some(next) => cursor = Some(next),
+            None => return Ok(out),
+        }
     }
 }
 
@@ -130,10 +158,15 @@ impl Tasks {
             Effect::LoadCustomers { slot, cursor } => self.load_customers(slot, cursor),
             Effect::Search { slot, query } => self.search(slot, query),
             Effect::FindCustomer { slot, id } => self.find(slot, id),
-            Effect::LoadDetails { slot, customer_id, prefetch: false } => self.load_details(slot, customer_id),
-            Effect::LoadDetails { slot, customer_id, prefetch: true } => self.read_ahead(slot, customer_id),
+            Effect::LoadDetails { slot, customer_id, parts, prefetch: false } => {
+                self.load_details(slot, customer_id, parts)
+            }
+            Effect::LoadDetails { slot, customer_id, parts, prefetch: true } => {
+                self.read_ahead(slot, customer_id, parts)
+            }
             Effect::Prefetch { items } => self.prefetch(items),
             Effect::SummaryPage { slot, cursor } => self.summary_page(slot, cursor),
+            Effect::SummaryBatch { slot, customer_ids } => self.summary_batch(slot, customer_ids),
             Effect::LoadPlans { slot } => self.load_plans(slot),
             Effect::LoadInvoices { slot, customer_id } => self.load_invoices(slot, customer_id),
             Effect::Filter(job) => self.filter(job),
@@ -283,7 +316,7 @@ impl Tasks {
 
     /// Subscriptions and entitlements of the selected customer. A newer selection makes this
     /// load give up before sending anything; the state hears `DetailsDropped` and forgets it.
-    fn load_details(&self, slot: u8, customer_id: String) {
+    fn load_details(&self, slot: u8, customer_id: String, parts: DetailParts) {
         let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
         let generation = self.details_generation.fetch_add(1, Ordering::SeqCst) + 1;
         let latest = self.details_generation.clone();
@@ -293,15 +326,15 @@ impl Tasks {
                 let _ = tx.send(Msg::DetailsDropped { slot, customer_id });
                 return;
             }
-            read_details(p, tx, slot, customer_id).await;
+            read_details(p, tx, slot, customer_id, parts).await;
         });
     }
 
     /// A neighbour's subscriptions and entitlements, read ahead at the lowest priority. Never
     /// dropped: its rows are marked loading until the answer comes.
-    fn read_ahead(&self, slot: u8, customer_id: String) {
+    fn read_ahead(&self, slot: u8, customer_id: String, parts: DetailParts) {
         let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
-        self.spawn(with_priority(Priority::Prefetch, read_details(p, tx, slot, customer_id)));
+        self.spawn(with_priority(Priority::Prefetch, read_details(p, tx, slot, customer_id, parts)));
     }
 
     /// Subscriptions of the visible rows, for the summary column; replaced by the next scroll.
@@ -335,6 +368,16 @@ impl Tasks {
             let page = PageRequest { cursor: cursor.clone(), limit: SUMMARY_PAGE, search: None };
             let result = p.list_subscriptions_page(&page).await;
             let _ = tx.send(Msg::SummaryPage { slot, cursor, result });
+        }));
+    }
+
+    /// The subscriptions of a batch of customers, every page of them (a batch of 100
+    /// customers rarely needs a second), at background priority.
+    fn summary_batch(&self, slot: u8, customer_ids: Vec<String>) {
+        let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
+        self.spawn(with_priority(Priority::Background, async move {
+            let result = subscriptions_of(p.as_ref(), &customer_ids).await;
+            let _ = tx.send(Msg::SummaryBatch { slot, customer_ids, result });
         }));
     }
 

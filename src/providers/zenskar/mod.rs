@@ -433,7 +433,15 @@ impl BillingProvider for ZenskarClient {
     }
 
     async fn list_subscriptions_page(&self, page: &PageRequest) -> Result<Page<Subscription>> {
-        self.contracts_page(page).await
+        self.contracts_page(page, &[]).await
+    }
+
+    fn subscriptions_batch(&self) -> usize {
+        contracts::CUSTOMERS_PER_REQUEST
+    }
+
+    async fn list_subscriptions_of(&self, customer_ids: &[String], page: &PageRequest) -> Result<Page<Subscription>> {
+        self.contracts_page(page, customer_ids).await
     }
 }
 

@@ -270,14 +270,21 @@ async fn get_plan(Extract(app): Extract<AppState>, Path(id): Path<String>) -> Re
 
 async fn list_contracts(Extract(app): Extract<AppState>, Query(q): Q) -> Reply {
     let (limit, cursor) = page_params(&q)?;
-    let customer = query_uuid(&q, "customer_id")?;
+    let customers = contract_customers(&q)?;
     let mut statuses: Vec<String> =
         q.get("status__in").map(|s| s.split(',').map(|x| x.trim().to_string()).collect()).unwrap_or_default();
     statuses.extend(q.get("status").cloned());
     let today = Utc::now().date_naive();
     let z = lock(&app.zenskar);
-    let candidates: Vec<usize> = match &customer {
-        Some(c) => z.contracts_by_customer.get(c).cloned().unwrap_or_default(),
+    let candidates: Vec<usize> = match &customers {
+        Some(cs) => {
+            let mut all: Vec<usize> =
+                cs.iter().flat_map(|c| z.contracts_by_customer.get(c).cloned().unwrap_or_default()).collect();
+            // Creation order, as the unfiltered list: then newest first below.
+            all.sort_unstable();
+            all.dedup();
+            all
+        }
         None => (0..z.contracts.len()).collect(),
     };
     let matched: Vec<usize> = candidates
@@ -288,6 +295,25 @@ async fn list_contracts(Extract(app): Extract<AppState>, Query(q): Q) -> Reply {
     let (start, end, next, prev) = offset_page(matched.len(), limit, cursor)?;
     let rows: Vec<_> = matched[start..end].iter().map(|&i| render::contract(&z, &z.contracts[i], today)).collect();
     Ok(results(rows, next, prev, matched.len()))
+}
+
+/// The customers a contract list is filtered by: `customer_id=UUID` and/or
+/// `customer_id__in=UUID,UUID,…` (each a UUID, or the request is refused as Zenskar's
+/// validation does); `None` when neither is given.
+fn contract_customers(q: &HashMap<String, String>) -> Result<Option<Vec<String>>, ApiError> {
+    let mut out: Option<Vec<String>> = query_uuid(q, "customer_id")?.map(|c| vec![c]);
+    if let Some(list) = q.get("customer_id__in") {
+        let ids: Vec<String> = list.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect();
+        if ids.iter().any(|x| !is_uuid(x)) {
+            return Err(query_issue("customer_id__in", "value is not a valid uuid", "type_error.uuid"));
+        }
+        // Both given: a contract must match both, as two filters on one field do.
+        out = Some(match out {
+            Some(one) => one.into_iter().filter(|c| ids.contains(c)).collect(),
+            None => ids,
+        });
+    }
+    Ok(out)
 }
 
 async fn get_contract(Extract(app): Extract<AppState>, Path(id): Path<String>) -> Reply {

@@ -124,13 +124,8 @@ impl AppState {
         match action {
             _ if f.applying => Vec::new(),
             Action::Back | Action::Choose if f.result.is_some() => {
-                let done = f.result.as_ref().is_some_and(Result::is_ok);
-                let slot = f.slot;
+                // The list already shows what the provider answered (`show_written_customer`).
                 self.pop();
-                if done {
-                    // The list shows the new or changed customer after a reload.
-                    return self.go_refresh(slot);
-                }
                 Vec::new()
             }
             Action::Back => {
@@ -161,17 +156,46 @@ impl AppState {
     }
 
     pub(crate) fn customer_written(&mut self, result: Result<Customer, String>) -> Vec<Effect> {
-        if let Some(Dialog::CustomerWrite(f)) = self.dialogs.iter_mut().find(|d| matches!(d, Dialog::CustomerWrite(_)))
-        {
-            f.applying = false;
-            f.result = Some(result);
+        let Some(Dialog::CustomerWrite(f)) = self.dialogs.iter_mut().find(|d| matches!(d, Dialog::CustomerWrite(_)))
+        else {
+            return Vec::new();
+        };
+        f.applying = false;
+        let slot = f.slot;
+        let written = result.as_ref().ok().cloned();
+        f.result = Some(result);
+        match written {
+            Some(c) => self.show_written_customer(slot, c),
+            None => Vec::new(),
         }
-        Vec::new()
     }
 
-    /// Reloads the slot's customers (as `R` does on its tab) and follows the written one.
-    fn go_refresh(&mut self, slot: u8) -> Vec<Effect> {
-        self.details.retain(|(s, _), _| *s != slot);
-        self.handle_action(Action::Refresh)
+    /// The provider's answer to a customer write goes into the list as it is: a changed
+    /// customer's row in place, a new one added and selected. A name or an email changes nothing
+    /// else, so nothing else is read again: not the other rows, not anyone's subscriptions, not
+    /// the other providers on the All tab.
+    fn show_written_customer(&mut self, slot: u8, c: Customer) -> Vec<Effect> {
+        let id = c.id.clone();
+        let Some(store) = self.slots.get_mut(slot as usize).map(|s| &mut s.customers) else { return Vec::new() };
+        if !store.replace(c.clone()) {
+            store.merge_found(vec![c]);
+        }
+        let mut effects = Vec::new();
+        for tab in [0, slot as usize + 1] {
+            if self.views[tab].sort.is_some() {
+                self.resort_customers(tab);
+            }
+            // A renamed row may match the filter now, or no longer: a full run, not a narrowing.
+            self.views[tab].filter.applied = None;
+            effects.extend(self.rerun_filter(tab));
+        }
+        if self.tab == 0 || self.tab == slot as usize + 1 {
+            let row = self.slots[slot as usize].customers.position(&id);
+            if let Some(row) = row {
+                self.select_row(super::customers::RowRef { slot, row: row as u32 });
+            }
+        }
+        effects.extend(self.ensure_loaded());
+        effects
     }
 }

@@ -74,6 +74,17 @@ impl CustomerStore {
         rows
     }
 
+    /// The provider's answer to a write on a customer already listed: the row shows it, and
+    /// the filter finds it by its new name. `false` when the customer is not loaded.
+    pub fn replace(&mut self, c: Customer) -> bool {
+        let Some(&i) = self.index.get(&c.id) else { return false };
+        self.corpus.replace(i, haystack(&c));
+        if let Some(row) = self.rows.get_mut(i) {
+            *row = c;
+        }
+        true
+    }
+
     pub fn position(&self, id: &str) -> Option<usize> {
         self.index.get(id).copied()
     }

@@ -76,7 +76,7 @@ impl AppState {
             && inv.slot == slot
             && inv.customer_id == customer_id
         {
-            inv.list.settle(result);
+            inv.list.settle(result, self.now);
             let len = inv.visible().len();
             inv.selected = inv.selected.min(len.saturating_sub(1));
         }

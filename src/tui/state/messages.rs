@@ -40,6 +40,12 @@ pub enum Msg {
         cursor: Option<String>,
         result: Result<Page<Subscription>, ProviderError>,
     },
+    /// The subscriptions of the customers an `Effect::SummaryBatch` named.
+    SummaryBatch {
+        slot: u8,
+        customer_ids: Vec<String>,
+        result: Result<Vec<Subscription>, ProviderError>,
+    },
     Plans {
         slot: u8,
         result: Result<Vec<Plan>, ProviderError>,
@@ -86,11 +92,12 @@ impl AppState {
             Msg::SearchDone { slot, query, result } => self.search_done(slot, &query, result),
             Msg::Found { slot, id, result } => self.found(slot, &id, result),
             Msg::SummaryPage { slot, cursor, result } => self.summary_page(slot, cursor, result),
+            Msg::SummaryBatch { slot, customer_ids, result } => self.summary_batch(slot, customer_ids, result),
             Msg::Subscriptions { slot, customer_id, result } => {
                 if let (Ok(subs), Some(s)) = (&result, self.slots.get_mut(slot as usize)) {
                     s.customers.summaries.read_alone(&customer_id, subs);
                 }
-                self.details_entry(slot, &customer_id).subscriptions.settle(result);
+                self.details_entry(slot, &customer_id).subscriptions.settle(result, now);
                 self.resort_details();
                 self.follow(slot, &customer_id);
                 // A shorter list (a write replaced a subscription) never leaves the cursor past its end.
@@ -101,20 +108,23 @@ impl AppState {
                 self.details_arrived(slot, &customer_id)
             }
             Msg::Entitlements { slot, customer_id, result } => {
-                self.details_entry(slot, &customer_id).entitlements.settle(result);
+                self.details_entry(slot, &customer_id).entitlements.settle(result, now);
                 self.details_arrived(slot, &customer_id)
             }
             Msg::DetailsDropped { slot, customer_id } => {
                 let listed =
                     self.slots.get(slot as usize).is_some_and(|s| s.customers.summaries.is_filled(&customer_id));
                 if let Some(d) = self.details.get_mut(&(slot, customer_id)) {
-                    if d.subscriptions.loading && listed {
-                        // The listing's answer stays shown; the read is asked again when selected.
+                    // An answer already shown (the listing's, or an older read being refreshed)
+                    // stays shown; the read is asked again when the customer is selected.
+                    if d.subscriptions.loading && (listed || d.subscriptions.value.is_some()) {
                         d.subscriptions.loading = false;
                     } else if d.subscriptions.loading {
                         d.subscriptions = Default::default();
                     }
-                    if d.entitlements.loading {
+                    if d.entitlements.loading && d.entitlements.value.is_some() {
+                        d.entitlements.loading = false;
+                    } else if d.entitlements.loading {
                         d.entitlements = Default::default();
                     }
                 }
@@ -126,7 +136,7 @@ impl AppState {
             }
             Msg::Plans { slot, result } => {
                 if let Some(s) = self.slots.get_mut(slot as usize) {
-                    s.plans.settle(result);
+                    s.plans.settle(result, now);
                 }
                 self.resort_details();
                 self.checkout_catalog_arrived(slot)

@@ -12,6 +12,7 @@ pub mod detail;
 pub mod detail_build;
 pub mod dispatch;
 pub mod export;
+pub mod freshness;
 pub mod invoices;
 pub mod listing;
 pub mod listing_rows;
@@ -58,25 +59,30 @@ pub struct Loadable<T> {
     pub value: Option<T>,
     pub loading: bool,
     pub error: Option<ProviderError>,
+    /// When `value` was read from the provider: how old what the screen shows is.
+    pub fetched_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl<T> Default for Loadable<T> {
     fn default() -> Self {
-        Loadable { value: None, loading: false, error: None }
+        Loadable { value: None, loading: false, error: None, fetched_at: None }
     }
 }
 
 impl<T> Loadable<T> {
     pub fn loading() -> Self {
-        Loadable { value: None, loading: true, error: None }
+        Loadable { value: None, loading: true, error: None, fetched_at: None }
     }
 
-    pub fn settle(&mut self, result: Result<T, ProviderError>) {
+    /// The answer that arrived at `now`. A failed refresh keeps the older value on screen
+    /// (marked by its age and the failure), never a blank.
+    pub fn settle(&mut self, result: Result<T, ProviderError>, now: chrono::DateTime<chrono::Utc>) {
         self.loading = false;
         match result {
             Ok(v) => {
                 self.value = Some(v);
                 self.error = None;
+                self.fetched_at = Some(now);
             }
             Err(e) => self.error = Some(e),
         }
@@ -113,6 +119,17 @@ impl Slot {
             plans: Loadable::default(),
         }
     }
+}
+
+/// Which of a customer's panes a details read fetches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DetailParts {
+    pub subscriptions: bool,
+    pub entitlements: bool,
+}
+
+impl DetailParts {
+    pub const BOTH: DetailParts = DetailParts { subscriptions: true, entitlements: true };
 }
 
 /// A customer's subscriptions and entitlements, cached by (slot, customer id).
@@ -229,6 +246,8 @@ pub enum Effect {
     LoadDetails {
         slot: u8,
         customer_id: String,
+        /// Which panes need the read: a write reads again exactly what it changed.
+        parts: DetailParts,
         /// A neighbour of the selected customer, read ahead at the lowest priority while the
         /// console is idle; never dropped by a newer selection.
         prefetch: bool,
@@ -240,6 +259,12 @@ pub enum Effect {
     SummaryPage {
         slot: u8,
         cursor: Option<String>,
+    },
+    /// The subscriptions of these customers, all pages, in as few requests as the provider
+    /// allows (`BillingProvider::list_subscriptions_of`), for the summary column.
+    SummaryBatch {
+        slot: u8,
+        customer_ids: Vec<String>,
     },
     LoadPlans {
         slot: u8,

@@ -257,7 +257,7 @@ impl AppState {
                     && p.slot == slot
                     && p.customer_id == customer_id
                 {
-                    p.list.settle(result);
+                    p.list.settle(result, self.now);
                     p.selected = p.selected.min(p.visible().len().saturating_sub(1));
                 }
             }

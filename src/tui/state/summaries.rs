@@ -5,6 +5,10 @@
 //! customer is read on its own (`Effect::Prefetch`). The selected customer's panes are always
 //! read on their own, and that read replaces the listing's answer for that customer.
 //!
+//! Where a provider can filter its listing by many customers at once (Zenskar's
+//! `customer_id__in`), the loaded customers are read in batches instead, up to 100 a request:
+//! a list of N customers costs N/100 requests whatever the size of the account.
+//!
 //! Staleness: the listing is a snapshot taken when its pages were read. A write through till
 //! drops the customer's details; such a customer is then read again on its own, never refilled
 //! from the older snapshot (`BulkSummaries::seen`, `BulkSummaries::written`). `R` starts over.
@@ -44,6 +48,10 @@ pub struct BulkSummaries {
     /// Customers whose summary the console has held. If their details entry is gone, a write
     /// dropped it, and the snapshot is older than that write.
     seen: HashSet<String>,
+    /// When the walk's first page arrived: the age of every answer the listing gives.
+    read_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Customers named in a batch read in flight (`Effect::SummaryBatch`).
+    batching: HashSet<String>,
 }
 
 impl BulkSummaries {
@@ -54,17 +62,19 @@ impl BulkSummaries {
         }
     }
 
-    /// Whether to read the listing to its end for `loaded` customer rows: it may cost one page
-    /// per 100 loaded customers plus [`LISTING_SLACK`], or as many pages as customers have been
-    /// read alone so far (then the listing costs at most what reading alone already did).
-    pub fn walking(&self, loaded: usize) -> bool {
-        let allowance = loaded.div_ceil(SUMMARY_PAGE as usize) + LISTING_SLACK + self.single_reads.len();
+    /// Whether to read the listing to its end for `loaded` customer rows, `waiting` of them on
+    /// screen with no summary yet: it may cost one page per 100 loaded customers plus
+    /// [`LISTING_SLACK`], plus what reading alone has cost so far and would cost for the rows
+    /// waiting now. So the listing is read as soon as it costs no more than reading the screen
+    /// alone, and never costs more than the reads it saves.
+    pub fn walking(&self, loaded: usize, waiting: usize) -> bool {
+        let allowance = loaded.div_ceil(SUMMARY_PAGE as usize) + LISTING_SLACK + self.single_reads.len() + waiting;
         !self.complete && self.error.is_none() && self.pages_needed() <= allowance
     }
 
     /// The listing answers for this customer now (complete, or being read).
-    fn answers(&self, loaded: usize) -> bool {
-        self.complete || self.walking(loaded)
+    fn answers(&self, loaded: usize, waiting: usize) -> bool {
+        self.complete || self.walking(loaded, waiting)
     }
 
     /// The listed subscriptions of `c`, by its id or its provider-internal id.
@@ -126,7 +136,18 @@ impl AppState {
     pub(super) fn summary_effects(&mut self) -> Vec<Effect> {
         let mut singles = Vec::new();
         let mut pages = Vec::new();
-        for (slot, row) in self.visible_customers() {
+        // Per slot reading in batches: the first visible row still without a summary.
+        let mut batch_from: HashMap<u8, usize> = HashMap::new();
+        let visible = self.visible_customers();
+        let mut waiting: HashMap<u8, usize> = HashMap::new();
+        for &(slot, row) in &visible {
+            let Some(c) = self.slots.get(slot as usize).and_then(|s| s.customers.rows.get(row)) else { continue };
+            if self.details.get(&(slot, c.id.clone())).is_none_or(|d| d.subscriptions.wanted()) {
+                *waiting.entry(slot).or_default() += 1;
+            }
+        }
+        for (slot, row) in visible {
+            let waiting_here = waiting.get(&slot).copied().unwrap_or(0);
             let Some(s) = self.slots.get_mut(slot as usize) else { continue };
             let Some(c) = s.customers.rows.get(row) else { continue };
             let key = (slot, c.id.clone());
@@ -136,7 +157,16 @@ impl AppState {
             }
             let bulk = &s.customers.summaries;
             let dropped_by_write = entry.is_none() && bulk.seen.contains(&c.id);
-            if !s.provider.bulk_subscriptions() || dropped_by_write || !bulk.answers(s.customers.rows.len()) {
+            if s.provider.subscriptions_batch() > 0 && bulk.error.is_none() && !dropped_by_write {
+                if !bulk.batching.contains(&c.id) {
+                    batch_from.entry(slot).or_insert(row);
+                }
+                continue;
+            }
+            if !s.provider.bulk_subscriptions()
+                || dropped_by_write
+                || !bulk.answers(s.customers.rows.len(), waiting_here)
+            {
                 if s.provider.bulk_subscriptions() {
                     s.customers.summaries.single_reads.insert(c.id.clone());
                 }
@@ -149,9 +179,11 @@ impl AppState {
                     let bulk = &mut s.customers.summaries;
                     bulk.filled.insert(key.1.clone());
                     bulk.seen.insert(key.1.clone());
+                    let read_at = bulk.read_at;
                     let d = self.details.entry(key).or_default();
                     d.subscriptions.value = Some(subs);
                     d.subscriptions.error = None;
+                    d.subscriptions.fetched_at = read_at;
                 }
                 None => {
                     pages.extend(s.customers.summaries.next_page(slot));
@@ -161,7 +193,73 @@ impl AppState {
         if !singles.is_empty() {
             pages.push(Effect::Prefetch { items: singles });
         }
+        for (slot, from) in batch_from {
+            pages.extend(self.next_batch(slot, from));
+        }
         pages
+    }
+
+    /// One batch read for the summary column, when none is in flight: the loaded customers
+    /// from row `from` on that have no summary yet, as many as one request may name. Rows past
+    /// the screen fill the batch, so scrolling finds them answered.
+    fn next_batch(&mut self, slot: u8, from: usize) -> Option<Effect> {
+        let s = self.slots.get_mut(slot as usize)?;
+        let bulk = &s.customers.summaries;
+        if !bulk.batching.is_empty() {
+            return None;
+        }
+        let limit = s.provider.subscriptions_batch();
+        let customer_ids: Vec<String> = s.customers.rows[from.min(s.customers.rows.len())..]
+            .iter()
+            .filter(|c| {
+                let entry = self.details.get(&(slot, c.id.clone()));
+                let dropped_by_write = entry.is_none() && bulk.seen.contains(&c.id);
+                entry.is_none_or(|d| d.subscriptions.wanted()) && !dropped_by_write
+            })
+            .take(limit)
+            .map(|c| c.id.clone())
+            .collect();
+        if customer_ids.is_empty() {
+            return None;
+        }
+        s.customers.summaries.batching.extend(customer_ids.iter().cloned());
+        Some(Effect::SummaryBatch { slot, customer_ids })
+    }
+
+    /// A batch read arrived: each customer named gets the subscriptions listed for them, or
+    /// none. That is the same read as the customer's own (one endpoint, filtered by customer),
+    /// so the panes take it as it is. A failed batch leaves reading alone to each customer.
+    pub(super) fn summary_batch(
+        &mut self,
+        slot: u8,
+        customer_ids: Vec<String>,
+        result: Result<Vec<Subscription>, ProviderError>,
+    ) -> Vec<Effect> {
+        let now = self.now;
+        let Some(s) = self.slots.get_mut(slot as usize) else { return Vec::new() };
+        let bulk = &mut s.customers.summaries;
+        // Customers `R` has since forgotten are not filled from an older answer.
+        let asked: Vec<String> = customer_ids.into_iter().filter(|id| bulk.batching.remove(id)).collect();
+        let subs = match result {
+            Ok(subs) => subs,
+            Err(e) => {
+                bulk.error = Some(e);
+                return self.ensure_loaded();
+            }
+        };
+        let mut by_customer: HashMap<String, Vec<Subscription>> = HashMap::new();
+        for sub in subs {
+            by_customer.entry(sub.customer_id.clone()).or_default().push(sub);
+        }
+        for id in asked {
+            bulk.seen.insert(id.clone());
+            let d = self.details.entry((slot, id.clone())).or_default();
+            if d.subscriptions.wanted() {
+                d.subscriptions.value = Some(by_customer.remove(&id).unwrap_or_default());
+                d.subscriptions.fetched_at = Some(now);
+            }
+        }
+        self.ensure_loaded()
     }
 
     /// A page of a provider's subscription listing arrived (or failed).
@@ -179,7 +277,10 @@ impl AppState {
         }
         bulk.loading = false;
         match result {
-            Ok(page) => bulk.add_page(page),
+            Ok(page) => {
+                bulk.read_at = bulk.read_at.or(Some(self.now));
+                bulk.add_page(page);
+            }
             Err(e) => {
                 // A walk that stopped half way may miss subscriptions of those it answered for:
                 // they are read alone instead.

@@ -139,16 +139,31 @@ fn all_tab_merges_providers_and_selection_loads_details() {
     assert_eq!(s.row_count(), 3);
     assert_eq!(s.row_at(2), Some(RowRef { slot: 1, row: 0 }));
     assert!(
-        effects.contains(&Effect::LoadDetails { slot: 0, customer_id: "k1".into(), prefetch: false })
-            || s.details.contains_key(&(0, "k1".into()))
+        effects.contains(&Effect::LoadDetails {
+            slot: 0,
+            customer_id: "k1".into(),
+            parts: DetailParts::BOTH,
+            prefetch: false
+        }) || s.details.contains_key(&(0, "k1".into()))
     );
     let effects = s.handle_action(Action::Bottom);
     assert_eq!(s.selected_customer().unwrap().1.id, "p1");
-    assert!(effects.contains(&Effect::LoadDetails { slot: 1, customer_id: "p1".into(), prefetch: false }));
+    let subscriptions_only = DetailParts { subscriptions: true, entitlements: false };
+    assert!(effects.contains(&Effect::LoadDetails {
+        slot: 1,
+        customer_id: "p1".into(),
+        parts: subscriptions_only,
+        prefetch: false
+    }));
     assert!(
         s.details[&(1, "p1".into())].entitlements.value.is_none() && !s.details[&(1, "p1".into())].entitlements.loading,
         "KuvarPay has no entitlements to load"
     );
+    // Once the subscriptions are in, nothing is read again: entitlements a provider does not
+    // offer are never "wanted" (they were, and every Tab re-read the customer).
+    s.handle_msg(Msg::Subscriptions { slot: 1, customer_id: "p1".into(), result: Ok(Vec::new()) }, chrono::Utc::now());
+    let again = s.handle_action(Action::NextPane);
+    assert!(!again.iter().any(|e| matches!(e, Effect::LoadDetails { .. })), "{again:?}");
 }
 
 #[test]

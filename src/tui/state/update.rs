@@ -4,7 +4,7 @@ use super::customers::RowRef;
 use super::movement::nav_delta;
 use super::palette::PaletteState;
 use super::requests::RequestsState;
-use super::{AppState, Details, Dialog, Effect, FilterJob, Loadable, Pane};
+use super::{AppState, DetailParts, Details, Dialog, Effect, FilterJob, Loadable, Pane};
 use crate::tui::action::Action;
 use crate::tui::layout;
 
@@ -210,15 +210,23 @@ impl AppState {
             let key = (slot, c.id.clone());
             self.note_move(slot, &key.1);
             let paused = self.moved.as_ref().is_some_and(|m| m.3 >= READ_AHEAD_PAUSE);
-            if self.claim_details(slot, &key.1) {
-                self.sub_selected = 0;
-                self.ent_offset = 0;
-                effects.push(Effect::LoadDetails { slot, customer_id: key.1, prefetch: false });
-            } else if paused
-                && self.details.get(&key).is_some_and(|d| !d.subscriptions.loading && !d.entitlements.loading)
-            {
-                // Moved onto a customer read ahead, after a pause: keep reading ahead.
-                effects.extend(self.prefetch_neighbours());
+            if let Some(parts) = self.claim_details(slot, &key.1) {
+                // A pane read afresh starts at its first row; the other keeps its cursor.
+                if parts.subscriptions {
+                    self.sub_selected = 0;
+                }
+                if parts.entitlements {
+                    self.ent_offset = 0;
+                }
+                effects.push(Effect::LoadDetails { slot, customer_id: key.1, parts, prefetch: false });
+            } else {
+                // Shown from an old read: read again in the background, still shown meanwhile.
+                effects.extend(self.revalidate_selected());
+                if paused && self.details.get(&key).is_some_and(|d| !d.subscriptions.loading && !d.entitlements.loading)
+                {
+                    // Moved onto a customer read ahead, after a pause: keep reading ahead.
+                    effects.extend(self.prefetch_neighbours());
+                }
             }
         }
         if let Some(slot) = self.plans_slot()
@@ -234,16 +242,20 @@ impl AppState {
     }
 
     /// Marks a customer's subscriptions and entitlements as loading where they are wanted, and
-    /// says whether a read is needed. A summary from the provider's listing is not the panes'
-    /// read: that is asked alone.
-    fn claim_details(&mut self, slot: u8, id: &str) -> bool {
+    /// says which need a read (`None`: nothing). A summary from the provider's listing is not
+    /// the panes' read: that is asked alone. Entitlements a provider does not offer are never
+    /// wanted.
+    fn claim_details(&mut self, slot: u8, id: &str) -> Option<DetailParts> {
         let listed = self.slots[slot as usize].customers.summaries.is_filled(id);
         let with_entitlements = self.slots[slot as usize].caps.entitlements;
         let entry = self.details.entry((slot, id.to_string())).or_default();
         let relisted = listed && !entry.subscriptions.loading;
-        let wanted = entry.subscriptions.wanted() || entry.entitlements.wanted() || relisted;
-        if !wanted {
-            return false;
+        let parts = DetailParts {
+            subscriptions: entry.subscriptions.wanted() || relisted,
+            entitlements: entry.entitlements.wanted() && with_entitlements,
+        };
+        if !parts.subscriptions && !parts.entitlements {
+            return None;
         }
         if entry.subscriptions.wanted() {
             entry.subscriptions = Loadable::loading();
@@ -251,10 +263,10 @@ impl AppState {
             // Keeps the listing's answer on screen until the customer's own arrives.
             entry.subscriptions.loading = true;
         }
-        if entry.entitlements.wanted() && with_entitlements {
+        if parts.entitlements {
             entry.entitlements = Loadable::loading();
         }
-        true
+        Some(parts)
     }
 
     /// A customer's subscriptions or entitlements arrived: when they were the selected
@@ -289,8 +301,10 @@ impl AppState {
             .filter_map(|r| self.customer(r).map(|c| (r.slot, c.id.clone())))
             .collect();
         keys.into_iter()
-            .filter(|(slot, id)| self.claim_details(*slot, id))
-            .map(|(slot, customer_id)| Effect::LoadDetails { slot, customer_id, prefetch: true })
+            .filter_map(|(slot, customer_id)| {
+                let parts = self.claim_details(slot, &customer_id)?;
+                Some(Effect::LoadDetails { slot, customer_id, parts, prefetch: true })
+            })
             .collect()
     }
 

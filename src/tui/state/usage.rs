@@ -82,8 +82,10 @@ impl AppState {
                 let (slot, customer) = (f.slot, f.report.customer_id.clone());
                 self.pop();
                 if done {
-                    // The meter moved at the provider: read it again.
-                    self.details.remove(&(slot, customer));
+                    // The meter moved at the provider: its entitlements are read again, nothing else.
+                    if let Some(d) = self.details.get_mut(&(slot, customer)) {
+                        d.entitlements = Default::default();
+                    }
                     return self.ensure_loaded();
                 }
                 Vec::new()

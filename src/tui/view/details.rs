@@ -29,14 +29,17 @@ fn error_text(e: &ProviderError) -> String {
 pub fn subscriptions(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
     let focused = state.focus == Pane::Subscriptions;
     let who = state.selected_customer().map(|(_, c)| c.display_name().to_string());
-    let title = match &who {
+    let details = state.selected_details();
+    let mut title = match &who {
         Some(n) => format!("Subscriptions · {n}"),
         None => "Subscriptions".to_string(),
     };
+    if let Some(mark) = details.and_then(|d| d.subscriptions.age_mark(state.now)) {
+        title = format!("{title} · {mark}");
+    }
     let block = pane_block(title, focused, theme, area.width);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let details = state.selected_details();
     if let Some((text, is_err)) = placeholder(details.map(|d| &d.subscriptions), "subscriptions") {
         pane_message(frame, inner, &text, if is_err { theme.error() } else { theme.dim() });
         return;
@@ -103,7 +106,12 @@ fn price_text(s: &Subscription) -> String {
 
 pub fn entitlements(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
     let focused = state.focus == Pane::Entitlements;
-    let block = pane_block("Entitlements".into(), focused, theme, area.width);
+    let details = state.selected_details();
+    let title = match details.and_then(|d| d.entitlements.age_mark(state.now)) {
+        Some(mark) => format!("Entitlements · {mark}"),
+        None => "Entitlements".to_string(),
+    };
+    let block = pane_block(title, focused, theme, area.width);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if let Some((slot, _)) = state.selected_customer()
@@ -113,7 +121,6 @@ pub fn entitlements(frame: &mut Frame, state: &AppState, theme: &Theme, area: Re
         pane_message(frame, inner, &format!("Entitlements are not offered by {name}"), theme.dim());
         return;
     }
-    let details = state.selected_details();
     if let Some((text, is_err)) = placeholder(details.map(|d| &d.entitlements), "entitlements") {
         pane_message(frame, inner, &text, if is_err { theme.error() } else { theme.dim() });
         return;

@@ -211,7 +211,7 @@ pub fn customer_write(
     match (&f.result, f.applying) {
         (_, true) => lines.push(Line::from(Span::styled("Saving…", theme.dim()))),
         (Some(Ok(c)), _) => {
-            lines.push(Line::from(Span::styled(format!("Saved {} · Enter closes and reloads", c.id), theme.ok())))
+            lines.push(Line::from(Span::styled(format!("Saved {} · the list shows it · Enter closes", c.id), theme.ok())))
         }
         (Some(Err(e)), _) => lines.push(Line::from(Span::styled(format!("Failed: {e} · Enter closes"), theme.error()))),
         (None, false) => {

@@ -139,13 +139,7 @@ impl AppState {
         // Per slot reading in batches: the first visible row still without a summary.
         let mut batch_from: HashMap<u8, usize> = HashMap::new();
         let visible = self.visible_customers();
-        let mut waiting: HashMap<u8, usize> = HashMap::new();
-        for &(slot, row) in &visible {
-            let Some(c) = self.slots.get(slot as usize).and_then(|s| s.customers.rows.get(row)) else { continue };
-            if self.details.get(&(slot, c.id.clone())).is_none_or(|d| d.subscriptions.wanted()) {
-                *waiting.entry(slot).or_default() += 1;
-            }
-        }
+        let waiting = self.waiting_rows(&visible);
         for (slot, row) in visible {
             let waiting_here = waiting.get(&slot).copied().unwrap_or(0);
             let Some(s) = self.slots.get_mut(slot as usize) else { continue };
@@ -197,6 +191,18 @@ impl AppState {
             pages.extend(self.next_batch(slot, from));
         }
         pages
+    }
+
+    /// Visible rows with no summary yet, per slot: what reading them alone would cost now.
+    fn waiting_rows(&self, visible: &[(u8, usize)]) -> HashMap<u8, usize> {
+        let mut waiting: HashMap<u8, usize> = HashMap::new();
+        for &(slot, row) in visible {
+            let Some(c) = self.slots.get(slot as usize).and_then(|s| s.customers.rows.get(row)) else { continue };
+            if self.details.get(&(slot, c.id.clone())).is_none_or(|d| d.subscriptions.wanted()) {
+                *waiting.entry(slot).or_default() += 1;
+            }
+        }
+        waiting
     }
 
     /// One batch read for the summary column, when none is in flight: the loaded customers

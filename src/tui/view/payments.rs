@@ -210,9 +210,8 @@ pub fn customer_write(
     lines.push(Line::from(""));
     match (&f.result, f.applying) {
         (_, true) => lines.push(Line::from(Span::styled("Saving…", theme.dim()))),
-        (Some(Ok(c)), _) => {
-            lines.push(Line::from(Span::styled(format!("Saved {} · the list shows it · Enter closes", c.id), theme.ok())))
-        }
+        (Some(Ok(c)), _) => lines
+            .push(Line::from(Span::styled(format!("Saved {} · the list shows it · Enter closes", c.id), theme.ok()))),
         (Some(Err(e)), _) => lines.push(Line::from(Span::styled(format!("Failed: {e} · Enter closes"), theme.error()))),
         (None, false) => {
             if f.live {

@@ -129,8 +129,9 @@ pub struct Pages<T> {
 }
 
 /// Reads a list from `first` until it ends or `max` rows are read, in page order, with the
-/// same guards as following it page by page ([`PageGuard`]). Rows with the same `key` are
-/// kept once (the first), for a list that shifts while it is read.
+/// same guards as following it page by page ([`PageGuard`]). When the pages report different
+/// counts (the list changed while it was read), rows with the same `key` are kept once (the
+/// first); a list whose count held still is returned exactly as its pages listed it.
 ///
 /// Where the API numbers its pages, page 1 tells the count and the page size; the pages that
 /// count needs are then fetched up to `window` at once and taken in order. A page is only
@@ -153,25 +154,40 @@ where
     F: Fn(PageRequest) -> Fut,
     Fut: Future<Output = Result<Page<T>, ProviderError>>,
 {
-    let mut reader = Reader { plan, guard: PageGuard::new(plan.provider, plan.what), seen: HashSet::new(), number: 0 };
+    let mut reader = Reader { plan, guard: PageGuard::new(plan.provider, plan.what), counts: HashSet::new(), number: 0 };
     let mut out = Pages { items: Vec::new(), next: None, total: None };
     let page = fetch(first.clone()).await.map_err(|e| reader.named(e))?;
     let size = page.items.len();
-    let mut next = reader.take(&mut out, page, max, &key)?;
+    let mut next = reader.take(&mut out, page, max)?;
     if let (true, Some(total), Some(_)) = (plan.window > 1 && size > 0, out.total, &next) {
-        next = reader.ahead(&mut out, (&first, &fetch), (total, size), max, &key, next).await?;
+        next = reader.ahead(&mut out, (&first, &fetch), (total, size), max, next).await?;
     }
     while let Some(cursor) = next {
         let page = fetch(PageRequest { cursor: Some(cursor), ..first.clone() }).await.map_err(|e| reader.named(e))?;
-        next = reader.take(&mut out, page, max, &key)?;
+        next = reader.take(&mut out, page, max)?;
+    }
+    // Only a list that changed while it was read can list a row twice; merging costs a set
+    // of every id, so a list whose count held still is left as read.
+    if reader.counts.len() > 1 {
+        once_each(&mut out.items, key);
     }
     Ok(out)
+}
+
+/// Keeps the first of the rows with the same key.
+fn once_each<T>(items: &mut Vec<T>, key: impl Fn(&T) -> Option<&str>) {
+    let mut seen = HashSet::new();
+    let keep: Vec<bool> = items.iter().map(|item| key(item).is_none_or(|k| seen.insert(k))).collect();
+    drop(seen);
+    let mut keep = keep.into_iter();
+    items.retain(|_| keep.next().unwrap_or(true));
 }
 
 struct Reader<'a, 'b> {
     plan: &'b Plan<'a>,
     guard: PageGuard,
-    seen: HashSet<String>,
+    /// Every count the pages reported: more than one, and the list changed while read.
+    counts: HashSet<Option<u64>>,
     /// Pages taken so far; the one being fetched or taken is `number + 1`.
     number: u64,
 }
@@ -191,15 +207,15 @@ impl Reader<'_, '_> {
         out: &mut Pages<T>,
         page: Page<T>,
         max: Option<usize>,
-        key: &impl Fn(&T) -> Option<&str>,
     ) -> Result<Option<String>, ProviderError> {
         self.number += 1;
         out.total = page.total;
-        for item in page.items {
-            if key(&item).is_none_or(|k| self.seen.insert(k.to_string())) {
-                out.items.push(item);
-            }
+        self.counts.insert(page.total);
+        if self.number == 1 {
+            let expected = page.total.and_then(|t| usize::try_from(t).ok()).unwrap_or(0);
+            out.items.reserve(max.map_or(expected, |m| m.min(expected)));
         }
+        out.items.extend(page.items);
         if max.is_some_and(|m| out.items.len() >= m) {
             out.next = page.next_cursor;
             return Ok(None);
@@ -216,7 +232,6 @@ impl Reader<'_, '_> {
         (first, fetch): (&PageRequest, &F),
         (total, size): (u64, usize),
         max: Option<usize>,
-        key: &impl Fn(&T) -> Option<&str>,
         mut next: Option<String>,
     ) -> Result<Option<String>, ProviderError>
     where
@@ -240,7 +255,7 @@ impl Reader<'_, '_> {
             let Some(page) = in_flight.next().await else { break };
             let page = page.map_err(|e| self.named(e))?;
             let changed = page.total != Some(total);
-            next = self.take(out, page, max, key)?;
+            next = self.take(out, page, max)?;
             if changed {
                 break;
             }

@@ -248,11 +248,8 @@ async fn the_parallel_list_is_byte_identical_to_the_sequential_one() {
 
 #[tokio::test]
 async fn customers_created_while_listing_leave_no_one_out_and_no_one_twice() {
-    let options = SandboxOptions {
-        extra_customers: 1500,
-        latency: Duration::from_millis(5),
-        ..SandboxOptions::default()
-    };
+    let options =
+        SandboxOptions { extra_customers: 1500, latency: Duration::from_millis(5), ..SandboxOptions::default() };
     let sandbox = start(options).await.unwrap();
     let p = kelviq(&sandbox);
     let before = sequential(p.as_ref()).await;
@@ -278,5 +275,10 @@ async fn customers_created_while_listing_leave_no_one_out_and_no_one_twice() {
         assert!(unique.contains(c.id.as_str()), "{} existed before the listing and is missing", c.id);
     }
     let created = ids.iter().filter(|id| id.starts_with("during_")).count();
-    assert!(ids.len() == before.len() + created, "{} listed, {} before, {created} created seen", ids.len(), before.len());
+    assert!(
+        ids.len() == before.len() + created,
+        "{} listed, {} before, {created} created seen",
+        ids.len(),
+        before.len()
+    );
 }

@@ -154,7 +154,8 @@ where
     F: Fn(PageRequest) -> Fut,
     Fut: Future<Output = Result<Page<T>, ProviderError>>,
 {
-    let mut reader = Reader { plan, guard: PageGuard::new(plan.provider, plan.what), counts: HashSet::new(), number: 0 };
+    let mut reader =
+        Reader { plan, guard: PageGuard::new(plan.provider, plan.what), counts: HashSet::new(), number: 0 };
     let mut out = Pages { items: Vec::new(), next: None, total: None };
     let page = fetch(first.clone()).await.map_err(|e| reader.named(e))?;
     let size = page.items.len();

@@ -10,7 +10,7 @@
 //! customer list showing an error, which a retry within the budget could have saved: a 429
 //! uses no attempt and is retried for `rate_limit_patience`). Used by scripts/bench.
 //!
-//! Usage: storm_bench [secs]   (default 10)
+//! Usage: [STORM_FAULTS=spec] storm_bench [secs]   (default 10; spec default `kelviq=ratelimit=50%:1s`)
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // bench code: a panic is the failure report
 
@@ -131,7 +131,9 @@ async fn main() {
     app.start();
     app.settle(Duration::from_secs(2)).await;
     let before = phase(&mut app, &sandbox, secs).await;
-    sandbox.set_faults(FaultSpec::parse("kelviq=ratelimit=50%:1s").unwrap());
+    // STORM_FAULTS: another storm, to tell the 429s' effect from that of slow answers.
+    let storm_spec = std::env::var("STORM_FAULTS").unwrap_or_else(|_| "kelviq=ratelimit=50%:1s".into());
+    sandbox.set_faults(FaultSpec::parse(&storm_spec).unwrap());
     let storm = phase(&mut app, &sandbox, secs).await;
     let cut = http.budgets().current(ProviderKind::Kelviq).map_or(0.0, |l| l.per_second);
     sandbox.set_faults(FaultSpec::default());

@@ -8,7 +8,7 @@
 //! hits the local pass did not find (e.g. matched on a field till does not show).
 
 use crate::billing::{Customer, InvoiceRecord};
-use crate::providers::{BillingProvider, PageRequest};
+use crate::providers::{BillingProvider, PageRequest, paging};
 use crate::search::{self, Corpus};
 
 use super::Result;
@@ -39,34 +39,38 @@ pub struct Listing {
     pub scan_capped: bool,
 }
 
-/// The first `limit` customers (every one with `None`), and how many more there are.
+/// The first `limit` customers (every one with `None`), and how many more there are. Pages
+/// are read in parallel where the provider numbers them ([`paging::read_pages`], which also
+/// says what happens when customers are created while the list is read).
 pub async fn list(p: &dyn BillingProvider, limit: Option<u32>) -> Result<Listing> {
     let max = limit.map(|l| l as usize);
-    let mut customers = Vec::new();
     // One page size for every page, the rest cut locally: under page-number paging a smaller
     // last page would be another grid (page 2 of 20 is rows 21–40, not 101–120).
-    let mut request = PageRequest::first(page_size(max));
-    let mut guard = crate::providers::paging::PageGuard::new(p.kind(), "customers");
-    loop {
-        let page = p.list_customers(&request).await?;
-        customers.extend(page.items);
-        let full = max.is_some_and(|m| customers.len() >= m);
-        let next = if full { page.next_cursor } else { guard.advance_filtered(page.next_cursor)? };
-        match next {
-            Some(next) if !full => request.cursor = Some(next),
-            next => {
-                let shown = max.map_or(customers.len(), |m| customers.len().min(m));
-                let more = match (page.total, next) {
-                    (Some(total), _) if total > shown as u64 => More::Count(total - shown as u64),
-                    (_, Some(_)) => More::Some,
-                    _ if customers.len() > shown => More::Count((customers.len() - shown) as u64),
-                    _ => More::None,
-                };
-                customers.truncate(shown);
-                return Ok(Listing { customers, more, scan_capped: false });
-            }
-        }
-    }
+    let first = PageRequest::first(page_size(max));
+    let pages = read(p, first, max).await?;
+    let mut customers = pages.items;
+    let shown = max.map_or(customers.len(), |m| customers.len().min(m));
+    let more = match (pages.total, pages.next) {
+        (Some(total), _) if total > shown as u64 => More::Count(total - shown as u64),
+        (_, Some(_)) => More::Some,
+        _ if customers.len() > shown => More::Count((customers.len() - shown) as u64),
+        _ => More::None,
+    };
+    customers.truncate(shown);
+    Ok(Listing { customers, more, scan_capped: false })
+}
+
+/// Every page from `first` until the end or `max` customers, each customer once.
+async fn read(p: &dyn BillingProvider, first: PageRequest, max: Option<usize>) -> Result<paging::Pages<Customer>> {
+    let cursor_at = |n: u64| p.customer_page_cursor(&first, n);
+    let plan = paging::Plan { provider: p.kind(), what: "customers", window: p.page_window(), cursor_at: &cursor_at };
+    let fetch = |r: PageRequest| async move { p.list_customers(&r).await };
+    Ok(paging::read_pages(&plan, first.clone(), max, customer_key, fetch).await?)
+}
+
+/// A row that could not be decoded may have no id of its own (`(row 3)`): never merged.
+fn customer_key(c: &Customer) -> Option<&str> {
+    c.issues.is_empty().then_some(c.id.as_str())
 }
 
 fn page_size(max: Option<usize>) -> u32 {
@@ -96,18 +100,9 @@ pub async fn search(p: &dyn BillingProvider, query: &str, limit: Option<u32>) ->
 
 /// Reads pages (with `search` as the provider's filter) until the end or `cap` customers.
 async fn scan(p: &dyn BillingProvider, search: Option<String>, cap: usize) -> Result<(Vec<Customer>, bool)> {
-    let mut out = Vec::new();
-    let mut request = PageRequest { cursor: None, limit: PAGE, search };
-    let mut guard = crate::providers::paging::PageGuard::new(p.kind(), "customers");
-    loop {
-        let page = p.list_customers(&request).await?;
-        out.extend(page.items);
-        match guard.advance_filtered(page.next_cursor)? {
-            Some(next) if out.len() < cap => request.cursor = Some(next),
-            Some(_) => return Ok((out, true)),
-            None => return Ok((out, false)),
-        }
-    }
+    let pages = read(p, PageRequest { cursor: None, limit: PAGE, search }, Some(cap)).await?;
+    let capped = pages.next.is_some();
+    Ok((pages.items, capped))
 }
 
 /// A customer's invoices, where the provider has an invoice API.

@@ -58,6 +58,10 @@ pub struct Limit {
 /// For a provider that documents no limit (all four): well under what billing APIs allow.
 pub const DEFAULT_LIMIT: Limit = Limit { per_second: 10.0, burst: 20.0 };
 
+/// The most pages of one list in flight at once: enough to hide a round trip behind decoding
+/// on a loopback sandbox, few enough not to look like a flood to a real provider.
+pub const MAX_WINDOW: usize = 6;
+
 /// The slowest a run of 429s can push a provider.
 const MIN_RATE: f64 = 0.5;
 
@@ -220,6 +224,20 @@ impl Budgets {
     /// The limit in force now (after any 429 cut), for `till info` and tests.
     pub fn current(&self, provider: ProviderKind) -> Option<Limit> {
         self.with(provider, |b| b.current)
+    }
+
+    /// How many pages of one list may be in flight to the provider at once: [`MAX_WINDOW`]
+    /// while it is unlimited, else no more than its burst (the bucket paces them anyway; a
+    /// window wider than the burst would only queue), and 1 while a 429 pause holds.
+    pub fn page_window(&self, provider: ProviderKind) -> usize {
+        self.with(provider, |b| {
+            let paused = b.paused_until.is_some_and(|u| u > Instant::now());
+            match b.current {
+                _ if paused => 1,
+                None => MAX_WINDOW,
+                Some(l) => (l.burst.floor() as usize).clamp(1, MAX_WINDOW),
+            }
+        })
     }
 
     /// Waits for the provider's next token at the caller's priority.

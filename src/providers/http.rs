@@ -309,6 +309,12 @@ pub struct ApiResponse {
 impl ApiResponse {
     /// Decodes the body; a mismatch becomes a Decode error naming the JSON path that failed.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ProviderError> {
+        // Tracking the path costs a third of decoding a large page; it is only needed to name
+        // where a body broke, so a body that decodes takes the plain way and only a failure is
+        // decoded again with tracking (the error, and anything lenient there, stay as they were).
+        if let Ok(decoded) = serde_json::from_slice(&self.body) {
+            return Ok(decoded);
+        }
         let de = &mut serde_json::Deserializer::from_slice(&self.body);
         serde_path_to_error::deserialize(de).map_err(|e| {
             let mut err = ProviderError::new(

@@ -194,6 +194,20 @@ pub trait BillingProvider: Send + Sync {
     }
 
     async fn list_customers(&self, page: &PageRequest) -> Result<Page<Customer>>;
+
+    /// Where the API numbers its customer pages (page numbers, offsets): the cursor of page
+    /// `number` (1-based) in the grid of `first`, so pages can be fetched in parallel
+    /// ([`paging::read_pages`]). `None` (the default): only a page's own cursor leads on.
+    fn customer_page_cursor(&self, first: &PageRequest, number: u64) -> Option<String> {
+        let _ = (first, number);
+        None
+    }
+
+    /// How many pages of one list may be in flight at once: 1 unless the API numbers its
+    /// pages, then what the provider's request budget allows ([`budget::Budgets::page_window`]).
+    fn page_window(&self) -> usize {
+        1
+    }
     async fn get_customer(&self, id: &str) -> Result<Customer>;
     async fn create_customer(&self, customer: &NewCustomer) -> Result<Customer>;
     async fn update_customer(&self, id: &str, update: &CustomerUpdate) -> Result<Customer> {

@@ -3,8 +3,11 @@
 //! that says so, instead of sending requests forever.
 
 use std::collections::HashSet;
+use std::future::Future;
 
-use super::{ErrorKind, ProviderError};
+use futures::StreamExt;
+
+use super::{ErrorKind, Page, PageRequest, ProviderError};
 use crate::billing::ProviderKind;
 
 /// The most pages any list is followed for: 10,000 pages is a million rows at 100 a page,
@@ -103,6 +106,162 @@ impl PageGuard {
             ));
         }
         Ok(Some(next))
+    }
+}
+
+/// How a list's pages may be read: `window` pages in flight at once where the API numbers its
+/// pages (`cursor_at(n)`: the cursor of page `n`, 1-based, in the first page's grid), one after
+/// another where only the cursor a page returns leads on (`window` 1, or `cursor_at` `None`).
+pub struct Plan<'a> {
+    pub provider: ProviderKind,
+    pub what: &'a str,
+    pub window: usize,
+    pub cursor_at: &'a (dyn Fn(u64) -> Option<String> + Sync),
+}
+
+/// What [`read_pages`] read: the rows in page order, the cursor after the last page read
+/// (`None`: the list ended) and the count the last page reported.
+#[derive(Debug)]
+pub struct Pages<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+    pub total: Option<u64>,
+}
+
+/// Reads a list from `first` until it ends or `max` rows are read, in page order, with the
+/// same guards as following it page by page ([`PageGuard`]). When the pages report different
+/// counts (the list changed while it was read), rows with the same `key` are kept once (the
+/// first); a list whose count held still is returned exactly as its pages listed it.
+///
+/// Where the API numbers its pages, page 1 tells the count and the page size; the pages that
+/// count needs are then fetched up to `window` at once and taken in order. A page is only
+/// used where following the list page by page would have asked for it (its number is the
+/// cursor the page before it returned), so the rows are the ones sequential reading gives.
+/// When a page reports another count than page 1 (customers created or deleted meanwhile), the
+/// pages read ahead are dropped and the rest is read one page after another, each fetched after
+/// the one before: a row pushed along by creations is then read on a later page, never skipped
+/// (it may show twice, which `key` removes); rows created after page 1 was read may be missing.
+/// A failing page fails the list, named (`customers, page 7: …`), after the HTTP layer's
+/// retries; the pages read ahead of it are dropped.
+pub async fn read_pages<T, F, Fut>(
+    plan: &Plan<'_>,
+    first: PageRequest,
+    max: Option<usize>,
+    key: impl Fn(&T) -> Option<&str>,
+    fetch: F,
+) -> Result<Pages<T>, ProviderError>
+where
+    F: Fn(PageRequest) -> Fut,
+    Fut: Future<Output = Result<Page<T>, ProviderError>>,
+{
+    let mut reader =
+        Reader { plan, guard: PageGuard::new(plan.provider, plan.what), counts: HashSet::new(), number: 0 };
+    let mut out = Pages { items: Vec::new(), next: None, total: None };
+    let page = fetch(first.clone()).await.map_err(|e| reader.named(e))?;
+    let size = page.items.len();
+    let mut next = reader.take(&mut out, page, max)?;
+    if let (true, Some(total), Some(_)) = (plan.window > 1 && size > 0, out.total, &next) {
+        next = reader.ahead(&mut out, (&first, &fetch), (total, size), max, next).await?;
+    }
+    while let Some(cursor) = next {
+        let page = fetch(PageRequest { cursor: Some(cursor), ..first.clone() }).await.map_err(|e| reader.named(e))?;
+        next = reader.take(&mut out, page, max)?;
+    }
+    // Only a list that changed while it was read can list a row twice; merging costs a set
+    // of every id, so a list whose count held still is left as read.
+    if reader.counts.len() > 1 {
+        once_each(&mut out.items, key);
+    }
+    Ok(out)
+}
+
+/// Keeps the first of the rows with the same key.
+fn once_each<T>(items: &mut Vec<T>, key: impl Fn(&T) -> Option<&str>) {
+    let mut seen = HashSet::new();
+    let keep: Vec<bool> = items.iter().map(|item| key(item).is_none_or(|k| seen.insert(k))).collect();
+    drop(seen);
+    let mut keep = keep.into_iter();
+    items.retain(|_| keep.next().unwrap_or(true));
+}
+
+struct Reader<'a, 'b> {
+    plan: &'b Plan<'a>,
+    guard: PageGuard,
+    /// Every count the pages reported: more than one, and the list changed while read.
+    counts: HashSet<Option<u64>>,
+    /// Pages taken so far; the one being fetched or taken is `number + 1`.
+    number: u64,
+}
+
+impl Reader<'_, '_> {
+    fn named(&self, mut e: ProviderError) -> ProviderError {
+        if self.number > 0 {
+            e.message = format!("{}, page {}: {}", self.plan.what, self.number + 1, e.message);
+        }
+        e
+    }
+
+    /// Takes the next page in order; returns the cursor to read next, `None` at the end or
+    /// once `max` rows are read (then `out.next` keeps the page's own next cursor).
+    fn take<T>(
+        &mut self,
+        out: &mut Pages<T>,
+        page: Page<T>,
+        max: Option<usize>,
+    ) -> Result<Option<String>, ProviderError> {
+        self.number += 1;
+        out.total = page.total;
+        self.counts.insert(page.total);
+        if self.number == 1 {
+            let expected = page.total.and_then(|t| usize::try_from(t).ok()).unwrap_or(0);
+            out.items.reserve(max.map_or(expected, |m| m.min(expected)));
+        }
+        out.items.extend(page.items);
+        if max.is_some_and(|m| out.items.len() >= m) {
+            out.next = page.next_cursor;
+            return Ok(None);
+        }
+        out.next = self.guard.advance_filtered(page.next_cursor)?;
+        Ok(out.next.clone())
+    }
+
+    /// The numbered pages after page 1, up to `window` in flight; returns where sequential
+    /// reading goes on (the list's next cursor), `None` when the list was read to its end.
+    async fn ahead<T, F, Fut>(
+        &mut self,
+        out: &mut Pages<T>,
+        (first, fetch): (&PageRequest, &F),
+        (total, size): (u64, usize),
+        max: Option<usize>,
+        mut next: Option<String>,
+    ) -> Result<Option<String>, ProviderError>
+    where
+        F: Fn(PageRequest) -> Fut,
+        Fut: Future<Output = Result<Page<T>, ProviderError>>,
+    {
+        let rows = max.map_or(total, |m| total.min(m as u64));
+        let planned = rows.div_ceil(size as u64).min(MAX_PAGES as u64);
+        let mut in_flight = futures::stream::FuturesOrdered::new();
+        let mut scheduled = 1u64;
+        while let Some(cursor) = next.clone() {
+            while in_flight.len() < self.plan.window && scheduled < planned {
+                let Some(c) = (self.plan.cursor_at)(scheduled + 1) else { break };
+                scheduled += 1;
+                in_flight.push_back(fetch(PageRequest { cursor: Some(c), ..first.clone() }));
+            }
+            // Only the page the list itself leads to is taken; anything else goes one by one.
+            if (self.plan.cursor_at)(self.number + 1).as_deref() != Some(cursor.as_str()) {
+                break;
+            }
+            let Some(page) = in_flight.next().await else { break };
+            let page = page.map_err(|e| self.named(e))?;
+            let changed = page.total != Some(total);
+            next = self.take(out, page, max)?;
+            if changed {
+                break;
+            }
+        }
+        Ok(next)
     }
 }
 

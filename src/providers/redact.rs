@@ -106,7 +106,9 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.is_empty() || needle.len() > haystack.len() {
         return None;
     }
-    haystack.windows(needle.len()).position(|w| w == needle)
+    // A window-by-window compare was a tenth of listing 100,000 customers (every body is
+    // searched for the key); memmem's vectorised search is not.
+    memchr::memmem::find(haystack, needle)
 }
 
 fn percent_decode(s: &str) -> Option<String> {

@@ -322,7 +322,7 @@ impl BillingProvider for FlowgladClient {
         if let Some(cursor) = &page.cursor {
             q.push(("cursor", cursor.clone()));
         }
-        let body: wire::Page<serde_json::Value> = self.get("customers", &q).await?;
+        let body: wire::Page<Box<serde_json::value::RawValue>> = self.get("customers", &q).await?;
         let next_cursor = body.next_cursor.clone().filter(|_| body.has_more);
         // Checked on the rows Flowglad sent, before the local search filter empties a page.
         paging::check_page(FLOWGLAD, "customers", page.cursor.as_deref(), body.data.len(), next_cursor.as_deref())?;
@@ -331,10 +331,10 @@ impl BillingProvider for FlowgladClient {
         let keys = decode::CustomerKeys { id: "externalId", name: "name", email: "email" };
         let items = body
             .data
-            .into_iter()
+            .iter()
             .enumerate()
             .map(|(i, row)| {
-                decode::customer_row(FLOWGLAD, ("data", i), row, &keys, |c: wire::Customer| {
+                decode::customer_row_raw(FLOWGLAD, ("data", i), row, &keys, |c: wire::Customer| {
                     self.remember(&c);
                     map::customer(c)
                 })

@@ -14,6 +14,7 @@ use futures::future::try_join_all;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use url::Url;
 
 use super::decode;
@@ -306,12 +307,27 @@ impl BillingProvider for KelviqClient {
         if let Some(s) = page.search.as_deref().filter(|s| !s.is_empty()) {
             q.push(("search", s.to_string()));
         }
-        let body: wire::Paginated<Value> = self.get("customers/", &q).await?;
+        let body: wire::Paginated<Box<RawValue>> = self.get("customers/", &q).await?;
         let next = next_link("customers", number, body.next.as_deref())?;
         let next_cursor = next.map(|n| format!("{n}:{size}"));
         paging::check_page(KELVIQ, "customers", page.cursor.as_deref(), body.results.len(), next_cursor.as_deref())?;
-        let items = body.results.into_iter().enumerate().map(|(i, row)| customer_row(i, row)).collect();
+        let keys = decode::CustomerKeys { id: "customerId", name: "name", email: "email" };
+        let items = body
+            .results
+            .iter()
+            .enumerate()
+            .map(|(i, row)| decode::customer_row_raw(KELVIQ, ("results", i), row, &keys, map::customer))
+            .collect();
         Ok(Page { next_cursor, total: Some(body.count), items })
+    }
+
+    fn customer_page_cursor(&self, first: &PageRequest, number: u64) -> Option<String> {
+        let (_, size) = parse_cursor(first.cursor.as_deref(), first.limit);
+        Some(format!("{number}:{size}"))
+    }
+
+    fn page_window(&self) -> usize {
+        self.http.budgets().page_window(KELVIQ)
     }
 
     async fn get_customer(&self, id: &str) -> Result<Customer> {

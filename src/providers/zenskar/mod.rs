@@ -267,16 +267,16 @@ impl BillingProvider for ZenskarClient {
         if let Some(s) = page.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             q.push(search_filter(s));
         }
-        let body: wire::Page<serde_json::Value> = self.get("customers", &q).await?;
+        let body: wire::Page<Box<serde_json::value::RawValue>> = self.get("customers", &q).await?;
         let next_cursor = body.next.filter(|n| !n.is_empty());
         paging::check_page(ZENSKAR, "customers", page.cursor.as_deref(), body.results.len(), next_cursor.as_deref())?;
         // Each row on its own: one customer in a shape that breaks the schema is listed, marked.
         let keys = decode::CustomerKeys { id: "id", name: "customer_name", email: "email" };
         let items = body
             .results
-            .into_iter()
+            .iter()
             .enumerate()
-            .map(|(i, row)| decode::customer_row(ZENSKAR, ("data", i), row, &keys, map::customer))
+            .map(|(i, row)| decode::customer_row_raw(ZENSKAR, ("data", i), row, &keys, map::customer))
             .collect();
         Ok(Page { next_cursor, total: body.total, items })
     }

@@ -10,9 +10,7 @@ use till::sandbox::seed::Seed;
 /// A field of /proc/self/status in kB (Linux only; 0 elsewhere).
 fn status_kb(field: &str) -> usize {
     let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    text.lines()
-        .find_map(|l| l.strip_prefix(field)?.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+    text.lines().find_map(|l| l.strip_prefix(field)?.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0)
 }
 
 fn seed(builtin: &str, n: usize) -> Seed {

@@ -52,6 +52,7 @@ fn main() {
     }
     // One keystroke at a time, as typed: the first scans everything, later ones narrow.
     let mut per_key = Vec::new();
+    let mut per_prefix: Vec<Vec<f64>> = vec![Vec::new(); query.chars().count()];
     let mut full_scan = Vec::new();
     for _ in 0..7 {
         let mut previous: Option<Vec<u32>> = None;
@@ -59,7 +60,9 @@ fn main() {
             let prefix: String = query.chars().take(n).collect();
             let start = Instant::now();
             let hits = search::filter(&corpus, &prefix, previous.as_deref());
-            per_key.push(start.elapsed().as_secs_f64() * 1e3);
+            let ms = start.elapsed().as_secs_f64() * 1e3;
+            per_key.push(ms);
+            per_prefix[n - 1].push(ms);
             previous = Some(hits);
         }
         let start = Instant::now();
@@ -68,6 +71,10 @@ fn main() {
         assert!(!hits.is_empty() || count < 1000);
     }
     println!("filter_keystroke_ms_median {:.3}", median(per_key));
+    for (n, times) in per_prefix.into_iter().enumerate() {
+        let prefix: String = query.chars().take(n + 1).collect();
+        println!("filter_prefix_ms_median {prefix} {:.3}", median(times));
+    }
     println!("filter_full_scan_ms_median {:.3}", median(full_scan));
     println!("filter_hits {}", search::filter(&corpus, &query, None).len());
 }

@@ -106,3 +106,16 @@ fn no_two_modules_import_each_other() {
     }
     assert!(cycles.is_empty(), "{cycles:#?}");
 }
+
+/// A merge left no conflict markers in the documents users and engineers read (one did, in the
+/// README's command table, for a whole session).
+#[test]
+fn documents_hold_no_merge_conflict_markers() {
+    for doc in ["README.md", "ARCHITECTURE.md"] {
+        let text = std::fs::read_to_string(doc).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let marker = line.starts_with("<<<<<<< ") || line.starts_with(">>>>>>> ") || line == "=======";
+            assert!(!marker, "{doc}:{}: merge conflict marker {line:?}", n + 1);
+        }
+    }
+}

@@ -95,11 +95,11 @@ fn out_of_range_seed_days_are_a_clear_error_not_a_panic() {
 
 #[test]
 fn customers_past_the_bound_are_a_usage_error() {
-    for args in [["sandbox", "serve", "--customers", "1000000"], ["console", "--sandbox-customers", "200001", ""]] {
+    for args in [["sandbox", "serve", "--customers", "1000001"], ["console", "--sandbox-customers", "1000001", ""]] {
         let args: Vec<&str> = args.iter().copied().filter(|a| !a.is_empty()).collect();
         let o = till(&args);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.contains("at most 200000"), "{err}");
+        assert!(err.contains("at most 1000000"), "{err}");
     }
 }

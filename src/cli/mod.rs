@@ -462,7 +462,7 @@ fn parse_pair(s: &str) -> Result<(String, String), String> {
 
 #[derive(Clone, Debug, Args, Default)]
 pub struct ConsoleArgs {
-    /// Generate this many extra customers in the embedded sandbox (per provider, at most 200,000).
+    /// Generate this many extra customers in the embedded sandbox (per provider, at most 1,000,000).
     #[arg(long, default_value_t = 0, value_parser = parse_customer_count)]
     pub sandbox_customers: usize,
     /// Seed for the generated customers.
@@ -491,9 +491,12 @@ pub struct ServeArgs {
     /// The loopback port to listen on (0: any free port).
     #[arg(long, default_value_t = 4010)]
     pub port: u16,
-    /// Generate this many extra customers (deterministic for a given --seed; at most 200,000).
+    /// Generate this many extra customers (deterministic for a given --seed; at most 1,000,000).
     #[arg(long, default_value_t = 0, value_parser = parse_customer_count)]
     pub customers: usize,
+    /// Generate them for this provider only (kelviq, flowglad, kuvarpay, zenskar); default: all four.
+    #[arg(long, value_parser = parse_provider)]
+    pub customers_on: Option<ProviderKind>,
     /// Seed for the generated customers.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,

@@ -395,6 +395,7 @@ async fn serve(args: ServeArgs, hostile: bool) -> Result<(), Failure> {
     let options = SandboxOptions {
         port: args.port,
         extra_customers: args.customers,
+        customers_on: args.customers_on,
         seed: args.seed,
         latency: args.latency,
         data_dir: args.data,

@@ -41,6 +41,7 @@ impl State {
             invoices: Vec::new(),
             invoices_of: HashMap::new(),
             payment_methods: Vec::new(),
+            default_card_of: HashMap::new(),
             checkouts: BTreeMap::new(),
             change_charges: Vec::new(),
             quotes: Vec::new(),

@@ -185,7 +185,16 @@ fn paginate_all<T: serde::Serialize>(
 
 async fn list_customers(Extract(app): Extract<AppState>, Query(q): Query<HashMap<String, String>>) -> Reply {
     let k = lock(&app.kelviq);
-    let found = k.search_customers(q.get("search").map(String::as_str));
+    let search = q.get("search").map(String::as_str).filter(|s| !s.is_empty());
+    if search.is_none() {
+        // Newest first straight from the records: collecting a million references for every
+        // page made loading them all quadratic.
+        let n = k.customers.len();
+        return paginate(&k.public_base, "/kelviq/api/v1/customers/", &q, n, 10, |start, end| {
+            k.customers[n - end..n - start].iter().rev().map(render::customer).collect()
+        });
+    }
+    let found = k.search_customers(search);
     paginate(&k.public_base, "/kelviq/api/v1/customers/", &q, found.len(), 10, |start, end| {
         found[start..end].iter().map(|c| render::customer(c)).collect()
     })
@@ -268,10 +277,12 @@ async fn list_subscriptions(Extract(app): Extract<AppState>, Query(q): Query<Has
     let today = Utc::now().date_naive();
     let statuses: Option<Vec<String>> =
         q.get("status").map(|s| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect());
-    let rows = k.list_subscriptions(q.get("customer_id").map(String::as_str), statuses.as_deref(), today);
-    // Only the page is rendered: without a customer filter the list is the whole account.
-    paginate(&k.public_base, "/kelviq/api/v1/subscriptions/", &q, rows.len(), 10, |start, end| {
-        rows[start..end].iter().map(|s| render::subscription(&k, s, today)).collect::<Vec<wire::Subscription>>()
+    let customer = q.get("customer_id").map(String::as_str);
+    let count = k.subscriptions_page(customer, statuses.as_deref(), today, (0, 0)).0;
+    // Only the page is sorted and rendered: without a customer filter the list is the whole account.
+    paginate(&k.public_base, "/kelviq/api/v1/subscriptions/", &q, count, 10, |start, end| {
+        let (_, rows) = k.subscriptions_page(customer, statuses.as_deref(), today, (start, end));
+        rows.into_iter().map(|s| render::subscription(&k, s, today)).collect::<Vec<wire::Subscription>>()
     })
 }
 

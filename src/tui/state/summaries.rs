@@ -45,6 +45,10 @@ pub struct BulkSummaries {
     single_reads: HashSet<String>,
     /// Customers whose details entry holds the listing's answer, not their own read.
     filled: HashSet<String>,
+    /// The filled customers by the ids a listing may name them with (their id, their alt_id),
+    /// so a page updates only the customers it names: going over every filled customer each
+    /// page made loading a million rows quadratic.
+    filled_keys: HashMap<String, String>,
     /// Customers whose summary the console has held. If their details entry is gone, a write
     /// dropped it, and the snapshot is older than that write.
     seen: HashSet<String>,
@@ -170,8 +174,13 @@ impl AppState {
             let answer = bulk.listed(c).cloned().or_else(|| bulk.complete.then(Vec::new));
             match answer {
                 Some(subs) => {
+                    let alt_id = c.alt_id.clone();
                     let bulk = &mut s.customers.summaries;
                     bulk.filled.insert(key.1.clone());
+                    bulk.filled_keys.insert(key.1.clone(), key.1.clone());
+                    if let Some(alt) = alt_id {
+                        bulk.filled_keys.insert(alt, key.1.clone());
+                    }
                     bulk.seen.insert(key.1.clone());
                     let read_at = bulk.read_at;
                     let d = self.details.entry(key).or_default();
@@ -282,6 +291,16 @@ impl AppState {
             return Vec::new();
         }
         bulk.loading = false;
+        let named: HashSet<String> = match &result {
+            Ok(page) => page
+                .items
+                .iter()
+                .filter_map(|sub| bulk.filled_keys.get(&sub.customer_id))
+                .filter(|id| bulk.filled.contains(*id))
+                .cloned()
+                .collect(),
+            Err(_) => HashSet::new(),
+        };
         match result {
             Ok(page) => {
                 bulk.read_at = bulk.read_at.or(Some(self.now));
@@ -291,6 +310,7 @@ impl AppState {
                 // A walk that stopped half way may miss subscriptions of those it answered for:
                 // they are read alone instead.
                 bulk.error = Some(e);
+                bulk.filled_keys.clear();
                 for id in std::mem::take(&mut bulk.filled) {
                     if let Some(d) = self.details.get_mut(&(slot, id)) {
                         d.subscriptions = Default::default();
@@ -299,16 +319,15 @@ impl AppState {
                 return self.ensure_loaded();
             }
         }
-        // Customers answered from earlier pages get what this page adds for them.
-        let filled: Vec<String> = bulk.filled.iter().cloned().collect();
-        for id in filled {
+        // Customers answered from earlier pages get what this page adds for them (a filled
+        // customer the page does not name already shows all the listing has for them).
+        for id in named {
             let listed = s
                 .customers
                 .position(&id)
                 .and_then(|row| s.customers.rows.get(row))
                 .and_then(|c| s.customers.summaries.listed(c).cloned());
-            let answer = listed.or_else(|| s.customers.summaries.complete.then(Vec::new));
-            if let (Some(subs), Some(d)) = (answer, self.details.get_mut(&(slot, id))) {
+            if let (Some(subs), Some(d)) = (listed, self.details.get_mut(&(slot, id))) {
                 d.subscriptions.value = Some(subs);
             }
         }

@@ -24,10 +24,12 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
     let count = state.row_count();
     let loaded: usize = state.tab_slots(state.tab).iter().map(|&s| state.slots[s as usize].customers.rows.len()).sum();
     let title = match (view.filter.active(), search_progress(state)) {
-        (true, Some(progress)) => format!("Customers · {count} matching so far · {progress} · Esc stops"),
-        (true, None) => format!("Customers · {count} matching of {loaded}"),
+        (true, Some(progress)) => {
+            format!("Customers · {} matching so far · {progress} · Esc stops", group(count as u64))
+        }
+        (true, None) => format!("Customers · {} matching of {}", group(count as u64), group(loaded as u64)),
         (false, _) if first_load(state) => "Customers · loading…".to_string(),
-        (false, _) => format!("Customers · {count} of {}", group(total)),
+        (false, _) => format!("Customers · {} of {}", group(count as u64), group(total)),
     };
     let control = crate::tui::state::listing::ListControl { sort: view.sort, ..Default::default() };
     let sorted = control.describe(<crate::billing::Customer as crate::tui::state::listing::Tabular>::columns());

@@ -617,3 +617,32 @@ fn headless_commands_work_with_external_ids() {
     assert_eq!(session["estimate"]["source"], "provider");
     assert!(session["url"].as_str().unwrap().contains("/pay/"));
 }
+
+/// `PATCH /customers/{uuid}` (documented: a partial update): a rename and a new email come
+/// back in the answer and stay; an email another customer has, an empty name or a malformed
+/// email are refused, naming what was wrong, and change nothing.
+#[tokio::test]
+async fn customers_are_changed_with_a_partial_update() {
+    let (_sandbox, p, _) = setup().await;
+    let page = p.list_customers(&PageRequest::first(5)).await.unwrap();
+    let (first, second) = (&page.items[0], &page.items[1]);
+    let rename = till::billing::CustomerUpdate { name: Some("Zoë Ünal".into()), email: None, metadata: None };
+    let renamed = p.update_customer(&first.id, &rename).await.unwrap();
+    assert_eq!((renamed.id.as_str(), renamed.name.as_deref()), (first.id.as_str(), Some("Zoë Ünal")));
+    assert_eq!(renamed.email, first.email, "a partial update keeps what it does not name");
+    let email = till::billing::CustomerUpdate { name: None, email: Some("zoe@unal.example".into()), metadata: None };
+    p.update_customer(&first.id, &email).await.unwrap();
+    let read = p.get_customer(&first.id).await.unwrap();
+    assert_eq!((read.name.as_deref(), read.email.as_deref()), (Some("Zoë Ünal"), Some("zoe@unal.example")));
+
+    let taken = till::billing::CustomerUpdate { name: None, email: second.email.clone(), metadata: None };
+    let err = p.update_customer(&first.id, &taken).await.unwrap_err();
+    assert_eq!(err.status, Some(400), "{err}");
+    assert!(err.to_string().contains("already exists"), "{err}");
+    let empty = till::billing::CustomerUpdate { name: Some("  ".into()), email: None, metadata: None };
+    let err = p.update_customer(&first.id, &empty).await.unwrap_err();
+    assert_eq!(err.status, Some(422), "{err}");
+    assert!(err.to_string().contains("customer_name"), "{err}");
+    let read = p.get_customer(&first.id).await.unwrap();
+    assert_eq!((read.name.as_deref(), read.email.as_deref()), (Some("Zoë Ünal"), Some("zoe@unal.example")));
+}

@@ -315,6 +315,24 @@ impl BillingProvider for ZenskarClient {
         Ok(map::customer(created))
     }
 
+    /// `PATCH /customers/{uuid}` (documented: a partial update, the create body's fields).
+    async fn update_customer(&self, id: &str, update: &crate::billing::CustomerUpdate) -> Result<Customer> {
+        let custom_data = update
+            .metadata
+            .as_ref()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect());
+        let body = wire::CustomerUpdateRequest {
+            customer_name: update.name.clone(),
+            email: update.email.clone(),
+            phone_number: None,
+            custom_data,
+        };
+        let uuid = self.customer_uuid(id).await?;
+        let updated: wire::Customer =
+            self.send_json(Method::PATCH, &format!("customers/{}", encode(&uuid)?), &body).await?;
+        Ok(map::customer(updated))
+    }
+
     async fn list_plans(&self) -> Result<Vec<Plan>> {
         let raw: Vec<wire::Plan> = self.get_all("plans", &[]).await?;
         // A plan that cannot be decoded stays in the list, marked (see RowIssue).

@@ -99,6 +99,19 @@ pub struct Customer {
     pub updated_at: Option<String>,
 }
 
+/// `PATCH /customers/{id}`: a partial update, the create body's fields, each optional.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct CustomerUpdateRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_data: Option<Map<String, Value>>,
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct CustomerCreateRequest {
     pub customer_name: String,

@@ -62,7 +62,7 @@ type Q = Query<HashMap<String, String>>;
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/customers", get(list_customers).post(create_customer))
-        .route("/customers/{customer_id}", get(get_customer))
+        .route("/customers/{customer_id}", get(get_customer).patch(update_customer))
         .route("/customers/{customer_id}/payment_methods", get(list_payment_methods))
         .route("/plans", get(list_plans))
         .route("/plans/{plan_id}", get(get_plan))
@@ -228,6 +228,14 @@ async fn create_customer(Extract(app): Extract<AppState>, bytes: Bytes) -> Reply
     let req: wire::CustomerCreateRequest = body(&bytes, false)?;
     let mut z = lock(&app.zenskar);
     let seq = z.create_customer(req, Utc::now())?;
+    Ok(Json(render::customer(&z.customers[seq])).into_response())
+}
+
+async fn update_customer(Extract(app): Extract<AppState>, Path(id): Path<String>, bytes: Bytes) -> Reply {
+    path_uuid("customer_id", &id)?;
+    let req: wire::CustomerUpdateRequest = body(&bytes, false)?;
+    let mut z = lock(&app.zenskar);
+    let seq = z.update_customer(&id, req, Utc::now())?;
     Ok(Json(render::customer(&z.customers[seq])).into_response())
 }
 

@@ -42,6 +42,40 @@ impl State {
         Ok(seq)
     }
 
+    /// `PATCH /customers/{id}`: the fields given replace the customer's (custom_data whole,
+    /// as the create body gives it); an email another customer has is refused as at creation.
+    pub fn update_customer(
+        &mut self,
+        id: &str,
+        req: wire::CustomerUpdateRequest,
+        now: DateTime<Utc>,
+    ) -> Result<usize, ApiError> {
+        let seq = *self.by_id.get(id).ok_or_else(|| ApiError::not_found("Customer"))?;
+        super::validate::customer_update(&req)?;
+        if let Some(e) = req.email.as_deref() {
+            if self.by_email.get(&e.to_lowercase()).is_some_and(|&other| other != seq) {
+                return Err(ApiError::bad(format!("Customer with email '{e}' already exists")));
+            }
+            if let Some(old) = self.customers[seq].email.take() {
+                self.by_email.remove(&old.to_lowercase());
+            }
+            self.by_email.insert(e.to_lowercase(), seq);
+            self.customers[seq].email = Some(e.to_string());
+        }
+        let c = &mut self.customers[seq];
+        if let Some(name) = req.customer_name {
+            c.name = name.trim().to_string();
+        }
+        if let Some(phone) = req.phone_number {
+            c.phone = Some(phone);
+        }
+        if let Some(data) = req.custom_data {
+            c.custom_data = data;
+        }
+        c.updated = now;
+        Ok(seq)
+    }
+
     /// `POST /checkouts` (`preview` false) and `POST /checkouts/preview` (true, records nothing).
     pub fn create_checkout(
         &mut self,

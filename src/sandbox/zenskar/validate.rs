@@ -174,6 +174,22 @@ pub fn customer(req: &wire::CustomerCreateRequest) -> Result<(), ApiError> {
     if issues.is_empty() { Ok(()) } else { Err(ApiError::Validation(issues)) }
 }
 
+/// `PATCH /customers/{id}`: what is given must be as valid as at creation.
+pub fn customer_update(req: &wire::CustomerUpdateRequest) -> Result<(), ApiError> {
+    let mut issues = Vec::new();
+    if req.customer_name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+        issues.push(Issue::body(
+            "customer_name",
+            "ensure this value has at least 1 characters",
+            "value_error.any_str.min_length",
+        ));
+    }
+    if req.email.as_deref().is_some_and(|e| !valid_email(e)) {
+        issues.push(Issue::body("email", "value is not a valid email address", "value_error.email"));
+    }
+    if issues.is_empty() { Ok(()) } else { Err(ApiError::Validation(issues)) }
+}
+
 fn valid_email(e: &str) -> bool {
     let mut parts = e.split('@');
     matches!((parts.next(), parts.next(), parts.next()),

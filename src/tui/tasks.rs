@@ -49,7 +49,8 @@ pub struct Tasks {
     pub(super) tx: UnboundedSender<Msg>,
     pub(super) recorder: crate::audit::Recorder,
     in_flight: Arc<AtomicUsize>,
-    details_generation: Arc<AtomicU64>,
+    /// The customer the newest details load is for (`details_key`).
+    details_latest: Arc<AtomicU64>,
     searches: HashMap<u8, AbortHandle>,
     prefetch: Option<AbortHandle>,
     filter_running: HashMap<usize, bool>,
@@ -103,6 +104,16 @@ async fn subscriptions_of(
     }
 }
 
+/// A customer as one number, for "is the newest load still this customer's" (a collision
+/// between two customers only lets an older read through: never a wrong answer).
+fn details_key(slot: u8, customer_id: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().build_hasher();
+    h.write_u8(slot);
+    h.write(customer_id.as_bytes());
+    h.finish()
+}
+
 impl Tasks {
     pub fn new(
         providers: Vec<Arc<dyn BillingProvider>>,
@@ -116,7 +127,7 @@ impl Tasks {
             tx,
             recorder,
             in_flight: Arc::new(AtomicUsize::new(0)),
-            details_generation: Arc::new(AtomicU64::new(0)),
+            details_latest: Arc::new(AtomicU64::new(0)),
             searches: HashMap::new(),
             prefetch: None,
             filter_running: HashMap::new(),
@@ -166,7 +177,7 @@ impl Tasks {
             }
             Effect::Prefetch { items } => self.prefetch(items),
             Effect::SummaryPage { slot, cursor } => self.summary_page(slot, cursor),
-            Effect::SummaryBatch { slot, customer_ids } => self.summary_batch(slot, customer_ids),
+            Effect::SummaryBatch { slot, batch, customer_ids } => self.summary_batch(slot, batch, customer_ids),
             Effect::LoadPlans { slot } => self.load_plans(slot),
             Effect::LoadInvoices { slot, customer_id } => self.load_invoices(slot, customer_id),
             Effect::Filter(job) => self.filter(job),
@@ -314,15 +325,18 @@ impl Tasks {
         });
     }
 
-    /// Subscriptions and entitlements of the selected customer. A newer selection makes this
-    /// load give up before sending anything; the state hears `DetailsDropped` and forgets it.
+    /// Subscriptions and entitlements of the selected customer. A newer selection of another
+    /// customer makes this load give up before sending anything; the state hears
+    /// `DetailsDropped` and forgets it. A newer read of the same customer (another of its
+    /// panes) does not: each asks for what the other does not.
     fn load_details(&self, slot: u8, customer_id: String, parts: DetailParts) {
         let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
-        let generation = self.details_generation.fetch_add(1, Ordering::SeqCst) + 1;
-        let latest = self.details_generation.clone();
+        let key = details_key(slot, &customer_id);
+        self.details_latest.store(key, Ordering::SeqCst);
+        let latest = self.details_latest.clone();
         self.spawn(async move {
             tokio::time::sleep(DETAILS_DEBOUNCE).await;
-            if latest.load(Ordering::SeqCst) != generation {
+            if latest.load(Ordering::SeqCst) != key {
                 let _ = tx.send(Msg::DetailsDropped { slot, customer_id });
                 return;
             }
@@ -373,11 +387,11 @@ impl Tasks {
 
     /// The subscriptions of a batch of customers, every page of them (a batch of 100
     /// customers rarely needs a second), at background priority.
-    fn summary_batch(&self, slot: u8, customer_ids: Vec<String>) {
+    fn summary_batch(&self, slot: u8, batch: u64, customer_ids: Vec<String>) {
         let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
         self.spawn(with_priority(Priority::Background, async move {
             let result = subscriptions_of(p.as_ref(), &customer_ids).await;
-            let _ = tx.send(Msg::SummaryBatch { slot, customer_ids, result });
+            let _ = tx.send(Msg::SummaryBatch { slot, batch, customer_ids, result });
         }));
     }
 

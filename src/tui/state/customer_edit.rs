@@ -191,11 +191,27 @@ impl AppState {
         }
         if self.tab == 0 || self.tab == slot as usize + 1 {
             let row = self.slots[slot as usize].customers.position(&id);
-            if let Some(row) = row {
+            if self.views[self.tab].filter.active() {
+                // The filter's new hits decide where the customer is: selected when they come.
+                self.follow_customer = Some((slot, id));
+            } else if let Some(row) = row {
                 self.select_row(super::customers::RowRef { slot, row: row as u32 });
             }
         }
         effects.extend(self.ensure_loaded());
         effects
+    }
+
+    /// A filter run finished: a customer just written is selected where the new hits put it
+    /// (not left at the row number the old hits had).
+    pub(crate) fn follow_into_hits(&mut self) {
+        let Some((slot, id)) = self.follow_customer.clone() else { return };
+        let Some(row) = self.slots.get(slot as usize).and_then(|s| s.customers.position(&id)) else { return };
+        let r = super::customers::RowRef { slot, row: row as u32 };
+        // Renamed out of the filter: nothing to select, and nothing to follow later either.
+        self.follow_customer = None;
+        if self.views[self.tab].filter.hits.contains(&r) {
+            self.select_row(r);
+        }
     }
 }

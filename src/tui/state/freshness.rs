@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{AppState, DetailParts, Effect, Loadable};
+use super::{AppState, DetailParts, Loadable};
 
 /// Data older than this is marked with the time it was read and read again when looked at.
 pub const STALE_AFTER: Duration = Duration::seconds(60);
@@ -44,21 +44,20 @@ impl<T> Loadable<T> {
 }
 
 impl AppState {
-    /// The selected customer's panes, shown from an old read: read them again, keeping what is
-    /// shown until the answer arrives.
-    pub(super) fn revalidate_selected(&mut self) -> Vec<Effect> {
-        let Some((slot, c)) = self.selected_customer() else { return Vec::new() };
+    /// The selected customer's panes shown from an old read: marks them as being read again
+    /// (what is shown stays until the answer arrives) and says which need the read.
+    pub(super) fn revalidate_selected(&mut self) -> Option<DetailParts> {
+        let (slot, c) = self.selected_customer()?;
         let key = (slot, c.id.clone());
         let now = self.now;
-        let Some(d) = self.details.get_mut(&key) else { return Vec::new() };
-        let ents_stale = d.entitlements.stale(now);
-        if !d.subscriptions.stale(now) && !ents_stale {
-            return Vec::new();
+        let d = self.details.get_mut(&key)?;
+        let parts = DetailParts { subscriptions: d.subscriptions.stale(now), entitlements: d.entitlements.stale(now) };
+        if !parts.subscriptions && !parts.entitlements {
+            return None;
         }
-        let parts = DetailParts { subscriptions: d.subscriptions.stale(now), entitlements: ents_stale };
         d.subscriptions.loading |= parts.subscriptions;
         d.entitlements.loading |= parts.entitlements;
-        vec![Effect::LoadDetails { slot, customer_id: key.1, parts, prefetch: false }]
+        Some(parts)
     }
 
     /// When the loop should wake with no input and no answer arriving: the moment the selected

@@ -43,6 +43,7 @@ pub enum Msg {
     /// The subscriptions of the customers an `Effect::SummaryBatch` named.
     SummaryBatch {
         slot: u8,
+        batch: u64,
         customer_ids: Vec<String>,
         result: Result<Vec<Subscription>, ProviderError>,
     },
@@ -92,13 +93,29 @@ impl AppState {
             Msg::SearchDone { slot, query, result } => self.search_done(slot, &query, result),
             Msg::Found { slot, id, result } => self.found(slot, &id, result),
             Msg::SummaryPage { slot, cursor, result } => self.summary_page(slot, cursor, result),
-            Msg::SummaryBatch { slot, customer_ids, result } => self.summary_batch(slot, customer_ids, result),
+            Msg::SummaryBatch { slot, batch, customer_ids, result } => {
+                self.summary_batch(slot, batch, customer_ids, result)
+            }
             Msg::Subscriptions { slot, customer_id, result } => {
                 if let (Ok(subs), Some(s)) = (&result, self.slots.get_mut(slot as usize)) {
                     s.customers.summaries.read_alone(&customer_id, subs);
                 }
+                let selected = self.selected_customer().is_some_and(|(s, c)| s == slot && c.id == customer_id);
+                // A refreshed list keeps the cursor on the same subscription, not the same row.
+                let under_cursor = selected
+                    .then(|| self.selected_details()?.subscriptions.value.as_ref()?.get(self.sub_selected))
+                    .flatten()
+                    .map(|x| x.id.clone());
                 self.details_entry(slot, &customer_id).subscriptions.settle(result, now);
                 self.resort_details();
+                if let Some(id) = under_cursor
+                    && let Some(i) = self
+                        .selected_details()
+                        .and_then(|d| d.subscriptions.value.as_ref())
+                        .and_then(|subs| subs.iter().position(|x| x.id == id))
+                {
+                    self.sub_selected = i;
+                }
                 self.follow(slot, &customer_id);
                 // A shorter list (a write replaced a subscription) never leaves the cursor past its end.
                 if self.selected_customer().is_some_and(|(s, c)| s == slot && c.id == customer_id) {
@@ -114,6 +131,7 @@ impl AppState {
             Msg::DetailsDropped { slot, customer_id } => {
                 let listed =
                     self.slots.get(slot as usize).is_some_and(|s| s.customers.summaries.is_filled(&customer_id));
+                let selected = self.selected_customer().is_some_and(|(s, c)| s == slot && c.id == customer_id);
                 if let Some(d) = self.details.get_mut(&(slot, customer_id)) {
                     // An answer already shown (the listing's, or an older read being refreshed)
                     // stays shown; the read is asked again when the customer is selected.
@@ -128,7 +146,9 @@ impl AppState {
                         d.entitlements = Default::default();
                     }
                 }
-                Vec::new()
+                // Dropped for a newer load of another customer, yet selected again meanwhile (A, B,
+                // back to A within the debounce): asked again, or its panes would wait for a key.
+                if selected { self.ensure_loaded() } else { Vec::new() }
             }
             Msg::Invoices { slot, customer_id, result } => {
                 self.invoices_arrived(slot, &customer_id, result);
@@ -151,6 +171,9 @@ impl AppState {
                     let len = self.views[tab].filter.hits.len();
                     let view = &mut self.views[tab];
                     view.selected = view.selected.min(len.saturating_sub(1));
+                    if tab == self.tab {
+                        self.follow_into_hits();
+                    }
                     return if tab == self.tab { self.ensure_loaded() } else { Vec::new() };
                 }
                 Vec::new()

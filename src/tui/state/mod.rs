@@ -225,6 +225,8 @@ pub enum Effect {
     /// allows (`BillingProvider::list_subscriptions_of`), for the summary column.
     SummaryBatch {
         slot: u8,
+        /// Which batch this is: an answer to a batch asked before `R` is dropped.
+        batch: u64,
         customer_ids: Vec<String>,
     },
     LoadPlans {

@@ -19,6 +19,9 @@ use super::{AppState, Effect, Pane};
 use crate::billing::{Customer, Subscription};
 use crate::providers::{Page, ProviderError};
 
+/// Batch numbers, unique in the process.
+static BATCHES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// Rows asked per listing page: the most each provider allows.
 pub const SUMMARY_PAGE: u32 = 100;
 /// Listing pages allowed beyond one per 100 loaded customers: the first page (which tells how
@@ -54,8 +57,9 @@ pub struct BulkSummaries {
     seen: HashSet<String>,
     /// When the walk's first page arrived: the age of every answer the listing gives.
     read_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// Customers named in a batch read in flight (`Effect::SummaryBatch`).
+    /// Customers named in a batch read in flight (`Effect::SummaryBatch`), and which batch.
     batching: HashSet<String>,
+    batch_in_flight: Option<u64>,
 }
 
 impl BulkSummaries {
@@ -113,8 +117,10 @@ impl BulkSummaries {
         self.seen.insert(id.to_string());
     }
 
-    /// A write changed this customer's subscriptions: never answer for them from the listing.
+    /// A write changed this customer's subscriptions: never answer for them from the listing,
+    /// nor from a batch asked before the write.
     pub fn written(&mut self, id: &str) {
+        self.batching.remove(id);
         self.by_customer.remove(id);
         self.filled.remove(id);
         self.seen.insert(id.to_string());
@@ -237,8 +243,12 @@ impl AppState {
         if customer_ids.is_empty() {
             return None;
         }
-        s.customers.summaries.batching.extend(customer_ids.iter().cloned());
-        Some(Effect::SummaryBatch { slot, customer_ids })
+        // Numbered across `R` (which starts the summaries over), so an older answer is known.
+        let batch = BATCHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let bulk = &mut s.customers.summaries;
+        bulk.batching.extend(customer_ids.iter().cloned());
+        bulk.batch_in_flight = Some(batch);
+        Some(Effect::SummaryBatch { slot, batch, customer_ids })
     }
 
     /// A batch read arrived: each customer named gets the subscriptions listed for them, or
@@ -247,12 +257,18 @@ impl AppState {
     pub(super) fn summary_batch(
         &mut self,
         slot: u8,
+        batch: u64,
         customer_ids: Vec<String>,
         result: Result<Vec<Subscription>, ProviderError>,
     ) -> Vec<Effect> {
         let now = self.now;
         let Some(s) = self.slots.get_mut(slot as usize) else { return Vec::new() };
         let bulk = &mut s.customers.summaries;
+        // An answer to a batch asked before `R` says nothing about the list read since.
+        if bulk.batch_in_flight != Some(batch) {
+            return Vec::new();
+        }
+        bulk.batch_in_flight = None;
         // Customers `R` has since forgotten are not filled from an older answer.
         let asked: Vec<String> = customer_ids.into_iter().filter(|id| bulk.batching.remove(id)).collect();
         let subs = match result {
@@ -274,6 +290,7 @@ impl AppState {
                 d.subscriptions.fetched_at = Some(now);
             }
         }
+        self.resort_details();
         self.ensure_loaded()
     }
 

@@ -454,3 +454,78 @@ fn when_the_selected_customer_arrives_the_next_ones_are_read_ahead_once() {
     assert!(s.details[&(0, "k3".into())].subscriptions.loading, "marked loading: not asked twice");
     assert!(ahead(&s.ensure_loaded()).is_empty(), "each neighbour once");
 }
+
+fn subscription_of(customer: &str, id: &str) -> Subscription {
+    let issue = crate::billing::RowIssue::new("test", "made for a test");
+    let mut s = Subscription::undecodable(ProviderKind::Kelviq, id.into(), customer.into(), "active".into(), issue);
+    s.issues.clear();
+    s.status = SubscriptionStatus::Active;
+    s
+}
+
+fn with_two_customers() -> AppState {
+    let mut s = state();
+    s.go_tab(1);
+    s.handle_msg(
+        Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &[("k1", "Anna"), ("k2", "Ben")], None)) },
+        chrono::Utc::now(),
+    );
+    s.ensure_loaded();
+    let subs = vec![subscription_of("k1", "s1"), subscription_of("k1", "s2"), subscription_of("k1", "s3")];
+    s.handle_msg(Msg::Subscriptions { slot: 0, customer_id: "k1".into(), result: Ok(subs) }, chrono::Utc::now());
+    s
+}
+
+#[test]
+fn another_customer_starts_at_their_first_subscription_even_when_already_read() {
+    let mut s = with_two_customers();
+    // Ben's subscriptions are already known (a batch or a read ahead answered them).
+    s.handle_msg(
+        Msg::Subscriptions {
+            slot: 0,
+            customer_id: "k2".into(),
+            result: Ok(vec![subscription_of("k2", "b1"), subscription_of("k2", "b2"), subscription_of("k2", "b3")]),
+        },
+        chrono::Utc::now(),
+    );
+    s.sub_selected = 2;
+    s.handle_action(Action::Down);
+    assert_eq!(s.selected_customer().unwrap().1.id, "k2");
+    assert_eq!(s.sub_selected, 0, "the cursor never carries over to another customer's subscriptions");
+}
+
+#[test]
+fn a_refreshed_list_keeps_the_cursor_on_the_same_subscription() {
+    let mut s = with_two_customers();
+    s.sub_selected = 2; // s3
+    let refreshed = vec![
+        subscription_of("k1", "s0"),
+        subscription_of("k1", "s1"),
+        subscription_of("k1", "s2"),
+        subscription_of("k1", "s3"),
+    ];
+    s.handle_msg(Msg::Subscriptions { slot: 0, customer_id: "k1".into(), result: Ok(refreshed) }, chrono::Utc::now());
+    let shown = s.selected_details().unwrap().subscriptions.value.as_ref().unwrap();
+    assert_eq!(shown[s.sub_selected].id, "s3", "a new subscription listed first does not move the cursor");
+}
+
+#[test]
+fn a_load_dropped_for_another_customer_is_asked_again_when_its_customer_is_selected_again() {
+    let mut s = state();
+    s.go_tab(1);
+    s.handle_msg(
+        Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &[("k1", "Anna"), ("k2", "Ben")], None)) },
+        chrono::Utc::now(),
+    );
+    s.ensure_loaded(); // Anna's load, then Ben's, then back to Anna within the debounce
+    s.handle_action(Action::Down);
+    let back = s.handle_action(Action::Up);
+    assert!(!back.iter().any(|e| matches!(e, Effect::LoadDetails { .. })), "Anna's load is still pending");
+    let again = s.handle_msg(Msg::DetailsDropped { slot: 0, customer_id: "k1".into() }, chrono::Utc::now());
+    assert!(
+        again
+            .iter()
+            .any(|e| matches!(e, Effect::LoadDetails { customer_id, prefetch: false, .. } if customer_id == "k1")),
+        "{again:?}"
+    );
+}

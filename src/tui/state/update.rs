@@ -210,23 +210,17 @@ impl AppState {
             let key = (slot, c.id.clone());
             self.note_move(slot, &key.1);
             let paused = self.moved.as_ref().is_some_and(|m| m.3 >= READ_AHEAD_PAUSE);
-            if let Some(parts) = self.claim_details(slot, &key.1) {
-                // A pane read afresh starts at its first row; the other keeps its cursor.
-                if parts.subscriptions {
-                    self.sub_selected = 0;
-                }
-                if parts.entitlements {
-                    self.ent_offset = 0;
-                }
+            // What is missing and what is shown from an old read (read again in the background,
+            // still shown meanwhile) go in one read.
+            let claimed = self.claim_details(slot, &key.1);
+            let stale = self.revalidate_selected();
+            if let Some(parts) = union(claimed, stale) {
                 effects.push(Effect::LoadDetails { slot, customer_id: key.1, parts, prefetch: false });
-            } else {
-                // Shown from an old read: read again in the background, still shown meanwhile.
-                effects.extend(self.revalidate_selected());
-                if paused && self.details.get(&key).is_some_and(|d| !d.subscriptions.loading && !d.entitlements.loading)
-                {
-                    // Moved onto a customer read ahead, after a pause: keep reading ahead.
-                    effects.extend(self.prefetch_neighbours());
-                }
+            } else if paused
+                && self.details.get(&key).is_some_and(|d| !d.subscriptions.loading && !d.entitlements.loading)
+            {
+                // Moved onto a customer read ahead, after a pause: keep reading ahead.
+                effects.extend(self.prefetch_neighbours());
             }
         }
         if let Some(slot) = self.plans_slot()
@@ -280,13 +274,16 @@ impl AppState {
     }
 
     /// Records when the selection moved to another customer, and how long it rested before.
+    /// Another customer's panes start at their first row, whatever is read for them.
     fn note_move(&mut self, slot: u8, id: &str) {
         let now = self.now;
         match &mut self.moved {
-            Some((s, c, _, _)) if *s == slot && c == id => {}
+            Some((s, c, _, _)) if *s == slot && c == id => return,
             Some(m) => *m = (slot, id.to_string(), now, now - m.2),
             None => self.moved = Some((slot, id.to_string(), now, READ_AHEAD_PAUSE)),
         }
+        self.sub_selected = 0;
+        self.ent_offset = 0;
     }
 
     /// Once the selected customer has arrived, the next two rows and the previous one are read
@@ -464,6 +461,17 @@ impl AppState {
         if let Some(index) = (0..len).find(|&i| self.row_at(i) == Some(r)) {
             self.views[self.tab].select(index, len, height);
         }
+    }
+}
+
+/// Both reads' panes, or either, or none.
+fn union(a: Option<DetailParts>, b: Option<DetailParts>) -> Option<DetailParts> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(DetailParts {
+            subscriptions: a.subscriptions || b.subscriptions,
+            entitlements: a.entitlements || b.entitlements,
+        }),
+        (a, b) => a.or(b),
     }
 }
 

@@ -8,15 +8,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // bench code: a panic is the failure report
 
+#[path = "support/bench_console.rs"]
+mod bench_console;
+
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
-use till::billing::ProviderKind;
-use till::providers::{self, Http, HttpConfig};
-use till::sandbox::{self, SandboxOptions};
-use till::tui::app::{App, Recorder};
-use till::tui::state::{Mode, Pane};
+use till::sandbox::SandboxOptions;
+use till::tui::app::App;
+use till::tui::state::Pane;
 
 /// The selected customer's own subscriptions read has arrived.
 fn shown(app: &App<TestBackend>) -> bool {
@@ -50,24 +51,8 @@ fn median_ms(mut v: Vec<Duration>) -> f64 {
 #[tokio::main]
 async fn main() {
     let latency: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(300);
-    till::util::use_data_dir(std::env::temp_dir().join(format!("till-next-bench-{}", std::process::id())));
     let options = SandboxOptions { latency: Duration::from_millis(latency), ..Default::default() };
-    let sandbox = sandbox::start(options).await.unwrap();
-    let http = Http::new(HttpConfig::default()).unwrap();
-    let providers = ProviderKind::ALL
-        .into_iter()
-        .map(|k| providers::connect(k, sandbox.endpoint(k), http.clone()).unwrap())
-        .collect();
-    let mut app = App::new(
-        TestBackend::new(120, 32),
-        providers,
-        http.log().clone(),
-        Mode::Sandbox,
-        "bench",
-        Box::new(Recorder::default()),
-    )
-    .unwrap();
-    app.start();
+    let (_sandbox, _, mut app) = bench_console::start("next-bench", options).await;
     app.handle_event(Event::Key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::NONE)));
     app.state.focus = Pane::Customers;
     let start = Instant::now();

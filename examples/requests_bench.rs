@@ -7,16 +7,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // bench code: a panic is the failure report
 
+#[path = "support/bench_console.rs"]
+mod bench_console;
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use ratatui::backend::TestBackend;
 use till::billing::ProviderKind;
-use till::providers::{self, Http, HttpConfig};
-use till::sandbox::{self, SandboxHandle, SandboxOptions};
-use till::tui::app::{App, Recorder};
-use till::tui::state::Mode;
+use till::sandbox::{SandboxHandle, SandboxOptions};
 
 /// `GET /kelviq/api/v1/subscriptions/?customer_id=…` and the like: ids and values replaced,
 /// parameter names kept, so reads of one customer and listings count apart.
@@ -86,19 +85,8 @@ fn report(phase: &str, sandbox: &SandboxHandle, from: usize, rows: usize) -> usi
 #[tokio::main]
 async fn main() {
     let count: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(300);
-    till::util::use_data_dir(std::env::temp_dir().join(format!("till-requests-bench-{}", std::process::id())));
     let options = SandboxOptions { capture: true, extra_customers: count, ..Default::default() };
-    let sandbox = sandbox::start(options).await.unwrap();
-    let http = Http::new(HttpConfig::default()).unwrap();
-    let providers = ProviderKind::ALL
-        .into_iter()
-        .map(|k| providers::connect(k, sandbox.endpoint(k), http.clone()).unwrap())
-        .collect();
-    let backend = TestBackend::new(120, 32);
-    let mut app =
-        App::new(backend, providers, http.log().clone(), Mode::Sandbox, "bench", Box::new(Recorder::default()))
-            .unwrap();
-    app.start();
+    let (sandbox, _, mut app) = bench_console::start("requests-bench", options).await;
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(10) {
         app.settle(Duration::from_millis(100)).await;

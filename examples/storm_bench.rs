@@ -14,17 +14,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // bench code: a panic is the failure report
 
+#[path = "support/bench_console.rs"]
+mod bench_console;
+
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use till::billing::ProviderKind;
-use till::providers::{self, Http, HttpConfig};
 use till::sandbox::faults::FaultSpec;
-use till::sandbox::{self, SandboxHandle, SandboxOptions};
-use till::tui::app::{App, Recorder};
-use till::tui::state::{Mode, Pane};
+use till::sandbox::{SandboxHandle, SandboxOptions};
+use till::tui::app::App;
+use till::tui::state::Pane;
 
 /// Tabs of the providers with panes to load (KuvarPay has no customer API of its own, but
 /// derived customers still load their panes).
@@ -116,19 +118,8 @@ fn median(mut v: Vec<f64>) -> f64 {
 #[tokio::main]
 async fn main() {
     let secs: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(10);
-    till::util::use_data_dir(std::env::temp_dir().join(format!("till-storm-bench-{}", std::process::id())));
     let options = SandboxOptions { capture: true, extra_customers: 300, ..Default::default() };
-    let sandbox = sandbox::start(options).await.unwrap();
-    let http = Http::new(HttpConfig::default()).unwrap();
-    let providers = ProviderKind::ALL
-        .into_iter()
-        .map(|k| providers::connect(k, sandbox.endpoint(k), http.clone()).unwrap())
-        .collect();
-    let backend = TestBackend::new(120, 32);
-    let mut app =
-        App::new(backend, providers, http.log().clone(), Mode::Sandbox, "bench", Box::new(Recorder::default()))
-            .unwrap();
-    app.start();
+    let (sandbox, http, mut app) = bench_console::start("storm-bench", options).await;
     app.settle(Duration::from_secs(2)).await;
     let before = phase(&mut app, &sandbox, secs).await;
     // STORM_FAULTS: another storm, to tell the 429s' effect from that of slow answers.

@@ -107,8 +107,8 @@ async fn subscriptions_of(
 /// A customer as one number, for "is the newest load still this customer's" (a collision
 /// between two customers only lets an older read through: never a wrong answer).
 fn details_key(slot: u8, customer_id: &str) -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().build_hasher();
+    use std::hash::Hasher;
+    let mut h = std::hash::DefaultHasher::new();
     h.write_u8(slot);
     h.write(customer_id.as_bytes());
     h.finish()

@@ -126,6 +126,12 @@ impl BulkSummaries {
         self.seen.insert(id.to_string());
     }
 
+    /// A write dropped this customer's details after the console had held their summary: any
+    /// answer asked before is older than the write, so they are read alone.
+    fn dropped_by_write(&self, entry: Option<&super::Details>, id: &str) -> bool {
+        entry.is_none() && self.seen.contains(id)
+    }
+
     /// The details entry holds the listing's answer; the selected customer is read alone.
     pub fn is_filled(&self, id: &str) -> bool {
         self.filled.contains(id)
@@ -160,7 +166,7 @@ impl AppState {
                 continue;
             }
             let bulk = &s.customers.summaries;
-            let dropped_by_write = entry.is_none() && bulk.seen.contains(&c.id);
+            let dropped_by_write = bulk.dropped_by_write(entry, &c.id);
             if s.provider.subscriptions_batch() > 0 && bulk.error.is_none() && !dropped_by_write {
                 if !bulk.batching.contains(&c.id) {
                     batch_from.entry(slot).or_insert(row);
@@ -226,7 +232,7 @@ impl AppState {
     fn next_batch(&mut self, slot: u8, from: usize) -> Option<Effect> {
         let s = self.slots.get_mut(slot as usize)?;
         let bulk = &s.customers.summaries;
-        if !bulk.batching.is_empty() {
+        if bulk.batch_in_flight.is_some() {
             return None;
         }
         let limit = s.provider.subscriptions_batch();
@@ -234,8 +240,7 @@ impl AppState {
             .iter()
             .filter(|c| {
                 let entry = self.details.get(&(slot, c.id.clone()));
-                let dropped_by_write = entry.is_none() && bulk.seen.contains(&c.id);
-                entry.is_none_or(|d| d.subscriptions.wanted()) && !dropped_by_write
+                entry.is_none_or(|d| d.subscriptions.wanted()) && !bulk.dropped_by_write(entry, &c.id)
             })
             .take(limit)
             .map(|c| c.id.clone())

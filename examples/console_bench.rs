@@ -19,6 +19,14 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// This process's user + system CPU time in clock ticks (Linux), to compare builds on a busy
+/// machine, where wall time mostly measures the neighbours.
+fn cpu_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let count: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(100_000);
@@ -54,6 +62,7 @@ fn main() {
     let mut per_key = Vec::new();
     let mut per_prefix: Vec<Vec<f64>> = vec![Vec::new(); query.chars().count()];
     let mut full_scan = Vec::new();
+    let ticks_before = cpu_ticks();
     for _ in 0..7 {
         let mut previous: Option<Vec<u32>> = None;
         for n in 1..=query.chars().count() {
@@ -69,6 +78,10 @@ fn main() {
         let hits = search::filter(&corpus, &query, None);
         full_scan.push(start.elapsed().as_secs_f64() * 1e3);
         assert!(!hits.is_empty() || count < 1000);
+    }
+    if let (Some(before), Some(after)) = (ticks_before, cpu_ticks()) {
+        // Seven rounds of the query's prefixes plus one full scan each.
+        println!("filter_cpu_ticks {} keystrokes {}", after - before, 7 * (query.chars().count() + 1));
     }
     println!("filter_keystroke_ms_median {:.3}", median(per_key));
     for (n, times) in per_prefix.into_iter().enumerate() {

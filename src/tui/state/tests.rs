@@ -187,6 +187,32 @@ fn near_the_end_the_next_page_is_requested() {
 }
 
 #[test]
+fn a_filter_with_a_negation_is_never_narrowed() {
+    let mut s = state();
+    s.handle_msg(
+        Msg::CustomersPage {
+            slot: 0,
+            result: Ok(page(ProviderKind::Kelviq, &[("k1", "xa"), ("k2", "xab"), ("k3", "xy")], None)),
+        },
+        chrono::Utc::now(),
+    );
+    s.handle_key(key('/'), chrono::Utc::now());
+    let mut generation = 0;
+    for c in "x !a".chars() {
+        if let Some(Effect::Filter(job)) = s.handle_key(key(c), chrono::Utc::now()).first() {
+            generation = job.generation;
+        }
+    }
+    // "x !a" hides k1 and k2; "x !ab" shows k1 again, so it must not search only within k3.
+    let hits = vec![RowRef { slot: 0, row: 2 }];
+    s.handle_msg(Msg::Filtered { tab: 0, generation, query: "x !a".into(), hits }, chrono::Utc::now());
+    let effects = s.handle_key(key('b'), chrono::Utc::now());
+    let Some(Effect::Filter(job)) = effects.first() else { panic!("filter job expected: {effects:?}") };
+    assert_eq!(job.query, "x !ab");
+    assert_eq!(job.within, None);
+}
+
+#[test]
 fn filter_owns_its_keys_and_narrows_incrementally() {
     let mut s = state();
     s.handle_msg(

@@ -402,7 +402,7 @@ impl AppState {
         filter.generation += 1;
         filter.running = true;
         let query = filter.query.trim().to_string();
-        let narrow = filter.applied.as_deref().is_some_and(|prev| query.starts_with(prev) && !prev.is_empty())
+        let narrow = filter.applied.as_deref().is_some_and(|prev| crate::search::narrows(prev, &query))
             && self.filter_lens[tab] == lens;
         let within = narrow.then(|| filter.hits.clone());
         self.filter_lens[tab] = lens;

@@ -172,7 +172,15 @@ async fn a_usage_report_reads_again_only_the_entitlements() {
     c.text("usage api-calls 7").await;
     c.key(KeyCode::Enter).await;
     c.ctrl('s').await;
-    c.key(KeyCode::Enter).await;
+    let before = c.app.state.selected_details().unwrap().entitlements.value.clone().unwrap();
+    // Closing the receipt: the pane keeps the meter it showed, marked, until the new reading.
+    press_without_waiting(&mut c, KeyCode::Enter);
+    let title = c.screen().lines().find(|l| l.contains("Entitlements")).unwrap_or_default().to_string();
+    assert!(title.contains("refreshing…"), "{}", c.screen());
+    assert_eq!(c.app.state.selected_details().unwrap().entitlements.value.as_ref(), Some(&before));
+    c.text("").await;
+    let after = c.app.state.selected_details().unwrap().entitlements.value.clone().unwrap();
+    assert_ne!(after, before, "the meter moved by 7");
     let reads = requests_since(&c, from);
     let own = "cus_mueller_maschinenbau";
     assert!(reads.iter().any(|r| r.contains("/entitlements/") && r.contains(own)), "{reads:#?}");

@@ -3,7 +3,7 @@
 //! applied only by Ctrl-S (LIVE: once the customer id is typed), journaled; the entitlements
 //! reload afterwards so the gauge moves.
 
-use super::{AppState, Dialog, Effect, Mode};
+use super::{AppState, DetailParts, Dialog, Effect, Mode};
 use crate::billing::payments::{UsageMode, UsageReceipt, UsageReport};
 use crate::billing::{EntitlementKind, money::group_int};
 use crate::tui::action::Action;
@@ -72,6 +72,24 @@ impl AppState {
         }
     }
 
+    /// The meter moved at the provider: its entitlements are read again, nothing else. What
+    /// the pane shows stays, marked `refreshing…`, until the new reading arrives.
+    fn reread_entitlements(&mut self, slot: u8, customer_id: String) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if let Some(d) = self.details.get_mut(&(slot, customer_id.clone())) {
+            if d.entitlements.value.is_some() {
+                d.entitlements.loading = true;
+                d.entitlements.error = None;
+                let parts = DetailParts { subscriptions: false, entitlements: true };
+                effects.push(Effect::LoadDetails { slot, customer_id, parts, prefetch: false });
+            } else {
+                d.entitlements = Default::default();
+            }
+        }
+        effects.extend(self.ensure_loaded());
+        effects
+    }
+
     pub(crate) fn usage_action(&mut self, action: Action) -> Vec<Effect> {
         let read_only = self.read_only;
         let Some(Dialog::Usage(f)) = self.dialogs.last_mut() else { return Vec::new() };
@@ -82,11 +100,7 @@ impl AppState {
                 let (slot, customer) = (f.slot, f.report.customer_id.clone());
                 self.pop();
                 if done {
-                    // The meter moved at the provider: its entitlements are read again, nothing else.
-                    if let Some(d) = self.details.get_mut(&(slot, customer)) {
-                        d.entitlements = Default::default();
-                    }
-                    return self.ensure_loaded();
+                    return self.reread_entitlements(slot, customer);
                 }
                 Vec::new()
             }

@@ -13,3 +13,4 @@ pub mod secrets;
 pub mod text;
 pub mod tui;
 pub mod util;
+pub mod webhooks;

@@ -58,6 +58,8 @@ fn honours(command: Option<&Command>) -> (&'static str, Honours) {
         Some(Command::Auth(_)) => ("auth", Honours::default()),
         Some(Command::Sandbox(SandboxCmd::Serve(_))) => ("sandbox serve", Honours::default()),
         Some(Command::Completions { .. }) => ("completions", Honours::default()),
+        Some(Command::Webhooks(_)) => ("webhooks", Honours { provider: true, json: true, ..Honours::default() }),
+        Some(Command::Listen(_)) => ("listen", Honours { provider: true, json: true, ..Honours::default() }),
         Some(_) => ("", ALL),
     }
 }

@@ -11,6 +11,7 @@ mod profiles;
 mod requests;
 mod run;
 mod table;
+mod webhooks;
 mod writes;
 
 use std::path::PathBuf;
@@ -146,6 +147,12 @@ pub enum Command {
     /// Run the sandbox on its own, for pointing other tools at it.
     #[command(subcommand)]
     Sandbox(SandboxCmd),
+    /// Webhook deliveries: check a saved one's signature.
+    #[command(subcommand)]
+    Webhooks(webhooks::WebhooksCmd),
+    /// Receive a provider's webhook deliveries on a local port: check each signature and
+    /// timestamp, show it, refuse forgeries, forward valid ones to your app.
+    Listen(webhooks::ListenArgs),
     /// Shell completion script on stdout, e.g. `till completions bash > ~/.local/share/bash-completion/completions/till`.
     Completions {
         /// The shell to complete for.

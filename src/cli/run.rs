@@ -40,6 +40,10 @@ pub async fn run(mut cli: Cli) -> ExitCode {
         }
         Some(Command::Sandbox(SandboxCmd::Serve(args))) => serve(args, cli.global.sandbox_hostile).await,
         Some(Command::Completions { shell }) => completions(shell),
+        Some(Command::Webhooks(super::webhooks::WebhooksCmd::Verify(args))) => {
+            super::webhooks::verify(cli.global.provider, args, cli.global.json)
+        }
+        Some(Command::Listen(args)) => super::webhooks::listen(cli.global.provider, args, cli.global.json).await,
         Some(Command::Requests(cmd)) => super::requests::run_requests(cmd, cli.global.json, cli.global.provider),
         Some(command) => headless(&cli.global, command).await,
     };
@@ -177,6 +181,8 @@ async fn dispatch(conn: &Connection, global: &super::Global, command: Command) -
         | Command::Profiles(_)
         | Command::Auth(_)
         | Command::Completions { .. }
+        | Command::Webhooks(_)
+        | Command::Listen(_)
         | Command::Requests(_) => Ok(()),
     }
 }

@@ -294,6 +294,8 @@ pub struct Checkout {
 
 pub struct State {
     pub public_base: String,
+    /// The sandbox's clock, shared by its four providers: every timestamp comes from it.
+    pub clock: crate::sandbox::clock::Clock,
     pub pricing_model_id: String,
     pub pricing_model_name: String,
     pub pricing_model_created: Ms,

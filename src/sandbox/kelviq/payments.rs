@@ -213,7 +213,7 @@ impl State {
         if !matches!(req.behaviour.as_str(), "SET" | "DELTA") {
             return Err(ApiError::field("behaviour", &format!("\"{}\" is not a valid choice.", req.behaviour)));
         }
-        let today = Utc::now().date_naive();
+        let today = self.clock.now().date_naive();
         let target = self.subscriptions.iter().position(|s| {
             s.customer_id == req.customer_id
                 && s.is_live(today)
@@ -335,7 +335,7 @@ pub mod routes {
             org_id: Some("1".into()),
             event_name: Some("aggregated.usage".into()),
             idempotency_key: Some(crate::sandbox::admin::random_token(32).to_ascii_lowercase()),
-            timestamp: Some(chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.6f").to_string()),
+            timestamp: Some(app.clock.now().format("%Y-%m-%d %H:%M:%S%.6f").to_string()),
         })
         .into_response())
     }

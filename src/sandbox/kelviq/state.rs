@@ -178,6 +178,8 @@ pub struct Checkout {
 
 pub struct State {
     pub public_base: String,
+    /// The sandbox's clock, shared by its four providers: every timestamp comes from it.
+    pub clock: crate::sandbox::clock::Clock,
     pub customers: Vec<Customer>,
     customer_index: HashMap<String, usize>,
     pub features: Vec<Feature>,
@@ -230,8 +232,14 @@ pub fn current_period(
 }
 
 impl State {
+    /// The state on a real-time clock of its own (tests, memory benches).
     pub fn from_seed(seed: &Seed, public_base: &str) -> State {
-        let now = Utc::now();
+        State::from_seed_at(seed, public_base, crate::sandbox::clock::Clock::real())
+    }
+
+    /// The state on `clock`, the one its sandbox shares between the providers.
+    pub fn from_seed_at(seed: &Seed, public_base: &str, clock: crate::sandbox::clock::Clock) -> State {
+        let now = clock.now();
         let mut rng = SplitMix64::new(0x6b65_6c76_6971);
         let products: HashMap<&str, (String, &str)> =
             seed.products.iter().map(|p| (p.id.as_str(), (uuid_from(&mut rng), p.name.as_str()))).collect();
@@ -249,6 +257,7 @@ impl State {
         let plans = seed.plans.iter().map(|p| build_plan(p, &products, &mut rng, now)).collect();
         let mut state = State {
             public_base: public_base.to_string(),
+            clock,
             customers: Vec::with_capacity(seed.customers.len()),
             customer_index: HashMap::with_capacity(seed.customers.len()),
             features,
@@ -393,6 +402,7 @@ impl State {
         email: Option<String>,
         metadata: Option<BTreeMap<String, String>>,
     ) -> Result<&Customer, ApiError> {
+        let now = self.clock.now();
         let c = self.customer_mut(customer_id).ok_or_else(|| ApiError::not_found("Customer does not exist."))?;
         if let Some(n) = name {
             c.name = Some(n);
@@ -403,7 +413,7 @@ impl State {
         if let Some(m) = metadata {
             c.metadata = m; // "typically replaces" per the spec
         }
-        c.modified = Utc::now();
+        c.modified = now;
         c.refresh_search_key();
         Ok(c)
     }
@@ -583,7 +593,7 @@ mod tests {
         let mut seed = Seed::parse(include_str!("../../../assets/sandbox/kelviq.json"), "kelviq.json").unwrap();
         seed.generate_customers(3_000, 5);
         let state = super::State::from_seed(&seed, "http://127.0.0.1:1");
-        let today = chrono::Utc::now().date_naive();
+        let today = state.clock.now().date_naive();
         let active = vec!["active".to_string()];
         for statuses in [None, Some(active.as_slice())] {
             let all: Vec<&str> =

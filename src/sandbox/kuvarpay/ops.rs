@@ -176,7 +176,7 @@ impl State {
 
     /// Approval of a session (hosted page or `confirm`): the subscription starts now.
     pub fn complete_checkout(&mut self, session_uid: &str) -> Result<String, ApiError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         self.expire_if_due(session_uid, now);
         let session =
             self.checkouts.get(session_uid).cloned().ok_or_else(|| ApiError::not_found("Checkout session"))?;
@@ -221,7 +221,7 @@ impl State {
     }
 
     pub fn create_subscription(&mut self, req: wire::CreateSubscriptionRequest) -> Result<String, ApiError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let mut errors = Vec::new();
         let customer = self.customer_by_uid.get(&req.customer_id).copied();
         if req.customer_id.is_empty() {
@@ -261,7 +261,7 @@ impl State {
 
     /// PATCH: every field is checked before any is applied, so a bad request changes nothing.
     pub fn update_subscription(&mut self, uid: &str, req: wire::UpdateSubscriptionRequest) -> Result<(), ApiError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let sub = self.subscription(uid).cloned().ok_or_else(|| ApiError::not_found("Subscription"))?;
         self.ensure_invoices(uid);
         let mut errors = Vec::new();
@@ -394,7 +394,7 @@ impl State {
 
     /// DELETE: immediately, or at the end of the current period.
     pub fn cancel(&mut self, uid: &str, at_period_end: bool, reason: Option<String>) -> Result<(), ApiError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         self.ensure_invoices(uid);
         let sub = self.subscription(uid).ok_or_else(|| ApiError::not_found("Subscription"))?;
         if matches!(sub.status, "CANCELED" | "INCOMPLETE_EXPIRED") {
@@ -446,7 +446,7 @@ impl HostedCheckout for State {
         let trial = trial.map(|days| {
             let on = match sub.trial_end {
                 Some(end) if c.status != "PENDING" => end,
-                _ => Utc::now() + Duration::days(i64::from(days)),
+                _ => self.clock.now() + Duration::days(i64::from(days)),
             };
             TrialTerms { days, first_charge: money.to_string(), on: on.date_naive() }
         });

@@ -304,6 +304,8 @@ impl Checkout {
 
 pub struct State {
     pub public_base: String,
+    /// The sandbox's clock, shared by its four providers: every timestamp comes from it.
+    pub clock: crate::sandbox::clock::Clock,
     pub organisation_id: String,
     pub business_entities: Vec<wire::BusinessEntity>,
     pub customers: Vec<Customer>,
@@ -495,7 +497,7 @@ impl State {
         status: &str,
     ) {
         let number = format!("INV-{:06}", self.invoices.len() + 1001);
-        let created = begin.and_hms_opt(6, 0, 0).map_or_else(Utc::now, |t| t.and_utc());
+        let created = begin.and_hms_opt(6, 0, 0).map_or_else(|| self.clock.now(), |t| t.and_utc());
         self.invoices.push(Invoice {
             id: uuid(&mut self.rng),
             number,

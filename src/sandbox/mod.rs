@@ -169,6 +169,23 @@ impl<S: HostedCheckout> CheckoutOwner for Mutex<S> {
 }
 
 impl AppState {
+    /// Moves the clock to `to` and runs everything that falls due on the way, provider by
+    /// provider, each in time order. All four states stay locked until the clock is set, so
+    /// no request sees the new time with the old state (or the reverse).
+    pub fn move_clock_to(&self, to: chrono::DateTime<chrono::Utc>) -> Result<Vec<clock::Happening>, clock::ClockError> {
+        let _one_move_at_a_time = lock(&self.clock_moves);
+        clock::check_forward(self.clock.now(), to)?;
+        let (mut k, mut f, mut p, mut z) =
+            (lock(&self.kelviq), lock(&self.flowglad), lock(&self.kuvarpay), lock(&self.zenskar));
+        let mut happened = k.tick(to);
+        happened.extend(f.tick(to));
+        happened.extend(p.tick(to));
+        happened.extend(z.tick(to));
+        happened.sort_by_key(|h| h.at);
+        self.clock.set(to)?;
+        Ok(happened)
+    }
+
     fn checkout_owners(&self) -> [&dyn CheckoutOwner; 4] {
         [&*self.kelviq, &*self.flowglad, &*self.kuvarpay, &*self.zenskar]
     }
@@ -261,6 +278,11 @@ impl SandboxHandle {
     /// This run's admin token: send it as `Authorization: Bearer <token>` to `/_admin/…`.
     pub fn admin_token(&self) -> &str {
         &self.state.admin_token
+    }
+
+    /// Moves the clock in-process (what `POST /_admin/clock/advance` does over HTTP).
+    pub fn move_clock_to(&self, to: chrono::DateTime<chrono::Utc>) -> Result<Vec<clock::Happening>, clock::ClockError> {
+        self.state.move_clock_to(to)
     }
 
     /// Replaces the fault rules in-process (what `PUT /_admin/faults` does over HTTP).
@@ -374,6 +396,8 @@ fn router(state: AppState) -> Router {
         .route("/pay/{session}", get(pay::show).post(pay::submit))
         .route("/pay/{session}/", get(pay::show).post(pay::submit))
         .route("/_admin/faults", get(admin::get_faults).put(admin::put_faults))
+        .route("/_admin/clock", get(admin::get_clock).put(admin::put_clock))
+        .route("/_admin/clock/advance", axum::routing::post(admin::advance_clock))
         .layer(middleware::from_fn_with_state(state.clone(), delay_and_capture))
         // Outermost: a request for another host name is refused before anything else runs.
         .layer(middleware::from_fn(server::require_loopback_host))

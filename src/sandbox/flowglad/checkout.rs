@@ -184,11 +184,11 @@ impl State {
         let checkout =
             self.checkouts.get(id).cloned().ok_or_else(|| PayError::Unavailable("no such session".into()))?;
         let now = self.now_ms();
+        if checkout.status == "expired" || (checkout.status == "open" && now > checkout.expires) {
+            return Err(PayError::Unavailable("This checkout session has expired.".into()));
+        }
         if checkout.status != "open" {
             return Err(PayError::AlreadyPaid);
-        }
-        if now > checkout.expires {
-            return Err(PayError::Unavailable("This checkout session has expired.".into()));
         }
         let customer = match checkout.customer {
             Some(c) => c,
@@ -379,7 +379,7 @@ impl HostedCheckout for State {
         Some(OrderSummary {
             provider: "Flowglad",
             session_id: c.id.clone(),
-            paid: c.status != "open",
+            paid: c.status == "succeeded",
             customer,
             lines,
             total,

@@ -9,6 +9,7 @@ pub mod payments;
 mod render;
 mod seeding;
 pub mod state;
+mod tick;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, Request, State as Extract};

@@ -218,6 +218,10 @@ pub struct Subscription {
     pub features: Vec<FeatureItem>,
     /// Usage this period per meter index.
     pub usage: BTreeMap<usize, i64>,
+    /// Failed charges of the current renewal (tick.rs): the retry schedule's position.
+    pub failed_charges: u32,
+    /// When the current renewal's first charge failed.
+    pub past_due_since: Option<Ms>,
 }
 
 impl Subscription {
@@ -420,6 +424,8 @@ impl State {
             items: vec![item],
             features: Vec::new(),
             usage: BTreeMap::new(),
+            failed_charges: 0,
+            past_due_since: None,
         };
         self.grant_features(&mut sub, now);
         sub
@@ -455,8 +461,16 @@ impl State {
             })
             .collect();
         for i in due {
+            self.settle_one(i, now);
+        }
+    }
+
+    /// Applies what has fallen due for one subscription by `now`.
+    pub fn settle_one(&mut self, i: usize, now: Ms) {
+        {
             let mut sub = self.subscriptions[i].clone();
-            if let Some(at) = sub.scheduled_adjustment_at.take() {
+            if let Some(at) = sub.scheduled_adjustment_at.filter(|t| *t <= now) {
+                sub.scheduled_adjustment_at = None;
                 for item in sub.items.iter_mut().filter(|it| it.added < at && it.expired.is_none()) {
                     item.expired = Some(at);
                 }

@@ -6,6 +6,7 @@ mod ops;
 pub mod payments;
 mod render;
 pub mod state;
+mod tick;
 
 use std::collections::HashMap;
 

@@ -140,6 +140,17 @@ impl State {
 
     fn new_order(&mut self, amount: Decimal, currency: Currency, billing_type: &'static str) -> Order {
         let now = self.clock.now();
+        self.new_order_at(amount, currency, billing_type, now)
+    }
+
+    /// An order paid at `now` (a renewal's, on the clock's way forward).
+    pub(super) fn new_order_at(
+        &mut self,
+        amount: Decimal,
+        currency: Currency,
+        billing_type: &'static str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Order {
         let stamp = now.format("%Y%m%d%H%M%S");
         Order {
             id: format!("ORD-{stamp}-{}", token(&mut self.rng, 5).to_uppercase()),
@@ -165,8 +176,10 @@ impl State {
     fn complete_checkout(&mut self, id: &str) -> Result<(), PayError> {
         let checkout =
             self.checkouts.get(id).cloned().ok_or_else(|| PayError::Unavailable("no such session".into()))?;
-        if checkout.status != "open" {
-            return Err(PayError::AlreadyPaid);
+        match checkout.status.as_str() {
+            "open" => {}
+            "expired" => return Err(PayError::Unavailable("This checkout session has expired.".into())),
+            _ => return Err(PayError::AlreadyPaid),
         }
         let now = self.clock.now();
         let customer_id = match checkout.customer_id.clone() {
@@ -430,7 +443,7 @@ impl HostedCheckout for State {
         Some(OrderSummary {
             provider: "Kelviq",
             session_id: c.id.clone(),
-            paid: c.status != "open",
+            paid: c.status == "success",
             customer,
             lines,
             total: due_now.to_string(),

@@ -51,13 +51,17 @@ impl State {
                 continue;
             }
             rows.push(OrderRow {
-                id: order_id(s.period_start, &s.uuid),
+                id: order_id(s.first_period_start, &s.uuid),
                 customer_id: s.customer_id.clone(),
                 status: "COMPLETE",
-                paid_at: s.period_start,
+                paid_at: s.first_period_start,
                 total: s.amount,
                 currency: s.currency,
-                invoice_id: format!("INV-{}000000-{}", s.period_start.format("%Y%m%d"), &s.uuid[..5].to_uppercase()),
+                invoice_id: format!(
+                    "INV-{}000000-{}",
+                    s.first_period_start.format("%Y%m%d"),
+                    &s.uuid[..5].to_uppercase()
+                ),
                 billing_type: "SUBSCRIPTION",
                 subscription_id: Some(s.uuid.clone()),
                 is_trial: false,

@@ -126,6 +126,15 @@ pub struct Subscription {
     pub trial_end: Option<DateTime<Utc>>,
     pub quantities: BTreeMap<String, i64>,
     pub usage: BTreeMap<String, i64>,
+    /// The start of the first period: a seeded subscription's first order is dated by it,
+    /// however many renewals came after.
+    pub first_period_start: DateTime<Utc>,
+    /// Failed charges of the current renewal (tick.rs): the dunning schedule's position.
+    pub failed_charges: u32,
+    /// When the current renewal's first charge failed.
+    pub past_due_since: Option<DateTime<Utc>>,
+    /// Canceled by Kelviq itself (retries exhausted) rather than through the API.
+    pub canceled_by_provider: bool,
 }
 
 impl Subscription {
@@ -350,6 +359,10 @@ impl State {
             trial_end: None,
             quantities: BTreeMap::new(),
             usage: BTreeMap::new(),
+            first_period_start: period_start,
+            failed_charges: 0,
+            past_due_since: None,
+            canceled_by_provider: false,
         }
     }
 

@@ -7,6 +7,7 @@ mod idempotency;
 mod ops;
 mod render;
 pub mod state;
+mod tick;
 
 use std::collections::HashMap;
 

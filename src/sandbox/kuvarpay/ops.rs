@@ -43,7 +43,7 @@ pub fn fnv(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
 }
 
-fn invoice(
+pub(super) fn invoice(
     rng: &mut SplitMix64,
     amount: Decimal,
     currency: Currency,
@@ -68,7 +68,7 @@ fn invoice(
     }
 }
 
-fn attempt(rng: &mut SplitMix64, ok: bool, at: DateTime<Utc>) -> ChargeAttempt {
+pub(super) fn attempt(rng: &mut SplitMix64, ok: bool, at: DateTime<Utc>) -> ChargeAttempt {
     ChargeAttempt {
         uid: format!("ca_{}", token(rng, 16)),
         status: if ok { "SUCCEEDED" } else { "FAILED" },
@@ -78,7 +78,7 @@ fn attempt(rng: &mut SplitMix64, ok: bool, at: DateTime<Utc>) -> ChargeAttempt {
     }
 }
 
-fn pay_invoice(rng: &mut SplitMix64, inv: &mut Invoice, at: DateTime<Utc>) {
+pub(super) fn pay_invoice(rng: &mut SplitMix64, inv: &mut Invoice, at: DateTime<Utc>) {
     inv.status = "PAID";
     inv.paid_at = Some(at);
     inv.charge_attempts.push(attempt(rng, true, at));
@@ -151,12 +151,18 @@ impl State {
         self.invoices.insert(uid.to_string(), out);
     }
 
-    fn add_invoice(&mut self, uid: &str, inv: Invoice) {
+    pub(super) fn add_invoice(&mut self, uid: &str, inv: Invoice) {
         self.ensure_invoices(uid);
         self.invoices.entry(uid.to_string()).or_default().push(inv);
     }
 
-    fn new_invoice(&mut self, amount: Decimal, currency: Currency, description: String, due: DateTime<Utc>) -> Invoice {
+    pub(super) fn new_invoice(
+        &mut self,
+        amount: Decimal,
+        currency: Currency,
+        description: String,
+        due: DateTime<Utc>,
+    ) -> Invoice {
         let mut inv = invoice(&mut self.rng, amount, currency, description, due);
         inv.created = due;
         inv
@@ -460,7 +466,7 @@ impl HostedCheckout for State {
         Some(OrderSummary {
             provider: "KuvarPay",
             session_id: c.uid.clone(),
-            paid: c.status != "PENDING",
+            paid: c.status == "COMPLETED",
             customer: who,
             lines: vec![(format!("{name} ({})", period.label()), money.to_string())],
             total: due_now.to_string(),
@@ -475,7 +481,12 @@ impl HostedCheckout for State {
             return Err(PayError::Declined);
         }
         match self.complete_checkout(session_id) {
-            Ok(_) => self.summary(session_id).ok_or_else(|| PayError::Unavailable("session vanished".into())),
+            Ok(sub) => {
+                if let Some(s) = self.subscription_mut(&sub) {
+                    s.wallet_declines = crate::sandbox::pay::CardSeen::from_typed(card).declines_later();
+                }
+                self.summary(session_id).ok_or_else(|| PayError::Unavailable("session vanished".into()))
+            }
             Err(e) if e.code == "ALREADY_COMPLETED" => Err(PayError::AlreadyPaid),
             Err(e) => Err(PayError::Unavailable(e.message)),
         }

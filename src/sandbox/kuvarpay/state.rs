@@ -93,6 +93,9 @@ pub struct Subscription {
     pub metadata: BTreeMap<String, String>,
     /// Processed transactions this period (seed `usage`), billed as a METERED invoice.
     pub usage: Option<i64>,
+    /// The authorization was approved with the sandbox's "declines later" card: every
+    /// renewal charge of the wallet fails (tick.rs).
+    pub wallet_declines: bool,
 }
 
 impl Subscription {
@@ -346,6 +349,7 @@ impl State {
             cancellation_reason: None,
             metadata: BTreeMap::new(),
             usage: None,
+            wallet_declines: false,
         }
     }
 

@@ -12,6 +12,7 @@ pub mod portal;
 mod render;
 mod seeding;
 pub mod state;
+mod tick;
 mod validate;
 
 use std::collections::HashMap;

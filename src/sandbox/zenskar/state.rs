@@ -192,6 +192,19 @@ pub struct Contract {
     /// Bumped by every write to the contract (amendment, expiry, pause): an amendment priced
     /// against an older revision is refused (see changes.rs).
     pub revision: u64,
+    /// Where invoicing has reached: the exclusive end of the last period invoiced on the
+    /// clock's way forward (tick.rs); `None` until the first renewal.
+    pub billed_to: Option<NaiveDate>,
+    /// The invoice whose automatic charge failed, when, and how many charges failed.
+    pub dunning: Option<Dunning>,
+}
+
+/// A renewal invoice the saved card did not pay: retried on a schedule (tick.rs).
+#[derive(Clone, Debug)]
+pub struct Dunning {
+    pub invoice_id: String,
+    pub since: DateTime<Utc>,
+    pub failed: u32,
 }
 
 impl Contract {
@@ -474,6 +487,8 @@ impl State {
             created: now,
             updated: now,
             revision: 0,
+            billed_to: None,
+            dunning: None,
         }
     }
 

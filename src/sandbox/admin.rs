@@ -103,12 +103,12 @@ fn clock_error(e: &ClockError) -> Response {
     (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!({ "error": e.to_string() }))).into_response()
 }
 
-/// A JSON body with one string field, or a 400 that says what was expected.
-fn field(body: &str, name: &str) -> Result<String, Response> {
+/// A JSON body's one string field, or the error that says what was expected.
+fn field(body: &str, name: &str) -> Result<String, ClockError> {
     let value: Option<serde_json::Value> = serde_json::from_str(body).ok();
     match value.as_ref().and_then(|v| v.get(name)).and_then(|v| v.as_str()) {
         Some(text) => Ok(text.to_string()),
-        None => Err(clock_error(&ClockError::BadStep(format!("expected a JSON body {{\"{name}\": \"…\"}}")))),
+        None => Err(ClockError::BadStep(format!("expected a JSON body {{\"{name}\": \"…\"}}"))),
     }
 }
 
@@ -132,10 +132,8 @@ pub(crate) async fn advance_clock(State(state): State<AppState>, headers: Header
     if !authorised(&state, &headers) {
         return unauthorised();
     }
-    match field(&body, "by") {
-        Ok(by) => moved(&state, Step::parse(&by).and_then(|step| step.after(state.clock.now()))),
-        Err(response) => response,
-    }
+    let to = field(&body, "by").and_then(|by| Step::parse(&by)).and_then(|step| step.after(state.clock.now()));
+    moved(&state, to)
 }
 
 /// `PUT /_admin/clock {"to": "2027-03-01T00:00Z"}`: forward to a time; earlier is refused.
@@ -143,10 +141,7 @@ pub(crate) async fn put_clock(State(state): State<AppState>, headers: HeaderMap,
     if !authorised(&state, &headers) {
         return unauthorised();
     }
-    match field(&body, "to") {
-        Ok(to) => moved(&state, clock::parse_time(&to)),
-        Err(response) => response,
-    }
+    moved(&state, field(&body, "to").and_then(|to| clock::parse_time(&to)))
 }
 
 #[cfg(test)]

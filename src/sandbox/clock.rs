@@ -190,6 +190,17 @@ pub struct Happening {
     pub object: String,
     /// The object's status after it, in the provider's own spelling.
     pub status: String,
+    /// The subscription (Zenskar: contract) an invoice happening belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscription: Option<String>,
+}
+
+impl Happening {
+    /// Names the subscription (or contract) an invoice happening belongs to.
+    pub fn of(mut self, subscription: &str) -> Happening {
+        self.subscription = Some(subscription.to_string());
+        self
+    }
 }
 
 /// A provider's records as a timeline: each record says when its next happening is due, and
@@ -302,6 +313,7 @@ mod tests {
                 what: "tick",
                 object: key.to_string(),
                 status: String::new(),
+                subscription: None,
             }]
         }
     }

@@ -88,12 +88,13 @@ impl State {
             return self.settled(i, at, out);
         };
         let invoice_id = self.invoices[n].id.clone();
+        let sub_id = self.subscriptions[i].id.clone();
         if !self.card_declines(&self.subscriptions[i]) {
             self.invoices[n].status = "paid";
-            out.push(happening(at, "invoice.paid", &invoice_id, "paid"));
+            out.push(happening(at, "invoice.paid", &invoice_id, "paid").of(&sub_id));
             return self.settled(i, at, out);
         }
-        out.push(happening(at, "invoice.payment_failed", &invoice_id, "open"));
+        out.push(happening(at, "invoice.payment_failed", &invoice_id, "open").of(&sub_id));
         let sub = &mut self.subscriptions[i];
         let failed = sub.failed_charges + 1;
         sub.failed_charges = failed;
@@ -101,7 +102,7 @@ impl State {
         sub.updated = at;
         if failed as usize > RETRY_DAYS.len() {
             self.invoices[n].status = "uncollectible";
-            out.push(happening(at, "invoice.uncollectible", &invoice_id, "uncollectible"));
+            out.push(happening(at, "invoice.uncollectible", &invoice_id, "uncollectible").of(&sub_id));
             let sub = &mut self.subscriptions[i];
             (sub.status, sub.canceled_at) = ("canceled".into(), Some(at));
             out.push(happening(at, "subscription.canceled", &sub.id, "canceled"));
@@ -129,6 +130,7 @@ fn happening(at: Ms, what: &'static str, object: &str, status: &str) -> Happenin
         what,
         object: object.to_string(),
         status: status.to_string(),
+        subscription: None,
     }
 }
 

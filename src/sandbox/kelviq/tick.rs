@@ -52,12 +52,12 @@ impl State {
         if declined {
             order.status = "PENDING".into();
             order.paid_at = None;
-            return (false, happening(at, "invoice.payment_failed", &invoice, "open"));
+            return (false, happening(at, "invoice.payment_failed", &invoice, "open").of(&uuid));
         }
         if !amount.is_zero() {
-            self.charges.push((uuid, order));
+            self.charges.push((uuid.clone(), order));
         }
-        (true, happening(at, "invoice.paid", &invoice, "paid"))
+        (true, happening(at, "invoice.paid", &invoice, "paid").of(&uuid))
     }
 
     /// After a failed charge: `past_due`, or canceled once the retries are used up.
@@ -131,7 +131,14 @@ impl State {
 }
 
 fn happening(at: DateTime<Utc>, what: &'static str, object: &str, status: &str) -> Happening {
-    Happening { at, provider: ProviderKind::Kelviq, what, object: object.to_string(), status: status.to_string() }
+    Happening {
+        at,
+        provider: ProviderKind::Kelviq,
+        what,
+        object: object.to_string(),
+        status: status.to_string(),
+        subscription: None,
+    }
 }
 
 /// What is next for a subscription, and when.

@@ -59,7 +59,7 @@ impl State {
         }
         let (start, end) = current_period(at, period, at);
         let inv = self.new_invoice(amount, currency, format!("Subscription {}", period.label()), at);
-        out.push(happening(at, "invoice.created", &inv.uid, "OPEN"));
+        out.push(happening(at, "invoice.created", &inv.uid, "OPEN").of(&sub.uid));
         self.add_invoice(&sub.uid, inv);
         let s = &mut self.subscriptions[i];
         (s.period_start, s.period_end, s.updated) = (start, end, at);
@@ -75,7 +75,7 @@ impl State {
         let Some(inv) = self.invoices.get_mut(&sub.uid).and_then(|rows| rows.get_mut(n)) else { return };
         if ok {
             pay_invoice(&mut self.rng, inv, at);
-            out.push(happening(at, "invoice.paid", &inv.uid, "PAID"));
+            out.push(happening(at, "invoice.paid", &inv.uid, "PAID").of(&sub.uid));
             let s = &mut self.subscriptions[i];
             if s.status != "ACTIVE" {
                 (s.status, s.updated) = ("ACTIVE", at);
@@ -84,7 +84,7 @@ impl State {
             return;
         }
         inv.charge_attempts.push(attempt(&mut self.rng, false, at));
-        out.push(happening(at, "invoice.payment_failed", &inv.uid, "OPEN"));
+        out.push(happening(at, "invoice.payment_failed", &inv.uid, "OPEN").of(&sub.uid));
         let exhausted = attempts + 1 > RETRY_DAYS.len();
         if exhausted {
             inv.status = "UNCOLLECTIBLE";
@@ -99,7 +99,14 @@ impl State {
 }
 
 fn happening(at: DateTime<Utc>, what: &'static str, object: &str, status: &str) -> Happening {
-    Happening { at, provider: ProviderKind::KuvarPay, what, object: object.to_string(), status: status.to_string() }
+    Happening {
+        at,
+        provider: ProviderKind::KuvarPay,
+        what,
+        object: object.to_string(),
+        status: status.to_string(),
+        subscription: None,
+    }
 }
 
 impl State {

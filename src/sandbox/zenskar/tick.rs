@@ -32,7 +32,14 @@ fn midnight(d: NaiveDate) -> DateTime<Utc> {
 }
 
 fn happening(at: DateTime<Utc>, what: &'static str, object: &str, status: &str) -> Happening {
-    Happening { at, provider: ProviderKind::Zenskar, what, object: object.to_string(), status: status.to_string() }
+    Happening {
+        at,
+        provider: ProviderKind::Zenskar,
+        what,
+        object: object.to_string(),
+        status: status.to_string(),
+        subscription: None,
+    }
 }
 
 impl State {
@@ -95,10 +102,10 @@ impl State {
         invoice.created = at;
         let id = invoice.id.clone();
         match declines {
-            Some(false) => out.push(happening(at, "invoice.paid", &id, "paid")),
-            None => out.push(happening(at, "invoice.approved", &id, "approved")),
+            Some(false) => out.push(happening(at, "invoice.paid", &id, "paid").of(&k.id)),
+            None => out.push(happening(at, "invoice.approved", &id, "approved").of(&k.id)),
             Some(true) => {
-                out.push(happening(at, "invoice.payment_failed", &id, "approved"));
+                out.push(happening(at, "invoice.payment_failed", &id, "approved").of(&k.id));
                 self.contracts[i].dunning = Some(Dunning { invoice_id: id, since: at, failed: 1 });
             }
         }
@@ -107,6 +114,7 @@ impl State {
     /// Charges the unpaid invoice again.
     fn retry(&mut self, i: usize, at: DateTime<Utc>, out: &mut Vec<Happening>) {
         let Some(mut d) = self.contracts[i].dunning.take() else { return };
+        let contract = self.contracts[i].id.clone();
         let declines = self.card_declines(&self.contracts[i].customer_id).unwrap_or(true);
         let Some(invoice) = self.invoices.iter_mut().find(|inv| inv.id == d.invoice_id) else { return };
         if invoice.status == "paid" {
@@ -114,11 +122,11 @@ impl State {
         }
         if !declines {
             (invoice.status, invoice.amount_due) = ("paid".into(), Decimal::ZERO);
-            out.push(happening(at, "invoice.paid", &d.invoice_id, "paid"));
+            out.push(happening(at, "invoice.paid", &d.invoice_id, "paid").of(&contract));
             return;
         }
         d.failed += 1;
-        out.push(happening(at, "invoice.payment_failed", &d.invoice_id, "approved"));
+        out.push(happening(at, "invoice.payment_failed", &d.invoice_id, "approved").of(&contract));
         // Past the last retry the invoice stays approved and due; nothing more is scheduled.
         if (d.failed as usize) <= RETRY_DAYS.len() {
             self.contracts[i].dunning = Some(d);

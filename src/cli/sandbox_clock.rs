@@ -30,9 +30,15 @@ pub struct ClockArgs {
 #[derive(Debug, Subcommand)]
 pub enum ClockAction {
     /// Move the clock forward by a step: 1M (calendar months), 2w, 14d, 2h or 30m.
-    Advance { by: String },
+    Advance {
+        /// How far: 1M, 2w, 14d, 2h or 30m.
+        by: String,
+    },
     /// Move the clock forward to a time, e.g. 2027-03-01T00:00Z (never back).
-    Set { to: String },
+    Set {
+        /// The new time: RFC 3339 (2027-03-01T00:00Z) or a date (2027-03-01, midnight UTC).
+        to: String,
+    },
 }
 
 /// What `sandbox.json` holds.

@@ -231,11 +231,6 @@ pub(crate) fn run_timeline<T: Timeline>(timeline: &mut T, to: DateTime<Utc>) -> 
     out
 }
 
-/// When a failed renewal is retried: offsets from the first failure.
-pub fn retry_times(failed_at: DateTime<Utc>, schedule_days: &[i64]) -> Vec<DateTime<Utc>> {
-    schedule_days.iter().map(|d| failed_at + Duration::days(*d)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -451,44 +451,6 @@ impl State {
         }
     }
 
-    /// Applies what has fallen due: scheduled cancellations and adjustments.
-    pub fn settle(&mut self, now: Ms) {
-        let due: Vec<usize> = (0..self.subscriptions.len())
-            .filter(|&i| {
-                let s = &self.subscriptions[i];
-                s.cancel_scheduled_at.is_some_and(|t| t <= now && s.status == "cancellation_scheduled")
-                    || s.scheduled_adjustment_at.is_some_and(|t| t <= now)
-            })
-            .collect();
-        for i in due {
-            self.settle_one(i, now);
-        }
-    }
-
-    /// Applies what has fallen due for one subscription by `now`.
-    pub fn settle_one(&mut self, i: usize, now: Ms) {
-        {
-            let mut sub = self.subscriptions[i].clone();
-            if let Some(at) = sub.scheduled_adjustment_at.filter(|t| *t <= now) {
-                sub.scheduled_adjustment_at = None;
-                for item in sub.items.iter_mut().filter(|it| it.added < at && it.expired.is_none()) {
-                    item.expired = Some(at);
-                }
-                if let Some(next) = sub.items.iter().find(|it| it.added == at) {
-                    sub.price = next.price;
-                }
-                sub.is_free_plan = sub.live_total(now) == 0;
-                self.grant_features(&mut sub, at);
-            }
-            if sub.status == "cancellation_scheduled" && sub.cancel_scheduled_at.is_some_and(|t| t <= now) {
-                sub.status = "canceled".into();
-                sub.canceled_at = sub.cancel_scheduled_at;
-            }
-            sub.updated = now;
-            self.subscriptions[i] = sub;
-        }
-    }
-
     /// A paid invoice for `amount` covering the subscription's current period.
     pub fn invoice(
         &mut self,

@@ -29,6 +29,42 @@ pub enum Due {
 }
 
 impl State {
+    /// Applies what has fallen due: scheduled cancellations and adjustments.
+    pub fn settle(&mut self, now: Ms) {
+        let due: Vec<usize> = (0..self.subscriptions.len())
+            .filter(|&i| {
+                let s = &self.subscriptions[i];
+                s.cancel_scheduled_at.is_some_and(|t| t <= now && s.status == "cancellation_scheduled")
+                    || s.scheduled_adjustment_at.is_some_and(|t| t <= now)
+            })
+            .collect();
+        for i in due {
+            self.settle_one(i, now);
+        }
+    }
+
+    /// Applies what has fallen due for one subscription by `now`.
+    pub fn settle_one(&mut self, i: usize, now: Ms) {
+        let mut sub = self.subscriptions[i].clone();
+        if let Some(at) = sub.scheduled_adjustment_at.filter(|t| *t <= now) {
+            sub.scheduled_adjustment_at = None;
+            for item in sub.items.iter_mut().filter(|it| it.added < at && it.expired.is_none()) {
+                item.expired = Some(at);
+            }
+            if let Some(next) = sub.items.iter().find(|it| it.added == at) {
+                sub.price = next.price;
+            }
+            sub.is_free_plan = sub.live_total(now) == 0;
+            self.grant_features(&mut sub, at);
+        }
+        if sub.status == "cancellation_scheduled" && sub.cancel_scheduled_at.is_some_and(|t| t <= now) {
+            sub.status = "canceled".into();
+            sub.canceled_at = sub.cancel_scheduled_at;
+        }
+        sub.updated = now;
+        self.subscriptions[i] = sub;
+    }
+
     /// Runs everything due up to `to`, in time order.
     pub fn tick(&mut self, to: DateTime<Utc>) -> Vec<Happening> {
         run_timeline(self, to)
@@ -134,22 +170,30 @@ fn happening(at: Ms, what: &'static str, object: &str, status: &str) -> Happenin
     }
 }
 
+/// When the subscription's own billing (a renewal, or a retry) is next.
+fn bills_at(s: &Subscription) -> Option<Ms> {
+    match s.status.as_str() {
+        "cancellation_scheduled" => None,
+        // A past-due subscription the sandbox did not see fail (the seed's) renews as usual.
+        "past_due" => match s.past_due_since {
+            Some(since) => {
+                let n = (s.failed_charges as usize).clamp(1, RETRY_DAYS.len());
+                Some(since + RETRY_DAYS[n - 1] * DAY_MS)
+            }
+            None => s.period.map(|p| p.1),
+        },
+        "trialing" => s.trial_end.or(s.period.map(|p| p.1)),
+        _ => s.period.map(|p| p.1),
+    }
+}
+
 /// What is next for a subscription, and when.
 fn next_for(s: &Subscription) -> Option<Ms> {
     if !s.renews || !matches!(s.status.as_str(), "active" | "trialing" | "past_due" | "cancellation_scheduled") {
         return None;
     }
     let cancels = s.cancel_scheduled_at.filter(|_| s.status == "cancellation_scheduled");
-    let bills = match s.status.as_str() {
-        "cancellation_scheduled" => None,
-        "past_due" => {
-            let n = (s.failed_charges as usize).clamp(1, RETRY_DAYS.len());
-            Some(s.past_due_since? + RETRY_DAYS[n - 1] * DAY_MS)
-        }
-        "trialing" => s.trial_end.or(s.period.map(|p| p.1)),
-        _ => s.period.map(|p| p.1),
-    };
-    [cancels, s.scheduled_adjustment_at, bills].into_iter().flatten().min()
+    [cancels, s.scheduled_adjustment_at, bills_at(s)].into_iter().flatten().min()
 }
 
 impl Timeline for State {
@@ -206,8 +250,8 @@ impl Timeline for State {
             return out;
         }
         match sub.status.as_str() {
-            "past_due" if billing_due(sub, at) => self.collect(i, at, &mut out),
-            "active" | "trialing" if billing_due(sub, at) => self.renew(i, at, &mut out),
+            "past_due" if sub.past_due_since.is_some() && billing_due(sub, at) => self.collect(i, at, &mut out),
+            "active" | "trialing" | "past_due" if billing_due(sub, at) => self.renew(i, at, &mut out),
             _ => {}
         }
         out
@@ -216,13 +260,27 @@ impl Timeline for State {
 
 /// Whether the subscription's own billing (not a scheduled change) is due at `at`.
 fn billing_due(s: &Subscription, at: Ms) -> bool {
-    let bills = match s.status.as_str() {
-        "past_due" => s.past_due_since.map(|since| {
-            let n = (s.failed_charges as usize).clamp(1, RETRY_DAYS.len());
-            since + RETRY_DAYS[n - 1] * DAY_MS
-        }),
-        "trialing" => s.trial_end.or(s.period.map(|p| p.1)),
-        _ => s.period.map(|p| p.1),
-    };
-    bills.is_some_and(|b| b <= at)
+    bills_at(s).is_some_and(|b| b <= at)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::sandbox::clock::Clock;
+    use crate::sandbox::seed::Seed;
+
+    #[test]
+    fn a_seeded_past_due_subscription_renews_at_its_period_end_instead_of_stalling() {
+        let seed = Seed::parse(include_str!("../../../assets/sandbox/flowglad.json"), "flowglad.json").unwrap();
+        let now = Utc.with_ymd_and_hms(2027, 1, 15, 12, 0, 0).unwrap();
+        let mut s = State::from_seed_at(&seed, "http://127.0.0.1:1", Clock::fixed(now));
+        let i = s.subscriptions.iter().position(|x| x.status == "past_due" && x.renews).expect("the seed has one");
+        let end = s.subscriptions[i].period.expect("a renewing period").1;
+        s.tick(from_ms(end) + chrono::Duration::hours(1));
+        let sub = &s.subscriptions[i];
+        assert_eq!(sub.period.map(|p| p.0), Some(end), "a new period");
+        assert_ne!(sub.status, "past_due", "the renewal was charged to its card");
+    }
 }

@@ -2,6 +2,7 @@
 
 mod cards;
 mod checkout;
+mod ledger;
 mod ops;
 pub mod payments;
 mod render;

@@ -11,6 +11,8 @@ use crate::billing::{ChargePeriod, Currency};
 use crate::sandbox::seed::{Seed, SeedFeatureType, SeedGrant};
 use crate::util::SplitMix64;
 
+pub use super::ledger::{Ledger, SavedCard};
+
 /// An error in one of Kelviq's shapes; routes.rs renders it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiError {
@@ -574,27 +576,6 @@ pub fn reset_at(t: DateTime<Utc>) -> String {
 
 pub fn start_of_day(d: NaiveDate) -> DateTime<Utc> {
     d.and_time(NaiveTime::MIN).and_utc()
-}
-
-/// What the sandbox remembers beyond the seed: refunds and portal tokens.
-#[derive(Debug, Default)]
-pub struct Ledger {
-    /// Order id → minor units refunded so far.
-    pub refunded: std::collections::BTreeMap<String, i64>,
-    pub refunds: Vec<crate::providers::kelviq::wire::RefundResponse>,
-    /// Portal token → customer id.
-    pub portal_tokens: std::collections::BTreeMap<String, String>,
-    /// Cards payments on the hosted page saved (cards.rs).
-    pub cards: Vec<SavedCard>,
-}
-
-/// A card a payment on the hosted page saved (cards.rs reads and renders them).
-#[derive(Clone, Debug)]
-pub struct SavedCard {
-    pub id: i64,
-    pub customer_id: String,
-    pub card: crate::sandbox::pay::CardSeen,
-    pub created: DateTime<Utc>,
 }
 
 #[cfg(test)]

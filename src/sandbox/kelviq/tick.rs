@@ -150,11 +150,11 @@ fn next_for(s: &Subscription) -> Option<DateTime<Utc>> {
     let bills = match s.status.as_str() {
         _ if s.period == ChargePeriod::OneTime => None,
         "trialing" => Some(s.trial_end.unwrap_or(s.period_end)),
-        "past_due" => {
-            let since = s.past_due_since?;
+        // A past-due subscription the sandbox did not see fail (the seed's) renews as usual.
+        "past_due" => Some(s.past_due_since.map_or(s.period_end, |since| {
             let n = (s.failed_charges as usize).clamp(1, RETRY_DAYS.len());
-            Some(since + Duration::days(RETRY_DAYS[n - 1]))
-        }
+            since + Duration::days(RETRY_DAYS[n - 1])
+        })),
         _ => Some(s.period_end),
     };
     match (ends, bills) {
@@ -204,8 +204,46 @@ impl Timeline for State {
             return vec![happening(at, "subscription.canceled", &s.uuid, "canceled")];
         }
         match s.status.as_str() {
-            "past_due" => self.retry(i, at),
+            "past_due" if s.past_due_since.is_some() => self.retry(i, at),
             _ => self.renew(i, at),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::sandbox::clock::Clock;
+    use crate::sandbox::seed::Seed;
+
+    fn state() -> State {
+        let seed = Seed::parse(include_str!("../../../assets/sandbox/kelviq.json"), "kelviq.json").unwrap();
+        let now = Utc.with_ymd_and_hms(2027, 1, 15, 12, 0, 0).unwrap();
+        State::from_seed_at(&seed, "http://127.0.0.1:1", Clock::fixed(now))
+    }
+
+    #[test]
+    fn a_seeded_past_due_subscription_renews_at_its_period_end_instead_of_stalling() {
+        let mut s = state();
+        let i = s.subscriptions.iter().position(|x| x.status == "past_due").expect("the seed has one");
+        let end = s.subscriptions[i].period_end;
+        let happened = s.tick(end + Duration::hours(1));
+        let sub = &s.subscriptions[i];
+        assert_eq!(sub.period_start, end, "a new period: {happened:?}");
+        assert_eq!(sub.status, "active", "the seeded card paid the renewal");
+        assert!(happened.iter().any(|h| h.object == sub.uuid && h.what == "subscription.recovered"), "{happened:?}");
+    }
+
+    #[test]
+    fn nothing_happens_before_it_is_due_and_a_second_tick_to_the_same_time_does_nothing() {
+        let mut s = state();
+        let now = s.clock.now();
+        assert!(s.tick(now).iter().all(|h| h.at <= now));
+        let later = now + Duration::days(40);
+        let first = s.tick(later);
+        assert!(!first.is_empty() && first.windows(2).all(|w| w[0].at <= w[1].at), "in time order");
+        assert!(s.tick(later).is_empty(), "everything up to `later` already happened");
     }
 }

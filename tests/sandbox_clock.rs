@@ -171,11 +171,22 @@ async fn kelviq_a_declining_card_goes_past_due_is_retried_eight_times_then_cance
     let happened = advance(&sb, "1M").await;
     assert_eq!(
         whats(&happened, &id),
-        ["subscription.renewed:active", "invoice.payment_failed:open", "subscription.past_due:past_due"]
+        [
+            "subscription.renewed:active",
+            "invoice.created:open",
+            "invoice.payment_failed:open",
+            "subscription.past_due:past_due"
+        ]
     );
+    let created = happened.iter().find(|h| h["what"] == "invoice.created" && h["subscription"] == id.as_str());
+    let invoice = created.unwrap()["object"].clone();
     assert_eq!(p.get_subscription(&id).await.unwrap().raw_status, "past_due");
     let retries = advance(&sb, "13d").await;
     assert_eq!(whats(&retries, &id), vec!["invoice.payment_failed:open"; 7], "days 1-11 of 14");
+    assert!(
+        retries.iter().filter(|h| h["subscription"] == id.as_str()).all(|h| h["object"] == invoice),
+        "each retry charges the same invoice {invoice}: {retries:?}"
+    );
     assert_eq!(p.get_subscription(&id).await.unwrap().raw_status, "past_due");
     let last = advance(&sb, "1d").await;
     assert_eq!(whats(&last, &id), ["invoice.payment_failed:open", "subscription.canceled:canceled"]);

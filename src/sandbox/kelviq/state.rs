@@ -137,6 +137,8 @@ pub struct Subscription {
     pub past_due_since: Option<DateTime<Utc>>,
     /// Canceled by Kelviq itself (retries exhausted) rather than through the API.
     pub canceled_by_provider: bool,
+    /// The renewal invoice whose charge failed: retries charge this same invoice.
+    pub unpaid_invoice: Option<String>,
 }
 
 impl Subscription {
@@ -365,6 +367,7 @@ impl State {
             failed_charges: 0,
             past_due_since: None,
             canceled_by_provider: false,
+            unpaid_invoice: None,
         }
     }
 

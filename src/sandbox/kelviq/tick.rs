@@ -39,25 +39,31 @@ impl State {
         newest.is_some_and(|c| c.card.declines_later())
     }
 
-    /// Charges the subscription's amount at `at`: an order (with its invoice) when paid.
-    /// Returns the happening of the invoice.
-    fn charge(&mut self, i: usize, at: DateTime<Utc>) -> (bool, Happening) {
-        let (uuid, customer, amount, currency) = {
+    /// Charges the subscription's amount at `at`: an order (with its invoice) when paid. A
+    /// retry charges the invoice that failed before. Returns whether it was paid.
+    fn charge(&mut self, i: usize, at: DateTime<Utc>, out: &mut Vec<Happening>) -> bool {
+        let (uuid, customer, amount, currency, unpaid) = {
             let s = &self.subscriptions[i];
-            (s.uuid.clone(), s.customer_id.clone(), s.amount, s.currency)
+            (s.uuid.clone(), s.customer_id.clone(), s.amount, s.currency, s.unpaid_invoice.clone())
         };
         let declined = self.charge_declined(&customer) && !amount.is_zero();
         let mut order = self.new_order_at(amount, currency, "SUBSCRIPTION", at);
+        match unpaid {
+            Some(invoice) => order.invoice_id = invoice,
+            None => out.push(happening(at, "invoice.created", &order.invoice_id, "open").of(&uuid)),
+        }
         let invoice = order.invoice_id.clone();
         if declined {
-            order.status = "PENDING".into();
-            order.paid_at = None;
-            return (false, happening(at, "invoice.payment_failed", &invoice, "open").of(&uuid));
+            self.subscriptions[i].unpaid_invoice = Some(invoice.clone());
+            out.push(happening(at, "invoice.payment_failed", &invoice, "open").of(&uuid));
+            return false;
         }
+        self.subscriptions[i].unpaid_invoice = None;
         if !amount.is_zero() {
             self.charges.push((uuid.clone(), order));
         }
-        (true, happening(at, "invoice.paid", &invoice, "paid").of(&uuid))
+        out.push(happening(at, "invoice.paid", &invoice, "paid").of(&uuid));
+        true
     }
 
     /// After a failed charge: `past_due`, or canceled once the retries are used up.
@@ -105,9 +111,7 @@ impl State {
         }
         self.next_period(i, at, &mut out);
         out.push(happening(at, "subscription.renewed", &self.subscriptions[i].uuid, &self.subscriptions[i].status));
-        let (paid, invoice) = self.charge(i, at);
-        out.push(invoice);
-        if paid {
+        if self.charge(i, at, &mut out) {
             self.charge_paid(i, at, &mut out);
             if was_trial {
                 out.push(happening(at, "subscription.updated", &self.subscriptions[i].uuid, "active"));
@@ -119,9 +123,8 @@ impl State {
     }
 
     fn retry(&mut self, i: usize, at: DateTime<Utc>) -> Vec<Happening> {
-        let (paid, invoice) = self.charge(i, at);
-        let mut out = vec![invoice];
-        if paid {
+        let mut out = Vec::new();
+        if self.charge(i, at, &mut out) {
             self.charge_paid(i, at, &mut out);
         } else {
             self.charge_failed(i, at, &mut out);

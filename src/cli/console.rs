@@ -145,6 +145,7 @@ pub async fn run(global: &Global, args: ConsoleArgs) -> Result<(), Failure> {
             latency: args.sandbox_latency.unwrap_or_default(),
             faults: args.sandbox_faults.clone().unwrap_or_default(),
             hostile: global.sandbox_hostile,
+            port: args.sandbox_port.unwrap_or(0),
             ..Default::default()
         };
         Some(sandbox::start(options).await.map_err(|e| failure(ExitCode::Failure, e.to_string()))?)
@@ -163,6 +164,11 @@ pub async fn run(global: &Global, args: ConsoleArgs) -> Result<(), Failure> {
             Err(e) => tracing::warn!("{kind} left out: {e}"),
         }
     }
+    // Only a sandbox on a chosen port is recorded: it is the one meant for other tools.
+    let _recorded = match (&sandbox, args.sandbox_port) {
+        (Some(sb), Some(_)) => super::sandbox_clock::record(&sb.base_url(), sb.admin_token()),
+        _ => None,
+    };
     let mode = env_mode(&external);
     let profile = if mode == Mode::Sandbox { "embedded sandbox" } else { "environment" };
     let result = crate::tui::run(providers, http.log().clone(), mode, profile, global.read_only, mouse).await;

@@ -10,6 +10,7 @@ mod payments;
 mod profiles;
 mod requests;
 mod run;
+mod sandbox_clock;
 mod table;
 mod webhooks;
 mod writes;
@@ -481,6 +482,10 @@ pub struct ConsoleArgs {
     /// Injected faults for the embedded sandbox (same syntax as `sandbox serve --faults`).
     #[arg(long, value_parser = crate::sandbox::faults::FaultSpec::parse)]
     pub sandbox_faults: Option<crate::sandbox::faults::FaultSpec>,
+    /// Serve the embedded sandbox on this loopback port and record it, so `till sandbox clock`
+    /// finds it (default: any free port, unrecorded).
+    #[arg(long)]
+    pub sandbox_port: Option<u16>,
     /// Leave the mouse to the terminal (text selection works; no clicks or wheel in the
     /// console). `mouse = false` in config.toml does the same for every start.
     #[arg(long)]
@@ -491,6 +496,8 @@ pub struct ConsoleArgs {
 pub enum SandboxCmd {
     /// Serve the emulated providers until interrupted.
     Serve(ServeArgs),
+    /// Show the running sandbox's clock, or move it forward: `advance 1M`, `set 2027-03-01T00:00Z`.
+    Clock(sandbox_clock::ClockArgs),
 }
 
 #[derive(Debug, Args)]

@@ -39,6 +39,7 @@ pub async fn run(mut cli: Cli) -> ExitCode {
             super::writes::audit(customer.as_deref(), cli.global.provider, cli.global.json)
         }
         Some(Command::Sandbox(SandboxCmd::Serve(args))) => serve(args, cli.global.sandbox_hostile).await,
+        Some(Command::Sandbox(SandboxCmd::Clock(args))) => super::sandbox_clock::run(args, cli.global.json).await,
         Some(Command::Completions { shell }) => completions(shell),
         Some(Command::Webhooks(super::webhooks::WebhooksCmd::Verify(args))) => {
             super::webhooks::verify(cli.global.provider, args, cli.global.json)
@@ -431,6 +432,12 @@ async fn serve(args: ServeArgs, hostile: bool) -> Result<(), Failure> {
         handle.base_url(),
         handle.admin_token()
     ));
+    out.push_str(&format!(
+        "clock: {}_admin/clock (same header); `till sandbox clock advance 1M` finds this sandbox\n",
+        handle.base_url()
+    ));
+    // Removed again when this function returns, on a clean exit.
+    let _recorded = super::sandbox_clock::record(&handle.base_url(), handle.admin_token());
     print!("{out}");
     let _ = std::io::stdout().flush();
     wait_for_shutdown().await;

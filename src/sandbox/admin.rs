@@ -1,4 +1,5 @@
-//! The sandbox's admin API (`/_admin/faults`): only for whoever started this run.
+//! The sandbox's admin API (`/_admin/faults`, `/_admin/clock`): only for whoever started
+//! this run.
 //!
 //! Every run draws a random token ([`random_token`], from the OS's random source);
 //! `till sandbox serve` prints it, the embedded sandbox hands it over in-process
@@ -10,6 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::clock::{self, ClockError, Happening, Step};
 use super::{AppState, faults, lock};
 
 /// `len` characters from `[0-9A-Za-z]` drawn from the OS's random source (via UUID v4, 122
@@ -74,6 +76,72 @@ pub(crate) async fn put_faults(State(state): State<AppState>, headers: HeaderMap
         }
         Err(e) => (StatusCode::BAD_REQUEST, e).into_response(),
     }
+}
+
+/// What every clock call answers: the sandbox time, real time, and (after a move) what
+/// happened on the way, in time order.
+#[derive(serde::Serialize)]
+struct ClockView {
+    now: String,
+    real: String,
+    offset_seconds: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    happened: Option<Vec<Happening>>,
+}
+
+fn clock_view(state: &AppState, happened: Option<Vec<Happening>>) -> Response {
+    let view = ClockView {
+        now: clock::stamp(state.clock.now()),
+        real: clock::stamp(chrono::Utc::now()),
+        offset_seconds: state.clock.offset().num_seconds(),
+        happened,
+    };
+    axum::Json(view).into_response()
+}
+
+fn clock_error(e: &ClockError) -> Response {
+    (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!({ "error": e.to_string() }))).into_response()
+}
+
+/// A JSON body's one string field, or the error that says what was expected.
+fn field(body: &str, name: &str) -> Result<String, ClockError> {
+    let value: Option<serde_json::Value> = serde_json::from_str(body).ok();
+    match value.as_ref().and_then(|v| v.get(name)).and_then(|v| v.as_str()) {
+        Some(text) => Ok(text.to_string()),
+        None => Err(ClockError::BadStep(format!("expected a JSON body {{\"{name}\": \"…\"}}"))),
+    }
+}
+
+fn moved(state: &AppState, to: Result<chrono::DateTime<chrono::Utc>, ClockError>) -> Response {
+    match to.and_then(|to| state.move_clock_to(to)) {
+        Ok(happened) => clock_view(state, Some(happened)),
+        Err(e) => clock_error(&e),
+    }
+}
+
+/// `GET /_admin/clock`: the sandbox's time.
+pub(crate) async fn get_clock(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !authorised(&state, &headers) {
+        return unauthorised();
+    }
+    clock_view(&state, None)
+}
+
+/// `POST /_admin/clock/advance {"by": "1M"}`: forward by a step.
+pub(crate) async fn advance_clock(State(state): State<AppState>, headers: HeaderMap, body: String) -> Response {
+    if !authorised(&state, &headers) {
+        return unauthorised();
+    }
+    let to = field(&body, "by").and_then(|by| Step::parse(&by)).and_then(|step| step.after(state.clock.now()));
+    moved(&state, to)
+}
+
+/// `PUT /_admin/clock {"to": "2027-03-01T00:00Z"}`: forward to a time; earlier is refused.
+pub(crate) async fn put_clock(State(state): State<AppState>, headers: HeaderMap, body: String) -> Response {
+    if !authorised(&state, &headers) {
+        return unauthorised();
+    }
+    moved(&state, field(&body, "to").and_then(|to| clock::parse_time(&to)))
 }
 
 #[cfg(test)]

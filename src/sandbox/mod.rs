@@ -3,6 +3,7 @@
 //! over one shared state, with a hosted checkout page at `/pay/{session}`.
 
 pub mod admin;
+pub mod clock;
 pub mod faults;
 pub mod flowglad;
 pub mod kelviq;
@@ -130,6 +131,10 @@ pub struct AppState {
     pay_tokens: Arc<Mutex<std::collections::HashMap<String, String>>>,
     /// Zenskar portal session keys → customer UUID (zenskar/portal.rs).
     portal_sessions: Arc<Mutex<std::collections::HashMap<String, String>>>,
+    /// The one clock of this sandbox; each provider's state holds a clone of it.
+    pub clock: clock::Clock,
+    /// Held while the clock moves, so two moves never interleave their happenings.
+    clock_moves: Arc<Mutex<()>>,
 }
 
 /// A success or cancel URL the hosted page can redirect to: http(s) with a host and nothing
@@ -164,6 +169,23 @@ impl<S: HostedCheckout> CheckoutOwner for Mutex<S> {
 }
 
 impl AppState {
+    /// Moves the clock to `to` and runs everything that falls due on the way, provider by
+    /// provider, each in time order. All four states stay locked until the clock is set, so
+    /// no request sees the new time with the old state (or the reverse).
+    pub fn move_clock_to(&self, to: chrono::DateTime<chrono::Utc>) -> Result<Vec<clock::Happening>, clock::ClockError> {
+        let _one_move_at_a_time = lock(&self.clock_moves);
+        clock::check_forward(self.clock.now(), to)?;
+        let (mut k, mut f, mut p, mut z) =
+            (lock(&self.kelviq), lock(&self.flowglad), lock(&self.kuvarpay), lock(&self.zenskar));
+        let mut happened = k.tick(to);
+        happened.extend(f.tick(to));
+        happened.extend(p.tick(to));
+        happened.extend(z.tick(to));
+        happened.sort_by_key(|h| h.at);
+        self.clock.set(to)?;
+        Ok(happened)
+    }
+
     fn checkout_owners(&self) -> [&dyn CheckoutOwner; 4] {
         [&*self.kelviq, &*self.flowglad, &*self.kuvarpay, &*self.zenskar]
     }
@@ -258,6 +280,11 @@ impl SandboxHandle {
         &self.state.admin_token
     }
 
+    /// Moves the clock in-process (what `POST /_admin/clock/advance` does over HTTP).
+    pub fn move_clock_to(&self, to: chrono::DateTime<chrono::Utc>) -> Result<Vec<clock::Happening>, clock::ClockError> {
+        self.state.move_clock_to(to)
+    }
+
     /// Replaces the fault rules in-process (what `PUT /_admin/faults` does over HTTP).
     pub fn set_faults(&self, spec: faults::FaultSpec) {
         *lock(&self.state.faults) = spec;
@@ -295,8 +322,13 @@ fn load_seed(options: &SandboxOptions, provider: ProviderKind, builtin: &str) ->
     Ok(seed)
 }
 
-/// Starts the sandbox on 127.0.0.1 and returns once it accepts connections.
+/// Starts the sandbox on 127.0.0.1 on real time and returns once it accepts connections.
 pub async fn start(options: SandboxOptions) -> Result<SandboxHandle, SandboxError> {
+    start_at(options, clock::Clock::real()).await
+}
+
+/// [`start`] on a given clock: tests pass [`clock::Clock::fixed`] for exact times.
+pub async fn start_at(options: SandboxOptions, clock: clock::Clock) -> Result<SandboxHandle, SandboxError> {
     if options.extra_customers > MAX_GENERATED_CUSTOMERS {
         return Err(SandboxError::TooManyCustomers { count: options.extra_customers });
     }
@@ -308,21 +340,25 @@ pub async fn start(options: SandboxOptions) -> Result<SandboxHandle, SandboxErro
     let public_base = format!("http://{addr}");
     // Each seed is dropped as soon as its state is built: with a million generated customers
     // the four seeds held at once were gigabytes the process kept resident afterwards.
-    let kelviq = kelviq::State::from_seed(
+    let kelviq = kelviq::State::from_seed_at(
         &load_seed(&options, ProviderKind::Kelviq, include_str!("../../assets/sandbox/kelviq.json"))?,
         &public_base,
+        clock.clone(),
     );
-    let flowglad = flowglad::State::from_seed(
+    let flowglad = flowglad::State::from_seed_at(
         &load_seed(&options, ProviderKind::Flowglad, include_str!("../../assets/sandbox/flowglad.json"))?,
         &public_base,
+        clock.clone(),
     );
-    let kuvarpay = kuvarpay::State::from_seed(
+    let kuvarpay = kuvarpay::State::from_seed_at(
         &load_seed(&options, ProviderKind::KuvarPay, include_str!("../../assets/sandbox/kuvarpay.json"))?,
         &public_base,
+        clock.clone(),
     );
-    let zenskar = zenskar::State::from_seed(
+    let zenskar = zenskar::State::from_seed_at(
         &load_seed(&options, ProviderKind::Zenskar, include_str!("../../assets/sandbox/zenskar.json"))?,
         &public_base,
+        clock.clone(),
     );
     let capture = options.capture.then(|| Arc::new(Mutex::new(Vec::new())));
     let state = AppState {
@@ -337,6 +373,8 @@ pub async fn start(options: SandboxOptions) -> Result<SandboxHandle, SandboxErro
         admin_token: admin::random_token(32).into(),
         pay_tokens: Arc::default(),
         portal_sessions: Arc::default(),
+        clock,
+        clock_moves: Arc::default(),
     };
     let router = router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
@@ -358,6 +396,8 @@ fn router(state: AppState) -> Router {
         .route("/pay/{session}", get(pay::show).post(pay::submit))
         .route("/pay/{session}/", get(pay::show).post(pay::submit))
         .route("/_admin/faults", get(admin::get_faults).put(admin::put_faults))
+        .route("/_admin/clock", get(admin::get_clock).put(admin::put_clock))
+        .route("/_admin/clock/advance", axum::routing::post(admin::advance_clock))
         .layer(middleware::from_fn_with_state(state.clone(), delay_and_capture))
         // Outermost: a request for another host name is refused before anything else runs.
         .layer(middleware::from_fn(server::require_loopback_host))

@@ -37,6 +37,9 @@ pub struct TrialTerms {
 /// The card the form submits; Stripe's test numbers as Kelviq's sandbox documents them.
 pub const CARD_OK: &str = "4242 4242 4242 4242";
 pub const CARD_DECLINED: &str = "4000 0000 0000 0002";
+/// Stripe's "attaches, then charges fail" card: the hosted page takes it (and its first
+/// payment), and every later charge of it — renewals, retries — is declined.
+pub const CARD_DECLINES_LATER: &str = "4000 0000 0000 0341";
 
 /// A card the hosted page took, as a provider keeps it: the network read from the number's
 /// first digits and the last four. The page asks for no expiry, so none is kept.
@@ -47,6 +50,12 @@ pub struct CardSeen {
 }
 
 impl CardSeen {
+    /// Whether a charge of this saved card, after the checkout that saved it, is declined
+    /// ([`CARD_DECLINES_LATER`]; the last four digits are all a provider keeps).
+    pub fn declines_later(&self) -> bool {
+        self.last4 == CARD_DECLINES_LATER[CARD_DECLINES_LATER.len() - 4..]
+    }
+
     /// From what was typed (spaces and dashes allowed); an empty field pays with `CARD_OK`.
     pub fn from_typed(typed: &str) -> CardSeen {
         let mut digits: String = typed.chars().filter(char::is_ascii_digit).collect();
@@ -164,7 +173,7 @@ fn render(s: &OrderSummary, error: Option<&str>, token: &str) -> String {
         format!("<p class=ok>{done}</p>")
     } else {
         format!(
-            "<form method=post><input type=hidden name=csrf value=\"{}\"><label>Card number <input name=card value=\"{CARD_OK}\" size=24></label> <button type=submit>{}</button></form><p class=hint>Test cards: {CARD_OK} succeeds, {CARD_DECLINED} is declined.</p>",
+            "<form method=post><input type=hidden name=csrf value=\"{}\"><label>Card number <input name=card value=\"{CARD_OK}\" size=24></label> <button type=submit>{}</button></form><p class=hint>Test cards: {CARD_OK} succeeds, {CARD_DECLINED} is declined, {CARD_DECLINES_LATER} pays now and declines every renewal.</p>",
             escape(token),
             escape(&button)
         )

@@ -135,7 +135,7 @@ mod tests {
     fn adjust_bills_the_quoted_proration_until_the_subscription_changes() {
         let mut s = state();
         let (sub, adj) = upgrade(&s, "user_nguyen_bakes");
-        let t0 = super::super::ops::now_ms();
+        let t0 = s.now_ms();
         let quoted = s.plan_adjustment(&sub, &adj, t0).unwrap().unwrap();
         s.remember_quote(&quoted, &adj, t0);
         // Ten minutes later the period has moved on: unquoted, the proration would be lower.
@@ -168,7 +168,7 @@ mod tests {
     fn applied_changes_are_listed_with_what_they_billed_now() {
         let mut s = state();
         let (sub, adj) = upgrade(&s, "user_nguyen_bakes");
-        let now = super::super::ops::now_ms();
+        let now = s.now_ms();
         let plan = s.plan_adjustment(&sub, &adj, now).unwrap().unwrap();
         s.apply_adjustment(&plan, now);
         s.record_change_charge(&plan);

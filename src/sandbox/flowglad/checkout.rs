@@ -1,6 +1,6 @@
 //! Checkout sessions of every type and what paying one on the hosted page does.
 
-use super::ops::{MISSING_STRING, now_ms};
+use super::ops::MISSING_STRING;
 use super::state::{
     ApiError, Checkout, CheckoutKind, Customer, Issue, Ms, PriceKind, QUANTITY_TOO_BIG, State, Subscription, from_ms,
     ms,
@@ -79,7 +79,7 @@ impl State {
             (None, _) => None,
         };
         let kind = self.checkout_kind(&input, customer, anonymous)?;
-        let now = now_ms();
+        let now = self.now_ms();
         // Random per run, not from the seeded generator: the id is the pay page's address.
         let _ = self.id("chckt_session");
         // The seeded draw still happens, so the demo data's other ids stay as they were.
@@ -183,12 +183,12 @@ impl State {
     fn complete_checkout(&mut self, id: &str, card: crate::sandbox::pay::CardSeen) -> Result<(), PayError> {
         let checkout =
             self.checkouts.get(id).cloned().ok_or_else(|| PayError::Unavailable("no such session".into()))?;
-        let now = now_ms();
+        let now = self.now_ms();
+        if checkout.status == "expired" || (checkout.status == "open" && now > checkout.expires) {
+            return Err(PayError::Unavailable("This checkout session has expired.".into()));
+        }
         if checkout.status != "open" {
             return Err(PayError::AlreadyPaid);
-        }
-        if now > checkout.expires {
-            return Err(PayError::Unavailable("This checkout session has expired.".into()));
         }
         let customer = match checkout.customer {
             Some(c) => c,
@@ -327,7 +327,7 @@ impl State {
         let days = self.trial_days(price)?;
         let p = &self.prices[price];
         let first_charge = Money::from_minor(p.unit_price * quantity, p.currency).to_string();
-        let started = if c.status == "open" { now_ms() } else { c.updated };
+        let started = if c.status == "open" { self.now_ms() } else { c.updated };
         let on = from_ms(started + i64::from(days) * 86_400_000).date_naive();
         Some(TrialTerms { days, first_charge, on })
     }
@@ -379,7 +379,7 @@ impl HostedCheckout for State {
         Some(OrderSummary {
             provider: "Flowglad",
             session_id: c.id.clone(),
-            paid: c.status != "open",
+            paid: c.status == "succeeded",
             customer,
             lines,
             total,

@@ -9,6 +9,7 @@ pub mod payments;
 mod render;
 mod seeding;
 pub mod state;
+mod tick;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, Request, State as Extract};
@@ -22,7 +23,7 @@ use serde_json::Value;
 
 use super::{AppState, keys, lock};
 use crate::providers::flowglad::wire;
-use ops::now_ms;
+use ops::now_ms_of;
 use paging::{page_query, paginate};
 pub use state::State;
 use state::{ApiError, Issue};
@@ -238,7 +239,7 @@ async fn update_customer(Extract(app): Extract<AppState>, Path(external_id): Pat
 
 async fn billing(Extract(app): Extract<AppState>, Path(external_id): Path<String>) -> Reply {
     let mut f = lock(&app.flowglad);
-    f.settle(now_ms());
+    f.settle(now_ms_of(&app.clock));
     let i = f.find_customer(&external_id)?;
     ok(render::billing(&f, i))
 }
@@ -271,7 +272,7 @@ async fn resources(Extract(app): Extract<AppState>) -> Reply {
 async fn list_subscriptions(Extract(app): Extract<AppState>, Query(raw): Query<Vec<(String, String)>>) -> Reply {
     let q = page_query(&raw)?;
     let mut f = lock(&app.flowglad);
-    f.settle(now_ms());
+    f.settle(now_ms_of(&app.clock));
     let mut order: Vec<usize> = (0..f.subscriptions.len()).collect();
     order.sort_by(|&a, &b| {
         (f.subscriptions[a].created, &f.subscriptions[a].id).cmp(&(f.subscriptions[b].created, &f.subscriptions[b].id))
@@ -285,7 +286,7 @@ async fn list_subscriptions(Extract(app): Extract<AppState>, Query(raw): Query<V
 
 async fn get_subscription(Extract(app): Extract<AppState>, Path(id): Path<String>) -> Reply {
     let mut f = lock(&app.flowglad);
-    f.settle(now_ms());
+    f.settle(now_ms_of(&app.clock));
     let i = f.find_subscription(&id)?;
     ok(wire::SubscriptionResponse { subscription: render::subscription(&f, &f.subscriptions[i]) })
 }
@@ -293,7 +294,7 @@ async fn get_subscription(Extract(app): Extract<AppState>, Path(id): Path<String
 async fn adjust(Extract(app): Extract<AppState>, Path(id): Path<String>, bytes: Bytes) -> Reply {
     let req: wire::AdjustRequest = decode(json_body(&bytes, false)?)?;
     let mut f = lock(&app.flowglad);
-    let now = now_ms();
+    let now = now_ms_of(&app.clock);
     f.settle(now);
     let mut plan = f.plan_adjustment(&id, &req.adjustment, now)?.map_err(ApiError::bad_request)?;
     f.check_quote(&plan, &req.adjustment, now)?;
@@ -312,7 +313,7 @@ async fn adjust(Extract(app): Extract<AppState>, Path(id): Path<String>, bytes: 
 async fn preview_adjust(Extract(app): Extract<AppState>, Path(id): Path<String>, bytes: Bytes) -> Reply {
     let req: wire::AdjustRequest = decode(json_body(&bytes, false)?)?;
     let mut f = lock(&app.flowglad);
-    let now = now_ms();
+    let now = now_ms_of(&app.clock);
     f.settle(now);
     match f.plan_adjustment(&id, &req.adjustment, now)? {
         Ok(plan) => {
@@ -331,7 +332,7 @@ async fn preview_adjust(Extract(app): Extract<AppState>, Path(id): Path<String>,
 async fn cancel(Extract(app): Extract<AppState>, Path(id): Path<String>, bytes: Bytes) -> Reply {
     let req: wire::CancelRequest = decode(json_body(&bytes, false)?)?;
     let mut f = lock(&app.flowglad);
-    f.settle(now_ms());
+    f.settle(now_ms_of(&app.clock));
     let i = f.cancel(&id, &req.cancellation.timing)?;
     ok(wire::SubscriptionResponse { subscription: render::subscription(&f, &f.subscriptions[i]) })
 }
@@ -339,7 +340,7 @@ async fn cancel(Extract(app): Extract<AppState>, Path(id): Path<String>, bytes: 
 async fn uncancel(Extract(app): Extract<AppState>, Path(id): Path<String>, bytes: Bytes) -> Reply {
     json_body(&bytes, true)?;
     let mut f = lock(&app.flowglad);
-    f.settle(now_ms());
+    f.settle(now_ms_of(&app.clock));
     let i = f.uncancel(&id)?;
     ok(wire::SubscriptionResponse { subscription: render::subscription(&f, &f.subscriptions[i]) })
 }
@@ -347,7 +348,7 @@ async fn uncancel(Extract(app): Extract<AppState>, Path(id): Path<String>, bytes
 async fn cancel_scheduled_adjustment(Extract(app): Extract<AppState>, Path(id): Path<String>, bytes: Bytes) -> Reply {
     json_body(&bytes, true)?;
     let mut f = lock(&app.flowglad);
-    f.settle(now_ms());
+    f.settle(now_ms_of(&app.clock));
     let (i, canceled_item_count) = f.cancel_scheduled_adjustment(&id)?;
     ok(wire::CancelScheduledAdjustmentOutput {
         subscription: render::subscription(&f, &f.subscriptions[i]),
@@ -367,7 +368,7 @@ async fn get_checkout(Extract(app): Extract<AppState>, Path(id): Path<String>) -
     let f = lock(&app.flowglad);
     let c = f.checkouts.get(&id).ok_or_else(|| ApiError::not_found(format!("Checkout session not found: {id}")))?;
     let mut response = render::checkout(&f, c);
-    if c.status == "open" && now_ms() > c.expires {
+    if c.status == "open" && now_ms_of(&app.clock) > c.expires {
         response.checkout_session.status = "expired".into();
     }
     ok(response)

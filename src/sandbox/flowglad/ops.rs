@@ -1,14 +1,20 @@
 //! The rules that change Flowglad's records: customers, adjustments (with the preview that
 //! shares their arithmetic), cancellations. Checkout and payment live in checkout.rs.
 
-use chrono::Utc;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::state::{ApiError, Customer, Issue, Item, Ms, State, Subscription, ms};
 use crate::providers::flowglad::wire;
 
-pub fn now_ms() -> Ms {
-    ms(Utc::now())
+pub fn now_ms_of(clock: &crate::sandbox::clock::Clock) -> Ms {
+    ms(clock.now())
+}
+
+impl State {
+    /// Now on the sandbox clock, in Flowglad's epoch milliseconds.
+    pub fn now_ms(&self) -> Ms {
+        now_ms_of(&self.clock)
+    }
 }
 
 /// Zod's wording for a missing required string.
@@ -66,7 +72,7 @@ impl State {
         if self.customer(&external_id).is_some() {
             return Err(ApiError::conflict(format!("A customer with externalId {external_id} already exists")));
         }
-        let now = now_ms();
+        let now = self.now_ms();
         let created = self.next_customer_time(now);
         let id = self.id("cus");
         let customer = self.push_customer(Customer {
@@ -88,6 +94,7 @@ impl State {
 
     pub fn update_customer(&mut self, external_id: &str, update: wire::CustomerUpdate) -> Result<usize, ApiError> {
         let index = self.find_customer(external_id)?;
+        let now = self.now_ms();
         let c = &mut self.customers[index];
         if let Some(name) = update.name {
             c.name = name;
@@ -98,7 +105,7 @@ impl State {
         if let Some(domain) = update.domain {
             c.domain = Some(domain);
         }
-        c.updated = now_ms();
+        c.updated = now;
         Ok(index)
     }
 
@@ -293,7 +300,7 @@ impl State {
     /// again (same period end) or cancelled now.
     pub fn cancel(&mut self, id: &str, timing: &str) -> Result<usize, ApiError> {
         let index = self.find_subscription(id)?;
-        let now = now_ms();
+        let now = self.now_ms();
         let sub = &mut self.subscriptions[index];
         if sub.is_free_plan {
             return Err(ApiError::Procedure {
@@ -332,7 +339,7 @@ impl State {
     /// unchanged, as in Flowglad's source); a paid subscription needs a payment method.
     pub fn uncancel(&mut self, id: &str) -> Result<usize, ApiError> {
         let index = self.find_subscription(id)?;
-        let now = now_ms();
+        let now = self.now_ms();
         let sub = &self.subscriptions[index];
         if sub.status != "cancellation_scheduled" {
             return Ok(index);
@@ -354,7 +361,7 @@ impl State {
     /// `scheduledAdjustmentAt` is cleared. Returns the subscription and how many items ended.
     pub fn cancel_scheduled_adjustment(&mut self, id: &str) -> Result<(usize, usize), ApiError> {
         let index = self.find_subscription(id)?;
-        let now = now_ms();
+        let now = self.now_ms();
         let sub = &mut self.subscriptions[index];
         let Some(at) = sub.scheduled_adjustment_at.filter(|at| *at > now) else {
             return Err(ApiError::bad_request("Subscription has no scheduled adjustment to cancel"));

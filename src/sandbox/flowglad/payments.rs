@@ -177,13 +177,13 @@ pub async fn get_payment(Extract(app): Extract<AppState>, Path(id): Path<String>
 
 pub async fn refund(Extract(app): Extract<AppState>, Path(id): Path<String>, bytes: axum::body::Bytes) -> Reply {
     let req: wire::RefundRequest = decode(json_body(&bytes, true)?)?;
-    let payment = lock(&app.flowglad).refund_payment(&id, req.partial_amount, super::now_ms())?;
+    let payment = lock(&app.flowglad).refund_payment(&id, req.partial_amount, super::now_ms_of(&app.clock))?;
     ok(wire::PaymentResponse { payment })
 }
 
 pub async fn create_usage_event(Extract(app): Extract<AppState>, bytes: axum::body::Bytes) -> Reply {
     let req: wire::UsageEventRequest = decode(json_body(&bytes, false)?)?;
-    let event = lock(&app.flowglad).usage_event(req.usage_event, super::now_ms())?;
+    let event = lock(&app.flowglad).usage_event(req.usage_event, super::now_ms_of(&app.clock))?;
     ok(wire::UsageEventResponse { usage_event: event })
 }
 

@@ -20,11 +20,18 @@ const OVERAGE_UNIT_PRICE: i64 = 1;
 const OVERAGE_EVENTS_PER_UNIT: u64 = 1_000;
 
 impl State {
+    /// The state on a real-time clock of its own (tests, memory benches).
     pub fn from_seed(seed: &Seed, public_base: &str) -> State {
-        let now = Utc::now();
+        State::from_seed_at(seed, public_base, crate::sandbox::clock::Clock::real())
+    }
+
+    /// The state on `clock`, the one its sandbox shares between the providers.
+    pub fn from_seed_at(seed: &Seed, public_base: &str, clock: crate::sandbox::clock::Clock) -> State {
+        let now = clock.now();
         let created = ms(now - Duration::days(1_200));
         let mut state = State {
             public_base: public_base.to_string(),
+            clock,
             pricing_model_id: String::new(),
             pricing_model_name: seed.products.first().map_or_else(|| "Default".to_string(), |p| p.name.clone()),
             pricing_model_created: created,

@@ -218,6 +218,10 @@ pub struct Subscription {
     pub features: Vec<FeatureItem>,
     /// Usage this period per meter index.
     pub usage: BTreeMap<usize, i64>,
+    /// Failed charges of the current renewal (tick.rs): the retry schedule's position.
+    pub failed_charges: u32,
+    /// When the current renewal's first charge failed.
+    pub past_due_since: Option<Ms>,
 }
 
 impl Subscription {
@@ -294,6 +298,8 @@ pub struct Checkout {
 
 pub struct State {
     pub public_base: String,
+    /// The sandbox's clock, shared by its four providers: every timestamp comes from it.
+    pub clock: crate::sandbox::clock::Clock,
     pub pricing_model_id: String,
     pub pricing_model_name: String,
     pub pricing_model_created: Ms,
@@ -418,6 +424,8 @@ impl State {
             items: vec![item],
             features: Vec::new(),
             usage: BTreeMap::new(),
+            failed_charges: 0,
+            past_due_since: None,
         };
         self.grant_features(&mut sub, now);
         sub
@@ -440,36 +448,6 @@ impl State {
                 created: now,
                 expired: None,
             });
-        }
-    }
-
-    /// Applies what has fallen due: scheduled cancellations and adjustments.
-    pub fn settle(&mut self, now: Ms) {
-        let due: Vec<usize> = (0..self.subscriptions.len())
-            .filter(|&i| {
-                let s = &self.subscriptions[i];
-                s.cancel_scheduled_at.is_some_and(|t| t <= now && s.status == "cancellation_scheduled")
-                    || s.scheduled_adjustment_at.is_some_and(|t| t <= now)
-            })
-            .collect();
-        for i in due {
-            let mut sub = self.subscriptions[i].clone();
-            if let Some(at) = sub.scheduled_adjustment_at.take() {
-                for item in sub.items.iter_mut().filter(|it| it.added < at && it.expired.is_none()) {
-                    item.expired = Some(at);
-                }
-                if let Some(next) = sub.items.iter().find(|it| it.added == at) {
-                    sub.price = next.price;
-                }
-                sub.is_free_plan = sub.live_total(now) == 0;
-                self.grant_features(&mut sub, at);
-            }
-            if sub.status == "cancellation_scheduled" && sub.cancel_scheduled_at.is_some_and(|t| t <= now) {
-                sub.status = "canceled".into();
-                sub.canceled_at = sub.cancel_scheduled_at;
-            }
-            sub.updated = now;
-            self.subscriptions[i] = sub;
         }
     }
 

@@ -5,8 +5,9 @@
 
 use chrono::{DateTime, Utc};
 
+use super::ledger::SavedCard;
 use super::payments::OrderRow;
-use super::state::{SavedCard, State};
+use super::state::State;
 use crate::providers::kelviq::wire;
 use crate::sandbox::pay::CardSeen;
 

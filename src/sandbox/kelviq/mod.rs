@@ -2,10 +2,12 @@
 
 mod cards;
 mod checkout;
+mod ledger;
 mod ops;
 pub mod payments;
 mod render;
 pub mod state;
+mod tick;
 
 use std::collections::HashMap;
 
@@ -15,7 +17,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
-use chrono::Utc;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -213,8 +214,14 @@ async fn create_customer(Extract(app): Extract<AppState>, bytes: axum::body::Byt
         return Err(ApiError::Detail(409, format!("Customer with customerId '{}' already exists.", req.customer_id)));
     }
     let country = req.billing_address.as_ref().and_then(|a| a.country.clone());
-    let created =
-        k.insert_customer(req.customer_id, req.name, req.email, req.metadata.unwrap_or_default(), country, Utc::now());
+    let created = k.insert_customer(
+        req.customer_id,
+        req.name,
+        req.email,
+        req.metadata.unwrap_or_default(),
+        country,
+        app.clock.now(),
+    );
     Ok((StatusCode::CREATED, Json(render::customer(created))).into_response())
 }
 
@@ -274,7 +281,7 @@ async fn plan_features(
 
 async fn list_subscriptions(Extract(app): Extract<AppState>, Query(q): Query<HashMap<String, String>>) -> Reply {
     let k = lock(&app.kelviq);
-    let today = Utc::now().date_naive();
+    let today = app.clock.now().date_naive();
     let statuses: Option<Vec<String>> =
         q.get("status").map(|s| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect());
     let customer = q.get("customer_id").map(String::as_str);
@@ -289,7 +296,7 @@ async fn list_subscriptions(Extract(app): Extract<AppState>, Query(q): Query<Has
 async fn get_subscription(Extract(app): Extract<AppState>, Path(id): Path<String>) -> Reply {
     let k = lock(&app.kelviq);
     let s = k.subscription(&id).ok_or_else(|| ApiError::not_found("Subscription not found."))?;
-    Ok(Json(render::subscription(&k, s, Utc::now().date_naive())).into_response())
+    Ok(Json(render::subscription(&k, s, app.clock.now().date_naive())).into_response())
 }
 
 async fn update_subscription(
@@ -322,7 +329,7 @@ async fn create_checkout(Extract(app): Extract<AppState>, bytes: axum::body::Byt
 async fn get_checkout(Extract(app): Extract<AppState>, Path(id): Path<String>) -> Reply {
     let k = lock(&app.kelviq);
     let c = k.checkouts.get(&id).ok_or_else(|| ApiError::not_found("Checkout session not found."))?;
-    Ok(Json(render::checkout_detail(&k, c, Utc::now().date_naive())).into_response())
+    Ok(Json(render::checkout_detail(&k, c, app.clock.now().date_naive())).into_response())
 }
 
 async fn entitlements(Extract(app): Extract<AppState>, Query(q): Query<HashMap<String, String>>) -> Reply {

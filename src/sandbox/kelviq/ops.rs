@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::state::{ApiError, Checkout, Order, State, Subscription, current_period, start_of_day, token};
@@ -100,7 +100,7 @@ impl State {
             cancel_url: req.cancel_url,
             metadata: req.metadata.unwrap_or_default(),
             status: "open".into(),
-            created: Utc::now(),
+            created: self.clock.now(),
             order: None,
             subscription_id: None,
         };
@@ -139,7 +139,18 @@ impl State {
     }
 
     fn new_order(&mut self, amount: Decimal, currency: Currency, billing_type: &'static str) -> Order {
-        let now = Utc::now();
+        let now = self.clock.now();
+        self.new_order_at(amount, currency, billing_type, now)
+    }
+
+    /// An order paid at `now` (a renewal's, on the clock's way forward).
+    pub(super) fn new_order_at(
+        &mut self,
+        amount: Decimal,
+        currency: Currency,
+        billing_type: &'static str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Order {
         let stamp = now.format("%Y%m%d%H%M%S");
         Order {
             id: format!("ORD-{stamp}-{}", token(&mut self.rng, 5).to_uppercase()),
@@ -165,10 +176,12 @@ impl State {
     fn complete_checkout(&mut self, id: &str) -> Result<(), PayError> {
         let checkout =
             self.checkouts.get(id).cloned().ok_or_else(|| PayError::Unavailable("no such session".into()))?;
-        if checkout.status != "open" {
-            return Err(PayError::AlreadyPaid);
+        match checkout.status.as_str() {
+            "open" => {}
+            "expired" => return Err(PayError::Unavailable("This checkout session has expired.".into())),
+            _ => return Err(PayError::AlreadyPaid),
         }
-        let now = Utc::now();
+        let now = self.clock.now();
         let customer_id = match checkout.customer_id.clone() {
             Some(c) => c,
             None => format!("cus_{}", token(&mut self.rng, 14)),
@@ -216,7 +229,7 @@ impl State {
     /// over with the new plan, period and amount. The prorated difference is charged as an
     /// order, computed by the sandbox's own proration (never the console's estimate code).
     pub fn update_subscription(&mut self, id: &str, req: wire::UpdateSubscriptionRequest) -> Result<String, ApiError> {
-        let today = Utc::now().date_naive();
+        let today = self.clock.now().date_naive();
         let current = self.updatable(id, today)?;
         let period = parse_period(&req.charge_period, "chargePeriod")?;
         let plan = self.plan(&req.plan_identifier).ok_or_else(|| {
@@ -238,7 +251,7 @@ impl State {
                 .collect();
         }
         let prorated = prorated_charge(&current, period, new_amount, today).map_err(|e| ApiError::Detail(400, e))?;
-        let now = Utc::now();
+        let now = self.clock.now();
         let (start, end) = if period == current.period {
             (current.period_start, current.period_end)
         } else {
@@ -287,7 +300,7 @@ impl State {
     }
 
     pub fn cancel_subscription(&mut self, id: &str, req: wire::CancelSubscriptionRequest) -> Result<(), ApiError> {
-        let today = Utc::now().date_naive();
+        let today = self.clock.now().date_naive();
         let sub = self.subscription(id).ok_or_else(|| ApiError::not_found("Subscription not found."))?;
         if !sub.is_live(today) && sub.status != "incomplete" {
             return Err(ApiError::Detail(400, "Subscription is already cancelled.".into()));
@@ -318,7 +331,7 @@ impl State {
             }
             other => return Err(ApiError::field("cancellationType", &format!("\"{other}\" is not a valid choice."))),
         };
-        let now = Utc::now();
+        let now = self.clock.now();
         if let Some(s) = self.subscriptions.iter_mut().find(|s| s.uuid == id) {
             s.end_date = Some(end);
             s.canceled_at = Some(now);
@@ -334,7 +347,7 @@ impl State {
     /// One row per (live subscription, granted feature), duplicates included, as Kelviq
     /// returns them; clients aggregate.
     pub fn entitlements(&self, customer_id: &str, feature_id: Option<&str>) -> Vec<wire::EntitlementDetail> {
-        let today = Utc::now().date_naive();
+        let today = self.clock.now().date_naive();
         let mut rows = Vec::new();
         for sub in self.subscriptions.iter().filter(|s| s.customer_id == customer_id && s.is_live(today)) {
             let Some(plan) = self.plan(&sub.plan_id) else { continue };
@@ -410,8 +423,9 @@ impl HostedCheckout for State {
         let trial = self.trial_days(c).map(|days| {
             // Before payment the trial would start today; after it, it started with the subscription.
             let sub = c.subscription_id.as_deref().and_then(|id| self.subscription(id));
-            let on =
-                sub.and_then(|s| s.trial_end).unwrap_or_else(|| Utc::now() + chrono::Duration::days(i64::from(days)));
+            let on = sub
+                .and_then(|s| s.trial_end)
+                .unwrap_or_else(|| self.clock.now() + chrono::Duration::days(i64::from(days)));
             TrialTerms { days, first_charge: money.to_string(), on: on.date_naive() }
         });
         let due_now = if trial.is_some() { Money::zero(c.currency) } else { money };
@@ -429,7 +443,7 @@ impl HostedCheckout for State {
         Some(OrderSummary {
             provider: "Kelviq",
             session_id: c.id.clone(),
-            paid: c.status != "open",
+            paid: c.status == "success",
             customer,
             lines,
             total: due_now.to_string(),

@@ -51,13 +51,17 @@ impl State {
                 continue;
             }
             rows.push(OrderRow {
-                id: order_id(s.period_start, &s.uuid),
+                id: order_id(s.first_period_start, &s.uuid),
                 customer_id: s.customer_id.clone(),
                 status: "COMPLETE",
-                paid_at: s.period_start,
+                paid_at: s.first_period_start,
                 total: s.amount,
                 currency: s.currency,
-                invoice_id: format!("INV-{}000000-{}", s.period_start.format("%Y%m%d"), &s.uuid[..5].to_uppercase()),
+                invoice_id: format!(
+                    "INV-{}000000-{}",
+                    s.first_period_start.format("%Y%m%d"),
+                    &s.uuid[..5].to_uppercase()
+                ),
                 billing_type: "SUBSCRIPTION",
                 subscription_id: Some(s.uuid.clone()),
                 is_trial: false,
@@ -213,7 +217,7 @@ impl State {
         if !matches!(req.behaviour.as_str(), "SET" | "DELTA") {
             return Err(ApiError::field("behaviour", &format!("\"{}\" is not a valid choice.", req.behaviour)));
         }
-        let today = Utc::now().date_naive();
+        let today = self.clock.now().date_naive();
         let target = self.subscriptions.iter().position(|s| {
             s.customer_id == req.customer_id
                 && s.is_live(today)
@@ -335,7 +339,7 @@ pub mod routes {
             org_id: Some("1".into()),
             event_name: Some("aggregated.usage".into()),
             idempotency_key: Some(crate::sandbox::admin::random_token(32).to_ascii_lowercase()),
-            timestamp: Some(chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.6f").to_string()),
+            timestamp: Some(app.clock.now().format("%Y-%m-%d %H:%M:%S%.6f").to_string()),
         })
         .into_response())
     }

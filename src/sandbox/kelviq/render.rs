@@ -216,7 +216,9 @@ pub fn subscription(state: &State, s: &Subscription, today: NaiveDate) -> wire::
         recurrence_unit: unit.map(u64::from),
         recurrence_type: upper.map(str::to_string),
         canceled_at: s.canceled_at.map(iso),
-        cancellation_reason: s.canceled_at.map(|_| "CANCELLED_BY_MERCHANT".to_string()),
+        cancellation_reason: s.canceled_at.map(|_| {
+            if s.canceled_by_provider { "CANCELLED_BY_PROVIDER" } else { "CANCELLED_BY_MERCHANT" }.to_string()
+        }),
         cancellation_feedback: s.cancellation_feedback.clone(),
         cancellation_comment: s.cancellation_comment.clone(),
     }

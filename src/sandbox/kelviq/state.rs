@@ -11,6 +11,8 @@ use crate::billing::{ChargePeriod, Currency};
 use crate::sandbox::seed::{Seed, SeedFeatureType, SeedGrant};
 use crate::util::SplitMix64;
 
+pub use super::ledger::{Ledger, SavedCard};
+
 /// An error in one of Kelviq's shapes; routes.rs renders it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiError {
@@ -126,6 +128,17 @@ pub struct Subscription {
     pub trial_end: Option<DateTime<Utc>>,
     pub quantities: BTreeMap<String, i64>,
     pub usage: BTreeMap<String, i64>,
+    /// The start of the first period: a seeded subscription's first order is dated by it,
+    /// however many renewals came after.
+    pub first_period_start: DateTime<Utc>,
+    /// Failed charges of the current renewal (tick.rs): the dunning schedule's position.
+    pub failed_charges: u32,
+    /// When the current renewal's first charge failed.
+    pub past_due_since: Option<DateTime<Utc>>,
+    /// Canceled by Kelviq itself (retries exhausted) rather than through the API.
+    pub canceled_by_provider: bool,
+    /// The renewal invoice whose charge failed: retries charge this same invoice.
+    pub unpaid_invoice: Option<String>,
 }
 
 impl Subscription {
@@ -178,6 +191,8 @@ pub struct Checkout {
 
 pub struct State {
     pub public_base: String,
+    /// The sandbox's clock, shared by its four providers: every timestamp comes from it.
+    pub clock: crate::sandbox::clock::Clock,
     pub customers: Vec<Customer>,
     customer_index: HashMap<String, usize>,
     pub features: Vec<Feature>,
@@ -230,8 +245,14 @@ pub fn current_period(
 }
 
 impl State {
+    /// The state on a real-time clock of its own (tests, memory benches).
     pub fn from_seed(seed: &Seed, public_base: &str) -> State {
-        let now = Utc::now();
+        State::from_seed_at(seed, public_base, crate::sandbox::clock::Clock::real())
+    }
+
+    /// The state on `clock`, the one its sandbox shares between the providers.
+    pub fn from_seed_at(seed: &Seed, public_base: &str, clock: crate::sandbox::clock::Clock) -> State {
+        let now = clock.now();
         let mut rng = SplitMix64::new(0x6b65_6c76_6971);
         let products: HashMap<&str, (String, &str)> =
             seed.products.iter().map(|p| (p.id.as_str(), (uuid_from(&mut rng), p.name.as_str()))).collect();
@@ -249,6 +270,7 @@ impl State {
         let plans = seed.plans.iter().map(|p| build_plan(p, &products, &mut rng, now)).collect();
         let mut state = State {
             public_base: public_base.to_string(),
+            clock,
             customers: Vec::with_capacity(seed.customers.len()),
             customer_index: HashMap::with_capacity(seed.customers.len()),
             features,
@@ -341,6 +363,11 @@ impl State {
             trial_end: None,
             quantities: BTreeMap::new(),
             usage: BTreeMap::new(),
+            first_period_start: period_start,
+            failed_charges: 0,
+            past_due_since: None,
+            canceled_by_provider: false,
+            unpaid_invoice: None,
         }
     }
 
@@ -393,6 +420,7 @@ impl State {
         email: Option<String>,
         metadata: Option<BTreeMap<String, String>>,
     ) -> Result<&Customer, ApiError> {
+        let now = self.clock.now();
         let c = self.customer_mut(customer_id).ok_or_else(|| ApiError::not_found("Customer does not exist."))?;
         if let Some(n) = name {
             c.name = Some(n);
@@ -403,7 +431,7 @@ impl State {
         if let Some(m) = metadata {
             c.metadata = m; // "typically replaces" per the spec
         }
-        c.modified = Utc::now();
+        c.modified = now;
         c.refresh_search_key();
         Ok(c)
     }
@@ -553,27 +581,6 @@ pub fn start_of_day(d: NaiveDate) -> DateTime<Utc> {
     d.and_time(NaiveTime::MIN).and_utc()
 }
 
-/// What the sandbox remembers beyond the seed: refunds and portal tokens.
-#[derive(Debug, Default)]
-pub struct Ledger {
-    /// Order id → minor units refunded so far.
-    pub refunded: std::collections::BTreeMap<String, i64>,
-    pub refunds: Vec<crate::providers::kelviq::wire::RefundResponse>,
-    /// Portal token → customer id.
-    pub portal_tokens: std::collections::BTreeMap<String, String>,
-    /// Cards payments on the hosted page saved (cards.rs).
-    pub cards: Vec<SavedCard>,
-}
-
-/// A card a payment on the hosted page saved (cards.rs reads and renders them).
-#[derive(Clone, Debug)]
-pub struct SavedCard {
-    pub id: i64,
-    pub customer_id: String,
-    pub card: crate::sandbox::pay::CardSeen,
-    pub created: DateTime<Utc>,
-}
-
 #[cfg(test)]
 mod tests {
     use crate::sandbox::seed::Seed;
@@ -583,7 +590,7 @@ mod tests {
         let mut seed = Seed::parse(include_str!("../../../assets/sandbox/kelviq.json"), "kelviq.json").unwrap();
         seed.generate_customers(3_000, 5);
         let state = super::State::from_seed(&seed, "http://127.0.0.1:1");
-        let today = chrono::Utc::now().date_naive();
+        let today = state.clock.now().date_naive();
         let active = vec!["active".to_string()];
         for statuses in [None, Some(active.as_slice())] {
             let all: Vec<&str> =

@@ -2,7 +2,6 @@
 //! approves a target amount in a target currency; the customer by e-mail with optional
 //! names) and the session, customer and INCOMPLETE subscription a create leaves behind.
 
-use chrono::Utc;
 use rust_decimal::Decimal;
 
 use super::state::{ApiError, State};
@@ -136,7 +135,7 @@ impl State {
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
         }
-        let now = Utc::now();
+        let now = self.clock.now();
         let email = req.customer.email.trim().to_string();
         let first = req.customer.first_name.map(|n| n.trim().to_string());
         let last = req.customer.last_name.map(|n| n.trim().to_string());

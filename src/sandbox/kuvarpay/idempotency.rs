@@ -8,7 +8,7 @@ use axum::extract::{Request, State as Extract};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 
 use super::ops::fnv;
 use super::state::{ApiError, Stored};
@@ -42,7 +42,9 @@ fn json_response(status: u16, body: Bytes, replayed: bool) -> Response {
 fn replay_or_claim(app: &AppState, slot: &(String, String), print: u64) -> Option<Response> {
     let mut k = lock(&app.kuvarpay);
     match k.idempotency.get(slot) {
-        Some(Stored::Done { fingerprint, status, body, at }) if Utc::now() - *at < Duration::hours(RETENTION_HOURS) => {
+        Some(Stored::Done { fingerprint, status, body, at })
+            if app.clock.now() - *at < Duration::hours(RETENTION_HOURS) =>
+        {
             if *fingerprint == print {
                 return Some(json_response(*status, body.clone(), true));
             }
@@ -102,7 +104,8 @@ pub async fn replay(Extract(app): Extract<AppState>, request: Request, next: Nex
         // A server failure did nothing; the client may retry with the same key.
         k.idempotency.remove(&slot);
     } else {
-        k.idempotency.insert(slot, Stored::Done { fingerprint: print, status, body: body.clone(), at: Utc::now() });
+        k.idempotency
+            .insert(slot, Stored::Done { fingerprint: print, status, body: body.clone(), at: app.clock.now() });
     }
     Response::from_parts(parts, Body::from(body))
 }

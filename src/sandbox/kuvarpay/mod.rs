@@ -7,6 +7,7 @@ mod idempotency;
 mod ops;
 mod render;
 pub mod state;
+mod tick;
 
 use std::collections::HashMap;
 
@@ -257,7 +258,7 @@ async fn create_checkout(Extract(app): Extract<AppState>, bytes: axum::body::Byt
 
 async fn get_checkout(Extract(app): Extract<AppState>, Path(uid): Path<String>) -> Reply {
     let mut k = lock(&app.kuvarpay);
-    k.expire_if_due(&uid, chrono::Utc::now());
+    k.expire_if_due(&uid, app.clock.now());
     let session = k.checkouts.get(&uid).ok_or_else(|| ApiError::not_found("Checkout session"))?;
     ok(StatusCode::OK, render::checkout(&k, session))
 }

@@ -43,7 +43,7 @@ pub fn fnv(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
 }
 
-fn invoice(
+pub(super) fn invoice(
     rng: &mut SplitMix64,
     amount: Decimal,
     currency: Currency,
@@ -68,7 +68,7 @@ fn invoice(
     }
 }
 
-fn attempt(rng: &mut SplitMix64, ok: bool, at: DateTime<Utc>) -> ChargeAttempt {
+pub(super) fn attempt(rng: &mut SplitMix64, ok: bool, at: DateTime<Utc>) -> ChargeAttempt {
     ChargeAttempt {
         uid: format!("ca_{}", token(rng, 16)),
         status: if ok { "SUCCEEDED" } else { "FAILED" },
@@ -78,7 +78,7 @@ fn attempt(rng: &mut SplitMix64, ok: bool, at: DateTime<Utc>) -> ChargeAttempt {
     }
 }
 
-fn pay_invoice(rng: &mut SplitMix64, inv: &mut Invoice, at: DateTime<Utc>) {
+pub(super) fn pay_invoice(rng: &mut SplitMix64, inv: &mut Invoice, at: DateTime<Utc>) {
     inv.status = "PAID";
     inv.paid_at = Some(at);
     inv.charge_attempts.push(attempt(rng, true, at));
@@ -151,12 +151,18 @@ impl State {
         self.invoices.insert(uid.to_string(), out);
     }
 
-    fn add_invoice(&mut self, uid: &str, inv: Invoice) {
+    pub(super) fn add_invoice(&mut self, uid: &str, inv: Invoice) {
         self.ensure_invoices(uid);
         self.invoices.entry(uid.to_string()).or_default().push(inv);
     }
 
-    fn new_invoice(&mut self, amount: Decimal, currency: Currency, description: String, due: DateTime<Utc>) -> Invoice {
+    pub(super) fn new_invoice(
+        &mut self,
+        amount: Decimal,
+        currency: Currency,
+        description: String,
+        due: DateTime<Utc>,
+    ) -> Invoice {
         let mut inv = invoice(&mut self.rng, amount, currency, description, due);
         inv.created = due;
         inv
@@ -176,7 +182,7 @@ impl State {
 
     /// Approval of a session (hosted page or `confirm`): the subscription starts now.
     pub fn complete_checkout(&mut self, session_uid: &str) -> Result<String, ApiError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         self.expire_if_due(session_uid, now);
         let session =
             self.checkouts.get(session_uid).cloned().ok_or_else(|| ApiError::not_found("Checkout session"))?;
@@ -221,7 +227,7 @@ impl State {
     }
 
     pub fn create_subscription(&mut self, req: wire::CreateSubscriptionRequest) -> Result<String, ApiError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let mut errors = Vec::new();
         let customer = self.customer_by_uid.get(&req.customer_id).copied();
         if req.customer_id.is_empty() {
@@ -261,7 +267,7 @@ impl State {
 
     /// PATCH: every field is checked before any is applied, so a bad request changes nothing.
     pub fn update_subscription(&mut self, uid: &str, req: wire::UpdateSubscriptionRequest) -> Result<(), ApiError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let sub = self.subscription(uid).cloned().ok_or_else(|| ApiError::not_found("Subscription"))?;
         self.ensure_invoices(uid);
         let mut errors = Vec::new();
@@ -394,7 +400,7 @@ impl State {
 
     /// DELETE: immediately, or at the end of the current period.
     pub fn cancel(&mut self, uid: &str, at_period_end: bool, reason: Option<String>) -> Result<(), ApiError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         self.ensure_invoices(uid);
         let sub = self.subscription(uid).ok_or_else(|| ApiError::not_found("Subscription"))?;
         if matches!(sub.status, "CANCELED" | "INCOMPLETE_EXPIRED") {
@@ -446,7 +452,7 @@ impl HostedCheckout for State {
         let trial = trial.map(|days| {
             let on = match sub.trial_end {
                 Some(end) if c.status != "PENDING" => end,
-                _ => Utc::now() + Duration::days(i64::from(days)),
+                _ => self.clock.now() + Duration::days(i64::from(days)),
             };
             TrialTerms { days, first_charge: money.to_string(), on: on.date_naive() }
         });
@@ -460,7 +466,7 @@ impl HostedCheckout for State {
         Some(OrderSummary {
             provider: "KuvarPay",
             session_id: c.uid.clone(),
-            paid: c.status != "PENDING",
+            paid: c.status == "COMPLETED",
             customer: who,
             lines: vec![(format!("{name} ({})", period.label()), money.to_string())],
             total: due_now.to_string(),
@@ -475,7 +481,12 @@ impl HostedCheckout for State {
             return Err(PayError::Declined);
         }
         match self.complete_checkout(session_id) {
-            Ok(_) => self.summary(session_id).ok_or_else(|| PayError::Unavailable("session vanished".into())),
+            Ok(sub) => {
+                if let Some(s) = self.subscription_mut(&sub) {
+                    s.wallet_declines = crate::sandbox::pay::CardSeen::from_typed(card).declines_later();
+                }
+                self.summary(session_id).ok_or_else(|| PayError::Unavailable("session vanished".into()))
+            }
             Err(e) if e.code == "ALREADY_COMPLETED" => Err(PayError::AlreadyPaid),
             Err(e) => Err(PayError::Unavailable(e.message)),
         }

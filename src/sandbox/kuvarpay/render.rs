@@ -111,7 +111,9 @@ pub fn invoice(sub_uid: &str, i: &Invoice) -> wire::SubscriptionInvoice {
         voided_at: None,
         attempt_count: Some(i.charge_attempts.len() as u64),
         next_payment_attempt: (i.status == "OPEN" && !i.charge_attempts.is_empty())
-            .then(|| iso(i.due_date + chrono::Duration::days(i.charge_attempts.len() as i64 + 1))),
+            .then(|| super::tick::next_attempt(i.due_date, i.charge_attempts.len()))
+            .flatten()
+            .map(iso),
         processing: Some(false),
         metadata: no_metadata(),
         created_at: Some(iso(i.created)),

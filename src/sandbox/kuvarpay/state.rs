@@ -93,6 +93,9 @@ pub struct Subscription {
     pub metadata: BTreeMap<String, String>,
     /// Processed transactions this period (seed `usage`), billed as a METERED invoice.
     pub usage: Option<i64>,
+    /// The authorization was approved with the sandbox's "declines later" card: every
+    /// renewal charge of the wallet fails (tick.rs).
+    pub wallet_declines: bool,
 }
 
 impl Subscription {
@@ -146,6 +149,8 @@ pub struct CheckoutSession {
 
 pub struct State {
     pub public_base: String,
+    /// The sandbox's clock, shared by its four providers: every timestamp comes from it.
+    pub clock: crate::sandbox::clock::Clock,
     pub customers: Vec<Customer>,
     /// Lower-cased e-mail → index: KuvarPay reuses the customer of a known e-mail.
     pub customer_by_email: HashMap<String, usize>,
@@ -206,10 +211,17 @@ fn seed_status(s: &str) -> &'static str {
 }
 
 impl State {
+    /// The state on a real-time clock of its own (tests, memory benches).
     pub fn from_seed(seed: &Seed, public_base: &str) -> State {
-        let now = Utc::now();
+        State::from_seed_at(seed, public_base, crate::sandbox::clock::Clock::real())
+    }
+
+    /// The state on `clock`, the one its sandbox shares between the providers.
+    pub fn from_seed_at(seed: &Seed, public_base: &str, clock: crate::sandbox::clock::Clock) -> State {
+        let now = clock.now();
         let mut state = State {
             public_base: public_base.to_string(),
+            clock,
             customers: Vec::with_capacity(seed.customers.len()),
             customer_by_email: HashMap::with_capacity(seed.customers.len()),
             customer_by_uid: HashMap::with_capacity(seed.customers.len()),
@@ -337,6 +349,7 @@ impl State {
             cancellation_reason: None,
             metadata: BTreeMap::new(),
             usage: None,
+            wallet_declines: false,
         }
     }
 

@@ -12,6 +12,7 @@ pub mod portal;
 mod render;
 mod seeding;
 pub mod state;
+mod tick;
 mod validate;
 
 use std::collections::HashMap;
@@ -23,7 +24,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
-use chrono::Utc;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -227,7 +227,7 @@ async fn list_customers(Extract(app): Extract<AppState>, Query(q): Q) -> Reply {
 async fn create_customer(Extract(app): Extract<AppState>, bytes: Bytes) -> Reply {
     let req: wire::CustomerCreateRequest = body(&bytes, false)?;
     let mut z = lock(&app.zenskar);
-    let seq = z.create_customer(req, Utc::now())?;
+    let seq = z.create_customer(req, app.clock.now())?;
     Ok(Json(render::customer(&z.customers[seq])).into_response())
 }
 
@@ -235,7 +235,7 @@ async fn update_customer(Extract(app): Extract<AppState>, Path(id): Path<String>
     path_uuid("customer_id", &id)?;
     let req: wire::CustomerUpdateRequest = body(&bytes, false)?;
     let mut z = lock(&app.zenskar);
-    let seq = z.update_customer(&id, req, Utc::now())?;
+    let seq = z.update_customer(&id, req, app.clock.now())?;
     Ok(Json(render::customer(&z.customers[seq])).into_response())
 }
 
@@ -282,7 +282,7 @@ async fn list_contracts(Extract(app): Extract<AppState>, Query(q): Q) -> Reply {
     let mut statuses: Vec<String> =
         q.get("status__in").map(|s| s.split(',').map(|x| x.trim().to_string()).collect()).unwrap_or_default();
     statuses.extend(q.get("status").cloned());
-    let today = Utc::now().date_naive();
+    let today = app.clock.now().date_naive();
     let z = lock(&app.zenskar);
     let candidates: Vec<usize> = match &customers {
         Some(cs) => {
@@ -328,7 +328,7 @@ async fn get_contract(Extract(app): Extract<AppState>, Path(id): Path<String>) -
     path_uuid("contract_id", &id)?;
     let z = lock(&app.zenskar);
     let k = z.contract(&id).ok_or_else(|| ApiError::not_found("Contract"))?;
-    Ok(Json(render::contract(&z, k, Utc::now().date_naive())).into_response())
+    Ok(Json(render::contract(&z, k, app.clock.now().date_naive())).into_response())
 }
 
 async fn expire_contract(Extract(app): Extract<AppState>, Path(id): Path<String>, bytes: Bytes) -> Reply {
@@ -340,14 +340,14 @@ async fn expire_contract(Extract(app): Extract<AppState>, Path(id): Path<String>
             parse_date(d).ok_or_else(|| ApiError::field("expiry_date", "invalid date format", "value_error.date"))?,
         ),
     };
-    lock(&app.zenskar).expire(&id, date, Utc::now())?;
+    lock(&app.zenskar).expire(&id, date, app.clock.now())?;
     Ok(Json(render::empty()).into_response())
 }
 
 async fn entitlement_totals(Extract(app): Extract<AppState>, Path(id): Path<String>, Query(q): Q) -> Reply {
     path_uuid("customer_id", &id)?;
     let (limit, cursor) = page_params(&q)?;
-    let rows = lock(&app.zenskar).entitlement_totals(&id, Utc::now().date_naive())?;
+    let rows = lock(&app.zenskar).entitlement_totals(&id, app.clock.now().date_naive())?;
     let (start, end, next, prev) = offset_page(rows.len(), limit, cursor)?;
     let total = rows.len();
     Ok(results(rows.into_iter().skip(start).take(end - start).collect(), next, prev, total))
@@ -355,7 +355,7 @@ async fn entitlement_totals(Extract(app): Extract<AppState>, Path(id): Path<Stri
 
 async fn create_checkout(Extract(app): Extract<AppState>, bytes: Bytes) -> Reply {
     let req: wire::CheckoutCreateRequest = body(&bytes, false)?;
-    let now = Utc::now();
+    let now = app.clock.now();
     let mut z = lock(&app.zenskar);
     let id = z.create_checkout(req, false, now)?.map_err(|_| ApiError::bad("checkout was not created"))?;
     let c = z.checkouts.get(&id).ok_or_else(|| ApiError::not_found("Checkout"))?;
@@ -364,7 +364,7 @@ async fn create_checkout(Extract(app): Extract<AppState>, bytes: Bytes) -> Reply
 
 async fn preview_checkout(Extract(app): Extract<AppState>, bytes: Bytes) -> Reply {
     let req: wire::CheckoutCreateRequest = body(&bytes, false)?;
-    let estimates = match lock(&app.zenskar).create_checkout(req, true, Utc::now())? {
+    let estimates = match lock(&app.zenskar).create_checkout(req, true, app.clock.now())? {
         Err(estimates) => estimates,
         Ok(_) => return Err(ApiError::bad("preview created a checkout")),
     };
@@ -375,13 +375,13 @@ async fn get_checkout(Extract(app): Extract<AppState>, Path(id): Path<String>) -
     path_uuid("checkout_id", &id)?;
     let z = lock(&app.zenskar);
     let c = z.checkouts.get(&id).ok_or_else(|| ApiError::not_found("Checkout"))?;
-    Ok(Json(render::checkout(&z, c, Utc::now())).into_response())
+    Ok(Json(render::checkout(&z, c, app.clock.now())).into_response())
 }
 
 async fn confirm_checkout(Extract(app): Extract<AppState>, Path(id): Path<String>, bytes: Bytes) -> Reply {
     path_uuid("checkout_id", &id)?;
     let _req: wire::ConfirmRequest = body(&bytes, true)?;
-    let confirmed = lock(&app.zenskar).confirm_checkout(&id, Utc::now())?;
+    let confirmed = lock(&app.zenskar).confirm_checkout(&id, app.clock.now())?;
     Ok(Json(confirmed).into_response())
 }
 

@@ -83,7 +83,7 @@ impl State {
         preview: bool,
         now: DateTime<Utc>,
     ) -> Result<Result<String, wire::Estimates>, ApiError> {
-        let v = validate_checkout(&req, now.date_naive())?;
+        let v = validate_checkout(&req, now)?;
         let draft = match &v.contract_id {
             Some(cid) => self.amendment_draft(cid, &v, now.date_naive())?,
             None => self.new_contract_draft(&v)?,
@@ -511,7 +511,7 @@ impl HostedCheckout for State {
         if digits == CARD_DECLINED.replace(' ', "") {
             return Err(PayError::Declined);
         }
-        let now = Utc::now();
+        let now = self.clock.now();
         let status = self.checkouts.get(session_id).map(|c| c.effective_status(now).to_string());
         match status.as_deref() {
             None => return Err(PayError::Unavailable("no such checkout".into())),

@@ -20,8 +20,14 @@ use crate::sandbox::seed::{Seed, SeedFeatureType, SeedPlan, SeedSubscription};
 use crate::util::SplitMix64;
 
 impl State {
+    /// The state on a real-time clock of its own (tests, memory benches).
     pub fn from_seed(seed: &Seed, public_base: &str) -> State {
-        let now = Utc::now();
+        State::from_seed_at(seed, public_base, crate::sandbox::clock::Clock::real())
+    }
+
+    /// The state on `clock`, the one its sandbox shares between the providers.
+    pub fn from_seed_at(seed: &Seed, public_base: &str, clock: crate::sandbox::clock::Clock) -> State {
+        let now = clock.now();
         let mut rng = SplitMix64::new(0x7a65_6e73_6b61);
         let organisation_id = crate::sandbox::keys::ZENSKAR_ORGANISATION.to_string();
         let entity = wire::BusinessEntity {
@@ -31,6 +37,7 @@ impl State {
         };
         let mut state = State {
             public_base: public_base.to_string(),
+            clock,
             organisation_id,
             business_entities: vec![entity],
             customers: Vec::with_capacity(seed.customers.len()),

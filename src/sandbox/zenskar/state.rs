@@ -192,6 +192,19 @@ pub struct Contract {
     /// Bumped by every write to the contract (amendment, expiry, pause): an amendment priced
     /// against an older revision is refused (see changes.rs).
     pub revision: u64,
+    /// Where invoicing has reached: the exclusive end of the last period invoiced on the
+    /// clock's way forward (tick.rs); `None` until the first renewal.
+    pub billed_to: Option<NaiveDate>,
+    /// The invoice whose automatic charge failed, when, and how many charges failed.
+    pub dunning: Option<Dunning>,
+}
+
+/// A renewal invoice the saved card did not pay: retried on a schedule (tick.rs).
+#[derive(Clone, Debug)]
+pub struct Dunning {
+    pub invoice_id: String,
+    pub since: DateTime<Utc>,
+    pub failed: u32,
 }
 
 impl Contract {
@@ -304,6 +317,8 @@ impl Checkout {
 
 pub struct State {
     pub public_base: String,
+    /// The sandbox's clock, shared by its four providers: every timestamp comes from it.
+    pub clock: crate::sandbox::clock::Clock,
     pub organisation_id: String,
     pub business_entities: Vec<wire::BusinessEntity>,
     pub customers: Vec<Customer>,
@@ -472,6 +487,8 @@ impl State {
             created: now,
             updated: now,
             revision: 0,
+            billed_to: None,
+            dunning: None,
         }
     }
 
@@ -495,7 +512,7 @@ impl State {
         status: &str,
     ) {
         let number = format!("INV-{:06}", self.invoices.len() + 1001);
-        let created = begin.and_hms_opt(6, 0, 0).map_or_else(Utc::now, |t| t.and_utc());
+        let created = begin.and_hms_opt(6, 0, 0).map_or_else(|| self.clock.now(), |t| t.and_utc());
         self.invoices.push(Invoice {
             id: uuid(&mut self.rng),
             number,

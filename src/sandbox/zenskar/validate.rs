@@ -75,7 +75,8 @@ fn url_field(issues: &mut Vec<Issue>, field: &str, value: &Option<String>) -> Op
     }
 }
 
-pub fn validate_checkout(req: &wire::CheckoutCreateRequest, today: NaiveDate) -> Result<ValidCheckout, ApiError> {
+pub fn validate_checkout(req: &wire::CheckoutCreateRequest, now: DateTime<Utc>) -> Result<ValidCheckout, ApiError> {
+    let today = now.date_naive();
     let mut issues = Vec::new();
     let plan_id = uuid_field(&mut issues, "plan_id", &req.plan_id);
     let contract_id = uuid_field(&mut issues, "contract_id", &req.contract_id);
@@ -99,7 +100,7 @@ pub fn validate_checkout(req: &wire::CheckoutCreateRequest, today: NaiveDate) ->
     let cancel_url = url_field(&mut issues, "cancel_url", &req.cancel_url);
     override_issues(&mut issues, req);
     flow_issues(&mut issues, req);
-    if let Some(e) = expires_at.filter(|e| *e <= Utc::now()) {
+    if let Some(e) = expires_at.filter(|e| *e <= now) {
         issues.push(Issue::body("expires_at", &format!("expires_at {e} is in the past"), "value_error"));
     }
     if !issues.is_empty() {

@@ -10,6 +10,7 @@ mod payments;
 mod profiles;
 mod requests;
 mod run;
+mod stream;
 mod table;
 mod writes;
 

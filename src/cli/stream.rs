@@ -106,8 +106,10 @@ pub struct SafeJson(PrettyFormatter<'static>);
 
 impl Formatter for SafeJson {
     fn write_string_fragment<W: ?Sized + Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
-        // Printable ASCII is the common case and needs no look at characters.
-        if fragment.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        // ASCII without DEL is the common case and needs no look at characters (serde_json
+        // escapes C0 controls itself, so none reach a fragment); both checks run a word or a
+        // vector at a time.
+        if fragment.is_ascii() && memchr::memchr(0x7f, fragment.as_bytes()).is_none() {
             return w.write_all(fragment.as_bytes());
         }
         let mut start = 0;

@@ -53,6 +53,8 @@ pub async fn list(p: &dyn BillingProvider, limit: Option<u32>) -> Result<Listing
     let mut customers = pages.items;
     let shown = max.map_or(customers.len(), |m| customers.len().min(m));
     let more = match (pages.total, pages.next) {
+        // Read to its end: a larger count names customers created meanwhile, not ones cut.
+        _ if max.is_none() => More::None,
         (Some(total), _) if total > shown as u64 => More::Count(total - shown as u64),
         (_, Some(_)) => More::Some,
         _ if customers.len() > shown => More::Count((customers.len() - shown) as u64),
@@ -99,6 +101,8 @@ pub async fn list_each(
     }
     let shown = max.map_or(kept, |m| kept.min(m));
     Ok(match (tail.total, tail.next) {
+        // Read to its end: a larger count names customers created meanwhile, not ones cut.
+        _ if max.is_none() => More::None,
         (Some(total), _) if total > shown as u64 => More::Count(total - shown as u64),
         (_, Some(_)) => More::Some,
         _ if kept > shown => More::Count((kept - shown) as u64),

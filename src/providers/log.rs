@@ -480,12 +480,14 @@ mod tests {
         let line = |u: &str| format!("{}\n", serde_json::to_string(&exchange(u)).unwrap());
         let old: String = (0..3).map(|i| line(&format!("http://h/old/{i}"))).collect();
         let batch: Vec<Exchange> = (0..8).map(|i| exchange(&format!("http://h/new/{i}"))).collect();
-        let batch_text: String = batch.iter().map(|e| line(&e.url)).collect();
+        let batch_text: String = batch.iter().map(|e| format!("{}\n", serde_json::to_string(e).unwrap())).collect();
         let size = line("http://h/new/0").len() as u64;
-        for (max, keep) in [(6 * size, 100), (30 * size, 5), (3 * size, 100)] {
+        // Past half the size (and past the size with the old lines); past `keep` lines; both.
+        for (max, keep) in [(6 * size, 100), (10 * size, 5), (3 * size, 100)] {
             std::fs::write(&path, &old).unwrap();
             History::with_limits(path.clone(), max, keep).append(&batch).unwrap();
             let both = format!("{old}{batch_text}");
+            assert!(both.len() as u64 > max, "the old way trims here");
             let expected = newest_lines(both.as_bytes(), usize::try_from(max / 2).unwrap(), keep);
             assert_eq!(std::fs::read(&path).unwrap(), expected, "max {max}, keep {keep}");
             #[cfg(unix)]

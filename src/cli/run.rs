@@ -235,7 +235,11 @@ async fn list_customers(
     json: bool,
 ) -> Result<(), Failure> {
     let max = if all { None } else { Some(limit.unwrap_or(DEFAULT_CUSTOMER_LIMIT)) };
-    let listing = match search.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    let query = search.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if json && query.is_none() && !super::table::csv_output() {
+        return print_while_reading(p, max, limit.is_none()).await;
+    }
+    let listing = match query {
         Some(query) => ops::customers::search(p, query, max).await?,
         None => ops::customers::list(p, max).await?,
     };
@@ -250,6 +254,22 @@ async fn list_customers(
         note_cut("customers", listing.more, DEFAULT_CUSTOMER_LIMIT as usize);
     }
     emit(json, &listing.customers, || customer_table(&listing.customers))
+}
+
+/// `customers list --json`: each page printed as it arrives (`stream::JsonPrinter`), the same
+/// bytes as printing the collected list. A failure part-way keeps its exit code and leaves the
+/// customers printed so far, the array unclosed.
+async fn print_while_reading(p: &dyn BillingProvider, max: Option<u32>, note: bool) -> Result<(), Failure> {
+    let printer = super::stream::JsonPrinter::start();
+    let listed = ops::customers::list_each(p, max, &mut |page| printer.send(page)).await;
+    let printed = printer.finish(listed.is_ok());
+    let more = listed?;
+    printed.map_err(|e| failure(ExitCode::Failure, format!("could not write output: {e}")))?;
+    // Only a cut the user did not ask for is worth a message: `--limit N` means N.
+    if note {
+        note_cut("customers", more, DEFAULT_CUSTOMER_LIMIT as usize);
+    }
+    Ok(())
 }
 
 /// `customers list` without `--limit` or `--all`.

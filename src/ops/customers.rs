@@ -8,7 +8,9 @@
 //! hits the local pass did not find (e.g. matched on a field till does not show).
 
 use crate::billing::{Customer, InvoiceRecord};
-use crate::providers::{BillingProvider, PageRequest, paging};
+use std::ops::ControlFlow;
+
+use crate::providers::{BillingProvider, CustomerRow, PageRequest, paging};
 use crate::search::{self, Corpus};
 
 use super::Result;
@@ -51,6 +53,8 @@ pub async fn list(p: &dyn BillingProvider, limit: Option<u32>) -> Result<Listing
     let mut customers = pages.items;
     let shown = max.map_or(customers.len(), |m| customers.len().min(m));
     let more = match (pages.total, pages.next) {
+        // Read to its end: a larger count names customers created meanwhile, not ones cut.
+        _ if max.is_none() => More::None,
         (Some(total), _) if total > shown as u64 => More::Count(total - shown as u64),
         (_, Some(_)) => More::Some,
         _ if customers.len() > shown => More::Count((customers.len() - shown) as u64),
@@ -58,6 +62,52 @@ pub async fn list(p: &dyn BillingProvider, limit: Option<u32>) -> Result<Listing
     };
     customers.truncate(shown);
     Ok(Listing { customers, more, scan_capped: false })
+}
+
+/// [`list`] handing the customers to `emit` page by page as they arrive, in list order, each
+/// customer once, so a long list is printed while it is read; `emit` returns `Break` to stop
+/// (its reader went away). Rows are decoded while the next page is on its way. Returns how
+/// many more there are beyond `limit`; an error after some pages leaves those emitted.
+pub async fn list_each(
+    p: &dyn BillingProvider,
+    limit: Option<u32>,
+    emit: &mut dyn FnMut(Vec<Customer>) -> ControlFlow<()>,
+) -> Result<More> {
+    let max = limit.map(|l| l as usize);
+    let first = PageRequest::first(page_size(max));
+    let cursor_at = |n: u64| p.customer_page_cursor(&first, n);
+    let plan = paging::Plan { provider: p.kind(), what: "customers", window: p.page_window(), cursor_at: &cursor_at };
+    let fetch = |r: PageRequest| async move { p.list_customer_rows(&r).await };
+    // `kept`: every customer read once, also past `max` on the last page (counted as more).
+    let (mut kept, mut repeats) = (0usize, paging::Repeats::default());
+    let mut decode = |rows: Vec<CustomerRow>, changed: bool| {
+        let mut page = Vec::with_capacity(rows.len());
+        for (i, row) in rows.into_iter().enumerate() {
+            let c = p.decode_customer(i, row);
+            // A row that could not be decoded may have no id of its own: never merged.
+            let key = c.issues.is_empty().then(|| c.id.clone());
+            if repeats.first_time(key, changed) {
+                if max.is_none_or(|m| kept < m) {
+                    page.push(c);
+                }
+                kept += 1;
+            }
+        }
+        if page.is_empty() { ControlFlow::Continue(()) } else { emit(page) }
+    };
+    let tail = paging::stream_pages(&plan, first.clone(), max, fetch, &mut decode).await?;
+    if tail.stopped {
+        return Ok(More::None);
+    }
+    let shown = max.map_or(kept, |m| kept.min(m));
+    Ok(match (tail.total, tail.next) {
+        // Read to its end: a larger count names customers created meanwhile, not ones cut.
+        _ if max.is_none() => More::None,
+        (Some(total), _) if total > shown as u64 => More::Count(total - shown as u64),
+        (_, Some(_)) => More::Some,
+        _ if kept > shown => More::Count((kept - shown) as u64),
+        _ => More::None,
+    })
 }
 
 /// Every page from `first` until the end or `max` customers, each customer once.

@@ -249,11 +249,34 @@ impl History {
             serde_json::to_writer(&mut bytes, exchange).map_err(|e| e.to_string())?;
             bytes.push(b'\n');
         }
+        if self.replace_if_trimmed_anyway(&bytes, exchanges.len())? {
+            return Ok(());
+        }
         files::append_lines(&self.path, &bytes)?;
         if std::fs::metadata(&self.path).map_or(0, |m| m.len()) > self.max_bytes {
             self.trim()?;
         }
         Ok(())
+    }
+
+    /// A batch that would be trimmed at once to lines of its own (`customers list --all`
+    /// logs 500 pages, more than the file keeps) becomes the file's content directly, exactly
+    /// what appending and trimming leave, without writing it all and reading it all back.
+    /// Under the lock, so no record appended meanwhile is lost; atomic like a trim.
+    fn replace_if_trimmed_anyway(&self, bytes: &[u8], lines: usize) -> Result<bool, String> {
+        let budget = usize::try_from(self.max_bytes / 2).unwrap_or(usize::MAX);
+        // The trim keeps the newest lines within `budget` and `keep`: a batch past either
+        // limit is where it stops, whatever came before.
+        if bytes.len() <= budget && lines < self.keep {
+            return Ok(false);
+        }
+        let _lock = files::FileLock::exclusive(&self.path)?;
+        let before = std::fs::metadata(&self.path).map_or(0, |m| m.len());
+        if before + bytes.len() as u64 <= self.max_bytes {
+            return Ok(false);
+        }
+        files::write_atomic(&self.path, newest_lines(bytes, budget, self.keep)).map_err(String::from)?;
+        Ok(true)
     }
 
     /// Rewrites the file with only its newest lines (atomically: a crash mid-trim leaves the
@@ -444,6 +467,39 @@ mod tests {
                 assert_eq!(got, &run, "writer {t} lost a record");
             }
         }
+    }
+
+    /// A batch past what a trim keeps (`customers list --all`: 500 pages) used to be appended
+    /// whole, then the file read back and rewritten; it now replaces the file with exactly
+    /// the lines that appending and trimming leave, and older lines within the limit still
+    /// survive a batch that does not fill it.
+    #[test]
+    fn a_batch_that_fills_the_history_leaves_what_append_and_trim_leave() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("requests.jsonl");
+        let line = |u: &str| format!("{}\n", serde_json::to_string(&exchange(u)).unwrap());
+        let old: String = (0..3).map(|i| line(&format!("http://h/old/{i}"))).collect();
+        let batch: Vec<Exchange> = (0..8).map(|i| exchange(&format!("http://h/new/{i}"))).collect();
+        let batch_text: String = batch.iter().map(|e| format!("{}\n", serde_json::to_string(e).unwrap())).collect();
+        let size = line("http://h/new/0").len() as u64;
+        // Past half the size (and past the size with the old lines); past `keep` lines; both.
+        for (max, keep) in [(6 * size, 100), (10 * size, 5), (3 * size, 100)] {
+            std::fs::write(&path, &old).unwrap();
+            History::with_limits(path.clone(), max, keep).append(&batch).unwrap();
+            let both = format!("{old}{batch_text}");
+            assert!(both.len() as u64 > max, "the old way trims here");
+            let expected = newest_lines(both.as_bytes(), usize::try_from(max / 2).unwrap(), keep);
+            assert_eq!(std::fs::read(&path).unwrap(), expected, "max {max}, keep {keep}");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            }
+        }
+        // Room for everything: nothing older is dropped.
+        std::fs::write(&path, &old).unwrap();
+        History::with_limits(path.clone(), 100 * size, 100).append(&batch).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{old}{batch_text}"));
     }
 
     #[test]

@@ -109,6 +109,14 @@ pub struct Page<T> {
     pub total: Option<u64>,
 }
 
+/// A listed customer as [`BillingProvider::list_customer_rows`] hands it over: its JSON text
+/// as the provider sent it, or already decoded.
+#[derive(Debug)]
+pub enum CustomerRow {
+    Raw(Box<serde_json::value::RawValue>),
+    Decoded(Customer),
+}
+
 /// Everything a provider client needs to reach its API.
 #[derive(Clone, Debug)]
 pub struct Endpoint {
@@ -201,6 +209,35 @@ pub trait BillingProvider: Send + Sync {
     fn customer_page_cursor(&self, first: &PageRequest, number: u64) -> Option<String> {
         let _ = (first, number);
         None
+    }
+
+    /// One page of customers with its rows not yet decoded, for reading a whole list while
+    /// printing it (`ops::customers::list_each`): the page's envelope (next cursor, count) is
+    /// all the next request needs, so each row is decoded by [`Self::decode_customer`] while
+    /// the next page is on its way. A search (`page.search`) or a provider without raw rows
+    /// answers with decoded rows (the default).
+    async fn list_customer_rows(&self, page: &PageRequest) -> Result<Page<CustomerRow>> {
+        let decoded = self.list_customers(page).await?;
+        Ok(Page {
+            items: decoded.items.into_iter().map(CustomerRow::Decoded).collect(),
+            next_cursor: decoded.next_cursor,
+            total: decoded.total,
+        })
+    }
+
+    /// A row of [`Self::list_customer_rows`] as a customer; `index` is its place in its page,
+    /// for naming a row that breaks the contract (`results[3].email: …`), as listing does.
+    fn decode_customer(&self, index: usize, row: CustomerRow) -> Customer {
+        match row {
+            CustomerRow::Decoded(c) => c,
+            CustomerRow::Raw(_) => Customer::undecodable(
+                self.kind(),
+                format!("(row {})", index + 1),
+                None,
+                None,
+                crate::billing::RowIssue::new(format!("[{index}]"), "no decoder for this provider's raw rows"),
+            ),
+        }
     }
 
     /// How many pages of one list may be in flight at once: 1 unless the API numbers its

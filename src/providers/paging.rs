@@ -4,6 +4,8 @@
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::ops::ControlFlow;
+use std::task::Poll;
 
 use futures::StreamExt;
 
@@ -154,25 +156,73 @@ where
     F: Fn(PageRequest) -> Fut,
     Fut: Future<Output = Result<Page<T>, ProviderError>>,
 {
-    let mut reader =
-        Reader { plan, guard: PageGuard::new(plan.provider, plan.what), counts: HashSet::new(), number: 0 };
-    let mut out = Pages { items: Vec::new(), next: None, total: None };
-    let page = fetch(first.clone()).await.map_err(|e| reader.named(e))?;
-    let size = page.items.len();
-    let mut next = reader.take(&mut out, page, max)?;
-    if let (true, Some(total), Some(_)) = (plan.window > 1 && size > 0, out.total, &next) {
-        next = reader.ahead(&mut out, (&first, &fetch), (total, size), max, next).await?;
-    }
-    while let Some(cursor) = next {
-        let page = fetch(PageRequest { cursor: Some(cursor), ..first.clone() }).await.map_err(|e| reader.named(e))?;
-        next = reader.take(&mut out, page, max)?;
-    }
+    let mut items = Vec::new();
+    let mut keep = |rows: Vec<T>, _changed: bool| {
+        items.extend(rows);
+        ControlFlow::Continue(())
+    };
+    let tail = stream_pages(plan, first, max, fetch, &mut keep).await?;
     // Only a list that changed while it was read can list a row twice; merging costs a set
     // of every id, so a list whose count held still is left as read.
-    if reader.counts.len() > 1 {
-        once_each(&mut out.items, key);
+    if tail.changed {
+        once_each(&mut items, key);
     }
-    Ok(out)
+    Ok(Pages { items, next: tail.next, total: tail.total })
+}
+
+/// Where [`stream_pages`] ended: the cursor after the last page read (`None`: the list ended
+/// or the sink stopped), the count the last page reported, whether the pages reported more
+/// than one count (the list changed while it was read) and whether the sink stopped it.
+#[derive(Debug)]
+pub struct Tail {
+    pub next: Option<String>,
+    pub total: Option<u64>,
+    pub changed: bool,
+    pub stopped: bool,
+}
+
+/// [`read_pages`] handing each page's rows to `sink` as soon as the page is taken, in page
+/// order, instead of keeping them: a caller prints a long list while it is still being read.
+/// `sink` also hears whether the list has changed so far (repeats are its business then, see
+/// [`Repeats`]); it returns `Break` to stop reading (its reader went away).
+///
+/// Rows may be handed over undecoded (`T` a provider's raw row): the next page is asked for
+/// before `sink` runs, so decoding and printing one page overlaps with fetching the next, also
+/// where only the cursor a page returns leads on.
+pub async fn stream_pages<T, F, Fut>(
+    plan: &Plan<'_>,
+    first: PageRequest,
+    max: Option<usize>,
+    fetch: F,
+    sink: &mut dyn FnMut(Vec<T>, bool) -> ControlFlow<()>,
+) -> Result<Tail, ProviderError>
+where
+    F: Fn(PageRequest) -> Fut,
+    Fut: Future<Output = Result<Page<T>, ProviderError>>,
+{
+    let mut reader = Reader {
+        plan,
+        guard: PageGuard::new(plan.provider, plan.what),
+        counts: HashSet::new(),
+        number: 0,
+        rows: 0,
+        tail: Tail { next: None, total: None, changed: false, stopped: false },
+    };
+    let page = fetch(first.clone()).await.map_err(|e| reader.named(e))?;
+    let size = page.items.len();
+    let (mut next, rows) = reader.take(page, max)?;
+    let total = reader.tail.total;
+    if let (true, Some(total), Some(_)) = (plan.window > 1 && size > 0, total, &next) {
+        if reader.hand(sink, rows).is_break() {
+            return Ok(reader.stopped());
+        }
+        next = reader.ahead((&first, &fetch), (total, size), max, next, sink).await?;
+        if reader.tail.stopped {
+            return Ok(reader.stopped());
+        }
+        return reader.one_by_one(&first, &fetch, max, next, Vec::new(), sink).await;
+    }
+    reader.one_by_one(&first, &fetch, max, next, rows, sink).await
 }
 
 /// Keeps the first of the rows with the same key.
@@ -184,6 +234,33 @@ fn once_each<T>(items: &mut Vec<T>, key: impl Fn(&T) -> Option<&str>) {
     items.retain(|_| keep.next().unwrap_or(true));
 }
 
+/// The rows a streamed list already handed over, for keeping only the first of each key once
+/// the list turns out to have changed ([`Tail::changed`]). While the list holds still each key
+/// is only remembered (moved in, no copy); the set is built at the first change.
+#[derive(Debug, Default)]
+pub struct Repeats {
+    seen: Vec<String>,
+    set: Option<HashSet<String>>,
+}
+
+impl Repeats {
+    /// Whether to hand over a row with `key` (taken by value: the caller moves the id in).
+    /// A row without a key is always kept (it cannot be matched).
+    pub fn first_time(&mut self, key: Option<String>, changed: bool) -> bool {
+        let Some(key) = key else { return true };
+        if changed && self.set.is_none() {
+            self.set = Some(std::mem::take(&mut self.seen).into_iter().collect());
+        }
+        match &mut self.set {
+            Some(set) => set.insert(key),
+            None => {
+                self.seen.push(key);
+                true
+            }
+        }
+    }
+}
+
 struct Reader<'a, 'b> {
     plan: &'b Plan<'a>,
     guard: PageGuard,
@@ -191,6 +268,9 @@ struct Reader<'a, 'b> {
     counts: HashSet<Option<u64>>,
     /// Pages taken so far; the one being fetched or taken is `number + 1`.
     number: u64,
+    /// Rows taken so far.
+    rows: usize,
+    tail: Tail,
 }
 
 impl Reader<'_, '_> {
@@ -201,39 +281,80 @@ impl Reader<'_, '_> {
         e
     }
 
-    /// Takes the next page in order; returns the cursor to read next, `None` at the end or
-    /// once `max` rows are read (then `out.next` keeps the page's own next cursor).
-    fn take<T>(
-        &mut self,
-        out: &mut Pages<T>,
-        page: Page<T>,
-        max: Option<usize>,
-    ) -> Result<Option<String>, ProviderError> {
+    fn stopped(self) -> Tail {
+        Tail { next: None, stopped: true, ..self.tail }
+    }
+
+    fn hand<T>(&mut self, sink: &mut dyn FnMut(Vec<T>, bool) -> ControlFlow<()>, rows: Vec<T>) -> ControlFlow<()> {
+        if rows.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        let flow = sink(rows, self.tail.changed);
+        self.tail.stopped = flow.is_break();
+        flow
+    }
+
+    /// Takes the next page in order; returns the cursor to read next (`None` at the end or
+    /// once `max` rows are read, then `tail.next` keeps the page's own next cursor) and the
+    /// page's rows, not yet handed over.
+    fn take<T>(&mut self, page: Page<T>, max: Option<usize>) -> Result<(Option<String>, Vec<T>), ProviderError> {
         self.number += 1;
-        out.total = page.total;
+        self.tail.total = page.total;
         self.counts.insert(page.total);
-        if self.number == 1 {
-            let expected = page.total.and_then(|t| usize::try_from(t).ok()).unwrap_or(0);
-            out.items.reserve(max.map_or(expected, |m| m.min(expected)));
+        self.tail.changed = self.counts.len() > 1;
+        self.rows += page.items.len();
+        if max.is_some_and(|m| self.rows >= m) {
+            self.tail.next = page.next_cursor;
+            return Ok((None, page.items));
         }
-        out.items.extend(page.items);
-        if max.is_some_and(|m| out.items.len() >= m) {
-            out.next = page.next_cursor;
-            return Ok(None);
+        self.tail.next = self.guard.advance_filtered(page.next_cursor)?;
+        Ok((self.tail.next.clone(), page.items))
+    }
+
+    /// Page after page, each asked for once the one before named it; the page before's rows
+    /// (`rows`) are handed over while the next one is on its way.
+    async fn one_by_one<T, F, Fut>(
+        mut self,
+        first: &PageRequest,
+        fetch: &F,
+        max: Option<usize>,
+        mut next: Option<String>,
+        mut rows: Vec<T>,
+        sink: &mut dyn FnMut(Vec<T>, bool) -> ControlFlow<()>,
+    ) -> Result<Tail, ProviderError>
+    where
+        F: Fn(PageRequest) -> Fut,
+        Fut: Future<Output = Result<Page<T>, ProviderError>>,
+    {
+        while let Some(cursor) = next {
+            let mut coming = std::pin::pin!(fetch(PageRequest { cursor: Some(cursor), ..first.clone() }));
+            // One poll sends the request; the rows before it are handled while it travels.
+            let early = futures::poll!(coming.as_mut());
+            if self.hand(sink, std::mem::take(&mut rows)).is_break() {
+                return Ok(self.stopped());
+            }
+            let page = match early {
+                Poll::Ready(page) => page,
+                Poll::Pending => coming.await,
+            };
+            let page = page.map_err(|e| self.named(e))?;
+            (next, rows) = self.take(page, max)?;
         }
-        out.next = self.guard.advance_filtered(page.next_cursor)?;
-        Ok(out.next.clone())
+        if self.hand(sink, rows).is_break() {
+            return Ok(self.stopped());
+        }
+        Ok(self.tail)
     }
 
     /// The numbered pages after page 1, up to `window` in flight; returns where sequential
     /// reading goes on (the list's next cursor), `None` when the list was read to its end.
     async fn ahead<T, F, Fut>(
         &mut self,
-        out: &mut Pages<T>,
         (first, fetch): (&PageRequest, &F),
         (total, size): (u64, usize),
         max: Option<usize>,
         mut next: Option<String>,
+        sink: &mut dyn FnMut(Vec<T>, bool) -> ControlFlow<()>,
     ) -> Result<Option<String>, ProviderError>
     where
         F: Fn(PageRequest) -> Fut,
@@ -256,7 +377,11 @@ impl Reader<'_, '_> {
             let Some(page) = in_flight.next().await else { break };
             let page = page.map_err(|e| self.named(e))?;
             let changed = page.total != Some(total);
-            next = self.take(out, page, max)?;
+            let rows;
+            (next, rows) = self.take(page, max)?;
+            if self.hand(sink, rows).is_break() {
+                return Ok(None);
+            }
             if changed {
                 break;
             }
@@ -285,6 +410,20 @@ mod tests {
         let err = PageGuard::new(P, "plans").advance(0, Some("x".into())).unwrap_err();
         assert!(err.message.contains("empty"), "{}", err.message);
         assert_eq!(PageGuard::new(P, "plans").advance(0, None).unwrap(), None);
+    }
+
+    #[test]
+    fn repeats_are_dropped_only_once_the_list_changed_and_against_every_row_before() {
+        let mut r = Repeats::default();
+        let key = |k: &str| Some(k.to_string());
+        assert!(r.first_time(key("a"), false));
+        assert!(r.first_time(key("a"), false), "a list that held still is left as read");
+        assert!(r.first_time(key("b"), false));
+        assert!(!r.first_time(key("b"), true), "b was handed over before the change");
+        assert!(!r.first_time(key("a"), true));
+        assert!(r.first_time(key("c"), true));
+        assert!(!r.first_time(key("c"), true));
+        assert!(r.first_time(None, true) && r.first_time(None, true), "rows without a key are kept");
     }
 
     #[test]

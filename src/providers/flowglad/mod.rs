@@ -21,7 +21,8 @@ use serde::de::DeserializeOwned;
 
 use super::http::{ApiRequest, Http, Idempotency};
 use super::{
-    BillingProvider, Capabilities, Endpoint, Page, PageRequest, ProviderError, RequestPreview, Result, join_url,
+    BillingProvider, Capabilities, CustomerRow, Endpoint, Page, PageRequest, ProviderError, RequestPreview, Result,
+    join_url,
 };
 use super::{decode, paging};
 use crate::billing::{
@@ -118,6 +119,19 @@ impl FlowgladClient {
 
     async fn post<B: serde::Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T> {
         self.send_json(Method::POST, path, body, Idempotency::Unsafe).await
+    }
+
+    /// One page of customers, rows undecoded; checked on the rows Flowglad sent.
+    async fn customer_rows(&self, page: &PageRequest) -> Result<Page<CustomerRow>> {
+        let mut q = vec![("limit", page.limit.clamp(1, MAX_PAGE).to_string())];
+        if let Some(cursor) = &page.cursor {
+            q.push(("cursor", cursor.clone()));
+        }
+        let body: wire::Page<Box<serde_json::value::RawValue>> = self.get("customers", &q).await?;
+        let next_cursor = body.next_cursor.filter(|_| body.has_more);
+        paging::check_page(FLOWGLAD, "customers", page.cursor.as_deref(), body.data.len(), next_cursor.as_deref())?;
+        let items = body.data.into_iter().map(CustomerRow::Raw).collect();
+        Ok(Page { items, next_cursor, total: Some(body.total) })
     }
 
     fn remember(&self, c: &wire::Customer) {
@@ -318,27 +332,13 @@ impl BillingProvider for FlowgladClient {
     }
 
     async fn list_customers(&self, page: &PageRequest) -> Result<Page<Customer>> {
-        let mut q = vec![("limit", page.limit.clamp(1, MAX_PAGE).to_string())];
-        if let Some(cursor) = &page.cursor {
-            q.push(("cursor", cursor.clone()));
-        }
-        let body: wire::Page<Box<serde_json::value::RawValue>> = self.get("customers", &q).await?;
-        let next_cursor = body.next_cursor.clone().filter(|_| body.has_more);
-        // Checked on the rows Flowglad sent, before the local search filter empties a page.
-        paging::check_page(FLOWGLAD, "customers", page.cursor.as_deref(), body.data.len(), next_cursor.as_deref())?;
+        let rows = self.customer_rows(page).await?;
         let needle = page.search.as_deref().map(|s| crate::util::fold_accents(s.trim())).filter(|s| !s.is_empty());
-        // Each row on its own: one customer in a shape that breaks the spec is listed, marked.
-        let keys = decode::CustomerKeys { id: "externalId", name: "name", email: "email" };
-        let items = body
-            .data
-            .iter()
+        let items = rows
+            .items
+            .into_iter()
             .enumerate()
-            .map(|(i, row)| {
-                decode::customer_row_raw(FLOWGLAD, ("data", i), row, &keys, |c: wire::Customer| {
-                    self.remember(&c);
-                    map::customer(c)
-                })
-            })
+            .map(|(i, row)| self.decode_customer(i, row))
             .filter(|c| {
                 needle.as_deref().is_none_or(|n| {
                     let text =
@@ -347,7 +347,32 @@ impl BillingProvider for FlowgladClient {
                 })
             })
             .collect();
-        Ok(Page { items, next_cursor, total: needle.is_none().then_some(body.total) })
+        Ok(Page { items, next_cursor: rows.next_cursor, total: rows.total.filter(|_| needle.is_none()) })
+    }
+
+    /// Flowglad has no server-side search: a search goes through `list_customers`, which
+    /// filters the decoded rows.
+    async fn list_customer_rows(&self, page: &PageRequest) -> Result<Page<CustomerRow>> {
+        if page.search.as_deref().is_some_and(|s| !s.trim().is_empty()) {
+            let decoded = self.list_customers(page).await?;
+            let items = decoded.items.into_iter().map(CustomerRow::Decoded).collect();
+            return Ok(Page { items, next_cursor: decoded.next_cursor, total: decoded.total });
+        }
+        self.customer_rows(page).await
+    }
+
+    fn decode_customer(&self, index: usize, row: CustomerRow) -> Customer {
+        match row {
+            CustomerRow::Decoded(c) => c,
+            CustomerRow::Raw(row) => {
+                // Each row on its own: one customer in a shape that breaks the spec is listed, marked.
+                let keys = decode::CustomerKeys { id: "externalId", name: "name", email: "email" };
+                decode::customer_row_raw(FLOWGLAD, ("data", index), &row, &keys, |c: wire::Customer| {
+                    self.remember(&c);
+                    map::customer(c)
+                })
+            }
+        }
     }
 
     async fn get_customer(&self, id: &str) -> Result<Customer> {

@@ -21,8 +21,8 @@ use super::decode;
 use super::http::{ApiRequest, Http};
 use super::paging::{self, PageGuard};
 use super::{
-    BillingProvider, Capabilities, Endpoint, ErrorKind, Page, PageRequest, ProviderError, RequestPreview, Result,
-    join_url,
+    BillingProvider, Capabilities, CustomerRow, Endpoint, ErrorKind, Page, PageRequest, ProviderError, RequestPreview,
+    Result, join_url,
 };
 use crate::billing::{
     CancelTiming, Cancellation, ChargePeriod, CheckoutRequest, CheckoutSession, CheckoutStatus, Customer,
@@ -302,6 +302,12 @@ impl BillingProvider for KelviqClient {
     }
 
     async fn list_customers(&self, page: &PageRequest) -> Result<Page<Customer>> {
+        let rows = self.list_customer_rows(page).await?;
+        let items = rows.items.into_iter().enumerate().map(|(i, row)| self.decode_customer(i, row)).collect();
+        Ok(Page { items, next_cursor: rows.next_cursor, total: rows.total })
+    }
+
+    async fn list_customer_rows(&self, page: &PageRequest) -> Result<Page<CustomerRow>> {
         let (number, size) = parse_cursor(page.cursor.as_deref(), page.limit);
         let mut q = vec![("page", number.to_string()), ("page_size", size.to_string())];
         if let Some(s) = page.search.as_deref().filter(|s| !s.is_empty()) {
@@ -311,14 +317,18 @@ impl BillingProvider for KelviqClient {
         let next = next_link("customers", number, body.next.as_deref())?;
         let next_cursor = next.map(|n| format!("{n}:{size}"));
         paging::check_page(KELVIQ, "customers", page.cursor.as_deref(), body.results.len(), next_cursor.as_deref())?;
-        let keys = decode::CustomerKeys { id: "customerId", name: "name", email: "email" };
-        let items = body
-            .results
-            .iter()
-            .enumerate()
-            .map(|(i, row)| decode::customer_row_raw(KELVIQ, ("results", i), row, &keys, map::customer))
-            .collect();
+        let items = body.results.into_iter().map(CustomerRow::Raw).collect();
         Ok(Page { next_cursor, total: Some(body.count), items })
+    }
+
+    fn decode_customer(&self, index: usize, row: CustomerRow) -> Customer {
+        match row {
+            CustomerRow::Decoded(c) => c,
+            CustomerRow::Raw(row) => {
+                let keys = decode::CustomerKeys { id: "customerId", name: "name", email: "email" };
+                decode::customer_row_raw(KELVIQ, ("results", index), &row, &keys, map::customer)
+            }
+        }
     }
 
     fn customer_page_cursor(&self, first: &PageRequest, number: u64) -> Option<String> {

@@ -1,0 +1,213 @@
+//! Printing a list while it is read: `customers list --json` hands each page of customers to a
+//! printer thread, which writes them as one pretty JSON array through a buffer, byte for byte
+//! what collecting them first and printing with `common::emit` gives. The thread serialises
+//! while the next pages are fetched and decoded, and nothing holds the whole list.
+//!
+//! A list that fails part-way leaves the customers printed so far and the array unclosed, so
+//! the output cannot be taken for a complete list (the exit code says why, as before).
+
+use std::io::{self, BufWriter, Write};
+use std::ops::ControlFlow;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use serde::ser::{SerializeSeq, Serializer as _};
+use serde_json::ser::{Formatter, PrettyFormatter};
+
+use crate::billing::Customer;
+
+enum Out {
+    Rows(Vec<Customer>),
+    /// The list was read to its end: close the array.
+    End,
+}
+
+/// The printer thread and the way to it.
+pub struct JsonPrinter {
+    to: Option<mpsc::Sender<Out>>,
+    thread: JoinHandle<io::Result<()>>,
+}
+
+impl JsonPrinter {
+    /// Starts printing to stdout; the array opens at once.
+    pub fn start() -> JsonPrinter {
+        JsonPrinter::start_on(|| Box::new(io::stdout().lock()))
+    }
+
+    /// Starts printing to what `open` gives (on the printer thread), for tests.
+    pub fn start_on(open: impl FnOnce() -> Box<dyn Write> + Send + 'static) -> JsonPrinter {
+        let (to, from) = mpsc::channel();
+        let thread = std::thread::spawn(move || print(open(), &from));
+        JsonPrinter { to: Some(to), thread }
+    }
+
+    /// Hands one page over; `Break` once the printer has stopped (a closed pipe, a failed
+    /// write), so the caller stops reading.
+    pub fn send(&self, rows: Vec<Customer>) -> ControlFlow<()> {
+        match self.to.as_ref().map(|to| to.send(Out::Rows(rows))) {
+            Some(Ok(())) => ControlFlow::Continue(()),
+            _ => ControlFlow::Break(()),
+        }
+    }
+
+    /// Waits until everything handed over is written; `complete` closes the array. A closed
+    /// pipe (`| head`) is not an error worth a message.
+    pub fn finish(mut self, complete: bool) -> io::Result<()> {
+        if let Some(to) = self.to.take() {
+            if complete {
+                // A printer that already stopped says why when joined.
+                let _ = to.send(Out::End);
+            }
+            drop(to);
+        }
+        match self.thread.join() {
+            Ok(Err(e)) if e.kind() != io::ErrorKind::BrokenPipe => Err(e),
+            Ok(_) => Ok(()),
+            Err(_) => Err(io::Error::other("the printer stopped unexpectedly")),
+        }
+    }
+}
+
+fn print(out: Box<dyn Write>, from: &mpsc::Receiver<Out>) -> io::Result<()> {
+    let mut out = BufWriter::with_capacity(64 * 1024, out);
+    let complete = {
+        let mut json = serde_json::Serializer::with_formatter(&mut out, SafeJson::default());
+        let mut array = json.serialize_seq(None)?;
+        let mut complete = false;
+        for message in from {
+            match message {
+                Out::Rows(rows) => {
+                    for c in &rows {
+                        array.serialize_element(c)?;
+                    }
+                }
+                Out::End => {
+                    complete = true;
+                    break;
+                }
+            }
+        }
+        if complete {
+            SerializeSeq::end(array)?;
+        }
+        complete
+    };
+    if complete {
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+/// serde_json's pretty output with every character unsafe on a terminal that serde_json
+/// leaves raw in strings (DEL, C1 and bidi controls) written as a `\uXXXX` escape, as
+/// `crate::text::json` does over a whole text: the same bytes, decided string by string.
+#[derive(Default)]
+pub struct SafeJson(PrettyFormatter<'static>);
+
+impl Formatter for SafeJson {
+    fn write_string_fragment<W: ?Sized + Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
+        // ASCII without DEL is the common case and needs no look at characters (serde_json
+        // escapes C0 controls itself, so none reach a fragment); both checks run a word or a
+        // vector at a time.
+        if fragment.is_ascii() && memchr::memchr(0x7f, fragment.as_bytes()).is_none() {
+            return w.write_all(fragment.as_bytes());
+        }
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if crate::text::is_unsafe(c) && c != '\n' {
+                w.write_all(&fragment.as_bytes()[start..i])?;
+                write!(w, "\\u{:04x}", u32::from(c))?;
+                start = i + c.len_utf8();
+            }
+        }
+        w.write_all(&fragment.as_bytes()[start..])
+    }
+
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::billing::ProviderKind;
+
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn customer(id: &str, name: &str) -> Customer {
+        let issue = crate::billing::RowIssue::new("", "");
+        let mut c = Customer::undecodable(ProviderKind::Kelviq, id.into(), Some(name.into()), None, issue);
+        c.issues.clear();
+        c
+    }
+
+    fn printed(pages: Vec<Vec<Customer>>, complete: bool) -> String {
+        let out = Shared::default();
+        let sink = out.clone();
+        let printer = JsonPrinter::start_on(move || Box::new(sink));
+        for page in pages {
+            assert!(printer.send(page).is_continue());
+        }
+        printer.finish(complete).unwrap();
+        String::from_utf8(out.0.lock().unwrap().clone()).unwrap()
+    }
+
+    /// The same bytes as `emit` prints for the whole list: pretty JSON, hostile characters
+    /// escaped as `text::json` escapes them, a final newline.
+    #[test]
+    fn pages_print_as_the_collected_list_prints() {
+        let hostile = "Ann\u{1b}]0;x\u{7}\u{7f}\u{9b}31m\u{202e}é\u{2066}\n\"q\"";
+        let pages = vec![vec![customer("a", hostile), customer("b", "Bo")], vec![customer("c", "Ünal\u{200f}")]];
+        let all: Vec<Customer> = pages.iter().flatten().cloned().collect();
+        let whole = format!("{}\n", serde_json::to_string_pretty(&all).unwrap());
+        let expected = crate::text::json(&whole).into_owned();
+        assert_ne!(expected, whole, "the names hold characters text::json escapes");
+        assert_eq!(printed(pages, true), expected);
+        assert_eq!(printed(Vec::new(), true), "[]\n");
+    }
+
+    #[test]
+    fn an_unfinished_list_is_left_open() {
+        let out = printed(vec![vec![customer("a", "Ann")]], false);
+        assert!(out.starts_with("[\n  {") && out.ends_with('}'), "{out}");
+        assert!(serde_json::from_str::<serde_json::Value>(&out).is_err(), "not mistaken for a whole list");
+    }
+}

@@ -25,7 +25,7 @@ fn shown(app: &App<TestBackend>) -> bool {
     let listed = app.state.slots[slot as usize].customers.summaries.is_filled(&c.id);
     app.state
         .details
-        .get(&(slot, c.id.clone()))
+        .get(&(slot, c.id.to_string()))
         .is_some_and(|d| d.subscriptions.value.is_some() && !d.subscriptions.loading && !listed)
 }
 

@@ -23,7 +23,7 @@ async fn souza_invoices(c: &mut Console) {
     let kind = ProviderKind::Zenskar;
     let slot = ProviderKind::ALL.iter().position(|k| *k == kind).unwrap();
     let client = till::providers::connect(kind, c.sandbox.endpoint(kind), c.http.clone()).unwrap();
-    let ids: Vec<String> = c.app.state.slots[slot].customers.rows.iter().map(|x| x.id.clone()).collect();
+    let ids: Vec<String> = c.app.state.slots[slot].customers.rows.iter().map(|x| x.id.to_string()).collect();
     for id in ids {
         if client.list_invoices(&id).await.unwrap_or_default().len() >= 3 {
             c.select(kind, &id, |_| true).await;

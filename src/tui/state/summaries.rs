@@ -16,7 +16,8 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{AppState, Effect, Pane};
-use crate::billing::{Customer, Subscription};
+use super::rows::CustomerRow;
+use crate::billing::Subscription;
 use crate::providers::{Page, ProviderError};
 
 /// Batch numbers, unique in the process.
@@ -86,8 +87,8 @@ impl BulkSummaries {
     }
 
     /// The listed subscriptions of `c`, by its id or its provider-internal id.
-    fn listed(&self, c: &Customer) -> Option<&Vec<Subscription>> {
-        self.by_customer.get(&c.id).or_else(|| c.alt_id.as_ref().and_then(|a| self.by_customer.get(a)))
+    fn listed(&self, c: CustomerRow<'_>) -> Option<&Vec<Subscription>> {
+        self.by_customer.get(c.id).or_else(|| c.alt_id.and_then(|a| self.by_customer.get(a)))
     }
 
     /// The request for slot `slot`'s next page, marking it in flight; `None` when no page
@@ -160,7 +161,7 @@ impl AppState {
             let waiting_here = waiting.get(&slot).copied().unwrap_or(0);
             let Some(s) = self.slots.get_mut(slot as usize) else { continue };
             let Some(c) = s.customers.rows.get(row) else { continue };
-            let key = (slot, c.id.clone());
+            let key = (slot, c.id.to_string());
             let entry = self.details.get(&key);
             if entry.is_some_and(|d| !d.subscriptions.wanted()) {
                 continue;
@@ -168,7 +169,7 @@ impl AppState {
             let bulk = &s.customers.summaries;
             let dropped_by_write = bulk.dropped_by_write(entry, &c.id);
             if s.provider.subscriptions_batch() > 0 && bulk.error.is_none() && !dropped_by_write {
-                if !bulk.batching.contains(&c.id) {
+                if !bulk.batching.contains(c.id) {
                     batch_from.entry(slot).or_insert(row);
                 }
                 continue;
@@ -178,7 +179,7 @@ impl AppState {
                 || !bulk.answers(s.customers.rows.len(), waiting_here)
             {
                 if s.provider.bulk_subscriptions() {
-                    s.customers.summaries.single_reads.insert(c.id.clone());
+                    s.customers.summaries.single_reads.insert(c.id.to_string());
                 }
                 singles.push(key);
                 continue;
@@ -186,7 +187,7 @@ impl AppState {
             let answer = bulk.listed(c).cloned().or_else(|| bulk.complete.then(Vec::new));
             match answer {
                 Some(subs) => {
-                    let alt_id = c.alt_id.clone();
+                    let alt_id = c.alt_id.map(str::to_string);
                     let bulk = &mut s.customers.summaries;
                     bulk.filled.insert(key.1.clone());
                     bulk.filled_keys.insert(key.1.clone(), key.1.clone());
@@ -219,7 +220,7 @@ impl AppState {
         let mut waiting: HashMap<u8, usize> = HashMap::new();
         for &(slot, row) in visible {
             let Some(c) = self.slots.get(slot as usize).and_then(|s| s.customers.rows.get(row)) else { continue };
-            if self.details.get(&(slot, c.id.clone())).is_none_or(|d| d.subscriptions.wanted()) {
+            if self.details.get(&(slot, c.id.to_string())).is_none_or(|d| d.subscriptions.wanted()) {
                 *waiting.entry(slot).or_default() += 1;
             }
         }
@@ -236,14 +237,15 @@ impl AppState {
             return None;
         }
         let limit = s.provider.subscriptions_batch();
-        let customer_ids: Vec<String> = s.customers.rows[from.min(s.customers.rows.len())..]
-            .iter()
+        let rows = &s.customers.rows;
+        let customer_ids: Vec<String> = (from..rows.len())
+            .filter_map(|i| rows.get(i))
             .filter(|c| {
-                let entry = self.details.get(&(slot, c.id.clone()));
+                let entry = self.details.get(&(slot, c.id.to_string()));
                 entry.is_none_or(|d| d.subscriptions.wanted()) && !bulk.dropped_by_write(entry, &c.id)
             })
             .take(limit)
-            .map(|c| c.id.clone())
+            .map(|c| c.id.to_string())
             .collect();
         if customer_ids.is_empty() {
             return None;

@@ -14,6 +14,7 @@ pub mod dispatch;
 pub mod export;
 pub mod freshness;
 pub mod invoices;
+mod listed;
 pub mod listing;
 pub mod listing_rows;
 mod loadable;
@@ -43,8 +44,8 @@ use crate::providers::{BillingProvider, Capabilities};
 use crate::search::Corpus;
 use customers::{CustomerStore, ListView, RowRef};
 use palette::PaletteState;
-use rows::CustomerRow;
 use requests::RequestsState;
+use rows::CustomerRow;
 
 pub use crate::tui::layout::Pane;
 pub use loadable::Loadable;

@@ -5,8 +5,8 @@
 
 use super::customers::RowRef;
 use super::listing::{ListControl, Tabular};
-use super::{AppState, Effect, Pane};
 use super::rows::CustomerRow;
+use super::{AppState, Effect, Pane};
 use crate::billing::{Plan, Subscription};
 use crate::tui::action::Action;
 

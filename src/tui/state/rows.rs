@@ -188,3 +188,95 @@ impl Rows {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn customer(id: &str, name: Option<&str>, email: Option<&str>) -> Customer {
+        Customer {
+            provider: ProviderKind::Zenskar,
+            id: id.into(),
+            alt_id: Some(format!("alt-{id}")),
+            name: name.map(String::from),
+            email: email.map(String::from),
+            created_at: chrono::DateTime::from_timestamp(1_790_000_000, 123_456_789),
+            metadata: BTreeMap::new(),
+            issues: Vec::new(),
+        }
+    }
+
+    /// Every shape a provider sends: plain ASCII, accents, emoji and other scripts, empty and
+    /// absent names and emails, no alt id or date, metadata, issues.
+    fn shapes() -> Vec<Customer> {
+        let mut with_metadata = customer("cus_meta", Some("Meta GmbH"), Some("m@meta.de"));
+        with_metadata.metadata = BTreeMap::from([("tier".into(), "gold".into()), ("région".into(), "Île".into())]);
+        let mut with_issue = Customer::undecodable(
+            ProviderKind::Kelviq,
+            "cus_bad".into(),
+            Some("Bad Row".into()),
+            None,
+            RowIssue::new("createdAt", "not a date"),
+        );
+        with_issue.alt_id = Some("uuid-bad".into());
+        let mut bare = customer("cus_bare", None, None);
+        bare.alt_id = None;
+        bare.created_at = None;
+        vec![
+            customer("cus_ascii", Some("Ada Lovelace"), Some("ada@example.com")),
+            customer("cus_accent", Some("Inés Fernández Müller"), Some("ines@müller.de")),
+            customer("cus_emoji", Some("🚀 Rocket 日本語 ☕"), Some("rocket@例え.jp")),
+            customer("cus_empty", Some(""), Some("")),
+            bare,
+            with_metadata,
+            with_issue,
+            customer("", Some("No id"), None),
+        ]
+    }
+
+    #[test]
+    fn every_row_reads_back_as_the_customer_it_was_given() {
+        let mut rows = Rows::default();
+        for c in shapes() {
+            rows.push(c);
+        }
+        assert_eq!(rows.len(), shapes().len());
+        for (i, c) in shapes().iter().enumerate() {
+            let row = rows.get(i).unwrap();
+            assert_eq!(row, CustomerRow::of(c), "row {i}");
+            assert_eq!(row.to_customer(), *c, "row {i}");
+            assert_eq!(rows.id(i), Some(c.id.as_str()));
+            assert_eq!(row.display_name(), c.display_name(), "row {i}");
+            // The JSON an export or the detail view writes is the customer's own.
+            assert_eq!(serde_json::to_value(row).unwrap(), serde_json::to_value(c).unwrap(), "row {i}");
+        }
+        assert_eq!(rows.get(shapes().len()), None);
+        assert_eq!(rows.id(shapes().len()), None);
+        assert_eq!(rows.iter().count(), shapes().len());
+    }
+
+    #[test]
+    fn a_replaced_row_reads_as_the_new_customer_and_its_neighbours_are_untouched() {
+        let mut rows = Rows::default();
+        for c in shapes() {
+            rows.push(c);
+        }
+        let shapes = shapes();
+        // A packed row taking metadata, and a row with metadata losing it.
+        let mut renamed = shapes[0].clone();
+        renamed.name = Some("Ada King, Countess of Lovelace".into());
+        renamed.metadata.insert("note".into(), "renamed".into());
+        let mut plain = shapes[5].clone();
+        plain.metadata.clear();
+        plain.email = Some("neu@meta.de".into());
+        assert!(rows.replace(0, renamed.clone()));
+        assert!(rows.replace(5, plain.clone()));
+        assert!(!rows.replace(shapes.len(), renamed.clone()), "no such row");
+        assert_eq!(rows.get(0).unwrap().to_customer(), renamed);
+        assert_eq!(rows.get(5).unwrap().to_customer(), plain);
+        for i in [1, 2, 3, 4, 6, 7] {
+            assert_eq!(rows.get(i).unwrap().to_customer(), shapes[i], "row {i}");
+        }
+        assert_eq!(rows.len(), shapes.len());
+    }
+}

@@ -15,8 +15,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{AppState, Effect, Pane};
+use super::listed::Listed;
 use super::rows::CustomerRow;
+use super::{AppState, Effect, Pane};
 use crate::billing::Subscription;
 use crate::providers::{Page, ProviderError};
 
@@ -32,8 +33,9 @@ pub const LISTING_SLACK: usize = 2;
 /// What one provider's subscription listing has told so far.
 #[derive(Debug, Default)]
 pub struct BulkSummaries {
-    /// Subscriptions listed so far, by the customer id the listing names them with.
-    by_customer: HashMap<String, Vec<Subscription>>,
+    /// Subscriptions listed so far, by the customer id the listing names them with; packed
+    /// (`listed.rs`): at a million customers the listing holds 200,000 subscriptions.
+    by_customer: Listed,
     next_cursor: Option<String>,
     /// Pages read so far in this walk.
     pub pages: usize,
@@ -87,7 +89,7 @@ impl BulkSummaries {
     }
 
     /// The listed subscriptions of `c`, by its id or its provider-internal id.
-    fn listed(&self, c: CustomerRow<'_>) -> Option<&Vec<Subscription>> {
+    fn listed(&self, c: CustomerRow<'_>) -> Option<Vec<Subscription>> {
         self.by_customer.get(c.id).or_else(|| c.alt_id.and_then(|a| self.by_customer.get(a)))
     }
 
@@ -103,7 +105,7 @@ impl BulkSummaries {
 
     fn add_page(&mut self, page: Page<Subscription>) {
         for s in page.items {
-            self.by_customer.entry(s.customer_id.clone()).or_default().push(s);
+            self.by_customer.push(s);
         }
         self.pages += 1;
         self.total = page.total.or(self.total);
@@ -113,7 +115,7 @@ impl BulkSummaries {
 
     /// A customer's own read arrived: it is newer than the listing, so it replaces it.
     pub fn read_alone(&mut self, id: &str, subs: &[Subscription]) {
-        self.by_customer.insert(id.to_string(), subs.to_vec());
+        self.by_customer.insert(id, subs);
         self.filled.remove(id);
         self.seen.insert(id.to_string());
     }
@@ -184,7 +186,7 @@ impl AppState {
                 singles.push(key);
                 continue;
             }
-            let answer = bulk.listed(c).cloned().or_else(|| bulk.complete.then(Vec::new));
+            let answer = bulk.listed(c).or_else(|| bulk.complete.then(Vec::new));
             match answer {
                 Some(subs) => {
                     let alt_id = c.alt_id.map(str::to_string);
@@ -350,7 +352,7 @@ impl AppState {
                 .customers
                 .position(&id)
                 .and_then(|row| s.customers.rows.get(row))
-                .and_then(|c| s.customers.summaries.listed(c).cloned());
+                .and_then(|c| s.customers.summaries.listed(c));
             if let (Some(subs), Some(d)) = (listed, self.details.get_mut(&(slot, id))) {
                 d.subscriptions.value = Some(subs);
             }

@@ -281,6 +281,48 @@ mod tests {
     }
 
     #[test]
+    fn rows_from_pages_searches_and_writes_read_back_as_given() {
+        let named = |id: &str, name: &str, email: Option<&str>| Customer {
+            name: Some(name.into()),
+            email: email.map(String::from),
+            alt_id: Some(format!("uuid-{id}")),
+            created_at: chrono::DateTime::from_timestamp(1_790_000_000, 0),
+            ..c(id)
+        };
+        let mut meta = named("m", "Meta", Some("m@x.io"));
+        meta.metadata.insert("tier".into(), "gold".into());
+        let first = vec![named("a", "Ada", Some("ada@x.io")), named("é", "Inés Müller", Some("ines@müller.de")), meta];
+        let mut s = CustomerStore::default();
+        s.append(Page { items: first.clone(), next_cursor: Some("2".into()), total: None });
+        // A search finds one listed customer (its row stays as listed) and one not yet listed.
+        let found = named("🚀", "🚀 Rocket", None);
+        assert_eq!(s.merge_found(vec![named("a", "Ada (search)", None), found.clone()]), vec![0, 3]);
+        // The next page repeats the found one: it is not listed twice, and not replaced.
+        s.append(Page {
+            items: vec![named("🚀", "Rocket again", None), named("z", "", Some(""))],
+            next_cursor: None,
+            total: None,
+        });
+        let mut expected = first;
+        expected.push(found);
+        expected.push(named("z", "", Some("")));
+        let rows: Vec<Customer> = s.rows.iter().map(|r| r.to_customer()).collect();
+        assert_eq!(rows, expected);
+        assert_eq!(s.corpus.len(), expected.len());
+        for (i, e) in expected.iter().enumerate() {
+            assert_eq!(s.position(&e.id), Some(i), "{}", e.id);
+        }
+        // A rename through till: the row and the filter show the new name, the id still finds it.
+        let mut renamed = expected[1].clone();
+        renamed.name = Some("Inés Fernández".into());
+        assert!(s.replace(renamed.clone()));
+        assert_eq!(s.rows.get(1).map(|r| r.to_customer()), Some(renamed));
+        assert_eq!(s.position("é"), Some(1));
+        assert_eq!(crate::search::filter(&s.corpus, "fernandez", None), vec![1]);
+        assert!(!s.replace(named("unknown", "Nobody", None)), "not loaded: nothing replaced");
+    }
+
+    #[test]
     fn a_customer_found_beyond_the_count_raises_it() {
         let mut s = CustomerStore::default();
         let mut p = page(&["a", "b"], None);

@@ -202,7 +202,7 @@ async fn nothing_is_cut_mid_word_without_an_ellipsis() {
         for i in 0..height.min(state.row_count()) {
             let customer = state.customer(state.row_at(i).unwrap()).unwrap();
             for text in [customer.name.unwrap(), customer.email.unwrap(), customer.id] {
-                let whole = screen.contains(&text);
+                let whole = screen.contains(text);
                 // Otherwise some prefix of it followed by "…" is on screen.
                 let cut = (1..text.chars().count())
                     .any(|n| screen.contains(&format!("{}…", text.chars().take(n).collect::<String>())));

@@ -74,11 +74,13 @@ impl Listed {
     }
 
     fn pack(&mut self, mut s: Subscription, listed_under: &str) -> Packed {
-        let id = std::mem::take(&mut s.id).into_boxed_str();
+        // Copied rather than moved: the decoded string was allocated on a worker thread, and
+        // a long-lived string there keeps that thread's allocator arena from being reused.
+        let id = Box::from(std::mem::take(&mut s.id).as_str());
         let customer_id = std::mem::take(&mut s.customer_id);
         let packed = Packed {
             id,
-            customer_id: (customer_id != listed_under).then(|| customer_id.into_boxed_str()),
+            customer_id: (customer_id != listed_under).then(|| Box::from(customer_id.as_str())),
             shape: 0,
             started_on: s.started_on.take(),
             current_period_start: s.current_period_start.take(),

@@ -169,7 +169,7 @@ impl AppState {
                 continue;
             }
             let bulk = &s.customers.summaries;
-            let dropped_by_write = bulk.dropped_by_write(entry, &c.id);
+            let dropped_by_write = bulk.dropped_by_write(entry, c.id);
             if s.provider.subscriptions_batch() > 0 && bulk.error.is_none() && !dropped_by_write {
                 if !bulk.batching.contains(c.id) {
                     batch_from.entry(slot).or_insert(row);
@@ -244,7 +244,7 @@ impl AppState {
             .filter_map(|i| rows.get(i))
             .filter(|c| {
                 let entry = self.details.get(&(slot, c.id.to_string()));
-                entry.is_none_or(|d| d.subscriptions.wanted()) && !bulk.dropped_by_write(entry, &c.id)
+                entry.is_none_or(|d| d.subscriptions.wanted()) && !bulk.dropped_by_write(entry, c.id)
             })
             .take(limit)
             .map(|c| c.id.to_string())

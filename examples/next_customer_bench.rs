@@ -22,10 +22,10 @@ use till::tui::state::Pane;
 /// The selected customer's own subscriptions read has arrived.
 fn shown(app: &App<TestBackend>) -> bool {
     let Some((slot, c)) = app.state.selected_customer() else { return false };
-    let listed = app.state.slots[slot as usize].customers.summaries.is_filled(&c.id);
+    let listed = app.state.slots[slot as usize].customers.summaries.is_filled(c.id);
     app.state
         .details
-        .get(&(slot, c.id.clone()))
+        .get(&(slot, c.id.to_string()))
         .is_some_and(|d| d.subscriptions.value.is_some() && !d.subscriptions.loading && !listed)
 }
 

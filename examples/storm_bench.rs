@@ -44,7 +44,10 @@ fn key(app: &mut App<TestBackend>, c: char) {
 /// The selected customer's subscriptions and entitlements are no longer loading.
 fn loaded(app: &App<TestBackend>) -> bool {
     let Some((slot, c)) = app.state.selected_customer() else { return false };
-    app.state.details.get(&(slot, c.id.clone())).is_some_and(|d| !d.subscriptions.loading && !d.entitlements.loading)
+    app.state
+        .details
+        .get(&(slot, c.id.to_string()))
+        .is_some_and(|d| !d.subscriptions.loading && !d.entitlements.loading)
 }
 
 /// Kelviq's panes and customer list showing an error now, by what failed.

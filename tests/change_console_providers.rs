@@ -18,7 +18,7 @@ use till::tui::state::change::Step;
 async fn select(c: &mut Console, kind: ProviderKind, plan: &str, currency: &str) -> Subscription {
     let slot = ProviderKind::ALL.iter().position(|k| *k == kind).unwrap();
     let client = providers::connect(kind, c.sandbox.endpoint(kind), c.http.clone()).unwrap();
-    let ids: Vec<String> = c.app.state.slots[slot].customers.rows.iter().map(|x| x.id.clone()).collect();
+    let ids: Vec<String> = c.app.state.slots[slot].customers.rows.iter().map(|x| x.id.to_string()).collect();
     let wanted = |s: &Subscription| {
         s.plan_name.as_deref() == Some(plan)
             && s.amount.is_some_and(|a| a.currency().code() == currency)

@@ -161,7 +161,7 @@ async fn flowglad_checkout_from_form_to_paid_subscription() {
     c.keys("3").await;
     c.keys("n").await;
     assert!(c.screen().contains("New checkout · Flowglad"));
-    let customer = c.app.state.selected_customer().unwrap().1.id.clone();
+    let customer = c.app.state.selected_customer().unwrap().1.id.to_string();
     c.focus(FieldId::Price);
     c.keys("pro · $").await;
     c.key(KeyCode::Enter, KeyModifiers::NONE).await;

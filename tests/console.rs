@@ -201,8 +201,8 @@ async fn nothing_is_cut_mid_word_without_an_ellipsis() {
         let height = state.page_height(Pane::Customers);
         for i in 0..height.min(state.row_count()) {
             let customer = state.customer(state.row_at(i).unwrap()).unwrap();
-            for text in [customer.name.clone().unwrap(), customer.email.clone().unwrap(), customer.id.clone()] {
-                let whole = screen.contains(&text);
+            for text in [customer.name.unwrap(), customer.email.unwrap(), customer.id] {
+                let whole = screen.contains(text);
                 // Otherwise some prefix of it followed by "…" is on screen.
                 let cut = (1..text.chars().count())
                     .any(|n| screen.contains(&format!("{}…", text.chars().take(n).collect::<String>())));
@@ -257,7 +257,7 @@ async fn request_log_shows_exchanges_and_copies_curl_without_the_key() {
 #[tokio::test]
 async fn y_copies_the_selected_id() {
     let mut c = console(120, 32).await;
-    let id = c.app.state.selected_customer().unwrap().1.id.clone();
+    let id = c.app.state.selected_customer().unwrap().1.id.to_string();
     c.keys(&[KeyCode::Char('y')]).await;
     assert_eq!(c.copied(), vec![format!("copy:{id}")]);
     assert!(c.screen().contains(&format!("Copied {id}")));

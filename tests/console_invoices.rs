@@ -19,14 +19,14 @@ async fn select_customer(c: &mut Console, kind: ProviderKind, customer: &str) {
     c.text(":").await;
     c.text(&format!("customer {customer}")).await;
     c.key(KeyCode::Enter).await;
-    assert_eq!(c.app.state.selected_customer().map(|(_, x)| x.id.clone()).as_deref(), Some(customer));
+    assert_eq!(c.app.state.selected_customer().map(|(_, x)| x.id), Some(customer));
 }
 
 /// The first loaded customer of `kind` with at least one invoice, and those invoices.
 async fn customer_with_invoices(c: &Console, kind: ProviderKind) -> (String, Vec<InvoiceRecord>) {
     let client = providers::connect(kind, c.sandbox.endpoint(kind), c.http.clone()).unwrap();
     let slot = c.app.state.slots.iter().position(|s| s.kind == kind).unwrap();
-    let ids: Vec<String> = c.app.state.slots[slot].customers.rows.iter().map(|x| x.id.clone()).collect();
+    let ids: Vec<String> = c.app.state.slots[slot].customers.rows.iter().map(|x| x.id.to_string()).collect();
     for id in ids {
         let invoices = client.list_invoices(&id).await.unwrap();
         if !invoices.is_empty() {

@@ -296,7 +296,7 @@ async fn a_customer_without_payment_methods_or_a_provider_without_them_says_whic
         assert_eq!(section(&c, "Payment methods"), [expected], "{:?}", top_lines(&c));
         // The provider's own object: KuvarPay names it by its uid; Zenskar by the uuid till
         // addresses it by, not by its external id.
-        let customer = c.app.state.selected_customer().unwrap().1.clone();
+        let customer = c.app.state.selected_customer().unwrap().1.to_customer();
         let (field, id) = if tab == "4" { ("uid", customer.alt_id) } else { ("id", Some(customer.id)) };
         assert_eq!(raw_field(&c, field), id, "{tab}: {:?}", top_lines(&c));
         c.key(KeyCode::Esc).await;

@@ -23,7 +23,7 @@ async fn souza_invoices(c: &mut Console) {
     let kind = ProviderKind::Zenskar;
     let slot = ProviderKind::ALL.iter().position(|k| *k == kind).unwrap();
     let client = till::providers::connect(kind, c.sandbox.endpoint(kind), c.http.clone()).unwrap();
-    let ids: Vec<String> = c.app.state.slots[slot].customers.rows.iter().map(|x| x.id.clone()).collect();
+    let ids: Vec<String> = c.app.state.slots[slot].customers.rows.iter().map(|x| x.id.to_string()).collect();
     for id in ids {
         if client.list_invoices(&id).await.unwrap_or_default().len() >= 3 {
             c.select(kind, &id, |_| true).await;
@@ -180,7 +180,7 @@ async fn the_customer_list_sorts_by_name_with_and_without_a_filter() {
     let folded: Vec<String> = c.app.state.views[1]
         .order
         .iter()
-        .map(|r| till::util::fold_accents(c.app.state.customer(*r).unwrap().name.as_deref().unwrap_or("")))
+        .map(|r| till::util::fold_accents(c.app.state.customer(*r).unwrap().name.unwrap_or("")))
         .collect();
     assert!(folded.windows(2).all(|w| w[0] <= w[1]), "by name, accents folded: {folded:?}");
     assert!(c.screen().contains("Name ↑") && c.screen().contains("sorted by Name ↑"), "{}", c.screen());

@@ -60,7 +60,7 @@ fn found(c: &Console, text: &str, from: (u16, u16)) -> (u16, u16) {
 /// The name of the customer at `index` of the current tab.
 fn customer_name(c: &Console, index: usize) -> String {
     let r = c.app.state.row_at(index).unwrap();
-    c.app.state.customer(r).unwrap().name.clone().unwrap()
+    c.app.state.customer(r).unwrap().name.unwrap().to_string()
 }
 
 async fn clicking_customer_rows_selects_then_opens(width: u16, height: u16) {

@@ -19,7 +19,7 @@ use support::console::{Console, console, journal};
 async fn customer_with_payment(c: &mut Console, kind: ProviderKind) -> (String, Payment) {
     let slot = ProviderKind::ALL.iter().position(|k| *k == kind).unwrap();
     let client = till::providers::connect(kind, c.sandbox.endpoint(kind), c.http.clone()).unwrap();
-    let ids: Vec<String> = c.app.state.slots[slot].customers.rows.iter().map(|x| x.id.clone()).collect();
+    let ids: Vec<String> = c.app.state.slots[slot].customers.rows.iter().map(|x| x.id.to_string()).collect();
     for id in ids {
         let payments = client.list_payments(&id).await.unwrap_or_default();
         if let Some(p) = payments.into_iter().find(|p| p.refundable.is_some_and(|r| !r.is_zero())) {
@@ -136,7 +136,7 @@ async fn portal_links_open_and_providers_without_payments_say_so() {
     assert!(c.recorder.log.lock().unwrap().iter().any(|l| l == &format!("open:{url}")));
     c.key(KeyCode::Esc).await;
 
-    let kuvarpay = c.app.state.slots[2].customers.rows[0].id.clone();
+    let kuvarpay = c.app.state.slots[2].customers.rows.get(0).unwrap().id.to_string();
     c.select(ProviderKind::KuvarPay, &kuvarpay, |_| true).await;
     c.key(KeyCode::Char('P')).await;
     assert_eq!(c.app.state.notice.as_ref().unwrap().text, "Listing payments is not offered by KuvarPay");

@@ -28,7 +28,7 @@ async fn the_next_customers_are_read_ahead_and_shown_without_a_new_request() {
     c.app.settle(Duration::from_secs(5)).await;
     let id_at = |c: &support::console::Console, i: usize| {
         let r = c.app.state.row_at(i).unwrap();
-        c.app.state.customer(r).unwrap().id.clone()
+        c.app.state.customer(r).unwrap().id.to_string()
     };
     let (next, after) = (id_at(&c, 1), id_at(&c, 2));
     for id in [&next, &after] {

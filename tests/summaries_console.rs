@@ -75,9 +75,9 @@ async fn summaries_match_single_reads(c: &Console) -> std::ops::Range<usize> {
         let Some(r) = state.row_at(i) else { continue };
         let customer = state.customer(r).unwrap();
         let slot = &state.slots[r.slot as usize];
-        let shown = state.details.get(&(r.slot, customer.id.clone())).and_then(|d| d.subscriptions.value.clone());
+        let shown = state.details.get(&(r.slot, customer.id.to_string())).and_then(|d| d.subscriptions.value.clone());
         let shown = shown.unwrap_or_else(|| panic!("no summary for visible {} {}", slot.kind, customer.id));
-        let alone = slot.provider.list_subscriptions(&customer.id).await.unwrap();
+        let alone = slot.provider.list_subscriptions(customer.id).await.unwrap();
         let ids = |v: &[till::billing::Subscription]| v.iter().map(|s| s.id.clone()).collect::<BTreeSet<_>>();
         assert_eq!(ids(&shown), ids(&alone), "{} {}: listing vs single read", slot.kind, customer.id);
         let statuses = |v: &[till::billing::Subscription]| v.iter().map(|s| s.status).collect::<Vec<_>>();

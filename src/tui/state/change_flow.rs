@@ -41,7 +41,7 @@ impl AppState {
     fn selected_subscription(&self) -> Option<(u8, String, String, Subscription)> {
         let (slot, c) = self.selected_customer()?;
         let sub = self.selected_details()?.subscriptions.value.as_ref()?.get(self.sub_selected)?.clone();
-        Some((slot, c.id.clone(), c.display_name().to_string(), sub))
+        Some((slot, c.id.to_string(), c.display_name().to_string(), sub))
     }
 
     pub fn open_change(&mut self) -> Vec<Effect> {
@@ -277,7 +277,7 @@ impl AppState {
 
     pub fn show_audit(&mut self) -> Vec<Effect> {
         match self.selected_customer() {
-            Some((_, c)) => vec![Effect::ShowAudit { customer: c.id.clone() }],
+            Some((_, c)) => vec![Effect::ShowAudit { customer: c.id.to_string() }],
             None => {
                 self.notify("Select a customer to see their journal");
                 Vec::new()

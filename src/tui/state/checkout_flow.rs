@@ -55,7 +55,7 @@ impl AppState {
         }
         let mut effects = Vec::new();
         // The builder always targets the selected customer: a draft never carries one over.
-        let customer = self.selected_customer().filter(|(s, _)| *s == slot).map(|(_, c)| c.id.clone());
+        let customer = self.selected_customer().filter(|(s, _)| *s == slot).map(|(_, c)| c.id.to_string());
         let builder = match self.checkout_drafts.remove(&slot) {
             Some(mut draft) => {
                 draft.set_customer(customer.as_deref());

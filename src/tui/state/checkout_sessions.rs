@@ -132,8 +132,8 @@ impl AppState {
         });
         let listing = CheckoutListing {
             session: session.clone(),
-            customer_name: customer.and_then(|c| c.name.clone()),
-            customer_email: customer.and_then(|c| c.email.clone()),
+            customer_name: customer.and_then(|c| c.name.map(str::to_string)),
+            customer_email: customer.and_then(|c| c.email.map(str::to_string)),
             amount,
             created_at: Some(self.now),
         };

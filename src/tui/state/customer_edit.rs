@@ -115,7 +115,7 @@ impl AppState {
             return Err("Type the new value after the command".into());
         }
         let update = CustomerUpdate { name, email, metadata: None };
-        Ok((slot, CustomerWrite::Update { before: Box::new(c.clone()), update }))
+        Ok((slot, CustomerWrite::Update { before: Box::new(c.to_customer()), update }))
     }
 
     pub(crate) fn customer_write_action(&mut self, action: Action) -> Vec<Effect> {

@@ -5,6 +5,7 @@ use std::hash::{BuildHasher, RandomState};
 
 use hashbrown::HashTable;
 
+use super::rows::Rows;
 use crate::billing::Customer;
 use crate::providers::{Page, ProviderError};
 use crate::search::{Corpus, haystack};
@@ -16,7 +17,8 @@ pub const PAGE_SIZE: u32 = 100;
 /// The customers one provider has returned, in list order, kept across navigation.
 #[derive(Default)]
 pub struct CustomerStore {
-    pub rows: Vec<Customer>,
+    /// The rows, packed (`rows.rs`); `rows.get(i)` is a borrowed view of row `i`.
+    pub rows: Rows,
     pub corpus: Corpus,
     index: IdIndex,
     pub next_cursor: Option<String>,
@@ -38,14 +40,15 @@ impl CustomerStore {
 
     /// Appends a page; customers already present (e.g. added by a search) are skipped.
     pub fn append(&mut self, page: Page<Customer>) {
-        let start = self.rows.len();
+        let mut haystacks = Vec::with_capacity(page.items.len());
         for c in page.items {
             if self.index.get(&c.id, &self.rows).is_none() {
+                haystacks.push(haystack(&c));
                 self.rows.push(c);
                 self.index.insert_last(&self.rows);
             }
         }
-        self.corpus.push_chunk(self.rows[start..].iter().map(haystack).collect());
+        self.corpus.push_chunk(haystacks);
         self.next_cursor = page.next_cursor;
         self.total = page.total.or(self.total);
         self.keep_total_honest();
@@ -58,18 +61,19 @@ impl CustomerStore {
     /// returns their row indices (existing or new).
     pub fn merge_found(&mut self, found: Vec<Customer>) -> Vec<usize> {
         let mut rows = Vec::new();
-        let start = self.rows.len();
+        let mut haystacks = Vec::new();
         for c in found {
             match self.index.get(&c.id, &self.rows) {
                 Some(i) => rows.push(i),
                 None => {
                     rows.push(self.rows.len());
+                    haystacks.push(haystack(&c));
                     self.rows.push(c);
                     self.index.insert_last(&self.rows);
                 }
             }
         }
-        self.corpus.push_chunk(self.rows[start..].iter().map(haystack).collect());
+        self.corpus.push_chunk(haystacks);
         self.keep_total_honest();
         rows
     }
@@ -79,10 +83,7 @@ impl CustomerStore {
     pub fn replace(&mut self, c: Customer) -> bool {
         let Some(i) = self.position(&c.id) else { return false };
         self.corpus.replace(i, haystack(&c));
-        if let Some(row) = self.rows.get_mut(i) {
-            *row = c;
-        }
-        true
+        self.rows.replace(i, c)
     }
 
     pub fn position(&self, id: &str) -> Option<usize> {
@@ -129,19 +130,20 @@ struct IdIndex {
 }
 
 impl IdIndex {
-    fn get(&self, id: &str, rows: &[Customer]) -> Option<usize> {
+    fn get(&self, id: &str, rows: &Rows) -> Option<usize> {
         let hash = self.hasher.hash_one(id);
-        self.table.find(hash, |&i| rows.get(i as usize).is_some_and(|c| c.id == id)).map(|&i| i as usize)
+        self.table.find(hash, |&i| rows.id(i as usize) == Some(id)).map(|&i| i as usize)
     }
 
     /// Indexes the last row, which `get` has just not found.
-    fn insert_last(&mut self, rows: &[Customer]) {
-        let Some(last) = rows.last() else { return };
+    fn insert_last(&mut self, rows: &Rows) {
+        let Some(last) = rows.len().checked_sub(1) else { return };
+        let Some(id) = rows.id(last) else { return };
         let hasher = &self.hasher;
-        let rehash = |&i: &u32| rows.get(i as usize).map_or(0, |c| hasher.hash_one(c.id.as_str()));
+        let rehash = |&i: &u32| rows.id(i as usize).map_or(0, |id| hasher.hash_one(id));
         // A console holding four billion rows of one provider is beyond any memory it has.
-        let row = u32::try_from(rows.len() - 1).unwrap_or(u32::MAX);
-        self.table.insert_unique(hasher.hash_one(last.id.as_str()), row, rehash);
+        let row = u32::try_from(last).unwrap_or(u32::MAX);
+        self.table.insert_unique(hasher.hash_one(id), row, rehash);
     }
 }
 
@@ -252,7 +254,7 @@ mod tests {
         let found = s.merge_found(vec![c("b"), c("z")]);
         assert_eq!(found, vec![1, 2]);
         s.append(page(&["c", "z"], None));
-        assert_eq!(s.rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["a", "b", "z", "c"]);
+        assert_eq!(s.rows.iter().map(|r| r.id).collect::<Vec<_>>(), ["a", "b", "z", "c"]);
         assert_eq!(s.corpus.len(), 4);
         assert!(s.exhausted());
         assert!(!s.wants_page(3));
@@ -270,12 +272,54 @@ mod tests {
         assert_eq!((s.rows.len(), s.corpus.len()), (3000, 3000));
         for i in [0, 1, 99, 100, 1234, 2999] {
             assert_eq!(s.position(&format!("c{i}")), Some(i));
-            assert_eq!(s.rows[i].id, format!("c{i}"));
+            assert_eq!(s.rows.get(i).map(|r| r.id.to_string()), Some(format!("c{i}")));
         }
         assert_eq!(s.position("c3000"), None);
         assert_eq!(s.merge_found(vec![c("c5"), c("new"), c("new")]), vec![5, 3000, 3000]);
         assert_eq!(s.position("new"), Some(3000));
         assert_eq!(s.corpus.len(), 3001);
+    }
+
+    #[test]
+    fn rows_from_pages_searches_and_writes_read_back_as_given() {
+        let named = |id: &str, name: &str, email: Option<&str>| Customer {
+            name: Some(name.into()),
+            email: email.map(String::from),
+            alt_id: Some(format!("uuid-{id}")),
+            created_at: chrono::DateTime::from_timestamp(1_790_000_000, 0),
+            ..c(id)
+        };
+        let mut meta = named("m", "Meta", Some("m@x.io"));
+        meta.metadata.insert("tier".into(), "gold".into());
+        let first = vec![named("a", "Ada", Some("ada@x.io")), named("é", "Inés Müller", Some("ines@müller.de")), meta];
+        let mut s = CustomerStore::default();
+        s.append(Page { items: first.clone(), next_cursor: Some("2".into()), total: None });
+        // A search finds one listed customer (its row stays as listed) and one not yet listed.
+        let found = named("🚀", "🚀 Rocket", None);
+        assert_eq!(s.merge_found(vec![named("a", "Ada (search)", None), found.clone()]), vec![0, 3]);
+        // The next page repeats the found one: it is not listed twice, and not replaced.
+        s.append(Page {
+            items: vec![named("🚀", "Rocket again", None), named("z", "", Some(""))],
+            next_cursor: None,
+            total: None,
+        });
+        let mut expected = first;
+        expected.push(found);
+        expected.push(named("z", "", Some("")));
+        let rows: Vec<Customer> = s.rows.iter().map(|r| r.to_customer()).collect();
+        assert_eq!(rows, expected);
+        assert_eq!(s.corpus.len(), expected.len());
+        for (i, e) in expected.iter().enumerate() {
+            assert_eq!(s.position(&e.id), Some(i), "{}", e.id);
+        }
+        // A rename through till: the row and the filter show the new name, the id still finds it.
+        let mut renamed = expected[1].clone();
+        renamed.name = Some("Inés Fernández".into());
+        assert!(s.replace(renamed.clone()));
+        assert_eq!(s.rows.get(1).map(|r| r.to_customer()), Some(renamed));
+        assert_eq!(s.position("é"), Some(1));
+        assert_eq!(crate::search::filter(&s.corpus, "fernandez", None), vec![1]);
+        assert!(!s.replace(named("unknown", "Nobody", None)), "not loaded: nothing replaced");
     }
 
     #[test]

@@ -390,7 +390,7 @@ impl AppState {
             }
             return effects;
         };
-        let (customer_id, crumbs) = (customer.id.clone(), self.customer_crumbs(slot, customer));
+        let (customer_id, crumbs) = (customer.id.to_string(), self.customer_crumbs(slot, customer));
         let detail = match self.focus {
             Pane::Customers | Pane::Entitlements => self.customer_detail(slot, &customer_id),
             Pane::Subscriptions => {
@@ -430,7 +430,7 @@ impl AppState {
     }
 
     /// "Kelviq › Eszter Kovács": where a customer's objects sit.
-    pub(crate) fn customer_crumbs(&self, slot: u8, customer: &crate::billing::Customer) -> Vec<String> {
+    pub(crate) fn customer_crumbs(&self, slot: u8, customer: super::rows::CustomerRow<'_>) -> Vec<String> {
         vec![self.slots[slot as usize].kind.display_name().to_string(), customer.display_name().to_string()]
     }
 }

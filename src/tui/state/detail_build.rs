@@ -75,7 +75,8 @@ fn subscription_summary(slot: u8, s: &Subscription) -> DetailLine {
 impl AppState {
     pub(crate) fn customer_detail(&self, slot: u8, customer_id: &str) -> Option<DetailState> {
         let s = self.slots.get(slot as usize)?;
-        let c = s.customers.rows.iter().find(|c| c.id == customer_id)?;
+        // The detail view is the one place that holds a whole customer: made from its row.
+        let c = &s.customers.rows.get(s.customers.position(customer_id)?)?.to_customer();
         let details = self.details.get(&(slot, c.id.clone()));
         let mut lines = customer_identity(c);
         lines.push(DetailLine::section("Subscriptions"));

@@ -96,9 +96,9 @@ impl AppState {
     fn pane_export(&self, format: ExportFormat, path: Option<String>) -> Option<ExportJob> {
         match self.focus {
             Pane::Customers => {
-                let rows: Vec<&crate::billing::Customer> =
+                let rows: Vec<super::rows::CustomerRow<'_>> =
                     (0..self.row_count()).filter_map(|i| self.row_at(i)).filter_map(|r| self.customer(r)).collect();
-                Some(ExportJob::of("customers", format, path, &rows))
+                Some(ExportJob::of("customers", format, path, &rows.iter().collect::<Vec<_>>()))
             }
             Pane::Subscriptions | Pane::Entitlements => {
                 let subs = self.selected_details()?.subscriptions.value.as_deref()?;

@@ -48,7 +48,7 @@ impl AppState {
     /// (what is shown stays until the answer arrives) and says which need the read.
     pub(super) fn revalidate_selected(&mut self) -> Option<DetailParts> {
         let (slot, c) = self.selected_customer()?;
-        let key = (slot, c.id.clone());
+        let key = (slot, c.id.to_string());
         let now = self.now;
         let d = self.details.get_mut(&key)?;
         let parts = DetailParts { subscriptions: d.subscriptions.stale(now), entitlements: d.entitlements.stale(now) };

@@ -45,7 +45,7 @@ impl AppState {
             self.notify("Select a customer to see their invoices");
             return Vec::new();
         };
-        let (customer_id, customer_name) = (customer.id.clone(), customer.name.clone().unwrap_or_default());
+        let (customer_id, customer_name) = (customer.id.to_string(), customer.name.unwrap_or_default().to_string());
         let Some(s) = self.slots.get(slot as usize) else { return Vec::new() };
         let provider = s.kind;
         if !s.caps.invoices {

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::listing::{SortKey, Tabular, money_key, number_key};
+use super::rows::CustomerRow;
 use crate::audit::Entry;
 use crate::billing::{CheckoutListing, InvoiceRecord};
 use crate::providers::log::Exchange;
@@ -143,16 +144,16 @@ impl Tabular for (u8, CheckoutListing) {
     }
 }
 
-impl Tabular for crate::billing::Customer {
+impl Tabular for CustomerRow<'_> {
     fn columns() -> &'static [&'static str] {
         &["Name", "Email", "ID", "Provider", "Created"]
     }
 
     fn cells(&self) -> Vec<String> {
         vec![
-            text(self.name.as_deref()),
-            text(self.email.as_deref()),
-            self.id.clone(),
+            text(self.name),
+            text(self.email),
+            self.id.to_string(),
             self.provider.display_name().to_string(),
             text(self.created_at.map(|t| t.format("%Y-%m-%d %H:%M"))),
         ]

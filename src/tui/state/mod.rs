@@ -14,6 +14,7 @@ pub mod dispatch;
 pub mod export;
 pub mod freshness;
 pub mod invoices;
+mod listed;
 pub mod listing;
 pub mod listing_rows;
 mod loadable;
@@ -26,6 +27,7 @@ pub mod pane_sort;
 pub mod payment_methods;
 pub mod payments;
 pub mod requests;
+pub mod rows;
 pub mod summaries;
 #[cfg(test)]
 mod tests;
@@ -37,12 +39,13 @@ pub mod usage;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::billing::{Customer, Entitlement, Plan, ProviderKind, Subscription};
+use crate::billing::{Entitlement, Plan, ProviderKind, Subscription};
 use crate::providers::{BillingProvider, Capabilities};
 use crate::search::Corpus;
 use customers::{CustomerStore, ListView, RowRef};
 use palette::PaletteState;
 use requests::RequestsState;
+use rows::CustomerRow;
 
 pub use crate::tui::layout::Pane;
 pub use loadable::Loadable;
@@ -513,7 +516,7 @@ impl AppState {
         None
     }
 
-    pub fn customer(&self, r: RowRef) -> Option<&Customer> {
+    pub fn customer(&self, r: RowRef) -> Option<CustomerRow<'_>> {
         self.slots.get(r.slot as usize)?.customers.rows.get(r.row as usize)
     }
 
@@ -521,14 +524,14 @@ impl AppState {
         self.row_at(self.views[self.tab].selected)
     }
 
-    pub fn selected_customer(&self) -> Option<(u8, &Customer)> {
+    pub fn selected_customer(&self) -> Option<(u8, CustomerRow<'_>)> {
         let r = self.selected_row()?;
         Some((r.slot, self.customer(r)?))
     }
 
     pub fn selected_details(&self) -> Option<&Details> {
         let (slot, c) = self.selected_customer()?;
-        self.details.get(&(slot, c.id.clone()))
+        self.details.get(&(slot, c.id.to_string()))
     }
 
     /// The provider whose plans the Plans pane shows: the tab's, or on "All" the selected customer's.

@@ -5,15 +5,16 @@
 
 use super::customers::RowRef;
 use super::listing::{ListControl, Tabular};
+use super::rows::CustomerRow;
 use super::{AppState, Effect, Pane};
-use crate::billing::{Customer, Plan, Subscription};
+use crate::billing::{Plan, Subscription};
 use crate::tui::action::Action;
 
 impl AppState {
     pub(crate) fn sort_pane(&mut self, action: Action) -> Vec<Effect> {
         let mut control = ListControl { sort: self.pane_sort(self.focus), ..ListControl::default() };
         let columns = match self.focus {
-            Pane::Customers => Customer::columns().len(),
+            Pane::Customers => CustomerRow::columns().len(),
             Pane::Subscriptions => Subscription::columns().len(),
             Pane::Plans => Plan::columns().len(),
             Pane::Entitlements => {
@@ -23,7 +24,7 @@ impl AppState {
         };
         control.sort_action(action, columns);
         let names = match self.focus {
-            Pane::Customers => Customer::columns(),
+            Pane::Customers => CustomerRow::columns(),
             Pane::Subscriptions => Subscription::columns(),
             _ => Plan::columns(),
         };

@@ -109,7 +109,7 @@ impl AppState {
             self.notify("Select a customer to see their payments");
             return Vec::new();
         };
-        let (customer_id, customer_name) = (c.id.clone(), c.display_name().to_string());
+        let (customer_id, customer_name) = (c.id.to_string(), c.display_name().to_string());
         let s = &self.slots[slot as usize];
         if !s.provider.actions().payments {
             let kind = s.kind;
@@ -299,7 +299,7 @@ impl AppState {
             self.notify("Select a customer first");
             return Vec::new();
         };
-        let customer_id = c.id.clone();
+        let customer_id = c.id.to_string();
         let s = &self.slots[slot as usize];
         if !s.provider.actions().portal_link {
             let kind = s.kind;

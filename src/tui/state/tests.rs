@@ -431,13 +431,13 @@ fn refresh_keeps_the_selected_customer() {
     );
     s.handle_action(Action::Down);
     s.handle_action(Action::Down);
-    assert_eq!(s.selected_customer().map(|(_, c)| c.id.clone()).as_deref(), Some("k3"));
+    assert_eq!(s.selected_customer().map(|(_, c)| c.id), Some("k3"));
     s.handle_action(Action::Refresh);
     s.handle_msg(
         Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &rows, None)) },
         chrono::Utc::now(),
     );
-    assert_eq!(s.selected_customer().map(|(_, c)| c.id.clone()).as_deref(), Some("k3"), "R keeps the selection");
+    assert_eq!(s.selected_customer().map(|(_, c)| c.id), Some("k3"), "R keeps the selection");
 }
 
 #[test]

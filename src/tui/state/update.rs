@@ -131,7 +131,7 @@ impl AppState {
 
     fn copy_selected(&mut self) -> Vec<Effect> {
         let text = match self.focus {
-            Pane::Customers => self.selected_customer().map(|(_, c)| c.id.clone()),
+            Pane::Customers => self.selected_customer().map(|(_, c)| c.id.to_string()),
             Pane::Subscriptions => self
                 .selected_details()
                 .and_then(|d| d.subscriptions.value.as_ref())
@@ -207,7 +207,7 @@ impl AppState {
             }
         }
         if let Some((slot, c)) = self.selected_customer() {
-            let key = (slot, c.id.clone());
+            let key = (slot, c.id.to_string());
             self.note_move(slot, &key.1);
             let paused = self.moved.as_ref().is_some_and(|m| m.3 >= READ_AHEAD_PAUSE);
             // What is missing and what is shown from an old read (read again in the background,
@@ -295,7 +295,7 @@ impl AppState {
             .into_iter()
             .flatten()
             .filter_map(|i| self.row_at(i))
-            .filter_map(|r| self.customer(r).map(|c| (r.slot, c.id.clone())))
+            .filter_map(|r| self.customer(r).map(|c| (r.slot, c.id.to_string())))
             .collect();
         keys.into_iter()
             .filter_map(|(slot, customer_id)| {
@@ -307,7 +307,7 @@ impl AppState {
 
     fn refresh(&mut self) -> Vec<Effect> {
         // The selected customer stays selected once the reloaded rows include them again.
-        self.follow_customer = self.selected_customer().map(|(slot, c)| (slot, c.id.clone()));
+        self.follow_customer = self.selected_customer().map(|(slot, c)| (slot, c.id.to_string()));
         for slot in self.tab_slots(self.tab) {
             let s = &mut self.slots[slot as usize];
             s.customers.reset();

@@ -42,7 +42,7 @@ impl AppState {
             return Vec::new();
         };
         let report = UsageReport {
-            customer_id: c.id.clone(),
+            customer_id: c.id.to_string(),
             feature_id: feature.trim().to_string(),
             quantity,
             mode: UsageMode::Increment,

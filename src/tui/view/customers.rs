@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::{Theme, pane_block, pane_message};
+use crate::tui::state::rows::CustomerRow;
 use crate::tui::state::{AppState, Pane};
 use crate::util::ellipsize;
 
@@ -32,7 +33,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
         (false, _) => format!("Customers · {} of {}", group(count as u64), group(total)),
     };
     let control = crate::tui::state::listing::ListControl { sort: view.sort, ..Default::default() };
-    let sorted = control.describe(<crate::billing::Customer as crate::tui::state::listing::Tabular>::columns());
+    let sorted = control.describe(<CustomerRow as crate::tui::state::listing::Tabular>::columns());
     let title = if sorted.is_empty() { title } else { format!("{title} · {sorted}") };
     let block = pane_block(title, focused, theme, area.width);
     let inner = block.inner(area);
@@ -177,13 +178,13 @@ fn table(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect, focused
         .map(|(r, c)| {
             let mut cells = vec![
                 Cell::from(ellipsize(&name_cell(c), w[0] as usize)),
-                Cell::from(ellipsize(c.email.as_deref().unwrap_or(""), w[1] as usize)),
-                Cell::from(ellipsize(&c.id, w[2] as usize)),
+                Cell::from(ellipsize(c.email.unwrap_or(""), w[1] as usize)),
+                Cell::from(ellipsize(c.id, w[2] as usize)),
             ];
             if with_provider {
                 cells.push(Cell::from(state.slots[r.slot as usize].kind.display_name()));
             }
-            cells.push(summary_cell(state, theme, r.slot, &c.id, w[4] as usize));
+            cells.push(summary_cell(state, theme, r.slot, c.id, w[4] as usize));
             Row::new(cells)
         })
         .collect();
@@ -201,8 +202,8 @@ fn table(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect, focused
 }
 
 /// The name, marked "⚠" when the provider's row for this customer could not all be read.
-fn name_cell(c: &crate::billing::Customer) -> String {
-    let name = c.name.as_deref().unwrap_or("—");
+fn name_cell(c: CustomerRow<'_>) -> String {
+    let name = c.name.unwrap_or("—");
     if c.issues.is_empty() { name.to_string() } else { format!("⚠ {name}") }
 }
 

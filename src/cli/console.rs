@@ -109,7 +109,7 @@ async fn run_profile(global: &Global, active: super::profiles::Active, http: Htt
     let provider = providers::connect(active.profile.provider, endpoint, http.clone())?;
     let read_only = global.read_only || active.profile.read_only;
     let mode = badge(active.profile.mode);
-    let result = crate::tui::run(vec![provider], http.log().clone(), mode, &active.name, read_only, mouse).await;
+    let result = crate::tui::run(vec![provider], http.log().clone(), mode, &active.name, read_only, mouse, None).await;
     keep_history(&http);
     result.map_err(|m| failure(ExitCode::Failure, m))
 }
@@ -171,12 +171,38 @@ pub async fn run(global: &Global, args: ConsoleArgs) -> Result<(), Failure> {
     };
     let mode = env_mode(&external);
     let profile = if mode == Mode::Sandbox { "embedded sandbox" } else { "environment" };
-    let result = crate::tui::run(providers, http.log().clone(), mode, profile, global.read_only, mouse).await;
+    let clock = sandbox
+        .as_ref()
+        .map(|sb| Arc::new(EmbeddedClock(sb.state().clone())) as Arc<dyn crate::tui::sandbox_clock::SandboxClock>);
+    let result = crate::tui::run(providers, http.log().clone(), mode, profile, global.read_only, mouse, clock).await;
     keep_history(&http);
     if let Some(sb) = sandbox {
         sb.shutdown().await;
     }
     result.map_err(|m| failure(ExitCode::Failure, m))
+}
+
+/// The embedded sandbox's clock, as the console's `:clock` reads and moves it.
+pub struct EmbeddedClock(pub crate::sandbox::AppState);
+
+impl crate::tui::sandbox_clock::SandboxClock for EmbeddedClock {
+    fn read(&self) -> (chrono::DateTime<chrono::Utc>, chrono::Duration) {
+        (self.0.clock.now(), self.0.clock.offset())
+    }
+
+    fn target(&self, text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+        use crate::sandbox::clock::{Step, parse_time};
+        match text.trim().strip_prefix('+') {
+            Some(step) => Step::parse(step).and_then(|s| s.after(self.0.clock.now())),
+            None => parse_time(text.trim()),
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    fn move_to(&self, to: chrono::DateTime<chrono::Utc>) -> Result<Vec<ProviderKind>, String> {
+        let happened = self.0.move_clock_to(to).map_err(|e| e.to_string())?;
+        Ok(happened.into_iter().map(|h| h.provider).collect())
+    }
 }
 
 /// Mouse capture: on, unless `--no-mouse` or `mouse = false` in config.toml. A config file

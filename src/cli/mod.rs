@@ -11,6 +11,7 @@ mod profiles;
 mod requests;
 mod run;
 mod sandbox_clock;
+pub use console::EmbeddedClock;
 mod stream;
 mod table;
 mod webhooks;

@@ -80,6 +80,17 @@ impl<B: Backend> App<B> {
         self
     }
 
+    /// The embedded sandbox's clock, which `:clock` reads and moves.
+    pub fn sandbox_clock(mut self, clock: Arc<dyn crate::tui::sandbox_clock::SandboxClock>) -> Self {
+        self.set_sandbox_clock(clock);
+        self
+    }
+
+    pub fn set_sandbox_clock(&mut self, clock: Arc<dyn crate::tui::sandbox_clock::SandboxClock>) {
+        self.state.clock_offset = Some(clock.read().1);
+        self.tasks.clock = Some(clock);
+    }
+
     pub fn with_clock(mut self, clock: fn() -> DateTime<Utc>) -> Self {
         self.set_clock(clock);
         self

@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod outside;
 mod payments_tasks;
 pub mod raw_tasks;
+pub mod sandbox_clock;
 pub mod state;
 pub mod tasks;
 pub mod terminal;
@@ -70,6 +71,7 @@ pub async fn run(
     profile: &str,
     read_only: bool,
     mouse: bool,
+    clock: Option<Arc<dyn sandbox_clock::SandboxClock>>,
 ) -> Result<(), String> {
     let backend = terminal::init(mouse).map_err(|e| format!("cannot take over the terminal: {e}"))?;
     // From here on, every exit path must restore the terminal.
@@ -77,6 +79,9 @@ pub async fn run(
         let mut app = App::new(backend, providers, log, mode, profile, Box::new(RealOutside))
             .map_err(|e| e.to_string())?
             .read_only(read_only);
+        if let Some(clock) = clock {
+            app = app.sandbox_clock(clock);
+        }
         app.run(EventStream::new(), shutdown_signal()).await.map_err(|e| e.to_string())
     }
     .await;

@@ -62,6 +62,8 @@ pub struct Tasks {
     /// The clipboard and the browser.
     outside: Box<dyn Outside + Send>,
     pub(super) log: RequestLog,
+    /// The embedded sandbox's clock, when the console runs on one (`:clock`).
+    pub(super) clock: Option<Arc<dyn crate::tui::sandbox_clock::SandboxClock>>,
 }
 
 /// A customer's subscriptions and entitlements (where offered), read side by side.
@@ -137,6 +139,7 @@ impl Tasks {
             polling: HashMap::new(),
             outside,
             log,
+            clock: None,
         }
     }
 
@@ -230,6 +233,11 @@ impl Tasks {
             Effect::ReportUsage { slot, report, guard } => self.report_usage(slot, *report, guard),
             Effect::WriteCustomer { slot, write, guard } => self.write_customer(slot, *write, guard),
             Effect::FindRaw { slot, id, fetch } => self.find_raw(slot, id, fetch),
+            Effect::Clock { to } => {
+                let Some(clock) = self.clock.clone() else { return };
+                // Moving runs every provider's due renewals: blocking work, off the loop.
+                self.files(move || Msg::Clock(crate::tui::sandbox_clock::answer(clock.as_ref(), to.as_deref())));
+            }
             Effect::SnapshotRequests => {
                 let _ = self.tx.send(Msg::Requests(self.log.snapshot()));
             }

@@ -74,6 +74,8 @@ pub enum Msg {
         error: bool,
     },
     Checkout(super::checkout_flow::CheckoutMsg),
+    /// The sandbox clock read or moved (`:clock`).
+    Clock(Result<crate::tui::sandbox_clock::ClockAnswer, String>),
     Change(super::change_flow::ChangeMsg),
     Payments(super::payments::PaymentsMsg),
     /// The provider's object for the detail views of `id`, or `None` when the log has none.
@@ -89,6 +91,7 @@ impl AppState {
     pub fn handle_msg(&mut self, msg: Msg, now: chrono::DateTime<chrono::Utc>) -> Vec<Effect> {
         self.now = now;
         match msg {
+            Msg::Clock(result) => self.clock_answered(result),
             Msg::CustomersPage { slot, result } => self.customers_page(slot, result),
             Msg::SearchDone { slot, query, result } => self.search_done(slot, &query, result),
             Msg::Found { slot, id, result } => self.found(slot, &id, result),

@@ -6,6 +6,7 @@ pub mod change_flow;
 pub mod checkout;
 pub mod checkout_flow;
 pub mod checkout_sessions;
+mod clock;
 pub mod customer_edit;
 pub mod customers;
 pub mod detail;
@@ -195,6 +196,10 @@ impl Dialog {
 /// Work for the app loop to start; the state never performs I/O itself.
 #[derive(Debug, PartialEq)]
 pub enum Effect {
+    /// Read the sandbox clock, or move it as the text says (`+1M`, `2027-03-01`).
+    Clock {
+        to: Option<String>,
+    },
     LoadCustomers {
         slot: u8,
         cursor: Option<String>,
@@ -406,6 +411,9 @@ pub struct AppState {
     pub checkout_drafts: HashMap<u8, Box<checkout::CheckoutBuilder>>,
     /// Started with --read-only: every write is refused with a reason.
     pub read_only: bool,
+    /// How far the embedded sandbox's clock is ahead of real time; `None` when the console
+    /// has no sandbox clock to move (`:clock`).
+    pub clock_offset: Option<chrono::Duration>,
     /// After `R`, the customer to select again once the reloaded rows include them.
     pub follow_customer: Option<(u8, String)>,
     /// After a write, the subscription to select once the reloaded list arrives.
@@ -444,6 +452,7 @@ impl AppState {
             watching: Vec::new(),
             own_checkouts: Vec::new(),
             read_only: false,
+            clock_offset: None,
             follow_subscription: None,
             follow_customer: None,
             filter_lens: vec![Vec::new(); tabs],

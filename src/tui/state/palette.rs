@@ -28,6 +28,8 @@ pub enum Command {
         name: Option<String>,
         email: Option<String>,
     },
+    /// `clock` shows the sandbox time, `clock +1M` / `clock 2027-03-01` moves it.
+    Clock(Option<String>),
 }
 
 impl AppState {
@@ -59,6 +61,9 @@ impl AppState {
             let label = format!("usage: report {quantity} of {feature} (preview, then Ctrl-S)");
             return vec![(label, Command::Usage(feature.to_string(), quantity.to_string()))];
         }
+        if let Some(rest) = text.strip_prefix("clock ").map(str::trim).filter(|r| !r.is_empty()) {
+            return vec![(format!("clock: move the sandbox clock to {rest}"), Command::Clock(Some(rest.to_string())))];
+        }
         if let Some(rest) = text.strip_prefix("portal ").map(str::trim).filter(|r| !r.is_empty()) {
             return vec![(format!("portal (return to {rest})"), Command::Portal(Some(rest.to_string())))];
         }
@@ -89,6 +94,7 @@ impl AppState {
             ("email <address>".to_string(), Command::EditCustomer { name: None, email: Some(String::new()) }),
             ("export csv [path]".to_string(), Command::Export(super::export::ExportFormat::Csv, None)),
             ("export json [path]".to_string(), Command::Export(super::export::ExportFormat::Json, None)),
+            ("clock [+1M | +14d | 2027-03-01]".to_string(), Command::Clock(None)),
             ("refresh".to_string(), Command::Action(Action::Refresh)),
             ("help".to_string(), Command::Action(Action::Help)),
             ("quit".to_string(), Command::Action(Action::Quit)),
@@ -173,6 +179,7 @@ impl AppState {
                 let write = self.update_customer_write(name, email);
                 self.open_customer_write(write)
             }
+            Command::Clock(to) => self.clock_command(to),
         }
     }
 

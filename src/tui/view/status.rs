@@ -27,6 +27,9 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
     if state.read_only {
         spans.push(Span::styled("READ-ONLY ", theme.error()));
     }
+    if let Some(label) = state.sandbox_time_label() {
+        spans.push(Span::styled(format!("{label} "), theme.badge(state.mode)));
+    }
     if state.any_loading() {
         spans.push(Span::raw(format!("{} ", SPINNER[state.spinner % SPINNER.len()])));
     }

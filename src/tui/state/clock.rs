@@ -33,7 +33,9 @@ impl AppState {
             self.notify(format!("Sandbox time {at}"));
             return Vec::new();
         };
-        self.notify(format!("Sandbox clock moved to {at}: {}", happened_text(&happened)));
+        // The status bar shows the new date; the notice leads with what happened, so the part
+        // an 80-column bar keeps is the part that matters.
+        self.notify(format!("Clock moved {}: {}", offset_text(answer.offset), happened_text(&happened)));
         // Something happened to these providers' subscriptions, invoices or checkouts: what
         // the console holds of them is older than that, so their panes and summaries are read
         // again (the customer lists themselves did not change).
@@ -50,13 +52,14 @@ impl AppState {
     pub fn sandbox_time_label(&self) -> Option<String> {
         let offset = self.clock_offset.filter(|o| !o.is_zero())?;
         let at = self.now + offset;
-        Some(format!("sandbox {} ({})", at.format("%Y-%m-%d"), offset_text(offset)))
+        Some(format!("sandbox time {} ({})", at.format("%Y-%m-%d"), offset_text(offset)))
     }
 }
 
 /// `+31d 2h`, `+3h 5m`, `+0m`: how far ahead of real time.
 fn offset_text(offset: chrono::Duration) -> String {
-    let minutes = offset.num_minutes();
+    // Rounded to the minute: a move lands a few seconds of real time after it was computed.
+    let minutes = (offset.num_seconds() + 30).div_euclid(60);
     let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
     match (days, hours) {
         (0, 0) => format!("+{mins}m"),
@@ -90,6 +93,7 @@ mod tests {
         assert_eq!(offset_text(chrono::Duration::days(31) + chrono::Duration::hours(2)), "+31d 2h");
         assert_eq!(offset_text(chrono::Duration::minutes(185)), "+3h 5m");
         assert_eq!(offset_text(chrono::Duration::zero()), "+0m");
+        assert_eq!(offset_text(chrono::Duration::days(31) - chrono::Duration::seconds(4)), "+31d 0h");
         assert_eq!(happened_text(&[]), "nothing fell due");
         let h = [ProviderKind::Zenskar, ProviderKind::Kelviq, ProviderKind::Zenskar];
         assert_eq!(happened_text(&h), "3 things happened (Kelviq 1, Zenskar 2)");

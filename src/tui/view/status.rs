@@ -23,12 +23,15 @@ pub fn mode_name(mode: Mode) -> &'static str {
 
 pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
     let badge = format!(" {} ", mode_name(state.mode));
-    let mut spans = vec![Span::styled(badge, theme.badge(state.mode)), Span::raw(format!(" {} ", state.profile))];
+    let mut spans = vec![Span::styled(badge, theme.badge(state.mode))];
+    // Sandbox time, while it differs from real time, takes the profile's place: the header
+    // already names the embedded sandbox.
+    match state.sandbox_time_label() {
+        Some(label) => spans.push(Span::styled(format!(" {label} "), theme.header())),
+        None => spans.push(Span::raw(format!(" {} ", state.profile))),
+    }
     if state.read_only {
         spans.push(Span::styled("READ-ONLY ", theme.error()));
-    }
-    if let Some(label) = state.sandbox_time_label() {
-        spans.push(Span::styled(format!("{label} "), theme.badge(state.mode)));
     }
     if state.any_loading() {
         spans.push(Span::raw(format!("{} ", SPINNER[state.spinner % SPINNER.len()])));

@@ -3,6 +3,7 @@
 
 mod changes;
 mod checkout;
+mod events;
 mod ops;
 mod paging;
 pub mod payments;
@@ -83,6 +84,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/api/v1/payments/{id}", get(payments::get_payment))
         .route("/api/v1/payments/{id}/refund", post(payments::refund))
         .route("/api/v1/usage-events", post(payments::create_usage_event))
+        .route("/api/v1/webhooks", post(crate::sandbox::events::routes::flowglad_create))
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .layer(middleware::from_fn_with_state(state, authenticate))

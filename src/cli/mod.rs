@@ -6,6 +6,7 @@ mod common;
 mod console;
 mod globals;
 mod info;
+mod listen_sandbox;
 mod payments;
 mod profiles;
 mod requests;

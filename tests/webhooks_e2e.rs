@@ -116,8 +116,7 @@ async fn kelviq_sends_the_documented_sequence_signed_and_logs_it() {
     assert!(secret.starts_with("kq_whsec_"));
     let kelviq = connect(&sb, ProviderKind::Kelviq).await;
     let customer = kelviq.list_customers(&PageRequest::first(1)).await.unwrap().items.remove(0);
-    let plan =
-        kelviq.list_plans().await.unwrap().into_iter().find(|p| p.prices.iter().any(|pr| monthly_paid(pr))).unwrap();
+    let plan = kelviq.list_plans().await.unwrap().into_iter().find(|p| p.prices.iter().any(monthly_paid)).unwrap();
     let request = CheckoutRequest {
         plan_id: plan.id.clone(),
         period: Some(ChargePeriod::Monthly),

@@ -71,7 +71,7 @@ pub struct Endpoint {
 
 impl Endpoint {
     fn wants(&self, event: &Event) -> bool {
-        self.provider == event.provider && self.events.as_ref().is_none_or(|only| only.iter().any(|e| *e == event.kind))
+        self.provider == event.provider && self.events.as_ref().is_none_or(|only| only.contains(&event.kind))
     }
 }
 

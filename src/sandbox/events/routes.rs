@@ -109,7 +109,7 @@ fn after(q: &HashMap<String, String>) -> u64 {
 }
 
 /// `GET /_admin/deliveries?after=N&endpoint=ID`: attempts after `N`, oldest first.
-pub async fn deliveries(
+pub(crate) async fn deliveries(
     State(app): State<AppState>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
@@ -121,7 +121,7 @@ pub async fn deliveries(
 }
 
 /// `GET /_admin/events?after=N`: the event log after `N`, oldest first, with each body.
-pub async fn events(
+pub(crate) async fn events(
     State(app): State<AppState>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
@@ -188,7 +188,7 @@ pub async fn flowglad_create(State(app): State<AppState>, body: axum::body::Byte
 
 /// Kelviq's `GET /webhook/logs/`: one row per attempt, newest first, the trailing 30 days of
 /// sandbox time, `start_date`/`end_date` against `lastAttempt`, `page`/`page_size` (10, ≤ 100).
-pub async fn kelviq_logs(State(app): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
+pub(crate) async fn kelviq_logs(State(app): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
     let now = app.clock.now();
     let date = |key: &str| q.get(key).map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d"));
     let (start, end) = match (date("start_date").transpose(), date("end_date").transpose()) {

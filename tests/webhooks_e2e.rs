@@ -241,3 +241,38 @@ async fn flowglad_registers_through_its_api_and_signs_svix_style() {
     assert!(kinds.contains(&"payment.failed".to_string()), "{kinds:?}");
     assert_eq!(flowglad.get_subscription(&sub_id).await.unwrap().raw_status, "past_due");
 }
+
+/// API calls announce themselves too: a customer created through each client, and a Kelviq
+/// cancellation at once, each arrive with the object the API answered with.
+#[tokio::test]
+async fn api_writes_announce_customer_and_cancellation_events() {
+    let sb = sandbox::start(SandboxOptions::default()).await.unwrap();
+    let (url, got) = receiver().await;
+    for provider in ["kelviq", "flowglad", "zenskar"] {
+        admin_register(&sb, provider, &url).await;
+    }
+    for (kind, id) in
+        [(ProviderKind::Kelviq, "cus_hook_k"), (ProviderKind::Flowglad, "cus_hook_f"), (ProviderKind::Zenskar, "")]
+    {
+        let client = connect(&sb, kind).await;
+        let new = till::billing::NewCustomer {
+            id: id.into(),
+            name: Some("Hook Test".into()),
+            email: Some("hook@example.com".into()),
+            ..Default::default()
+        };
+        client.create_customer(&new).await.unwrap();
+    }
+    let kelviq = connect(&sb, ProviderKind::Kelviq).await;
+    let live = kelviq.list_subscriptions_page(&PageRequest::first(50)).await.unwrap();
+    let sub = live.items.iter().find(|s| s.raw_status == "active").unwrap().id.clone();
+    let cancel = till::billing::Cancellation { timing: till::billing::CancelTiming::Immediately, comment: None };
+    kelviq.cancel_subscription(&sub, &cancel).await.unwrap();
+    let got = wait_for(&got, 4).await;
+    let bodies: Vec<Value> = got.iter().map(|(_, b)| serde_json::from_str(b).unwrap()).collect();
+    let kind_of = |b: &Value| b["type"].as_str().or(b["event_type"].as_str()).unwrap_or_default().to_string();
+    let kinds: Vec<String> = bodies.iter().map(kind_of).collect();
+    assert_eq!(kinds, ["customer.created", "customer.created", "customer.created", "subscription.cancelled"]);
+    assert_eq!(bodies[0]["data"]["object"]["customer_id"], "cus_hook_k", "Kelviq's object in snake_case");
+    assert_eq!(bodies[3]["data"]["object"]["status"], "canceled");
+}

@@ -9,6 +9,7 @@
 //! [`Emitted`] to [`Webhooks::emit`]. Delivery runs on its own task ([`deliver`]), never on a
 //! request's path.
 
+pub mod api;
 pub mod deliver;
 pub mod envelope;
 pub mod routes;

@@ -35,6 +35,12 @@ impl State {
         Some(Emitted::new(at, kind, invoice, object))
     }
 
+    /// A subscription (by UUID or external id) as the API renders it, for an API call's event.
+    pub(crate) fn subscription_json(&self, id: &str) -> Option<serde_json::Value> {
+        let s = self.subscriptions.iter().find(|s| s.uuid == id || s.external_id == id)?;
+        serde_json::to_value(render::subscription(self, s, self.clock.now().date_naive())).ok()
+    }
+
     /// The events for one clock happening.
     pub(crate) fn happening_events(&self, h: &Happening) -> Vec<Emitted> {
         let sub = h.subscription.as_deref().unwrap_or_default();

@@ -13,6 +13,7 @@ mod requests;
 mod run;
 mod sandbox_clock;
 mod table;
+mod trigger;
 mod webhooks;
 mod writes;
 
@@ -155,6 +156,9 @@ pub enum Command {
     /// Receive a provider's webhook deliveries on a local port: check each signature and
     /// timestamp, show it, refuse forgeries, forward valid ones to your app.
     Listen(webhooks::ListenArgs),
+    /// Cause an event in the running sandbox with the API calls (and clock moves) that make it
+    /// happen: `till trigger invoice.payment_failed -p kelviq`; `till trigger --list`.
+    Trigger(trigger::TriggerArgs),
     /// Shell completion script on stdout, e.g. `till completions bash > ~/.local/share/bash-completion/completions/till`.
     Completions {
         /// The shell to complete for.

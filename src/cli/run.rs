@@ -45,6 +45,7 @@ pub async fn run(mut cli: Cli) -> ExitCode {
             super::webhooks::verify(cli.global.provider, args, cli.global.json)
         }
         Some(Command::Listen(args)) => super::webhooks::listen(cli.global.provider, args, cli.global.json).await,
+        Some(Command::Trigger(args)) => super::trigger::run(cli.global.provider, args, cli.global.json).await,
         Some(Command::Requests(cmd)) => super::requests::run_requests(cmd, cli.global.json, cli.global.provider),
         Some(command) => headless(&cli.global, command).await,
     };
@@ -184,6 +185,7 @@ async fn dispatch(conn: &Connection, global: &super::Global, command: Command) -
         | Command::Completions { .. }
         | Command::Webhooks(_)
         | Command::Listen(_)
+        | Command::Trigger(_)
         | Command::Requests(_) => Ok(()),
     }
 }

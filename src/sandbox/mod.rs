@@ -239,36 +239,7 @@ impl SandboxHandle {
 
     /// Base URLs and sandbox keys for a provider, ready for [`crate::providers::connect`].
     pub fn endpoint(&self, kind: ProviderKind) -> Endpoint {
-        match kind {
-            ProviderKind::Kelviq => Endpoint {
-                base_url: self.provider_url("kelviq/api/v1"),
-                edge_url: Some(self.provider_url("kelviq-edge/api/v1")),
-                key: Secret::new(keys::KELVIQ_SERVER),
-                client_key: None,
-                account: None,
-            },
-            ProviderKind::Flowglad => Endpoint {
-                base_url: self.provider_url("flowglad"),
-                edge_url: None,
-                key: Secret::new(keys::FLOWGLAD),
-                client_key: None,
-                account: None,
-            },
-            ProviderKind::KuvarPay => Endpoint {
-                base_url: self.provider_url("kuvarpay"),
-                edge_url: None,
-                key: Secret::new(keys::KUVARPAY),
-                client_key: None,
-                account: Some(keys::KUVARPAY_BUSINESS.to_string()),
-            },
-            ProviderKind::Zenskar => Endpoint {
-                base_url: self.provider_url("zenskar"),
-                edge_url: None,
-                key: Secret::new(keys::ZENSKAR),
-                client_key: None,
-                account: Some(keys::ZENSKAR_ORGANISATION.to_string()),
-            },
-        }
+        endpoint_at(&self.base_url(), kind)
     }
 
     /// Providers the sandbox emulates.
@@ -317,6 +288,41 @@ impl Drop for SandboxHandle {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+/// Base URLs and sandbox keys for a provider of the sandbox at `base` (this process's or a
+/// running one's), ready for [`crate::providers::connect`].
+pub fn endpoint_at(base: &Url, kind: ProviderKind) -> Endpoint {
+    match kind {
+        ProviderKind::Kelviq => Endpoint {
+            base_url: crate::providers::join_url(base, "kelviq/api/v1"),
+            edge_url: Some(crate::providers::join_url(base, "kelviq-edge/api/v1")),
+            key: Secret::new(keys::KELVIQ_SERVER),
+            client_key: None,
+            account: None,
+        },
+        ProviderKind::Flowglad => Endpoint {
+            base_url: crate::providers::join_url(base, "flowglad"),
+            edge_url: None,
+            key: Secret::new(keys::FLOWGLAD),
+            client_key: None,
+            account: None,
+        },
+        ProviderKind::KuvarPay => Endpoint {
+            base_url: crate::providers::join_url(base, "kuvarpay"),
+            edge_url: None,
+            key: Secret::new(keys::KUVARPAY),
+            client_key: None,
+            account: Some(keys::KUVARPAY_BUSINESS.to_string()),
+        },
+        ProviderKind::Zenskar => Endpoint {
+            base_url: crate::providers::join_url(base, "zenskar"),
+            edge_url: None,
+            key: Secret::new(keys::ZENSKAR),
+            client_key: None,
+            account: Some(keys::ZENSKAR_ORGANISATION.to_string()),
+        },
     }
 }
 

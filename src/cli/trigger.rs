@@ -164,11 +164,12 @@ impl Run {
                 Ok(())
             }
             Recipe::NewCustomer | Recipe::UpdateCustomer => {
-                let id = format!("cus_trigger_{}", crate::sandbox::admin::random_token(8).to_lowercase());
+                // Unique, since Zenskar refuses a second customer with the same email.
+                let tag = crate::sandbox::admin::random_token(8).to_lowercase();
                 let new = NewCustomer {
-                    id,
+                    id: format!("cus_trigger_{tag}"),
                     name: Some("Trigger Test".into()),
-                    email: Some("trigger@example.com".into()),
+                    email: Some(format!("trigger+{tag}@example.com")),
                     ..Default::default()
                 };
                 let made = self.client.create_customer(&new).await.map_err(provider_failed)?;

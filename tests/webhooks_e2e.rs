@@ -240,6 +240,21 @@ async fn flowglad_registers_through_its_api_and_signs_svix_style() {
     let kinds = types(&renewed, "type");
     assert!(kinds.contains(&"payment.failed".to_string()), "{kinds:?}");
     assert_eq!(flowglad.get_subscription(&sub_id).await.unwrap().raw_status, "past_due");
+
+    // Past the retries (days 3, 5, 7): canceled, announced as such.
+    let later = sb.state().clock.now() + chrono::Duration::days(15);
+    sb.move_clock_to(later).unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let all = ours(&got.lock().unwrap().clone(), &sub_id);
+    let kinds = types(&all, "type");
+    assert_eq!(kinds.iter().filter(|k| *k == "payment.failed").count(), 4, "{kinds:?}");
+    assert_eq!(kinds.last().map(String::as_str), Some("subscription.canceled"), "{kinds:?}");
+    assert_eq!(flowglad.get_subscription(&sub_id).await.unwrap().raw_status, "canceled");
+    for (h, body) in &all {
+        let text = format!("{}.{}.{body}", header(h, "svix-id"), header(h, "svix-timestamp"));
+        let expected = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, mac(&key, text.as_bytes()));
+        assert_eq!(header(h, "svix-signature"), format!("v1,{expected}"));
+    }
 }
 
 /// API calls announce themselves too: a customer created through each client, and a Kelviq
@@ -275,4 +290,109 @@ async fn api_writes_announce_customer_and_cancellation_events() {
     assert_eq!(kinds, ["customer.created", "customer.created", "customer.created", "subscription.cancelled"]);
     assert_eq!(bodies[0]["data"]["object"]["customer_id"], "cus_hook_k", "Kelviq's object in snake_case");
     assert_eq!(bodies[3]["data"]["object"]["status"], "canceled");
+}
+
+/// `sha256=<hex HMAC of the body>` (KuvarPay) or the bare hex (Zenskar, inferred).
+fn body_signed(body: &str, secret: &str) -> String {
+    hex::encode(mac(secret.as_bytes(), body.as_bytes()))
+}
+
+/// The id inside an event body's object, wherever the provider's envelope keeps it.
+fn object_id(body: &Value) -> String {
+    let o = &body["data"];
+    ["uid", "id"].iter().find_map(|k| o[*k].as_str()).unwrap().to_string()
+}
+
+fn kind_of(body: &str) -> String {
+    let v: Value = serde_json::from_str(body).unwrap();
+    v["event"].as_str().or(v["event_type"].as_str()).unwrap().to_string()
+}
+
+/// Checkout paid with the 0341 card, a month on, then past the retries: the kinds of the
+/// deliveries about the new subscription (or contract) at each step, signatures checked.
+async fn decline_story(
+    kind: ProviderKind,
+    request: CheckoutRequest,
+    created: &str,
+    check: impl Fn(&HeaderMap, &str, &str) -> bool,
+) -> (Arc<dyn BillingProvider>, String, [Vec<String>; 3], Vec<String>) {
+    let sb = sandbox::start(SandboxOptions::default()).await.unwrap();
+    let (url, got) = receiver().await;
+    let secret = admin_register(&sb, kind.slug(), &url).await["secret"].as_str().unwrap().to_string();
+    let client = connect(&sb, kind).await;
+    let session = client.create_checkout(&request).await.unwrap();
+    pay(session.url.as_deref().unwrap(), "4000 0000 0000 0341").await;
+    let paid = wait_for(&got, 2).await;
+    let made = paid.iter().find(|(_, b)| kind_of(b) == created).expect("the subscription is announced");
+    let id = object_id(&serde_json::from_str(&made.1).unwrap());
+    let mut states = Vec::new();
+    states.push(client.get_subscription(&id).await.unwrap().raw_status);
+    let first: Vec<String> = paid.iter().map(|(_, b)| kind_of(b)).collect();
+    let skip = ours(&got.lock().unwrap().clone(), &id).len();
+    let month = sandbox::clock::Step::Months(1).after(sb.state().clock.now()).unwrap() + chrono::Duration::hours(1);
+    sb.move_clock_to(month).unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let n = got.lock().unwrap().len();
+    let renewed: Vec<String> = ours(&wait_for(&got, n).await, &id).iter().skip(skip).map(|(_, b)| kind_of(b)).collect();
+    states.push(client.get_subscription(&id).await.unwrap().raw_status);
+    sb.move_clock_to(month + chrono::Duration::days(15)).unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let everything = got.lock().unwrap().clone();
+    let all: Vec<String> = ours(&everything, &id).iter().map(|(_, b)| kind_of(b)).collect();
+    states.push(client.get_subscription(&id).await.unwrap().raw_status);
+    for (h, body) in &everything {
+        assert!(check(h, body, &secret), "signature of {body}");
+        assert!(!check(h, body, "a-different-secret-entirely"), "a wrong secret must not verify");
+    }
+    (client, id, [first, renewed, all], states)
+}
+
+#[tokio::test]
+async fn kuvarpay_sends_its_events_signed_over_the_body() {
+    let request = CheckoutRequest {
+        plan_id: "plan_basic".into(),
+        period: Some(ChargePeriod::Monthly),
+        currency: Some("USD".into()),
+        customer_email: Some("hooks@example.ng".into()),
+        success_url: "https://shop.example/thanks".into(),
+        ..Default::default()
+    };
+    let check = |h: &HeaderMap, body: &str, secret: &str| {
+        header(h, "X-KuvarPay-Signature") == format!("sha256={}", body_signed(body, secret))
+            && header(h, "X-KuvarPay-Event") == kind_of(body)
+            && !header(h, "X-KuvarPay-Delivery").is_empty()
+    };
+    let (_, _, [first, renewed, all], states) =
+        decline_story(ProviderKind::KuvarPay, request, "subscription.created", check).await;
+    assert_eq!(&first[..2], ["checkout_session.completed", "subscription.created"], "{first:?}");
+    assert_eq!(renewed, ["invoice.created", "subscription.updated", "payment.failed", "subscription.updated"]);
+    assert_eq!(all.iter().filter(|k| *k == "payment.failed").count(), 4, "the first charge and 3 retries: {all:?}");
+    assert_eq!(states, ["ACTIVE", "PAST_DUE", "UNPAID"]);
+}
+
+#[tokio::test]
+async fn zenskar_sends_its_inferred_events_signed_over_the_body() {
+    let sb = sandbox::start(SandboxOptions::default()).await.unwrap();
+    let plans = connect(&sb, ProviderKind::Zenskar).await.list_plans().await.unwrap();
+    drop(sb);
+    let plan = plans
+        .iter()
+        .find(|p| {
+            p.name == "Team"
+                && p.prices[0].period == ChargePeriod::Monthly
+                && p.prices[0].amount.currency().code() == "USD"
+        })
+        .unwrap();
+    let request = CheckoutRequest {
+        plan_id: plan.id.clone(),
+        success_url: "https://example.com/ok".into(),
+        ..Default::default()
+    };
+    let check = |h: &HeaderMap, body: &str, secret: &str| header(h, "X-Zenskar-Signature") == body_signed(body, secret);
+    let (_, _, [first, renewed, all], states) =
+        decline_story(ProviderKind::Zenskar, request, "contract.created", check).await;
+    assert_eq!(&first[..2], ["checkout.completed", "contract.created"], "{first:?}");
+    assert!(renewed.contains(&"payment.failed".to_string()), "{renewed:?}");
+    assert_eq!(all.iter().filter(|k| *k == "payment.failed").count(), 4, "the charge and 3 retries: {all:?}");
+    assert_eq!(states, ["active", "active", "active"], "the contract stays active (inferred)");
 }

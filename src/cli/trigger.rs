@@ -46,7 +46,7 @@ enum Recipe {
 
 const TRIGGERS: &[(ProviderKind, &str, Recipe)] = {
     use ProviderKind::{Flowglad, Kelviq, KuvarPay, Zenskar};
-    use Recipe::*;
+    use Recipe::{Cancel, CancelLater, Checkout, Decline, NewCustomer, UpdateCustomer};
     &[
         (Kelviq, "checkout.completed", Checkout),
         (Kelviq, "subscription.created", Checkout),
@@ -120,7 +120,7 @@ pub async fn run(provider: Option<ProviderKind>, args: TriggerArgs, json: bool) 
         ));
     };
     let (base, token) = super::sandbox_clock::target_of(args.sandbox.as_ref())?;
-    let http = Http::new(HttpConfig::default()).map_err(|e| failure(ExitCode::Failure, e.to_string()))?;
+    let http = Http::new(HttpConfig::default()).map_err(|e| failure(ExitCode::Failure, e.clone()))?;
     let client = providers::connect(kind, crate::sandbox::endpoint_at(&base, kind), http)
         .map_err(|e| failure(ExitCode::Failure, e.to_string()))?;
     let mut run = Run { kind, base, token, client, customer: args.customer, steps: Vec::new() };

@@ -190,9 +190,6 @@ struct Receiver {
 
 /// `till listen --port N --secret S [--forward-to URL]`: runs until interrupted.
 pub async fn listen(provider: Option<ProviderKind>, args: ListenArgs, json: bool) -> Result<(), Failure> {
-    if args.port.is_none() && args.forward_to.is_some() {
-        return super::listen_sandbox::run(provider, args, json).await;
-    }
     let (scheme, provider) = scheme(provider)?;
     let Some(port) = args.port else {
         return Err(failure(

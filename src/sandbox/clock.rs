@@ -15,6 +15,7 @@ use std::collections::BinaryHeap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Months, Utc};
+use serde_json::Value;
 
 use crate::billing::ProviderKind;
 
@@ -196,7 +197,7 @@ pub struct Happening {
     /// The provider's events for it, with the object as it stood right after it (filled in
     /// by `Timeline::record`; empty where the provider announces nothing).
     #[serde(skip)]
-    pub events: Vec<super::events::Emitted>,
+    pub events: Vec<Emitted>,
 }
 
 impl Happening {
@@ -204,6 +205,26 @@ impl Happening {
     pub fn of(mut self, subscription: &str) -> Happening {
         self.subscription = Some(subscription.to_string());
         self
+    }
+}
+
+/// One state change as a provider would announce it, before the event log (`super::events`)
+/// gives it its id and envelope. Here, beside [`Happening`], because happenings carry them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Emitted {
+    pub at: DateTime<Utc>,
+    /// The provider's own event name, e.g. `subscription.cancelled` (Kelviq) or
+    /// `subscription.canceled` (Flowglad).
+    pub kind: String,
+    pub object_id: String,
+    /// The object as the provider's API renders it, at the moment of the change.
+    pub object: Value,
+}
+
+impl Emitted {
+    pub fn new(at: DateTime<Utc>, kind: &str, object_id: &str, object: impl serde::Serialize) -> Emitted {
+        let object = serde_json::to_value(object).unwrap_or(Value::Null);
+        Emitted { at, kind: kind.to_string(), object_id: object_id.to_string(), object }
     }
 }
 
@@ -219,7 +240,7 @@ pub(crate) trait Timeline {
     fn happen(&mut self, key: &Self::Key, at: DateTime<Utc>) -> Vec<Happening>;
     /// The provider's events for a happening, rendered from the state as it is now (right
     /// after `happen`, so a later happening in the same move does not change them).
-    fn record(&self, _happening: &Happening) -> Vec<super::events::Emitted> {
+    fn record(&self, _happening: &Happening) -> Vec<Emitted> {
         Vec::new()
     }
 }

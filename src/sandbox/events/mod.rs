@@ -18,30 +18,12 @@ pub mod sign;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
-use serde_json::Value;
 
 use super::clock::Clock;
 use super::lock;
 use crate::billing::ProviderKind;
 
-/// One state change as a provider would announce it, before it gets its id and envelope.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Emitted {
-    pub at: DateTime<Utc>,
-    /// The provider's own event name, e.g. `subscription.cancelled` (Kelviq) or
-    /// `subscription.canceled` (Flowglad).
-    pub kind: String,
-    pub object_id: String,
-    /// The object as the provider's API renders it, at the moment of the change.
-    pub object: Value,
-}
-
-impl Emitted {
-    pub fn new(at: DateTime<Utc>, kind: &str, object_id: &str, object: impl serde::Serialize) -> Emitted {
-        let object = serde_json::to_value(object).unwrap_or(Value::Null);
-        Emitted { at, kind: kind.to_string(), object_id: object_id.to_string(), object }
-    }
-}
+pub use super::clock::Emitted;
 
 /// One recorded event: its id, and the exact body every delivery of it sends.
 #[derive(Clone, Debug, serde::Serialize)]

@@ -6,6 +6,7 @@ mod common;
 mod console;
 mod globals;
 mod info;
+mod listen_sandbox;
 mod payments;
 mod profiles;
 mod requests;
@@ -14,6 +15,7 @@ mod sandbox_clock;
 pub use console::EmbeddedClock;
 mod stream;
 mod table;
+mod trigger;
 mod webhooks;
 mod writes;
 
@@ -156,6 +158,9 @@ pub enum Command {
     /// Receive a provider's webhook deliveries on a local port: check each signature and
     /// timestamp, show it, refuse forgeries, forward valid ones to your app.
     Listen(webhooks::ListenArgs),
+    /// Cause an event in the running sandbox with the API calls (and clock moves) that make it
+    /// happen: `till trigger invoice.payment_failed -p kelviq`; `till trigger --list`.
+    Trigger(trigger::TriggerArgs),
     /// Shell completion script on stdout, e.g. `till completions bash > ~/.local/share/bash-completion/completions/till`.
     Completions {
         /// The shell to complete for.

@@ -44,7 +44,12 @@ pub async fn run(mut cli: Cli) -> ExitCode {
         Some(Command::Webhooks(super::webhooks::WebhooksCmd::Verify(args))) => {
             super::webhooks::verify(cli.global.provider, args, cli.global.json)
         }
+        // Without --port, --forward-to means the sandbox's own events.
+        Some(Command::Listen(args)) if args.port.is_none() && args.forward_to.is_some() => {
+            super::listen_sandbox::run(cli.global.provider, args, cli.global.json).await
+        }
         Some(Command::Listen(args)) => super::webhooks::listen(cli.global.provider, args, cli.global.json).await,
+        Some(Command::Trigger(args)) => super::trigger::run(cli.global.provider, args, cli.global.json).await,
         Some(Command::Requests(cmd)) => super::requests::run_requests(cmd, cli.global.json, cli.global.provider),
         Some(command) => headless(&cli.global, command).await,
     };
@@ -184,6 +189,7 @@ async fn dispatch(conn: &Connection, global: &super::Global, command: Command) -
         | Command::Completions { .. }
         | Command::Webhooks(_)
         | Command::Listen(_)
+        | Command::Trigger(_)
         | Command::Requests(_) => Ok(()),
     }
 }

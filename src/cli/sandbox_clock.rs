@@ -118,7 +118,13 @@ fn alive(pid: u32) -> bool {
 
 /// The sandbox to talk to: `--sandbox` with `TILL_SANDBOX_TOKEN`, else the recorded one.
 fn target(args: &ClockArgs) -> Result<(url::Url, String), Failure> {
-    if let Some(url) = &args.sandbox {
+    target_of(args.sandbox.as_ref())
+}
+
+/// The running sandbox's URL and admin token: `--sandbox URL` with `TILL_SANDBOX_TOKEN`, else
+/// the record `till sandbox serve` left (also for `till listen` and `till trigger`).
+pub(crate) fn target_of(sandbox: Option<&url::Url>) -> Result<(url::Url, String), Failure> {
+    if let Some(url) = sandbox {
         let token = std::env::var("TILL_SANDBOX_TOKEN").ok().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
             failure(ExitCode::Usage, "--sandbox needs the sandbox's admin token in TILL_SANDBOX_TOKEN")
         })?;

@@ -42,9 +42,17 @@ pub struct ListenArgs {
     /// The endpoint's signing secret (better: TILL_WEBHOOK_SECRET).
     #[arg(long)]
     pub secret: Option<String>,
-    /// Where valid deliveries are sent on, unchanged (your app's webhook URL).
+    /// Where valid deliveries are sent on, unchanged (your app's webhook URL). Without
+    /// --port: the running sandbox delivers its own events there, signed.
     #[arg(long)]
     pub forward_to: Option<String>,
+    /// Without --port: only these event types (comma-separated), e.g. invoice.paid,checkout.completed.
+    #[arg(long, value_delimiter = ',')]
+    pub events: Vec<String>,
+    /// Without --port: the sandbox to use (its admin token in TILL_SANDBOX_TOKEN); by default
+    /// the one `till sandbox serve` recorded.
+    #[arg(long)]
+    pub sandbox: Option<url::Url>,
 }
 
 fn scheme(provider: Option<ProviderKind>) -> Result<(Scheme, ProviderKind), Failure> {
@@ -97,6 +105,33 @@ struct Delivery {
     verdict: Result<webhooks::Verified, webhooks::Rejected>,
     /// Your app's answer: its status (or why it gave none) and how long it took.
     forwarded: Option<(Result<u16, String>, u128)>,
+}
+
+/// One attempt the sandbox made, as `till listen` prints it (the sandbox signed it, so it is
+/// valid by construction; what matters is your app's answer).
+pub(super) fn print_sandbox_attempt(a: &serde_json::Value, json: bool) {
+    let text = |k: &str| a[k].as_str().map(str::to_string);
+    let provider = text("provider").and_then(|p| ProviderKind::ALL.into_iter().find(|k| k.slug() == p));
+    let Some(provider) = provider else { return };
+    let at = text("at").and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.to_utc());
+    let verified = webhooks::Verified {
+        id: text("event_id"),
+        event_type: text("type"),
+        object_id: text("object"),
+        timestamp: None,
+    };
+    let ms = u128::from(a["latency_ms"].as_u64().unwrap_or(0));
+    let answer = match a["status"].as_u64() {
+        Some(status) => Ok(u16::try_from(status).unwrap_or(0)),
+        None => Err(text("error").unwrap_or_else(|| "no answer".into())),
+    };
+    let line = Delivery {
+        at: at.unwrap_or_else(chrono::Utc::now),
+        provider,
+        verdict: Ok(verified),
+        forwarded: Some((answer, ms)),
+    };
+    print_delivery(&line, json);
 }
 
 fn print_delivery(d: &Delivery, json: bool) {

@@ -39,7 +39,7 @@ pub(crate) fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn authorised(state: &AppState, headers: &HeaderMap) -> bool {
+pub(crate) fn authorised(state: &AppState, headers: &HeaderMap) -> bool {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -48,7 +48,7 @@ fn authorised(state: &AppState, headers: &HeaderMap) -> bool {
     given.is_some_and(|t| same_secret(t, &state.admin_token))
 }
 
-fn unauthorised() -> Response {
+pub(crate) fn unauthorised() -> Response {
     (
         StatusCode::UNAUTHORIZED,
         [(header::WWW_AUTHENTICATE, "Bearer")],

@@ -15,6 +15,7 @@ use std::collections::BinaryHeap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Months, Utc};
+use serde_json::Value;
 
 use crate::billing::ProviderKind;
 
@@ -193,6 +194,10 @@ pub struct Happening {
     /// The subscription (Zenskar: contract) an invoice happening belongs to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription: Option<String>,
+    /// The provider's events for it, with the object as it stood right after it (filled in
+    /// by `Timeline::record`; empty where the provider announces nothing).
+    #[serde(skip)]
+    pub events: Vec<Emitted>,
 }
 
 impl Happening {
@@ -200,6 +205,26 @@ impl Happening {
     pub fn of(mut self, subscription: &str) -> Happening {
         self.subscription = Some(subscription.to_string());
         self
+    }
+}
+
+/// One state change as a provider would announce it, before the event log (`super::events`)
+/// gives it its id and envelope. Here, beside [`Happening`], because happenings carry them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Emitted {
+    pub at: DateTime<Utc>,
+    /// The provider's own event name, e.g. `subscription.cancelled` (Kelviq) or
+    /// `subscription.canceled` (Flowglad).
+    pub kind: String,
+    pub object_id: String,
+    /// The object as the provider's API renders it, at the moment of the change.
+    pub object: Value,
+}
+
+impl Emitted {
+    pub fn new(at: DateTime<Utc>, kind: &str, object_id: &str, object: impl serde::Serialize) -> Emitted {
+        let object = serde_json::to_value(object).unwrap_or(Value::Null);
+        Emitted { at, kind: kind.to_string(), object_id: object_id.to_string(), object }
     }
 }
 
@@ -213,6 +238,11 @@ pub(crate) trait Timeline {
     fn next_due(&self, key: &Self::Key) -> Option<DateTime<Utc>>;
     /// Does what is due for `key` at `at` — the one place every happening goes through.
     fn happen(&mut self, key: &Self::Key, at: DateTime<Utc>) -> Vec<Happening>;
+    /// The provider's events for a happening, rendered from the state as it is now (right
+    /// after `happen`, so a later happening in the same move does not change them).
+    fn record(&self, _happening: &Happening) -> Vec<Emitted> {
+        Vec::new()
+    }
 }
 
 /// Runs everything due up to and including `to`, in time order (ties in key order).
@@ -221,7 +251,10 @@ pub(crate) fn run_timeline<T: Timeline>(timeline: &mut T, to: DateTime<Utc>) -> 
         timeline.due().into_iter().filter(|(at, _)| *at <= to).map(Reverse).collect();
     let mut out = Vec::new();
     while let Some(Reverse((at, key))) = queue.pop() {
-        out.extend(timeline.happen(&key, at));
+        for mut h in timeline.happen(&key, at) {
+            h.events = timeline.record(&h);
+            out.push(h);
+        }
         // A record whose next due time does not move forward would loop forever; it waits
         // for the next move instead.
         if let Some(next) = timeline.next_due(&key).filter(|n| *n > at && *n <= to) {
@@ -309,6 +342,7 @@ mod tests {
                 object: key.to_string(),
                 status: String::new(),
                 subscription: None,
+                events: Vec::new(),
             }]
         }
     }

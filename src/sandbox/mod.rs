@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod clock;
+pub mod events;
 pub mod faults;
 pub mod flowglad;
 pub mod kelviq;
@@ -135,6 +136,8 @@ pub struct AppState {
     pub clock: clock::Clock,
     /// Held while the clock moves, so two moves never interleave their happenings.
     clock_moves: Arc<Mutex<()>>,
+    /// The event log, webhook endpoints and deliveries (see `events`).
+    pub webhooks: events::Webhooks,
 }
 
 /// A success or cancel URL the hosted page can redirect to: http(s) with a host and nothing
@@ -183,6 +186,12 @@ impl AppState {
         happened.extend(z.tick(to));
         happened.sort_by_key(|h| h.at);
         self.clock.set(to)?;
+        drop((k, f, p, z));
+        for h in &happened {
+            self.webhooks.emit(h.provider, h.events.clone());
+        }
+        // Retries of deliveries that fell due within the move run now.
+        self.webhooks.poke();
         Ok(happened)
     }
 
@@ -212,6 +221,7 @@ pub struct SandboxHandle {
     pub addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    deliveries: tokio::task::JoinHandle<()>,
     capture: Option<Arc<Mutex<Vec<Captured>>>>,
     state: AppState,
 }
@@ -229,36 +239,7 @@ impl SandboxHandle {
 
     /// Base URLs and sandbox keys for a provider, ready for [`crate::providers::connect`].
     pub fn endpoint(&self, kind: ProviderKind) -> Endpoint {
-        match kind {
-            ProviderKind::Kelviq => Endpoint {
-                base_url: self.provider_url("kelviq/api/v1"),
-                edge_url: Some(self.provider_url("kelviq-edge/api/v1")),
-                key: Secret::new(keys::KELVIQ_SERVER),
-                client_key: None,
-                account: None,
-            },
-            ProviderKind::Flowglad => Endpoint {
-                base_url: self.provider_url("flowglad"),
-                edge_url: None,
-                key: Secret::new(keys::FLOWGLAD),
-                client_key: None,
-                account: None,
-            },
-            ProviderKind::KuvarPay => Endpoint {
-                base_url: self.provider_url("kuvarpay"),
-                edge_url: None,
-                key: Secret::new(keys::KUVARPAY),
-                client_key: None,
-                account: Some(keys::KUVARPAY_BUSINESS.to_string()),
-            },
-            ProviderKind::Zenskar => Endpoint {
-                base_url: self.provider_url("zenskar"),
-                edge_url: None,
-                key: Secret::new(keys::ZENSKAR),
-                client_key: None,
-                account: Some(keys::ZENSKAR_ORGANISATION.to_string()),
-            },
-        }
+        endpoint_at(&self.base_url(), kind)
     }
 
     /// Providers the sandbox emulates.
@@ -291,6 +272,7 @@ impl SandboxHandle {
     }
 
     pub async fn shutdown(mut self) {
+        self.deliveries.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -302,9 +284,45 @@ impl SandboxHandle {
 
 impl Drop for SandboxHandle {
     fn drop(&mut self) {
+        self.deliveries.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+/// Base URLs and sandbox keys for a provider of the sandbox at `base` (this process's or a
+/// running one's), ready for [`crate::providers::connect`].
+pub fn endpoint_at(base: &Url, kind: ProviderKind) -> Endpoint {
+    match kind {
+        ProviderKind::Kelviq => Endpoint {
+            base_url: crate::providers::join_url(base, "kelviq/api/v1"),
+            edge_url: Some(crate::providers::join_url(base, "kelviq-edge/api/v1")),
+            key: Secret::new(keys::KELVIQ_SERVER),
+            client_key: None,
+            account: None,
+        },
+        ProviderKind::Flowglad => Endpoint {
+            base_url: crate::providers::join_url(base, "flowglad"),
+            edge_url: None,
+            key: Secret::new(keys::FLOWGLAD),
+            client_key: None,
+            account: None,
+        },
+        ProviderKind::KuvarPay => Endpoint {
+            base_url: crate::providers::join_url(base, "kuvarpay"),
+            edge_url: None,
+            key: Secret::new(keys::KUVARPAY),
+            client_key: None,
+            account: Some(keys::KUVARPAY_BUSINESS.to_string()),
+        },
+        ProviderKind::Zenskar => Endpoint {
+            base_url: crate::providers::join_url(base, "zenskar"),
+            edge_url: None,
+            key: Secret::new(keys::ZENSKAR),
+            client_key: None,
+            account: Some(keys::ZENSKAR_ORGANISATION.to_string()),
+        },
     }
 }
 
@@ -373,13 +391,15 @@ pub async fn start_at(options: SandboxOptions, clock: clock::Clock) -> Result<Sa
         admin_token: admin::random_token(32).into(),
         pay_tokens: Arc::default(),
         portal_sessions: Arc::default(),
+        webhooks: events::Webhooks::new(clock.clone()),
         clock,
         clock_moves: Arc::default(),
     };
+    let deliveries = tokio::spawn(events::deliver::run(state.webhooks.clone()));
     let router = router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(server::serve(listener, router, options.limits, rx));
-    Ok(SandboxHandle { addr, shutdown: Some(tx), task: Some(task), capture, state })
+    Ok(SandboxHandle { addr, shutdown: Some(tx), task: Some(task), deliveries, capture, state })
 }
 
 fn router(state: AppState) -> Router {
@@ -398,6 +418,12 @@ fn router(state: AppState) -> Router {
         .route("/_admin/faults", get(admin::get_faults).put(admin::put_faults))
         .route("/_admin/clock", get(admin::get_clock).put(admin::put_clock))
         .route("/_admin/clock/advance", axum::routing::post(admin::advance_clock))
+        .route("/_admin/webhooks", get(events::routes::list).post(events::routes::register))
+        .route("/_admin/webhooks/{id}", axum::routing::delete(events::routes::unregister))
+        .route("/_admin/deliveries", get(events::routes::deliveries))
+        .route("/_admin/events", get(events::routes::events))
+        // Inside the faults layer: a write that an injected fault failed announces nothing.
+        .layer(middleware::from_fn_with_state(state.clone(), events::api::record))
         .layer(middleware::from_fn_with_state(state.clone(), delay_and_capture))
         // Outermost: a request for another host name is refused before anything else runs.
         .layer(middleware::from_fn(server::require_loopback_host))

@@ -87,6 +87,8 @@ pub trait HostedCheckout {
     fn summary(&self, session_id: &str) -> Option<OrderSummary>;
     /// Completes the payment: the provider activates whatever the session sold.
     fn pay(&mut self, session_id: &str, card: &str) -> Result<OrderSummary, PayError>;
+    /// The provider and the events a payment just made announces (under the same lock).
+    fn paid_events(&self, session_id: &str) -> (crate::billing::ProviderKind, Vec<super::events::Emitted>);
 }
 
 #[derive(serde::Deserialize)]
@@ -127,7 +129,17 @@ pub async fn submit(State(app): State<AppState>, Path(session): Path<String>, Fo
     }
     let token = form.csrf;
     let card = if form.card.trim().is_empty() { CARD_OK.to_string() } else { form.card };
-    let outcome = app.with_checkout(&session, |c| c.pay(&session, &card));
+    let outcome = app.with_checkout(&session, |c| {
+        let paid = c.pay(&session, &card);
+        let events = paid.is_ok().then(|| c.paid_events(&session));
+        (paid, events)
+    });
+    let outcome = outcome.map(|(paid, events)| {
+        if let Some((provider, events)) = events {
+            app.webhooks.emit(provider, events);
+        }
+        paid
+    });
     match outcome {
         None => not_found(&session),
         Some(Ok(summary)) => match &summary.success_url {

@@ -360,6 +360,10 @@ impl State {
 }
 
 impl HostedCheckout for State {
+    fn paid_events(&self, session_id: &str) -> (crate::billing::ProviderKind, Vec<crate::sandbox::events::Emitted>) {
+        (crate::billing::ProviderKind::Flowglad, self.checkout_paid_events(session_id))
+    }
+
     fn owns_checkout(&self, session_id: &str) -> bool {
         self.checkouts.contains_key(session_id)
     }

@@ -3,6 +3,7 @@
 
 mod changes;
 mod checkout;
+mod events;
 mod ops;
 mod paging;
 pub mod payments;
@@ -10,6 +11,7 @@ mod render;
 mod seeding;
 pub mod state;
 mod tick;
+mod webhooks;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, Request, State as Extract};
@@ -83,6 +85,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/api/v1/payments/{id}", get(payments::get_payment))
         .route("/api/v1/payments/{id}/refund", post(payments::refund))
         .route("/api/v1/usage-events", post(payments::create_usage_event))
+        .route("/api/v1/webhooks", post(webhooks::create))
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .layer(middleware::from_fn_with_state(state, authenticate))

@@ -321,7 +321,7 @@ pub fn details(s: &State, sub: &Subscription) -> wire::SubscriptionDetails {
     }
 }
 
-fn invoice(s: &State, inv: &Invoice) -> wire::InvoiceWithLines {
+pub(crate) fn invoice(s: &State, inv: &Invoice) -> wire::InvoiceWithLines {
     let subtotal: i64 = inv.lines.iter().map(|l| l.price * l.quantity).sum();
     let lines = inv
         .lines

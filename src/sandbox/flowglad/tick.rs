@@ -167,6 +167,7 @@ fn happening(at: Ms, what: &'static str, object: &str, status: &str) -> Happenin
         object: object.to_string(),
         status: status.to_string(),
         subscription: None,
+        events: Vec::new(),
     }
 }
 
@@ -197,6 +198,10 @@ fn next_for(s: &Subscription) -> Option<Ms> {
 }
 
 impl Timeline for State {
+    fn record(&self, happening: &Happening) -> Vec<crate::sandbox::events::Emitted> {
+        self.happening_events(happening)
+    }
+
     type Key = Due;
 
     fn due(&self) -> Vec<(DateTime<Utc>, Due)> {

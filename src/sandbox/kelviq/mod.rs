@@ -2,6 +2,7 @@
 
 mod cards;
 mod checkout;
+mod events;
 mod ledger;
 mod ops;
 pub mod payments;
@@ -67,6 +68,7 @@ pub fn core_routes(state: AppState) -> Router<AppState> {
         .route("/portal/session/", post(payments::routes::portal_session))
         .route("/report/usage/", post(payments::routes::report_usage))
         .route("/payment-methods/", get(cards::routes::list_payment_methods))
+        .route("/webhook/logs/", get(crate::sandbox::events::routes::kelviq_logs))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state, require_server_key))
 }

@@ -412,6 +412,10 @@ pub fn prorated_charge(
 }
 
 impl HostedCheckout for State {
+    fn paid_events(&self, session_id: &str) -> (crate::billing::ProviderKind, Vec<crate::sandbox::events::Emitted>) {
+        (crate::billing::ProviderKind::Kelviq, self.checkout_paid_events(session_id))
+    }
+
     fn owns_checkout(&self, session_id: &str) -> bool {
         self.checkouts.contains_key(session_id)
     }

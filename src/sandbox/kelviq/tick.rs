@@ -141,6 +141,7 @@ fn happening(at: DateTime<Utc>, what: &'static str, object: &str, status: &str) 
         object: object.to_string(),
         status: status.to_string(),
         subscription: None,
+        events: Vec::new(),
     }
 }
 
@@ -167,6 +168,10 @@ fn next_for(s: &Subscription) -> Option<DateTime<Utc>> {
 }
 
 impl Timeline for State {
+    fn record(&self, happening: &Happening) -> Vec<crate::sandbox::events::Emitted> {
+        self.happening_events(happening)
+    }
+
     type Key = Due;
 
     fn due(&self) -> Vec<(DateTime<Utc>, Due)> {

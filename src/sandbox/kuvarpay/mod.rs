@@ -3,6 +3,7 @@
 
 mod changes;
 mod checkout;
+mod events;
 mod idempotency;
 mod ops;
 mod render;

@@ -106,6 +106,7 @@ fn happening(at: DateTime<Utc>, what: &'static str, object: &str, status: &str) 
         object: object.to_string(),
         status: status.to_string(),
         subscription: None,
+        events: Vec::new(),
     }
 }
 
@@ -125,6 +126,10 @@ impl State {
 }
 
 impl Timeline for State {
+    fn record(&self, happening: &Happening) -> Vec<crate::sandbox::events::Emitted> {
+        self.happening_events(happening)
+    }
+
     type Key = Due;
 
     fn due(&self) -> Vec<(DateTime<Utc>, Due)> {

@@ -6,6 +6,7 @@ mod cards;
 mod changes;
 mod dates;
 mod estimates;
+mod events;
 mod ops;
 mod paging;
 pub mod portal;

@@ -1,0 +1,149 @@
+//! Events caused by API calls: customer writes, plan changes, cancellations, refunds. A
+//! middleware looks at each successful write and announces it with the object the API just
+//! answered with — the object as the provider renders it, so the event and the API agree.
+//! (The hosted page's payment and the clock's happenings announce themselves; see `super`.)
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::Response;
+use serde_json::Value;
+
+use super::Emitted;
+use crate::billing::ProviderKind;
+use crate::sandbox::AppState;
+
+/// What a write announces; `Cancel` depends on whether it ended the subscription now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Announce {
+    One(&'static str),
+    /// (ended now, scheduled for the period end)
+    Cancel(&'static str, &'static str),
+}
+
+/// The provider and the announcement for a write, by method and path (with its prefix).
+fn rule(method: &Method, path: &str) -> Option<(ProviderKind, Announce)> {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    use Announce::{Cancel, One};
+    let post = *method == Method::POST;
+    let (kind, announce) = match parts.as_slice() {
+        ["kelviq", "api", "v1", "customers"] if post => (ProviderKind::Kelviq, One("customer.created")),
+        ["kelviq", "api", "v1", "customers", _] if *method == Method::PATCH => {
+            (ProviderKind::Kelviq, One("customer.updated"))
+        }
+        ["kelviq", "api", "v1", "subscriptions", _, "update"] if post => {
+            (ProviderKind::Kelviq, One("subscription.plan_changed"))
+        }
+        ["kelviq", "api", "v1", "subscriptions", _, "cancel"] if post => {
+            (ProviderKind::Kelviq, Cancel("subscription.cancelled", "subscription.updated"))
+        }
+        ["kelviq", "api", "v1", "refunds"] if post => (ProviderKind::Kelviq, One("refund.created")),
+        ["flowglad", "api", "v1", "customers"] if post => (ProviderKind::Flowglad, One("customer.created")),
+        ["flowglad", "api", "v1", "customers", _] if *method == Method::PUT => {
+            (ProviderKind::Flowglad, One("customer.updated"))
+        }
+        ["flowglad", "api", "v1", "subscriptions", _, "adjust" | "uncancel" | "cancel-scheduled-adjustment"]
+            if post =>
+        {
+            (ProviderKind::Flowglad, One("subscription.updated"))
+        }
+        ["flowglad", "api", "v1", "subscriptions", _, "cancel"] if post => {
+            (ProviderKind::Flowglad, Cancel("subscription.canceled", "subscription.updated"))
+        }
+        ["kuvarpay", "api", "v1", "subscriptions", _] if *method == Method::PATCH => {
+            (ProviderKind::KuvarPay, One("subscription.updated"))
+        }
+        ["kuvarpay", "api", "v1", "subscriptions", _] if *method == Method::DELETE => {
+            (ProviderKind::KuvarPay, Cancel("subscription.canceled", "subscription.updated"))
+        }
+        ["zenskar", "customers"] if post => (ProviderKind::Zenskar, One("customer.created")),
+        ["zenskar", "customers", _] if *method == Method::PATCH => (ProviderKind::Zenskar, One("customer.updated")),
+        ["zenskar", "contract_v2", _, "expire"] => (ProviderKind::Zenskar, One("contract.updated")),
+        _ => return None,
+    };
+    Some((kind, announce))
+}
+
+/// The announced object inside an answer: the first of the usual wrappers that holds an
+/// object with an id.
+fn object(body: &Value) -> Option<(&Value, String)> {
+    let id_of = |v: &Value| {
+        ["id", "uuid", "uid", "customerId"].iter().find_map(|k| v.get(*k).and_then(Value::as_str).map(str::to_string))
+    };
+    ["/data/customer", "/customer", "/subscription", "/data/subscription", "/data", ""]
+        .iter()
+        .filter_map(|p| body.pointer(p))
+        .filter(|v| v.is_object())
+        .find_map(|v| Some((v, id_of(v)?)))
+}
+
+fn path_id(path: &str) -> Option<String> {
+    path.trim_matches('/').split('/').nth(4).map(str::to_string)
+}
+
+fn ended(object: &Value) -> bool {
+    let status = object.get("status").and_then(Value::as_str).unwrap_or_default();
+    matches!(status.to_ascii_lowercase().as_str(), "canceled" | "cancelled")
+}
+
+/// Announces a successful write (2xx) after it is answered; everything else passes untouched.
+pub async fn record(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let Some((provider, announce)) = rule(request.method(), request.uri().path()) else {
+        return next.run(request).await;
+    };
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    if !response.status().is_success() {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024).await.unwrap_or_default();
+    let value = serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null);
+    // Kelviq answers a plan change or cancellation with a message only: the event carries
+    // the subscription as Kelviq renders it now.
+    let rendered = match (provider, path.trim_matches('/').split('/').nth(4)) {
+        (ProviderKind::Kelviq, Some(id)) if path.contains("/subscriptions/") => {
+            crate::sandbox::lock(&app.kelviq).subscription_json(id)
+        }
+        _ => None,
+    };
+    let found = rendered.as_ref().map(|v| (v, path_id(&path))).or_else(|| object(&value).map(|(v, id)| (v, Some(id))));
+    if let Some((object, Some(id))) = found {
+        let kind = match announce {
+            Announce::One(kind) => kind,
+            Announce::Cancel(now, later) => {
+                if ended(object) {
+                    now
+                } else {
+                    later
+                }
+            }
+        };
+        app.webhooks.emit(provider, vec![Emitted::new(app.clock.now(), kind, &id, object)]);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn writes_map_to_each_providers_event_and_object() {
+        let r = |m: Method, p: &str| rule(&m, p);
+        assert_eq!(
+            r(Method::POST, "/kelviq/api/v1/customers/"),
+            Some((ProviderKind::Kelviq, Announce::One("customer.created")))
+        );
+        assert_eq!(r(Method::GET, "/kelviq/api/v1/customers/"), None);
+        assert!(matches!(r(Method::POST, "/flowglad/api/v1/subscriptions/s1/cancel"), Some((_, Announce::Cancel(..)))));
+        assert_eq!(r(Method::PATCH, "/zenskar/customers/c1").map(|x| x.0), Some(ProviderKind::Zenskar));
+        let wrapped = json!({"data": {"customer": {"id": "c1"}, "subscription": null}});
+        assert_eq!(object(&wrapped).map(|(_, id)| id), Some("c1".into()));
+        let kuvar = json!({"success": true, "data": {"uid": "s1", "status": "CANCELED"}});
+        let (o, id) = object(&kuvar).unwrap();
+        assert_eq!((id.as_str(), ended(o)), ("s1", true));
+    }
+}

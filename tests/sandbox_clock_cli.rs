@@ -3,6 +3,8 @@
 //! another sandbox with `--sandbox URL` and `TILL_SANDBOX_TOKEN`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+// Most of these tests stop processes with signals, so only the last runs off Unix.
+#![cfg_attr(not(unix), allow(unused_imports, dead_code))]
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -11,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[cfg(unix)]
 fn till(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_till"))
         .args(args)
@@ -21,6 +24,7 @@ fn till(data: &Path, args: &[&str]) -> Output {
 }
 
 /// `till sandbox serve --port 0`, returned once it printed its address.
+#[cfg(unix)]
 fn serve(data: &Path) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_till"))
         .args(["sandbox", "serve", "--port", "0"])

@@ -2,8 +2,9 @@
 //! moves its clock, refuses to go back, notices a record whose process is gone, and reaches
 //! another sandbox with `--sandbox URL` and `TILL_SANDBOX_TOKEN`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
-// Most of these tests stop processes with signals, so only the last runs off Unix.
+// Test code: a panic is the failure report. Most of these tests stop processes with signals,
+// so only the last runs off Unix.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(not(unix), allow(unused_imports, dead_code))]
 
 use std::io::{BufRead, BufReader};

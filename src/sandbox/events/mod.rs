@@ -106,6 +106,9 @@ struct Hub {
 pub struct Webhooks {
     hub: Arc<Mutex<Hub>>,
     wake: Arc<tokio::sync::Notify>,
+    /// Bumped whenever the log, the endpoints or the delivery log change, so a watcher (the
+    /// console's Events view) reads again only when there is something new.
+    changed: Arc<tokio::sync::watch::Sender<u64>>,
     clock: Clock,
 }
 
@@ -127,7 +130,22 @@ pub fn retry_gaps(provider: ProviderKind) -> &'static [i64] {
 
 impl Webhooks {
     pub fn new(clock: Clock) -> Webhooks {
-        Webhooks { hub: Arc::default(), wake: Arc::default(), clock }
+        Webhooks {
+            hub: Arc::default(),
+            wake: Arc::default(),
+            changed: Arc::new(tokio::sync::watch::channel(0).0),
+            clock,
+        }
+    }
+
+    /// A receiver that sees a new value after every change to the events, the endpoints or
+    /// the deliveries.
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    fn bump(&self) {
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// Records events in time order and queues a delivery to every endpoint that wants each.
@@ -150,6 +168,7 @@ impl Webhooks {
         }
         trim(&mut hub.events);
         drop(hub);
+        self.bump();
         self.wake.notify_one();
     }
 
@@ -191,6 +210,7 @@ impl Webhooks {
             created: self.clock.now(),
         };
         lock(&self.hub).endpoints.push(endpoint.clone());
+        self.bump();
         endpoint
     }
 
@@ -208,7 +228,10 @@ impl Webhooks {
         let before = hub.endpoints.len();
         hub.endpoints.retain(|e| e.id != id);
         hub.pending.retain(|p| p.endpoint != id);
-        hub.endpoints.len() != before
+        let removed = hub.endpoints.len() != before;
+        drop(hub);
+        self.bump();
+        removed
     }
 
     /// Wakes the delivery task: the clock moved, so retries may be due.
@@ -259,6 +282,8 @@ impl Webhooks {
             let due = pending.due + Duration::seconds(*gap);
             hub.pending.push(Pending { retry: pending.retry + 1, due, ..pending.clone() });
         }
+        drop(hub);
+        self.bump();
     }
 }
 

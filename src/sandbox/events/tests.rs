@@ -96,3 +96,20 @@ fn failed_deliveries_are_retried_on_sandbox_time_as_documented() {
     assert!(attempts.iter().all(|a| !a.ok && a.status == Some(500)));
     assert!(hooks.attempts_after(0, Some(&only.id)).is_empty());
 }
+
+#[test]
+fn a_watcher_sees_each_change_to_the_log_and_the_endpoints() {
+    let hooks = Webhooks::new(Clock::fixed(Utc.with_ymd_and_hms(2026, 12, 6, 0, 0, 0).unwrap()));
+    let mut watch = hooks.changes();
+    assert!(!watch.has_changed().unwrap());
+    hooks.emit(ProviderKind::Kelviq, vec![]);
+    assert!(!watch.has_changed().unwrap(), "nothing recorded, nothing to read again");
+    hooks.emit(ProviderKind::Kelviq, vec![Emitted::new(Utc::now(), "customer.created", "c1", json!({}))]);
+    assert!(watch.has_changed().unwrap());
+    watch.borrow_and_update();
+    let endpoint = hooks.register(ProviderKind::Kelviq, "http://127.0.0.1:9/".parse().unwrap(), None, None);
+    assert!(watch.has_changed().unwrap());
+    watch.borrow_and_update();
+    assert!(hooks.unregister(&endpoint.id));
+    assert!(watch.has_changed().unwrap());
+}

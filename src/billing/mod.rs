@@ -11,6 +11,7 @@ pub mod money;
 pub mod payments;
 pub mod period;
 pub mod validate;
+pub mod webhooks;
 
 pub use currency::Currency;
 pub use estimate::{Estimate, EstimateLine, EstimateSource, Invoice};

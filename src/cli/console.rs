@@ -171,10 +171,11 @@ pub async fn run(global: &Global, args: ConsoleArgs) -> Result<(), Failure> {
     };
     let mode = env_mode(&external);
     let profile = if mode == Mode::Sandbox { "embedded sandbox" } else { "environment" };
-    let clock = sandbox
-        .as_ref()
-        .map(|sb| Arc::new(EmbeddedClock(sb.state().clone())) as Arc<dyn crate::tui::sandbox_clock::SandboxClock>);
-    let result = crate::tui::run(providers, http.log().clone(), mode, profile, global.read_only, mouse, clock).await;
+    let embedded = sandbox.as_ref().map(|sb| crate::tui::EmbeddedSandbox {
+        clock: Arc::new(EmbeddedClock(sb.state().clone())),
+        events: Arc::new(EmbeddedEvents(sb.state().webhooks.clone())),
+    });
+    let result = crate::tui::run(providers, http.log().clone(), mode, profile, global.read_only, mouse, embedded).await;
     keep_history(&http);
     if let Some(sb) = sandbox {
         sb.shutdown().await;
@@ -202,6 +203,28 @@ impl crate::tui::sandbox_clock::SandboxClock for EmbeddedClock {
     fn move_to(&self, to: chrono::DateTime<chrono::Utc>) -> Result<Vec<ProviderKind>, String> {
         let happened = self.0.move_clock_to(to).map_err(|e| e.to_string())?;
         Ok(happened.into_iter().map(|h| h.provider).collect())
+    }
+
+    fn moves(&self) -> tokio::sync::watch::Receiver<Vec<ProviderKind>> {
+        self.0.clock.moves()
+    }
+}
+
+/// The embedded sandbox's events and deliveries, as the console's Events view reads them.
+pub struct EmbeddedEvents(pub crate::sandbox::events::Webhooks);
+
+impl crate::tui::sandbox_events::SandboxEvents for EmbeddedEvents {
+    fn recent(&self, limit: usize) -> crate::tui::sandbox_events::EventsRead {
+        super::events_feed::recent(&self.0, limit)
+    }
+
+    fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.0.changes()
+    }
+
+    fn redeliver(&self, seq: u64) -> Result<Vec<String>, String> {
+        let _ = seq;
+        Err("MERGE-SBX".into()) // MERGE-SBX: self.0.redeliver(seq, None)
     }
 }
 

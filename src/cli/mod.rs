@@ -4,6 +4,7 @@
 mod checkout;
 mod common;
 mod console;
+mod events_feed;
 mod globals;
 mod info;
 mod listen_sandbox;
@@ -12,7 +13,7 @@ mod profiles;
 mod requests;
 mod run;
 mod sandbox_clock;
-pub use console::EmbeddedClock;
+pub use console::{EmbeddedClock, EmbeddedEvents};
 mod stream;
 mod table;
 mod trigger;

@@ -86,6 +86,8 @@ pub struct Actions {
     pub usage_set: bool,
     /// A customer's saved payment methods (`list_payment_methods`).
     pub payment_methods: bool,
+    /// The provider's own log of webhook deliveries (`webhook_log`; Kelviq).
+    pub webhook_log: bool,
 }
 
 /// A page request. `cursor` is opaque to callers: whatever the previous page returned.
@@ -161,6 +163,12 @@ pub trait BillingProvider: Send + Sync {
     /// Which of the everyday support actions (payments, refunds, portal, usage) it offers.
     fn actions(&self) -> Actions {
         Actions::default()
+    }
+
+    /// The provider's log of webhook delivery attempts, newest first, one attempt per item.
+    async fn webhook_log(&self, page: &PageRequest) -> Result<Page<crate::billing::webhooks::WebhookEvent>> {
+        let _ = page;
+        Err(ProviderError::unsupported(self.kind(), "a webhook delivery log"))
     }
 
     /// A customer's payments (Kelviq orders), newest first.

@@ -36,6 +36,9 @@ enum Base {
 pub struct Clock {
     base: Base,
     offset: Arc<Mutex<Duration>>,
+    /// The providers something happened to in the latest move, sent after every move so a
+    /// console notices moves made by another process through the admin API.
+    moved: Arc<tokio::sync::watch::Sender<Vec<ProviderKind>>>,
 }
 
 impl Default for Clock {
@@ -58,12 +61,27 @@ pub enum ClockError {
 impl Clock {
     /// Real time, not moved yet.
     pub fn real() -> Clock {
-        Clock { base: Base::Real, offset: Arc::new(Mutex::new(Duration::zero())) }
+        Clock::at(Base::Real)
     }
 
     /// A clock standing at `at` until moved: for tests that need exact times.
     pub fn fixed(at: DateTime<Utc>) -> Clock {
-        Clock { base: Base::Fixed(at), offset: Arc::new(Mutex::new(Duration::zero())) }
+        Clock::at(Base::Fixed(at))
+    }
+
+    fn at(base: Base) -> Clock {
+        let moved = Arc::new(tokio::sync::watch::channel(Vec::new()).0);
+        Clock { base, offset: Arc::new(Mutex::new(Duration::zero())), moved }
+    }
+
+    /// Sees each move once it has run, with the provider of each thing that happened.
+    pub fn moves(&self) -> tokio::sync::watch::Receiver<Vec<ProviderKind>> {
+        self.moved.subscribe()
+    }
+
+    /// Tells the watchers a move finished.
+    pub(crate) fn announce(&self, happened: Vec<ProviderKind>) {
+        self.moved.send_replace(happened);
     }
 
     fn base_now(&self) -> DateTime<Utc> {

@@ -192,6 +192,7 @@ impl AppState {
         }
         // Retries of deliveries that fell due within the move run now.
         self.webhooks.poke();
+        self.clock.announce(happened.iter().map(|h| h.provider).collect());
         Ok(happened)
     }
 

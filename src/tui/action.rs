@@ -50,6 +50,10 @@ pub enum Action {
     NewCheckout,
     /// The checkout-sessions list.
     CheckoutSessions,
+    /// The Events view: webhook events and their deliveries (`e`).
+    Events,
+    /// Send the selected sandbox event again (`r` in the Events view).
+    Redeliver,
     ChangePlan,
     Cancel,
     Uncancel,

@@ -89,6 +89,15 @@ impl<B: Backend> App<B> {
     pub fn set_sandbox_clock(&mut self, clock: Arc<dyn crate::tui::sandbox_clock::SandboxClock>) {
         self.state.clock_offset = Some(clock.read().1);
         self.tasks.clock = Some(clock);
+        // Moves made by another process (`till sandbox clock advance` on `--sandbox-port`)
+        // reach the console too.
+        self.tasks.run(Effect::WatchClock);
+    }
+
+    /// The embedded sandbox's events, which the Events view (`e`) reads.
+    pub fn set_sandbox_events(&mut self, events: Arc<dyn crate::tui::sandbox_events::SandboxEvents>) {
+        self.state.sandbox_events = true;
+        self.tasks.events = Some(events);
     }
 
     pub fn with_clock(mut self, clock: fn() -> DateTime<Utc>) -> Self {

@@ -44,6 +44,8 @@ pub enum Context {
     FormResult,
     /// The checkout-sessions list.
     CheckoutSessions,
+    /// The Events view.
+    Events,
     PresetSave,
     PresetLoad,
     /// LIVE checkout: the customer id typed before Ctrl-S creates it.
@@ -89,7 +91,7 @@ impl Context {
             Context::Audit => "Audit journal",
             Context::Detail => "Detail view",
             Context::Payments => "Payments",
-            Context::Lists => "Lists (request log, invoices, audit, sessions)",
+            Context::Lists => "Lists (request log, invoices, audit, sessions, events)",
             Context::ListFilter => "List filter (typing filters; 5xx, POST, /path in the request log)",
             Context::Form => "Checkout form",
             Context::FormText => "Text field (typing edits; Ctrl-A/E start/end, Ctrl-U/W delete)",
@@ -99,6 +101,7 @@ impl Context {
             Context::FormSubmit => "Submit button",
             Context::FormResult => "Checkout result",
             Context::CheckoutSessions => "Checkout sessions",
+            Context::Events => "Events (webhooks)",
             Context::PresetSave => "Save preset (type a name)",
             Context::PresetLoad => "Load preset",
             Context::LiveConfirm => "LIVE confirmation (type the customer id)",

@@ -3,6 +3,7 @@
 pub mod action;
 pub mod app;
 pub mod bench;
+mod events_tasks;
 pub mod keymap;
 pub mod layout;
 pub mod metrics;
@@ -10,6 +11,7 @@ pub mod outside;
 mod payments_tasks;
 pub mod raw_tasks;
 pub mod sandbox_clock;
+pub mod sandbox_events;
 pub mod state;
 pub mod tasks;
 pub mod terminal;
@@ -64,6 +66,12 @@ impl Outside for RealOutside {
 
 /// Runs the console on the real terminal until the user quits or SIGTERM arrives; `mouse`
 /// turns mouse capture on (clicks and the wheel, see `state::mouse`).
+/// The embedded sandbox as the console reaches it: its clock (`:clock`) and its events (`e`).
+pub struct EmbeddedSandbox {
+    pub clock: Arc<dyn sandbox_clock::SandboxClock>,
+    pub events: Arc<dyn sandbox_events::SandboxEvents>,
+}
+
 pub async fn run(
     providers: Vec<Arc<dyn BillingProvider>>,
     log: RequestLog,
@@ -71,7 +79,7 @@ pub async fn run(
     profile: &str,
     read_only: bool,
     mouse: bool,
-    clock: Option<Arc<dyn sandbox_clock::SandboxClock>>,
+    sandbox: Option<EmbeddedSandbox>,
 ) -> Result<(), String> {
     let backend = terminal::init(mouse).map_err(|e| format!("cannot take over the terminal: {e}"))?;
     // From here on, every exit path must restore the terminal.
@@ -79,8 +87,9 @@ pub async fn run(
         let mut app = App::new(backend, providers, log, mode, profile, Box::new(RealOutside))
             .map_err(|e| e.to_string())?
             .read_only(read_only);
-        if let Some(clock) = clock {
-            app = app.sandbox_clock(clock);
+        if let Some(sandbox) = sandbox {
+            app = app.sandbox_clock(sandbox.clock);
+            app.set_sandbox_events(sandbox.events);
         }
         app.run(EventStream::new(), shutdown_signal()).await.map_err(|e| e.to_string())
     }

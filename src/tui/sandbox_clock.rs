@@ -16,6 +16,9 @@ pub trait SandboxClock: Send + Sync {
     fn target(&self, text: &str) -> Result<DateTime<Utc>, String>;
     /// Moves forward to `to`, running what falls due on the way; refused going back.
     fn move_to(&self, to: DateTime<Utc>) -> Result<Vec<ProviderKind>, String>;
+    /// Sees every move once it has run, this console's or another process's, with the
+    /// provider of each thing that happened.
+    fn moves(&self) -> tokio::sync::watch::Receiver<Vec<ProviderKind>>;
 }
 
 /// A clock read or move, as it comes back to the console.

@@ -64,6 +64,10 @@ pub struct Tasks {
     pub(super) log: RequestLog,
     /// The embedded sandbox's clock, when the console runs on one (`:clock`).
     pub(super) clock: Option<Arc<dyn crate::tui::sandbox_clock::SandboxClock>>,
+    /// The embedded sandbox's events, when the console runs on one (`e`).
+    pub(super) events: Option<Arc<dyn crate::tui::sandbox_events::SandboxEvents>>,
+    /// The one receiver of the sandbox's changes, kept between the Events view's waits.
+    pub(super) event_changes: Option<Arc<tokio::sync::Mutex<tokio::sync::watch::Receiver<u64>>>>,
 }
 
 /// A customer's subscriptions and entitlements (where offered), read side by side.
@@ -140,6 +144,8 @@ impl Tasks {
             outside,
             log,
             clock: None,
+            events: None,
+            event_changes: None,
         }
     }
 
@@ -224,7 +230,7 @@ impl Tasks {
             }
             Effect::Copy(text) => self.outside.copy(&crate::text::block(&text)),
             Effect::Open(url) => self.open(&url),
-            Effect::Export(job) => self.files(move || export_file(&job)),
+            Effect::Export(job) => self.blocking(move || export_file(&job)),
             Effect::LoadPayments { slot, customer_id } => self.load_payments(slot, customer_id),
             Effect::LoadPaymentMethods { slot, customer_id } => self.load_payment_methods(slot, customer_id),
             Effect::PreviewRefund { slot, payment_id, amount } => self.preview_refund(slot, payment_id, amount),
@@ -236,30 +242,35 @@ impl Tasks {
             Effect::Clock { to } => {
                 let Some(clock) = self.clock.clone() else { return };
                 // Moving runs every provider's due renewals: blocking work, off the loop.
-                self.files(move || Msg::Clock(crate::tui::sandbox_clock::answer(clock.as_ref(), to.as_deref())));
+                self.blocking(move || Msg::Clock(crate::tui::sandbox_clock::answer(clock.as_ref(), to.as_deref())));
             }
+            Effect::WatchClock => self.watch_clock(),
+            Effect::ReadSandboxEvents => self.read_sandbox_events(),
+            Effect::WatchSandboxEvents => self.watch_sandbox_events(),
+            Effect::Redeliver { seq, event } => self.redeliver(seq, event),
+            Effect::ReadWebhookLog { slot } => self.read_webhook_log(slot),
             Effect::SnapshotRequests => {
                 let _ = self.tx.send(Msg::Requests(self.log.snapshot()));
             }
             Effect::Quit => {}
-            Effect::SavePreset(preset) => self.files(move || {
+            Effect::SavePreset(preset) => self.blocking(move || {
                 let result = presets_path().and_then(|path| {
                     presets::save(&path, (*preset).clone())
                         .map(|()| format!("Saved preset {:?} in {}", preset.name, path.display()))
                 });
                 Msg::Checkout(CheckoutMsg::PresetSaved { result })
             }),
-            Effect::ListPresets { .. } => self.files(|| {
+            Effect::ListPresets { .. } => self.blocking(|| {
                 let result = presets_path().and_then(|path| presets::load(&path)).map(|f| f.presets);
                 Msg::Checkout(CheckoutMsg::Presets { result })
             }),
-            Effect::LoadPreset { provider, name } => self.files(move || {
+            Effect::LoadPreset { provider, name } => self.blocking(move || {
                 let result = presets_path()
                     .and_then(|path| presets::load(&path))
                     .map(|f| f.presets.into_iter().find(|p| p.provider == provider && p.name == name));
                 Msg::Checkout(CheckoutMsg::PresetLoaded { name, result })
             }),
-            Effect::ShowAudit { customer } => self.files(move || {
+            Effect::ShowAudit { customer } => self.blocking(move || {
                 let result = crate::audit::default_path()
                     .ok_or_else(|| "no data directory (set TILL_DATA_DIR)".to_string())
                     .and_then(|p| crate::audit::Journal::at(p).read_actions(Some(&customer)))
@@ -290,8 +301,9 @@ impl Tasks {
         }
     }
 
-    /// Runs file work on the blocking pool and sends its message back.
-    fn files(&self, work: impl FnOnce() -> Msg + Send + 'static) {
+    /// Runs blocking work (files, the embedded sandbox's clock and event log) on the blocking
+    /// pool and sends its message back.
+    pub(super) fn blocking(&self, work: impl FnOnce() -> Msg + Send + 'static) {
         let tx = self.tx.clone();
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         let guard = InFlight(self.in_flight.clone());

@@ -293,6 +293,7 @@ impl BillingProvider for FlowgladClient {
             usage_report: true,
             usage_set: false,
             payment_methods: true,
+            webhook_log: false,
         }
     }
 

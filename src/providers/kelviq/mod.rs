@@ -5,6 +5,7 @@ mod checkout;
 pub mod map;
 pub mod payments;
 mod subscriptions;
+mod webhooks;
 pub mod wire;
 
 use std::collections::BTreeMap;
@@ -263,7 +264,12 @@ impl BillingProvider for KelviqClient {
             usage_report: true,
             usage_set: true,
             payment_methods: true,
+            webhook_log: true,
         }
+    }
+
+    async fn webhook_log(&self, page: &PageRequest) -> Result<Page<crate::billing::webhooks::WebhookEvent>> {
+        self.webhook_log_page(page).await
     }
 
     async fn list_payment_methods(&self, customer_id: &str) -> Result<Vec<crate::billing::payments::PaymentMethod>> {

@@ -9,8 +9,10 @@ use serde_json::Value;
 
 mod errors;
 mod payments;
+mod webhooks;
 pub use errors::*;
 pub use payments::*;
+pub use webhooks::*;
 
 /// An empty JSON object, for the spec's free-form objects (`details`, `metadata`, `meter`)
 /// when there is nothing to say.

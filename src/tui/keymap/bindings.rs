@@ -60,6 +60,14 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b!(
         Panes,
+        "e",
+        Action::Events,
+        "",
+        "Events: webhook events and their deliveries (the sandbox's, live; Kelviq's delivery log)",
+        [(KeyCode::Char('e'), NONE)]
+    ),
+    b!(
+        Panes,
         "y",
         Action::Copy,
         "copy id",
@@ -235,6 +243,39 @@ pub const BINDINGS: &[Binding] = &[
         "close",
         "Close",
         [ESC, (KeyCode::Char('q'), NONE), (KeyCode::Char('i'), NONE)]
+    ),
+    b!(
+        Events,
+        "Enter",
+        Action::Choose,
+        "details",
+        "The event: its deliveries, the headers sent and the payload",
+        [ENTER]
+    ),
+    b!(
+        Events,
+        "r",
+        Action::Redeliver,
+        "resend",
+        "Send the event again to every endpoint that wants it (sandbox events)",
+        [(KeyCode::Char('r'), NONE)]
+    ),
+    b!(Events, "y", Action::Copy, "copy id", "Copy the event's id", [(KeyCode::Char('y'), NONE)]),
+    b!(
+        Events,
+        "R",
+        Action::Refresh,
+        "reload",
+        "Read the events again (the sandbox's arrive by themselves)",
+        [(KeyCode::Char('R'), SHIFT), (KeyCode::Char('R'), NONE)]
+    ),
+    b!(
+        Events,
+        "Esc / q / e",
+        Action::Back,
+        "close",
+        "Close",
+        [ESC, (KeyCode::Char('q'), NONE), (KeyCode::Char('e'), NONE)]
     ),
     // Filter, sort and export, in every overlay list.
     b!(

@@ -14,19 +14,34 @@ impl AppState {
             return Vec::new();
         }
         if to.is_some() {
+            self.clock_moving = true;
             self.notify("Moving the sandbox clock: renewals, retries and expiries on the way run now…");
         }
         vec![Effect::Clock { to }]
     }
 
     pub(super) fn clock_answered(&mut self, result: Result<ClockAnswer, String>) -> Vec<Effect> {
-        let answer = match result {
-            Ok(a) => a,
+        self.clock_moving = false;
+        match result {
+            Ok(answer) => self.clock_settled(answer, ""),
             Err(e) => {
                 self.notify_error(format!("Clock: {e}"));
-                return Vec::new();
+                Vec::new()
             }
-        };
+        }
+    }
+
+    /// The clock moved. A move this console made (in flight, or already answered with this
+    /// offset) is its own answer's business; any other came from another process, and is shown
+    /// the same way.
+    pub(super) fn clock_moved(&mut self, answer: ClockAnswer) -> Vec<Effect> {
+        if self.clock_moving || self.clock_offset == Some(answer.offset) {
+            return Vec::new();
+        }
+        self.clock_settled(answer, " by another process")
+    }
+
+    fn clock_settled(&mut self, answer: ClockAnswer, by: &str) -> Vec<Effect> {
         self.clock_offset = Some(answer.offset);
         let at = format!("{} ({})", answer.now.format("%Y-%m-%d %H:%M UTC"), offset_text(answer.offset));
         let Some(happened) = answer.happened else {
@@ -35,7 +50,7 @@ impl AppState {
         };
         // The status bar shows the new date; the notice leads with what happened, so the part
         // an 80-column bar keeps is the part that matters.
-        self.notify(format!("Clock moved {}: {}", offset_text(answer.offset), happened_text(&happened)));
+        self.notify(format!("Clock moved{by} {}: {}", offset_text(answer.offset), happened_text(&happened)));
         // Something happened to these providers' subscriptions, invoices or checkouts: what
         // the console holds of them is older than that, so their panes and summaries are read
         // again (the customer lists themselves did not change).

@@ -83,6 +83,8 @@ pub enum DetailKind {
     /// A link to hand to a customer (a portal session).
     Link,
     Payment,
+    /// A webhook event and its deliveries.
+    Event,
 }
 
 impl DetailKind {
@@ -95,6 +97,7 @@ impl DetailKind {
             DetailKind::AuditEntry => "audit entry",
             DetailKind::Link => "link",
             DetailKind::Payment => "payment",
+            DetailKind::Event => "event",
         }
     }
 
@@ -107,6 +110,7 @@ impl DetailKind {
             DetailKind::AuditEntry => "audit entries",
             DetailKind::Link => "links",
             DetailKind::Payment => "payments",
+            DetailKind::Event => "events",
         }
     }
 }

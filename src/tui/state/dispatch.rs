@@ -108,6 +108,7 @@ impl AppState {
         }
         match self.top().map(Dialog::name) {
             None if action == Action::CheckoutSessions => self.open_checkout_sessions(),
+            None if action == Action::Events => self.open_events(),
             None => self.panes_action(action),
             Some("help") => self.scroll_action(action),
             Some("audit") => self.audit_action(action),
@@ -121,6 +122,7 @@ impl AppState {
             Some("invoices") => self.invoices_action(action),
             Some("checkout") => self.checkout_action(action),
             Some("checkout-sessions") => self.sessions_action(action),
+            Some("events") => self.events_action(action),
             Some("change") => self.change_action(action),
             Some("cancel") => self.cancel_action(action),
             Some("preset-save" | "preset-load" | "live-confirm") => self.preset_action(action),
@@ -157,6 +159,7 @@ impl AppState {
                     Some(Dialog::Invoices(_)) => Invoices,
                     Some(Dialog::Audit { .. }) => Audit,
                     Some(Dialog::Payments(_)) => Context::Payments,
+                    Some(Dialog::Events(_)) => Context::Events,
                     _ => Context::CheckoutSessions,
                 };
                 return vec![own, Context::Lists, List, NotTyping, Global];
@@ -185,6 +188,7 @@ impl AppState {
             Some(Dialog::Discard { .. }) => vec![Discard],
             Some(Dialog::Checkout(b)) => b.contexts(),
             Some(Dialog::CheckoutSessions(_)) => list(Context::CheckoutSessions),
+            Some(Dialog::Events(_)) => list(Context::Events),
             Some(Dialog::Change(f)) => step_contexts(f.step, f.live),
             Some(Dialog::Cancel(f)) => {
                 if f.step == Step::Date {

@@ -79,6 +79,7 @@ impl AppState {
             Some(Dialog::CheckoutSessions(s)) => {
                 Some(ExportJob::of("checkout-sessions", format, path, &pick(&s.rows, &s.visible())))
             }
+            Some(Dialog::Events(e)) => Some(ExportJob::of("events", format, path, &pick(&e.rows, &e.visible()))),
             Some(_) => None,
             None => self.pane_export(format, path),
         };
@@ -86,7 +87,7 @@ impl AppState {
             Some(job) => vec![Effect::Export(Box::new(job))],
             None => {
                 self.notify_error(
-                    "Nothing to export here: open a list (customers, invoices, requests, audit, sessions)",
+                    "Nothing to export here: open a list (customers, invoices, requests, audit, sessions, events)",
                 );
                 Vec::new()
             }

@@ -149,6 +149,7 @@ impl super::Dialog {
             super::Dialog::Audit { control, .. } => Some(control),
             super::Dialog::CheckoutSessions(s) => Some(&s.control),
             super::Dialog::Payments(p) => Some(&p.control),
+            super::Dialog::Events(e) => Some(&e.control),
             _ => None,
         }
     }

@@ -144,6 +144,36 @@ impl Tabular for (u8, CheckoutListing) {
     }
 }
 
+impl Tabular for crate::billing::webhooks::WebhookEvent {
+    fn columns() -> &'static [&'static str] {
+        &["Time", "Provider", "Type", "Object", "Delivery", "Event"]
+    }
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            self.provider.display_name().to_string(),
+            self.kind.clone(),
+            self.object.clone().unwrap_or_default(),
+            self.delivery_summary(),
+            self.id.clone(),
+        ]
+    }
+
+    fn sort_key(&self, column: usize) -> SortKey {
+        match column {
+            0 => SortKey::Time(self.at),
+            c => SortKey::Text(self.cells().get(c).cloned().unwrap_or_default().to_lowercase()),
+        }
+    }
+
+    /// The payload too: a customer's own id or email is often only there.
+    fn matches_word(&self, word: &str) -> bool {
+        let text = format!("{} {}", self.cells().join(" "), self.payload);
+        crate::util::fold_accents(&text).to_lowercase().contains(word)
+    }
+}
+
 impl Tabular for CustomerRow<'_> {
     fn columns() -> &'static [&'static str] {
         &["Name", "Email", "ID", "Provider", "Created"]

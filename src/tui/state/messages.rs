@@ -76,6 +76,23 @@ pub enum Msg {
     Checkout(super::checkout_flow::CheckoutMsg),
     /// The sandbox clock read or moved (`:clock`).
     Clock(Result<crate::tui::sandbox_clock::ClockAnswer, String>),
+    /// The sandbox clock was moved, maybe by another process (`till sandbox clock advance`
+    /// against `--sandbox-port`): the answer as if this console had moved it.
+    ClockMoved(crate::tui::sandbox_clock::ClockAnswer),
+    /// The embedded sandbox's newest events (the Events view).
+    SandboxEvents(crate::tui::sandbox_events::EventsRead),
+    /// A new event or delivery in the sandbox.
+    SandboxEventsChanged,
+    /// A provider's delivery log: the events, and whether it holds more than was read.
+    WebhookLog {
+        slot: u8,
+        result: Result<(Vec<crate::billing::webhooks::WebhookEvent>, bool), String>,
+    },
+    /// A sandbox event sent again: to which receivers, or why not.
+    Redelivered {
+        event: String,
+        result: Result<Vec<String>, String>,
+    },
     Change(super::change_flow::ChangeMsg),
     Payments(super::payments::PaymentsMsg),
     /// The provider's object for the detail views of `id`, or `None` when the log has none.
@@ -92,6 +109,20 @@ impl AppState {
         self.now = now;
         match msg {
             Msg::Clock(result) => self.clock_answered(result),
+            Msg::ClockMoved(answer) => self.clock_moved(answer),
+            Msg::SandboxEvents(read) => {
+                self.sandbox_events_read(read);
+                Vec::new()
+            }
+            Msg::SandboxEventsChanged => self.sandbox_events_changed(),
+            Msg::WebhookLog { slot, result } => {
+                self.webhook_log_read(slot, result);
+                Vec::new()
+            }
+            Msg::Redelivered { event, result } => {
+                self.redelivered(&event, result);
+                Vec::new()
+            }
             Msg::CustomersPage { slot, result } => self.customers_page(slot, result),
             Msg::SearchDone { slot, query, result } => self.search_done(slot, &query, result),
             Msg::Found { slot, id, result } => self.found(slot, &id, result),

@@ -12,6 +12,7 @@ pub mod customers;
 pub mod detail;
 pub mod detail_build;
 pub mod dispatch;
+pub mod events;
 pub mod export;
 pub mod freshness;
 pub mod invoices;
@@ -151,6 +152,8 @@ pub enum Dialog {
     Usage(Box<usage::UsageFlow>),
     /// This console's and the provider's checkout sessions (`N`).
     CheckoutSessions(Box<checkout_sessions::SessionsState>),
+    /// Webhook events and their deliveries (`e`).
+    Events(Box<events::EventsState>),
     Change(Box<change::ChangeFlow>),
     Cancel(Box<change::CancelFlow>),
     /// A name being typed for "save preset".
@@ -183,6 +186,7 @@ impl Dialog {
             Dialog::Usage(_) => "usage",
             Dialog::CustomerWrite(_) => "customer-write",
             Dialog::CheckoutSessions(_) => "checkout-sessions",
+            Dialog::Events(_) => "events",
             Dialog::Change(_) => "change",
             Dialog::Cancel(_) => "cancel",
             Dialog::PresetSave(_) => "preset-save",
@@ -196,10 +200,25 @@ impl Dialog {
 /// Work for the app loop to start; the state never performs I/O itself.
 #[derive(Debug, PartialEq)]
 pub enum Effect {
+    /// The embedded sandbox's newest events (`state/events.rs`).
+    ReadSandboxEvents,
+    /// Wait for the sandbox's next event or delivery, then say so (`Msg::SandboxEventsChanged`).
+    WatchSandboxEvents,
+    /// A provider's own log of webhook deliveries (Kelviq's).
+    ReadWebhookLog {
+        slot: u8,
+    },
+    /// Send a sandbox event again.
+    Redeliver {
+        seq: u64,
+        event: String,
+    },
     /// Read the sandbox clock, or move it as the text says (`+1M`, `2027-03-01`).
     Clock {
         to: Option<String>,
     },
+    /// From now on, say whenever the sandbox clock moves, by anyone (`Msg::ClockMoved`).
+    WatchClock,
     LoadCustomers {
         slot: u8,
         cursor: Option<String>,
@@ -414,6 +433,12 @@ pub struct AppState {
     /// How far the embedded sandbox's clock is ahead of real time; `None` when the console
     /// has no sandbox clock to move (`:clock`).
     pub clock_offset: Option<chrono::Duration>,
+    /// The console runs on the embedded sandbox, whose events the Events view reads.
+    pub sandbox_events: bool,
+    /// A watch for the sandbox's next event is out (one at a time).
+    pub events_watched: bool,
+    /// A `:clock` move of this console's is on its way.
+    pub clock_moving: bool,
     /// After `R`, the customer to select again once the reloaded rows include them.
     pub follow_customer: Option<(u8, String)>,
     /// After a write, the subscription to select once the reloaded list arrives.
@@ -453,6 +478,9 @@ impl AppState {
             own_checkouts: Vec::new(),
             read_only: false,
             clock_offset: None,
+            sandbox_events: false,
+            events_watched: false,
+            clock_moving: false,
             follow_subscription: None,
             follow_customer: None,
             filter_lens: vec![Vec::new(); tabs],

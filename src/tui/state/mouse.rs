@@ -91,9 +91,13 @@ impl AppState {
         let scrolls = match self.top() {
             None => return self.wheel_panes(at, action),
             Some(Dialog::Help { .. } | Dialog::Detail(_) | Dialog::Palette(_) | Dialog::PresetLoad { .. }) => true,
-            Some(Dialog::Requests(_) | Dialog::Invoices(_) | Dialog::Audit { .. } | Dialog::CheckoutSessions(_)) => {
-                self.top().and_then(Dialog::list_control).is_some_and(|c| !c.editing)
-            }
+            Some(
+                Dialog::Requests(_)
+                | Dialog::Invoices(_)
+                | Dialog::Audit { .. }
+                | Dialog::CheckoutSessions(_)
+                | Dialog::Events(_),
+            ) => self.top().and_then(Dialog::list_control).is_some_and(|c| !c.editing),
             // The review of a change or cancellation scrolls; its options only move the highlight.
             Some(Dialog::Change(_)) => true,
             Some(Dialog::Cancel(f)) => f.step == Step::Choose,
@@ -272,14 +276,15 @@ impl AppState {
                 None => Vec::new(),
             },
             Some(Dialog::CheckoutSessions(s)) => {
-                let visible = s.visible().len();
-                let above = s.notes.len() + 1;
-                let height = usize::from(overlay.height).saturating_sub(above + 1).max(1);
-                let start = s.selected.saturating_sub(height - 1);
-                let first = overlay.y.saturating_add(u16::try_from(above).unwrap_or(u16::MAX));
-                let row = usize::from(at.y).checked_sub(usize::from(first));
-                match row.filter(|&r| r < height).map(|r| start + r).filter(|&t| t < visible) {
+                match overlay_list_row(overlay, at, s.notes.len() + 1, s.selected, s.visible().len()) {
                     Some(t) => self.walk_to(t, sessions_cursor, true),
+                    None => Vec::new(),
+                }
+            }
+            Some(Dialog::Events(e)) => {
+                let (visible, above) = (e.visible().len(), e.note_lines().len() + 1);
+                match overlay_list_row(overlay, at, above, e.selected, visible) {
+                    Some(t) => self.walk_to(t, events_cursor, true),
                     None => Vec::new(),
                 }
             }
@@ -447,6 +452,23 @@ fn audit_cursor(s: &AppState) -> Option<usize> {
         }
         _ => None,
     }
+}
+
+fn events_cursor(s: &AppState) -> Option<usize> {
+    match s.top() {
+        Some(Dialog::Events(x)) => Some(x.selected),
+        _ => None,
+    }
+}
+
+/// The row of a list drawn as the sessions and events lists are (`above` lines of notes and
+/// header, the selection kept on the last line once it scrolls) under `at`.
+fn overlay_list_row(overlay: Rect, at: Position, above: usize, selected: usize, visible: usize) -> Option<usize> {
+    let height = usize::from(overlay.height).saturating_sub(above + 1).max(1);
+    let start = selected.saturating_sub(height - 1);
+    let first = overlay.y.saturating_add(u16::try_from(above).unwrap_or(u16::MAX));
+    let row = usize::from(at.y).checked_sub(usize::from(first));
+    row.filter(|&r| r < height).map(|r| start + r).filter(|&t| t < visible)
 }
 
 fn sessions_cursor(s: &AppState) -> Option<usize> {

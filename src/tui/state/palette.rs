@@ -85,6 +85,7 @@ impl AppState {
             ("requests".to_string(), Command::Action(Action::Requests)),
             ("checkout".to_string(), Command::Action(Action::NewCheckout)),
             ("checkout sessions".to_string(), Command::Action(Action::CheckoutSessions)),
+            ("events".to_string(), Command::Action(Action::Events)),
             ("invoices".to_string(), Command::Action(Action::Invoices)),
             ("payments".to_string(), Command::Action(Action::Payments)),
             ("portal [return-url]".to_string(), Command::Portal(None)),

@@ -6,6 +6,7 @@ mod checkout_sessions;
 mod customers;
 mod detail;
 mod details;
+mod events;
 mod invoices;
 mod overlays;
 mod payments;
@@ -66,6 +67,7 @@ fn draw_dialog(frame: &mut Frame, state: &AppState, dialog: &Dialog, theme: &The
     match dialog {
         Dialog::Checkout(b) => checkout::draw(frame, b, theme, checkout_area(area), state.now),
         Dialog::CheckoutSessions(s) => checkout_sessions::draw(frame, state, s, theme, area),
+        Dialog::Events(e) => events::draw(frame, state, e, theme, area),
         Dialog::Change(f) => change::change(frame, f, theme, checkout_area(area)),
         Dialog::Cancel(f) => change::cancel(frame, f, theme, checkout_area(area), state.now.date_naive()),
         Dialog::Help { scroll, contexts } => overlays::help(frame, *scroll, contexts, state, theme, area),

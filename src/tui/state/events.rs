@@ -1,0 +1,301 @@
+//! The Events view (`e`): webhook events with what their deliveries came to, newest first.
+//! On the embedded sandbox it is the sandbox's own log, live (a watch wakes it on every new
+//! event or attempt), and `r` sends the selected event again; on a Kelviq account it is
+//! Kelviq's delivery log (`GET /webhook/logs/`), read again with `R`. Enter shows one event:
+//! its deliveries, the headers the last one sent and the payload.
+
+use chrono::{DateTime, Utc};
+
+use super::detail::{DetailKind, DetailLine, DetailState};
+use super::{AppState, Dialog, Effect};
+use crate::billing::ProviderKind;
+use crate::billing::webhooks::{WebhookEvent, attempt_mark, merge};
+use crate::tui::action::Action;
+use crate::tui::sandbox_events::{EventsRead, Receiver};
+
+/// How many of the sandbox's newest events one read takes.
+pub const SANDBOX_LIMIT: usize = 500;
+/// Pages of 100 attempts read from a provider's log (the newest 300 attempts).
+pub const LOG_PAGES: usize = 3;
+
+/// Where the view's events come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The embedded sandbox, for the providers of these slots.
+    Sandbox(Vec<ProviderKind>),
+    /// The delivery logs of these slots' providers.
+    Logs(Vec<u8>),
+}
+
+#[derive(Debug)]
+pub struct EventsState {
+    pub source: Source,
+    pub rows: Vec<WebhookEvent>,
+    pub receivers: Vec<Receiver>,
+    /// Held by the source beyond what was read.
+    pub older: usize,
+    pub selected: usize,
+    pub loading: bool,
+    /// Per provider: no log to read, or the error of its read.
+    pub notes: Vec<String>,
+    pub fetched_at: Option<DateTime<Utc>>,
+    pub control: super::listing::ListControl,
+    /// The log slots still to answer (a read of several providers' logs).
+    pending: Vec<u8>,
+    gathered: Vec<WebhookEvent>,
+}
+
+impl EventsState {
+    pub fn visible(&self) -> Vec<usize> {
+        self.control.visible(&self.rows)
+    }
+
+    pub fn selected_event(&self) -> Option<&WebhookEvent> {
+        self.visible().get(self.selected).and_then(|&i| self.rows.get(i))
+    }
+
+    /// The lines above the table: the receivers (sandbox), or what a provider's log could
+    /// not give; the view draws them and the mouse counts them.
+    pub fn note_lines(&self) -> Vec<String> {
+        let mut lines = self.notes.clone();
+        if let Source::Sandbox(_) = self.source {
+            lines.push(match self.receivers.as_slice() {
+                [] => "No endpoint: `till listen --forward-to URL` (console started with --sandbox-port) registers one"
+                    .into(),
+                [one] => format!("Endpoint {} → {} ({})", one.id, one.url, one.provider),
+                many => format!(
+                    "{} endpoints: {}",
+                    many.len(),
+                    many.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            });
+        }
+        if self.older > 0 {
+            lines.push(format!("The newest {} events are shown; {} older ones are not", self.rows.len(), self.older));
+        }
+        lines
+    }
+
+    /// New rows, keeping the selected event selected.
+    fn replace(&mut self, rows: Vec<WebhookEvent>) {
+        let keep = self.selected_event().map(|e| (e.provider, e.id.clone()));
+        self.rows = rows;
+        let visible = self.visible();
+        self.selected = keep
+            .and_then(|(p, id)| visible.iter().position(|&i| self.rows[i].provider == p && self.rows[i].id == id))
+            .unwrap_or(0)
+            .min(visible.len().saturating_sub(1));
+    }
+}
+
+impl AppState {
+    /// `e`: the sandbox's events when the console runs on one, else the delivery logs of the
+    /// tab's providers that keep one.
+    pub fn open_events(&mut self) -> Vec<Effect> {
+        let slots = self.tab_slots(self.tab);
+        let kinds: Vec<ProviderKind> =
+            slots.iter().filter_map(|&s| self.slots.get(s as usize)).map(|s| s.kind).collect();
+        let mut state = EventsState {
+            source: Source::Sandbox(kinds),
+            rows: Vec::new(),
+            receivers: Vec::new(),
+            older: 0,
+            selected: 0,
+            loading: true,
+            notes: Vec::new(),
+            fetched_at: None,
+            control: Default::default(),
+            pending: Vec::new(),
+            gathered: Vec::new(),
+        };
+        let mut effects = Vec::new();
+        if self.sandbox_events {
+            effects.push(Effect::ReadSandboxEvents);
+            if !self.events_watched {
+                self.events_watched = true;
+                effects.push(Effect::WatchSandboxEvents);
+            }
+        } else {
+            for &slot in &slots {
+                let Some(s) = self.slots.get(slot as usize) else { continue };
+                if s.provider.actions().webhook_log {
+                    state.pending.push(slot);
+                    effects.push(Effect::ReadWebhookLog { slot });
+                } else {
+                    state.notes.push(format!(
+                        "{}: no API lists its deliveries; `till listen --port` shows them as they arrive",
+                        s.kind
+                    ));
+                }
+            }
+            state.loading = !state.pending.is_empty();
+            state.source = Source::Logs(slots);
+        }
+        self.push(Dialog::Events(Box::new(state)));
+        effects
+    }
+
+    fn events_mut(&mut self) -> Option<&mut EventsState> {
+        self.dialogs.iter_mut().rev().find_map(|d| if let Dialog::Events(e) = d { Some(&mut **e) } else { None })
+    }
+
+    /// The sandbox's log was read.
+    pub(crate) fn sandbox_events_read(&mut self, read: EventsRead) {
+        let now = self.now;
+        let Some(state) = self.events_mut() else { return };
+        let Source::Sandbox(kinds) = &state.source else { return };
+        let kinds = kinds.clone();
+        let shown = |p: &ProviderKind| kinds.contains(p);
+        state.receivers = read.receivers.into_iter().filter(|r| shown(&r.provider)).collect();
+        state.older = read.older;
+        state.loading = false;
+        state.fetched_at = Some(now);
+        state.replace(read.events.into_iter().filter(|e| shown(&e.provider)).collect());
+    }
+
+    /// Something changed in the sandbox's log: read it again while the view is open, and keep
+    /// watching.
+    pub(crate) fn sandbox_events_changed(&mut self) -> Vec<Effect> {
+        self.events_watched = false;
+        if self.events_mut().is_none() {
+            return Vec::new();
+        }
+        self.events_watched = true;
+        vec![Effect::ReadSandboxEvents, Effect::WatchSandboxEvents]
+    }
+
+    /// One provider's delivery log arrived; the rows are shown once every asked log answered.
+    pub(crate) fn webhook_log_read(&mut self, slot: u8, result: Result<(Vec<WebhookEvent>, bool), String>) {
+        let (now, kind) = (self.now, self.slots.get(slot as usize).map(|s| s.kind));
+        let Some(state) = self.events_mut() else { return };
+        if !state.pending.contains(&slot) {
+            return;
+        }
+        state.pending.retain(|s| *s != slot);
+        let name = kind.map_or("?", |k| k.display_name());
+        match result {
+            Ok((rows, more)) => {
+                if more {
+                    state.notes.push(format!("{name}: the newest {} attempts are shown", LOG_PAGES * 100));
+                }
+                state.gathered.extend(rows);
+            }
+            Err(e) => state.notes.push(format!("{name}: {e}")),
+        }
+        if state.pending.is_empty() {
+            state.loading = false;
+            state.fetched_at = Some(now);
+            let rows = merge(std::mem::take(&mut state.gathered));
+            state.replace(rows);
+        }
+    }
+
+    pub(crate) fn redelivered(&mut self, event: &str, result: Result<Vec<String>, String>) {
+        match result {
+            Ok(to) => self.notify(format!("Sent {event} again to {}", to.join(", "))),
+            Err(e) => self.notify_error(format!("Could not send {event} again: {e}")),
+        }
+    }
+
+    pub(crate) fn events_action(&mut self, action: Action) -> Vec<Effect> {
+        let Some(Dialog::Events(state)) = self.dialogs.last_mut() else { return Vec::new() };
+        let columns = <WebhookEvent as super::listing::Tabular>::columns().len();
+        if super::listing::list_key(&mut state.control, &mut state.selected, action, columns) {
+            return Vec::new();
+        }
+        let selected = state.selected_event().cloned();
+        match action {
+            Action::Back | Action::Events => {
+                self.pop();
+                Vec::new()
+            }
+            Action::Refresh => {
+                self.pop();
+                self.open_events()
+            }
+            Action::Choose => selected.map(|e| self.push_detail(event_detail(&e))).unwrap_or_default(),
+            Action::Redeliver => self.redeliver(selected),
+            Action::Copy => match selected {
+                Some(e) => {
+                    self.notify(format!("Copied {} (OSC 52)", e.id));
+                    vec![Effect::Copy(e.id)]
+                }
+                None => Vec::new(),
+            },
+            nav => {
+                if let Some(delta) = super::movement::nav_delta(nav, 10) {
+                    let last = state.visible().len().saturating_sub(1);
+                    state.selected = state.selected.saturating_add_signed(delta).min(last);
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn redeliver(&mut self, event: Option<WebhookEvent>) -> Vec<Effect> {
+        let Some(event) = event else {
+            self.notify("No event selected");
+            return Vec::new();
+        };
+        match event.sandbox_seq {
+            Some(seq) => vec![Effect::Redeliver { seq, event: event.id }],
+            None => {
+                self.notify(format!(
+                    "{} sends its events again from its dashboard; till can resend only the sandbox's",
+                    event.provider
+                ));
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// Enter on an event: what it is, each delivery attempt, the headers the newest attempt sent
+/// and the payload's fields (`v` shows the payload as sent).
+pub fn event_detail(e: &WebhookEvent) -> DetailState {
+    let stamp = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    let mut lines = vec![
+        DetailLine::section("Event"),
+        DetailLine::field("Type", e.kind.clone()),
+        DetailLine::field("ID", e.id.clone()),
+        DetailLine::field("Provider", e.provider.display_name()),
+        DetailLine::field("Object", e.object.clone().unwrap_or_else(|| "—".into())),
+        DetailLine::field("Happened", stamp(e.at)),
+        DetailLine::section(format!("Deliveries ({})", e.attempts.len())),
+    ];
+    if e.attempts.is_empty() {
+        lines.push(DetailLine::field("", "none: no endpoint wanted it when it happened"));
+    }
+    for a in &e.attempts {
+        let kind = if a.redelivery { "resent".to_string() } else { format!("try {}", a.retry + 1) };
+        let latency = a.latency_ms.map(|ms| format!(" in {ms} ms")).unwrap_or_default();
+        let value = format!("{}{latency} at {}", attempt_mark(a), stamp(a.at));
+        lines.push(DetailLine::field(format!("{} {kind}", a.endpoint), value));
+    }
+    if let Some(last) = e.attempts.iter().rev().find(|a| !a.headers.is_empty()) {
+        lines.push(DetailLine::section(format!("Headers sent ({} at {})", last.endpoint, stamp(last.at))));
+        for (name, value) in &last.headers {
+            lines.push(DetailLine::field(name.clone(), value.clone()));
+        }
+    }
+    lines.push(DetailLine::section("Payload (v shows it as sent)"));
+    let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null);
+    payload_lines(&mut lines, "", &payload);
+    let json = serde_json::to_string_pretty(&payload).unwrap_or_else(|_| e.payload.clone());
+    let crumbs = vec![e.provider.display_name().to_string(), "Events".to_string(), e.kind.clone()];
+    DetailState::new(DetailKind::Event, crumbs, lines, json).with_provider(e.provider)
+}
+
+/// One field per leaf, labelled by its path (`data.object.status`).
+fn payload_lines(lines: &mut Vec<DetailLine>, path: &str, value: &serde_json::Value) {
+    use serde_json::Value;
+    let join = |key: &str| if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+    match value {
+        Value::Object(map) if !map.is_empty() => map.iter().for_each(|(k, v)| payload_lines(lines, &join(k), v)),
+        Value::Array(items) if !items.is_empty() => {
+            items.iter().enumerate().for_each(|(i, v)| payload_lines(lines, &format!("{path}[{i}]"), v))
+        }
+        Value::String(s) => lines.push(DetailLine::field(path, s.clone())),
+        other => lines.push(DetailLine::field(path, other.to_string())),
+    }
+}

@@ -160,6 +160,10 @@ pub trait BillingProvider: Send + Sync {
         String::new()
     }
 
+    /// Drops what the client keeps of the account's lists (a snapshot reused for paging), so
+    /// the next read asks the provider: the console's `R`.
+    fn forget_cached(&self) {}
+
     /// Which of the everyday support actions (payments, refunds, portal, usage) it offers.
     fn actions(&self) -> Actions {
         Actions::default()

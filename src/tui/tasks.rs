@@ -176,6 +176,9 @@ impl Tasks {
     pub fn run(&mut self, effect: Effect) {
         match effect {
             Effect::LoadCustomers { slot, cursor } => self.load_customers(slot, cursor),
+            Effect::ForgetCached { slots } => {
+                slots.iter().filter_map(|&s| self.provider(s)).for_each(|p| p.forget_cached());
+            }
             Effect::Search { slot, query } => self.search(slot, query),
             Effect::FindCustomer { slot, id } => self.find(slot, id),
             Effect::LoadDetails { slot, customer_id, parts, prefetch: false } => {

@@ -323,6 +323,10 @@ impl BillingProvider for KuvarPayClient {
         }
     }
 
+    fn forget_cached(&self) {
+        self.customers.invalidate();
+    }
+
     async fn list_customers(&self, page: &PageRequest) -> Result<Page<Customer>> {
         let list = self.derived_customers(page).await?;
         Ok(derived::page(&list, page))

@@ -223,6 +223,11 @@ pub enum Effect {
         slot: u8,
         cursor: Option<String>,
     },
+    /// `R`: the clients of these slots drop what they keep of their lists (KuvarPay's derived
+    /// customers), so the reads that follow see a customer made elsewhere meanwhile.
+    ForgetCached {
+        slots: Vec<u8>,
+    },
     Search {
         slot: u8,
         query: String,

@@ -318,7 +318,9 @@ impl AppState {
         view.selected = 0;
         view.offset = 0;
         self.notify(format!("Refreshing {}", self.tab_title(self.tab)));
-        let mut effects = self.ensure_loaded();
+        // First, so the reads below go to the provider, not to a client's snapshot.
+        let mut effects = vec![Effect::ForgetCached { slots: self.tab_slots(self.tab) }];
+        effects.extend(self.ensure_loaded());
         effects.extend(self.rerun_filter(self.tab));
         effects
     }

@@ -60,8 +60,7 @@ impl EventsState {
         let mut lines = self.notes.clone();
         if let Source::Sandbox(_) = self.source {
             lines.push(match self.receivers.as_slice() {
-                [] => "No endpoint: `till listen --forward-to URL` (console started with --sandbox-port) registers one"
-                    .into(),
+                [] => "No endpoint yet: `till listen --forward-to URL` registers one".into(),
                 [one] => format!("Endpoint {} → {} ({})", one.id, one.url, one.provider),
                 many => format!(
                     "{} endpoints: {}",
@@ -76,9 +75,10 @@ impl EventsState {
         lines
     }
 
-    /// New rows, keeping the selected event selected.
+    /// New rows, keeping the selected event selected; a selection on the newest row follows
+    /// the newest, as a live stream does.
     fn replace(&mut self, rows: Vec<WebhookEvent>) {
-        let keep = self.selected_event().map(|e| (e.provider, e.id.clone()));
+        let keep = self.selected_event().filter(|_| self.selected > 0).map(|e| (e.provider, e.id.clone()));
         self.rows = rows;
         let visible = self.visible();
         self.selected = keep
@@ -297,5 +297,62 @@ fn payload_lines(lines: &mut Vec<DetailLine>, path: &str, value: &serde_json::Va
         }
         Value::String(s) => lines.push(DetailLine::field(path, s.clone())),
         other => lines.push(DetailLine::field(path, other.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn event(id: &str) -> WebhookEvent {
+        WebhookEvent {
+            provider: ProviderKind::Kelviq,
+            id: id.into(),
+            kind: "invoice.paid".into(),
+            object: None,
+            at: Utc.with_ymd_and_hms(2026, 12, 6, 10, 0, 0).unwrap(),
+            payload: "{}".into(),
+            attempts: Vec::new(),
+            sandbox_seq: None,
+        }
+    }
+
+    fn view(ids: &[&str]) -> EventsState {
+        let mut s = EventsState {
+            source: Source::Sandbox(vec![ProviderKind::Kelviq]),
+            rows: Vec::new(),
+            receivers: Vec::new(),
+            older: 0,
+            selected: 0,
+            loading: false,
+            notes: Vec::new(),
+            fetched_at: None,
+            control: Default::default(),
+            pending: Vec::new(),
+            gathered: Vec::new(),
+        };
+        s.replace(ids.iter().map(|i| event(i)).collect());
+        s
+    }
+
+    #[test]
+    fn the_top_row_follows_the_newest_and_any_other_stays_put() {
+        let mut s = view(&["e2", "e1"]);
+        s.replace(["e4", "e3", "e2", "e1"].iter().map(|i| event(i)).collect());
+        assert_eq!(s.selected_event().unwrap().id, "e4", "on the newest: the newest, as a live stream");
+        s.selected = 2;
+        s.replace(["e5", "e4", "e3", "e2", "e1"].iter().map(|i| event(i)).collect());
+        assert_eq!(s.selected_event().unwrap().id, "e2", "an event being read stays selected");
+        assert_eq!(s.selected, 3);
+    }
+
+    #[test]
+    fn the_note_says_how_to_get_an_endpoint_and_what_is_left_out() {
+        let mut s = view(&["e1"]);
+        assert!(s.note_lines()[0].starts_with("No endpoint yet"));
+        s.older = 12;
+        assert_eq!(s.note_lines()[1], "The newest 1 events are shown; 12 older ones are not");
     }
 }

@@ -59,7 +59,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, s: &EventsState, theme: &Theme,
     let height = usize::from(inner.height).saturating_sub(lines.len() + 1).max(1);
     let start = s.selected.saturating_sub(height.saturating_sub(1));
     for (i, e) in visible.iter().filter_map(|&i| s.rows.get(i)).enumerate().skip(start).take(height) {
-        let time = e.at.format(if cols.long_time { "%Y-%m-%d %H:%M:%S" } else { "%m-%d %H:%M:%S" }).to_string();
+        let time = e.at.format(if cols.long_time { "%Y-%m-%d %H:%M:%S" } else { "%Y-%m-%d %H:%M" }).to_string();
         let object = e.object.as_deref().unwrap_or("—");
         let text = cols.row([&time, e.provider.display_name(), &e.kind, object, &e.delivery_summary()]);
         lines.push(Line::from(Span::styled(text, theme.selected(i == s.selected))));
@@ -85,7 +85,7 @@ struct Columns {
 impl Columns {
     fn fit(width: usize, many: bool) -> Columns {
         let long_time = width >= 110;
-        let time = if long_time { 19 } else { 14 };
+        let time = if long_time { 19 } else { 16 };
         let provider = if many { 8 } else { 0 };
         let delivery = 16;
         let rest = width.saturating_sub(time + provider + delivery + 4);

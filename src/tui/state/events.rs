@@ -270,7 +270,8 @@ pub fn event_detail(e: &WebhookEvent) -> DetailState {
         let kind = if a.redelivery { "resent".to_string() } else { format!("try {}", a.retry + 1) };
         let latency = a.latency_ms.map(|ms| format!(" in {ms} ms")).unwrap_or_default();
         let value = format!("{}{latency} at {}", attempt_mark(a), stamp(a.at));
-        lines.push(DetailLine::field(format!("{} {kind}", a.endpoint), value));
+        let endpoint: String = a.endpoint.chars().take(12).collect();
+        lines.push(DetailLine::field(format!("{kind} → {endpoint}"), value).copying(a.endpoint.clone()));
     }
     if let Some(last) = e.attempts.iter().rev().find(|a| !a.headers.is_empty()) {
         lines.push(DetailLine::section(format!("Headers sent ({} at {})", last.endpoint, stamp(last.at))));
@@ -278,22 +279,43 @@ pub fn event_detail(e: &WebhookEvent) -> DetailState {
             lines.push(DetailLine::field(name.clone(), value.clone()));
         }
     }
-    lines.push(DetailLine::section("Payload (v shows it as sent)"));
     let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null);
-    payload_lines(&mut lines, "", &payload);
+    payload_sections(&mut lines, "Payload (v shows it as sent)", "", &payload, 0);
     let json = serde_json::to_string_pretty(&payload).unwrap_or_else(|_| e.payload.clone());
     let crumbs = vec![e.provider.display_name().to_string(), "Events".to_string(), e.kind.clone()];
     DetailState::new(DetailKind::Event, crumbs, lines, json).with_provider(e.provider)
 }
 
-/// One field per leaf, labelled by its path (`data.object.status`).
-fn payload_lines(lines: &mut Vec<DetailLine>, path: &str, value: &serde_json::Value) {
+/// The payload as sections: the envelope's own fields, then each object two levels deep
+/// (`data`, `data.object`, `data.previous_attributes`) with its fields labelled from there, so
+/// the labels stay short enough to read.
+fn payload_sections(lines: &mut Vec<DetailLine>, title: &str, path: &str, value: &serde_json::Value, depth: usize) {
+    let serde_json::Value::Object(map) = value else {
+        lines.push(DetailLine::section(title));
+        leaf_lines(lines, "", value);
+        return;
+    };
+    let join = |key: &str| if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+    let nested = |v: &serde_json::Value| depth < 2 && matches!(v, serde_json::Value::Object(m) if !m.is_empty());
+    let own: Vec<_> = map.iter().filter(|(_, v)| !nested(v)).collect();
+    if !own.is_empty() || map.is_empty() {
+        lines.push(DetailLine::section(title));
+        own.into_iter().for_each(|(k, v)| leaf_lines(lines, k, v));
+    }
+    for (k, v) in map.iter().filter(|(_, v)| nested(v)) {
+        let inner = join(k);
+        payload_sections(lines, &inner, &inner, v, depth + 1);
+    }
+}
+
+/// One field per leaf, labelled by its path below the section (`items[0].price`).
+fn leaf_lines(lines: &mut Vec<DetailLine>, path: &str, value: &serde_json::Value) {
     use serde_json::Value;
     let join = |key: &str| if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
     match value {
-        Value::Object(map) if !map.is_empty() => map.iter().for_each(|(k, v)| payload_lines(lines, &join(k), v)),
+        Value::Object(map) if !map.is_empty() => map.iter().for_each(|(k, v)| leaf_lines(lines, &join(k), v)),
         Value::Array(items) if !items.is_empty() => {
-            items.iter().enumerate().for_each(|(i, v)| payload_lines(lines, &format!("{path}[{i}]"), v))
+            items.iter().enumerate().for_each(|(i, v)| leaf_lines(lines, &format!("{path}[{i}]"), v))
         }
         Value::String(s) => lines.push(DetailLine::field(path, s.clone())),
         other => lines.push(DetailLine::field(path, other.to_string())),

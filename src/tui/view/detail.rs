@@ -15,6 +15,9 @@ pub fn draw(frame: &mut Frame, d: &DetailState, theme: &Theme, area: Rect) {
     let path = d.crumbs.join(" › ");
     let keys = match (d.show_json, &d.raw) {
         (true, Some(Some(_))) => "the provider's JSON · v fields · Esc back",
+        (true, _) if d.kind == crate::tui::state::detail::DetailKind::Event => {
+            "the payload sent · v fields · Y copy · Esc back"
+        }
         (true, _) => "till's JSON · v fields · Y copy · Esc back",
         (false, _) => "y copy · Y JSON · v raw · Esc back",
     };

@@ -56,11 +56,14 @@ async fn wait_for_screen(c: &mut Console, text: &str) -> String {
 
 /// A customer written through Kelviq's API: the sandbox announces `customer.created`.
 async fn create_kelviq_customer(c: &Console, id: &str) {
+    create_named(c, id, "Events Test").await;
+}
+
+async fn create_named(c: &Console, id: &str, name: &str) {
     let kelviq =
         till::providers::connect(ProviderKind::Kelviq, c.sandbox.endpoint(ProviderKind::Kelviq), c.http.clone())
             .unwrap();
-    let customer =
-        NewCustomer { id: id.into(), name: Some("Events Test".into()), email: None, metadata: Default::default() };
+    let customer = NewCustomer { id: id.into(), name: Some(name.into()), email: None, metadata: Default::default() };
     kelviq.create_customer(&customer).await.unwrap();
 }
 
@@ -117,6 +120,23 @@ async fn sandbox_events_arrive_live_with_their_deliveries_headers_and_payload() 
     let shown: Vec<&str> = e.visible().iter().map(|&i| e.rows[i].payload.as_str()).collect();
     assert_eq!(shown.len(), 1, "{shown:?}");
     assert!(shown[0].contains("cus_events_second"));
+}
+
+/// A name with terminal escapes travels in an event's payload: the view and the event's
+/// details show it harmlessly.
+#[tokio::test]
+async fn a_hostile_name_in_a_payload_never_reaches_the_terminal_raw() {
+    let mut c = console(Mode::Sandbox, false).await;
+    c.app.set_sandbox_events(Arc::new(EmbeddedEvents(c.sandbox.state().webhooks.clone())));
+    create_named(&c, "cus_events_hostile", "Evil\u{1b}]52;c;cGF5\u{7}\u{1b}[2JCorp").await;
+    c.key(KeyCode::Char('e')).await;
+    c.key(KeyCode::Enter).await;
+    let screen = c.screen();
+    assert!(screen.contains("Evil") && screen.contains("Corp"), "{screen}");
+    assert!(!screen.contains('\u{1b}') && !screen.contains('\u{7}'), "{screen:?}");
+    c.key(KeyCode::Char('v')).await;
+    let raw = c.screen();
+    assert!(raw.contains("Evil") && !raw.contains('\u{1b}'), "{raw:?}");
 }
 
 #[tokio::test]

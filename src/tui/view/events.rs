@@ -89,7 +89,8 @@ impl Columns {
         let provider = if many { 8 } else { 0 };
         let delivery = 16;
         let rest = width.saturating_sub(time + provider + delivery + 4);
-        let kind = (rest * 11 / 20).max(10);
+        // The longest type names are about 26 characters (`checkout_session.completed`).
+        let kind = (rest * 11 / 20).clamp(10, 26);
         Columns { time, provider, kind, object: rest.saturating_sub(kind).max(6), delivery, long_time }
     }
 

@@ -26,6 +26,14 @@ use crate::billing::ProviderKind;
 
 pub use super::clock::Emitted;
 
+impl Emitted {
+    /// The same event with the changed fields' old values (`data.previous_attributes`).
+    pub fn with_previous(mut self, previous: Option<serde_json::Value>) -> Emitted {
+        self.previous = previous;
+        self
+    }
+}
+
 /// One recorded event: its id, and the exact body every delivery of it sends.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Event {

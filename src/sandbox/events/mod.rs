@@ -59,12 +59,29 @@ pub struct Endpoint {
     /// Only these event types; `None`: all of them.
     pub events: Option<Vec<String>>,
     pub created: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    /// An inactive endpoint receives nothing (Flowglad's `active`).
+    pub active: bool,
+    /// Flowglad's `name` and `pricingModelId`, kept to be shown as registered.
+    pub name: Option<String>,
+    pub pricing_model: Option<String>,
 }
 
 impl Endpoint {
     fn wants(&self, event: &Event) -> bool {
-        self.provider == event.provider && self.events.as_ref().is_none_or(|only| only.contains(&event.kind))
+        self.active
+            && self.provider == event.provider
+            && self.events.as_ref().is_none_or(|only| only.contains(&event.kind))
     }
+}
+
+/// What `Webhooks::update` may change on an endpoint; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct EndpointChange {
+    pub url: Option<url::Url>,
+    pub events: Option<Option<Vec<String>>>,
+    pub active: Option<bool>,
+    pub name: Option<String>,
 }
 
 /// One delivery attempt, as the delivery log and Kelviq's `GET /webhook/logs/` show it.
@@ -220,17 +237,58 @@ impl Webhooks {
         events: Option<Vec<String>>,
         secret: Option<String>,
     ) -> Endpoint {
+        let now = self.clock.now();
         let endpoint = Endpoint {
             id: sign::endpoint_id(provider),
             provider,
             url,
             secret: secret.unwrap_or_else(|| sign::new_secret(provider)),
             events,
-            created: self.clock.now(),
+            created: now,
+            updated: now,
+            active: true,
+            name: None,
+            pricing_model: None,
         };
         lock(&self.hub).endpoints.push(endpoint.clone());
         self.bump();
         endpoint
+    }
+
+    /// Changes an endpoint; `None` when there is none. Deactivating it drops what was
+    /// waiting to go to it: an inactive endpoint receives nothing, retries included.
+    pub fn update(&self, id: &str, change: EndpointChange) -> Option<Endpoint> {
+        let now = self.clock.now();
+        let mut hub = lock(&self.hub);
+        let endpoint = hub.endpoints.iter_mut().find(|e| e.id == id)?;
+        if let Some(url) = change.url {
+            endpoint.url = url;
+        }
+        if let Some(events) = change.events {
+            endpoint.events = events;
+        }
+        if let Some(active) = change.active {
+            endpoint.active = active;
+        }
+        if let Some(name) = change.name {
+            endpoint.name = Some(name);
+        }
+        endpoint.updated = now;
+        let updated = endpoint.clone();
+        if !updated.active {
+            hub.pending.retain(|p| p.endpoint != id);
+        }
+        drop(hub);
+        self.bump();
+        Some(updated)
+    }
+
+    /// Sets what Flowglad shows of an endpoint it registered.
+    pub fn label(&self, id: &str, name: &str, pricing_model: &str) {
+        if let Some(e) = lock(&self.hub).endpoints.iter_mut().find(|e| e.id == id) {
+            e.name = Some(name.to_string());
+            e.pricing_model = Some(pricing_model.to_string());
+        }
     }
 
     pub fn endpoints(&self) -> Vec<Endpoint> {
@@ -273,6 +331,9 @@ impl Webhooks {
                 let Some(ep) = hub.endpoints.iter().find(|e| e.id == id) else {
                     return Err(format!("no endpoint {id}"));
                 };
+                if !ep.active {
+                    return Err(format!("endpoint {id} is inactive: it receives nothing"));
+                }
                 if ep.provider != event.provider {
                     return Err(format!(
                         "endpoint {id} receives {} events; event {event_seq} is {}'s",
@@ -327,8 +388,8 @@ impl Webhooks {
             let pending = hub.pending.remove(i);
             let event = hub.events.iter().find(|e| e.seq == pending.event_seq).cloned();
             let target = hub.endpoints.iter().find(|e| e.id == pending.endpoint).cloned();
-            // A trimmed event or a removed endpoint: nothing to send; go on with the next.
-            if let (Some(event), Some(target)) = (event, target) {
+            // A trimmed event, a removed or inactive endpoint: nothing to send; go on.
+            if let (Some(event), Some(target)) = (event, target.filter(|t| t.active)) {
                 return Some((pending, event, target));
             }
         }

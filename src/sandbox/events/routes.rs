@@ -52,7 +52,14 @@ pub struct Register {
 }
 
 fn endpoint_view(e: &Endpoint) -> Value {
-    json!({ "id": e.id, "provider": e.provider.slug(), "url": e.url.as_str(), "events": e.events, "created": e.created })
+    json!({
+        "id": e.id,
+        "provider": e.provider.slug(),
+        "url": e.url.as_str(),
+        "events": e.events,
+        "active": e.active,
+        "created": e.created,
+    })
 }
 
 /// `POST /_admin/webhooks {provider, url, events?, secret?}` → the endpoint and its secret.

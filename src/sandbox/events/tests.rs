@@ -157,7 +157,7 @@ fn redelivery_queues_one_marked_attempt_and_keeps_the_retries() {
     assert_eq!(hooks.redeliver(1, Some(&b.id)), Ok(vec![b.id.clone()]));
     clock.set(start + Duration::seconds(60)).unwrap();
     let mut later = drain(&hooks, 200);
-    later.sort();
+    later.sort_unstable();
     assert_eq!(later, vec![(1, 0, true), (1, 0, true), (1, 1, false)], "the original's retry still runs");
     let attempts = hooks.attempts_after(0, None);
     assert!(attempts.iter().all(|x| x.event_id == attempts[0].event_id), "same event id");

@@ -39,12 +39,12 @@ fn flowglad_view(e: &Endpoint) -> Value {
 }
 
 /// `filterTypes` checked against the spec's list.
-fn filter_types(types: &[Value]) -> Result<Vec<String>, Response> {
+fn filter_types(types: &[Value]) -> Result<Vec<String>, String> {
     let mut filter = Vec::new();
     for t in types {
         match t.as_str().filter(|t| FLOWGLAD_TYPES.contains(t)) {
             Some(t) => filter.push(t.to_string()),
-            None => return Err(flowglad_bad(format!("webhook.filterTypes: invalid value {t}"))),
+            None => return Err(format!("webhook.filterTypes: invalid value {t}")),
         }
     }
     Ok(filter)
@@ -62,7 +62,7 @@ pub async fn create(State(app): State<AppState>, body: axum::body::Bytes) -> Res
     };
     let filter = match filter_types(types) {
         Ok(f) => f,
-        Err(bad) => return bad,
+        Err(why) => return flowglad_bad(why),
     };
     let url = match crate::sandbox::events::routes::receiver_url(url) {
         Ok(u) => u,
@@ -75,26 +75,27 @@ pub async fn create(State(app): State<AppState>, body: axum::body::Bytes) -> Res
 }
 
 /// A Flowglad endpoint by id; endpoints of other providers are not Flowglad's to show.
-fn flowglad_endpoint(app: &AppState, id: &str) -> Result<Endpoint, Response> {
-    app.webhooks
-        .endpoint(id)
-        .filter(|e| e.provider == ProviderKind::Flowglad)
-        .ok_or_else(|| super::state::ApiError::not_found(format!("Webhook {id} not found")).into_response())
+fn flowglad_endpoint(app: &AppState, id: &str) -> Option<Endpoint> {
+    app.webhooks.endpoint(id).filter(|e| e.provider == ProviderKind::Flowglad)
+}
+
+fn not_found(id: &str) -> Response {
+    super::state::ApiError::not_found(format!("Webhook {id} not found")).into_response()
 }
 
 /// Flowglad's `GET /api/v1/webhooks/{id}` → `{webhook}` (never the secret).
 pub async fn get(State(app): State<AppState>, Path(id): Path<String>) -> Response {
     match flowglad_endpoint(&app, &id) {
-        Ok(e) => Json(json!({ "webhook": flowglad_view(&e) })).into_response(),
-        Err(missing) => missing,
+        Some(e) => Json(json!({ "webhook": flowglad_view(&e) })).into_response(),
+        None => not_found(&id),
     }
 }
 
 /// Flowglad's `PUT /api/v1/webhooks/{id}`: `{webhook:{id, filterTypes, url, name?, active?}}`
 /// → `{webhook}`. An inactive endpoint receives nothing, not even retries already due.
 pub async fn update(State(app): State<AppState>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
-    if let Err(missing) = flowglad_endpoint(&app, &id) {
-        return missing;
+    if flowglad_endpoint(&app, &id).is_none() {
+        return not_found(&id);
     }
     let req: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let w = &req["webhook"];
@@ -111,7 +112,7 @@ pub async fn update(State(app): State<AppState>, Path(id): Path<String>, body: a
     }
     let filter = match filter_types(types) {
         Ok(f) => f,
-        Err(bad) => return bad,
+        Err(why) => return flowglad_bad(why),
     };
     let url = match crate::sandbox::events::routes::receiver_url(url) {
         Ok(u) => u,
@@ -125,7 +126,7 @@ pub async fn update(State(app): State<AppState>, Path(id): Path<String>, body: a
     };
     match app.webhooks.update(&id, change) {
         Some(e) => Json(json!({ "webhook": flowglad_view(&e) })).into_response(),
-        None => flowglad_endpoint(&app, &id).err().unwrap_or_else(|| flowglad_bad("the webhook vanished")),
+        None => not_found(&id),
     }
 }
 

@@ -220,3 +220,39 @@ async fn a_slow_receiver_holds_up_no_other_endpoint() {
     assert!(hooks.attempts_after(0, Some(&slow_ep.id)).is_empty());
     task.abort();
 }
+
+/// Deactivating an endpoint drops its waiting retries: an inactive endpoint receives nothing,
+/// and nothing new is queued for it until it is active again.
+#[test]
+fn an_inactive_endpoint_gets_no_retries_and_no_new_events() {
+    let start = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
+    let clock = Clock::fixed(start);
+    let hooks = Webhooks::new(clock.clone());
+    let ep = hooks.register(ProviderKind::Kelviq, url::Url::parse("http://127.0.0.1:9/").unwrap(), None, None);
+    hooks.emit(ProviderKind::Kelviq, vec![Emitted::new(start, "customer.created", "c1", json!({}))]);
+    assert_eq!(drain(&hooks, 500), vec![(1, 0, false)]);
+    let off = hooks.update(&ep.id, EndpointChange { active: Some(false), ..Default::default() }).unwrap();
+    assert!(!off.active);
+    clock.set(start + Duration::seconds(600)).unwrap();
+    hooks.emit(ProviderKind::Kelviq, vec![Emitted::new(clock.now(), "customer.updated", "c1", json!({}))]);
+    assert!(hooks.claim().is_none(), "neither the retry nor the new event is sent");
+    assert!(hooks.redeliver(1, Some(&ep.id)).unwrap_err().contains("inactive"));
+    hooks.update(&ep.id, EndpointChange { active: Some(true), ..Default::default() }).unwrap();
+    hooks.emit(ProviderKind::Kelviq, vec![Emitted::new(clock.now(), "customer.updated", "c1", json!({}))]);
+    assert_eq!(drain(&hooks, 200), vec![(3, 0, false)], "active again: only what happens from now");
+}
+
+#[test]
+fn previous_attributes_hold_the_changed_fields_old_values_in_snake_case() {
+    let before = json!({"id": "s1", "status": "active", "endDate": null, "planId": "a"});
+    let after = json!({"id": "s1", "status": "active", "endDate": "2027-02-01", "planId": "b", "newField": 1});
+    let previous = envelope::previous_attributes(&before, &after).unwrap();
+    assert_eq!(previous, json!({"endDate": null, "planId": "a", "newField": null}));
+    assert_eq!(envelope::previous_attributes(&after, &after), None, "nothing changed: left out");
+    let e = Emitted::new(Utc::now(), "subscription.updated", "s1", after).with_previous(Some(previous));
+    let body: serde_json::Value = serde_json::from_str(&envelope::body(ProviderKind::Kelviq, "i", &e)).unwrap();
+    assert_eq!(body["data"]["previous_attributes"], json!({"end_date": null, "plan_id": "a", "new_field": null}));
+    let plain = Emitted::new(Utc::now(), "customer.created", "c1", json!({}));
+    let body: serde_json::Value = serde_json::from_str(&envelope::body(ProviderKind::Kelviq, "i", &plain)).unwrap();
+    assert!(body["data"].get("previous_attributes").is_none());
+}

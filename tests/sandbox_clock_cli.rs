@@ -7,12 +7,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(not(unix), allow(unused_imports, dead_code))]
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 use serde_json::Value;
+#[cfg(unix)]
+use serve::Served;
+
+#[cfg(unix)]
+#[path = "support/serve.rs"]
+mod serve;
 
 #[cfg(unix)]
 fn till(data: &Path, args: &[&str]) -> Output {
@@ -24,46 +28,17 @@ fn till(data: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-/// `till sandbox serve --port 0`, returned once it printed its address.
-#[cfg(unix)]
-fn serve(data: &Path) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_till"))
-        .args(["sandbox", "serve", "--port", "0"])
-        .env("TILL_DATA_DIR", data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    assert!(first.contains("listening on http://127.0.0.1:"), "{first}");
-    let record = data.join("sandbox.json");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !record.exists() {
-        assert!(Instant::now() < deadline, "serve recorded itself");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child
-}
-
 fn json(out: &Output) -> Value {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[cfg(unix)]
-fn stop(child: &mut Child) {
-    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
-    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
-    child.wait().unwrap();
-}
-
-#[cfg(unix)]
 #[test]
 fn serve_records_itself_and_the_clock_command_finds_it_with_no_flags() {
     let data = tempfile::tempdir().unwrap();
-    let mut server = serve(data.path());
-    let record = data.path().join("sandbox.json");
+    let mut server = Served::start(data.path());
+    let record = server.record();
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&record).unwrap().permissions().mode() & 0o777;
@@ -82,7 +57,7 @@ fn serve_records_itself_and_the_clock_command_finds_it_with_no_flags() {
     assert!(String::from_utf8_lossy(&back.stderr).contains("only moves forward"), "{back:?}");
     let bad = till(data.path(), &["sandbox", "clock", "advance", "soon"]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("M (months), w, d, h or m"), "{bad:?}");
-    stop(&mut server);
+    server.stop();
     assert!(!record.exists(), "a clean exit removes the record");
     let gone = till(data.path(), &["sandbox", "clock"]);
     assert!(String::from_utf8_lossy(&gone.stderr).contains("no running sandbox found"), "{gone:?}");

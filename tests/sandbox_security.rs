@@ -5,11 +5,14 @@
 
 #[path = "support/pay.rs"]
 mod pay_form;
+#[cfg(unix)]
+#[path = "support/serve.rs"]
+mod serve;
 
-use std::io::{BufRead, BufReader};
+#[cfg(unix)]
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
+#[cfg(unix)]
 use std::time::{Duration, Instant};
 
 use till::billing::{ChargePeriod, CheckoutRequest, CheckoutStatus, ProviderKind};
@@ -116,20 +119,14 @@ async fn a_url_with_cr_or_lf_is_refused_when_the_checkout_is_created() {
 }
 
 /// Another local process holding many idle sockets made the sandbox run out of file
-/// descriptors; every later client, the console included, then stalled for good.
+/// descriptors; every later client, the console included, then stalled for good. (Unix: the
+/// limit is set with `ulimit`.)
+#[cfg(unix)]
 #[tokio::test]
 async fn idle_sockets_do_not_stall_new_clients() {
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(format!("ulimit -n 256 && exec '{}' sandbox serve --port 0", env!("CARGO_BIN_EXE_till")))
-        .env("TILL_DATA_DIR", std::env::temp_dir().join(format!("till-sec-{}", std::process::id())))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    let addr = first.trim().rsplit("http://").next().unwrap().trim_end_matches('/').to_string();
+    let data = tempfile::tempdir().unwrap();
+    let server = serve::Served::start_with_file_limit(data.path(), 256);
+    let addr = server.addr().to_string();
     let idle: Vec<TcpStream> = (0..300).filter_map(|_| TcpStream::connect(&addr).ok()).collect();
     assert!(idle.len() >= 250, "opened {}", idle.len());
     let started = Instant::now();
@@ -150,8 +147,7 @@ async fn idle_sockets_do_not_stall_new_clients() {
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
     drop(idle);
     assert_eq!(served.map(|s| s.as_u16()), Some(200), "a new client is served while 300 idle sockets are open");
 }

@@ -8,11 +8,15 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use serve::{Served, Signal, signal_child};
+
+#[path = "support/serve.rs"]
+mod serve;
 
 fn till(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_till"))
@@ -21,30 +25,6 @@ fn till(data: &Path, args: &[&str]) -> Output {
         .env_remove("TILL_SANDBOX_TOKEN")
         .output()
         .unwrap()
-}
-
-fn serve(data: &Path) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_till"))
-        .args(["sandbox", "serve", "--port", "0"])
-        .env("TILL_DATA_DIR", data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !data.join("sandbox.json").exists() {
-        assert!(Instant::now() < deadline, "serve recorded itself");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child
-}
-
-fn signal(child: &mut Child, signal: rustix::process::Signal) {
-    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
-    rustix::process::kill_process(pid, signal).unwrap();
-    child.wait().unwrap();
 }
 
 type Got = Arc<Mutex<Vec<String>>>;
@@ -80,18 +60,13 @@ fn wait_until(got: &Got, what: &str) -> Vec<String> {
     }
 }
 
-fn record(data: &Path) -> (String, String) {
-    let r: Value = serde_json::from_slice(&std::fs::read(data.join("sandbox.json")).unwrap()).unwrap();
-    (r["url"].as_str().unwrap().to_string(), r["token"].as_str().unwrap().to_string())
-}
-
 #[test]
 fn trigger_causes_the_event_and_the_registered_app_receives_it() {
     let data = tempfile::tempdir().unwrap();
-    let mut server = serve(data.path());
+    let mut server = Served::start(data.path());
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (url, got) = app(&rt);
-    let (base, token) = record(data.path());
+    let (base, token) = (server.url.clone(), server.token.clone());
     let registered: Value = rt.block_on(async {
         reqwest::Client::new()
             .post(format!("{base}/_admin/webhooks"))
@@ -124,18 +99,25 @@ fn trigger_causes_the_event_and_the_registered_app_receives_it() {
 
     let list = till(data.path(), &["trigger", "--list"]);
     let text = String::from_utf8_lossy(&list.stdout);
-    for row in ["purchase.completed", "checkout_session.completed", "contract.created", "subscription.cancelled"] {
+    for row in [
+        "purchase.completed",
+        "checkout_session.completed",
+        "contract.created",
+        "subscription.cancelled",
+        "subscription.plan_changed",
+        "feature.usage_alert",
+    ] {
         assert!(text.contains(row), "{text}");
     }
     let bad = till(data.path(), &["trigger", "purchase.completed", "-p", "kelviq"]);
     assert_eq!(bad.status.code(), Some(2), "an event the provider does not have is a usage error");
-    signal(&mut server, rustix::process::Signal::TERM);
+    server.stop();
 }
 
 #[test]
 fn listen_registers_prints_each_delivery_and_unregisters_on_interrupt() {
     let data = tempfile::tempdir().unwrap();
-    let mut server = serve(data.path());
+    let mut server = Served::start(data.path());
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (url, got) = app(&rt);
     let mut listen = Command::new(env!("CARGO_BIN_EXE_till"))
@@ -155,12 +137,53 @@ fn listen_registers_prints_each_delivery_and_unregisters_on_interrupt() {
     let mut line = String::new();
     BufReader::new(listen.stdout.take().unwrap()).read_line(&mut line).unwrap();
     assert!(line.contains("customer.created") && line.contains("your app 204"), "{line}");
-    signal(&mut listen, rustix::process::Signal::INT);
-    let (base, token) = record(data.path());
+    signal_child(&mut listen, Signal::INT);
+    let (base, token) = (server.url.clone(), server.token.clone());
     let left: Value = rt.block_on(async {
         let r = reqwest::Client::new().get(format!("{base}/_admin/webhooks")).bearer_auth(&token).send().await.unwrap();
         r.json().await.unwrap()
     });
     assert_eq!(left, json!([]), "unregistered on exit");
-    signal(&mut server, rustix::process::Signal::TERM);
+    server.stop();
+}
+
+/// The sandbox's event log after `after`, as `(provider, type)` pairs.
+fn logged(server: &Served, after: usize) -> Vec<(String, String)> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let all: Vec<Value> = rt.block_on(async {
+        let url = format!("{}/_admin/events", server.url);
+        reqwest::Client::new().get(url).bearer_auth(&server.token).send().await.unwrap().json().await.unwrap()
+    });
+    let pair = |e: &Value| (e["provider"].as_str().unwrap().to_string(), e["type"].as_str().unwrap().to_string());
+    all.iter().skip(after).map(pair).collect()
+}
+
+/// A plan change through each provider's API (Kelviq's `subscription.plan_changed`, the
+/// others' `subscription.updated`), and a Kelviq meter filled to its allowance.
+#[test]
+fn trigger_changes_plans_and_fills_meters_through_the_api() {
+    let data = tempfile::tempdir().unwrap();
+    let mut server = Served::start(data.path());
+    for (provider, event) in [
+        ("kelviq", "subscription.plan_changed"),
+        ("flowglad", "subscription.updated"),
+        ("kuvarpay", "subscription.updated"),
+        ("kelviq", "feature.usage_alert"),
+    ] {
+        let before = logged(&server, 0).len();
+        let out = till(data.path(), &["trigger", event, "-p", provider, "--json"]);
+        assert!(out.status.success(), "{provider} {event}: {}", String::from_utf8_lossy(&out.stderr));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let steps = report["steps"].to_string();
+        let then = logged(&server, before);
+        let caused = then.iter().filter(|(p, k)| p == provider && k == event).count();
+        if event == "feature.usage_alert" {
+            assert_eq!(caused, 2, "80% and 100%: {then:?} after {steps}");
+            assert!(steps.contains("created customer cus_trigger_"), "a customer of its own: {steps}");
+        } else {
+            assert!(steps.contains("changed subscription"), "{steps}");
+            assert!(caused >= 1, "{provider} {event}: {then:?} after {steps}");
+        }
+    }
+    server.stop();
 }

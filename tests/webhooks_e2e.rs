@@ -126,9 +126,19 @@ async fn kelviq_sends_the_documented_sequence_signed_and_logs_it() {
     };
     let session = kelviq.create_checkout(&request).await.unwrap();
     pay(session.url.as_deref().unwrap(), "4000 0000 0000 0341").await;
-    let paid = wait_for(&got, 4).await;
-    assert_eq!(types(&paid, "type"), ["checkout.completed", "subscription.created", "invoice.created", "invoice.paid"]);
-    let created: Value = serde_json::from_str(&paid[1].1).unwrap();
+    let paid = wait_for(&got, 6).await;
+    assert_eq!(
+        types(&paid, "type"),
+        [
+            "checkout.completed",
+            "order.created",
+            "payment_method.created",
+            "subscription.created",
+            "invoice.created",
+            "invoice.paid"
+        ]
+    );
+    let created: Value = serde_json::from_str(&paid[3].1).unwrap();
     let sub_id = created["data"]["object"]["subscription_id"].as_str().map(str::to_string).unwrap_or_else(|| {
         created["data"]["object"]["uuid"].as_str().or(created["data"]["object"]["id"].as_str()).unwrap().to_string()
     });
@@ -140,22 +150,23 @@ async fn kelviq_sends_the_documented_sequence_signed_and_logs_it() {
     sb.move_clock_to(month).unwrap();
     // Every seeded subscription renews too; these are the ones about ours.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    // checkout.completed does not name the subscription (documented), so 3 of ours before.
-    let renewed = ours(&wait_for(&got, 8).await, &sub_id);
+    // checkout.completed does not name the subscription (documented), nor does the card:
+    // 4 of ours before (the order, the subscription, its invoice created and paid).
+    let renewed = ours(&wait_for(&got, 10).await, &sub_id);
     assert_eq!(
-        types(&renewed[3..], "type"),
+        types(&renewed[4..], "type"),
         ["subscription.updated", "invoice.created", "invoice.payment_failed", "subscription.updated"]
     );
-    let past_due: Value = serde_json::from_str(&renewed[6].1).unwrap();
+    let past_due: Value = serde_json::from_str(&renewed[7].1).unwrap();
     assert_eq!(past_due["data"]["object"]["status"], "past_due");
     assert_eq!(kelviq.get_subscription(&sub_id).await.unwrap().raw_status, "past_due");
 
     // Past the 8 retries over 14 days: each fails, then the subscription is cancelled.
     sb.move_clock_to(month + chrono::Duration::days(15)).unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let everything = wait_for(&got, 8 + 8 + 1).await;
+    let everything = wait_for(&got, 10 + 8 + 1).await;
     let all = ours(&everything, &sub_id);
-    let tail = types(&all[7..], "type");
+    let tail = types(&all[8..], "type");
     assert_eq!(tail.iter().filter(|t| *t == "invoice.payment_failed").count(), 8, "{tail:?}");
     assert_eq!(tail.last().map(String::as_str), Some("subscription.cancelled"), "{tail:?}");
     assert_eq!(kelviq.get_subscription(&sub_id).await.unwrap().raw_status, "canceled");

@@ -7,8 +7,10 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use super::common::{ExitCode, Failure, emit, failure};
+use crate::billing::payments::{UsageMode, UsageReport};
 use crate::billing::{
-    CancelTiming, Cancellation, ChargePeriod, CheckoutRequest, CustomerUpdate, NewCustomer, PriceKind,
+    CancelTiming, Cancellation, ChangeTiming, ChargePeriod, CheckoutRequest, CustomerUpdate, EntitlementKind,
+    NewCustomer, PlanChange, PriceKind,
 };
 use crate::billing::{Plan, ProviderKind};
 use crate::providers::{self, BillingProvider, Http, HttpConfig, PageRequest};
@@ -42,26 +44,34 @@ enum Recipe {
     CancelLater,
     NewCustomer,
     UpdateCustomer,
+    /// A checkout paid, then its subscription moved to another monthly plan through the API.
+    PlanChange,
+    /// A checkout paid, then a usage report filling a metered allowance (80% and 100%).
+    UsageAlert,
 }
 
 const TRIGGERS: &[(ProviderKind, &str, Recipe)] = {
     use ProviderKind::{Flowglad, Kelviq, KuvarPay, Zenskar};
-    use Recipe::{Cancel, CancelLater, Checkout, Decline, NewCustomer, UpdateCustomer};
+    use Recipe::{Cancel, CancelLater, Checkout, Decline, NewCustomer, PlanChange, UpdateCustomer, UsageAlert};
     &[
         (Kelviq, "checkout.completed", Checkout),
         (Kelviq, "subscription.created", Checkout),
+        (Kelviq, "order.created", Checkout),
+        (Kelviq, "payment_method.created", Checkout),
         (Kelviq, "invoice.created", Checkout),
         (Kelviq, "invoice.paid", Checkout),
         (Kelviq, "invoice.payment_failed", Decline),
         (Kelviq, "subscription.updated", CancelLater),
         (Kelviq, "subscription.cancelled", Cancel),
+        (Kelviq, "subscription.plan_changed", PlanChange),
+        (Kelviq, "feature.usage_alert", UsageAlert),
         (Kelviq, "customer.created", NewCustomer),
         (Kelviq, "customer.updated", UpdateCustomer),
         (Flowglad, "purchase.completed", Checkout),
         (Flowglad, "subscription.created", Checkout),
         (Flowglad, "payment.succeeded", Checkout),
         (Flowglad, "payment.failed", Decline),
-        (Flowglad, "subscription.updated", CancelLater),
+        (Flowglad, "subscription.updated", PlanChange),
         (Flowglad, "subscription.canceled", Cancel),
         (Flowglad, "customer.created", NewCustomer),
         (Flowglad, "customer.updated", UpdateCustomer),
@@ -69,7 +79,7 @@ const TRIGGERS: &[(ProviderKind, &str, Recipe)] = {
         (KuvarPay, "subscription.created", Checkout),
         (KuvarPay, "payment.completed", Checkout),
         (KuvarPay, "payment.failed", Decline),
-        (KuvarPay, "subscription.updated", CancelLater),
+        (KuvarPay, "subscription.updated", PlanChange),
         (KuvarPay, "subscription.canceled", Cancel),
         (Zenskar, "checkout.completed", Checkout),
         (Zenskar, "contract.created", Checkout),
@@ -93,6 +103,8 @@ fn how(r: Recipe) -> &'static str {
         Recipe::CancelLater => "a checkout paid, then its subscription cancelled at the period end",
         Recipe::NewCustomer => "a customer created",
         Recipe::UpdateCustomer => "a customer created, then renamed",
+        Recipe::PlanChange => "a checkout paid, then its subscription moved to another monthly plan",
+        Recipe::UsageAlert => "a checkout paid, then usage reported up to its metered allowance",
     }
 }
 
@@ -123,7 +135,7 @@ pub async fn run(provider: Option<ProviderKind>, args: TriggerArgs, json: bool) 
     let http = Http::new(HttpConfig::default()).map_err(|e| failure(ExitCode::Failure, e.clone()))?;
     let client = providers::connect(kind, crate::sandbox::endpoint_at(&base, kind), http)
         .map_err(|e| failure(ExitCode::Failure, e.to_string()))?;
-    let mut run = Run { kind, base, token, client, customer: args.customer, steps: Vec::new() };
+    let mut run = Run { kind, base, token, client, customer: args.customer, plan: None, steps: Vec::new() };
     run.recipe(recipe).await?;
     let steps = run.steps;
     emit(json, &json!({"provider": kind.slug(), "event": event, "steps": steps}), || {
@@ -137,6 +149,8 @@ struct Run {
     token: String,
     client: std::sync::Arc<dyn BillingProvider>,
     customer: Option<String>,
+    /// The plan and customer of the last checkout paid (what a plan change moves away from).
+    plan: Option<(String, Option<String>)>,
     steps: Vec<String>,
 }
 
@@ -152,10 +166,22 @@ impl Run {
                 self.checkout(crate::sandbox::pay::CARD_DECLINES_LATER).await?;
                 self.advance("1M").await
             }
+            Recipe::PlanChange => {
+                let sub = self.subscribed().await?;
+                self.change_plan(&sub).await
+            }
+            Recipe::UsageAlert => {
+                // A new customer's only subscription: its allowance is the one the
+                // entitlement shows (a customer with several adds theirs up).
+                if self.customer.is_none() {
+                    let made = self.new_customer().await?;
+                    self.customer = Some(made);
+                }
+                self.subscribed().await?;
+                self.fill_meter().await
+            }
             Recipe::Cancel | Recipe::CancelLater => {
-                let sub = self.checkout(crate::sandbox::pay::CARD_OK).await?.ok_or_else(|| {
-                    failure(ExitCode::Failure, "the sandbox recorded no new subscription for the checkout")
-                })?;
+                let sub = self.subscribed().await?;
                 let timing =
                     if recipe == Recipe::Cancel { CancelTiming::Immediately } else { CancelTiming::AtPeriodEnd };
                 let cancellation = Cancellation { timing, comment: Some("till trigger".into()) };
@@ -164,24 +190,87 @@ impl Run {
                 Ok(())
             }
             Recipe::NewCustomer | Recipe::UpdateCustomer => {
-                // Unique, since Zenskar refuses a second customer with the same email.
-                let tag = crate::sandbox::admin::random_token(8).to_lowercase();
-                let new = NewCustomer {
-                    id: format!("cus_trigger_{tag}"),
-                    name: Some("Trigger Test".into()),
-                    email: Some(format!("trigger+{tag}@example.com")),
-                    ..Default::default()
-                };
-                let made = self.client.create_customer(&new).await.map_err(provider_failed)?;
-                self.steps.push(format!("created customer {}", made.id));
+                let made = self.new_customer().await?;
                 if recipe == Recipe::UpdateCustomer {
                     let update = CustomerUpdate { name: Some("Trigger Test (renamed)".into()), ..Default::default() };
-                    self.client.update_customer(&made.id, &update).await.map_err(provider_failed)?;
-                    self.steps.push(format!("renamed customer {}", made.id));
+                    self.client.update_customer(&made, &update).await.map_err(provider_failed)?;
+                    self.steps.push(format!("renamed customer {made}"));
                 }
                 Ok(())
             }
         }
+    }
+
+    /// A new customer; its id.
+    async fn new_customer(&mut self) -> Result<String, Failure> {
+        // Unique, since Zenskar refuses a second customer with the same email.
+        let tag = crate::sandbox::admin::random_token(8).to_lowercase();
+        let new = NewCustomer {
+            id: format!("cus_trigger_{tag}"),
+            name: Some("Trigger Test".into()),
+            email: Some(format!("trigger+{tag}@example.com")),
+            ..Default::default()
+        };
+        let made = self.client.create_customer(&new).await.map_err(provider_failed)?;
+        self.steps.push(format!("created customer {}", made.id));
+        Ok(made.id)
+    }
+
+    /// A checkout paid with the good card, and the subscription it made.
+    async fn subscribed(&mut self) -> Result<String, Failure> {
+        self.checkout(crate::sandbox::pay::CARD_OK)
+            .await?
+            .ok_or_else(|| failure(ExitCode::Failure, "the sandbox recorded no new subscription for the checkout"))
+    }
+
+    /// Moves `sub` to another plan with a monthly paid price, at the provider's first offered
+    /// timing (immediately for all four).
+    async fn change_plan(&mut self, sub: &str) -> Result<(), Failure> {
+        let current = self.plan.as_ref().map(|(p, _)| p.clone()).unwrap_or_default();
+        let plans = self.client.list_plans().await.map_err(provider_failed)?;
+        let (plan, price) = plans
+            .iter()
+            .filter(|p| p.id != current)
+            .find_map(|p| Some((p, p.prices.iter().find(|pr| monthly_paid(pr))?)))
+            .ok_or_else(|| failure(ExitCode::Failure, "no other monthly paid plan to change to"))?;
+        let timing = self.client.change_timings().first().copied().unwrap_or(ChangeTiming::Immediately);
+        let change = PlanChange {
+            plan_id: plan.id.clone(),
+            period: ChargePeriod::Monthly,
+            price_id: price.id.clone(),
+            timing,
+            features: Vec::new(),
+        };
+        self.client.change_plan(sub, &change).await.map_err(provider_failed)?;
+        self.steps.push(format!("changed subscription {sub} from plan {current} to {} ({timing:?})", plan.id));
+        Ok(())
+    }
+
+    /// Reports usage of the checkout customer's first limited meter up to its allowance, in
+    /// one step to 80% and one to 100%.
+    async fn fill_meter(&mut self) -> Result<(), Failure> {
+        let customer = self.plan.as_ref().and_then(|(_, c)| c.clone()).ok_or_else(|| {
+            failure(ExitCode::Failure, "the checkout named no customer to report usage for (use --customer)")
+        })?;
+        let ents = self.client.entitlements(&customer).await.map_err(provider_failed)?;
+        let (feature, limit) = ents
+            .iter()
+            .find_map(|e| match e.kind {
+                EntitlementKind::Meter { limit: Some(l), .. } if l > 0 => Some((e.feature_id.clone(), l)),
+                _ => None,
+            })
+            .ok_or_else(|| failure(ExitCode::Failure, format!("{customer} has no limited meter")))?;
+        for value in [limit * 4 / 5, limit] {
+            let report = UsageReport {
+                customer_id: customer.clone(),
+                feature_id: feature.clone(),
+                quantity: u64::try_from(value).unwrap_or(0),
+                mode: UsageMode::Set,
+            };
+            self.client.report_usage(&report).await.map_err(provider_failed)?;
+            self.steps.push(format!("reported {value} of {limit} {feature} for {customer}"));
+        }
+        Ok(())
     }
 
     /// Creates a checkout, pays it on the hosted page, and returns the subscription (or
@@ -193,6 +282,7 @@ impl Run {
         let url =
             session.url.clone().ok_or_else(|| failure(ExitCode::Failure, "the checkout has no hosted page URL"))?;
         self.steps.push(format!("created checkout {} for plan {}", session.id, request.plan_id));
+        self.plan = Some((request.plan_id.clone(), request.customer_id.clone()));
         pay(&url, card).await?;
         self.steps.push(format!("paid it on the hosted page with {card}"));
         let made = self
@@ -206,11 +296,7 @@ impl Run {
     /// A checkout for a monthly, paid, trial-free price of the provider's catalog.
     async fn request(&self) -> Result<CheckoutRequest, Failure> {
         let plans = self.client.list_plans().await.map_err(provider_failed)?;
-        let monthly = |p: &&Plan| {
-            p.prices.iter().any(|pr| {
-                pr.period == ChargePeriod::Monthly && pr.kind == PriceKind::Paid && pr.trial_days.unwrap_or(0) == 0
-            })
-        };
+        let monthly = |p: &&Plan| p.prices.iter().any(monthly_paid);
         let plan = plans
             .iter()
             .find(monthly)
@@ -272,6 +358,11 @@ impl Run {
         self.steps.push(format!("moved the sandbox clock {by} on"));
         Ok(())
     }
+}
+
+/// A monthly, paid, trial-free price: checking it out charges at once.
+fn monthly_paid(pr: &crate::billing::Price) -> bool {
+    pr.period == ChargePeriod::Monthly && pr.kind == PriceKind::Paid && pr.trial_days.unwrap_or(0) == 0
 }
 
 /// Pays on the hosted page as a browser does: the page issues the form token, the form

@@ -237,12 +237,14 @@ pub struct Emitted {
     pub object_id: String,
     /// The object as the provider's API renders it, at the moment of the change.
     pub object: Value,
+    /// The changed fields' old values (Kelviq's `previous_attributes`); see `events`.
+    pub previous: Option<Value>,
 }
 
 impl Emitted {
     pub fn new(at: DateTime<Utc>, kind: &str, object_id: &str, object: impl serde::Serialize) -> Emitted {
         let object = serde_json::to_value(object).unwrap_or(Value::Null);
-        Emitted { at, kind: kind.to_string(), object_id: object_id.to_string(), object }
+        Emitted { at, kind: kind.to_string(), object_id: object_id.to_string(), object, previous: None }
     }
 }
 

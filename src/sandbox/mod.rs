@@ -423,6 +423,7 @@ fn router(state: AppState) -> Router {
         .route("/_admin/webhooks/{id}", axum::routing::delete(events::routes::unregister))
         .route("/_admin/deliveries", get(events::routes::deliveries))
         .route("/_admin/events", get(events::routes::events))
+        .route("/_admin/events/{seq}/redeliver", axum::routing::post(events::routes::redeliver))
         // Inside the faults layer: a write that an injected fault failed announces nothing.
         .layer(middleware::from_fn_with_state(state.clone(), events::api::record))
         .layer(middleware::from_fn_with_state(state.clone(), delay_and_capture))

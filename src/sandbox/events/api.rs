@@ -78,13 +78,22 @@ fn object(body: &Value) -> Option<(&Value, String)> {
         .find_map(|v| Some((v, id_of(v)?)))
 }
 
-fn path_id(path: &str) -> Option<String> {
-    path.trim_matches('/').split('/').nth(4).map(str::to_string)
-}
-
 fn ended(object: &Value) -> bool {
     let status = object.get("status").and_then(Value::as_str).unwrap_or_default();
     matches!(status.to_ascii_lowercase().as_str(), "canceled" | "cancelled")
+}
+
+/// What a Kelviq subscription write is compared with afterwards: the subscription and its
+/// orders as they were.
+#[derive(Default)]
+struct Before {
+    subscription: Option<Value>,
+    orders: Vec<String>,
+}
+
+fn kelviq_subscription_id(provider: ProviderKind, path: &str) -> Option<&str> {
+    (provider == ProviderKind::Kelviq && path.contains("/subscriptions/"))
+        .then(|| path.trim_matches('/').split('/').nth(4))?
 }
 
 /// Announces a successful write (2xx) after it is answered; everything else passes untouched.
@@ -93,6 +102,10 @@ pub async fn record(State(app): State<AppState>, request: Request, next: Next) -
         return next.run(request).await;
     };
     let path = request.uri().path().to_string();
+    let before = kelviq_subscription_id(provider, &path).map_or_else(Before::default, |id| {
+        let k = crate::sandbox::lock(&app.kelviq);
+        Before { subscription: k.subscription_json(id), orders: k.order_ids_of(id) }
+    });
     let response = next.run(request).await;
     if !response.status().is_success() {
         return response;
@@ -100,29 +113,49 @@ pub async fn record(State(app): State<AppState>, request: Request, next: Next) -
     let (parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024).await.unwrap_or_default();
     let value = serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null);
-    // Kelviq answers a plan change or cancellation with a message only: the event carries
-    // the subscription as Kelviq renders it now.
-    let rendered = match (provider, path.trim_matches('/').split('/').nth(4)) {
-        (ProviderKind::Kelviq, Some(id)) if path.contains("/subscriptions/") => {
-            crate::sandbox::lock(&app.kelviq).subscription_json(id)
-        }
-        _ => None,
-    };
-    let found = rendered.as_ref().map(|v| (v, path_id(&path))).or_else(|| object(&value).map(|(v, id)| (v, Some(id))));
-    if let Some((object, Some(id))) = found {
-        let kind = match announce {
-            Announce::One(kind) => kind,
-            Announce::Cancel(now, later) => {
-                if ended(object) {
-                    now
-                } else {
-                    later
-                }
-            }
-        };
-        app.webhooks.emit(provider, vec![Emitted::new(app.clock.now(), kind, &id, object)]);
-    }
+    app.webhooks.emit(provider, announced(&app, provider, announce, &path, &value, &before));
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The events one successful write announces, in order.
+fn announced(
+    app: &AppState,
+    provider: ProviderKind,
+    announce: Announce,
+    path: &str,
+    value: &Value,
+    before: &Before,
+) -> Vec<Emitted> {
+    let now = app.clock.now();
+    // Kelviq answers a plan change or cancellation with a message only: the event carries
+    // the subscription as Kelviq renders it now, with what the write changed.
+    // A plan change supersedes the subscription: the event carries the new one, which the
+    // answer names.
+    let sub_id = kelviq_subscription_id(provider, path)
+        .map(|id| value.get("subscriptionId").and_then(Value::as_str).unwrap_or(id).to_string());
+    let rendered = sub_id.as_deref().and_then(|id| crate::sandbox::lock(&app.kelviq).subscription_json(id));
+    let found = rendered.as_ref().map(|v| (v, sub_id.clone())).or_else(|| object(value).map(|(v, id)| (v, Some(id))));
+    let Some((object, Some(id))) = found else { return Vec::new() };
+    let kind = match announce {
+        Announce::One(kind) => kind,
+        Announce::Cancel(now_kind, _) if ended(object) => now_kind,
+        Announce::Cancel(_, later) => later,
+    };
+    let previous = before.subscription.as_ref().and_then(|b| super::envelope::previous_attributes(b, object));
+    let mut out = vec![Emitted::new(now, kind, &id, object).with_previous(previous)];
+    let k = crate::sandbox::lock(&app.kelviq);
+    if let Some(sub) = sub_id.as_deref() {
+        // A plan change that charges makes an order.
+        out.extend(k.new_order_events(sub, &before.orders));
+    }
+    if provider == ProviderKind::Kelviq && kind == "refund.created" {
+        // The refund answer carries its order as it stands after the refund.
+        if let Some(order) = value.get("order").filter(|o| o.is_object()) {
+            let order_id = order.get("id").and_then(Value::as_str).unwrap_or_default();
+            out.push(Emitted::new(now, "order.refunded", order_id, order));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -31,12 +31,13 @@ fn iso(t: chrono::DateTime<chrono::Utc>) -> String {
 /// The exact body every delivery of this event sends.
 pub fn body(provider: ProviderKind, id: &str, e: &Emitted) -> String {
     let value = match provider {
-        ProviderKind::Kelviq => json!({
-            "id": id,
-            "type": e.kind,
-            "created_at": iso(e.at),
-            "data": { "object": snake_keys(e.object.clone()) },
-        }),
+        ProviderKind::Kelviq => {
+            let mut data = json!({ "object": snake_keys(e.object.clone()) });
+            if let Some(previous) = &e.previous {
+                data["previous_attributes"] = snake_keys(previous.clone());
+            }
+            json!({ "id": id, "type": e.kind, "created_at": iso(e.at), "data": data })
+        }
         ProviderKind::Flowglad => json!({
             "id": id,
             "type": e.kind,
@@ -75,4 +76,17 @@ fn snake(key: &str) -> String {
         }
     }
     out
+}
+
+/// The top-level fields of `after` whose values differ in `before`, with their old values
+/// (a field `after` lacks is not reported; one `before` lacked was null). `None` when nothing
+/// changed, so `previous_attributes` is left out as Kelviq leaves it out.
+pub fn previous_attributes(before: &Value, after: &Value) -> Option<Value> {
+    let (Value::Object(before), Value::Object(after)) = (before, after) else { return None };
+    let changed: Map<String, Value> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, _)| (k.clone(), before.get(k).cloned().unwrap_or(Value::Null)))
+        .collect();
+    (!changed.is_empty()).then_some(Value::Object(changed))
 }

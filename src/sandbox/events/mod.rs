@@ -15,6 +15,7 @@ pub mod envelope;
 pub mod routes;
 pub mod sign;
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
@@ -24,6 +25,14 @@ use super::lock;
 use crate::billing::ProviderKind;
 
 pub use super::clock::Emitted;
+
+impl Emitted {
+    /// The same event with the changed fields' old values (`data.previous_attributes`).
+    pub fn with_previous(mut self, previous: Option<serde_json::Value>) -> Emitted {
+        self.previous = previous;
+        self
+    }
+}
 
 /// One recorded event: its id, and the exact body every delivery of it sends.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -50,12 +59,29 @@ pub struct Endpoint {
     /// Only these event types; `None`: all of them.
     pub events: Option<Vec<String>>,
     pub created: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    /// An inactive endpoint receives nothing (Flowglad's `active`).
+    pub active: bool,
+    /// Flowglad's `name` and `pricingModelId`, kept to be shown as registered.
+    pub name: Option<String>,
+    pub pricing_model: Option<String>,
 }
 
 impl Endpoint {
     fn wants(&self, event: &Event) -> bool {
-        self.provider == event.provider && self.events.as_ref().is_none_or(|only| only.contains(&event.kind))
+        self.active
+            && self.provider == event.provider
+            && self.events.as_ref().is_none_or(|only| only.contains(&event.kind))
     }
+}
+
+/// What `Webhooks::update` may change on an endpoint; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct EndpointChange {
+    pub url: Option<url::Url>,
+    pub events: Option<Option<Vec<String>>>,
+    pub active: Option<bool>,
+    pub name: Option<String>,
 }
 
 /// One delivery attempt, as the delivery log and Kelviq's `GET /webhook/logs/` show it.
@@ -82,6 +108,11 @@ pub struct Attempt {
     pub latency_ms: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Exactly the headers this attempt sent, names and values as sent (the signature and
+    /// timestamp included; never the secret, which no header carries).
+    pub headers: Vec<(String, String)>,
+    /// Sent by [`Webhooks::redeliver`], not by the event or its retries.
+    pub redelivery: bool,
 }
 
 /// A delivery waiting for its time (sandbox time).
@@ -91,6 +122,9 @@ struct Pending {
     endpoint: String,
     retry: u32,
     due: DateTime<Utc>,
+    /// A redelivery is one attempt: it is not retried, so it never doubles the original's
+    /// retry schedule.
+    redelivery: bool,
 }
 
 #[derive(Default)]
@@ -99,6 +133,8 @@ struct Hub {
     endpoints: Vec<Endpoint>,
     attempts: Vec<Attempt>,
     pending: Vec<Pending>,
+    /// Endpoints a delivery worker is serving now: one worker per endpoint keeps its order.
+    busy: HashSet<String>,
 }
 
 /// The sandbox's events, endpoints and deliveries. Clones share them.
@@ -162,7 +198,7 @@ impl Webhooks {
             let wanted: Vec<String> =
                 hub.endpoints.iter().filter(|ep| ep.wants(&event)).map(|ep| ep.id.clone()).collect();
             for endpoint in wanted {
-                hub.pending.push(Pending { event_seq: seq, endpoint, retry: 0, due: event.at });
+                hub.pending.push(Pending { event_seq: seq, endpoint, retry: 0, due: event.at, redelivery: false });
             }
             hub.events.push(event);
         }
@@ -201,17 +237,58 @@ impl Webhooks {
         events: Option<Vec<String>>,
         secret: Option<String>,
     ) -> Endpoint {
+        let now = self.clock.now();
         let endpoint = Endpoint {
             id: sign::endpoint_id(provider),
             provider,
             url,
             secret: secret.unwrap_or_else(|| sign::new_secret(provider)),
             events,
-            created: self.clock.now(),
+            created: now,
+            updated: now,
+            active: true,
+            name: None,
+            pricing_model: None,
         };
         lock(&self.hub).endpoints.push(endpoint.clone());
         self.bump();
         endpoint
+    }
+
+    /// Changes an endpoint; `None` when there is none. Deactivating it drops what was
+    /// waiting to go to it: an inactive endpoint receives nothing, retries included.
+    pub fn update(&self, id: &str, change: EndpointChange) -> Option<Endpoint> {
+        let now = self.clock.now();
+        let mut hub = lock(&self.hub);
+        let endpoint = hub.endpoints.iter_mut().find(|e| e.id == id)?;
+        if let Some(url) = change.url {
+            endpoint.url = url;
+        }
+        if let Some(events) = change.events {
+            endpoint.events = events;
+        }
+        if let Some(active) = change.active {
+            endpoint.active = active;
+        }
+        if let Some(name) = change.name {
+            endpoint.name = Some(name);
+        }
+        endpoint.updated = now;
+        let updated = endpoint.clone();
+        if !updated.active {
+            hub.pending.retain(|p| p.endpoint != id);
+        }
+        drop(hub);
+        self.bump();
+        Some(updated)
+    }
+
+    /// Sets what Flowglad shows of an endpoint it registered.
+    pub fn label(&self, id: &str, name: &str, pricing_model: &str) {
+        if let Some(e) = lock(&self.hub).endpoints.iter_mut().find(|e| e.id == id) {
+            e.name = Some(name.to_string());
+            e.pricing_model = Some(pricing_model.to_string());
+        }
     }
 
     pub fn endpoints(&self) -> Vec<Endpoint> {
@@ -239,23 +316,91 @@ impl Webhooks {
         self.wake.notify_one();
     }
 
-    /// The earliest pending delivery that is due now, taken off the queue with what it needs.
-    fn take_due(&self) -> Option<(Pending, Event, Endpoint)> {
+    /// Queues a fresh attempt, due now, of event `event_seq` to `endpoint` or to every
+    /// current endpoint that wants it; the endpoint ids queued. It keeps the event's id (as
+    /// Svix and Kelviq do: receivers dedupe by it), is signed when sent (a fresh timestamp) and
+    /// leaves the original's pending retries as they are.
+    pub fn redeliver(&self, event_seq: u64, endpoint: Option<&str>) -> Result<Vec<String>, String> {
         let now = self.clock.now();
         let mut hub = lock(&self.hub);
-        let (i, _) =
-            hub.pending.iter().enumerate().filter(|(_, p)| p.due <= now).min_by_key(|(_, p)| (p.due, p.event_seq))?;
-        let pending = hub.pending.remove(i);
-        let event = hub.events.iter().find(|e| e.seq == pending.event_seq).cloned();
-        let endpoint = hub.endpoints.iter().find(|e| e.id == pending.endpoint).cloned();
-        Some((pending, event?, endpoint?))
+        let Some(event) = hub.events.iter().find(|e| e.seq == event_seq) else {
+            return Err(format!("no event {event_seq}: it never happened or is older than the {KEEP} kept"));
+        };
+        let targets: Vec<String> = match endpoint {
+            Some(id) => {
+                let Some(ep) = hub.endpoints.iter().find(|e| e.id == id) else {
+                    return Err(format!("no endpoint {id}"));
+                };
+                if !ep.active {
+                    return Err(format!("endpoint {id} is inactive: it receives nothing"));
+                }
+                if ep.provider != event.provider {
+                    return Err(format!(
+                        "endpoint {id} receives {} events; event {event_seq} is {}'s",
+                        ep.provider.slug(),
+                        event.provider.slug()
+                    ));
+                }
+                vec![ep.id.clone()]
+            }
+            None => hub.endpoints.iter().filter(|ep| ep.wants(event)).map(|ep| ep.id.clone()).collect(),
+        };
+        if targets.is_empty() {
+            return Err(format!("no endpoint wants event {event_seq} ({} {})", event.provider.slug(), event.kind));
+        }
+        for id in &targets {
+            hub.pending.push(Pending { event_seq, endpoint: id.clone(), retry: 0, due: now, redelivery: true });
+        }
+        drop(hub);
+        self.bump();
+        self.wake.notify_one();
+        Ok(targets)
+    }
+
+    /// An endpoint with a delivery due now and no worker serving it, now marked busy: the
+    /// caller starts its worker.
+    fn claim(&self) -> Option<String> {
+        let now = self.clock.now();
+        let mut hub = lock(&self.hub);
+        let id = hub.pending.iter().find(|p| p.due <= now && !hub.busy.contains(&p.endpoint))?.endpoint.clone();
+        hub.busy.insert(id.clone());
+        Some(id)
+    }
+
+    /// The endpoint's earliest delivery that is due now, taken off the queue with what it
+    /// needs. `None` also releases the endpoint, under the same lock, so work queued after
+    /// this finds it free and starts a new worker.
+    fn take_due(&self, endpoint: &str) -> Option<(Pending, Event, Endpoint)> {
+        let now = self.clock.now();
+        let mut hub = lock(&self.hub);
+        loop {
+            let due = hub
+                .pending
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.endpoint == endpoint && p.due <= now)
+                .min_by_key(|(_, p)| (p.due, p.event_seq))
+                .map(|(i, _)| i);
+            let Some(i) = due else {
+                hub.busy.remove(endpoint);
+                return None;
+            };
+            let pending = hub.pending.remove(i);
+            let event = hub.events.iter().find(|e| e.seq == pending.event_seq).cloned();
+            let target = hub.endpoints.iter().find(|e| e.id == pending.endpoint).cloned();
+            // A trimmed event, a removed or inactive endpoint: nothing to send; go on.
+            if let (Some(event), Some(target)) = (event, target.filter(|t| t.active)) {
+                return Some((pending, event, target));
+            }
+        }
     }
 
     /// Records an attempt and, when it failed and retries are left, queues the next one.
-    fn record(&self, pending: &Pending, event: &Event, endpoint: &Endpoint, outcome: deliver::Outcome) {
+    fn record(&self, pending: &Pending, event: &Event, endpoint: &Endpoint, sent: deliver::Sent) {
         let now = self.clock.now();
         let mut hub = lock(&self.hub);
         let seq = hub.attempts.last().map_or(1, |a| a.seq + 1);
+        let outcome = sent.outcome;
         let ok = outcome.status.is_some_and(|s| (200..300).contains(&s));
         hub.attempts.push(Attempt {
             seq,
@@ -273,10 +418,12 @@ impl Webhooks {
             ok,
             latency_ms: outcome.latency_ms,
             error: outcome.error,
+            headers: sent.headers,
+            redelivery: pending.redelivery,
         });
         trim(&mut hub.attempts);
         let gaps = retry_gaps(endpoint.provider);
-        if let Some(gap) = gaps.get(pending.retry as usize).filter(|_| !ok) {
+        if let Some(gap) = gaps.get(pending.retry as usize).filter(|_| !ok && !pending.redelivery) {
             // From when this attempt was due, not from now: after a clock move every retry
             // that fell within it runs at once, in order.
             let due = pending.due + Duration::seconds(*gap);

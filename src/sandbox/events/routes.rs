@@ -52,7 +52,14 @@ pub struct Register {
 }
 
 fn endpoint_view(e: &Endpoint) -> Value {
-    json!({ "id": e.id, "provider": e.provider.slug(), "url": e.url.as_str(), "events": e.events, "created": e.created })
+    json!({
+        "id": e.id,
+        "provider": e.provider.slug(),
+        "url": e.url.as_str(),
+        "events": e.events,
+        "active": e.active,
+        "created": e.created,
+    })
 }
 
 /// `POST /_admin/webhooks {provider, url, events?, secret?}` → the endpoint and its secret.
@@ -130,6 +137,43 @@ pub(crate) async fn events(
         return unauthorised();
     }
     Json(app.webhooks.events_after(after(&q))).into_response()
+}
+
+/// `POST /_admin/events/{seq}/redeliver` with an optional `{"endpoint": ID}` → `{"queued":
+/// [ids]}`. Redelivery is the sandbox's own: neither Kelviq's nor Flowglad's API defines one.
+pub(crate) async fn redeliver(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(seq): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    if !authorised(&app, &headers) {
+        return unauthorised();
+    }
+    let Ok(seq) = seq.parse::<u64>() else {
+        return bad(format!("'{seq}' is not an event number (the seq of GET /_admin/events)"));
+    };
+    let endpoint = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        match serde_json::from_slice::<Value>(&body) {
+            Ok(Value::Object(map)) => match map.get("endpoint") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(id)) => Some(id.clone()),
+                Some(_) => return bad("endpoint must be a string"),
+            },
+            _ => return bad("expected no body or {\"endpoint\": ID}"),
+        }
+    };
+    match app.webhooks.redeliver(seq, endpoint.as_deref()) {
+        Ok(queued) => (StatusCode::ACCEPTED, Json(json!({ "queued": queued }))).into_response(),
+        // An unknown event or endpoint is not found; one nobody wants, or of another
+        // provider, conflicts with the endpoints as they are.
+        Err(why) if why.starts_with("no event") || (why.starts_with("no endpoint ") && !why.contains(" wants ")) => {
+            (StatusCode::NOT_FOUND, Json(json!({ "error": why }))).into_response()
+        }
+        Err(why) => (StatusCode::CONFLICT, Json(json!({ "error": why }))).into_response(),
+    }
 }
 
 /// Kelviq's `GET /webhook/logs/`: one row per attempt, newest first, the trailing 30 days of

@@ -81,13 +81,17 @@ fn failed_deliveries_are_retried_on_sandbox_time_as_documented() {
     let all = hooks.register(ProviderKind::Kelviq, url.clone(), None, None);
     let only = hooks.register(ProviderKind::Kelviq, url, Some(vec!["invoice.paid".into()]), None);
     hooks.emit(ProviderKind::Kelviq, vec![Emitted::new(start, "customer.created", "c1", json!({}))]);
-    let failed = || deliver::Outcome { status: Some(500), latency_ms: 1, error: None };
+    let failed = || deliver::Sent {
+        headers: Vec::new(),
+        outcome: deliver::Outcome { status: Some(500), latency_ms: 1, error: None },
+    };
     let mut retries = Vec::new();
-    while let Some((pending, event, endpoint)) = hooks.take_due() {
-        assert_eq!(endpoint.id, all.id, "the filtering endpoint gets nothing");
+    while let Some(claimed) = hooks.claim() {
+        assert_eq!(claimed, all.id, "the filtering endpoint gets nothing");
+        let (pending, event, endpoint) = hooks.take_due(&claimed).unwrap();
         retries.push(pending.retry);
         hooks.record(&pending, &event, &endpoint, failed());
-        assert!(hooks.take_due().is_none(), "the next retry waits for the clock");
+        assert!(hooks.take_due(&claimed).is_none(), "the next retry waits for the clock");
         clock.set(clock.now() + Duration::seconds(60)).unwrap();
     }
     assert_eq!(retries, vec![0, 1, 2, 3]);
@@ -112,4 +116,143 @@ fn a_watcher_sees_each_change_to_the_log_and_the_endpoints() {
     watch.borrow_and_update();
     assert!(hooks.unregister(&endpoint.id));
     assert!(watch.has_changed().unwrap());
+}
+
+fn sent(status: u16) -> deliver::Sent {
+    deliver::Sent {
+        headers: vec![("webhook-id".into(), "x".into())],
+        outcome: deliver::Outcome { status: Some(status), latency_ms: 1, error: None },
+    }
+}
+
+/// Everything due for one endpoint now, delivered with `status`; the retries seen.
+fn drain(hooks: &Webhooks, status: u16) -> Vec<(u64, u32, bool)> {
+    let mut seen = Vec::new();
+    while let Some(id) = hooks.claim() {
+        while let Some((p, e, ep)) = hooks.take_due(&id) {
+            seen.push((e.seq, p.retry, p.redelivery));
+            hooks.record(&p, &e, &ep, sent(status));
+        }
+    }
+    seen
+}
+
+/// A redelivery is one extra attempt, due now, marked, of the same event id; it leaves the
+/// original's retry schedule alone; unknown events and endpoints, and events nobody wants,
+/// are refused with a reason.
+#[test]
+fn redelivery_queues_one_marked_attempt_and_keeps_the_retries() {
+    let start = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
+    let clock = Clock::fixed(start);
+    let hooks = Webhooks::new(clock.clone());
+    let url = url::Url::parse("http://127.0.0.1:9/").unwrap();
+    let a = hooks.register(ProviderKind::Kelviq, url.clone(), None, None);
+    let b = hooks.register(ProviderKind::Kelviq, url.clone(), Some(vec!["invoice.paid".into()]), None);
+    let z = hooks.register(ProviderKind::Zenskar, url, None, None);
+    hooks.emit(ProviderKind::Kelviq, vec![Emitted::new(start, "customer.created", "c1", json!({}))]);
+    assert_eq!(drain(&hooks, 500), vec![(1, 0, false)]);
+    assert_eq!(hooks.redeliver(1, None), Ok(vec![a.id.clone()]));
+    assert_eq!(drain(&hooks, 500), vec![(1, 0, true)], "due now, not retried when it fails");
+    assert!(hooks.redeliver(1, Some(&b.id)).is_ok(), "a named endpoint gets it even if it filters");
+    assert_eq!(hooks.redeliver(1, Some(&b.id)), Ok(vec![b.id.clone()]));
+    clock.set(start + Duration::seconds(60)).unwrap();
+    let mut later = drain(&hooks, 200);
+    later.sort_unstable();
+    assert_eq!(later, vec![(1, 0, true), (1, 0, true), (1, 1, false)], "the original's retry still runs");
+    let attempts = hooks.attempts_after(0, None);
+    assert!(attempts.iter().all(|x| x.event_id == attempts[0].event_id), "same event id");
+    assert_eq!(attempts.iter().filter(|x| x.redelivery).count(), 3);
+    assert_eq!(attempts[0].headers, vec![("webhook-id".to_string(), "x".to_string())]);
+    assert!(hooks.redeliver(9, None).unwrap_err().contains("no event 9"));
+    assert!(hooks.redeliver(1, Some("we_nope")).unwrap_err().contains("no endpoint we_nope"));
+    assert!(hooks.redeliver(1, Some(&z.id)).unwrap_err().contains("zenskar"));
+    hooks.unregister(&a.id);
+    assert!(hooks.redeliver(1, None).unwrap_err().contains("no endpoint wants"));
+}
+
+/// A receiver on a free loopback port that answers 200 after `delay`, counting requests.
+async fn receiver(delay: std::time::Duration) -> (url::Url, Arc<std::sync::atomic::AtomicUsize>) {
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::post(move || {
+            let seen = seen.clone();
+            async move {
+                tokio::time::sleep(delay).await;
+                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = url::Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, count)
+}
+
+/// One receiver answers after 3 s; the other gets all its events meanwhile, in order, and
+/// each attempt records the headers it sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_receiver_holds_up_no_other_endpoint() {
+    let start = Utc::now();
+    let hooks = Webhooks::new(Clock::fixed(start));
+    let (slow_url, slow) = receiver(std::time::Duration::from_secs(3)).await;
+    let (fast_url, _) = receiver(std::time::Duration::ZERO).await;
+    // The slow one registered first: a single queue would serve it first.
+    let slow_ep = hooks.register(ProviderKind::Kelviq, slow_url, None, None);
+    let fast_ep = hooks.register(ProviderKind::Kelviq, fast_url, None, None);
+    let emitted = (1..=3).map(|i| Emitted::new(start, "customer.created", &format!("c{i}"), json!({}))).collect();
+    hooks.emit(ProviderKind::Kelviq, emitted);
+    let task = tokio::spawn(deliver::run(hooks.clone()));
+    let began = std::time::Instant::now();
+    while hooks.attempts_after(0, Some(&fast_ep.id)).len() < 3 && began.elapsed().as_secs() < 10 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let fast = hooks.attempts_after(0, Some(&fast_ep.id));
+    assert!(began.elapsed() < std::time::Duration::from_millis(2_500), "fast took {:?}", began.elapsed());
+    assert_eq!(fast.iter().map(|a| a.object.as_str()).collect::<Vec<_>>(), ["c1", "c2", "c3"]);
+    assert!(fast.iter().all(|a| a.ok));
+    assert_eq!(slow.load(std::sync::atomic::Ordering::SeqCst), 0, "the slow one is still on its first");
+    let names: Vec<&str> = fast[0].headers.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["content-type", "user-agent", "webhook-id", "webhook-timestamp", "webhook-signature"]);
+    assert!(!fast[0].headers.iter().any(|(_, v)| v.contains(&fast_ep.secret)));
+    assert!(hooks.attempts_after(0, Some(&slow_ep.id)).is_empty());
+    task.abort();
+}
+
+/// Deactivating an endpoint drops its waiting retries: an inactive endpoint receives nothing,
+/// and nothing new is queued for it until it is active again.
+#[test]
+fn an_inactive_endpoint_gets_no_retries_and_no_new_events() {
+    let start = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
+    let clock = Clock::fixed(start);
+    let hooks = Webhooks::new(clock.clone());
+    let ep = hooks.register(ProviderKind::Kelviq, url::Url::parse("http://127.0.0.1:9/").unwrap(), None, None);
+    hooks.emit(ProviderKind::Kelviq, vec![Emitted::new(start, "customer.created", "c1", json!({}))]);
+    assert_eq!(drain(&hooks, 500), vec![(1, 0, false)]);
+    let off = hooks.update(&ep.id, EndpointChange { active: Some(false), ..Default::default() }).unwrap();
+    assert!(!off.active);
+    clock.set(start + Duration::seconds(600)).unwrap();
+    hooks.emit(ProviderKind::Kelviq, vec![Emitted::new(clock.now(), "customer.updated", "c1", json!({}))]);
+    assert!(hooks.claim().is_none(), "neither the retry nor the new event is sent");
+    assert!(hooks.redeliver(1, Some(&ep.id)).unwrap_err().contains("inactive"));
+    hooks.update(&ep.id, EndpointChange { active: Some(true), ..Default::default() }).unwrap();
+    hooks.emit(ProviderKind::Kelviq, vec![Emitted::new(clock.now(), "customer.updated", "c1", json!({}))]);
+    assert_eq!(drain(&hooks, 200), vec![(3, 0, false)], "active again: only what happens from now");
+}
+
+#[test]
+fn previous_attributes_hold_the_changed_fields_old_values_in_snake_case() {
+    let before = json!({"id": "s1", "status": "active", "endDate": null, "planId": "a"});
+    let after = json!({"id": "s1", "status": "active", "endDate": "2027-02-01", "planId": "b", "newField": 1});
+    let previous = envelope::previous_attributes(&before, &after).unwrap();
+    assert_eq!(previous, json!({"endDate": null, "planId": "a", "newField": null}));
+    assert_eq!(envelope::previous_attributes(&after, &after), None, "nothing changed: left out");
+    let e = Emitted::new(Utc::now(), "subscription.updated", "s1", after).with_previous(Some(previous));
+    let body: serde_json::Value = serde_json::from_str(&envelope::body(ProviderKind::Kelviq, "i", &e)).unwrap();
+    assert_eq!(body["data"]["previous_attributes"], json!({"end_date": null, "plan_id": "a", "new_field": null}));
+    let plain = Emitted::new(Utc::now(), "customer.created", "c1", json!({}));
+    let body: serde_json::Value = serde_json::from_str(&envelope::body(ProviderKind::Kelviq, "i", &plain)).unwrap();
+    assert!(body["data"].get("previous_attributes").is_none());
 }

@@ -86,6 +86,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/api/v1/payments/{id}/refund", post(payments::refund))
         .route("/api/v1/usage-events", post(payments::create_usage_event))
         .route("/api/v1/webhooks", post(webhooks::create))
+        .route("/api/v1/webhooks/{id}", get(webhooks::get).put(webhooks::update))
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .layer(middleware::from_fn_with_state(state, authenticate))

@@ -210,7 +210,11 @@ impl State {
 
     /// `POST /report/usage/`: `DELTA` adds to, `SET` replaces, the meter of the customer's
     /// live subscription whose plan grants the feature.
-    pub fn report_usage(&mut self, req: &wire::ReportUsageRequest) -> Result<(), ApiError> {
+    /// Moves the meter; the `feature.usage_alert` events the move causes (see `events`).
+    pub fn report_usage(
+        &mut self,
+        req: &wire::ReportUsageRequest,
+    ) -> Result<Vec<crate::sandbox::events::Emitted>, ApiError> {
         if self.customer(&req.customer_id).is_none() {
             return Err(ApiError::field("customerId", "Invalid customer id"));
         }
@@ -230,8 +234,10 @@ impl State {
             return Err(ApiError::field("featureId", "No active subscription of this customer meters this feature."));
         };
         let used = self.subscriptions[i].usage.entry(req.feature_id.clone()).or_insert(0);
+        let was = *used;
         *used = if req.behaviour == "SET" { req.value } else { used.saturating_add(req.value) };
-        Ok(())
+        let now = *used;
+        Ok(self.usage_alerts(i, &req.feature_id, was, now))
     }
 }
 
@@ -330,7 +336,8 @@ pub mod routes {
 
     pub(crate) async fn report_usage(Extract(app): Extract<AppState>, bytes: axum::body::Bytes) -> Reply {
         let req: wire::ReportUsageRequest = body(&bytes)?;
-        lock(&app.kelviq).report_usage(&req)?;
+        let alerts = lock(&app.kelviq).report_usage(&req)?;
+        app.webhooks.emit(crate::billing::ProviderKind::Kelviq, alerts);
         Ok(Json(wire::ReportUsageResponse {
             value: req.value,
             customer_id: req.customer_id,

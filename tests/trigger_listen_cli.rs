@@ -158,8 +158,9 @@ fn logged(server: &Served, after: usize) -> Vec<(String, String)> {
     all.iter().skip(after).map(pair).collect()
 }
 
-/// A plan change through each provider's API (Kelviq's `subscription.plan_changed`, the
-/// others' `subscription.updated`), and a Kelviq meter filled to its allowance.
+/// A plan change through each provider's API (Kelviq's `subscription.plan_changed`,
+/// Flowglad's and KuvarPay's `subscription.updated`, Zenskar's `contract.updated` for a confirmed
+/// amendment), and a Kelviq meter filled to its allowance.
 #[test]
 fn trigger_changes_plans_and_fills_meters_through_the_api() {
     let data = tempfile::tempdir().unwrap();
@@ -168,6 +169,7 @@ fn trigger_changes_plans_and_fills_meters_through_the_api() {
         ("kelviq", "subscription.plan_changed"),
         ("flowglad", "subscription.updated"),
         ("kuvarpay", "subscription.updated"),
+        ("zenskar", "contract.updated"),
         ("kelviq", "feature.usage_alert"),
     ] {
         let before = logged(&server, 0).len();

@@ -83,6 +83,7 @@ const TRIGGERS: &[(ProviderKind, &str, Recipe)] = {
         (KuvarPay, "subscription.canceled", Cancel),
         (Zenskar, "checkout.completed", Checkout),
         (Zenskar, "contract.created", Checkout),
+        (Zenskar, "contract.updated", PlanChange),
         (Zenskar, "payment.failed", Decline),
         (Zenskar, "customer.created", NewCustomer),
         (Zenskar, "customer.updated", UpdateCustomer),
@@ -135,12 +136,19 @@ pub async fn run(provider: Option<ProviderKind>, args: TriggerArgs, json: bool) 
     let http = Http::new(HttpConfig::default()).map_err(|e| failure(ExitCode::Failure, e.clone()))?;
     let client = providers::connect(kind, crate::sandbox::endpoint_at(&base, kind), http)
         .map_err(|e| failure(ExitCode::Failure, e.to_string()))?;
-    let mut run = Run { kind, base, token, client, customer: args.customer, plan: None, steps: Vec::new() };
+    let mut run = Run { kind, base, token, client, customer: args.customer, bought: None, steps: Vec::new() };
     run.recipe(recipe).await?;
     let steps = run.steps;
     emit(json, &json!({"provider": kind.slug(), "event": event, "steps": steps}), || {
         steps.iter().map(|s| format!("{}\n", crate::text::line(s))).collect()
     })
+}
+
+/// What the last checkout bought.
+struct Bought {
+    plan: String,
+    customer: Option<String>,
+    currency: Option<crate::billing::Currency>,
 }
 
 struct Run {
@@ -150,7 +158,7 @@ struct Run {
     client: std::sync::Arc<dyn BillingProvider>,
     customer: Option<String>,
     /// The plan and customer of the last checkout paid (what a plan change moves away from).
-    plan: Option<(String, Option<String>)>,
+    bought: Option<Bought>,
     steps: Vec<String>,
 }
 
@@ -226,12 +234,17 @@ impl Run {
     /// Moves `sub` to another plan with a monthly paid price, at the provider's first offered
     /// timing (immediately for all four).
     async fn change_plan(&mut self, sub: &str) -> Result<(), Failure> {
-        let current = self.plan.as_ref().map(|(p, _)| p.clone()).unwrap_or_default();
+        let current = self.bought.as_ref().map(|b| b.plan.clone()).unwrap_or_default();
+        let currency = self.bought.as_ref().and_then(|b| b.currency);
         let plans = self.client.list_plans().await.map_err(provider_failed)?;
         let (plan, price) = plans
             .iter()
             .filter(|p| p.id != current)
-            .find_map(|p| Some((p, p.prices.iter().find(|pr| monthly_paid(pr))?)))
+            // In the checkout's currency: a provider changes a plan within one currency.
+            .find_map(|p| {
+                let same = |pr: &&crate::billing::Price| currency.is_none_or(|c| pr.amount.currency() == c);
+                Some((p, p.prices.iter().filter(same).find(|pr| monthly_paid(pr))?))
+            })
             .ok_or_else(|| failure(ExitCode::Failure, "no other monthly paid plan to change to"))?;
         let timing = self.client.change_timings().first().copied().unwrap_or(ChangeTiming::Immediately);
         let change = PlanChange {
@@ -249,7 +262,7 @@ impl Run {
     /// Reports usage of the checkout customer's first limited meter up to its allowance, in
     /// one step to 80% and one to 100%.
     async fn fill_meter(&mut self) -> Result<(), Failure> {
-        let customer = self.plan.as_ref().and_then(|(_, c)| c.clone()).ok_or_else(|| {
+        let customer = self.bought.as_ref().and_then(|b| b.customer.clone()).ok_or_else(|| {
             failure(ExitCode::Failure, "the checkout named no customer to report usage for (use --customer)")
         })?;
         let ents = self.client.entitlements(&customer).await.map_err(provider_failed)?;
@@ -277,12 +290,13 @@ impl Run {
     /// contract) it made, read from the sandbox's event log.
     async fn checkout(&mut self, card: &str) -> Result<Option<String>, Failure> {
         let before = self.admin_events(0).await?.last().and_then(|e| e["seq"].as_u64()).unwrap_or(0);
-        let request = self.request().await?;
+        let (request, currency) = self.request().await?;
         let session = self.client.create_checkout(&request).await.map_err(provider_failed)?;
         let url =
             session.url.clone().ok_or_else(|| failure(ExitCode::Failure, "the checkout has no hosted page URL"))?;
         self.steps.push(format!("created checkout {} for plan {}", session.id, request.plan_id));
-        self.plan = Some((request.plan_id.clone(), request.customer_id.clone()));
+        let customer = request.customer_id.clone();
+        self.bought = Some(Bought { plan: request.plan_id.clone(), customer, currency });
         pay(&url, card).await?;
         self.steps.push(format!("paid it on the hosted page with {card}"));
         let made = self
@@ -294,7 +308,8 @@ impl Run {
     }
 
     /// A checkout for a monthly, paid, trial-free price of the provider's catalog.
-    async fn request(&self) -> Result<CheckoutRequest, Failure> {
+    /// With the price's currency.
+    async fn request(&self) -> Result<(CheckoutRequest, Option<crate::billing::Currency>), Failure> {
         let plans = self.client.list_plans().await.map_err(provider_failed)?;
         let monthly = |p: &&Plan| p.prices.iter().any(monthly_paid);
         let plan = plans
@@ -325,7 +340,7 @@ impl Run {
             }
             _ => {}
         }
-        Ok(request)
+        Ok((request, price.map(|p| p.amount.currency())))
     }
 
     async fn admin_events(&self, after: u64) -> Result<Vec<Value>, Failure> {

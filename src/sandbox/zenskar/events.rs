@@ -32,6 +32,21 @@ impl State {
         one.into_iter().collect()
     }
 
+    /// A checkout confirmed through the API (`POST /checkouts/{id}/confirm`): an amendment
+    /// (a plan change) announces `contract.updated`; a new contract what paying on the hosted
+    /// page announces (inferred, as all of Zenskar's names).
+    pub(crate) fn confirmed_events(&self, session: &str, amendment: bool) -> Vec<Emitted> {
+        if !amendment {
+            return self.checkout_paid_events(session);
+        }
+        let Some(c) = self.checkouts.get(session) else { return Vec::new() };
+        c.contract_id
+            .as_deref()
+            .and_then(|k| self.contract_event(c.updated, "contract.updated", k))
+            .into_iter()
+            .collect()
+    }
+
     /// Paying on the hosted page: `checkout.completed`, then `contract.created`.
     pub(crate) fn checkout_paid_events(&self, session: &str) -> Vec<Emitted> {
         let Some(c) = self.checkouts.get(session) else { return Vec::new() };

@@ -382,7 +382,12 @@ async fn get_checkout(Extract(app): Extract<AppState>, Path(id): Path<String>) -
 async fn confirm_checkout(Extract(app): Extract<AppState>, Path(id): Path<String>, bytes: Bytes) -> Reply {
     path_uuid("checkout_id", &id)?;
     let _req: wire::ConfirmRequest = body(&bytes, true)?;
-    let confirmed = lock(&app.zenskar).confirm_checkout(&id, app.clock.now())?;
+    let mut z = lock(&app.zenskar);
+    let amends = z.checkouts.get(&id).and_then(|c| c.contract_id.clone()).is_some();
+    let confirmed = z.confirm_checkout(&id, app.clock.now())?;
+    let events = z.confirmed_events(&id, amends);
+    drop(z);
+    app.webhooks.emit(crate::billing::ProviderKind::Zenskar, events);
     Ok(Json(confirmed).into_response())
 }
 

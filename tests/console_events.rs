@@ -95,11 +95,27 @@ async fn sandbox_events_arrive_live_with_their_deliveries_headers_and_payload() 
     let Some(Dialog::Detail(d)) = c.app.state.top() else { panic!("a detail view") };
     let text: Vec<String> = d.lines.iter().map(|l| format!("{l:?}")).collect();
     let text = text.join("\n");
+    // Copied out at once: the receiver takes the same lock for the next delivery.
+    let signature = got.lock().unwrap()[0].0.get("webhook-signature").unwrap().to_str().unwrap().to_string();
+    assert!(text.contains(&signature), "the signature header as sent:\n{text}");
     assert!(text.contains("Section(\"data.object\")") && text.contains("\"customer_id\""), "payload fields:\n{text}");
     assert!(text.contains("cus_events_live"));
     let short: String = endpoint.id.chars().take(12).collect();
     assert!(text.contains(&format!("try 1 → {short}")), "{text}");
     assert!(!text.contains(&endpoint.secret), "never the secret");
+    c.key(KeyCode::Esc).await;
+
+    // r: sent again, with the same event id, and shown as a second delivery.
+    c.key(KeyCode::Char('r')).await;
+    assert!(notice(&c).starts_with("Sent evt") || notice(&c).starts_with("Sent "), "{}", notice(&c));
+    let screen = wait_for_screen(&mut c, "✓ 200 ×2").await;
+    assert!(screen.contains("✓ 200 ×2"), "{screen}");
+    let deliveries = got.lock().unwrap().clone();
+    assert_eq!(deliveries.len(), 2);
+    assert_eq!(deliveries[0].0.get("webhook-id"), deliveries[1].0.get("webhook-id"), "the same event");
+    c.key(KeyCode::Enter).await;
+    let Some(Dialog::Detail(d)) = c.app.state.top() else { panic!("a detail view") };
+    assert!(d.lines.iter().any(|l| format!("{l:?}").contains("resent")), "the resend is marked");
     c.key(KeyCode::Esc).await;
 
     // /: only the events whose text matches.

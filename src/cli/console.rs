@@ -223,8 +223,7 @@ impl crate::tui::sandbox_events::SandboxEvents for EmbeddedEvents {
     }
 
     fn redeliver(&self, seq: u64) -> Result<Vec<String>, String> {
-        let _ = seq;
-        Err("MERGE-SBX".into()) // MERGE-SBX: self.0.redeliver(seq, None)
+        self.0.redeliver(seq, None)
     }
 }
 

@@ -49,7 +49,7 @@ fn attempt(a: Attempt) -> WebhookAttempt {
         ok: a.ok,
         latency_ms: Some(a.latency_ms),
         error: a.error,
-        headers: Vec::new(), // MERGE-SBX: a.headers
-        redelivery: false,   // MERGE-SBX: a.redelivery
+        headers: a.headers,
+        redelivery: a.redelivery,
     }
 }

@@ -90,7 +90,7 @@ pub fn verify(provider: Option<ProviderKind>, args: VerifyArgs, json: bool) -> R
     let request = webhooks::parse_request(&raw).map_err(|m| failure(ExitCode::Usage, format!("stdin: {m}")))?;
     let checks = Checks { now: now_secs(), tolerance: (!args.any_age).then_some(TOLERANCE_SECS) };
     let verdict = webhooks::verify(scheme, &secret, &request, checks);
-    let line = Delivery { at: chrono::Utc::now(), provider, verdict, forwarded: None };
+    let line = Delivery { at: chrono::Utc::now(), provider, verdict, forwarded: None, again: None };
     print_delivery(&line, json);
     match line.verdict {
         Ok(_) => Ok(()),
@@ -105,6 +105,8 @@ struct Delivery {
     verdict: Result<webhooks::Verified, webhooks::Rejected>,
     /// Your app's answer: its status (or why it gave none) and how long it took.
     forwarded: Option<(Result<u16, String>, u128)>,
+    /// A sandbox attempt that is not the first: `retry 2`, or `resent` (the console's `r`).
+    again: Option<String>,
 }
 
 /// One attempt the sandbox made, as `till listen` prints it (the sandbox signed it, so it is
@@ -125,11 +127,17 @@ pub(super) fn print_sandbox_attempt(a: &serde_json::Value, json: bool) {
         Some(status) => Ok(u16::try_from(status).unwrap_or(0)),
         None => Err(text("error").unwrap_or_else(|| "no answer".into())),
     };
+    let again = match (a["redelivery"].as_bool(), a["retry"].as_u64()) {
+        (Some(true), _) => Some("resent".to_string()),
+        (_, Some(n)) if n > 0 => Some(format!("retry {n}")),
+        _ => None,
+    };
     let line = Delivery {
         at: at.unwrap_or_else(chrono::Utc::now),
         provider,
         verdict: Ok(verified),
         forwarded: Some((answer, ms)),
+        again,
     };
     print_delivery(&line, json);
 }
@@ -145,6 +153,9 @@ fn delivery_line(d: &Delivery) -> String {
     match &d.verdict {
         Ok(v) => {
             out.push_str(&format!("  {}  {}  id {}  valid", clean(&v.event_type), clean(&v.object_id), clean(&v.id)));
+            if let Some(again) = &d.again {
+                out.push_str(&format!(" ({again})"));
+            }
         }
         Err(e) => out.push_str(&format!("  REFUSED: {}", crate::text::line(&e.0))),
     }
@@ -173,6 +184,7 @@ fn delivery_json(d: &Delivery) -> String {
         "app_status": d.forwarded.as_ref().and_then(|f| f.0.as_ref().ok().copied()),
         "app_error": d.forwarded.as_ref().and_then(|f| f.0.as_ref().err().cloned()),
         "app_ms": d.forwarded.as_ref().map(|f| f.1),
+        "again": d.again,
     });
     crate::text::json(&value.to_string()).into_owned()
 }
@@ -242,7 +254,7 @@ async fn receive(
     };
     let checks = Checks { now: now_secs(), tolerance: Some(TOLERANCE_SECS) };
     let verdict = webhooks::verify(r.scheme, &r.secret, &request, checks);
-    let mut delivery = Delivery { at: chrono::Utc::now(), provider: r.provider, verdict, forwarded: None };
+    let mut delivery = Delivery { at: chrono::Utc::now(), provider: r.provider, verdict, forwarded: None, again: None };
     let answer = match &delivery.verdict {
         Err(e) => (StatusCode::UNAUTHORIZED, format!("refused: {e}\n")),
         Ok(v) => {
@@ -284,4 +296,36 @@ async fn forward(
     }
     let result = request.send().await.map(|r| r.status().as_u16()).map_err(|e| e.to_string());
     (result, started.elapsed().as_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attempt(retry: u64, redelivery: bool) -> Delivery {
+        Delivery {
+            at: chrono::DateTime::parse_from_rfc3339("2026-12-06T10:00:00Z").unwrap().to_utc(),
+            provider: ProviderKind::Kelviq,
+            verdict: Ok(webhooks::Verified {
+                id: Some("evt_1".into()),
+                event_type: Some("invoice.paid".into()),
+                object_id: Some("inv_1".into()),
+                timestamp: None,
+            }),
+            forwarded: Some((Ok(200), 3)),
+            again: match (redelivery, retry) {
+                (true, _) => Some("resent".into()),
+                (_, 0) => None,
+                (_, n) => Some(format!("retry {n}")),
+            },
+        }
+    }
+
+    #[test]
+    fn a_retry_or_a_resend_says_so_and_a_first_attempt_says_nothing() {
+        assert!(delivery_line(&attempt(0, false)).ends_with("id evt_1  valid  → your app 200 in 3 ms"));
+        assert!(delivery_line(&attempt(2, false)).contains("valid (retry 2)  → your app"));
+        assert!(delivery_line(&attempt(0, true)).contains("valid (resent)"));
+        assert!(delivery_json(&attempt(0, true)).contains(r#""again":"resent""#));
+    }
 }

@@ -354,17 +354,20 @@ impl Ranker<'_> {
 /// Whether the (lowercase) needle's bytes appear in order in `haystack`, ignoring ASCII case:
 /// when nucleo finds a fuzzy match of an ASCII needle in an ASCII haystack.
 fn is_subsequence(haystack: &[u8], needle: &[u8]) -> bool {
-    let mut rest = needle.iter();
-    let Some(mut want) = rest.next() else { return true };
-    for b in haystack {
-        if b.to_ascii_lowercase() == *want {
-            match rest.next() {
-                Some(next) => want = next,
-                None => return true,
-            }
+    let mut rest = haystack;
+    for &c in needle {
+        // memchr's vector search, as nucleo's own prefilter does: a byte loop cost more.
+        let found = if c.is_ascii_lowercase() {
+            memchr::memchr2(c, c.to_ascii_uppercase(), rest)
+        } else {
+            memchr::memchr(c, rest)
+        };
+        match found {
+            Some(at) => rest = &rest[at + 1..],
+            None => return false,
         }
     }
-    false
+    true
 }
 
 /// Whether a (score or bound, index) pair ranks before another: higher first, ties by index.

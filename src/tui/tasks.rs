@@ -57,6 +57,8 @@ pub struct Tasks {
     filter_pending: HashMap<usize, FilterJob>,
     /// The newest filter generation asked for per tab: a run still ranking an older one stops.
     filter_latest: HashMap<usize, Arc<AtomicU64>>,
+    /// The generation of the run each tab has going.
+    filter_started: HashMap<usize, u64>,
     checkout_preview: Option<AbortHandle>,
     checkout_estimate: Option<AbortHandle>,
     /// One status poll per open or watched checkout session.
@@ -136,6 +138,7 @@ impl Tasks {
             prefetch: None,
             filter_running: HashMap::new(),
             filter_latest: HashMap::new(),
+            filter_started: HashMap::new(),
             filter_pending: HashMap::new(),
             checkout_preview: None,
             checkout_estimate: None,
@@ -430,6 +433,7 @@ impl Tasks {
             return;
         }
         self.filter_running.insert(job.tab, true);
+        self.filter_started.insert(job.tab, job.generation);
         let tx = self.tx.clone();
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         let guard = InFlight(self.in_flight.clone());
@@ -454,7 +458,12 @@ impl Tasks {
     }
 
     /// Called when a filter result arrived: starts the run that waited, if any.
-    pub fn filter_finished(&mut self, tab: usize) {
+    /// `generation` is the run the result belongs to: the late full ranking of a run that a
+    /// newer one followed does not end the newer one (that would let a third start beside it).
+    pub fn filter_finished(&mut self, tab: usize, generation: u64) {
+        if self.filter_started.get(&tab).is_some_and(|&g| g != generation) {
+            return;
+        }
         self.filter_running.insert(tab, false);
         if let Some(job) = self.filter_pending.remove(&tab) {
             self.filter(job);

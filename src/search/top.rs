@@ -213,7 +213,7 @@ fn first_char_bounds(corpus: &Corpus, needle: &str, previous: Option<&Matched>, 
     let entry = |index: u32, h: Utf32Str<'_>, matcher: &mut Matcher| -> Option<Entry> {
         let s = u32::from(atom.score(h, matcher)?);
         // nucleo's one-character score on a non-ASCII haystack is not always the best
-        // occurrence's, so it bounds nothing: such haystacks (few) are always scored.
+        // occurrence's, so it bounds nothing there: the first character's maximum does.
         let unicode = matches!(h, Utf32Str::Unicode(_));
         let score = if h.len() > MAX_BOUNDED_HAYSTACK {
             UNBOUNDED | if count == 1 { s | EXACT } else { 0 }

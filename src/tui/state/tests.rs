@@ -235,11 +235,11 @@ fn the_first_screen_of_hits_comes_first_then_every_hit_and_a_sorted_list_waits_f
     assert_eq!(all, expected, "the full ranking is the exact one");
     assert_eq!(first, expected[..first.len()], "the first screen is its start");
     let generation = job.generation;
-    let partial = |first: &Vec<RowRef>, run: &FilterRun| Msg::Filtered {
+    let partial = |hits: &Vec<RowRef>, run: &FilterRun| Msg::Filtered {
         tab: 0,
         generation,
         query: "m".into(),
-        hits: first.clone(),
+        hits: hits.clone(),
         run: run.clone(),
     };
     s.handle_msg(partial(&first, &run), chrono::Utc::now());

@@ -13,6 +13,9 @@ use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
 use crate::billing::Customer;
 use crate::util::fold_accents;
 
+mod top;
+pub use top::{FirstScreen, Matched, first_screen, rank_all};
+
 /// The text a customer is found by.
 pub fn haystack(c: &Customer) -> Utf32String {
     let text = format!("{} {} {}", c.name.as_deref().unwrap_or(""), c.email.as_deref().unwrap_or(""), c.id);

@@ -159,8 +159,8 @@ impl<B: Backend> App<B> {
     }
 
     pub fn handle_msg(&mut self, msg: Msg) {
-        if let Msg::Filtered { tab, .. } = &msg {
-            self.tasks.filter_finished(*tab);
+        if let Msg::Filtered { tab, generation, .. } = &msg {
+            self.tasks.filter_finished(*tab, *generation);
         }
         let customers_arrived = matches!(msg, Msg::CustomersPage { .. });
         let effects = self.state.handle_msg(msg, (self.clock)());

@@ -15,7 +15,7 @@ use super::outside::Outside;
 use super::state::change_flow::ChangeMsg;
 use super::state::checkout::presets;
 use super::state::checkout_flow::CheckoutMsg;
-use super::state::customers::{PAGE_SIZE, RowRef};
+use super::state::customers::{FilterRun, PAGE_SIZE, RowRef};
 use super::state::messages::Msg;
 use super::state::summaries::SUMMARY_PAGE;
 use super::state::{DetailParts, Effect, FilterJob};
@@ -55,6 +55,10 @@ pub struct Tasks {
     prefetch: Option<AbortHandle>,
     filter_running: HashMap<usize, bool>,
     filter_pending: HashMap<usize, FilterJob>,
+    /// The newest filter generation asked for per tab: a run still ranking an older one stops.
+    filter_latest: HashMap<usize, Arc<AtomicU64>>,
+    /// The generation of the run each tab has going.
+    filter_started: HashMap<usize, u64>,
     checkout_preview: Option<AbortHandle>,
     checkout_estimate: Option<AbortHandle>,
     /// One status poll per open or watched checkout session.
@@ -137,6 +141,8 @@ impl Tasks {
             searches: HashMap::new(),
             prefetch: None,
             filter_running: HashMap::new(),
+            filter_latest: HashMap::new(),
+            filter_started: HashMap::new(),
             filter_pending: HashMap::new(),
             checkout_preview: None,
             checkout_estimate: None,
@@ -436,23 +442,43 @@ impl Tasks {
 
     /// One filter run per tab at a time; while it runs, only the newest request waits.
     fn filter(&mut self, job: FilterJob) {
+        self.filter_latest.entry(job.tab).or_default().store(job.generation, Ordering::Relaxed);
         if self.filter_running.get(&job.tab).copied().unwrap_or(false) {
             self.filter_pending.insert(job.tab, job);
             return;
         }
         self.filter_running.insert(job.tab, true);
+        self.filter_started.insert(job.tab, job.generation);
         let tx = self.tx.clone();
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         let guard = InFlight(self.in_flight.clone());
+        let latest = self.filter_latest.entry(job.tab).or_default().clone();
         tokio::task::spawn_blocking(move || {
             let _guard = guard;
-            let hits = run_filter(&job);
-            let _ = tx.send(Msg::Filtered { tab: job.tab, generation: job.generation, query: job.query, hits });
+            let (hits, run) = first_screen(&job);
+            let complete = run.complete;
+            let matched = run.matched.clone();
+            let (tab, generation) = (job.tab, job.generation);
+            let _ = tx.send(Msg::Filtered { tab, generation, query: job.query.clone(), hits, run });
+            if complete {
+                return;
+            }
+            // The rest of the ranking, unless the user typed on meanwhile.
+            let cancelled = || latest.load(Ordering::Relaxed) != generation;
+            if let Some(hits) = rank_all(&job, &matched, &cancelled) {
+                let run = FilterRun { total: hits.len(), complete: true, matched };
+                let _ = tx.send(Msg::Filtered { tab, generation, query: job.query, hits, run });
+            }
         });
     }
 
     /// Called when a filter result arrived: starts the run that waited, if any.
-    pub fn filter_finished(&mut self, tab: usize) {
+    /// `generation` is the run the result belongs to: the late full ranking of a run that a
+    /// newer one followed does not end the newer one (that would let a third start beside it).
+    pub fn filter_finished(&mut self, tab: usize, generation: u64) {
+        if self.filter_started.get(&tab).is_some_and(|&g| g != generation) {
+            return;
+        }
         self.filter_running.insert(tab, false);
         if let Some(job) = self.filter_pending.remove(&tab) {
             self.filter(job);
@@ -514,20 +540,46 @@ impl Tasks {
     }
 }
 
-/// Matches every corpus (one per provider) and merges by score, best first.
-pub fn run_filter(job: &FilterJob) -> Vec<RowRef> {
+/// Rows a filter ranks before showing anything: more than any terminal is tall.
+pub const FIRST_SCREEN: usize = 256;
+
+/// The first screen of hits over every corpus (one per provider), merged by score, with
+/// the total and what each corpus matched.
+pub fn first_screen(job: &FilterJob) -> (Vec<RowRef>, FilterRun) {
     let mut scored: Vec<(u32, RowRef)> = Vec::new();
+    let mut run = FilterRun::default();
     for (slot, corpus) in &job.corpora {
-        let within: Option<Vec<u32>> =
-            job.within.as_ref().map(|w| w.iter().filter(|r| r.slot == *slot).map(|r| r.row).collect());
-        for (row, score) in search::filter_scored(corpus, &job.query, within.as_deref()) {
-            scored.push((score, RowRef { slot: *slot, row }));
-        }
+        let within = job.within.as_ref().and_then(|w| w.iter().find(|(s, _)| s == slot)).map(|(_, m)| m.as_ref());
+        let screen = search::first_screen(corpus, &job.query, within, FIRST_SCREEN);
+        scored.extend(screen.top.iter().map(|&(row, score)| (score, RowRef { slot: *slot, row })));
+        run.total += screen.count;
+        run.matched.push((*slot, screen.matched));
     }
-    if job.corpora.len() > 1 {
+    let hits = merge(scored, job.corpora.len(), FIRST_SCREEN);
+    run.complete = hits.len() == run.total;
+    (hits, run)
+}
+
+/// Every hit over every corpus, best first; `None` when `cancelled` said so.
+pub fn rank_all(
+    job: &FilterJob,
+    matched: &[(u8, Arc<crate::search::Matched>)],
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Option<Vec<RowRef>> {
+    let mut scored: Vec<(u32, RowRef)> = Vec::new();
+    for ((slot, corpus), (_, m)) in job.corpora.iter().zip(matched) {
+        let all = search::rank_all(corpus, &job.query, m, cancelled)?;
+        scored.extend(all.into_iter().map(|(row, score)| (score, RowRef { slot: *slot, row })));
+    }
+    Some(merge(scored, job.corpora.len(), usize::MAX))
+}
+
+/// Hits of several corpora, each best first, merged by score (ties in slot order) and cut.
+fn merge(mut scored: Vec<(u32, RowRef)>, corpora: usize, keep: usize) -> Vec<RowRef> {
+    if corpora > 1 {
         scored.sort_by_key(|s| std::cmp::Reverse(s.0));
     }
-    scored.into_iter().map(|(_, r)| r).collect()
+    scored.into_iter().take(keep).map(|(_, r)| r).collect()
 }
 
 /// Writes an export where asked (`~/` is the home directory), else in the data dir's

@@ -2,13 +2,14 @@
 //! scroll offset, filter). Pure data and update functions; no I/O.
 
 use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
 
 use hashbrown::HashTable;
 
 use super::rows::Rows;
 use crate::billing::Customer;
 use crate::providers::{Page, ProviderError};
-use crate::search::{Corpus, haystack};
+use crate::search::{Corpus, Matched, haystack};
 
 /// Fetch the next page when the selection comes this close to the last loaded row.
 pub const PREFETCH_MARGIN: usize = 40;
@@ -165,6 +166,28 @@ pub struct Filter {
     pub applied: Option<String>,
     pub hits: Vec<RowRef>,
     pub running: bool,
+    /// How the newest finished run stands: its total and whether `hits` holds every hit.
+    pub run: FilterRun,
+}
+
+/// What a filter run sends with its rows. At a million customers the first screen of hits
+/// (ranked exactly) and their count come first, every hit ranked a moment later; until then
+/// `hits` holds only the first screen, and the list does not go past it.
+#[derive(Clone, Debug, Default)]
+pub struct FilterRun {
+    /// How many rows match, when `hits` holds only the first of them.
+    pub total: usize,
+    /// `hits` holds every hit.
+    pub complete: bool,
+    /// What each provider slot's corpus matched: a longer query narrows within it.
+    pub matched: Vec<(u8, Arc<Matched>)>,
+}
+
+impl FilterRun {
+    /// A run that ranked all of its `total` hits at once.
+    pub fn complete(total: usize) -> Self {
+        FilterRun { total, complete: true, matched: Vec::new() }
+    }
 }
 
 impl Filter {

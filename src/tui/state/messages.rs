@@ -66,6 +66,7 @@ pub enum Msg {
         generation: u64,
         query: String,
         hits: Vec<RowRef>,
+        run: super::customers::FilterRun,
     },
     Requests(Vec<Exchange>),
     /// Something the executor has to say (a link that was not opened, a file error).
@@ -195,12 +196,15 @@ impl AppState {
                 self.resort_details();
                 self.checkout_catalog_arrived(slot)
             }
-            Msg::Filtered { tab, generation, query, hits } => {
+            Msg::Filtered { tab, generation, query, hits, run } => {
+                // A sorted list's first screen needs every hit: it waits for the full ranking.
+                let sorted = self.views[tab].sort.is_some();
                 let filter = &mut self.views[tab].filter;
-                if generation == filter.generation {
+                if generation == filter.generation && (run.complete || !sorted) {
                     filter.hits = hits;
                     filter.applied = Some(query);
-                    filter.running = false;
+                    filter.running = !run.complete;
+                    filter.run = run;
                     self.resort_customers(tab);
                     let len = self.views[tab].filter.hits.len();
                     let view = &mut self.views[tab];

@@ -388,8 +388,8 @@ pub struct FilterJob {
     pub generation: u64,
     pub query: String,
     pub corpora: Vec<(u8, Corpus)>,
-    /// Narrow earlier hits instead of scanning everything (the query grew).
-    pub within: Option<Vec<RowRef>>,
+    /// Narrow within what the previous query matched in each slot (the query grew).
+    pub within: Option<Vec<(u8, std::sync::Arc<crate::search::Matched>)>>,
 }
 
 impl std::fmt::Debug for FilterJob {

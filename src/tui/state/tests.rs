@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::customers::RowRef;
+use super::customers::{FilterRun, RowRef};
 use super::messages::Msg;
 use super::*;
 use crate::billing::*;
@@ -205,11 +205,57 @@ fn a_filter_with_a_negation_is_never_narrowed() {
     }
     // "x !a" hides k1 and k2; "x !ab" shows k1 again, so it must not search only within k3.
     let hits = vec![RowRef { slot: 0, row: 2 }];
-    s.handle_msg(Msg::Filtered { tab: 0, generation, query: "x !a".into(), hits }, chrono::Utc::now());
+    let run = FilterRun::complete(hits.len());
+    s.handle_msg(Msg::Filtered { tab: 0, generation, query: "x !a".into(), hits, run }, chrono::Utc::now());
     let effects = s.handle_key(key('b'), chrono::Utc::now());
     let Some(Effect::Filter(job)) = effects.first() else { panic!("filter job expected: {effects:?}") };
     assert_eq!(job.query, "x !ab");
-    assert_eq!(job.within, None);
+    assert!(job.within.is_none());
+}
+
+#[test]
+fn the_first_screen_of_hits_comes_first_then_every_hit_and_a_sorted_list_waits_for_all() {
+    let mut s = state();
+    let names: Vec<(String, String)> = (0..300).map(|i| (format!("k{i}"), format!("Müller {i}"))).collect();
+    let refs: Vec<(&str, &str)> = names.iter().map(|(i, n)| (i.as_str(), n.as_str())).collect();
+    s.handle_msg(
+        Msg::CustomersPage { slot: 0, result: Ok(page(ProviderKind::Kelviq, &refs, None)) },
+        chrono::Utc::now(),
+    );
+    s.handle_key(key('/'), chrono::Utc::now());
+    let effects = s.handle_key(key('m'), chrono::Utc::now());
+    let Some(Effect::Filter(job)) = effects.first() else { panic!("filter job expected: {effects:?}") };
+    let (first, run) = crate::tui::tasks::first_screen(job);
+    assert_eq!((first.len(), run.total, run.complete), (crate::tui::tasks::FIRST_SCREEN, 300, false));
+    let all = crate::tui::tasks::rank_all(job, &run.matched, &|| false).unwrap_or_default();
+    let expected: Vec<RowRef> = crate::search::filter(&s.slots[0].customers.corpus, "m", None)
+        .into_iter()
+        .map(|row| RowRef { slot: 0, row })
+        .collect();
+    assert_eq!(all, expected, "the full ranking is the exact one");
+    assert_eq!(first, expected[..first.len()], "the first screen is its start");
+    let generation = job.generation;
+    let partial = |hits: &Vec<RowRef>, run: &FilterRun| Msg::Filtered {
+        tab: 0,
+        generation,
+        query: "m".into(),
+        hits: hits.clone(),
+        run: run.clone(),
+    };
+    s.handle_msg(partial(&first, &run), chrono::Utc::now());
+    assert_eq!(s.row_count(), first.len(), "the list stops at the ranked rows");
+    assert!(s.view().filter.running, "still ranking the rest");
+    let done = FilterRun { total: 300, complete: true, matched: run.matched.clone() };
+    s.handle_msg(
+        Msg::Filtered { tab: 0, generation, query: "m".into(), hits: all.clone(), run: done },
+        chrono::Utc::now(),
+    );
+    assert_eq!((s.row_count(), s.view().filter.running), (300, false));
+    // A sorted list shows nothing of a partial run: its first screen depends on every hit.
+    s.views[0].sort = Some((0, true));
+    s.views[0].filter.hits.clear();
+    s.handle_msg(partial(&first, &run), chrono::Utc::now());
+    assert!(s.views[0].filter.hits.is_empty(), "a partial run is not applied to a sorted list");
 }
 
 #[test]
@@ -229,18 +275,20 @@ fn filter_owns_its_keys_and_narrows_incrementally() {
     assert!(effects.contains(&Effect::Search { slot: 0, query: "m".into() }), "Kelviq searches server-side too");
     assert!(!effects.iter().any(|e| matches!(e, Effect::Search { slot: 1, .. })), "KuvarPay has no search");
     let generation = job.generation;
-    s.handle_msg(
-        Msg::Filtered { tab: 0, generation, query: "m".into(), hits: vec![RowRef { slot: 0, row: 0 }] },
-        chrono::Utc::now(),
-    );
+    let (hits, run) = crate::tui::tasks::first_screen(job);
+    let both = vec![RowRef { slot: 0, row: 0 }, RowRef { slot: 0, row: 1 }];
+    assert_eq!((hits.clone(), run.total, run.complete), (both, 2, true), "Müller first (a word start), Smith");
+    s.handle_msg(Msg::Filtered { tab: 0, generation, query: "m".into(), hits, run }, chrono::Utc::now());
     let effects = s.handle_key(key('u'), chrono::Utc::now());
     let Some(Effect::Filter(job)) = effects.first() else { panic!() };
-    assert_eq!(job.within, Some(vec![RowRef { slot: 0, row: 0 }]), "a longer query narrows the previous hits");
+    let within: Vec<(u8, Vec<u32>)> = job.within.iter().flatten().map(|(slot, m)| (*slot, m.indices())).collect();
+    assert_eq!(within, vec![(0, vec![0, 1]), (1, vec![])], "a longer query narrows the previous hits");
     s.handle_key(key('q'), chrono::Utc::now());
     assert!(!s.quit, "q is typed, not quit");
     assert_eq!(s.view().filter.query, "muq");
-    s.handle_msg(Msg::Filtered { tab: 0, generation, query: "m".into(), hits: vec![] }, chrono::Utc::now());
-    assert_eq!(s.view().filter.hits, vec![RowRef { slot: 0, row: 0 }], "stale results are dropped");
+    let run = FilterRun::complete(0);
+    s.handle_msg(Msg::Filtered { tab: 0, generation, query: "m".into(), hits: vec![], run }, chrono::Utc::now());
+    assert_eq!(s.view().filter.hits.len(), 2, "stale results are dropped");
     s.handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE), chrono::Utc::now());
     assert!(!s.view().filter.active());
 }

@@ -376,6 +376,7 @@ impl AppState {
         view.offset = 0;
         if !view.filter.active() {
             view.filter.hits.clear();
+            view.filter.run = Default::default();
             view.filter.applied = None;
             view.filter.generation += 1;
             view.filter.running = false;
@@ -405,8 +406,9 @@ impl AppState {
         filter.running = true;
         let query = filter.query.trim().to_string();
         let narrow = filter.applied.as_deref().is_some_and(|prev| crate::search::narrows(prev, &query))
-            && self.filter_lens[tab] == lens;
-        let within = narrow.then(|| filter.hits.clone());
+            && self.filter_lens[tab] == lens
+            && !filter.run.matched.is_empty();
+        let within = narrow.then(|| filter.run.matched.clone());
         self.filter_lens[tab] = lens;
         vec![Effect::Filter(FilterJob { tab, generation: filter.generation, query, corpora, within })]
     }

@@ -22,7 +22,12 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
             c.total.unwrap_or(c.rows.len() as u64)
         })
         .sum();
-    let count = state.row_count();
+    // While only the first screen of hits is ranked, the count is already every hit's.
+    let count = if view.filter.active() && view.sort.is_none() {
+        state.row_count().max(view.filter.run.total)
+    } else {
+        state.row_count()
+    };
     let loaded: usize = state.tab_slots(state.tab).iter().map(|&s| state.slots[s as usize].customers.rows.len()).sum();
     let title = match (view.filter.active(), search_progress(state)) {
         (true, Some(progress)) => {

@@ -1,0 +1,585 @@
+//! The first screen of a filter, ranked exactly without scoring every candidate.
+//!
+//! Scoring (nucleo's optimal matching) is what a keystroke at a million customers costs, yet
+//! the user sees one screen of hits and their count. For the common query, one fuzzy word,
+//! a cheap upper bound on each candidate's score comes from the previous keystroke: a needle
+//! one character longer scores at most [`MAX_PER_CHAR`] more than its prefix did (see
+//! [`MAX_PER_CHAR`] for why). Candidates are scored best bound first until no unscored bound
+//! can reach the k-th best exact score; the others are only tested for a match (a
+//! subsequence test, for the count) and keep their bound for the next keystroke. The rest
+//! of the ranking is [`rank_all`], run after the first screen is shown.
+
+use std::sync::Arc;
+
+use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+
+use super::{Corpus, PARALLEL_THRESHOLD, filter_scored, sort_best_first};
+use crate::util::fold_accents;
+
+/// The most one more needle character adds to a fuzzy score under `Config::DEFAULT`
+/// (nucleo-matcher 0.3): a match is worth 16 (`SCORE_MATCH`) plus a bonus, and the largest
+/// bonus any character after the first can get is 10 (`bonus_boundary_white`; a consecutive
+/// character takes the larger of its own bonus, the run's first bonus and 4, never more; the
+/// first-character doubling applies to the needle's first character only). Gap penalties
+/// only subtract. So dropping the last character of the best alignment of `needle + c`
+/// leaves an alignment of `needle` scoring at least 26 less, and nucleo's score for
+/// `needle` is the best alignment's. `bounds_hold_for_every_extension` checks it.
+const MAX_PER_CHAR: u32 = 16 + 10;
+
+/// Longer haystacks are always scored: for big matrices nucleo falls back to greedy
+/// matching, for which the bound above is not proven. 512 × 64 cells stay far below its
+/// 100 KB matrix limit.
+const MAX_BOUNDED_HAYSTACK: usize = 512;
+const MAX_BOUNDED_NEEDLE: usize = 64;
+
+/// Set in `Entry::score` when the value is the exact score, not a bound.
+const EXACT: u32 = 1 << 31;
+/// Set when the haystack is too long to be bounded: such entries are always scored.
+const UNBOUNDED: u32 = 1 << 30;
+/// Set on a one-character score of a non-ASCII haystack: nucleo does not always take the
+/// best occurrence there, so such a score bounds nothing; [`FIRST_CHAR_MAX`] does.
+const LOOSE: u32 = 1 << 29;
+const VALUE: u32 = LOOSE - 1;
+/// The most a needle's first character scores: a match plus twice the largest bonus.
+const FIRST_CHAR_MAX: u32 = 16 + 2 * 10;
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    index: u32,
+    score: u32,
+}
+
+impl Entry {
+    fn exact(self) -> Option<u32> {
+        (self.score & EXACT != 0).then_some(self.score & VALUE)
+    }
+
+    /// What scoring order uses: unbounded entries first, else the bound (or exact score).
+    fn bound(self) -> u32 {
+        if self.score & UNBOUNDED != 0 { VALUE } else { self.score & VALUE }
+    }
+}
+
+/// What a query matched, in index order, each with its exact score or an upper bound on it:
+/// enough to narrow the next keystroke and to finish the ranking later.
+#[derive(Debug, Default)]
+pub struct Matched {
+    /// The single fuzzy needle the bounds belong to; `None` when every score is exact for a
+    /// query of another form.
+    needle: Option<String>,
+    entries: Vec<Entry>,
+}
+
+impl Matched {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The matched indices, ascending.
+    pub fn indices(&self) -> Vec<u32> {
+        self.entries.iter().map(|e| e.index).collect()
+    }
+}
+
+/// The best `top` hits exactly as [`super::filter_scored`] ranks them, the exact number of
+/// hits, and what [`rank_all`] needs for the rest.
+#[derive(Debug)]
+pub struct FirstScreen {
+    pub top: Vec<(u32, u32)>,
+    pub count: usize,
+    /// How many candidates were scored exactly (the rest only tested for a match).
+    pub scored: usize,
+    pub matched: Arc<Matched>,
+}
+
+/// The first `k` hits of `query` and their count. `previous` is what the previous query
+/// matched, when [`super::narrows`] says the hits of `query` are among them.
+pub fn first_screen(corpus: &Corpus, query: &str, previous: Option<&Matched>, k: usize) -> FirstScreen {
+    let folded = fold_accents(query.trim());
+    let pattern = Pattern::parse(&folded, CaseMatching::Ignore, Normalization::Never);
+    let needle = match pattern.atoms.as_slice() {
+        [atom] if atom.kind == AtomKind::Fuzzy && !atom.negative => atom.needle_text().chars().collect::<String>(),
+        _ => String::new(),
+    };
+    let count = needle.chars().count();
+    if folded.is_empty() || count == 0 || count > MAX_BOUNDED_NEEDLE {
+        return exact_first_screen(corpus, query, previous, k);
+    }
+    let entries = match previous {
+        Some(p) if p.needle.as_deref().is_some_and(|n| needle.starts_with(n)) => {
+            let added = count - p.needle.as_deref().map_or(0, |n| n.chars().count());
+            extended(&p.entries, added)
+        }
+        _ => first_char_bounds(corpus, &needle, previous, count),
+    };
+    let mut ranker = Ranker { corpus, pattern: &pattern, needle: &needle, violated: false, scored: 0 };
+    let entries = ranker.rank_top(entries, k);
+    if ranker.violated {
+        // A bound was beaten: nucleo scores differently than the proof assumes (a new
+        // version?). The exact path is always right.
+        return exact_first_screen(corpus, query, previous, k);
+    }
+    FirstScreen {
+        top: top_of(&entries, k),
+        count: entries.len(),
+        scored: ranker.scored,
+        matched: Arc::new(Matched { needle: Some(needle), entries }),
+    }
+}
+
+/// Every hit, best first, ties in index order: exactly [`super::filter_scored`]'s answer.
+pub fn rank_all(
+    corpus: &Corpus,
+    query: &str,
+    matched: &Matched,
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Option<Vec<(u32, u32)>> {
+    let folded = fold_accents(query.trim());
+    let pattern = Pattern::parse(&folded, CaseMatching::Ignore, Normalization::Never);
+    let score_part = |part: &[Entry]| -> Option<Vec<(u32, u32)>> {
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let mut cursor = Cursor::new(corpus);
+        let mut out = Vec::with_capacity(part.len());
+        for (n, e) in part.iter().enumerate() {
+            if n % 4096 == 0 && cancelled() {
+                return None;
+            }
+            let score = match e.exact() {
+                Some(s) => Some(s),
+                None => cursor.get(e.index).and_then(|h| pattern.score(h, &mut matcher)),
+            };
+            out.extend(score.map(|s| (e.index, s)));
+        }
+        Some(out)
+    };
+    let mut scored = if matched.entries.len() < PARALLEL_THRESHOLD {
+        score_part(&matched.entries)?
+    } else {
+        let (left, right) = matched.entries.split_at(matched.entries.len() / 2);
+        std::thread::scope(|s| {
+            let other = s.spawn(|| score_part(right));
+            let mut out = score_part(left)?;
+            out.extend(other.join().ok()??);
+            Some(out)
+        })?
+    };
+    sort_best_first(&mut scored);
+    Some(scored)
+}
+
+/// Queries of other forms (several words, negations, anchors): every candidate scored.
+fn exact_first_screen(corpus: &Corpus, query: &str, previous: Option<&Matched>, k: usize) -> FirstScreen {
+    let within = previous.map(Matched::indices);
+    let scored = filter_scored(corpus, query, within.as_deref());
+    let top = scored.iter().take(k).copied().collect();
+    let mut entries: Vec<Entry> =
+        scored.iter().map(|&(index, score)| Entry { index, score: score.min(VALUE) | EXACT }).collect();
+    entries.sort_unstable_by_key(|e| e.index);
+    FirstScreen {
+        top,
+        count: entries.len(),
+        scored: previous.map_or(corpus.len(), Matched::len),
+        matched: Arc::new(Matched { needle: None, entries }),
+    }
+}
+
+/// The previous keystroke's entries as bounds for a needle `added` characters longer.
+fn extended(previous: &[Entry], added: usize) -> Vec<Entry> {
+    if added == 0 {
+        return previous.to_vec();
+    }
+    let more = (added as u32).saturating_mul(MAX_PER_CHAR);
+    previous
+        .iter()
+        .map(|e| {
+            let base = if e.score & LOOSE != 0 { FIRST_CHAR_MAX } else { e.bound() };
+            let score = if e.score & UNBOUNDED != 0 { UNBOUNDED } else { (base + more).min(VALUE) };
+            Entry { index: e.index, score }
+        })
+        .collect()
+}
+
+/// Bounds from the needle's first character alone (exact when it is the whole needle):
+/// a full scan, or a pass over `previous` when its bounds belong to another query.
+fn first_char_bounds(corpus: &Corpus, needle: &str, previous: Option<&Matched>, count: usize) -> Vec<Entry> {
+    let first: String = needle.chars().take(1).collect();
+    let atom = Atom::new(&first, CaseMatching::Ignore, Normalization::Never, AtomKind::Fuzzy, false);
+    let more = (count as u32 - 1) * MAX_PER_CHAR;
+    let entry = |index: u32, h: Utf32Str<'_>, matcher: &mut Matcher| -> Option<Entry> {
+        let s = u32::from(atom.score(h, matcher)?);
+        // nucleo's one-character score on a non-ASCII haystack is not always the best
+        // occurrence's, so it bounds nothing there: the first character's maximum does.
+        let unicode = matches!(h, Utf32Str::Unicode(_));
+        let score = if h.len() > MAX_BOUNDED_HAYSTACK {
+            UNBOUNDED | if count == 1 { s | EXACT } else { 0 }
+        } else if count == 1 {
+            s | EXACT | if unicode { LOOSE } else { 0 }
+        } else if unicode {
+            FIRST_CHAR_MAX + more
+        } else {
+            s + more
+        };
+        Some(Entry { index, score })
+    };
+    let scan = |indices: &mut dyn Iterator<Item = u32>| -> Vec<Entry> {
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let mut cursor = Cursor::new(corpus);
+        indices.filter_map(|i| cursor.get(i).and_then(|h| entry(i, h, &mut matcher))).collect()
+    };
+    let all: Vec<u32>;
+    let indices: &[u32] = match previous {
+        Some(p) => {
+            all = p.indices();
+            &all
+        }
+        None => &[],
+    };
+    let len = if previous.is_some() { indices.len() } else { corpus.len() };
+    let range = |from: usize, to: usize| -> Vec<Entry> {
+        if previous.is_some() {
+            scan(&mut indices[from..to].iter().copied())
+        } else {
+            scan(&mut (from as u32..to as u32))
+        }
+    };
+    if len < PARALLEL_THRESHOLD {
+        return range(0, len);
+    }
+    std::thread::scope(|s| {
+        let other = s.spawn(|| range(len / 2, len));
+        let mut out = range(0, len / 2);
+        out.extend(other.join().unwrap_or_default());
+        out
+    })
+}
+
+/// Scores candidates best bound first until the first `k` are certain.
+struct Ranker<'a> {
+    corpus: &'a Corpus,
+    pattern: &'a Pattern,
+    needle: &'a str,
+    /// An exact score came out above its bound.
+    violated: bool,
+    scored: usize,
+}
+
+impl Ranker<'_> {
+    /// The candidates that match, in index order, with the best `k` (and any that could
+    /// tie with the k-th) scored exactly; the others keep their bound.
+    fn rank_top(&mut self, mut entries: Vec<Entry>, k: usize) -> Vec<Entry> {
+        let k = k.max(1);
+        let mut want = k;
+        while entries.iter().any(|e| e.exact().is_none()) {
+            // The want-th candidate in scoring order (bound descending, then index).
+            let batch = nth_unscored(&entries, want);
+            if entries.iter().filter(|e| e.exact().is_some()).count() >= k {
+                // Only a bound above the k-th exact hit, or equal to it at a lower index
+                // (ties go in index order), can still reach the screen. When the batch would
+                // go past that point, scoring those few finishes the screen.
+                let kth = kth_exact(&entries, k);
+                if !before(batch, kth) {
+                    self.score_where(&mut entries, |b, i| before((b, i), kth));
+                    break;
+                }
+            }
+            self.score_where(&mut entries, |b, i| !before(batch, (b, i)));
+            want = want.saturating_mul(4);
+        }
+        self.keep_matches(entries)
+    }
+
+    /// Scores the unscored entries whose bound passes `take`; drops those that do not match.
+    fn score_where(&mut self, entries: &mut Vec<Entry>, take: impl Fn(u32, u32) -> bool) {
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let mut cursor = Cursor::new(self.corpus);
+        entries.retain_mut(|e| {
+            if e.exact().is_some() || !take(e.bound(), e.index) {
+                return true;
+            }
+            self.scored += 1;
+            let Some(score) = cursor.get(e.index).and_then(|h| self.pattern.score(h, &mut matcher)) else {
+                return false;
+            };
+            if e.score & UNBOUNDED == 0 && score > e.bound() {
+                self.violated = true;
+            }
+            // A later needle is longer: its exact scores bound the next keystroke's.
+            e.score = score.min(VALUE) | EXACT | (e.score & UNBOUNDED);
+            true
+        });
+    }
+
+    /// Drops the unscored entries that do not match at all, testing a subsequence where
+    /// that is exactly nucleo's answer (ASCII), scoring otherwise.
+    fn keep_matches(&self, entries: Vec<Entry>) -> Vec<Entry> {
+        let needle: Option<Vec<u8>> = self.needle.is_ascii().then(|| self.needle.as_bytes().to_vec());
+        let keep = |part: &[Entry]| -> Vec<Entry> {
+            let mut matcher = Matcher::new(Config::DEFAULT);
+            let mut cursor = Cursor::new(self.corpus);
+            let mut out = Vec::with_capacity(part.len());
+            for &e in part {
+                if e.exact().is_some() {
+                    out.push(e);
+                    continue;
+                }
+                let matches = match (cursor.get(e.index), &needle) {
+                    (Some(Utf32Str::Ascii(h)), Some(n)) => is_subsequence(h, n),
+                    (Some(h), _) => self.pattern.score(h, &mut matcher).is_some(),
+                    (None, _) => false,
+                };
+                if matches {
+                    out.push(e);
+                }
+            }
+            out
+        };
+        if entries.len() < PARALLEL_THRESHOLD {
+            return keep(&entries);
+        }
+        let (left, right) = entries.split_at(entries.len() / 2);
+        std::thread::scope(|s| {
+            let other = s.spawn(|| keep(right));
+            let mut out = keep(left);
+            out.extend(other.join().unwrap_or_default());
+            out
+        })
+    }
+}
+
+/// Whether the (lowercase) needle's bytes appear in order in `haystack`, ignoring ASCII case:
+/// when nucleo finds a fuzzy match of an ASCII needle in an ASCII haystack.
+fn is_subsequence(haystack: &[u8], needle: &[u8]) -> bool {
+    let mut rest = haystack;
+    for &c in needle {
+        // memchr's vector search, as nucleo's own prefilter does: a byte loop cost more.
+        let found = if c.is_ascii_lowercase() {
+            memchr::memchr2(c, c.to_ascii_uppercase(), rest)
+        } else {
+            memchr::memchr(c, rest)
+        };
+        match found {
+            Some(at) => rest = &rest[at + 1..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Whether a (score or bound, index) pair ranks before another: higher first, ties by index.
+fn before(a: (u32, u32), b: (u32, u32)) -> bool {
+    a.0 > b.0 || (a.0 == b.0 && a.1 < b.1)
+}
+
+/// The `want`-th unscored entry in scoring order (bound descending, then index): its bound
+/// and index; the last one when fewer.
+fn nth_unscored(entries: &[Entry], want: usize) -> (u32, u32) {
+    let unscored = || entries.iter().filter(|e| e.exact().is_none());
+    let high = unscored().map(|e| e.bound()).filter(|&b| b < VALUE).max().unwrap_or(0);
+    let mut counts = vec![0usize; high as usize + 2];
+    for e in unscored() {
+        counts[e.bound().min(high + 1) as usize] += 1;
+    }
+    // `high + 1` stands for the unbounded entries, scored before any other.
+    let mut above = 0;
+    let mut bound = 0;
+    for (b, &n) in counts.iter().enumerate().rev() {
+        if above + n >= want {
+            bound = b;
+            break;
+        }
+        above += n;
+    }
+    let bound = if bound as u32 == high + 1 { VALUE } else { bound as u32 };
+    let rank = want.saturating_sub(above).max(1);
+    let at = unscored().filter(|e| e.bound() == bound).nth(rank - 1).map_or(u32::MAX, |e| e.index);
+    (bound, at)
+}
+
+/// The k-th best exact entry (k ≥ 1) in ranking order (score descending, then index): its
+/// score and index.
+fn kth_exact(entries: &[Entry], k: usize) -> (u32, u32) {
+    let mut exact: Vec<(u32, u32)> = entries.iter().filter_map(|e| Some((e.exact()?, e.index))).collect();
+    if exact.is_empty() {
+        return (0, u32::MAX);
+    }
+    let at = k.clamp(1, exact.len()) - 1;
+    let (_, kth, _) = exact.select_nth_unstable_by(at, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    *kth
+}
+
+/// The `k` best exact entries, best first, ties in index order. Every entry that could be
+/// among them is exact (see `rank_top`).
+fn top_of(entries: &[Entry], k: usize) -> Vec<(u32, u32)> {
+    let mut exact: Vec<(u32, u32)> = entries.iter().filter_map(|e| Some((e.index, e.exact()?))).collect();
+    let order = |a: &(u32, u32), b: &(u32, u32)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
+    // A million one-letter hits are all exact: select the screen's rows, sort only them.
+    if exact.len() > k && k > 0 {
+        exact.select_nth_unstable_by(k - 1, order);
+        exact.truncate(k);
+    }
+    exact.sort_by(order);
+    exact.truncate(k);
+    exact
+}
+
+/// Reads haystacks at ascending indices, walking the chunks forward instead of searching.
+struct Cursor<'a> {
+    corpus: &'a Corpus,
+    chunk: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(corpus: &'a Corpus) -> Self {
+        Cursor { corpus, chunk: 0 }
+    }
+
+    fn get(&mut self, index: u32) -> Option<Utf32Str<'a>> {
+        let index = index as usize;
+        let starts = &self.corpus.starts;
+        let ahead = |c: usize| starts.get(c + 1).is_some_and(|&s| s <= index);
+        if starts.get(self.chunk).is_none_or(|&s| s > index) || (ahead(self.chunk) && ahead(self.chunk + 1)) {
+            // Not the next chunk or two: search (an index out of order, or a long skip).
+            self.chunk = starts.partition_point(|&s| s <= index).checked_sub(1)?;
+        }
+        while ahead(self.chunk) {
+            self.chunk += 1;
+        }
+        let corpus: &'a Corpus = self.corpus;
+        corpus.chunks.get(self.chunk)?.get(index - starts[self.chunk])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use nucleo_matcher::Utf32String;
+
+    use super::*;
+    use crate::search::narrows;
+
+    /// Every haystack scored by nucleo alone, best first, ties in index order.
+    fn by_nucleo(haystacks: &[Utf32String], query: &str) -> Vec<(u32, u32)> {
+        let folded = fold_accents(query.trim());
+        if folded.is_empty() {
+            return Vec::new();
+        }
+        let pattern = Pattern::parse(&folded, CaseMatching::Ignore, Normalization::Never);
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let mut all: Vec<(u32, u32)> = haystacks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| pattern.score(h.slice(..), &mut matcher).map(|s| (i as u32, s)))
+            .collect();
+        all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        all
+    }
+
+    fn corpus_of(haystacks: &[Utf32String], chunk: usize) -> Corpus {
+        let mut c = Corpus::default();
+        for part in haystacks.chunks(chunk.max(1)) {
+            c.push_chunk(part.to_vec());
+        }
+        c
+    }
+
+    /// Types `query` one character at a time as the console does (narrowing when
+    /// [`narrows`] allows) and checks every keystroke against nucleo alone.
+    fn type_and_check(haystacks: &[Utf32String], corpus: &Corpus, query: &str, k: usize) -> Result<(), String> {
+        let mut previous: Option<(String, Arc<Matched>)> = None;
+        for n in 1..=query.chars().count() {
+            let prefix: String = query.chars().take(n).collect();
+            let within = previous.as_ref().filter(|(p, _)| narrows(p, &prefix)).map(|(_, m)| m.as_ref());
+            let screen = first_screen(corpus, &prefix, within, k);
+            let expected = by_nucleo(haystacks, &prefix);
+            let first: Vec<(u32, u32)> = expected.iter().take(k).copied().collect();
+            if screen.top != first || screen.count != expected.len() {
+                return Err(format!(
+                    "{prefix:?}: top {:?} count {} != {first:?} {}",
+                    screen.top,
+                    screen.count,
+                    expected.len()
+                ));
+            }
+            let all = rank_all(corpus, &prefix, &screen.matched, &|| false);
+            if all.as_ref() != Some(&expected) {
+                return Err(format!("{prefix:?}: full ranking {all:?} != {expected:?}"));
+            }
+            previous = Some((prefix, screen.matched));
+        }
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+        #[test]
+        fn first_screens_counts_and_full_rankings_are_nucleo_s_at_every_keystroke(
+            texts in proptest::collection::vec("[abkmuABKMU\u{212A}é山 .@_/:,0-9-]{0,16}", 0..50),
+            query in "[abkmuMU\u{212A}é 0-9.!^$'-]{1,7}",
+            k in 1usize..6,
+            chunk in 1usize..9,
+        ) {
+            let haystacks: Vec<Utf32String> = texts.iter().map(|t| Utf32String::from(fold_accents(t))).collect();
+            let corpus = corpus_of(&haystacks, chunk);
+            proptest::prop_assert_eq!(type_and_check(&haystacks, &corpus, &query, k), Ok(()));
+        }
+
+        /// The bound the ranking rests on: one more needle character adds at most
+        /// `MAX_PER_CHAR` to nucleo's score (to `FIRST_CHAR_MAX` after one character of a
+        /// non-ASCII haystack), a longer needle never matches where its prefix does not,
+        /// and the subsequence test is nucleo's match on ASCII.
+        #[test]
+        fn bounds_hold_for_every_extension(
+            text in "[abmuABMU\u{212A}é山 .@_/:,0-9-]{0,40}",
+            needle in "[abmu0-9.-]{1,6}",
+            next in "[abmu0-9.-]",
+        ) {
+            let h = Utf32String::from(text.as_str());
+            let score = |n: &str| {
+                let atom = Atom::new(n, CaseMatching::Ignore, Normalization::Never, AtomKind::Fuzzy, false);
+                atom.score(h.slice(..), &mut Matcher::new(Config::DEFAULT)).map(u32::from)
+            };
+            let longer = format!("{needle}{next}");
+            if let Some(s) = score(&longer) {
+                let loose = needle.chars().count() == 1 && !text.is_ascii();
+                let base = if loose { score(&needle).map(|_| FIRST_CHAR_MAX) } else { score(&needle) };
+                proptest::prop_assert!(base.is_some_and(|b| s <= b + MAX_PER_CHAR), "{text:?} {needle:?}+{next:?}: {s} vs {base:?}");
+            }
+            if text.is_ascii() {
+                let found = is_subsequence(text.as_bytes(), longer.as_bytes());
+                proptest::prop_assert_eq!(found, score(&longer).is_some());
+            }
+        }
+    }
+
+    #[test]
+    fn a_million_style_corpus_is_ranked_exactly_while_scoring_few_candidates() {
+        let surnames = ["Müller", "Mueller", "Muller", "Smith", "Mullins", "Kim", "Lumley", "Mull"];
+        let haystacks: Vec<Utf32String> = (0..40_000usize)
+            .map(|i| {
+                let name = format!("Person{} {}", i % 97, surnames[i % surnames.len()]);
+                let long = if i % 5_000 == 7 { "x".repeat(600) } else { String::new() };
+                Utf32String::from(fold_accents(&format!("{name} {long}p{i}@example.com cus_{i}")))
+            })
+            .collect();
+        let corpus = corpus_of(&haystacks, 100);
+        assert_eq!(type_and_check(&haystacks, &corpus, "muller", 40), Ok(()));
+        let mu = first_screen(&corpus, "mu", None, 40);
+        let mul = first_screen(&corpus, "mul", Some(&mu.matched), 40);
+        assert!(mul.scored * 4 < mu.count, "scored {} of {} candidates", mul.scored, mu.count);
+        // A query of another form is ranked by scoring everything, with the same answer.
+        assert_eq!(type_and_check(&haystacks, &corpus, "mul !kim", 40), Ok(()));
+    }
+
+    #[test]
+    fn a_cancelled_full_ranking_returns_nothing() {
+        let haystacks: Vec<Utf32String> = (0..30_000).map(|i| Utf32String::from(format!("name{i}"))).collect();
+        let corpus = corpus_of(&haystacks, 100);
+        let screen = first_screen(&corpus, "na", None, 10);
+        assert_eq!(screen.count, 30_000);
+        assert_eq!(rank_all(&corpus, "na", &screen.matched, &|| true), None);
+    }
+}

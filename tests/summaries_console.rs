@@ -181,3 +181,37 @@ async fn a_write_updates_the_summary_and_the_older_listing_never_overwrites_it()
         "the listing's older answer came back: {again:?}"
     );
 }
+
+/// Issue 17, a million customers: the summaries a long scroll fills from the listing are not
+/// all kept (a `G` over a million rows kept one per window passed, about 270,000 entries);
+/// rows scrolled back into view are filled again from the listing, with no request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_scroll_keeps_only_the_summaries_near_the_screen() {
+    let options = SandboxOptions { capture: true, extra_customers: 3_000, ..Default::default() };
+    let mut c = console_with(Mode::Sandbox, false, options).await;
+    c.text("2").await;
+    let mut presses = 0;
+    while c.app.state.views[c.app.state.tab].offset < 2_000 {
+        c.key(KeyCode::PageDown).await;
+        presses += 1;
+        assert!(presses < 400, "stuck at row {}", c.app.state.views[c.app.state.tab].selected);
+    }
+    let kelviq = |c: &Console| c.app.state.details.keys().filter(|(slot, _)| *slot == 0).count();
+    let kept = kelviq(&c);
+    assert!(kept <= till::tui::state::summaries::FILLED_KEEP + 100, "{kept} details kept after 2,000 rows");
+    summaries_match_single_reads(&c).await;
+
+    // Back to the top: every visible row is filled again, from the listing already read.
+    let before = c.sandbox.captured().len();
+    c.key(KeyCode::Char('g')).await;
+    let state = &c.app.state;
+    let height = state.page_height(till::tui::state::Pane::Customers);
+    for i in 0..height {
+        let Some(r) = state.row_at(i) else { continue };
+        let id = state.customer(r).unwrap().id.to_string();
+        assert!(state.details.get(&(r.slot, id.clone())).is_some_and(|d| d.subscriptions.value.is_some()), "{id}");
+    }
+    let listing_reads =
+        c.sandbox.captured()[before..].iter().filter(|ex| matches!(classify(&ex.path), Some(Read::Listing(_)))).count();
+    assert_eq!(listing_reads, 0, "the listing is not read again");
+}

@@ -24,6 +24,10 @@ use crate::providers::{Page, ProviderError};
 /// Batch numbers, unique in the process.
 static BATCHES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
+/// Summaries filled from a listing kept for rows off screen, before they are let go (the
+/// packed listing answers again, with no request, when a row comes back into view).
+pub const FILLED_KEEP: usize = 1_000;
+
 /// Rows asked per listing page: the most each provider allows.
 pub const SUMMARY_PAGE: u32 = 100;
 /// Listing pages allowed beyond one per 100 loaded customers: the first page (which tells how
@@ -158,6 +162,7 @@ impl AppState {
         // Per slot reading in batches: the first visible row still without a summary.
         let mut batch_from: HashMap<u8, usize> = HashMap::new();
         let visible = self.visible_customers();
+        self.forget_filled_off_screen(&visible);
         let waiting = self.waiting_rows(&visible);
         for (slot, row) in visible {
             let waiting_here = waiting.get(&slot).copied().unwrap_or(0);
@@ -215,6 +220,38 @@ impl AppState {
             pages.extend(self.next_batch(slot, from));
         }
         pages
+    }
+
+    /// Past [`FILLED_KEEP`] filled summaries on a provider, those of rows off screen (and not
+    /// selected) are dropped with their details entry: `G` over a million rows passes a window
+    /// per page loaded, and kept them all (about 270,000 entries). Their keys go too, so a row
+    /// coming back is filled from the listing again, not taken for one a write dropped.
+    fn forget_filled_off_screen(&mut self, visible: &[(u8, usize)]) {
+        let selected = self.selected_customer().map(|(slot, c)| (slot, c.id.to_string()));
+        for slot in 0..self.slots.len() {
+            let s = &self.slots[slot];
+            if s.customers.summaries.filled.len() <= FILLED_KEEP {
+                continue;
+            }
+            let slot = slot as u8;
+            let on_screen: HashSet<&str> = visible
+                .iter()
+                .filter(|(sl, _)| *sl == slot)
+                .filter_map(|&(_, row)| s.customers.rows.get(row).map(|c| c.id))
+                .collect();
+            let keep = |id: &String| {
+                on_screen.contains(id.as_str()) || selected.as_ref().is_some_and(|(sl, sid)| *sl == slot && sid == id)
+            };
+            let gone: Vec<String> = s.customers.summaries.filled.iter().filter(|id| !keep(id)).cloned().collect();
+            let bulk = &mut self.slots[slot as usize].customers.summaries;
+            for id in &gone {
+                bulk.filled.remove(id);
+                bulk.seen.remove(id);
+                self.details.remove(&(slot, id.clone()));
+            }
+            let filled = &bulk.filled;
+            bulk.filled_keys.retain(|_, id| filled.contains(id));
+        }
     }
 
     /// Visible rows with no summary yet, per slot: what reading them alone would cost now.

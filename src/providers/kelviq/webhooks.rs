@@ -5,8 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{KELVIQ, KelviqClient, MAX_PAGE, next_link, parse_cursor, wire};
 use crate::billing::webhooks::{WebhookAttempt, WebhookEvent, object_id};
-use crate::providers::error::ErrorKind;
-use crate::providers::{Page, PageRequest, ProviderError, Result, paging};
+use crate::providers::{ErrorKind, Page, PageRequest, ProviderError, Result, paging};
 
 impl KelviqClient {
     pub(super) async fn webhook_log_page(&self, page: &PageRequest) -> Result<Page<WebhookEvent>> {

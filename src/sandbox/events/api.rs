@@ -66,16 +66,18 @@ fn rule(method: &Method, path: &str) -> Option<(ProviderKind, Announce)> {
 }
 
 /// The announced object inside an answer: the first of the usual wrappers that holds an
-/// object with an id.
-fn object(body: &Value) -> Option<(&Value, String)> {
+/// object with an id, looking for a customer first only when a customer is announced (a
+/// KuvarPay subscription's answer holds its customer inside `data`).
+fn object<'a>(body: &'a Value, kind: &str) -> Option<(&'a Value, String)> {
     let id_of = |v: &Value| {
         ["id", "uuid", "uid", "customerId"].iter().find_map(|k| v.get(*k).and_then(Value::as_str).map(str::to_string))
     };
-    ["/data/customer", "/customer", "/subscription", "/data/subscription", "/data", ""]
-        .iter()
-        .filter_map(|p| body.pointer(p))
-        .filter(|v| v.is_object())
-        .find_map(|v| Some((v, id_of(v)?)))
+    let wrappers: &[&str] = if kind.starts_with("customer.") {
+        &["/data/customer", "/customer", "/data", ""]
+    } else {
+        &["/subscription", "/data/subscription", "/data", ""]
+    };
+    wrappers.iter().filter_map(|p| body.pointer(p)).filter(|v| v.is_object()).find_map(|v| Some((v, id_of(v)?)))
 }
 
 fn ended(object: &Value) -> bool {
@@ -134,7 +136,11 @@ fn announced(
     let sub_id = kelviq_subscription_id(provider, path)
         .map(|id| value.get("subscriptionId").and_then(Value::as_str).unwrap_or(id).to_string());
     let rendered = sub_id.as_deref().and_then(|id| crate::sandbox::lock(&app.kelviq).subscription_json(id));
-    let found = rendered.as_ref().map(|v| (v, sub_id.clone())).or_else(|| object(value).map(|(v, id)| (v, Some(id))));
+    let named = match announce {
+        Announce::One(kind) | Announce::Cancel(kind, _) => kind,
+    };
+    let found =
+        rendered.as_ref().map(|v| (v, sub_id.clone())).or_else(|| object(value, named).map(|(v, id)| (v, Some(id))));
     let Some((object, Some(id))) = found else { return Vec::new() };
     let kind = match announce {
         Announce::One(kind) => kind,
@@ -174,9 +180,9 @@ mod tests {
         assert!(matches!(r(Method::POST, "/flowglad/api/v1/subscriptions/s1/cancel"), Some((_, Announce::Cancel(..)))));
         assert_eq!(r(Method::PATCH, "/zenskar/customers/c1").map(|x| x.0), Some(ProviderKind::Zenskar));
         let wrapped = json!({"data": {"customer": {"id": "c1"}, "subscription": null}});
-        assert_eq!(object(&wrapped).map(|(_, id)| id), Some("c1".into()));
+        assert_eq!(object(&wrapped, "customer.created").map(|(_, id)| id), Some("c1".into()));
         let kuvar = json!({"success": true, "data": {"uid": "s1", "status": "CANCELED"}});
-        let (o, id) = object(&kuvar).unwrap();
+        let (o, id) = object(&kuvar, "subscription.canceled").unwrap();
         assert_eq!((id.as_str(), ended(o)), ("s1", true));
     }
 }

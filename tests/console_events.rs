@@ -7,39 +7,16 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::http::HeaderMap;
 use crossterm::event::KeyCode;
 use support::console::{Console, console};
+use support::receiver::receiver;
 use till::billing::{NewCustomer, ProviderKind, SubscriptionStatus};
 use till::cli::{EmbeddedClock, EmbeddedEvents};
 use till::tui::state::Dialog;
 use till::tui::state::Mode;
-
-type Got = Arc<Mutex<Vec<(HeaderMap, String)>>>;
-
-/// A local app that answers 200 to every delivery and keeps it.
-async fn receiver() -> (url::Url, Got) {
-    let got: Got = Arc::default();
-    let keep = got.clone();
-    let app = axum::Router::new().route(
-        "/hooks",
-        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-            let keep = keep.clone();
-            async move {
-                keep.lock().unwrap().push((headers, String::from_utf8_lossy(&body).into_owned()));
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hooks", listener.local_addr().unwrap()).parse().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, got)
-}
 
 /// Lets the console take what arrives by itself (no key pressed) until the screen shows
 /// `text`, for at most 10 s.
@@ -76,6 +53,7 @@ async fn sandbox_events_arrive_live_with_their_deliveries_headers_and_payload() 
     let mut c = console(Mode::Sandbox, false).await;
     c.app.set_sandbox_events(Arc::new(EmbeddedEvents(c.sandbox.state().webhooks.clone())));
     let (url, got) = receiver().await;
+    let url = url.parse().unwrap();
     let endpoint = c.sandbox.state().webhooks.register(ProviderKind::Kelviq, url, None, None);
 
     c.key(KeyCode::Char('e')).await;
@@ -160,6 +138,7 @@ async fn a_kelviq_account_shows_its_own_delivery_log() {
     // No sandbox feed: the console reads Kelviq's `GET /webhook/logs/`, as on a real account.
     let mut c = console(Mode::Sandbox, false).await;
     let (url, got) = receiver().await;
+    let url = url.parse().unwrap();
     c.sandbox.state().webhooks.register(ProviderKind::Kelviq, url, None, None);
     create_kelviq_customer(&c, "cus_events_logged").await;
     for _ in 0..100 {

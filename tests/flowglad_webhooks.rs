@@ -6,35 +6,14 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::openapi::Spec;
+use support::receiver::{receiver, wait_for};
 use till::billing::ProviderKind;
 use till::sandbox::events::Emitted;
 use till::sandbox::{self, SandboxHandle, SandboxOptions};
-
-type Got = Arc<Mutex<Vec<String>>>;
-
-async fn receiver() -> (String, Got) {
-    let got: Got = Arc::default();
-    let keep = got.clone();
-    let app = axum::Router::new().route(
-        "/hooks",
-        axum::routing::post(move |body: String| {
-            let keep = keep.clone();
-            async move {
-                keep.lock().unwrap().push(body);
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, got)
-}
 
 /// Sends a Flowglad request, checks both sides against the spec, and returns the answer.
 async fn call(sb: &SandboxHandle, spec: Option<&Spec>, method: &str, path: &str, body: Value) -> (u16, Value) {
@@ -60,16 +39,6 @@ fn customer_created(sb: &SandboxHandle, id: &str) {
     sb.state()
         .webhooks
         .emit(ProviderKind::Flowglad, vec![Emitted::new(now, "customer.created", id, json!({"id": id}))]);
-}
-
-async fn settle(got: &Got, n: usize) -> Vec<String> {
-    for _ in 0..60 {
-        if got.lock().unwrap().len() >= n {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    got.lock().unwrap().clone()
 }
 
 #[tokio::test]
@@ -108,7 +77,7 @@ async fn get_and_put_webhooks_as_the_spec_defines_and_inactive_endpoints_receive
     assert_eq!(updated["webhook"]["name"], "renamed");
     assert!(updated["webhook"]["updatedAt"].as_i64() >= created["webhook"]["updatedAt"].as_i64());
     customer_created(&sb, "user_2");
-    let delivered = settle(&second, 1).await;
+    let delivered: Vec<String> = wait_for(&second, 1).await.into_iter().map(|(_, body)| body).collect();
     assert_eq!(delivered.len(), 1);
     assert!(delivered[0].contains("user_2"), "only what happened while active: {delivered:?}");
     assert!(first.lock().unwrap().is_empty(), "the old url gets nothing");

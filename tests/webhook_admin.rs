@@ -3,53 +3,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+mod support;
 
-use axum::body::Bytes;
 use axum::http::HeaderMap;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
+use support::receiver::{header, receiver, wait_for};
 use till::billing::ProviderKind;
 use till::sandbox::events::Emitted;
 use till::sandbox::{self, SandboxHandle, SandboxOptions};
-
-type Got = Arc<Mutex<Vec<(HeaderMap, String)>>>;
-
-/// A receiver on a free loopback port that answers 200 and keeps every request.
-async fn receiver() -> (String, Got) {
-    let got: Got = Arc::default();
-    let keep = got.clone();
-    let app = axum::Router::new().route(
-        "/hooks",
-        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-            let keep = keep.clone();
-            async move {
-                keep.lock().unwrap().push((headers, String::from_utf8_lossy(&body).into_owned()));
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, got)
-}
-
-async fn wait_for(got: &Got, n: usize) -> Vec<(HeaderMap, String)> {
-    for _ in 0..200 {
-        if got.lock().unwrap().len() >= n {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    got.lock().unwrap().clone()
-}
-
-fn header<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
-    h.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
-}
 
 /// Kelviq's scheme, computed here with the hmac crate (not the sandbox's signer).
 fn kelviq_signed(h: &HeaderMap, body: &str, secret: &str) -> bool {

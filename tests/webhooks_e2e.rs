@@ -9,55 +9,18 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
 use axum::http::HeaderMap;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use support::openapi::Spec;
+use support::receiver::{header, receiver, wait_for};
 use till::billing::{ChargePeriod, CheckoutRequest, ProviderKind};
 use till::providers::{self, BillingProvider, Http, HttpConfig, PageRequest};
 use till::sandbox::{self, SandboxHandle, SandboxOptions};
-
-type Got = Arc<Mutex<Vec<(HeaderMap, String)>>>;
-
-/// A receiver on a free loopback port that answers 200 and keeps every request.
-async fn receiver() -> (String, Got) {
-    let got: Got = Arc::default();
-    let keep = got.clone();
-    let app = axum::Router::new().route(
-        "/hooks",
-        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-            let keep = keep.clone();
-            async move {
-                keep.lock().unwrap().push((headers, String::from_utf8_lossy(&body).into_owned()));
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, got)
-}
-
-/// Waits until the receiver holds at least `n` deliveries.
-async fn wait_for(got: &Got, n: usize) -> Vec<(HeaderMap, String)> {
-    for _ in 0..200 {
-        if got.lock().unwrap().len() >= n {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    got.lock().unwrap().clone()
-}
-
-fn header<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
-    h.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
-}
 
 fn mac(key: &[u8], text: &[u8]) -> Vec<u8> {
     let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap();

@@ -6,4 +6,5 @@
 pub mod console;
 pub mod openapi;
 pub mod pay;
+pub mod receiver;
 pub mod runner;

@@ -372,7 +372,7 @@ mod tests {
 
     /// What `filter_scored` must return: every haystack scored by nucleo alone, best first,
     /// ties in index order, whatever masks, bit sets and sorting do to get there.
-    fn scored_by_nucleo(haystacks: &[Utf32String], query: &str) -> Vec<(u32, u32)> {
+    pub(super) fn scored_by_nucleo(haystacks: &[Utf32String], query: &str) -> Vec<(u32, u32)> {
         let folded = fold_accents(query.trim());
         if folded.is_empty() {
             return Vec::new();
@@ -388,7 +388,7 @@ mod tests {
         all
     }
 
-    fn corpus_of(haystacks: &[Utf32String], chunk: usize) -> Corpus {
+    pub(super) fn corpus_of(haystacks: &[Utf32String], chunk: usize) -> Corpus {
         let mut c = Corpus::default();
         for part in haystacks.chunks(chunk.max(1)) {
             c.push_chunk(part.to_vec());

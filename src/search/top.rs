@@ -460,31 +460,7 @@ mod tests {
 
     use super::*;
     use crate::search::narrows;
-
-    /// Every haystack scored by nucleo alone, best first, ties in index order.
-    fn by_nucleo(haystacks: &[Utf32String], query: &str) -> Vec<(u32, u32)> {
-        let folded = fold_accents(query.trim());
-        if folded.is_empty() {
-            return Vec::new();
-        }
-        let pattern = Pattern::parse(&folded, CaseMatching::Ignore, Normalization::Never);
-        let mut matcher = Matcher::new(Config::DEFAULT);
-        let mut all: Vec<(u32, u32)> = haystacks
-            .iter()
-            .enumerate()
-            .filter_map(|(i, h)| pattern.score(h.slice(..), &mut matcher).map(|s| (i as u32, s)))
-            .collect();
-        all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        all
-    }
-
-    fn corpus_of(haystacks: &[Utf32String], chunk: usize) -> Corpus {
-        let mut c = Corpus::default();
-        for part in haystacks.chunks(chunk.max(1)) {
-            c.push_chunk(part.to_vec());
-        }
-        c
-    }
+    use crate::search::tests::{corpus_of, scored_by_nucleo};
 
     /// Types `query` one character at a time as the console does (narrowing when
     /// [`narrows`] allows) and checks every keystroke against nucleo alone.
@@ -494,7 +470,7 @@ mod tests {
             let prefix: String = query.chars().take(n).collect();
             let within = previous.as_ref().filter(|(p, _)| narrows(p, &prefix)).map(|(_, m)| m.as_ref());
             let screen = first_screen(corpus, &prefix, within, k);
-            let expected = by_nucleo(haystacks, &prefix);
+            let expected = scored_by_nucleo(haystacks, &prefix);
             let first: Vec<(u32, u32)> = expected.iter().take(k).copied().collect();
             if screen.top != first || screen.count != expected.len() {
                 return Err(format!(

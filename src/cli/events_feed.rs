@@ -9,16 +9,13 @@ use crate::tui::sandbox_events::{EventsRead, Receiver};
 
 /// The newest `limit` events, newest first, each with its attempts oldest first.
 pub fn recent(hooks: &Webhooks, limit: usize) -> EventsRead {
-    let events = hooks.events_after(0);
-    let older = events.len().saturating_sub(limit);
-    let first_seq = events.get(older).map_or(u64::MAX, |e| e.seq);
+    let (events, tried, older) = hooks.recent(limit);
     let mut attempts: HashMap<u64, Vec<WebhookAttempt>> = HashMap::new();
-    for a in hooks.attempts_after(0, None).into_iter().filter(|a| a.event_seq >= first_seq) {
+    for a in tried {
         attempts.entry(a.event_seq).or_default().push(attempt(a));
     }
     let events = events
         .into_iter()
-        .skip(older)
         .rev()
         .map(|e| WebhookEvent {
             provider: e.provider,

@@ -213,6 +213,18 @@ impl Webhooks {
         lock(&self.hub).events.iter().filter(|e| e.seq > after).cloned().collect()
     }
 
+    /// The newest `limit` events (oldest first), the attempts made for them, and how many
+    /// older events the log holds: one lock, copying only what is returned (the console's
+    /// Events view reads this after every change).
+    pub fn recent(&self, limit: usize) -> (Vec<Event>, Vec<Attempt>, usize) {
+        let hub = lock(&self.hub);
+        let older = hub.events.len().saturating_sub(limit);
+        let events: Vec<Event> = hub.events[older..].to_vec();
+        let first = events.first().map_or(u64::MAX, |e| e.seq);
+        let attempts = hub.attempts.iter().filter(|a| a.event_seq >= first).cloned().collect();
+        (events, attempts, older)
+    }
+
     /// Delivery attempts after `after` (a `seq`), oldest first, optionally of one endpoint.
     pub fn attempts_after(&self, after: u64, endpoint: Option<&str>) -> Vec<Attempt> {
         lock(&self.hub)

@@ -256,3 +256,15 @@ fn previous_attributes_hold_the_changed_fields_old_values_in_snake_case() {
     let body: serde_json::Value = serde_json::from_str(&envelope::body(ProviderKind::Kelviq, "i", &plain)).unwrap();
     assert!(body["data"].get("previous_attributes").is_none());
 }
+
+#[test]
+fn recent_gives_the_newest_events_their_attempts_and_how_many_are_older() {
+    let hooks = Webhooks::new(Clock::fixed(Utc.with_ymd_and_hms(2026, 12, 6, 0, 0, 0).unwrap()));
+    let emitted = (0..5).map(|i| Emitted::new(Utc::now(), "customer.created", &format!("c{i}"), json!({}))).collect();
+    hooks.emit(ProviderKind::Kelviq, emitted);
+    let (events, attempts, older) = hooks.recent(2);
+    assert_eq!(events.iter().map(|e| e.object.as_str()).collect::<Vec<_>>(), ["c3", "c4"]);
+    assert!(attempts.is_empty(), "no endpoint, no attempt");
+    assert_eq!(older, 3);
+    assert_eq!(hooks.recent(10).2, 0);
+}

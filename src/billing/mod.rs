@@ -10,6 +10,7 @@ pub mod model;
 pub mod money;
 pub mod payments;
 pub mod period;
+pub mod timestamp;
 pub mod validate;
 pub mod webhooks;
 

@@ -83,6 +83,7 @@ pub struct Customer {
     pub alt_id: Option<String>,
     pub name: Option<String>,
     pub email: Option<String>,
+    #[serde(serialize_with = "super::timestamp::optional")]
     pub created_at: Option<DateTime<Utc>>,
     pub metadata: BTreeMap<String, String>,
     /// Values of this listed customer that could not be decoded (see `RowIssue`).

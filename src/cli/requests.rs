@@ -10,9 +10,9 @@ use crate::providers::log::{Exchange, History, RequestLog, history_path};
 /// `requests list` without `--limit` or `--all`.
 const DEFAULT_LIMIT: usize = 20;
 
-/// Appends this run's exchanges to the history file.
+/// Appends this run's exchanges to the history file, at its end: they leave the log.
 pub fn record(log: &RequestLog) -> Result<(), String> {
-    let exchanges = log.snapshot();
+    let exchanges = log.take();
     if exchanges.is_empty() {
         return Ok(());
     }

@@ -124,7 +124,10 @@ fn percent_decode(s: &str) -> Option<String> {
 /// Replaces the userinfo of every URL in `text` (`https://user:pass@host` becomes
 /// `https://[redacted]@host`), wherever the URL sits: a message, a header, a body.
 pub fn userinfo(text: &str) -> Cow<'_, str> {
-    if !text.contains("://") || !text.contains('@') {
+    // A body of a list page holds many URLs and e-mail addresses but rarely a password: look
+    // first, copy only when something is replaced.
+    if !text.contains('@') || !memchr::memmem::find_iter(text.as_bytes(), b"://").any(|i| has_userinfo(&text[i + 3..]))
+    {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
@@ -132,10 +135,7 @@ pub fn userinfo(text: &str) -> Cow<'_, str> {
     while let Some(i) = rest.find("://") {
         let (before, after) = rest.split_at(i + 3);
         out.push_str(before);
-        // The authority ends at the first of these; an '@' inside it ends the userinfo.
-        let end = after.find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>') || c.is_whitespace());
-        let authority = &after[..end.unwrap_or(after.len())];
-        match authority.rfind('@') {
+        match authority(after).rfind('@') {
             Some(at) => {
                 out.push_str(REDACTED);
                 rest = &after[at..];
@@ -145,6 +145,17 @@ pub fn userinfo(text: &str) -> Cow<'_, str> {
     }
     out.push_str(rest);
     Cow::Owned(out)
+}
+
+/// What follows `://` up to the end of the URL's authority.
+fn authority(after: &str) -> &str {
+    // The authority ends at the first of these; an '@' inside it ends the userinfo.
+    let end = after.find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>') || c.is_whitespace());
+    &after[..end.unwrap_or(after.len())]
+}
+
+fn has_userinfo(after: &str) -> bool {
+    authority(after).contains('@')
 }
 
 #[cfg(test)]
@@ -159,6 +170,15 @@ mod tests {
         assert_eq!(&r.bytes(body)[..], br#"{"detail":"bad key [redacted]","id":"req-[redacted]"}"#);
         let clean = Bytes::from_static(b"nothing here");
         assert_eq!(r.bytes(clean.clone()), clean);
+    }
+
+    #[test]
+    fn a_page_of_urls_and_addresses_without_a_password_is_not_copied() {
+        let page =
+            r#"{"next":"http://127.0.0.1:9/c/?page=2","results":[{"email":"a@b.example","url":"https://h/x@y"}]}"#;
+        assert!(matches!(userinfo(page), Cow::Borrowed(p) if p == page));
+        let with = format!("{page} and ftp://u:p@h/");
+        assert_eq!(userinfo(&with), format!("{page} and ftp://[redacted]@h/"));
     }
 
     #[test]

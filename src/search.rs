@@ -13,6 +13,7 @@ use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
 use crate::billing::Customer;
 use crate::util::fold_accents;
 
+mod subsequence;
 mod top;
 pub use top::{FirstScreen, Matched, first_screen, rank_all};
 
@@ -34,6 +35,8 @@ pub struct Corpus {
     chunks: Vec<Arc<Chunk>>,
     starts: Vec<usize>,
     len: usize,
+    /// Haystacks replaced so far: what matched before may not match now.
+    edits: u64,
 }
 
 /// Where one haystack lives in its chunk: `len` with [`UNICODE`] set for the `chars` buffer.
@@ -134,6 +137,13 @@ impl Corpus {
             chunk.iter().map(|h| Utf32String::from(h.chars().collect::<String>())).collect();
         haystacks[at] = haystack;
         self.chunks[c] = Arc::new(Chunk::new(&haystacks));
+        self.edits += 1;
+    }
+
+    /// Changes when a haystack is added or replaced: hits found in another version cannot
+    /// be narrowed in this one (a renamed customer may match now, or no longer).
+    pub fn version(&self) -> (usize, u64) {
+        (self.len, self.edits)
     }
 
     /// The chunks in two halves of about equal haystack counts, with their first indices.

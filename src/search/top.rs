@@ -14,6 +14,7 @@ use std::sync::Arc;
 use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
+use super::subsequence::{After, subsequence_end};
 use super::{Corpus, PARALLEL_THRESHOLD, filter_scored, sort_best_first};
 use crate::util::fold_accents;
 
@@ -48,6 +49,7 @@ const FIRST_CHAR_MAX: u32 = 16 + 2 * 10;
 struct Entry {
     index: u32,
     score: u32,
+    after: After,
 }
 
 impl Entry {
@@ -110,14 +112,16 @@ pub fn first_screen(corpus: &Corpus, query: &str, previous: Option<&Matched>, k:
     if folded.is_empty() || count == 0 || count > MAX_BOUNDED_NEEDLE {
         return exact_first_screen(corpus, query, previous, k);
     }
+    // How many of the needle's characters the entries' `end` already covers.
+    let mut known = 0;
     let entries = match previous {
         Some(p) if p.needle.as_deref().is_some_and(|n| needle.starts_with(n)) => {
-            let added = count - p.needle.as_deref().map_or(0, |n| n.chars().count());
-            extended(&p.entries, added)
+            known = p.needle.as_deref().map_or(0, |n| n.chars().count());
+            extended(&p.entries, count - known)
         }
         _ => first_char_bounds(corpus, &needle, previous, count),
     };
-    let mut ranker = Ranker { corpus, pattern: &pattern, needle: &needle, violated: false, scored: 0 };
+    let mut ranker = Ranker { corpus, pattern: &pattern, needle: &needle, known, violated: false, scored: 0 };
     let entries = ranker.rank_top(entries, k);
     if ranker.violated {
         // A bound was beaten: nucleo scores differently than the proof assumes (a new
@@ -177,8 +181,10 @@ fn exact_first_screen(corpus: &Corpus, query: &str, previous: Option<&Matched>, 
     let within = previous.map(Matched::indices);
     let scored = filter_scored(corpus, query, within.as_deref());
     let top = scored.iter().take(k).copied().collect();
-    let mut entries: Vec<Entry> =
-        scored.iter().map(|&(index, score)| Entry { index, score: score.min(VALUE) | EXACT }).collect();
+    let mut entries: Vec<Entry> = scored
+        .iter()
+        .map(|&(index, score)| Entry { index, score: score.min(VALUE) | EXACT, after: After::UNKNOWN })
+        .collect();
     entries.sort_unstable_by_key(|e| e.index);
     FirstScreen {
         top,
@@ -199,7 +205,7 @@ fn extended(previous: &[Entry], added: usize) -> Vec<Entry> {
         .map(|e| {
             let base = if e.score & LOOSE != 0 { FIRST_CHAR_MAX } else { e.bound() };
             let score = if e.score & UNBOUNDED != 0 { UNBOUNDED } else { (base + more).min(VALUE) };
-            Entry { index: e.index, score }
+            Entry { index: e.index, score, after: e.after }
         })
         .collect()
 }
@@ -224,7 +230,7 @@ fn first_char_bounds(corpus: &Corpus, needle: &str, previous: Option<&Matched>, 
         } else {
             s + more
         };
-        Some(Entry { index, score })
+        Some(Entry { index, score, after: After::UNKNOWN })
     };
     let scan = |indices: &mut dyn Iterator<Item = u32>| -> Vec<Entry> {
         let mut matcher = Matcher::new(Config::DEFAULT);
@@ -263,6 +269,8 @@ struct Ranker<'a> {
     corpus: &'a Corpus,
     pattern: &'a Pattern,
     needle: &'a str,
+    /// The needle's first `known` characters end at each entry's `end` (where known).
+    known: usize,
     /// An exact score came out above its bound.
     violated: bool,
     scored: usize,
@@ -310,14 +318,16 @@ impl Ranker<'_> {
             }
             // A later needle is longer: its exact scores bound the next keystroke's.
             e.score = score.min(VALUE) | EXACT | (e.score & UNBOUNDED);
+            e.after = After::UNKNOWN;
             true
         });
     }
 
     /// Drops the unscored entries that do not match at all, testing a subsequence where
-    /// that is exactly nucleo's answer (ASCII), scoring otherwise.
+    /// that is exactly nucleo's answer (ASCII), scoring otherwise. Where the previous
+    /// needle's end is known, only the added characters are looked for, from there.
     fn keep_matches(&self, entries: Vec<Entry>) -> Vec<Entry> {
-        let needle: Option<Vec<u8>> = self.needle.is_ascii().then(|| self.needle.as_bytes().to_vec());
+        let needle: Option<&[u8]> = self.needle.is_ascii().then_some(self.needle.as_bytes());
         let keep = |part: &[Entry]| -> Vec<Entry> {
             let mut matcher = Matcher::new(Config::DEFAULT);
             let mut cursor = Cursor::new(self.corpus);
@@ -327,13 +337,21 @@ impl Ranker<'_> {
                     out.push(e);
                     continue;
                 }
-                let matches = match (cursor.get(e.index), &needle) {
-                    (Some(Utf32Str::Ascii(h)), Some(n)) => is_subsequence(h, n),
-                    (Some(h), _) => self.pattern.score(h, &mut matcher).is_some(),
-                    (None, _) => false,
+                let after = match needle {
+                    Some(n) => match e.after.follows(&n[self.known.min(n.len())..]) {
+                        Some(after) => Some(after),
+                        None => match cursor.get(e.index) {
+                            Some(Utf32Str::Ascii(h)) => self.ascii_after(h, e.after, n),
+                            Some(h) => self.pattern.score(h, &mut matcher).map(|_| After::UNKNOWN),
+                            None => None,
+                        },
+                    },
+                    None => {
+                        cursor.get(e.index).and_then(|h| self.pattern.score(h, &mut matcher)).map(|_| After::UNKNOWN)
+                    }
                 };
-                if matches {
-                    out.push(e);
+                if let Some(after) = after {
+                    out.push(Entry { after, ..e });
                 }
             }
             out
@@ -351,23 +369,16 @@ impl Ranker<'_> {
     }
 }
 
-/// Whether the (lowercase) needle's bytes appear in order in `haystack`, ignoring ASCII case:
-/// when nucleo finds a fuzzy match of an ASCII needle in an ASCII haystack.
-fn is_subsequence(haystack: &[u8], needle: &[u8]) -> bool {
-    let mut rest = haystack;
-    for &c in needle {
-        // memchr's vector search, as nucleo's own prefilter does: a byte loop cost more.
-        let found = if c.is_ascii_lowercase() {
-            memchr::memchr2(c, c.to_ascii_uppercase(), rest)
-        } else {
-            memchr::memchr(c, rest)
+impl Ranker<'_> {
+    /// The needle's match in the ASCII haystack `h`, looked for from the previous needle's
+    /// match when known; `None`: no match.
+    fn ascii_after(&self, h: &[u8], before: After, needle: &[u8]) -> Option<After> {
+        let (from, rest) = match before.end() {
+            None => (0, needle),
+            Some(end) => (end, &needle[self.known.min(needle.len())..]),
         };
-        match found {
-            Some(at) => rest = &rest[at + 1..],
-            None => return false,
-        }
+        subsequence_end(h, from, rest).map(|end| After::at(h, end))
     }
-    true
 }
 
 /// Whether a (score or bound, index) pair ranks before another: higher first, ties by index.
@@ -460,6 +471,7 @@ mod tests {
 
     use super::*;
     use crate::search::narrows;
+    use crate::search::subsequence::is_subsequence;
     use crate::search::tests::{corpus_of, scored_by_nucleo};
 
     /// Types `query` one character at a time as the console does (narrowing when
@@ -527,6 +539,10 @@ mod tests {
             if text.is_ascii() {
                 let found = is_subsequence(text.as_bytes(), longer.as_bytes());
                 proptest::prop_assert_eq!(found, score(&longer).is_some());
+                // The next keystroke's test starts where the needle's leftmost match ended.
+                let stepwise = subsequence_end(text.as_bytes(), 0, needle.as_bytes())
+                    .and_then(|end| subsequence_end(text.as_bytes(), end, next.as_bytes()));
+                proptest::prop_assert_eq!(stepwise, subsequence_end(text.as_bytes(), 0, longer.as_bytes()));
             }
         }
     }

@@ -35,6 +35,8 @@ pub mod summaries;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_filter;
+#[cfg(test)]
 mod tests_keys;
 pub mod update;
 pub mod usage;
@@ -242,8 +244,9 @@ pub struct AppState {
     pub follow_customer: Option<(u8, String)>,
     /// After a write, the subscription to select once the reloaded list arrives.
     pub follow_subscription: Option<(u8, String, String)>,
-    /// Corpus lengths per slot when each tab's filter last ran, to know if narrowing is safe.
-    pub(crate) filter_lens: Vec<Vec<usize>>,
+    /// Corpus versions (length, edits) per slot when each tab's filter last ran: narrowing
+    /// is safe only while they hold.
+    pub(crate) filter_versions: Vec<Vec<(usize, u64)>>,
     /// The sort of the subscriptions and plans panes (`s`, `S`).
     pub sorts: HashMap<Pane, Option<(usize, bool)>>,
     /// `/` in the Plans pane.
@@ -282,7 +285,7 @@ impl AppState {
             clock_moving: false,
             follow_subscription: None,
             follow_customer: None,
-            filter_lens: vec![Vec::new(); tabs],
+            filter_versions: vec![Vec::new(); tabs],
             sorts: HashMap::new(),
             plans_filter: listing::ListControl::default(),
         }

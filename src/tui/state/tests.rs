@@ -96,13 +96,13 @@ fn customer(kind: ProviderKind, id: &str, name: &str) -> Customer {
     }
 }
 
-fn state() -> AppState {
+pub(super) fn state() -> AppState {
     let providers: Vec<Arc<dyn BillingProvider>> =
         vec![Arc::new(Fake(ProviderKind::Kelviq, true)), Arc::new(Fake(ProviderKind::KuvarPay, false))];
     AppState::new(providers, Mode::Sandbox, "test", (120, 32))
 }
 
-fn page(kind: ProviderKind, ids: &[(&str, &str)], next: Option<&str>) -> Page<Customer> {
+pub(super) fn page(kind: ProviderKind, ids: &[(&str, &str)], next: Option<&str>) -> Page<Customer> {
     Page {
         items: ids.iter().map(|(i, n)| customer(kind, i, n)).collect(),
         next_cursor: next.map(String::from),
@@ -110,7 +110,7 @@ fn page(kind: ProviderKind, ids: &[(&str, &str)], next: Option<&str>) -> Page<Cu
     }
 }
 
-fn key(c: char) -> KeyEvent {
+pub(super) fn key(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
 }
 
@@ -184,33 +184,6 @@ fn near_the_end_the_next_page_is_requested() {
             s.handle_action(Action::PageDown).contains(&Effect::LoadCustomers { slot: 0, cursor: Some("2".into()) });
     }
     assert!(asked, "prefetches the next page near the end");
-}
-
-#[test]
-fn a_filter_with_a_negation_is_never_narrowed() {
-    let mut s = state();
-    s.handle_msg(
-        Msg::CustomersPage {
-            slot: 0,
-            result: Ok(page(ProviderKind::Kelviq, &[("k1", "xa"), ("k2", "xab"), ("k3", "xy")], None)),
-        },
-        chrono::Utc::now(),
-    );
-    s.handle_key(key('/'), chrono::Utc::now());
-    let mut generation = 0;
-    for c in "x !a".chars() {
-        if let Some(Effect::Filter(job)) = s.handle_key(key(c), chrono::Utc::now()).first() {
-            generation = job.generation;
-        }
-    }
-    // "x !a" hides k1 and k2; "x !ab" shows k1 again, so it must not search only within k3.
-    let hits = vec![RowRef { slot: 0, row: 2 }];
-    let run = FilterRun::complete(hits.len());
-    s.handle_msg(Msg::Filtered { tab: 0, generation, query: "x !a".into(), hits, run }, chrono::Utc::now());
-    let effects = s.handle_key(key('b'), chrono::Utc::now());
-    let Some(Effect::Filter(job)) = effects.first() else { panic!("filter job expected: {effects:?}") };
-    assert_eq!(job.query, "x !ab");
-    assert!(job.within.is_none());
 }
 
 #[test]

@@ -399,17 +399,18 @@ impl AppState {
             return Vec::new();
         }
         let slots = self.tab_slots(tab);
-        let lens: Vec<usize> = slots.iter().map(|&s| self.slots[s as usize].customers.corpus.len()).collect();
+        let versions: Vec<(usize, u64)> =
+            slots.iter().map(|&s| self.slots[s as usize].customers.corpus.version()).collect();
         let corpora = slots.iter().map(|&s| (s, self.slots[s as usize].customers.corpus.clone())).collect();
         let filter = &mut self.views[tab].filter;
         filter.generation += 1;
         filter.running = true;
         let query = filter.query.trim().to_string();
         let narrow = filter.applied.as_deref().is_some_and(|prev| crate::search::narrows(prev, &query))
-            && self.filter_lens[tab] == lens
+            && self.filter_versions[tab] == versions
             && !filter.run.matched.is_empty();
         let within = narrow.then(|| filter.run.matched.clone());
-        self.filter_lens[tab] = lens;
+        self.filter_versions[tab] = versions;
         vec![Effect::Filter(FilterJob { tab, generation: filter.generation, query, corpora, within })]
     }
 

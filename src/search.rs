@@ -30,13 +30,25 @@ pub fn haystack(c: &Customer) -> Utf32String {
 /// instead of a boxed string each, and a scan walks memory in order. `starts` holds each
 /// chunk's first index, so finding haystack `i` is a binary search, not a walk over chunks
 /// (10,000 chunks at a million customers made narrowing slower than a full scan).
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Corpus {
     chunks: Vec<Arc<Chunk>>,
     starts: Vec<usize>,
     len: usize,
-    /// Haystacks replaced so far: what matched before may not match now.
-    edits: u64,
+    /// Unique to this content: a new one on every change, and for every new corpus (a
+    /// refresh rebuilds the rows, maybe to the same length, with other haystacks).
+    stamp: u64,
+}
+
+impl Default for Corpus {
+    fn default() -> Self {
+        Corpus { chunks: Vec::new(), starts: Vec::new(), len: 0, stamp: new_stamp() }
+    }
+}
+
+fn new_stamp() -> u64 {
+    static STAMPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    STAMPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Where one haystack lives in its chunk: `len` with [`UNICODE`] set for the `chars` buffer.
@@ -108,6 +120,7 @@ impl Corpus {
         self.starts.push(self.len);
         self.len += haystacks.len();
         self.chunks.push(Arc::new(Chunk::new(&haystacks)));
+        self.stamp = new_stamp();
     }
 
     pub fn len(&self) -> usize {
@@ -137,13 +150,14 @@ impl Corpus {
             chunk.iter().map(|h| Utf32String::from(h.chars().collect::<String>())).collect();
         haystacks[at] = haystack;
         self.chunks[c] = Arc::new(Chunk::new(&haystacks));
-        self.edits += 1;
+        self.stamp = new_stamp();
     }
 
-    /// Changes when a haystack is added or replaced: hits found in another version cannot
-    /// be narrowed in this one (a renamed customer may match now, or no longer).
-    pub fn version(&self) -> (usize, u64) {
-        (self.len, self.edits)
+    /// Changes whenever the haystacks do (added, replaced, or the corpus rebuilt): hits
+    /// found in another version cannot be narrowed in this one (a renamed customer may
+    /// match now, or no longer; a refreshed row may be another customer).
+    pub fn version(&self) -> u64 {
+        self.stamp
     }
 
     /// The chunks in two halves of about equal haystack counts, with their first indices.
@@ -396,6 +410,21 @@ mod tests {
             .collect();
         all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         all
+    }
+
+    /// A corpus rebuilt with the same number of haystacks (a refresh) is another version, as
+    /// is one with a haystack replaced: hits of one are never narrowed in the other.
+    #[test]
+    fn every_change_and_every_rebuild_is_a_new_version() {
+        let hay = |t: &str| Utf32String::from(t);
+        let corpus = corpus_of(&[hay("ann"), hay("bob")], 2);
+        assert_eq!(corpus.clone().version(), corpus.version(), "a snapshot is the same version");
+        let rebuilt = corpus_of(&[hay("ann"), hay("zed")], 2);
+        assert_eq!(rebuilt.len(), corpus.len());
+        assert_ne!(rebuilt.version(), corpus.version());
+        let mut renamed = corpus.clone();
+        renamed.replace(1, hay("annabel"));
+        assert_ne!(renamed.version(), corpus.version());
     }
 
     pub(super) fn corpus_of(haystacks: &[Utf32String], chunk: usize) -> Corpus {

@@ -367,9 +367,7 @@ impl Ranker<'_> {
             out
         })
     }
-}
 
-impl Ranker<'_> {
     /// The needle's match in the ASCII haystack `h`, looked for from the previous needle's
     /// match when known; `None`: no match.
     fn ascii_after(&self, h: &[u8], before: After, needle: &[u8]) -> Option<After> {

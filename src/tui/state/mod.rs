@@ -244,9 +244,9 @@ pub struct AppState {
     pub follow_customer: Option<(u8, String)>,
     /// After a write, the subscription to select once the reloaded list arrives.
     pub follow_subscription: Option<(u8, String, String)>,
-    /// Corpus versions (length, edits) per slot when each tab's filter last ran: narrowing
-    /// is safe only while they hold.
-    pub(crate) filter_versions: Vec<Vec<(usize, u64)>>,
+    /// Corpus versions per slot when each tab's filter last ran: narrowing is safe only
+    /// while they hold.
+    pub(crate) filter_versions: Vec<Vec<u64>>,
     /// The sort of the subscriptions and plans panes (`s`, `S`).
     pub sorts: HashMap<Pane, Option<(usize, bool)>>,
     /// `/` in the Plans pane.

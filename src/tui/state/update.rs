@@ -399,8 +399,7 @@ impl AppState {
             return Vec::new();
         }
         let slots = self.tab_slots(tab);
-        let versions: Vec<(usize, u64)> =
-            slots.iter().map(|&s| self.slots[s as usize].customers.corpus.version()).collect();
+        let versions: Vec<u64> = slots.iter().map(|&s| self.slots[s as usize].customers.corpus.version()).collect();
         let corpora = slots.iter().map(|&s| (s, self.slots[s as usize].customers.corpus.clone())).collect();
         let filter = &mut self.views[tab].filter;
         filter.generation += 1;

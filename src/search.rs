@@ -293,7 +293,7 @@ fn sort_best_first(scored: &mut Vec<(u32, u32)>) {
 /// One bit per letter and digit (case folded), other ASCII characters share the bits above
 /// them, and bit 63 stands for any non-ASCII character. A necessary condition only: two
 /// characters may share a bit, never the reverse.
-fn char_bit(c: char) -> u64 {
+const fn char_bit(c: char) -> u64 {
     let c = c.to_ascii_lowercase();
     match c {
         'a'..='z' => 1 << (c as u32 - 'a' as u32),

@@ -65,46 +65,57 @@ impl SplitMix64 {
     }
 }
 
-/// Lower-cases and strips diacritics from Latin letters so "Müller" matches "muller" and
-/// "Łukasz" matches "lukasz". Non-Latin scripts pass through unchanged.
+/// Lower-cases and strips diacritics from Latin letters so "Müller" matches "muller",
+/// "Nguyễn" matches "nguyen" and "Łukasz" matches "lukasz". Other scripts are only
+/// lower-cased: there a mark can make another letter (が is not か).
 pub fn fold_accents(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
-        let folded = match ch {
-            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'Ā' | 'Ă'
-            | 'Ą' => "a",
-            'æ' | 'Æ' => "ae",
-            'ç' | 'ć' | 'č' | 'Ç' | 'Ć' | 'Č' => "c",
-            'ď' | 'đ' | 'Ď' | 'Đ' => "d",
-            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' | 'È' | 'É' | 'Ê' | 'Ë' | 'Ē' | 'Ė' | 'Ę' | 'Ě' => {
-                "e"
-            }
-            'ğ' | 'Ğ' => "g",
-            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' | 'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' | 'Į' | 'İ' => "i",
-            'ł' | 'ľ' | 'ĺ' | 'Ł' | 'Ľ' | 'Ĺ' => "l",
-            'ñ' | 'ń' | 'ň' | 'Ñ' | 'Ń' | 'Ň' => "n",
-            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō' | 'Ő' => {
-                "o"
-            }
-            'œ' | 'Œ' => "oe",
-            'ř' | 'ŕ' | 'Ř' | 'Ŕ' => "r",
-            'ś' | 'š' | 'ş' | 'ș' | 'Ś' | 'Š' | 'Ş' | 'Ș' => "s",
-            'ß' => "ss",
-            'ť' | 'ţ' | 'ț' | 'Ť' | 'Ţ' | 'Ț' => "t",
-            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' | 'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ū' | 'Ů' | 'Ű' | 'Ų' => {
-                "u"
-            }
-            'ý' | 'ÿ' | 'Ý' | 'Ÿ' => "y",
-            'ź' | 'ż' | 'ž' | 'Ź' | 'Ż' | 'Ž' => "z",
-            'þ' | 'Þ' => "th",
-            _ => {
-                out.extend(ch.to_lowercase());
-                continue;
-            }
-        };
-        out.push_str(folded);
+        if ch.is_ascii() {
+            out.push(ch.to_ascii_lowercase());
+        } else if let Some(letters) = undecomposed_latin(ch) {
+            out.push_str(letters);
+        } else if is_latin(ch) {
+            // The canonical decomposition is the base letter and its marks; the marks go.
+            unicode_normalization::char::decompose_canonical(ch, |part| {
+                if !is_latin_mark(part) {
+                    out.extend(part.to_lowercase());
+                }
+            });
+        } else if !is_latin_mark(ch) {
+            // A mark typed or pasted on its own (decomposed text) goes too.
+            out.extend(ch.to_lowercase());
+        }
     }
     out
+}
+
+/// Latin letters and their accented forms (Latin-1 Supplement to Latin Extended-B, and
+/// Latin Extended Additional, where Vietnamese letters such as ễ live).
+fn is_latin(ch: char) -> bool {
+    matches!(ch, '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}')
+}
+
+/// The combining diacritical marks Latin accents decompose into.
+fn is_latin_mark(ch: char) -> bool {
+    matches!(ch, '\u{0300}'..='\u{036F}')
+}
+
+/// Latin letters with no canonical decomposition, as people type them without the mark.
+fn undecomposed_latin(ch: char) -> Option<&'static str> {
+    Some(match ch {
+        'æ' | 'Æ' => "ae",
+        'đ' | 'Đ' => "d",
+        'ħ' | 'Ħ' => "h",
+        'ı' => "i",
+        'ł' | 'Ł' | 'ŀ' | 'Ŀ' => "l",
+        'ø' | 'Ø' => "o",
+        'œ' | 'Œ' => "oe",
+        'ß' | 'ẞ' => "ss",
+        'ŧ' | 'Ŧ' => "t",
+        'þ' | 'Þ' => "th",
+        _ => return None,
+    })
 }
 
 /// Cuts `text` to at most `max` display columns, ending in "…" when anything was cut, so a
@@ -149,5 +160,12 @@ mod tests {
         assert_eq!(fold_accents("Łukasz Wróbel"), "lukasz wrobel");
         assert_eq!(fold_accents("Straße"), "strasse");
         assert_eq!(fold_accents("山田 太郎"), "山田 太郎");
+        assert_eq!(fold_accents("Nguyễn Thị Hồng Đào"), "nguyen thi hong dao");
+        assert_eq!(
+            fold_accents("Zoltán Çelik İlker Øyvind Ærø Œuvre ąę ÿ"),
+            "zoltan celik ilker oyvind aero oeuvre ae y"
+        );
+        assert_eq!(fold_accents("Mu\u{0308}ller"), "muller", "decomposed text");
+        assert_eq!(fold_accents("がぎ Ёлка ΆΣ"), "がぎ ёлка άσ", "other scripts keep their marks");
     }
 }

@@ -1,61 +1,156 @@
-//! A fuzzy needle as a subsequence of an ASCII haystack, and where its leftmost match ends:
-//! what lets a keystroke that adds a character test only that character.
+//! A fuzzy needle as a subsequence of an ASCII haystack, and what each hit remembers of its
+//! match: what lets a keystroke that adds a character decide most hits without reading
+//! their haystacks.
 
-/// Where the needle's leftmost match ends in an ASCII haystack (each character taken at its
-/// first occurrence after the one before) and the bytes that follow it. A needle one
-/// character longer matches exactly when that character occurs from `end` on, so the next
-/// keystroke looks for one character, not the whole needle; and when it is the byte that
-/// follows (typing a name as written), it does not read the haystack at all: at a million
-/// customers, reading 150,000 scattered haystacks was most of a keystroke.
+use super::char_bit;
+
+/// How many haystack bytes after a match a hit keeps.
+const WINDOW: usize = 8;
+
+/// Where a hit's match of the needle's first `stage` bytes stands in its ASCII haystack, the
+/// bytes that follow, and which characters come after those (and which letters twice).
+///
+/// The invariant: for every needle `n` that extends the one these were found for, `n`
+/// matches the haystack exactly when `n[stage..]` is a subsequence of `haystack[end..]`.
+/// A read sets `end` to where the leftmost match ends (each character at its first
+/// occurrence after the one before). So the next keystroke finds the added characters in
+/// `window` (typing a name as written), or learns from `rest` that one is not there, or
+/// that the one added letter or digit is there (or a doubled letter, "ll" of "muller",
+/// from `twice`); only otherwise does it read the haystack: at a million customers,
+/// reading 150,000 scattered haystacks was most of a keystroke.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct After {
-    /// One past the match; [`UNKNOWN_END`] when not known (a non-ASCII haystack, a scored
-    /// entry, a long haystack).
+    /// One past the match; [`UNKNOWN_END`] when nothing is known (a non-ASCII haystack, a
+    /// scored entry, a long haystack).
     end: u16,
-    /// How many of `bytes` are the haystack's bytes from `end` on.
+    /// How many of the needle's bytes the match up to `end` covers.
+    stage: u8,
+    /// How many of `window` are the haystack's bytes from `end` on.
     len: u8,
-    bytes: [u8; 5],
+    window: [u8; WINDOW],
+    /// The [`char_bit`]s of the haystack after the window, in two halves so an entry keeps
+    /// 4-byte alignment (32 bytes a hit, not 40).
+    rest: [u32; 2],
+    /// The letters (bits `a`..`z` of [`char_bit`]) found at least twice after the window.
+    twice: u32,
 }
+
+/// The bits of `a`..`z` in [`char_bit`].
+const LETTERS: u64 = (1 << 26) - 1;
 
 const UNKNOWN_END: u16 = u16::MAX;
 
-impl After {
-    pub(super) const UNKNOWN: After = After { end: UNKNOWN_END, len: 0, bytes: [0; 5] };
+/// What a hit's [`After`] says about a longer needle, without its haystack.
+#[derive(Debug)]
+pub(super) enum Step {
+    Match(After),
+    NoMatch,
+    /// Only the haystack can tell.
+    Read,
+}
 
-    /// One past the match, when known.
-    pub(super) fn end(self) -> Option<usize> {
-        (self.end != UNKNOWN_END).then_some(usize::from(self.end))
+impl After {
+    pub(super) const UNKNOWN: After =
+        After { end: UNKNOWN_END, stage: 0, len: 0, window: [0; WINDOW], rest: [0; 2], twice: 0 };
+
+    /// Where the match ends and how many needle bytes it covers, when known.
+    pub(super) fn position(self) -> Option<(usize, usize)> {
+        (self.end != UNKNOWN_END).then_some((usize::from(self.end), usize::from(self.stage)))
     }
 
-    /// The match ends at `end` in `h`.
-    pub(super) fn at(h: &[u8], end: usize) -> After {
-        let Ok(end16) = u16::try_from(end) else { return After::UNKNOWN };
+    /// The leftmost match of the needle's first `stage` bytes ends at `end` in `h`.
+    pub(super) fn at(h: &[u8], end: usize, stage: usize) -> After {
+        let (Ok(end16), Ok(stage)) = (u16::try_from(end), u8::try_from(stage)) else { return After::UNKNOWN };
         if end16 == UNKNOWN_END {
             return After::UNKNOWN;
         }
         let next = h.get(end..).unwrap_or_default();
-        let len = next.len().min(5);
-        let mut bytes = [0; 5];
-        bytes[..len].copy_from_slice(&next[..len]);
-        After { end: end16, len: len as u8, bytes }
+        let len = next.len().min(WINDOW);
+        let mut window = [0; WINDOW];
+        window[..len].copy_from_slice(&next[..len]);
+        let (mut once, mut twice) = (0u64, 0u64);
+        for &b in &next[len..] {
+            let bit = BYTE_BITS[usize::from(b & 0x7f)];
+            twice |= once & bit;
+            once |= bit;
+        }
+        let rest = [once as u32, (once >> 32) as u32];
+        After { end: end16, stage, len: len as u8, window, rest, twice: (twice & LETTERS) as u32 }
     }
 
-    /// The match of the needle extended by `added`, when `added` is exactly the bytes that
-    /// follow (ASCII case ignored): the leftmost match takes them where they stand.
-    pub(super) fn follows(self, added: &[u8]) -> Option<After> {
-        let n = added.len();
-        if self.end == UNKNOWN_END || n > usize::from(self.len) {
-            return None;
+    /// The needle's bytes from this hit's `stage` on: `pending`. Those found in the window
+    /// advance the match exactly; a character missing after it (or a letter wanted twice,
+    /// found once) rules the hit out; one letter or digit present after the window, or a
+    /// letter twice, matches without saying where.
+    pub(super) fn step(self, pending: &[u8]) -> Step {
+        if self.end == UNKNOWN_END {
+            return Step::Read;
         }
-        let same = self.bytes[..n].iter().zip(added).all(|(b, c)| b.to_ascii_lowercase() == *c);
-        if !same {
-            return None;
+        let len = usize::from(self.len);
+        let (mut at, mut found) = (0, 0);
+        for &c in pending {
+            match self.window[at..len].iter().position(|&b| same(b, c)) {
+                Some(p) => {
+                    at += p + 1;
+                    found += 1;
+                }
+                None => break,
+            }
         }
-        let mut bytes = [0; 5];
-        bytes[..5 - n].copy_from_slice(&self.bytes[n..]);
-        Some(After { end: self.end + n as u16, len: self.len - n as u8, bytes })
+        let left = &pending[found..];
+        let rest = u64::from(self.rest[0]) | u64::from(self.rest[1]) << 32;
+        let twice = u64::from(self.twice);
+        let doubled = |c: u8| c.is_ascii_lowercase() && memchr::memchr_iter(c, left).nth(1).is_some();
+        let missing = |c: u8| {
+            let bit = char_bit(char::from(c));
+            rest & bit == 0 || (doubled(c) && twice & bit == 0)
+        };
+        if left.iter().any(|&c| missing(c)) {
+            return Step::NoMatch;
+        }
+        // Where the window's part of the match ends; past the window when the next
+        // character is not in it (it comes later, so the match may continue from there).
+        let skip = if left.is_empty() { at } else { len };
+        let advanced = self.skip(skip, found);
+        match left {
+            [] => Step::Match(advanced),
+            // A letter or a digit has a bit of its own, both cases in it, as the search has.
+            [c] if c.is_ascii_lowercase() || c.is_ascii_digit() => Step::Match(advanced),
+            [c, d] if c == d && c.is_ascii_lowercase() => Step::Match(advanced),
+            _ => Step::Read,
+        }
+    }
+
+    /// The window's first `n` bytes passed, `found` more needle bytes matched in them.
+    fn skip(self, n: usize, found: usize) -> After {
+        let mut window = [0; WINDOW];
+        window[..WINDOW - n].copy_from_slice(&self.window[n..]);
+        After {
+            end: self.end + n as u16,
+            stage: self.stage + found as u8,
+            len: self.len - n as u8,
+            window,
+            rest: self.rest,
+            twice: self.twice,
+        }
     }
 }
+
+/// Whether haystack byte `b` is a match for needle byte `c`, as [`subsequence_end`] decides.
+fn same(b: u8, c: u8) -> bool {
+    b == c || (c.is_ascii_lowercase() && b == c.to_ascii_uppercase())
+}
+
+/// [`char_bit`] of every ASCII byte.
+const BYTE_BITS: [u64; 128] = {
+    let mut bits = [0; 128];
+    let mut b = 0;
+    while b < 128 {
+        bits[b] = char_bit(b as u8 as char);
+        b += 1;
+    }
+    bits
+};
 
 /// Whether the (lowercase) needle's bytes appear in order in `haystack`, ignoring ASCII case:
 /// when nucleo finds a fuzzy match of an ASCII needle in an ASCII haystack.
@@ -86,21 +181,70 @@ pub(super) fn subsequence_end(haystack: &[u8], from: usize, needle: &[u8]) -> Op
 mod tests {
     use super::*;
 
+    fn after(h: &[u8], needle: &[u8]) -> After {
+        After::at(h, subsequence_end(h, 0, needle).expect("a match"), needle.len())
+    }
+
+    fn matched(step: Step) -> After {
+        match step {
+            Step::Match(a) => a,
+            other => panic!("expected a match, got {other:?}"),
+        }
+    }
+
     #[test]
-    fn typing_the_bytes_that_follow_needs_no_haystack_and_anything_else_does() {
+    fn the_window_advances_the_match_exactly_and_the_rest_decides_one_letter() {
         let h = b"Anna Muller anna@example.org";
-        // "mu" ends after "Mu"; "ller" follows.
-        let mu = After::at(h, subsequence_end(h, 0, b"mu").unwrap());
-        assert_eq!(mu.end(), Some(7));
-        let mul = mu.follows(b"l").expect("an l follows");
-        assert_eq!(mul.end(), subsequence_end(h, 0, b"mul"));
-        let mulle = mul.follows(b"le").expect("le follows");
-        assert_eq!(mulle.end(), subsequence_end(h, 0, b"mulle"));
-        assert!(mulle.follows(b"x").is_none(), "not what follows");
-        assert!(mu.follows(b"ller ").is_some(), "the five bytes kept");
-        assert!(mu.follows(b"ller a").is_none(), "more than the bytes kept");
-        assert!(After::UNKNOWN.follows(b"").is_none(), "nothing known");
-        let upper = After::at(b"xMULLER", 1);
-        assert_eq!(upper.follows(b"mul").and_then(After::end), Some(4), "ASCII case ignored");
+        // "mu" ends after "Mu"; "ller ann" is the window.
+        let mu = after(h, b"mu");
+        assert_eq!(mu.position(), Some((7, 2)));
+        let mul = matched(mu.step(b"l"));
+        assert_eq!(mul.position(), Some((8, 3)));
+        let mulle = matched(mul.step(b"le"));
+        assert_eq!(mulle.position(), Some((10, 5)), "le follows");
+        let mue = matched(mu.step(b"e"));
+        assert_eq!(mue.position(), Some((10, 3)), "an e later in the window");
+        // "q" occurs nowhere after: no match, nothing read.
+        assert!(matches!(mu.step(b"q"), Step::NoMatch));
+        // "g" comes after the window: a match, its place not known, the window passed.
+        let mug = matched(mu.step(b"g"));
+        assert_eq!(mug.position(), Some((15, 2)));
+        assert!(matches!(mug.step(b"gr"), Step::Read), "two characters after the window");
+        // After the window "ller ann" come "a@example.org": two a's, one l.
+        assert!(matches!(mug.step(b"aa"), Step::Match(_)), "a letter twice");
+        assert!(matches!(mug.step(b"ll"), Step::NoMatch), "one l is not two");
+        assert!(matches!(mu.step(b"@"), Step::Read), "a shared bit is no proof");
+        assert!(matches!(After::UNKNOWN.step(b"a"), Step::Read), "nothing known");
+        let upper = After::at(b"xMULLER", 1, 1);
+        assert_eq!(matched(upper.step(b"ul")).position(), Some((4, 3)), "ASCII case ignored");
+    }
+
+    proptest::proptest! {
+        /// Every step agrees with testing the longer needle on the whole haystack, and
+        /// a match keeps the invariant: the next step agrees too.
+        #[test]
+        fn steps_agree_with_the_whole_haystack(
+            h in "[abmulLMU .@0-9-]{0,30}",
+            needle in "[abmu]{1,3}",
+            more in proptest::collection::vec("[abmlu0-9.@M]{1,3}", 1..4),
+        ) {
+            let h = h.as_bytes();
+            let Some(end) = subsequence_end(h, 0, needle.as_bytes()) else { return Ok(()) };
+            let mut state = After::at(h, end, needle.len());
+            let mut n = needle.clone();
+            for m in more {
+                n.push_str(&m);
+                let whole = subsequence_end(h, 0, n.as_bytes()).is_some();
+                let (at, stage) = state.position().expect("known");
+                match state.step(&n.as_bytes()[stage..]) {
+                    Step::Match(next) => { proptest::prop_assert!(whole, "{n:?} in {h:?}"); state = next; }
+                    Step::NoMatch => { proptest::prop_assert!(!whole, "{n:?} in {h:?}"); return Ok(()); }
+                    Step::Read => match subsequence_end(h, at, &n.as_bytes()[stage..]) {
+                        Some(end) => { proptest::prop_assert!(whole); state = After::at(h, end, n.len()); }
+                        None => { proptest::prop_assert!(!whole); return Ok(()); }
+                    },
+                }
+            }
+        }
     }
 }

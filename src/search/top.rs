@@ -14,7 +14,7 @@ use std::sync::Arc;
 use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
-use super::subsequence::{After, subsequence_end};
+use super::subsequence::{After, Step, subsequence_end};
 use super::{Corpus, PARALLEL_THRESHOLD, filter_scored, sort_best_first};
 use crate::util::fold_accents;
 
@@ -112,16 +112,16 @@ pub fn first_screen(corpus: &Corpus, query: &str, previous: Option<&Matched>, k:
     if folded.is_empty() || count == 0 || count > MAX_BOUNDED_NEEDLE {
         return exact_first_screen(corpus, query, previous, k);
     }
-    // How many of the needle's characters the entries' `end` already covers.
-    let mut known = 0;
+    let mut ranker = Ranker { corpus, pattern: &pattern, needle: &needle, violated: false, scored: 0 };
+    // Non-matches go first, so ranking walks and scores only hits.
     let entries = match previous {
         Some(p) if p.needle.as_deref().is_some_and(|n| needle.starts_with(n)) => {
-            known = p.needle.as_deref().map_or(0, |n| n.chars().count());
-            extended(&p.entries, count - known)
+            let known = p.needle.as_deref().map_or(0, |n| n.chars().count());
+            ranker.keep_matches(&p.entries, (count - known) as u32)
         }
-        _ => first_char_bounds(corpus, &needle, previous, count),
+        _ if count == 1 => first_char_bounds(corpus, &needle, previous, count),
+        _ => ranker.keep_matches(&first_char_bounds(corpus, &needle, previous, count), 0),
     };
-    let mut ranker = Ranker { corpus, pattern: &pattern, needle: &needle, known, violated: false, scored: 0 };
     let entries = ranker.rank_top(entries, k);
     if ranker.violated {
         // A bound was beaten: nucleo scores differently than the proof assumes (a new
@@ -194,20 +194,15 @@ fn exact_first_screen(corpus: &Corpus, query: &str, previous: Option<&Matched>, 
     }
 }
 
-/// The previous keystroke's entries as bounds for a needle `added` characters longer.
-fn extended(previous: &[Entry], added: usize) -> Vec<Entry> {
+/// A previous keystroke's entry as a bound for a needle `added` characters longer.
+fn extended(e: Entry, added: u32) -> Entry {
     if added == 0 {
-        return previous.to_vec();
+        return e;
     }
-    let more = (added as u32).saturating_mul(MAX_PER_CHAR);
-    previous
-        .iter()
-        .map(|e| {
-            let base = if e.score & LOOSE != 0 { FIRST_CHAR_MAX } else { e.bound() };
-            let score = if e.score & UNBOUNDED != 0 { UNBOUNDED } else { (base + more).min(VALUE) };
-            Entry { index: e.index, score, after: e.after }
-        })
-        .collect()
+    let more = added.saturating_mul(MAX_PER_CHAR);
+    let base = if e.score & LOOSE != 0 { FIRST_CHAR_MAX } else { e.bound() };
+    let score = if e.score & UNBOUNDED != 0 { UNBOUNDED } else { (base + more).min(VALUE) };
+    Entry { index: e.index, score, after: e.after }
 }
 
 /// Bounds from the needle's first character alone (exact when it is the whole needle):
@@ -269,16 +264,14 @@ struct Ranker<'a> {
     corpus: &'a Corpus,
     pattern: &'a Pattern,
     needle: &'a str,
-    /// The needle's first `known` characters end at each entry's `end` (where known).
-    known: usize,
     /// An exact score came out above its bound.
     violated: bool,
     scored: usize,
 }
 
 impl Ranker<'_> {
-    /// The candidates that match, in index order, with the best `k` (and any that could
-    /// tie with the k-th) scored exactly; the others keep their bound.
+    /// The candidates (all matching), in index order, with the best `k` (and any that
+    /// could tie with the k-th) scored exactly; the others keep their bound.
     fn rank_top(&mut self, mut entries: Vec<Entry>, k: usize) -> Vec<Entry> {
         let k = k.max(1);
         let mut want = k;
@@ -298,7 +291,7 @@ impl Ranker<'_> {
             self.score_where(&mut entries, |b, i| !before(batch, (b, i)));
             want = want.saturating_mul(4);
         }
-        self.keep_matches(entries)
+        entries
     }
 
     /// Scores the unscored entries whose bound passes `take`; drops those that do not match.
@@ -323,29 +316,34 @@ impl Ranker<'_> {
         });
     }
 
-    /// Drops the unscored entries that do not match at all, testing a subsequence where
-    /// that is exactly nucleo's answer (ASCII), scoring otherwise. Where the previous
-    /// needle's end is known, only the added characters are looked for, from there.
-    fn keep_matches(&self, entries: Vec<Entry>) -> Vec<Entry> {
+    /// The entries, as bounds for a needle `added` characters longer than theirs, that
+    /// match at all: testing a subsequence where that is exactly nucleo's answer (ASCII),
+    /// scoring otherwise. What an entry remembers of its match ([`After`]) decides most of
+    /// them without reading the haystack.
+    fn keep_matches(&self, entries: &[Entry], added: u32) -> Vec<Entry> {
         let needle: Option<&[u8]> = self.needle.is_ascii().then_some(self.needle.as_bytes());
         let keep = |part: &[Entry]| -> Vec<Entry> {
             let mut matcher = Matcher::new(Config::DEFAULT);
             let mut cursor = Cursor::new(self.corpus);
             let mut out = Vec::with_capacity(part.len());
             for &e in part {
+                let e = extended(e, added);
                 if e.exact().is_some() {
                     out.push(e);
                     continue;
                 }
                 let after = match needle {
-                    Some(n) => match e.after.follows(&n[self.known.min(n.len())..]) {
-                        Some(after) => Some(after),
-                        None => match cursor.get(e.index) {
-                            Some(Utf32Str::Ascii(h)) => self.ascii_after(h, e.after, n),
-                            Some(h) => self.pattern.score(h, &mut matcher).map(|_| After::UNKNOWN),
-                            None => None,
-                        },
-                    },
+                    Some(n) => {
+                        match e.after.step(n.get(e.after.position().map_or(0, |(_, s)| s)..).unwrap_or_default()) {
+                            Step::Match(after) => Some(after),
+                            Step::NoMatch => None,
+                            Step::Read => match cursor.get(e.index) {
+                                Some(Utf32Str::Ascii(h)) => ascii_after(h, e.after, n),
+                                Some(h) => self.pattern.score(h, &mut matcher).map(|_| After::UNKNOWN),
+                                None => None,
+                            },
+                        }
+                    }
                     None => {
                         cursor.get(e.index).and_then(|h| self.pattern.score(h, &mut matcher)).map(|_| After::UNKNOWN)
                     }
@@ -357,7 +355,7 @@ impl Ranker<'_> {
             out
         };
         if entries.len() < PARALLEL_THRESHOLD {
-            return keep(&entries);
+            return keep(entries);
         }
         let (left, right) = entries.split_at(entries.len() / 2);
         std::thread::scope(|s| {
@@ -367,16 +365,14 @@ impl Ranker<'_> {
             out
         })
     }
+}
 
-    /// The needle's match in the ASCII haystack `h`, looked for from the previous needle's
-    /// match when known; `None`: no match.
-    fn ascii_after(&self, h: &[u8], before: After, needle: &[u8]) -> Option<After> {
-        let (from, rest) = match before.end() {
-            None => (0, needle),
-            Some(end) => (end, &needle[self.known.min(needle.len())..]),
-        };
-        subsequence_end(h, from, rest).map(|end| After::at(h, end))
-    }
+/// The needle's match in the ASCII haystack `h`, looked for from where `before` stands when
+/// known; `None`: no match.
+fn ascii_after(h: &[u8], before: After, needle: &[u8]) -> Option<After> {
+    let (from, stage) = before.position().unwrap_or((0, 0));
+    let end = subsequence_end(h, from, needle.get(stage..).unwrap_or_default())?;
+    Some(After::at(h, end, needle.len()))
 }
 
 /// Whether a (score or bound, index) pair ranks before another: higher first, ties by index.
@@ -562,6 +558,12 @@ mod tests {
         assert!(mul.scored * 4 < mu.count, "scored {} of {} candidates", mul.scored, mu.count);
         // A query of another form is ranked by scoring everything, with the same answer.
         assert_eq!(type_and_check(&haystacks, &corpus, "mul !kim", 40), Ok(()));
+    }
+
+    /// A million one-letter hits hold a million entries while the filter is open.
+    #[test]
+    fn a_hit_is_32_bytes() {
+        assert_eq!(std::mem::size_of::<Entry>(), 32);
     }
 
     #[test]

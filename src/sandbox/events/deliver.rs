@@ -44,8 +44,15 @@ pub async fn run(hooks: Webhooks) {
             workers.spawn(serve(hooks.clone(), client.clone(), endpoint));
         }
         while workers.try_join_next().is_some() {}
-        // Woken by a new event or a clock move; the tick lets retries fall due in real time.
-        let _ = tokio::time::timeout(Duration::from_secs(1), hooks.wake.notified()).await;
+        // Woken by a new event, a clock move or a worker done (its retries now wait here), or
+        // when the next retry falls due; with nothing waiting there is no timer at all: the
+        // console runs this sandbox in its own process, and an idle console must not wake.
+        match hooks.next_due_in() {
+            Some(wait) => {
+                let _ = tokio::time::timeout(wait, hooks.wake.notified()).await;
+            }
+            None => hooks.wake.notified().await,
+        }
     }
 }
 

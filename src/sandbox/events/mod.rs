@@ -379,6 +379,15 @@ impl Webhooks {
         Some(id)
     }
 
+    /// How long until the next delivery an idle endpoint has waiting falls due (zero when
+    /// one is due now); `None` when none is waiting, so the delivery task sleeps until woken.
+    fn next_due_in(&self) -> Option<std::time::Duration> {
+        let now = self.clock.now();
+        let hub = lock(&self.hub);
+        let due = hub.pending.iter().filter(|p| !hub.busy.contains(&p.endpoint)).map(|p| p.due).min()?;
+        Some((due - now).to_std().unwrap_or_default())
+    }
+
     /// The endpoint's earliest delivery that is due now, taken off the queue with what it
     /// needs. `None` also releases the endpoint, under the same lock, so work queued after
     /// this finds it free and starts a new worker.
@@ -395,6 +404,9 @@ impl Webhooks {
                 .map(|(i, _)| i);
             let Some(i) = due else {
                 hub.busy.remove(endpoint);
+                drop(hub);
+                // Its later retries are the delivery task's to wait for now.
+                self.wake.notify_one();
                 return None;
             };
             let pending = hub.pending.remove(i);

@@ -268,3 +268,29 @@ fn recent_gives_the_newest_events_their_attempts_and_how_many_are_older() {
     assert_eq!(older, 3);
     assert_eq!(hooks.recent(10).2, 0);
 }
+
+/// The delivery task sleeps until the next retry falls due, and with nothing waiting it has
+/// no timer at all: the console runs this sandbox in its own process, and an idle console
+/// woke every second for it.
+#[test]
+fn the_delivery_task_waits_for_the_next_retry_and_not_at_all_when_nothing_waits() {
+    let start = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
+    let clock = Clock::fixed(start);
+    let hooks = Webhooks::new(clock.clone());
+    assert_eq!(hooks.next_due_in(), None, "nothing registered, nothing waiting");
+    hooks.register(ProviderKind::Kelviq, url::Url::parse("http://127.0.0.1:9/").unwrap(), None, None);
+    assert_eq!(hooks.next_due_in(), None);
+    hooks.emit(ProviderKind::Kelviq, vec![Emitted::new(start, "customer.created", "c1", json!({}))]);
+    assert_eq!(hooks.next_due_in(), Some(std::time::Duration::ZERO), "due now");
+    let id = hooks.claim().unwrap();
+    assert_eq!(hooks.next_due_in(), None, "its endpoint's worker has it");
+    let (p, e, ep) = hooks.take_due(&id).unwrap();
+    hooks.record(&p, &e, &ep, sent(500));
+    assert!(hooks.take_due(&id).is_none(), "the worker is done; the retry waits");
+    assert_eq!(hooks.next_due_in(), Some(std::time::Duration::from_secs(60)), "Kelviq retries 60 s later");
+    clock.set(start + Duration::seconds(45)).unwrap();
+    assert_eq!(hooks.next_due_in(), Some(std::time::Duration::from_secs(15)));
+    clock.set(start + Duration::seconds(60)).unwrap();
+    assert_eq!(drain(&hooks, 200), vec![(e.seq, 1, false)]);
+    assert_eq!(hooks.next_due_in(), None, "delivered: nothing waits, no timer");
+}

@@ -287,7 +287,7 @@ fn the_delivery_task_waits_for_the_next_retry_and_not_at_all_when_nothing_waits(
     let (p, e, ep) = hooks.take_due(&id).unwrap();
     hooks.record(&p, &e, &ep, sent(500));
     assert!(hooks.take_due(&id).is_none(), "the worker is done; the retry waits");
-    assert_eq!(hooks.next_due_in(), Some(std::time::Duration::from_secs(60)), "Kelviq retries 60 s later");
+    assert_eq!(hooks.next_due_in(), Some(std::time::Duration::from_mins(1)), "Kelviq retries 60 s later");
     clock.set(start + Duration::seconds(45)).unwrap();
     assert_eq!(hooks.next_due_in(), Some(std::time::Duration::from_secs(15)));
     clock.set(start + Duration::seconds(60)).unwrap();

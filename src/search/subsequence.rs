@@ -28,9 +28,8 @@ pub(super) struct After {
     /// How many of `window` are the haystack's bytes from `end` on.
     len: u8,
     window: [u8; WINDOW],
-    /// The [`char_bit`]s of the haystack after the window, in two halves so an entry keeps
-    /// 4-byte alignment (32 bytes a hit, not 40).
-    rest: [u32; 2],
+    /// The [`char_bit`]s of the haystack after the window.
+    rest: u64,
     /// The letters (bits `a`..`z` of [`char_bit`]) found at least twice after the window.
     twice: u32,
 }
@@ -51,7 +50,7 @@ pub(super) enum Step {
 
 impl After {
     pub(super) const UNKNOWN: After =
-        After { end: UNKNOWN_END, stage: 0, len: 0, window: [0; WINDOW], rest: [0; 2], twice: 0 };
+        After { end: UNKNOWN_END, stage: 0, len: 0, window: [0; WINDOW], rest: 0, twice: 0 };
 
     /// Where the match ends and how many needle bytes it covers, when known.
     pub(super) fn position(self) -> Option<(usize, usize)> {
@@ -69,8 +68,7 @@ impl After {
         let mut window = [0; WINDOW];
         window[..len].copy_from_slice(&next[..len]);
         let (once, twice) = bits_once_and_twice(&next[len..]);
-        let rest = [once as u32, (once >> 32) as u32];
-        After { end: end16, stage, len: len as u8, window, rest, twice: (twice & LETTERS) as u32 }
+        After { end: end16, stage, len: len as u8, window, rest: once, twice: (twice & LETTERS) as u32 }
     }
 
     /// The needle's bytes from this hit's `stage` on: `pending`. Those found in the window
@@ -93,7 +91,7 @@ impl After {
             }
         }
         let left = &pending[found..];
-        let rest = u64::from(self.rest[0]) | u64::from(self.rest[1]) << 32;
+        let rest = self.rest;
         let twice = u64::from(self.twice);
         let doubled = |c: u8| c.is_ascii_lowercase() && memchr::memchr_iter(c, left).nth(1).is_some();
         let missing = |c: u8| {

@@ -51,7 +51,6 @@ const FIRST_CHAR_MAX: u32 = 16 + 2 * 10;
 struct Entry {
     index: u32,
     score: u32,
-    after: After,
 }
 
 impl Entry {
@@ -73,6 +72,9 @@ pub struct Matched {
     /// query of another form.
     needle: Option<String>,
     entries: Vec<Entry>,
+    /// What each entry keeps of its match, beside it; empty when nothing is known of any
+    /// (a first letter's million hits hold 8 bytes each, not 28).
+    afters: Vec<After>,
 }
 
 impl Matched {
@@ -116,15 +118,15 @@ pub fn first_screen(corpus: &Corpus, query: &str, previous: Option<&Matched>, k:
     }
     let mut ranker = Ranker { corpus, pattern: &pattern, needle: &needle, violated: false, scored: 0 };
     // Non-matches go first, so ranking walks and scores only hits.
-    let entries = match previous {
+    let (entries, afters) = match previous {
         Some(p) if p.needle.as_deref().is_some_and(|n| needle.starts_with(n)) => {
             let known = p.needle.as_deref().map_or(0, |n| n.chars().count());
-            ranker.keep_matches(&p.entries, (count - known) as u32)
+            ranker.keep_matches(&p.entries, &p.afters, (count - known) as u32)
         }
-        _ if count == 1 => first_char_bounds(corpus, &needle, previous, count),
-        _ => ranker.keep_matches(&first_char_bounds(corpus, &needle, previous, count), 0),
+        _ if count == 1 => (first_char_bounds(corpus, &needle, previous, count), Vec::new()),
+        _ => ranker.keep_matches(&first_char_bounds(corpus, &needle, previous, count), &[], 0),
     };
-    let entries = ranker.rank_top(entries, k);
+    let (entries, afters) = ranker.rank_top(entries, afters, k);
     if ranker.violated {
         // A bound was beaten: nucleo scores differently than the proof assumes (a new
         // version?). The exact path is always right.
@@ -134,7 +136,7 @@ pub fn first_screen(corpus: &Corpus, query: &str, previous: Option<&Matched>, k:
         top: top_of(&entries, k),
         count: entries.len(),
         scored: ranker.scored,
-        matched: Arc::new(Matched { needle: Some(needle), entries }),
+        matched: Arc::new(Matched { needle: Some(needle), entries, afters }),
     }
 }
 
@@ -183,16 +185,14 @@ fn exact_first_screen(corpus: &Corpus, query: &str, previous: Option<&Matched>, 
     let within = previous.map(Matched::indices);
     let scored = filter_scored(corpus, query, within.as_deref());
     let top = scored.iter().take(k).copied().collect();
-    let mut entries: Vec<Entry> = scored
-        .iter()
-        .map(|&(index, score)| Entry { index, score: score.min(VALUE) | EXACT, after: After::UNKNOWN })
-        .collect();
+    let mut entries: Vec<Entry> =
+        scored.iter().map(|&(index, score)| Entry { index, score: score.min(VALUE) | EXACT }).collect();
     entries.sort_unstable_by_key(|e| e.index);
     FirstScreen {
         top,
         count: entries.len(),
         scored: previous.map_or(corpus.len(), Matched::len),
-        matched: Arc::new(Matched { needle: None, entries }),
+        matched: Arc::new(Matched { needle: None, entries, afters: Vec::new() }),
     }
 }
 
@@ -204,7 +204,7 @@ fn extended(e: Entry, added: u32) -> Entry {
     let more = added.saturating_mul(MAX_PER_CHAR);
     let base = if e.score & LOOSE != 0 { FIRST_CHAR_MAX } else { e.bound() };
     let score = if e.score & UNBOUNDED != 0 { UNBOUNDED } else { (base + more).min(VALUE) };
-    Entry { index: e.index, score, after: e.after }
+    Entry { index: e.index, score }
 }
 
 /// Bounds from the needle's first character alone (exact when it is the whole needle):
@@ -227,7 +227,7 @@ fn first_char_bounds(corpus: &Corpus, needle: &str, previous: Option<&Matched>, 
         } else {
             s + more
         };
-        Some(Entry { index, score, after: After::UNKNOWN })
+        Some(Entry { index, score })
     };
     let scan = |indices: &mut dyn Iterator<Item = u32>| -> Vec<Entry> {
         let mut matcher = Matcher::new(Config::DEFAULT);
@@ -278,13 +278,13 @@ impl Ranker<'_> {
     /// Candidates are scored in (bound descending, index) order until the next one cannot
     /// rank before the k-th best exact hit. That order is taken in bands read off a
     /// histogram of the bounds, one pass over the entries per band: at a million customers
-    /// the entries were 400,000 hits of 32 bytes, and choosing each batch anew cost more
+    /// the entries were 400,000 hits, and choosing each batch anew cost more
     /// passes than the scoring.
-    fn rank_top(&mut self, mut entries: Vec<Entry>, k: usize) -> Vec<Entry> {
+    fn rank_top(&mut self, mut entries: Vec<Entry>, mut afters: Vec<After>, k: usize) -> (Vec<Entry>, Vec<After>) {
         let k = k.max(1);
         let counts = bound_counts(&entries);
         if counts.iter().all(|&n| n == 0) {
-            return entries;
+            return (entries, afters);
         }
         let mut best = Best::new(k);
         entries.iter().filter_map(|e| Some((e.exact()?, e.index))).for_each(|hit| best.offer(hit));
@@ -318,7 +318,9 @@ impl Ranker<'_> {
                         }
                         // A later needle is longer: its exact scores bound the next keystroke's.
                         e.score = score.min(VALUE) | EXACT | (e.score & UNBOUNDED);
-                        e.after = After::UNKNOWN;
+                        if let Some(after) = afters.get_mut(at) {
+                            *after = After::UNKNOWN;
+                        }
                         best.offer((score.min(VALUE), e.index));
                     }
                     None => gone.push(at),
@@ -328,62 +330,70 @@ impl Ranker<'_> {
             want = want.saturating_mul(4);
         }
         if !gone.is_empty() {
+            gone.sort_unstable();
+            let kept = |at: usize| gone.binary_search(&at).is_err();
             let mut at = 0;
             entries.retain(|_| {
                 at += 1;
-                gone.binary_search(&(at - 1)).is_err()
+                kept(at - 1)
+            });
+            let mut at = 0;
+            afters.retain(|_| {
+                at += 1;
+                kept(at - 1)
             });
         }
-        entries
+        (entries, afters)
     }
 
     /// The entries, as bounds for a needle `added` characters longer than theirs, that
     /// match at all: testing a subsequence where that is exactly nucleo's answer (ASCII),
     /// scoring otherwise. What an entry remembers of its match ([`After`]) decides most of
     /// them without reading the haystack.
-    fn keep_matches(&self, entries: &[Entry], added: u32) -> Vec<Entry> {
+    fn keep_matches(&self, entries: &[Entry], afters: &[After], added: u32) -> (Vec<Entry>, Vec<After>) {
         let needle: Option<&[u8]> = self.needle.is_ascii().then_some(self.needle.as_bytes());
-        let keep = |part: &[Entry]| -> Vec<Entry> {
+        let keep = |part: &[Entry], afters: &[After]| -> (Vec<Entry>, Vec<After>) {
             let mut matcher = Matcher::new(Config::DEFAULT);
             let mut cursor = Cursor::new(self.corpus);
-            let mut out = Vec::with_capacity(part.len());
-            for &e in part {
+            let mut out = (Vec::with_capacity(part.len()), Vec::with_capacity(part.len()));
+            for (i, &e) in part.iter().enumerate() {
                 let e = extended(e, added);
-                if e.exact().is_some() {
-                    out.push(e);
-                    continue;
-                }
-                let after = match needle {
-                    Some(n) => {
-                        match e.after.step(n.get(e.after.position().map_or(0, |(_, s)| s)..).unwrap_or_default()) {
-                            Step::Match(after) => Some(after),
-                            Step::NoMatch => None,
-                            Step::Read => match cursor.get(e.index) {
-                                Some(Utf32Str::Ascii(h)) => ascii_after(h, e.after, n),
-                                Some(h) => self.pattern.score(h, &mut matcher).map(|_| After::UNKNOWN),
-                                None => None,
-                            },
-                        }
+                let before = afters.get(i).copied().unwrap_or(After::UNKNOWN);
+                let after = if e.exact().is_some() {
+                    Some(before)
+                } else if let Some(n) = needle {
+                    match before.step(n.get(before.position().map_or(0, |(_, s)| s)..).unwrap_or_default()) {
+                        Step::Match(after) => Some(after),
+                        Step::NoMatch => None,
+                        Step::Read => match cursor.get(e.index) {
+                            Some(Utf32Str::Ascii(h)) => ascii_after(h, before, n),
+                            Some(h) => self.pattern.score(h, &mut matcher).map(|_| After::UNKNOWN),
+                            None => None,
+                        },
                     }
-                    None => {
-                        cursor.get(e.index).and_then(|h| self.pattern.score(h, &mut matcher)).map(|_| After::UNKNOWN)
-                    }
+                } else {
+                    cursor.get(e.index).and_then(|h| self.pattern.score(h, &mut matcher)).map(|_| After::UNKNOWN)
                 };
                 if let Some(after) = after {
-                    out.push(Entry { after, ..e });
+                    out.0.push(e);
+                    out.1.push(after);
                 }
             }
             out
         };
         if entries.len() < PARALLEL_THRESHOLD {
-            return keep(entries);
+            return keep(entries, afters);
         }
-        let (left, right) = entries.split_at(entries.len() / 2);
+        let mid = entries.len() / 2;
+        let (left, right) = entries.split_at(mid);
+        let (left_afters, right_afters) = afters.split_at(mid.min(afters.len()));
         std::thread::scope(|s| {
-            let other = s.spawn(|| keep(right));
-            let mut out = keep(left);
-            out.extend(other.join().unwrap_or_default());
-            out
+            let other = s.spawn(|| keep(right, right_afters));
+            let (mut hits, mut kept) = keep(left, left_afters);
+            let (more_hits, more_kept) = other.join().unwrap_or_default();
+            hits.extend(more_hits);
+            kept.extend(more_kept);
+            (hits, kept)
         })
     }
 }

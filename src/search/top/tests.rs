@@ -99,10 +99,18 @@ fn a_million_style_corpus_is_ranked_exactly_while_scoring_few_candidates() {
     assert_eq!(type_and_check(&haystacks, &corpus, "mul !kim", 40), Ok(()));
 }
 
-/// A million one-letter hits hold a million entries while the filter is open.
+/// A million one-letter hits hold a million entries while the filter is open: 8 bytes each,
+/// with nothing kept of their matches; later keystrokes' fewer hits keep 24 bytes more.
 #[test]
-fn a_hit_is_32_bytes() {
-    assert_eq!(std::mem::size_of::<Entry>(), 32);
+fn a_first_letter_hit_is_8_bytes_and_a_later_one_32() {
+    assert_eq!(std::mem::size_of::<Entry>(), 8);
+    assert_eq!(std::mem::size_of::<After>(), 24);
+    let haystacks: Vec<Utf32String> = (0..50).map(|i| Utf32String::from(format!("mull{i} x"))).collect();
+    let corpus = corpus_of(&haystacks, 7);
+    let m = first_screen(&corpus, "m", None, 5);
+    assert!(m.matched.afters.is_empty(), "nothing known after one letter");
+    let mu = first_screen(&corpus, "mu", Some(&m.matched), 5);
+    assert_eq!(mu.matched.afters.len(), mu.matched.entries.len());
 }
 
 #[test]

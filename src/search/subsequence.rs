@@ -129,27 +129,12 @@ impl After {
     }
 }
 
-/// The [`char_bit`]s of `bytes`, and those found at least twice. Four independent lanes: a
-/// read at the second keystroke does this for every hit (400,000 at a million customers),
-/// and one lane's chain of dependent ORs took a quarter of that keystroke.
+/// The [`char_bit`]s of `bytes`, and those found at least twice.
 fn bits_once_and_twice(bytes: &[u8]) -> (u64, u64) {
-    let (mut once, mut twice) = ([0u64; 4], [0u64; 4]);
-    let mut lanes = bytes.chunks_exact(4);
-    for four in &mut lanes {
-        for (k, &b) in four.iter().enumerate() {
-            let bit = BYTE_BITS[usize::from(b & 0x7f)];
-            twice[k] |= once[k] & bit;
-            once[k] |= bit;
-        }
-    }
-    for (k, &b) in lanes.remainder().iter().enumerate() {
+    bytes.iter().fold((0, 0), |(once, twice), &b| {
         let bit = BYTE_BITS[usize::from(b & 0x7f)];
-        twice[k] |= once[k] & bit;
-        once[k] |= bit;
-    }
-    let [a, b, c, d] = once;
-    let across = (a & (b | c | d)) | (b & (c | d)) | (c & d);
-    (a | b | c | d, twice[0] | twice[1] | twice[2] | twice[3] | across)
+        (once | bit, twice | (once & bit))
+    })
 }
 
 /// Whether haystack byte `b` is a match for needle byte `c`, as [`subsequence_end`] decides.

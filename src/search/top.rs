@@ -73,7 +73,7 @@ pub struct Matched {
     needle: Option<String>,
     entries: Vec<Entry>,
     /// What each entry keeps of its match, beside it; empty when nothing is known of any
-    /// (a first letter's million hits hold 8 bytes each, not 28).
+    /// (a first letter's million hits hold 8 bytes each, not 32).
     afters: Vec<After>,
 }
 
@@ -331,17 +331,8 @@ impl Ranker<'_> {
         }
         if !gone.is_empty() {
             gone.sort_unstable();
-            let kept = |at: usize| gone.binary_search(&at).is_err();
-            let mut at = 0;
-            entries.retain(|_| {
-                at += 1;
-                kept(at - 1)
-            });
-            let mut at = 0;
-            afters.retain(|_| {
-                at += 1;
-                kept(at - 1)
-            });
+            remove_at(&mut entries, &gone);
+            remove_at(&mut afters, &gone);
         }
         (entries, afters)
     }
@@ -409,6 +400,15 @@ fn ascii_after(h: &[u8], before: After, needle: &[u8]) -> Option<After> {
 /// Whether a (score or bound, index) pair ranks before another: higher first, ties by index.
 fn before(a: (u32, u32), b: (u32, u32)) -> bool {
     a.0 > b.0 || (a.0 == b.0 && a.1 < b.1)
+}
+
+/// Removes the items at the (sorted) positions `gone`.
+fn remove_at<T>(items: &mut Vec<T>, gone: &[usize]) {
+    let mut at = 0;
+    items.retain(|_| {
+        at += 1;
+        gone.binary_search(&(at - 1)).is_err()
+    });
 }
 
 /// Where a bound falls in [`bound_counts`]: unbounded entries (scored first) in the last slot.

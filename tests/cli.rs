@@ -218,37 +218,46 @@ fn request_history_lists_shows_and_exports_curl_without_the_key() {
     assert_one_line_error(&run(&["requests", "show", "999"]), 2, "no request #999");
 }
 
-/// Past 8 MB the history is cut back to its newest lines within 4 MiB (at most 1,000), once:
-/// the next command appends again instead of rewriting the whole file.
+/// Past 4 MB the history file moves to `requests.jsonl.1` (whole, replacing the one before)
+/// and a new file starts: no run reads the history back or rewrites it, and `requests list`
+/// reads both, newest first, at most 1,000.
 #[test]
-fn request_history_is_trimmed_to_its_newest_lines_and_stays_owner_only() {
+fn a_full_request_history_moves_aside_whole_and_stays_owner_only() {
     let data = tempfile::tempdir().unwrap();
     let path = data.path().join("requests.jsonl");
+    let older = data.path().join("requests.jsonl.1");
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_till")).args(args).env("TILL_DATA_DIR", data.path()).output().unwrap()
     };
     assert_eq!(run(&["customers", "list", "--limit", "1"]).status.code(), Some(0));
     let line = std::fs::read_to_string(&path).unwrap().lines().next().unwrap().to_string();
-    // An old history of 900 large exchanges (about 9 MB), all marked so they can be told apart.
+    // A history of 450 large exchanges (about 4.5 MB), all marked so they can be told apart.
     let old = line.replacen("\"GET\"", "\"OLD\"", 1);
     let padded = format!("{}{}\"}}", &old[..old.len() - 1], format_args!(",\"pad\":\"{}", "x".repeat(10_000)));
-    std::fs::write(&path, format!("{padded}\n").repeat(900)).unwrap();
-    assert!(std::fs::metadata(&path).unwrap().len() > 8 * 1024 * 1024);
+    let full = format!("{padded}\n").repeat(450);
+    std::fs::write(&path, &full).unwrap();
+    std::fs::write(&older, "older\n").unwrap();
 
     assert_eq!(run(&["--provider", "zenskar", "plans", "list"]).status.code(), Some(0));
-    let trimmed = std::fs::read_to_string(&path).unwrap();
-    assert!(trimmed.len() <= 4 * 1024 * 1024, "{} bytes left", trimmed.len());
-    assert!(trimmed.lines().count() <= 1_000);
-    assert!(trimmed.lines().last().unwrap().contains("zenskar"), "the newest exchange is kept");
-    assert!(trimmed.contains("\"OLD\""), "older lines are kept as far as they fit");
-    let size_after_trim = trimmed.len();
+    assert_eq!(std::fs::read_to_string(&older).unwrap(), full, "the full file moved aside untouched");
+    let fresh = std::fs::read_to_string(&path).unwrap();
+    assert!(fresh.lines().all(|l| l.contains("zenskar")), "a new file holds this run's exchanges");
+    let size = fresh.len();
     assert_eq!(run(&["--provider", "zenskar", "plans", "list"]).status.code(), Some(0));
-    assert!(std::fs::metadata(&path).unwrap().len() > size_after_trim as u64, "the next run appends");
+    assert!(std::fs::metadata(&path).unwrap().len() > size as u64, "the next run appends");
+
+    let listed = run(&["requests", "list", "--all", "--json"]);
+    assert_eq!(listed.status.code(), Some(0), "{}", String::from_utf8_lossy(&listed.stderr));
+    let listed: Vec<serde_json::Value> = serde_json::from_slice(&listed.stdout).unwrap();
+    assert!(listed.len() > 2 && listed.len() <= 452, "{} listed", listed.len());
+    assert!(listed[0]["url"].as_str().unwrap().contains("zenskar"), "newest first");
+    assert_eq!(listed.last().unwrap()["method"], "OLD", "the older file is read too");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o077, 0, "a trimmed history stays owner-only, got {mode:o}");
+        for p in [&path, &older] {
+            let mode = std::fs::metadata(p).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{} stays owner-only, got {mode:o}", p.display());
+        }
     }
-    assert!(!data.path().join("requests.jsonl.trim").exists(), "no temporary file left behind");
 }

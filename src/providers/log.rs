@@ -214,9 +214,10 @@ impl RequestLog {
     }
 }
 
-/// Past this size the request history is cut back to the newest exchanges that fit in half of
-/// it (at most `HISTORY_KEEP`): half, so that the next runs append instead of rewriting the
-/// file every time.
+/// The request history holds at most this much: appends go to `requests.jsonl` until it would
+/// pass half of it, then that file becomes `requests.jsonl.1` (replacing the one before) and a
+/// new one starts. No file is ever read back or rewritten to trim it, and reading keeps the
+/// newest `HISTORY_KEEP` exchanges of the two.
 pub const HISTORY_MAX_BYTES: u64 = 8 * 1024 * 1024;
 pub const HISTORY_KEEP: usize = 1_000;
 
@@ -226,9 +227,11 @@ pub fn history_path() -> Option<PathBuf> {
     crate::util::data_file("requests.jsonl")
 }
 
-/// The request history file, with the same guarantees as the audit journal: appends and
-/// trims under one lock (so a trim never drops a record appended meanwhile), a torn tail
-/// never swallows the next record, damaged lines are skipped and named, 0600 in a 0700 dir.
+/// The request history file, with the journal's guarantees where they matter for a log: appends
+/// and the move to the older file happen under one lock (so no record appended meanwhile is
+/// lost), a torn tail never swallows the next record, damaged lines are skipped and named,
+/// 0600 in a 0700 dir. Unlike the journal it is not fsynced: it is diagnostics, and syncing
+/// megabytes of list pages after every command cost more than the command.
 pub struct History {
     path: PathBuf,
     max_bytes: u64,
@@ -240,88 +243,65 @@ impl History {
         History { path, max_bytes: HISTORY_MAX_BYTES, keep: HISTORY_KEEP }
     }
 
-    /// Smaller limits, for tests that trim often.
+    /// Smaller limits, for tests that rotate often.
     pub fn with_limits(path: PathBuf, max_bytes: u64, keep: usize) -> History {
         History { path, max_bytes, keep }
     }
 
-    /// Appends `exchanges`, then trims when the file has grown past the limit.
+    /// Where the file goes once it is full: `requests.jsonl.1`.
+    pub fn older_path(&self) -> PathBuf {
+        let mut name = self.path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        name.push(".1");
+        self.path.with_file_name(name)
+    }
+
+    /// Appends the newest of `exchanges` that fit in one file (`customers list --all` logs
+    /// 500 pages: only those kept are serialised), starting a new file first when they would
+    /// not fit beside what it holds.
     pub fn append(&self, exchanges: &[Exchange]) -> Result<(), String> {
-        if exchanges.is_empty() {
+        let half = self.max_bytes / 2;
+        let bytes = newest_lines(exchanges, half, self.keep)?;
+        if bytes.is_empty() {
             return Ok(());
-        }
-        let mut bytes = Vec::new();
-        for exchange in exchanges {
-            serde_json::to_writer(&mut bytes, exchange).map_err(|e| e.to_string())?;
-            bytes.push(b'\n');
-        }
-        if self.replace_if_trimmed_anyway(&bytes, exchanges.len())? {
-            return Ok(());
-        }
-        files::append_lines(&self.path, &bytes)?;
-        if std::fs::metadata(&self.path).map_or(0, |m| m.len()) > self.max_bytes {
-            self.trim()?;
-        }
-        Ok(())
-    }
-
-    /// A batch that would be trimmed at once to lines of its own (`customers list --all`
-    /// logs 500 pages, more than the file keeps) becomes the file's content directly, exactly
-    /// what appending and trimming leave, without writing it all and reading it all back.
-    /// Under the lock, so no record appended meanwhile is lost; atomic like a trim.
-    fn replace_if_trimmed_anyway(&self, bytes: &[u8], lines: usize) -> Result<bool, String> {
-        let budget = usize::try_from(self.max_bytes / 2).unwrap_or(usize::MAX);
-        // The trim keeps the newest lines within `budget` and `keep`: a batch past either
-        // limit is where it stops, whatever came before.
-        if bytes.len() <= budget && lines < self.keep {
-            return Ok(false);
         }
         let _lock = files::FileLock::exclusive(&self.path)?;
-        let before = std::fs::metadata(&self.path).map_or(0, |m| m.len());
-        if before + bytes.len() as u64 <= self.max_bytes {
-            return Ok(false);
+        let held = std::fs::symlink_metadata(&self.path).map_or(0, |m| m.len());
+        if held > 0 && held + bytes.len() as u64 > half {
+            let older = self.older_path();
+            std::fs::rename(&self.path, &older)
+                .map_err(|e| format!("cannot move {} to {}: {e}", self.path.display(), older.display()))?;
         }
-        files::write_atomic(&self.path, newest_lines(bytes, budget, self.keep)).map_err(String::from)?;
-        Ok(true)
+        files::append_lines_locked(&self.path, &bytes, files::Durability::Buffered)
     }
 
-    /// Rewrites the file with only its newest lines (atomically: a crash mid-trim leaves the
-    /// old history), under the lock, re-checking the size another process may have cut already.
-    /// Bytes, not text: a non-UTF-8 byte must not stop trimming for good.
-    fn trim(&self) -> Result<(), String> {
-        let _lock = files::FileLock::exclusive(&self.path)?;
-        let bytes = std::fs::read(&self.path).map_err(|e| format!("cannot read {}: {e}", self.path.display()))?;
-        if bytes.len() as u64 <= self.max_bytes {
-            return Ok(());
-        }
-        let budget = usize::try_from(self.max_bytes / 2).unwrap_or(usize::MAX);
-        files::write_atomic(&self.path, newest_lines(&bytes, budget, self.keep)).map_err(String::from)
-    }
-
-    /// Every exchange that decodes, oldest first, and the damaged lines skipped.
-    pub fn load(&self) -> Result<(Vec<Exchange>, Skipped), String> {
+    /// Every exchange that decodes, oldest first, at most `keep` (the newest), and the damaged
+    /// lines skipped, per file.
+    pub fn load(&self) -> Result<(Vec<Exchange>, Vec<Skipped>), String> {
         let _lock = files::FileLock::for_reading(&self.path);
         let mut out = Vec::new();
-        let skipped = files::read_json_lines(&self.path, |e: Exchange| out.push(e))?;
-        Ok((out, skipped))
+        let older = files::read_json_lines(&self.older_path(), |e: Exchange| out.push(e))?;
+        let newer = files::read_json_lines(&self.path, |e: Exchange| out.push(e))?;
+        out.drain(..out.len().saturating_sub(self.keep));
+        Ok((out, [older, newer].into_iter().filter(|s| !s.is_empty()).collect()))
     }
 }
 
-/// The tail of `text` holding its newest whole lines: at most `max_lines` of them and at most
-/// `max_bytes` in all (so a single longer line is dropped as well).
-fn newest_lines(text: &[u8], max_bytes: usize, max_lines: usize) -> &[u8] {
-    let body = text.strip_suffix(b"\n").unwrap_or(text);
-    let (mut start, mut end, mut lines) = (text.len(), body.len(), 0);
-    while lines < max_lines && end > 0 {
-        let line_start = body[..end].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-        if text.len() - line_start > max_bytes {
+/// The JSON lines of the newest `exchanges` within `max_bytes` and `max_lines`, oldest first. A
+/// line longer than `max_bytes` on its own ends the run (it could never be kept).
+fn newest_lines(exchanges: &[Exchange], max_bytes: u64, max_lines: usize) -> Result<Vec<u8>, String> {
+    let mut lines = Vec::new();
+    let mut total = 0u64;
+    for exchange in exchanges.iter().rev().take(max_lines) {
+        let mut line = serde_json::to_vec(exchange).map_err(|e| e.to_string())?;
+        line.push(b'\n');
+        if total + line.len() as u64 > max_bytes {
             break;
         }
-        start = line_start;
-        lines += 1;
-        end = line_start.saturating_sub(1);
+        total += line.len() as u64;
+        lines.push(line);
     }
-    &text[start..]
+    lines.reverse();
+    Ok(lines.concat())
 }
 
 #[cfg(test)]
@@ -394,22 +374,25 @@ mod tests {
         assert!(!curl.contains("[redacted]"));
     }
 
+    fn line(e: &Exchange) -> String {
+        format!("{}\n", serde_json::to_string(e).unwrap())
+    }
+
     #[test]
-    fn newest_lines_keep_whole_lines_within_both_limits() {
-        let text = b"aaaa\nbbbb\ncccc\n";
-        assert_eq!(newest_lines(text, 100, 2), b"bbbb\ncccc\n", "line limit");
-        assert_eq!(newest_lines(text, 10, 10), b"bbbb\ncccc\n", "byte limit: 10 bytes hold two lines");
-        assert_eq!(newest_lines(text, 9, 10), b"cccc\n");
-        assert_eq!(newest_lines(text, 4, 10), b"", "a line longer than the limit is dropped");
-        assert_eq!(newest_lines(text, 100, 10), text);
-        assert_eq!(newest_lines(b"", 100, 10), b"");
-        assert_eq!(newest_lines(b"x\ny", 100, 1), b"y", "no trailing newline");
-        assert_eq!(newest_lines("é\nü\n".as_bytes(), 3, 10), "ü\n".as_bytes(), "cuts only at line boundaries");
-        assert_eq!(newest_lines(b"\xff\xfe\nok\n", 100, 10), b"\xff\xfe\nok\n", "bytes, not text");
+    fn newest_lines_keep_whole_exchanges_within_both_limits() {
+        let batch: Vec<Exchange> = (0..3).map(|i| exchange(&format!("http://h/{i}"))).collect();
+        let size = line(&batch[0]).len() as u64;
+        let text = |from: usize| batch[from..].iter().map(line).collect::<String>().into_bytes();
+        assert_eq!(newest_lines(&batch, 100 * size, 2).unwrap(), text(1), "line limit");
+        assert_eq!(newest_lines(&batch, 2 * size, 10).unwrap(), text(1), "byte limit holds two");
+        assert_eq!(newest_lines(&batch, 2 * size - 1, 10).unwrap(), text(2));
+        assert_eq!(newest_lines(&batch, size - 1, 10).unwrap(), b"", "a line longer than the limit is dropped");
+        assert_eq!(newest_lines(&batch, 100 * size, 10).unwrap(), text(0));
+        assert_eq!(newest_lines(&[], 100, 10).unwrap(), b"");
     }
 
     /// A torn line used to swallow the next record, and one non-UTF-8 byte made the whole
-    /// history unreadable and untrimmable.
+    /// history unreadable.
     #[test]
     fn history_tolerates_a_torn_tail_and_bytes_that_are_not_utf8() {
         let dir = tempfile::tempdir().unwrap();
@@ -424,22 +407,25 @@ mod tests {
         let (loaded, skipped) = history.load().unwrap();
         let urls: Vec<&str> = loaded.iter().map(|e| e.url.as_str()).collect();
         assert_eq!(urls, ["http://h/old", "http://h/new"]);
-        assert_eq!(skipped.lines, vec![2, 3]);
+        assert_eq!(skipped.len(), 1);
+        assert_eq!((skipped[0].path.clone(), skipped[0].lines.clone()), (path.clone(), vec![2, 3]));
 
-        // Over the limit: the trim still runs, non-UTF-8 bytes and all.
-        let line = good.len() as u64 + 10;
-        let small = History::with_limits(path.clone(), 2 * line + 10, 100);
+        // Full: the damaged file moves aside whole, and its lines are still named as its own.
+        let small = History::with_limits(path.clone(), 2 * good.len() as u64 + 20, 100);
         small.append(&[exchange("http://h/newest")]).unwrap();
-        let (loaded, _) = small.load().unwrap();
-        assert!(std::fs::metadata(&path).unwrap().len() <= line + 5, "trimmed to half the limit");
-        assert_eq!(loaded.last().map(|e| e.url.as_str()), Some("http://h/newest"));
+        let (loaded, skipped) = small.load().unwrap();
+        let urls: Vec<&str> = loaded.iter().map(|e| e.url.as_str()).collect();
+        assert_eq!(urls, ["http://h/old", "http://h/new", "http://h/newest"]);
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 1, "a new file started");
+        assert_eq!(skipped.len(), 1);
+        assert_eq!((skipped[0].path.clone(), skipped[0].lines.clone()), (small.older_path(), vec![2, 3]));
     }
 
-    /// Four writers append and trim at once, each through its own handles as separate
+    /// Four writers append and rotate at once, each through its own handles as separate
     /// processes would. Appends are serialised, so a lost record shows as a gap: every
     /// writer's surviving records must be a run that ends with its last one.
     #[test]
-    fn concurrent_appends_and_trims_lose_no_newer_record() {
+    fn concurrent_appends_and_rotations_lose_no_newer_record() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("requests.jsonl");
         let threads: Vec<_> = (0..4)
@@ -455,9 +441,12 @@ mod tests {
         for t in threads {
             t.join().unwrap();
         }
-        let (loaded, skipped) = History::at(path).load().unwrap();
-        assert!(skipped.is_empty(), "{skipped}");
-        assert!(loaded.len() < 240, "trims happened");
+        let history = History::with_limits(path.clone(), 40_000, 1_000);
+        let (loaded, skipped) = history.load().unwrap();
+        assert!(skipped.is_empty(), "{skipped:?}");
+        assert!(loaded.len() < 240, "the file was moved aside at least twice");
+        let on_disk = std::fs::metadata(&path).unwrap().len() + std::fs::metadata(history.older_path()).unwrap().len();
+        assert!(on_disk <= 40_000, "{on_disk} bytes");
         let mut seen: Vec<Vec<u32>> = vec![Vec::new(); 4];
         for e in &loaded {
             let mut parts = e.url.rsplit('/');
@@ -475,37 +464,43 @@ mod tests {
         }
     }
 
-    /// A batch past what a trim keeps (`customers list --all`: 500 pages) used to be appended
-    /// whole, then the file read back and rewritten; it now replaces the file with exactly
-    /// the lines that appending and trimming leave, and older lines within the limit still
-    /// survive a batch that does not fill it.
+    /// A run's exchanges are appended while they fit beside the file; past half the limit the
+    /// file moves to `.1` (replacing the one before, never read back or rewritten) and only the
+    /// newest exchanges that fit in one file are written; reading keeps the newest `keep`.
     #[test]
-    fn a_batch_that_fills_the_history_leaves_what_append_and_trim_leave() {
+    fn a_full_history_moves_aside_and_reading_keeps_the_newest() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("requests.jsonl");
-        let line = |u: &str| format!("{}\n", serde_json::to_string(&exchange(u)).unwrap());
-        let old: String = (0..3).map(|i| line(&format!("http://h/old/{i}"))).collect();
-        let batch: Vec<Exchange> = (0..8).map(|i| exchange(&format!("http://h/new/{i}"))).collect();
-        let batch_text: String = batch.iter().map(|e| format!("{}\n", serde_json::to_string(e).unwrap())).collect();
-        let size = line("http://h/new/0").len() as u64;
-        // Past half the size (and past the size with the old lines); past `keep` lines; both.
-        for (max, keep) in [(6 * size, 100), (10 * size, 5), (3 * size, 100)] {
-            std::fs::write(&path, &old).unwrap();
-            History::with_limits(path.clone(), max, keep).append(&batch).unwrap();
-            let both = format!("{old}{batch_text}");
-            assert!(both.len() as u64 > max, "the old way trims here");
-            let expected = newest_lines(both.as_bytes(), usize::try_from(max / 2).unwrap(), keep);
-            assert_eq!(std::fs::read(&path).unwrap(), expected, "max {max}, keep {keep}");
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        // Same-length URLs, so every line is `size` bytes.
+        let batch = |from: usize, n: usize| -> Vec<Exchange> {
+            (from..from + n).map(|i| exchange(&format!("http://h/{i:02}"))).collect()
+        };
+        let urls_of = |r: &[usize]| -> Vec<String> { r.iter().map(|i| format!("http://h/{i:02}")).collect() };
+        let size = line(&exchange("http://h/00")).len() as u64;
+        let history = History::with_limits(path.clone(), 10 * size, 7);
+        let loaded = || -> Vec<String> { history.load().unwrap().0.into_iter().map(|e| e.url).collect() };
+        let lines = |p: &std::path::Path| std::fs::read_to_string(p).unwrap().lines().count();
+        history.append(&batch(0, 3)).unwrap();
+        history.append(&batch(3, 2)).unwrap();
+        assert!(!history.older_path().exists(), "five lines fit in half of ten");
+        assert_eq!(loaded(), urls_of(&[0, 1, 2, 3, 4]));
+        history.append(&batch(5, 1)).unwrap();
+        assert_eq!((lines(&history.older_path()), lines(&path)), (5, 1), "moved aside whole, a new file started");
+        assert_eq!(loaded(), urls_of(&[0, 1, 2, 3, 4, 5]));
+        history.append(&batch(6, 2)).unwrap();
+        assert_eq!(loaded(), urls_of(&[1, 2, 3, 4, 5, 6, 7]), "reading keeps the newest seven");
+        // A batch past one file: only its newest five are serialised and written; the file
+        // before it moves aside, replacing the older one.
+        history.append(&batch(8, 8)).unwrap();
+        assert_eq!((lines(&history.older_path()), lines(&path)), (3, 5));
+        assert_eq!(loaded(), urls_of(&[6, 7, 11, 12, 13, 14, 15]));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            for p in [&path, &history.older_path()] {
+                assert_eq!(std::fs::metadata(p).unwrap().permissions().mode() & 0o777, 0o600);
             }
         }
-        // Room for everything: nothing older is dropped.
-        std::fs::write(&path, &old).unwrap();
-        History::with_limits(path.clone(), 100 * size, 100).append(&batch).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{old}{batch_text}"));
     }
 
     #[test]

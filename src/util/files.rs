@@ -132,7 +132,7 @@ fn sync_dir(dir: &Path) {
 }
 
 /// An exclusive or shared lock on `<file>.lock` next to `path`, held until dropped. A separate
-/// lock file, because a trim renames a new file over `path`: a lock on the old inode would
+/// lock file, because a rewrite or a move renames a file at `path`: a lock on the old inode would
 /// not stop a process that opens the new one.
 pub struct FileLock {
     _file: File,
@@ -182,21 +182,36 @@ pub fn lock_path(path: &Path) -> PathBuf {
 /// failed write is cut back off, so it leaves no torn line behind either.
 pub fn append_lines(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let _lock = FileLock::exclusive(path)?;
+    append_lines_locked(path, bytes, Durability::Synced)
+}
+
+/// Whether an append waits for the disk: an audit line must survive a crash before money
+/// moves; the request history is diagnostics, and fsyncing megabytes of list pages after every
+/// command cost more than the command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    Synced,
+    Buffered,
+}
+
+/// [`append_lines`] for a caller that already holds the exclusive [`FileLock`] (to rotate the
+/// file in the same step).
+pub fn append_lines_locked(path: &Path, bytes: &[u8], durability: Durability) -> Result<(), String> {
     let fail = |what: &str, e: io::Error| format!("cannot {what} {}: {e}", path.display());
     let mut file = open_private_append(path).map_err(|e| fail("open", e))?;
     let len = file.metadata().map_err(|e| fail("read", e))?.len();
     let torn = len > 0 && last_byte(&mut file).map_err(|e| fail("read", e))? != b'\n';
-    let mut data = Vec::with_capacity(bytes.len() + 1);
-    if torn {
-        data.push(b'\n');
-    }
-    data.extend_from_slice(bytes);
-    let written = file.write_all(&data).and_then(|()| file.sync_data());
+    let newline: &[u8] = if torn { b"\n" } else { b"" };
+    let written = file.write_all(newline).and_then(|()| file.write_all(bytes)).and_then(|()| match durability {
+        Durability::Synced => file.sync_data(),
+        Durability::Buffered => Ok(()),
+    });
     if let Err(e) = written {
         let _ = file.set_len(len);
         return Err(fail("write", e));
     }
     if len == 0
+        && durability == Durability::Synced
         && let Some(dir) = path.parent()
     {
         sync_dir(dir);

@@ -4,6 +4,7 @@
 //! Providers describe a request with [`ApiRequest`]; they never touch reqwest directly,
 //! so retries, redaction and logging behave the same for all four.
 
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -348,10 +349,14 @@ const LOGGED_RESPONSE_HEADERS: [&str; 8] = [
     "idempotency-replayed",
 ];
 
-/// The shared client. Cheap to clone: reqwest's pool and the log are reference-counted.
+/// The shared client. Cheap to clone: reqwest's pools and the log are reference-counted.
 #[derive(Clone)]
 pub struct Http {
-    client: reqwest::Client,
+    /// For plain `http://` on this machine (the sandbox): it loads no root certificates.
+    local: reqwest::Client,
+    /// For every other URL, built at its first request: loading the platform's root
+    /// certificates took ~9 ms of every command, also of every command against the sandbox.
+    remote: Arc<OnceLock<Result<reqwest::Client, String>>>,
     config: HttpConfig,
     log: RequestLog,
     budgets: super::budget::Budgets,
@@ -359,16 +364,34 @@ pub struct Http {
 
 impl Http {
     pub fn new(config: HttpConfig) -> Result<Http, String> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(16)
-            .tcp_nodelay(true)
-            .user_agent(concat!("till/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("could not build the HTTP client: {e}"))?;
-        Ok(Http { client, config, log: RequestLog::new(500), budgets: super::budget::Budgets::default() })
+        // No roots at all: a local URL that redirected to https would fail to verify, not
+        // connect unverified.
+        let local = client_builder(&config).tls_certs_only([]).build().map_err(client_error)?;
+        Ok(Http {
+            local,
+            remote: Arc::default(),
+            config,
+            log: RequestLog::new(500),
+            budgets: super::budget::Budgets::default(),
+        })
+    }
+
+    /// The client for `url`: the local one for `http://` to a loopback address or
+    /// `localhost`, else the one that verifies against the platform's roots.
+    fn client_for(&self, url: &Url) -> Result<&reqwest::Client, String> {
+        let loopback = match url.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            None => false,
+        };
+        if url.scheme() == "http" && loopback {
+            return Ok(&self.local);
+        }
+        self.remote
+            .get_or_init(|| client_builder(&self.config).build().map_err(client_error))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// The console's client: its log also keeps whole response bodies, up to `budget` bytes
@@ -440,7 +463,10 @@ impl Http {
         let started_at = chrono::Utc::now();
         let start = Instant::now();
         let headers = request_headers(request)?;
-        let mut builder = self.client.request(request.method.clone(), request.url.clone()).headers(headers.clone());
+        let client = self
+            .client_for(&request.url)
+            .map_err(|m| Failure::fatal(ProviderError::new(request.provider, ErrorKind::Transport, m)))?;
+        let mut builder = client.request(request.method.clone(), request.url.clone()).headers(headers.clone());
         if let Some(body) = &request.body {
             builder = builder.body(body.clone());
         }
@@ -490,6 +516,20 @@ impl Http {
         self.log.push(exchange);
         outcome
     }
+}
+
+fn client_builder(config: &HttpConfig) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .connect_timeout(config.connect_timeout)
+        .timeout(config.request_timeout)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_max_idle_per_host(16)
+        .tcp_nodelay(true)
+        .user_agent(concat!("till/", env!("CARGO_PKG_VERSION")))
+}
+
+fn client_error(e: reqwest::Error) -> String {
+    format!("could not build the HTTP client: {e}")
 }
 
 /// The headers to send, plus `Idempotency-Key` for keyed writes.
@@ -669,62 +709,4 @@ fn describe_transport_error(e: &reqwest::Error, config: &HttpConfig) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_stays_within_the_cap() {
-        let policy = RetryPolicy {
-            max_attempts: 10,
-            base_delay: Duration::from_millis(100),
-            max_delay: Duration::from_millis(800),
-            max_retry_after: Duration::from_secs(1),
-            rate_limit_patience: Duration::from_secs(1),
-        };
-        let mut rng = SplitMix64::new(1);
-        for attempt in 1..10 {
-            for _ in 0..50 {
-                let d = policy.backoff(attempt, &mut rng);
-                let cap = (100u64 << (attempt - 1)).min(800);
-                assert!(d <= Duration::from_millis(cap), "attempt {attempt}: {d:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn retry_after_parses_seconds_and_dates() {
-        let mut h = HeaderMap::new();
-        h.insert(reqwest::header::RETRY_AFTER, HeaderValue::from_static("3"));
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
-        h.insert(reqwest::header::RETRY_AFTER, HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
-        assert_eq!(retry_after(&h), Some(Duration::ZERO));
-        h.insert(reqwest::header::RETRY_AFTER, HeaderValue::from_static("soon"));
-        assert_eq!(retry_after(&h), None);
-    }
-
-    #[test]
-    fn long_retry_after_is_not_waited_for() {
-        let policy = RetryPolicy::default();
-        let mut rng = SplitMix64::new(1);
-        let err = ProviderError::new(ProviderKind::Kelviq, ErrorKind::Http, "rate limited");
-        let long =
-            Failure { retryable: true, retry_after: Some(Duration::from_hours(1)), error: Box::new(err.clone()) };
-        assert_eq!(long.retry_delay(1, &policy, &mut rng), None);
-        let short = Failure { retryable: true, retry_after: Some(Duration::from_secs(1)), error: Box::new(err) };
-        assert_eq!(short.retry_delay(1, &policy, &mut rng), Some(Duration::from_secs(1)));
-    }
-
-    #[test]
-    fn secrets_are_redacted_and_debug_hides_them() {
-        let key = Secret::new("sk_live_abc123");
-        let url = Url::parse("https://x.test/a?k=sk_live_abc123").unwrap();
-        let req = ApiRequest::new(ProviderKind::Flowglad, Method::GET, url).secret_header(
-            "authorization",
-            key.expose().to_string(),
-            &key,
-        );
-        assert_eq!(req.redact("Bearer sk_live_abc123"), "Bearer [redacted]");
-        assert!(!format!("{req:?}").contains("sk_live_abc123"));
-        assert_eq!(req.idempotency, Idempotency::Safe);
-    }
-}
+mod tests;

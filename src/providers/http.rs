@@ -355,7 +355,7 @@ pub struct Http {
     /// For plain `http://` on this machine (the sandbox): it loads no root certificates.
     local: reqwest::Client,
     /// For every other URL, built at its first request: loading the platform's root
-    /// certificates took ~9 ms of every command, also of every command against the sandbox.
+    /// certificates took ~5 ms of every command, also of every command against the sandbox.
     remote: Arc<OnceLock<Result<reqwest::Client, String>>>,
     config: HttpConfig,
     log: RequestLog,

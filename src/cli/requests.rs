@@ -24,8 +24,8 @@ pub fn record(log: &RequestLog) -> Result<(), String> {
 fn load() -> Result<Vec<Exchange>, String> {
     let Some(path) = history_path() else { return Ok(Vec::new()) };
     let (history, skipped) = History::at(path).load()?;
-    for file in skipped {
-        eprintln!("till: warning: {file}");
+    for warning in skipped {
+        eprintln!("till: warning: {}", crate::text::line(&warning));
     }
     Ok(history)
 }

@@ -19,42 +19,6 @@ use super::redact::{Redactor, redact_error, redact_headers};
 use crate::billing::ProviderKind;
 use crate::util::SplitMix64;
 
-/// A secret value (API key). Its `Debug` never shows the value, so it cannot leak through
-/// `{:?}` in a log line or a panic message. It knows the environment variable a user sets it
-/// from (`TILL_<PROFILE>_KEY`), so a curl export reads the same key, not another account's.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret {
-    value: String,
-    env_var: Option<String>,
-}
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret { value: value.into(), env_var: None }
-    }
-
-    /// Names the variable this key is set from, for curl exports.
-    pub fn with_env_var(mut self, var: impl Into<String>) -> Secret {
-        self.env_var = Some(var.into());
-        self
-    }
-
-    /// The only way to read the value; call sites are easy to audit.
-    pub fn expose(&self) -> &str {
-        &self.value
-    }
-
-    pub fn env_var(&self) -> Option<&str> {
-        self.env_var.as_deref()
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret([redacted])")
-    }
-}
-
 /// Retry schedule: exponential backoff with full jitter, bounded in attempts and delay.
 #[derive(Clone, Debug)]
 pub struct RetryPolicy {
@@ -364,9 +328,7 @@ pub struct Http {
 
 impl Http {
     pub fn new(config: HttpConfig) -> Result<Http, String> {
-        // No roots at all: a local URL that redirected to https would fail to verify, not
-        // connect unverified.
-        let local = client_builder(&config).tls_certs_only([]).build().map_err(client_error)?;
+        let local = client::local(&config)?;
         Ok(Http {
             local,
             remote: Arc::default(),
@@ -379,19 +341,10 @@ impl Http {
     /// The client for `url`: the local one for `http://` to a loopback address or
     /// `localhost`, else the one that verifies against the platform's roots.
     fn client_for(&self, url: &Url) -> Result<&reqwest::Client, String> {
-        let loopback = match url.host() {
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-            None => false,
-        };
-        if url.scheme() == "http" && loopback {
+        if client::is_local_http(url) {
             return Ok(&self.local);
         }
-        self.remote
-            .get_or_init(|| client_builder(&self.config).build().map_err(client_error))
-            .as_ref()
-            .map_err(Clone::clone)
+        self.remote.get_or_init(|| client::remote(&self.config)).as_ref().map_err(Clone::clone)
     }
 
     /// The console's client: its log also keeps whole response bodies, up to `budget` bytes
@@ -518,20 +471,6 @@ impl Http {
     }
 }
 
-fn client_builder(config: &HttpConfig) -> reqwest::ClientBuilder {
-    reqwest::Client::builder()
-        .connect_timeout(config.connect_timeout)
-        .timeout(config.request_timeout)
-        .pool_idle_timeout(Duration::from_secs(90))
-        .pool_max_idle_per_host(16)
-        .tcp_nodelay(true)
-        .user_agent(concat!("till/", env!("CARGO_PKG_VERSION")))
-}
-
-fn client_error(e: reqwest::Error) -> String {
-    format!("could not build the HTTP client: {e}")
-}
-
 /// The headers to send, plus `Idempotency-Key` for keyed writes.
 fn request_headers(request: &ApiRequest) -> Result<HeaderMap, Failure> {
     let mut headers = HeaderMap::new();
@@ -640,7 +579,7 @@ fn unanswered(request: &ApiRequest, exchange: &mut Exchange, e: &reqwest::Error,
     } else {
         (ErrorKind::Transport, e.is_connect() || e.is_request() || e.is_body())
     };
-    let message = request.redact(&describe_transport_error(e, config));
+    let message = request.redact(&client::describe_transport_error(e, config));
     exchange.error = Some(message.clone());
     Failure { retryable, retry_after: None, error: Box::new(ProviderError::new(request.provider, kind, message)) }
 }
@@ -690,23 +629,9 @@ fn log_headers(request: &ApiRequest, sent: &HeaderMap) -> Vec<LoggedHeader> {
         .collect()
 }
 
-fn describe_transport_error(e: &reqwest::Error, config: &HttpConfig) -> String {
-    let target = e.url().map(|u| format!("{}://{}", u.scheme(), u.authority())).unwrap_or_default();
-    if e.is_timeout() {
-        format!("no answer from {target} within {:?}", config.request_timeout)
-    } else if e.is_connect() {
-        format!("could not connect to {target} (is the base URL right and the server up?)")
-    } else {
-        let mut msg = e.to_string();
-        let mut source = std::error::Error::source(e);
-        while let Some(s) = source {
-            msg.push_str(": ");
-            msg.push_str(&s.to_string());
-            source = s.source();
-        }
-        msg
-    }
-}
+mod client;
+mod secret;
+pub use secret::Secret;
 
 #[cfg(test)]
 mod tests;

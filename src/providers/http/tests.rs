@@ -77,3 +77,68 @@ async fn local_http_uses_the_client_without_roots_and_everything_else_the_verify
     }
     assert!(http.remote.get().is_some_and(Result::is_ok));
 }
+
+/// A refused connection and a failed TLS handshake used to read the same ("could not connect …
+/// is the server up?"); each now says what happened.
+#[tokio::test]
+async fn a_refused_connection_and_a_failed_handshake_say_what_happened() {
+    let http = Http::new(HttpConfig::default()).unwrap();
+    // A server that answers in plain HTTP where TLS is expected.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        use std::io::Write;
+        for stream in listener.incoming().take(3) {
+            let _ = stream.and_then(|mut s| s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"));
+        }
+    });
+    let url = Url::parse(&format!("https://127.0.0.1:{port}/x")).unwrap();
+    let err = http.send(ApiRequest::new(ProviderKind::Kelviq, Method::GET, url)).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Transport);
+    assert!(
+        err.message.starts_with(&format!("could not set up TLS with https://127.0.0.1:{port}: ")),
+        "{}",
+        err.message
+    );
+    assert!(err.message.contains("self-signed"), "{}", err.message);
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let url = Url::parse(&format!("http://127.0.0.1:{port}/x")).unwrap();
+    let err = http.send(ApiRequest::new(ProviderKind::Kelviq, Method::GET, url)).await.unwrap_err();
+    assert!(err.message.starts_with(&format!("could not connect to http://127.0.0.1:{port}: ")), "{}", err.message);
+    assert!(err.message.to_lowercase().contains("refused"), "{}", err.message);
+    assert!(!err.message.contains("TLS"), "{}", err.message);
+}
+
+/// A local server redirecting elsewhere is not followed off this machine.
+#[tokio::test]
+async fn a_local_redirect_is_followed_only_to_this_machine() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for (i, stream) in listener.incoming().take(3).enumerate() {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 2048];
+            let _ = s.read(&mut buf);
+            let answer = if i == 0 {
+                format!(
+                    "HTTP/1.1 302 Found\r\nlocation: http://127.0.0.1:{port}/second\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                )
+            } else if i == 1 {
+                "HTTP/1.1 302 Found\r\nlocation: https://api.example.com/x\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_string()
+            } else {
+                "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}".to_string()
+            };
+            let _ = s.write_all(answer.as_bytes());
+        }
+    });
+    let http = Http::new(HttpConfig::default()).unwrap();
+    let url = Url::parse(&format!("http://127.0.0.1:{port}/first")).unwrap();
+    let err = http.send(ApiRequest::new(ProviderKind::Kelviq, Method::GET, url)).await.unwrap_err();
+    assert!(err.message.contains("redirected to https://api.example.com"), "{}", err.message);
+    assert!(err.message.contains("only to plain http on this machine"), "{}", err.message);
+    assert!(http.remote.get().is_none(), "nothing went through the verifying client");
+}

@@ -96,7 +96,7 @@ fn innermost_cause(e: &reqwest::Error) -> String {
 /// A connect error that got past TCP: the TLS layer reports a refused certificate or a peer
 /// that does not speak TLS as invalid data, which plain connecting never does. hyper-util wraps
 /// that `io::Error` in another, whose `source()` skips it, so wrapped ones are opened too.
-fn handshake_failed(e: &reqwest::Error) -> bool {
+pub(super) fn handshake_failed(e: &reqwest::Error) -> bool {
     fn invalid_data(io: &std::io::Error) -> bool {
         io.kind() == std::io::ErrorKind::InvalidData
             || io.get_ref().and_then(|inner| inner.downcast_ref::<std::io::Error>()).is_some_and(invalid_data)

@@ -86,9 +86,12 @@ async fn a_refused_connection_and_a_failed_handshake_say_what_happened() {
     // A server that answers in plain HTTP where TLS is expected.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = connections.clone();
     std::thread::spawn(move || {
         use std::io::Write;
         for stream in listener.incoming().take(3) {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let _ = stream.and_then(|mut s| s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"));
         }
     });
@@ -101,6 +104,7 @@ async fn a_refused_connection_and_a_failed_handshake_say_what_happened() {
         err.message
     );
     assert!(err.message.contains("self-signed"), "{}", err.message);
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1, "a failed handshake is not retried");
 
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();

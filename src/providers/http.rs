@@ -579,7 +579,7 @@ fn unanswered(request: &ApiRequest, exchange: &mut Exchange, e: &reqwest::Error,
     } else {
         // A refused certificate is refused again: only a connect that failed before TLS is retried.
         let handshake = client::handshake_failed(e);
-        (ErrorKind::Transport, (e.is_connect() && !handshake) || (e.is_request() && !handshake) || e.is_body())
+        (ErrorKind::Transport, ((e.is_connect() || e.is_request()) && !handshake) || e.is_body())
     };
     let message = request.redact(&client::describe_transport_error(e, config));
     exchange.error = Some(message.clone());

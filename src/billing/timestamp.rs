@@ -8,11 +8,15 @@ use serde::Serializer;
 /// For `#[serde(serialize_with = "timestamp::optional")]` on an `Option<DateTime<Utc>>`.
 pub fn optional<S: Serializer>(at: &Option<DateTime<Utc>>, serializer: S) -> Result<S::Ok, S::Error> {
     match at {
-        // chrono prints the fraction in 0, 3, 6 or 9 digits and UTC as `Z`: `AutoSi` with
-        // `Z` is that form (the test below compares them).
-        Some(at) => serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+        Some(at) => serializer.serialize_str(&text(at)),
         None => serializer.serialize_none(),
     }
+}
+
+/// The timestamp as chrono's `Serialize` writes it: chrono prints the fraction in 0, 3, 6 or 9
+/// digits and UTC as `Z`, which is `AutoSi` with `Z` (the test below compares them).
+pub fn text(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 #[cfg(test)]

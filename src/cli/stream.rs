@@ -113,7 +113,7 @@ fn customer(out: &mut impl Write, c: &Customer) -> io::Result<()> {
     string(out, c.provider.slug())?;
     out.write_all(b",\n    \"id\": ")?;
     string(out, &c.id)?;
-    let created_at = c.created_at.map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
+    let created_at = c.created_at.as_ref().map(crate::billing::timestamp::text);
     for (key, value) in [
         ("alt_id", c.alt_id.as_deref()),
         ("name", c.name.as_deref()),

@@ -120,7 +120,9 @@ fn customer(out: &mut impl Write, c: &Customer) -> io::Result<()> {
         ("email", c.email.as_deref()),
         ("created_at", created_at.as_deref()),
     ] {
-        write!(out, ",\n    \"{key}\": ")?;
+        out.write_all(b",\n    \"")?;
+        out.write_all(key.as_bytes())?;
+        out.write_all(b"\": ")?;
         match value {
             Some(v) => string(out, v)?,
             None => out.write_all(b"null")?,

@@ -85,7 +85,7 @@ pub async fn list_each(
         for (i, row) in rows.into_iter().enumerate() {
             let c = p.decode_customer(i, row);
             // A row that could not be decoded may have no id of its own: never merged.
-            let key = c.issues.is_empty().then(|| c.id.clone());
+            let key = c.issues.is_empty().then_some(c.id.as_str());
             if repeats.first_time(key, changed) {
                 if max.is_none_or(|m| kept < m) {
                     page.push(c);

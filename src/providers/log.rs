@@ -260,8 +260,9 @@ impl History {
     /// not fit beside what it holds.
     pub fn append(&self, exchanges: &[Exchange]) -> Result<(), String> {
         let half = self.max_bytes / 2;
-        let bytes = newest_lines(exchanges, half, self.keep)?;
-        if bytes.is_empty() {
+        let lines = newest_lines(exchanges, half, self.keep)?;
+        let bytes: u64 = lines.iter().map(|l| l.len() as u64).sum();
+        if bytes == 0 {
             return Ok(());
         }
         let _lock = files::FileLock::exclusive(&self.path)?;
@@ -271,12 +272,13 @@ impl History {
             .and_then(|f| f.metadata())
             .map_err(|e| format!("cannot open {}: {e}", self.path.display()))?
             .len();
-        if held > 0 && held + bytes.len() as u64 > half {
+        if held > 0 && held + bytes > half {
             let older = self.older_path();
             std::fs::rename(&self.path, &older)
                 .map_err(|e| format!("cannot move {} to {}: {e}", self.path.display(), older.display()))?;
         }
-        files::append_lines_locked(&self.path, &bytes, files::Durability::Buffered)
+        let parts: Vec<&[u8]> = lines.iter().map(Vec::as_slice).collect();
+        files::append_lines_locked(&self.path, &parts, files::Durability::Buffered)
     }
 
     /// Every exchange that decodes, oldest first, at most `keep` (the newest), and warnings: the
@@ -302,11 +304,16 @@ impl History {
 
 /// The JSON lines of the newest `exchanges` within `max_bytes` and `max_lines`, oldest first. A
 /// line longer than `max_bytes` on its own ends the run (it could never be kept).
-fn newest_lines(exchanges: &[Exchange], max_bytes: u64, max_lines: usize) -> Result<Vec<u8>, String> {
+fn newest_lines(exchanges: &[Exchange], max_bytes: u64, max_lines: usize) -> Result<Vec<Vec<u8>>, String> {
     let mut lines = Vec::new();
     let mut total = 0u64;
     for exchange in exchanges.iter().rev().take(max_lines) {
-        let mut line = serde_json::to_vec(exchange).map_err(|e| e.to_string())?;
+        // Sized for the bodies up front: growing a buffer by doubling to a 16 KB preview
+        // copied each line several times over.
+        let bodies = exchange.request_body.as_ref().map_or(0, String::len)
+            + exchange.response_body.as_ref().map_or(0, String::len);
+        let mut line = Vec::with_capacity(bodies + bodies / 8 + 1024);
+        serde_json::to_writer(&mut line, exchange).map_err(|e| e.to_string())?;
         line.push(b'\n');
         if total + line.len() as u64 > max_bytes {
             break;
@@ -315,7 +322,7 @@ fn newest_lines(exchanges: &[Exchange], max_bytes: u64, max_lines: usize) -> Res
         lines.push(line);
     }
     lines.reverse();
-    Ok(lines.concat())
+    Ok(lines)
 }
 
 #[cfg(test)]
@@ -399,12 +406,13 @@ mod tests {
         let batch: Vec<Exchange> = (0..3).map(|i| exchange(&format!("http://h/{i}"))).collect();
         let size = line(&batch[0]).len() as u64;
         let text = |from: usize| batch[from..].iter().map(line).collect::<String>().into_bytes();
-        assert_eq!(newest_lines(&batch, 100 * size, 2).unwrap(), text(1), "line limit");
-        assert_eq!(newest_lines(&batch, 2 * size, 10).unwrap(), text(1), "byte limit holds two");
-        assert_eq!(newest_lines(&batch, 2 * size - 1, 10).unwrap(), text(2));
-        assert_eq!(newest_lines(&batch, size - 1, 10).unwrap(), b"", "a line longer than the limit is dropped");
-        assert_eq!(newest_lines(&batch, 100 * size, 10).unwrap(), text(0));
-        assert_eq!(newest_lines(&[], 100, 10).unwrap(), b"");
+        let newest = |max_bytes, max_lines| newest_lines(&batch, max_bytes, max_lines).unwrap().concat();
+        assert_eq!(newest(100 * size, 2), text(1), "line limit");
+        assert_eq!(newest(2 * size, 10), text(1), "byte limit holds two");
+        assert_eq!(newest(2 * size - 1, 10), text(2));
+        assert_eq!(newest(size - 1, 10), b"", "a line longer than the limit is dropped");
+        assert_eq!(newest(100 * size, 10), text(0));
+        assert!(newest_lines(&[], 100, 10).unwrap().is_empty());
     }
 
     /// A torn line used to swallow the next record, and one non-UTF-8 byte made the whole

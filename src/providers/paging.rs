@@ -236,25 +236,32 @@ fn once_each<T>(items: &mut Vec<T>, key: impl Fn(&T) -> Option<&str>) {
 
 /// The rows a streamed list already handed over, for keeping only the first of each key once
 /// the list turns out to have changed ([`Tail::changed`]). While the list holds still each key
-/// is only remembered (moved in, no copy); the set is built at the first change.
+/// is only remembered, in one growing text (a string per row was an allocation per row of a
+/// list of a million); the set is built at the first change.
 #[derive(Debug, Default)]
 pub struct Repeats {
-    seen: Vec<String>,
+    seen: String,
+    /// Where each remembered key ends in `seen`.
+    ends: Vec<usize>,
     set: Option<HashSet<String>>,
 }
 
 impl Repeats {
-    /// Whether to hand over a row with `key` (taken by value: the caller moves the id in).
-    /// A row without a key is always kept (it cannot be matched).
-    pub fn first_time(&mut self, key: Option<String>, changed: bool) -> bool {
+    /// Whether to hand over a row with `key`. A row without a key is always kept (it cannot
+    /// be matched).
+    pub fn first_time(&mut self, key: Option<&str>, changed: bool) -> bool {
         let Some(key) = key else { return true };
         if changed && self.set.is_none() {
-            self.set = Some(std::mem::take(&mut self.seen).into_iter().collect());
+            let mut start = 0;
+            let set = self.ends.iter().map(|&end| self.seen[std::mem::replace(&mut start, end)..end].to_string());
+            self.set = Some(set.collect());
+            (self.seen, self.ends) = (String::new(), Vec::new());
         }
         match &mut self.set {
-            Some(set) => set.insert(key),
+            Some(set) => set.insert(key.to_string()),
             None => {
-                self.seen.push(key);
+                self.seen.push_str(key);
+                self.ends.push(self.seen.len());
                 true
             }
         }
@@ -415,7 +422,8 @@ mod tests {
     #[test]
     fn repeats_are_dropped_only_once_the_list_changed_and_against_every_row_before() {
         let mut r = Repeats::default();
-        let key = |k: &str| Some(k.to_string());
+        let key = Some;
+        assert!(r.first_time(key("ab"), false));
         assert!(r.first_time(key("a"), false));
         assert!(r.first_time(key("a"), false), "a list that held still is left as read");
         assert!(r.first_time(key("b"), false));
@@ -423,6 +431,7 @@ mod tests {
         assert!(!r.first_time(key("a"), true));
         assert!(r.first_time(key("c"), true));
         assert!(!r.first_time(key("c"), true));
+        assert!(!r.first_time(key("ab"), true) && r.first_time(key("abc"), true), "each key is whole");
         assert!(r.first_time(None, true) && r.first_time(None, true), "rows without a key are kept");
     }
 

@@ -182,7 +182,7 @@ pub fn lock_path(path: &Path) -> PathBuf {
 /// failed write is cut back off, so it leaves no torn line behind either.
 pub fn append_lines(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let _lock = FileLock::exclusive(path)?;
-    append_lines_locked(path, bytes, Durability::Synced)
+    append_lines_locked(path, &[bytes], Durability::Synced)
 }
 
 /// Whether an append waits for the disk: an audit line must survive a crash before money
@@ -195,14 +195,15 @@ pub enum Durability {
 }
 
 /// [`append_lines`] for a caller that already holds the exclusive [`FileLock`] (to rotate the
-/// file in the same step).
-pub fn append_lines_locked(path: &Path, bytes: &[u8], durability: Durability) -> Result<(), String> {
+/// file in the same step), of lines in `parts` (written in order, not joined first).
+pub fn append_lines_locked(path: &Path, parts: &[&[u8]], durability: Durability) -> Result<(), String> {
     let fail = |what: &str, e: io::Error| format!("cannot {what} {}: {e}", path.display());
     let mut file = open_private_append(path).map_err(|e| fail("open", e))?;
     let len = file.metadata().map_err(|e| fail("read", e))?.len();
     let torn = len > 0 && last_byte(&mut file).map_err(|e| fail("read", e))? != b'\n';
     let newline: &[u8] = if torn { b"\n" } else { b"" };
-    let written = file.write_all(newline).and_then(|()| file.write_all(bytes)).and_then(|()| match durability {
+    let written = file.write_all(newline).and_then(|()| parts.iter().try_for_each(|part| file.write_all(part)));
+    let written = written.and_then(|()| match durability {
         Durability::Synced => file.sync_data(),
         Durability::Buffered => Ok(()),
     });

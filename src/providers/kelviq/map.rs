@@ -1,5 +1,6 @@
 //! Kelviq wire types → billing model. Pure functions, tested with the spec's examples.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -23,6 +24,20 @@ pub fn customer(c: wire::CustomerResponse) -> Customer {
         alt_id: (!c.id.is_empty()).then_some(c.id),
         name: c.name,
         email: c.email,
+        created_at: c.created_on.as_deref().and_then(parse_datetime),
+        metadata: c.metadata.unwrap_or_default(),
+        issues: Vec::new(),
+    }
+}
+
+/// [`customer`] for a row of a customers page read in place.
+pub fn listed_customer(c: wire::ListedCustomer<'_>) -> Customer {
+    Customer {
+        provider: KELVIQ,
+        id: c.customer_id.into_owned(),
+        alt_id: (!c.id.is_empty()).then(|| c.id.into_owned()),
+        name: c.name.map(Cow::into_owned),
+        email: c.email.map(Cow::into_owned),
         created_at: c.created_on.as_deref().and_then(parse_datetime),
         metadata: c.metadata.unwrap_or_default(),
         issues: Vec::new(),
@@ -433,5 +448,60 @@ mod tests {
         );
         assert!(e[1].has_access);
         assert_eq!(e[2].kind, EntitlementKind::Boolean);
+    }
+
+    /// A JSON value for one field of a customer row: mostly what the spec allows there (`valid`),
+    /// sometimes anything (a number for a string, an object for a date, a field left out), with
+    /// escapes and non-ASCII text.
+    fn field_value(valid: Vec<Value>) -> impl proptest::strategy::Strategy<Value = Option<Value>> {
+        use proptest::prelude::*;
+        let any = vec![
+            Value::Null,
+            serde_json::json!(7),
+            serde_json::json!({"tier": 3}),
+            serde_json::json!([1, {"a": null}]),
+            serde_json::json!("text"),
+        ];
+        prop_oneof![
+            6 => proptest::sample::select(valid).prop_map(Some),
+            1 => proptest::sample::select(any).prop_map(Some),
+            1 => Just(None),
+        ]
+    }
+
+    fn text_values() -> Vec<Value> {
+        [
+            r#""gen_7_000121""#,
+            r#""Nguy\u1ec5n \"q\" \\ \u001b]0;x\u0007""#,
+            r#""2026-12-02T10:11:57.555355Z""#,
+            r#""2026-12-02 10:11:57""#,
+            r#""""#,
+        ]
+        .iter()
+        .map(|t| serde_json::from_str(t).unwrap())
+        .collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+        /// A customers page read in one pass must list what reading each row on its own
+        /// lists: the same customer from a row both accept, and a refusal from a row either
+        /// refuses (the page is then read row by row).
+        #[test]
+        fn a_row_read_in_place_is_the_row_read_on_its_own(
+            strings in proptest::collection::vec(field_value(text_values()), 6),
+            details in field_value(vec![serde_json::json!({}), serde_json::json!({"source": [1, "x"]})]),
+            metadata in field_value(vec![Value::Null, serde_json::json!({}), serde_json::json!({"tier": "gold", "seats": "3"})]),
+            address in field_value(vec![Value::Null, serde_json::json!({"country": "DE", "city": "K\u{f6}ln"})]),
+        ) {
+            let names = ["id", "customerId", "name", "email", "createdOn", "modifiedOn", "details", "metadata", "billingAddress"];
+            let values = strings.into_iter().chain([details, metadata, address]);
+            let row: serde_json::Map<String, Value> =
+                names.iter().zip(values).filter_map(|(k, v)| v.map(|v| (k.to_string(), v))).collect();
+            let text = Value::Object(row).to_string();
+            let in_place = serde_json::from_str::<wire::ListedCustomer>(&text).map(listed_customer);
+            let on_its_own = serde_json::from_str::<wire::CustomerResponse>(&text).map(customer);
+            proptest::prop_assert_eq!(in_place.ok(), on_its_own.ok(), "{}", text);
+        }
     }
 }

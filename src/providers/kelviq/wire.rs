@@ -2,6 +2,7 @@
 //! Used by the client to decode and by the sandbox to encode, so a format fact lives here
 //! once; the spec itself is the independent check (tests/conformance_kelviq.rs).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -71,6 +72,33 @@ pub struct CustomerResponse {
     pub created_on: Option<String>,
     #[serde(default)]
     pub modified_on: Option<String>,
+}
+
+/// A listed customer read in place from its page's text: a string the page holds without
+/// escapes is not copied, and `details` is checked and skipped (till shows none of it). The
+/// same contract as [`CustomerResponse`], field for field: a row one refuses, the other
+/// refuses too, and the page is then read row by row.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListedCustomer<'a> {
+    #[serde(default, borrow)]
+    pub id: Cow<'a, str>,
+    #[serde(borrow)]
+    pub customer_id: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub email: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub details: serde::de::IgnoredAny,
+    #[serde(default)]
+    pub metadata: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub billing_address: Option<BillingAddress>,
+    #[serde(default, borrow)]
+    pub created_on: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub modified_on: Option<Cow<'a, str>>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

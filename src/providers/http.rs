@@ -277,7 +277,7 @@ impl ApiResponse {
         // Tracking the path costs a third of decoding a large page; it is only needed to name
         // where a body broke, so a body that decodes takes the plain way and only a failure is
         // decoded again with tracking (the error, and anything lenient there, stay as they were).
-        if let Ok(decoded) = serde_json::from_slice(&self.body) {
+        if let Ok(decoded) = self.json_unchecked() {
             return Ok(decoded);
         }
         let de = &mut serde_json::Deserializer::from_slice(&self.body);
@@ -295,6 +295,16 @@ impl ApiResponse {
             err.request_id = self.request_id.clone();
             err
         })
+    }
+
+    /// The body decoded without tracking where it broke, for a caller that reads a body
+    /// another way when this fails. Text is checked to be UTF-8 once, up front: decoding
+    /// bytes checks every string on its own, and a page of customers is mostly short strings.
+    pub fn json_unchecked<'a, T: serde::Deserialize<'a>>(&'a self) -> serde_json::Result<T> {
+        match std::str::from_utf8(&self.body) {
+            Ok(text) => serde_json::from_str(text),
+            Err(_) => serde_json::from_slice(&self.body),
+        }
     }
 }
 

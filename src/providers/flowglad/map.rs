@@ -1,6 +1,7 @@
 //! Flowglad wire types → billing model. Pure functions; the catalog lookups live in
 //! [`Catalog`] so subscriptions can be priced without another request.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -83,14 +84,28 @@ fn period(unit: Option<&str>, count: Option<u64>, what: &str) -> Result<ChargePe
 }
 
 pub fn customer(c: wire::Customer) -> Customer {
+    listed_customer(wire::ListedCustomer {
+        id: c.id.into(),
+        created_at: c.created_at,
+        email: c.email.into(),
+        name: c.name.into(),
+        domain: c.domain.map(Cow::Owned),
+        external_id: c.external_id.into(),
+        ..Default::default()
+    })
+}
+
+/// [`customer`] for a row of a customers page read in place.
+pub fn listed_customer(c: wire::ListedCustomer<'_>) -> Customer {
+    let text = |t: Cow<'_, str>| Some(t.into_owned()).filter(|t| !t.is_empty());
     Customer {
         provider: FLOWGLAD,
         created_at: datetime(c.created_at).filter(|_| c.created_at > 0),
-        id: c.external_id,
-        alt_id: Some(c.id).filter(|id| !id.is_empty()),
-        name: Some(c.name).filter(|n| !n.is_empty()),
-        email: Some(c.email).filter(|e| !e.is_empty()),
-        metadata: c.domain.map(|d| BTreeMap::from([("domain".to_string(), d)])).unwrap_or_default(),
+        id: c.external_id.into_owned(),
+        alt_id: text(c.id),
+        name: text(c.name),
+        email: text(c.email),
+        metadata: c.domain.map(|d| BTreeMap::from([("domain".to_string(), d.into_owned())])).unwrap_or_default(),
         issues: Vec::new(),
     }
 }

@@ -135,9 +135,13 @@ impl FlowgladClient {
     }
 
     fn remember(&self, c: &wire::Customer) {
-        if !c.id.is_empty() {
+        self.remember_ids(&c.id, &c.external_id);
+    }
+
+    fn remember_ids(&self, id: &str, external_id: &str) {
+        if !id.is_empty() {
             let mut ids = self.external_ids.lock().unwrap_or_else(|p| p.into_inner());
-            ids.insert(c.id.clone(), c.external_id.clone());
+            ids.insert(id.to_string(), external_id.to_string());
         }
     }
 
@@ -366,7 +370,12 @@ impl BillingProvider for FlowgladClient {
         match row {
             CustomerRow::Decoded(c) => c,
             CustomerRow::Raw(row) => {
-                // Each row on its own: one customer in a shape that breaks the spec is listed, marked.
+                // Read in place first (nothing copied that is not shown); a row that breaks the
+                // spec goes the owned way, which lists it marked with the field that broke.
+                if let Ok(c) = serde_json::from_str::<wire::ListedCustomer>(row.get()) {
+                    self.remember_ids(&c.id, &c.external_id);
+                    return map::listed_customer(c);
+                }
                 let keys = decode::CustomerKeys { id: "externalId", name: "name", email: "email" };
                 decode::customer_row_raw(FLOWGLAD, ("data", index), &row, &keys, |c: wire::Customer| {
                     self.remember(&c);

@@ -431,3 +431,47 @@ fn interval_and_currency_errors_name_their_field() {
     p["intervalUnit"] = json!("fortnight");
     assert_eq!(renewing(p)[0].path, "prices[price_x].intervalUnit");
 }
+
+/// A JSON value for one field of a customer row: mostly what the spec allows there (`valid`),
+/// sometimes anything (a number for a string, an object for a flag, a field left out).
+fn field_value(valid: Vec<serde_json::Value>) -> impl proptest::strategy::Strategy<Value = Option<serde_json::Value>> {
+    use proptest::prelude::*;
+    let any = vec![json!(null), json!(7), json!(-1.5), json!(true), json!({"a": [1]}), json!("text")];
+    prop_oneof![
+        6 => proptest::sample::select(valid).prop_map(Some),
+        1 => proptest::sample::select(any).prop_map(Some),
+        1 => Just(None),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+    /// A customers row read in place must list what the owned read lists: the same customer
+    /// from a row both accept, and a refusal from a row either refuses (it is then listed
+    /// marked with the field that broke).
+    #[test]
+    fn a_row_read_in_place_is_the_row_read_owned(
+        strings in proptest::collection::vec(
+            field_value(vec![json!("cus_1"), json!(""), json!("Zolt\u{e1}n \"q\" \\ \u{1b}]0;x\u{7}"), json!("gen_7_1")]),
+            4,
+        ),
+        optional in proptest::collection::vec(field_value(vec![json!(null), json!("example.com"), json!("a\"b")]), 5),
+        times in proptest::collection::vec(field_value(vec![json!(1_718_793_760_640_i64), json!(0), json!(-5)]), 2),
+        flags in proptest::collection::vec(field_value(vec![json!(false), json!(true)]), 2),
+        address in field_value(vec![json!(null), json!({"address": {"line1": "x"}})]),
+    ) {
+        let names = [
+            "id", "email", "name", "externalId", "invoiceNumberBase", "logoURL", "iconURL", "domain", "userId",
+            "createdAt", "updatedAt", "livemode", "archived", "billingAddress",
+        ];
+        let values = strings.into_iter().chain(optional).chain(times).chain(flags).chain([address]);
+        let mut row: serde_json::Map<String, serde_json::Value> =
+            names.iter().zip(values).filter_map(|(k, v)| v.map(|v| (k.to_string(), v))).collect();
+        row.insert("organizationId".into(), json!("org_1"));
+        row.insert("pricingModelId".into(), json!("pm_1"));
+        let text = serde_json::Value::Object(row).to_string();
+        let in_place = serde_json::from_str::<wire::ListedCustomer>(&text).map(map::listed_customer);
+        let owned = serde_json::from_str::<wire::Customer>(&text).map(map::customer);
+        proptest::prop_assert_eq!(in_place.ok(), owned.ok(), "{}", text);
+    }
+}

@@ -18,16 +18,15 @@ use crate::providers::{ErrorKind, ProviderError};
 const KELVIQ: ProviderKind = ProviderKind::Kelviq;
 
 pub fn customer(c: wire::CustomerResponse) -> Customer {
-    Customer {
-        provider: KELVIQ,
-        id: c.customer_id,
-        alt_id: (!c.id.is_empty()).then_some(c.id),
-        name: c.name,
-        email: c.email,
-        created_at: c.created_on.as_deref().and_then(parse_datetime),
-        metadata: c.metadata.unwrap_or_default(),
-        issues: Vec::new(),
-    }
+    listed_customer(wire::ListedCustomer {
+        id: c.id.into(),
+        customer_id: c.customer_id.into(),
+        name: c.name.map(Cow::Owned),
+        email: c.email.map(Cow::Owned),
+        metadata: c.metadata,
+        created_on: c.created_on.map(Cow::Owned),
+        ..Default::default()
+    })
 }
 
 /// [`customer`] for a row of a customers page read in place.

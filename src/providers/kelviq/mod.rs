@@ -175,7 +175,7 @@ fn decode_each<T: DeserializeOwned>(list: &str, rows: Vec<Value>) -> (Vec<T>, Ve
 /// of every page of a long list); a page with a row that does not is read row by row, so that
 /// row alone is marked ([`decode::customer_row_raw`]).
 fn customer_page(response: &super::http::ApiResponse) -> Result<(u64, Option<String>, Vec<CustomerRow>)> {
-    if let Ok(page) = serde_json::from_slice::<wire::Paginated<wire::ListedCustomer>>(&response.body) {
+    if let Ok(page) = response.json_unchecked::<wire::Paginated<wire::ListedCustomer>>() {
         let rows = page.results.into_iter().map(|c| CustomerRow::Decoded(map::listed_customer(c))).collect();
         return Ok((page.count, page.next, rows));
     }

@@ -78,7 +78,7 @@ pub struct CustomerResponse {
 /// escapes is not copied, and `details` is checked and skipped (till shows none of it). The
 /// same contract as [`CustomerResponse`], field for field: a row one refuses, the other
 /// refuses too, and the page is then read row by row.
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListedCustomer<'a> {
     #[serde(default, borrow)]

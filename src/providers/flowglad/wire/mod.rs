@@ -12,6 +12,7 @@ mod errors;
 mod payments;
 mod subscription;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -79,6 +80,46 @@ pub struct Customer {
     pub user_id: Option<String>,
     #[serde(default)]
     pub pricing_model_id: String,
+}
+
+/// A listed customer read in place from its row's text: a string the row holds without
+/// escapes is not copied, and the fields till does not show are checked and skipped. The same
+/// contract as [`Customer`], field for field: a row one refuses, the other refuses too.
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListedCustomer<'a> {
+    #[serde(borrow)]
+    pub id: Cow<'a, str>,
+    #[serde(default)]
+    pub created_at: Millis,
+    #[serde(default)]
+    pub updated_at: Millis,
+    #[serde(default)]
+    pub livemode: bool,
+    #[serde(default, borrow)]
+    pub organization_id: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub email: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub name: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub invoice_number_base: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub archived: bool,
+    #[serde(default, borrow, rename = "logoURL")]
+    pub logo_url: Option<Cow<'a, str>>,
+    #[serde(default, borrow, rename = "iconURL")]
+    pub icon_url: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub domain: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub billing_address: Option<serde::de::IgnoredAny>,
+    #[serde(borrow)]
+    pub external_id: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub user_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub pricing_model_id: Cow<'a, str>,
 }
 
 /// `{customer}`: the body of customer get and update responses.

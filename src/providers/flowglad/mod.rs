@@ -69,7 +69,9 @@ pub struct FlowgladClient {
     pricing_model_id: Mutex<Option<String>>,
     /// Flowglad id → external id, learnt from every customer read: subscriptions and
     /// checkout sessions name customers by Flowglad id only.
-    external_ids: Mutex<HashMap<String, String>>,
+    /// Filled for every listed customer (a million on a large account): hashed with foldhash,
+    /// as SipHash was most of the cost of remembering one.
+    external_ids: Mutex<HashMap<String, String, foldhash::fast::RandomState>>,
     /// The pricing model a subscription listing's pages are named with (`bulk.rs`).
     listing_catalog: Mutex<Option<Arc<Catalog>>>,
 }
@@ -85,7 +87,7 @@ impl FlowgladClient {
             endpoint,
             http,
             pricing_model_id: Mutex::new(None),
-            external_ids: Mutex::new(HashMap::new()),
+            external_ids: Mutex::new(HashMap::default()),
             listing_catalog: Mutex::new(None),
         }
     }

@@ -226,8 +226,9 @@ pub trait BillingProvider: Send + Sync {
     /// One page of customers with its rows not yet decoded, for reading a whole list while
     /// printing it (`ops::customers::list_each`): the page's envelope (next cursor, count) is
     /// all the next request needs, so each row is decoded by [`Self::decode_customer`] while
-    /// the next page is on its way. A search (`page.search`) or a provider without raw rows
-    /// answers with decoded rows (the default).
+    /// the next page is on its way. A search (`page.search`), a provider without raw rows (the
+    /// default) or one whose pages are numbered and read in parallel anyway (Kelviq, which
+    /// reads a page in one pass) answers with decoded rows.
     async fn list_customer_rows(&self, page: &PageRequest) -> Result<Page<CustomerRow>> {
         let decoded = self.list_customers(page).await?;
         Ok(Page {

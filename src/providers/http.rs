@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::error::{ErrorKind, ProviderError};
@@ -261,53 +260,6 @@ impl ApiRequest {
     }
 }
 
-/// A successful (2xx) response.
-#[derive(Clone, Debug)]
-pub struct ApiResponse {
-    pub provider: ProviderKind,
-    pub status: u16,
-    pub headers: HeaderMap,
-    pub body: Bytes,
-    pub request_id: Option<String>,
-}
-
-impl ApiResponse {
-    /// Decodes the body; a mismatch becomes a Decode error naming the JSON path that failed.
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ProviderError> {
-        // Tracking the path costs a third of decoding a large page; it is only needed to name
-        // where a body broke, so a body that decodes takes the plain way and only a failure is
-        // decoded again with tracking (the error, and anything lenient there, stay as they were).
-        if let Ok(decoded) = self.json_unchecked() {
-            return Ok(decoded);
-        }
-        let de = &mut serde_json::Deserializer::from_slice(&self.body);
-        serde_path_to_error::deserialize(de).map_err(|e| {
-            let mut err = ProviderError::new(
-                self.provider,
-                ErrorKind::Decode,
-                format!(
-                    "unexpected response body at {}: {}",
-                    super::decode::error_path(e.path(), &e.inner().to_string()),
-                    e.inner()
-                ),
-            );
-            err.status = Some(self.status);
-            err.request_id = self.request_id.clone();
-            err
-        })
-    }
-
-    /// The body decoded without tracking where it broke, for a caller that reads a body
-    /// another way when this fails. Text is checked to be UTF-8 once, up front: decoding
-    /// bytes checks every string on its own, and a page of customers is mostly short strings.
-    pub fn json_unchecked<'a, T: serde::Deserialize<'a>>(&'a self) -> serde_json::Result<T> {
-        match std::str::from_utf8(&self.body) {
-            Ok(text) => serde_json::from_str(text),
-            Err(_) => serde_json::from_slice(&self.body),
-        }
-    }
-}
-
 const REQUEST_ID_HEADERS: [&str; 5] =
     ["x-request-id", "request-id", "x-amzn-requestid", "x-correlation-id", "x-trace-id"];
 
@@ -401,7 +353,7 @@ impl Http {
                     attempt - refused < policy.max_attempts
                 };
             let wait = match &outcome {
-                Ok(resp) => return Ok(resp.clone()),
+                Ok(_) => None,
                 // The budget holds a rate-limited retry (the pause, then the cut rate), so the
                 // wait shows in the log as the budget's, with its reason.
                 Err(failure) if can_retry && rate_limited => {
@@ -642,7 +594,9 @@ fn log_headers(request: &ApiRequest, sent: &HeaderMap) -> Vec<LoggedHeader> {
 }
 
 mod client;
+mod response;
 mod secret;
+pub use response::ApiResponse;
 pub use secret::Secret;
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use crate::billing::money::group_int;
 use std::io::Write;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use super::common::{Connection, ExitCode, Failure, emit, failure, note_cut};
 use super::{CheckoutCmd, Cli, Command, CustomersCmd, PlansCmd, SandboxCmd, ServeArgs, SubscriptionsCmd, table};
@@ -200,7 +201,7 @@ async fn customers(conn: &Connection, cmd: CustomersCmd, json: bool) -> Result<(
     // Writes are refused earlier under --read-only (`writes::is_write`); journaled here.
     let (recorder, guard) = (super::common::recorder(conn), ops::payments::Guard::default());
     match cmd {
-        CustomersCmd::List { search, limit, all } => list_customers(p, search, limit, all, json).await,
+        CustomersCmd::List { search, limit, all } => list_customers(&conn.provider, search, limit, all, json).await,
         CustomersCmd::Get { id } => {
             let c = p.get_customer(&id).await?;
             emit(json, &c, || customer_table(std::slice::from_ref(&c)))
@@ -234,7 +235,7 @@ fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
 }
 
 async fn list_customers(
-    p: &dyn BillingProvider,
+    provider: &Arc<dyn BillingProvider>,
     search: Option<String>,
     limit: Option<u32>,
     all: bool,
@@ -243,8 +244,9 @@ async fn list_customers(
     let max = if all { None } else { Some(limit.unwrap_or(DEFAULT_CUSTOMER_LIMIT)) };
     let query = search.as_deref().map(str::trim).filter(|q| !q.is_empty());
     if json && query.is_none() && !super::table::csv_output() {
-        return print_while_reading(p, max, limit.is_none()).await;
+        return print_while_reading(provider, max, limit.is_none()).await;
     }
+    let p = provider.as_ref();
     let listing = match query {
         Some(query) => ops::customers::search(p, query, max).await?,
         None => ops::customers::list(p, max).await?,
@@ -263,16 +265,24 @@ async fn list_customers(
 }
 
 /// `customers list --json`: each page printed as it arrives (`stream::JsonPrinter`), the same
-/// bytes as printing the collected list. A failure part-way keeps its exit code and leaves the
-/// customers printed so far, the array unclosed.
-async fn print_while_reading(p: &dyn BillingProvider, max: Option<u32>, note: bool) -> Result<(), Failure> {
-    let printer = super::stream::JsonPrinter::start();
-    let listed = ops::customers::list_each(p, max, &mut |page| printer.send(page)).await;
+/// bytes as printing the collected list. Rows are decoded on the printer's thread
+/// (`ops::customers::PageDecoder`), so this one only fetches: with a cursor, the next page is
+/// asked for as soon as a page's envelope is read. A failure part-way keeps its exit code and
+/// leaves the customers printed so far, the array unclosed.
+async fn print_while_reading(provider: &Arc<dyn BillingProvider>, max: Option<u32>, note: bool) -> Result<(), Failure> {
+    let decoder = Arc::new(Mutex::new(ops::customers::PageDecoder::new(max)));
+    let (p, d) = (Arc::clone(provider), Arc::clone(&decoder));
+    let printer = super::stream::JsonPrinter::start(move |(rows, changed)| {
+        d.lock().unwrap_or_else(PoisonError::into_inner).page(p.as_ref(), rows, changed)
+    });
+    let listed =
+        ops::customers::list_rows(provider.as_ref(), max, &mut |rows, changed| printer.send((rows, changed))).await;
     let printed = printer.finish(listed.is_ok());
-    let more = listed?;
+    let tail = listed?;
     printed.map_err(|e| failure(ExitCode::Failure, format!("could not write output: {e}")))?;
     // Only a cut the user did not ask for is worth a message: `--limit N` means N.
     if note {
+        let more = decoder.lock().unwrap_or_else(PoisonError::into_inner).more(&tail);
         note_cut("customers", more, DEFAULT_CUSTOMER_LIMIT as usize);
     }
     Ok(())

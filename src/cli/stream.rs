@@ -1,7 +1,7 @@
-//! Printing a list while it is read: `customers list --json` hands each page of customers to a
-//! printer thread, which writes them as one pretty JSON array through a buffer, byte for byte
-//! what collecting them first and printing with `common::emit` gives. The thread serialises
-//! while the next pages are fetched and decoded, and nothing holds the whole list.
+//! Printing a list while it is read: `customers list --json` hands each page to a printer
+//! thread, which decodes its rows and writes them as one pretty JSON array through a buffer,
+//! byte for byte what collecting them first and printing with `common::emit` gives. The thread
+//! decodes and serialises while the next pages are fetched, and nothing holds the whole list.
 //!
 //! A list that fails part-way leaves the customers printed so far and the array unclosed, so
 //! the output cannot be taken for a complete list (the exit code says why, as before).
@@ -15,35 +15,39 @@ use serde_json::ser::{Formatter, PrettyFormatter};
 
 use crate::billing::Customer;
 
-enum Out {
-    Rows(Vec<Customer>),
+enum Out<T> {
+    Page(T),
     /// The list was read to its end: close the array.
     End,
 }
 
-/// The printer thread and the way to it.
-pub struct JsonPrinter {
-    to: Option<mpsc::Sender<Out>>,
+/// The printer thread and the way to it. Pages are handed over as `T` and turned into
+/// customers on the printer's thread by the `decode` it was started with.
+pub struct JsonPrinter<T> {
+    to: Option<mpsc::Sender<Out<T>>>,
     thread: JoinHandle<io::Result<()>>,
 }
 
-impl JsonPrinter {
+impl<T: Send + 'static> JsonPrinter<T> {
     /// Starts printing to stdout; the array opens at once.
-    pub fn start() -> JsonPrinter {
-        JsonPrinter::start_on(|| Box::new(io::stdout().lock()))
+    pub fn start(decode: impl FnMut(T) -> Vec<Customer> + Send + 'static) -> JsonPrinter<T> {
+        JsonPrinter::start_on(|| Box::new(io::stdout().lock()), decode)
     }
 
     /// Starts printing to what `open` gives (on the printer thread), for tests.
-    pub fn start_on(open: impl FnOnce() -> Box<dyn Write> + Send + 'static) -> JsonPrinter {
+    pub fn start_on(
+        open: impl FnOnce() -> Box<dyn Write> + Send + 'static,
+        decode: impl FnMut(T) -> Vec<Customer> + Send + 'static,
+    ) -> JsonPrinter<T> {
         let (to, from) = mpsc::channel();
-        let thread = std::thread::spawn(move || print(open(), &from));
+        let thread = std::thread::spawn(move || print(open(), &from, decode));
         JsonPrinter { to: Some(to), thread }
     }
 
     /// Hands one page over; `Break` once the printer has stopped (a closed pipe, a failed
     /// write), so the caller stops reading.
-    pub fn send(&self, rows: Vec<Customer>) -> ControlFlow<()> {
-        match self.to.as_ref().map(|to| to.send(Out::Rows(rows))) {
+    pub fn send(&self, page: T) -> ControlFlow<()> {
+        match self.to.as_ref().map(|to| to.send(Out::Page(page))) {
             Some(Ok(())) => ControlFlow::Continue(()),
             _ => ControlFlow::Break(()),
         }
@@ -67,15 +71,19 @@ impl JsonPrinter {
     }
 }
 
-fn print(out: Box<dyn Write>, from: &mpsc::Receiver<Out>) -> io::Result<()> {
+fn print<T>(
+    out: Box<dyn Write>,
+    from: &mpsc::Receiver<Out<T>>,
+    mut decode: impl FnMut(T) -> Vec<Customer>,
+) -> io::Result<()> {
     let mut out = BufWriter::with_capacity(64 * 1024, out);
     out.write_all(b"[")?;
     let mut first = true;
     let mut complete = false;
     for message in from {
         match message {
-            Out::Rows(rows) => {
-                for c in &rows {
+            Out::Page(page) => {
+                for c in &decode(page) {
                     out.write_all(if first { b"\n  " } else { b",\n  " })?;
                     first = false;
                     customer(&mut out, c)?;
@@ -237,7 +245,7 @@ mod tests {
     fn printed(pages: Vec<Vec<Customer>>, complete: bool) -> String {
         let out = Shared::default();
         let sink = out.clone();
-        let printer = JsonPrinter::start_on(move || Box::new(sink));
+        let printer = JsonPrinter::start_on(move || Box::new(sink), |page: Vec<Customer>| page);
         for page in pages {
             assert!(printer.send(page).is_continue());
         }

@@ -73,41 +73,78 @@ pub async fn list_each(
     limit: Option<u32>,
     emit: &mut dyn FnMut(Vec<Customer>) -> ControlFlow<()>,
 ) -> Result<More> {
+    let mut decoder = PageDecoder::new(limit);
+    let tail = list_rows(p, limit, &mut |rows, changed| {
+        let page = decoder.page(p, rows, changed);
+        if page.is_empty() { ControlFlow::Continue(()) } else { emit(page) }
+    })
+    .await?;
+    Ok(decoder.more(&tail))
+}
+
+/// The pages [`list_each`] reads, handed to `sink` with their rows as the provider gave them
+/// (still JSON text for a cursor provider) and whether the list has changed so far, so the rows
+/// can be decoded on another thread ([`PageDecoder`]) while this one fetches the next page.
+pub async fn list_rows(
+    p: &dyn BillingProvider,
+    limit: Option<u32>,
+    sink: &mut dyn FnMut(Vec<CustomerRow>, bool) -> ControlFlow<()>,
+) -> Result<paging::Tail> {
     let max = limit.map(|l| l as usize);
     let first = PageRequest::first(page_size(max));
     let cursor_at = |n: u64| p.customer_page_cursor(&first, n);
     let plan = paging::Plan { provider: p.kind(), what: "customers", window: p.page_window(), cursor_at: &cursor_at };
     let fetch = |r: PageRequest| async move { p.list_customer_rows(&r).await };
-    // `kept`: every customer read once, also past `max` on the last page (counted as more).
-    let (mut kept, mut repeats) = (0usize, paging::Repeats::default());
-    let mut decode = |rows: Vec<CustomerRow>, changed: bool| {
+    Ok(paging::stream_pages(&plan, first.clone(), max, fetch, sink).await?)
+}
+
+/// Turns the pages [`list_rows`] hands over into customers, in list order, each customer once
+/// and at most `limit`, and says how many more there are once the list has ended.
+#[derive(Debug, Default)]
+pub struct PageDecoder {
+    max: Option<usize>,
+    /// Every customer read once, also past `max` on the last page (counted as more).
+    kept: usize,
+    repeats: paging::Repeats,
+}
+
+impl PageDecoder {
+    pub fn new(limit: Option<u32>) -> PageDecoder {
+        PageDecoder { max: limit.map(|l| l as usize), ..PageDecoder::default() }
+    }
+
+    /// One page's customers to hand on (none may remain: repeats, or past `limit`).
+    pub fn page(&mut self, p: &dyn BillingProvider, rows: Vec<CustomerRow>, changed: bool) -> Vec<Customer> {
         let mut page = Vec::with_capacity(rows.len());
         for (i, row) in rows.into_iter().enumerate() {
             let c = p.decode_customer(i, row);
             // A row that could not be decoded may have no id of its own: never merged.
             let key = c.issues.is_empty().then_some(c.id.as_str());
-            if repeats.first_time(key, changed) {
-                if max.is_none_or(|m| kept < m) {
+            if self.repeats.first_time(key, changed) {
+                if self.max.is_none_or(|m| self.kept < m) {
                     page.push(c);
                 }
-                kept += 1;
+                self.kept += 1;
             }
         }
-        if page.is_empty() { ControlFlow::Continue(()) } else { emit(page) }
-    };
-    let tail = paging::stream_pages(&plan, first.clone(), max, fetch, &mut decode).await?;
-    if tail.stopped {
-        return Ok(More::None);
+        page
     }
-    let shown = max.map_or(kept, |m| kept.min(m));
-    Ok(match (tail.total, tail.next) {
-        // Read to its end: a larger count names customers created meanwhile, not ones cut.
-        _ if max.is_none() => More::None,
-        (Some(total), _) if total > shown as u64 => More::Count(total - shown as u64),
-        (_, Some(_)) => More::Some,
-        _ if kept > shown => More::Count((kept - shown) as u64),
-        _ => More::None,
-    })
+
+    /// How many more there are beyond `limit`, where the list ended (`tail`).
+    pub fn more(&self, tail: &paging::Tail) -> More {
+        if tail.stopped {
+            return More::None;
+        }
+        let shown = self.max.map_or(self.kept, |m| self.kept.min(m));
+        match (tail.total, &tail.next) {
+            // Read to its end: a larger count names customers created meanwhile, not ones cut.
+            _ if self.max.is_none() => More::None,
+            (Some(total), _) if total > shown as u64 => More::Count(total - shown as u64),
+            (_, Some(_)) => More::Some,
+            _ if self.kept > shown => More::Count((self.kept - shown) as u64),
+            _ => More::None,
+        }
+    }
 }
 
 /// Every page from `first` until the end or `max` customers, each customer once.

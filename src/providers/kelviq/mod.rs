@@ -344,6 +344,9 @@ impl BillingProvider for KelviqClient {
         match row {
             CustomerRow::Decoded(c) => c,
             CustomerRow::Raw(row) => {
+                if let Ok(c) = serde_json::from_str::<wire::ListedCustomer>(row.get()) {
+                    return map::listed_customer(c);
+                }
                 let keys = decode::CustomerKeys { id: "customerId", name: "name", email: "email" };
                 decode::customer_row_raw(KELVIQ, ("results", index), &row, &keys, map::customer)
             }

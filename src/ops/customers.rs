@@ -71,7 +71,7 @@ pub async fn list(p: &dyn BillingProvider, limit: Option<u32>) -> Result<Listing
 pub async fn list_each(
     p: &dyn BillingProvider,
     limit: Option<u32>,
-    emit: &mut dyn FnMut(Vec<Customer>) -> ControlFlow<()>,
+    emit: &mut (dyn FnMut(Vec<Customer>) -> ControlFlow<()> + Send),
 ) -> Result<More> {
     let mut decoder = PageDecoder::new(limit);
     let tail = list_rows(p, limit, &mut |rows, changed| {
@@ -88,7 +88,7 @@ pub async fn list_each(
 pub async fn list_rows(
     p: &dyn BillingProvider,
     limit: Option<u32>,
-    sink: &mut dyn FnMut(Vec<CustomerRow>, bool) -> ControlFlow<()>,
+    sink: &mut (dyn FnMut(Vec<CustomerRow>, bool) -> ControlFlow<()> + Send),
 ) -> Result<paging::Tail> {
     let max = limit.map(|l| l as usize);
     let first = PageRequest::first(page_size(max));

@@ -145,7 +145,7 @@ pub struct Pages<T> {
 /// (it may show twice, which `key` removes); rows created after page 1 was read may be missing.
 /// A failing page fails the list, named (`customers, page 7: …`), after the HTTP layer's
 /// retries; the pages read ahead of it are dropped.
-pub async fn read_pages<T, F, Fut>(
+pub async fn read_pages<T: Send, F, Fut>(
     plan: &Plan<'_>,
     first: PageRequest,
     max: Option<usize>,
@@ -189,12 +189,12 @@ pub struct Tail {
 /// Rows may be handed over undecoded (`T` a provider's raw row): the next page is asked for
 /// before `sink` runs, so decoding and printing one page overlaps with fetching the next, also
 /// where only the cursor a page returns leads on.
-pub async fn stream_pages<T, F, Fut>(
+pub async fn stream_pages<T: Send, F, Fut>(
     plan: &Plan<'_>,
     first: PageRequest,
     max: Option<usize>,
     fetch: F,
-    sink: &mut dyn FnMut(Vec<T>, bool) -> ControlFlow<()>,
+    sink: &mut (dyn FnMut(Vec<T>, bool) -> ControlFlow<()> + Send),
 ) -> Result<Tail, ProviderError>
 where
     F: Fn(PageRequest) -> Fut,
@@ -292,7 +292,11 @@ impl Reader<'_, '_> {
         Tail { next: None, stopped: true, ..self.tail }
     }
 
-    fn hand<T>(&mut self, sink: &mut dyn FnMut(Vec<T>, bool) -> ControlFlow<()>, rows: Vec<T>) -> ControlFlow<()> {
+    fn hand<T>(
+        &mut self,
+        sink: &mut (dyn FnMut(Vec<T>, bool) -> ControlFlow<()> + Send),
+        rows: Vec<T>,
+    ) -> ControlFlow<()> {
         if rows.is_empty() {
             return ControlFlow::Continue(());
         }
@@ -327,7 +331,7 @@ impl Reader<'_, '_> {
         max: Option<usize>,
         mut next: Option<String>,
         mut rows: Vec<T>,
-        sink: &mut dyn FnMut(Vec<T>, bool) -> ControlFlow<()>,
+        sink: &mut (dyn FnMut(Vec<T>, bool) -> ControlFlow<()> + Send),
     ) -> Result<Tail, ProviderError>
     where
         F: Fn(PageRequest) -> Fut,
@@ -361,7 +365,7 @@ impl Reader<'_, '_> {
         (total, size): (u64, usize),
         max: Option<usize>,
         mut next: Option<String>,
-        sink: &mut dyn FnMut(Vec<T>, bool) -> ControlFlow<()>,
+        sink: &mut (dyn FnMut(Vec<T>, bool) -> ControlFlow<()> + Send),
     ) -> Result<Option<String>, ProviderError>
     where
         F: Fn(PageRequest) -> Fut,

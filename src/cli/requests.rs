@@ -5,6 +5,7 @@
 use super::RequestsCmd;
 use super::common::{ExitCode, Failure, emit, failure};
 use crate::billing::ProviderKind;
+use crate::billing::money::group_int;
 use crate::providers::log::{Exchange, History, RequestLog, history_path};
 
 /// `requests list` without `--limit` or `--all`.
@@ -89,16 +90,52 @@ fn detail(e: &Exchange) -> String {
     if let Some(error) = &e.error {
         out += &format!("error: {error}\n");
     }
-    for (title, headers, body) in
-        [("request", &e.request_headers, &e.request_body), ("response", &e.response_headers, &e.response_body)]
-    {
+    let request = ("request", &e.request_headers, &e.request_body, (e.request_body_cut, e.request_body_size));
+    let response = ("response", &e.response_headers, &e.response_body, (e.response_body_cut, e.response_body_size));
+    for (title, headers, body, (cut, size)) in [request, response] {
         out += &format!("\n{title}\n");
         for h in headers {
             out += &format!("  {}: {}\n", h.name, h.value);
         }
         if let Some(body) = body {
             out += &format!("\n{body}\n");
+            if cut {
+                let (kept, size) = (
+                    group_int(i64::try_from(body.len()).unwrap_or(i64::MAX)),
+                    group_int(i64::try_from(size).unwrap_or(i64::MAX)),
+                );
+                out += &format!("[the history keeps the first {kept} bytes of this {size}-byte body]\n");
+            }
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exchange(body: &str, size: usize, cut: bool) -> Exchange {
+        serde_json::from_value(serde_json::json!({
+            "id": 1, "provider": "flowglad", "started_at": "2026-12-07T10:00:00Z", "method": "GET",
+            "url": "http://h/customers", "status": 200, "duration": 3, "request_id": null,
+            "request_headers": [], "response_headers": [], "request_body": null, "request_body_size": 0,
+            "response_body": body, "response_body_size": size, "response_body_cut": cut,
+            "attempt": 1, "error": null
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn show_says_when_the_history_kept_only_the_start_of_a_body() {
+        let cut = detail(&exchange(r#"{"data":[{"id":"cus_1"},"#, 40_883, true));
+        assert!(
+            cut.ends_with(
+                "{\"data\":[{\"id\":\"cus_1\"},\n[the history keeps the first 24 bytes of this 40,883-byte body]\n"
+            ),
+            "{cut}"
+        );
+        let whole = detail(&exchange(r#"{"id":"cus_1"}"#, 14, false));
+        assert!(whole.ends_with("{\"id\":\"cus_1\"}\n") && !whole.contains("keeps the first"), "{whole}");
+    }
 }

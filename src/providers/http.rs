@@ -411,8 +411,10 @@ impl Http {
             response_headers: Vec::new(),
             request_body: request.body.as_ref().map(|b| preview(request, b)),
             request_body_size: request.body.as_ref().map_or(0, |b| b.len()),
+            request_body_cut: request.body.as_ref().is_some_and(|b| b.len() > super::log::BODY_PREVIEW_LIMIT),
             response_body: None,
             response_body_size: 0,
+            response_body_cut: false,
             attempt,
             error: None,
             key_variable: request.key_variable(),
@@ -518,6 +520,7 @@ fn answered(
     exchange.response_body_size = body.len();
     let logged = without_secret_fields(request.secret_fields, &body);
     exchange.response_body = Some(preview(request, &logged));
+    exchange.response_body_cut = logged.len() > super::log::BODY_PREVIEW_LIMIT;
     if keep_whole && logged.len() > super::log::BODY_PREVIEW_LIMIT {
         exchange.full_response_body = Some(request.redact(&String::from_utf8_lossy(&logged)).into());
     }

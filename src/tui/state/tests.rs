@@ -352,6 +352,8 @@ fn requests_overlay_lists_newest_first_and_backs_out() {
             request_body_size: 0,
             response_body: None,
             response_body_size: 0,
+            request_body_cut: false,
+            response_body_cut: false,
             attempt: 1,
             error: None,
         });

@@ -92,22 +92,53 @@ pub fn customer_row<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// [`customer_row`] for a row kept as its raw JSON text (a list envelope decoded with
-/// `Box<RawValue>` rows). A row that decodes straight from its text is mapped without building
-/// a `Value` tree first: building one per row was most of the cost of listing 100,000
-/// customers. A row that does not decode goes the `Value` way, so its issue names the same
-/// path and the row keeps the same identity fields as before.
+/// A list row's JSON text, still inside the page's body: the rows of a page share the body
+/// instead of each being copied out of it (a hundred allocations and copies per page, on the
+/// thread whose next request waits for them), and are decoded where they are printed.
+#[derive(Debug, Clone)]
+pub struct RawRow(bytes::Bytes);
+
+impl RawRow {
+    /// The rows of a page read from `body` with borrowed `&RawValue` rows, each still pointing
+    /// into it; `None` if one does not (then the caller copies them, [`RawRow::copied`]).
+    pub fn within(body: &bytes::Bytes, rows: &[&serde_json::value::RawValue]) -> Option<Vec<RawRow>> {
+        let base = body.as_ptr() as usize;
+        rows.iter()
+            .map(|row| {
+                let start = (row.get().as_ptr() as usize).checked_sub(base)?;
+                let end = start.checked_add(row.get().len()).filter(|&end| end <= body.len())?;
+                Some(RawRow(body.slice(start..end)))
+            })
+            .collect()
+    }
+
+    pub fn copied(row: Box<serde_json::value::RawValue>) -> RawRow {
+        RawRow(bytes::Bytes::from(Box::<str>::from(row).into_boxed_bytes()))
+    }
+
+    /// The row's text ("" for bytes that are not UTF-8, which no row made by
+    /// [`RawRow::within`] or [`RawRow::copied`] holds: both were read as JSON text).
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+/// [`customer_row`] for a row kept as its raw JSON text ([`RawRow`]). A row that decodes
+/// straight from its text is mapped without building a `Value` tree first: building one per
+/// row was most of the cost of listing 100,000 customers. A row that does not decode goes the
+/// `Value` way, so its issue names the same path and the row keeps the same identity fields
+/// as before.
 pub fn customer_row_raw<T: serde::de::DeserializeOwned>(
     provider: crate::billing::ProviderKind,
     (list, index): (&str, usize),
-    row: &serde_json::value::RawValue,
+    row: &str,
     keys: &CustomerKeys,
     map: impl FnOnce(T) -> crate::billing::Customer,
 ) -> crate::billing::Customer {
-    match serde_json::from_str::<T>(row.get()) {
+    match serde_json::from_str::<T>(row) {
         Ok(decoded) => map(decoded),
         Err(_) => {
-            let value = serde_json::from_str(row.get()).unwrap_or(serde_json::Value::Null);
+            let value = serde_json::from_str(row).unwrap_or(serde_json::Value::Null);
             customer_row(provider, (list, index), value, keys, map)
         }
     }
@@ -281,5 +312,26 @@ mod tests {
         assert_eq!(fit_u32(7, "intervalCount"), Ok(7));
         let err = fit_u32(5_000_000_000, "intervalCount").unwrap_err();
         assert!(err.starts_with("intervalCount is 5000000000"), "{err}");
+    }
+
+    /// Rows kept inside their page's body read as the rows copied out of it, escapes and
+    /// all; a row that is not inside the body is refused, never sliced at a wrong place.
+    #[test]
+    fn rows_inside_a_body_are_the_rows_of_the_body() {
+        let text = r#"{"data":[{"id":"a","name":"O\u2019Brien \"x\""}, {"id":"b"} ,{}],"hasMore":false}"#;
+        let body = bytes::Bytes::from(text.to_string());
+        #[derive(Deserialize)]
+        struct Page<'a> {
+            #[serde(borrow)]
+            data: Vec<&'a serde_json::value::RawValue>,
+        }
+        let page: Page = serde_json::from_slice(&body).unwrap();
+        let rows = RawRow::within(&body, &page.data).unwrap();
+        let texts: Vec<&str> = rows.iter().map(RawRow::text).collect();
+        assert_eq!(texts, [r#"{"id":"a","name":"O\u2019Brien \"x\""}"#, r#"{"id":"b"}"#, "{}"]);
+        let owned: Page = serde_json::from_str(text).unwrap();
+        assert!(RawRow::within(&body, &owned.data).is_none(), "rows of another copy of the text");
+        let copied = RawRow::copied(serde_json::value::RawValue::from_string(r#"{"id":"c"}"#.into()).unwrap());
+        assert_eq!(copied.text(), r#"{"id":"c"}"#);
     }
 }

@@ -409,9 +409,9 @@ impl Http {
             request_id: None,
             request_headers: log_headers(request, &headers),
             response_headers: Vec::new(),
-            request_body: request.body.as_ref().map(|b| preview(request, b)),
+            request_body: request.body.as_ref().map(|b| preview(request, b, self.log.preview_limit())),
             request_body_size: request.body.as_ref().map_or(0, |b| b.len()),
-            request_body_cut: request.body.as_ref().is_some_and(|b| b.len() > super::log::BODY_PREVIEW_LIMIT),
+            request_body_cut: request.body.as_ref().is_some_and(|b| b.len() > self.log.preview_limit()),
             response_body: None,
             response_body_size: 0,
             response_body_cut: false,
@@ -425,8 +425,8 @@ impl Http {
         let outcome = match result {
             Ok((status, resp_headers, body)) => {
                 self.budgets.answered(request.provider, status, retry_after(&resp_headers));
-                let keep_whole = self.log.keeps_full_bodies();
-                answered(request, &mut exchange, status, resp_headers, body, keep_whole)
+                let kept = (self.log.preview_limit(), self.log.keeps_full_bodies());
+                answered(request, &mut exchange, status, resp_headers, body, kept)
             }
             Err(e) => Err(unanswered(request, &mut exchange, &e, &self.config)),
         };
@@ -456,8 +456,8 @@ fn request_headers(request: &ApiRequest) -> Result<HeaderMap, Failure> {
 }
 
 /// The first bytes of a body as text, secrets redacted, for the log.
-fn preview(request: &ApiRequest, body: &Bytes) -> String {
-    let start = &body[..body.len().min(super::log::BODY_PREVIEW_LIMIT)];
+fn preview(request: &ApiRequest, body: &Bytes, limit: usize) -> String {
+    let start = &body[..body.len().min(limit)];
     // The strict check is several times faster than the lossy one on the valid text that
     // every page of a long list is; only a cut character or a broken body goes the lossy way.
     match std::str::from_utf8(start) {
@@ -503,7 +503,7 @@ fn answered(
     status: u16,
     headers: HeaderMap,
     body: Bytes,
-    keep_whole: bool,
+    (preview_limit, keep_whole): (usize, bool),
 ) -> Result<ApiResponse, Failure> {
     let request_id =
         REQUEST_ID_HEADERS.iter().find_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()).map(str::to_string));
@@ -519,9 +519,9 @@ fn answered(
         .collect();
     exchange.response_body_size = body.len();
     let logged = without_secret_fields(request.secret_fields, &body);
-    exchange.response_body = Some(preview(request, &logged));
-    exchange.response_body_cut = logged.len() > super::log::BODY_PREVIEW_LIMIT;
-    if keep_whole && logged.len() > super::log::BODY_PREVIEW_LIMIT {
+    exchange.response_body = Some(preview(request, &logged, preview_limit));
+    exchange.response_body_cut = logged.len() > preview_limit;
+    if keep_whole && logged.len() > preview_limit {
         exchange.full_response_body = Some(request.redact(&String::from_utf8_lossy(&logged)).into());
     }
     if (200..300).contains(&status) {

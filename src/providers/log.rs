@@ -175,6 +175,14 @@ impl RequestLog {
         self.full_body_budget > 0
     }
 
+    /// How much of each body an exchange keeps as its preview: [`BODY_PREVIEW_LIMIT`] for the
+    /// console, whose log is read on screen (it is the log keeping whole bodies); a headless
+    /// command's log is only written to the history, which keeps [`HISTORY_BODY_LIMIT`], so
+    /// copying more of each page of a long list would be thrown away.
+    pub fn preview_limit(&self) -> usize {
+        if self.keeps_full_bodies() { BODY_PREVIEW_LIMIT } else { HISTORY_BODY_LIMIT }
+    }
+
     pub fn push(&self, mut exchange: Exchange) {
         exchange.id = self.next_id.fetch_add(1, Ordering::Relaxed);
         if exchange.full_response_body.as_ref().is_some_and(|b| b.len() > self.full_body_budget) {

@@ -115,7 +115,7 @@ pub struct Page<T> {
 /// as the provider sent it, or already decoded.
 #[derive(Debug)]
 pub enum CustomerRow {
-    Raw(Box<serde_json::value::RawValue>),
+    Raw(decode::RawRow),
     Decoded(Customer),
 }
 

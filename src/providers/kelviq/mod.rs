@@ -180,7 +180,8 @@ fn customer_page(response: &super::http::ApiResponse) -> Result<(u64, Option<Str
         return Ok((page.count, page.next, rows));
     }
     let page: wire::Paginated<Box<RawValue>> = response.json()?;
-    Ok((page.count, page.next, page.results.into_iter().map(CustomerRow::Raw).collect()))
+    let rows = page.results.into_iter().map(|row| CustomerRow::Raw(decode::RawRow::copied(row))).collect();
+    Ok((page.count, page.next, rows))
 }
 
 /// A listed customer, or the customer marked with why its row could not be read.
@@ -344,11 +345,11 @@ impl BillingProvider for KelviqClient {
         match row {
             CustomerRow::Decoded(c) => c,
             CustomerRow::Raw(row) => {
-                if let Ok(c) = serde_json::from_str::<wire::ListedCustomer>(row.get()) {
+                if let Ok(c) = serde_json::from_str::<wire::ListedCustomer>(row.text()) {
                     return map::listed_customer(c);
                 }
                 let keys = decode::CustomerKeys { id: "customerId", name: "name", email: "email" };
-                decode::customer_row_raw(KELVIQ, ("results", index), &row, &keys, map::customer)
+                decode::customer_row_raw(KELVIQ, ("results", index), row.text(), &keys, map::customer)
             }
         }
     }

@@ -276,7 +276,7 @@ impl BillingProvider for ZenskarClient {
             .results
             .iter()
             .enumerate()
-            .map(|(i, row)| decode::customer_row_raw(ZENSKAR, ("data", i), row, &keys, map::customer))
+            .map(|(i, row)| decode::customer_row_raw(ZENSKAR, ("data", i), row.get(), &keys, map::customer))
             .collect();
         Ok(Page { next_cursor, total: body.total, items })
     }

@@ -341,6 +341,12 @@ impl Reader<'_, '_> {
             let mut coming = std::pin::pin!(fetch(PageRequest { cursor: Some(cursor), ..first.clone() }));
             // One poll sends the request; the rows before it are handled while it travels.
             let early = futures::poll!(coming.as_mut());
+            // The poll only queued the request for the connection's task, which runs on this
+            // thread once this task yields: yielding now sends it before the rows are handed
+            // over (which wakes the printer's thread), not after.
+            if early.is_pending() {
+                tokio::task::yield_now().await;
+            }
             if self.hand(sink, std::mem::take(&mut rows)).is_break() {
                 return Ok(self.stopped());
             }

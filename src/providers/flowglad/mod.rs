@@ -5,13 +5,13 @@
 mod bulk;
 pub mod checkout;
 pub mod entitle;
+mod ids;
 pub mod map;
 pub mod payments;
 #[cfg(test)]
 mod tests;
 pub mod wire;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -67,11 +67,8 @@ pub struct FlowgladClient {
     http: Http,
     /// The key's pricing model never changes, so it is looked up once.
     pricing_model_id: Mutex<Option<String>>,
-    /// Flowglad id → external id, learnt from every customer read: subscriptions and
-    /// checkout sessions name customers by Flowglad id only.
-    /// Filled for every listed customer (a million on a large account): hashed with foldhash,
-    /// as SipHash was most of the cost of remembering one.
-    external_ids: Mutex<HashMap<String, String, foldhash::fast::RandomState>>,
+    /// Flowglad id → external id (`ids.rs`).
+    external_ids: ids::ExternalIds,
     /// The pricing model a subscription listing's pages are named with (`bulk.rs`).
     listing_catalog: Mutex<Option<Arc<Catalog>>>,
 }
@@ -103,7 +100,7 @@ impl FlowgladClient {
             endpoint,
             http,
             pricing_model_id: Mutex::new(None),
-            external_ids: Mutex::new(HashMap::default()),
+            external_ids: ids::ExternalIds::default(),
             listing_catalog: Mutex::new(None),
         }
     }
@@ -156,16 +153,12 @@ impl FlowgladClient {
     }
 
     fn remember_ids(&self, id: &str, external_id: &str) {
-        if !id.is_empty() {
-            let mut ids = self.external_ids.lock().unwrap_or_else(|p| p.into_inner());
-            ids.insert(id.to_string(), external_id.to_string());
-        }
+        self.external_ids.remember(id, external_id);
     }
 
     /// The external id for a Flowglad customer id, or the Flowglad id when not yet seen.
     fn external_id(&self, flowglad_id: &str) -> String {
-        let ids = self.external_ids.lock().unwrap_or_else(|p| p.into_inner());
-        ids.get(flowglad_id).cloned().unwrap_or_else(|| flowglad_id.to_string())
+        self.external_ids.external_id(flowglad_id)
     }
 
     /// The key's pricing model: the only one a key lists (the default one if it lists several).

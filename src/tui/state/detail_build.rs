@@ -179,7 +179,7 @@ fn customer_identity(c: &Customer) -> Vec<DetailLine> {
 
 fn entitlement_line(e: &Entitlement) -> DetailLine {
     let name = e.name.clone().unwrap_or_else(|| e.feature_id.clone());
-    let resets = e.resets_at.as_deref().map(|r| format!(" · resets {r}")).unwrap_or_default();
+    let resets = e.resets_at.as_deref().map(|r| format!(" · resets {}", reset_time(r))).unwrap_or_default();
     let text = match (&e.kind, e.has_access) {
         (EntitlementKind::Boolean, true) => "included".to_string(),
         (EntitlementKind::Boolean, false) => "not included".to_string(),
@@ -187,6 +187,16 @@ fn entitlement_line(e: &Entitlement) -> DetailLine {
         (kind, false) => format!("no access · {}{resets}", grant_text(kind)),
     };
     DetailLine::field(name, text)
+}
+
+/// A meter's reset time as every other time here, UTC to the minute; the providers send
+/// RFC 3339 with an offset and milliseconds (`2026-12-22T10:27:07.175+00:00`), which was shown
+/// as sent. A value that is not RFC 3339 (a bare date) is still shown as sent.
+fn reset_time(raw: &str) -> String {
+    match DateTime::parse_from_rfc3339(raw) {
+        Ok(t) => when(Some(t.with_timezone(&Utc))),
+        Err(_) => raw.to_string(),
+    }
 }
 
 fn subscription_lines(slot: u8, s: &Subscription, catalog: &[Plan]) -> Vec<DetailLine> {
@@ -455,5 +465,20 @@ mod tests {
         );
         assert_eq!(json_diff(None, Some(&json!({"id": "s1"}))), vec![("id".to_string(), "— → s1".to_string())]);
         assert!(json_diff(Some(&before), Some(&before)).is_empty());
+    }
+
+    #[test]
+    fn a_meter_reset_reads_as_a_utc_minute_like_every_other_time() {
+        let meter = |resets: &str| Entitlement {
+            feature_id: "form_submissions".into(),
+            name: Some("Form submissions".into()),
+            has_access: true,
+            kind: EntitlementKind::Meter { limit: Some(100), used: 12, remaining: Some(88), hard_limit: true },
+            resets_at: Some(resets.into()),
+        };
+        let text = |resets: &str| format!("{:?}", entitlement_line(&meter(resets)));
+        assert!(text("2026-12-22T10:27:07.175+00:00").contains("resets 2026-12-22 10:27 UTC"), "{}", text("x"));
+        assert!(text("2026-12-22T23:30:00-02:00").contains("resets 2026-12-23 01:30 UTC"));
+        assert!(text("2026-12-22").contains("resets 2026-12-22"), "a bare date is shown as sent");
     }
 }

@@ -50,6 +50,21 @@ fn malformed_flag_values_are_usage_errors() {
     assert_one_line_error(&till(&["checkout", "create", "--plan", "growth", "--ip", "999.1.1.1"]), 2, "--ip");
 }
 
+/// An empty id was sent (`customer_id=`) and came back as the provider's 404 naming no flag.
+#[test]
+fn an_empty_id_is_a_usage_error_before_anything_is_sent() {
+    for args in [
+        &["subscriptions", "list", "--customer", ""][..],
+        &["customers", "get", " "],
+        &["subscriptions", "cancel", "", "--yes"],
+        &["checkout", "get", ""],
+    ] {
+        let o = till(args);
+        assert_one_line_error(&o, 2, "must not be empty");
+        assert!(!stderr(&o).contains("embedded sandbox"), "refused before a sandbox started: {}", stderr(&o));
+    }
+}
+
 #[test]
 fn bad_base_url_and_missing_key_are_clear() {
     assert_one_line_error(&till(&["--base-url", "ftp://x", "plans", "list"]), 2, "--base-url is not a valid URL");

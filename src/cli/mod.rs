@@ -111,7 +111,7 @@ pub enum Command {
     /// A customer's entitlements (feature access, meters, values).
     Entitlements {
         /// The customer's id at the provider.
-        #[arg(long)]
+        #[arg(long, value_parser = id_arg)]
         customer: String,
     },
     /// Checkout sessions: create one and get its URL, or look one up.
@@ -126,7 +126,7 @@ pub enum Command {
     /// A fresh link to the customer's self-service portal (Kelviq, Flowglad, Zenskar).
     Portal {
         /// The customer's id at the provider.
-        #[arg(long)]
+        #[arg(long, value_parser = id_arg)]
         customer: String,
         /// Where the portal sends the customer back to (Zenskar requires one).
         #[arg(long)]
@@ -228,12 +228,13 @@ pub enum CustomersCmd {
     /// One customer by id.
     Get {
         /// The customer's id at the provider.
+        #[arg(value_parser = id_arg)]
         id: String,
     },
     /// Create a customer.
     Create {
         /// The id to create it under (Flowglad: externalId).
-        #[arg(long)]
+        #[arg(long, value_parser = id_arg)]
         id: String,
         /// Display name.
         #[arg(long)]
@@ -245,6 +246,7 @@ pub enum CustomersCmd {
     /// Change a customer's name or email.
     Update {
         /// The customer's id at the provider.
+        #[arg(value_parser = id_arg)]
         id: String,
         /// New display name.
         #[arg(long)]
@@ -260,7 +262,7 @@ pub enum InvoicesCmd {
     /// The customer's invoices, as the provider lists them.
     List {
         /// The customer's id at the provider.
-        #[arg(long)]
+        #[arg(long, value_parser = id_arg)]
         customer: String,
     },
 }
@@ -297,17 +299,19 @@ pub enum SubscriptionsCmd {
     /// A customer's subscriptions.
     List {
         /// The customer's id at the provider.
-        #[arg(long)]
+        #[arg(long, value_parser = id_arg)]
         customer: String,
     },
     /// One subscription by id.
     Get {
         /// The subscription's id at the provider.
+        #[arg(value_parser = id_arg)]
         id: String,
     },
     /// Change plan: prints the preview; applies it only with --yes.
     Change {
         /// The subscription to change.
+        #[arg(value_parser = id_arg)]
         id: String,
         /// The new plan: its id, slug or name as `till plans list` shows it (a name several
         /// plans share is narrowed by the period and the subscription's currency).
@@ -329,6 +333,7 @@ pub enum SubscriptionsCmd {
     /// Cancel: prints what happens; applies it only with --yes.
     Cancel {
         /// The subscription to cancel.
+        #[arg(value_parser = id_arg)]
         id: String,
         /// immediately, at-period-end or on-date (with --date).
         #[arg(long, default_value = "immediately")]
@@ -343,6 +348,7 @@ pub enum SubscriptionsCmd {
     /// Remove a scheduled cancellation; applies it only with --yes.
     Uncancel {
         /// The subscription whose cancellation to remove.
+        #[arg(value_parser = id_arg)]
         id: String,
         /// Apply it (re-checked against the preview first).
         #[arg(long)]
@@ -352,6 +358,7 @@ pub enum SubscriptionsCmd {
     /// with --yes. Flowglad offers it; the others say they do not.
     CancelChange {
         /// The subscription whose scheduled change to call off.
+        #[arg(value_parser = id_arg)]
         id: String,
         /// Apply it (re-checked against the preview first).
         #[arg(long)]
@@ -375,6 +382,7 @@ pub enum CheckoutCmd {
     /// One checkout session by id.
     Get {
         /// The session's id at the provider.
+        #[arg(value_parser = id_arg)]
         id: String,
     },
     /// The provider's checkout sessions, newest first (Kelviq, Flowglad; "not offered" elsewhere).
@@ -642,4 +650,10 @@ mod tests {
         use clap::CommandFactory;
         Cli::command().debug_assert();
     }
+}
+
+/// An id argument: an empty one (or only spaces) was sent as `customer_id=` and answered with
+/// the provider's 404, which names no argument; now clap names it before anything is sent.
+fn id_arg(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() { Err("must not be empty".into()) } else { Ok(text.to_string()) }
 }

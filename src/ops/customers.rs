@@ -64,27 +64,11 @@ pub async fn list(p: &dyn BillingProvider, limit: Option<u32>) -> Result<Listing
     Ok(Listing { customers, more, scan_capped: false })
 }
 
-/// [`list`] handing the customers to `emit` page by page as they arrive, in list order, each
-/// customer once, so a long list is printed while it is read; `emit` returns `Break` to stop
-/// (its reader went away). Rows are decoded while the next page is on its way. Returns how
-/// many more there are beyond `limit`; an error after some pages leaves those emitted.
-pub async fn list_each(
-    p: &dyn BillingProvider,
-    limit: Option<u32>,
-    emit: &mut (dyn FnMut(Vec<Customer>) -> ControlFlow<()> + Send),
-) -> Result<More> {
-    let mut decoder = PageDecoder::new(limit);
-    let tail = list_rows(p, limit, &mut |rows, changed| {
-        let page = decoder.page(p, rows, changed);
-        if page.is_empty() { ControlFlow::Continue(()) } else { emit(page) }
-    })
-    .await?;
-    Ok(decoder.more(&tail))
-}
-
-/// The pages [`list_each`] reads, handed to `sink` with their rows as the provider gave them
-/// (still JSON text for a cursor provider) and whether the list has changed so far, so the rows
-/// can be decoded on another thread ([`PageDecoder`]) while this one fetches the next page.
+/// [`list`]'s pages as they are read, for printing a long list while it is read: handed to
+/// `sink` in list order with their rows as the provider gave them (still JSON text for a cursor
+/// provider) and whether the list has changed so far, so the rows can be decoded on another
+/// thread ([`PageDecoder`]) while this one fetches the next page; `sink` returns `Break` to
+/// stop (its reader went away). An error after some pages leaves those handed over.
 pub async fn list_rows(
     p: &dyn BillingProvider,
     limit: Option<u32>,

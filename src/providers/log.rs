@@ -2,6 +2,7 @@
 //! already redacted, for the console's Requests view, `till requests` and curl exports; and
 //! its history on disk, `requests.jsonl`.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -361,20 +362,13 @@ fn newest_lines(exchanges: &[Exchange], max_bytes: u64, max_lines: usize) -> Res
     let mut lines = Vec::new();
     let mut total = 0u64;
     for exchange in exchanges.iter().rev().take(max_lines) {
-        let cut;
-        let exchange = match cut_for_history(exchange) {
-            Some(shorter) => {
-                cut = shorter;
-                &cut
-            }
-            None => exchange,
-        };
+        let exchange = cut_for_history(exchange).map_or(Cow::Borrowed(exchange), Cow::Owned);
         // Sized for the bodies up front: growing a buffer by doubling copied each line
         // several times over.
         let bodies = exchange.request_body.as_ref().map_or(0, String::len)
             + exchange.response_body.as_ref().map_or(0, String::len);
         let mut line = Vec::with_capacity(bodies + bodies / 8 + 1024);
-        serde_json::to_writer(&mut line, exchange).map_err(|e| e.to_string())?;
+        serde_json::to_writer(&mut line, &*exchange).map_err(|e| e.to_string())?;
         line.push(b'\n');
         if total + line.len() as u64 > max_bytes {
             break;

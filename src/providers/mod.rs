@@ -224,7 +224,7 @@ pub trait BillingProvider: Send + Sync {
     }
 
     /// One page of customers with its rows not yet decoded, for reading a whole list while
-    /// printing it (`ops::customers::list_each`): the page's envelope (next cursor, count) is
+    /// printing it (`ops::customers::list_rows`): the page's envelope (next cursor, count) is
     /// all the next request needs, so each row is decoded by [`Self::decode_customer`] while
     /// the next page is on its way. A search (`page.search`), a provider without raw rows (the
     /// default) or one whose pages are numbered and read in parallel anyway (Kelviq, which

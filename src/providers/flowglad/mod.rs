@@ -149,11 +149,7 @@ impl FlowgladClient {
     }
 
     fn remember(&self, c: &wire::Customer) {
-        self.remember_ids(&c.id, &c.external_id);
-    }
-
-    fn remember_ids(&self, id: &str, external_id: &str) {
-        self.external_ids.remember(id, external_id);
+        self.external_ids.remember(&c.id, &c.external_id);
     }
 
     /// The external id for a Flowglad customer id, or the Flowglad id when not yet seen.
@@ -383,7 +379,7 @@ impl BillingProvider for FlowgladClient {
                 // Read in place first (nothing copied that is not shown); a row that breaks the
                 // spec goes the owned way, which lists it marked with the field that broke.
                 if let Ok(c) = serde_json::from_str::<wire::ListedCustomer>(row.text()) {
-                    self.remember_ids(&c.id, &c.external_id);
+                    self.external_ids.remember(&c.id, &c.external_id);
                     return map::listed_customer(c);
                 }
                 let keys = decode::CustomerKeys { id: "externalId", name: "name", email: "email" };

@@ -58,6 +58,8 @@ fn an_empty_id_is_a_usage_error_before_anything_is_sent() {
         &["customers", "get", " "],
         &["subscriptions", "cancel", "", "--yes"],
         &["checkout", "get", ""],
+        &["usage", "report", "--customer", "", "--feature", "api_calls", "--quantity", "5"],
+        &["payments", "refund", " ", "--yes"],
     ] {
         let o = till(args);
         assert_one_line_error(&o, 2, "must not be empty");

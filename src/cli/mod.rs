@@ -595,7 +595,7 @@ fn parse_feature(s: &str) -> Result<(String, u32), String> {
 
 /// An id argument: an empty one (or only spaces) was sent as `customer_id=` and answered with
 /// the provider's 404, which names no argument; now clap names it before anything is sent.
-fn id_arg(text: &str) -> Result<String, String> {
+pub(crate) fn id_arg(text: &str) -> Result<String, String> {
     if text.trim().is_empty() { Err("must not be empty".into()) } else { Ok(text.to_string()) }
 }
 

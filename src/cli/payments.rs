@@ -16,7 +16,7 @@ pub enum PaymentsCmd {
     /// A customer's payments (Kelviq orders, Flowglad payments), newest first.
     List {
         /// The customer's id at the provider.
-        #[arg(long)]
+        #[arg(long, value_parser = super::id_arg)]
         customer: String,
     },
     /// Refund a payment, wholly or partly: prints the preview; applies it only with --yes.
@@ -24,7 +24,7 @@ pub enum PaymentsCmd {
     /// A customer's saved payment methods (Kelviq, Flowglad, Zenskar), default first.
     Methods {
         /// The customer's id at the provider.
-        #[arg(long)]
+        #[arg(long, value_parser = super::id_arg)]
         customer: String,
     },
 }
@@ -32,6 +32,7 @@ pub enum PaymentsCmd {
 #[derive(Debug, Args)]
 pub struct RefundArgs {
     /// The payment (Kelviq order id, Flowglad payment id).
+    #[arg(value_parser = super::id_arg)]
     pub id: String,
     /// How much to refund, in the payment's currency (e.g. 10.50); everything still
     /// refundable when not given.
@@ -56,7 +57,7 @@ pub enum UsageCmd {
     /// Report usage of a metered feature (journaled; it changes what is billed).
     Report {
         /// The customer's id at the provider.
-        #[arg(long)]
+        #[arg(long, value_parser = super::id_arg)]
         customer: String,
         /// The metered feature (Kelviq feature id, Flowglad usage meter slug).
         #[arg(long)]

@@ -45,7 +45,8 @@ fn stand_in(c: char) -> char {
 }
 
 fn map(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
-    if !text.chars().any(|c| is_unsafe(c) && !keep(c)) {
+    // Printable ASCII, most of what is shown, holds nothing unsafe: checked a byte at a time.
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) || !text.chars().any(|c| is_unsafe(c) && !keep(c)) {
         return Cow::Borrowed(text);
     }
     Cow::Owned(text.chars().map(|c| if is_unsafe(c) && !keep(c) { stand_in(c) } else { c }).collect())

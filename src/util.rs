@@ -121,14 +121,25 @@ fn undecomposed_latin(ch: char) -> Option<&'static str> {
 /// Cuts `text` to at most `max` display columns, ending in "…" when anything was cut, so a
 /// name is never chopped mid-word without a sign. Wide characters (山田) count as two.
 pub fn ellipsize(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    push_ellipsized(&mut out, text, max);
+    out
+}
+
+/// Appends `text` to `out` as [`ellipsize`] cuts it, and returns the display width appended:
+/// a table builds its cells side by side in one string.
+pub fn push_ellipsized(out: &mut String, text: &str, max: usize) -> usize {
     use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
-    if text.width() <= max {
-        return text.to_string();
+    // Printable ASCII is one column a byte.
+    let width = if text.bytes().all(|b| (0x20..0x7f).contains(&b)) { text.len() } else { text.width() };
+    if width <= max {
+        out.push_str(text);
+        return width;
     }
     if max == 0 {
-        return String::new();
+        return 0;
     }
-    let mut out = String::new();
+    let start = out.len();
     let mut used = 0;
     for ch in text.chars() {
         let w = ch.width().unwrap_or(0);
@@ -139,7 +150,7 @@ pub fn ellipsize(text: &str, max: usize) -> String {
         used += w;
     }
     out.push('…');
-    out
+    out[start..].width()
 }
 
 #[cfg(test)]

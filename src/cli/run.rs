@@ -6,6 +6,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::common::{Connection, ExitCode, Failure, emit, failure, note_cut};
+use super::stream::{CustomerTable, ListFormat, ListPrinter};
 use super::{CheckoutCmd, Cli, Command, CustomersCmd, PlansCmd, SandboxCmd, ServeArgs, SubscriptionsCmd, table};
 use crate::billing::{Entitlement, EntitlementKind, NewCustomer, Plan, ProviderKind, Subscription};
 use crate::config::{self, Overrides};
@@ -255,8 +256,9 @@ async fn list_customers(
 ) -> Result<(), Failure> {
     let max = if all { None } else { Some(limit.unwrap_or(DEFAULT_CUSTOMER_LIMIT)) };
     let query = search.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    if json && query.is_none() && !super::table::csv_output() {
-        return print_while_reading(provider, max, limit.is_none()).await;
+    if query.is_none() && !super::table::csv_output() {
+        let format = if json { ListFormat::Json } else { ListFormat::Table };
+        return print_while_reading(provider, format, max, limit.is_none()).await;
     }
     let p = provider.as_ref();
     let listing = match query {
@@ -276,15 +278,21 @@ async fn list_customers(
     emit(json, &listing.customers, || customer_table(&listing.customers))
 }
 
-/// `customers list --json`: each page printed as it arrives (`stream::JsonPrinter`), the same
-/// bytes as printing the collected list. Rows are decoded on the printer's thread
-/// (`ops::customers::PageDecoder`), so this one only fetches: with a cursor, the next page is
-/// asked for as soon as a page's envelope is read. A failure part-way keeps its exit code and
-/// leaves the customers printed so far, the array unclosed.
-async fn print_while_reading(provider: &Arc<dyn BillingProvider>, max: Option<u32>, note: bool) -> Result<(), Failure> {
+/// `customers list` without a search: each page handed to a printer thread as it arrives
+/// (`stream::ListPrinter`), which decodes its rows (`ops::customers::PageDecoder`) so this
+/// thread only fetches: with a cursor, the next page is asked for as soon as a page's envelope
+/// is read. JSON is printed as it comes, the same bytes as printing the collected list; a table
+/// once the list has ended. A failure part-way keeps its exit code and leaves the customers
+/// printed so far, the array unclosed (a table is not printed).
+async fn print_while_reading(
+    provider: &Arc<dyn BillingProvider>,
+    format: ListFormat,
+    max: Option<u32>,
+    note: bool,
+) -> Result<(), Failure> {
     let decoder = Arc::new(Mutex::new(ops::customers::PageDecoder::new(max)));
     let (p, d) = (Arc::clone(provider), Arc::clone(&decoder));
-    let printer = super::stream::JsonPrinter::start(move |(rows, changed)| {
+    let printer = ListPrinter::start(format, move |(rows, changed)| {
         d.lock().unwrap_or_else(PoisonError::into_inner).page(p.as_ref(), rows, changed)
     });
     let listed =
@@ -304,6 +312,14 @@ async fn print_while_reading(provider: &Arc<dyn BillingProvider>, max: Option<u3
 pub(crate) const DEFAULT_CUSTOMER_LIMIT: u32 = 50;
 
 fn customer_table(customers: &[crate::billing::Customer]) -> String {
+    if !table::csv_output() {
+        let mut t = CustomerTable::default();
+        customers.iter().for_each(|c| t.push(c));
+        let mut out = Vec::new();
+        // Writing to a Vec cannot fail.
+        let _ = t.write(&mut out);
+        return String::from_utf8_lossy(&out).into_owned();
+    }
     let rows: Vec<Vec<String>> = customers
         .iter()
         .map(|c| {
@@ -311,7 +327,7 @@ fn customer_table(customers: &[crate::billing::Customer]) -> String {
                 c.name.clone().unwrap_or_default(),
                 c.email.clone().unwrap_or_default(),
                 c.id.clone(),
-                c.created_at.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+                c.created_at.map(|d| d.date_naive().to_string()).unwrap_or_default(),
             ]
         })
         .collect();

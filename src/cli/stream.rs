@@ -1,10 +1,13 @@
-//! Printing a list while it is read: `customers list --json` hands each page to a printer
-//! thread, which decodes its rows and writes them as one pretty JSON array through a buffer,
-//! byte for byte what collecting them first and printing with `common::emit` gives. The thread
-//! decodes and serialises while the next pages are fetched, and nothing holds the whole list.
+//! Printing a list while it is read: `customers list` hands each page to a printer thread,
+//! which decodes its rows while the next pages are fetched. Under `--json` it writes them as
+//! one pretty JSON array through a buffer as they come, byte for byte what collecting them first
+//! and printing with `common::emit` gives, and nothing holds the whole list. As a table it keeps
+//! each row's cells, cut and made safe ([`CustomerTable`]), and writes the aligned table once
+//! the list has ended: the widths are known only then.
 //!
 //! A list that fails part-way leaves the customers printed so far and the array unclosed, so
-//! the output cannot be taken for a complete list (the exit code says why, as before).
+//! the output cannot be taken for a complete list (the exit code says why, as before); a table
+//! that fails part-way is not printed.
 
 use std::io::{self, BufWriter, Write};
 use std::ops::ControlFlow;
@@ -13,35 +16,50 @@ use std::thread::JoinHandle;
 
 use serde_json::ser::{Formatter, PrettyFormatter};
 
+use super::table::Table;
 use crate::billing::Customer;
 
 enum Out<T> {
     Page(T),
-    /// The list was read to its end: close the array.
+    /// The list was read to its end: close the array, or write the table.
     End,
+}
+
+/// How the printer writes the customers it is handed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    Json,
+    Table,
 }
 
 /// The printer thread and the way to it. Pages are handed over as `T` and turned into
 /// customers on the printer's thread by the `decode` it was started with.
-pub struct JsonPrinter<T> {
+pub struct ListPrinter<T> {
     to: Option<mpsc::Sender<Out<T>>>,
     thread: JoinHandle<io::Result<()>>,
 }
 
-impl<T: Send + 'static> JsonPrinter<T> {
-    /// Starts printing to stdout; the array opens at once.
-    pub fn start(decode: impl FnMut(T) -> Vec<Customer> + Send + 'static) -> JsonPrinter<T> {
-        JsonPrinter::start_on(|| Box::new(io::stdout().lock()), decode)
+impl<T: Send + 'static> ListPrinter<T> {
+    /// Starts printing to stdout; a JSON array opens at once.
+    pub fn start(format: ListFormat, decode: impl FnMut(T) -> Vec<Customer> + Send + 'static) -> ListPrinter<T> {
+        ListPrinter::start_on(format, || Box::new(io::stdout().lock()), decode)
     }
 
     /// Starts printing to what `open` gives (on the printer thread), for tests.
     pub fn start_on(
+        format: ListFormat,
         open: impl FnOnce() -> Box<dyn Write> + Send + 'static,
         decode: impl FnMut(T) -> Vec<Customer> + Send + 'static,
-    ) -> JsonPrinter<T> {
+    ) -> ListPrinter<T> {
         let (to, from) = mpsc::channel();
-        let thread = std::thread::spawn(move || print(open(), &from, decode));
-        JsonPrinter { to: Some(to), thread }
+        let thread = std::thread::spawn(move || {
+            let out = BufWriter::with_capacity(64 * 1024, open());
+            match format {
+                ListFormat::Json => print_json(out, &from, decode),
+                ListFormat::Table => print_table(out, &from, decode),
+            }
+        });
+        ListPrinter { to: Some(to), thread }
     }
 
     /// Hands one page over; `Break` once the printer has stopped (a closed pipe, a failed
@@ -53,8 +71,8 @@ impl<T: Send + 'static> JsonPrinter<T> {
         }
     }
 
-    /// Waits until everything handed over is written; `complete` closes the array. A closed
-    /// pipe (`| head`) is not an error worth a message.
+    /// Waits until everything handed over is written; `complete` closes the array (or writes
+    /// the table). A closed pipe (`| head`) is not an error worth a message.
     pub fn finish(mut self, complete: bool) -> io::Result<()> {
         if let Some(to) = self.to.take() {
             if complete {
@@ -71,12 +89,11 @@ impl<T: Send + 'static> JsonPrinter<T> {
     }
 }
 
-fn print<T>(
-    out: Box<dyn Write>,
+fn print_json<T>(
+    mut out: impl Write,
     from: &mpsc::Receiver<Out<T>>,
     mut decode: impl FnMut(T) -> Vec<Customer>,
 ) -> io::Result<()> {
-    let mut out = BufWriter::with_capacity(64 * 1024, out);
     out.write_all(b"[")?;
     let mut first = true;
     let mut complete = false;
@@ -99,6 +116,64 @@ fn print<T>(
         out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
     }
     out.flush()
+}
+
+fn print_table<T>(
+    mut out: impl Write,
+    from: &mpsc::Receiver<Out<T>>,
+    mut decode: impl FnMut(T) -> Vec<Customer>,
+) -> io::Result<()> {
+    let mut table = CustomerTable::default();
+    for message in from {
+        match message {
+            Out::Page(page) => decode(page).iter().for_each(|c| table.push(c)),
+            Out::End => {
+                table.write(&mut out)?;
+                return out.flush();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `customers list` for people: name, email, id and the day created, aligned; then a line for
+/// each customer that could not be read whole, naming what.
+pub struct CustomerTable {
+    table: Table,
+    notes: String,
+    day: String,
+}
+
+impl Default for CustomerTable {
+    fn default() -> CustomerTable {
+        CustomerTable {
+            table: Table::new(&["NAME", "EMAIL", "ID", "CREATED"]),
+            notes: String::new(),
+            day: String::new(),
+        }
+    }
+}
+
+impl CustomerTable {
+    pub fn push(&mut self, c: &Customer) {
+        use std::fmt::Write as _;
+        self.day.clear();
+        if let Some(d) = c.created_at {
+            // The UTC day, as `%Y-%m-%d` writes it.
+            let _ = write!(self.day, "{}", d.date_naive());
+        }
+        let cells = [c.name.as_deref().unwrap_or(""), c.email.as_deref().unwrap_or(""), &c.id, &self.day];
+        self.table.push(cells);
+        if !c.issues.is_empty() {
+            let note = format!("! {}: could not decode {}\n", c.id, crate::billing::issues_summary(&c.issues));
+            self.notes.push_str(&crate::text::block(&note));
+        }
+    }
+
+    pub fn write(&self, out: &mut impl Write) -> io::Result<()> {
+        self.table.write(out)?;
+        out.write_all(self.notes.as_bytes())
+    }
 }
 
 /// One customer as serde_json pretty-prints it one level into an array, through [`SafeJson`],
@@ -245,7 +320,7 @@ mod tests {
     fn printed(pages: Vec<Vec<Customer>>, complete: bool) -> String {
         let out = Shared::default();
         let sink = out.clone();
-        let printer = JsonPrinter::start_on(move || Box::new(sink), |page: Vec<Customer>| page);
+        let printer = ListPrinter::start_on(ListFormat::Json, move || Box::new(sink), |page: Vec<Customer>| page);
         for page in pages {
             assert!(printer.send(page).is_continue());
         }
@@ -272,6 +347,8 @@ mod tests {
         // bidi controls, accents and astral characters otherwise.
         prop_oneof![
             3 => "[a-zA-Z0-9 .@_'-]{0,12}",
+            // Past a table cell's 48 columns, wide characters among them.
+            1 => "[a-z山é😀 ]{40,70}",
             2 => proptest::collection::vec(
                 prop_oneof![
                     Just('"'), Just('\\'), Just('\n'), Just('\t'), Just('\u{1b}'), Just('\u{7f}'), Just('\u{9b}'),
@@ -310,6 +387,65 @@ mod tests {
             let whole = format!("{}\n", serde_json::to_string_pretty(&all).unwrap());
             prop_assert_eq!(printed(pages, true), crate::text::json(&whole).into_owned());
         }
+    }
+
+    fn printed_table(pages: Vec<Vec<Customer>>, complete: bool) -> String {
+        let out = Shared::default();
+        let sink = out.clone();
+        let printer = ListPrinter::start_on(ListFormat::Table, move || Box::new(sink), |page: Vec<Customer>| page);
+        for page in pages {
+            assert!(printer.send(page).is_continue());
+        }
+        printer.finish(complete).unwrap();
+        String::from_utf8(out.0.lock().unwrap().clone()).unwrap()
+    }
+
+    /// The table as it was built before it was kept in one string: every cell a line made
+    /// safe and cut, padded to its column's widest cell, then the notes, the whole made safe.
+    fn table_the_long_way(customers: &[Customer]) -> String {
+        use unicode_width::UnicodeWidthStr;
+        let cell = |s: &str| crate::util::ellipsize(&crate::text::line(s), 48);
+        let mut rows = vec![vec!["NAME".to_string(), "EMAIL".into(), "ID".into(), "CREATED".into()]];
+        for c in customers {
+            let day = c.created_at.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+            rows.push(vec![
+                cell(c.name.as_deref().unwrap_or("")),
+                cell(c.email.as_deref().unwrap_or("")),
+                cell(&c.id),
+                cell(&day),
+            ]);
+        }
+        let widths: Vec<usize> = (0..4).map(|i| rows.iter().map(|r| r[i].width()).max().unwrap()).collect();
+        let mut out = String::new();
+        for r in &rows {
+            for (i, c) in r.iter().enumerate() {
+                out.push_str(c);
+                if i < 3 {
+                    out.push_str(&" ".repeat(widths[i] - c.width() + 2));
+                }
+            }
+            out.push('\n');
+        }
+        for c in customers.iter().filter(|c| !c.issues.is_empty()) {
+            out.push_str(&format!("! {}: could not decode {}\n", c.id, crate::billing::issues_summary(&c.issues)));
+        }
+        crate::text::block(&out).into_owned()
+    }
+
+    proptest! {
+        #[test]
+        fn a_table_prints_as_the_long_way_builds_it(
+            pages in proptest::collection::vec(proptest::collection::vec(any_customer(), 0..4), 0..4)
+        ) {
+            let all: Vec<Customer> = pages.iter().flatten().cloned().collect();
+            prop_assert_eq!(printed_table(pages, true), table_the_long_way(&all));
+        }
+    }
+
+    #[test]
+    fn an_unfinished_table_is_not_printed() {
+        assert_eq!(printed_table(vec![vec![customer("a", "Ann")]], false), "");
+        assert_eq!(printed_table(Vec::new(), true), "NAME  EMAIL  ID  CREATED\n");
     }
 
     #[test]

@@ -545,6 +545,10 @@ pub struct CheckoutSession {
     pub raw_status: String,
     pub expires_at: Option<DateTime<Utc>>,
     pub customer_id: Option<String>,
+    /// Who the session is for, where the provider's answer names them: Flowglad answers with
+    /// its own customer id, which a reader may never have seen.
+    pub customer_name: Option<String>,
+    pub customer_email: Option<String>,
     pub subscription_id: Option<String>,
     pub estimate: Option<Estimate>,
 }

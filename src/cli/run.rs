@@ -173,15 +173,7 @@ async fn dispatch(conn: &Connection, global: &super::Global, command: Command) -
         Command::Checkout(CheckoutCmd::Sessions { limit }) => super::checkout::sessions(p, limit, json).await,
         Command::Checkout(CheckoutCmd::Get { id }) => {
             let s = p.get_checkout(&id).await?;
-            emit(json, &s, || {
-                format!(
-                    "id      {}\nstatus  {}\ncustomer {}\nsubscription {}\n",
-                    s.id,
-                    s.status_text(),
-                    s.customer_id.as_deref().unwrap_or("-"),
-                    s.subscription_id.as_deref().unwrap_or("-")
-                )
-            })
+            emit(json, &s, || checkout_text(&s))
         }
         Command::Subscriptions(
             cmd @ (SubscriptionsCmd::Change { .. }
@@ -306,6 +298,34 @@ async fn print_while_reading(
         note_cut("customers", more, DEFAULT_CUSTOMER_LIMIT as usize);
     }
     Ok(())
+}
+
+/// `checkout get` for people: the session, where to pay it, until when, and who it is for by
+/// name where the provider says it (Flowglad names the customer by its own id).
+pub(super) fn checkout_text(s: &crate::billing::CheckoutSession) -> String {
+    let who = [s.customer_name.as_deref(), s.customer_email.as_deref().map(|e| format!("<{e}>")).as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let customer = match (s.customer_id.as_deref(), who.is_empty()) {
+        (Some(id), false) => format!("{who} ({id})"),
+        (Some(id), true) => id.to_string(),
+        (None, false) => who,
+        (None, true) => "-".into(),
+    };
+    let expires = s.expires_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+    let rows = [
+        ("id", Some(s.id.clone())),
+        ("status", Some(s.status_text())),
+        ("url", s.url.clone()),
+        ("expires", expires),
+        ("customer", Some(customer)),
+        ("subscription", s.subscription_id.clone()),
+    ];
+    rows.iter()
+        .map(|(label, value)| format!("{label:<13}{}\n", crate::text::line(value.as_deref().unwrap_or("-"))))
+        .collect()
 }
 
 /// `customers list` without `--limit` or `--all`.

@@ -50,3 +50,37 @@ fn cli_definition_is_consistent() {
     use clap::CommandFactory;
     Cli::command().debug_assert();
 }
+
+/// `checkout get` names who the session is for where the provider says it, beside the id the
+/// provider gave (Flowglad's own `cus_…`, which the reader may never have seen), and where to
+/// pay it until when; a hostile name is one safe line.
+#[test]
+fn a_checkout_reads_with_its_customer_by_name_its_url_and_expiry() {
+    use crate::billing::{CheckoutSession, CheckoutStatus, ProviderKind};
+    let mut s = CheckoutSession {
+        provider: ProviderKind::Flowglad,
+        id: "chckt_1".into(),
+        url: Some("https://pay.example/chckt_1".into()),
+        status: CheckoutStatus::Open,
+        raw_status: "open".into(),
+        expires_at: chrono::DateTime::from_timestamp(1_796_740_774, 0),
+        customer_id: Some("cus_7M3".into()),
+        customer_name: Some("Carlos Rossi".into()),
+        customer_email: Some("carlos@example.com".into()),
+        subscription_id: None,
+        estimate: None,
+    };
+    let text = run::checkout_text(&s);
+    assert_eq!(
+        text,
+        "id           chckt_1\nstatus       open\nurl          https://pay.example/chckt_1\n\
+         expires      2026-12-08 14:39 UTC\ncustomer     Carlos Rossi <carlos@example.com> (cus_7M3)\n\
+         subscription -\n"
+    );
+    s.customer_name = Some("Eve\u{1b}]0;x\u{7}\nX".into());
+    s.customer_email = None;
+    s.url = None;
+    let text = run::checkout_text(&s);
+    assert!(text.contains("customer     Eve␛]0;x␇␊X (cus_7M3)\n"), "{text}");
+    assert!(text.contains("url          -\n"), "{text}");
+}

@@ -73,6 +73,8 @@ mod tests {
                 raw_status: format!("{status:?}").to_lowercase(),
                 expires_at: None,
                 customer_id: None,
+                customer_name: None,
+                customer_email: None,
                 subscription_id: None,
                 estimate: None,
             },

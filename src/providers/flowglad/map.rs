@@ -492,6 +492,8 @@ pub fn checkout(r: wire::CheckoutSessionResponse, customer_id: Option<String>) -
         raw_status: s.status,
         expires_at: datetime(s.expires).filter(|_| s.expires > 0),
         customer_id: customer_id.or(s.customer_id),
+        customer_name: s.customer_name,
+        customer_email: s.customer_email,
         subscription_id: s.target_subscription_id,
         estimate: None,
         id: s.id,

@@ -29,6 +29,8 @@ pub fn session(raw: &wire::CheckoutSessionDetail) -> CheckoutSession {
         raw_status: raw.status.clone(),
         expires_at: None,
         customer_id: raw.customer.as_ref().map(|c| c.customer_id.clone()).filter(|c| !c.is_empty()),
+        customer_name: raw.customer.as_ref().and_then(|c| c.name.clone()),
+        customer_email: raw.customer.as_ref().and_then(|c| c.email.clone()),
         subscription_id: raw.subscription.as_ref().map(|s| s.id.clone()).filter(|s| !s.is_empty()),
         estimate: None,
     }

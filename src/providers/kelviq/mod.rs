@@ -471,6 +471,8 @@ impl BillingProvider for KelviqClient {
             raw_status: "open".into(),
             expires_at: None,
             customer_id: request.customer_id.clone(),
+            customer_name: None,
+            customer_email: None,
             subscription_id: None,
             estimate: None,
         })

@@ -216,6 +216,8 @@ pub fn checkout(c: wire::CheckoutSession) -> CheckoutSession {
         url: c.approval_url,
         expires_at: datetime(&c.expires_at),
         customer_id: c.customer.as_ref().map(customer_key),
+        customer_name: None,
+        customer_email: None,
         subscription_id: c.subscription_uid,
         estimate: None,
         id: c.uid,

@@ -508,6 +508,8 @@ impl BillingProvider for KuvarPayClient {
             raw_status,
             expires_at: created.checkout_session.expires_at.as_deref().and_then(map::parse_datetime),
             customer_id: Some(map::customer_key(&customer_ref)).filter(|c| !c.is_empty()),
+            customer_name: None,
+            customer_email: None,
             subscription_id: created.subscription.map(|s| s.uid),
             estimate: None,
         })

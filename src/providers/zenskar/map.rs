@@ -464,6 +464,8 @@ pub fn checkout(c: wire::Checkout) -> Result<CheckoutSession, ProviderError> {
         status: checkout_status(&c.checkout_status),
         expires_at: c.expires_at.as_deref().and_then(parse_datetime),
         customer_id: c.customer_id.clone(),
+        customer_name: None,
+        customer_email: None,
         subscription_id: c.contract_id.clone(),
         estimate,
         raw_status: c.checkout_status,

@@ -25,6 +25,8 @@ fn result_builder() -> (CheckoutBuilder, String) {
         raw_status: "open".into(),
         expires_at: None,
         customer_id: Some("cus_1".into()),
+        customer_name: None,
+        customer_email: None,
         subscription_id: None,
         estimate: None,
     };

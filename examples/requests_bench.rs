@@ -94,6 +94,18 @@ async fn main() {
     }
     let height = app.state.page_height(till::tui::state::Pane::Customers);
     let mark = report("first_10s", &sandbox, 0, height);
+    // Which provider each row on screen belongs to: reading them alone would cost one request
+    // each, the other way to fill a screen for a provider without a batch filter.
+    let view = &app.state.views[app.state.tab];
+    let mut on_screen: BTreeMap<&str, usize> = BTreeMap::new();
+    for row in (view.offset..view.offset + height).filter_map(|i| app.state.row_at(i)) {
+        *on_screen.entry(app.state.slots[row.slot as usize].kind.slug()).or_default() += 1;
+    }
+    for slot in &app.state.slots {
+        let complete = slot.customers.summaries.complete;
+        let shown = on_screen.get(slot.kind.slug()).copied().unwrap_or(0);
+        println!("first_10s_on_screen {} {shown} {}", slot.kind.slug(), if complete { "complete" } else { "partial" });
+    }
     let first_offset = app.state.views[app.state.tab].offset;
     for _ in 0..1000 {
         app.handle_event(Event::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)));

@@ -10,6 +10,7 @@ mod info;
 mod listen_sandbox;
 mod payments;
 mod profiles;
+mod progress;
 mod requests;
 mod run;
 mod sandbox_clock;

@@ -287,8 +287,15 @@ async fn print_while_reading(
     let printer = ListPrinter::start(format, move |(rows, changed)| {
         d.lock().unwrap_or_else(PoisonError::into_inner).page(p.as_ref(), rows, changed)
     });
-    let listed =
-        ops::customers::list_rows(provider.as_ref(), max, &mut |rows, changed| printer.send((rows, changed))).await;
+    // JSON on a terminal shows its rows as they come; a table only once every page is in.
+    let watching = format == ListFormat::Table || !std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let mut progress = super::progress::Progress::on_stderr("customers", watching);
+    let listed = ops::customers::list_rows(provider.as_ref(), max, &mut |rows, changed| {
+        progress.add(rows.len(), std::time::Instant::now());
+        printer.send((rows, changed))
+    })
+    .await;
+    progress.clear();
     let printed = printer.finish(listed.is_ok());
     let tail = listed?;
     printed.map_err(|e| failure(ExitCode::Failure, format!("could not write output: {e}")))?;

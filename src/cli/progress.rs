@@ -79,7 +79,7 @@ mod tests {
         let mut p = Progress::new(Some(Vec::new()), "customers", t0);
         p.add(100, t0 + Duration::from_millis(500));
         assert_eq!(text(&p), "", "nothing in the first second");
-        p.add(100, t0 + Duration::from_millis(1_000));
+        p.add(100, t0 + Duration::from_secs(1));
         assert_eq!(text(&p), "\r\x1b[Ktill: read 200 customers so far…");
         p.add(1_000, t0 + Duration::from_millis(1_100));
         assert_eq!(text(&p), "\r\x1b[Ktill: read 200 customers so far…", "not redrawn within 250 ms");

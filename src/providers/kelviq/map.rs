@@ -300,7 +300,7 @@ pub fn entitlements(raw: Vec<wire::EntitlementDetail>, names: &BTreeMap<String, 
             feature_id: row.feature_id.clone(),
             has_access: row.has_access,
             kind,
-            resets_at: row.reset_at,
+            resets_at: row.reset_at.map(reset_at),
         };
         match merged.get_mut(&row.feature_id) {
             None => {
@@ -311,6 +311,13 @@ pub fn entitlements(raw: Vec<wire::EntitlementDetail>, names: &BTreeMap<String, 
         }
     }
     order.into_iter().filter_map(|id| merged.remove(&id)).collect()
+}
+
+/// Kelviq's `resetAt` is `yyyy-MM-dd HH:mm:ss` with no zone ("not ISO 8601"), read as UTC as
+/// its other times are; written as RFC 3339 like every provider's, so the console shows it as
+/// every other time. A value in neither form is kept as sent.
+fn reset_at(raw: String) -> String {
+    parse_datetime(&raw).map_or(raw, |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
 fn merge_entitlement(existing: &mut Entitlement, new: Entitlement) {
@@ -429,6 +436,16 @@ mod tests {
         assert!(issues[0].message.contains("without an amount"), "{}", issues[0]);
         let amounts: Vec<String> = p.iter().map(|p| p.amount.to_string()).collect();
         assert_eq!(amounts, ["$0.00", "$1,000.00"]);
+    }
+
+    #[test]
+    fn a_reset_without_a_zone_reads_as_utc_and_anything_else_as_sent() {
+        let raw: Vec<wire::EntitlementDetail> = serde_json::from_str(r#"[
+            {"featureId":"api","featureType":"METER","hasAccess":true,"usageLimit":100,"currentUsage":30,"resetAt":"2025-05-22 08:27:45"},
+            {"featureId":"ev","featureType":"METER","hasAccess":true,"usageLimit":100,"currentUsage":30,"resetAt":"next month"}]"#).unwrap();
+        let e = entitlements(raw, &BTreeMap::new());
+        assert_eq!(e[0].resets_at.as_deref(), Some("2025-05-22T08:27:45Z"));
+        assert_eq!(e[1].resets_at.as_deref(), Some("next month"));
     }
 
     #[test]

@@ -102,9 +102,11 @@ async fn main() {
         *on_screen.entry(app.state.slots[row.slot as usize].kind.slug()).or_default() += 1;
     }
     for slot in &app.state.slots {
-        let complete = slot.customers.summaries.complete;
+        // A complete listing's pages are what reading it whole costs (once, whatever was re-read).
+        let listing = &slot.customers.summaries;
+        let whole = if listing.complete { "complete" } else { "partial" };
         let shown = on_screen.get(slot.kind.slug()).copied().unwrap_or(0);
-        println!("first_10s_on_screen {} {shown} {}", slot.kind.slug(), if complete { "complete" } else { "partial" });
+        println!("first_10s_on_screen {} {shown} {whole} {}", slot.kind.slug(), listing.pages);
     }
     let first_offset = app.state.views[app.state.tab].offset;
     for _ in 0..1000 {

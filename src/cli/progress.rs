@@ -18,7 +18,7 @@ const REDRAW_EVERY: Duration = Duration::from_millis(250);
 const ERASE: &[u8] = b"\r\x1b[K";
 
 pub struct Progress<W: Write> {
-    /// `None` when no one is watching (stderr is not a terminal).
+    /// `None` when no one is watching, or the line would get in the way (`on_stderr`).
     out: Option<W>,
     what: &'static str,
     started: Instant,
@@ -27,14 +27,37 @@ pub struct Progress<W: Write> {
 }
 
 impl Progress<std::io::Stderr> {
-    /// On stderr when it is a terminal and `wanted` (the output itself does not already show
-    /// the rows as they come).
-    pub fn on_stderr(what: &'static str, wanted: bool) -> Progress<std::io::Stderr> {
+    /// On stderr when it is a terminal and the line cannot land on another program's screen or
+    /// repeat what the output already shows: with stdout on the terminal, only while a `table`
+    /// waits for its last page (JSON rows are their own progress); with stdout in a file, always;
+    /// with stdout into a pipe, never (the program reading it, a pager, may own the terminal).
+    pub fn on_stderr(what: &'static str, table: bool) -> Progress<std::io::Stderr> {
         use std::io::IsTerminal;
         let out = std::io::stderr();
-        let watched = wanted && out.is_terminal();
+        let stdout_shown = std::io::stdout().is_terminal();
+        let watched = out.is_terminal() && if stdout_shown { table } else { stdout_is_a_file() };
         Progress::new(watched.then_some(out), what, Instant::now())
     }
+}
+
+/// Whether stdout is a file or a device (`/dev/null`) rather than a pipe or a socket, whose
+/// reader may own the terminal.
+#[cfg(unix)]
+fn stdout_is_a_file() -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::FileTypeExt;
+    let stdout = std::io::stdout().as_fd().try_clone_to_owned().map(std::fs::File::from);
+    // Not known counts as a pipe: no line is the safe side.
+    match stdout.and_then(|f| f.metadata()) {
+        Ok(m) => m.file_type().is_file() || m.file_type().is_char_device(),
+        Err(_) => false,
+    }
+}
+
+/// Elsewhere a pipe is not told from a file: no line unless stdout is the terminal.
+#[cfg(not(unix))]
+fn stdout_is_a_file() -> bool {
+    false
 }
 
 impl<W: Write> Progress<W> {
@@ -53,7 +76,8 @@ impl<W: Write> Progress<W> {
         }
         let count = group_int(i64::try_from(self.read).unwrap_or(i64::MAX));
         // A line the terminal cannot show is not worth failing the list for.
-        let _ = write!(out, "\r\x1b[Ktill: read {count} {} so far…", self.what).and_then(|()| out.flush());
+        let line = format!("till: read {count} {} so far…", self.what);
+        let _ = out.write_all(ERASE).and_then(|()| out.write_all(line.as_bytes())).and_then(|()| out.flush());
         self.drawn_at = Some(now);
     }
 

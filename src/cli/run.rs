@@ -263,11 +263,13 @@ async fn list_customers(
             ops::customers::SCAN_CAP
         );
     }
-    // Only a cut the user did not ask for is worth a message: `--limit N` means N.
+    emit(json, &listing.customers, || customer_table(&listing.customers))?;
+    // Only a cut the user did not ask for is worth a message: `--limit N` means N. After the
+    // list, as a streamed list says it, where a reader at a terminal sees it last.
     if limit.is_none() {
         note_cut("customers", listing.more, DEFAULT_CUSTOMER_LIMIT as usize);
     }
-    emit(json, &listing.customers, || customer_table(&listing.customers))
+    Ok(())
 }
 
 /// `customers list` without a search: each page handed to a printer thread as it arrives
@@ -287,9 +289,7 @@ async fn print_while_reading(
     let printer = ListPrinter::start(format, move |(rows, changed)| {
         d.lock().unwrap_or_else(PoisonError::into_inner).page(p.as_ref(), rows, changed)
     });
-    // JSON on a terminal shows its rows as they come; a table only once every page is in.
-    let watching = format == ListFormat::Table || !std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let mut progress = super::progress::Progress::on_stderr("customers", watching);
+    let mut progress = super::progress::Progress::on_stderr("customers", format == ListFormat::Table);
     let listed = ops::customers::list_rows(provider.as_ref(), max, &mut |rows, changed| {
         progress.add(rows.len(), std::time::Instant::now());
         printer.send((rows, changed))
@@ -310,7 +310,8 @@ async fn print_while_reading(
 /// `checkout get` for people: the session, where to pay it, until when, and who it is for by
 /// name where the provider says it (Flowglad names the customer by its own id).
 pub(super) fn checkout_text(s: &crate::billing::CheckoutSession) -> String {
-    let who = [s.customer_name.as_deref(), s.customer_email.as_deref().map(|e| format!("<{e}>")).as_deref()]
+    let stated = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+    let who = [stated(&s.customer_name), stated(&s.customer_email).map(|e| format!("<{e}>"))]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
@@ -391,10 +392,10 @@ fn or_unknown(value: Option<String>, issues: &[crate::billing::RowIssue]) -> Str
 /// with what did decode, and this says what is missing and why.
 fn with_issues<'a>(mut table: String, rows: impl Iterator<Item = (&'a str, &'a [crate::billing::RowIssue])>) -> String {
     for (id, issues) in rows.filter(|(_, issues)| !issues.is_empty()) {
-        let line = format!("! {id}: could not decode {}\n", crate::billing::issues_summary(issues));
+        let line = super::stream::issue_note(id, issues);
         // CSV stays rows only; the reader still learns what could not be read.
         if super::table::csv_output() {
-            eprint!("till: {}", crate::text::block(&line));
+            eprint!("till: {line}");
         } else {
             table.push_str(&line);
         }

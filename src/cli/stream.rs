@@ -136,6 +136,13 @@ fn print_table<T>(
     Ok(())
 }
 
+/// The line under a table naming a row that could not be read whole, one safe line: an id with
+/// a line break in it cannot print what looks like another row.
+pub fn issue_note(id: &str, issues: &[crate::billing::RowIssue]) -> String {
+    let summary = crate::billing::issues_summary(issues);
+    format!("! {}: could not decode {}\n", crate::text::line(id), crate::text::line(&summary))
+}
+
 /// `customers list` for people: name, email, id and the day created, aligned; then a line for
 /// each customer that could not be read whole, naming what.
 pub struct CustomerTable {
@@ -165,8 +172,7 @@ impl CustomerTable {
         let cells = [c.name.as_deref().unwrap_or(""), c.email.as_deref().unwrap_or(""), &c.id, &self.day];
         self.table.push(cells);
         if !c.issues.is_empty() {
-            let note = format!("! {}: could not decode {}\n", c.id, crate::billing::issues_summary(&c.issues));
-            self.notes.push_str(&crate::text::block(&note));
+            self.notes.push_str(&issue_note(&c.id, &c.issues));
         }
     }
 
@@ -426,10 +432,16 @@ mod tests {
             }
             out.push('\n');
         }
+        let mut out = crate::text::block(&out).into_owned();
         for c in customers.iter().filter(|c| !c.issues.is_empty()) {
-            out.push_str(&format!("! {}: could not decode {}\n", c.id, crate::billing::issues_summary(&c.issues)));
+            let summary = crate::billing::issues_summary(&c.issues);
+            out.push_str(&format!(
+                "! {}: could not decode {}\n",
+                crate::text::line(&c.id),
+                crate::text::line(&summary)
+            ));
         }
-        crate::text::block(&out).into_owned()
+        out
     }
 
     proptest! {

@@ -29,8 +29,8 @@ pub fn session(raw: &wire::CheckoutSessionDetail) -> CheckoutSession {
         raw_status: raw.status.clone(),
         expires_at: None,
         customer_id: raw.customer.as_ref().map(|c| c.customer_id.clone()).filter(|c| !c.is_empty()),
-        customer_name: raw.customer.as_ref().and_then(|c| c.name.clone()),
-        customer_email: raw.customer.as_ref().and_then(|c| c.email.clone()),
+        customer_name: raw.customer.as_ref().and_then(|c| c.name.clone()).filter(|n| !n.trim().is_empty()),
+        customer_email: raw.customer.as_ref().and_then(|c| c.email.clone()).filter(|e| !e.trim().is_empty()),
         subscription_id: raw.subscription.as_ref().map(|s| s.id.clone()).filter(|s| !s.is_empty()),
         estimate: None,
     }
@@ -45,10 +45,11 @@ fn listing(raw: wire::CheckoutSessionDetail) -> CheckoutListing {
     });
     let created_at =
         raw.created_on.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
+    let session = session(&raw);
     CheckoutListing {
-        session: session(&raw),
-        customer_name: raw.customer.as_ref().and_then(|c| c.name.clone()),
-        customer_email: raw.customer.as_ref().and_then(|c| c.email.clone()),
+        customer_name: session.customer_name.clone(),
+        customer_email: session.customer_email.clone(),
+        session,
         amount,
         created_at,
     }

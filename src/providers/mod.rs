@@ -239,7 +239,9 @@ pub trait BillingProvider: Send + Sync {
     }
 
     /// A row of [`Self::list_customer_rows`] as a customer; `index` is its place in its page,
-    /// for naming a row that breaks the contract (`results[3].email: …`), as listing does.
+    /// for naming a row that breaks the contract (`results[3].email: …`), as listing does. For
+    /// a list read once and printed: what a provider caches from a listing for later reads
+    /// (Flowglad's id map) need not be filled here.
     fn decode_customer(&self, index: usize, row: CustomerRow) -> Customer {
         match row {
             CustomerRow::Decoded(c) => c,

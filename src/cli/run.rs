@@ -348,18 +348,10 @@ fn customer_table(customers: &[crate::billing::Customer]) -> String {
         let _ = t.write(&mut out);
         return String::from_utf8_lossy(&out).into_owned();
     }
-    let rows: Vec<Vec<String>> = customers
-        .iter()
-        .map(|c| {
-            vec![
-                c.name.clone().unwrap_or_default(),
-                c.email.clone().unwrap_or_default(),
-                c.id.clone(),
-                c.created_at.map(|d| d.date_naive().to_string()).unwrap_or_default(),
-            ]
-        })
-        .collect();
-    let table = table::render(&["NAME", "EMAIL", "ID", "CREATED"], &rows);
+    let mut day = String::new();
+    let rows: Vec<Vec<String>> =
+        customers.iter().map(|c| CustomerTable::cells(c, &mut day).map(str::to_string).to_vec()).collect();
+    let table = table::render(&CustomerTable::HEADERS, &rows);
     with_issues(table, customers.iter().map(|c| (c.id.as_str(), c.issues.as_slice())))
 }
 

@@ -153,24 +153,27 @@ pub struct CustomerTable {
 
 impl Default for CustomerTable {
     fn default() -> CustomerTable {
-        CustomerTable {
-            table: Table::new(&["NAME", "EMAIL", "ID", "CREATED"]),
-            notes: String::new(),
-            day: String::new(),
-        }
+        CustomerTable { table: Table::new(&CustomerTable::HEADERS), notes: String::new(), day: String::new() }
     }
 }
 
 impl CustomerTable {
-    pub fn push(&mut self, c: &Customer) {
+    pub const HEADERS: [&'static str; 4] = ["NAME", "EMAIL", "ID", "CREATED"];
+
+    /// A customer's cells under [`Self::HEADERS`], the day written into `day` (reused, so a
+    /// long list allocates no string a row for it).
+    pub fn cells<'a>(c: &'a Customer, day: &'a mut String) -> [&'a str; 4] {
         use std::fmt::Write as _;
-        self.day.clear();
+        day.clear();
         if let Some(d) = c.created_at {
             // The UTC day, as `%Y-%m-%d` writes it.
-            let _ = write!(self.day, "{}", d.date_naive());
+            let _ = write!(day, "{}", d.date_naive());
         }
-        let cells = [c.name.as_deref().unwrap_or(""), c.email.as_deref().unwrap_or(""), &c.id, &self.day];
-        self.table.push(cells);
+        [c.name.as_deref().unwrap_or(""), c.email.as_deref().unwrap_or(""), &c.id, day]
+    }
+
+    pub fn push(&mut self, c: &Customer) {
+        self.table.push(CustomerTable::cells(c, &mut self.day));
         if !c.issues.is_empty() {
             self.notes.push_str(&issue_note(&c.id, &c.issues));
         }
@@ -324,9 +327,17 @@ mod tests {
     }
 
     fn printed(pages: Vec<Vec<Customer>>, complete: bool) -> String {
+        printed_as(ListFormat::Json, pages, complete)
+    }
+
+    fn printed_table(pages: Vec<Vec<Customer>>, complete: bool) -> String {
+        printed_as(ListFormat::Table, pages, complete)
+    }
+
+    fn printed_as(format: ListFormat, pages: Vec<Vec<Customer>>, complete: bool) -> String {
         let out = Shared::default();
         let sink = out.clone();
-        let printer = ListPrinter::start_on(ListFormat::Json, move || Box::new(sink), |page: Vec<Customer>| page);
+        let printer = ListPrinter::start_on(format, move || Box::new(sink), |page: Vec<Customer>| page);
         for page in pages {
             assert!(printer.send(page).is_continue());
         }
@@ -393,17 +404,6 @@ mod tests {
             let whole = format!("{}\n", serde_json::to_string_pretty(&all).unwrap());
             prop_assert_eq!(printed(pages, true), crate::text::json(&whole).into_owned());
         }
-    }
-
-    fn printed_table(pages: Vec<Vec<Customer>>, complete: bool) -> String {
-        let out = Shared::default();
-        let sink = out.clone();
-        let printer = ListPrinter::start_on(ListFormat::Table, move || Box::new(sink), |page: Vec<Customer>| page);
-        for page in pages {
-            assert!(printer.send(page).is_continue());
-        }
-        printer.finish(complete).unwrap();
-        String::from_utf8(out.0.lock().unwrap().clone()).unwrap()
     }
 
     /// The table as it was built before it was kept in one string: every cell a line made

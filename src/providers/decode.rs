@@ -5,6 +5,8 @@
 //! wire types hold them as `u64` and narrow only where till's model needs less, with a message
 //! that names the field, the value and the limit instead of serde's "expected u32".
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Deserializer};
 use serde_json::Number;
 
@@ -25,6 +27,16 @@ pub fn fit_u32(value: u64, field: &str) -> Result<u32, String> {
 pub fn count_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
     let n = Number::deserialize(deserializer)?;
     whole_count(&n).ok_or_else(|| serde::de::Error::custom(format!("a count must be a whole number ≥ 0, got {n}")))
+}
+
+/// An optional string read in place where the text holds it without escapes, for a field
+/// typed `Option<Cow<'a, str>>` (`#[serde(default, borrow, deserialize_with = "borrowed")]`):
+/// serde borrows a bare `Cow<str>` field but copies one inside an `Option`, and a long list's
+/// rows are mostly such fields.
+pub fn borrowed<'de: 'a, 'a, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Cow<'a, str>>, D::Error> {
+    #[derive(Deserialize)]
+    struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+    Ok(Option::<Text<'a>>::deserialize(deserializer)?.map(|t| t.0))
 }
 
 /// Where a body failed to decode, as a JSON path. serde reports a missing field at the object
@@ -244,6 +256,22 @@ mod tests {
         let camel = serde_json::json!({"brand": "", "last4": "0005", "expMonth": 13, "expYear": 2029});
         assert_eq!(card_details(|k| stripe.get(k)), (Some("visa".into()), Some("4242".into()), Some((12, 2029))));
         assert_eq!(card_details(|k| camel.get(k)), (None, Some("0005".into()), None), "month 13, empty brand");
+    }
+
+    #[derive(Deserialize)]
+    struct Named<'a> {
+        #[serde(default, borrow, deserialize_with = "borrowed")]
+        name: Option<Cow<'a, str>>,
+    }
+
+    #[test]
+    fn an_optional_string_is_read_in_place_unless_it_has_escapes() {
+        let named = |text: &'static str| serde_json::from_str::<Named<'static>>(text).unwrap().name;
+        assert!(matches!(named(r#"{"name": "Ada"}"#), Some(Cow::Borrowed("Ada"))));
+        assert!(matches!(named(r#"{"name": "Horv\u00e1th"}"#), Some(Cow::Owned(n)) if n == "Horváth"));
+        assert!(named(r#"{"name": null}"#).is_none());
+        assert!(named("{}").is_none());
+        assert!(serde_json::from_str::<Named<'static>>(r#"{"name": 3}"#).is_err(), "a number is no name");
     }
 
     #[derive(Deserialize)]

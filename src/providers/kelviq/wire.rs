@@ -85,9 +85,9 @@ pub struct ListedCustomer<'a> {
     pub id: Cow<'a, str>,
     #[serde(borrow)]
     pub customer_id: Cow<'a, str>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "crate::providers::decode::borrowed")]
     pub name: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "crate::providers::decode::borrowed")]
     pub email: Option<Cow<'a, str>>,
     #[serde(default)]
     pub details: serde::de::IgnoredAny,
@@ -95,9 +95,9 @@ pub struct ListedCustomer<'a> {
     pub metadata: Option<BTreeMap<String, String>>,
     #[serde(default)]
     pub billing_address: Option<BillingAddress>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "crate::providers::decode::borrowed")]
     pub created_on: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "crate::providers::decode::borrowed")]
     pub modified_on: Option<Cow<'a, str>>,
 }
 

@@ -102,21 +102,21 @@ pub struct ListedCustomer<'a> {
     pub email: Cow<'a, str>,
     #[serde(default, borrow)]
     pub name: Cow<'a, str>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "crate::providers::decode::borrowed")]
     pub invoice_number_base: Option<Cow<'a, str>>,
     #[serde(default)]
     pub archived: bool,
-    #[serde(default, borrow, rename = "logoURL")]
+    #[serde(default, borrow, deserialize_with = "crate::providers::decode::borrowed", rename = "logoURL")]
     pub logo_url: Option<Cow<'a, str>>,
-    #[serde(default, borrow, rename = "iconURL")]
+    #[serde(default, borrow, deserialize_with = "crate::providers::decode::borrowed", rename = "iconURL")]
     pub icon_url: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "crate::providers::decode::borrowed")]
     pub domain: Option<Cow<'a, str>>,
     #[serde(default)]
     pub billing_address: Option<serde::de::IgnoredAny>,
     #[serde(borrow)]
     pub external_id: Cow<'a, str>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "crate::providers::decode::borrowed")]
     pub user_id: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     pub pricing_model_id: Cow<'a, str>,

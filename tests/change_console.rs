@@ -31,6 +31,29 @@ async fn pick(c: &mut Console, customer: &str, plan: &str) -> Subscription {
 }
 
 #[tokio::test]
+async fn enter_on_the_current_plan_says_so_and_stays_on_the_plan_step() {
+    let mut c = console(Mode::Sandbox, false).await;
+    pick(&mut c, "cus_mueller_maschinenbau", "Starter").await;
+    c.key(KeyCode::Char('u')).await;
+    let flow = c.app.state.change().unwrap();
+    let current = flow.options.iter().position(|o| o.plan.name == "Starter").unwrap();
+    let moves = current as isize - flow.plan_idx as isize;
+    let key = if moves < 0 { KeyCode::Char('k') } else { KeyCode::Char('j') };
+    for _ in 0..moves.unsigned_abs() {
+        c.key(key).await;
+    }
+    assert_eq!(c.app.state.change().unwrap().plan_idx, current, "the cursor is on the current plan");
+    c.key(KeyCode::Enter).await;
+    assert_eq!(c.app.state.change().unwrap().step, Step::Choose, "nothing to change to");
+    let screen = c.screen();
+    assert!(screen.contains("Starter is the current plan: choose another"), "{screen}");
+    c.key(if current == 0 { KeyCode::Char('j') } else { KeyCode::Char('k') }).await;
+    assert!(!c.screen().contains("is the current plan"), "the hint goes with the next key");
+    c.key(KeyCode::Enter).await;
+    assert_eq!(c.app.state.change().unwrap().step, Step::Period, "another plan is taken");
+}
+
+#[tokio::test]
 async fn kelviq_upgrade_previews_labels_and_applies_exactly_what_was_previewed() {
     let mut c = console(Mode::Sandbox, false).await;
     let before = pick(&mut c, "cus_mueller_maschinenbau", "Starter").await;

@@ -80,7 +80,8 @@ pub struct ChangeFlow {
     pub outcome: Option<Result<Subscription, String>>,
     /// Where the plan cursor started, to know whether Esc discards a started change.
     first_plan_idx: usize,
-    /// Set when Enter is pressed on the Preview step: the hint says which key applies.
+    /// Set when Enter is pressed on the current plan (the hint says to choose another) or on
+    /// the Preview step (the hint says which key applies).
     pub enter_hint: bool,
     /// The provider keeps a subscription's billing interval: only that period is offered.
     pub keep_interval: bool,
@@ -242,6 +243,11 @@ impl ChangeFlow {
                 if self.options.get(self.plan_idx).is_some_and(|o| o.relation != Relation::Current) =>
             {
                 self.select_plan()
+            }
+            // Enter on the current plan changes nothing; said, not silently ignored.
+            (Step::Choose, Action::Choose) => {
+                self.enter_hint = true;
+                DialogKey::Nothing
             }
             (Step::Period, Action::Choose) if !self.periods.is_empty() => {
                 self.step = Step::Timing;

@@ -83,6 +83,11 @@ pub fn change(frame: &mut Frame, f: &ChangeFlow, theme: &Theme, area: Rect) {
                     style,
                 )));
             }
+            if f.enter_hint {
+                let current = f.plan().map(|p| p.name.as_str()).unwrap_or("this");
+                let hint = format!("{} is the current plan: choose another (j/k), or Esc", ellipsize(current, 40));
+                footer.push(Line::from(Span::styled(hint, theme.error())));
+            }
         }
         Step::Period => {
             let plan = f.plan().map(|p| p.name.clone()).unwrap_or_default();

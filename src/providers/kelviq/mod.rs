@@ -334,7 +334,12 @@ impl BillingProvider for KelviqClient {
             q.push(("search", s.to_string()));
         }
         let response = self.http.send(self.core(Method::GET, "customers/").query(&q)).await?;
-        let (count, next, items) = customer_page(&response)?;
+        // Decoded on whichever runtime worker is free: the pages of a window are polled by one
+        // task, which alone decoded every page of a long list while the other core waited.
+        let decoded = tokio::spawn(async move { customer_page(&response) }).await;
+        let (count, next, items) = decoded.map_err(|e| {
+            ProviderError::new(KELVIQ, ErrorKind::Decode, format!("customers page {number}: decoding stopped: {e}"))
+        })??;
         let next = next_link("customers", number, next.as_deref())?;
         let next_cursor = next.map(|n| format!("{n}:{size}"));
         paging::check_page(KELVIQ, "customers", page.cursor.as_deref(), items.len(), next_cursor.as_deref())?;

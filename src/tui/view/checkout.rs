@@ -239,7 +239,7 @@ fn result(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect, now
         ]),
         Line::from(vec![
             Span::styled("Expires ", theme.dim()),
-            Span::raw(ellipsize(&expiry_text(r.session.expires_at, now), width.saturating_sub(8))),
+            Span::raw(ellipsize(&expiry_text(r.session.status, r.session.expires_at, now), width.saturating_sub(8))),
         ]),
         Line::from(Span::styled("URL", theme.dim())),
     ]);
@@ -299,13 +299,25 @@ pub fn wrap_exact(text: &str, width: u16) -> Vec<String> {
     out
 }
 
-fn expiry_text(expires: Option<chrono::DateTime<chrono::Utc>>, now: chrono::DateTime<chrono::Utc>) -> String {
+/// When the session's link stops working, and how long is left; a session that is over (paid,
+/// canceled) has nothing left to count down, and says so rather than "in 23h 59m".
+fn expiry_text(
+    status: CheckoutStatus,
+    expires: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
     let Some(at) = expires else { return "not stated by the provider".into() };
-    let left = at - now;
-    if left <= chrono::Duration::zero() {
-        return format!("{} (expired)", at.format("%Y-%m-%d %H:%M UTC"));
+    let when = at.format("%Y-%m-%d %H:%M UTC");
+    match status {
+        CheckoutStatus::Complete => return format!("{when} (no longer applies: complete)"),
+        CheckoutStatus::Canceled => return format!("{when} (no longer applies: canceled)"),
+        _ => {}
     }
-    format!("{} (in {}h {:02}m)", at.format("%Y-%m-%d %H:%M UTC"), left.num_hours(), left.num_minutes() % 60)
+    let left = at - now;
+    if left <= chrono::Duration::zero() || status == CheckoutStatus::Expired {
+        return format!("{when} (expired)");
+    }
+    format!("{when} (in {}h {:02}m)", left.num_hours(), left.num_minutes() % 60)
 }
 
 /// Where the URL is drawn in the result view, for writing it again as an OSC 8 hyperlink:

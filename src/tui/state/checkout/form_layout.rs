@@ -4,6 +4,7 @@
 
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 use super::CheckoutBuilder;
 use super::fields::{Choice, Field, Input};
@@ -148,11 +149,21 @@ fn submit_spans(b: &CheckoutBuilder, width: usize) -> Vec<(String, Tone)> {
     }
 }
 
-/// A field as "▸ Label  value", then its open picker or list rows, then its message.
+/// A value given fewer columns than this beside its label goes on a line of its own below it:
+/// at 80 columns "Customer externalId (empty: anonymous)" left none, and the customer a
+/// checkout was for showed as "…".
+const MIN_VALUE_BESIDE: usize = 24;
+/// Where a value on its own line starts.
+const VALUE_BELOW: &str = "    ";
+
+/// A field as "▸ Label  value" (or the value below a long label), then its open picker or list
+/// rows, then its message.
 fn field_lines(lines: &mut Vec<FormLine>, index: usize, f: &Field, focused: bool, width: usize) {
     let marker = if focused { "▸ " } else { "  " };
     let label = format!("{marker}{}{} ", f.label, if f.required { " *" } else { "" });
-    let value_width = width.saturating_sub(label.chars().count() + 1);
+    let beside = width.saturating_sub(label.width() + 1);
+    let below = beside < MIN_VALUE_BESIDE;
+    let value_width = if below { width.saturating_sub(VALUE_BELOW.len() + 1) } else { beside };
     let value: (String, Tone) = match &f.input {
         Input::Text(area) => {
             let text = area.lines().first().cloned().unwrap_or_default();
@@ -179,7 +190,12 @@ fn field_lines(lines: &mut Vec<FormLine>, index: usize, f: &Field, focused: bool
         ),
     };
     let label_tone = if focused { Tone::Header } else { Tone::Dim };
-    lines.push(FormLine::new(FormRow::Field(index), vec![(label, label_tone), value]));
+    if below {
+        lines.push(FormLine::new(FormRow::Field(index), vec![(label.trim_end().to_string(), label_tone)]));
+        lines.push(FormLine::new(FormRow::Field(index), vec![(VALUE_BELOW.to_string(), Tone::Plain), value]));
+    } else {
+        lines.push(FormLine::new(FormRow::Field(index), vec![(label, label_tone), value]));
+    }
     if focused {
         expanded(lines, &f.input, width);
     }

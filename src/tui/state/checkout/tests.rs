@@ -286,3 +286,22 @@ fn plans_sharing_a_name_are_told_apart_by_price_currency_and_cadence() {
     assert_eq!(labels[1], "Growth · $79.00 USD monthly");
     assert_eq!(labels[2], "Growth · $790.00 USD yearly");
 }
+
+#[test]
+fn a_value_with_no_room_beside_its_label_is_shown_below_it() {
+    use super::form_layout::form_lines;
+    let b = CheckoutBuilder::new(0, ProviderKind::Flowglad, &plans(), Some("user_rousseau_conseil".into()), None);
+    let text = |width: usize| -> Vec<String> {
+        form_lines(&b, width).lines.iter().map(|l| l.spans.iter().map(|(t, _)| t.as_str()).collect()).collect()
+    };
+    // The form's column at 80 terminal columns: the label alone takes all of it.
+    let narrow = text(38);
+    let at = narrow.iter().position(|l| l.contains("Customer externalId")).unwrap();
+    assert_eq!(narrow[at + 1], "    user_rousseau_conseil", "{narrow:#?}");
+    // With room beside its label the value stays there.
+    let wide = text(80);
+    assert!(
+        wide.iter().any(|l| l.contains("Customer externalId") && l.ends_with("user_rousseau_conseil")),
+        "{wide:#?}"
+    );
+}

@@ -307,12 +307,12 @@ fn expiry_text(
     now: chrono::DateTime<chrono::Utc>,
 ) -> String {
     let Some(at) = expires else { return "not stated by the provider".into() };
-    let when = at.format("%Y-%m-%d %H:%M UTC");
     match status {
-        CheckoutStatus::Complete => return format!("{when} (no longer applies: complete)"),
-        CheckoutStatus::Canceled => return format!("{when} (no longer applies: canceled)"),
+        CheckoutStatus::Complete => return "no longer applies (complete)".into(),
+        CheckoutStatus::Canceled => return "no longer applies (canceled)".into(),
         _ => {}
     }
+    let when = at.format("%Y-%m-%d %H:%M UTC");
     let left = at - now;
     if left <= chrono::Duration::zero() || status == CheckoutStatus::Expired {
         return format!("{when} (expired)");

@@ -3,9 +3,11 @@
 //! vocabulary and it can be tested without a network.
 
 pub mod attribution;
+pub mod checkout;
 pub mod currency;
 pub mod diff;
 pub mod estimate;
+pub mod invoice;
 pub mod model;
 pub mod money;
 pub mod payments;
@@ -14,8 +16,10 @@ pub mod timestamp;
 pub mod validate;
 pub mod webhooks;
 
+pub use checkout::*;
 pub use currency::Currency;
 pub use estimate::{Estimate, EstimateLine, EstimateSource, Invoice};
+pub use invoice::*;
 pub use model::*;
 pub use money::{Money, MoneyError};
 pub use period::{ChargePeriod, IntervalUnit};

@@ -8,7 +8,6 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::Estimate;
 use super::money::Money;
 use super::period::ChargePeriod;
 
@@ -415,219 +414,12 @@ pub struct FeatureQuantity {
     pub quantity: u32,
 }
 
-/// What a developer asks a provider to sell. Providers read the fields they understand;
-/// the checkout form only offers the fields a provider defines.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct CheckoutRequest {
-    pub plan_id: String,
-    pub period: Option<ChargePeriod>,
-    pub price_id: Option<String>,
-    pub customer_id: Option<String>,
-    pub customer_email: Option<String>,
-    pub currency: Option<String>,
-    pub quantity: Option<u32>,
-    #[serde(default)]
-    pub features: Vec<FeatureQuantity>,
-    pub success_url: String,
-    pub cancel_url: Option<String>,
-    pub ip_address: Option<String>,
-    pub start_date: Option<NaiveDate>,
-    pub end_date: Option<NaiveDate>,
-    #[serde(default)]
-    pub metadata: BTreeMap<String, String>,
-    /// What the session is for; `None` is a purchase of `plan_id`/`price_id`.
-    #[serde(default)]
-    pub purpose: Option<CheckoutPurpose>,
-    /// Flowglad: keep the subscription's billing cycle anchor.
-    #[serde(default)]
-    pub preserve_billing_cycle_anchor: Option<bool>,
-    /// Flowglad: the name of what the checkout produces.
-    #[serde(default)]
-    pub output_name: Option<String>,
-    /// KuvarPay: FIXED or METERED billing.
-    #[serde(default)]
-    pub billing_mode: Option<String>,
-    /// KuvarPay: the amount to charge in `currency` (a decimal string, as KuvarPay sends amounts).
-    #[serde(default)]
-    pub target_amount: Option<String>,
-    #[serde(default)]
-    pub customer_first_name: Option<String>,
-    #[serde(default)]
-    pub customer_last_name: Option<String>,
-    /// Zenskar: the business entity a guest checkout belongs to.
-    #[serde(default)]
-    pub business_entity_id: Option<String>,
-    /// Zenskar: when the session stops accepting payment (the provider's default is 24 h).
-    #[serde(default)]
-    pub expires_at: Option<DateTime<Utc>>,
-    /// Zenskar: products switched off for this checkout (`is_enabled: false`), by the same
-    /// identifiers `features` uses.
-    #[serde(default)]
-    pub disabled_products: Vec<String>,
-}
-
-/// Checkouts that do not sell a plan. Only providers whose capabilities say so accept them
-/// (Flowglad's `activate_subscription` and `add_payment_method` session types).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum CheckoutPurpose {
-    /// Sell `plan_id`/`price_id`, as when no purpose is given.
-    Purchase,
-    /// Collect the first payment of a subscription created without one.
-    ActivateSubscription { subscription_id: String },
-    /// Save a payment method, optionally for one subscription.
-    AddPaymentMethod { subscription_id: Option<String> },
-}
-
-/// An invoice as a provider lists it, for providers with an invoice API.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct InvoiceRecord {
-    pub provider: ProviderKind,
-    pub id: String,
-    pub number: Option<String>,
-    pub customer_id: Option<String>,
-    pub subscription_id: Option<String>,
-    /// The provider's own status (open, paid, approved, …).
-    pub status: String,
-    pub total: Option<Money>,
-    pub amount_due: Option<Money>,
-    pub issued_on: Option<NaiveDate>,
-    pub due_on: Option<NaiveDate>,
-    pub url: Option<String>,
-    /// Values that could not be decoded (then `total`/`amount_due` are `None`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub issues: Vec<RowIssue>,
-}
-
-impl InvoiceRecord {
-    /// A listed invoice that could not be decoded: id, customer and status, and the reason.
-    pub fn undecodable(
-        provider: ProviderKind,
-        id: String,
-        customer_id: Option<String>,
-        status: String,
-        issue: RowIssue,
-    ) -> InvoiceRecord {
-        InvoiceRecord {
-            provider,
-            id,
-            number: None,
-            customer_id,
-            subscription_id: None,
-            status,
-            total: None,
-            amount_due: None,
-            issued_on: None,
-            due_on: None,
-            url: None,
-            issues: vec![issue],
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckoutStatus {
-    Open,
-    Processing,
-    Complete,
-    Expired,
-    Canceled,
-    Unknown,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CheckoutSession {
-    pub provider: ProviderKind,
-    pub id: String,
-    pub url: Option<String>,
-    pub status: CheckoutStatus,
-    pub raw_status: String,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub customer_id: Option<String>,
-    /// Who the session is for, where the provider's answer names them: Flowglad answers with
-    /// its own customer id, which a reader may never have seen.
-    pub customer_name: Option<String>,
-    pub customer_email: Option<String>,
-    pub subscription_id: Option<String>,
-    pub estimate: Option<Estimate>,
-}
-
-/// A checkout session as a list shows it: the session, who it is for, what it sells and when
-/// it was made. Each figure is `None` where the provider's list does not state it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CheckoutListing {
-    pub session: CheckoutSession,
-    pub customer_name: Option<String>,
-    pub customer_email: Option<String>,
-    /// What the session sells (price × quantity), or what is due now for a session this
-    /// console created.
-    pub amount: Option<Money>,
-    pub created_at: Option<DateTime<Utc>>,
-}
-
 /// The normalised status, with the provider's own word beside it when it says something else:
 /// "active", "past due (UNPAID)", "open (approved)". The console and the CLI show statuses
 /// this way for subscriptions' details, invoices and checkout sessions alike.
 pub fn status_text(label: &str, raw: &str) -> String {
     let plain = |s: &str| s.trim().to_lowercase().replace(['_', '-'], " ");
     if raw.trim().is_empty() || plain(raw) == plain(label) { label.to_string() } else { format!("{label} ({raw})") }
-}
-
-/// Invoice statuses across the four providers, normalised: draft, open (issued, not yet fully
-/// paid: Zenskar's approved, partially_paid, upcoming; KuvarPay's SENT), paid, void (Zenskar's
-/// discarded too), uncollectible (KuvarPay's OVERDUE). The raw word stays beside it.
-pub fn invoice_status_label(raw: &str) -> &'static str {
-    match raw.trim().to_lowercase().as_str() {
-        "draft" => "draft",
-        "paid" | "succeeded" | "success" | "complete" | "completed" => "paid",
-        "open"
-        | "pending"
-        | "unpaid"
-        | "approved"
-        | "issued"
-        | "sent"
-        | "partially_paid"
-        | "upcoming"
-        | "edited"
-        | "awaiting_payment_confirmation" => "open",
-        "void" | "voided" | "canceled" | "cancelled" | "discarded" => "void",
-        "uncollectible" | "failed" | "past_due" | "overdue" => "uncollectible",
-        "refunded" | "partially_refunded" => "refunded",
-        _ => "unknown",
-    }
-}
-
-impl CheckoutSession {
-    /// "complete (COMPLETED)": see [`status_text`].
-    pub fn status_text(&self) -> String {
-        status_text(self.status.label(), &self.raw_status)
-    }
-}
-
-impl InvoiceRecord {
-    /// "open (approved)": see [`status_text`].
-    pub fn status_text(&self) -> String {
-        status_text(invoice_status_label(&self.status), &self.status)
-    }
-}
-
-impl CheckoutStatus {
-    pub fn label(&self) -> &'static str {
-        match self {
-            CheckoutStatus::Open => "open",
-            CheckoutStatus::Processing => "processing",
-            CheckoutStatus::Complete => "complete",
-            CheckoutStatus::Expired => "expired",
-            CheckoutStatus::Canceled => "canceled",
-            CheckoutStatus::Unknown => "unknown",
-        }
-    }
-
-    /// Paid, expired or canceled: nothing more will happen to the session.
-    pub fn is_final(&self) -> bool {
-        matches!(self, CheckoutStatus::Complete | CheckoutStatus::Expired | CheckoutStatus::Canceled)
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -734,6 +526,7 @@ mod date_phrase_tests {
 #[cfg(test)]
 mod status_text_tests {
     use super::*;
+    use crate::billing::{CheckoutStatus, invoice_status_label};
 
     #[test]
     fn the_normalised_status_leads_and_a_different_raw_word_follows() {

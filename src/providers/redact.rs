@@ -24,13 +24,18 @@ impl Redactor {
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Redactor {
         let mut secrets: Vec<String> = secrets.into_iter().filter(|s| !s.is_empty()).collect();
         // The percent-decoded form too: a URL password is stored encoded but echoed decoded.
-        let decoded: Vec<String> = secrets
+        // And each form an answer may write a key in: a JSON string escapes `"` and `\` (some
+        // servers `/` too), a URL percent-encodes; a body is redacted as text before it is
+        // decoded, so the key must be found as it is written there.
+        let written: Vec<String> = secrets
             .iter()
-            .filter_map(|s| percent_decode(s))
-            .filter(|d| !d.is_empty() && !secrets.contains(d))
+            .flat_map(|s| [percent_decode(s), Some(json_escaped(s)), Some(json_escaped(s).replace('/', "\\/"))])
+            .chain(secrets.iter().map(|s| Some(url::form_urlencoded::byte_serialize(s.as_bytes()).collect())))
+            .flatten()
+            .filter(|d| !d.is_empty())
             .collect();
-        secrets.extend(decoded);
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.extend(written);
+        secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         secrets.dedup();
         Redactor { secrets }
     }
@@ -111,6 +116,12 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     memchr::memmem::find(haystack, needle)
 }
 
+/// `s` as serde_json writes it inside a JSON string (without the quotes).
+fn json_escaped(s: &str) -> String {
+    let quoted = serde_json::Value::String(s.to_string()).to_string();
+    quoted.strip_prefix('"').and_then(|q| q.strip_suffix('"')).unwrap_or(&quoted).to_string()
+}
+
 fn percent_decode(s: &str) -> Option<String> {
     if !s.contains('%') {
         return None;
@@ -170,6 +181,19 @@ mod tests {
         assert_eq!(&r.bytes(body)[..], br#"{"detail":"bad key [redacted]","id":"req-[redacted]"}"#);
         let clean = Bytes::from_static(b"nothing here");
         assert_eq!(r.bytes(clean.clone()), clean);
+    }
+
+    #[test]
+    fn a_key_is_redacted_as_a_json_body_or_a_url_writes_it_too() {
+        let key = r#"SEK+RET/wc"9f8\e7="#;
+        let r = Redactor::new([key.to_string()]);
+        // serde_json's escaping, escaping of '/' as some servers write it, and percent-encoding.
+        for written in [r#"SEK+RET/wc\"9f8\\e7="#, r#"SEK+RET\/wc\"9f8\\e7="#, "SEK%2BRET%2Fwc%229f8%5Ce7%3D"] {
+            let body = Bytes::from(format!(r#"{{"detail":"bad auth header: Bearer {written}"}}"#));
+            assert_eq!(&r.bytes(body)[..], br#"{"detail":"bad auth header: Bearer [redacted]"}"#, "{written}");
+        }
+        assert_eq!(r.text(&format!("key {key}")), "key [redacted]");
+        assert_eq!(Redactor::new(["kq_plain_123".to_string()]).secrets.len(), 1, "a plain key has one form");
     }
 
     #[test]

@@ -50,6 +50,23 @@ fn malformed_flag_values_are_usage_errors() {
     assert_one_line_error(&till(&["checkout", "create", "--plan", "growth", "--ip", "999.1.1.1"]), 2, "--ip");
 }
 
+/// clap's message repeats the bad value as typed: a value with terminal controls in it (ESC,
+/// the one-byte CSI U+009B, CR) is shown with stand-ins, never written raw.
+#[test]
+fn a_usage_error_shows_a_hostile_value_with_stand_ins() {
+    for args in [
+        &["-p", "E\u{1b}[2J\u{9b}31m\rZ", "customers", "list"][..],
+        &["customers", "list", "--limit", "1\u{9b}31m\r"],
+        &["checkout", "sessions", "cus\u{9b}2J\r\u{202e}x"],
+    ] {
+        let o = till(args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains(['\u{1b}', '\u{9b}', '\r', '\u{202e}']), "{args:?}: raw control in {err:?}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err:?}");
+    }
+}
+
 /// An empty id was sent (`customer_id=`) and came back as the provider's 404 naming no flag.
 #[test]
 fn an_empty_id_is_a_usage_error_before_anything_is_sent() {

@@ -554,16 +554,20 @@ fn parse_customer_count(s: &str) -> Result<usize, String> {
 
 /// clap's error as one line: its first line names the bad value and why; a first line ending
 /// in ':' ("the following required arguments were not provided:") is followed by the
-/// indented list it announces, which is joined onto it.
+/// indented list it announces, which is joined onto it. clap repeats the bad value as typed,
+/// so the line is made terminal-safe ([`crate::text::line`]): a CR or a one-byte CSI in it
+/// would otherwise reach the terminal.
 pub fn usage_line(rendered: &str) -> String {
     let mut lines = rendered.lines();
     let first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ").trim_end();
-    if !first.ends_with(':') {
-        return first.to_string();
-    }
-    let listed: Vec<&str> =
-        lines.take_while(|l| l.starts_with(char::is_whitespace) && !l.trim().is_empty()).map(str::trim).collect();
-    if listed.is_empty() { first.to_string() } else { format!("{first} {}", listed.join(", ")) }
+    let listed: Vec<&str> = match first.ends_with(':') {
+        true => {
+            lines.take_while(|l| l.starts_with(char::is_whitespace) && !l.trim().is_empty()).map(str::trim).collect()
+        }
+        false => Vec::new(),
+    };
+    let line = if listed.is_empty() { first.to_string() } else { format!("{first} {}", listed.join(", ")) };
+    crate::text::line(&line).into_owned()
 }
 
 fn parse_provider(s: &str) -> Result<ProviderKind, String> {

@@ -143,6 +143,29 @@ impl Journal {
     }
 }
 
+/// Actions whose end the journal could not record, in words, until someone says so
+/// ([`take_unrecorded`]). Process-wide like the journal file: the CLI warns after its command,
+/// the console in its status line; the log alone may sit on the same full disk.
+static UNRECORDED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+fn unrecorded_end(entry: &Entry, error: &str) {
+    let what = match entry.outcome {
+        Outcome::Failed => "failed",
+        _ => "succeeded",
+    };
+    let target = entry.target.as_deref().map(|t| format!(" {t}")).unwrap_or_default();
+    let message = format!(
+        "the audit journal could not record that {}{target} {what} ({error}): `till audit` shows it as interrupted (journal id {})",
+        entry.action, entry.id
+    );
+    UNRECORDED.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(message);
+}
+
+/// The actions whose end the journal could not record since the last call, in words.
+pub fn take_unrecorded() -> Vec<String> {
+    std::mem::take(&mut *UNRECORDED.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+}
+
 /// Who acts and where: the context every journal line carries.
 #[derive(Clone)]
 pub struct Recorder {
@@ -214,6 +237,7 @@ impl Recorder {
             && let Err(e) = j.append(&entry)
         {
             tracing::error!("audit journal: the end of {} {} was not recorded: {e}", entry.action, entry.id);
+            unrecorded_end(&entry, &e);
         }
         result
     }

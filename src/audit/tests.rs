@@ -145,6 +145,28 @@ async fn a_full_disk_refuses_the_action_and_leaves_no_torn_line() {
     assert_eq!(std::fs::metadata(&path).unwrap().len(), len_before, "no torn line left behind");
 }
 
+/// The action went through but its end line could not be written (here the journal became a
+/// directory meanwhile, which stops root too): the journal will read it as interrupted, so
+/// whoever ran it must hear so.
+#[tokio::test]
+async fn an_end_the_journal_could_not_record_is_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    let swap = path.clone();
+    let done = recorder_at(path)
+        .record(act("c-unrecorded"), async move {
+            std::fs::remove_file(&swap).unwrap();
+            std::fs::create_dir(&swap).unwrap();
+            Ok::<_, ProviderError>("canceled")
+        })
+        .await;
+    assert_eq!(done.unwrap(), "canceled", "the action's own result is untouched");
+    let told = take_unrecorded();
+    let ours: Vec<&String> = told.iter().filter(|m| m.contains("subscription.cancel s1 succeeded")).collect();
+    assert_eq!(ours.len(), 1, "{told:?}");
+    assert!(ours[0].contains("shows it as interrupted") && ours[0].contains("Is a directory"), "{}", ours[0]);
+}
+
 #[test]
 fn a_start_without_an_end_reads_as_interrupted() {
     let dir = tempfile::tempdir().unwrap();

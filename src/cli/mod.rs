@@ -560,11 +560,10 @@ fn parse_customer_count(s: &str) -> Result<usize, String> {
 pub fn usage_line(rendered: &str) -> String {
     let mut lines = rendered.lines();
     let first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ").trim_end();
-    let listed: Vec<&str> = match first.ends_with(':') {
-        true => {
-            lines.take_while(|l| l.starts_with(char::is_whitespace) && !l.trim().is_empty()).map(str::trim).collect()
-        }
-        false => Vec::new(),
+    let listed: Vec<&str> = if first.ends_with(':') {
+        lines.take_while(|l| l.starts_with(char::is_whitespace) && !l.trim().is_empty()).map(str::trim).collect()
+    } else {
+        Vec::new()
     };
     let line = if listed.is_empty() { first.to_string() } else { format!("{first} {}", listed.join(", ")) };
     crate::text::line(&line).into_owned()

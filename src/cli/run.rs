@@ -129,6 +129,10 @@ async fn headless(global: &super::Global, command: Command) -> Result<(), Failur
     }
     let conn = connect(global).await?;
     let result = dispatch(&conn, global, command).await;
+    // An action that went through but whose end the journal lost reads as interrupted there.
+    for unrecorded in crate::audit::take_unrecorded() {
+        eprintln!("till: warning: {}", crate::text::line(&unrecorded));
+    }
     // The command's outcome matters more than the history file: a failure to record is a warning.
     if let Err(e) = super::requests::record(&conn.log) {
         eprintln!("till: warning: request history not saved: {}", crate::text::line(&e));

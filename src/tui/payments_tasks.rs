@@ -42,6 +42,7 @@ impl Tasks {
             let result =
                 ops::payments::refund(p.as_ref(), &recorder, &guard, &preview).await.map_err(|e| e.to_string());
             let _ = tx.send(Msg::Payments(PaymentsMsg::Refunded { result }));
+            super::writes::tell_unrecorded(&tx);
         });
     }
 
@@ -52,6 +53,7 @@ impl Tasks {
                 .await
                 .map_err(|e| e.to_string());
             let _ = tx.send(Msg::Payments(PaymentsMsg::Portal { result }));
+            super::writes::tell_unrecorded(&tx);
         });
     }
 
@@ -60,6 +62,7 @@ impl Tasks {
         self.spawn(async move {
             let result = ops::usage::report(p.as_ref(), &recorder, &guard, &report).await.map_err(|e| e.to_string());
             let _ = tx.send(Msg::Payments(PaymentsMsg::Usage { result }));
+            super::writes::tell_unrecorded(&tx);
         });
     }
 
@@ -73,6 +76,7 @@ impl Tasks {
                 }
             };
             let _ = tx.send(Msg::Payments(PaymentsMsg::Customer { result: result.map_err(|e| e.to_string()) }));
+            super::writes::tell_unrecorded(&tx);
         });
     }
 }

@@ -28,6 +28,7 @@ impl Tasks {
                 .await
                 .map_err(|e| e.into_provider_error(p.kind()));
             let _ = tx.send(Msg::Change(ChangeMsg::Changed { result }));
+            tell_unrecorded(&tx);
         });
     }
 
@@ -45,6 +46,7 @@ impl Tasks {
                 .await
                 .map_err(|e| e.into_provider_error(p.kind()));
             let _ = tx.send(Msg::Change(ChangeMsg::Canceled { result }));
+            tell_unrecorded(&tx);
         });
     }
 
@@ -56,6 +58,7 @@ impl Tasks {
                 .await
                 .map_err(|e| e.into_provider_error(p.kind()));
             let _ = tx.send(Msg::Change(ChangeMsg::Canceled { result }));
+            tell_unrecorded(&tx);
         });
     }
 
@@ -67,6 +70,15 @@ impl Tasks {
                 .await
                 .map_err(|e| e.into_provider_error(p.kind()));
             let _ = tx.send(Msg::Checkout(CheckoutMsg::Submitted { result }));
+            tell_unrecorded(&tx);
         });
+    }
+}
+
+/// An action that went through but whose end the journal could not write reads as
+/// interrupted in the journal: the status line says so, after the action's own result.
+pub(super) fn tell_unrecorded(tx: &tokio::sync::mpsc::UnboundedSender<Msg>) {
+    for text in crate::audit::take_unrecorded() {
+        let _ = tx.send(Msg::Notice { text, error: true });
     }
 }

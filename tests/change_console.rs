@@ -149,6 +149,11 @@ async fn cancel_at_period_end_then_undo_where_offered() {
     c.key(KeyCode::Char('U')).await;
     assert!(c.app.state.cancel().is_none());
     assert!(c.screen().contains("not offered by Kelviq"), "{}", c.screen());
+    // A plan change would make Kelviq a new subscription that renews: the end would be lost.
+    c.key(KeyCode::Char('u')).await;
+    assert!(c.app.state.change().is_none(), "no change dialog on a subscription set to end");
+    let screen = c.screen();
+    assert!(screen.contains(&format!("Set to end on {end}: no plan change until then")), "{screen}");
     let lines = journal().actions(Some("cus_wisniewski")).unwrap();
     assert_eq!(
         lines.iter().filter(|e| e.action == "subscription.cancel" && e.outcome == Outcome::Succeeded).count(),

@@ -58,6 +58,19 @@ fn change_in(
     Ok(PlanChange { plan_id, period, price_id: None, timing, features: vec![] })
 }
 
+/// A plan change on a subscription set to end is refused until the end is undone: a provider
+/// may carry the end date over or drop it (Kelviq's change makes a new subscription, which
+/// renews), and a preview would promise a renewal that never comes or hide one that does.
+/// `undo` names how to undo it where the caller is (a key, a command), `None` where the
+/// provider cannot.
+pub fn scheduled_end_refusal(s: &Subscription, undo: Option<&str>) -> Option<String> {
+    let end = s.ends_on.filter(|_| s.cancel_scheduled())?;
+    Some(match undo {
+        Some(undo) => format!("set to end on {end}: undo that first ({undo}), then change the plan"),
+        None => format!("set to end on {end}: no plan change until then (it could drop the end)"),
+    })
+}
+
 /// What `change` would charge, as the provider (or till, labelled local) prices it.
 pub async fn preview(p: &dyn BillingProvider, subscription_id: &str, change: &PlanChange) -> Result<Estimate> {
     Ok(p.preview_change(subscription_id, change).await?)
@@ -73,6 +86,11 @@ pub async fn preview_change(
     timing: ChangeTiming,
 ) -> Result<ChangePreview> {
     let subscription = p.get_subscription(subscription_id).await?;
+    let undo = format!("`till subscriptions uncancel {subscription_id}`");
+    let undo = p.capabilities().uncancel.then_some(undo.as_str());
+    if let Some(refusal) = scheduled_end_refusal(&subscription, undo) {
+        return Err(OpsError::new(ErrorKind::Rejected, format!("this subscription is {refusal}")));
+    }
     let catalog = p.list_plans().await.unwrap_or_default();
     let change = change_in(&catalog, &subscription, plan, period, timing)?;
     let estimate = preview(p, subscription_id, &change).await?;
@@ -104,6 +122,10 @@ pub async fn apply_change(
     previewed: &Subscription,
     change: &PlanChange,
 ) -> Result<Subscription> {
+    let undo = p.capabilities().uncancel.then_some("undo the scheduled cancellation");
+    if let Some(refusal) = scheduled_end_refusal(previewed, undo) {
+        return Err(OpsError::new(ErrorKind::Rejected, format!("not changed: this subscription is {refusal}")));
+    }
     ensure_unchanged(p, previewed).await?;
     let act = act(p, "subscription.change", previewed, json!({"subscription": previewed, "change": change}));
     journaled(recorder, act, p.change_plan(&previewed.id, change)).await

@@ -61,6 +61,13 @@ impl AppState {
             ));
             return Vec::new();
         }
+        let undo = s.caps.uncancel.then_some("U");
+        if let Some(mut refusal) = crate::ops::subscriptions::scheduled_end_refusal(&sub, undo) {
+            // "Set to end on …": a sentence of its own in the status line, which 80 columns fit.
+            refusal.get_mut(0..1).map(str::make_ascii_uppercase);
+            self.notify_error(refusal);
+            return Vec::new();
+        }
         let Some(plans) = s.plans.value.clone() else {
             self.notify("The plan catalog is loading; press u again in a moment");
             // In the compact layout the Plans pane may never have been shown: ask for it now.

@@ -55,6 +55,15 @@ fn profiles_add_list_remove() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(o.stdout.is_empty() && stderr(&o).contains("TILL_ACME_LIVE_KEY"), "{}", stderr(&o));
     assert_eq!(till(d, &["profiles", "add", "dev", "--provider", "kelviq"], &[]).status.code(), Some(0));
+    // Adding a live, read-only profile again with fewer flags would make it a writable test
+    // one: refused without --replace, saying what it is now.
+    let o = till(d, &["profiles", "add", "acme-live", "--provider", "zenskar"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("exists (zenskar, live, read-only, account org_9): pass --replace"), "{}", stderr(&o));
+    let o = till(d, &["profiles", "add", "dev", "--provider", "flowglad", "--replace"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("updated profile \"dev\""), "{}", stderr(&o));
+    assert_eq!(till(d, &["profiles", "add", "dev", "--provider", "kelviq", "--replace"], &[]).status.code(), Some(0));
     let o = till(d, &["profiles", "list"], &[]);
     let table = stdout(&o);
     assert!(table.starts_with("NAME"), "{table}");

@@ -175,8 +175,8 @@ pub enum Command {
 pub enum ProfilesCmd {
     /// Every profile in config.toml.
     List,
-    /// Add or replace a profile: `till profiles add NAME --provider P [--mode live] [--account ID]
-    /// [--base-url URL] [--edge-url URL] [--read-only]`.
+    /// Add a profile, or replace one with --replace: `till profiles add NAME --provider P
+    /// [--mode live] [--account ID] [--base-url URL] [--edge-url URL] [--read-only] [--replace]`.
     Add {
         /// The profile's name (letters, digits, - and _).
         name: String,
@@ -186,6 +186,10 @@ pub enum ProfilesCmd {
         /// KuvarPay business id or Zenskar organisation.
         #[arg(long)]
         account: Option<String>,
+        /// Replace a profile of that name whole (flags not given take their defaults: mode
+        /// test, not read-only); without it an existing profile is left as it is.
+        #[arg(long)]
+        replace: bool,
     },
     /// Remove a profile (and its keys from the keyring, when one is reachable).
     Remove {

@@ -99,8 +99,19 @@ pub(crate) fn run_profiles(global: &Global, cmd: ProfilesCmd) -> Result<(), Fail
             }
             emit(global.json, &rows, || profile_table(&file))
         }
-        ProfilesCmd::Add { name, mode, account } => {
+        ProfilesCmd::Add { name, mode, account, replace } => {
             profiles::validate_name(&name).map_err(config_err)?;
+            // Adding again with fewer flags used to turn a live, read-only profile into a
+            // writable test one without a word.
+            if let (Some(existing), false) = (file.profiles.get(&name), replace) {
+                return Err(failure(
+                    ExitCode::Usage,
+                    format!(
+                        "profile {name:?} exists ({}): pass --replace to replace it whole, or `till profiles remove {name}` first",
+                        profile_summary(existing)
+                    ),
+                ));
+            }
             let Some(provider) = global.provider else {
                 let known = ProviderKind::ALL.map(|k| k.slug()).join("|");
                 return Err(failure(
@@ -392,4 +403,16 @@ mod tests {
             .unwrap();
         assert!(f.message.contains("no OS keyring") && f.message.contains("TILL_UNIT_FG_7F3A_KEY"), "{}", f.message);
     }
+}
+
+/// A profile in a few words, for the refusal to replace it: what replacing it would change.
+fn profile_summary(p: &Profile) -> String {
+    let mut parts = vec![p.provider.slug().to_string(), format!("{:?}", p.mode).to_lowercase()];
+    if p.read_only {
+        parts.push("read-only".into());
+    }
+    if let Some(account) = &p.account {
+        parts.push(format!("account {}", crate::text::line(account)));
+    }
+    parts.join(", ")
 }

@@ -343,6 +343,18 @@ pub fn apply_limit(active: &Active, http: &crate::providers::Http) {
     http.budgets().set(active.profile.provider, Some(limit));
 }
 
+/// A profile in a few words, for the refusal to replace it: what replacing it would change.
+fn profile_summary(p: &Profile) -> String {
+    let mut parts = vec![p.provider.slug().to_string(), format!("{:?}", p.mode).to_lowercase()];
+    if p.read_only {
+        parts.push("read-only".into());
+    }
+    if let Some(account) = &p.account {
+        parts.push(format!("account {}", crate::text::line(account)));
+    }
+    parts.join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,16 +415,4 @@ mod tests {
             .unwrap();
         assert!(f.message.contains("no OS keyring") && f.message.contains("TILL_UNIT_FG_7F3A_KEY"), "{}", f.message);
     }
-}
-
-/// A profile in a few words, for the refusal to replace it: what replacing it would change.
-fn profile_summary(p: &Profile) -> String {
-    let mut parts = vec![p.provider.slug().to_string(), format!("{:?}", p.mode).to_lowercase()];
-    if p.read_only {
-        parts.push("read-only".into());
-    }
-    if let Some(account) = &p.account {
-        parts.push(format!("account {}", crate::text::line(account)));
-    }
-    parts.join(", ")
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 use support::openapi::Spec;
 use till::audit::{Journal, Recorder};
 use till::billing::payments::{PaymentStatus, UsageMode, UsageReport};
-use till::billing::{EntitlementKind, ProviderKind};
+use till::billing::{ChangeTiming, ChargePeriod, EntitlementKind, PlanChange, ProviderKind};
 use till::ops;
 use till::providers::log::RequestLog;
 use till::providers::{self, BillingProvider, Http, HttpConfig};
@@ -114,6 +114,60 @@ async fn kelviq_refunds_part_then_the_rest_and_the_order_follows() {
     let refunds = journal.entries.iter().filter(|e| e.action == "payment.refund").count();
     // The stale preview was refused before its journal line, as a stale plan change is.
     assert_eq!(refunds, 3, "three refunds journaled: {:#?}", journal.entries);
+}
+
+/// A Kelviq plan change charges the prorated difference now (Kelviq's docs: "the change
+/// applies immediately, the prorated difference is charged"). The orders list used to show,
+/// besides that charge, an order for the new plan's full price dated at the period start,
+/// money never taken, and refundable. A downgrade's credit makes no order at all.
+#[tokio::test]
+async fn kelviq_plan_changes_list_only_the_orders_they_charged_dated_when_charged() {
+    const CUSTOMER: &str = "cus_watanabe_tea";
+    let sb = start().await;
+    let http = Http::new(HttpConfig::default()).unwrap();
+    let kelviq = client(&sb, ProviderKind::Kelviq, &http);
+    let change = |plan: &str, period| PlanChange {
+        plan_id: plan.into(),
+        period,
+        price_id: None,
+        timing: ChangeTiming::Immediately,
+        features: vec![],
+    };
+    let ids = |list: &[till::billing::payments::Payment]| list.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
+    let subs = kelviq.list_subscriptions(CUSTOMER).await.unwrap();
+    let starter = subs.iter().find(|s| s.plan_id.as_deref() == Some("starter")).expect("a seeded JPY starter");
+    let before = ops::payments::list(kelviq.as_ref(), CUSTOMER).await.unwrap();
+    // paidAt is sent to the second.
+    let changed_at = sb.state().clock.now() - chrono::Duration::seconds(1);
+
+    let growth = kelviq.change_plan(&starter.id, &change("growth", ChargePeriod::Monthly)).await.unwrap();
+    let charged = sb.state().kelviq.lock().unwrap().change_charges();
+    assert_eq!(charged.len(), 1, "{charged:?}");
+    assert!(!charged[0].1.is_zero() && !charged[0].1.is_negative(), "an upgrade charges: {charged:?}");
+    let after = ops::payments::list(kelviq.as_ref(), CUSTOMER).await.unwrap();
+    assert!(ids(&before).iter().all(|id| ids(&after).contains(id)), "the seeded orders stay");
+    let new: Vec<_> = after.iter().filter(|p| !ids(&before).contains(&p.id)).collect();
+    assert_eq!(new.len(), 1, "one order, for the proration charged: {new:#?}");
+    assert_eq!(new[0].subscription_id.as_deref(), Some(growth.id.as_str()), "{new:#?}");
+    assert_eq!(new[0].amount, Some(charged[0].1), "{new:#?}");
+    assert!(new[0].created_at.is_some_and(|t| t >= changed_at), "dated now, not backdated: {new:#?}");
+
+    // Back down: a credit, which makes no order, and no full-price order for starter either.
+    let down = kelviq.change_plan(&growth.id, &change("starter", ChargePeriod::Monthly)).await.unwrap();
+    let credit = sb.state().kelviq.lock().unwrap().change_charges();
+    assert!(credit.iter().any(|(sub, m)| *sub == down.id && m.is_negative()), "{credit:?}");
+    let last = ops::payments::list(kelviq.as_ref(), CUSTOMER).await.unwrap();
+    assert_eq!(ids(&last), ids(&after), "a downgrade's credit is no order: {last:#?}");
+
+    // A new period (yearly) starts now: its one order is what was charged for it, now.
+    let yearly = kelviq.change_plan(&down.id, &change("starter", ChargePeriod::Yearly)).await.unwrap();
+    let charged = sb.state().kelviq.lock().unwrap().change_charges();
+    let (_, paid) = charged.iter().find(|(sub, _)| *sub == yearly.id).expect("a yearly charge");
+    let end = ops::payments::list(kelviq.as_ref(), CUSTOMER).await.unwrap();
+    let new: Vec<_> = end.iter().filter(|p| !ids(&last).contains(&p.id)).collect();
+    assert_eq!(new.len(), 1, "{new:#?}");
+    assert_eq!((new[0].subscription_id.as_deref(), new[0].amount), (Some(yearly.id.as_str()), Some(*paid)));
+    assert!(new[0].created_at.is_some_and(|t| t >= changed_at), "{new:#?}");
 }
 
 #[tokio::test]

@@ -45,23 +45,18 @@ impl State {
     pub fn orders(&self) -> Vec<OrderRow> {
         let mut rows = Vec::new();
         for s in &self.subscriptions {
-            // The first payment of a seeded paid subscription; checkouts record their own.
-            let from_checkout = self.checkouts.values().any(|c| c.subscription_id.as_deref() == Some(&s.uuid));
-            if from_checkout || s.amount <= Decimal::ZERO || matches!(s.status.as_str(), "trialing" | "incomplete") {
-                continue;
-            }
+            // Only a seeded subscription's first payment, which predates the sandbox. Checkouts,
+            // plan changes and renewals record the orders they charge: a subscription a plan
+            // change made is not a new purchase of its plan's full price.
+            let Some(paid) = s.seeded_payment else { continue };
             rows.push(OrderRow {
-                id: order_id(s.first_period_start, &s.uuid),
+                id: order_id(paid, &s.uuid),
                 customer_id: s.customer_id.clone(),
                 status: "COMPLETE",
-                paid_at: s.first_period_start,
+                paid_at: paid,
                 total: s.amount,
                 currency: s.currency,
-                invoice_id: format!(
-                    "INV-{}000000-{}",
-                    s.first_period_start.format("%Y%m%d"),
-                    &s.uuid[..5].to_uppercase()
-                ),
+                invoice_id: format!("INV-{}000000-{}", paid.format("%Y%m%d"), &s.uuid[..5].to_uppercase()),
                 billing_type: "SUBSCRIPTION",
                 subscription_id: Some(s.uuid.clone()),
                 is_trial: false,

@@ -128,9 +128,13 @@ pub struct Subscription {
     pub trial_end: Option<DateTime<Utc>>,
     pub quantities: BTreeMap<String, i64>,
     pub usage: BTreeMap<String, i64>,
-    /// The start of the first period: a seeded subscription's first order is dated by it,
-    /// however many renewals came after.
-    pub first_period_start: DateTime<Utc>,
+    /// When a seeded subscription's first payment was taken (the start of the period it was
+    /// seeded in, however many renewals came after): it predates the sandbox, so no order
+    /// records it and `orders` derives one from this. `None` for a seeded subscription that
+    /// has paid nothing (trialing, incomplete, free) and for every subscription the sandbox
+    /// makes (checkout, plan change): what those charge is recorded as an order when charged,
+    /// and deriving one here would list money never taken.
+    pub seeded_payment: Option<DateTime<Utc>>,
     /// Failed charges of the current renewal (tick.rs): the dunning schedule's position.
     pub failed_charges: u32,
     /// When the current renewal's first charge failed.
@@ -315,6 +319,8 @@ impl State {
         let mut sub =
             self.new_subscription(&s.customer, &s.plan, period, currency, amount, start, period_start, period_end);
         sub.status = s.status.clone();
+        let paid = amount > Decimal::ZERO && !matches!(s.status.as_str(), "trialing" | "incomplete");
+        sub.seeded_payment = paid.then_some(period_start);
         sub.usage = s.usage.clone();
         sub.quantities = s.quantities.clone();
         if s.status == "canceled" {
@@ -363,7 +369,7 @@ impl State {
             trial_end: None,
             quantities: BTreeMap::new(),
             usage: BTreeMap::new(),
-            first_period_start: period_start,
+            seeded_payment: None,
             failed_charges: 0,
             past_due_since: None,
             canceled_by_provider: false,

@@ -244,6 +244,20 @@ mod tests {
         assert!(happened.iter().any(|h| h.object == sub.uuid && h.what == "subscription.recovered"), "{happened:?}");
     }
 
+    /// Orders used to be derived from a subscription's current status, so a seeded trial that
+    /// ended into its first charge also showed a full-price order dated at the trial's start.
+    #[test]
+    fn a_seeded_trial_that_ends_lists_only_the_charge_it_ended_into() {
+        let mut s = state();
+        let i = s.subscriptions.iter().position(|x| x.status == "trialing").expect("the seed has one");
+        let (uuid, trial_end) = (s.subscriptions[i].uuid.clone(), s.subscriptions[i].trial_end.expect("a trial end"));
+        assert!(s.orders().iter().all(|o| o.subscription_id.as_deref() != Some(uuid.as_str())), "a trial paid nothing");
+        s.tick(trial_end + Duration::hours(1));
+        let orders: Vec<_> = s.orders().into_iter().filter(|o| o.subscription_id.as_deref() == Some(&uuid)).collect();
+        assert_eq!(orders.len(), 1, "{orders:?}");
+        assert_eq!((orders[0].paid_at, orders[0].total), (trial_end, s.subscriptions[i].amount));
+    }
+
     #[test]
     fn nothing_happens_before_it_is_due_and_a_second_tick_to_the_same_time_does_nothing() {
         let mut s = state();

@@ -185,6 +185,28 @@ fn invoices_where_the_provider_has_them_and_a_clear_no_elsewhere() {
     assert!(stderr(&o).contains("listing invoices is not offered by Kelviq"));
 }
 
+/// The preview used to say "would end 2027-01-15" on providers that cannot end a subscription
+/// on a chosen date; only `--yes` then failed, after a journal line.
+#[test]
+fn a_cancel_on_a_date_the_provider_cannot_set_is_refused_before_the_preview() {
+    for provider in ["flowglad", "kuvarpay"] {
+        let o = till(&[
+            "-p",
+            provider,
+            "subscriptions",
+            "cancel",
+            "sub_any",
+            "--timing",
+            "on-date",
+            "--date",
+            "2099-01-15",
+        ]);
+        assert_eq!(o.status.code(), Some(3), "{provider}: {}", stderr(&o));
+        assert!(stderr(&o).contains("cancelling on a chosen date is not offered by"), "{}", stderr(&o));
+        assert!(o.stdout.is_empty(), "no preview: {}", String::from_utf8_lossy(&o.stdout));
+    }
+}
+
 #[test]
 fn completions_cover_every_command_for_bash_zsh_and_fish() {
     let bash = till(&["completions", "bash"]);

@@ -96,6 +96,11 @@ async fn cancel(
     let p = conn.provider.as_ref();
     let today = Utc::now().date_naive();
     let timing = ops::subscriptions::cancel_timing(timing, date, today)?;
+    // Refused before the preview, as applying it would be: a preview must not promise an end
+    // date the provider cannot set.
+    if matches!(timing, crate::billing::CancelTiming::OnDate(_)) && !p.capabilities().cancel_on_date {
+        return Err(crate::providers::ProviderError::unsupported(p.kind(), "cancelling on a chosen date").into());
+    }
     let before = p.get_subscription(id).await?;
     let end = ops::subscriptions::cancel_end(&before, timing, today);
     if !yes {

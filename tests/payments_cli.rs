@@ -102,8 +102,36 @@ fn portal_prints_the_link_and_usage_reports() {
     let history = std::fs::read_to_string(dir.join("requests.jsonl")).unwrap_or_default();
     assert!(!history.contains(&token), "the portal token reached the request history");
 
-    let o = till(&dir, &["usage", "report", "--customer", "cus_kovacs", "--feature", "api-calls", "--quantity", "5"]);
+    // Without --yes: the meter as it is and as the report would leave it; nothing sent.
+    let report = ["usage", "report", "--customer", "cus_kovacs", "--feature", "api-calls", "--quantity", "5"];
+    let o = till(&dir, &report);
+    let (stdout, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    let used: i64 =
+        stdout.split("used ").nth(1).and_then(|r| r.split(' ').next()).unwrap().replace(',', "").parse().unwrap();
+    let after = crate_group(used + 5);
+    assert!(
+        stdout.contains(&format!("api-calls for cus_kovacs: used {} → {after} (adds 5)", crate_group(used))),
+        "{stdout}"
+    );
+    assert!(stdout.contains("(preview only: add --yes to apply)"), "{stdout}");
+    let history = std::fs::read_to_string(dir.join("requests.jsonl")).unwrap_or_default();
+    assert!(!history.contains("report/usage"), "a preview sends no report: {history}");
+    let o = till(&dir, &[&report[..], &["--yes"]].concat());
     let (stdout, stderr) = out(&o);
     assert_eq!(o.status.code(), Some(0), "{stderr}");
     assert_eq!(stdout.trim(), "usage added 5 on api-calls for cus_kovacs");
+}
+
+/// 512000 → "512,000", as till groups every count.
+fn crate_group(n: i64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -68,6 +68,10 @@ pub enum UsageCmd {
         /// Set the meter to the quantity instead of adding (Kelviq only).
         #[arg(long)]
         set: bool,
+        /// Report it; without --yes the meter is read and what the report would make of it
+        /// is printed, nothing sent.
+        #[arg(long)]
+        yes: bool,
         /// Under a LIVE profile: the customer id, typed again to confirm.
         #[arg(long)]
         confirm_customer: Option<String>,
@@ -129,9 +133,15 @@ pub async fn portal(conn: &Connection, customer: &str, return_url: Option<&str>,
 }
 
 pub async fn usage(conn: &Connection, cmd: UsageCmd, json: bool) -> Result<(), Failure> {
-    let UsageCmd::Report { customer, feature, quantity, set, confirm_customer } = cmd;
+    let UsageCmd::Report { customer, feature, quantity, set, yes, confirm_customer } = cmd;
     let mode = if set { UsageMode::Set } else { UsageMode::Increment };
     let report = UsageReport { customer_id: customer, feature_id: feature, quantity, mode };
+    if !yes {
+        let preview = ops::usage::preview(conn.provider.as_ref(), &report).await?;
+        return emit(json, &json!({"preview": preview, "applied": false}), || {
+            format!("{}\n(preview only: add --yes to apply)\n", preview.text())
+        });
+    }
     let receipt =
         ops::usage::report(conn.provider.as_ref(), &recorder(conn), &guard(conn, confirm_customer), &report).await?;
     emit(json, &receipt, || {

@@ -22,7 +22,7 @@ pub fn is_write(command: &Command) -> bool {
             | SubscriptionsCmd::CancelChange { yes, .. },
         ) => *yes,
         Command::Payments(super::payments::PaymentsCmd::Refund(args)) => args.yes,
-        Command::Usage(_) => true,
+        Command::Usage(super::payments::UsageCmd::Report { yes, .. }) => *yes,
         _ => false,
     }
 }

@@ -109,9 +109,12 @@ fn portal_prints_the_link_and_usage_reports() {
     assert_eq!(o.status.code(), Some(0), "{stderr}");
     let used: i64 =
         stdout.split("used ").nth(1).and_then(|r| r.split(' ').next()).unwrap().replace(',', "").parse().unwrap();
-    let after = crate_group(used + 5);
+    let after = till::billing::money::group_int(used + 5);
     assert!(
-        stdout.contains(&format!("api-calls for cus_kovacs: used {} → {after} (adds 5)", crate_group(used))),
+        stdout.contains(&format!(
+            "api-calls for cus_kovacs: used {} → {after} (adds 5)",
+            till::billing::money::group_int(used)
+        )),
         "{stdout}"
     );
     assert!(stdout.contains("(preview only: add --yes to apply)"), "{stdout}");
@@ -121,17 +124,4 @@ fn portal_prints_the_link_and_usage_reports() {
     let (stdout, stderr) = out(&o);
     assert_eq!(o.status.code(), Some(0), "{stderr}");
     assert_eq!(stdout.trim(), "usage added 5 on api-calls for cus_kovacs");
-}
-
-/// 512000 → "512,000", as till groups every count.
-fn crate_group(n: i64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

@@ -15,16 +15,29 @@ pub fn use_data_dir(dir: PathBuf) {
     let _ = DATA_DIR.set(dir);
 }
 
-/// A file in till's data dir: the one `use_data_dir` chose, else `$TILL_DATA_DIR/<name>`, else
-/// the XDG data dir. The audit journal and the request history live side by side there.
-pub fn data_file(name: &str) -> Option<PathBuf> {
+/// A directory named by the environment variable `var`; an empty value counts as unset (it was
+/// the current directory: `TILL_DATA_DIR=` wrote the journal wherever till was started).
+pub fn env_dir(var: &str) -> Option<PathBuf> {
+    std::env::var_os(var).filter(|v| !v.is_empty()).map(PathBuf::from)
+}
+
+/// till's data dir: the one `use_data_dir` chose, else `$TILL_DATA_DIR`, else the XDG data dir.
+/// The audit journal and the request history live side by side there.
+pub fn data_dir() -> Option<PathBuf> {
     if let Some(dir) = DATA_DIR.get() {
-        return Some(dir.join(name));
+        return Some(dir.clone());
     }
-    if let Some(dir) = std::env::var_os("TILL_DATA_DIR") {
-        return Some(PathBuf::from(dir).join(name));
-    }
-    directories::ProjectDirs::from("", "", "till").map(|d| d.data_dir().join(name))
+    env_dir("TILL_DATA_DIR").or_else(|| directories::ProjectDirs::from("", "", "till").map(|d| d.data_dir().into()))
+}
+
+/// till's config dir: `$TILL_CONFIG_DIR`, else the XDG config dir (config.toml, presets.toml).
+pub fn config_dir() -> Option<PathBuf> {
+    env_dir("TILL_CONFIG_DIR").or_else(|| directories::ProjectDirs::from("", "", "till").map(|d| d.config_dir().into()))
+}
+
+/// A file in till's data dir ([`data_dir`]).
+pub fn data_file(name: &str) -> Option<PathBuf> {
+    data_dir().map(|d| d.join(name))
 }
 
 /// SplitMix64: a tiny, well-known PRNG. Used for retry jitter and for the sandbox's

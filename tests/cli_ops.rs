@@ -243,6 +243,21 @@ fn global_flags_apply_or_are_refused() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let info: serde_json::Value = serde_json::from_slice(&o.stdout).expect("info --json prints JSON");
     assert!(info["audit_file"].as_str().unwrap().ends_with("audit.jsonl"), "{info}");
+    // The data dir is the one in use ($TILL_DATA_DIR), not the XDG default beside it.
+    assert_eq!(info["data_dir"], data.path().display().to_string(), "{info}");
+    assert_eq!(info["requests_file"], data.path().join("requests.jsonl").display().to_string(), "{info}");
+    // An empty TILL_DATA_DIR is unset, not the current directory.
+    let o = Command::new(env!("CARGO_BIN_EXE_till"))
+        .args(["info", "--json"])
+        .env("TILL_DATA_DIR", "")
+        .env("TILL_CONFIG_DIR", "")
+        .current_dir(data.path())
+        .output()
+        .unwrap();
+    let info: serde_json::Value = serde_json::from_slice(&o.stdout).expect("info --json prints JSON");
+    for key in ["data_dir", "audit_file", "config_file"] {
+        assert!(info[key].as_str().is_some_and(|p| std::path::Path::new(p).is_absolute()), "{key}: {info}");
+    }
 
     let o = till_in(data.path(), &["completions", "bash", "--json"]);
     assert_eq!(o.status.code(), Some(2));

@@ -34,8 +34,8 @@ fn init_logging() -> Option<std::path::PathBuf> {
 
 /// Where till keeps things, as text or (with `--json`) one object of the same fields.
 pub fn info(global: &Global) -> Result<(), Failure> {
-    let dirs = directories::ProjectDirs::from("", "", "till")
-        .ok_or_else(|| failure(ExitCode::Failure, "no home directory to keep files in"))?;
+    let data_dir = crate::util::data_dir()
+        .ok_or_else(|| failure(ExitCode::Failure, "no home directory to keep files in (set TILL_DATA_DIR)"))?;
     let path = |p: Option<std::path::PathBuf>| p.map(|p| p.display().to_string());
     let profile = super::profiles::active(global)?;
     // A config file that cannot be read is reported by the commands that need it.
@@ -45,8 +45,9 @@ pub fn info(global: &Global) -> Result<(), Failure> {
     let info = serde_json::json!({
         "version": env!("CARGO_PKG_VERSION"),
         "config_file": path(config::profiles::config_path()),
-        "data_dir": dirs.data_dir().display().to_string(),
+        "data_dir": data_dir.display().to_string(),
         "audit_file": path(crate::audit::default_path()),
+        "requests_file": path(crate::providers::log::history_path()),
         "log_file": path(log_path()),
         "profile": profile.as_ref().map(|a| serde_json::json!({
             "name": a.name, "provider": a.profile.provider.slug(), "mode": a.profile.mode.label(),
@@ -58,8 +59,9 @@ pub fn info(global: &Global) -> Result<(), Failure> {
         let shown = |p: Option<std::path::PathBuf>| p.map_or_else(|| "(none)".into(), |p| p.display().to_string());
         let mut text = format!("version     {}\n", env!("CARGO_PKG_VERSION"));
         text += &format!("config file {}\n", shown(config::profiles::config_path()));
-        text += &format!("data dir    {}\n", dirs.data_dir().display());
+        text += &format!("data dir    {}\n", data_dir.display());
         text += &format!("audit file  {}\n", shown(crate::audit::default_path()));
+        text += &format!("requests    {}\n", shown(crate::providers::log::history_path()));
         text += &format!("log file    {}\n", shown(log_path()));
         text += &match &profile {
             Some(a) => format!("profile     {} ({}, {})\n", a.name, a.profile.provider.slug(), a.profile.mode.label()),

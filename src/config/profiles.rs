@@ -117,10 +117,7 @@ pub enum ProfileError {
 
 /// `$TILL_CONFIG_DIR/config.toml`, else `config.toml` in the XDG config dir.
 pub fn config_path() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("TILL_CONFIG_DIR") {
-        return Some(PathBuf::from(dir).join("config.toml"));
-    }
-    directories::ProjectDirs::from("", "", "till").map(|d| d.config_dir().join("config.toml"))
+    crate::util::config_dir().map(|d| d.join("config.toml"))
 }
 
 /// Profile names become parts of environment variable names and keyring entries: keep them plain.

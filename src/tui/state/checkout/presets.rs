@@ -25,10 +25,7 @@ pub struct Preset {
 }
 
 pub fn path() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("TILL_CONFIG_DIR") {
-        return Some(PathBuf::from(dir).join("presets.toml"));
-    }
-    directories::ProjectDirs::from("", "", "till").map(|d| d.config_dir().join("presets.toml"))
+    crate::util::config_dir().map(|d| d.join("presets.toml"))
 }
 
 /// Reads the file; a missing file is an empty one, a malformed one an error naming it.

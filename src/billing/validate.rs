@@ -18,11 +18,21 @@ pub fn required(value: &str) -> Result<&str, String> {
     if v.is_empty() { Err("required".into()) } else { Ok(v) }
 }
 
+/// A pasted value with a terminal control in it (ESC, a bidi override) is a mistake, not an
+/// address: refused with where it is, before a provider sees it.
+fn no_controls(v: &str) -> Result<(), String> {
+    match v.chars().position(crate::text::is_unsafe) {
+        Some(i) => Err(format!("has a control character at position {} (pasted?)", i + 1)),
+        None => Ok(()),
+    }
+}
+
 pub fn url(value: &str) -> Result<url::Url, String> {
     let v = value.trim();
     if v.is_empty() {
         return Err("required".into());
     }
+    no_controls(v)?;
     if v.chars().count() > MAX_URL_LEN {
         let (n, max) = (v.chars().count() as i64, MAX_URL_LEN as i64);
         return Err(format!("too long: {} characters (max {})", group_int(n), group_int(max)));
@@ -41,6 +51,7 @@ pub fn url(value: &str) -> Result<url::Url, String> {
 /// A pragmatic check: one `@`, a non-empty local part, a dotted domain without spaces.
 pub fn email(value: &str) -> Result<&str, String> {
     let v = value.trim();
+    no_controls(v)?;
     let mut parts = v.split('@');
     let ok = match (parts.next(), parts.next(), parts.next()) {
         (Some(local), Some(domain), None) => {
@@ -154,6 +165,9 @@ mod tests {
             ("ftp://example.com/x", false),
             ("javascript:alert(1)", false),
             ("https://", false),
+            ("https://x.example/a\u{1b}[2Jb", false),
+            ("https://x.example/\u{202e}gpj.exe", false),
+            ("https://x.example/a\u{9b}b", false),
         ];
         for (input, ok) in cases {
             assert_eq!(url(input).is_ok(), *ok, "{input:?}");
@@ -173,6 +187,9 @@ mod tests {
             ("a b@c.de", false),
             ("a@.co", false),
             ("a@b.co.", false),
+            ("a\u{1b}[2J@b.co", false),
+            ("a\u{202e}@b.co", false),
+            ("a@b\u{7f}.co", false),
         ] {
             assert_eq!(email(input).is_ok(), ok, "{input:?}");
         }

@@ -15,6 +15,15 @@ pub struct Choice {
     pub label: String,
 }
 
+impl Choice {
+    /// Whether every word of a picker's typed filter is in the label or the value, accents
+    /// folded ("pro ghs", "team yearly"), as every filter in the console matches.
+    pub fn matches(&self, query: &str) -> bool {
+        let haystack = crate::util::fold_accents(&format!("{} {}", self.label, self.value));
+        query.split_whitespace().all(|word| haystack.contains(&crate::util::fold_accents(word)))
+    }
+}
+
 /// One row of a list editor: an identifier, a value, and whether it is switched on.
 pub use crate::ops::checkout::Row as RowItem;
 

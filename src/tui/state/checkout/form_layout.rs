@@ -207,13 +207,7 @@ fn field_lines(lines: &mut Vec<FormLine>, index: usize, f: &Field, focused: bool
 
 /// The options of a picker that match its typed filter, in order, by index.
 pub fn matching(options: &[Choice], query: &str) -> Vec<usize> {
-    let q = query.to_lowercase();
-    options
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| q.is_empty() || c.label.to_lowercase().contains(&q) || c.value.to_lowercase().contains(&q))
-        .map(|(i, _)| i)
-        .collect()
+    options.iter().enumerate().filter(|(_, c)| c.matches(query)).map(|(i, _)| i).collect()
 }
 
 /// The open part of a focused picker (matching options) or list editor (its rows).

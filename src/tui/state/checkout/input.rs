@@ -142,13 +142,7 @@ fn pick_action(
     highlight: &mut usize,
     action: Action,
 ) -> FieldKey {
-    let q = query.to_lowercase();
-    let matches: Vec<usize> = options
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| q.is_empty() || c.label.to_lowercase().contains(&q) || c.value.to_lowercase().contains(&q))
-        .map(|(i, _)| i)
-        .collect();
+    let matches = super::form_layout::matching(options, query);
     let pos = matches.iter().position(|i| i == highlight).unwrap_or(0);
     match action {
         Action::Down if pos + 1 < matches.len() => *highlight = matches[pos + 1],
@@ -172,10 +166,7 @@ fn pick_action(
             return FieldKey::Changed;
         }
         Action::Text(key) if text::edit_line(query, key) => {
-            let q = query.to_lowercase();
-            if let Some(i) =
-                options.iter().position(|o| o.label.to_lowercase().contains(&q) || o.value.to_lowercase().contains(&q))
-            {
+            if let Some(i) = options.iter().position(|o| o.matches(query)) {
                 *highlight = i;
             }
         }

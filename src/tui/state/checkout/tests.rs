@@ -305,3 +305,26 @@ fn a_value_with_no_room_beside_its_label_is_shown_below_it() {
         "{wide:#?}"
     );
 }
+
+/// "team usd" found nothing: the whole text had to appear as typed. Every word must match, in
+/// the label or the value, accents folded, as in every other filter.
+#[test]
+fn a_picker_filter_matches_every_word_anywhere_in_the_option() {
+    use super::fields::Choice;
+    use super::form_layout::matching;
+    let choice = |value: &str, label: &str| Choice { value: value.into(), label: label.into() };
+    let options = [
+        choice("price_team_usd_m", "Team · $45.00 USD monthly"),
+        choice("price_team_usd_y", "Team · $450.00 USD yearly"),
+        choice("price_pro_ghs", "Pro · GHS 380.00 monthly"),
+        choice("price_reseau", "Réseau · €20.00 EUR monthly"),
+    ];
+    assert_eq!(matching(&options, "team usd"), vec![0, 1]);
+    assert_eq!(matching(&options, "team yearly"), vec![1]);
+    assert_eq!(matching(&options, "pro ghs"), vec![2]);
+    assert_eq!(matching(&options, "  GHS   pro "), vec![2], "order and case do not matter");
+    assert_eq!(matching(&options, "reseau eur"), vec![3], "accents folded");
+    assert_eq!(matching(&options, "usd_y"), vec![1], "the value counts too");
+    assert_eq!(matching(&options, ""), vec![0, 1, 2, 3]);
+    assert!(matching(&options, "team ghs").is_empty());
+}

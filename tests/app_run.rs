@@ -98,7 +98,7 @@ async fn change(s: &Script, kind: ProviderKind, sub: &Subscription, to: &str) {
     s.key(KeyCode::Enter);
     s.wait_for("When does the change take effect?").await;
     s.key(KeyCode::Enter);
-    s.wait_for("Ctrl-S applies exactly this change").await;
+    s.wait_for("Ctrl-S applies ").await;
     let before = charges(s, kind);
     enter_five_times(s);
     s.wait_for("Enter does not apply").await;

@@ -275,6 +275,24 @@ async fn a_downgrade_below_current_usage_says_so_before_the_confirm_key() {
     assert!(c.app.state.change().unwrap().usage_warnings.is_empty());
 }
 
+/// At 60×16 the preview's body shows one line (the customer) and scrolls; the key line must
+/// still say what Ctrl-S applies: the plans and the money.
+#[tokio::test]
+async fn on_a_small_terminal_the_confirm_key_line_names_the_plans_and_the_money() {
+    let mut c = console(Mode::Sandbox, false).await;
+    pick(&mut c, "cus_mueller_maschinenbau", "Starter").await;
+    c.app.terminal.backend_mut().resize(60, 16);
+    c.app.handle_event(Event::Resize(60, 16));
+    c.app.settle(Duration::from_secs(2)).await;
+    c.key(KeyCode::Char('u')).await;
+    c.choose_plan("Business").await;
+    let flow = c.app.state.change().unwrap();
+    let due = flow.preview.value.as_ref().expect("preview").current_invoice.total;
+    let screen = c.screen().replace('\n', " ").split_whitespace().collect::<Vec<_>>().join(" ");
+    let expected = format!("Ctrl-S applies Starter → Business, due now {due}");
+    assert!(screen.contains(&expected), "{expected:?} not on screen:\n{}", c.screen());
+}
+
 #[tokio::test]
 async fn at_80x24_a_long_preview_keeps_the_confirm_key_on_screen() {
     let mut c = console(Mode::Sandbox, false).await;
@@ -285,7 +303,7 @@ async fn at_80x24_a_long_preview_keeps_the_confirm_key_on_screen() {
     c.key(KeyCode::Char('u')).await;
     c.choose_plan("Starter").await;
     let screen = c.screen();
-    assert!(screen.contains("Ctrl-S applies exactly this change"), "the confirm key is visible:\n{screen}");
+    assert!(screen.contains("Ctrl-S applies Growth → Starter, "), "the confirm key is visible:\n{screen}");
     assert!(screen.contains("Usage over the new limits"), "the usage warning is never hidden:\n{screen}");
     assert!(screen.contains("485,000 used"), "{screen}");
     // What does not fit scrolls into view; nothing the operator needs stays out of reach.
@@ -295,6 +313,6 @@ async fn at_80x24_a_long_preview_keeps_the_confirm_key_on_screen() {
     }
     let screen = c.screen();
     assert!(screen.contains("Audit log: lost") && screen.contains("above"), "{screen}");
-    assert!(screen.contains("Ctrl-S applies exactly this change"), "{screen}");
+    assert!(screen.contains("Ctrl-S applies Growth → Starter, "), "{screen}");
     assert!(c.kelviq_charges().is_empty(), "scrolling applies nothing");
 }

@@ -221,7 +221,17 @@ fn review<'a>(lines: &mut Vec<Line<'a>>, footer: &mut Vec<Line<'a>>, f: &ChangeF
             if f.enter_hint {
                 footer.push(Line::from(Span::styled("Enter does not apply: press Ctrl-S to apply", theme.error())));
             }
-            footer.extend(confirm_lines(f.live, &f.typed, &f.customer_id, theme, "applies exactly this change"));
+            // The key line carries the change's terms: on a short terminal the body scrolls,
+            // and what Ctrl-S applies must still be read beside it.
+            let terms = match (f.plan(), &f.preview.value) {
+                (Some(plan), Some(e)) => {
+                    let mut money = e.headline();
+                    money.get_mut(0..1).map(str::make_ascii_lowercase);
+                    format!("applies {} → {}, {money}", f.subscription.plan_name.as_deref().unwrap_or("?"), plan.name)
+                }
+                _ => "applies exactly this change".into(),
+            };
+            footer.extend(confirm_lines(f.live, &f.typed, &f.customer_id, theme, &terms));
         }
         _ => {}
     }

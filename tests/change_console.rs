@@ -275,6 +275,21 @@ async fn a_downgrade_below_current_usage_says_so_before_the_confirm_key() {
     assert!(c.app.state.change().unwrap().usage_warnings.is_empty());
 }
 
+/// Kelviq stores a free plan as a one-time charge, which its API refuses to change ("use
+/// checkout"): the console offered the change, previewed "Due now $249.00" and failed on Ctrl-S.
+#[tokio::test]
+async fn a_one_time_purchase_offers_no_plan_change() {
+    let mut c = console(Mode::Sandbox, false).await;
+    pick(&mut c, "cus_fernandez_abogados", "Free").await;
+    c.key(KeyCode::Char('u')).await;
+    assert!(c.app.state.change().is_none(), "no change dialog");
+    let screen = c.screen();
+    assert!(
+        screen.contains("A one-time purchase: no plan to change; sell the new plan with a checkout (n)"),
+        "{screen}"
+    );
+}
+
 /// At 60×16 the preview's body shows one line (the customer) and scrolls; the key line must
 /// still say what Ctrl-S applies: the plans and the money.
 #[tokio::test]

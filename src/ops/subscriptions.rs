@@ -58,11 +58,19 @@ fn change_in(
     Ok(PlanChange { plan_id, period, price_id: None, timing, features: vec![] })
 }
 
+/// A one-time purchase is no subscription to change: Kelviq stores free plans as one-time
+/// charges and documents that they "cannot be upgraded through this endpoint; use checkout".
 /// A plan change on a subscription set to end is refused until the end is undone: a provider
 /// may carry the end date over or drop it (Kelviq's change makes a new subscription, which
 /// renews), and a preview would promise a renewal that never comes or hide one that does.
 /// `undo` names how to undo it where the caller is (a key, a command), `None` where the
 /// provider cannot.
+pub fn one_time_refusal(s: &Subscription) -> Option<String> {
+    (s.period == ChargePeriod::OneTime)
+        .then(|| "a one-time purchase: no plan to change; sell the new plan with a checkout".into())
+}
+
+/// A plan change on a subscription set to end ([`scheduled_end_refusal`]'s doc).
 pub fn scheduled_end_refusal(s: &Subscription, undo: Option<&str>) -> Option<String> {
     let end = s.ends_on.filter(|_| s.cancel_scheduled())?;
     Some(match undo {
@@ -90,6 +98,9 @@ pub async fn preview_change(
     let undo = p.capabilities().uncancel.then_some(undo.as_str());
     if let Some(refusal) = scheduled_end_refusal(&subscription, undo) {
         return Err(OpsError::new(ErrorKind::Rejected, format!("this subscription is {refusal}")));
+    }
+    if let Some(refusal) = one_time_refusal(&subscription) {
+        return Err(OpsError::new(ErrorKind::Rejected, format!("this is {refusal}")));
     }
     let catalog = p.list_plans().await.unwrap_or_default();
     let change = change_in(&catalog, &subscription, plan, period, timing)?;

@@ -61,6 +61,11 @@ impl AppState {
             ));
             return Vec::new();
         }
+        if let Some(mut refusal) = crate::ops::subscriptions::one_time_refusal(&sub) {
+            refusal.get_mut(0..1).map(str::make_ascii_uppercase);
+            self.notify_error(format!("{refusal} (n)"));
+            return Vec::new();
+        }
         let undo = s.caps.uncancel.then_some("U");
         if let Some(mut refusal) = crate::ops::subscriptions::scheduled_end_refusal(&sub, undo) {
             // "Set to end on …": a sentence of its own in the status line, which 80 columns fit.

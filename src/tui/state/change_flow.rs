@@ -86,6 +86,12 @@ impl AppState {
         let rules = ChangeRules { timings: s.provider.change_timings(), keep_interval: !s.caps.change_interval };
         let live = self.mode == Mode::Live;
         let flow = ChangeFlow::new(slot, customer, name, sub, &plans, rules, live);
+        // Only the current plan to pick: a dialog whose Enter can do nothing looked frozen.
+        if flow.options.iter().all(|o| o.relation == super::change::Relation::Current) {
+            let currency = flow.subscription.amount.map(|a| format!(" in {}", a.currency().code())).unwrap_or_default();
+            self.notify_error(format!("No other plan is sold{currency} for this subscription: nothing to change to"));
+            return Vec::new();
+        }
         self.push(Dialog::Change(Box::new(flow)));
         Vec::new()
     }

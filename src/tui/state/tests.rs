@@ -578,3 +578,37 @@ fn a_load_dropped_for_another_customer_is_asked_again_when_its_customer_is_selec
         "{again:?}"
     );
 }
+
+/// A yen subscription whose plan is the only one sold in yen: the dialog opened on it and
+/// Enter did nothing. Now `u` says there is nothing to change to, and opens nothing.
+#[test]
+fn u_with_no_other_plan_in_the_currency_says_so_and_opens_nothing() {
+    let mut s = with_two_customers();
+    let yen = |amount: &str| Money::parse(amount, crate::billing::Currency::JPY).unwrap();
+    let pro = Plan {
+        provider: ProviderKind::Kelviq,
+        id: "pro".into(),
+        name: "Pro".into(),
+        description: None,
+        product: None,
+        prices: vec![crate::billing::Price {
+            id: Some("pro_jpy".into()),
+            kind: crate::billing::PriceKind::Paid,
+            period: ChargePeriod::Monthly,
+            amount: yen("5900"),
+            trial_days: None,
+        }],
+        features: Vec::new(),
+        issues: Vec::new(),
+    };
+    s.handle_msg(Msg::Plans { slot: 0, result: Ok(vec![pro]) }, chrono::Utc::now());
+    let mut sub = subscription_of("k1", "s1");
+    (sub.plan_id, sub.plan_name, sub.amount) = (Some("pro".into()), Some("Pro".into()), Some(yen("5900")));
+    sub.period = ChargePeriod::Monthly;
+    s.handle_msg(Msg::Subscriptions { slot: 0, customer_id: "k1".into(), result: Ok(vec![sub]) }, chrono::Utc::now());
+    s.sub_selected = 0;
+    s.open_change();
+    assert!(s.top().is_none(), "no dialog");
+    let notice = s.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+    assert_eq!(notice, "No other plan is sold in JPY for this subscription: nothing to change to");
+}

@@ -226,6 +226,10 @@ impl Recorder {
             Ok(v) => {
                 entry.outcome = Outcome::Succeeded;
                 entry.after = serde_json::to_value(v).ok();
+                // What a create made has no id before it: the end line names it.
+                if entry.target.is_none() {
+                    entry.target = entry.after.as_ref().and_then(|a| a.get("id")?.as_str().map(str::to_string));
+                }
             }
             Err(e) => {
                 entry.outcome = Outcome::Failed;

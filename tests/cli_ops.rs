@@ -62,6 +62,14 @@ fn checkout_input_the_console_refuses_is_refused_before_sending() {
         "Customer email (--customer-email): must be an email address like name@example.com",
     );
     assert_refused(
+        &kp(&["--customer-email", "a\u{1b}[2J@b.co"]),
+        "Customer email (--customer-email): has a control character at position 2 (pasted?)",
+    );
+    assert_refused(
+        &with(&["--success-url", "https://x.example/a\u{1b}[2Jb"]),
+        "Success URL (--success-url): has a control character at position 20 (pasted?)",
+    );
+    assert_refused(
         &kp(&["--customer-email", "a@b.co", "--target-amount", "10", "--currency", "USD"]),
         "Target amount (--target-amount): a target amount is for METERED billing; FIXED charges the price",
     );

@@ -167,6 +167,21 @@ async fn an_end_the_journal_could_not_record_is_told() {
     assert!(ours[0].contains("shows it as interrupted") && ours[0].contains("Is a directory"), "{}", ours[0]);
 }
 
+/// A create has no target before it runs: the journal names what it made (the checkout
+/// session's id), so `till audit` shows it in the TARGET column.
+#[tokio::test]
+async fn a_create_is_filed_under_what_it_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = recorder(dir.path());
+    let act = Action { target: None, action: "checkout.create", ..act("c-create") };
+    r.record(act, async { Ok::<_, ProviderError>(serde_json::json!({"id": "cs_42", "url": "https://pay"})) })
+        .await
+        .unwrap();
+    let entries = r.journal.as_ref().unwrap().actions(Some("c-create")).unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].target.as_deref(), Some("cs_42"));
+}
+
 #[test]
 fn a_start_without_an_end_reads_as_interrupted() {
     let dir = tempfile::tempdir().unwrap();

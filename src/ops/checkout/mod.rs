@@ -172,7 +172,9 @@ pub async fn create(
     let act = Act {
         provider: provider.kind(),
         action: "checkout.create",
-        customer: request.customer_id.clone(),
+        // A session for an e-mail only (KuvarPay, Zenskar) is filed under that address, so
+        // `till audit --customer` finds it.
+        customer: request.customer_id.clone().or_else(|| request.customer_email.clone()),
         target: None,
         before: json!({ "request": request }),
     };

@@ -299,18 +299,19 @@ pub fn plans(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
         pane_message(frame, inner, text, theme.dim());
         return;
     }
-    let name_w = (inner.width / 3).max(8);
+    // The name column is as wide as the longest name, up to a third: the rest is for prices.
+    let longest = plans.iter().map(|p| p.name.chars().count()).max().unwrap_or(0);
+    let name_w = (inner.width / 3).max(8).min(u16::try_from(longest.max(4)).unwrap_or(u16::MAX));
+    let prices_w = inner.width.saturating_sub(name_w + 1) as usize;
     let rows: Vec<Row> = plans
         .iter()
         .map(|p| {
             let mut prices: Vec<String> =
                 p.prices.iter().map(|pr| format!("{} {}", pr.amount, short_period(pr.period))).collect();
             prices.dedup();
-            prices.extend(unreadable_mark(&p.issues));
-            Row::new(vec![
-                Cell::from(ellipsize(&p.name, name_w as usize)),
-                Cell::from(ellipsize(&prices.join("  "), inner.width.saturating_sub(name_w + 1) as usize)),
-            ])
+            let mut cell = whole_items(&prices, prices_w);
+            cell.extend(unreadable_mark(&p.issues));
+            Row::new(vec![Cell::from(ellipsize(&p.name, name_w as usize)), Cell::from(cell.join("  "))])
         })
         .collect();
     let table = Table::new(rows, [Constraint::Length(name_w), Constraint::Min(10)])
@@ -320,6 +321,29 @@ pub fn plans(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
     let mut ts = TableState::default()
         .with_selected((!plans.is_empty()).then_some(state.plan_selected.min(plans.len().saturating_sub(1))));
     frame.render_stateful_widget(table, inner, &mut ts);
+}
+
+/// As many whole items as fit in `width` (joined by two spaces), then "+N" for the rest: a
+/// price is never cut mid-figure (`KWD 76.50…` read as another price than KWD 76.500). Only an
+/// item wider than the whole column is shortened.
+fn whole_items(items: &[String], width: usize) -> Vec<String> {
+    let mut shown: Vec<String> = Vec::new();
+    let mut used = 0;
+    for (i, item) in items.iter().enumerate() {
+        let left = items.len() - i - 1;
+        let more = if left > 0 { format!("  +{left}").chars().count() } else { 0 };
+        let gap = if shown.is_empty() { 0 } else { 2 };
+        if used + gap + item.chars().count() + more > width {
+            if shown.is_empty() {
+                return vec![ellipsize(item, width)];
+            }
+            shown.push(format!("+{}", items.len() - i));
+            return shown;
+        }
+        used += gap + item.chars().count();
+        shown.push(item.clone());
+    }
+    shown
 }
 
 fn short_period(p: crate::billing::ChargePeriod) -> String {
@@ -384,5 +408,18 @@ mod tests {
         assert_eq!(text(&meter(None, 1_200, None, &theme, 60, 20)), "1,200 used · unlimited");
         let some = text(&meter(Some(50_000), 12_000, Some(38_000), &theme, 60, 20));
         assert!(some.contains("12,000 / 50,000 · 38,000 left"), "{some}");
+    }
+
+    /// `KWD 76.50…` at 120 columns read as another price than KWD 76.500: prices are shown
+    /// whole or counted, never cut.
+    #[test]
+    fn prices_are_shown_whole_then_counted() {
+        let prices: Vec<String> = ["KWD 76.500 /mo", "$290.00 /yr", "£209.00 /yr"].map(String::from).into();
+        assert_eq!(super::whole_items(&prices, 60), prices);
+        assert_eq!(super::whole_items(&prices, 30), ["KWD 76.500 /mo", "+2"]);
+        assert_eq!(super::whole_items(&prices, 29), ["KWD 76.500 /mo", "+2"]);
+        assert_eq!(super::whole_items(&prices, 31), ["KWD 76.500 /mo", "$290.00 /yr", "+1"].map(String::from));
+        assert_eq!(super::whole_items(&prices, 8), ["KWD 76.…"], "only a price wider than the column is cut");
+        assert!(super::whole_items(&[], 10).is_empty());
     }
 }

@@ -222,6 +222,28 @@ async fn each_field_is_validated_and_named() {
     assert_eq!(count(&sb), before, "nothing was created");
 }
 
+/// An activation checkout collects an incomplete subscription's first payment. An active one
+/// has nothing to collect: the estimate priced it as a new year from today, and the create was
+/// sent for Flowglad to refuse. Both now refuse, naming the target subscription, and nothing
+/// is sent.
+#[tokio::test]
+async fn only_an_incomplete_subscription_is_estimated_or_activated() {
+    let (sb, flowglad, _) = setup().await;
+    let subs = flowglad.list_subscriptions("user_rivera_roofing").await.unwrap();
+    let active = subs.iter().find(|s| s.raw_status == "active").unwrap();
+    let mut activate = purchase(Some("user_rivera_roofing"));
+    activate.purpose = Some(CheckoutPurpose::ActivateSubscription { subscription_id: active.id.clone() });
+    let wanted = format!("{} is active; only an incomplete subscription can be activated", active.id);
+    let e = flowglad.estimate_checkout(&activate).await.unwrap_err();
+    names(&e, "checkoutSession.targetSubscriptionId", &wanted);
+    let posts = |sb: &SandboxHandle| sb.captured().iter().filter(|c| c.method == "POST" && c.path == CHECKOUTS).count();
+    let (before, sent) = (count(&sb), posts(&sb));
+    let e = flowglad.create_checkout(&activate).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Invalid, "{e:?}");
+    names(&e, "checkoutSession.targetSubscriptionId", &wanted);
+    assert_eq!((count(&sb), posts(&sb)), (before, sent), "refused before anything was sent");
+}
+
 fn millis(b: &wire::SubscriptionDetails) -> (Option<i64>, Option<i64>) {
     match &b.subscription.renewal {
         wire::Renewal::Renewing(r) => (r.billing_cycle_anchor_date, r.current_billing_period_end),

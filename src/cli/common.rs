@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
+use crate::billing::ProviderKind;
 use crate::ops;
 use crate::providers::{BillingProvider, ProviderError};
 use crate::sandbox::SandboxHandle;
@@ -93,13 +94,21 @@ pub(crate) fn emit<T: serde::Serialize>(json: bool, value: &T, table: impl FnOnc
 
 /// Says on stderr that a list stopped at its default limit, how many more there are and how to
 /// see them.
-pub(crate) fn note_cut(what: &str, more: ops::customers::More, shown: usize) {
+/// `oldest_first` names a provider that lists oldest first: then the ones not shown are the
+/// newest, which the line says, since a reader expects the newest first and a customer just
+/// created to be listed.
+pub(crate) fn note_cut(what: &str, more: ops::customers::More, shown: usize, oldest_first: Option<ProviderKind>) {
+    let (count, some) = if oldest_first.is_some() { ("newer", "newer ones") } else { ("more", "more") };
     let how_many = match more {
         ops::customers::More::None => return,
-        ops::customers::More::Count(n) => format!("{n} more"),
-        ops::customers::More::Some => "more".to_string(),
+        ops::customers::More::Count(n) => format!("{n} {count}"),
+        ops::customers::More::Some => some.to_string(),
     };
-    eprintln!("till: showing the first {shown} {what}; {how_many} not shown (use --all, or --limit N)");
+    let head = match oldest_first {
+        Some(p) => format!("showing the oldest {shown} {what} ({p} lists oldest first)"),
+        None => format!("showing the first {shown} {what}"),
+    };
+    eprintln!("till: {head}; {how_many} not shown (use --all, or --limit N)");
 }
 
 pub fn recorder(conn: &Connection) -> crate::audit::Recorder {

@@ -42,7 +42,7 @@ pub fn run_requests(cmd: RequestsCmd, json: bool, provider: Option<ProviderKind>
             let max = if all { history.len() } else { limit.unwrap_or(DEFAULT_LIMIT) };
             if limit.is_none() && history.len() > max {
                 let more = crate::ops::customers::More::Count((history.len() - max) as u64);
-                super::common::note_cut("requests", more, max);
+                super::common::note_cut("requests", more, max, None);
             }
             history.truncate(max);
             emit(json, &history, || table(&history))

@@ -271,9 +271,14 @@ async fn list_customers(
     // Only a cut the user did not ask for is worth a message: `--limit N` means N. After the
     // list, as a streamed list says it, where a reader at a terminal sees it last.
     if limit.is_none() {
-        note_cut("customers", listing.more, DEFAULT_CUSTOMER_LIMIT as usize);
+        note_cut("customers", listing.more, DEFAULT_CUSTOMER_LIMIT as usize, oldest_first(p));
     }
     Ok(())
+}
+
+/// The provider, when its customer list runs oldest first (a cut list then hides the newest).
+fn oldest_first(p: &dyn BillingProvider) -> Option<ProviderKind> {
+    p.customers_oldest_first().then(|| p.kind())
 }
 
 /// `customers list` without a search: each page handed to a printer thread as it arrives
@@ -306,7 +311,7 @@ async fn print_while_reading(
     // Only a cut the user did not ask for is worth a message: `--limit N` means N.
     if note {
         let more = decoder.lock().unwrap_or_else(PoisonError::into_inner).more(&tail);
-        note_cut("customers", more, DEFAULT_CUSTOMER_LIMIT as usize);
+        note_cut("customers", more, DEFAULT_CUSTOMER_LIMIT as usize, oldest_first(provider.as_ref()));
     }
     Ok(())
 }

@@ -215,6 +215,13 @@ pub trait BillingProvider: Send + Sync {
 
     async fn list_customers(&self, page: &PageRequest) -> Result<Page<Customer>>;
 
+    /// The API lists customers oldest first and offers no other order (Flowglad), so a list
+    /// cut short leaves out the newest. The default: newest first (Kelviq and Zenskar by their
+    /// APIs, KuvarPay's derived list by till).
+    fn customers_oldest_first(&self) -> bool {
+        false
+    }
+
     /// Where the API numbers its customer pages (page numbers, offsets): the cursor of page
     /// `number` (1-based) in the grid of `first`, so pages can be fetched in parallel
     /// ([`paging::read_pages`]). `None` (the default): only a page's own cursor leads on.

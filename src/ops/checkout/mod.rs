@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
 pub use field::{CheckoutType, Field};
-pub use rules::{Need, Problem, check, parse_expiry, required, validate_all};
+pub use rules::{Need, Problem, applies, check, parse_expiry, required, validate_all};
 
 use super::journal::{Act, journaled};
 use super::{OpsError, Result};

@@ -49,6 +49,9 @@ pub fn check(
     if v.is_empty() {
         return check_missing(draft, id, need);
     }
+    if let Some(problem) = check_applies(draft, id, v) {
+        return Some(problem);
+    }
     let result = match id {
         Field::SuccessUrl | Field::CancelUrl => validate::url(v).map(|_| ()),
         Field::CustomerEmail => validate::email(v).map(|_| ()),
@@ -93,6 +96,38 @@ pub fn required(provider: ProviderKind) -> &'static [Field] {
         ProviderKind::Flowglad | ProviderKind::KuvarPay => &[Field::SuccessUrl],
         ProviderKind::Zenskar => &[Field::Plan, Field::SuccessUrl],
     }
+}
+
+/// Whether `field` is part of a checkout of this type. Flowglad's session types take
+/// different fields (`../shared/providers/flowglad-kuvarpay.md`, checkout sessions): only a
+/// product checkout sells a price (named, or found from plan, period and currency) in a
+/// quantity; activation collects an existing subscription's first payment, so it names that
+/// subscription and sells nothing; an add-payment-method session has no billing cycle to
+/// anchor. The form shows only these fields; the CLI refuses the others instead of dropping
+/// them unsent.
+pub fn applies(provider: ProviderKind, kind: CheckoutType, field: Field) -> bool {
+    if provider != ProviderKind::Flowglad {
+        return true;
+    }
+    match field {
+        Field::Plan | Field::Period | Field::Currency | Field::Price | Field::Quantity => {
+            kind == CheckoutType::Purchase
+        }
+        Field::TargetSubscription => kind != CheckoutType::Purchase,
+        Field::PreserveAnchor => kind != CheckoutType::AddPaymentMethod,
+        _ => true,
+    }
+}
+
+/// A value given for a field this checkout type does not send.
+fn check_applies(draft: &Draft, id: Field, v: &str) -> Option<String> {
+    let kind = CheckoutType::parse(draft.value(Field::CheckoutType)).ok()?;
+    // A toggle left off says nothing.
+    if applies(draft.provider, kind, id) || (id == Field::PreserveAnchor && v == "false") {
+        return None;
+    }
+    let article = if kind == CheckoutType::Purchase { "a" } else { "an" };
+    Some(format!("not part of {article} {} checkout", kind.as_str()))
 }
 
 fn check_missing(draft: &Draft, id: Field, need: Need) -> Option<String> {

@@ -106,6 +106,9 @@ fn what_each_provider_needs_is_required() {
     assert_eq!(problems(&f), vec![]);
     f.set(Field::CheckoutType, "activate_subscription");
     let fields: Vec<Field> = problems(&f).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(fields, vec![Field::TargetSubscription, Field::Plan, Field::Customer], "an activation sells no plan");
+    f.set(Field::Plan, "");
+    let fields: Vec<Field> = problems(&f).into_iter().map(|(f, _)| f).collect();
     assert_eq!(fields, vec![Field::TargetSubscription, Field::Customer]);
     let mut z = Draft::new(ProviderKind::Zenskar);
     z.set(Field::Plan, "p").set(Field::SuccessUrl, "https://e.com");
@@ -143,4 +146,43 @@ fn flowglad_types_become_purposes_in_either_spelling() {
     }
     f.set(Field::CheckoutType, "purchase");
     assert_eq!(f.request().purpose, None);
+}
+
+/// Each Flowglad session type sends its own fields. A quantity or price given for an
+/// activation was dropped unsent (the form showed them, required-looking) or refused only by
+/// the client after submit; now a value a type does not send is refused up front, naming it.
+#[test]
+fn flowglad_fields_a_session_type_does_not_send_are_refused() {
+    let mut d = Draft::new(ProviderKind::Flowglad);
+    d.set(Field::CheckoutType, "activate-subscription").set(Field::TargetSubscription, "sub_1");
+    d.set(Field::Customer, "user_1").set(Field::SuccessUrl, "https://e.com").set(Field::PreserveAnchor, "true");
+    assert_eq!(problems(&d), vec![]);
+    d.set(Field::Quantity, "2").set(Field::Price, "price_1");
+    let refused = "not part of an activate-subscription checkout".to_string();
+    assert_eq!(problems(&d), vec![(Field::Price, refused.clone()), (Field::Quantity, refused)]);
+    assert!(!applies(ProviderKind::Flowglad, CheckoutType::ActivateSubscription, Field::Quantity));
+
+    let mut card = Draft::new(ProviderKind::Flowglad);
+    card.set(Field::CheckoutType, "add-payment-method")
+        .set(Field::Customer, "u")
+        .set(Field::SuccessUrl, "https://e.com");
+    card.set(Field::PreserveAnchor, "false");
+    assert_eq!(problems(&card), vec![], "a toggle left off is no value");
+    card.set(Field::PreserveAnchor, "true");
+    let err = card.validated(&[], today(), now()).unwrap_err();
+    assert_eq!(
+        err.message,
+        "Preserve billing cycle anchor (--preserve-billing-cycle-anchor): not part of an add-payment-method checkout"
+    );
+
+    let mut product = Draft::new(ProviderKind::Flowglad);
+    product
+        .set(Field::Price, "price_1")
+        .set(Field::SuccessUrl, "https://e.com")
+        .set(Field::TargetSubscription, "sub_1");
+    assert_eq!(problems(&product), vec![(Field::TargetSubscription, "not part of a purchase checkout".into())]);
+    assert!(
+        applies(ProviderKind::Kelviq, CheckoutType::ActivateSubscription, Field::Quantity),
+        "Flowglad's types only"
+    );
 }

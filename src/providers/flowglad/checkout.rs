@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use super::map::{Catalog, FLOWGLAD};
 use super::{FlowgladClient, wire};
 use crate::billing::estimate::{PricedItem, estimate_purchase};
-use crate::billing::{CheckoutPurpose, CheckoutRequest, Estimate, Money};
+use crate::billing::{CheckoutPurpose, CheckoutRequest, Estimate, Money, Subscription};
 use crate::providers::http::{ApiRequest, Idempotency};
 use crate::providers::{BillingProvider, FieldError, ProviderError, Result, local_purchase_estimate};
 
@@ -151,15 +151,7 @@ impl FlowgladClient {
     /// unless the billing cycle anchor is preserved, when the next invoice stays on the
     /// current period's end.
     async fn activation_estimate(&self, request: &CheckoutRequest, id: &str, today: NaiveDate) -> Result<Estimate> {
-        let customer = request
-            .customer_id
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .ok_or_else(|| field_error("customerExternalId", "an activation checkout needs the customer"))?;
-        let subs = self.list_subscriptions(customer).await?;
-        let sub = subs.iter().find(|s| s.id == id).ok_or_else(|| {
-            field_error("targetSubscriptionId", format!("customer {customer} has no subscription {id}"))
-        })?;
+        let sub = self.activation_target(request, id).await?;
         let amount =
             sub.amount.ok_or_else(|| ProviderError::invalid(FLOWGLAD, format!("subscription {id} has no amount")))?;
         let name = sub.plan_name.clone().or(sub.plan_id.clone()).unwrap_or_else(|| id.to_string());
@@ -186,6 +178,27 @@ impl FlowgladClient {
 }
 
 impl FlowgladClient {
+    /// The subscription an activation checkout targets, read from the customer's billing.
+    /// Activation collects the first payment of an *incomplete* subscription; Flowglad refuses
+    /// any other with a 400, and there is nothing to estimate, so till refuses first, beside
+    /// the target subscription, without sending.
+    pub(super) async fn activation_target(&self, request: &CheckoutRequest, id: &str) -> Result<Subscription> {
+        let customer = request
+            .customer_id
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| field_error("customerExternalId", "an activation checkout needs the customer"))?;
+        let sub = self.list_subscriptions(customer).await?.into_iter().find(|s| s.id == id).ok_or_else(|| {
+            field_error("targetSubscriptionId", format!("customer {customer} has no subscription {id}"))
+        })?;
+        if sub.raw_status != "incomplete" {
+            let status = crate::text::line(&sub.raw_status).into_owned();
+            let message = format!("{id} is {status}; only an incomplete subscription can be activated");
+            return Err(field_error("targetSubscriptionId", message));
+        }
+        Ok(sub)
+    }
+
     /// One page of `GET /checkout-sessions` (cursor/limit). The record names Flowglad's own
     /// customer id; the external id is shown where the client has seen it. The amount is the
     /// session's price × quantity from the catalog (the record states none); without the

@@ -26,8 +26,8 @@ use super::{
 };
 use super::{decode, paging};
 use crate::billing::{
-    CancelTiming, Cancellation, ChangeTiming, CheckoutRequest, CheckoutSession, Currency, Customer, Entitlement,
-    Estimate, InvoiceRecord, NewCustomer, Plan, PlanChange, ProviderKind, RowIssue, Subscription,
+    CancelTiming, Cancellation, ChangeTiming, CheckoutPurpose, CheckoutRequest, CheckoutSession, Currency, Customer,
+    Entitlement, Estimate, InvoiceRecord, NewCustomer, Plan, PlanChange, ProviderKind, RowIssue, Subscription,
 };
 use map::{Catalog, FLOWGLAD};
 
@@ -289,6 +289,12 @@ impl BillingProvider for FlowgladClient {
 
     fn account(&self) -> String {
         self.endpoint.account_label(self.kind())
+    }
+
+    /// Ascending `createdAt`, then `id`: list inputs take only `cursor` and `limit`
+    /// (`../shared/providers/flowglad-kuvarpay.md`, pagination).
+    fn customers_oldest_first(&self) -> bool {
+        true
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -556,8 +562,11 @@ impl BillingProvider for FlowgladClient {
     }
 
     async fn create_checkout(&self, request: &CheckoutRequest) -> Result<CheckoutSession> {
-        let created: wire::CheckoutSessionResponse =
-            self.http.send(self.checkout_request(request).await?).await?.json()?;
+        let api = self.checkout_request(request).await?;
+        if let Some(CheckoutPurpose::ActivateSubscription { subscription_id }) = &request.purpose {
+            self.activation_target(request, subscription_id).await?;
+        }
+        let created: wire::CheckoutSessionResponse = self.http.send(api).await?.json()?;
         Ok(map::checkout(created, request.customer_id.clone().filter(|c| !c.is_empty())))
     }
 

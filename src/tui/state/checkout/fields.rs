@@ -81,6 +81,9 @@ fn rows(with_enabled: bool) -> Input {
     Input::Rows { rows: Vec::new(), cursor: 0, column: 0, with_enabled }
 }
 
+/// Flowglad's customer field for a product checkout, which may be anonymous.
+pub const FLOWGLAD_CUSTOMER: &str = "Customer externalId (empty: anonymous)";
+
 /// The fields each provider's checkout API defines (shared/providers/), in form order.
 pub fn schema(provider: ProviderKind) -> Vec<Field> {
     use FieldId::{
@@ -113,7 +116,7 @@ pub fn schema(provider: ProviderKind) -> Vec<Field> {
                 ),
                 true,
             ),
-            field(Customer, "Customer externalId (empty: anonymous)", text_input(""), false),
+            field(Customer, FLOWGLAD_CUSTOMER, text_input(""), false),
             field(TargetSubscription, "Target subscription", text_input(""), false),
             field(Price, "Price", pick(&[], None), true),
             field(Quantity, "Quantity", text_input("1"), true),

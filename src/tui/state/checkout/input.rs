@@ -107,8 +107,10 @@ impl CheckoutBuilder {
     }
 
     fn changed(&mut self, id: FieldId, next: bool) -> FormOutcome {
-        if id == FieldId::Plan {
-            self.refresh_dependent();
+        match id {
+            FieldId::Plan => self.refresh_dependent(),
+            FieldId::CheckoutType => self.arrange(),
+            _ => {}
         }
         // A server's complaint about a field no longer applies once the field changed.
         if let Some(f) = self.fields.iter_mut().find(|f| f.id == id) {

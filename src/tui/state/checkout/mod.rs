@@ -92,6 +92,9 @@ pub struct CheckoutBuilder {
     pub reopened: bool,
     /// The catalog the pickers were filled from.
     plans: Vec<Plan>,
+    /// Fields the chosen checkout type does not send (`ops::checkout::applies`), set aside
+    /// with what was typed in them, so switching back brings them back.
+    hidden: Vec<Field>,
 }
 
 impl CheckoutBuilder {
@@ -115,7 +118,9 @@ impl CheckoutBuilder {
             notice: None,
             reopened: false,
             plans: Vec::new(),
+            hidden: Vec::new(),
         };
+        b.arrange();
         b.set_catalog(plans);
         if let Some(c) = customer {
             match provider {
@@ -134,8 +139,42 @@ impl CheckoutBuilder {
         self.fields.iter().find(|f| f.id == id)
     }
 
+    /// The field, shown or set aside (a preset or a switch back may fill a hidden one).
     fn field_mut(&mut self, id: FieldId) -> Option<&mut Field> {
-        self.fields.iter_mut().find(|f| f.id == id)
+        self.fields.iter_mut().chain(self.hidden.iter_mut()).find(|f| f.id == id)
+    }
+
+    /// Every field id of the form, shown or hidden.
+    fn all_ids(&self) -> Vec<FieldId> {
+        self.fields.iter().chain(&self.hidden).map(|f| f.id).collect()
+    }
+
+    /// Shows the fields the chosen checkout type sends, in the schema's order, and sets the
+    /// rest aside: an activation sells no price and no quantity, so a form showing them
+    /// (required-looking) while leaving them out of the request said something it did not do.
+    /// The focus stays on the field it was on.
+    fn arrange(&mut self) {
+        use crate::ops::checkout::{CheckoutType, applies};
+        let kind = CheckoutType::parse(&self.value(FieldId::CheckoutType)).unwrap_or(CheckoutType::Purchase);
+        let focused = self.fields.get(self.focus).map(|f| f.id);
+        let order: Vec<FieldId> = fields::schema(self.provider).iter().map(|f| f.id).collect();
+        let mut all: Vec<Field> = self.fields.drain(..).chain(self.hidden.drain(..)).collect();
+        all.sort_by_key(|f| order.iter().position(|id| *id == f.id));
+        let (shown, hidden) = all.into_iter().partition(|f| applies(self.provider, kind, f.id));
+        (self.fields, self.hidden) = (shown, hidden);
+        self.focus = focused.and_then(|id| self.fields.iter().position(|f| f.id == id)).unwrap_or(self.fields.len());
+        if self.provider == ProviderKind::Flowglad {
+            // A session for an existing subscription names its customer; only a product may
+            // be bought anonymously.
+            let purchase = kind == CheckoutType::Purchase;
+            if let Some(f) = self.field_mut(FieldId::Customer) {
+                f.label = if purchase { fields::FLOWGLAD_CUSTOMER } else { "Customer externalId" };
+                f.required = !purchase;
+            }
+            if let Some(f) = self.field_mut(FieldId::TargetSubscription) {
+                f.required = kind == CheckoutType::ActivateSubscription;
+            }
+        }
     }
 
     /// The field's value as text: the typed text, the chosen option's value, "true"/"false".
@@ -166,8 +205,10 @@ impl CheckoutBuilder {
     /// Sets a field from text: types it, picks the matching option, or flips the toggle.
     pub fn set_value(&mut self, id: FieldId, value: &str) {
         self.set_value_only(id, value);
-        if id == FieldId::Plan {
-            self.refresh_dependent();
+        match id {
+            FieldId::Plan => self.refresh_dependent(),
+            FieldId::CheckoutType => self.arrange(),
+            _ => {}
         }
     }
 

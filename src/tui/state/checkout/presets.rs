@@ -67,7 +67,8 @@ impl CheckoutBuilder {
     }
 
     pub fn apply_preset(&mut self, preset: &Preset) {
-        let ids: Vec<FieldId> = self.fields.iter().map(|f| f.id).collect();
+        // Hidden fields too: the preset's checkout type may be one that shows them.
+        let ids: Vec<FieldId> = self.all_ids();
         // The plan first, so the periods it offers exist when the period is set.
         let mut ordered = ids.clone();
         ordered.sort_by_key(|id| *id != FieldId::Plan);

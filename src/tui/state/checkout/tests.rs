@@ -72,7 +72,8 @@ fn each_provider_gets_the_fields_its_api_defines() {
     let ids = |p| CheckoutBuilder::new(0, p, &[], None, None).fields.iter().map(|f| f.id).collect::<Vec<_>>();
     use FieldId::*;
     assert_eq!(ids(ProviderKind::Kelviq), vec![Plan, Period, Currency, Customer, Features, SuccessUrl, Ip]);
-    assert!(ids(ProviderKind::Flowglad).starts_with(&[CheckoutType, Customer, TargetSubscription, Price, Quantity]));
+    // A product checkout, the default type, names no subscription (`flowglad_types_…`).
+    assert!(ids(ProviderKind::Flowglad).starts_with(&[CheckoutType, Customer, Price, Quantity]));
     assert!(ids(ProviderKind::Flowglad).contains(&PreserveAnchor) && ids(ProviderKind::Flowglad).contains(&Metadata));
     assert_eq!(ids(ProviderKind::KuvarPay)[..3], [Price, BillingMode, Currency]);
     assert!(
@@ -144,13 +145,25 @@ fn a_focused_text_field_owns_q_slash_and_enter_moves_on() {
     assert_eq!(b.handle_key(ctrl('s')), FormOutcome::Submit);
 }
 
+fn shown(b: &CheckoutBuilder) -> Vec<FieldId> {
+    b.fields.iter().map(|f| f.id).collect()
+}
+
 #[test]
 fn flowglad_types_and_their_required_fields() {
     let mut b = CheckoutBuilder::new(0, ProviderKind::Flowglad, &plans(), None, None);
     b.set_value(FieldId::Price, "p_g_y");
+    b.set_value(FieldId::Quantity, "2");
     assert!(b.validate(today()), "an anonymous product checkout: {:?}", b.blocker());
     assert_eq!(b.request().customer_id, None);
+    assert!(!shown(&b).contains(&FieldId::TargetSubscription), "a product names no subscription");
     b.set_value(FieldId::CheckoutType, "activate_subscription");
+    // An activation sells nothing: no price, no quantity to fill in, nor to leave out unsent.
+    let fields = shown(&b);
+    assert!(!fields.contains(&FieldId::Price) && !fields.contains(&FieldId::Quantity), "{fields:?}");
+    let required = |b: &CheckoutBuilder, id| b.field(id).unwrap().required;
+    assert!(required(&b, FieldId::TargetSubscription) && required(&b, FieldId::Customer), "starred as needed");
+    assert!(!b.field(FieldId::Customer).unwrap().label.contains("anonymous"));
     assert!(!b.validate(today()));
     assert_eq!(b.field(FieldId::TargetSubscription).unwrap().error.as_deref(), Some("required"));
     assert_eq!(b.field(FieldId::Customer).unwrap().error.as_deref(), Some("required"));
@@ -158,15 +171,44 @@ fn flowglad_types_and_their_required_fields() {
     b.set_value(FieldId::Customer, "user_1");
     b.set_value(FieldId::PreserveAnchor, "true");
     b.set_value(FieldId::Metadata, "campaign=black-friday");
-    b.set_value(FieldId::Quantity, "0");
-    assert!(!b.validate(today()));
-    assert_eq!(b.field(FieldId::Quantity).unwrap().error.as_deref(), Some("must be positive (1 or more)"));
-    b.set_value(FieldId::Quantity, "3");
     assert!(b.validate(today()), "{:?}", b.blocker());
     let r = b.request();
     assert_eq!(r.purpose, Some(CheckoutPurpose::ActivateSubscription { subscription_id: "sub_1".into() }));
-    assert_eq!((r.quantity, r.preserve_billing_cycle_anchor), (Some(3), Some(true)));
+    assert_eq!((r.price_id, r.quantity, r.preserve_billing_cycle_anchor), (None, None, Some(true)));
     assert_eq!(r.metadata.get("campaign").map(String::as_str), Some("black-friday"));
+
+    // Saving a card anchors no billing cycle; the subscription is optional there.
+    b.set_value(FieldId::CheckoutType, "add-payment-method");
+    assert!(!shown(&b).contains(&FieldId::PreserveAnchor));
+    assert!(!b.field(FieldId::TargetSubscription).unwrap().required);
+    assert!(b.validate(today()), "{:?}", b.blocker());
+    assert_eq!(b.request().preserve_billing_cycle_anchor, None);
+
+    // Back to a product: the price and quantity typed before are still there.
+    b.set_value(FieldId::CheckoutType, "purchase");
+    assert_eq!((b.value(FieldId::Price), b.value(FieldId::Quantity)), ("p_g_y".into(), "2".into()));
+    assert!(b.validate(today()), "{:?}", b.blocker());
+    assert_eq!((b.request().price_id.as_deref(), b.request().purpose), (Some("p_g_y"), None));
+}
+
+/// Choosing the type with keys rearranges the form at once, the focus moving on from the type
+/// to the field after it; a field no type sends never blocks Submit unseen.
+#[test]
+fn choosing_activation_with_keys_shows_its_fields_and_validates_live() {
+    let mut b = CheckoutBuilder::new(0, ProviderKind::Flowglad, &plans(), Some("user_1".into()), None);
+    b.set_value(FieldId::Quantity, "2");
+    assert_eq!(b.focus, 0, "the checkout type comes first");
+    for c in "activ".chars() {
+        b.handle_key(key(KeyCode::Char(c)));
+    }
+    assert_eq!(b.handle_key(key(KeyCode::Enter)), FormOutcome::Changed);
+    assert_eq!(b.value(FieldId::CheckoutType), "activate-subscription");
+    assert_eq!(b.fields[b.focus].id, FieldId::Customer, "focus moves to the next field shown");
+    assert!(!b.validate(today()));
+    assert_eq!(b.blocker().as_deref(), Some("Target subscription: required"), "beside its field, before submit");
+    b.set_value(FieldId::TargetSubscription, "sub_1");
+    assert!(b.validate(today()), "the hidden quantity of 2 is not sent, so not refused: {:?}", b.blocker());
+    assert_eq!(b.request().quantity, None);
 }
 
 #[test]

@@ -147,6 +147,29 @@ async fn a_downgrade_today_credits_the_previewed_amount_and_takes_features_away(
     assert_grants(&team, &ents);
 }
 
+/// The credit an immediate downgrade previews is issued as a credit note: it is listed with
+/// the customer's invoices (`till invoices list`, the console's `i`), the preview says where
+/// the credit goes, and the next invoice is the new plan's whole price, as previewed.
+#[tokio::test]
+async fn a_downgrade_credit_is_a_listed_credit_note_and_the_preview_says_so() {
+    let (sb, z) = setup().await;
+    let current = only_contract(z.as_ref(), "crm_ramirez_seguros").await;
+    let team = plan(z.as_ref(), "Team", ChargePeriod::Monthly, "USD").await;
+    let (preview, _) = preview_then_apply(&sb, z.as_ref(), &current, &to(&team, ChangeTiming::Immediately)).await;
+    let credit = preview.current_invoice.total;
+    assert!(credit.is_negative());
+    let headline = preview.headline();
+    assert_eq!(headline, format!("Credit {} as a credit note (nothing due now)", credit.negated()));
+    let docs = z.list_invoices("crm_ramirez_seguros").await.unwrap();
+    let notes: Vec<_> = docs.iter().filter(|d| d.number.as_deref().is_some_and(|n| n.starts_with("CN-"))).collect();
+    assert_eq!(notes.len(), 1, "one credit note among {docs:?}");
+    assert_eq!(notes[0].total, Some(credit), "it credits what the preview said");
+    assert_eq!(notes[0].amount_due, None, "nothing is due on a credit note");
+    assert_eq!(notes[0].subscription_id.as_deref(), Some(current.id.as_str()));
+    assert_eq!(notes[0].issued_on, Some(today()));
+    assert_eq!(upcoming(&sb, &current.id).map(|(_, m)| m), Some(team.prices[0].amount), "not reduced");
+}
+
 #[tokio::test]
 async fn changes_at_period_end_bill_nothing_now_and_the_new_plan_next() {
     let (sb, z) = setup().await;

@@ -357,6 +357,12 @@ async fn new_fields_are_validated_in_zenskars_422_shape_naming_the_field() {
             "end_date must not be before start_date",
         ),
         (
+            "start in the past (the contract would be backdated: its past periods billed by no one)",
+            CheckoutRequest { start_date: Some(Utc::now().date_naive() - Duration::days(1)), ..customer() },
+            vec!["start_date"],
+            "is in the past",
+        ),
+        (
             "expiry in the past",
             CheckoutRequest { expires_at: Some(Utc::now() - Duration::minutes(5)), ..customer() },
             vec!["expires_at"],

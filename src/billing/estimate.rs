@@ -60,6 +60,11 @@ pub struct Estimate {
     pub next_invoice: Option<Invoice>,
     /// When the change or purchase takes effect.
     pub effective_date: Option<NaiveDate>,
+    /// A credit (a negative current total) is issued as a credit note, a document of its own
+    /// that later invoices are not reduced by (Zenskar); said in the headline so the preview
+    /// names where the money goes.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub credit_note: bool,
 }
 
 impl Estimate {
@@ -67,7 +72,9 @@ impl Estimate {
     /// customer, so it reads "Credit €…", never "Due now -€…". The CLI and console share it.
     pub fn headline(&self) -> String {
         let total = self.current_invoice.total;
-        if total.is_negative() {
+        if total.is_negative() && self.credit_note {
+            format!("Credit {} as a credit note (nothing due now)", total.negated())
+        } else if total.is_negative() {
             format!("Credit {} (nothing due now)", total.negated())
         } else {
             format!("Due now {total}")
@@ -129,6 +136,7 @@ pub fn estimate_purchase(items: &[PricedItem], start: NaiveDate) -> Result<Estim
         current_invoice: Invoice::from_lines(Some(start), now_lines, currency)?,
         next_invoice,
         effective_date: Some(start),
+        credit_note: false,
     })
 }
 
@@ -161,6 +169,7 @@ pub fn estimate_purchase_until(
         current_invoice: Invoice::from_lines(Some(start), now_lines, currency)?,
         next_invoice,
         effective_date: Some(start),
+        credit_note: false,
     })
 }
 
@@ -203,6 +212,7 @@ pub fn with_trial(first: Estimate, start: NaiveDate, trial_end: NaiveDate, days:
         current_invoice: Invoice { date: Some(start), lines: vec![line], total: zero },
         next_invoice: Some(first.current_invoice),
         effective_date: Some(start),
+        credit_note: false,
     }
 }
 
@@ -308,6 +318,7 @@ pub fn estimate_change(
         current_invoice: Invoice::from_lines(Some(today), lines, currency)?,
         next_invoice: Some(Invoice::from_lines(Some(next_start), next_lines, currency)?),
         effective_date: Some(today),
+        credit_note: false,
     })
 }
 

@@ -57,7 +57,7 @@ pub fn check(
         Field::CustomerEmail => validate::email(v).map(|_| ()),
         Field::Ip => validate::ip(v).map(|_| ()),
         Field::Quantity => validate::positive_int(v).map(|_| ()),
-        Field::StartDate => validate::date(v).map(|_| ()),
+        Field::StartDate => check_start_date(v, today),
         Field::EndDate => check_end_date(draft, v, today),
         Field::ExpiresAt => {
             parse_expiry(v).and_then(|t| if t > now { Ok(()) } else { Err("must be in the future".into()) })
@@ -150,6 +150,13 @@ fn check_missing(draft: &Draft, id: Field, need: Need) -> Option<String> {
 
 fn is_metered(draft: &Draft) -> bool {
     draft.provider == ProviderKind::KuvarPay && draft.value(Field::BillingMode).eq_ignore_ascii_case(METERED)
+}
+
+/// A checkout starts today or later: Zenskar documents only "defaults to today", and a past
+/// start would backdate the contract, its elapsed periods billed by nobody (refused, as a past
+/// cancel date is; README, provider notes).
+fn check_start_date(v: &str, today: NaiveDate) -> Result<(), String> {
+    if validate::date(v)? < today { Err("must be today or later".into()) } else { Ok(()) }
 }
 
 fn check_end_date(draft: &Draft, v: &str, today: NaiveDate) -> Result<(), String> {

@@ -73,6 +73,11 @@ fn dates_must_be_ordered_and_amounts_fit_their_currency() {
     d.set(Field::Plan, "p").set(Field::Customer, "c").set(Field::SuccessUrl, "https://e.com");
     d.set(Field::StartDate, "2026-12-01").set(Field::EndDate, "2026-11-30");
     assert!(problems(&d).iter().any(|(f, m)| *f == Field::EndDate && m.contains("after the start date 2026-12-01")));
+    // A checkout starting before today would backdate the contract: refused, as a past cancel date is.
+    d.set(Field::StartDate, "2026-11-20").set(Field::EndDate, "");
+    assert!(problems(&d).contains(&(Field::StartDate, "must be today or later".to_string())), "{:?}", problems(&d));
+    d.set(Field::StartDate, "2026-11-21");
+    assert!(problems(&d).is_empty(), "today is fine: {:?}", problems(&d));
 
     let mut k = Draft::new(ProviderKind::KuvarPay);
     k.set(Field::Price, "p1").set(Field::CustomerEmail, "ada@example.ng").set(Field::SuccessUrl, "https://e.com");

@@ -577,6 +577,7 @@ pub fn preview_estimate(p: &wire::PreviewAdjustResponse, currency: Currency) -> 
         current_invoice: Invoice::from_lines(effective, now_lines, currency).map_err(money_error)?,
         next_invoice,
         effective_date: effective,
+        credit_note: false,
     })
 }
 

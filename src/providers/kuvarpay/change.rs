@@ -69,6 +69,7 @@ fn in_trial(current: &Subscription, full: Estimate, today: NaiveDate) -> Result<
         current_invoice: Invoice::from_lines(Some(today), Vec::new(), currency).map_err(money_error)?,
         next_invoice,
         effective_date: Some(today),
+        credit_note: false,
     })
 }
 

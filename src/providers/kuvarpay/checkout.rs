@@ -240,6 +240,7 @@ fn trial_estimate(plan: &Plan, price: &Price, days: u32, today: NaiveDate) -> Re
         current_invoice: Invoice::from_lines(Some(today), vec![now], currency).map_err(money_error)?,
         next_invoice: Some(Invoice::from_lines(Some(trial_end), vec![first], currency).map_err(money_error)?),
         effective_date: Some(today),
+        credit_note: false,
     })
 }
 

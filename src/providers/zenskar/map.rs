@@ -441,6 +441,9 @@ pub fn estimate(e: &wire::Estimates, effective: Option<NaiveDate>) -> Result<Opt
         current_invoice: current,
         next_invoice: next,
         effective_date: effective,
+        // Zenskar corrects issued invoices only by credit note [C: credit notes, invoice
+        // lifecycle]; that a change's credit is one, and reduces no later invoice, is inferred.
+        credit_note: true,
     }))
 }
 
@@ -513,6 +516,46 @@ pub fn invoice_summary(i: wire::Invoice) -> Result<InvoiceSummary, ProviderError
         url: i.invoice_url.or(i.payment_url),
         id: i.id,
     })
+}
+
+/// A credit note (`GET /credit_notes`) as a row of the invoice list: its amount negated, as
+/// money going back to the customer, issued on the day it was created, nothing due on it.
+pub fn credit_note_summary(n: wire::CreditNote) -> InvoiceSummary {
+    let mut issues = Vec::new();
+    let cur = n
+        .currency
+        .as_deref()
+        .and_then(|c| Currency::from_code(c).map_err(|e| issues.push(RowIssue::new("currency", e.to_string()))).ok());
+    let issued = n.created_at.as_deref().and_then(parse_datetime).map(|t| t.date_naive());
+    InvoiceSummary {
+        issues,
+        number: n.credit_note_number,
+        customer_id: n.customer_id,
+        contract_id: n.contract_id,
+        status: n.status,
+        total: n.total_amount.zip(cur).map(|(a, c)| Money::new(-a, c)),
+        amount_due: None,
+        period_start: issued,
+        period_end: None,
+        due_on: None,
+        url: None,
+        id: n.id,
+    }
+}
+
+/// Invoices and credit notes, each list newest first, as one list newest first: a credit
+/// note goes before the first invoice issued before it, and neither list is reordered.
+pub fn merge_documents(invoices: Vec<InvoiceSummary>, notes: Vec<InvoiceSummary>) -> Vec<InvoiceSummary> {
+    let mut out = Vec::with_capacity(invoices.len() + notes.len());
+    let mut notes = notes.into_iter().peekable();
+    for invoice in invoices {
+        while let Some(note) = notes.next_if(|n| n.period_start > invoice.period_start) {
+            out.push(note);
+        }
+        out.push(invoice);
+    }
+    out.extend(notes);
+    out
 }
 
 /// The day before `d` (the inclusive last day of a period ending at `d`).

@@ -250,3 +250,31 @@ fn an_overflowing_amount_is_an_error_not_a_panic() {
     let err = plan(serde_json::from_str(&raw).unwrap()).unwrap_err();
     assert!(err.message.contains("overflows"), "{err}");
 }
+
+/// A credit note lists as money going back (negative, nothing due), issued on its creation
+/// day, between the invoices issued after and before it; neither list is reordered.
+#[test]
+fn credit_notes_list_negated_between_the_invoices_by_date() {
+    let raw = r#"{"id":"cn-1","credit_note_number":"CN-001001","customer_id":"c","contract_id":"k",
+        "status":"approved","currency":"USD","total_amount":60,"created_at":"2026-12-07T20:25:58Z"}"#;
+    let note = credit_note_summary(serde_json::from_str(raw).unwrap());
+    assert_eq!(note.total, Some(Money::new(dec!(-60), Currency::from_code("USD").unwrap())));
+    assert_eq!((note.amount_due, note.period_start), (None, Some(d(2026, 12, 7))));
+    let invoice = |id: &str, day: NaiveDate| InvoiceSummary {
+        id: id.into(),
+        number: None,
+        customer_id: None,
+        contract_id: None,
+        status: "paid".into(),
+        total: None,
+        amount_due: None,
+        period_start: Some(day),
+        period_end: None,
+        due_on: None,
+        url: None,
+        issues: Vec::new(),
+    };
+    let invoices = vec![invoice("new", d(2027, 1, 1)), invoice("old", d(2026, 2, 18))];
+    let ids: Vec<String> = merge_documents(invoices, vec![note]).into_iter().map(|i| i.id).collect();
+    assert_eq!(ids, ["new", "cn-1", "old"]);
+}

@@ -139,11 +139,22 @@ impl ZenskarClient {
         self.get_checkout(id).await
     }
 
-    /// A customer's invoices, newest first (`GET /invoices?customer_id=`).
+    /// A customer's invoices and credit notes, newest first (`GET /invoices?customer_id=`,
+    /// `GET /credit_notes?customer_id=`): a plan change's credit is a credit note, so without
+    /// them the credit a preview promised would be nowhere to be seen.
     pub async fn list_invoices(&self, customer_id: &str) -> Result<Vec<InvoiceSummary>> {
         let uuid = self.customer_uuid(customer_id).await?;
-        let rows: Vec<wire::Invoice> = self.get_all("invoices", &[("customer_id", uuid)]).await?;
-        rows.into_iter().map(map::invoice_summary).collect()
+        let query = [("customer_id", uuid.clone())];
+        let (rows, notes): (Vec<wire::Invoice>, Vec<wire::CreditNote>) =
+            futures::try_join!(self.get_all("invoices", &query), self.get_all("credit_notes", &query))?;
+        let invoices = rows.into_iter().map(map::invoice_summary).collect::<Result<Vec<_>>>()?;
+        // The filter is inferred for credit notes: another customer's are never listed here.
+        let notes = notes
+            .into_iter()
+            .filter(|n| n.customer_id.as_deref().is_none_or(|c| c == uuid))
+            .map(map::credit_note_summary)
+            .collect();
+        Ok(map::merge_documents(invoices, notes))
     }
 
     /// The amendment checkout for a plan change: `contract_id` + `plan_id` + overrides.

@@ -82,6 +82,11 @@ pub fn validate_checkout(req: &wire::CheckoutCreateRequest, now: DateTime<Utc>) 
     let contract_id = uuid_field(&mut issues, "contract_id", &req.contract_id);
     let start = date_field(&mut issues, "start_date", &req.start_date);
     let end = date_field(&mut issues, "end_date", &req.end_date);
+    // Inferred (Zenskar documents only "defaults to today"): a checkout is paid now, so a
+    // start before today would backdate a contract whose elapsed periods nobody bills.
+    if let Some(s) = start.filter(|s| *s < today) {
+        issues.push(Issue::body("start_date", &format!("start_date {s} is in the past"), "value_error"));
+    }
     if let (Some(s), Some(e)) = (start.or(Some(today)), end)
         && e < s
     {

@@ -71,9 +71,11 @@ async fn kelviq_lists_sessions_newest_first_with_customer_and_status() {
 async fn flowglad_lists_sessions_with_amount_and_customer() {
     let (_sb, flowglad) = client(ProviderKind::Flowglad).await;
     assert!(flowglad.capabilities().checkout_list);
-    let plan =
-        flowglad.list_plans().await.unwrap().into_iter().find(|p| p.prices.iter().any(|pr| pr.id.is_some())).unwrap();
-    let price = plan.prices.iter().find(|pr| pr.id.is_some()).unwrap();
+    // A paid price without a trial: the whole price is due now.
+    let sold_now =
+        |pr: &till::billing::Price| pr.id.is_some() && pr.trial_days.unwrap_or(0) == 0 && !pr.amount.is_zero();
+    let plan = flowglad.list_plans().await.unwrap().into_iter().find(|p| p.prices.iter().any(sold_now)).unwrap();
+    let price = plan.prices.iter().find(|pr| sold_now(pr)).unwrap();
     let req = CheckoutRequest {
         price_id: price.id.clone(),
         quantity: Some(3),
@@ -89,6 +91,31 @@ async fn flowglad_lists_sessions_with_amount_and_customer() {
         till::billing::Money::new(price.amount.amount() * rust_decimal::Decimal::from(3), price.amount.currency());
     assert_eq!(row.amount, Some(expected), "price × quantity");
     assert!(row.created_at.is_some() && row.session.expires_at.is_some());
+}
+
+/// Starter $12 monthly × 3 with a 14-day trial: the estimate and the hosted page say nothing
+/// is due today, and so does the list (not the $36 the session sells).
+#[tokio::test]
+async fn flowglad_lists_a_trial_session_with_nothing_due_now() {
+    let (_sb, flowglad) = client(ProviderKind::Flowglad).await;
+    let plans = flowglad.list_plans().await.unwrap();
+    let starter = plans.iter().find(|p| p.id == "starter").expect("the Starter plan");
+    let price = starter.price_for(ChargePeriod::Monthly, Some("USD")).expect("Starter monthly in USD");
+    assert!(price.trial_days.is_some_and(|d| d > 0), "Starter has a trial: {price:?}");
+    let req = CheckoutRequest {
+        price_id: price.id.clone(),
+        quantity: Some(3),
+        customer_id: Some("user_rivera_roofing".into()),
+        ..request("starter", None)
+    };
+    let due_now = flowglad.estimate_checkout(&req).await.unwrap().current_invoice.total;
+    assert!(due_now.is_zero(), "{due_now}");
+    let created = flowglad.create_checkout(&req).await.unwrap();
+    let page = reqwest::get(created.url.as_deref().unwrap()).await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("<th>Due today</th><th class=n>{due_now}</th>")), "{page}");
+    let listed = sessions::list(flowglad.as_ref(), 50).await.unwrap();
+    let row = listed.iter().find(|l| l.session.id == created.id).expect("the new session is listed");
+    assert_eq!(row.amount, Some(due_now), "the list shows what is due now");
 }
 
 #[tokio::test]

@@ -356,6 +356,7 @@ async fn invoices_overlay_fits_120x32_and_80x24() {
         let screen = c.screen();
         assert!(screen.contains("TILL-01038") && screen.contains("$390.00"), "{screen}");
         assert_eq!(screen.contains("Subscription"), w >= 100, "narrow screens drop the subscription column");
+        assert!(screen.contains("Amount due"), "the money columns are the last to go:\n{screen}");
         snapshot!(format!("invoices_{w}x{h}"), c);
     }
 }

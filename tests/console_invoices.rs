@@ -105,3 +105,58 @@ async fn a_failing_invoice_api_shows_its_error_and_r_recovers() {
     assert!(inv.list.error.is_none(), "a successful retry clears the error");
     assert!(!c.screen().contains("R retries"), "{}", c.screen());
 }
+
+/// A KuvarPay proration voided by a downgrade: its row shows the `INV-…` number KuvarPay's
+/// messages use, `/` finds it by a piece of that number (and still by its id), and it owes
+/// nothing in the list at 120 and 80 columns (the money stays; the due date and subscription
+/// give way) and in the detail.
+#[tokio::test]
+async fn a_void_kuvarpay_invoice_shows_its_number_and_nothing_due() {
+    use till::billing::{ChangeTiming, ChargePeriod, PlanChange};
+    let email = "chiamaka@nwosu-pharma.ng";
+    let change = |plan: &str| PlanChange {
+        plan_id: plan.into(),
+        period: ChargePeriod::Monthly,
+        price_id: None,
+        timing: ChangeTiming::Immediately,
+        features: vec![],
+    };
+    for width in [120, 80] {
+        let mut c = support::console::console_sized(Mode::Sandbox, false, Default::default(), (width, 30)).await;
+        let kp = providers::connect(ProviderKind::KuvarPay, c.sandbox.endpoint(ProviderKind::KuvarPay), c.http.clone())
+            .unwrap();
+        let sub = kp.list_subscriptions(email).await.unwrap().into_iter().find(|s| s.ends_on.is_none()).unwrap();
+        kp.change_plan(&sub.id, &change("plan_business")).await.unwrap();
+        kp.change_plan(&sub.id, &change("plan_basic")).await.unwrap();
+        let invoices = kp.list_invoices(email).await.unwrap();
+        let void = invoices.iter().find(|i| i.status == "VOID").expect("the voided proration").clone();
+        let number = void.number.clone().expect("its number");
+        let total = void.total.unwrap();
+        let zero = till::billing::Money::zero(total.currency()).to_string();
+
+        select_customer(&mut c, ProviderKind::KuvarPay, email).await;
+        c.key(KeyCode::Char('i')).await;
+        let screen = c.screen();
+        assert!(screen.contains("Amount due"), "{width}: the money columns stay:\n{screen}");
+        assert_eq!(screen.contains("Subscription"), width >= 100, "{width}:\n{screen}");
+        let row = screen.lines().find(|l| l.contains(&number)).unwrap_or_else(|| panic!("{number}:\n{screen}"));
+        assert!(row.contains("void"), "{row}");
+        let (billed, due) = (row.find(&total.to_string()).unwrap(), row.rfind(&zero));
+        assert!(due.is_some_and(|d| d > billed), "{width}: billed {total}, nothing due: {row}");
+
+        for (word, what) in [(&number[4..8], "a piece of the number"), (void.id.as_str(), "the id")] {
+            c.text("/").await;
+            c.key(KeyCode::Esc).await;
+            c.text("/").await;
+            c.text(word).await;
+            c.key(KeyCode::Enter).await;
+            let Some(Dialog::Invoices(inv)) = c.app.state.top() else { panic!("invoices overlay") };
+            assert_eq!(inv.visible().len(), 1, "{what} {word} finds {number}:\n{}", c.screen());
+        }
+        c.key(KeyCode::Enter).await;
+        let detail = c.screen();
+        assert!(detail.contains(&number), "{detail}");
+        let due_line = detail.lines().find(|l| l.contains("Amount due")).unwrap_or_else(|| panic!("{detail}"));
+        assert!(due_line.contains(&zero), "{due_line}");
+    }
+}

@@ -163,3 +163,31 @@ async fn cancel_at_period_end_then_now_and_repeats_get_kuvarpays_error() {
     assert_eq!((again.status, again.code.as_deref()), (Some(400), Some("INVALID_STATE")));
     assert_eq!(kp.uncancel_subscription(&sub.id).await.unwrap_err().status, Some(400));
 }
+
+/// An upgrade's proration is pending: a second upgrade is refused naming its invoice by the
+/// number the invoices list shows (and its filter finds); a downgrade then voids it, and a
+/// void invoice owes nothing though it still says what it billed.
+#[tokio::test]
+async fn a_pending_prorations_number_is_listed_and_once_void_it_owes_nothing() {
+    let (_sb, kp) = setup().await;
+    let email = "chiamaka@nwosu-pharma.ng";
+    let current = subscription(kp.as_ref(), email, SubscriptionStatus::Active).await;
+    kp.change_plan(&current.id, &change("plan_business", ChargePeriod::Monthly)).await.unwrap();
+    let refused = kp.change_plan(&current.id, &change("plan_scale", ChargePeriod::Monthly)).await.unwrap_err();
+    assert_eq!(refused.code.as_deref(), Some("PRICE_CHANGE_PENDING"), "{refused}");
+    let invoices = kp.list_invoices(email).await.unwrap();
+    let pending = invoices.iter().find(|i| i.status == "OPEN" && i.subscription_id.as_deref() == Some(&current.id));
+    let pending = pending.expect("the pending proration is listed").clone();
+    let number = pending.number.clone().expect("a KuvarPay invoice has a number");
+    assert!(refused.message.contains(&format!("invoice {number}")), "{} names {number}", refused.message);
+    assert!(number.starts_with("INV-") && pending.id != number, "{pending:?}");
+
+    kp.change_plan(&current.id, &change("plan_basic", ChargePeriod::Monthly)).await.unwrap();
+    let invoices = kp.list_invoices(email).await.unwrap();
+    let void = invoices.iter().find(|i| i.id == pending.id).expect("still listed");
+    assert_eq!(void.status, "VOID");
+    assert_eq!(void.total, pending.total, "what it billed");
+    let zero = pending.total.map(|t| Money::zero(t.currency()));
+    assert_eq!(void.amount_due, zero, "a void invoice owes nothing");
+    assert!(invoices.iter().filter(|i| i.status == "PAID").all(|i| i.amount_due == zero), "nor does a paid one");
+}

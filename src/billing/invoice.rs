@@ -76,9 +76,53 @@ pub fn invoice_status_label(raw: &str) -> &'static str {
     }
 }
 
+/// What an invoice still asks the customer to pay, given its provider's status, its total and
+/// what the provider (or the provider's own fields) say is due. A void invoice owes nothing,
+/// whatever figure came with it; a paid or refunded one owes nothing where the provider states
+/// no figure. Uncollectible keeps its figure: written off, but still unpaid. `None` only where
+/// nothing is known (Flowglad states no amount due for an open invoice).
+pub fn amount_due(status: &str, total: Option<Money>, stated: Option<Money>) -> Option<Money> {
+    let nothing = || total.or(stated).map(|m| Money::zero(m.currency()));
+    match invoice_status_label(status) {
+        "void" => nothing(),
+        "paid" | "refunded" => stated.or_else(nothing),
+        _ => stated,
+    }
+}
+
 impl InvoiceRecord {
     /// "open (approved)": see [`status_text`].
     pub fn status_text(&self) -> String {
         status_text(invoice_status_label(&self.status), &self.status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::billing::Currency;
+
+    fn usd(s: &str) -> Money {
+        Money::parse(s, Currency::USD).unwrap()
+    }
+
+    #[test]
+    fn a_void_invoice_owes_nothing_whatever_figure_came_with_it() {
+        for status in ["VOID", "void", "voided", "discarded", "CANCELLED"] {
+            let due = amount_due(status, Some(usd("16.66")), Some(usd("16.66")));
+            assert_eq!(due, Some(usd("0")), "{status}");
+        }
+        assert_eq!(amount_due("void", None, Some(usd("16.66"))), Some(usd("0")), "the figure's currency");
+        assert_eq!(amount_due("void", None, None), None, "no currency known");
+    }
+
+    #[test]
+    fn paid_owes_nothing_unless_stated_and_open_or_uncollectible_keep_their_figure() {
+        assert_eq!(amount_due("PAID", Some(usd("12")), None), Some(usd("0")));
+        assert_eq!(amount_due("refunded", Some(usd("12")), None), Some(usd("0")));
+        assert_eq!(amount_due("paid", Some(usd("12")), Some(usd("0"))), Some(usd("0")));
+        assert_eq!(amount_due("OPEN", Some(usd("12")), Some(usd("12"))), Some(usd("12")));
+        assert_eq!(amount_due("UNCOLLECTIBLE", Some(usd("12")), Some(usd("12"))), Some(usd("12")));
+        assert_eq!(amount_due("open", Some(usd("12")), None), None, "unknown stays unknown");
     }
 }

@@ -33,7 +33,8 @@ pub fn merge(own: &[CheckoutListing], listed: &[CheckoutListing]) -> Vec<Checkou
                 l.session.estimate = l.session.estimate.take().or_else(|| mine.session.estimate.clone());
                 l.session.expires_at = l.session.expires_at.or(mine.session.expires_at);
                 l.session.customer_id = l.session.customer_id.take().or_else(|| mine.session.customer_id.clone());
-                l.amount = l.amount.or(mine.amount);
+                // The estimate's "due now" (nothing for a trial), not the price the session sells.
+                l.amount = mine.amount.or(l.amount);
                 l.customer_name = l.customer_name.take().or_else(|| mine.customer_name.clone());
                 l.customer_email = l.customer_email.take().or_else(|| mine.customer_email.clone());
                 l.created_at = l.created_at.or(mine.created_at);
@@ -102,5 +103,18 @@ mod tests {
         assert_eq!(both.session.status, CheckoutStatus::Complete, "the provider's status wins");
         assert_eq!(both.session.url.as_deref(), Some("https://pay.example/cs_2"), "the URL only we know stays");
         assert_eq!(both.amount.map(|m| m.to_string()), Some("€18.00".to_string()));
+    }
+
+    #[test]
+    fn own_sessions_keep_the_estimates_due_now_over_the_listed_price() {
+        // A 14-day trial of $12 × 3: the provider lists what it sells, the estimate what is due now.
+        let mut mine = row("cs_t", Some(10), None, CheckoutStatus::Open);
+        mine.amount = Some(Money::zero(Currency::USD));
+        let mut listed = row("cs_t", Some(10), None, CheckoutStatus::Open);
+        listed.amount = Some(Money::parse("36", Currency::USD).unwrap());
+        let merged = merge(&[mine], &[listed.clone()]);
+        assert_eq!(merged[0].amount.map(|m| m.to_string()).as_deref(), Some("$0.00"));
+        let merged = merge(&[row("cs_t", Some(10), None, CheckoutStatus::Open)], &[listed]);
+        assert_eq!(merged[0].amount.map(|m| m.to_string()).as_deref(), Some("$36.00"), "no estimate: the list's");
     }
 }

@@ -5,7 +5,6 @@
 
 use chrono::NaiveDate;
 use reqwest::Method;
-use rust_decimal::Decimal;
 
 use super::map::{Catalog, FLOWGLAD};
 use super::{FlowgladClient, wire};
@@ -177,6 +176,19 @@ impl FlowgladClient {
     }
 }
 
+/// What paying a listed session charges now, by the same local estimate its creation showed
+/// (price × quantity; nothing during the price's free trial). `None` without a price the
+/// catalog knows.
+fn due_now(s: &wire::CheckoutSession, plans: &[crate::billing::Plan], created: NaiveDate) -> Option<Money> {
+    let request = CheckoutRequest {
+        price_id: Some(s.price_id.clone()?),
+        quantity: Some(u32::try_from(s.quantity.max(1)).unwrap_or(u32::MAX)),
+        ..Default::default()
+    };
+    let estimate = local_purchase_estimate(FLOWGLAD, plans, &request, created).ok()?;
+    Some(estimate.current_invoice.total)
+}
+
 impl FlowgladClient {
     /// The subscription an activation checkout targets, read from the customer's billing.
     /// Activation collects the first payment of an *incomplete* subscription; Flowglad refuses
@@ -200,9 +212,9 @@ impl FlowgladClient {
     }
 
     /// One page of `GET /checkout-sessions` (cursor/limit). The record names Flowglad's own
-    /// customer id; the external id is shown where the client has seen it. The amount is the
-    /// session's price × quantity from the catalog (the record states none); without the
-    /// catalog the list still shows, without amounts.
+    /// customer id; the external id is shown where the client has seen it. The amount is what
+    /// is due now by the catalog (the record states none: `due_now`); without the catalog the
+    /// list still shows, without amounts.
     pub(super) async fn checkout_list(
         &self,
         page: &crate::providers::PageRequest,
@@ -230,13 +242,9 @@ impl FlowgladClient {
     }
 
     fn listing(&self, s: wire::CheckoutSession, plans: &[crate::billing::Plan]) -> crate::billing::CheckoutListing {
-        let amount = s.price_id.as_deref().and_then(|id| {
-            let price = plans.iter().flat_map(|p| &p.prices).find(|pr| pr.id.as_deref() == Some(id))?;
-            let quantity = Decimal::from(s.quantity.max(1));
-            Some(Money::new(price.amount.amount() * quantity, price.amount.currency()))
-        });
-        let (name, email) = (s.customer_name.clone(), s.customer_email.clone());
         let created_at = super::map::datetime(s.created_at).filter(|_| s.created_at > 0);
+        let amount = due_now(&s, plans, created_at.unwrap_or_else(chrono::Utc::now).date_naive());
+        let (name, email) = (s.customer_name.clone(), s.customer_email.clone());
         let customer = s.customer_id.as_deref().map(|c| self.external_id(c));
         let mut session =
             super::map::checkout(wire::CheckoutSessionResponse { checkout_session: s, url: String::new() }, customer);

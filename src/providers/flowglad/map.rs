@@ -583,7 +583,8 @@ pub fn preview_estimate(p: &wire::PreviewAdjustResponse, currency: Currency) -> 
 
 /// An invoice from `/customers/{externalId}/billing`. Flowglad has no total field: the total is
 /// `subtotal + taxAmount` when the subtotal is given, else the sum of the lines (price × quantity,
-/// minor units). There is no amount-due field either, so that stays unknown.
+/// minor units). There is no amount-due field either: it is nothing for a paid or void
+/// invoice and unknown otherwise.
 pub fn invoice(i: wire::InvoiceWithLines, customer_id: &str) -> Result<crate::billing::InvoiceRecord, ProviderError> {
     let inv = i.invoice;
     // An unknown currency leaves the total unknown and the row marked, not the list broken.
@@ -624,7 +625,8 @@ pub fn invoice(i: wire::InvoiceWithLines, customer_id: &str) -> Result<crate::bi
         subscription_id: inv.subscription_id.clone(),
         status: inv.status.clone(),
         total: Some(Money::from_minor(minor, cur)),
-        amount_due: None,
+        // No amount-due field: known only where the status settles it (paid, void: nothing).
+        amount_due: crate::billing::amount_due(&inv.status, Some(Money::from_minor(minor, cur)), None),
         issued_on: date(inv.invoice_date),
         due_on: inv.due_date.and_then(date),
         url: inv.pdf_url.clone(),

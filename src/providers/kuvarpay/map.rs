@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use super::wire;
 use crate::billing::{
-    ChargePeriod, CheckoutSession, CheckoutStatus, Currency, Customer, IntervalUnit, Money, Plan, Price, PriceKind,
-    ProviderKind, Subscription, SubscriptionStatus,
+    ChargePeriod, CheckoutSession, CheckoutStatus, Currency, Customer, IntervalUnit, InvoiceRecord, Money, Plan, Price,
+    PriceKind, ProviderKind, Subscription, SubscriptionStatus, amount_due,
 };
 use crate::providers::decode::fit_u32;
 use crate::providers::{ErrorKind, ProviderError};
@@ -229,6 +229,9 @@ pub fn checkout(c: wire::CheckoutSession) -> CheckoutSession {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubscriptionInvoice {
     pub id: String,
+    /// `invoice_id`, the `INV-…` number KuvarPay's own messages name the invoice by (the
+    /// reference lists the field without saying what it holds: inferred).
+    pub number: Option<String>,
     pub subscription_id: Option<String>,
     pub amount: Money,
     pub status: String,
@@ -254,6 +257,7 @@ pub fn invoice(i: wire::SubscriptionInvoice) -> Result<SubscriptionInvoice, Prov
         None => None,
     };
     Ok(SubscriptionInvoice {
+        number: i.invoice_id.filter(|n| !n.trim().is_empty()),
         subscription_id: i.subscription_id,
         amount,
         status: i.status,
@@ -267,6 +271,27 @@ pub fn invoice(i: wire::SubscriptionInvoice) -> Result<SubscriptionInvoice, Prov
         metadata: i.metadata,
         id: i.uid,
     })
+}
+
+/// A subscription invoice as the shared invoice list shows it. KuvarPay states no amount due:
+/// an unpaid invoice owes its amount, a paid one nothing, and a void one nothing at all
+/// (`billing::amount_due`), even though its `amount` still says what it billed.
+pub fn invoice_record(i: SubscriptionInvoice, customer_id: &str, subscription_id: &str) -> InvoiceRecord {
+    let stated = if i.paid_at.is_some() { Money::zero(i.amount.currency()) } else { i.amount };
+    InvoiceRecord {
+        issues: Vec::new(),
+        provider: KUVARPAY,
+        number: i.number,
+        customer_id: Some(customer_id.to_string()),
+        subscription_id: i.subscription_id.or_else(|| Some(subscription_id.to_string())),
+        amount_due: amount_due(&i.status, Some(i.amount), Some(stated)),
+        total: Some(i.amount),
+        status: i.status,
+        issued_on: i.created_at.map(|d| d.date_naive()),
+        due_on: i.due_date.map(|d| d.date_naive()),
+        url: None,
+        id: i.id,
+    }
 }
 
 #[cfg(test)]
@@ -375,5 +400,29 @@ mod tests {
         let m = invoice(i).unwrap();
         assert_eq!(m.usage_quantity, Some(Decimal::from(100)));
         assert_eq!(m.description.as_deref(), Some("100 transactions"));
+    }
+
+    fn listed(status: &str, paid_at: Option<&str>) -> InvoiceRecord {
+        let paid = paid_at.map_or(String::new(), |t| format!(r#","paid_at":"{t}""#));
+        let i: wire::SubscriptionInvoice = serde_json::from_str(&format!(
+            r#"{{"uid":"sinv_1","invoice_id":"INV-RGK6FNLQNV","amount":"16.66","currency":"USD","status":"{status}"{paid}}}"#
+        ))
+        .unwrap();
+        invoice_record(invoice(i).unwrap(), "ada@example.com", "sub_1")
+    }
+
+    #[test]
+    fn a_listed_invoice_carries_kuvarpays_number_and_owes_nothing_once_void_or_paid() {
+        let open = listed("OPEN", None);
+        assert_eq!(open.number.as_deref(), Some("INV-RGK6FNLQNV"), "the number KuvarPay's messages name");
+        assert_eq!(open.id, "sinv_1");
+        assert_eq!(open.amount_due.map(|m| m.to_string()).as_deref(), Some("$16.66"));
+        for (status, paid_at) in [("VOID", None), ("PAID", Some("2026-12-01T00:00:00Z"))] {
+            let r = listed(status, paid_at);
+            assert_eq!(r.amount_due.map(|m| m.to_string()).as_deref(), Some("$0.00"), "{status}");
+            assert_eq!(r.total.map(|m| m.to_string()).as_deref(), Some("$16.66"), "{status}: what it billed");
+        }
+        let written_off = listed("UNCOLLECTIBLE", None);
+        assert_eq!(written_off.amount_due.map(|m| m.to_string()).as_deref(), Some("$16.66"), "still unpaid");
     }
 }

@@ -464,20 +464,7 @@ impl BillingProvider for KuvarPayClient {
                         continue;
                     }
                 };
-                out.push(crate::billing::InvoiceRecord {
-                    issues: Vec::new(),
-                    provider: ProviderKind::KuvarPay,
-                    number: None,
-                    customer_id: Some(sub.customer_id.clone()),
-                    subscription_id: i.subscription_id.clone().or(Some(sub.id.clone())),
-                    amount_due: (i.paid_at.is_none()).then_some(i.amount),
-                    total: Some(i.amount),
-                    status: i.status,
-                    issued_on: i.created_at.map(|d| d.date_naive()),
-                    due_on: i.due_date.map(|d| d.date_naive()),
-                    url: None,
-                    id: i.id,
-                });
+                out.push(map::invoice_record(i, &sub.customer_id, &sub.id));
             }
         }
         out.sort_by_key(|i| std::cmp::Reverse(i.issued_on));

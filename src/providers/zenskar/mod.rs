@@ -421,9 +421,10 @@ impl BillingProvider for ZenskarClient {
                 number: i.number,
                 customer_id: i.customer_id,
                 subscription_id: i.contract_id,
+                // A void (or discarded) invoice owes nothing, whatever `amount_due` it kept.
+                amount_due: crate::billing::amount_due(&i.status, i.total, i.amount_due),
                 status: i.status,
                 total: i.total,
-                amount_due: i.amount_due,
                 issued_on: i.period_start,
                 due_on: i.due_on,
                 url: i.url,

@@ -62,6 +62,7 @@ pub(super) fn invoice(
         description,
         due_date: due,
         paid_at: None,
+        voided_at: None,
         created: due - Duration::days(1),
         charge_attempts: Vec::new(),
         plan_change: false,
@@ -342,6 +343,7 @@ impl State {
         }
         for inv in invoices.iter_mut().filter(|i| pending(i)) {
             inv.status = "VOID";
+            inv.voided_at = Some(now);
         }
         Ok(())
     }

@@ -108,7 +108,7 @@ pub fn invoice(sub_uid: &str, i: &Invoice) -> wire::SubscriptionInvoice {
         description: Some(i.description.clone()),
         due_date: Some(iso(i.due_date)),
         paid_at: i.paid_at.map(iso),
-        voided_at: None,
+        voided_at: i.voided_at.map(iso),
         attempt_count: Some(i.charge_attempts.len() as u64),
         next_payment_attempt: (i.status == "OPEN" && !i.charge_attempts.is_empty())
             .then(|| super::tick::next_attempt(i.due_date, i.charge_attempts.len()))
@@ -117,7 +117,7 @@ pub fn invoice(sub_uid: &str, i: &Invoice) -> wire::SubscriptionInvoice {
         processing: Some(false),
         metadata: no_metadata(),
         created_at: Some(iso(i.created)),
-        updated_at: Some(iso(i.paid_at.unwrap_or(i.created))),
+        updated_at: Some(iso(i.paid_at.or(i.voided_at).unwrap_or(i.created))),
         charge_attempts: i
             .charge_attempts
             .iter()

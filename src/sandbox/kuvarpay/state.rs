@@ -126,6 +126,8 @@ pub struct Invoice {
     pub description: String,
     pub due_date: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,
+    /// When it was voided (the reference's `voided_at`): a pending price change overwritten.
+    pub voided_at: Option<DateTime<Utc>>,
     pub created: DateTime<Utc>,
     pub charge_attempts: Vec<ChargeAttempt>,
     /// The prorated charge of a price change, collected from the wallet authorization on

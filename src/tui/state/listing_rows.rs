@@ -88,6 +88,11 @@ impl Tabular for InvoiceRecord {
             c => SortKey::Text(self.cells().get(c).cloned().unwrap_or_default().to_lowercase()),
         }
     }
+
+    /// The number shows where there is one; the id the provider's API uses still finds the row.
+    fn matches_word(&self, word: &str) -> bool {
+        crate::util::fold_accents(&format!("{} {}", self.cells().join(" "), self.id)).contains(word)
+    }
 }
 
 impl Tabular for Entry {

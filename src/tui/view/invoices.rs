@@ -48,13 +48,14 @@ pub fn draw(frame: &mut Frame, inv: &InvoicesState, theme: &Theme, area: Rect) {
         pane_message(frame, inner, "No invoice matches the filter (Esc clears it)", theme.dim());
         return;
     }
-    // Below 100 columns the amount due and the subscription give way to what identifies a bill.
+    // Below 100 columns the last two columns, due date and subscription, give way; what is
+    // owed stays to the last, because a support person reads the money first.
     let wide = inner.width >= 100;
     // The status column fits "open (approved)"; the invoice number gives way first.
     let longest = invoices.iter().map(|i| i.status_text().chars().count()).max().unwrap_or(6);
     let status_w = u16::try_from(longest.clamp(6, 24)).unwrap_or(24);
     let (money_w, date_w) = (14u16, 10u16);
-    let fixed = if wide { status_w + 2 * money_w + 2 * date_w + 6 } else { status_w + money_w + 2 * date_w + 4 };
+    let fixed = if wide { status_w + 2 * money_w + 2 * date_w + 6 } else { status_w + 2 * money_w + date_w + 4 };
     let number_w =
         if wide { (inner.width.saturating_sub(fixed) / 2).clamp(8, 24) } else { inner.width.saturating_sub(fixed) };
     let sub_w = inner.width.saturating_sub(fixed + number_w).max(4);
@@ -69,7 +70,7 @@ pub fn draw(frame: &mut Frame, inv: &InvoicesState, theme: &Theme, area: Rect) {
     let (widths, shown): (Vec<u16>, Vec<usize>) = if wide {
         (vec![number_w, status_w, money_w, money_w, date_w, date_w, sub_w], vec![0, 1, 2, 3, 4, 5, 6])
     } else {
-        (vec![number_w, status_w, money_w, date_w, date_w], vec![0, 1, 2, 4, 5])
+        (vec![number_w, status_w, money_w, money_w, date_w], vec![0, 1, 2, 3, 4])
     };
     let header = super::sorted_headers(&inv.control, columns, &shown);
     let table = Table::new(rows, widths.into_iter().map(Constraint::Length))
@@ -80,7 +81,7 @@ pub fn draw(frame: &mut Frame, inv: &InvoicesState, theme: &Theme, area: Rect) {
     frame.render_stateful_widget(table, inner, &mut ts);
 }
 
-/// One invoice; `sub_w` is `None` in the narrow layout (no amount due, no subscription).
+/// One invoice; `sub_w` is `None` in the narrow layout (no due date, no subscription).
 fn invoice_row<'a>(i: &InvoiceRecord, theme: &Theme, number_w: usize, sub_w: Option<usize>) -> Row<'a> {
     let style = match crate::billing::invoice_status_label(&i.status) {
         "paid" => theme.ok(),
@@ -93,12 +94,11 @@ fn invoice_row<'a>(i: &InvoiceRecord, theme: &Theme, number_w: usize, sub_w: Opt
         Cell::from(ellipsize(i.number.as_deref().unwrap_or(&i.id), number_w)),
         Cell::from(Span::styled(i.status_text(), style)),
         Cell::from(money(&i.total)),
+        Cell::from(money(&i.amount_due)),
+        Cell::from(date(&i.issued_on)),
     ];
-    if sub_w.is_some() {
-        cells.push(Cell::from(money(&i.amount_due)));
-    }
-    cells.extend([Cell::from(date(&i.issued_on)), Cell::from(date(&i.due_on))]);
     if let Some(w) = sub_w {
+        cells.push(Cell::from(date(&i.due_on)));
         cells.push(Cell::from(ellipsize(i.subscription_id.as_deref().unwrap_or("—"), w)));
     }
     Row::new(cells)

@@ -212,7 +212,12 @@ async fn checkout_flow(kind: ProviderKind, field_label: &str, typed: &str) {
         s.idle().await;
         s.key(KeyCode::Char('n'));
         s.wait_for(&format!("New checkout · {kind}")).await;
-        let fields = till::tui::state::checkout::fields::schema(kind);
+        // The fields a product checkout shows (Flowglad sets a target subscription aside).
+        use till::ops::checkout::{CheckoutType, applies};
+        let fields: Vec<_> = till::tui::state::checkout::fields::schema(kind)
+            .into_iter()
+            .filter(|f| applies(kind, CheckoutType::Purchase, f.id))
+            .collect();
         let at = fields.iter().position(|f| f.label == field_label).unwrap_or_else(|| panic!("{kind}: {field_label}"));
         (0..at).for_each(|_| s.key(KeyCode::Tab));
         s.text(typed);

@@ -153,7 +153,7 @@ async fn cancel_at_period_end_then_undo_where_offered() {
     c.key(KeyCode::Char('u')).await;
     assert!(c.app.state.change().is_none(), "no change dialog on a subscription set to end");
     let screen = c.screen();
-    assert!(screen.contains(&format!("Set to end on {end}: no plan change until then")), "{screen}");
+    assert!(screen.contains(&format!("Ends {end}: no plan change before then")), "{screen}");
     let lines = journal().actions(Some("cus_wisniewski")).unwrap();
     assert_eq!(
         lines.iter().filter(|e| e.action == "subscription.cancel" && e.outcome == Outcome::Succeeded).count(),
@@ -284,10 +284,7 @@ async fn a_one_time_purchase_offers_no_plan_change() {
     c.key(KeyCode::Char('u')).await;
     assert!(c.app.state.change().is_none(), "no change dialog");
     let screen = c.screen();
-    assert!(
-        screen.contains("A one-time purchase: no plan to change; sell the new plan with a checkout (n)"),
-        "{screen}"
-    );
+    assert!(screen.contains("One-time purchase: no plan change; use a checkout (n)"), "{screen}");
 }
 
 /// At 60×16 the preview's body shows one line (the customer) and scrolls; the key line must

@@ -66,16 +66,15 @@ fn change_in(
 /// `undo` names how to undo it where the caller is (a key, a command), `None` where the
 /// provider cannot.
 pub fn one_time_refusal(s: &Subscription) -> Option<String> {
-    (s.period == ChargePeriod::OneTime)
-        .then(|| "a one-time purchase: no plan to change; sell the new plan with a checkout".into())
+    (s.period == ChargePeriod::OneTime).then(|| "one-time purchase: no plan change; use a checkout".into())
 }
 
 /// A plan change on a subscription set to end ([`scheduled_end_refusal`]'s doc).
 pub fn scheduled_end_refusal(s: &Subscription, undo: Option<&str>) -> Option<String> {
     let end = s.ends_on.filter(|_| s.cancel_scheduled())?;
     Some(match undo {
-        Some(undo) => format!("set to end on {end}: undo that first ({undo}), then change the plan"),
-        None => format!("set to end on {end}: no plan change until then (it could drop the end)"),
+        Some(undo) => format!("ends {end}: undo that ({undo}) before a plan change"),
+        None => format!("ends {end}: no plan change before then"),
     })
 }
 
@@ -97,10 +96,10 @@ pub async fn preview_change(
     let undo = format!("`till subscriptions uncancel {subscription_id}`");
     let undo = p.capabilities().uncancel.then_some(undo.as_str());
     if let Some(refusal) = scheduled_end_refusal(&subscription, undo) {
-        return Err(OpsError::new(ErrorKind::Rejected, format!("this subscription is {refusal}")));
+        return Err(OpsError::new(ErrorKind::Rejected, format!("this subscription {refusal}")));
     }
     if let Some(refusal) = one_time_refusal(&subscription) {
-        return Err(OpsError::new(ErrorKind::Rejected, format!("this is {refusal}")));
+        return Err(OpsError::new(ErrorKind::Rejected, format!("this is a {refusal}")));
     }
     let catalog = p.list_plans().await.unwrap_or_default();
     let change = change_in(&catalog, &subscription, plan, period, timing)?;
@@ -135,7 +134,7 @@ pub async fn apply_change(
 ) -> Result<Subscription> {
     let undo = p.capabilities().uncancel.then_some("undo the scheduled cancellation");
     if let Some(refusal) = scheduled_end_refusal(previewed, undo) {
-        return Err(OpsError::new(ErrorKind::Rejected, format!("not changed: this subscription is {refusal}")));
+        return Err(OpsError::new(ErrorKind::Rejected, format!("not changed: this subscription {refusal}")));
     }
     ensure_unchanged(p, previewed).await?;
     let act = act(p, "subscription.change", previewed, json!({"subscription": previewed, "change": change}));

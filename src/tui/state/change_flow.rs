@@ -68,7 +68,7 @@ impl AppState {
         }
         let undo = s.caps.uncancel.then_some("U");
         if let Some(mut refusal) = crate::ops::subscriptions::scheduled_end_refusal(&sub, undo) {
-            // "Set to end on …": a sentence of its own in the status line, which 80 columns fit.
+            // "Ends …": a sentence of its own in the status line, which 80 columns fit beside the badge.
             refusal.get_mut(0..1).map(str::make_ascii_uppercase);
             self.notify_error(refusal);
             return Vec::new();
@@ -89,7 +89,7 @@ impl AppState {
         // Only the current plan to pick: a dialog whose Enter can do nothing looked frozen.
         if flow.options.iter().all(|o| o.relation == super::change::Relation::Current) {
             let currency = flow.subscription.amount.map(|a| format!(" in {}", a.currency().code())).unwrap_or_default();
-            self.notify_error(format!("No other plan is sold{currency} for this subscription: nothing to change to"));
+            self.notify_error(format!("No other plan sold{currency}: nothing to change to"));
             return Vec::new();
         }
         self.push(Dialog::Change(Box::new(flow)));

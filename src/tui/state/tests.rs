@@ -610,5 +610,5 @@ fn u_with_no_other_plan_in_the_currency_says_so_and_opens_nothing() {
     s.open_change();
     assert!(s.top().is_none(), "no dialog");
     let notice = s.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default();
-    assert_eq!(notice, "No other plan is sold in JPY for this subscription: nothing to change to");
+    assert_eq!(notice, "No other plan sold in JPY: nothing to change to");
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::common::{Connection, ExitCode, Failure, emit, failure, note_cut};
 use super::stream::{CustomerTable, ListFormat, ListPrinter};
 use super::{CheckoutCmd, Cli, Command, CustomersCmd, PlansCmd, SandboxCmd, ServeArgs, SubscriptionsCmd, table};
-use crate::billing::{Entitlement, EntitlementKind, NewCustomer, Plan, ProviderKind, Subscription};
+use crate::billing::{CheckoutStatus, Entitlement, EntitlementKind, NewCustomer, Plan, ProviderKind, Subscription};
 use crate::config::{self, Overrides};
 use crate::ops;
 use crate::providers::{self, BillingProvider, Http};
@@ -331,7 +331,13 @@ pub(super) fn checkout_text(s: &crate::billing::CheckoutSession) -> String {
         (None, false) => who,
         (None, true) => "-".into(),
     };
-    let expires = s.expires_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+    // A paid or canceled session's expiry no longer applies, as the console says.
+    let expires = match s.status {
+        CheckoutStatus::Complete | CheckoutStatus::Canceled if s.expires_at.is_some() => {
+            Some(format!("no longer applies ({})", s.status.label()))
+        }
+        _ => s.expires_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+    };
     let rows = [
         ("id", Some(s.id.clone())),
         ("status", Some(s.status_text())),

@@ -83,4 +83,7 @@ fn a_checkout_reads_with_its_customer_by_name_its_url_and_expiry() {
     let text = run::checkout_text(&s);
     assert!(text.contains("customer     Eve␛]0;x␇␊X (cus_7M3)\n"), "{text}");
     assert!(text.contains("url          -\n"), "{text}");
+    s.status = CheckoutStatus::Complete;
+    let text = run::checkout_text(&s);
+    assert!(text.contains("expires      no longer applies (complete)\n"), "{text}");
 }

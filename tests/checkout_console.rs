@@ -236,3 +236,18 @@ async fn closing_keeps_the_draft_and_fields_own_their_keys() {
     // Issue 13: a draft never carries a customer over; the builder targets the selection.
     assert_eq!(b.value(FieldId::Customer), customer, "the customer is the selected one, not the draft's");
 }
+
+/// A paste's notice ("… more did not fit") spoke of that paste only, yet stayed under the form
+/// after the field was cleared and on the result of a later create.
+#[tokio::test]
+async fn a_paste_notice_goes_with_the_next_edit() {
+    let mut c = console().await;
+    c.keys("2").await;
+    c.keys("n").await;
+    c.focus(FieldId::SuccessUrl);
+    c.app.handle_event(Event::Paste(format!("https://example.com/{}", "a".repeat(5000))));
+    c.app.settle(Duration::from_secs(10)).await;
+    assert!(c.screen().contains("more did not fit"), "{}", c.screen());
+    c.key(KeyCode::Backspace, KeyModifiers::NONE).await;
+    assert!(!c.screen().contains("more did not fit"), "the notice outlived the edit:\n{}", c.screen());
+}

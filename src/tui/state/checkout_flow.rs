@@ -106,7 +106,13 @@ impl AppState {
         if b.result.is_some() {
             return self.result_action(action);
         }
-        match b.handle_action(action) {
+        let outcome = b.handle_action(action);
+        // A notice speaks of the key or paste before: an edit or a submit makes it stale (a
+        // paste's "915 more did not fit" stayed under the form after the field was cleared).
+        if matches!(outcome, FormOutcome::Changed | FormOutcome::Submit) {
+            b.notice = None;
+        }
+        match outcome {
             FormOutcome::Nothing => Vec::new(),
             FormOutcome::Changed => self.checkout_changed(),
             FormOutcome::Close => self.close_checkout(),

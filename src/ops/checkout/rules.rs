@@ -62,7 +62,7 @@ pub fn check(
         Field::ExpiresAt => {
             parse_expiry(v).and_then(|t| if t > now { Ok(()) } else { Err("must be in the future".into()) })
         }
-        Field::Currency => validate::currency(v).map(|_| ()),
+        Field::Currency => check_currency(draft, v, plans),
         Field::TargetAmount => check_amount(draft, v),
         Field::CheckoutType => CheckoutType::parse(v).map(|_| ()),
         Field::BillingMode if draft.provider == ProviderKind::KuvarPay => check_billing_mode(v),
@@ -186,6 +186,27 @@ fn check_billing_mode(v: &str) -> Result<(), String> {
 
 /// Kelviq only sells periods the organisation enabled; the form's picker already limits to the
 /// plan's prices, so this catches a preset or a flag naming a period the plan lacks.
+/// Kelviq sells a plan's period in the currencies it has prices in: another currency was
+/// refused by Kelviq (400) after the estimate had already said so, with Submit enabled.
+fn check_currency(draft: &Draft, v: &str, plans: &[Plan]) -> Result<(), String> {
+    let currency = validate::currency(v)?;
+    if draft.provider != ProviderKind::Kelviq {
+        return Ok(());
+    }
+    let (plan, period) = (draft.value(Field::Plan), draft.value(Field::Period));
+    let Some(p) = plans.iter().find(|p| p.id == plan) else { return Ok(()) };
+    let in_period = |pr: &&crate::billing::Price| period.is_empty() || pr.period.to_string() == period;
+    if p.prices.iter().filter(in_period).any(|pr| pr.amount.currency() == currency) {
+        return Ok(());
+    }
+    let mut sold: Vec<String> =
+        p.prices.iter().filter(in_period).map(|pr| pr.amount.currency().code().to_string()).collect();
+    sold.sort_unstable();
+    sold.dedup();
+    let period = if period.is_empty() { String::new() } else { format!("{period} ") };
+    Err(format!("plan {} has no {period}price in {} (it has {})", p.name, currency.code(), sold.join(", ")))
+}
+
 fn check_period(draft: &Draft, v: &str, plans: &[Plan]) -> Result<(), String> {
     if draft.provider != ProviderKind::Kelviq {
         return Ok(());

@@ -191,3 +191,40 @@ fn flowglad_fields_a_session_type_does_not_send_are_refused() {
         "Flowglad's types only"
     );
 }
+
+/// Kelviq's estimate already said "no every 3 months price in EUR", yet Submit stayed enabled
+/// and Kelviq answered 400: the currency is now checked against the plan's prices.
+#[test]
+fn a_kelviq_currency_the_plan_has_no_price_in_is_refused() {
+    use crate::billing::{Currency, Money, Plan, Price, PriceKind};
+    let price = |period, amount: &str, currency| Price {
+        id: None,
+        kind: PriceKind::Paid,
+        period,
+        amount: Money::parse(amount, currency).unwrap(),
+        trial_days: None,
+    };
+    let growth = Plan {
+        provider: ProviderKind::Kelviq,
+        id: "growth".into(),
+        name: "Growth".into(),
+        description: None,
+        product: None,
+        prices: vec![
+            price(ChargePeriod::Monthly, "75", Currency::EUR),
+            price(ChargePeriod::Monthly, "79", Currency::USD),
+            price(ChargePeriod::Yearly, "750", Currency::GBP),
+        ],
+        features: Vec::new(),
+        issues: Vec::new(),
+    };
+    let plans = [growth];
+    let check = |currency: &str| {
+        let mut d = kelviq();
+        d.set(Field::Currency, currency);
+        validate_all(&d, &plans, today(), now()).into_iter().find(|p| p.field == Field::Currency).map(|p| p.message)
+    };
+    assert_eq!(check("EUR"), None);
+    assert_eq!(check("usd"), None);
+    assert_eq!(check("GBP").as_deref(), Some("plan Growth has no MONTHLY price in GBP (it has EUR, USD)"));
+}

@@ -207,6 +207,25 @@ fn a_cancel_on_a_date_the_provider_cannot_set_is_refused_before_the_preview() {
     }
 }
 
+/// Kelviq answers an unknown customer id with empty lists: a typo read as "no subscriptions",
+/// exit 0. An empty answer is now checked against the customer; a real one with nothing stays
+/// an empty table.
+#[test]
+fn an_unknown_customer_is_a_404_not_an_empty_list() {
+    for args in [
+        &["-p", "kelviq", "subscriptions", "list", "--customer", "cus_typo"][..],
+        &["-p", "kelviq", "entitlements", "--customer", "cus_typo"],
+        &["-p", "kelviq", "payments", "list", "--customer", "cus_typo"],
+    ] {
+        let o = till(args);
+        assert_eq!(o.status.code(), Some(3), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("no customer with customerId \"cus_typo\""), "{}", stderr(&o));
+    }
+    let o = till(&["-p", "kelviq", "--json", "subscriptions", "list", "--customer", "cus_filosofi"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "[]");
+}
+
 #[test]
 fn completions_cover_every_command_for_bash_zsh_and_fish() {
     let bash = till(&["completions", "bash"]);

@@ -275,6 +275,23 @@ async fn a_downgrade_below_current_usage_says_so_before_the_confirm_key() {
     assert!(c.app.state.change().unwrap().usage_warnings.is_empty());
 }
 
+/// Jürgen has Starter and Growth: cancelling Growth said "Lost then: API calls, Tracked
+/// events, Seats, Dashboards, Audit log" while Starter still grants the first four.
+#[tokio::test]
+async fn a_cancel_names_what_another_subscription_still_grants() {
+    let mut c = console(Mode::Sandbox, false).await;
+    pick(&mut c, "cus_mueller_maschinenbau", "Growth").await;
+    c.key(KeyCode::Char('x')).await;
+    c.key(KeyCode::Down).await; // at the end of the current period
+    c.key(KeyCode::Enter).await;
+    let flow = c.app.state.cancel().unwrap();
+    assert_eq!(flow.lost, ["Audit log"], "{:?}", flow.lost);
+    assert!(flow.kept.iter().any(|k| k == "API calls (Starter)"), "{:?}", flow.kept);
+    let screen = c.screen();
+    assert!(screen.contains("Lost then: Audit log"), "{screen}");
+    assert!(screen.contains("Still granted by another subscription: API calls (Starter)"), "{screen}");
+}
+
 /// Kelviq stores a free plan as a one-time charge, which its API refuses to change ("use
 /// checkout"): the console offered the change, previewed "Due now $249.00" and failed on Ctrl-S.
 #[tokio::test]

@@ -339,6 +339,9 @@ pub struct CancelFlow {
     pub step: Step,
     /// Features the customer has through this subscription's plan, lost at the end date.
     pub lost: Vec<String>,
+    /// This plan's features another live subscription of the customer still grants, with
+    /// that plan's name: not lost, though a limit may fall to the other plan's.
+    pub kept: Vec<String>,
     pub live: bool,
     pub typed: String,
     pub outcome: Option<Result<Subscription, String>>,

@@ -96,6 +96,33 @@ impl AppState {
         Vec::new()
     }
 
+    /// What ending `sub` takes away: its plan's features, less those another live
+    /// subscription of the customer grants too ("Lost then: API calls" read as losing API
+    /// access while Starter still granted 50,000 calls), which are named with that plan.
+    fn lost_and_kept(&self, slot: u8, sub: &Subscription) -> (Vec<String>, Vec<String>) {
+        let Some(plans) = self.slots[slot as usize].plans.value.as_ref() else { return Default::default() };
+        let plan_of = |s: &Subscription| plans.iter().find(|p| Some(&p.id) == s.plan_id.as_ref());
+        let Some(plan) = plan_of(sub) else { return Default::default() };
+        let others: Vec<&Subscription> = self
+            .selected_details()
+            .and_then(|d| d.subscriptions.value.as_ref())
+            .map(|subs| subs.iter().filter(|s| s.id != sub.id && s.status.is_live()).collect())
+            .unwrap_or_default();
+        let (mut lost, mut kept) = (Vec::new(), Vec::new());
+        for f in &plan.features {
+            let name = f.name.clone().unwrap_or_else(|| f.feature_id.clone());
+            let granted_by = others
+                .iter()
+                .filter_map(|s| plan_of(s))
+                .find(|p| p.features.iter().any(|o| o.feature_id == f.feature_id));
+            match granted_by {
+                Some(other) => kept.push(format!("{name} ({})", other.name)),
+                None => lost.push(name),
+            }
+        }
+        (lost, kept)
+    }
+
     pub fn open_cancel(&mut self, undo: bool) -> Vec<Effect> {
         let Some((slot, customer, name, sub)) = self.selected_subscription() else {
             self.notify_no_subscription();
@@ -122,13 +149,7 @@ impl AppState {
         if caps.cancel_on_date {
             choices.push(CancelChoice::OnDate);
         }
-        let lost = self.slots[slot as usize]
-            .plans
-            .value
-            .as_ref()
-            .and_then(|plans| plans.iter().find(|p| Some(&p.id) == sub.plan_id.as_ref()))
-            .map(|p| p.features.iter().map(|f| f.name.clone().unwrap_or_else(|| f.feature_id.clone())).collect())
-            .unwrap_or_default();
+        let (lost, kept) = self.lost_and_kept(slot, &sub);
         let step = if undo { Step::Confirm } else { Step::Choose };
         self.push(Dialog::Cancel(Box::new(CancelFlow {
             slot,
@@ -142,6 +163,7 @@ impl AppState {
             date_error: None,
             step,
             lost,
+            kept,
             live: self.mode == Mode::Live,
             typed: String::new(),
             outcome: None,

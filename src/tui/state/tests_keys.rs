@@ -80,6 +80,7 @@ fn cancel_flow() -> CancelFlow {
         date_error: None,
         step: Step::Choose,
         lost: vec![],
+        kept: vec![],
         live: false,
         typed: String::new(),
         outcome: None,

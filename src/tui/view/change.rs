@@ -299,6 +299,9 @@ fn cancel_review<'a>(f: &CancelFlow, theme: &Theme, today: NaiveDate) -> Vec<Lin
         if !f.lost.is_empty() {
             lines.push(Line::from(format!("Lost then: {}", f.lost.join(", "))));
         }
+        if !f.kept.is_empty() {
+            lines.push(Line::from(format!("Still granted by another subscription: {}", f.kept.join(", "))));
+        }
         let credit = "Credit: none stated by the provider (unused time is not refunded unless it says so)";
         lines.push(Line::from(Span::styled(credit, theme.dim())));
     }

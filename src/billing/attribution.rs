@@ -31,9 +31,7 @@ pub fn sources(feature_id: &str, subscriptions: &[Subscription], catalog: &[Plan
                 EntitlementKind::Boolean => return None,
                 EntitlementKind::Meter { limit: Some(l), .. } => group_int(*l),
                 EntitlementKind::Meter { limit: None, .. } => "unlimited".to_string(),
-                EntitlementKind::Customizable { value } => {
-                    value.parse::<i64>().map_or_else(|_| value.clone(), group_int)
-                }
+                EntitlementKind::Customizable { value } => super::money::group_if_whole(value),
             };
             let name = s.plan_name.clone().or_else(|| plan.map(|p| p.name.clone())).or_else(|| s.plan_id.clone());
             Some(Source { plan: name.unwrap_or_else(|| s.id.clone()), grants })

@@ -171,6 +171,12 @@ pub fn group_int(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
+/// A provider's value as shown: a whole number grouped like every count ("10000" → "10,000"),
+/// any other text as it is.
+pub fn group_if_whole(value: &str) -> String {
+    value.trim().parse::<i64>().map_or_else(|_| value.to_string(), group_int)
+}
+
 /// Groups the integer part in threes: "4900" becomes "4,900".
 fn group_thousands(digits: &str) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
@@ -207,6 +213,17 @@ impl fmt::Display for Money {
 
 #[cfg(test)]
 mod tests {
+
+    /// Zenskar's "Templates value 10000" was the one count shown ungrouped.
+    #[test]
+    fn a_whole_value_is_grouped_and_any_other_text_kept() {
+        assert_eq!(group_if_whole("10000"), "10,000");
+        assert_eq!(group_if_whole("-1500"), "-1,500");
+        assert_eq!(group_if_whole("18"), "18");
+        assert_eq!(group_if_whole("gold"), "gold");
+        assert_eq!(group_if_whole("1.5"), "1.5");
+    }
+
     use super::*;
     use rust_decimal_macros::dec;
 

@@ -493,7 +493,7 @@ fn entitlement_table(
                         remaining.map_or("unlimited".into(), group_int)
                     ),
                 ),
-                EntitlementKind::Customizable { value } => ("value", value.clone()),
+                EntitlementKind::Customizable { value } => ("value", crate::billing::money::group_if_whole(value)),
             };
             let access = if e.has_access { "✓" } else { "✗" }.to_string();
             vec![e.feature_id.clone(), kind.to_string(), access, detail, from(e)]

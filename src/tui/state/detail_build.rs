@@ -41,7 +41,7 @@ fn issue_lines(lines: &mut Vec<DetailLine>, issues: &[RowIssue]) {
 pub fn grant_text(kind: &EntitlementKind) -> String {
     match kind {
         EntitlementKind::Boolean => "included".into(),
-        EntitlementKind::Customizable { value } => format!("value {value}"),
+        EntitlementKind::Customizable { value } => format!("value {}", crate::billing::money::group_if_whole(value)),
         EntitlementKind::Meter { limit: None, used, .. } => format!("unlimited · {} used", group_int(*used)),
         EntitlementKind::Meter { limit: Some(l), used, .. } => {
             format!("limit {} · {} used", group_int(*l), group_int(*used))

@@ -189,7 +189,9 @@ fn entitlement_line<'a>(e: &Entitlement, theme: &Theme, name_w: usize, width: us
         EntitlementKind::Boolean => {
             vec![Span::styled(if e.has_access { "included" } else { "not included" }, theme.dim())]
         }
-        EntitlementKind::Customizable { value } => vec![Span::raw(format!("value {value}"))],
+        EntitlementKind::Customizable { value } => {
+            vec![Span::raw(format!("value {}", crate::billing::money::group_if_whole(value)))]
+        }
         EntitlementKind::Meter { limit, used, remaining, .. } => meter(*limit, *used, *remaining, theme, rest, bar),
     };
     let mut spans = vec![mark, Span::raw(name)];

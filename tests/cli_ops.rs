@@ -379,3 +379,23 @@ fn entitlements_granted_by_two_subscriptions_name_each_plans_share() {
     let o = till(&["-p", "kelviq", "entitlements", "--customer", "cus_rossi_design"]);
     assert!(!stdout(&o).lines().next().unwrap().contains("FROM"), "{}", stdout(&o));
 }
+
+/// A cancel on a date past the current period's end renews first: the preview said only
+/// "would end 2027-01-15", not the charge on 2026-12-28 before it.
+#[test]
+fn a_cancel_on_a_later_date_names_the_renewal_before_it() {
+    let list = till(&["-p", "kelviq", "--json", "subscriptions", "list", "--customer", "cus_mueller_maschinenbau"]);
+    let subs: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let starter = subs.as_array().unwrap().iter().find(|s| s["plan_name"] == "Starter").expect("Starter");
+    let id = starter["id"].as_str().unwrap();
+    let renews = chrono::DateTime::parse_from_rfc3339(starter["current_period_end"].as_str().unwrap()).unwrap();
+    let renews = renews.date_naive();
+    let after = (renews + chrono::Duration::days(10)).to_string();
+    let o = till(&["-p", "kelviq", "subscriptions", "cancel", id, "--timing", "on-date", "--date", &after]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let expected = format!("Renews before it ends: €18.00 on {renews}, and at each renewal up to {after}");
+    assert!(stdout(&o).contains(&expected), "{expected:?} in {}", stdout(&o));
+    let before = (renews - chrono::Duration::days(1)).to_string();
+    let o = till(&["-p", "kelviq", "subscriptions", "cancel", id, "--timing", "on-date", "--date", &before]);
+    assert!(!stdout(&o).contains("Renews before it ends"), "{}", stdout(&o));
+}

@@ -105,8 +105,12 @@ async fn cancel(
     let end = ops::subscriptions::cancel_end(&before, timing, today);
     if !yes {
         let ends = end.map(|d| d.to_string()).unwrap_or_default();
+        let renewal = end
+            .and_then(|e| ops::subscriptions::renewal_before_end(&before, e))
+            .map(|r| format!("{r}\n"))
+            .unwrap_or_default();
         let text = format!(
-            "{id} ({}) would end {ends}\n(preview only: add --yes to apply)\n",
+            "{id} ({}) would end {ends}\n{renewal}(preview only: add --yes to apply)\n",
             before.plan_name.as_deref().unwrap_or("?")
         );
         return emit(json, &json!({"subscription": before, "ends_on": end, "applied": false}), || text);

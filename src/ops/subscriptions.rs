@@ -202,6 +202,15 @@ fn act(p: &dyn BillingProvider, action: &'static str, s: &Subscription, before: 
     Act { provider: p.kind(), action, customer: Some(s.customer_id.clone()), target: Some(s.id.clone()), before }
 }
 
+/// A cancel on a date past the current period's end still renews first: the charge the
+/// preview must name ("Lost then" alone read as if nothing more would be billed).
+pub fn renewal_before_end(s: &Subscription, end: NaiveDate) -> Option<String> {
+    let renews = s.current_period_end?.date_naive();
+    let amount = s.amount?;
+    (s.period != ChargePeriod::OneTime && renews < end && !s.cancel_scheduled())
+        .then(|| format!("Renews before it ends: {amount} on {renews}, and at each renewal up to {end}"))
+}
+
 /// Cancel timing from its user-facing names; a date must be today or later.
 pub fn cancel_timing(timing: &str, date: Option<NaiveDate>, today: NaiveDate) -> Result<CancelTiming> {
     match (timing.trim(), date) {

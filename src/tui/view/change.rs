@@ -295,7 +295,11 @@ fn cancel_review<'a>(f: &CancelFlow, theme: &Theme, today: NaiveDate) -> Vec<Lin
         let end = f.subscription.ends_on.map(|d| d.to_string()).unwrap_or_default();
         lines.push(Line::from(format!("The scheduled end on {end} is removed; the subscription renews as before.")));
     } else {
-        lines.push(Line::from(format!("Access ends {}", f.end_date(today).map(|d| d.to_string()).unwrap_or_default())));
+        let end = f.end_date(today);
+        lines.push(Line::from(format!("Access ends {}", end.map(|d| d.to_string()).unwrap_or_default())));
+        if let Some(renewal) = end.and_then(|e| crate::ops::subscriptions::renewal_before_end(&f.subscription, e)) {
+            lines.push(Line::from(Span::styled(renewal, theme.error())));
+        }
         if !f.lost.is_empty() {
             lines.push(Line::from(format!("Lost then: {}", f.lost.join(", "))));
         }

@@ -286,10 +286,11 @@ async fn a_cancel_names_what_another_subscription_still_grants() {
     c.key(KeyCode::Enter).await;
     let flow = c.app.state.cancel().unwrap();
     assert_eq!(flow.lost, ["Audit log"], "{:?}", flow.lost);
-    assert!(flow.kept.iter().any(|k| k == "API calls (Starter)"), "{:?}", flow.kept);
+    assert!(flow.kept.iter().any(|k| k == "API calls (Starter 50,000)"), "{:?}", flow.kept);
+    assert!(flow.kept.iter().any(|k| k == "Seats (Starter 3)"), "{:?}", flow.kept);
     let screen = c.screen();
     assert!(screen.contains("Lost then: Audit log"), "{screen}");
-    assert!(screen.contains("Still granted by another subscription: API calls (Starter)"), "{screen}");
+    assert!(screen.contains("Still granted by another subscription: API calls (Starter 50,000)"), "{screen}");
 }
 
 /// Kelviq stores a free plan as a one-time charge, which its API refuses to change ("use

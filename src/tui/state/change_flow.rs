@@ -4,7 +4,8 @@
 use super::change::{CancelChoice, CancelFlow, ChangeFlow, ChangeRules, DialogKey, Step};
 use super::{AppState, Dialog, Effect, Mode};
 use crate::audit::Entry;
-use crate::billing::{Cancellation, Estimate, ProviderKind, Subscription};
+use crate::billing::money::{group_if_whole, group_int};
+use crate::billing::{Cancellation, EntitlementKind, Estimate, ProviderKind, Subscription};
 use crate::providers::Capabilities;
 use crate::providers::ProviderError;
 use crate::tui::action::Action;
@@ -114,9 +115,18 @@ impl AppState {
             let granted_by = others
                 .iter()
                 .filter_map(|s| plan_of(s))
-                .find(|p| p.features.iter().any(|o| o.feature_id == f.feature_id));
+                .find_map(|p| p.features.iter().find(|o| o.feature_id == f.feature_id).map(|o| (p, o)));
             match granted_by {
-                Some(other) => kept.push(format!("{name} ({})", other.name)),
+                // With the other plan's own grant: the limit the customer falls to.
+                Some((other, grant)) => kept.push(match &grant.kind {
+                    EntitlementKind::Meter { limit: Some(l), .. } => {
+                        format!("{name} ({} {})", other.name, group_int(*l))
+                    }
+                    EntitlementKind::Customizable { value } => {
+                        format!("{name} ({} {})", other.name, group_if_whole(value))
+                    }
+                    _ => format!("{name} ({})", other.name),
+                }),
                 None => lost.push(name),
             }
         }

@@ -127,3 +127,18 @@ pub fn recorder(conn: &Connection) -> crate::audit::Recorder {
         log: conn.log.clone(),
     }
 }
+
+/// An empty answer for a customer id may mean a typo: Kelviq filters by any id and answers an
+/// unknown one with an empty list, which read as "no subscriptions" (exit 0). The customer is
+/// then looked up (one request, only when empty), so an unknown id is a 404 (exit 3) as on the
+/// providers that say so themselves.
+pub async fn exists_when_empty(
+    p: &dyn crate::providers::BillingProvider,
+    customer: &str,
+    empty: bool,
+) -> Result<(), Failure> {
+    if empty {
+        p.get_customer(customer).await?;
+    }
+    Ok(())
+}

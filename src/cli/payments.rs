@@ -89,7 +89,7 @@ pub async fn payments(conn: &Connection, cmd: PaymentsCmd, json: bool) -> Result
     match cmd {
         PaymentsCmd::List { customer } => {
             let list = ops::payments::list(p, &customer).await?;
-            super::run::exists_when_empty(p, &customer, list.is_empty()).await?;
+            super::common::exists_when_empty(p, &customer, list.is_empty()).await?;
             emit(json, &list, || payment_table(&list))
         }
         PaymentsCmd::Refund(args) => refund(conn, args, json).await,

@@ -156,7 +156,7 @@ async fn dispatch(conn: &Connection, global: &super::Global, command: Command) -
         }
         Command::Subscriptions(SubscriptionsCmd::List { customer }) => {
             let subs = p.list_subscriptions(&customer).await?;
-            exists_when_empty(p, &customer, subs.is_empty()).await?;
+            super::common::exists_when_empty(p, &customer, subs.is_empty()).await?;
             emit(json, &subs, || subscription_table(&subs))
         }
         Command::Subscriptions(SubscriptionsCmd::Get { id }) => {
@@ -165,7 +165,7 @@ async fn dispatch(conn: &Connection, global: &super::Global, command: Command) -
         }
         Command::Entitlements { customer } => {
             let e = p.entitlements(&customer).await?;
-            exists_when_empty(p, &customer, e.is_empty()).await?;
+            super::common::exists_when_empty(p, &customer, e.is_empty()).await?;
             // The table names each plan's grant where several subscriptions grant a feature;
             // reading them is best effort (the entitlements themselves are the answer).
             let (subs, plans) = if json {
@@ -281,17 +281,6 @@ async fn list_customers(
 /// The provider, when its customer list runs oldest first (a cut list then hides the newest).
 fn oldest_first(p: &dyn BillingProvider) -> Option<ProviderKind> {
     p.customers_oldest_first().then(|| p.kind())
-}
-
-/// An empty answer for a customer id may mean a typo: Kelviq filters by any id and answers an
-/// unknown one with an empty list, which read as "no subscriptions" (exit 0). The customer is
-/// then looked up (one request, only when empty), so an unknown id is a 404 (exit 3) as on the
-/// providers that say so themselves.
-pub(super) async fn exists_when_empty(p: &dyn BillingProvider, customer: &str, empty: bool) -> Result<(), Failure> {
-    if empty {
-        p.get_customer(customer).await?;
-    }
-    Ok(())
 }
 
 /// `customers list` without a search: each page handed to a printer thread as it arrives

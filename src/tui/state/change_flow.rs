@@ -112,20 +112,21 @@ impl AppState {
         let (mut lost, mut kept) = (Vec::new(), Vec::new());
         for f in &plan.features {
             let name = f.name.clone().unwrap_or_else(|| f.feature_id.clone());
-            let granted_by = others
-                .iter()
-                .filter_map(|s| plan_of(s))
-                .find_map(|p| p.features.iter().find(|o| o.feature_id == f.feature_id).map(|o| (p, o)));
+            // The other subscription's own grants where the provider reports them (seats
+            // bought: 18, not the catalog's 10), else its plan's: the limit the customer falls to.
+            let granted_by = others.iter().find_map(|s| {
+                let plan = plan_of(s);
+                let grants = if s.features.is_empty() { plan.map(|p| p.features.as_slice())? } else { &s.features };
+                let grant = grants.iter().find(|o| o.feature_id == f.feature_id)?;
+                let other =
+                    s.plan_name.clone().or_else(|| plan.map(|p| p.name.clone())).unwrap_or_else(|| s.id.clone());
+                Some((other, grant))
+            });
             match granted_by {
-                // With the other plan's own grant: the limit the customer falls to.
                 Some((other, grant)) => kept.push(match &grant.kind {
-                    EntitlementKind::Meter { limit: Some(l), .. } => {
-                        format!("{name} ({} {})", other.name, group_int(*l))
-                    }
-                    EntitlementKind::Customizable { value } => {
-                        format!("{name} ({} {})", other.name, group_if_whole(value))
-                    }
-                    _ => format!("{name} ({})", other.name),
+                    EntitlementKind::Meter { limit: Some(l), .. } => format!("{name} ({other} {})", group_int(*l)),
+                    EntitlementKind::Customizable { value } => format!("{name} ({other} {})", group_if_whole(value)),
+                    _ => format!("{name} ({other})"),
                 }),
                 None => lost.push(name),
             }

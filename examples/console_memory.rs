@@ -54,7 +54,7 @@ async fn main() {
             for effect in effects {
                 let msg = match effect {
                     Effect::LoadCustomers { slot, cursor } => {
-                        let page = PageRequest { cursor, limit: 100, search: None };
+                        let page = PageRequest { cursor, limit: 100, search: None, follows: false };
                         Msg::CustomersPage { slot, result: provider.list_customers(&page).await }
                     }
                     Effect::SummaryPage { .. } if phase == "customers" => {
@@ -62,7 +62,7 @@ async fn main() {
                         continue;
                     }
                     Effect::SummaryPage { slot, cursor } => {
-                        let page = PageRequest { cursor: cursor.clone(), limit: 100, search: None };
+                        let page = PageRequest { cursor: cursor.clone(), limit: 100, search: None, follows: false };
                         Msg::SummaryPage { slot, cursor, result: provider.list_subscriptions_page(&page).await }
                     }
                     _ => continue,

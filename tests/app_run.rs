@@ -44,8 +44,10 @@ fn sessions(s: &Script, kind: ProviderKind) -> usize {
 /// A customer with a live subscription to `plan` in `currency`, and that subscription's row.
 async fn find(s: &Script, kind: ProviderKind, plan: &str, currency: &str) -> (String, usize, Subscription) {
     let client = providers::connect(kind, s.sandbox.endpoint(kind), s.http.clone()).unwrap();
-    let page =
-        client.list_customers(&till::providers::PageRequest { cursor: None, limit: 100, search: None }).await.unwrap();
+    let page = client
+        .list_customers(&till::providers::PageRequest { cursor: None, limit: 100, search: None, follows: false })
+        .await
+        .unwrap();
     for c in page.items {
         let subs = client.list_subscriptions(&c.id).await.unwrap_or_default();
         if let Some(i) = subs.iter().position(|x| {

@@ -28,7 +28,10 @@ const PREFIX: &str = "/flowglad";
 /// Drives the client through every endpoint it uses, successes and failures.
 async fn exercise(flowglad: &dyn BillingProvider, direct: &FlowgladClient, sandbox_url: &url::Url) {
     let first = flowglad.list_customers(&PageRequest::first(25)).await.unwrap();
-    flowglad.list_customers(&PageRequest { cursor: first.next_cursor.clone(), limit: 25, search: None }).await.unwrap();
+    flowglad
+        .list_customers(&PageRequest { cursor: first.next_cursor.clone(), limit: 25, search: None, follows: false })
+        .await
+        .unwrap();
     flowglad.get_customer("user_kanzlei_mueller").await.unwrap();
     let new = NewCustomer {
         id: "user_conformance_ørsted".into(),

@@ -25,7 +25,10 @@ async fn exercise(sb: &sandbox::SandboxHandle) {
     while let Some(next) = kelviq.list_customers(&page).await.unwrap().next_cursor {
         page.cursor = Some(next);
     }
-    kelviq.list_customers(&PageRequest { cursor: None, limit: 5, search: Some("Müller".into()) }).await.unwrap();
+    kelviq
+        .list_customers(&PageRequest { cursor: None, limit: 5, search: Some("Müller".into()), follows: false })
+        .await
+        .unwrap();
     let metadata = [("tier".to_string(), "gold".to_string())].into();
     kelviq
         .create_customer(&NewCustomer {

@@ -82,7 +82,7 @@ async fn search_is_filtered_locally_page_by_page() {
     let (_sb, flowglad, _) = setup().await;
     assert!(!flowglad.capabilities().search_customers, "Flowglad has no server-side search");
     let mut found = Vec::new();
-    let mut request = PageRequest { cursor: None, limit: 100, search: Some("muller".into()) };
+    let mut request = PageRequest { cursor: None, limit: 100, search: Some("muller".into()), follows: false };
     loop {
         let page = flowglad.list_customers(&request).await.unwrap();
         assert_eq!(page.total, None, "a filtered page has no meaningful total");
@@ -94,8 +94,10 @@ async fn search_is_filtered_locally_page_by_page() {
     }
     let names: Vec<_> = found.iter().filter_map(|c| c.name.clone()).collect();
     assert_eq!(names, ["Katharina Müller"], "accent-folded match");
-    let page =
-        flowglad.list_customers(&PageRequest { cursor: None, limit: 100, search: Some("山田".into()) }).await.unwrap();
+    let page = flowglad
+        .list_customers(&PageRequest { cursor: None, limit: 100, search: Some("山田".into()), follows: false })
+        .await
+        .unwrap();
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.items[0].email.as_deref(), Some("hanako.yamada@yamada-sekkei.jp"));
 }
@@ -116,7 +118,7 @@ async fn created_customer_is_listed_on_the_default_plan_and_updatable() {
     let first = flowglad.list_customers(&PageRequest::first(100)).await.unwrap();
     assert_eq!(first.total, Some(before + 1));
     let last_page = flowglad
-        .list_customers(&PageRequest { cursor: first.next_cursor.clone(), limit: 100, search: None })
+        .list_customers(&PageRequest { cursor: first.next_cursor.clone(), limit: 100, search: None, follows: false })
         .await
         .unwrap();
     let listed = if first.next_cursor.is_some() { last_page.items } else { first.items };
@@ -234,7 +236,7 @@ async fn handler_level_errors_keep_their_shapes() {
 
     // The client reports a bad page cursor as the provider's 400.
     let err = flowglad
-        .list_customers(&PageRequest { cursor: Some("garbage".into()), limit: 10, search: None })
+        .list_customers(&PageRequest { cursor: Some("garbage".into()), limit: 10, search: None, follows: false })
         .await
         .unwrap_err();
     assert_eq!((err.status, err.message.as_str()), (Some(400), "Invalid cursor"));

@@ -56,11 +56,15 @@ async fn customers_page_through_every_page_without_gaps() {
 #[tokio::test]
 async fn provider_side_search_finds_non_ascii_names() {
     let (_sb, kelviq, _) = setup().await;
-    let page =
-        kelviq.list_customers(&PageRequest { cursor: None, limit: 10, search: Some("müller".into()) }).await.unwrap();
+    let page = kelviq
+        .list_customers(&PageRequest { cursor: None, limit: 10, search: Some("müller".into()), follows: false })
+        .await
+        .unwrap();
     assert!(page.items.iter().any(|c| c.name.as_deref() == Some("Jürgen Müller")), "{:?}", page.items);
-    let page =
-        kelviq.list_customers(&PageRequest { cursor: None, limit: 10, search: Some("山田".into()) }).await.unwrap();
+    let page = kelviq
+        .list_customers(&PageRequest { cursor: None, limit: 10, search: Some("山田".into()), follows: false })
+        .await
+        .unwrap();
     assert_eq!(page.items.len(), 1);
 }
 
@@ -360,8 +364,10 @@ async fn unknown_page_is_the_providers_404_and_the_client_reports_it() {
     let resp = reqwest::Client::new().get(url).bearer_auth(till::sandbox::keys::KELVIQ_SERVER).send().await.unwrap();
     assert_eq!(resp.status(), 404);
     assert_eq!(resp.text().await.unwrap(), r#"{"detail":"Invalid page."}"#);
-    let err =
-        kelviq.list_customers(&PageRequest { cursor: Some("999".into()), limit: 10, search: None }).await.unwrap_err();
+    let err = kelviq
+        .list_customers(&PageRequest { cursor: Some("999".into()), limit: 10, search: None, follows: false })
+        .await
+        .unwrap_err();
     assert_eq!((err.kind, err.status, err.message.as_str()), (ErrorKind::Http, Some(404), "Invalid page."));
 }
 

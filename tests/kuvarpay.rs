@@ -129,7 +129,7 @@ async fn server_paging_crosses_pages_and_matches_one_big_page() {
 #[tokio::test]
 async fn search_is_client_side_with_accent_folding() {
     let (_sb, kp, _) = setup().await;
-    let find = |s: &str| PageRequest { cursor: None, limit: 10, search: Some(s.into()) };
+    let find = |s: &str| PageRequest { cursor: None, limit: 10, search: Some(s.into()), follows: false };
     let page = kp.list_customers(&find("muller")).await.unwrap();
     assert_eq!(page.items.len(), 1, "{:?}", page.items);
     assert_eq!(page.items[0].name.as_deref(), Some("Hannah Müller"));
@@ -480,8 +480,10 @@ async fn generated_customers_list_quickly_and_later_pages_reuse_the_snapshot() {
     let first = kp.list_customers(&PageRequest::first(50)).await.unwrap();
     assert!(first.total.unwrap() >= 5_060, "{:?}", first.total);
     let requests = http.log().len();
-    let second =
-        kp.list_customers(&PageRequest { cursor: first.next_cursor.clone(), limit: 50, search: None }).await.unwrap();
+    let second = kp
+        .list_customers(&PageRequest { cursor: first.next_cursor.clone(), limit: 50, search: None, follows: false })
+        .await
+        .unwrap();
     assert_eq!(http.log().len(), requests, "the next page comes from the snapshot");
     assert_eq!(second.items.len(), 50);
     assert!(second.items.iter().all(|c| !first.items.contains(c)));

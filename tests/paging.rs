@@ -106,8 +106,10 @@ async fn kelviq_cursor_keeps_the_page_size_it_was_counted_in() {
     )
     .unwrap();
     let first = kelviq.list_customers(&PageRequest::first(100)).await.unwrap();
-    let second =
-        kelviq.list_customers(&PageRequest { cursor: first.next_cursor, limit: 20, search: None }).await.unwrap();
+    let second = kelviq
+        .list_customers(&PageRequest { cursor: first.next_cursor, limit: 20, search: None, follows: false })
+        .await
+        .unwrap();
     assert_eq!(second.items.first().map(|c| c.id.as_str()), Some("c100"));
     assert_eq!(seen.lock().unwrap()[1], "page=2&page_size=100");
 }
@@ -135,8 +137,10 @@ async fn a_repeated_cursor_is_an_error_on_the_page_that_repeats_it() {
         providers::connect(ProviderKind::Flowglad, endpoint(&base), Http::new(HttpConfig::default()).unwrap()).unwrap();
     let first = flowglad.list_customers(&PageRequest::first(10)).await.unwrap();
     assert_eq!(first.next_cursor.as_deref(), Some("same"));
-    let err =
-        flowglad.list_customers(&PageRequest { cursor: first.next_cursor, limit: 10, search: None }).await.unwrap_err();
+    let err = flowglad
+        .list_customers(&PageRequest { cursor: first.next_cursor, limit: 10, search: None, follows: false })
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Decode);
     assert!(err.message.contains("same cursor") && err.message.contains("\"same\""), "{}", err.message);
     assert_eq!(seen.lock().unwrap().len(), 2);

@@ -23,7 +23,7 @@ async fn last_flowglad_customer(c: &support::console::Console) -> String {
     let mut cursor = None;
     let mut last = None;
     loop {
-        let request = providers::PageRequest { cursor: cursor.clone(), limit: 100, search: None };
+        let request = providers::PageRequest { cursor: cursor.clone(), limit: 100, search: None, follows: false };
         let page = client.list_customers(&request).await.unwrap();
         last = page.items.last().cloned().or(last);
         match page.next_cursor {

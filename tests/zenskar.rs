@@ -136,7 +136,7 @@ async fn plans_page_with_the_results_envelope() {
 #[tokio::test]
 async fn search_by_name_or_email_finds_non_ascii_customers() {
     let (_sb, zenskar, _) = setup().await;
-    let search = |s: &str| PageRequest { cursor: None, limit: 10, search: Some(s.into()) };
+    let search = |s: &str| PageRequest { cursor: None, limit: 10, search: Some(s.into()), follows: false };
     let page = zenskar.list_customers(&search("müller")).await.unwrap();
     assert_eq!(page.items.iter().map(|c| c.name.as_deref().unwrap()).collect::<Vec<_>>(), ["Greta Müller"]);
     assert_eq!(page.items[0].alt_id.as_deref(), Some("crm_mueller_kanzlei"), "external id kept");
@@ -224,8 +224,10 @@ async fn validation_errors_are_pydantic_422s_with_field_names() {
     assert_eq!(body["detail"][0]["type"], "value_error");
     let resp = raw(&sb, Method::GET, "customers?limit=101").send().await.unwrap();
     assert_eq!(resp.status(), 422);
-    let bad_cursor =
-        zenskar.list_customers(&PageRequest { cursor: Some("!!".into()), limit: 10, search: None }).await.unwrap_err();
+    let bad_cursor = zenskar
+        .list_customers(&PageRequest { cursor: Some("!!".into()), limit: 10, search: None, follows: false })
+        .await
+        .unwrap_err();
     assert_eq!((bad_cursor.status, bad_cursor.message.as_str()), (Some(400), "Invalid cursor"));
 }
 
@@ -582,7 +584,7 @@ async fn large_generated_data_pages_by_key_and_stays_stable_under_inserts() {
         .await
         .unwrap();
     let second = zenskar
-        .list_customers(&PageRequest { cursor: first.next_cursor.clone(), limit: 100, search: None })
+        .list_customers(&PageRequest { cursor: first.next_cursor.clone(), limit: 100, search: None, follows: false })
         .await
         .unwrap();
     let ids: HashSet<_> = first.items.iter().chain(&second.items).map(|c| &c.id).collect();

@@ -75,7 +75,7 @@ pub async fn list_rows(
     sink: &mut (dyn FnMut(Vec<CustomerRow>, bool) -> ControlFlow<()> + Send),
 ) -> Result<paging::Tail> {
     let max = limit.map(|l| l as usize);
-    let first = PageRequest::first(page_size(max));
+    let first = PageRequest { follows: max.is_none(), ..PageRequest::first(page_size(max)) };
     let cursor_at = |n: u64| p.customer_page_cursor(&first, n);
     let plan = paging::Plan { provider: p.kind(), what: "customers", window: p.page_window(), cursor_at: &cursor_at };
     let fetch = |r: PageRequest| async move { p.list_customer_rows(&r).await };
@@ -171,7 +171,7 @@ pub async fn search(p: &dyn BillingProvider, query: &str, limit: Option<u32>) ->
 
 /// Reads pages (with `search` as the provider's filter) until the end or `cap` customers.
 async fn scan(p: &dyn BillingProvider, search: Option<String>, cap: usize) -> Result<(Vec<Customer>, bool)> {
-    let pages = read(p, PageRequest { cursor: None, limit: PAGE, search }, Some(cap)).await?;
+    let pages = read(p, PageRequest { cursor: None, limit: PAGE, search, follows: false }, Some(cap)).await?;
     let capped = pages.next.is_some();
     Ok((pages.items, capped))
 }

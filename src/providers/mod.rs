@@ -96,11 +96,14 @@ pub struct PageRequest {
     pub cursor: Option<String>,
     pub limit: u32,
     pub search: Option<String>,
+    /// The caller reads every page to the list's end, so a client may ask for the next page
+    /// before this one is read whole (Flowglad's cursor chain).
+    pub follows: bool,
 }
 
 impl PageRequest {
     pub fn first(limit: u32) -> PageRequest {
-        PageRequest { cursor: None, limit, search: None }
+        PageRequest { cursor: None, limit, search: None, follows: false }
     }
 }
 

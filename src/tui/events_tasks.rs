@@ -70,7 +70,8 @@ async fn newest_attempts(p: Arc<dyn BillingProvider>) -> Result<(Vec<WebhookEven
     let mut rows = Vec::new();
     let mut cursor = None;
     for _ in 0..LOG_PAGES {
-        let page = p.webhook_log(&PageRequest { cursor: cursor.clone(), limit: 100, search: None }).await;
+        let page =
+            p.webhook_log(&PageRequest { cursor: cursor.clone(), limit: 100, search: None, follows: false }).await;
         let page = page.map_err(|e| e.to_string())?;
         let count = page.items.len();
         rows.extend(page.items);

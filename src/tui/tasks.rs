@@ -103,7 +103,7 @@ async fn subscriptions_of(
     let mut out = Vec::new();
     let mut cursor = None;
     loop {
-        let page = PageRequest { cursor: cursor.clone(), limit: SUMMARY_PAGE, search: None };
+        let page = PageRequest { cursor: cursor.clone(), limit: SUMMARY_PAGE, search: None, follows: false };
         let page = p.list_subscriptions_of(customer_ids, &page).await?;
         let rows = page.items.len();
         out.extend(page.items);
@@ -325,7 +325,8 @@ impl Tasks {
     fn load_customers(&self, slot: u8, cursor: Option<String>) {
         let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
         self.spawn(async move {
-            let result = p.list_customers(&PageRequest { cursor, limit: PAGE_SIZE, search: None }).await;
+            let result =
+                p.list_customers(&PageRequest { cursor, limit: PAGE_SIZE, search: None, follows: false }).await;
             let _ = tx.send(Msg::CustomersPage { slot, result });
         });
     }
@@ -338,7 +339,7 @@ impl Tasks {
         let handle = self.spawn(async move {
             tokio::time::sleep(SEARCH_DEBOUNCE).await;
             let result = p
-                .list_customers(&PageRequest { cursor: None, limit: 50, search: Some(query.clone()) })
+                .list_customers(&PageRequest { cursor: None, limit: 50, search: Some(query.clone()), follows: false })
                 .await
                 .map(|page| page.items);
             let _ = tx.send(Msg::SearchDone { slot, query, result });
@@ -408,7 +409,7 @@ impl Tasks {
     fn summary_page(&self, slot: u8, cursor: Option<String>) {
         let (Some(p), tx) = (self.provider(slot), self.tx.clone()) else { return };
         self.spawn(with_priority(Priority::Background, async move {
-            let page = PageRequest { cursor: cursor.clone(), limit: SUMMARY_PAGE, search: None };
+            let page = PageRequest { cursor: cursor.clone(), limit: SUMMARY_PAGE, search: None, follows: false };
             let result = p.list_subscriptions_page(&page).await;
             let _ = tx.send(Msg::SummaryPage { slot, cursor, result });
         }));

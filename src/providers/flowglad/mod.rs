@@ -2,6 +2,7 @@
 //! `externalId`; `/customers/{externalId}/billing` is the rich read for subscriptions and
 //! entitlements. Reference: shared/providers/flowglad-kuvarpay.md, part 1.
 
+mod ahead;
 mod bulk;
 pub mod checkout;
 pub mod entitle;
@@ -19,12 +20,12 @@ use chrono::Utc;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
+use super::decode;
 use super::http::{ApiRequest, ApiResponse, Http, Idempotency};
 use super::{
     BillingProvider, Capabilities, CustomerRow, Endpoint, Page, PageRequest, ProviderError, RequestPreview, Result,
     join_url,
 };
-use super::{decode, paging};
 use crate::billing::{
     CancelTiming, Cancellation, ChangeTiming, CheckoutPurpose, CheckoutRequest, CheckoutSession, Currency, Customer,
     Entitlement, Estimate, InvoiceRecord, NewCustomer, Plan, PlanChange, ProviderKind, RowIssue, Subscription,
@@ -71,6 +72,8 @@ pub struct FlowgladClient {
     external_ids: ids::ExternalIds,
     /// The pricing model a subscription listing's pages are named with (`bulk.rs`).
     listing_catalog: Mutex<Option<Arc<Catalog>>>,
+    /// The customers page asked for before the one before it was read whole (`ahead.rs`).
+    ahead: ahead::ReadAhead,
 }
 
 /// A customers page's next cursor (only while `hasMore`), count and rows. The rows stay inside
@@ -102,6 +105,7 @@ impl FlowgladClient {
             pricing_model_id: Mutex::new(None),
             external_ids: ids::ExternalIds::default(),
             listing_catalog: Mutex::new(None),
+            ahead: ahead::ReadAhead::default(),
         }
     }
 
@@ -134,18 +138,6 @@ impl FlowgladClient {
 
     async fn post<B: serde::Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T> {
         self.send_json(Method::POST, path, body, Idempotency::Unsafe).await
-    }
-
-    /// One page of customers, rows undecoded; checked on the rows Flowglad sent.
-    async fn customer_rows(&self, page: &PageRequest) -> Result<Page<CustomerRow>> {
-        let mut q = vec![("limit", page.limit.clamp(1, MAX_PAGE).to_string())];
-        if let Some(cursor) = &page.cursor {
-            q.push(("cursor", cursor.clone()));
-        }
-        let response = self.http.send(self.request(Method::GET, "customers").query(&q)).await?;
-        let (next_cursor, total, items) = row_page(&response)?;
-        paging::check_page(FLOWGLAD, "customers", page.cursor.as_deref(), items.len(), next_cursor.as_deref())?;
-        Ok(Page { items, next_cursor, total: Some(total) })
     }
 
     fn remember(&self, c: &wire::Customer) {

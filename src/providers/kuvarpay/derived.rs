@@ -211,7 +211,8 @@ mod tests {
             }
         }
         assert_eq!((seen, pages), (26, 3));
-        let found = page(&list, &PageRequest { cursor: None, limit: 10, search: Some("MULLER".into()) });
+        let found =
+            page(&list, &PageRequest { cursor: None, limit: 10, search: Some("MULLER".into()), follows: false });
         assert_eq!(found.items.len(), 1);
         assert_eq!(found.next_cursor, None);
         assert_eq!(find(&list.customers, "HM@example.de").unwrap().name.as_deref(), Some("Hannah Müller"));

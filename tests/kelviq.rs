@@ -393,3 +393,21 @@ async fn unfiltered_customer_pages_match_the_filtering_path() {
         assert!(!plain["results"].as_array().unwrap().is_empty(), "page {page}");
     }
 }
+
+/// A one-time purchase (the free plan) never renews: no period end and no meter reset, where
+/// the sandbox once sent a hundred-year "period" ("Period end 2125-10-28", "36119 of 36500
+/// days", meters "resets 2125").
+#[tokio::test]
+async fn a_one_time_purchase_has_no_period_end_and_its_meters_never_reset() {
+    let (_sandbox, kelviq, _) = setup().await;
+    let subs = kelviq.list_subscriptions("cus_fernandez_abogados").await.unwrap();
+    let free = subs.iter().find(|s| s.period == ChargePeriod::OneTime).expect("the free one-time purchase");
+    assert_eq!(free.current_period_end, None, "{free:?}");
+    let entitlements = kelviq.entitlements("cus_fernandez_abogados").await.unwrap();
+    let meters: Vec<_> = entitlements.iter().filter(|e| matches!(e.kind, EntitlementKind::Meter { .. })).collect();
+    assert!(!meters.is_empty(), "{entitlements:?}");
+    assert!(meters.iter().all(|e| e.resets_at.is_none()), "{meters:?}");
+    // A renewing subscription keeps both.
+    let renewing = kelviq.list_subscriptions("cus_mueller_maschinenbau").await.unwrap();
+    assert!(renewing.iter().all(|s| s.current_period_end.is_some()), "{renewing:?}");
+}

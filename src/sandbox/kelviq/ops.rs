@@ -390,7 +390,8 @@ fn entitlement_row(
             row.remaining = remaining;
             row.hard_limit = Some(hard_limit);
             row.has_access = !hard_limit || remaining.is_none_or(|r| r > 0);
-            row.reset_at = Some(super::state::reset_at(sub.period_end));
+            // A one-time purchase's meters never reset.
+            row.reset_at = sub.period.interval().map(|_| super::state::reset_at(sub.period_end));
         }
     }
     row

@@ -129,6 +129,12 @@ pub fn plan_features(state: &State, p: &Plan) -> Vec<wire::PlanFeatureEntitlemen
         .collect()
 }
 
+/// A one-time purchase has no billing period to end (inferred: Kelviq documents none; the
+/// sandbox keeps a far end of its own only so that it never renews).
+fn period_end(s: &Subscription) -> Option<String> {
+    s.period.interval().map(|_| iso(s.period_end))
+}
+
 fn recurrence(p: ChargePeriod) -> (Option<&'static str>, Option<&'static str>, Option<u32>) {
     match p.interval() {
         None => (None, None, None),
@@ -199,7 +205,7 @@ pub fn subscription(state: &State, s: &Subscription, today: NaiveDate) -> wire::
         start_date: Some(date(s.start_date)),
         end_date: s.end_date.map(date),
         billing_period_start_time: Some(iso(s.period_start)),
-        billing_period_end_time: Some(iso(s.period_end)),
+        billing_period_end_time: period_end(s),
         amount: Some(Money::new(s.amount, s.currency).to_decimal_string()),
         recurrence: Some(word.unwrap_or("one_time").to_string()),
         currency: Some(s.currency.code().to_lowercase()),
@@ -258,7 +264,7 @@ fn session_subscription(s: &Subscription, today: NaiveDate) -> wire::CheckoutSes
         id: s.uuid.clone(),
         recurrence: word.map(str::to_string),
         billing_period_start_time: Some(iso(s.period_start)),
-        billing_period_end_time: Some(iso(s.period_end)),
+        billing_period_end_time: period_end(s),
         start_date: Some(date(s.start_date)),
         end_date: s.end_date.map(date),
         status: s.effective_status(today).to_string(),

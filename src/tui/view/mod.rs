@@ -60,6 +60,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
     for dialog in &state.dialogs {
         draw_dialog(frame, state, dialog, theme, area);
     }
+    status::draw_overflow(frame, state, theme, areas.status);
 }
 
 /// One dialog of the stack, drawn over what is beneath it.

@@ -166,6 +166,37 @@ pub fn push_ellipsized(out: &mut String, text: &str, max: usize) -> usize {
     out[start..].width()
 }
 
+/// The longest start of `text` that fits `width` columns, cut after a word where it can
+/// (a word wider than the line is cut inside; never less than one character), and what is
+/// left, its leading spaces dropped.
+pub fn fit_words(text: &str, width: usize) -> (String, &str) {
+    use unicode_width::UnicodeWidthChar;
+    let mut used = 0;
+    let mut cut = text.len();
+    let mut last_space = None;
+    for (i, c) in text.char_indices() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width {
+            cut = i;
+            break;
+        }
+        if c == ' ' {
+            last_space = Some(i);
+        }
+        used += w;
+    }
+    if cut < text.len()
+        && let Some(space) = last_space.filter(|&s| s > 0)
+    {
+        cut = space;
+    }
+    // At least one character, so that a caller wrapping line by line always gets on.
+    if cut == 0 {
+        cut = text.chars().next().map_or(0, char::len_utf8);
+    }
+    (text[..cut].trim_end().to_string(), text[cut..].trim_start())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -120,3 +120,16 @@ fn a_finished_session_does_not_count_down_to_its_expiry() {
     assert_eq!(super::expiry_text(CheckoutStatus::Open, Some(now), now), "2026-12-07 18:10 UTC (expired)");
     assert_eq!(super::expiry_text(CheckoutStatus::Complete, None, now), "not stated by the provider");
 }
+
+/// A label wider than the form (Flowglad's "Customer externalId (empty: anonymous)" at 80
+/// columns) goes on under its own first letter, not at the form's edge under the marker.
+#[test]
+fn a_long_label_wraps_under_itself() {
+    let b = CheckoutBuilder::new(0, ProviderKind::Flowglad, &[], None, None);
+    let (rows, _) = render(&b, 80, 24);
+    let at = rows.iter().position(|r| r.contains("Customer externalId")).expect("the customer field");
+    let next = rows[at + 1].trim_start_matches('┃');
+    assert!(next.starts_with("  ") && next.trim_start().starts_with("anonymous)"), "{:#?}", &rows[at..at + 3]);
+    let label_column = rows[at].find("Customer").unwrap();
+    assert_eq!(rows[at + 1].find("anonymous").unwrap(), label_column, "{:#?}", &rows[at..at + 3]);
+}

@@ -9,7 +9,7 @@ use super::Theme;
 use crate::tui::action::Action;
 use crate::tui::keymap;
 use crate::tui::state::{AppState, Mode, NoticeKind};
-use crate::util::ellipsize;
+use crate::util::{ellipsize, fit_words};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -97,32 +97,6 @@ pub fn split_notice(text: &str, room: usize, width: u16) -> (String, Vec<String>
         rest = more;
     }
     (first, lines)
-}
-
-/// The longest start of `text` that fits `width` columns, cut after a word where it can
-/// (a word wider than the line is cut inside), and what is left, its leading spaces dropped.
-fn fit_words(text: &str, width: usize) -> (String, &str) {
-    use unicode_width::UnicodeWidthChar;
-    let mut used = 0;
-    let mut cut = text.len();
-    let mut last_space = None;
-    for (i, c) in text.char_indices() {
-        let w = c.width().unwrap_or(0);
-        if used + w > width {
-            cut = i;
-            break;
-        }
-        if c == ' ' {
-            last_space = Some(i);
-        }
-        used += w;
-    }
-    if cut < text.len()
-        && let Some(space) = last_space.filter(|&s| s > 0)
-    {
-        cut = space;
-    }
-    (text[..cut].trim_end().to_string(), text[cut..].trim_start())
 }
 
 /// Hints for what has focus, only for actions that can run now, and only those that fit

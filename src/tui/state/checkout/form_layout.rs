@@ -156,6 +156,21 @@ const MIN_VALUE_BESIDE: usize = 24;
 /// Where a value on its own line starts.
 const VALUE_BELOW: &str = "    ";
 
+/// A label wider than the form, cut between words, each later row under the label's first
+/// letter: wrapped as a paragraph it went on at the form's edge ("anonymous)" under "▸").
+fn label_rows(label: &str, width: usize) -> Vec<String> {
+    const HANG: &str = "  ";
+    let room = width.saturating_sub(1).max(HANG.len() + 8);
+    let (first, mut rest) = crate::util::fit_words(label, room);
+    let mut rows = vec![first];
+    while !rest.is_empty() {
+        let (line, more) = crate::util::fit_words(rest, room - HANG.len());
+        rows.push(format!("{HANG}{line}"));
+        rest = more;
+    }
+    rows
+}
+
 /// A field as "▸ Label  value" (or the value below a long label), then its open picker or list
 /// rows, then its message.
 fn field_lines(lines: &mut Vec<FormLine>, index: usize, f: &Field, focused: bool, width: usize) {
@@ -191,7 +206,9 @@ fn field_lines(lines: &mut Vec<FormLine>, index: usize, f: &Field, focused: bool
     };
     let label_tone = if focused { Tone::Header } else { Tone::Dim };
     if below {
-        lines.push(FormLine::new(FormRow::Field(index), vec![(label.trim_end().to_string(), label_tone)]));
+        for part in label_rows(label.trim_end(), width) {
+            lines.push(FormLine::new(FormRow::Field(index), vec![(part, label_tone)]));
+        }
         lines.push(FormLine::new(FormRow::Field(index), vec![(VALUE_BELOW.to_string(), Tone::Plain), value]));
     } else {
         lines.push(FormLine::new(FormRow::Field(index), vec![(label, label_tone), value]));

@@ -185,8 +185,11 @@ struct ResultLayout {
     url_row: u16,
 }
 
-/// The text column never gets narrower than this; below it the QR code gives way.
-const MIN_TEXT: u16 = 30;
+/// The text column never gets narrower than this; below it the QR code gives way. At 30 an
+/// 80-column terminal kept the QR code and cut what matters more: the session id went on
+/// two lines, "Expires" was cut and the title lost its keys ("y …"). At 60 a Kelviq session
+/// line (55 columns) and the title's keys fit, and the QR code shows from about 110 columns.
+const MIN_TEXT: u16 = 60;
 
 fn result_layout(url: &str, id: &str, area: Rect) -> ResultLayout {
     let (qr_w, _) = if url.is_empty() { (0, 0) } else { qr::size(url).unwrap_or((0, 0)) };

@@ -133,3 +133,18 @@ fn a_long_label_wraps_under_itself() {
     let label_column = rows[at].find("Customer").unwrap();
     assert_eq!(rows[at + 1].find("anonymous").unwrap(), label_column, "{:#?}", &rows[at..at + 3]);
 }
+
+/// At 80 columns the text comes first: the session id on one line, the title's keys whole,
+/// the expiry uncut; the QR code gives way and says how wide it needs the terminal.
+#[test]
+fn at_80_columns_the_session_comes_before_the_qr_code() {
+    let (b, _) = result_builder();
+    let (rows, _) = render(&b, 80, 24);
+    let screen = rows.join("\n");
+    assert!(!screen.contains('█'), "{screen}");
+    assert!(rows.iter().any(|r| r.contains("Session cs_Jj50OBe7EZvI3pe23ToHWLmUKDPdy8nNjkYVbnT3BviNXpO")), "{screen}");
+    assert!(rows[0].contains("Esc close"), "{screen}");
+    assert!(screen.contains("Expires not stated by the provider") && screen.contains("QR code: needs"), "{screen}");
+    let (wide, _) = render(&b, 120, 32);
+    assert!(wide.iter().any(|r| r.contains('█')), "the QR code is drawn at 120 columns");
+}

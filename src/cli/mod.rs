@@ -48,7 +48,7 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct Global {
     /// A named profile from config.toml (provider, mode, URLs, account; key from the keyring
     /// or TILL_<PROFILE>_KEY). Without one, till runs on the embedded sandbox.

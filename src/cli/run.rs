@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use super::common::{Connection, ExitCode, Failure, emit, failure, note_cut};
 use super::stream::{CustomerTable, ListFormat, ListPrinter};
-use super::{CheckoutCmd, Cli, Command, CustomersCmd, PlansCmd, SandboxCmd, ServeArgs, SubscriptionsCmd, table};
+use super::{CheckoutCmd, Cli, Command, CustomersCmd, PlansCmd, SandboxCmd, SubscriptionsCmd, table};
 use crate::billing::{CheckoutStatus, Entitlement, EntitlementKind, NewCustomer, Plan, ProviderKind, Subscription};
 use crate::config::{self, Overrides};
 use crate::ops;
@@ -37,10 +37,10 @@ pub async fn run(mut cli: Cli) -> ExitCode {
         Some(Command::Info) => super::console::info(&cli.global),
         Some(Command::Profiles(cmd)) => super::profiles::run_profiles(&cli.global, cmd),
         Some(Command::Auth(cmd)) => super::profiles::run_auth(&cli.global, cmd),
-        Some(Command::Audit { customer }) => {
-            super::writes::audit(customer.as_deref(), cli.global.provider, cli.global.json)
+        Some(Command::Audit { customer }) => audit(&cli.global, customer.as_deref()).await,
+        Some(Command::Sandbox(SandboxCmd::Serve(args))) => {
+            super::sandbox_clock::serve(args, cli.global.sandbox_hostile).await
         }
-        Some(Command::Sandbox(SandboxCmd::Serve(args))) => serve(args, cli.global.sandbox_hostile).await,
         Some(Command::Sandbox(SandboxCmd::Clock(args))) => super::sandbox_clock::run(args, cli.global.json).await,
         Some(Command::Completions { shell }) => completions(shell),
         Some(Command::Webhooks(super::webhooks::WebhooksCmd::Verify(args))) => {
@@ -93,6 +93,41 @@ async fn connect(global: &super::Global) -> Result<Connection, Failure> {
             let provider = providers::connect(kind, handle.endpoint(kind), http)?;
             Ok(Connection { provider, log, sandbox: true, profile: None, _sandbox: Some(handle) })
         }
+    }
+}
+
+/// `till audit`. With `--customer`, also the actions filed under the provider's own id for
+/// that customer: a headless plan change on Flowglad knows only the subscription's Flowglad
+/// customer id (naming the external id would take reading every customer). That id is asked
+/// of Flowglad once, and only when the journal holds Flowglad actions filed under another id.
+async fn audit(global: &super::Global, customer: Option<&str>) -> Result<(), Failure> {
+    let kind = ProviderKind::Flowglad;
+    let mut also = None;
+    if let Some(id) = customer
+        && global.provider.is_none_or(|p| p == kind)
+        && super::writes::journal_files_elsewhere(kind, id)
+    {
+        match own_customer_id(global, kind, id).await {
+            Ok(own) => also = own,
+            Err(f) => eprintln!(
+                "till: note: {kind} actions filed under {kind}'s own customer id were not looked for: {}",
+                crate::text::line(&f.message)
+            ),
+        }
+    }
+    super::writes::audit(customer, also.as_deref(), global.provider, global.json)
+}
+
+async fn own_customer_id(global: &super::Global, kind: ProviderKind, id: &str) -> Result<Option<String>, Failure> {
+    if let Some(active) = super::profiles::active(global)?.filter(|a| a.profile.provider != kind) {
+        let message = format!("the profile in use ({}) is for {}", active.name, active.profile.provider);
+        return Err(failure(ExitCode::Failure, message));
+    }
+    let conn = connect(&super::Global { provider: Some(kind), ..global.clone() }).await?;
+    match conn.provider.own_customer_id(id).await {
+        Ok(own) => Ok(own.filter(|o| o != id)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -497,80 +532,4 @@ fn entitlement_table(
         });
     }
     table::render(&headers, &rows)
-}
-
-async fn serve(args: ServeArgs, hostile: bool) -> Result<(), Failure> {
-    let options = SandboxOptions {
-        port: args.port,
-        extra_customers: args.customers,
-        customers_on: args.customers_on,
-        seed: args.seed,
-        latency: args.latency,
-        data_dir: args.data,
-        capture: false,
-        faults: args.faults.unwrap_or_default(),
-        limits: sandbox::server::Limits::default(),
-        hostile,
-    };
-    let handle = sandbox::start(options).await.map_err(|e| failure(ExitCode::Failure, e.to_string()))?;
-    let mut out = String::new();
-    out.push_str(&format!("till sandbox listening on {}\n", handle.base_url()));
-    for kind in handle.providers() {
-        let e = handle.endpoint(kind);
-        out.push_str(&format!("{:<9} base {}  key {}", kind.display_name(), e.base_url, e.key.expose()));
-        if let Some(edge) = &e.edge_url {
-            out.push_str(&format!("  edge {edge}"));
-        }
-        if let Some(account) = &e.account {
-            out.push_str(&format!("  account {account}"));
-        }
-        out.push('\n');
-    }
-    out.push_str(&format!("hosted checkout pages: {}pay/<session>\n", handle.base_url()));
-    // The admin API changes how the sandbox behaves, so only whoever reads this may use it.
-    out.push_str(&format!(
-        "admin API: {}_admin/faults with header 'Authorization: Bearer {}'\n",
-        handle.base_url(),
-        handle.admin_token()
-    ));
-    out.push_str(&format!(
-        "clock: {}_admin/clock (same header); `till sandbox clock advance 1M` finds this sandbox\n",
-        handle.base_url()
-    ));
-    // Removed again when this function returns, on a clean exit.
-    let _recorded = super::sandbox_clock::record(&handle.base_url(), handle.admin_token());
-    print!("{out}");
-    let _ = std::io::stdout().flush();
-    wait_for_shutdown().await;
-    eprintln!("till: sandbox stopped");
-    handle.shutdown().await;
-    Ok(())
-}
-
-/// Ctrl-C or SIGTERM.
-async fn wait_for_shutdown() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-#[allow(dead_code)]
-fn provider_names() -> Vec<&'static str> {
-    ProviderKind::ALL.iter().map(|p| p.slug()).collect()
 }

@@ -12,8 +12,11 @@ use clap::{Args, Subcommand};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::ServeArgs;
 use super::common::{ExitCode, Failure, emit, failure};
+use crate::sandbox::{self, SandboxOptions};
 use crate::util::files;
+use std::io::Write;
 
 const RECORD_FILE: &str = "sandbox.json";
 
@@ -204,6 +207,79 @@ fn describe(body: &Value) -> String {
         }
     }
     out
+}
+
+/// `till sandbox serve`: the sandbox in this process until Ctrl-C or SIGTERM, its record
+/// (`record`) there meanwhile for `till sandbox clock`.
+pub async fn serve(args: ServeArgs, hostile: bool) -> Result<(), Failure> {
+    let options = SandboxOptions {
+        port: args.port,
+        extra_customers: args.customers,
+        customers_on: args.customers_on,
+        seed: args.seed,
+        latency: args.latency,
+        data_dir: args.data,
+        capture: false,
+        faults: args.faults.unwrap_or_default(),
+        limits: sandbox::server::Limits::default(),
+        hostile,
+    };
+    let handle = sandbox::start(options).await.map_err(|e| failure(ExitCode::Failure, e.to_string()))?;
+    let mut out = String::new();
+    out.push_str(&format!("till sandbox listening on {}\n", handle.base_url()));
+    for kind in handle.providers() {
+        let e = handle.endpoint(kind);
+        out.push_str(&format!("{:<9} base {}  key {}", kind.display_name(), e.base_url, e.key.expose()));
+        if let Some(edge) = &e.edge_url {
+            out.push_str(&format!("  edge {edge}"));
+        }
+        if let Some(account) = &e.account {
+            out.push_str(&format!("  account {account}"));
+        }
+        out.push('\n');
+    }
+    out.push_str(&format!("hosted checkout pages: {}pay/<session>\n", handle.base_url()));
+    // The admin API changes how the sandbox behaves, so only whoever reads this may use it.
+    out.push_str(&format!(
+        "admin API: {}_admin/faults with header 'Authorization: Bearer {}'\n",
+        handle.base_url(),
+        handle.admin_token()
+    ));
+    out.push_str(&format!(
+        "clock: {}_admin/clock (same header); `till sandbox clock advance 1M` finds this sandbox\n",
+        handle.base_url()
+    ));
+    // Removed again when this function returns, on a clean exit.
+    let _recorded = super::sandbox_clock::record(&handle.base_url(), handle.admin_token());
+    print!("{out}");
+    let _ = std::io::stdout().flush();
+    wait_for_shutdown().await;
+    eprintln!("till: sandbox stopped");
+    handle.shutdown().await;
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn wait_for_shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 #[cfg(test)]

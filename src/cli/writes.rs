@@ -160,17 +160,36 @@ async fn cancel_change(conn: &Connection, id: &str, yes: bool, json: bool) -> Re
     })
 }
 
-/// `till audit`: the journal's actions, for one customer and (with `--provider`) one provider.
+fn journal() -> Result<Journal, Failure> {
+    let path = audit::default_path()
+        .ok_or_else(|| failure(ExitCode::Failure, "no data directory for the journal (set TILL_DATA_DIR)"))?;
+    Ok(Journal::at(path))
+}
+
+/// Whether the journal holds `kind` actions filed under another customer than `customer`.
+pub fn journal_files_elsewhere(kind: crate::billing::ProviderKind, customer: &str) -> bool {
+    let Ok(Ok(read)) = journal().map(|j| j.summaries(None)) else { return false };
+    read.entries.iter().any(|e| e.provider == kind && e.customer.as_deref().is_some_and(|c| c != customer))
+}
+
+/// `till audit`: the journal's actions, for one customer (also those filed under `also`, the
+/// provider's own id for them) and (with `--provider`) one provider.
 pub fn audit(
     customer: Option<&str>,
+    also: Option<&str>,
     provider: Option<crate::billing::ProviderKind>,
     json: bool,
 ) -> Result<(), Failure> {
-    let path = audit::default_path()
-        .ok_or_else(|| failure(ExitCode::Failure, "no data directory for the journal (set TILL_DATA_DIR)"))?;
-    let journal = Journal::at(path);
-    let read = if json { journal.read_actions(customer) } else { journal.summaries(customer) };
-    let read = read.map_err(|e| failure(ExitCode::Failure, e))?;
+    let journal = journal()?;
+    let scan = |who: Option<&str>| {
+        let read = if json { journal.read_actions(who) } else { journal.summaries(who) };
+        read.map_err(|e| failure(ExitCode::Failure, e))
+    };
+    let mut read = scan(customer)?;
+    if let Some(also) = also {
+        read.entries.extend(scan(Some(also))?.entries);
+        read.entries.sort_by_key(|e| e.time);
+    }
     if !read.skipped.is_empty() {
         eprintln!("till: warning: {}", read.skipped);
     }

@@ -271,6 +271,14 @@ pub trait BillingProvider: Send + Sync {
         1
     }
     async fn get_customer(&self, id: &str) -> Result<Customer>;
+
+    /// The provider's own id for the customer till names `id`, where the two differ and the
+    /// provider names customers by its own id elsewhere (Flowglad's subscriptions): how the
+    /// audit finds actions filed under either. `None` where there is no second id.
+    async fn own_customer_id(&self, id: &str) -> Result<Option<String>> {
+        let _ = id;
+        Ok(None)
+    }
     async fn create_customer(&self, customer: &NewCustomer) -> Result<Customer>;
     async fn update_customer(&self, id: &str, update: &CustomerUpdate) -> Result<Customer> {
         let _ = (id, update);

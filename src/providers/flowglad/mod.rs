@@ -405,6 +405,12 @@ impl BillingProvider for FlowgladClient {
         Ok(map::customer(r.customer))
     }
 
+    async fn own_customer_id(&self, id: &str) -> Result<Option<String>> {
+        let r: wire::CustomerResponse = self.get(&format!("customers/{}", encode(id)?), &[]).await?;
+        self.remember(&r.customer);
+        Ok(Some(r.customer.id))
+    }
+
     /// Flowglad customers carry no metadata, so `customer.metadata` is not sent.
     async fn create_customer(&self, customer: &NewCustomer) -> Result<Customer> {
         let body = wire::CustomerCreateRequest {

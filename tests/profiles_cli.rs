@@ -101,6 +101,28 @@ fn profiles_add_without_a_provider_is_a_usage_error() {
     assert!(!dir.path().join("config").join("config.toml").exists(), "nothing is written");
 }
 
+/// `--base-url 'javascript:alert(1)'` was saved and failed only when the profile was used;
+/// other schemes, credentials and control characters likewise. Now `profiles add` refuses each,
+/// naming the flag, and writes nothing.
+#[test]
+fn profiles_add_refuses_a_url_it_could_never_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (flag, url, why) in [
+        ("--base-url", "javascript:alert(1)", "only http and https are supported"),
+        ("--base-url", "ftp://x.example/", "only http and https are supported"),
+        ("--base-url", "https://alice:s3cretpw@x.example/", "holds a user name or password"),
+        ("--edge-url", "https://x.example/\u{1b}]0;x\u{7}", "control character or whitespace"),
+    ] {
+        let o = till(d, &["profiles", "add", "p", "--provider", "kelviq", flag, url], &[]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{url}: {err}");
+        assert!(err.starts_with(&format!("till: {flag} is not a valid URL: ")) && err.contains(why), "{err}");
+        assert!(!err.contains("s3cretpw") && !err.contains('\u{1b}'), "{err}");
+        assert!(!d.join("config").join("config.toml").exists(), "nothing is written");
+    }
+}
+
 #[test]
 fn malformed_config_names_file_line_and_field() {
     let dir = tempfile::tempdir().unwrap();

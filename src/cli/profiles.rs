@@ -99,46 +99,7 @@ pub(crate) fn run_profiles(global: &Global, cmd: ProfilesCmd) -> Result<(), Fail
             }
             emit(global.json, &rows, || profile_table(&file))
         }
-        ProfilesCmd::Add { name, mode, account, replace } => {
-            profiles::validate_name(&name).map_err(config_err)?;
-            // Adding again with fewer flags used to turn a live, read-only profile into a
-            // writable test one without a word.
-            if let (Some(existing), false) = (file.profiles.get(&name), replace) {
-                return Err(failure(
-                    ExitCode::Usage,
-                    format!(
-                        "profile {name:?} exists ({}): pass --replace to replace it whole, or `till profiles remove {name}` first",
-                        profile_summary(existing)
-                    ),
-                ));
-            }
-            let Some(provider) = global.provider else {
-                let known = ProviderKind::ALL.map(|k| k.slug()).join("|");
-                return Err(failure(
-                    ExitCode::Usage,
-                    format!("which provider is profile {name:?} for? pass --provider {known}"),
-                ));
-            };
-            let profile = Profile {
-                provider,
-                mode,
-                base_url: global.base_url.clone(),
-                edge_url: global.edge_url.clone(),
-                account,
-                read_only: global.read_only,
-                // Set in config.toml by hand; adding the profile again keeps them.
-                rate_limit: file.profiles.get(&name).and_then(|p| p.rate_limit),
-                burst: file.profiles.get(&name).and_then(|p| p.burst),
-            };
-            let verb = if file.profiles.insert(name.clone(), profile).is_some() { "updated" } else { "added" };
-            profiles::save(&path, &file).map_err(config_err)?;
-            eprintln!("till: {verb} profile {name:?} in {}", crate::text::line(&path.display().to_string()));
-            eprintln!(
-                "till: store its key with `till auth login --profile {name}` or export {}",
-                secrets::env_var(&name)
-            );
-            Ok(())
-        }
+        ProfilesCmd::Add { name, mode, account, replace } => add(global, &path, file, &name, mode, account, replace),
         ProfilesCmd::Remove { name } => {
             file.get(&name, &path).map_err(config_err)?;
             file.profiles.remove(&name);
@@ -150,6 +111,58 @@ pub(crate) fn run_profiles(global: &Global, cmd: ProfilesCmd) -> Result<(), Fail
             Ok(())
         }
     }
+}
+
+/// `till profiles add`: every flag checked before config.toml is written.
+fn add(
+    global: &Global,
+    path: &std::path::Path,
+    mut file: ConfigFile,
+    name: &str,
+    mode: ProfileMode,
+    account: Option<String>,
+    replace: bool,
+) -> Result<(), Failure> {
+    profiles::validate_name(name).map_err(config_err)?;
+    // Adding again with fewer flags used to turn a live, read-only profile into a
+    // writable test one without a word.
+    if let (Some(existing), false) = (file.profiles.get(name), replace) {
+        return Err(failure(
+            ExitCode::Usage,
+            format!(
+                "profile {name:?} exists ({}): pass --replace to replace it whole, or `till profiles remove {name}` first",
+                profile_summary(existing)
+            ),
+        ));
+    }
+    for (flag, url) in [("--base-url", &global.base_url), ("--edge-url", &global.edge_url)] {
+        if let Some(url) = url {
+            config::profile_url(flag, url).map_err(|e| failure(ExitCode::Usage, e.to_string()))?;
+        }
+    }
+    let Some(provider) = global.provider else {
+        let known = ProviderKind::ALL.map(|k| k.slug()).join("|");
+        return Err(failure(
+            ExitCode::Usage,
+            format!("which provider is profile {name:?} for? pass --provider {known}"),
+        ));
+    };
+    let profile = Profile {
+        provider,
+        mode,
+        base_url: global.base_url.clone(),
+        edge_url: global.edge_url.clone(),
+        account,
+        read_only: global.read_only,
+        // Set in config.toml by hand; adding the profile again keeps them.
+        rate_limit: file.profiles.get(name).and_then(|p| p.rate_limit),
+        burst: file.profiles.get(name).and_then(|p| p.burst),
+    };
+    let verb = if file.profiles.insert(name.to_string(), profile).is_some() { "updated" } else { "added" };
+    profiles::save(path, &file).map_err(config_err)?;
+    eprintln!("till: {verb} profile {name:?} in {}", crate::text::line(&path.display().to_string()));
+    eprintln!("till: store its key with `till auth login --profile {name}` or export {}", secrets::env_var(name));
+    Ok(())
 }
 
 fn profile_table(file: &ConfigFile) -> String {

@@ -141,6 +141,26 @@ fn malformed_config_names_file_line_and_field() {
     assert!(err.contains(":2: profiles.acme.provider: "), "{err}");
 }
 
+/// A config.toml that is not UTF-8 was an I/O error (exit 1) naming no position; it is a
+/// malformed config (exit 2, as the README's table says), named by file, line and byte.
+#[test]
+fn a_config_that_is_not_utf8_is_a_usage_error_naming_the_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("config")).unwrap();
+    let path = d.join("config/config.toml");
+    std::fs::write(&path, b"\xff\xfe").unwrap();
+    for args in [&["profiles", "list"][..], &["auth", "status"], &["--profile", "acme", "plans", "list"]] {
+        let o = till(d, args, &[]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(
+            err.trim_end(),
+            format!("till: {}:1: not UTF-8 text: byte 0 is 0xFF (save config.toml as UTF-8)", path.display())
+        );
+    }
+}
+
 #[test]
 fn unknown_profile_and_missing_key_are_clear() {
     let dir = tempfile::tempdir().unwrap();

@@ -161,6 +161,23 @@ fn a_config_that_is_not_utf8_is_a_usage_error_naming_the_byte() {
     }
 }
 
+/// Without a keyring, `auth logout` printed login's advice ("the key was not saved … export
+/// TILL_FG_KEY=<key> instead"); it now says nothing was removed, why, and what still holds a key.
+#[test]
+fn logout_without_a_keyring_says_what_was_not_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert_eq!(till(d, &["profiles", "add", "fg", "--provider", "flowglad"], &[]).status.code(), Some(0));
+    let o = till(d, &["--profile", "fg", "auth", "logout"], &[("TILL_FG_KEY", "sk_test_x")]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.starts_with("till: removed no key of profile \"fg\": no OS keyring is available ("), "{err}");
+    assert!(err.contains("a key saved in the keyring earlier, if any, is still there"), "{err}");
+    assert!(err.contains("TILL_FG_KEY is still set in this environment"), "{err}");
+    assert!(!err.contains("was not saved") && !err.contains("export"), "{err}");
+}
+
 #[test]
 fn unknown_profile_and_missing_key_are_clear() {
     let dir = tempfile::tempdir().unwrap();

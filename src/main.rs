@@ -5,7 +5,9 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     till::tui::metrics::mark_process_start();
-    let cli = match till::cli::Cli::try_parse() {
+    // Kept as given, so an argument that is not UTF-8 can be found and named in the error.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match till::cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
             // --help and --version are "errors" to clap but successes to the user.
@@ -13,7 +15,7 @@ fn main() -> std::process::ExitCode {
                 let _ = e.print();
                 return std::process::ExitCode::from(0);
             }
-            eprintln!("till: {} (see `till --help`)", till::cli::usage_line(&e.to_string()));
+            eprintln!("till: {} (see `till --help`)", till::cli::usage_error(&e, &args));
             return std::process::ExitCode::from(2);
         }
     };

@@ -84,6 +84,35 @@ fn an_empty_id_is_a_usage_error_before_anything_is_sent() {
     }
 }
 
+/// A 100,000-character id reached reqwest, which failed with "builder error for url" (exit 3);
+/// now clap refuses it as a usage error naming the argument and the limit, on one short line.
+#[test]
+fn an_id_past_the_limit_is_a_usage_error_naming_the_argument() {
+    let long = "a".repeat(100_000);
+    for (args, named) in [
+        (&["customers", "get", long.as_str()][..], "for '<ID>'"),
+        (&["subscriptions", "list", "--customer", long.as_str()], "for '--customer <CUSTOMER>'"),
+    ] {
+        let o = till(args);
+        assert_one_line_error(&o, 2, &format!("{named}: an id is at most 512 characters, this one has 100,000"));
+        assert!(stderr(&o).len() < 300, "the value is shown cut: {}", stderr(&o).len());
+    }
+}
+
+/// An argument that is not UTF-8 was reported as clap's bare "invalid UTF-8 was detected",
+/// naming neither the argument nor its position.
+#[cfg(unix)]
+#[test]
+fn an_argument_that_is_not_utf8_is_named() {
+    use std::os::unix::ffi::OsStrExt;
+    let o = Command::new(env!("CARGO_BIN_EXE_till"))
+        .args(["customers", "get"])
+        .arg(std::ffi::OsStr::from_bytes(b"\xff\xfe"))
+        .output()
+        .unwrap();
+    assert_one_line_error(&o, 2, r"argument 3 is not valid UTF-8 ('\xFF\xFE', for '<ID>')");
+}
+
 #[test]
 fn bad_base_url_and_missing_key_are_clear() {
     assert_one_line_error(&till(&["--base-url", "ftp://x", "plans", "list"]), 2, "--base-url is not a valid URL");

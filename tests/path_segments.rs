@@ -64,3 +64,29 @@ async fn slashes_queries_and_fragments_stay_inside_the_segment() {
         }
     }
 }
+
+/// A 100,000-character id made a URL reqwest would not build ("builder error for url", exit 3,
+/// naming neither the id nor a limit); now it is refused as an id past `MAX_ID_CHARS`.
+#[tokio::test]
+async fn an_id_past_the_limit_is_refused_before_anything_is_sent() {
+    let sb = sandbox::start(SandboxOptions { capture: true, ..Default::default() }).await.unwrap();
+    let long = "a".repeat(100_000);
+    let at_limit = "a".repeat(providers::MAX_ID_CHARS);
+    for kind in ProviderKind::ALL {
+        let p = providers::connect(kind, sb.endpoint(kind), Http::new(HttpConfig::default()).unwrap()).unwrap();
+        let before = sb.captured().len();
+        let checkout = p.get_checkout(&long).await.unwrap_err();
+        let subscription = p.get_subscription(&long).await.unwrap_err();
+        for err in [checkout, subscription] {
+            assert_eq!(err.kind, ErrorKind::Invalid, "{kind:?}: {err}");
+            assert!(
+                err.to_string().contains("an id is at most 512 characters, this one has 100000"),
+                "{kind:?}: {err}"
+            );
+        }
+        assert_eq!(sb.captured().len(), before, "{kind:?}: nothing sent");
+        // At the limit the id is sent, and answered by the provider's endpoint.
+        let err = p.get_checkout(&at_limit).await.unwrap_err();
+        assert!(matches!(err.status, Some(404 | 422)), "{kind:?}: {err}");
+    }
+}

@@ -101,6 +101,28 @@ fn profiles_add_without_a_provider_is_a_usage_error() {
     assert!(!dir.path().join("config").join("config.toml").exists(), "nothing is written");
 }
 
+/// `--base-url 'javascript:alert(1)'` was saved and failed only when the profile was used;
+/// other schemes, credentials and control characters likewise. Now `profiles add` refuses each,
+/// naming the flag, and writes nothing.
+#[test]
+fn profiles_add_refuses_a_url_it_could_never_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (flag, url, why) in [
+        ("--base-url", "javascript:alert(1)", "only http and https are supported"),
+        ("--base-url", "ftp://x.example/", "only http and https are supported"),
+        ("--base-url", "https://alice:s3cretpw@x.example/", "holds a user name or password"),
+        ("--edge-url", "https://x.example/\u{1b}]0;x\u{7}", "control character or whitespace"),
+    ] {
+        let o = till(d, &["profiles", "add", "p", "--provider", "kelviq", flag, url], &[]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{url}: {err}");
+        assert!(err.starts_with(&format!("till: {flag} is not a valid URL: ")) && err.contains(why), "{err}");
+        assert!(!err.contains("s3cretpw") && !err.contains('\u{1b}'), "{err}");
+        assert!(!d.join("config").join("config.toml").exists(), "nothing is written");
+    }
+}
+
 #[test]
 fn malformed_config_names_file_line_and_field() {
     let dir = tempfile::tempdir().unwrap();
@@ -117,6 +139,43 @@ fn malformed_config_names_file_line_and_field() {
     std::fs::write(&path, "[profiles.acme]\nprovider = \"stripe\"\n").unwrap();
     let err = stderr(&till(d, &["profiles", "list"], &[]));
     assert!(err.contains(":2: profiles.acme.provider: "), "{err}");
+}
+
+/// A config.toml that is not UTF-8 was an I/O error (exit 1) naming no position; it is a
+/// malformed config (exit 2, as the README's table says), named by file, line and byte.
+#[test]
+fn a_config_that_is_not_utf8_is_a_usage_error_naming_the_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("config")).unwrap();
+    let path = d.join("config/config.toml");
+    std::fs::write(&path, b"\xff\xfe").unwrap();
+    for args in [&["profiles", "list"][..], &["auth", "status"], &["--profile", "acme", "plans", "list"]] {
+        let o = till(d, args, &[]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(
+            err.trim_end(),
+            format!("till: {}:1: not UTF-8 text: byte 0 is 0xFF (save config.toml as UTF-8)", path.display())
+        );
+    }
+}
+
+/// Without a keyring, `auth logout` printed login's advice ("the key was not saved … export
+/// TILL_FG_KEY=<key> instead"); it now says nothing was removed, why, and what still holds a key.
+#[test]
+fn logout_without_a_keyring_says_what_was_not_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert_eq!(till(d, &["profiles", "add", "fg", "--provider", "flowglad"], &[]).status.code(), Some(0));
+    let o = till(d, &["--profile", "fg", "auth", "logout"], &[("TILL_FG_KEY", "sk_test_x")]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.starts_with("till: removed no key of profile \"fg\": no OS keyring is available ("), "{err}");
+    assert!(err.contains("a key saved in the keyring earlier, if any, is still there"), "{err}");
+    assert!(err.contains("TILL_FG_KEY is still set in this environment"), "{err}");
+    assert!(!err.contains("was not saved") && !err.contains("export"), "{err}");
 }
 
 #[test]

@@ -65,6 +65,19 @@ fn verify_accepts_svixs_published_delivery_and_refuses_it_altered_or_too_old() {
     assert!(String::from_utf8_lossy(&old.stderr).contains("old (more than 300s)"));
 }
 
+/// `--json` said `"provider":"Flowglad"` where every other JSON of till is lowercase, and
+/// `"again": null` for a saved request, which cannot say whether it was sent before.
+#[test]
+fn verify_json_names_the_provider_in_lowercase_and_claims_nothing_about_repeats() {
+    let body = r#"{"test": 2432232314}"#;
+    let args = ["webhooks", "verify", "-p", "flowglad", "--any-age", "--json"];
+    let ok = verify(&args, Some(SVIX_SECRET), &svix_request(body));
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    let line: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!((&line["provider"], &line["valid"]), (&serde_json::json!("flowglad"), &serde_json::json!(true)));
+    assert!(line.get("again").is_none(), "{line}");
+}
+
 #[test]
 fn verify_names_what_is_missing() {
     let no_provider = verify(&["webhooks", "verify"], Some(SVIX_SECRET), &svix_request("{}"));

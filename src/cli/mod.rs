@@ -1,6 +1,7 @@
 //! Command-line definitions (clap). Every headless command calls the same provider code as
 //! the console; stdout carries only data, everything else goes to stderr.
 
+mod args;
 mod checkout;
 mod common;
 mod console;
@@ -26,6 +27,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+pub(crate) use args::id_arg;
+pub use args::{usage_error, usage_line};
 pub use common::ExitCode;
 pub use run::run;
 
@@ -556,23 +559,6 @@ fn parse_customer_count(s: &str) -> Result<usize, String> {
     }
 }
 
-/// clap's error as one line: its first line names the bad value and why; a first line ending
-/// in ':' ("the following required arguments were not provided:") is followed by the
-/// indented list it announces, which is joined onto it. clap repeats the bad value as typed,
-/// so the line is made terminal-safe ([`crate::text::line`]): a CR or a one-byte CSI in it
-/// would otherwise reach the terminal.
-pub fn usage_line(rendered: &str) -> String {
-    let mut lines = rendered.lines();
-    let first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ").trim_end();
-    let listed: Vec<&str> = if first.ends_with(':') {
-        lines.take_while(|l| l.starts_with(char::is_whitespace) && !l.trim().is_empty()).map(str::trim).collect()
-    } else {
-        Vec::new()
-    };
-    let line = if listed.is_empty() { first.to_string() } else { format!("{first} {}", listed.join(", ")) };
-    crate::text::line(&line).into_owned()
-}
-
 fn parse_provider(s: &str) -> Result<ProviderKind, String> {
     s.parse().map_err(|e: crate::billing::model::UnknownProvider| e.to_string())
 }
@@ -599,12 +585,6 @@ fn parse_feature(s: &str) -> Result<(String, u32), String> {
         return Err(format!("{s:?} has no feature identifier"));
     }
     Ok((id.trim().to_string(), qty))
-}
-
-/// An id argument: an empty one (or only spaces) was sent as `customer_id=` and answered with
-/// the provider's 404, which names no argument; now clap names it before anything is sent.
-pub(crate) fn id_arg(text: &str) -> Result<String, String> {
-    if text.trim().is_empty() { Err("must not be empty".into()) } else { Ok(text.to_string()) }
 }
 
 #[cfg(test)]

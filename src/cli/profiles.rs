@@ -99,57 +99,70 @@ pub(crate) fn run_profiles(global: &Global, cmd: ProfilesCmd) -> Result<(), Fail
             }
             emit(global.json, &rows, || profile_table(&file))
         }
-        ProfilesCmd::Add { name, mode, account, replace } => {
-            profiles::validate_name(&name).map_err(config_err)?;
-            // Adding again with fewer flags used to turn a live, read-only profile into a
-            // writable test one without a word.
-            if let (Some(existing), false) = (file.profiles.get(&name), replace) {
-                return Err(failure(
-                    ExitCode::Usage,
-                    format!(
-                        "profile {name:?} exists ({}): pass --replace to replace it whole, or `till profiles remove {name}` first",
-                        profile_summary(existing)
-                    ),
-                ));
-            }
-            let Some(provider) = global.provider else {
-                let known = ProviderKind::ALL.map(|k| k.slug()).join("|");
-                return Err(failure(
-                    ExitCode::Usage,
-                    format!("which provider is profile {name:?} for? pass --provider {known}"),
-                ));
-            };
-            let profile = Profile {
-                provider,
-                mode,
-                base_url: global.base_url.clone(),
-                edge_url: global.edge_url.clone(),
-                account,
-                read_only: global.read_only,
-                // Set in config.toml by hand; adding the profile again keeps them.
-                rate_limit: file.profiles.get(&name).and_then(|p| p.rate_limit),
-                burst: file.profiles.get(&name).and_then(|p| p.burst),
-            };
-            let verb = if file.profiles.insert(name.clone(), profile).is_some() { "updated" } else { "added" };
-            profiles::save(&path, &file).map_err(config_err)?;
-            eprintln!("till: {verb} profile {name:?} in {}", crate::text::line(&path.display().to_string()));
-            eprintln!(
-                "till: store its key with `till auth login --profile {name}` or export {}",
-                secrets::env_var(&name)
-            );
-            Ok(())
-        }
+        ProfilesCmd::Add { name, mode, account, replace } => add(global, &path, file, &name, mode, account, replace),
         ProfilesCmd::Remove { name } => {
             file.get(&name, &path).map_err(config_err)?;
             file.profiles.remove(&name);
             profiles::save(&path, &file).map_err(config_err)?;
             eprintln!("till: removed profile {name:?} from {}", crate::text::line(&path.display().to_string()));
             if let Ok(store) = secrets::platform_store() {
-                let _ = forget(store.as_ref(), &name);
+                let _ = forget_each(store.as_ref(), &name);
             }
             Ok(())
         }
     }
+}
+
+/// `till profiles add`: every flag checked before config.toml is written.
+fn add(
+    global: &Global,
+    path: &std::path::Path,
+    mut file: ConfigFile,
+    name: &str,
+    mode: ProfileMode,
+    account: Option<String>,
+    replace: bool,
+) -> Result<(), Failure> {
+    profiles::validate_name(name).map_err(config_err)?;
+    // Adding again with fewer flags used to turn a live, read-only profile into a
+    // writable test one without a word.
+    if let (Some(existing), false) = (file.profiles.get(name), replace) {
+        return Err(failure(
+            ExitCode::Usage,
+            format!(
+                "profile {name:?} exists ({}): pass --replace to replace it whole, or `till profiles remove {name}` first",
+                profile_summary(existing)
+            ),
+        ));
+    }
+    for (flag, url) in [("--base-url", &global.base_url), ("--edge-url", &global.edge_url)] {
+        if let Some(url) = url {
+            config::profile_url(flag, url).map_err(|e| failure(ExitCode::Usage, e.to_string()))?;
+        }
+    }
+    let Some(provider) = global.provider else {
+        let known = ProviderKind::ALL.map(|k| k.slug()).join("|");
+        return Err(failure(
+            ExitCode::Usage,
+            format!("which provider is profile {name:?} for? pass --provider {known}"),
+        ));
+    };
+    let profile = Profile {
+        provider,
+        mode,
+        base_url: global.base_url.clone(),
+        edge_url: global.edge_url.clone(),
+        account,
+        read_only: global.read_only,
+        // Set in config.toml by hand; adding the profile again keeps them.
+        rate_limit: file.profiles.get(name).and_then(|p| p.rate_limit),
+        burst: file.profiles.get(name).and_then(|p| p.burst),
+    };
+    let verb = if file.profiles.insert(name.to_string(), profile).is_some() { "updated" } else { "added" };
+    profiles::save(path, &file).map_err(config_err)?;
+    eprintln!("till: {verb} profile {name:?} in {}", crate::text::line(&path.display().to_string()));
+    eprintln!("till: store its key with `till auth login --profile {name}` or export {}", secrets::env_var(name));
+    Ok(())
 }
 
 fn profile_table(file: &ConfigFile) -> String {
@@ -171,13 +184,6 @@ fn profile_table(file: &ConfigFile) -> String {
         })
         .collect();
     table::render(&["NAME", "PROVIDER", "MODE", "READ-ONLY", "BASE URL", "ACCOUNT"], &rows)
-}
-
-/// Removes a profile's server and client keys; true when anything was stored.
-fn forget(store: &dyn SecretStore, name: &str) -> Result<bool, SecretError> {
-    let server = store.delete(name)?;
-    let client = store.delete(&secrets::client_account(name))?;
-    Ok(server || client)
 }
 
 pub(crate) fn run_auth(global: &Global, cmd: AuthCmd) -> Result<(), Failure> {
@@ -217,17 +223,79 @@ pub(crate) fn run_auth_with(global: &Global, cmd: AuthCmd, open: OpenStore<'_>) 
         AuthCmd::Status => status(global, open),
         AuthCmd::Logout => {
             let (name, _) = need_profile(global)?;
-            let var = secrets::env_var(&name);
-            let store = open().map_err(|e| no_keyring(&e, &var))?;
-            let removed = forget(store.as_ref(), &name).map_err(|e| no_keyring(&e, &var))?;
-            let msg = if removed { "removed the keys of" } else { "the keyring held no key for" };
-            eprintln!("till: {msg} profile {name:?}");
-            if std::env::var(&var).is_ok_and(|v| !v.trim().is_empty()) {
-                eprintln!("till: note: {var} is still set in this environment");
+            let set = |var: &str| std::env::var(var).is_ok_and(|v| !v.trim().is_empty());
+            let vars: Vec<String> =
+                [secrets::env_var(&name), secrets::client_env_var(&name)].into_iter().filter(|v| set(v)).collect();
+            let outcome = open().map_err(|e| (false, e)).and_then(|store| forget_each(store.as_ref(), &name));
+            let (said, code) = logout_report(&name, &outcome, &vars);
+            match code {
+                ExitCode::Ok => {
+                    eprintln!("till: {said}");
+                    Ok(())
+                }
+                code => Err(failure(code, said)),
             }
-            Ok(())
         }
     }
+}
+
+/// What `auth logout` did to the keyring: each key removed, or absent, or the first refusal.
+struct Forgotten {
+    api_key: bool,
+    client_key: bool,
+}
+
+fn forget_each(store: &dyn SecretStore, name: &str) -> Result<Forgotten, (bool, SecretError)> {
+    let api_key = store.delete(name).map_err(|e| (false, e))?;
+    let client_key = store.delete(&secrets::client_account(name)).map_err(|e| (api_key, e))?;
+    Ok(Forgotten { api_key, client_key })
+}
+
+/// The one line `auth logout` prints, and its exit code. Without a keyring it said "the key
+/// was not saved … export TILL_<PROFILE>_KEY=<key> instead", login's advice, which told a user
+/// logging out to set the key; now it says what was removed, what was not and why, and which
+/// key variables are still set (till uses them whatever the keyring holds).
+fn logout_report(
+    name: &str,
+    outcome: &Result<Forgotten, (bool, SecretError)>,
+    set_vars: &[String],
+) -> (String, ExitCode) {
+    let env = match set_vars {
+        [] => String::new(),
+        [var] => format!("; {var} is still set in this environment, and till uses it: unset it to log out fully"),
+        vars => format!(
+            "; {} are still set in this environment, and till uses them: unset them to log out fully",
+            vars.join(" and ")
+        ),
+    };
+    let (said, code) = match outcome {
+        Ok(Forgotten { api_key: false, client_key: false }) => {
+            (format!("the OS keyring held no key of profile {name:?}: nothing to remove"), ExitCode::Ok)
+        }
+        Ok(Forgotten { api_key, client_key }) => {
+            let what = match (api_key, client_key) {
+                (true, true) => "the API key and the client key",
+                (true, false) => "the API key",
+                _ => "the client key",
+            };
+            (format!("removed {what} of profile {name:?} from the OS keyring"), ExitCode::Ok)
+        }
+        Err((removed_api_key, e)) => {
+            let done = if *removed_api_key {
+                format!("removed the API key of profile {name:?} but not its client key")
+            } else {
+                format!("removed no key of profile {name:?}")
+            };
+            let kept = match e {
+                SecretError::Unavailable(_) => "a key saved in the keyring earlier, if any, is still there",
+                SecretError::Failed(_) => "the key is still in the keyring",
+            };
+            let why = crate::text::line(&e.to_string()).into_owned();
+            // till itself stores keys nowhere else, so there is nothing on disk to remove.
+            (format!("{done}: {why}, so {kept} (till stores keys only there, never on disk)"), ExitCode::Failure)
+        }
+    };
+    (format!("{said}{env}"), code)
 }
 
 fn no_keyring(e: &SecretError, var: &str) -> Failure {
@@ -399,6 +467,41 @@ mod tests {
         let f = missing.err().unwrap();
         assert_eq!(f.code, ExitCode::Auth);
         assert!(f.message.contains("till auth login --profile unit-none-7f3a"), "{}", f.message);
+    }
+
+    /// Without a keyring, logout said "the key was not saved … export TILL_<PROFILE>_KEY=<key>
+    /// instead" (login's advice); it now says what was and was not removed, and why.
+    #[test]
+    fn logout_says_what_was_removed_and_what_was_not() {
+        let none = Err((false, SecretError::Unavailable("no bus".into())));
+        let (said, code) = logout_report("fg", &none, &[]);
+        assert_eq!(code, ExitCode::Failure);
+        assert_eq!(
+            said,
+            "removed no key of profile \"fg\": no OS keyring is available (no bus), so a key saved in the \
+             keyring earlier, if any, is still there (till stores keys only there, never on disk)"
+        );
+        assert!(!said.contains("saved (") && !said.contains("export"), "{said}");
+        let set = ["TILL_FG_KEY".to_string()];
+        let (said, _) = logout_report("fg", &none, &set);
+        assert!(
+            said.ends_with(
+                "; TILL_FG_KEY is still set in this environment, and till uses it: unset it to log out fully"
+            )
+        );
+        let half = Err((true, SecretError::Failed("denied".into())));
+        let (said, _) = logout_report("kv", &half, &[]);
+        assert!(said.starts_with("removed the API key of profile \"kv\" but not its client key: the keyring refused"));
+        let both = Ok(Forgotten { api_key: true, client_key: true });
+        assert_eq!(
+            logout_report("kv", &both, &[]),
+            ("removed the API key and the client key of profile \"kv\" from the OS keyring".into(), ExitCode::Ok)
+        );
+        let nothing = Ok(Forgotten { api_key: false, client_key: false });
+        assert_eq!(
+            logout_report("kv", &nothing, &[]).0,
+            "the OS keyring held no key of profile \"kv\": nothing to remove"
+        );
     }
 
     #[test]

@@ -90,7 +90,7 @@ pub fn verify(provider: Option<ProviderKind>, args: VerifyArgs, json: bool) -> R
     let request = webhooks::parse_request(&raw).map_err(|m| failure(ExitCode::Usage, format!("stdin: {m}")))?;
     let checks = Checks { now: now_secs(), tolerance: (!args.any_age).then_some(TOLERANCE_SECS) };
     let verdict = webhooks::verify(scheme, &secret, &request, checks);
-    let line = Delivery { at: chrono::Utc::now(), provider, verdict, forwarded: None, again: None };
+    let line = Delivery { at: chrono::Utc::now(), provider, verdict, forwarded: None, again: Again::Unknown };
     print_delivery(&line, json);
     match line.verdict {
         Ok(_) => Ok(()),
@@ -105,8 +105,20 @@ struct Delivery {
     verdict: Result<webhooks::Verified, webhooks::Rejected>,
     /// Your app's answer: its status (or why it gave none) and how long it took.
     forwarded: Option<(Result<u16, String>, u128)>,
-    /// A sandbox attempt that is not the first: `retry 2`, or `resent` (the console's `r`).
-    again: Option<String>,
+    again: Again,
+}
+
+/// Whether a delivery is a later attempt of one made before. JSON said `"again": null` for a
+/// first attempt and for a saved request alike, and never marked a repeat `till listen --port`
+/// received; now `again` is a boolean where till can know, and absent where it cannot.
+#[derive(Debug, PartialEq)]
+enum Again {
+    /// One saved request (`till webhooks verify`): nothing to compare it with.
+    Unknown,
+    First,
+    /// Why it is not the first: `retry 2`, `resent` (the console's `r`), or `received before`
+    /// (a delivery id this `till listen` already received).
+    Yes(String),
 }
 
 /// One attempt the sandbox made, as `till listen` prints it (the sandbox signed it, so it is
@@ -128,9 +140,9 @@ pub(super) fn print_sandbox_attempt(a: &serde_json::Value, json: bool) {
         None => Err(text("error").unwrap_or_else(|| "no answer".into())),
     };
     let again = match (a["redelivery"].as_bool(), a["retry"].as_u64()) {
-        (Some(true), _) => Some("resent".to_string()),
-        (_, Some(n)) if n > 0 => Some(format!("retry {n}")),
-        _ => None,
+        (Some(true), _) => Again::Yes("resent".to_string()),
+        (_, Some(n)) if n > 0 => Again::Yes(format!("retry {n}")),
+        _ => Again::First,
     };
     let line = Delivery {
         at: at.unwrap_or_else(chrono::Utc::now),
@@ -153,8 +165,8 @@ fn delivery_line(d: &Delivery) -> String {
     match &d.verdict {
         Ok(v) => {
             out.push_str(&format!("  {}  {}  id {}  valid", clean(&v.event_type), clean(&v.object_id), clean(&v.id)));
-            if let Some(again) = &d.again {
-                out.push_str(&format!(" ({again})"));
+            if let Again::Yes(why) = &d.again {
+                out.push_str(&format!(" ({why})"));
             }
         }
         Err(e) => out.push_str(&format!("  REFUSED: {}", crate::text::line(&e.0))),
@@ -172,9 +184,10 @@ fn delivery_json(d: &Delivery) -> String {
         Ok(v) => (true, Some(v), None),
         Err(e) => (false, None, Some(e.0.clone())),
     };
-    let value = serde_json::json!({
+    let mut value = serde_json::json!({
         "at": d.at.to_rfc3339(),
-        "provider": d.provider.display_name(),
+        // Lowercase, as in every other JSON till prints (`ProviderKind`'s serde name).
+        "provider": d.provider.slug(),
         "valid": valid,
         "reason": reason,
         "type": v.and_then(|v| v.event_type.clone()),
@@ -184,8 +197,15 @@ fn delivery_json(d: &Delivery) -> String {
         "app_status": d.forwarded.as_ref().and_then(|f| f.0.as_ref().ok().copied()),
         "app_error": d.forwarded.as_ref().and_then(|f| f.0.as_ref().err().cloned()),
         "app_ms": d.forwarded.as_ref().map(|f| f.1),
-        "again": d.again,
     });
+    match &d.again {
+        Again::Unknown => {}
+        Again::First => value["again"] = serde_json::json!(false),
+        Again::Yes(why) => {
+            value["again"] = serde_json::json!(true);
+            value["again_reason"] = serde_json::json!(why);
+        }
+    }
     crate::text::json(&value.to_string()).into_owned()
 }
 
@@ -254,11 +274,13 @@ async fn receive(
     };
     let checks = Checks { now: now_secs(), tolerance: Some(TOLERANCE_SECS) };
     let verdict = webhooks::verify(r.scheme, &r.secret, &request, checks);
-    let mut delivery = Delivery { at: chrono::Utc::now(), provider: r.provider, verdict, forwarded: None, again: None };
+    let mut delivery =
+        Delivery { at: chrono::Utc::now(), provider: r.provider, verdict, forwarded: None, again: Again::Unknown };
     let answer = match &delivery.verdict {
         Err(e) => (StatusCode::UNAUTHORIZED, format!("refused: {e}\n")),
         Ok(v) => {
             let repeat = v.id.as_ref().is_some_and(|id| r.seen.lock().is_ok_and(|mut seen| !seen.insert(id.clone())));
+            delivery.again = if repeat { Again::Yes("received before".into()) } else { Again::First };
             match &r.forward_to {
                 Some(url) => {
                     let (status, took) = forward(&r.client, url, &headers, body).await;
@@ -314,9 +336,9 @@ mod tests {
             }),
             forwarded: Some((Ok(200), 3)),
             again: match (redelivery, retry) {
-                (true, _) => Some("resent".into()),
-                (_, 0) => None,
-                (_, n) => Some(format!("retry {n}")),
+                (true, _) => Again::Yes("resent".into()),
+                (_, 0) => Again::First,
+                (_, n) => Again::Yes(format!("retry {n}")),
             },
         }
     }
@@ -326,6 +348,25 @@ mod tests {
         assert!(delivery_line(&attempt(0, false)).ends_with("id evt_1  valid  → your app 200 in 3 ms"));
         assert!(delivery_line(&attempt(2, false)).contains("valid (retry 2)  → your app"));
         assert!(delivery_line(&attempt(0, true)).contains("valid (resent)"));
-        assert!(delivery_json(&attempt(0, true)).contains(r#""again":"resent""#));
+    }
+
+    /// `"again": null` stood for a first attempt and for a saved request alike, and the
+    /// provider was `"Kelviq"` where every other JSON of till says `"kelviq"`.
+    #[test]
+    fn json_says_again_as_a_boolean_where_known_and_names_the_provider_in_lowercase() {
+        let json = |d: &Delivery| serde_json::from_str::<serde_json::Value>(&delivery_json(d)).unwrap();
+        let first = json(&attempt(0, false));
+        assert_eq!((&first["provider"], &first["again"]), (&serde_json::json!("kelviq"), &serde_json::json!(false)));
+        assert!(first.get("again_reason").is_none(), "{first}");
+        let resent = json(&attempt(0, true));
+        assert_eq!(
+            (&resent["again"], &resent["again_reason"]),
+            (&serde_json::json!(true), &serde_json::json!("resent"))
+        );
+        assert_eq!(json(&attempt(2, false))["again_reason"], "retry 2");
+        let mut saved = attempt(0, false);
+        saved.again = Again::Unknown;
+        let saved = json(&saved);
+        assert!(saved.get("again").is_none() && saved.get("again_reason").is_none(), "{saved}");
     }
 }

@@ -89,6 +89,30 @@ fn parse_url(source_name: &str, value: &str) -> Result<Url, ConfigError> {
     Ok(url)
 }
 
+/// A URL `till profiles add` may keep (`--base-url`, `--edge-url`). `javascript:alert(1)`, a
+/// URL with a user name or password, or one with a control character was saved and only
+/// failed when the profile was used; now each is refused naming the flag. Stricter than
+/// [`parse_url`]: what the URL parser would silently drop (a tab, a newline) or a terminal
+/// would act on is refused, not cleaned, and credentials never go in config.toml (keys live in
+/// the keyring or `TILL_<PROFILE>_KEY`).
+pub fn profile_url(flag: &str, value: &str) -> Result<Url, ConfigError> {
+    let bad = |reason: &str| ConfigError::BadUrl {
+        source_name: flag.to_string(),
+        value: crate::providers::redact::userinfo(value).into_owned(),
+        reason: reason.to_string(),
+    };
+    if value.chars().any(|c| crate::text::is_unsafe(c) || c.is_whitespace()) {
+        return Err(bad("it holds a control character or whitespace"));
+    }
+    let url = parse_url(flag, value)?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad(
+            "it holds a user name or password; keys go in the keyring or TILL_<PROFILE>_KEY, never in config.toml",
+        ));
+    }
+    Ok(url)
+}
+
 /// A flag wins over the environment; `lookup` reads the environment (injectable for tests).
 fn pick(
     flag: Option<&str>,
@@ -417,6 +441,26 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("TILL_KELVIQ_BASE_URL"));
+    }
+
+    #[test]
+    fn a_profile_keeps_only_plain_http_urls() {
+        assert!(profile_url("--base-url", "https://api.example.com/v1").is_ok());
+        for (bad, why) in [
+            ("javascript:alert(1)", "only http and https are supported"),
+            ("file:///etc/passwd", "only http and https are supported"),
+            ("https://alice:s3cretpw@x.example/", "holds a user name or password"),
+            ("https://alice@x.example/", "holds a user name or password"),
+            ("https://x.exa\tmple/", "control character or whitespace"),
+            ("https://x.example/\u{202e}a", "control character or whitespace"),
+            ("https://x.example/\u{1b}]0;x\u{7}", "control character or whitespace"),
+            ("not a url", "control character or whitespace"),
+            ("x.example", "relative URL without a base"),
+        ] {
+            let e = profile_url("--base-url", bad).unwrap_err().to_string();
+            assert!(e.starts_with("--base-url is not a valid URL: ") && e.contains(why), "{bad:?}: {e}");
+            assert!(!e.contains("s3cretpw"), "{e}");
+        }
     }
 
     #[test]

@@ -107,6 +107,11 @@ pub struct ConfigFile {
 pub enum ProfileError {
     #[error("{path}:{line}: {field}: {message}")]
     Malformed { path: String, line: usize, field: String, message: String },
+    /// The README's exit codes make a malformed config.toml a usage error (2): a file that is
+    /// not UTF-8 is malformed too, not a failure to read (it was read as an I/O error, exit 1,
+    /// naming no position).
+    #[error("{path}:{line}: not UTF-8 text: byte {offset} is 0x{byte:02X} (save config.toml as UTF-8)")]
+    NotUtf8 { path: String, line: usize, offset: usize, byte: u8 },
     #[error("cannot {action} {path}: {reason}")]
     Io { action: &'static str, path: String, reason: String },
     #[error("no profile named {name:?} in {path} (see `till profiles list`)")]
@@ -165,11 +170,24 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ProfileError> {
 
 /// A missing file is an empty config.
 pub fn load(path: &Path) -> Result<ConfigFile, ProfileError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => parse(&text, path),
+    match std::fs::read(path) {
+        Ok(bytes) => parse(utf8(&bytes, path)?, path),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
         Err(e) => Err(ProfileError::Io { action: "read", path: path.display().to_string(), reason: e.to_string() }),
     }
+}
+
+/// The file's text, or where it stops being UTF-8 (byte offset from 0, and its line).
+fn utf8<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, ProfileError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let offset = e.valid_up_to();
+        ProfileError::NotUtf8 {
+            path: path.display().to_string(),
+            line: memchr::memchr_iter(b'\n', &bytes[..offset]).count() + 1,
+            offset,
+            byte: bytes.get(offset).copied().unwrap_or_default(),
+        }
+    })
 }
 
 /// Replaces the file atomically (a full disk leaves the old config, never half of it), 0600
@@ -227,6 +245,19 @@ mod tests {
         }
         let dev = &file.profiles["dev"];
         assert_eq!((dev.mode, dev.read_only, dev.edge_url.as_deref()), (ProfileMode::Test, false, None));
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_names_the_byte_and_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, b"\xff\xfe").unwrap();
+        let e = load(&path).unwrap_err();
+        let shown = path.display();
+        assert_eq!(e.to_string(), format!("{shown}:1: not UTF-8 text: byte 0 is 0xFF (save config.toml as UTF-8)"));
+        std::fs::write(&path, b"[profiles.a]\nprovider = \"kelviq\"\naccount = \"caf\xe9\"\n").unwrap();
+        let e = load(&path).unwrap_err();
+        assert_eq!(e.to_string(), format!("{shown}:3: not UTF-8 text: byte 47 is 0xE9 (save config.toml as UTF-8)"));
     }
 
     #[test]

@@ -222,14 +222,15 @@ pub struct RequestPreview {
 }
 
 impl RequestPreview {
-    /// The body pretty-printed when it is JSON.
+    /// The body pretty-printed when it is JSON, bidi and C1 controls in it written as JSON
+    /// escapes (`\u202e`, the same value) rather than left for a printer to replace with `�`.
     pub fn pretty_body(&self) -> Option<String> {
         let body = self.body.as_deref()?;
         Some(
             serde_json::from_str::<serde_json::Value>(body)
                 .ok()
                 .and_then(|v| serde_json::to_string_pretty(&v).ok())
-                .unwrap_or_else(|| body.to_string()),
+                .map_or_else(|| body.to_string(), |pretty| crate::text::json(&pretty).into_owned()),
         )
     }
 

@@ -130,9 +130,21 @@ pub fn curl_command(method: &str, url: &str, headers: &[LoggedHeader], body: Opt
         parts.push(format!("-H \"{escaped}\""));
     }
     if let Some(body) = body {
-        parts.push(format!("--data-raw {}", shell_quote(body)));
+        parts.push(format!("--data-raw {}", shell_quote(&json_escaped(body))));
     }
     parts.join(" \\\n  ")
+}
+
+/// A JSON body with its raw bidi, C1 and DEL characters written as `\u202e`-style escapes
+/// ([`crate::text::json`]): the same value to the provider, and visible as what it is. Printed
+/// raw, a U+202E became the terminal-safe stand-in `�`, which the shown command would then
+/// send in its place. A body that is not JSON is left for the printer's stand-ins.
+pub fn json_escaped(body: &str) -> std::borrow::Cow<'_, str> {
+    if serde_json::from_str::<serde::de::IgnoredAny>(body).is_ok() {
+        crate::text::json(body)
+    } else {
+        std::borrow::Cow::Borrowed(body)
+    }
 }
 
 /// Escapes `$` everywhere except in the placeholder we want the shell to expand.

@@ -473,12 +473,20 @@ pub fn local_change_estimate(current: &Subscription, plans: &[Plan], change: &Pl
         .map_err(|e| ProviderError::invalid(provider, e.to_string()))
 }
 
-/// Joins a relative API path onto a base URL, keeping the base's own path
-/// (`http://h/kelviq/api/v1` + `customers/` → `http://h/kelviq/api/v1/customers/`).
+/// The longest id till sends, in characters. Providers' own ids are well under 100 (UUIDs,
+/// `cus_…`, `cs_…`); 512 leaves room for ids of your own (Flowglad's externalId) while a
+/// percent-encoded id (at most 12 bytes a character) stays far below the 64 KiB URL that HTTP
+/// libraries refuse to build.
+pub const MAX_ID_CHARS: usize = 512;
+
 /// One URL path segment built from an id: percent-encoded, so `/`, `?`, `#`, `%` and spaces
 /// stay inside the segment. An id that is empty, `.` or `..` is refused: every URL parser
 /// resolves those away (`checkout get ..` sent `GET /checkout/`), so no encoding can carry
 /// them to the provider without changing the endpoint.
+///
+/// An id longer than [`MAX_ID_CHARS`] is refused too: percent-encoded, a 100,000-character id
+/// made a URL past the 64 KiB that HTTP libraries build, and reqwest's "builder error for url"
+/// named neither the id nor the limit.
 pub fn path_segment(provider: crate::billing::ProviderKind, id: &str) -> Result<String> {
     if matches!(id, "" | "." | "..") {
         return Err(ProviderError::invalid(
@@ -486,9 +494,18 @@ pub fn path_segment(provider: crate::billing::ProviderKind, id: &str) -> Result<
             format!("{id:?} is not a valid id (an empty id, \".\" or \"..\" would change the endpoint)"),
         ));
     }
+    let chars = id.chars().count();
+    if chars > MAX_ID_CHARS {
+        return Err(ProviderError::invalid(
+            provider,
+            format!("an id is at most {MAX_ID_CHARS} characters, this one has {chars}"),
+        ));
+    }
     Ok(url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>().replace('+', "%20"))
 }
 
+/// Joins a relative API path onto a base URL, keeping the base's own path
+/// (`http://h/kelviq/api/v1` + `customers/` → `http://h/kelviq/api/v1/customers/`).
 pub fn join_url(base: &Url, path: &str) -> Url {
     let mut url = base.clone();
     let joined = format!("{}/{}", base.path().trim_end_matches('/'), path.trim_start_matches('/'));

@@ -70,6 +70,22 @@ fn curl_uses_a_placeholder_and_quotes_safely() {
     assert!(!curl.contains("[redacted]"));
 }
 
+/// A U+202E in a body was printed as `�` (the terminal-safe stand-in), so the command shown
+/// would have sent `�`; it is written `\u202e`, which JSON reads as the same character.
+#[test]
+fn curl_writes_bidi_and_c1_controls_in_a_json_body_as_escapes() {
+    let body = "{\"name\":\"evil\u{202e}gpj.exe\u{9b}\"}";
+    let curl = curl_command("POST", "http://h/x", &[], Some(body), "K");
+    assert!(curl.ends_with(r#"--data-raw '{"name":"evil\u202egpj.exe\u009b"}'"#), "{curl}");
+    let sent = &curl[curl.find("'{").unwrap() + 1..curl.len() - 1];
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(sent).unwrap(),
+        serde_json::from_str::<serde_json::Value>(body).unwrap()
+    );
+    // Not JSON: escapes would change the value, so the printer's stand-ins apply.
+    assert!(curl_command("POST", "http://h/x", &[], Some("a=\u{202e}"), "K").contains("a=\u{202e}"));
+}
+
 fn line(e: &Exchange) -> String {
     format!("{}\n", serde_json::to_string(e).unwrap())
 }

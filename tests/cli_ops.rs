@@ -399,3 +399,35 @@ fn a_cancel_on_a_later_date_names_the_renewal_before_it() {
     let o = till(&["-p", "kelviq", "subscriptions", "cancel", id, "--timing", "on-date", "--date", &before]);
     assert!(!stdout(&o).contains("Renews before it ends"), "{}", stdout(&o));
 }
+
+/// A plan change made headless on Flowglad knows only the subscription's Flowglad customer id,
+/// so it is journaled under that id; `till audit --customer <external id>` still finds it
+/// (Flowglad is asked for that customer's own id), and a filter to another provider does not.
+#[test]
+fn a_headless_flowglad_change_is_found_by_the_customers_external_id() {
+    let data = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_till"))
+            .args(args)
+            .env("TILL_DATA_DIR", data.path())
+            .env("TILL_CONFIG_DIR", config.path())
+            .env_remove("TILL_PROFILE")
+            .output()
+            .unwrap()
+    };
+    let listed = run(&["-p", "flowglad", "--json", "subscriptions", "list", "--customer", "user_petrovic_tech"]);
+    let subs: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let id = subs[0]["id"].as_str().unwrap().to_string();
+    let changed = run(&["-p", "flowglad", "subscriptions", "change", &id, "--plan", "pro", "--yes"]);
+    assert_eq!(changed.status.code(), Some(0), "{}", String::from_utf8_lossy(&changed.stderr));
+
+    let audit = run(&["--json", "audit", "--customer", "user_petrovic_tech"]);
+    assert_eq!(audit.status.code(), Some(0), "{}", String::from_utf8_lossy(&audit.stderr));
+    let found: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
+    let found = found.as_array().unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0]["action"].as_str(), found[0]["target"].as_str()), (Some("subscription.change"), Some(&*id)));
+    let other = run(&["--json", "-p", "kelviq", "audit", "--customer", "user_petrovic_tech"]);
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&other.stdout).unwrap(), serde_json::json!([]));
+}

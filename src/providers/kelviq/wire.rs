@@ -488,7 +488,9 @@ pub struct Subscription {
     pub end_date: Option<String>,
     #[serde(default)]
     pub billing_period_start_time: Option<String>,
-    #[serde(default)]
+    /// Absent for a one-time purchase (the spec types it as a date-time, not null, and requires
+    /// it nowhere; its one-time charge says "not applicable").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing_period_end_time: Option<String>,
     /// Decimal string such as "261.00".
     #[serde(default)]

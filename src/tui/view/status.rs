@@ -26,30 +26,35 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
     let room = room(&spans, area);
     match &state.notice {
         Some(n) => {
-            let (first, _) = split_notice(&n.text, room, area.width);
-            spans.push(Span::styled(first, notice_style(&n.kind, theme)));
+            let (_, last) = split_notice(&n.text, room);
+            spans.push(Span::styled(last, notice_style(&n.kind, theme)));
         }
         None => spans.extend(hint_spans(state, theme, room)),
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// A notice longer than the status bar goes on over the rows above it, drawn over everything
-/// else (dialogs too), so a message is read whole, never cut ("press u again in a mom…").
+/// A notice longer than the status bar starts in the rows above it, in the bar's message
+/// column, and ends in the bar, so it reads top to bottom and is never cut ("press u again in a
+/// mom…"); drawn over everything else, dialogs too.
 pub fn draw_overflow(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
     let Some(n) = &state.notice else { return };
-    let (_, rest) = split_notice(&n.text, room(&lead_spans(state, theme), area), area.width);
-    // Never over the tab row.
-    let height = (rest.len() as u16).min(area.y.saturating_sub(1));
+    let lead = lead_spans(state, theme);
+    let (above, _) = split_notice(&n.text, room(&lead, area));
+    // Never over the tab row (the smallest screen leaves room for all of them).
+    let height = (above.len() as u16).min(area.y.saturating_sub(1));
     if height == 0 {
         return;
     }
-    let above = Rect { x: area.x, y: area.y - height, width: area.width, height };
-    let skip = rest.len() - usize::from(height);
-    let lines: Vec<Line> =
-        rest.into_iter().skip(skip).map(|l| Line::from(Span::styled(l, notice_style(&n.kind, theme)))).collect();
-    frame.render_widget(ratatui::widgets::Clear, above);
-    frame.render_widget(Paragraph::new(lines), above);
+    let indent = " ".repeat(lead.iter().map(|s| s.width()).sum());
+    let rows = Rect { x: area.x, y: area.y - height, width: area.width, height };
+    let lines: Vec<Line> = above
+        .into_iter()
+        .take(usize::from(height))
+        .map(|l| Line::from(vec![Span::raw(indent.clone()), Span::styled(l, notice_style(&n.kind, theme))]))
+        .collect();
+    frame.render_widget(ratatui::widgets::Clear, rows);
+    frame.render_widget(Paragraph::new(lines), rows);
 }
 
 fn lead_spans<'a>(state: &AppState, theme: &Theme) -> Vec<Span<'a>> {
@@ -82,21 +87,23 @@ fn notice_style(kind: &NoticeKind, theme: &Theme) -> ratatui::style::Style {
 /// Most rows a notice takes above the status bar; a longer one is cut there.
 const MAX_OVERFLOW: usize = 3;
 
-/// A notice as the status bar shows it: what fits in `room` columns beside the badges, cut
-/// between words, and the rest wrapped to the screen's `width`, at most [`MAX_OVERFLOW`] lines.
-pub fn split_notice(text: &str, room: usize, width: u16) -> (String, Vec<String>) {
-    let (first, mut rest) = fit_words(text, room);
-    let mut lines = Vec::new();
-    while !rest.is_empty() {
-        if lines.len() + 1 == MAX_OVERFLOW {
-            lines.push(ellipsize(rest, usize::from(width)));
-            break;
+/// A notice cut between words into lines of at most `room` columns, read top to bottom: those
+/// that go above the status bar (at most [`MAX_OVERFLOW`]), then the one in it, ellipsized
+/// when even that leaves some over.
+pub fn split_notice(text: &str, room: usize) -> (Vec<String>, String) {
+    let mut above = Vec::new();
+    let mut rest = text;
+    loop {
+        let (line, more) = fit_words(rest, room);
+        if more.is_empty() {
+            return (above, line);
         }
-        let (line, more) = fit_words(rest, usize::from(width));
-        lines.push(line);
+        if above.len() == MAX_OVERFLOW {
+            return (above, ellipsize(rest, room));
+        }
+        above.push(line);
         rest = more;
     }
-    (first, lines)
 }
 
 /// Hints for what has focus, only for actions that can run now, and only those that fit
@@ -144,31 +151,30 @@ mod tests {
     #[test]
     fn a_notice_is_cut_between_words_and_joins_back_whole() {
         let text = "Ends 2027-04-10 (set to end at the period's close): no plan change before then";
-        let (first, rest) = split_notice(text, 30, 80);
-        assert!(first.chars().count() <= 30 && text.starts_with(&first), "{first:?}");
-        assert!(!first.ends_with(' ') && text[first.len()..].starts_with(' '), "cut inside a word: {first:?}");
-        assert_eq!(format!("{first} {}", rest.join(" ")), text);
+        let (above, last) = split_notice(text, 30);
+        assert!(above.iter().chain([&last]).all(|l| l.chars().count() <= 30), "{above:?} {last:?}");
+        assert_eq!(format!("{} {last}", above.join(" ")), text);
+        assert!(above.iter().all(|l| text.contains(&format!("{l} "))), "cut inside a word: {above:?}");
         // Wide characters count two columns; a word wider than a line is cut inside.
-        let (first, rest) = split_notice("김민준김민준김민준김민준 saved", 10, 60);
-        assert_eq!((first.as_str(), rest), ("김민준김민", vec!["준김민준김민준 saved".to_string()]));
-        // Past three lines above the bar the last is ellipsized.
-        let (_, rest) = split_notice(&"word ".repeat(100), 10, 20);
-        assert_eq!(rest.len(), MAX_OVERFLOW);
-        assert!(rest[MAX_OVERFLOW - 1].ends_with('…'), "{rest:?}");
+        let (above, last) = split_notice("김민준김민준김민준김민준 saved", 10);
+        assert_eq!((above, last.as_str()), (vec!["김민준김민".to_string(), "준김민준김".to_string()], "민준 saved"));
+        // Past three lines above the bar, the bar's line ends the notice with "…".
+        let (above, last) = split_notice(&"word ".repeat(100), 10);
+        assert_eq!(above.len(), MAX_OVERFLOW);
+        assert!(last.ends_with('…'), "{last:?}");
     }
 
     #[test]
-    fn a_notice_longer_than_the_status_bar_is_shown_whole_above_it() {
+    fn a_notice_longer_than_the_status_bar_is_shown_whole_above_it_in_reading_order() {
         let mut state = AppState::new(Vec::new(), Mode::Sandbox, "https://api.staging.example.com profile", (80, 24));
-        let text = "The plan catalog is loading; press u again in a moment, once it has arrived from Kelviq";
+        let text = "Ahmad Karimi paid · checkout chckt_session_oZodj2XMKz0Gmql4LxHeM complete; their subscriptions are reloading";
         state.notify(text);
         let rows = screen(&state);
-        let bottom: Vec<&str> = rows[21..].iter().map(|r| r.trim()).collect();
-        let shown = bottom.join(" ");
-        let words: Vec<&str> = text.split(' ').collect();
-        assert!(shown.contains(&words[words.len() - 6..].join(" ")), "{bottom:#?}");
-        assert!(rows[23].contains("The plan catalog"), "{bottom:#?}");
-        assert!(!shown.contains('…'), "{bottom:#?}");
+        let shown: String = rows[20..].iter().map(|r| r.trim()).collect::<Vec<_>>().join(" ");
+        let start = shown.find("Ahmad Karimi paid").expect("the start");
+        let end = shown.find("subscriptions are reloading").expect("the end");
+        assert!(start < end, "read top to bottom: {:#?}", &rows[20..]);
+        assert!(rows[23].contains("reloading") && !shown.contains('…'), "{:#?}", &rows[20..]);
         // A short one stays in the bar alone.
         state.notify("Saved");
         let rows = screen(&state);

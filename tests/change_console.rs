@@ -303,6 +303,11 @@ async fn a_one_time_purchase_offers_no_plan_change() {
     assert!(c.app.state.change().is_none(), "no change dialog");
     let screen = c.screen();
     assert!(screen.contains("One-time purchase: no plan change; use a checkout (n)"), "{screen}");
+    // Nor a cancel "at the end of the current period": it has none (the sandbox dated it 2125).
+    c.key(KeyCode::Char('x')).await;
+    let flow = c.app.state.cancel().expect("the cancel dialog");
+    assert!(!flow.choices.contains(&till::tui::state::change::CancelChoice::AtPeriodEnd), "{:?}", flow.choices);
+    assert!(!c.screen().contains("at the end of the current period"), "{}", c.screen());
 }
 
 /// At 60×16 the preview's body shows one line (the customer) and scrolls; the key line must

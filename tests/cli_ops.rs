@@ -431,3 +431,26 @@ fn a_headless_flowglad_change_is_found_by_the_customers_external_id() {
     let other = run(&["--json", "-p", "kelviq", "audit", "--customer", "user_petrovic_tech"]);
     assert_eq!(serde_json::from_slice::<serde_json::Value>(&other.stdout).unwrap(), serde_json::json!([]));
 }
+
+/// A one-time purchase has no period to end: `--timing at-period-end` is refused before the
+/// preview (which named no date) and before anything is sent or journaled.
+#[test]
+fn cancelling_a_one_time_purchase_at_period_end_is_refused() {
+    let data = tempfile::tempdir().unwrap();
+    let listed = till_in(data.path(), &["--json", "subscriptions", "list", "--customer", "cus_fernandez_abogados"]);
+    let subs: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let id = subs[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(subs[0]["period"], "ONE_TIME", "{subs}");
+    for yes in [false, true] {
+        let mut args = vec!["subscriptions", "cancel", id.as_str(), "--timing", "at-period-end"];
+        if yes {
+            args.push("--yes");
+        }
+        let o = till_in(data.path(), &args);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("no current period to end"), "{}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    }
+    let audit = till_in(data.path(), &["--json", "audit"]);
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&audit.stdout).unwrap(), serde_json::json!([]));
+}

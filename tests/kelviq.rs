@@ -410,4 +410,11 @@ async fn a_one_time_purchase_has_no_period_end_and_its_meters_never_reset() {
     // A renewing subscription keeps both.
     let renewing = kelviq.list_subscriptions("cus_mueller_maschinenbau").await.unwrap();
     assert!(renewing.iter().all(|s| s.current_period_end.is_some()), "{renewing:?}");
+    // With no period to end, "at the end of the period" is refused rather than dated by the
+    // sandbox's far end (it set 2125).
+    let at_end = Cancellation { timing: CancelTiming::AtPeriodEnd, comment: None };
+    let refused = kelviq.cancel_subscription(&free.id, &at_end).await.unwrap_err();
+    assert_eq!(refused.status, Some(400), "{refused:?}");
+    assert!(refused.message.contains("no billing period to end"), "{refused:?}");
+    assert_eq!(till::ops::subscriptions::period_end_refusal(free, CancelTiming::AtPeriodEnd).is_some(), true);
 }

@@ -102,6 +102,9 @@ async fn cancel(
         return Err(crate::providers::ProviderError::unsupported(p.kind(), "cancelling on a chosen date").into());
     }
     let before = p.get_subscription(id).await?;
+    if let Some(refusal) = ops::subscriptions::period_end_refusal(&before, timing) {
+        return Err(ops::OpsError::usage(format!("{id}: {refusal}")).into());
+    }
     let end = ops::subscriptions::cancel_end(&before, timing, today);
     if !yes {
         let ends = end.map(|d| d.to_string()).unwrap_or_default();

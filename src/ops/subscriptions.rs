@@ -69,6 +69,15 @@ pub fn one_time_refusal(s: &Subscription) -> Option<String> {
     (s.period == ChargePeriod::OneTime).then(|| "one-time purchase: no plan change; use a checkout".into())
 }
 
+/// A cancel "at the end of the current period" where there is none (a one-time purchase): the
+/// preview would name no end date, and the provider would set one of its own.
+pub fn period_end_refusal(s: &Subscription, timing: CancelTiming) -> Option<String> {
+    (timing == CancelTiming::AtPeriodEnd && s.current_period_end.is_none()).then(|| {
+        let what = if s.period == ChargePeriod::OneTime { "a one-time purchase" } else { "this subscription" };
+        format!("{what} has no current period to end: cancel it immediately or on a date")
+    })
+}
+
 /// A plan change on a subscription set to end ([`scheduled_end_refusal`]'s doc).
 pub fn scheduled_end_refusal(s: &Subscription, undo: Option<&str>) -> Option<String> {
     let end = s.ends_on.filter(|_| s.cancel_scheduled())?;
@@ -148,6 +157,9 @@ pub async fn cancel(
     previewed: &Subscription,
     cancellation: &Cancellation,
 ) -> Result<Subscription> {
+    if let Some(refusal) = period_end_refusal(previewed, cancellation.timing) {
+        return Err(OpsError::usage(refusal));
+    }
     ensure_unchanged(p, previewed).await?;
     let before = json!({"subscription": previewed, "cancellation": cancellation});
     journaled(

@@ -307,6 +307,11 @@ impl State {
         }
         let end = match req.cancellation_type.as_str() {
             "IMMEDIATE" => today,
+            // A one-time purchase has no period to end (its far end is the sandbox's own).
+            "CURRENT_PERIOD_ENDS" if sub.period.interval().is_none() => {
+                let message = "A one-time purchase has no billing period to end; cancel it immediately.";
+                return Err(ApiError::field("cancellationType", message));
+            }
             "CURRENT_PERIOD_ENDS" => sub.period_end.date_naive(),
             "SPECIFIC_DATE" => {
                 let raw = req.cancellation_date.as_deref().ok_or_else(|| {

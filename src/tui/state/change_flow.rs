@@ -154,7 +154,8 @@ impl AppState {
             return Vec::new();
         }
         let mut choices = vec![CancelChoice::Immediately];
-        if caps.cancel_at_period_end {
+        // A one-time purchase has no period to end (`ops::subscriptions::period_end_refusal`).
+        if caps.cancel_at_period_end && sub.current_period_end.is_some() {
             choices.push(CancelChoice::AtPeriodEnd);
         }
         if caps.cancel_on_date {

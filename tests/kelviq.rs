@@ -416,5 +416,5 @@ async fn a_one_time_purchase_has_no_period_end_and_its_meters_never_reset() {
     let refused = kelviq.cancel_subscription(&free.id, &at_end).await.unwrap_err();
     assert_eq!(refused.status, Some(400), "{refused:?}");
     assert!(refused.message.contains("no billing period to end"), "{refused:?}");
-    assert_eq!(till::ops::subscriptions::period_end_refusal(free, CancelTiming::AtPeriodEnd).is_some(), true);
+    assert!(till::ops::subscriptions::period_end_refusal(free, CancelTiming::AtPeriodEnd).is_some());
 }

@@ -173,22 +173,21 @@ pub fn fit_words(text: &str, width: usize) -> (String, &str) {
     use unicode_width::UnicodeWidthChar;
     let mut used = 0;
     let mut cut = text.len();
+    // The last space after some word, where a line may end.
     let mut last_space = None;
+    let mut seen_word = false;
     for (i, c) in text.char_indices() {
         let w = c.width().unwrap_or(0);
         if used + w > width {
-            cut = i;
+            // A space is where the line would end anyway: the word before it fits whole.
+            cut = if c == ' ' { i } else { last_space.unwrap_or(i) };
             break;
         }
-        if c == ' ' {
+        if c == ' ' && seen_word {
             last_space = Some(i);
         }
+        seen_word |= c != ' ';
         used += w;
-    }
-    if cut < text.len()
-        && let Some(space) = last_space.filter(|&s| s > 0)
-    {
-        cut = space;
     }
     // At least one character, so that a caller wrapping line by line always gets on.
     if cut == 0 {
@@ -200,6 +199,19 @@ pub fn fit_words(text: &str, width: usize) -> (String, &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_fit_whole_up_to_the_last_column() {
+        assert_eq!(fit_words("ab cd ef", 5), ("ab cd".to_string(), "ef"));
+        assert_eq!(fit_words("ab cd ef", 4), ("ab".to_string(), "cd ef"));
+        assert_eq!(fit_words("abcdefgh ij", 4), ("abcd".to_string(), "efgh ij"));
+        // Leading spaces are no place to end a line: the first word is cut instead.
+        assert_eq!(fit_words("  Customer externalId", 10), ("  Customer".to_string(), "externalId"));
+        assert_eq!(fit_words("  Customerexternal", 10), ("  Customer".to_string(), "external"));
+        assert_eq!(fit_words("김민준 x", 3), ("김".to_string(), "민준 x"));
+        assert_eq!(fit_words("김", 1), ("김".to_string(), ""), "always one character");
+        assert_eq!(fit_words("short", 80), ("short".to_string(), ""));
+    }
 
     #[test]
     fn splitmix_is_deterministic() {

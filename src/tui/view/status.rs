@@ -26,8 +26,8 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
     let room = room(&spans, area);
     match &state.notice {
         Some(n) => {
-            let (_, last) = split_notice(&n.text, room);
-            spans.push(Span::styled(last, notice_style(&n.kind, theme)));
+            let text = if overflows(state) { split_notice(&n.text, room).1 } else { ellipsize(&n.text, room) };
+            spans.push(Span::styled(text, notice_style(&n.kind, theme)));
         }
         None => spans.extend(hint_spans(state, theme, room)),
     }
@@ -36,9 +36,9 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
 
 /// A notice longer than the status bar starts in the rows above it, in the bar's message
 /// column, and ends in the bar, so it reads top to bottom and is never cut ("press u again in a
-/// mom…"); drawn over everything else, dialogs too.
+/// mom…"); drawn over the panes, never over a dialog.
 pub fn draw_overflow(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
-    let Some(n) = &state.notice else { return };
+    let Some(n) = state.notice.as_ref().filter(|_| overflows(state)) else { return };
     let lead = lead_spans(state, theme);
     let (above, _) = split_notice(&n.text, room(&lead, area));
     // Never over the tab row (the smallest screen leaves room for all of them).
@@ -55,6 +55,12 @@ pub fn draw_overflow(frame: &mut Frame, state: &AppState, theme: &Theme, area: R
         .collect();
     frame.render_widget(ratatui::widgets::Clear, rows);
     frame.render_widget(Paragraph::new(lines), rows);
+}
+
+/// Only over the panes: a dialog's last rows (a preview's money, its confirm key, a QR code)
+/// are never covered, so with one open a long notice is cut in the bar as before.
+fn overflows(state: &AppState) -> bool {
+    state.dialogs.is_empty()
 }
 
 fn lead_spans<'a>(state: &AppState, theme: &Theme) -> Vec<Span<'a>> {
@@ -175,6 +181,12 @@ mod tests {
         let end = shown.find("subscriptions are reloading").expect("the end");
         assert!(start < end, "read top to bottom: {:#?}", &rows[20..]);
         assert!(rows[23].contains("reloading") && !shown.contains('…'), "{:#?}", &rows[20..]);
+        // With a dialog open its last rows are never covered: the notice is cut in the bar.
+        state.dialogs.push(crate::tui::state::Dialog::Help { scroll: 0, contexts: Vec::new() });
+        let rows = screen(&state);
+        assert!(rows[23].contains("Ahmad Karimi paid") && rows[23].contains('…'), "{:#?}", &rows[20..]);
+        assert!(!rows[20..23].iter().any(|r| r.contains("Ahmad") || r.contains("reloading")), "{:#?}", &rows[20..]);
+        state.dialogs.clear();
         // A short one stays in the bar alone.
         state.notify("Saved");
         let rows = screen(&state);

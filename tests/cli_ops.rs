@@ -416,6 +416,9 @@ fn a_headless_flowglad_change_is_found_by_the_customers_external_id() {
             .output()
             .unwrap()
     };
+    // No Flowglad action under a Flowglad id in the journal: nothing is asked of anyone.
+    let quiet = run(&["audit", "--customer", "user_petrovic_tech"]);
+    assert!(String::from_utf8_lossy(&quiet.stderr).is_empty(), "{}", String::from_utf8_lossy(&quiet.stderr));
     let listed = run(&["-p", "flowglad", "--json", "subscriptions", "list", "--customer", "user_petrovic_tech"]);
     let subs: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
     let id = subs[0]["id"].as_str().unwrap().to_string();

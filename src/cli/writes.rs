@@ -169,14 +169,18 @@ fn journal() -> Result<Journal, Failure> {
     Ok(Journal::at(path))
 }
 
-/// Whether the journal holds `kind` actions filed under another customer than `customer`.
+/// Whether the journal holds `kind` actions filed under what looks like that provider's own
+/// customer id (Flowglad's are `cus_…`) other than `customer`: only then is it worth asking the
+/// provider for `customer`'s own id.
 pub fn journal_files_elsewhere(kind: crate::billing::ProviderKind, customer: &str) -> bool {
     let Ok(Ok(read)) = journal().map(|j| j.summaries(None)) else { return false };
-    read.entries.iter().any(|e| e.provider == kind && e.customer.as_deref().is_some_and(|c| c != customer))
+    read.entries
+        .iter()
+        .any(|e| e.provider == kind && e.customer.as_deref().is_some_and(|c| c != customer && c.starts_with("cus_")))
 }
 
-/// `till audit`: the journal's actions, for one customer (also those filed under `also`, the
-/// provider's own id for them) and (with `--provider`) one provider.
+/// `till audit`: the journal's actions, for one customer (also its Flowglad actions filed under
+/// `also`, Flowglad's own id for them) and (with `--provider`) one provider, in journal order.
 pub fn audit(
     customer: Option<&str>,
     also: Option<&str>,
@@ -184,14 +188,16 @@ pub fn audit(
     json: bool,
 ) -> Result<(), Failure> {
     let journal = journal()?;
-    let scan = |who: Option<&str>| {
-        let read = if json { journal.read_actions(who) } else { journal.summaries(who) };
-        read.map_err(|e| failure(ExitCode::Failure, e))
-    };
-    let mut read = scan(customer)?;
+    // With a second id, one pass over every action keeps the journal's order for both.
+    let who = if also.is_some() { None } else { customer };
+    let read = if json { journal.read_actions(who) } else { journal.summaries(who) };
+    let mut read = read.map_err(|e| failure(ExitCode::Failure, e))?;
     if let Some(also) = also {
-        read.entries.extend(scan(Some(also))?.entries);
-        read.entries.sort_by_key(|e| e.time);
+        let flowglad = crate::billing::ProviderKind::Flowglad;
+        read.entries.retain(|e| {
+            let c = e.customer.as_deref();
+            c == customer || (e.provider == flowglad && c == Some(also))
+        });
     }
     if !read.skipped.is_empty() {
         eprintln!("till: warning: {}", read.skipped);

@@ -190,6 +190,19 @@ fn rate(l: Limit) -> String {
     if l.per_second.fract() == 0.0 { format!("{}", l.per_second) } else { format!("{:.2}", l.per_second) }
 }
 
+/// One request waiting at a priority, for as long as this lives.
+struct Waiting<'a> {
+    budgets: &'a Budgets,
+    provider: ProviderKind,
+    priority: Priority,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.budgets.with(self.provider, |b| b.waiting[self.priority as usize] -= 1);
+    }
+}
+
 /// The budgets of every provider one `Http` talks to. Cheap to clone.
 #[derive(Clone, Debug, Default)]
 pub struct Budgets {
@@ -245,6 +258,10 @@ impl Budgets {
         let priority = current_priority();
         let name = provider.display_name();
         self.with(provider, |b| b.waiting[priority as usize] += 1);
+        // Counted out however this ends: a wait dropped mid-sleep (a search superseded, a page
+        // read ahead and not taken) left its count behind, and every request of a lower
+        // priority then waited for good behind one that no longer existed.
+        let _waiting = Waiting { budgets: self, provider, priority };
         let mut waited = Waited::default();
         loop {
             let now = Instant::now();
@@ -257,10 +274,7 @@ impl Budgets {
                 }
             }
         }
-        self.with(provider, |b| {
-            b.waiting[priority as usize] -= 1;
-            b.note_sent(Instant::now());
-        });
+        self.with(provider, |b| b.note_sent(Instant::now()));
         waited
     }
 
@@ -330,6 +344,29 @@ mod tests {
         a.unwrap();
         c.unwrap();
         assert_eq!(*order.lock().unwrap(), ["user", "prefetch"], "the later, more urgent request goes first");
+    }
+
+    /// A wait given up (its task aborted: a superseded search, a page read ahead and dropped)
+    /// no longer holds back the requests of lower priority.
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_given_up_holds_nobody_back() {
+        let b = Budgets::default();
+        b.set(K, Some(Limit { per_second: 1.0, burst: 1.0 }));
+        b.acquire(K).await;
+        let given_up = {
+            let b = b.clone();
+            tokio::spawn(async move { b.acquire(K).await })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        given_up.abort();
+        let _ = given_up.await;
+        let later = tokio::spawn(with_priority(Priority::Prefetch, {
+            let b = b.clone();
+            async move { b.acquire(K).await }
+        }));
+        let waited = tokio::time::timeout(Duration::from_secs(5), later).await;
+        let waited = waited.expect("the prefetch got its token").unwrap();
+        assert!(waited.time <= Duration::from_secs(1), "{waited:?}");
     }
 
     #[test]

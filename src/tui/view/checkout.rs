@@ -192,10 +192,11 @@ struct ResultLayout {
 const MIN_TEXT: u16 = 60;
 
 fn result_layout(url: &str, id: &str, area: Rect) -> ResultLayout {
-    let (qr_w, _) = if url.is_empty() { (0, 0) } else { qr::size(url).unwrap_or((0, 0)) };
-    // The QR code sits to the right only when the text keeps MIN_TEXT columns.
+    let (qr_w, qr_h) = if url.is_empty() { (0, 0) } else { qr::size(url).unwrap_or((0, 0)) };
+    // The QR code sits to the right only when the text keeps MIN_TEXT columns, and only whole:
+    // a code cut at the bottom does not scan.
     let qr_cols = qr_w + 2;
-    let fits = qr_w > 0 && area.width >= MIN_TEXT + 2 + qr_cols;
+    let fits = qr_w > 0 && area.width >= MIN_TEXT + 2 + qr_cols && area.height >= qr_h;
     let text_w = if fits { area.width - qr_cols } else { area.width };
     let outer = Rect { width: text_w, ..area };
     let text = Rect {
@@ -256,9 +257,9 @@ fn result(frame: &mut Frame, b: &CheckoutBuilder, theme: &Theme, area: Rect, now
     }
     lines.push(Line::from(""));
     if layout.qr.is_none() && !url.is_empty() {
-        let need = qr::size(&url).map_or(0, |(w, _)| w + 4 + MIN_TEXT);
+        let (need_w, need_h) = qr::size(&url).map_or((0, 0), |(w, h)| (w + 4 + MIN_TEXT, h + 2));
         lines.push(Line::from(Span::styled(
-            ellipsize(&format!("QR code: needs {need} columns (o opens the URL)"), width),
+            ellipsize(&format!("QR code: needs {need_w}×{need_h} (o opens the URL)"), width),
             theme.dim(),
         )));
     }

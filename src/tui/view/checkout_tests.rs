@@ -147,4 +147,8 @@ fn at_80_columns_the_session_comes_before_the_qr_code() {
     assert!(screen.contains("Expires not stated by the provider") && screen.contains("QR code: needs"), "{screen}");
     let (wide, _) = render(&b, 120, 32);
     assert!(wide.iter().any(|r| r.contains('█')), "the QR code is drawn at 120 columns");
+    // Wide but short: a code cut at the bottom does not scan, so it gives way and says so.
+    let (short, _) = render(&b, 120, 16);
+    let screen = short.join("\n");
+    assert!(!screen.contains('█') && screen.contains("QR code: needs 107×"), "{screen}");
 }

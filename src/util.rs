@@ -170,28 +170,31 @@ pub fn push_ellipsized(out: &mut String, text: &str, max: usize) -> usize {
 /// (a word wider than the line is cut inside; never less than one character), and what is
 /// left, its leading spaces dropped.
 pub fn fit_words(text: &str, width: usize) -> (String, &str) {
-    use unicode_width::UnicodeWidthChar;
+    use unicode_segmentation::UnicodeSegmentation;
+    use unicode_width::UnicodeWidthStr;
     let mut used = 0;
     let mut cut = text.len();
     // The last space after some word, where a line may end.
     let mut last_space = None;
     let mut seen_word = false;
-    for (i, c) in text.char_indices() {
-        let w = c.width().unwrap_or(0);
+    // By grapheme, measured as a terminal draws it: "❤️" (a heart and a variation selector)
+    // is two columns, though its characters add up to one.
+    for (i, g) in text.grapheme_indices(true) {
+        let w = g.width();
         if used + w > width {
             // A space is where the line would end anyway: the word before it fits whole.
-            cut = if c == ' ' { i } else { last_space.unwrap_or(i) };
+            cut = if g == " " { i } else { last_space.unwrap_or(i) };
             break;
         }
-        if c == ' ' && seen_word {
+        if g == " " && seen_word {
             last_space = Some(i);
         }
-        seen_word |= c != ' ';
+        seen_word |= g != " ";
         used += w;
     }
-    // At least one character, so that a caller wrapping line by line always gets on.
+    // At least one grapheme, so that a caller wrapping line by line always gets on.
     if cut == 0 {
-        cut = text.chars().next().map_or(0, char::len_utf8);
+        cut = text.graphemes(true).next().map_or(0, str::len);
     }
     (text[..cut].trim_end().to_string(), text[cut..].trim_start())
 }
@@ -211,6 +214,9 @@ mod tests {
         assert_eq!(fit_words("김민준 x", 3), ("김".to_string(), "민준 x"));
         assert_eq!(fit_words("김", 1), ("김".to_string(), ""), "always one character");
         assert_eq!(fit_words("short", 80), ("short".to_string(), ""));
+        // A heart with its variation selector is drawn two columns wide.
+        assert_eq!(fit_words("ab ❤\u{fe0f} cd", 4), ("ab".to_string(), "❤\u{fe0f} cd"));
+        assert_eq!(fit_words("❤\u{fe0f}❤\u{fe0f}", 3), ("❤\u{fe0f}".to_string(), "❤\u{fe0f}"));
     }
 
     #[test]

@@ -11,26 +11,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 use support::openapi::Spec;
-use till::billing::{Customer, ProviderKind, Subscription};
+use till::billing::{ProviderKind, Subscription};
 use till::providers::{self, BillingProvider, Http, HttpConfig, PageRequest};
 use till::sandbox::{self, SandboxHandle, SandboxOptions};
 
 async fn start() -> (SandboxHandle, Http) {
     let options = SandboxOptions { capture: true, extra_customers: 120, ..Default::default() };
     (sandbox::start(options).await.unwrap(), Http::new(HttpConfig::default()).unwrap())
-}
-
-async fn all_customers(p: &dyn BillingProvider) -> Vec<Customer> {
-    let mut out = Vec::new();
-    let mut page = PageRequest::first(100);
-    loop {
-        let got = p.list_customers(&page).await.unwrap();
-        out.extend(got.items);
-        match got.next_cursor {
-            Some(n) => page.cursor = Some(n),
-            None => return out,
-        }
-    }
 }
 
 /// Walks the listing `limit` rows at a time; returns the rows and the number of pages.
@@ -65,7 +52,7 @@ async fn grouped_equals_single_reads(p: &dyn BillingProvider, rows: &[Subscripti
     for s in rows {
         by_customer.entry(s.customer_id.as_str()).or_default().insert(s.id.clone());
     }
-    let customers = all_customers(p).await;
+    let customers = support::lists::page_by_page(p).await;
     assert!(customers.len() > 120, "{}: {} customers", p.kind(), customers.len());
     let mut with = 0;
     for c in &customers {
@@ -152,7 +139,7 @@ async fn zenskar_lists_the_contracts_of_named_customers_only() {
     let (sandbox, http) = start().await;
     let p = providers::connect(ProviderKind::Zenskar, sandbox.endpoint(ProviderKind::Zenskar), http.clone()).unwrap();
     assert_eq!(p.subscriptions_batch(), 100);
-    let customers = all_customers(p.as_ref()).await;
+    let customers = support::lists::page_by_page(p.as_ref()).await;
     // A batch with customers that have contracts and some that have none, in small pages.
     let mut named = Vec::new();
     let mut expected = BTreeSet::new();

@@ -6,13 +6,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod support;
+
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
 use till::billing::{Customer, ProviderKind};
 use till::ops::customers;
-use till::providers::{self, BillingProvider, Http, HttpConfig, PageRequest};
+use till::providers::{self, BillingProvider, Http, HttpConfig};
 use till::sandbox::{SandboxHandle, SandboxOptions, start};
 
 const F: ProviderKind = ProviderKind::Flowglad;
@@ -27,19 +29,6 @@ async fn streamed(p: &dyn BillingProvider, limit: Option<u32>) -> Vec<Customer> 
     .await
     .unwrap();
     out
-}
-
-async fn page_by_page(p: &dyn BillingProvider) -> Vec<Customer> {
-    let mut out = Vec::new();
-    let mut request = PageRequest::first(100);
-    loop {
-        let page = p.list_customers(&request).await.unwrap();
-        out.extend(page.items);
-        match page.next_cursor {
-            Some(next) => request.cursor = Some(next),
-            None => return out,
-        }
-    }
 }
 
 /// The cursors of the customers pages the sandbox was asked for after its first `after`
@@ -62,7 +51,7 @@ async fn a_list_read_ahead_is_the_list_read_page_by_page_each_page_asked_for_onc
     let sandbox = start(listed_sandbox()).await.unwrap();
     let http = Http::new(HttpConfig::default()).unwrap();
     let p: Arc<dyn BillingProvider> = providers::connect(F, sandbox.endpoint(F), http.clone()).unwrap();
-    let expected = page_by_page(p.as_ref()).await;
+    let expected = support::lists::page_by_page(p.as_ref()).await;
     assert!(expected.len() > 400, "{} customers", expected.len());
     let after = sandbox.captured().len();
 

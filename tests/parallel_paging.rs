@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -214,20 +216,6 @@ fn kelviq(sandbox: &till::sandbox::SandboxHandle) -> Arc<dyn BillingProvider> {
     providers::connect(K, sandbox.endpoint(K), Http::new(HttpConfig::default()).unwrap()).unwrap()
 }
 
-/// The list read one page after another through the provider, as `customers list` did before.
-async fn sequential(p: &dyn BillingProvider) -> Vec<till::billing::Customer> {
-    let mut out = Vec::new();
-    let mut request = PageRequest::first(100);
-    loop {
-        let page = p.list_customers(&request).await.unwrap();
-        out.extend(page.items);
-        match page.next_cursor {
-            Some(next) => request.cursor = Some(next),
-            None => return out,
-        }
-    }
-}
-
 #[tokio::test]
 async fn the_parallel_list_is_byte_identical_to_the_sequential_one() {
     // 66 seeded customers plus these: 1 page, exactly 1 and 2 full pages, 2 pages and 1 row, 13.
@@ -235,7 +223,7 @@ async fn the_parallel_list_is_byte_identical_to_the_sequential_one() {
         let sandbox = start(SandboxOptions { extra_customers: extra, ..SandboxOptions::default() }).await.unwrap();
         let p = kelviq(&sandbox);
         assert!(p.page_window() > 1, "loopback is unlimited, so pages go in parallel");
-        let all = sequential(p.as_ref()).await;
+        let all = support::lists::page_by_page(p.as_ref()).await;
         let expected = serde_json::to_string(&all).unwrap();
         let listed = customers::list(p.as_ref(), None).await.unwrap();
         assert_eq!(listed.more, customers::More::None);
@@ -292,7 +280,7 @@ async fn created_while_listing(streamed: bool) {
         SandboxOptions { extra_customers: 1500, latency: Duration::from_millis(5), ..SandboxOptions::default() };
     let sandbox = start(options).await.unwrap();
     let p = kelviq(&sandbox);
-    let before = sequential(p.as_ref()).await;
+    let before = support::lists::page_by_page(p.as_ref()).await;
     let writer = kelviq(&sandbox);
     let creating = tokio::spawn(async move {
         for i in 0..60 {

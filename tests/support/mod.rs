@@ -4,6 +4,7 @@
 //! `support::openapi::Spec`.
 
 pub mod console;
+pub mod lists;
 pub mod openapi;
 pub mod pay;
 pub mod receiver;

@@ -244,8 +244,9 @@ impl RequestPreview {
 
 impl ApiRequest {
     pub fn preview(&self) -> RequestPreview {
+        let redactor = self.redactor();
         let mut headers: Vec<LoggedHeader> =
-            self.headers.iter().map(|(n, v)| LoggedHeader { name: n.to_string(), value: self.redact(v) }).collect();
+            self.headers.iter().map(|(n, v)| LoggedHeader { name: n.to_string(), value: redactor.text(v) }).collect();
         if matches!(self.idempotency, Idempotency::Keyed(_)) {
             // A fresh key is made for every submit, so the preview cannot show the real one.
             headers.push(LoggedHeader { name: "idempotency-key".into(), value: "<new uuid per submit>".into() });
@@ -253,28 +254,13 @@ impl ApiRequest {
         RequestPreview {
             provider: self.provider,
             method: self.method.to_string(),
-            url: self.redact(self.url.as_str()),
+            url: redactor.text(self.url.as_str()),
             headers,
-            body: self.body.as_ref().map(|b| self.redact(&String::from_utf8_lossy(b))),
+            body: self.body.as_ref().map(|b| redactor.text(&String::from_utf8_lossy(b))),
             key_variable: self.key_variable(),
         }
     }
 }
-
-const REQUEST_ID_HEADERS: [&str; 5] =
-    ["x-request-id", "request-id", "x-amzn-requestid", "x-correlation-id", "x-trace-id"];
-
-/// Response headers worth keeping in the log; the rest is noise for a billing console.
-const LOGGED_RESPONSE_HEADERS: [&str; 8] = [
-    "content-type",
-    "content-length",
-    "retry-after",
-    "x-request-id",
-    "request-id",
-    "x-amzn-requestid",
-    "location",
-    "idempotency-replayed",
-];
 
 /// The shared client. Cheap to clone: reqwest's pools and the log are reference-counted.
 #[derive(Clone)]
@@ -341,8 +327,11 @@ impl Http {
         let mut attempt = 1;
         let mut refused = 0;
         let started = Instant::now();
+        // Built once per request: each field of the log made its own (every key in every form
+        // an answer may write it), a twentieth of listing 100,000 customers.
+        let redactor = request.redactor();
         loop {
-            let outcome = self.attempt(&request, attempt).await;
+            let outcome = self.attempt((&request, &redactor), attempt).await;
             let rate_limited = matches!(&outcome, Err(f) if f.error.status == Some(429));
             if rate_limited {
                 refused += 1;
@@ -368,13 +357,17 @@ impl Http {
                     tokio::time::sleep(delay).await;
                     attempt += 1;
                 }
-                (Err(failure), None) => return Err(redact_error(*failure.error, &request.redactor())),
+                (Err(failure), None) => return Err(redact_error(*failure.error, &redactor)),
                 (Ok(resp), _) => return Ok(resp),
             }
         }
     }
 
-    async fn attempt(&self, request: &ApiRequest, attempt: u32) -> Result<ApiResponse, Failure> {
+    async fn attempt(
+        &self,
+        (request, redactor): (&ApiRequest, &Redactor),
+        attempt: u32,
+    ) -> Result<ApiResponse, Failure> {
         let waited = self.budgets.acquire(request.provider).await;
         let started_at = chrono::Utc::now();
         let start = Instant::now();
@@ -396,21 +389,20 @@ impl Http {
         .await;
         // Redacted on arrival: a provider that echoes the key (in a message, a request id, any
         // field) cannot get it into an error, the log, the journal or the screen.
-        let redactor = request.redactor();
         let result =
-            result.map(|(status, headers, body)| (status, redact_headers(&redactor, &headers), redactor.bytes(body)));
+            result.map(|(status, headers, body)| (status, redact_headers(redactor, &headers), redactor.bytes(body)));
         let mut exchange = Exchange {
             id: 0,
             provider: request.provider,
             started_at,
             method: request.method.to_string(),
-            url: request.redact(request.url.as_str()),
+            url: redactor.text(request.url.as_str()),
             status: None,
             duration: start.elapsed(),
             request_id: None,
-            request_headers: log_headers(request, &headers),
+            request_headers: exchange::log_headers(redactor, &headers),
             response_headers: Vec::new(),
-            request_body: request.body.as_ref().map(|b| preview(request, b, self.log.preview_limit())),
+            request_body: request.body.as_ref().map(|b| exchange::preview(redactor, b, self.log.preview_limit())),
             request_body_size: request.body.as_ref().map_or(0, |b| b.len()),
             request_body_cut: request.body.as_ref().is_some_and(|b| b.len() > self.log.preview_limit()),
             response_body: None,
@@ -427,9 +419,9 @@ impl Http {
             Ok((status, resp_headers, body)) => {
                 self.budgets.answered(request.provider, status, retry_after(&resp_headers));
                 let kept = (self.log.preview_limit(), self.log.keeps_full_bodies());
-                answered(request, &mut exchange, status, resp_headers, body, kept)
+                exchange::answered((request, redactor), &mut exchange, status, resp_headers, body, kept)
             }
-            Err(e) => Err(unanswered(request, &mut exchange, &e, &self.config)),
+            Err(e) => Err(exchange::unanswered((request, redactor), &mut exchange, &e, &self.config)),
         };
         self.log.push(exchange);
         outcome
@@ -454,102 +446,6 @@ fn request_headers(request: &ApiRequest) -> Result<HeaderMap, Failure> {
         headers.insert(HeaderName::from_static("idempotency-key"), v);
     }
     Ok(headers)
-}
-
-/// The first bytes of a body as text, secrets redacted, for the log.
-fn preview(request: &ApiRequest, body: &Bytes, limit: usize) -> String {
-    let start = &body[..body.len().min(limit)];
-    // The strict check is several times faster than the lossy one on the valid text that
-    // every page of a long list is; only a cut character or a broken body goes the lossy way.
-    match std::str::from_utf8(start) {
-        Ok(text) => request.redact(text),
-        Err(_) => request.redact(&String::from_utf8_lossy(start)),
-    }
-}
-
-/// The body for the log: the values of `fields` replaced by `[redacted]` wherever they occur
-/// in a JSON body (a body that is not JSON is kept, as it cannot hold the fields).
-fn without_secret_fields(fields: &[&str], body: &Bytes) -> Bytes {
-    fn scrub(value: &mut serde_json::Value, fields: &[&str]) {
-        match value {
-            serde_json::Value::Object(map) => {
-                for (k, v) in map.iter_mut() {
-                    if fields.contains(&k.as_str()) && !v.is_null() {
-                        *v = serde_json::Value::String(super::redact::REDACTED.into());
-                    } else {
-                        scrub(v, fields);
-                    }
-                }
-            }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| scrub(v, fields)),
-            _ => {}
-        }
-    }
-    if fields.is_empty() {
-        return body.clone();
-    }
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(mut value) => {
-            scrub(&mut value, fields);
-            serde_json::to_vec(&value).map(Bytes::from).unwrap_or_else(|_| body.clone())
-        }
-        Err(_) => body.clone(),
-    }
-}
-
-/// A response arrived: log it, and turn a non-2xx status into a (maybe retryable) failure.
-fn answered(
-    request: &ApiRequest,
-    exchange: &mut Exchange,
-    status: u16,
-    headers: HeaderMap,
-    body: Bytes,
-    (preview_limit, keep_whole): (usize, bool),
-) -> Result<ApiResponse, Failure> {
-    let request_id =
-        REQUEST_ID_HEADERS.iter().find_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()).map(str::to_string));
-    exchange.status = Some(status);
-    exchange.request_id = request_id.clone();
-    exchange.response_headers = headers
-        .iter()
-        .filter(|(n, _)| LOGGED_RESPONSE_HEADERS.contains(&n.as_str()))
-        .map(|(n, v)| LoggedHeader {
-            name: n.to_string(),
-            value: request.redact(&String::from_utf8_lossy(v.as_bytes())),
-        })
-        .collect();
-    exchange.response_body_size = body.len();
-    let logged = without_secret_fields(request.secret_fields, &body);
-    exchange.response_body = Some(preview(request, &logged, preview_limit));
-    exchange.response_body_cut = logged.len() > preview_limit;
-    if keep_whole && logged.len() > preview_limit {
-        exchange.full_response_body = Some(request.redact(&String::from_utf8_lossy(&logged)).into());
-    }
-    if (200..300).contains(&status) {
-        return Ok(ApiResponse { provider: request.provider, status, headers, body, request_id });
-    }
-    let error = ProviderError::from_response(request.provider, status, &body, request_id);
-    exchange.error = Some(error.message.clone());
-    Err(Failure {
-        retryable: matches!(status, 429 | 502 | 503 | 504),
-        retry_after: retry_after(&headers),
-        error: Box::new(error),
-    })
-}
-
-/// No response: a timeout or a transport error, retryable when nothing reached the server
-/// or the request is idempotent anyway.
-fn unanswered(request: &ApiRequest, exchange: &mut Exchange, e: &reqwest::Error, config: &HttpConfig) -> Failure {
-    let (kind, retryable) = if e.is_timeout() {
-        (ErrorKind::Timeout, true)
-    } else {
-        // A refused certificate is refused again: only a connect that failed before TLS is retried.
-        let handshake = client::handshake_failed(e);
-        (ErrorKind::Transport, ((e.is_connect() || e.is_request()) && !handshake) || e.is_body())
-    };
-    let message = request.redact(&client::describe_transport_error(e, config));
-    exchange.error = Some(message.clone());
-    Failure { retryable, retry_after: None, error: Box::new(ProviderError::new(request.provider, kind, message)) }
 }
 
 /// One failed attempt and whether another may follow.
@@ -588,16 +484,8 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(when.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
 }
 
-fn log_headers(request: &ApiRequest, sent: &HeaderMap) -> Vec<LoggedHeader> {
-    sent.iter()
-        .map(|(name, value)| {
-            let text = String::from_utf8_lossy(value.as_bytes());
-            LoggedHeader { name: name.to_string(), value: request.redact(&text) }
-        })
-        .collect()
-}
-
 mod client;
+mod exchange;
 mod response;
 mod secret;
 pub use response::ApiResponse;

@@ -194,6 +194,9 @@ pub enum Durability {
     Buffered,
 }
 
+/// How much [`append_lines_locked`] hands the kernel at once.
+const APPEND_CHUNK: usize = 256 * 1024;
+
 /// [`append_lines`] for a caller that already holds the exclusive [`FileLock`] (to rotate the
 /// file in the same step), of lines in `parts` (written in order, not joined first).
 pub fn append_lines_locked(path: &Path, parts: &[&[u8]], durability: Durability) -> Result<(), String> {
@@ -202,7 +205,13 @@ pub fn append_lines_locked(path: &Path, parts: &[&[u8]], durability: Durability)
     let len = file.metadata().map_err(|e| fail("read", e))?.len();
     let torn = len > 0 && last_byte(&mut file).map_err(|e| fail("read", e))? != b'\n';
     let newline: &[u8] = if torn { b"\n" } else { b"" };
-    let written = file.write_all(newline).and_then(|()| parts.iter().try_for_each(|part| file.write_all(part)));
+    // Gathered into large writes: the history's 500 lines of a long list were 500 system calls.
+    let mut gathered = io::BufWriter::with_capacity(APPEND_CHUNK, &mut file);
+    let written = gathered
+        .write_all(newline)
+        .and_then(|()| parts.iter().try_for_each(|part| gathered.write_all(part)))
+        .and_then(|()| gathered.flush());
+    drop(gathered);
     let written = written.and_then(|()| match durability {
         Durability::Synced => file.sync_data(),
         Durability::Buffered => Ok(()),

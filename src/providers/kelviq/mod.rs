@@ -2,6 +2,7 @@
 //! for entitlements. Reference: shared/providers/kelviq-zenskar.md, part 1.
 
 mod checkout;
+mod listed;
 pub mod map;
 pub mod payments;
 mod subscriptions;
@@ -170,20 +171,6 @@ fn decode_each<T: DeserializeOwned>(list: &str, rows: Vec<Value>) -> (Vec<T>, Ve
     (decoded, issues)
 }
 
-/// A customers page's count, `next` link and rows. The page is read in one pass where every
-/// row keeps the contract (reading it as text first and each row again cost a second scan
-/// of every page of a long list); a page with a row that does not is read row by row, so that
-/// row alone is marked ([`decode::customer_row_raw`]).
-fn customer_page(response: &super::http::ApiResponse) -> Result<(u64, Option<String>, Vec<CustomerRow>)> {
-    if let Ok(page) = response.json_unchecked::<wire::Paginated<wire::ListedCustomer>>() {
-        let rows = page.results.into_iter().map(|c| CustomerRow::Decoded(map::listed_customer(c))).collect();
-        return Ok((page.count, page.next, rows));
-    }
-    let page: wire::Paginated<Box<RawValue>> = response.json()?;
-    let rows = page.results.into_iter().map(|row| CustomerRow::Raw(decode::RawRow::copied(row))).collect();
-    Ok((page.count, page.next, rows))
-}
-
 /// A listed customer, or the customer marked with why its row could not be read.
 fn customer_row(index: usize, row: Value) -> Customer {
     let keys = decode::CustomerKeys { id: "customerId", name: "name", email: "email" };
@@ -336,7 +323,7 @@ impl BillingProvider for KelviqClient {
         let response = self.http.send(self.core(Method::GET, "customers/").query(&q)).await?;
         // Decoded on whichever runtime worker is free: the pages of a window are polled by one
         // task, which alone decoded every page of a long list while the other core waited.
-        let decoded = tokio::spawn(async move { customer_page(&response) }).await;
+        let decoded = tokio::spawn(async move { listed::customer_page(&response) }).await;
         let (count, next, items) = decoded.map_err(|e| {
             ProviderError::new(KELVIQ, ErrorKind::Decode, format!("customers page {number}: decoding stopped: {e}"))
         })??;

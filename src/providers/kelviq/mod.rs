@@ -16,7 +16,6 @@ use futures::future::try_join_all;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use serde_json::value::RawValue;
 use url::Url;
 
 use super::decode;

@@ -99,6 +99,24 @@ fn an_id_past_the_limit_is_a_usage_error_naming_the_argument() {
     }
 }
 
+/// `checkout create --customer` was the one id argument without the 512-character limit, and
+/// it took a bidi override or an escape as part of the id; both are refused before a sandbox
+/// starts or anything is sent.
+#[test]
+fn a_checkout_customer_is_held_to_the_id_rules_before_anything_starts() {
+    let long = "a".repeat(100_000);
+    for (customer, why) in [
+        (long.as_str(), "an id is at most 512 characters, this one has 100,000"),
+        ("cus_\u{202e}gpj.exe", "contains a control character (U+202E) at position 5"),
+        ("cus\u{1b}]0;x\u{7}", "contains a control character (U+001B) at position 4"),
+    ] {
+        let o = till(&["checkout", "create", "--plan", "growth", "--period", "MONTHLY", "--customer", customer]);
+        assert_one_line_error(&o, 2, &format!("for '--customer <CUSTOMER>': {why}"));
+        assert!(!stderr(&o).contains(['\u{202e}', '\u{1b}']), "inert: {}", stderr(&o));
+        assert!(!stderr(&o).contains("embedded sandbox"), "refused before a sandbox started: {}", stderr(&o));
+    }
+}
+
 /// An argument that is not UTF-8 was reported as clap's bare "invalid UTF-8 was detected",
 /// naming neither the argument nor its position.
 #[cfg(unix)]

@@ -13,7 +13,9 @@
 //! sees that something odd was sent: C0 controls become their Control Pictures (ESC → `␛`,
 //! BEL → `␇`), DEL becomes `␡`, C1 controls and the bidirectional overrides (which make text
 //! read differently from what it is, "Trojan Source") become `�`. Text without any of them is
-//! returned unchanged (and without copying).
+//! returned unchanged (and without copying). Where what exactly was sent matters (the request
+//! log), [`line_escaped`] and [`block_escaped`] write those last ones as their code point
+//! instead (`\u{202E}`), since `�` is also what a provider's own U+FFFD looks like.
 //!
 //! [`safe_url`] decides whether a provider-supplied URL may be linked (OSC 8) or opened.
 
@@ -34,35 +36,70 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
-/// The visible stand-in for an unsafe character.
-fn stand_in(c: char) -> char {
-    match c {
+/// How an unsafe character without a Control Picture (a C1 or bidi control) is shown.
+#[derive(Clone, Copy)]
+enum Unpictured {
+    /// `�`: one column, for cells and messages laid out by width.
+    Replacement,
+    /// `\u{202E}`: which character it was, for the request log.
+    CodePoint,
+}
+
+/// Appends the visible stand-in for an unsafe character.
+fn push_stand_in(out: &mut String, c: char, unpictured: Unpictured) {
+    match (c, unpictured) {
         // U+2400..U+241F are the Control Pictures for U+0000..U+001F.
-        '\u{0}'..='\u{1F}' => char::from_u32(0x2400 + c as u32).unwrap_or(REPLACEMENT),
-        '\u{7F}' => '\u{2421}',
-        _ => REPLACEMENT,
+        ('\u{0}'..='\u{1F}', _) => out.push(char::from_u32(0x2400 + c as u32).unwrap_or(REPLACEMENT)),
+        ('\u{7F}', _) => out.push('\u{2421}'),
+        (_, Unpictured::Replacement) => out.push(REPLACEMENT),
+        (_, Unpictured::CodePoint) => out.push_str(&format!("\\u{{{:04X}}}", u32::from(c))),
     }
 }
 
-fn map(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+fn map(text: &str, keep: impl Fn(char) -> bool, unpictured: Unpictured) -> Cow<'_, str> {
     // Printable ASCII, most of what is shown, holds nothing unsafe: checked a byte at a time.
     if text.bytes().all(|b| (0x20..0x7f).contains(&b)) || !text.chars().any(|c| is_unsafe(c) && !keep(c)) {
         return Cow::Borrowed(text);
     }
-    Cow::Owned(text.chars().map(|c| if is_unsafe(c) && !keep(c) { stand_in(c) } else { c }).collect())
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe(c) && !keep(c) {
+            push_stand_in(&mut out, c, unpictured);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn is_line_break_or_tab(c: char) -> bool {
+    c == '\n' || c == '\t'
 }
 
 /// One line of terminal-safe text: every unsafe character (see [`is_unsafe`]), line breaks and
 /// tabs included, replaced by a visible stand-in. Use for table cells, list rows, titles,
 /// status and error messages.
 pub fn line(text: &str) -> Cow<'_, str> {
-    map(text, |_| false)
+    map(text, |_| false, Unpictured::Replacement)
 }
 
 /// Multi-line terminal-safe text: like [`line`] but keeps LF and TAB (a CR is still replaced,
 /// since it rewrites the current line). Use for request and response bodies and whole outputs.
 pub fn block(text: &str) -> Cow<'_, str> {
-    map(text, |c| c == '\n' || c == '\t')
+    map(text, is_line_break_or_tab, Unpictured::Replacement)
+}
+
+/// Like [`line`], but a C1 or bidi control is written as its code point (`\u{202E}`,
+/// `\u{009B}`) rather than `�`: for the request log, whose reader must be able to tell what was
+/// sent. C0 controls and DEL keep their Control Pictures, which already say which they are.
+pub fn line_escaped(text: &str) -> Cow<'_, str> {
+    map(text, |_| false, Unpictured::CodePoint)
+}
+
+/// [`block`] as [`line_escaped`] is to [`line`]: LF and TAB kept, C1 and bidi controls written
+/// as their code points.
+pub fn block_escaped(text: &str) -> Cow<'_, str> {
+    map(text, is_line_break_or_tab, Unpictured::CodePoint)
 }
 
 /// JSON text (as serde_json writes it) with every unsafe character that is still raw written
@@ -114,6 +151,16 @@ mod tests {
         assert_eq!(line("a\nb\tc"), "a␊b␉c");
         assert_eq!(block("a\nb\tc\r\x1b"), "a\nb\tc␍␛");
         assert_eq!(line("evil\u{202E}txt.exe"), "evil\u{FFFD}txt.exe");
+    }
+
+    #[test]
+    fn escaped_text_names_the_characters_without_a_picture() {
+        let hostile = "a\u{202e}b\u{9b}c\u{fffd}\x1b\r\x7f\u{2066}";
+        assert_eq!(line_escaped(hostile), "a\\u{202E}b\\u{009B}c\u{fffd}␛␍␡\\u{2066}");
+        assert_eq!(block_escaped("a\u{200f}\nb\tc\r"), "a\\u{200F}\nb\tc␍");
+        assert_eq!(line_escaped("a\nb"), "a␊b");
+        assert!(!line_escaped(hostile).chars().any(is_unsafe));
+        assert!(matches!(block_escaped("Zoë 👍 €7"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -99,6 +99,24 @@ fn an_id_past_the_limit_is_a_usage_error_naming_the_argument() {
     }
 }
 
+/// `checkout create --customer` was the one id argument without the 512-character limit, and
+/// it took a bidi override or an escape as part of the id; both are refused before a sandbox
+/// starts or anything is sent.
+#[test]
+fn a_checkout_customer_is_held_to_the_id_rules_before_anything_starts() {
+    let long = "a".repeat(100_000);
+    for (customer, why) in [
+        (long.as_str(), "an id is at most 512 characters, this one has 100,000"),
+        ("cus_\u{202e}gpj.exe", "contains a control character (U+202E) at position 5"),
+        ("cus\u{1b}]0;x\u{7}", "contains a control character (U+001B) at position 4"),
+    ] {
+        let o = till(&["checkout", "create", "--plan", "growth", "--period", "MONTHLY", "--customer", customer]);
+        assert_one_line_error(&o, 2, &format!("for '--customer <CUSTOMER>': {why}"));
+        assert!(!stderr(&o).contains(['\u{202e}', '\u{1b}']), "inert: {}", stderr(&o));
+        assert!(!stderr(&o).contains("embedded sandbox"), "refused before a sandbox started: {}", stderr(&o));
+    }
+}
+
 /// An argument that is not UTF-8 was reported as clap's bare "invalid UTF-8 was detected",
 /// naming neither the argument nor its position.
 #[cfg(unix)]
@@ -320,6 +338,39 @@ fn request_history_lists_shows_and_exports_curl_without_the_key() {
         assert_eq!(mode & 0o077, 0, "history must be owner-only, got {mode:o}");
     }
     assert_one_line_error(&run(&["requests", "show", "999"]), 2, "no request #999");
+}
+
+/// A U+202E sent in a body was shown by `requests show` as `�`, which is also how a C1 control
+/// or a real U+FFFD looks: what was sent could not be seen. A JSON body now shows JSON's
+/// escape, as `--dry-run` and `--curl` write it.
+#[test]
+fn requests_show_writes_a_bidi_control_that_was_sent_visibly() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_till"))
+            .args(args)
+            .env("TILL_DATA_DIR", data.path())
+            .env_remove("TILL_FLOWGLAD_BASE_URL")
+            .output()
+            .unwrap()
+    };
+    let create = run(&[
+        "-p",
+        "flowglad",
+        "customers",
+        "create",
+        "--id",
+        "cus_rtl",
+        "--name",
+        "evil\u{202e}gpj.exe",
+        "--email",
+        "a@b.co",
+    ]);
+    assert_eq!(create.status.code(), Some(0), "{}", stderr(&create));
+    let show = run(&["requests", "show", "1"]);
+    let text = String::from_utf8(show.stdout).unwrap();
+    assert!(text.contains(r#""name":"evil\u202egpj.exe""#), "the request body: {text}");
+    assert!(!text.contains(['\u{202e}', '\u{fffd}']), "{text}");
 }
 
 /// Past 4 MB the history file moves to `requests.jsonl.1` (whole, replacing the one before)

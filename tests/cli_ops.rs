@@ -63,11 +63,11 @@ fn checkout_input_the_console_refuses_is_refused_before_sending() {
     );
     assert_refused(
         &kp(&["--customer-email", "a\u{1b}[2J@b.co"]),
-        "Customer email (--customer-email): has a control character at position 2 (pasted?)",
+        "Customer email (--customer-email): has a control character (U+001B) at position 2 (pasted?)",
     );
     assert_refused(
         &with(&["--success-url", "https://x.example/a\u{1b}[2Jb"]),
-        "Success URL (--success-url): has a control character at position 20 (pasted?)",
+        "Success URL (--success-url): has a control character (U+001B) at position 20 (pasted?)",
     );
     assert_refused(
         &kp(&["--customer-email", "a@b.co", "--target-amount", "10", "--currency", "USD"]),

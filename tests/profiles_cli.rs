@@ -141,6 +141,34 @@ fn malformed_config_names_file_line_and_field() {
     assert!(err.contains(":2: profiles.acme.provider: "), "{err}");
 }
 
+/// A URL `profiles add` refuses was taken from a hand-edited config.toml or a
+/// `TILL_<PROVIDER>_BASE_URL`: the request went out with the password in its URL. Both are
+/// refused (exit 2) before anything is sent, naming the file and line or the variable.
+#[test]
+fn a_base_url_profiles_add_refuses_is_refused_from_the_file_and_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("config")).unwrap();
+    let path = d.join("config/config.toml");
+    let url = "http://user:s3cretpw@127.0.0.1:9/api/v1";
+    std::fs::write(&path, format!("[profiles.acme]\nprovider = \"kelviq\"\nbase_url = \"{url}\"\n")).unwrap();
+    let o = till(d, &["--profile", "acme", "plans", "list"], &[("TILL_ACME_KEY", "k")]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let named = format!("till: {}:3: profiles.acme.base_url: not a valid URL: ", path.display());
+    assert!(err.starts_with(&named) && err.contains("user name or password"), "{err}");
+    assert!(!err.contains("s3cretpw") && err.trim_end().lines().count() == 1, "{err}");
+    std::fs::remove_file(&path).unwrap();
+    for url in [url, "javascript:alert(1)", "http://127.0.0.1:9/api/v1\u{202e}"] {
+        let o = till(d, &["plans", "list"], &[("TILL_KELVIQ_BASE_URL", url), ("TILL_KELVIQ_KEY", "k")]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{url}: {err}");
+        assert!(err.starts_with("till: TILL_KELVIQ_BASE_URL is not a valid URL: "), "{err}");
+        assert!(!err.contains("s3cretpw") && !err.contains('\u{202e}'), "{err}");
+        assert!(!err.contains("embedded sandbox"), "{err}");
+    }
+}
+
 /// A config.toml that is not UTF-8 was an I/O error (exit 1) naming no position; it is a
 /// malformed config (exit 2, as the README's table says), named by file, line and byte.
 #[test]

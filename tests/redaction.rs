@@ -1,6 +1,8 @@
 //! A provider that echoes the key (in an error message, a request-id header, a response field)
-//! and a base URL with credentials in it: the key and the password appear nowhere in what till
-//! prints (stdout, stderr), stores (audit.jsonl, requests.jsonl, till.log) or exports (curl).
+//! and URLs with credentials in its answers: the key and the password appear nowhere in what
+//! till prints (stdout, stderr), stores (audit.jsonl, requests.jsonl, till.log) or exports
+//! (curl). A base URL with credentials is refused before anything is sent, the password
+//! redacted in the refusal.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
@@ -18,22 +20,22 @@ const PASSWORD: &str = "hunter2secretpw";
 
 /// Answers every request by echoing the key it was sent: GETs get a 401 naming the key,
 /// checkout POSTs for plan `fail` a 400 naming it, other POSTs a 201 whose id and URL hold it.
+/// No password: a base URL holding one is refused before anything is sent, so none reaches a
+/// provider to echo.
 async fn echo(method: Method, headers: HeaderMap, body: Bytes) -> Response {
     let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
     let key = auth.strip_prefix("Bearer ").unwrap_or(auth).to_string();
     let request_id = [("x-request-id", format!("req-{key}"))];
     let body = String::from_utf8_lossy(&body);
     if method == Method::GET {
-        let detail = format!(r#"{{"detail":"Invalid API key {key} (see http://admin:{PASSWORD}@docs.example/keys)"}}"#);
+        let detail = format!(r#"{{"detail":"Invalid API key {key}"}}"#);
         return (StatusCode::UNAUTHORIZED, request_id, detail).into_response();
     }
     if body.contains(r#""planIdentifier":"fail""#) {
         let detail = format!(r#"{{"detail":"plan fail is not available for key {key}","code":"{key}"}}"#);
         return (StatusCode::BAD_REQUEST, request_id, detail).into_response();
     }
-    let created = format!(
-        r#"{{"checkoutSessionId":"cs_{key}","checkoutUrl":"https://pay.example/{key}?u=http://x:{PASSWORD}@h/"}}"#
-    );
+    let created = format!(r#"{{"checkoutSessionId":"cs_{key}","checkoutUrl":"https://pay.example/{key}"}}"#);
     (StatusCode::CREATED, request_id, [(header::CONTENT_TYPE, "application/json")], created).into_response()
 }
 
@@ -86,15 +88,19 @@ fn assert_clean(label: &str, bytes: &[u8]) {
 fn an_echoed_key_and_url_credentials_are_never_printed_or_stored() {
     let home = tempfile::tempdir().unwrap();
     let addr = serve();
-    let base = format!("http://alice:{PASSWORD}@{addr}/");
+    let base = format!("http://{addr}/");
+    let with_password = format!("http://alice:{PASSWORD}@{addr}/");
     let checkout = ["checkout", "create", "--plan", "pro", "--period", "MONTHLY", "--customer", "c1"];
     let failing = ["checkout", "create", "--plan", "fail", "--period", "MONTHLY", "--customer", "c1"];
     let mut outputs = vec![
         ("customers list", till(home.path(), &base, &["customers", "list"])),
         ("checkout create", till(home.path(), &base, &checkout)),
         ("failing checkout", till(home.path(), &base, &failing)),
-        ("closed port", till(home.path(), &format!("http://alice:{PASSWORD}@127.0.0.1:9/"), &["plans", "list"])),
+        ("base URL with a password", till(home.path(), &with_password, &["plans", "list"])),
     ];
+    let refused = String::from_utf8_lossy(&outputs[3].1.stderr).to_string();
+    assert_eq!(outputs[3].1.status.code(), Some(2), "{refused}");
+    assert!(refused.contains("TILL_KELVIQ_BASE_URL is not a valid URL: \"http://[redacted]@127.0.0.1:"), "{refused}");
     assert_eq!(outputs[0].1.status.code(), Some(4), "401: {}", String::from_utf8_lossy(&outputs[0].1.stderr));
     assert!(String::from_utf8_lossy(&outputs[0].1.stderr).contains("Invalid API key [redacted]"));
     assert_eq!(outputs[1].1.status.code(), Some(0), "{}", String::from_utf8_lossy(&outputs[1].1.stderr));

@@ -18,11 +18,20 @@ pub fn required(value: &str) -> Result<&str, String> {
     if v.is_empty() { Err("required".into()) } else { Ok(v) }
 }
 
+/// The first character of `v` a terminal acts on ([`crate::text::is_unsafe`]: a C0 or C1
+/// control, DEL, a bidi control) as the end of a message: `a control character (U+202E) at
+/// position 5`. The code point says which, since a screen shows most of them alike or not at
+/// all; the position counts characters from 1.
+pub fn control_character(v: &str) -> Option<String> {
+    let (i, c) = v.chars().enumerate().find(|&(_, c)| crate::text::is_unsafe(c))?;
+    Some(format!("a control character (U+{:04X}) at position {}", u32::from(c), i + 1))
+}
+
 /// A pasted value with a terminal control in it (ESC, a bidi override) is a mistake, not an
 /// address: refused with where it is, before a provider sees it.
 fn no_controls(v: &str) -> Result<(), String> {
-    match v.chars().position(crate::text::is_unsafe) {
-        Some(i) => Err(format!("has a control character at position {} (pasted?)", i + 1)),
+    match control_character(v) {
+        Some(what) => Err(format!("has {what} (pasted?)")),
         None => Ok(()),
     }
 }

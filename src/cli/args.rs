@@ -26,6 +26,25 @@ pub(crate) fn id_arg(text: &str) -> Result<String, String> {
     Ok(text.to_string())
 }
 
+/// An id `checkout create` sends (`--customer`, `--price`, `--subscription`,
+/// `--business-entity`, `--disable-product`): an [`id_arg`] without a control character.
+/// `--customer` took any text, so a pasted U+202E became part of the id the session was
+/// created for, and every screen showing it afterwards read it reversed. Lookups keep plain
+/// [`id_arg`]: a provider's own hostile id must still be readable.
+pub(crate) fn checkout_id_arg(text: &str) -> Result<String, String> {
+    let id = id_arg(text)?;
+    match crate::billing::validate::control_character(&id) {
+        Some(what) => Err(format!("contains {what}")),
+        None => Ok(id),
+    }
+}
+
+/// `checkout create --plan`: empty, its default, leaves the plan to `--price` or the provider's
+/// rules; anything else is a [`checkout_id_arg`] (an id, slug or name alike).
+pub(crate) fn checkout_plan_arg(text: &str) -> Result<String, String> {
+    if text.is_empty() { Ok(String::new()) } else { checkout_id_arg(text) }
+}
+
 /// Values longer than this are shown cut in an error, with their length.
 const SHOWN_VALUE_CHARS: usize = 40;
 
@@ -205,6 +224,29 @@ mod tests {
         assert!(line.len() < 300, "{line}");
         assert!(line.starts_with(&format!("invalid value '{}… (100,000 characters)'", "a".repeat(40))), "{line}");
         assert!(line.contains("for '--customer <CUSTOMER>': an id is at most 512 characters, this one has 100,000"));
+    }
+
+    /// `checkout create --customer` took any text: 100,000 characters, or a pasted U+202E
+    /// that reversed how the id read on every screen that showed it afterwards.
+    #[test]
+    fn checkout_ids_are_held_to_the_id_rules_and_refuse_control_characters() {
+        let create = ["till", "checkout", "create"];
+        let long = "c".repeat(MAX_ID_CHARS + 1);
+        for flag in ["--customer", "--price", "--subscription", "--business-entity", "--disable-product", "--plan"] {
+            let named = format!("for '{flag} <");
+            let line = refused(&os(&[&create[..], &[flag, "cus_\u{202e}x"]].concat()));
+            assert!(line.contains(&named), "{line}");
+            assert!(line.ends_with("': contains a control character (U+202E) at position 5"), "{line}");
+            assert!(!line.contains('\u{202e}'), "shown inert: {line}");
+            let line = refused(&os(&[&create[..], &[flag, "a\u{1b}[2J"]].concat()));
+            assert!(line.ends_with("contains a control character (U+001B) at position 2"), "{line}");
+            let line = refused(&os(&[&create[..], &[flag, &long]].concat()));
+            assert!(line.contains(&named) && line.ends_with("an id is at most 512 characters, this one has 513"));
+        }
+        use clap::Parser;
+        // The default (no --plan) is the empty plan; wide characters are no control characters.
+        let ok = os(&[&create[..], &["--customer", "김민준 ❤\u{fe0f}"]].concat());
+        assert!(super::super::Cli::try_parse_from(ok).is_ok());
     }
 
     #[cfg(unix)]

@@ -406,19 +406,19 @@ pub enum CheckoutCmd {
 pub struct CheckoutArgs {
     /// Plan: its id, slug or name as `till plans list` shows it (a name several plans share is
     /// narrowed by --period and --currency).
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", value_parser = args::checkout_plan_arg)]
     pub plan: String,
     /// ONE_TIME, MONTHLY, THREE_MONTHS, SIX_MONTHS, YEARLY (DAILY, WEEKLY, TWENTY_EIGHT_DAYS where enabled).
     #[arg(long, value_parser = parse_period)]
     pub period: Option<ChargePeriod>,
     /// A specific price (Flowglad price id or slug, KuvarPay price uid).
-    #[arg(long)]
+    #[arg(long, value_parser = args::checkout_id_arg)]
     pub price: Option<String>,
     /// How many of the price to sell (a whole number, at least 1).
     #[arg(long)]
     pub quantity: Option<String>,
     /// The customer's id at the provider (Flowglad: externalId; KuvarPay: the e-mail).
-    #[arg(long)]
+    #[arg(long, value_parser = args::checkout_id_arg)]
     pub customer: Option<String>,
     /// The customer's e-mail (KuvarPay needs one, or --customer).
     #[arg(long)]
@@ -451,14 +451,14 @@ pub struct CheckoutArgs {
     #[arg(long)]
     pub end_date: Option<String>,
     /// Zenskar: business entity for a guest checkout.
-    #[arg(long)]
+    #[arg(long, value_parser = args::checkout_id_arg)]
     pub business_entity: Option<String>,
     /// Zenskar: when the session stops taking payment (RFC 3339, e.g. 2026-12-01T00:00:00Z, or
     /// YYYY-MM-DD for the end of that day UTC).
     #[arg(long)]
     pub expires_at: Option<String>,
     /// Zenskar: a product to switch off in this checkout (repeatable).
-    #[arg(long = "disable-product")]
+    #[arg(long = "disable-product", value_parser = args::checkout_id_arg)]
     pub disabled_products: Vec<String>,
     /// KuvarPay: FIXED or METERED.
     #[arg(long)]
@@ -471,7 +471,7 @@ pub struct CheckoutArgs {
     #[arg(long = "type", default_value = "purchase")]
     pub kind: String,
     /// Flowglad: the subscription an activate/add-payment-method session is for.
-    #[arg(long)]
+    #[arg(long, value_parser = args::checkout_id_arg)]
     pub subscription: Option<String>,
     /// Flowglad: keep the billing date of the customer's renewing subscription (bare flag = true).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]

@@ -74,14 +74,18 @@ fn table(history: &[Exchange]) -> String {
                 e.method.clone(),
                 e.status.map_or_else(|| "-".into(), |s| s.to_string()),
                 format!("{} ms", e.duration.as_millis()),
-                e.path().to_string(),
-                e.request_id.clone().unwrap_or_else(|| "-".into()),
+                crate::text::line_escaped(e.path()).into_owned(),
+                e.request_id.as_deref().map_or_else(|| "-".into(), |id| crate::text::line_escaped(id).into_owned()),
             ]
         })
         .collect();
     super::table::render(&["#", "WHEN (UTC)", "PROVIDER", "METHOD", "STATUS", "TIME", "PATH", "REQUEST ID"], &rows)
 }
 
+/// The exchange as text, with a C1 or bidi control anywhere in it written visibly: a JSON body
+/// with JSON's escape (`\u202e`, the same value, as `--dry-run` and `--curl` write it), the
+/// rest with its code point (`\u{202E}`), where the printer's `�` could not be told from a
+/// provider's own U+FFFD.
 fn detail(e: &Exchange) -> String {
     let mut out = format!("{} {}\n", e.method, e.url);
     let status = e.status.map_or_else(|| "no response".into(), |s| s.to_string());
@@ -98,7 +102,7 @@ fn detail(e: &Exchange) -> String {
             out += &format!("  {}: {}\n", h.name, h.value);
         }
         if let Some(body) = body {
-            out += &format!("\n{body}\n");
+            out += &format!("\n{}\n", crate::providers::log::json_escaped(body));
             if cut {
                 let (kept, size) = (
                     group_int(i64::try_from(body.len()).unwrap_or(i64::MAX)),
@@ -108,7 +112,7 @@ fn detail(e: &Exchange) -> String {
             }
         }
     }
-    out
+    crate::text::block_escaped(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -137,5 +141,23 @@ mod tests {
         );
         let whole = detail(&exchange(r#"{"id":"cus_1"}"#, 14, false));
         assert!(whole.ends_with("{\"id\":\"cus_1\"}\n") && !whole.contains("keeps the first"), "{whole}");
+    }
+
+    /// A U+202E in a logged URL or body was printed as `�`, which also stands for a C1 control
+    /// or a real U+FFFD: what was sent could not be told. It is written as its code point.
+    #[test]
+    fn show_writes_bidi_and_c1_controls_as_visible_escapes() {
+        let mut e = exchange("{\"name\":\"evil\u{202e}gpj.exe\"}", 25, false);
+        e.url = "http://h/customers?q=\u{202e}x".into();
+        e.request_body = Some("name=a\u{202e}b\u{9b}c\u{fffd}".into());
+        e.error = Some("refused \u{2066}x".into());
+        // What `emit` prints.
+        let shown = crate::text::block(&detail(&e)).into_owned();
+        assert!(!shown.contains(['\u{202e}', '\u{9b}', '\u{2066}']), "raw: {shown}");
+        assert!(shown.starts_with("GET http://h/customers?q=\\u{202E}x\n"), "{shown}");
+        assert!(shown.contains("\nname=a\\u{202E}b\\u{009B}c\u{fffd}\n"), "a real U+FFFD stays one: {shown}");
+        assert!(shown.contains("error: refused \\u{2066}x\n"), "{shown}");
+        // A JSON body is written with JSON's escape, as `--dry-run` and curl exports do: the same value.
+        assert!(shown.contains("\n{\"name\":\"evil\\u202egpj.exe\"}\n"), "{shown}");
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod hosts;
 pub mod profiles;
+pub mod urls;
 
 pub use hosts::{EdgeSource, ModeMismatch};
 pub use profiles::{ConfigFile, Profile, ProfileMode};
@@ -75,42 +76,23 @@ fn env_name(kind: ProviderKind, suffix: &str) -> String {
     format!("TILL_{}_{suffix}", kind.slug().to_ascii_uppercase())
 }
 
+/// A URL from `source_name` (a flag, a variable, a profile), held to [`urls::check`] wherever
+/// it came from.
 fn parse_url(source_name: &str, value: &str) -> Result<Url, ConfigError> {
-    let bad = |reason: &str| ConfigError::BadUrl {
+    urls::check(value).map_err(|reason| ConfigError::BadUrl {
         source_name: source_name.to_string(),
         // Errors are printed: URL credentials must not be.
         value: crate::providers::redact::userinfo(value).into_owned(),
-        reason: reason.to_string(),
-    };
-    let url = Url::parse(value).map_err(|e| bad(&e.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(bad("only http and https are supported"));
-    }
-    Ok(url)
+        reason,
+    })
 }
 
-/// A URL `till profiles add` may keep (`--base-url`, `--edge-url`). `javascript:alert(1)`, a
-/// URL with a user name or password, or one with a control character was saved and only
-/// failed when the profile was used; now each is refused naming the flag. Stricter than
-/// [`parse_url`]: what the URL parser would silently drop (a tab, a newline) or a terminal
-/// would act on is refused, not cleaned, and credentials never go in config.toml (keys live in
-/// the keyring or `TILL_<PROFILE>_KEY`).
+/// A URL `till profiles add` may keep (`--base-url`, `--edge-url`): `javascript:alert(1)`, a
+/// URL with a user name or password, or one with a control character was saved and only failed
+/// when the profile was used; now each is refused naming the flag. The same check holds a
+/// profile in config.toml, the flags and the `TILL_<PROVIDER>_*_URL` variables.
 pub fn profile_url(flag: &str, value: &str) -> Result<Url, ConfigError> {
-    let bad = |reason: &str| ConfigError::BadUrl {
-        source_name: flag.to_string(),
-        value: crate::providers::redact::userinfo(value).into_owned(),
-        reason: reason.to_string(),
-    };
-    if value.chars().any(|c| crate::text::is_unsafe(c) || c.is_whitespace()) {
-        return Err(bad("it holds a control character or whitespace"));
-    }
-    let url = parse_url(flag, value)?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad(
-            "it holds a user name or password; keys go in the keyring or TILL_<PROFILE>_KEY, never in config.toml",
-        ));
-    }
-    Ok(url)
+    parse_url(flag, value)
 }
 
 /// A flag wins over the environment; `lookup` reads the environment (injectable for tests).
@@ -304,6 +286,37 @@ mod tests {
         assert!(err.to_string().contains("TILL_KELVIQ_KEY"));
     }
 
+    /// A variable or flag was held only to "http or https": a URL with a password in it, or a
+    /// bidi override, was used as given. Now each is refused as `profiles add` refuses it,
+    /// naming where it came from; the sandbox's loopback URLs pass.
+    #[test]
+    fn variables_and_flags_are_held_to_the_profiles_add_rules() {
+        let kind = ProviderKind::Kelviq;
+        for (url, why) in [
+            ("javascript:alert(1)", "only http and https are supported"),
+            ("http://user:s3cretpw@127.0.0.1:9/api/v1", "it holds a user name or password"),
+            ("http://127.0.0.1:9/api/v1\u{202e}", "it holds a control character or whitespace"),
+        ] {
+            let given = [
+                (("TILL_KELVIQ_BASE_URL", url), ("TILL_KELVIQ_KEY", "k"), None, "TILL_KELVIQ_BASE_URL"),
+                (("TILL_KELVIQ_EDGE_URL", url), ("TILL_KELVIQ_BASE_URL", "http://h/v1"), None, "TILL_KELVIQ_EDGE_URL"),
+                (("TILL_KELVIQ_KEY", "k"), ("TILL_KELVIQ_KEY", "k"), Some(url.to_string()), "--base-url"),
+            ];
+            for (a, b, flag, named) in given {
+                let pairs = [a, b];
+                let lookup = env(&pairs);
+                let overrides = Overrides { base_url: flag, edge_url: None };
+                let e = external_endpoint(kind, &overrides, &lookup).unwrap_err().to_string();
+                assert!(e.starts_with(&format!("{named} is not a valid URL: ")) && e.contains(why), "{e}");
+                assert!(!e.contains("s3cretpw") && !e.contains('\u{202e}'), "{e}");
+                let e = profile_hosts("p", &profile(kind, ProfileMode::Test), &overrides, &lookup).unwrap_err();
+                assert!(e.to_string().starts_with(&format!("{named} is not a valid URL: ")), "{e}");
+            }
+        }
+        let lookup = env(&[("TILL_KELVIQ_BASE_URL", "http://127.0.0.1:4010/kelviq/api/v1"), ("TILL_KELVIQ_KEY", "k")]);
+        assert!(external_endpoint(kind, &Overrides::default(), &lookup).unwrap().is_some());
+    }
+
     fn profile(kind: ProviderKind, mode: ProfileMode) -> Profile {
         Profile {
             provider: kind,
@@ -468,12 +481,13 @@ mod tests {
         let url = "ftp://alice:s3cretpw@x.example/";
         let bad =
             external_endpoint(ProviderKind::Kelviq, &Overrides::default(), &env(&[("TILL_KELVIQ_BASE_URL", url)]));
-        let missing = external_endpoint(
+        // An http(s) URL with a password is refused as such, before the key is looked for.
+        let with_password = external_endpoint(
             ProviderKind::Kelviq,
             &Overrides::default(),
             &env(&[("TILL_KELVIQ_BASE_URL", "https://alice:s3cretpw@x.example/")]),
         );
-        for err in [bad.unwrap_err().to_string(), missing.unwrap_err().to_string()] {
+        for err in [bad.unwrap_err().to_string(), with_password.unwrap_err().to_string()] {
             assert!(!err.contains("s3cretpw") && err.contains("[redacted]@x.example"), "{err}");
         }
     }

@@ -45,10 +45,10 @@ pub struct Profile {
     #[serde(default)]
     pub mode: ProfileMode,
     /// Overrides the provider's production base URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "checked_url", skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
     /// Kelviq's edge host for entitlements.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "checked_url", skip_serializing_if = "Option::is_none")]
     pub edge_url: Option<String>,
     /// KuvarPay business id or Zenskar organisation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,6 +62,18 @@ pub struct Profile {
     /// Requests that may go at once after a quiet spell (else twice the rate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub burst: Option<std::num::NonZeroU32>,
+}
+
+/// A URL in the file is held to what `profiles add` would take ([`super::urls::check`]): the
+/// file is edited by hand too. Refused here, the error names the file, line and field.
+fn checked_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let value = Option::<String>::deserialize(d)?;
+    if let Some(v) = &value
+        && let Err(reason) = super::urls::check(v)
+    {
+        return Err(serde::de::Error::custom(format!("not a valid URL: {} ({reason})", super::urls::shown(v))));
+    }
+    Ok(value)
 }
 
 /// Requests per second: more than zero, at most 10,000.
@@ -282,6 +294,27 @@ mod tests {
         assert!(err.starts_with("/cfg/config.toml:1: (syntax): "), "{err}");
         let err = parse_str("[profiles.\"a b\"]\nprovider = \"kelviq\"\n").unwrap_err().to_string();
         assert!(err.contains("must be 1-64 characters"), "{err}");
+    }
+
+    /// `profiles add` refuses these URLs, but the same text typed into config.toml was taken:
+    /// credentials sat in the file, a bidi override went into every request line. Now the file
+    /// is refused, naming its line, as for any other bad value.
+    #[test]
+    fn a_url_profiles_add_refuses_is_refused_in_the_file_naming_its_line() {
+        for (url, why) in [
+            ("javascript:alert(1)", "only http and https are supported"),
+            ("http://user:s3cretpw@x.example/", "it holds a user name or password"),
+            ("https://x.example/a\\u202eb", "it holds a control character or whitespace"),
+        ] {
+            for field in ["base_url", "edge_url"] {
+                let text = format!("[profiles.acme]\nprovider = \"kelviq\"\n\n{field} = \"{url}\"\n");
+                let e = parse_str(&text).unwrap_err().to_string();
+                assert!(e.starts_with(&format!("/cfg/config.toml:4: profiles.acme.{field}: not a valid URL: ")), "{e}");
+                assert!(e.contains(why) && !e.contains("s3cretpw") && !e.contains('\u{202e}'), "{e}");
+            }
+        }
+        let sandbox = "[profiles.dev]\nprovider = \"kelviq\"\nbase_url = \"http://127.0.0.1:4010/kelviq/api/v1\"\n";
+        assert!(parse_str(sandbox).is_ok());
     }
 
     #[test]

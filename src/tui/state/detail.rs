@@ -244,7 +244,7 @@ impl DetailState {
             .lines
             .iter()
             .filter_map(|l| match l {
-                DetailLine::Field { label, .. } => Some(label.chars().count()),
+                DetailLine::Field { label, .. } => Some(unicode_width::UnicodeWidthStr::width(label.as_str())),
                 DetailLine::Section(_) => None,
             })
             .max()
@@ -254,28 +254,23 @@ impl DetailState {
     }
 }
 
-/// Splits a value into pieces of at most `width` characters, at spaces where it can: how a
-/// detail view draws a value, so an id or a sum is wrapped, never cut.
+/// Splits a value into lines of at most `width` terminal columns, at spaces where it can: how
+/// a detail view draws a value, so an id or a sum is wrapped, never cut. Measured as the
+/// terminal draws it (`util::fit_words`): 김 or ❤️ takes two columns, and a count of
+/// characters let a Hangul name run past the pane's border.
 pub fn wrap_value(value: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut out = Vec::new();
     for paragraph in value.split('\n') {
-        let mut line = String::new();
-        for word in paragraph.split(' ') {
-            let fits = line.chars().count() + word.chars().count() + usize::from(!line.is_empty()) <= width;
-            if !fits && !line.is_empty() {
-                out.push(std::mem::take(&mut line));
+        let mut rest = paragraph;
+        loop {
+            let (line, left) = crate::util::fit_words(rest, width);
+            out.push(line);
+            if left.is_empty() {
+                break;
             }
-            let mut rest: Vec<char> = word.chars().collect();
-            while rest.len() > width {
-                out.push(rest.drain(..width).collect());
-            }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.extend(rest);
+            rest = left;
         }
-        out.push(line);
     }
     out
 }

@@ -45,10 +45,13 @@ fn field_lines<'a>(d: &DetailState, theme: &Theme, inner: Rect) -> Vec<Line<'a>>
                 let style = if selected { theme.selected(true) } else { ratatui::style::Style::default() };
                 let mark = if target.is_some() { "›" } else { " " };
                 let label = crate::util::ellipsize(label, label_w);
+                // Padded to columns: `{:<n}` pads to characters, and 고객 is two of them but four columns.
+                let label_pad =
+                    " ".repeat(label_w.saturating_sub(unicode_width::UnicodeWidthStr::width(label.as_str())));
                 let mut chunks = wrap_value(value, value_w).into_iter();
                 let first = chunks.next().unwrap_or_default();
                 out.push(Line::from(vec![
-                    Span::styled(format!(" {label:<label_w$} "), theme.dim()),
+                    Span::styled(format!(" {label}{label_pad} "), theme.dim()),
                     Span::styled(format!("{mark}{first}"), style),
                 ]));
                 let pad = " ".repeat(label_w + 3);
@@ -71,5 +74,48 @@ mod tests {
         assert_eq!(wrap("Growth · active · €18.00", 12), vec!["Growth ·", "active ·", "€18.00"]);
         assert_eq!(wrap("sub_0123456789abcdef", 8), vec!["sub_0123", "456789ab", "cdef"]);
         assert_eq!(wrap("short", 20), vec!["short"]);
+    }
+
+    /// Wide characters were counted one column each: a Hangul name or a row of hearts ran
+    /// past the value column and the pane's border cut off its end.
+    #[test]
+    fn wide_values_stay_inside_their_column_and_are_drawn_whole() {
+        use crate::tui::state::detail::{DetailKind, DetailLine, DetailState};
+        use crate::tui::view::Theme;
+        use ratatui::Terminal;
+        use ratatui::backend::TestBackend;
+        use unicode_width::UnicodeWidthStr;
+
+        let hangul = "김민준박서연이하은최지우정예준강도윤조서준윤하윤장지호 님";
+        let hearts = "❤\u{fe0f}".repeat(14) + " 고객";
+        let lines = vec![
+            DetailLine::field("Name", hangul),
+            DetailLine::field("Note", hearts.clone()),
+            DetailLine::field("고객 메모", "메모 ".repeat(12)),
+        ];
+        let d = DetailState::new(DetailKind::Customer, vec!["김민준".into()], lines, String::new());
+        let (w, h) = (36, 20);
+        for value in [hangul, hearts.as_str()] {
+            let (_, value_w) = d.columns(usize::from(w) - 2);
+            let chunks = wrap(value, value_w);
+            assert!(chunks.iter().all(|c| c.width() <= value_w), "wider than {value_w}: {chunks:?}");
+            assert_eq!(chunks.concat().replace(' ', ""), value.replace(' ', ""), "nothing lost");
+        }
+        let inner = ratatui::layout::Rect::new(1, 2, w - 2, h - 4);
+        for line in super::field_lines(&d, &Theme { color: false }, inner) {
+            assert!(line.width() <= usize::from(inner.width), "{} columns: {line:?}", line.width());
+        }
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        terminal.draw(|f| super::draw(f, &d, &Theme { color: false }, f.area())).unwrap();
+        let buffer = terminal.backend().buffer();
+        // The pane's inside, border columns left out, read row by row.
+        let drawn: String = (2..h - 2)
+            .flat_map(|y| (1..w - 1).map(move |x| (x, y)))
+            .map(|(x, y)| buffer[(x, y)].symbol().to_string())
+            .collect::<String>()
+            .replace(' ', "");
+        for value in [hangul, hearts.as_str()] {
+            assert!(drawn.contains(&value.replace(' ', "")), "{value:?} not drawn whole in {drawn:?}");
+        }
     }
 }

@@ -56,12 +56,12 @@ pub fn draw(frame: &mut Frame, r: &RequestsState, theme: &Theme, area: Rect) {
                 Cell::from(e.started_at.format("%H:%M:%S").to_string()),
                 Cell::from(e.provider.display_name()),
                 Cell::from(e.method.clone()),
-                Cell::from(ellipsize(e.path(), path_w as usize)),
+                Cell::from(ellipsize(&escaped(e.path()), path_w as usize)),
                 Cell::from(status),
                 Cell::from(format!("{} ms", e.duration.as_millis())),
             ];
             if id_w > 0 {
-                cells.push(Cell::from(ellipsize(e.request_id.as_deref().unwrap_or(""), id_w as usize)));
+                cells.push(Cell::from(ellipsize(&escaped(e.request_id.as_deref().unwrap_or("")), id_w as usize)));
             }
             Row::new(cells)
         })
@@ -81,15 +81,16 @@ pub fn draw(frame: &mut Frame, r: &RequestsState, theme: &Theme, area: Rect) {
 }
 
 fn detail(frame: &mut Frame, e: &Exchange, scroll: usize, theme: &Theme, rect: Rect) {
-    let block = pane_block(format!("{} {} · c copy curl · Esc back", e.method, e.path()), true, theme, rect.width);
+    let title = format!("{} {} · c copy curl · Esc back", e.method, escaped(e.path()));
+    let block = pane_block(title, true, theme, rect.width);
     let mut lines = vec![
-        Line::from(vec![Span::styled(format!("{} {}", e.method, e.url), theme.header())]),
+        Line::from(vec![Span::styled(format!("{} {}", e.method, escaped(&e.url)), theme.header())]),
         Line::from(format!(
             "status {} · {} ms · attempt {} · request id {}",
             e.status.map_or("no response".to_string(), |s| s.to_string()),
             e.duration.as_millis(),
             e.attempt,
-            e.request_id.as_deref().unwrap_or("—")
+            escaped(e.request_id.as_deref().unwrap_or("—"))
         )),
     ];
     if e.queued_ms > 0 {
@@ -97,30 +98,83 @@ fn detail(frame: &mut Frame, e: &Exchange, scroll: usize, theme: &Theme, rect: R
         lines.push(Line::from(format!("waited {} ms before sending: {why}", e.queued_ms)));
     }
     if let Some(err) = &e.error {
-        lines.push(Line::from(Span::styled(format!("error: {err}"), theme.error())));
+        lines.push(Line::from(Span::styled(format!("error: {}", escaped(err)), theme.error())));
     }
     lines.push(Line::from(Span::styled(
         format!("Request headers ({} bytes body)", e.request_body_size),
         theme.header(),
     )));
-    lines.extend(e.request_headers.iter().map(|h| Line::from(format!("  {}: {}", h.name, h.value))));
+    lines.extend(e.request_headers.iter().map(header_line));
     body_lines(&mut lines, e.request_body.as_deref());
     lines.push(Line::from(Span::styled(
         format!("Response headers ({} bytes body)", e.response_body_size),
         theme.header(),
     )));
-    lines.extend(e.response_headers.iter().map(|h| Line::from(format!("  {}: {}", h.name, h.value))));
+    lines.extend(e.response_headers.iter().map(header_line));
     body_lines(&mut lines, e.response_body.as_deref());
     let visible: Vec<Line> = lines.into_iter().skip(scroll).collect();
     frame.render_widget(Paragraph::new(visible).block(block), rect);
 }
 
-/// Pretty-prints JSON bodies; other text as is.
+/// What the exchange holds, with a C1 or bidi control shown as its code point: ratatui drops a
+/// zero-width U+202E from its cells, or draws it raw inside a wider one, and either way the
+/// log showed something other than what was sent (as `till requests show` writes it).
+fn escaped(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::text::line_escaped(text)
+}
+
+fn header_line(h: &crate::providers::log::LoggedHeader) -> Line<'static> {
+    Line::from(format!("  {}: {}", escaped(&h.name), escaped(&h.value)))
+}
+
+/// Pretty-prints JSON bodies, a C1 or bidi control in them as JSON's escape (`\u202e`, the same
+/// value, as a curl export writes it); other text as is, escaped as the rest of the view.
 fn body_lines(lines: &mut Vec<Line<'static>>, body: Option<&str>) {
     let Some(body) = body.filter(|b| !b.is_empty()) else { return };
     let pretty = serde_json::from_str::<serde_json::Value>(body)
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or_else(|| body.to_string());
-    lines.extend(pretty.lines().map(|l| Line::from(format!("  {l}"))));
+        .map_or_else(|| body.to_string(), |pretty| crate::text::json(&pretty).into_owned());
+    lines.extend(pretty.lines().map(|l| Line::from(format!("  {}", escaped(l)))));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    fn screen(r: &RequestsState) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(100, 24)).unwrap();
+        terminal.draw(|f| draw(f, r, &Theme { color: false }, f.area())).unwrap();
+        let buffer = terminal.backend().buffer();
+        (0..24).map(|y| (0..100).map(|x| buffer[(x, y)].symbol()).collect::<String>() + "\n").collect()
+    }
+
+    /// A U+202E in a logged URL or body is a zero-width cell ratatui drops: the log showed the
+    /// text as if it were not there. It shows the code point, as `till requests show` does.
+    #[test]
+    fn bidi_and_c1_controls_in_an_exchange_show_as_escapes() {
+        let e: Exchange = serde_json::from_value(serde_json::json!({
+            "id": 1, "provider": "flowglad", "started_at": "2026-12-07T10:00:00Z", "method": "POST",
+            "url": "http://h/customers/a\u{202e}b", "status": 200, "duration": 3, "request_id": "req\u{9b}1",
+            "request_headers": [{"name": "x-note", "value": "n\u{2067}o"}], "response_headers": [],
+            "request_body": "{\"name\":\"evil\u{202e}gpj.exe\"}", "request_body_size": 25,
+            "response_body": "plain \u{202e}text", "response_body_size": 13, "attempt": 1, "error": null
+        }))
+        .unwrap();
+        let mut r = RequestsState { entries: vec![e], ..RequestsState::default() };
+        let list = screen(&r);
+        assert!(list.contains("/customers/a\\u{202E}b"), "{list}");
+        r.detail = true;
+        let shown = screen(&r);
+        assert!(shown.contains("POST http://h/customers/a\\u{202E}b"), "{shown}");
+        assert!(shown.contains("request id req\\u{009B}1"), "{shown}");
+        assert!(shown.contains("x-note: n\\u{2067}o"), "{shown}");
+        assert!(shown.contains(r#""name": "evil\u202egpj.exe""#), "a JSON body keeps its value: {shown}");
+        assert!(shown.contains("plain \\u{202E}text"), "{shown}");
+        for screen in [list, shown] {
+            assert!(!screen.contains(['\u{202e}', '\u{2067}', '\u{9b}', '\u{fffd}']), "{screen}");
+        }
+    }
 }

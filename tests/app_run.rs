@@ -265,7 +265,7 @@ async fn zenskar_checkout_through_the_loop() {
     checkout_flow(ProviderKind::Zenskar, "Plan", "Team").await;
 }
 
-/// Provider strings full of ESC, OSC, BEL and C1 bytes never reach the terminal from any
+/// Provider strings full of ESC, OSC, BEL, C1 and bidi controls never reach the terminal from any
 /// pane, and the console keeps working (issue 14).
 #[tokio::test]
 async fn hostile_provider_strings_reach_no_cell_of_the_console() {
@@ -282,13 +282,26 @@ async fn hostile_provider_strings_reach_no_cell_of_the_console() {
             s.key(KeyCode::Enter);
             s.idle().await;
             let cells = s.symbols();
-            assert!(!cells.chars().any(|c| c.is_control()), "a control character reached a cell:\n{}", s.screen());
+            assert!(!cells.chars().any(till::text::is_unsafe), "a control character reached a cell:\n{}", s.screen());
+            // Each unsafe character is a visible stand-in in the fields, not dropped unseen.
+            assert!(s.screen().contains("Eve Hostile ␛]0;pwned␇"), "{}", s.screen());
+            // The provider's own JSON (v): no control reaches a cell, and the bidi override and
+            // the C1 control are written as JSON escapes, not dropped unseen.
+            s.key(KeyCode::Char('v'));
+            let json = s.wait_for("the provider's JSON").await;
+            assert!(!s.symbols().chars().any(till::text::is_unsafe), "a control reached a cell:\n{json}");
+            assert!(json.contains(r"\u009c\r\u0007\u202eexe.\u2066") && json.contains(r"\u009b31m"), "{json}");
+            s.key(KeyCode::Char('v'));
             s.key(KeyCode::Esc);
             s.key(KeyCode::Tab);
             s.idle().await;
             for _ in 0..4 {
                 let cells = s.symbols();
-                assert!(!cells.chars().any(|c| c.is_control()), "a control character reached a cell:\n{}", s.screen());
+                assert!(
+                    !cells.chars().any(till::text::is_unsafe),
+                    "a control character reached a cell:\n{}",
+                    s.screen()
+                );
                 s.key(KeyCode::Tab);
                 s.idle().await;
             }

@@ -211,10 +211,14 @@ impl Seed {
     /// Adds one customer (with a subscription to the first plan, so providers that derive
     /// customers from subscriptions show it too) whose every text field carries what a
     /// hostile provider could send a terminal: ESC sequences (OSC 0 retitles the window,
-    /// OSC 52 writes the clipboard, CSI clears the screen), BEL, CR and C1 controls.
+    /// OSC 52 writes the clipboard, CSI clears the screen), BEL, CR, C1 controls and the bidi
+    /// controls that make text read as something else (U+202E, U+2066).
     pub fn add_hostile_customer(&mut self) {
-        let evil =
-            |base: &str| format!("{base}\x1b]0;pwned\x07\x1b]52;c;cHduZWQ=\x07\x1b[2J\u{9b}31m\u{9d}0;x\u{9c}\r\x07");
+        let evil = |base: &str| {
+            format!(
+                "{base}\x1b]0;pwned\x07\x1b]52;c;cHduZWQ=\x07\x1b[2J\u{9b}31m\u{9d}0;x\u{9c}\r\x07\u{202E}exe.\u{2066}"
+            )
+        };
         let id = format!("hostile_{}", evil("id"));
         self.customers.push(SeedCustomer {
             id: id.clone(),

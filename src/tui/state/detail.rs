@@ -145,13 +145,16 @@ pub struct DetailState {
 impl DetailState {
     pub fn new(kind: DetailKind, crumbs: Vec<String>, lines: Vec<DetailLine>, json: String) -> DetailState {
         let selected = lines.iter().position(|l| matches!(l, DetailLine::Field { .. })).unwrap_or(0);
+        // A crumb is a provider's name for something, and JSON passes bidi and C1 controls
+        // through raw: both made safe here, where every detail view is made.
+        let crumbs = crumbs.iter().map(|c| crate::text::line(c).into_owned()).collect();
         DetailState {
             kind,
             crumbs,
             lines,
             selected,
             offset: 0,
-            json,
+            json: crate::text::json(&json).into_owned(),
             show_json: false,
             json_scroll: 0,
             link: None,
@@ -468,7 +471,7 @@ impl AppState {
             let shown =
                 fields.into_iter().take(RAW_FIELDS).map(|(k, v)| DetailLine::field("", format!("{k}: {v}")).copying(v));
             d.lines.extend(shown);
-            d.raw = Some(serde_json::to_string_pretty(value).ok());
+            d.raw = Some(serde_json::to_string_pretty(value).ok().map(|j| crate::text::json(&j).into_owned()));
         }
     }
 }

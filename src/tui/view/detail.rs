@@ -39,16 +39,20 @@ fn field_lines<'a>(d: &DetailState, theme: &Theme, inner: Rect) -> Vec<Line<'a>>
     let mut out = Vec::new();
     for (i, line) in d.lines.iter().enumerate().skip(d.offset) {
         match line {
-            DetailLine::Section(title) => out.push(Line::from(Span::styled(title.clone(), theme.header()))),
+            DetailLine::Section(title) => {
+                out.push(Line::from(Span::styled(crate::text::line(title).into_owned(), theme.header())))
+            }
             DetailLine::Field { label, value, target, .. } => {
                 let selected = i == d.selected;
                 let style = if selected { theme.selected(true) } else { ratatui::style::Style::default() };
                 let mark = if target.is_some() { "›" } else { " " };
-                let label = crate::util::ellipsize(label, label_w);
+                // Provider text: each unsafe character drawn as a visible stand-in (ratatui would
+                // drop it unseen, and the operator could not tell the value is not what it looks).
+                let label = crate::util::ellipsize(&crate::text::line(label), label_w);
                 // Padded to columns: `{:<n}` pads to characters, and 고객 is two of them but four columns.
                 let label_pad =
                     " ".repeat(label_w.saturating_sub(unicode_width::UnicodeWidthStr::width(label.as_str())));
-                let mut chunks = wrap_value(value, value_w).into_iter();
+                let mut chunks = wrap_value(&crate::text::block(value), value_w).into_iter();
                 let first = chunks.next().unwrap_or_default();
                 out.push(Line::from(vec![
                     Span::styled(format!(" {label}{label_pad} "), theme.dim()),

@@ -207,7 +207,8 @@ pub(crate) fn sorted_headers(
 
 /// A bordered block whose border shows focus and whose title never overflows.
 pub(crate) fn pane_block<'a>(title: String, focused: bool, theme: &Theme, width: u16) -> Block<'a> {
-    let title = crate::util::ellipsize(&title, width.saturating_sub(4) as usize);
+    // Titles carry provider names (a customer's, a plan's): never drawn raw.
+    let title = crate::util::ellipsize(&crate::text::line(&title), width.saturating_sub(4) as usize);
     Block::bordered()
         .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
         .border_style(theme.border(focused))

@@ -278,6 +278,9 @@ async fn hostile_provider_strings_reach_no_cell_of_the_console() {
             s.text("pwned");
             s.key(KeyCode::Enter);
             s.wait_for("Eve Hostile").await;
+            // Her row shows stand-ins (ratatui would drop a control unseen and pass a bidi one).
+            assert!(s.screen().contains("Eve Hostile ␛]0;pwned␇"), "{}", s.screen());
+            assert!(!s.symbols().chars().any(till::text::is_unsafe), "a control reached a cell:\n{}", s.screen());
             // Her detail view (Enter) shows every field she has: still no control character.
             s.key(KeyCode::Enter);
             s.idle().await;

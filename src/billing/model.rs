@@ -343,6 +343,8 @@ impl Subscription {
             (S::Canceled | S::Expired, Some(end), _) => format!("ended {end}"),
             (S::Canceled | S::Expired, None, Some(end)) => format!("ended {end}"),
             (S::Active, None, Some(renew)) => format!("renews {renew}"),
+            // Said, not left blank: a blank reads as "not loaded" or "unknown".
+            (S::Active, None, None) if self.period == ChargePeriod::OneTime => "one-time, never renews".into(),
             (S::Trialing, None, Some(end)) => format!("trial ends {end}"),
             (S::PastDue, None, Some(end)) => format!("payment due · period ends {end}"),
             (S::Superseded, _, _) => "replaced by a newer subscription".into(),
@@ -520,6 +522,8 @@ mod date_phrase_tests {
         for s in [S::Superseded, S::Incomplete, S::Canceled, S::Expired, S::PastDue] {
             assert!(!sub(s, None).date_phrase().contains("renews"), "{s:?}");
         }
+        let once = Subscription { period: ChargePeriod::OneTime, current_period_end: None, ..sub(S::Active, None) };
+        assert_eq!(once.date_phrase(), "one-time, never renews");
     }
 }
 

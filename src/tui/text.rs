@@ -43,7 +43,7 @@ pub fn clean_paste(text: &str, room: usize) -> (String, Pasted) {
     let kept: Vec<char> = plain
         .chars()
         .filter(|c| {
-            let control = c.is_control();
+            let control = crate::text::is_unsafe(*c);
             removed += usize::from(control);
             !control
         })
@@ -65,7 +65,7 @@ pub fn edit_line(value: &mut String, key: KeyEvent) -> bool {
         KeyCode::Backspace => value.pop().is_some(),
         KeyCode::Char('u') if ctrl(&key) => !std::mem::take(value).is_empty(),
         KeyCode::Char('w') if ctrl(&key) => delete_word(value),
-        KeyCode::Char(c) if !ctrl(&key) && !c.is_control() && value.chars().count() < MAX_FIELD_CHARS => {
+        KeyCode::Char(c) if !ctrl(&key) && !crate::text::is_unsafe(c) && value.chars().count() < MAX_FIELD_CHARS => {
             value.push(c);
             true
         }
@@ -117,7 +117,7 @@ pub fn edit_area(area: &mut TextArea<'static>, key: KeyEvent) -> bool {
         KeyCode::Delete => {
             area.delete_next_char();
         }
-        KeyCode::Char(c) if !ctrl(&key) && !c.is_control() && before.chars().count() < MAX_FIELD_CHARS => {
+        KeyCode::Char(c) if !ctrl(&key) && !crate::text::is_unsafe(c) && before.chars().count() < MAX_FIELD_CHARS => {
             area.insert_char(c);
         }
         _ => {}
@@ -195,6 +195,23 @@ mod tests {
         let r = paste_line(&mut s, "ros\x1b[31m\x07si\x1b]8;;http://x\x07\r\n");
         assert_eq!(s, "rossi");
         assert!(r.removed >= 5, "{}", r.removed);
+    }
+
+    #[test]
+    fn bidi_controls_are_neither_pasted_nor_typed() {
+        // U+202E makes "Lorenzo irarreF" read as "Lorenzo Ferrari" on a bidi terminal: a name
+        // that is not what it looks cannot be entered, only seen in what a provider sends.
+        let mut s = String::new();
+        let r = paste_line(&mut s, "Ann\u{202e}evil\u{2066}Z\u{9b}1");
+        assert_eq!(s, "AnnevilZ1");
+        assert_eq!(r.removed, 3);
+        let mut typed = String::from("Lorenzo ");
+        assert!(!edit_line(&mut typed, key(KeyCode::Char('\u{202e}'))));
+        assert_eq!(typed, "Lorenzo ");
+        let mut area = TextArea::default();
+        edit_area(&mut area, key(KeyCode::Char('\u{2067}')));
+        paste_area(&mut area, "a\u{200f}b");
+        assert_eq!(area.lines()[0], "ab");
     }
 
     #[test]

@@ -170,13 +170,19 @@ fn timing_label(t: ChangeTiming) -> &'static str {
     }
 }
 
+/// "Customer  Jürgen Müller (cus_mueller_maschinenbau)", with stand-ins for unsafe characters.
+fn customer_line(name: &str, id: &str) -> String {
+    format!("Customer  {} ({})", crate::text::line(name), crate::text::line(id))
+}
+
 /// The confirm step restates what will happen: customer, old → new, period, amount now,
 /// next invoice, effective date, entitlement difference.
 fn review<'a>(lines: &mut Vec<Line<'a>>, footer: &mut Vec<Line<'a>>, f: &ChangeFlow, theme: &Theme, width: usize) {
-    let old = f.subscription.plan_name.clone().unwrap_or_default();
-    let new = f.plan().map(|p| p.name.clone()).unwrap_or_default();
+    // Provider names: each unsafe character a visible stand-in, not dropped unseen.
+    let old = crate::text::line(f.subscription.plan_name.as_deref().unwrap_or_default()).into_owned();
+    let new = crate::text::line(f.plan().map(|p| p.name.as_str()).unwrap_or_default()).into_owned();
     let change = f.change();
-    lines.push(Line::from(format!("Customer  {} ({})", f.customer_name, f.customer_id)));
+    lines.push(Line::from(customer_line(&f.customer_name, &f.customer_id)));
     lines.push(Line::from(format!("Plan      {old} → {new}")));
     lines.push(Line::from(format!(
         "Period    {} · {}",
@@ -284,7 +290,7 @@ fn cancel_choices<'a>(f: &CancelFlow, theme: &Theme) -> Vec<Line<'a>> {
 /// What the cancellation (or its undo) does, then the confirm or the outcome.
 fn cancel_review<'a>(f: &CancelFlow, theme: &Theme, today: NaiveDate) -> Vec<Line<'a>> {
     let mut lines = vec![
-        Line::from(format!("Customer  {} ({})", f.customer_name, f.customer_id)),
+        Line::from(customer_line(&f.customer_name, &f.customer_id)),
         Line::from(format!("Subscription {} · {}", f.subscription.id, f.subscription.status.label())),
     ];
     if f.undo && !f.subscription.cancel_scheduled() {

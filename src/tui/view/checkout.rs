@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 use super::{Theme, pane_block, qr};
 use crate::billing::{CheckoutStatus, Estimate, EstimateSource};
@@ -87,8 +88,17 @@ pub fn estimate_lines<'a>(e: &Estimate, theme: &Theme, width: usize) -> Vec<Line
     let mut lines = vec![Line::from(Span::styled(e.headline(), theme.header()))];
     for l in &e.current_invoice.lines {
         let amount = l.amount.rounded().to_string();
-        let desc = ellipsize(&l.description, width.saturating_sub(amount.chars().count() + 3));
-        lines.push(Line::from(format!("  {desc:<w$} {amount}", w = width.saturating_sub(amount.chars().count() + 3))));
+        let room = width.saturating_sub(UnicodeWidthStr::width(amount.as_str()) + 3).max(1);
+        // Wrapped, never cut: a description may carry a figure of its own (KuvarPay's
+        // "GHS 138.00 not returned"), and an ellipsis there hid money.
+        let (first, mut rest) = crate::util::fit_words(&l.description, room);
+        let pad = " ".repeat(room.saturating_sub(UnicodeWidthStr::width(first.as_str())));
+        lines.push(Line::from(format!("  {first}{pad} {amount}")));
+        while !rest.is_empty() {
+            let (row, left) = crate::util::fit_words(rest, room);
+            lines.push(Line::from(format!("  {row}")));
+            rest = left;
+        }
     }
     match &e.next_invoice {
         Some(n) => lines.push(Line::from(Span::styled(

@@ -152,3 +152,30 @@ fn at_80_columns_the_session_comes_before_the_qr_code() {
     let screen = short.join("\n");
     assert!(!screen.contains('█') && screen.contains("QR code: needs 107×"), "{screen}");
 }
+
+#[test]
+fn a_long_estimate_line_wraps_and_keeps_its_figures() {
+    use crate::billing::{Currency, Estimate, EstimateLine, EstimateSource, Invoice, Money};
+    let ghs = Currency::from_code("GHS").unwrap();
+    let line = EstimateLine {
+        description: "No refund: KuvarPay credits nothing for the unused time (GHS 138.00 not returned)".into(),
+        quantity: rust_decimal::Decimal::ONE,
+        amount: Money::zero(ghs),
+        period_start: None,
+        period_end: None,
+    };
+    let estimate = Estimate {
+        source: EstimateSource::Local,
+        current_invoice: Invoice::from_lines(None, vec![line], ghs).unwrap(),
+        next_invoice: None,
+        effective_date: None,
+        credit_note: false,
+    };
+    let theme = Theme { color: false };
+    let lines: Vec<String> = super::estimate_lines(&estimate, &theme, 60).iter().map(|l| l.to_string()).collect();
+    let text = lines.join("\n");
+    assert!(text.contains("GHS 138.00") && text.contains("not returned"), "{text}");
+    assert!(!text.contains('…'), "{text}");
+    assert!(lines.iter().all(|l| unicode_width::UnicodeWidthStr::width(l.as_str()) <= 60), "{text}");
+    assert!(lines[1].ends_with("GHS 0.00"), "the amount stays at the right of the first row: {text}");
+}

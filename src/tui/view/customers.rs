@@ -1,8 +1,10 @@
 //! The customers pane: a windowed table (only visible rows are built), the filter line and
 //! loading / empty / error states.
 
+use crate::text;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
@@ -10,6 +12,7 @@ use super::{Theme, pane_block, pane_message};
 use crate::tui::state::rows::CustomerRow;
 use crate::tui::state::{AppState, Pane};
 use crate::util::ellipsize;
+use unicode_width::UnicodeWidthStr;
 
 pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
     let focused = state.focus == Pane::Customers;
@@ -150,13 +153,16 @@ fn empty_state(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
 }
 
 /// Column widths from the space available: name and email share what the fixed columns leave.
-fn widths(total: u16, with_provider: bool) -> [u16; 5] {
+fn widths(total: u16, with_provider: bool, summary_need: usize) -> [u16; 5] {
     let provider = if with_provider { 8 } else { 0 };
     let id = (total / 6).clamp(8, 26);
-    let summary = (total / 6).clamp(10, 24);
+    // As wide as the longest summary on screen, up to a fifth of the table (at least 15, an
+    // end date's "ends 2027-01-05"); [`Summary::fit`] keeps the status whole within that.
+    let summary = u16::try_from(summary_need).unwrap_or(u16::MAX).clamp(10, (total / 5).max(15));
     let gaps = if with_provider { 4 } else { 3 };
     let rest = total.saturating_sub(provider + id + summary + gaps);
-    let name = rest / 2;
+    // The name is what a person is looked for by: it gets a little more than the e-mail.
+    let name = rest - rest * 9 / 20;
     [name, rest - name, id, provider, summary]
 }
 
@@ -164,7 +170,13 @@ fn table(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect, focused
     let view = state.view();
     let height = area.height.saturating_sub(1) as usize;
     let with_provider = state.tab == 0;
-    let w = widths(area.width, with_provider);
+    let start = view.offset.min(state.row_count().saturating_sub(1));
+    let on_screen: Vec<_> = (start..(start + height).min(state.row_count()))
+        .filter_map(|i| state.row_at(i))
+        .filter_map(|r| state.customer(r).map(|c| (r, c, summary(state, theme, r.slot, c.id))))
+        .collect();
+    let need = on_screen.iter().filter_map(|(_, _, s)| s.as_ref()).map(Summary::width).max().unwrap_or(0);
+    let w = widths(area.width, with_provider, need);
     let control = crate::tui::state::listing::ListControl { sort: view.sort, ..Default::default() };
     let mut header = vec![
         ellipsize(&control.header(0, "Name"), w[0] as usize),
@@ -176,20 +188,20 @@ fn table(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect, focused
     }
     header.push(ellipsize("Subscription", w[4] as usize));
     // Only the rows on screen become widgets: 100k rows cost the same as 30.
-    let start = view.offset.min(state.row_count().saturating_sub(1));
-    let rows: Vec<Row> = (start..(start + height).min(state.row_count()))
-        .filter_map(|i| state.row_at(i))
-        .filter_map(|r| state.customer(r).map(|c| (r, c)))
-        .map(|(r, c)| {
+    let rows: Vec<Row> = on_screen
+        .into_iter()
+        .map(|(r, c, summary)| {
             let mut cells = vec![
-                Cell::from(ellipsize(&name_cell(c), w[0] as usize)),
-                Cell::from(ellipsize(c.email.unwrap_or(""), w[1] as usize)),
-                Cell::from(ellipsize(c.id, w[2] as usize)),
+                // Provider text: each unsafe character a visible stand-in (ratatui drops a C0 or
+                // C1 control unseen and passes a bidi override to the terminal).
+                Cell::from(ellipsize(&text::line(&name_cell(c)), w[0] as usize)),
+                Cell::from(ellipsize(&text::line(c.email.unwrap_or("")), w[1] as usize)),
+                Cell::from(ellipsize(&text::line(c.id), w[2] as usize)),
             ];
             if with_provider {
                 cells.push(Cell::from(state.slots[r.slot as usize].kind.display_name()));
             }
-            cells.push(summary_cell(state, theme, r.slot, c.id, w[4] as usize));
+            cells.push(summary.map_or(Cell::from(""), |s| Cell::from(Span::styled(s.fit(w[4] as usize), s.style))));
             Row::new(cells)
         })
         .collect();
@@ -212,36 +224,74 @@ fn name_cell(c: CustomerRow<'_>) -> String {
     if c.issues.is_empty() { name.to_string() } else { format!("⚠ {name}") }
 }
 
-/// "Growth · active", "2 live", "none", or blank while unknown.
-fn summary_cell<'a>(state: &AppState, theme: &Theme, slot: u8, id: &str, width: usize) -> Cell<'a> {
-    let Some(d) = state.details.get(&(slot, id.to_string())) else { return Cell::from("") };
-    let Some(subs) = d.subscriptions.value.as_ref() else {
-        return if d.subscriptions.error.is_some() {
-            Cell::from(Span::styled("error", theme.error()))
-        } else {
-            Cell::from("")
-        };
-    };
-    let live: Vec<_> = subs.iter().filter(|s| s.status.is_live()).collect();
-    let (text, style) = match (live.len(), subs.first()) {
-        (0, None) => ("none".to_string(), theme.dim()),
-        (0, Some(s)) => {
-            (format!("{} · {}", s.plan_name.as_deref().unwrap_or("?"), s.status.label()), theme.status(s.status))
+/// A customer's subscription summary: the plan (where one is named) and what it is doing.
+struct Summary {
+    plan: Option<String>,
+    state: String,
+    style: Style,
+}
+
+impl Summary {
+    fn width(&self) -> usize {
+        self.plan.as_ref().map_or(0, |p| p.width() + 3) + self.state.width()
+    }
+
+    /// "Growth · active" in `width` columns; when that is too wide the plan's name gives way
+    /// ("Busine… · active", else "ends 2027-01-05"): a status or an end date cut would be a
+    /// wrong reading, a plan's name cut is not.
+    fn fit(&self, width: usize) -> String {
+        let state = self.state.width();
+        match &self.plan {
+            None => ellipsize(&self.state, width),
+            Some(plan) if self.width() <= width => format!("{plan} · {}", self.state),
+            Some(plan) if width >= state + 3 + 4 => format!("{} · {}", ellipsize(plan, width - state - 3), self.state),
+            Some(_) => ellipsize(&self.state, width),
         }
+    }
+}
+
+/// "Growth · active", "2 live subscriptions", "none", or nothing while unknown.
+fn summary(state: &AppState, theme: &Theme, slot: u8, id: &str) -> Option<Summary> {
+    let d = state.details.get(&(slot, id.to_string()))?;
+    let alone = |state: &str, style| Summary { plan: None, state: state.to_string(), style };
+    let Some(subs) = d.subscriptions.value.as_ref() else {
+        return d.subscriptions.error.is_some().then(|| alone("error", theme.error()));
+    };
+    // A plan's name is provider text.
+    let plan = |s: &crate::billing::Subscription| Some(text::line(s.plan_name.as_deref().unwrap_or("?")).into_owned());
+    let live: Vec<_> = subs.iter().filter(|s| s.status.is_live()).collect();
+    Some(match (live.len(), subs.first()) {
+        (0, None) => alone("none", theme.dim()),
+        (0, Some(s)) => Summary { plan: plan(s), state: s.status.label().to_string(), style: theme.status(s.status) },
         (1, _) => {
             let s = live[0];
-            let text = if s.cancel_scheduled() {
-                format!(
-                    "{} · ends {}",
-                    s.plan_name.as_deref().unwrap_or("?"),
-                    s.ends_on.map(|d| d.to_string()).unwrap_or_default()
-                )
+            let state = if s.cancel_scheduled() {
+                format!("ends {}", s.ends_on.map(|d| d.to_string()).unwrap_or_default())
             } else {
-                format!("{} · {}", s.plan_name.as_deref().unwrap_or("?"), s.status.label())
+                s.status.label().to_string()
             };
-            (text, theme.status(s.status))
+            Summary { plan: plan(s), state, style: theme.status(s.status) }
         }
-        (n, _) => (format!("{n} live subscriptions"), theme.ok()),
-    };
-    Cell::from(Span::styled(ellipsize(&text, width), style))
+        (n, _) => alone(&format!("{n} live subscriptions"), theme.ok()),
+    })
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::Summary;
+
+    fn summary(plan: Option<&str>, state: &str) -> Summary {
+        Summary { plan: plan.map(str::to_string), state: state.into(), style: Default::default() }
+    }
+
+    #[test]
+    fn a_narrow_summary_cuts_the_plan_never_the_status_or_its_date() {
+        let ends = summary(Some("Starter"), "ends 2027-01-05");
+        assert_eq!(ends.fit(30), "Starter · ends 2027-01-05");
+        assert_eq!(ends.fit(22), "Sta… · ends 2027-01-05");
+        assert_eq!(ends.fit(15), "ends 2027-01-05");
+        let past_due = summary(Some("Business"), "past due");
+        assert_eq!(past_due.fit(16), "Busi… · past due");
+        assert_eq!(summary(None, "3 live subscriptions").fit(16), "3 live subscrip…");
+    }
 }

@@ -30,6 +30,24 @@ pub use theme::Theme;
 pub const MIN_SIZE: (u16, u16) = (60, 16);
 
 pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
+    draw_screen(frame, state, theme);
+    neutralise(frame.buffer_mut());
+}
+
+/// The last line of defence for "nothing from a provider reaches the terminal raw": a view
+/// that forgot `till::text` loses a C0 or C1 control to ratatui unseen, but a bidi override
+/// (zero width) rides along in the cell before it and would reach the terminal. Views show
+/// stand-ins themselves; this only makes sure no such character leaves in any cell.
+fn neutralise(buffer: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buffer.content {
+        if cell.symbol().chars().any(crate::text::is_unsafe) {
+            let kept: String = cell.symbol().chars().filter(|c| !crate::text::is_unsafe(*c)).collect();
+            cell.set_symbol(if kept.is_empty() { "\u{FFFD}" } else { &kept });
+        }
+    }
+}
+
+fn draw_screen(frame: &mut Frame, state: &AppState, theme: &Theme) {
     let area = frame.area();
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
         let msg = format!(
@@ -223,4 +241,22 @@ pub(crate) fn pane_message(frame: &mut Frame, area: Rect, text: &str, style: Sty
         .wrap(ratatui::widgets::Wrap { trim: true });
     let inner = Rect { y: area.y + area.height / 2, height: area.height.saturating_sub(area.height / 2), ..area };
     frame.render_widget(p, inner);
+}
+
+#[cfg(test)]
+mod neutralise_tests {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+
+    #[test]
+    fn no_bidi_control_leaves_in_a_cell_whatever_a_view_forgot() {
+        let mut buffer = Buffer::empty(Rect::new(0, 0, 4, 1));
+        buffer[(0, 0)].set_symbol("x\u{202e}");
+        buffer[(1, 0)].set_symbol("\u{2066}");
+        buffer[(2, 0)].set_symbol("\u{9b}");
+        buffer[(3, 0)].set_symbol("é");
+        super::neutralise(&mut buffer);
+        let cells: Vec<&str> = buffer.content.iter().map(|c| c.symbol()).collect();
+        assert_eq!(cells, ["x", "\u{FFFD}", "\u{FFFD}", "é"]);
+    }
 }

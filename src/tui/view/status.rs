@@ -26,7 +26,9 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
     let room = room(&spans, area);
     match &state.notice {
         Some(n) => {
-            let text = if overflows(state) { split_notice(&n.text, room).1 } else { ellipsize(&n.text, room) };
+            // A notice may quote provider text ("Copied <id>"): stand-ins, never dropped unseen.
+            let safe = crate::text::line(&n.text);
+            let text = if overflows(state) { split_notice(&safe, room).1 } else { ellipsize(&safe, room) };
             spans.push(Span::styled(text, notice_style(&n.kind, theme)));
         }
         None => spans.extend(hint_spans(state, theme, room)),
@@ -40,7 +42,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
 pub fn draw_overflow(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
     let Some(n) = state.notice.as_ref().filter(|_| overflows(state)) else { return };
     let lead = lead_spans(state, theme);
-    let (above, _) = split_notice(&n.text, room(&lead, area));
+    let (above, _) = split_notice(&crate::text::line(&n.text), room(&lead, area));
     // Never over the tab row (the smallest screen leaves room for all of them).
     let height = (above.len() as u16).min(area.y.saturating_sub(1));
     if height == 0 {

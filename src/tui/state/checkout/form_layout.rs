@@ -181,7 +181,9 @@ fn field_lines(lines: &mut Vec<FormLine>, index: usize, f: &Field, focused: bool
     let value_width = if below { width.saturating_sub(VALUE_BELOW.len() + 1) } else { beside };
     let value: (String, Tone) = match &f.input {
         Input::Text(area) => {
-            let text = area.lines().first().cloned().unwrap_or_default();
+            // A prefilled value is provider text (a customer's e-mail): stand-ins, one for each
+            // unsafe character, so the caret's place is the same.
+            let text = area.lines().first().map(|t| crate::text::line(t).into_owned()).unwrap_or_default();
             if focused {
                 (crate::tui::text::caret_view(&text, area.cursor().1, value_width), Tone::Plain)
             } else {
@@ -193,7 +195,7 @@ fn field_lines(lines: &mut Vec<FormLine>, index: usize, f: &Field, focused: bool
                 || {
                     if options.is_empty() { "(nothing to choose yet)".into() } else { "(choose)".into() }
                 },
-                |c| c.label.clone(),
+                |c| crate::text::line(&c.label).into_owned(),
             );
             let q = if focused && !query.is_empty() { format!("  /{query}") } else { String::new() };
             (ellipsize(&format!("{chosen}{q}"), value_width), Tone::Plain)

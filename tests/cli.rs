@@ -117,6 +117,37 @@ fn a_checkout_customer_is_held_to_the_id_rules_before_anything_starts() {
     }
 }
 
+/// A name or e-mail written to a provider with a bidi override was stored and then read
+/// reversed on every screen ("Lorenzo <U+202E>irarreF" shows as "Lorenzo Ferrari").
+#[test]
+fn text_written_to_a_provider_refuses_control_characters() {
+    let reversed = "Lorenzo \u{202e}irarreF";
+    for (args, flag) in [
+        (vec!["customers", "create", "--id", "cus_new", "--name", reversed], "--name <NAME>"),
+        (vec!["customers", "update", "cus_kovacs", "--email", "e\u{1b}[2J@x.hu"], "--email <EMAIL>"),
+        (vec!["customers", "create", "--id", "cus_\u{2066}x"], "--id <ID>"),
+        (
+            vec![
+                "-p",
+                "kuvarpay",
+                "checkout",
+                "create",
+                "--plan",
+                "pro",
+                "--period",
+                "MONTHLY",
+                "--first-name",
+                reversed,
+            ],
+            "--first-name <FIRST_NAME>",
+        ),
+    ] {
+        let o = till(&args);
+        assert_one_line_error(&o, 2, &format!("for '{flag}': contains a control character (U+"));
+        assert!(!stderr(&o).contains("embedded sandbox"), "refused before a sandbox started: {}", stderr(&o));
+    }
+}
+
 /// An argument that is not UTF-8 was reported as clap's bare "invalid UTF-8 was detected",
 /// naming neither the argument nor its position.
 #[cfg(unix)]

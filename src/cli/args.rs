@@ -39,6 +39,17 @@ pub(crate) fn checkout_id_arg(text: &str) -> Result<String, String> {
     }
 }
 
+/// Text a command writes to a provider (a name, an e-mail): any text but a control character.
+/// A pasted U+202E would be stored with the customer and read reversed on every screen
+/// afterwards ("Lorenzo <U+202E>irarreF" shows as "Lorenzo Ferrari"); the console's fields
+/// refuse it too.
+pub(crate) fn text_arg(text: &str) -> Result<String, String> {
+    match crate::billing::validate::control_character(text) {
+        Some(what) => Err(format!("contains {what}")),
+        None => Ok(text.to_string()),
+    }
+}
+
 /// `checkout create --plan`: empty, its default, leaves the plan to `--price` or the provider's
 /// rules; anything else is a [`checkout_id_arg`] (an id, slug or name alike).
 pub(crate) fn checkout_plan_arg(text: &str) -> Result<String, String> {

@@ -242,13 +242,13 @@ pub enum CustomersCmd {
     /// Create a customer.
     Create {
         /// The id to create it under (Flowglad: externalId).
-        #[arg(long, value_parser = id_arg)]
+        #[arg(long, value_parser = args::checkout_id_arg)]
         id: String,
         /// Display name.
-        #[arg(long)]
+        #[arg(long, value_parser = args::text_arg)]
         name: Option<String>,
         /// E-mail address.
-        #[arg(long)]
+        #[arg(long, value_parser = args::text_arg)]
         email: Option<String>,
     },
     /// Change a customer's name or email.
@@ -257,10 +257,10 @@ pub enum CustomersCmd {
         #[arg(value_parser = id_arg)]
         id: String,
         /// New display name.
-        #[arg(long)]
+        #[arg(long, value_parser = args::text_arg)]
         name: Option<String>,
         /// New e-mail address.
-        #[arg(long)]
+        #[arg(long, value_parser = args::text_arg)]
         email: Option<String>,
     },
 }
@@ -421,13 +421,13 @@ pub struct CheckoutArgs {
     #[arg(long, value_parser = args::checkout_id_arg)]
     pub customer: Option<String>,
     /// The customer's e-mail (KuvarPay needs one, or --customer).
-    #[arg(long)]
+    #[arg(long, value_parser = args::text_arg)]
     pub customer_email: Option<String>,
     /// The customer's first name (KuvarPay).
-    #[arg(long)]
+    #[arg(long, value_parser = args::text_arg)]
     pub first_name: Option<String>,
     /// The customer's last name (KuvarPay).
-    #[arg(long)]
+    #[arg(long, value_parser = args::text_arg)]
     pub last_name: Option<String>,
     /// Where the provider sends the customer after paying (absolute http(s) URL).
     #[arg(long, default_value = "https://example.com/thanks")]
@@ -477,7 +477,7 @@ pub struct CheckoutArgs {
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
     pub preserve_billing_cycle_anchor: Option<bool>,
     /// Flowglad: the name of the subscription or purchase the checkout creates.
-    #[arg(long)]
+    #[arg(long, value_parser = args::text_arg)]
     pub output_name: Option<String>,
     /// Metadata as key=value (repeatable).
     #[arg(long = "metadata", value_parser = parse_pair)]

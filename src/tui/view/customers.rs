@@ -153,17 +153,37 @@ fn empty_state(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
 }
 
 /// Column widths from the space available: name and email share what the fixed columns leave.
-fn widths(total: u16, with_provider: bool, summary_need: usize) -> [u16; 5] {
+/// The widest name, e-mail and summary among the rows on screen.
+#[derive(Clone, Copy, Debug, Default)]
+struct Needs {
+    name: u16,
+    email: u16,
+    summary: u16,
+}
+
+fn widths(total: u16, with_provider: bool, needs: Needs) -> [u16; 5] {
     let provider = if with_provider { 8 } else { 0 };
     let id = (total / 6).clamp(8, 26);
     // As wide as the longest summary on screen, up to a fifth of the table (at least 15, an
     // end date's "ends 2027-01-05"); [`Summary::fit`] keeps the status whole within that.
-    let summary = u16::try_from(summary_need).unwrap_or(u16::MAX).clamp(10, (total / 5).max(15));
+    let mut summary = needs.summary.clamp(10, (total / 5).max(15));
     let gaps = if with_provider { 4 } else { 3 };
     let rest = total.saturating_sub(provider + id + summary + gaps);
     // The name is what a person is looked for by: it gets a little more than the e-mail.
-    let name = rest - rest * 9 / 20;
-    [name, rest - name, id, provider, summary]
+    let mut name = rest - rest * 9 / 20;
+    let mut email = rest - name;
+    // Room the names or e-mails on screen do not need goes to the summary first (a status cut
+    // is a wrong reading), then to whichever of the two still wants it.
+    let spare_name = name.saturating_sub(needs.name.max(6));
+    let spare_email = email.saturating_sub(needs.email.max(7));
+    (name, email) = (name - spare_name, email - spare_email);
+    let spare = spare_name + spare_email;
+    let to_summary = spare.min(needs.summary.saturating_sub(summary));
+    summary += to_summary;
+    let to_name = (spare - to_summary).min(needs.name.saturating_sub(name));
+    name += to_name;
+    email += spare - to_summary - to_name;
+    [name, email, id, provider, summary]
 }
 
 fn table(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect, focused: bool) {
@@ -175,8 +195,16 @@ fn table(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect, focused
         .filter_map(|i| state.row_at(i))
         .filter_map(|r| state.customer(r).map(|c| (r, c, summary(state, theme, r.slot, c.id))))
         .collect();
-    let need = on_screen.iter().filter_map(|(_, _, s)| s.as_ref()).map(Summary::width).max().unwrap_or(0);
-    let w = widths(area.width, with_provider, need);
+    let widest = |width: &dyn Fn(CustomerRow<'_>, &Option<Summary>) -> usize| {
+        let most = on_screen.iter().map(|(_, c, s)| width(*c, s)).max().unwrap_or(0);
+        u16::try_from(most).unwrap_or(u16::MAX)
+    };
+    let needs = Needs {
+        name: widest(&|c, _| text::line(&name_cell(c)).width()),
+        email: widest(&|c, _| text::line(c.email.unwrap_or("")).width()),
+        summary: widest(&|_, s| s.as_ref().map_or(0, Summary::width)),
+    };
+    let w = widths(area.width, with_provider, needs);
     let control = crate::tui::state::listing::ListControl { sort: view.sort, ..Default::default() };
     let mut header = vec![
         ellipsize(&control.header(0, "Name"), w[0] as usize),
@@ -278,7 +306,19 @@ fn summary(state: &AppState, theme: &Theme, slot: u8, id: &str) -> Option<Summar
 
 #[cfg(test)]
 mod summary_tests {
-    use super::Summary;
+    use super::{Needs, Summary, widths};
+
+    #[test]
+    fn room_the_names_do_not_need_goes_to_the_summary() {
+        let roomy = Needs { name: 14, email: 40, summary: 25 };
+        let [name, email, id, _, summary] = widths(78, false, roomy);
+        assert_eq!((name, summary), (14, 25), "{:?}", widths(78, false, roomy));
+        assert_eq!(name + email + id + summary + 3, 78);
+        // Every column wants more than there is: the shares stand.
+        let [name, email, _, _, summary] = widths(78, false, Needs { name: 60, email: 60, summary: 30 });
+        assert_eq!(summary, 15);
+        assert!(name > email);
+    }
 
     fn summary(plan: Option<&str>, state: &str) -> Summary {
         Summary { plan: plan.map(str::to_string), state: state.into(), style: Default::default() }

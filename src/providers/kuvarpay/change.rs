@@ -37,7 +37,7 @@ pub fn estimate(current: &Subscription, plans: &[Plan], change: &PlanChange, tod
     let currency = full.current_invoice.total.currency();
     let credit = full.current_invoice.total.negated();
     let line = EstimateLine {
-        description: format!("No refund: KuvarPay credits nothing for the unused time ({credit} not returned)"),
+        description: format!("No refund: {credit} for the unused time is not returned (KuvarPay credits nothing)"),
         quantity: Decimal::ONE,
         amount: crate::billing::Money::zero(currency),
         period_start: Some(today),

@@ -421,7 +421,7 @@ pub struct CheckoutArgs {
     #[arg(long, value_parser = args::checkout_id_arg)]
     pub customer: Option<String>,
     /// The customer's e-mail (KuvarPay needs one, or --customer).
-    #[arg(long, value_parser = args::text_arg)]
+    #[arg(long)]
     pub customer_email: Option<String>,
     /// The customer's first name (KuvarPay).
     #[arg(long, value_parser = args::text_arg)]

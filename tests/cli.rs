@@ -371,9 +371,9 @@ fn request_history_lists_shows_and_exports_curl_without_the_key() {
     assert_one_line_error(&run(&["requests", "show", "999"]), 2, "no request #999");
 }
 
-/// A U+202E sent in a body was shown by `requests show` as `�`, which is also how a C1 control
-/// or a real U+FFFD looks: what was sent could not be seen. A JSON body now shows JSON's
-/// escape, as `--dry-run` and `--curl` write it.
+/// A U+202E in a body was shown by `requests show` as `�`, which is also how a C1 control or a
+/// real U+FFFD looks: what was sent could not be seen. A JSON body now shows JSON's escape, as
+/// `--dry-run` and `--curl` write it.
 #[test]
 fn requests_show_writes_a_bidi_control_that_was_sent_visibly() {
     let data = tempfile::tempdir().unwrap();
@@ -382,25 +382,17 @@ fn requests_show_writes_a_bidi_control_that_was_sent_visibly() {
             .args(args)
             .env("TILL_DATA_DIR", data.path())
             .env_remove("TILL_FLOWGLAD_BASE_URL")
+            .env_remove("TILL_KELVIQ_BASE_URL")
             .output()
             .unwrap()
     };
-    let create = run(&[
-        "-p",
-        "flowglad",
-        "customers",
-        "create",
-        "--id",
-        "cus_rtl",
-        "--name",
-        "evil\u{202e}gpj.exe",
-        "--email",
-        "a@b.co",
-    ]);
-    assert_eq!(create.status.code(), Some(0), "{}", stderr(&create));
+    // A name with U+202E can no longer be sent (`--name` refuses it), so it comes from the
+    // provider: the hostile sandbox customer's name carries one, in Kelviq's search answer.
+    let list = run(&["-p", "kelviq", "--sandbox-hostile", "customers", "list", "--search", "pwned"]);
+    assert_eq!(list.status.code(), Some(0), "{}", stderr(&list));
     let show = run(&["requests", "show", "1"]);
     let text = String::from_utf8(show.stdout).unwrap();
-    assert!(text.contains(r#""name":"evil\u202egpj.exe""#), "the request body: {text}");
+    assert!(text.contains(r#"\u202eexe.\u2066"#), "the response body: {text}");
     assert!(!text.contains(['\u{202e}', '\u{fffd}']), "{text}");
 }
 

@@ -392,7 +392,7 @@ fn requests_show_writes_a_bidi_control_that_was_sent_visibly() {
     assert_eq!(list.status.code(), Some(0), "{}", stderr(&list));
     let show = run(&["requests", "show", "1"]);
     let text = String::from_utf8(show.stdout).unwrap();
-    assert!(text.contains(r#"\u202eexe.\u2066"#), "the response body: {text}");
+    assert!(text.contains(r"\u202eexe.\u2066"), "the response body: {text}");
     assert!(!text.contains(['\u{202e}', '\u{fffd}']), "{text}");
 }
 

@@ -321,3 +321,76 @@ async fn the_header_names_the_account_of_the_tab() {
         assert!(header(&c).contains(&host) || w < 100, "{w}x{h}: {}", header(&c));
     }
 }
+
+/// The hostile sandbox customer's detail view on Kelviq: values full of stand-ins that wrap
+/// over several rows.
+async fn hostile_customer_detail(w: u16, h: u16) -> Console {
+    let options = till::sandbox::SandboxOptions { hostile: true, ..Default::default() };
+    let mut c = console_sized(Mode::Sandbox, false, options, (w, h)).await;
+    c.text("2").await;
+    c.text("/").await;
+    c.text("pwned").await;
+    c.key(KeyCode::Enter).await;
+    c.app.state.focus = Pane::Customers;
+    c.key(KeyCode::Enter).await;
+    assert_eq!(detail_kinds(&c), [DetailKind::Customer]);
+    assert!(raw_field(&c, "customerId").is_some(), "the provider's fields arrived: {:?}", top_lines(&c));
+    c
+}
+
+/// The rows the selected field is drawn on (its label, then its value as the view wraps it).
+fn selected_rows(c: &Console) -> (usize, Vec<String>) {
+    let Some(Dialog::Detail(d)) = c.app.state.top() else { panic!("no detail view on top") };
+    let (_, value_w) = d.columns(usize::from(c.app.state.size.0) - 2);
+    let DetailLine::Field { value, .. } = &d.lines[d.selected] else { panic!("a heading is selected") };
+    (d.selected, till::tui::state::detail_rows::value_rows(value, value_w))
+}
+
+/// Every row of the selected field is inside the view's border, in order.
+fn assert_selected_whole(c: &Console) {
+    let (at, rows) = selected_rows(c);
+    let screen = c.screen();
+    let inside: Vec<&str> = screen.lines().skip(2).take(usize::from(c.app.state.size.1) - 4).collect();
+    let first = inside
+        .iter()
+        .position(|l| l.contains(rows[0].trim()))
+        .unwrap_or_else(|| panic!("line {at}'s first row {:?} is not on screen:\n{screen}", rows[0]));
+    for (i, row) in rows.iter().enumerate() {
+        let drawn = inside.get(first + i).unwrap_or_else(|| panic!("line {at}'s row {i} is below the view:\n{screen}"));
+        assert!(drawn.contains(row.trim()), "line {at}'s row {i} {row:?} not drawn:\n{screen}");
+    }
+}
+
+/// At 80x24 End stopped at `billingAddress.country:`, its value and the fields below never
+/// shown, while `y` copied `createdOn` (off screen): scrolling counted a wrapped value as one
+/// row. End and PageDown reach the last field, and every field walked to is on screen whole.
+#[tokio::test]
+async fn end_reaches_the_last_field_when_values_wrap_and_the_selection_stays_whole() {
+    let mut c = hostile_customer_detail(80, 24).await;
+    let last = top_lines(&c).iter().rposition(|l| matches!(l, DetailLine::Field { .. })).unwrap();
+    c.key(KeyCode::End).await;
+    assert_eq!(selected_rows(&c).0, last, "End selects the last field");
+    assert_selected_whole(&c);
+    c.key(KeyCode::Char('y')).await;
+    let copied = c.recorder.log.lock().unwrap().last().unwrap().clone();
+    let DetailLine::Field { value, copy, .. } = &top_lines(&c)[last] else { unreachable!() };
+    assert_eq!(copied, format!("copy:{}", copy.as_ref().unwrap_or(value)), "y copies the field on screen");
+
+    // Down from the top, one field at a time, and PageDown: each field on screen whole.
+    c.key(KeyCode::Home).await;
+    let mut seen = 0;
+    while selected_rows(&c).0 < last {
+        c.key(KeyCode::Down).await;
+        assert_selected_whole(&c);
+        seen += 1;
+    }
+    assert!(seen > 10, "walked {seen} fields");
+    c.key(KeyCode::Home).await;
+    for _ in 0..top_lines(&c).len() {
+        c.key(KeyCode::PageDown).await;
+        assert_selected_whole(&c);
+    }
+    assert_eq!(selected_rows(&c).0, last, "PageDown reaches the last field");
+    c.key(KeyCode::PageUp).await;
+    assert_selected_whole(&c);
+}

@@ -6,7 +6,6 @@
 
 use serde_json::Value;
 
-use super::customers::move_window;
 use super::{AppState, Dialog, Effect, Pane};
 use crate::tui::action::Action;
 
@@ -206,19 +205,29 @@ impl DetailState {
         }
     }
 
-    /// Moves to the next field in the direction of the movement, skipping headings.
-    fn navigate(&mut self, action: Action, height: usize) {
+    /// Moves to the next field in the direction of the movement, skipping headings, and
+    /// scrolls so that field is on screen whole, counting rows as the view draws them
+    /// (`detail_rows`), a wrapped value's included.
+    fn navigate(&mut self, action: Action, (width, height): (usize, usize)) {
+        let height = height.max(1);
         if self.show_json {
             let lines = self.shown_json().lines().count();
-            if let Some(delta) = super::movement::nav_delta(action, height.max(1)) {
+            if let Some(delta) = super::movement::nav_delta(action, height) {
                 self.json_scroll = self.json_scroll.saturating_add_signed(delta).min(lines.saturating_sub(1));
             }
             return;
         }
-        let Some(delta) = super::movement::nav_delta(action, height.max(1)) else { return };
+        let Some(delta) = super::movement::nav_delta(action, height) else { return };
+        let (_, value_w) = self.columns(width);
         let len = self.lines.len();
-        let mut at = self.selected;
-        move_window(&mut at, &mut self.offset, delta, len, height);
+        if len == 0 {
+            return;
+        }
+        let at = match action {
+            // A page is a screen of rows, however many lines they hold.
+            Action::PageDown | Action::PageUp => self.page_target(delta > 0, height, value_w),
+            _ => self.selected.saturating_add_signed(delta).min(len - 1),
+        };
         let is_field = |i: usize| matches!(self.lines.get(i), Some(DetailLine::Field { .. }));
         // Land on a field: onward in the direction moved, else back.
         let onward: Box<dyn Iterator<Item = usize>> =
@@ -228,13 +237,12 @@ impl DetailState {
         if let Some(i) = onward.chain(back).find(|&i| is_field(i)) {
             self.selected = i;
         }
-        // Keep the heading above the first field visible when moving to the top.
+        // Scrolling up shows the line above too (often the field's heading), and moving to the
+        // top the heading above the first field.
         if self.selected < self.offset || (delta < 0 && self.lines[..self.selected].iter().all(is_heading)) {
             self.offset = self.offset.min(self.selected.saturating_sub(1));
         }
-        if self.selected >= self.offset + height {
-            self.offset = self.selected + 1 - height;
-        }
+        self.keep_selected_whole(height, value_w);
     }
 }
 
@@ -257,39 +265,19 @@ impl DetailState {
     }
 }
 
-/// Splits a value into lines of at most `width` terminal columns, at spaces where it can: how
-/// a detail view draws a value, so an id or a sum is wrapped, never cut. Measured as the
-/// terminal draws it (`util::fit_words`): 김 or ❤️ takes two columns, and a count of
-/// characters let a Hangul name run past the pane's border.
-pub fn wrap_value(value: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut out = Vec::new();
-    for paragraph in value.split('\n') {
-        let mut rest = paragraph;
-        loop {
-            let (line, left) = crate::util::fit_words(rest, width);
-            out.push(line);
-            if left.is_empty() {
-                break;
-            }
-            rest = left;
-        }
-    }
-    out
-}
-
 fn is_heading(line: &DetailLine) -> bool {
     matches!(line, DetailLine::Section(_))
 }
 
 impl AppState {
-    /// Rows a detail view shows at once (the overlay is the screen less the chrome).
-    pub(crate) fn detail_height(&self) -> usize {
-        usize::from(self.size.1.saturating_sub(6)).max(1)
+    /// Columns and rows inside a detail view's border: the overlay is the screen less the
+    /// tab row and the status bar (`view/detail.rs::draw`, `mouse.rs`'s overlay).
+    pub(crate) fn detail_area(&self) -> (usize, usize) {
+        (usize::from(self.size.0.saturating_sub(2)), usize::from(self.size.1.saturating_sub(4)).max(1))
     }
 
     pub(crate) fn detail_action(&mut self, action: Action) -> Vec<Effect> {
-        let height = self.detail_height();
+        let area = self.detail_area();
         let Some(Dialog::Detail(d)) = self.dialogs.last_mut() else { return Vec::new() };
         match action {
             Action::Back => {
@@ -344,7 +332,7 @@ impl AppState {
                 }
             }
             nav => {
-                d.navigate(nav, height);
+                d.navigate(nav, area);
                 Vec::new()
             }
         }

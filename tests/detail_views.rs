@@ -394,3 +394,38 @@ async fn end_reaches_the_last_field_when_values_wrap_and_the_selection_stays_who
     c.key(KeyCode::PageUp).await;
     assert_selected_whole(&c);
 }
+
+/// `y` on a "From the provider" line said `Copied  (OSC 52)`: those lines have no label (the
+/// path rides with the value). The notice names the field's path; an unlabelled line of
+/// till's own names what it copied.
+#[tokio::test]
+async fn copying_an_unlabelled_line_names_what_was_copied() {
+    let mut c = hostile_customer_detail(120, 32).await;
+    let country = raw_field(&c, "billingAddress.country").expect("the hostile customer has a country");
+    let selected_value = |c: &Console| match c.app.state.top() {
+        Some(Dialog::Detail(d)) => match &d.lines[d.selected] {
+            DetailLine::Field { value, .. } => value.clone(),
+            DetailLine::Section(_) => String::new(),
+        },
+        _ => String::new(),
+    };
+    let walk_to = async |c: &mut Console, wanted: &dyn Fn(&str) -> bool| {
+        c.key(KeyCode::Home).await;
+        for _ in 0..top_lines(c).len() {
+            if wanted(&selected_value(c)) {
+                return;
+            }
+            c.key(KeyCode::Down).await;
+        }
+        panic!("no such line: {:?}", top_lines(c));
+    };
+    walk_to(&mut c, &|v| v.starts_with("billingAddress.country: ")).await;
+    c.key(KeyCode::Char('y')).await;
+    // The clipboard gets the value with stand-ins for its controls (as every copy does).
+    assert_eq!(c.recorder.log.lock().unwrap().last().unwrap(), &format!("copy:{}", till::text::block(&country)));
+    assert_eq!(c.app.state.notice.clone().unwrap().text, "Copied billingAddress.country (OSC 52)");
+
+    walk_to(&mut c, &|v| v == "none saved").await;
+    c.key(KeyCode::Char('y')).await;
+    assert_eq!(c.app.state.notice.clone().unwrap().text, "Copied “none saved” (OSC 52)");
+}

@@ -24,28 +24,38 @@ pub enum Target {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DetailLine {
     Section(String),
-    /// `copy` is what `y` copies when it is not the value itself (a subscription's id).
+    /// `copy` is what `y` copies when it is not the value itself (a subscription's id);
+    /// `name` what its notice calls the field when the label is empty (a provider field's path).
     Field {
         label: String,
         value: String,
         target: Option<Target>,
         copy: Option<String>,
+        name: Option<String>,
     },
 }
 
 impl DetailLine {
     pub fn field(label: impl Into<String>, value: impl Into<String>) -> DetailLine {
-        DetailLine::Field { label: label.into(), value: value.into(), target: None, copy: None }
+        DetailLine::Field { label: label.into(), value: value.into(), target: None, copy: None, name: None }
     }
 
     pub fn link(label: impl Into<String>, value: impl Into<String>, target: Target) -> DetailLine {
-        DetailLine::Field { label: label.into(), value: value.into(), target: Some(target), copy: None }
+        DetailLine::Field { label: label.into(), value: value.into(), target: Some(target), copy: None, name: None }
     }
 
     /// The same line, with `y` copying `text` instead of the value.
     pub fn copying(mut self, text: impl Into<String>) -> DetailLine {
         if let DetailLine::Field { copy, .. } = &mut self {
             *copy = Some(text.into());
+        }
+        self
+    }
+
+    /// The same line, named `text` in `y`'s notice (its label is empty).
+    pub fn named(mut self, text: impl Into<String>) -> DetailLine {
+        if let DetailLine::Field { name, .. } = &mut self {
+            *name = Some(text.into());
         }
         self
     }
@@ -198,11 +208,23 @@ impl DetailState {
     /// The field under the cursor: (label, what `y` copies, target).
     pub fn selected_field(&self) -> Option<(&str, &str, Option<&Target>)> {
         match self.lines.get(self.selected)? {
-            DetailLine::Field { label, value, target, copy } => {
+            DetailLine::Field { label, value, target, copy, .. } => {
                 Some((label, copy.as_deref().unwrap_or(value), target.as_ref()))
             }
             DetailLine::Section(_) => None,
         }
+    }
+
+    /// What `y`'s notice calls the selected field: its label, else its name (a provider
+    /// field's path), else what it copies, quoted and shortened; safe to draw.
+    pub fn copied_name(&self) -> Option<String> {
+        let DetailLine::Field { label, value, copy, name, .. } = self.lines.get(self.selected)? else { return None };
+        let what = match (label.is_empty(), name) {
+            (false, _) => label.clone(),
+            (true, Some(name)) => name.clone(),
+            (true, None) => format!("“{}”", crate::util::ellipsize(copy.as_ref().unwrap_or(value), 40)),
+        };
+        Some(crate::text::line(&what).into_owned())
     }
 
     /// Moves to the next field in the direction of the movement, skipping headings, and
@@ -293,13 +315,13 @@ impl AppState {
                 d.json_scroll = 0;
                 Vec::new()
             }
-            Action::Copy => match d.selected_field() {
-                Some((label, value, _)) => {
-                    let (label, value) = (label.to_string(), value.to_string());
-                    self.notify(format!("Copied {label} (OSC 52)"));
+            Action::Copy => match (d.selected_field(), d.copied_name()) {
+                (Some((_, value, _)), Some(what)) => {
+                    let value = value.to_string();
+                    self.notify(format!("Copied {what} (OSC 52)"));
                     vec![Effect::Copy(value)]
                 }
-                None => Vec::new(),
+                _ => Vec::new(),
             },
             Action::CopyAll => {
                 let (json, what) = (d.json.clone(), d.kind.singular());
@@ -456,8 +478,10 @@ impl AppState {
             let title = format!("From the provider ({} fields; v shows its JSON)", fields.len());
             d.lines.push(DetailLine::section(title));
             // The path rides with the value, so long paths do not widen the label column.
-            let shown =
-                fields.into_iter().take(RAW_FIELDS).map(|(k, v)| DetailLine::field("", format!("{k}: {v}")).copying(v));
+            let shown = fields
+                .into_iter()
+                .take(RAW_FIELDS)
+                .map(|(k, v)| DetailLine::field("", format!("{k}: {v}")).copying(v).named(k));
             d.lines.extend(shown);
             d.raw = Some(serde_json::to_string_pretty(value).ok().map(|j| crate::text::json(&j).into_owned()));
         }

@@ -429,3 +429,50 @@ async fn copying_an_unlabelled_line_names_what_was_copied() {
     c.key(KeyCode::Char('y')).await;
     assert_eq!(c.app.state.notice.clone().unwrap().text, "Copied “none saved” (OSC 52)");
 }
+
+/// The rows inside the view's border, border characters left out.
+fn inside_rows(c: &Console) -> Vec<String> {
+    let h = usize::from(c.app.state.size.1);
+    c.screen()
+        .lines()
+        .skip(2)
+        .take(h - 4)
+        .map(|l| l.trim_matches('"').trim_start_matches('┃').trim_end_matches('┃').to_string())
+        .collect()
+}
+
+/// The JSON view (`v`) cut long lines at the border without a mark (`"customerId":
+/// "hostile_id\u001b]0;pwned…\u001┃`). They wrap under their indentation, and scrolling counts
+/// those rows: End shows the last one.
+#[tokio::test]
+async fn the_json_view_wraps_long_lines_and_scrolls_by_rows() {
+    let mut c = hostile_customer_detail(80, 24).await;
+    c.key(KeyCode::Char('v')).await;
+    let json = match c.app.state.top() {
+        Some(Dialog::Detail(d)) => d.shown_json().to_string(),
+        _ => unreachable!(),
+    };
+    let long = json.lines().find(|l| l.contains("\"customerId\"")).unwrap().trim().to_string();
+    assert!(long.len() > 78, "the line is wider than the view: {long}");
+    let rows = inside_rows(&c);
+    let start = rows.iter().position(|r| r.contains("\"customerId\":")).unwrap_or_else(|| panic!("{}", c.screen()));
+    let indent = |r: &str| r.len() - r.trim_start().len();
+    let squeezed = |t: &str| t.replace(' ', "");
+    let mut joined = rows[start].trim().to_string();
+    for row in &rows[start + 1..] {
+        if squeezed(&joined).len() >= squeezed(&long).len() {
+            break;
+        }
+        assert!(indent(row) > indent(&rows[start]), "a continuation sits under its line: {row:?}\n{}", c.screen());
+        joined.push_str(row.trim());
+    }
+    assert_eq!(squeezed(&joined), squeezed(&long), "the line is drawn whole:\n{}", c.screen());
+
+    // End shows the last rows: the JSON's last lines, whole, its closing brace at the bottom.
+    c.key(KeyCode::End).await;
+    let rows = inside_rows(&c);
+    assert_eq!(rows.last().map(|r| r.trim()), Some("}"), "{}", c.screen());
+    let tail: Vec<&str> = json.lines().rev().take(2).collect();
+    let shown: String = rows.iter().map(|r| r.trim()).collect();
+    assert!(squeezed(&shown).ends_with(&squeezed(&format!("{}{}", tail[1], tail[0]))), "{}", c.screen());
+}

@@ -228,14 +228,16 @@ impl DetailState {
     }
 
     /// Moves to the next field in the direction of the movement, skipping headings, and
-    /// scrolls so that field is on screen whole, counting rows as the view draws them
-    /// (`detail_rows`), a wrapped value's included.
+    /// scrolls so that field is on screen whole; the JSON view scrolls by rows. Both count
+    /// rows as the view draws them (`detail_rows`), wrapped values and lines included.
     fn navigate(&mut self, action: Action, (width, height): (usize, usize)) {
         let height = height.max(1);
         if self.show_json {
-            let lines = self.shown_json().lines().count();
+            let rows = self.json_row_count(width);
             if let Some(delta) = super::movement::nav_delta(action, height) {
-                self.json_scroll = self.json_scroll.saturating_add_signed(delta).min(lines.saturating_sub(1));
+                // The last page ends at the last row: End shows a full screen, not one line.
+                let last = rows.saturating_sub(height);
+                self.json_scroll = self.json_scroll.saturating_add_signed(delta).min(last);
             }
             return;
         }

@@ -1,7 +1,7 @@
-//! How a detail view's lines become terminal rows: a field's value wrapped in its column. The
-//! view draws these rows, and scrolling and the mouse count them, so all three agree on where
-//! every line is (scrolling once counted a wrapped value as one row, and End stopped short of
-//! the last fields).
+//! How a detail view's lines become terminal rows: a field's value wrapped in its column, a
+//! JSON line wrapped under its indentation. The view draws these rows, and scrolling and the
+//! mouse count them, so all three agree on where every line is (scrolling once counted a
+//! wrapped value as one row, and End stopped short of the last fields).
 
 use super::detail::{DetailLine, DetailState};
 
@@ -44,7 +44,44 @@ impl DetailLine {
     }
 }
 
+/// Continuation rows of a line start this much further in than the line itself, so they read
+/// as the same line and not as the next key.
+const CONTINUATION: usize = 2;
+
+/// One line as rows of at most `width` columns: what does not fit continues under the line's
+/// own indentation (plus two), so a long string is read whole instead of cut at the border.
+/// The JSON view and the request log's exchange draw every line this way.
+pub fn indented_rows(line: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let body = line.trim_start_matches(' ');
+    let indent = line.len() - body.len();
+    // A line indented past half the view wraps at half, so every row still holds text.
+    let first_in = indent.min(width / 2);
+    let next_in = (indent + CONTINUATION).min(width / 2);
+    let mut rows = Vec::new();
+    let mut rest = body;
+    loop {
+        let lead = if rows.is_empty() { first_in } else { next_in };
+        let (text, left) = crate::util::fit_words(rest, width - lead);
+        rows.push(format!("{}{text}", " ".repeat(lead)));
+        if left.is_empty() {
+            return rows;
+        }
+        rest = left;
+    }
+}
+
+/// The JSON view's rows at `width` (`indented_rows` of each line).
+pub fn json_rows(json: &str, width: usize) -> impl Iterator<Item = String> + '_ {
+    json.lines().flat_map(move |line| indented_rows(line, width))
+}
+
 impl DetailState {
+    /// Rows the JSON view (`v`) takes at `width`.
+    pub fn json_row_count(&self, width: usize) -> usize {
+        json_rows(self.shown_json(), width).count()
+    }
+
     /// Rows the lines `from..to` take with values `value_w` columns wide.
     pub(crate) fn rows_between(&self, from: usize, to: usize, value_w: usize) -> usize {
         self.lines.get(from..to).map_or(0, |lines| lines.iter().map(|l| l.rows(value_w)).sum())
@@ -83,6 +120,17 @@ impl DetailState {
 mod tests {
     use super::*;
     use crate::tui::state::detail::DetailKind;
+
+    #[test]
+    fn json_lines_wrap_under_their_indentation_and_keep_every_character() {
+        let json = "{\n  \"customerId\": \"abcdefghijklmnopqrstuvwxyz\"\n}";
+        let rows: Vec<String> = json_rows(json, 20).collect();
+        assert_eq!(rows, ["{", "  \"customerId\":", "    \"abcdefghijklmno", "    pqrstuvwxyz\"", "}"]);
+        assert!(rows.iter().all(|r| unicode_width::UnicodeWidthStr::width(r.as_str()) <= 20), "{rows:?}");
+        // A line indented past half the view still gets half of it for text.
+        assert_eq!(indented_rows(&format!("{}abcdefghij", " ".repeat(30)), 10), ["     abcde", "     fghij"]);
+        assert_eq!(indented_rows("", 10), [""], "an empty line is a row");
+    }
 
     fn view(values: &[&str]) -> DetailState {
         let lines = values.iter().map(|v| DetailLine::field("k", *v)).collect();

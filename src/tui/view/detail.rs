@@ -8,7 +8,7 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use super::{Theme, pane_block};
 use crate::tui::state::detail::{DetailLine, DetailState};
-use crate::tui::state::detail_rows::value_rows;
+use crate::tui::state::detail_rows::{json_rows, value_rows};
 
 pub fn draw(frame: &mut Frame, d: &DetailState, theme: &Theme, area: Rect) {
     let rect = Rect { x: area.x, y: area.y + 1, width: area.width, height: area.height.saturating_sub(2) };
@@ -29,8 +29,14 @@ pub fn draw(frame: &mut Frame, d: &DetailState, theme: &Theme, area: Rect) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+/// The JSON from its scroll row on, long lines wrapped under their indentation (never cut at
+/// the border: a cut id or URL looked whole).
 fn json_lines<'a>(d: &DetailState, inner: Rect) -> Vec<Line<'a>> {
-    d.shown_json().lines().skip(d.json_scroll).take(inner.height as usize).map(|l| Line::from(l.to_string())).collect()
+    json_rows(d.shown_json(), inner.width as usize)
+        .skip(d.json_scroll)
+        .take(inner.height as usize)
+        .map(Line::from)
+        .collect()
 }
 
 /// Labels take the widest label's width (a third of the view at most); values wrap onto

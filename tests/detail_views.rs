@@ -321,3 +321,158 @@ async fn the_header_names_the_account_of_the_tab() {
         assert!(header(&c).contains(&host) || w < 100, "{w}x{h}: {}", header(&c));
     }
 }
+
+/// The hostile sandbox customer's detail view on Kelviq: values full of stand-ins that wrap
+/// over several rows.
+async fn hostile_customer_detail(w: u16, h: u16) -> Console {
+    let options = till::sandbox::SandboxOptions { hostile: true, ..Default::default() };
+    let mut c = console_sized(Mode::Sandbox, false, options, (w, h)).await;
+    c.text("2").await;
+    c.text("/").await;
+    c.text("pwned").await;
+    c.key(KeyCode::Enter).await;
+    c.app.state.focus = Pane::Customers;
+    c.key(KeyCode::Enter).await;
+    assert_eq!(detail_kinds(&c), [DetailKind::Customer]);
+    assert!(raw_field(&c, "customerId").is_some(), "the provider's fields arrived: {:?}", top_lines(&c));
+    c
+}
+
+/// The rows the selected field is drawn on (its label, then its value as the view wraps it).
+fn selected_rows(c: &Console) -> (usize, Vec<String>) {
+    let Some(Dialog::Detail(d)) = c.app.state.top() else { panic!("no detail view on top") };
+    let (_, value_w) = d.columns(usize::from(c.app.state.size.0) - 2);
+    let DetailLine::Field { value, .. } = &d.lines[d.selected] else { panic!("a heading is selected") };
+    (d.selected, till::tui::state::detail_rows::value_rows(value, value_w))
+}
+
+/// Every row of the selected field is inside the view's border, in order.
+fn assert_selected_whole(c: &Console) {
+    let (at, rows) = selected_rows(c);
+    let screen = c.screen();
+    let inside: Vec<&str> = screen.lines().skip(2).take(usize::from(c.app.state.size.1) - 4).collect();
+    let first = inside
+        .iter()
+        .position(|l| l.contains(rows[0].trim()))
+        .unwrap_or_else(|| panic!("line {at}'s first row {:?} is not on screen:\n{screen}", rows[0]));
+    for (i, row) in rows.iter().enumerate() {
+        let drawn = inside.get(first + i).unwrap_or_else(|| panic!("line {at}'s row {i} is below the view:\n{screen}"));
+        assert!(drawn.contains(row.trim()), "line {at}'s row {i} {row:?} not drawn:\n{screen}");
+    }
+}
+
+/// At 80x24 End stopped at `billingAddress.country:`, its value and the fields below never
+/// shown, while `y` copied `createdOn` (off screen): scrolling counted a wrapped value as one
+/// row. End and PageDown reach the last field, and every field walked to is on screen whole.
+#[tokio::test]
+async fn end_reaches_the_last_field_when_values_wrap_and_the_selection_stays_whole() {
+    let mut c = hostile_customer_detail(80, 24).await;
+    let last = top_lines(&c).iter().rposition(|l| matches!(l, DetailLine::Field { .. })).unwrap();
+    c.key(KeyCode::End).await;
+    assert_eq!(selected_rows(&c).0, last, "End selects the last field");
+    assert_selected_whole(&c);
+    c.key(KeyCode::Char('y')).await;
+    let copied = c.recorder.log.lock().unwrap().last().unwrap().clone();
+    let DetailLine::Field { value, copy, .. } = &top_lines(&c)[last] else { unreachable!() };
+    assert_eq!(copied, format!("copy:{}", copy.as_ref().unwrap_or(value)), "y copies the field on screen");
+
+    // Down from the top, one field at a time, and PageDown: each field on screen whole.
+    c.key(KeyCode::Home).await;
+    let mut seen = 0;
+    while selected_rows(&c).0 < last {
+        c.key(KeyCode::Down).await;
+        assert_selected_whole(&c);
+        seen += 1;
+    }
+    assert!(seen > 10, "walked {seen} fields");
+    c.key(KeyCode::Home).await;
+    for _ in 0..top_lines(&c).len() {
+        c.key(KeyCode::PageDown).await;
+        assert_selected_whole(&c);
+    }
+    assert_eq!(selected_rows(&c).0, last, "PageDown reaches the last field");
+    c.key(KeyCode::PageUp).await;
+    assert_selected_whole(&c);
+}
+
+/// `y` on a "From the provider" line said `Copied  (OSC 52)`: those lines have no label (the
+/// path rides with the value). The notice names the field's path; an unlabelled line of
+/// till's own names what it copied.
+#[tokio::test]
+async fn copying_an_unlabelled_line_names_what_was_copied() {
+    let mut c = hostile_customer_detail(120, 32).await;
+    let country = raw_field(&c, "billingAddress.country").expect("the hostile customer has a country");
+    let selected_value = |c: &Console| match c.app.state.top() {
+        Some(Dialog::Detail(d)) => match &d.lines[d.selected] {
+            DetailLine::Field { value, .. } => value.clone(),
+            DetailLine::Section(_) => String::new(),
+        },
+        _ => String::new(),
+    };
+    let walk_to = async |c: &mut Console, wanted: &dyn Fn(&str) -> bool| {
+        c.key(KeyCode::Home).await;
+        for _ in 0..top_lines(c).len() {
+            if wanted(&selected_value(c)) {
+                return;
+            }
+            c.key(KeyCode::Down).await;
+        }
+        panic!("no such line: {:?}", top_lines(c));
+    };
+    walk_to(&mut c, &|v| v.starts_with("billingAddress.country: ")).await;
+    c.key(KeyCode::Char('y')).await;
+    // The clipboard gets the value with stand-ins for its controls (as every copy does).
+    assert_eq!(c.recorder.log.lock().unwrap().last().unwrap(), &format!("copy:{}", till::text::block(&country)));
+    assert_eq!(c.app.state.notice.clone().unwrap().text, "Copied billingAddress.country (OSC 52)");
+
+    walk_to(&mut c, &|v| v == "none saved").await;
+    c.key(KeyCode::Char('y')).await;
+    assert_eq!(c.app.state.notice.clone().unwrap().text, "Copied “none saved” (OSC 52)");
+}
+
+/// The rows inside the view's border, border characters left out.
+fn inside_rows(c: &Console) -> Vec<String> {
+    let h = usize::from(c.app.state.size.1);
+    c.screen()
+        .lines()
+        .skip(2)
+        .take(h - 4)
+        .map(|l| l.trim_matches('"').trim_start_matches('┃').trim_end_matches('┃').to_string())
+        .collect()
+}
+
+/// The JSON view (`v`) cut long lines at the border without a mark (`"customerId":
+/// "hostile_id\u001b]0;pwned…\u001┃`). They wrap under their indentation, and scrolling counts
+/// those rows: End shows the last one.
+#[tokio::test]
+async fn the_json_view_wraps_long_lines_and_scrolls_by_rows() {
+    let mut c = hostile_customer_detail(80, 24).await;
+    c.key(KeyCode::Char('v')).await;
+    let json = match c.app.state.top() {
+        Some(Dialog::Detail(d)) => d.shown_json().to_string(),
+        _ => unreachable!(),
+    };
+    let long = json.lines().find(|l| l.contains("\"customerId\"")).unwrap().trim().to_string();
+    assert!(long.len() > 78, "the line is wider than the view: {long}");
+    let rows = inside_rows(&c);
+    let start = rows.iter().position(|r| r.contains("\"customerId\":")).unwrap_or_else(|| panic!("{}", c.screen()));
+    let indent = |r: &str| r.len() - r.trim_start().len();
+    let squeezed = |t: &str| t.replace(' ', "");
+    let mut joined = rows[start].trim().to_string();
+    for row in &rows[start + 1..] {
+        if squeezed(&joined).len() >= squeezed(&long).len() {
+            break;
+        }
+        assert!(indent(row) > indent(&rows[start]), "a continuation sits under its line: {row:?}\n{}", c.screen());
+        joined.push_str(row.trim());
+    }
+    assert_eq!(squeezed(&joined), squeezed(&long), "the line is drawn whole:\n{}", c.screen());
+
+    // End shows the last rows: the JSON's last lines, whole, its closing brace at the bottom.
+    c.key(KeyCode::End).await;
+    let rows = inside_rows(&c);
+    assert_eq!(rows.last().map(|r| r.trim()), Some("}"), "{}", c.screen());
+    let tail: Vec<&str> = json.lines().rev().take(2).collect();
+    let shown: String = rows.iter().map(|r| r.trim()).collect();
+    assert!(squeezed(&shown).ends_with(&squeezed(&format!("{}{}", tail[1], tail[0]))), "{}", c.screen());
+}

@@ -6,7 +6,6 @@
 
 use serde_json::Value;
 
-use super::customers::move_window;
 use super::{AppState, Dialog, Effect, Pane};
 use crate::tui::action::Action;
 
@@ -25,28 +24,38 @@ pub enum Target {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DetailLine {
     Section(String),
-    /// `copy` is what `y` copies when it is not the value itself (a subscription's id).
+    /// `copy` is what `y` copies when it is not the value itself (a subscription's id);
+    /// `name` what its notice calls the field when the label is empty (a provider field's path).
     Field {
         label: String,
         value: String,
         target: Option<Target>,
         copy: Option<String>,
+        name: Option<String>,
     },
 }
 
 impl DetailLine {
     pub fn field(label: impl Into<String>, value: impl Into<String>) -> DetailLine {
-        DetailLine::Field { label: label.into(), value: value.into(), target: None, copy: None }
+        DetailLine::Field { label: label.into(), value: value.into(), target: None, copy: None, name: None }
     }
 
     pub fn link(label: impl Into<String>, value: impl Into<String>, target: Target) -> DetailLine {
-        DetailLine::Field { label: label.into(), value: value.into(), target: Some(target), copy: None }
+        DetailLine::Field { label: label.into(), value: value.into(), target: Some(target), copy: None, name: None }
     }
 
     /// The same line, with `y` copying `text` instead of the value.
     pub fn copying(mut self, text: impl Into<String>) -> DetailLine {
         if let DetailLine::Field { copy, .. } = &mut self {
             *copy = Some(text.into());
+        }
+        self
+    }
+
+    /// The same line, named `text` in `y`'s notice (its label is empty).
+    pub fn named(mut self, text: impl Into<String>) -> DetailLine {
+        if let DetailLine::Field { name, .. } = &mut self {
+            *name = Some(text.into());
         }
         self
     }
@@ -199,26 +208,50 @@ impl DetailState {
     /// The field under the cursor: (label, what `y` copies, target).
     pub fn selected_field(&self) -> Option<(&str, &str, Option<&Target>)> {
         match self.lines.get(self.selected)? {
-            DetailLine::Field { label, value, target, copy } => {
+            DetailLine::Field { label, value, target, copy, .. } => {
                 Some((label, copy.as_deref().unwrap_or(value), target.as_ref()))
             }
             DetailLine::Section(_) => None,
         }
     }
 
-    /// Moves to the next field in the direction of the movement, skipping headings.
-    fn navigate(&mut self, action: Action, height: usize) {
+    /// What `y`'s notice calls the selected field: its label, else its name (a provider
+    /// field's path), else what it copies, quoted and shortened; safe to draw.
+    pub fn copied_name(&self) -> Option<String> {
+        let DetailLine::Field { label, value, copy, name, .. } = self.lines.get(self.selected)? else { return None };
+        let what = match (label.is_empty(), name) {
+            (false, _) => label.clone(),
+            (true, Some(name)) => name.clone(),
+            (true, None) => format!("“{}”", crate::util::ellipsize(copy.as_ref().unwrap_or(value), 40)),
+        };
+        Some(crate::text::line(&what).into_owned())
+    }
+
+    /// Moves to the next field in the direction of the movement, skipping headings, and
+    /// scrolls so that field is on screen whole; the JSON view scrolls by rows. Both count
+    /// rows as the view draws them (`detail_rows`), wrapped values and lines included.
+    fn navigate(&mut self, action: Action, (width, height): (usize, usize)) {
+        let height = height.max(1);
         if self.show_json {
-            let lines = self.shown_json().lines().count();
-            if let Some(delta) = super::movement::nav_delta(action, height.max(1)) {
-                self.json_scroll = self.json_scroll.saturating_add_signed(delta).min(lines.saturating_sub(1));
+            let rows = self.json_row_count(width);
+            if let Some(delta) = super::movement::nav_delta(action, height) {
+                // The last page ends at the last row: End shows a full screen, not one line.
+                let last = rows.saturating_sub(height);
+                self.json_scroll = self.json_scroll.saturating_add_signed(delta).min(last);
             }
             return;
         }
-        let Some(delta) = super::movement::nav_delta(action, height.max(1)) else { return };
+        let Some(delta) = super::movement::nav_delta(action, height) else { return };
+        let (_, value_w) = self.columns(width);
         let len = self.lines.len();
-        let mut at = self.selected;
-        move_window(&mut at, &mut self.offset, delta, len, height);
+        if len == 0 {
+            return;
+        }
+        let at = match action {
+            // A page is a screen of rows, however many lines they hold.
+            Action::PageDown | Action::PageUp => self.page_target(delta > 0, height, value_w),
+            _ => self.selected.saturating_add_signed(delta).min(len - 1),
+        };
         let is_field = |i: usize| matches!(self.lines.get(i), Some(DetailLine::Field { .. }));
         // Land on a field: onward in the direction moved, else back.
         let onward: Box<dyn Iterator<Item = usize>> =
@@ -228,13 +261,12 @@ impl DetailState {
         if let Some(i) = onward.chain(back).find(|&i| is_field(i)) {
             self.selected = i;
         }
-        // Keep the heading above the first field visible when moving to the top.
+        // Scrolling up shows the line above too (often the field's heading), and moving to the
+        // top the heading above the first field.
         if self.selected < self.offset || (delta < 0 && self.lines[..self.selected].iter().all(is_heading)) {
             self.offset = self.offset.min(self.selected.saturating_sub(1));
         }
-        if self.selected >= self.offset + height {
-            self.offset = self.selected + 1 - height;
-        }
+        self.keep_selected_whole(height, value_w);
     }
 }
 
@@ -257,39 +289,19 @@ impl DetailState {
     }
 }
 
-/// Splits a value into lines of at most `width` terminal columns, at spaces where it can: how
-/// a detail view draws a value, so an id or a sum is wrapped, never cut. Measured as the
-/// terminal draws it (`util::fit_words`): 김 or ❤️ takes two columns, and a count of
-/// characters let a Hangul name run past the pane's border.
-pub fn wrap_value(value: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut out = Vec::new();
-    for paragraph in value.split('\n') {
-        let mut rest = paragraph;
-        loop {
-            let (line, left) = crate::util::fit_words(rest, width);
-            out.push(line);
-            if left.is_empty() {
-                break;
-            }
-            rest = left;
-        }
-    }
-    out
-}
-
 fn is_heading(line: &DetailLine) -> bool {
     matches!(line, DetailLine::Section(_))
 }
 
 impl AppState {
-    /// Rows a detail view shows at once (the overlay is the screen less the chrome).
-    pub(crate) fn detail_height(&self) -> usize {
-        usize::from(self.size.1.saturating_sub(6)).max(1)
+    /// Columns and rows inside a detail view's border: the overlay is the screen less the
+    /// tab row and the status bar (`view/detail.rs::draw`, `mouse.rs`'s overlay).
+    pub(crate) fn detail_area(&self) -> (usize, usize) {
+        (usize::from(self.size.0.saturating_sub(2)), usize::from(self.size.1.saturating_sub(4)).max(1))
     }
 
     pub(crate) fn detail_action(&mut self, action: Action) -> Vec<Effect> {
-        let height = self.detail_height();
+        let area = self.detail_area();
         let Some(Dialog::Detail(d)) = self.dialogs.last_mut() else { return Vec::new() };
         match action {
             Action::Back => {
@@ -305,13 +317,13 @@ impl AppState {
                 d.json_scroll = 0;
                 Vec::new()
             }
-            Action::Copy => match d.selected_field() {
-                Some((label, value, _)) => {
-                    let (label, value) = (label.to_string(), value.to_string());
-                    self.notify(format!("Copied {label} (OSC 52)"));
+            Action::Copy => match (d.selected_field(), d.copied_name()) {
+                (Some((_, value, _)), Some(what)) => {
+                    let value = value.to_string();
+                    self.notify(format!("Copied {what} (OSC 52)"));
                     vec![Effect::Copy(value)]
                 }
-                None => Vec::new(),
+                _ => Vec::new(),
             },
             Action::CopyAll => {
                 let (json, what) = (d.json.clone(), d.kind.singular());
@@ -344,7 +356,7 @@ impl AppState {
                 }
             }
             nav => {
-                d.navigate(nav, height);
+                d.navigate(nav, area);
                 Vec::new()
             }
         }
@@ -468,8 +480,10 @@ impl AppState {
             let title = format!("From the provider ({} fields; v shows its JSON)", fields.len());
             d.lines.push(DetailLine::section(title));
             // The path rides with the value, so long paths do not widen the label column.
-            let shown =
-                fields.into_iter().take(RAW_FIELDS).map(|(k, v)| DetailLine::field("", format!("{k}: {v}")).copying(v));
+            let shown = fields
+                .into_iter()
+                .take(RAW_FIELDS)
+                .map(|(k, v)| DetailLine::field("", format!("{k}: {v}")).copying(v).named(k));
             d.lines.extend(shown);
             d.raw = Some(serde_json::to_string_pretty(value).ok().map(|j| crate::text::json(&j).into_owned()));
         }

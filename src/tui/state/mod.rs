@@ -11,6 +11,7 @@ pub mod customer_edit;
 pub mod customers;
 pub mod detail;
 pub mod detail_build;
+pub mod detail_rows;
 pub mod dispatch;
 mod effects;
 pub mod events;

@@ -411,10 +411,7 @@ fn detail_line_at(d: &DetailState, inner: Rect, at: Position) -> Option<usize> {
     let mut y = usize::from(inner.y);
     let bottom = y + usize::from(inner.height);
     for (i, line) in d.lines.iter().enumerate().skip(d.offset) {
-        let height = match line {
-            DetailLine::Section(_) => 1,
-            DetailLine::Field { value, .. } => wrapped_lines(value, value_w),
-        };
+        let height = line.rows(value_w);
         if y >= bottom {
             break;
         }
@@ -424,11 +421,6 @@ fn detail_line_at(d: &DetailState, inner: Rect, at: Position) -> Option<usize> {
         y += height;
     }
     None
-}
-
-/// How many lines a detail view draws of `value` at `width`.
-fn wrapped_lines(value: &str, width: usize) -> usize {
-    super::detail::wrap_value(value, width).len()
 }
 
 fn requests_cursor(s: &AppState) -> Option<usize> {
@@ -488,6 +480,10 @@ fn detail_cursor(s: &AppState) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn wrapped_lines(value: &str, width: usize) -> usize {
+        DetailLine::field("", value).rows(width)
+    }
 
     #[test]
     fn wrapped_lines_counts_as_the_detail_view_wraps() {

@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::{Theme, pane_block};
-use crate::tui::state::detail::{DetailLine, DetailState, wrap_value};
+use crate::tui::state::detail::{DetailLine, DetailState};
+use crate::tui::state::detail_rows::{json_rows, value_rows};
 
 pub fn draw(frame: &mut Frame, d: &DetailState, theme: &Theme, area: Rect) {
     let rect = Rect { x: area.x, y: area.y + 1, width: area.width, height: area.height.saturating_sub(2) };
@@ -24,12 +25,18 @@ pub fn draw(frame: &mut Frame, d: &DetailState, theme: &Theme, area: Rect) {
     let block = pane_block(format!("{path} · {keys}"), true, theme, rect.width);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let lines = if d.show_json { json_lines(d, inner.height as usize) } else { field_lines(d, theme, inner) };
+    let lines = if d.show_json { json_lines(d, inner) } else { field_lines(d, theme, inner) };
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn json_lines<'a>(d: &DetailState, height: usize) -> Vec<Line<'a>> {
-    d.shown_json().lines().skip(d.json_scroll).take(height).map(|l| Line::from(l.to_string())).collect()
+/// The JSON from its scroll row on, long lines wrapped under their indentation (never cut at
+/// the border: a cut id or URL looked whole).
+fn json_lines<'a>(d: &DetailState, inner: Rect) -> Vec<Line<'a>> {
+    json_rows(d.shown_json(), inner.width as usize)
+        .skip(d.json_scroll)
+        .take(inner.height as usize)
+        .map(Line::from)
+        .collect()
 }
 
 /// Labels take the widest label's width (a third of the view at most); values wrap onto
@@ -46,13 +53,12 @@ fn field_lines<'a>(d: &DetailState, theme: &Theme, inner: Rect) -> Vec<Line<'a>>
                 let selected = i == d.selected;
                 let style = if selected { theme.selected(true) } else { ratatui::style::Style::default() };
                 let mark = if target.is_some() { "›" } else { " " };
-                // Provider text: each unsafe character drawn as a visible stand-in (ratatui would
-                // drop it unseen, and the operator could not tell the value is not what it looks).
+                // Provider text: each unsafe character drawn as a visible stand-in, as in the value.
                 let label = crate::util::ellipsize(&crate::text::line(label), label_w);
                 // Padded to columns: `{:<n}` pads to characters, and 고객 is two of them but four columns.
                 let label_pad =
                     " ".repeat(label_w.saturating_sub(unicode_width::UnicodeWidthStr::width(label.as_str())));
-                let mut chunks = wrap_value(&crate::text::block(value), value_w).into_iter();
+                let mut chunks = value_rows(value, value_w).into_iter();
                 let first = chunks.next().unwrap_or_default();
                 out.push(Line::from(vec![
                     Span::styled(format!(" {label}{label_pad} "), theme.dim()),
@@ -71,7 +77,7 @@ fn field_lines<'a>(d: &DetailState, theme: &Theme, inner: Rect) -> Vec<Line<'a>>
 
 #[cfg(test)]
 mod tests {
-    use crate::tui::state::detail::wrap_value as wrap;
+    use crate::tui::state::detail_rows::wrap_value as wrap;
 
     #[test]
     fn values_wrap_at_spaces_and_long_ids_are_split_not_cut() {

@@ -3,11 +3,13 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, TableState};
 
 use super::{Theme, pane_block, pane_message};
 use crate::providers::log::Exchange;
+use crate::tui::state::detail_rows::indented_rows;
 use crate::tui::state::listing::Tabular;
 use crate::tui::state::requests::RequestsState;
 use crate::util::ellipsize;
@@ -83,37 +85,45 @@ pub fn draw(frame: &mut Frame, r: &RequestsState, theme: &Theme, area: Rect) {
 fn detail(frame: &mut Frame, e: &Exchange, scroll: usize, theme: &Theme, rect: Rect) {
     let title = format!("{} {} · c copy curl · Esc back", e.method, escaped(e.path()));
     let block = pane_block(title, true, theme, rect.width);
+    let inner = block.inner(rect);
+    let plain = Style::default();
     let mut lines = vec![
-        Line::from(vec![Span::styled(format!("{} {}", e.method, escaped(&e.url)), theme.header())]),
-        Line::from(format!(
-            "status {} · {} ms · attempt {} · request id {}",
-            e.status.map_or("no response".to_string(), |s| s.to_string()),
-            e.duration.as_millis(),
-            e.attempt,
-            escaped(e.request_id.as_deref().unwrap_or("—"))
-        )),
+        (format!("{} {}", e.method, escaped(&e.url)), theme.header()),
+        (
+            format!(
+                "status {} · {} ms · attempt {} · request id {}",
+                e.status.map_or("no response".to_string(), |s| s.to_string()),
+                e.duration.as_millis(),
+                e.attempt,
+                escaped(e.request_id.as_deref().unwrap_or("—"))
+            ),
+            plain,
+        ),
     ];
     if e.queued_ms > 0 {
         let why = e.queued_for.as_deref().unwrap_or("the provider's request budget");
-        lines.push(Line::from(format!("waited {} ms before sending: {why}", e.queued_ms)));
+        lines.push((format!("waited {} ms before sending: {why}", e.queued_ms), plain));
     }
     if let Some(err) = &e.error {
-        lines.push(Line::from(Span::styled(format!("error: {}", escaped(err)), theme.error())));
+        lines.push((format!("error: {}", escaped(err)), theme.error()));
     }
-    lines.push(Line::from(Span::styled(
-        format!("Request headers ({} bytes body)", e.request_body_size),
-        theme.header(),
-    )));
-    lines.extend(e.request_headers.iter().map(header_line));
+    lines.push((format!("Request headers ({} bytes body)", e.request_body_size), theme.header()));
+    lines.extend(e.request_headers.iter().map(|h| (header_line(h), plain)));
     body_lines(&mut lines, e.request_body.as_deref());
-    lines.push(Line::from(Span::styled(
-        format!("Response headers ({} bytes body)", e.response_body_size),
-        theme.header(),
-    )));
-    lines.extend(e.response_headers.iter().map(header_line));
+    lines.push((format!("Response headers ({} bytes body)", e.response_body_size), theme.header()));
+    lines.extend(e.response_headers.iter().map(|h| (header_line(h), plain)));
     body_lines(&mut lines, e.response_body.as_deref());
-    let visible: Vec<Line> = lines.into_iter().skip(scroll).collect();
-    frame.render_widget(Paragraph::new(visible).block(block), rect);
+    // Every line wrapped under its indentation, the scroll counted in rows: a long URL, header
+    // or body line was cut at the border with nothing to say there was more.
+    let width = usize::from(inner.width);
+    let visible: Vec<Line> = lines
+        .iter()
+        .flat_map(|(text, style)| indented_rows(text, width).into_iter().map(|row| Line::styled(row, *style)))
+        .skip(scroll)
+        .take(usize::from(inner.height))
+        .collect();
+    frame.render_widget(block, rect);
+    frame.render_widget(Paragraph::new(visible), inner);
 }
 
 /// What the exchange holds, with a C1 or bidi control shown as its code point: ratatui drops a
@@ -123,19 +133,19 @@ fn escaped(text: &str) -> std::borrow::Cow<'_, str> {
     crate::text::line_escaped(text)
 }
 
-fn header_line(h: &crate::providers::log::LoggedHeader) -> Line<'static> {
-    Line::from(format!("  {}: {}", escaped(&h.name), escaped(&h.value)))
+fn header_line(h: &crate::providers::log::LoggedHeader) -> String {
+    format!("  {}: {}", escaped(&h.name), escaped(&h.value))
 }
 
 /// Pretty-prints JSON bodies, a C1 or bidi control in them as JSON's escape (`\u202e`, the same
 /// value, as a curl export writes it); other text as is, escaped as the rest of the view.
-fn body_lines(lines: &mut Vec<Line<'static>>, body: Option<&str>) {
+fn body_lines(lines: &mut Vec<(String, Style)>, body: Option<&str>) {
     let Some(body) = body.filter(|b| !b.is_empty()) else { return };
     let pretty = serde_json::from_str::<serde_json::Value>(body)
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
         .map_or_else(|| body.to_string(), |pretty| crate::text::json(&pretty).into_owned());
-    lines.extend(pretty.lines().map(|l| Line::from(format!("  {}", escaped(l)))));
+    lines.extend(pretty.lines().map(|l| (format!("  {}", escaped(l)), Style::default())));
 }
 
 #[cfg(test)]
@@ -176,5 +186,29 @@ mod tests {
         for screen in [list, shown] {
             assert!(!screen.contains(['\u{202e}', '\u{2067}', '\u{9b}', '\u{fffd}']), "{screen}");
         }
+    }
+
+    /// The exchange's URL, a header or a body line wider than the view was cut at the border
+    /// with nothing to say so. Each wraps under its own indentation, nothing lost.
+    #[test]
+    fn long_lines_of_an_exchange_wrap_instead_of_being_cut() {
+        let query = (0..30).map(|i| format!("param{i}=value{i}")).collect::<Vec<_>>().join("&");
+        let url = format!("http://h/api/v1/customers/cus_0123456789?{query}");
+        let note = "a header value ".repeat(12);
+        let e: Exchange = serde_json::from_value(serde_json::json!({
+            "id": 1, "provider": "kelviq", "started_at": "2026-12-07T10:00:00Z", "method": "GET",
+            "url": url, "status": 200, "duration": 3, "request_id": "req_1",
+            "request_headers": [{"name": "x-note", "value": note}], "response_headers": [],
+            "request_body": null, "request_body_size": 0,
+            "response_body": null, "response_body_size": 0, "attempt": 1, "error": null
+        }))
+        .unwrap();
+        let r = RequestsState { entries: vec![e], detail: true, ..RequestsState::default() };
+        let shown = screen(&r);
+        let rows: Vec<&str> = shown.lines().map(|l| l.trim_start_matches('┃').trim_end_matches('┃').trim()).collect();
+        let start = rows.iter().position(|l| l.starts_with("GET")).unwrap_or_else(|| panic!("{shown}"));
+        let squeezed: String = rows[start..].concat().replace(' ', "");
+        assert!(squeezed.starts_with(&format!("GET{url}")), "the URL is drawn whole:\n{shown}");
+        assert!(squeezed.contains(&format!("x-note:{}", note.replace(' ', ""))), "the header whole:\n{shown}");
     }
 }

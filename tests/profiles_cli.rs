@@ -123,12 +123,17 @@ fn profiles_add_refuses_a_url_it_could_never_use() {
     }
 }
 
+/// Where `till` (run by [`till`] with `d` as its home) reads config.toml, its directory made.
+fn config_file(d: &std::path::Path) -> std::path::PathBuf {
+    std::fs::create_dir_all(d.join("config")).unwrap();
+    d.join("config/config.toml")
+}
+
 #[test]
 fn malformed_config_names_file_line_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::create_dir_all(d.join("config")).unwrap();
-    let path = d.join("config/config.toml");
+    let path = config_file(d);
     std::fs::write(&path, "[profiles.acme]\nprovider = \"kelviq\"\ncolor = \"blue\"\n").unwrap();
     let o = till(d, &["--profile", "acme", "plans", "list"], &[]);
     assert_eq!(o.status.code(), Some(2));
@@ -148,8 +153,7 @@ fn malformed_config_names_file_line_and_field() {
 fn a_base_url_profiles_add_refuses_is_refused_from_the_file_and_the_environment() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::create_dir_all(d.join("config")).unwrap();
-    let path = d.join("config/config.toml");
+    let path = config_file(d);
     let url = "http://user:s3cretpw@127.0.0.1:9/api/v1";
     std::fs::write(&path, format!("[profiles.acme]\nprovider = \"kelviq\"\nbase_url = \"{url}\"\n")).unwrap();
     let o = till(d, &["--profile", "acme", "plans", "list"], &[("TILL_ACME_KEY", "k")]);
@@ -175,8 +179,7 @@ fn a_base_url_profiles_add_refuses_is_refused_from_the_file_and_the_environment(
 fn a_config_that_is_not_utf8_is_a_usage_error_naming_the_byte() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::create_dir_all(d.join("config")).unwrap();
-    let path = d.join("config/config.toml");
+    let path = config_file(d);
     std::fs::write(&path, b"\xff\xfe").unwrap();
     for args in [&["profiles", "list"][..], &["auth", "status"], &["--profile", "acme", "plans", "list"]] {
         let o = till(d, args, &[]);

@@ -32,11 +32,7 @@ pub(crate) fn id_arg(text: &str) -> Result<String, String> {
 /// created for, and every screen showing it afterwards read it reversed. Lookups keep plain
 /// [`id_arg`]: a provider's own hostile id must still be readable.
 pub(crate) fn checkout_id_arg(text: &str) -> Result<String, String> {
-    let id = id_arg(text)?;
-    match crate::billing::validate::control_character(&id) {
-        Some(what) => Err(format!("contains {what}")),
-        None => Ok(id),
-    }
+    text_arg(&id_arg(text)?)
 }
 
 /// Text a command writes to a provider (a name, an e-mail): any text but a control character.

@@ -154,9 +154,8 @@ pub struct DetailState {
 impl DetailState {
     pub fn new(kind: DetailKind, crumbs: Vec<String>, lines: Vec<DetailLine>, json: String) -> DetailState {
         let selected = lines.iter().position(|l| matches!(l, DetailLine::Field { .. })).unwrap_or(0);
-        // A crumb is a provider's name for something, and JSON passes bidi and C1 controls
-        // through raw: both made safe here, where every detail view is made.
-        let crumbs = crumbs.iter().map(|c| crate::text::line(c).into_owned()).collect();
+        // JSON passes bidi and C1 controls through raw: escaped here, where every detail view
+        // is made (crumbs, a title, are made safe where every pane title is, `pane_block`).
         DetailState {
             kind,
             crumbs,

@@ -152,7 +152,6 @@ fn empty_state(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect) {
     pane_message(frame, area, &text, theme.dim());
 }
 
-/// Column widths from the space available: name and email share what the fixed columns leave.
 /// The widest name, e-mail and summary among the rows on screen.
 #[derive(Clone, Copy, Debug, Default)]
 struct Needs {
@@ -161,6 +160,8 @@ struct Needs {
     summary: u16,
 }
 
+/// Column widths from the space available: name and email share what the fixed columns and
+/// the summary leave, and give up what the rows on screen do not need.
 fn widths(total: u16, with_provider: bool, needs: Needs) -> [u16; 5] {
     let provider = if with_provider { 8 } else { 0 };
     let id = (total / 6).clamp(8, 26);
@@ -191,18 +192,25 @@ fn table(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect, focused
     let height = area.height.saturating_sub(1) as usize;
     let with_provider = state.tab == 0;
     let start = view.offset.min(state.row_count().saturating_sub(1));
+    // Provider text: each unsafe character a visible stand-in (ratatui drops a C0 or C1
+    // control unseen and passes a bidi override to the terminal). Made once, measured, drawn.
     let on_screen: Vec<_> = (start..(start + height).min(state.row_count()))
         .filter_map(|i| state.row_at(i))
-        .filter_map(|r| state.customer(r).map(|c| (r, c, summary(state, theme, r.slot, c.id))))
+        .filter_map(|r| state.customer(r).map(|c| (r, c)))
+        .map(|(r, c)| {
+            let name = text::line(&name_cell(c)).into_owned();
+            let email = text::line(c.email.unwrap_or("")).into_owned();
+            (r, c, name, email, summary(state, theme, r.slot, c.id))
+        })
         .collect();
-    let widest = |width: &dyn Fn(CustomerRow<'_>, &Option<Summary>) -> usize| {
-        let most = on_screen.iter().map(|(_, c, s)| width(*c, s)).max().unwrap_or(0);
+    let widest = |width: &dyn Fn(&str, &str, &Option<Summary>) -> usize| {
+        let most = on_screen.iter().map(|(_, _, name, email, s)| width(name, email, s)).max().unwrap_or(0);
         u16::try_from(most).unwrap_or(u16::MAX)
     };
     let needs = Needs {
-        name: widest(&|c, _| text::line(&name_cell(c)).width()),
-        email: widest(&|c, _| text::line(c.email.unwrap_or("")).width()),
-        summary: widest(&|_, s| s.as_ref().map_or(0, Summary::width)),
+        name: widest(&|name, _, _| name.width()),
+        email: widest(&|_, email, _| email.width()),
+        summary: widest(&|_, _, s| s.as_ref().map_or(0, Summary::width)),
     };
     let w = widths(area.width, with_provider, needs);
     let control = crate::tui::state::listing::ListControl { sort: view.sort, ..Default::default() };
@@ -218,12 +226,10 @@ fn table(frame: &mut Frame, state: &AppState, theme: &Theme, area: Rect, focused
     // Only the rows on screen become widgets: 100k rows cost the same as 30.
     let rows: Vec<Row> = on_screen
         .into_iter()
-        .map(|(r, c, summary)| {
+        .map(|(r, c, name, email, summary)| {
             let mut cells = vec![
-                // Provider text: each unsafe character a visible stand-in (ratatui drops a C0 or
-                // C1 control unseen and passes a bidi override to the terminal).
-                Cell::from(ellipsize(&text::line(&name_cell(c)), w[0] as usize)),
-                Cell::from(ellipsize(&text::line(c.email.unwrap_or("")), w[1] as usize)),
+                Cell::from(ellipsize(&name, w[0] as usize)),
+                Cell::from(ellipsize(&email, w[1] as usize)),
                 Cell::from(ellipsize(&text::line(c.id), w[2] as usize)),
             ];
             if with_provider {
